@@ -1,0 +1,145 @@
+"""Settings: environment variables `TAJRIBA_*` and an optional `tajriba.toml`, validated at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tajriba.errors import ConfigError
+
+Locale = Literal["ar", "fa", "en"]
+Calendar = Literal["gregorian", "hijri", "jalali"]
+Digits = Literal["latn", "native"]
+
+SECRET_FILE = "secret_key"
+MIN_SECRET_LENGTH = 32
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("TAJRIBA_CONFIG", "tajriba.toml"))
+
+
+class Settings(BaseSettings):
+    """Every setting Tajriba reads; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TAJRIBA_", extra="forbid", frozen=False)
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path(".tajriba")
+    database_url: str | None = None
+    warehouse_url: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+    default_locale: Locale = "ar"
+    calendar: Calendar = "gregorian"
+    digits: Digits = "latn"
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    session_idle_minutes: float = Field(default=120.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: float = Field(default=15.0, gt=0)
+    login_rate_per_minute: int = Field(default=20, ge=1)
+    worker: bool = True
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
+        return value
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _check_warehouse_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("duckdb://"):
+            raise ValueError("expected duckdb:///PATH (or duckdb://:memory:)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.env == "production":
+            if not self.secret_key or len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"TAJRIBA_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} random characters "
+                    "in production"
+                )
+        elif self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"TAJRIBA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'tajriba.db').resolve()}"
+
+    @property
+    def warehouse_path(self) -> str:
+        url = self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+        return url.removeprefix("duckdb:///").removeprefix("duckdb://")
+
+    @cached_property
+    def secret(self) -> str:
+        """Return the secret key, generating and storing one for the embedded default."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE
+        if path.is_file():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment and overrides, or raise one clear ConfigError."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(p) for p in error.get("loc", ()))
+    message = error.get("msg", "invalid").removeprefix("Value error, ")
+    if not field:
+        return f"Invalid settings: {message}"
+    name = f"TAJRIBA_{field.upper()}"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) or field == "secret_key" else f" (got {value!r})"
+    return f"Invalid setting {name}: {message}{shown}"

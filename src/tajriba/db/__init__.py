@@ -1,0 +1,1 @@
+"""Application database: SQLAlchemy base, engine and sessions, Alembic migrations."""

@@ -1,0 +1,21 @@
+"""All application-database tables, imported here so metadata is complete."""
+
+from tajriba.models.accounts import ApiKey, Membership, User, UserSession, Workspace
+from tajriba.models.audit import AuditEntry
+from tajriba.models.jobs import Job
+from tajriba.models.journeys import Journey, JourneyPersona, Persona, Stage, Touchpoint
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Job",
+    "Journey",
+    "JourneyPersona",
+    "Membership",
+    "Persona",
+    "Stage",
+    "Touchpoint",
+    "User",
+    "UserSession",
+    "Workspace",
+]

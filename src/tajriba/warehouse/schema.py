@@ -1,0 +1,259 @@
+"""The experience tables: columns, natural keys and merge rules, in one place.
+
+Timestamps are UTC without a zone (`TIMESTAMP`); the zone the source used is kept in `tz`
+(an IANA name such as `Asia/Riyadh`, or an offset `+03:00`). Money is `DECIMAL(18,4)` plus an
+ISO 4217 `currency`. Every row carries `workspace_id`; every customer-derived row `customer_id`.
+See docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: str
+    arrow: pa.DataType
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # How an upsert merges a column: "new" (non-null new value wins), "least", "greatest".
+    merge: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.arrow, nullable=not c.required) for c in self.columns])
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{c.name} {c.sql}{' NOT NULL' if c.required else ''}" for c in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+
+
+TS = pa.timestamp("us")
+MONEY = pa.decimal128(18, 4)
+
+
+def _c(name: str, sql: str, arrow: pa.DataType, required: bool = False) -> Column:
+    return Column(name, sql, arrow, required)
+
+
+def _ws() -> Column:
+    return _c("workspace_id", "INTEGER", pa.int32(), True)
+
+
+def _customer(required: bool = False) -> Column:
+    return _c("customer_id", "VARCHAR", pa.string(), required)
+
+
+def _text(name: str, required: bool = False) -> Column:
+    return _c(name, "VARCHAR", pa.string(), required)
+
+
+def _ts(name: str, required: bool = False) -> Column:
+    return _c(name, "TIMESTAMP", TS, required)
+
+
+def _json(name: str) -> Column:
+    return _c(name, "JSON", pa.string())
+
+
+def _int(name: str) -> Column:
+    return _c(name, "INTEGER", pa.int32())
+
+
+def _money(name: str) -> Column:
+    return _c(name, "DECIMAL(18,4)", MONEY)
+
+
+CUSTOMERS = TableSpec(
+    "customers",
+    (
+        _ws(),
+        _customer(True),
+        _text("external_id"),
+        _text("name"),
+        _text("email"),
+        _text("phone"),
+        _text("country"),
+        _text("city"),
+        _text("language"),
+        _text("gender"),
+        _int("birth_year"),
+        _text("persona_key"),
+        _text("acquisition_channel"),
+        _json("traits"),
+        _text("merged_into"),
+        _ts("first_seen_at"),
+        _ts("last_seen_at"),
+        _ts("created_at"),
+        _ts("updated_at"),
+    ),
+    key=("workspace_id", "customer_id"),
+    merge={"first_seen_at": "least", "last_seen_at": "greatest", "created_at": "least"},
+)
+
+CUSTOMER_IDENTITIES = TableSpec(
+    "customer_identities",
+    (
+        _ws(),
+        _text("kind", True),
+        _text("value", True),
+        _customer(True),
+        _text("source"),
+        _ts("first_seen_at"),
+        _ts("last_seen_at"),
+    ),
+    key=("workspace_id", "kind", "value"),
+    merge={"first_seen_at": "least", "last_seen_at": "greatest"},
+)
+
+EVENTS = TableSpec(
+    "events",
+    (
+        _ws(),
+        _text("message_id", True),
+        _customer(),
+        _text("anonymous_id"),
+        _text("user_id"),
+        _text("type", True),
+        _text("event"),
+        _ts("timestamp", True),
+        _ts("original_timestamp"),
+        _ts("sent_at"),
+        _ts("received_at"),
+        _text("tz"),
+        _int("touchpoint_id"),
+        _text("channel"),
+        _text("language"),
+        _text("session_id"),
+        _text("page_path"),
+        _json("properties"),
+        _json("context"),
+        _text("source"),
+    ),
+    key=("workspace_id", "message_id"),
+)
+
+ORDERS = TableSpec(
+    "orders",
+    (
+        _ws(),
+        _text("order_id", True),
+        _customer(True),
+        _ts("ordered_at", True),
+        _text("tz"),
+        _text("status"),
+        _text("channel"),
+        _int("touchpoint_id"),
+        _c("currency", "VARCHAR", pa.string(), True),
+        _c("amount", "DECIMAL(18,4)", MONEY, True),
+        _money("discount"),
+        _money("shipping"),
+        _int("items"),
+        _text("payment_method"),
+        _text("city"),
+        _ts("promised_delivery_at"),
+        _ts("delivered_at"),
+        _ts("cancelled_at"),
+        _ts("returned_at"),
+        _text("source"),
+        _json("properties"),
+    ),
+    key=("workspace_id", "order_id"),
+)
+
+SURVEY_RESPONSES = TableSpec(
+    "survey_responses",
+    (
+        _ws(),
+        _text("response_id", True),
+        _int("survey_id"),
+        _customer(),
+        _int("touchpoint_id"),
+        _text("order_id"),
+        _text("ticket_id"),
+        _text("channel"),
+        _text("language"),
+        _text("metric", True),
+        _c("score", "DOUBLE", pa.float64()),
+        _int("scale_min"),
+        _int("scale_max"),
+        _text("comment"),
+        _json("answers"),
+        _ts("started_at"),
+        _ts("submitted_at", True),
+        _text("tz"),
+        _text("notice_version"),
+        _text("source"),
+    ),
+    key=("workspace_id", "response_id"),
+)
+
+FEEDBACK_TEXTS = TableSpec(
+    "feedback_texts",
+    (
+        _ws(),
+        _text("feedback_id", True),
+        _customer(),
+        _text("source", True),
+        _text("text", True),
+        _text("language"),
+        _c("rating", "DOUBLE", pa.float64()),
+        _int("touchpoint_id"),
+        _text("channel"),
+        _text("order_id"),
+        _text("ticket_id"),
+        _text("response_id"),
+        _ts("created_at", True),
+        _text("tz"),
+        _text("url"),
+        _json("properties"),
+    ),
+    key=("workspace_id", "feedback_id"),
+)
+
+TICKETS = TableSpec(
+    "tickets",
+    (
+        _ws(),
+        _text("ticket_id", True),
+        _customer(),
+        _text("channel"),
+        _int("touchpoint_id"),
+        _text("subject"),
+        _text("category"),
+        _text("priority"),
+        _text("status"),
+        _c("is_complaint", "BOOLEAN", pa.bool_()),
+        _text("agent"),
+        _text("team"),
+        _ts("created_at", True),
+        _ts("first_response_at"),
+        _ts("resolved_at"),
+        _ts("closed_at"),
+        _int("reopened"),
+        _text("tz"),
+        _c("satisfaction", "DOUBLE", pa.float64()),
+        _text("order_id"),
+        _text("source"),
+        _json("properties"),
+    ),
+    key=("workspace_id", "ticket_id"),
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (CUSTOMERS, CUSTOMER_IDENTITIES, EVENTS, ORDERS, SURVEY_RESPONSES, FEEDBACK_TEXTS, TICKETS)
+}

@@ -1,0 +1,226 @@
+"""The warehouse: creates the experience tables, appends and upserts Arrow batches, deletes, reads via Ibis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tajriba.errors import Invalid
+from tajriba.warehouse.schema import TABLES, TableSpec
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+    import pandas as pd
+
+CUSTOMER_TABLES = ("events", "orders", "survey_responses", "feedback_texts", "tickets")
+
+
+class Warehouse:
+    """One DuckDB database; a lock serialises use of the connection across threads."""
+
+    def __init__(self, path: str) -> None:
+        import ibis
+
+        self.path = path
+        self.ibis = ibis.duckdb.connect(database=path)
+        self.con: duckdb.DuckDBPyConnection = self.ibis.con
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.lock = threading.RLock()
+
+    def close(self) -> None:
+        with self.lock:
+            self.ibis.disconnect()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Create every experience table that does not exist yet."""
+        with self.lock:
+            for spec in TABLES.values():
+                self.con.execute(spec.ddl())
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        """Insert rows whose natural key is new; return how many were stored (same batch twice stores once)."""
+        spec = _spec(table)
+        data = conform(spec, batch)
+        if data.num_rows == 0:
+            return 0
+        keys = ", ".join(spec.key)
+        sql = (
+            f"INSERT INTO {spec.name} BY NAME "
+            f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch ORDER BY {keys}, __row) "
+            f"ON CONFLICT DO NOTHING"
+        )
+        return self._write(sql, _with_row_number(data))
+
+    def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        """Insert rows or merge them into existing ones by natural key (non-null new values win)."""
+        spec = _spec(table)
+        data = conform(spec, batch)
+        if data.num_rows == 0:
+            return 0
+        keys = ", ".join(spec.key)
+        sets = []
+        for col in spec.column_names:
+            if col in spec.key:
+                continue
+            rule = spec.merge.get(col, "new")
+            if rule == "least":
+                sets.append(f"{col} = least(excluded.{col}, {spec.name}.{col})")
+            elif rule == "greatest":
+                sets.append(f"{col} = greatest(excluded.{col}, {spec.name}.{col})")
+            else:
+                sets.append(f"{col} = coalesce(excluded.{col}, {spec.name}.{col})")
+        # Within one batch the last row of a key wins, as a sequence of single upserts would.
+        sql = (
+            f"INSERT INTO {spec.name} BY NAME "
+            f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch "
+            f"ORDER BY {keys}, __row DESC) "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
+        )
+        return self._write(sql, _with_row_number(data))
+
+    def _write(self, sql: str, data: pa.Table) -> int:
+        with self.lock, self.transaction() as con:
+            con.register("__batch", data)
+            try:
+                row = con.execute(sql).fetchone()
+            finally:
+                con.unregister("__batch")
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+
+    def delete_customer(self, workspace_id: int, customer_id: str) -> dict[str, int]:
+        """Erase every row of one customer in every table, in one transaction; return counts per table."""
+        counts: dict[str, int] = {}
+        params = [workspace_id, customer_id]
+        with self.transaction() as con:
+            ids = con.execute(
+                "SELECT kind, value FROM customer_identities WHERE workspace_id = ? AND customer_id = ?",
+                params,
+            ).fetchall()
+            anon = [v for k, v in ids if k == "anonymous_id"]
+            users = [v for k, v in ids if k == "user_id"]
+            row = con.execute(
+                "DELETE FROM events WHERE workspace_id = ? AND (customer_id = ? "
+                "OR list_contains(?, anonymous_id) OR list_contains(?, user_id))",
+                [workspace_id, customer_id, anon, users],
+            ).fetchone()
+            counts["events"] = int(row[0]) if row else 0
+            for name in CUSTOMER_TABLES[1:] + ("customer_identities", "customers"):
+                row = con.execute(
+                    f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
+                ).fetchone()
+                counts[name] = int(row[0]) if row else 0
+        return counts
+
+    def delete_workspace(self, workspace_id: int) -> dict[str, int]:
+        """Remove every row of one workspace from every table."""
+        counts = {}
+        with self.transaction() as con:
+            for name in TABLES:
+                row = con.execute(f"DELETE FROM {name} WHERE workspace_id = ?", [workspace_id]).fetchone()
+                counts[name] = int(row[0]) if row else 0
+        return counts
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def table(self, name: str, *, workspace_id: int) -> ir.Table:
+        """Return an Ibis expression over one table, already scoped to one workspace."""
+        _spec(name)
+        t = self.ibis.table(name)
+        return t.filter(t.workspace_id == workspace_id)
+
+    def execute(self, expr: ir.Expr, **kwargs: Any) -> Any:
+        """Run an Ibis expression under the connection lock."""
+        with self.lock:
+            return expr.execute(**kwargs)
+
+    def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
+        with self.lock:
+            return expr.to_pyarrow()
+
+    def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one SQL statement under the lock and return its rows (for maintenance and stats)."""
+        with self.lock:
+            return self.con.execute(query, params or []).fetchall()
+
+    def counts(self, workspace_id: int | None = None) -> dict[str, int]:
+        """Row counts of every table, optionally for one workspace."""
+        out = {}
+        for name in TABLES:
+            if workspace_id is None:
+                rows = self.sql(f"SELECT count(*) FROM {name}")
+            else:
+                rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
+            out[name] = int(rows[0][0])
+        return out
+
+
+def _spec(table: str) -> TableSpec:
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise Invalid(f"unknown warehouse table {table!r}; expected one of {', '.join(TABLES)}") from None
+
+
+def conform(spec: TableSpec, batch: pa.Table | pd.DataFrame) -> pa.Table:
+    """Cast a batch to the table's Arrow schema, naming the column and row of the first problem."""
+    if not isinstance(batch, pa.Table):
+        batch = pa.Table.from_pandas(batch, preserve_index=False)
+    unknown = [n for n in batch.column_names if n not in spec.column_names]
+    if unknown:
+        raise Invalid(f"{spec.name}: unknown column(s) {', '.join(unknown)}", field=unknown[0])
+    arrays = []
+    for col in spec.columns:
+        if col.name not in batch.column_names:
+            if col.required:
+                raise Invalid(f"{spec.name}: required column {col.name} is missing", field=col.name)
+            arrays.append(pa.nulls(batch.num_rows, col.arrow))
+            continue
+        arr = batch.column(col.name)
+        try:
+            arr = _cast(arr, col.arrow)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            raise Invalid(
+                f"{spec.name}.{col.name}: cannot read values as {col.sql} ({exc})", field=col.name
+            ) from None
+        if col.required and arr.null_count:
+            first = pc.index(pc.is_null(arr), True).as_py()
+            raise Invalid(f"{spec.name}: row {first}: {col.name} is required but empty", field=col.name)
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=spec.arrow_schema())
+
+
+def _cast(arr: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    if arr.type == target:
+        return arr
+    if pa.types.is_timestamp(target) and pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+        # aware -> UTC wall time without a zone
+        arr = arr.cast(pa.timestamp(arr.type.unit, tz="UTC")).cast(pa.timestamp(arr.type.unit))
+    if pa.types.is_decimal(target) and pa.types.is_floating(arr.type):
+        arr = pc.round(arr, 4)
+        return arr.cast(target, safe=False)
+    return arr.cast(target)
+
+
+def _with_row_number(data: pa.Table) -> pa.Table:
+    return data.append_column("__row", pa.array(range(data.num_rows), pa.int64()))
