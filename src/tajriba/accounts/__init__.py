@@ -1,0 +1,1 @@
+"""Workspaces, users, roles, login sessions, API keys and write keys."""

@@ -1,0 +1,56 @@
+"""Roles and the permission matrix: the one place that says who may do what (docs/permissions.md)."""
+
+from __future__ import annotations
+
+from tajriba.i18n import N_
+
+ROLES: tuple[str, ...] = ("owner", "admin", "analyst", "agent", "viewer")
+
+ROLE_LABELS = {
+    "owner": N_("Owner"),
+    "admin": N_("Admin"),
+    "analyst": N_("Analyst"),
+    "agent": N_("Agent"),
+    "viewer": N_("Viewer"),
+}
+
+_ALL = set(ROLES)
+_STAFF = {"owner", "admin", "analyst", "agent"}
+_ANALYSTS = {"owner", "admin", "analyst"}
+_ADMINS = {"owner", "admin"}
+
+# permission -> (roles that hold it, what it allows)
+MATRIX: dict[str, tuple[set[str], str]] = {
+    "workspace:read": (_ALL, "see the workspace overview and navigation"),
+    "journeys:read": (_ALL, "see personas, journeys, stages, touchpoints and journey maps"),
+    "journeys:write": (_ANALYSTS, "create and edit personas, journeys and touchpoints"),
+    "customers:read": (_STAFF, "see customer profiles and timelines"),
+    "pii:read": ({"owner", "admin", "agent"}, "see raw personal data (others see it redacted)"),
+    "surveys:read": (_ALL, "see surveys and their results"),
+    "surveys:write": (_ANALYSTS, "build and send surveys"),
+    "feedback:read": (_ALL, "explore feedback texts"),
+    "metrics:read": (_ALL, "see CX metrics and goals"),
+    "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
+    "data:import": (_ANALYSTS, "import files and send events"),
+    "members:manage": (_ADMINS, "add members and change roles (only owners grant owner)"),
+    "keys:manage": (_ADMINS, "create and revoke API keys and write keys"),
+    "settings:manage": (_ADMINS, "change workspace settings"),
+    "audit:read": (_ADMINS, "read the audit log"),
+}
+
+
+def allowed(role: str | None, permission: str) -> bool:
+    """Return whether `role` holds `permission` (unknown permissions are a programming error)."""
+    roles, _ = MATRIX[permission]
+    return role in roles
+
+
+def permission_table() -> str:
+    """Render the matrix as the Markdown table kept in docs/permissions.md."""
+    head = "| permission | " + " | ".join(ROLES) + " | allows |"
+    rule = "|---|" + "---|" * len(ROLES) + "---|"
+    rows = [
+        f"| `{perm}` | " + " | ".join("yes" if r in roles else "no" for r in ROLES) + f" | {what} |"
+        for perm, (roles, what) in MATRIX.items()
+    ]
+    return "\n".join([head, rule, *rows])

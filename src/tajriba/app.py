@@ -1,0 +1,180 @@
+"""create_app(settings): engines, session factory, warehouse, routers, error handlers and the worker."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tajriba import __version__
+from tajriba.config import Settings
+from tajriba.db.session import make_engine, make_session_factory
+from tajriba.errors import TajribaError, TooManyRequests
+from tajriba.i18n import _, set_locale
+from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, LoginRequired
+from tajriba.web.render import Renderer
+
+log = logging.getLogger("tajriba")
+STATIC = Path(__file__).parent / "web" / "static"
+JSON_PREFIXES = ("/api/", "/v1/", "/healthz")
+
+
+def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
+    """Build the application; stores are opened here, the worker starts with the app's lifespan."""
+    from tajriba.db import migrate
+    from tajriba.warehouse import Warehouse
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    migrate.upgrade(engine)
+    warehouse = Warehouse(settings.warehouse_path)
+    warehouse.create_schema()
+    run_worker = settings.worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            from tajriba.jobs.worker import Worker
+
+            worker = Worker(app.state.session_factory, settings=settings, warehouse=warehouse)
+            worker.start()
+        app.state.worker = worker
+        yield
+        if worker is not None:
+            worker.stop()
+        warehouse.close()
+        engine.dispose()
+
+    app = FastAPI(title="Tajriba", version=__version__, lifespan=lifespan, docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.warehouse = warehouse
+    app.state.renderer = Renderer(settings.secret)
+    app.state.started_at = time.time()
+
+    _install_middleware(app, settings)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from tajriba.accounts import api as accounts_api
+    from tajriba.accounts import pages as accounts_pages
+    from tajriba.overview import api as overview_api
+    from tajriba.overview import pages as overview_pages
+    from tajriba.web import health
+
+    app.include_router(health.router)
+    app.include_router(accounts_pages.router)
+    app.include_router(overview_pages.router)
+    app.include_router(accounts_api.router)
+    app.include_router(overview_api.router)
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        cookie = request.cookies.get(CSRF_COOKIE)
+        new_cookie = None
+        if not cookie and not request.url.path.startswith(("/v1/", "/api/", "/static/")):
+            new_cookie = cookie = secrets.token_urlsafe(24)
+        request.state.csrf_cookie = cookie or ""
+        set_locale(request.cookies.get(LOCALE_COOKIE) or settings.default_locale)
+        request.state.locale = request.cookies.get(LOCALE_COOKIE) or settings.default_locale
+        response: Response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/v1/", "/s/")):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        if new_cookie:
+            response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="lax",
+                                secure=request.url.scheme == "https", path="/")
+        return response
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PREFIXES) or "application/json" in request.headers.get(
+        "accept", ""
+    ).split(",")[0]
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse(exc.to_dict(), status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(TajribaError)
+    async def _expected(request: Request, exc: TajribaError) -> Response:
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        if wants_json(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+        return _error_page(request, exc.status, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        field = ".".join(loc) or None
+        message = _("Invalid value for {field}: {problem}").format(
+            field=field or "request", problem=first.get("msg", "invalid")
+        )
+        err = TajribaError(message, code="invalid", status=422, field=field)
+        if wants_json(request):
+            return JSONResponse(err.to_dict(), status_code=422)
+        return _error_page(request, 422, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
+        if wants_json(request):
+            code = "not_found" if exc.status_code == 404 else "http_error"
+            return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code)
+        return _error_page(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        rid = getattr(request.state, "request_id", "-")
+        log.exception("unhandled error request_id=%s path=%s", rid, request.url.path)
+        message = _("Something went wrong on our side. Reference: {rid}").format(rid=rid)
+        if wants_json(request):
+            return JSONResponse({"error": {"code": "internal", "message": message}}, status_code=500,
+                                headers={"X-Request-ID": rid})
+        response = _error_page(request, 500, message)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+
+def _error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    renderer: Renderer = request.app.state.renderer
+    # The request's transaction is over (rolled back): error pages show no workspace navigation.
+    request.state.ctx = None
+    titles = {401: _("Please log in"), 403: _("Not allowed"), 404: _("Not found"), 422: _("Check your input"),
+              429: _("Too many attempts"), 500: _("Server error")}
+    response = renderer.page(request, "error.html", status=status, title=titles.get(status, _("Error")),
+                             message=message)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response

@@ -1,0 +1,67 @@
+"""The audit log: append-only and hash-chained, so altering a past entry is detectable."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.db.base import utcnow
+from tajriba.models import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, entry: AuditEntry) -> str:
+    body = orjson.dumps(
+        {
+            "workspace_id": entry.workspace_id,
+            "actor_user_id": entry.actor_user_id,
+            "actor_key_id": entry.actor_key_id,
+            "action": entry.action,
+            "target_type": entry.target_type,
+            "target_id": entry.target_id,
+            "details": entry.details,
+            "ip": entry.ip,
+            "created_at": entry.created_at.isoformat(),
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(prev_hash.encode() + body).hexdigest()
+
+
+def record(session: Session, *, action: str, workspace_id: int | None = None,
+           actor_user_id: int | None = None, actor_key_id: int | None = None,
+           target_type: str | None = None, target_id: str | None = None,
+           details: dict | None = None, ip: str | None = None) -> AuditEntry:
+    """Append one entry to the audit log (chained to the previous entry's hash)."""
+    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(workspace_id=workspace_id, actor_user_id=actor_user_id, actor_key_id=actor_key_id,
+                       action=action, target_type=target_type, target_id=target_id, details=details or {},
+                       ip=ip, created_at=utcnow().replace(microsecond=0))
+    entry.prev_hash = last or GENESIS
+    entry.hash = _digest(entry.prev_hash, entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify_chain(session: Session) -> int | None:
+    """Return the id of the first entry that breaks the chain, or None if the log is intact."""
+    prev = GENESIS
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        if entry.prev_hash != prev or _digest(prev, entry) != entry.hash:
+            return entry.id
+        prev = entry.hash
+    return None
+
+
+def list_entries(session: Session, *, workspace_id: int, limit: int = 200) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
+            .order_by(AuditEntry.id.desc()).limit(limit)
+        )
+    )

@@ -1,0 +1,408 @@
+"""The `tajriba` command. Each command is a thin wrapper over a service; heavy modules load lazily."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from tajriba.config import Settings
+    from tajriba.warehouse import Warehouse
+
+app = typer.Typer(help="Tajriba: Arabic-first customer-experience management.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Application database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+ws_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys and write keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(ws_app, name="workspaces")
+app.add_typer(keys_app, name="keys")
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")]
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    from tajriba.config import load_settings
+
+    return load_settings(data_dir=data_dir, **overrides)
+
+
+class Stores:
+    """The two stores opened for one CLI command."""
+
+    def __init__(self, settings: Settings, *, warehouse: bool = True) -> None:
+        from tajriba.db import migrate
+        from tajriba.db.session import make_engine, make_session_factory
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.engine = make_engine(settings.db_url)
+        migrate.upgrade(self.engine)
+        self.factory: sessionmaker[Session] = make_session_factory(self.engine)
+        self.warehouse: Warehouse | None = None
+        if warehouse:
+            from tajriba.warehouse import Warehouse
+
+            self.warehouse = Warehouse(settings.warehouse_path)
+            self.warehouse.create_schema()
+
+    def session(self):  # type: ignore[no-untyped-def]
+        from tajriba.db.session import transaction
+
+        return transaction(self.factory)
+
+    def close(self) -> None:
+        if self.warehouse is not None:
+            self.warehouse.close()
+        self.engine.dispose()
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- init / serve / worker ------------------------------------------------------------------------
+
+@app.command()
+def init(
+    data_dir: DataDir = None,
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")] = "main",
+    workspace_name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
+    email: Annotated[str | None, typer.Option(help="Owner's email.")] = None,
+    name: Annotated[str | None, typer.Option(help="Owner's name.")] = None,
+    password: Annotated[str | None, typer.Option(help="Owner's password (prompted when omitted).")] = None,
+    locale: Annotated[str, typer.Option(help="Default language: ar, fa or en.")] = "ar",
+) -> None:
+    """Create the data directory, run migrations, create the first workspace and its owner."""
+    from tajriba.accounts import service
+
+    settings = _settings(data_dir)
+    email = email or typer.prompt("Owner email")
+    name = name or typer.prompt("Owner name", default=email.split("@")[0])
+    if password is None:
+        password = typer.prompt("Owner password (10+ characters)", hide_input=True, confirmation_prompt=True)
+    stores = Stores(settings)
+    try:
+        with stores.session() as session:
+            ws = service.create_workspace(session, slug=workspace, name=workspace_name or workspace,
+                                          default_locale=locale)
+            user = service.create_user(session, email=email, name=name, password=password, locale=locale)
+            service.set_role(session, workspace=ws, user=user, role="owner")
+    finally:
+        stores.close()
+    typer.echo(f"Initialised {settings.data_dir.resolve()}")
+    typer.echo(f"Workspace '{workspace}' created; owner {email}.")
+    typer.echo(f"Start with: tajriba serve --data-dir {settings.data_dir} and log in at http://127.0.0.1:8000/login")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run the job worker in-process.")] = True,
+) -> None:
+    """Run the web UI, JSON API and the in-process job worker."""
+    settings = _settings(data_dir, worker=worker)
+    _serve(settings, host=host, port=port)
+
+
+def _serve(settings: Settings, *, host: str, port: int, banner: str | None = None) -> None:
+    import logging
+
+    import uvicorn
+
+    from tajriba.app import create_app
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    application = create_app(settings)
+    url = f"http://{host}:{port}/"
+    typer.echo(f"Tajriba is serving {settings.data_dir.resolve()} at {url}")
+    if banner:
+        typer.echo(banner)
+    sys.stdout.flush()
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(), access_log=False,
+                timeout_graceful_shutdown=5)
+
+
+@app.command("worker")
+def worker_cmd(data_dir: DataDir = None) -> None:
+    """Run the job worker alone (production, beside `serve --no-worker`)."""
+    import signal
+
+    from tajriba.jobs.worker import Worker
+
+    settings = _settings(data_dir)
+    stores = Stores(settings)
+    assert stores.warehouse is not None
+    w = Worker(stores.factory, settings=settings, warehouse=stores.warehouse)
+    signal.signal(signal.SIGTERM, lambda *_: w._stop.set())
+    typer.echo(f"Worker {w.worker_id} running; Ctrl-C to stop.")
+    try:
+        w.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stores.close()
+
+
+# -- db -------------------------------------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to a revision (default: head)."""
+    from tajriba.db import migrate
+    from tajriba.db.session import make_engine
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    migrate.upgrade(engine, revision)
+    typer.echo(f"Database at revision {migrate.current(engine)}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current(data_dir: DataDir = None) -> None:
+    """Print the database revision and the newest one this version knows."""
+    from tajriba.db import migrate
+    from tajriba.db.session import make_engine
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.db_url)
+    typer.echo(f"current: {migrate.current(engine) or 'empty'}\nhead: {migrate.head()}")
+    engine.dispose()
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Email (login).")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
+    workspace: Annotated[str | None, typer.Option(help="Add to this workspace.")] = None,
+    role: Annotated[str, typer.Option(help="Role in that workspace.")] = "viewer",
+    locale: Annotated[str | None, typer.Option(help="Preferred language.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user, optionally adding them to a workspace with a role."""
+    from tajriba.accounts import service
+
+    if password is None:
+        password = typer.prompt("Password (10+ characters)", hide_input=True, confirmation_prompt=True)
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            user = service.create_user(session, email=email, name=name or email.split("@")[0], password=password,
+                                       locale=locale)
+            if workspace:
+                ws = service.get_workspace(session, slug=workspace)
+                service.set_role(session, workspace=ws, user=user, role=role)
+    finally:
+        stores.close()
+    typer.echo(f"User {email} created" + (f" as {role} in {workspace}" if workspace else "") + ".")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users with their workspaces and roles."""
+    from tajriba.accounts import service
+
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            rows = [
+                {"id": u.id, "email": u.email, "name": u.name, "active": u.is_active,
+                 "workspaces": {m.workspace.slug: m.role for m in u.memberships}}
+                for u in service.list_users(session)
+            ]
+    finally:
+        stores.close()
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        roles = ", ".join(f"{k}:{v}" for k, v in r["workspaces"].items()) or "-"
+        typer.echo(f"{r['id']:>4}  {r['email']:<36} {r['name']:<24} {roles}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    email: Annotated[str, typer.Option(help="The user's email.")],
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
+    role: Annotated[str, typer.Option(help="owner, admin, analyst, agent or viewer.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give a user a role in a workspace (adds them when they are not a member)."""
+    from tajriba.accounts import service
+
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            ws = service.get_workspace(session, slug=workspace)
+            user = service.get_user_by_email(session, email=email)
+            service.set_role(session, workspace=ws, user=user, role=role)
+    finally:
+        stores.close()
+    typer.echo(f"{email} is now {role} in {workspace}.")
+
+
+# -- workspaces -----------------------------------------------------------------------------------
+
+@ws_app.command("create")
+def workspaces_create(
+    slug: Annotated[str, typer.Option(help="URL name: lowercase letters, digits, dashes.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    locale: Annotated[str, typer.Option(help="Default language.")] = "ar",
+    calendar: Annotated[str, typer.Option(help="gregorian, hijri or jalali.")] = "gregorian",
+    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Asia/Riyadh",
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency.")] = "SAR",
+    owner: Annotated[str | None, typer.Option(help="Email of an existing user to make owner.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a workspace."""
+    from tajriba.accounts import service
+
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            ws = service.create_workspace(session, slug=slug, name=name or slug, default_locale=locale,
+                                          calendar=calendar, timezone=timezone, currency=currency)
+            if owner:
+                service.set_role(session, workspace=ws, user=service.get_user_by_email(session, email=owner),
+                                 role="owner")
+    finally:
+        stores.close()
+    typer.echo(f"Workspace {slug} created.")
+
+
+@ws_app.command("list")
+def workspaces_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List workspaces."""
+    from tajriba.accounts import service
+
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            rows = [{"id": w.id, "slug": w.slug, "name": w.name, "locale": w.default_locale,
+                     "calendar": w.calendar, "timezone": w.timezone, "currency": w.currency}
+                    for w in service.list_workspaces(session)]
+    finally:
+        stores.close()
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:>4}  {r['slug']:<20} {r['name']}")
+
+
+# -- keys -----------------------------------------------------------------------------------------
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
+    kind: Annotated[str, typer.Option(help="write (tracking API) or api (/api/v1).")],
+    name: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
+    role: Annotated[str, typer.Option(help="Role the key acts with.")] = "analyst",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a key and print its secret once; only a hash is stored."""
+    from tajriba.accounts import service
+
+    stores = Stores(_settings(data_dir), warehouse=False)
+    try:
+        with stores.session() as session:
+            ws = service.get_workspace(session, slug=workspace)
+            _key, secret = service.create_key(session, workspace=ws, kind=kind, name=name or kind, role=role)
+    finally:
+        stores.close()
+    typer.echo(secret)
+    typer.echo("Store this key now: it cannot be shown again.", err=True)
+
+
+# -- stats and demo -------------------------------------------------------------------------------
+
+@app.command()
+def stats(
+    workspace: Annotated[str | None, typer.Option(help="Only this workspace.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Print row counts of every table in both stores."""
+    from tajriba.stats import table_counts
+
+    stores = Stores(_settings(data_dir))
+    try:
+        with stores.session() as session:
+            assert stores.warehouse is not None
+            counts = table_counts(session, stores.warehouse, workspace=workspace)
+    finally:
+        stores.close()
+    if as_json:
+        _echo_json(counts)
+        return
+    for store, tables in counts.items():
+        if store == "workspace":
+            continue
+        typer.echo(f"[{store}]")
+        for table, n in tables.items():
+            typer.echo(f"  {table:<24} {n:>12,}")
+
+
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(help="Size: 1.0 is ~20,000 customers and ~1,000,000 events.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the app when built.")] = True,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild even if the demo workspace exists.")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Build the demo workspace (an online store in Saudi Arabia) and serve it."""
+    import time
+
+    from tajriba.demo import DEMO_EMAIL, DEMO_PASSWORD, build_demo
+
+    settings = _settings(data_dir)
+    stores = Stores(settings)
+    try:
+        started = time.perf_counter()
+        assert stores.warehouse is not None
+        report = build_demo(stores.factory, stores.warehouse, scale=scale, seed=seed, rebuild=rebuild,
+                            progress=lambda msg: typer.echo(f"  {msg}"))
+        elapsed = time.perf_counter() - started
+    finally:
+        stores.close()
+    if report.get("skipped"):
+        typer.echo("Demo workspace already built (use --rebuild to build it again).")
+    else:
+        typer.echo(f"Demo built in {elapsed:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()))
+    banner = f"Log in at http://{host}:{port}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}"
+    if serve_after:
+        _serve(settings, host=host, port=port, banner=banner)
+    else:
+        typer.echo(banner)
+
+
+def main() -> None:
+    from tajriba.errors import TajribaError
+
+    try:
+        app()
+    except TajribaError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

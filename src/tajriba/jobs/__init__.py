@@ -1,0 +1,1 @@
+"""Background jobs: the queue (jobs table), handlers, and the worker loop."""

@@ -1,0 +1,96 @@
+"""Enqueue and claim jobs. Jobs are idempotent and retried with exponential backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tajriba.db.base import utcnow
+from tajriba.models import Job
+
+Handler = Callable[..., dict[str, Any] | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register a function as the handler of one job kind."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def enqueue(session: Session, *, kind: str, payload: dict[str, Any] | None = None,
+            workspace_id: int | None = None, dedupe_key: str | None = None, delay_seconds: float = 0,
+            max_attempts: int = 5) -> Job | None:
+    """Queue a job; with a dedupe_key, a job already queued under that key is not queued again."""
+    if dedupe_key is not None:
+        existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
+        if existing is not None:
+            if existing.status in ("queued", "running"):
+                return existing
+            session.delete(existing)
+            session.flush()
+    job = Job(kind=kind, payload=payload or {}, workspace_id=workspace_id, dedupe_key=dedupe_key,
+              run_after=utcnow() + timedelta(seconds=delay_seconds), max_attempts=max_attempts)
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        return None
+    return job
+
+
+def claim(session: Session, *, worker_id: str) -> Job | None:
+    """Take the oldest due job atomically (a conditional update, safe with several workers)."""
+    now = utcnow()
+    candidates = session.scalars(
+        select(Job.id).where(Job.status == "queued", Job.run_after <= now).order_by(Job.run_after, Job.id).limit(5)
+    ).all()
+    for job_id in candidates:
+        result = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", locked_by=worker_id, locked_at=now, attempts=Job.attempts + 1)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            session.flush()
+            job = session.get(Job, job_id)
+            if job is not None:
+                session.refresh(job)
+            return job
+    return None
+
+
+def finish(session: Session, *, job: Job, result: dict[str, Any] | None) -> None:
+    job.status = "done"
+    job.result = result or {}
+    job.finished_at = utcnow()
+    job.last_error = None
+
+
+def fail(session: Session, *, job: Job, error: str) -> None:
+    """Record a failure; retry later with backoff (30 s, 2 min, 8 min, ...) until attempts run out."""
+    job.last_error = error[-4000:]
+    if job.attempts >= job.max_attempts:
+        job.status = "failed"
+        job.finished_at = utcnow()
+    else:
+        job.status = "queued"
+        job.run_after = utcnow() + timedelta(seconds=30 * 4 ** (job.attempts - 1))
+    job.locked_by = None
+
+
+def requeue_stale(session: Session, *, older_than_minutes: float = 30) -> int:
+    """Put back jobs whose worker died while running them."""
+    cut = utcnow() - timedelta(minutes=older_than_minutes)
+    result = session.execute(
+        update(Job).where(Job.status == "running", Job.locked_at < cut).values(status="queued", locked_by=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

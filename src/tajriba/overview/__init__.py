@@ -1,0 +1,1 @@
+"""The workspace overview and first views of each domain."""

@@ -1,0 +1,180 @@
+"""Request dependencies: database session, current user, workspace context and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from tajriba.accounts import security, service
+from tajriba.accounts.permissions import allowed
+from tajriba.config import Settings
+from tajriba.errors import Forbidden, NotFound, TajribaError, Unauthorized
+from tajriba.i18n import _, set_locale
+from tajriba.models import ApiKey, User, Workspace
+from tajriba.warehouse import Warehouse
+
+SESSION_COOKIE = "tajriba_session"
+CSRF_COOKIE = "tajriba_csrf"
+LOCALE_COOKIE = "tajriba_locale"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class LoginRequired(TajribaError):
+    """A page needs a logged-in user: pages redirect to /login, the API answers 401."""
+
+    status = 401
+    code = "login_required"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit on success, roll back on error."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_warehouse(request: Request) -> Warehouse:
+    return request.app.state.warehouse
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the logged-in user; safe to use after the request's session has closed."""
+
+    id: int
+    name: str
+    email: str
+
+
+def optional_user(request: Request, db: DB) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = None
+    if token:
+        user = service.user_for_session(db, token=token, settings=request.app.state.settings)
+    request.state.user = UserView(user.id, user.name, user.email) if user else None
+    apply_locale(request, user=user)
+    return user
+
+
+def apply_locale(request: Request, *, user: User | None, workspace: Workspace | None = None) -> None:
+    """Choose the page language: the user's preference, the browser's cookie, the workspace, the default."""
+    settings: Settings = request.app.state.settings
+    locale = (
+        (user.locale if user else None)
+        or request.cookies.get(LOCALE_COOKIE)
+        or (workspace.default_locale if workspace else None)
+        or settings.default_locale
+    )
+    set_locale(locale)
+    request.state.locale = locale
+    request.state.calendar = (user.calendar if user else None) or (
+        workspace.calendar if workspace else settings.calendar
+    )
+    request.state.digits = (user.digits if user else None) or settings.digits
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise LoginRequired(_("Please log in."))
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+@dataclass
+class Context:
+    """Who is acting, in which workspace, with which role."""
+
+    workspace: Workspace
+    role: str
+    user: User | None = None
+    key: ApiKey | None = None
+    workspaces: list[Workspace] = field(default_factory=list)
+
+    def can(self, permission: str) -> bool:
+        return allowed(self.role, permission)
+
+
+class Require:
+    """Dependency: a member of the workspace in the URL holding `permission` (404 for non-members)."""
+
+    def __init__(self, permission: str) -> None:
+        allowed(None, permission)  # fails fast on a misspelt permission
+        self.permission = permission
+
+    def __call__(self, request: Request, workspace: str, user: CurrentUser, db: DB) -> Context:
+        try:
+            ws = service.get_workspace(db, slug=workspace)
+        except NotFound:
+            raise NotFound(_("No such workspace.")) from None
+        role = service.role_of(db, user=user, workspace=ws)
+        if role is None:
+            raise NotFound(_("No such workspace."))
+        apply_locale(request, user=user, workspace=ws)
+        if not allowed(role, self.permission):
+            raise Forbidden(_("Your role does not allow this."))
+        ctx = Context(workspace=ws, role=role, user=user,
+                      workspaces=service.list_workspaces(db, user=user))
+        request.state.ctx = ctx
+        return ctx
+
+
+class RequireKey:
+    """Dependency for /api/v1: a Bearer API key whose role holds `permission` in its own workspace."""
+
+    def __init__(self, permission: str) -> None:
+        allowed(None, permission)
+        self.permission = permission
+
+    def __call__(self, request: Request, db: DB) -> Context:
+        header = request.headers.get("authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized(_("Send an API key as 'Authorization: Bearer <key>'."))
+        key = service.resolve_key(db, token=token.strip(), kind="api")
+        ws = db.get(Workspace, key.workspace_id)
+        if ws is None:
+            raise Unauthorized(_("Invalid API key."))
+        apply_locale(request, user=None, workspace=ws)
+        if not allowed(key.role, self.permission):
+            raise Forbidden(_("Your role does not allow this."))
+        ctx = Context(workspace=ws, role=key.role, key=key)
+        request.state.ctx = ctx
+        return ctx
+
+
+async def verify_csrf(request: Request) -> None:
+    """Reject unsafe requests whose form field or X-CSRF-Token header does not match the CSRF cookie."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        form = await request.form()
+        value: Any = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not security.csrf_valid(request.app.state.settings.secret, cookie, sent):
+        raise Forbidden(_("The form expired or came from another site. Reload the page and try again."),
+                        code="csrf")

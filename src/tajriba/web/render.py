@@ -1,0 +1,92 @@
+"""Jinja2 environment with translations, locale-aware filters and the page renderer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tajriba import __version__, i18n
+from tajriba.accounts.permissions import ROLE_LABELS
+from tajriba.accounts.security import csrf_token
+from tajriba.calendars import CALENDAR_LABELS
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals.update(
+        LOCALES=i18n.LOCALES,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        CALENDARS=i18n.CALENDARS,
+        CALENDAR_LABELS=CALENDAR_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        version=__version__,
+    )
+    return env
+
+
+class Renderer:
+    def __init__(self, secret: str) -> None:
+        self.env = build_environment()
+        self.secret = secret
+
+    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """Render a page (or, for an HTMX request, the template's partial when it exists)."""
+        state = request.state
+        locale = getattr(state, "locale", "en")
+        calendar = getattr(state, "calendar", "gregorian")
+        digits = getattr(state, "digits", "latn")
+        i18n.set_locale(locale)
+
+        def num(value: float | int | Decimal | None, decimals: int | None = None) -> str:
+            return i18n.format_number(value, locale=locale, digits=digits, decimals=decimals)
+
+        def pct(value: float | None, decimals: int = 1) -> str:
+            return i18n.format_percent(value, locale=locale, digits=digits, decimals=decimals)
+
+        def day(value: date | datetime | None, with_time: bool = False) -> str:
+            tz = None
+            ctx = getattr(state, "ctx", None)
+            if ctx is not None:
+                tz = ctx.workspace.timezone
+            return i18n.format_date(value, locale=locale, calendar=calendar, digits=digits, tz=tz,
+                                    with_time=with_time)
+
+        base = {
+            "request": request,
+            "locale": locale,
+            "dir": i18n.DIRECTION.get(locale, "ltr"),
+            "calendar": calendar,
+            "digits": digits,
+            "user": getattr(state, "user", None),
+            "ctx": getattr(state, "ctx", None),
+            "csrf_token": csrf_token(self.secret, getattr(state, "csrf_cookie", "")),
+            "request_id": getattr(state, "request_id", ""),
+            "num": num,
+            "pct": pct,
+            "day": day,
+        }
+        base.update(context)
+        name = template
+        if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+            partial = template.replace(".html", ".partial.html")
+            if (TEMPLATES / partial).is_file():
+                name = partial
+        html = self.env.get_template(name).render(base)
+        return HTMLResponse(html, status_code=status)
