@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -71,18 +71,20 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     return app
 
 
-def _include_routers(app: FastAPI) -> None:
+def routers() -> list[APIRouter]:
+    """Every router of the application, in the order they are included (tests walk these routes)."""
     from tajriba.accounts import api as accounts_api
     from tajriba.accounts import pages as accounts_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
 
-    app.include_router(health.router)
-    app.include_router(accounts_pages.router)
-    app.include_router(overview_pages.router)
-    app.include_router(accounts_api.router)
-    app.include_router(overview_api.router)
+    return [health.router, accounts_pages.router, overview_pages.router, accounts_api.router, overview_api.router]
+
+
+def _include_routers(app: FastAPI) -> None:
+    for router in routers():
+        app.include_router(router)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -68,22 +68,24 @@ class Warehouse:
         if data.num_rows == 0:
             return 0
         keys = ", ".join(spec.key)
-        sets = []
+        sets, aggs = [], []
         for col in spec.column_names:
             if col in spec.key:
                 continue
             rule = spec.merge.get(col, "new")
             if rule == "least":
                 sets.append(f"{col} = least(excluded.{col}, {spec.name}.{col})")
+                aggs.append(f"min({col}) AS {col}")
             elif rule == "greatest":
                 sets.append(f"{col} = greatest(excluded.{col}, {spec.name}.{col})")
+                aggs.append(f"max({col}) AS {col}")
             else:
                 sets.append(f"{col} = coalesce(excluded.{col}, {spec.name}.{col})")
-        # Within one batch the last row of a key wins, as a sequence of single upserts would.
+                aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
+        # Rows of one key within a batch merge as a sequence of single upserts would.
         sql = (
             f"INSERT INTO {spec.name} BY NAME "
-            f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch "
-            f"ORDER BY {keys}, __row DESC) "
+            f"SELECT {keys}, {', '.join(aggs)} FROM __batch GROUP BY {keys} "
             f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
         )
         return self._write(sql, _with_row_number(data))

@@ -1,0 +1,111 @@
+"""Shared fixtures: fresh SQLite + DuckDB stores per test, a test client, factories, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from tajriba.accounts import service  # noqa: E402
+from tajriba.app import create_app  # noqa: E402
+from tajriba.config import Settings, load_settings  # noqa: E402
+from tajriba.models import User, Workspace  # noqa: E402
+
+PASSWORD = "correct horse battery"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", worker=False, env="test")
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    return create_app(settings, start_worker=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    """A session on the app's database; committed at the end of the test setup by the caller."""
+    session = app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def make_workspace(db: Session, slug: str = "acme", **kw: Any) -> Workspace:
+    ws = service.create_workspace(db, slug=slug, name=kw.pop("name", slug.title()), **kw)
+    db.commit()
+    return ws
+
+
+def make_user(db: Session, email: str | None = None, *, workspace: Workspace | None = None,
+              role: str = "viewer", locale: str | None = None) -> User:
+    user = service.create_user(db, email=email or f"u{secrets.token_hex(4)}@example.com", name="Test User",
+                               password=PASSWORD, locale=locale)
+    if workspace is not None:
+        service.set_role(db, workspace=workspace, user=user, role=role)
+    db.commit()
+    return user
+
+
+def csrf_from(client: TestClient, path: str = "/login") -> str:
+    """Load a page and return the CSRF token its forms carry (sets the CSRF cookie)."""
+    html = client.get(path).text
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, user: User, password: str = PASSWORD) -> str:
+    token = csrf_from(client)
+    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token,
+                                           "next": "/"})
+    assert response.status_code == 303, response.text[:500]
+    return token
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (needs TAJRIBA_TEST_DATABASE_URL)."""
+    base = os.environ.get("TAJRIBA_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TAJRIBA_TEST_DATABASE_URL is not set (CI sets it); PostgreSQL tests skipped")
+    import psycopg
+
+    name = f"tajriba_t_{secrets.token_hex(5)}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = re.sub(r"/[^/]*$", f"/{name}", admin)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

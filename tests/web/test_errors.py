@@ -1,0 +1,61 @@
+"""One error family: JSON for the API, a translated page for people, never a stack trace."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from tajriba.errors import Conflict
+
+
+def test_api_errors_are_json_with_code_and_message(client) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": response.json()["error"]["message"]}}
+    unauthorized = client.get("/api/v1/me", headers={"Authorization": "Bearer tja_nope_nope"})
+    assert unauthorized.status_code == 401 and unauthorized.json()["error"]["code"] == "unauthorized"
+
+
+def test_unexpected_errors_give_a_request_id_and_no_traceback(app) -> None:
+    router = APIRouter()
+
+    @router.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    @router.get("/boom-page")
+    def boom_page() -> None:
+        raise RuntimeError("secret internal detail")
+
+    @router.get("/api/v1/conflict")
+    def conflict() -> None:
+        raise Conflict("already there", field="slug")
+
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = client.get("/api/v1/boom")
+        page = client.get("/boom-page", headers={"Accept": "text/html"})
+        expected = client.get("/api/v1/conflict")
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal"
+    rid = api.headers["x-request-id"]
+    assert rid in api.json()["error"]["message"]
+    for response in (api, page):
+        assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert page.status_code == 500 and "<html" in page.text and page.headers["x-request-id"] in page.text
+    assert expected.status_code == 409
+    assert expected.json() == {"error": {"code": "conflict", "message": "already there", "field": "slug"}}
+
+
+def test_validation_errors_name_the_field(client, db) -> None:
+    from tests.conftest import login, make_user, make_workspace
+
+    ws = make_workspace(db)
+    login(client, make_user(db, workspace=ws, role="owner"))
+    response = client.get(f"/w/{ws.slug}/customers?page=0", headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "page"
+
+
+def test_healthz_reports_both_stores(client) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["warehouse"] == "ok"

@@ -1,0 +1,170 @@
+"""Permission matrix: every route x every role, cross-workspace attempts, and the docs kept honest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from tajriba.accounts import service
+from tajriba.app import routers
+from tajriba.accounts.permissions import MATRIX, ROLES, allowed, permission_table
+from tajriba.web.deps import Require, RequireKey
+from tests.conftest import csrf_from, login, make_user, make_workspace
+
+# Routes that need no workspace permission: who may call them is stated here.
+PUBLIC = {
+    ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/preferences"),
+    ("GET", "/api/docs"), ("GET", "/api/openapi.json"), ("GET", "/api/docs/oauth2-redirect"),
+}
+LOGGED_IN = {("GET", "/"), ("GET", "/account")}
+
+
+def _permission(route: APIRoute) -> Require | RequireKey | None:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, (Require, RequireKey)):
+            return dep.call
+        stack.extend(dep.dependencies)
+    return None
+
+
+def _routes(app) -> Iterator[tuple[str, str, APIRoute]]:  # type: ignore[no-untyped-def]
+    for router in routers():
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, route.path, route
+
+
+def test_the_app_serves_exactly_the_listed_routers(app) -> None:
+    included = [getattr(r, "original_router", None) for r in app.routes]
+    included = [r for r in included if r is not None]
+    if included:  # FastAPI >= 0.16x keeps included routers whole
+        assert included == routers()
+    paths = {getattr(r, "path", None) for r in app.routes}
+    assert paths - {None} <= {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"} | {
+        route.path for router in routers() for route in router.routes}
+
+
+def test_every_route_declares_who_may_use_it(app) -> None:
+    for method, path, route in _routes(app):
+        perm = _permission(route)
+        if path.startswith("/w/{workspace}"):
+            assert isinstance(perm, Require), f"{method} {path} has no workspace permission check"
+        elif path.startswith("/api/v1/"):
+            assert isinstance(perm, RequireKey), f"{method} {path} has no API key permission check"
+        else:
+            assert (method, path) in PUBLIC | LOGGED_IN, f"{method} {path} is not classified"
+
+
+@pytest.fixture
+def world(app, db):  # type: ignore[no-untyped-def]
+    a = make_workspace(db, "alpha", name="Alpha Store")
+    b = make_workspace(db, "bravo", name="Bravo Secret Store")
+    users = {role: make_user(db, f"{role}@alpha.example", workspace=a, role=role) for role in ROLES}
+    outsider = make_user(db, "owner@bravo.example", workspace=b, role="owner")
+    wh = app.state.warehouse
+    for ws, n in ((a, 3), (b, 5)):
+        wh.append("customers", pd.DataFrame({
+            "workspace_id": ws.id, "customer_id": [f"{ws.slug}-{i}" for i in range(n)],
+            "name": [f"{ws.slug} customer {i}" for i in range(n)], "first_seen_at": datetime(2026, 1, 1),
+        }))
+    key, _secret = service.create_key(db, workspace=b, kind="api", name="bravo key")
+    a_key, _secret = service.create_key(db, workspace=a, kind="api", name="alpha key")
+    db.commit()
+    return {"a": a, "b": b, "users": users, "outsider": outsider, "b_key_id": key.id, "a_key_id": a_key.id}
+
+
+def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore[no-untyped-def]
+    out = []
+    for m, path, route in _routes(app):
+        perm = _permission(route)
+        if m == method and isinstance(perm, Require):
+            out.append((path, perm))
+    assert out, f"no {method} page routes found"
+    return out
+
+
+def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1) -> str:
+    return path.format(workspace=ws_slug, key_id=key_id, user_id=user_id)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) -> None:
+    with TestClient(app, follow_redirects=False) as client:
+        login(client, world["users"][role])
+        for path, perm in _page_routes(app, "GET"):
+            url = _fill(path, "alpha")
+            response = client.get(url)
+            expected = 200 if allowed(role, perm.permission) else 403
+            assert response.status_code == expected, f"{role} GET {url}: {response.status_code}"
+        token = csrf_from(client, "/account")
+        for path, perm in _page_routes(app, "POST"):
+            url = _fill(path, "alpha", key_id=world["a_key_id"], user_id=world["users"]["viewer"].id)
+            response = client.post(url, data={"csrf_token": token})
+            if allowed(role, perm.permission):
+                assert response.status_code not in (401, 403, 404), f"{role} POST {url}: {response.status_code}"
+            else:
+                assert response.status_code == 403, f"{role} POST {url}: {response.status_code}"
+
+
+def test_anonymous_visitors_are_sent_to_login_from_every_page(app, world) -> None:
+    with TestClient(app, follow_redirects=False) as client:
+        for path, _perm in _page_routes(app, "GET"):
+            response = client.get(_fill(path, "alpha"))
+            assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+
+
+def test_members_of_one_workspace_get_404_and_no_data_from_another(app, world) -> None:
+    with TestClient(app, follow_redirects=False) as client:
+        login(client, world["users"]["owner"])
+        token = csrf_from(client, "/account")
+        for path, _perm in _page_routes(app, "GET"):
+            response = client.get(_fill(path, "bravo"))
+            assert response.status_code == 404, path
+            assert "Bravo" not in response.text and "bravo customer" not in response.text
+        for path, _perm in _page_routes(app, "POST"):
+            url = _fill(path, "bravo", key_id=world["b_key_id"], user_id=world["outsider"].id)
+            assert client.post(url, data={"csrf_token": token}).status_code == 404, url
+        # the alpha owner cannot revoke bravo's key through alpha's URL either
+        response = client.post(f"/w/alpha/settings/keys/{world['b_key_id']}/revoke", data={"csrf_token": token})
+        assert response.status_code == 404
+    db = app.state.session_factory()
+    assert all(k.revoked_at is None for k in service.list_keys(db, workspace=world["b"]))
+    db.close()
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "owner"])
+def test_api_keys_act_with_their_role_in_their_own_workspace_only(app, db, world, role) -> None:
+    _key, secret = service.create_key(db, workspace=world["a"], kind="api", name=role, role=role)
+    db.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with TestClient(app) as client:
+        for method, path, route in _routes(app):
+            perm = _permission(route)
+            if not isinstance(perm, RequireKey) or method != "GET":
+                continue
+            response = client.get(path, headers=headers)
+            expected = 200 if allowed(role, perm.permission) else 403
+            assert response.status_code == expected, f"{role} {path}: {response.status_code}"
+            if expected == 200 and path == "/api/v1/stats":
+                assert response.json()["workspace"] == "alpha"
+                assert response.json()["tables"]["customers"] == 3
+        assert client.get("/api/v1/me").status_code == 401
+        write = service.create_key(db, workspace=world["a"], kind="write", name="w")[1]
+        db.commit()
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {write}"}).status_code == 401
+
+
+def test_docs_permission_table_matches_the_code() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert permission_table() in doc
+    assert set(re.findall(r"`([a-z]+:[a-z]+)`", doc)) >= set(MATRIX)
