@@ -1,0 +1,146 @@
+"""The demo workspace: deterministic by seed, with sane seasonal peaks and experience-driven scores."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tajriba.db import migrate
+from tajriba.db.session import make_engine, make_session_factory
+from tajriba.demo import DEMO_EMAIL, build_demo
+from tajriba.demo.generate import peaks
+from tajriba.warehouse import Warehouse
+from tajriba.warehouse.schema import TABLES
+
+
+def _build(path: Path, *, scale: float, seed: int) -> tuple[Warehouse, dict]:
+    path.mkdir(parents=True)
+    engine = make_engine(f"sqlite:///{path / 'app.db'}")
+    migrate.upgrade(engine)
+    wh = Warehouse(str(path / "wh.duckdb"))
+    wh.create_schema()
+    report = build_demo(make_session_factory(engine), wh, scale=scale, seed=seed)
+    engine.dispose()
+    return wh, report
+
+
+def _checksums(wh: Warehouse) -> dict[str, tuple]:
+    out = {}
+    for table, spec in TABLES.items():
+        cols = ", ".join(c for c in spec.column_names if c != "workspace_id")
+        out[table] = wh.sql(f"SELECT count(*), sum(hash({cols})) FROM {table}")[0]
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):  # type: ignore[no-untyped-def]
+    wh, report = _build(tmp_path_factory.mktemp("demo") / "a", scale=0.1, seed=7)
+    yield wh, report
+    wh.close()
+
+
+def test_same_seed_gives_the_same_data(tmp_path: Path) -> None:
+    a, ra = _build(tmp_path / "a", scale=0.02, seed=11)
+    b, rb = _build(tmp_path / "b", scale=0.02, seed=11)
+    c, _rc = _build(tmp_path / "c", scale=0.02, seed=12)
+    assert ra["counts"] == rb["counts"]
+    assert _checksums(a) == _checksums(b)
+    assert _checksums(a) != _checksums(c)
+    for w in (a, b, c):
+        w.close()
+
+
+def test_scale_one_is_about_twenty_thousand_customers_and_a_million_events() -> None:
+    from tajriba.demo.generate import EVENTS_PER_CUSTOMER
+
+    assert 20_000 * EVENTS_PER_CUSTOMER == 1_000_000
+
+
+def test_counts_scale_with_the_demo_size(demo) -> None:
+    _wh, report = demo
+    counts = report["counts"]
+    assert counts["customers"] == 2_000
+    assert 80_000 <= counts["events"] <= 125_000
+    assert counts["orders"] > 1_500 and counts["tickets"] > 200
+    assert counts["survey_responses"] > 800 and counts["feedback_texts"] > 1_000
+
+
+def _weekly(wh: Warehouse) -> dict[date, int]:
+    rows = wh.sql("SELECT date_trunc('week', timestamp)::DATE, count(*) FROM events GROUP BY 1")
+    return dict(rows)
+
+
+def test_white_friday_and_ramadan_weeks_are_peaks(demo) -> None:
+    wh, _ = demo
+    weekly = _weekly(wh)
+
+    def week_of(d: date) -> date:
+        return d - timedelta(days=d.weekday())
+
+    def around(d: date) -> float:
+        neighbours = [weekly[week_of(d) + timedelta(weeks=k)] for k in (-3, -2, 2, 3)]
+        return sum(neighbours) / len(neighbours)
+
+    white_friday = date(2025, 11, 28)
+    assert weekly[week_of(white_friday)] > 1.6 * around(white_friday)
+    last_ten_start, _last, _f = peaks()["ramadan_last_ten"]
+    before_ramadan = peaks()["ramadan"][0] - timedelta(days=14)
+    assert weekly[week_of(last_ten_start + timedelta(days=3))] > 1.3 * weekly[week_of(before_ramadan)]
+
+
+def test_late_deliveries_lower_csat_and_nps(demo) -> None:
+    wh, _ = demo
+    (corr,) = wh.sql("""
+        SELECT corr((o.properties->>'late_days')::INT, r.score) FROM survey_responses r
+        JOIN orders o USING (workspace_id, order_id) WHERE r.metric = 'csat'""")[0]
+    assert corr < -0.25
+    on_time, late = wh.sql("""
+        WITH late AS (SELECT customer_id, max((properties->>'late_days')::INT) > 0 AS was_late FROM orders GROUP BY 1)
+        SELECT avg(score) FILTER (WHERE NOT was_late), avg(score) FILTER (WHERE was_late)
+        FROM survey_responses JOIN late USING (customer_id) WHERE metric = 'nps'""")[0]
+    assert on_time - late > 0.5
+
+
+def test_support_is_slower_in_peak_weeks(demo) -> None:
+    wh, _ = demo
+    busy, calm = wh.sql("""
+        SELECT median(epoch(first_response_at - created_at)) FILTER (WHERE created_at BETWEEN '2025-11-24' AND '2025-12-01'),
+               median(epoch(first_response_at - created_at)) FILTER (WHERE created_at BETWEEN '2026-01-05' AND '2026-02-01')
+        FROM tickets WHERE channel = 'whatsapp'""")[0]
+    assert busy > calm
+
+
+def test_feedback_is_varied_and_multilingual(demo) -> None:
+    wh, _ = demo
+    rows = dict(wh.sql("SELECT language, count(*) FROM feedback_texts GROUP BY 1"))
+    assert set(rows) == {"ar", "fa", "en"} and rows["ar"] > rows["fa"]
+    total, distinct = wh.sql("SELECT count(*), count(DISTINCT text) FROM feedback_texts")[0]
+    assert distinct / total > 0.8
+    sources = {r[0] for r in wh.sql("SELECT DISTINCT source FROM feedback_texts")}
+    assert sources == {"review", "survey", "ticket", "chat", "social"}
+    dialect_markers = {"egyptian": "أوي", "gulf": "مرة", "persian": "است"}
+    for word in dialect_markers.values():
+        assert wh.sql("SELECT count(*) FROM feedback_texts WHERE text LIKE ?", [f"%{word}%"])[0][0] > 0
+
+
+def test_rebuilding_replaces_and_a_second_build_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    path.mkdir()
+    engine = make_engine(f"sqlite:///{path / 'app.db'}")
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    wh = Warehouse(str(path / "wh.duckdb"))
+    wh.create_schema()
+    first = build_demo(factory, wh, scale=0.01, seed=3)
+    assert build_demo(factory, wh, scale=0.01, seed=3)["skipped"] is True
+    again = build_demo(factory, wh, scale=0.01, seed=3, rebuild=True)
+    assert again["counts"] == first["counts"]
+    assert wh.counts()["events"] == first["counts"]["events"]
+    from tajriba.accounts import service
+
+    with factory() as s:
+        assert service.get_user_by_email(s, email=DEMO_EMAIL)
+    wh.close()
+    engine.dispose()
