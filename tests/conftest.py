@@ -59,10 +59,21 @@ def make_workspace(db: Session, slug: str = "acme", **kw: Any) -> Workspace:
     return ws
 
 
-def make_user(db: Session, email: str | None = None, *, workspace: Workspace | None = None,
-              role: str = "viewer", locale: str | None = None) -> User:
-    user = service.create_user(db, email=email or f"u{secrets.token_hex(4)}@example.com", name="Test User",
-                               password=PASSWORD, locale=locale)
+def make_user(
+    db: Session,
+    email: str | None = None,
+    *,
+    workspace: Workspace | None = None,
+    role: str = "viewer",
+    locale: str | None = None,
+) -> User:
+    user = service.create_user(
+        db,
+        email=email or f"u{secrets.token_hex(4)}@example.com",
+        name="Test User",
+        password=PASSWORD,
+        locale=locale,
+    )
     if workspace is not None:
         service.set_role(db, workspace=workspace, user=user, role=role)
     db.commit()
@@ -79,8 +90,9 @@ def csrf_from(client: TestClient, path: str = "/login") -> str:
 
 def login(client: TestClient, user: User, password: str = PASSWORD) -> str:
     token = csrf_from(client)
-    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token,
-                                           "next": "/"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token, "next": "/"}
+    )
     assert response.status_code == 303, response.text[:500]
     return token
 

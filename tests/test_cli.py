@@ -13,8 +13,9 @@ import pytest
 from tajriba.accounts import security
 
 
-def run(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, data_dir: Path | None = None, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "tajriba.cli", *args]
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
@@ -26,8 +27,10 @@ def run(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = N
 
 
 def test_help_loads_no_heavy_module() -> None:
-    code = ("import sys, tajriba.cli; heavy = [m for m in ('sqlalchemy', 'fastapi', 'ibis', 'pandas', 'duckdb', "
-            "'numpy', 'tajriba.app') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, tajriba.cli; heavy = [m for m in ('sqlalchemy', 'fastapi', 'ibis', 'pandas', 'duckdb', "
+        "'numpy', 'tajriba.app') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
     assert "serve" in run("--help").stdout
@@ -35,16 +38,59 @@ def test_help_loads_no_heavy_module() -> None:
 
 def test_init_then_users_workspaces_keys_and_stats(tmp_path: Path) -> None:
     d = tmp_path / "data"
-    out = run("init", "--email", "owner@example.com", "--name", "فيصل", "--password", "a long password",
-              "--workspace", "store", data_dir=d).stdout
+    out = run(
+        "init",
+        "--email",
+        "owner@example.com",
+        "--name",
+        "فيصل",
+        "--password",
+        "a long password",
+        "--workspace",
+        "store",
+        data_dir=d,
+    ).stdout
     assert "owner@example.com" in out and (d / "tajriba.db").exists() and (d / "warehouse.duckdb").exists()
-    run("users", "create", "--email", "agent@example.com", "--password", "another long one", "--workspace", "store",
-        "--role", "agent", data_dir=d)
-    run("users", "set-role", "--email", "agent@example.com", "--workspace", "store", "--role", "analyst", data_dir=d)
+    run(
+        "users",
+        "create",
+        "--email",
+        "agent@example.com",
+        "--password",
+        "another long one",
+        "--workspace",
+        "store",
+        "--role",
+        "agent",
+        data_dir=d,
+    )
+    run(
+        "users",
+        "set-role",
+        "--email",
+        "agent@example.com",
+        "--workspace",
+        "store",
+        "--role",
+        "analyst",
+        data_dir=d,
+    )
     users = json.loads(run("users", "list", "--json", data_dir=d).stdout)
-    assert {u["email"]: u["workspaces"] for u in users} == {"owner@example.com": {"store": "owner"},
-                                                          "agent@example.com": {"store": "analyst"}}
-    run("workspaces", "create", "--slug", "clinic", "--name", "عيادة", "--owner", "owner@example.com", data_dir=d)
+    assert {u["email"]: u["workspaces"] for u in users} == {
+        "owner@example.com": {"store": "owner"},
+        "agent@example.com": {"store": "analyst"},
+    }
+    run(
+        "workspaces",
+        "create",
+        "--slug",
+        "clinic",
+        "--name",
+        "عيادة",
+        "--owner",
+        "owner@example.com",
+        data_dir=d,
+    )
     slugs = [w["slug"] for w in json.loads(run("workspaces", "list", "--json", data_dir=d).stdout)]
     assert sorted(slugs) == ["clinic", "store"]
     result = run("keys", "create", "--workspace", "store", "--kind", "write", data_dir=d)
@@ -73,8 +119,16 @@ def test_invalid_settings_stop_with_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_business_errors_are_reported_without_a_traceback(tmp_path: Path) -> None:
-    result = run("users", "create", "--email", "not-an-email", "--password", "a long password", data_dir=tmp_path,
-                 check=False)
+    result = run(
+        "users",
+        "create",
+        "--email",
+        "not-an-email",
+        "--password",
+        "a long password",
+        data_dir=tmp_path,
+        check=False,
+    )
     assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
 
 

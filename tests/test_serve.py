@@ -33,7 +33,10 @@ def test_serve_starts_on_an_empty_data_dir_and_stops_cleanly(tmp_path: Path) -> 
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ},
     )
     try:
         body = wait_healthy(f"http://127.0.0.1:{port}/healthz", proc).json()

@@ -55,8 +55,14 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         warehouse.close()
         engine.dispose()
 
-    app = FastAPI(title="Tajriba", version=__version__, lifespan=lifespan, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPI(
+        title="Tajriba",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
@@ -79,7 +85,13 @@ def routers() -> list[APIRouter]:
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
 
-    return [health.router, accounts_pages.router, overview_pages.router, accounts_api.router, overview_api.router]
+    return [
+        health.router,
+        accounts_pages.router,
+        overview_pages.router,
+        accounts_api.router,
+        overview_api.router,
+    ]
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -89,7 +101,7 @@ def _include_routers(app: FastAPI) -> None:
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     @app.middleware("http")
-    async def request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def request_context(request: Request, call_next):
         request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
         cookie = request.cookies.get(CSRF_COOKIE)
         new_cookie = None
@@ -105,15 +117,22 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         if not request.url.path.startswith(("/v1/", "/s/")):
             response.headers.setdefault("X-Frame-Options", "DENY")
         if new_cookie:
-            response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="lax",
-                                secure=request.url.scheme == "https", path="/")
+            response.set_cookie(
+                CSRF_COOKIE,
+                new_cookie,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
         return response
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith(JSON_PREFIXES) or "application/json" in request.headers.get(
-        "accept", ""
-    ).split(",")[0]
+    return (
+        request.url.path.startswith(JSON_PREFIXES)
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -162,21 +181,33 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error request_id=%s path=%s", rid, request.url.path)
         message = _("Something went wrong on our side. Reference: {rid}").format(rid=rid)
         if wants_json(request):
-            return JSONResponse({"error": {"code": "internal", "message": message}}, status_code=500,
-                                headers={"X-Request-ID": rid})
+            return JSONResponse(
+                {"error": {"code": "internal", "message": message}},
+                status_code=500,
+                headers={"X-Request-ID": rid},
+            )
         response = _error_page(request, 500, message)
         response.headers["X-Request-ID"] = rid
         return response
 
 
-def _error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def _error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     renderer: Renderer = request.app.state.renderer
     # The request's transaction is over (rolled back): error pages show no workspace navigation.
     request.state.ctx = None
-    titles = {401: _("Please log in"), 403: _("Not allowed"), 404: _("Not found"), 422: _("Check your input"),
-              429: _("Too many attempts"), 500: _("Server error")}
-    response = renderer.page(request, "error.html", status=status, title=titles.get(status, _("Error")),
-                             message=message)
+    titles = {
+        401: _("Please log in"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        422: _("Check your input"),
+        429: _("Too many attempts"),
+        500: _("Server error"),
+    }
+    response = renderer.page(
+        request, "error.html", status=status, title=titles.get(status, _("Error")), message=message
+    )
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -32,15 +32,31 @@ def _digest(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode() + body).hexdigest()
 
 
-def record(session: Session, *, action: str, workspace_id: int | None = None,
-           actor_user_id: int | None = None, actor_key_id: int | None = None,
-           target_type: str | None = None, target_id: str | None = None,
-           details: dict | None = None, ip: str | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    *,
+    action: str,
+    workspace_id: int | None = None,
+    actor_user_id: int | None = None,
+    actor_key_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    details: dict | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
     """Append one entry to the audit log (chained to the previous entry's hash)."""
     last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry = AuditEntry(workspace_id=workspace_id, actor_user_id=actor_user_id, actor_key_id=actor_key_id,
-                       action=action, target_type=target_type, target_id=target_id, details=details or {},
-                       ip=ip, created_at=utcnow().replace(microsecond=0))
+    entry = AuditEntry(
+        workspace_id=workspace_id,
+        actor_user_id=actor_user_id,
+        actor_key_id=actor_key_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details or {},
+        ip=ip,
+        created_at=utcnow().replace(microsecond=0),
+    )
     entry.prev_hash = last or GENESIS
     entry.hash = _digest(entry.prev_hash, entry)
     session.add(entry)
@@ -61,7 +77,9 @@ def verify_chain(session: Session) -> int | None:
 def list_entries(session: Session, *, workspace_id: int, limit: int = 200) -> list[AuditEntry]:
     return list(
         session.scalars(
-            select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
-            .order_by(AuditEntry.id.desc()).limit(limit)
+            select(AuditEntry)
+            .where(AuditEntry.workspace_id == workspace_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
         )
     )

@@ -7,17 +7,46 @@ from datetime import date
 from tajriba.i18n import N_, gettext
 
 GREGORIAN_MONTHS = (
-    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
-    N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
 HIJRI_MONTHS = (
-    N_("Muharram"), N_("Safar"), N_("Rabi al-Awwal"), N_("Rabi al-Thani"), N_("Jumada al-Ula"),
-    N_("Jumada al-Akhirah"), N_("Rajab"), N_("Shaban"), N_("Ramadan"), N_("Shawwal"),
-    N_("Dhu al-Qadah"), N_("Dhu al-Hijjah"),
+    N_("Muharram"),
+    N_("Safar"),
+    N_("Rabi al-Awwal"),
+    N_("Rabi al-Thani"),
+    N_("Jumada al-Ula"),
+    N_("Jumada al-Akhirah"),
+    N_("Rajab"),
+    N_("Shaban"),
+    N_("Ramadan"),
+    N_("Shawwal"),
+    N_("Dhu al-Qadah"),
+    N_("Dhu al-Hijjah"),
 )
 JALALI_MONTHS = (
-    N_("Farvardin"), N_("Ordibehesht"), N_("Khordad"), N_("Tir"), N_("Mordad"), N_("Shahrivar"),
-    N_("Mehr"), N_("Aban"), N_("Azar"), N_("Dey"), N_("Bahman"), N_("Esfand"),
+    N_("Farvardin"),
+    N_("Ordibehesht"),
+    N_("Khordad"),
+    N_("Tir"),
+    N_("Mordad"),
+    N_("Shahrivar"),
+    N_("Mehr"),
+    N_("Aban"),
+    N_("Azar"),
+    N_("Dey"),
+    N_("Bahman"),
+    N_("Esfand"),
 )
 CALENDAR_LABELS = {"gregorian": N_("Gregorian"), "hijri": N_("Hijri (Umm al-Qura)"), "jalali": N_("Jalali")}
 

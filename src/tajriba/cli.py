@@ -15,8 +15,12 @@ if TYPE_CHECKING:
     from tajriba.config import Settings
     from tajriba.warehouse import Warehouse
 
-app = typer.Typer(help="Tajriba: Arabic-first customer-experience management.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Tajriba: Arabic-first customer-experience management.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Application database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 ws_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
@@ -26,7 +30,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(ws_app, name="workspaces")
 app.add_typer(keys_app, name="keys")
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
+]
 
 
 def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
@@ -54,7 +60,7 @@ class Stores:
             self.warehouse = Warehouse(settings.warehouse_path)
             self.warehouse.create_schema()
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self):
         from tajriba.db.session import transaction
 
         return transaction(self.factory)
@@ -70,6 +76,7 @@ def _echo_json(data: Any) -> None:
 
 
 # -- init / serve / worker ------------------------------------------------------------------------
+
 
 @app.command()
 def init(
@@ -92,15 +99,18 @@ def init(
     stores = Stores(settings)
     try:
         with stores.session() as session:
-            ws = service.create_workspace(session, slug=workspace, name=workspace_name or workspace,
-                                          default_locale=locale)
+            ws = service.create_workspace(
+                session, slug=workspace, name=workspace_name or workspace, default_locale=locale
+            )
             user = service.create_user(session, email=email, name=name, password=password, locale=locale)
             service.set_role(session, workspace=ws, user=user, role="owner")
     finally:
         stores.close()
     typer.echo(f"Initialised {settings.data_dir.resolve()}")
     typer.echo(f"Workspace '{workspace}' created; owner {email}.")
-    typer.echo(f"Start with: tajriba serve --data-dir {settings.data_dir} and log in at http://127.0.0.1:8000/login")
+    typer.echo(
+        f"Start with: tajriba serve --data-dir {settings.data_dir} and log in at http://127.0.0.1:8000/login"
+    )
 
 
 @app.command()
@@ -108,7 +118,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     data_dir: DataDir = None,
-    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run the job worker in-process.")] = True,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run the job worker in-process.")
+    ] = True,
 ) -> None:
     """Run the web UI, JSON API and the in-process job worker."""
     settings = _settings(data_dir, worker=worker)
@@ -129,8 +141,14 @@ def _serve(settings: Settings, *, host: str, port: int, banner: str | None = Non
     if banner:
         typer.echo(banner)
     sys.stdout.flush()
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower(), access_log=False,
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command("worker")
@@ -156,8 +174,11 @@ def worker_cmd(data_dir: DataDir = None) -> None:
 
 # -- db -------------------------------------------------------------------------------------------
 
+
 @db_app.command("upgrade")
-def db_upgrade(data_dir: DataDir = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
+def db_upgrade(
+    data_dir: DataDir = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head"
+) -> None:
     """Apply migrations up to a revision (default: head)."""
     from tajriba.db import migrate
     from tajriba.db.session import make_engine
@@ -184,6 +205,7 @@ def db_current(data_dir: DataDir = None) -> None:
 
 # -- users ----------------------------------------------------------------------------------------
 
+
 @users_app.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="Email (login).")],
@@ -202,8 +224,9 @@ def users_create(
     stores = Stores(_settings(data_dir), warehouse=False)
     try:
         with stores.session() as session:
-            user = service.create_user(session, email=email, name=name or email.split("@")[0], password=password,
-                                       locale=locale)
+            user = service.create_user(
+                session, email=email, name=name or email.split("@")[0], password=password, locale=locale
+            )
             if workspace:
                 ws = service.get_workspace(session, slug=workspace)
                 service.set_role(session, workspace=ws, user=user, role=role)
@@ -221,8 +244,13 @@ def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("
     try:
         with stores.session() as session:
             rows = [
-                {"id": u.id, "email": u.email, "name": u.name, "active": u.is_active,
-                 "workspaces": {m.workspace.slug: m.role for m in u.memberships}}
+                {
+                    "id": u.id,
+                    "email": u.email,
+                    "name": u.name,
+                    "active": u.is_active,
+                    "workspaces": {m.workspace.slug: m.role for m in u.memberships},
+                }
                 for u in service.list_users(session)
             ]
     finally:
@@ -231,7 +259,8 @@ def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("
         _echo_json(rows)
         return
     for r in rows:
-        roles = ", ".join(f"{k}:{v}" for k, v in r["workspaces"].items()) or "-"
+        memberships: dict[str, str] = r["workspaces"]  # type: ignore[assignment]
+        roles = ", ".join(f"{k}:{v}" for k, v in memberships.items()) or "-"
         typer.echo(f"{r['id']:>4}  {r['email']:<36} {r['name']:<24} {roles}")
 
 
@@ -258,6 +287,7 @@ def users_set_role(
 
 # -- workspaces -----------------------------------------------------------------------------------
 
+
 @ws_app.command("create")
 def workspaces_create(
     slug: Annotated[str, typer.Option(help="URL name: lowercase letters, digits, dashes.")],
@@ -275,27 +305,46 @@ def workspaces_create(
     stores = Stores(_settings(data_dir), warehouse=False)
     try:
         with stores.session() as session:
-            ws = service.create_workspace(session, slug=slug, name=name or slug, default_locale=locale,
-                                          calendar=calendar, timezone=timezone, currency=currency)
+            ws = service.create_workspace(
+                session,
+                slug=slug,
+                name=name or slug,
+                default_locale=locale,
+                calendar=calendar,
+                timezone=timezone,
+                currency=currency,
+            )
             if owner:
-                service.set_role(session, workspace=ws, user=service.get_user_by_email(session, email=owner),
-                                 role="owner")
+                service.set_role(
+                    session, workspace=ws, user=service.get_user_by_email(session, email=owner), role="owner"
+                )
     finally:
         stores.close()
     typer.echo(f"Workspace {slug} created.")
 
 
 @ws_app.command("list")
-def workspaces_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def workspaces_list(
+    data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """List workspaces."""
     from tajriba.accounts import service
 
     stores = Stores(_settings(data_dir), warehouse=False)
     try:
         with stores.session() as session:
-            rows = [{"id": w.id, "slug": w.slug, "name": w.name, "locale": w.default_locale,
-                     "calendar": w.calendar, "timezone": w.timezone, "currency": w.currency}
-                    for w in service.list_workspaces(session)]
+            rows = [
+                {
+                    "id": w.id,
+                    "slug": w.slug,
+                    "name": w.name,
+                    "locale": w.default_locale,
+                    "calendar": w.calendar,
+                    "timezone": w.timezone,
+                    "currency": w.currency,
+                }
+                for w in service.list_workspaces(session)
+            ]
     finally:
         stores.close()
     if as_json:
@@ -306,6 +355,7 @@ def workspaces_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Opt
 
 
 # -- keys -----------------------------------------------------------------------------------------
+
 
 @keys_app.command("create")
 def keys_create(
@@ -331,6 +381,7 @@ def keys_create(
 
 # -- stats and demo -------------------------------------------------------------------------------
 
+
 @app.command()
 def stats(
     workspace: Annotated[str | None, typer.Option(help="Only this workspace.")] = None,
@@ -350,9 +401,8 @@ def stats(
     if as_json:
         _echo_json(counts)
         return
-    for store, tables in counts.items():
-        if store == "workspace":
-            continue
+    for store in ("database", "warehouse"):
+        tables: dict[str, int] = counts[store]  # type: ignore[assignment]
         typer.echo(f"[{store}]")
         for table, n in tables.items():
             typer.echo(f"  {table:<24} {n:>12,}")
@@ -378,15 +428,23 @@ def demo(
     try:
         started = time.perf_counter()
         assert stores.warehouse is not None
-        report = build_demo(stores.factory, stores.warehouse, scale=scale, seed=seed, rebuild=rebuild,
-                            progress=lambda msg: typer.echo(f"  {msg}"))
+        report = build_demo(
+            stores.factory,
+            stores.warehouse,
+            scale=scale,
+            seed=seed,
+            rebuild=rebuild,
+            progress=lambda msg: typer.echo(f"  {msg}"),
+        )
         elapsed = time.perf_counter() - started
     finally:
         stores.close()
     if report.get("skipped"):
         typer.echo("Demo workspace already built (use --rebuild to build it again).")
     else:
-        typer.echo(f"Demo built in {elapsed:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items()))
+        typer.echo(
+            f"Demo built in {elapsed:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in report["counts"].items())
+        )
     banner = f"Log in at http://{host}:{port}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}"
     if serve_after:
         _serve(settings, host=host, port=port, banner=banner)

@@ -22,7 +22,7 @@ Locale = Literal["ar", "fa", "en"]
 Calendar = Literal["gregorian", "hijri", "jalali"]
 Digits = Literal["latn", "native"]
 
-SECRET_FILE = "secret_key"
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_LENGTH = 32
 
 

@@ -9,8 +9,9 @@ class TajribaError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

@@ -37,12 +37,13 @@ def catalog(locale: str) -> dict[str, str]:
         cat = read_po(handle, locale=locale)
     out: dict[str, str] = {}
     for msg in cat:
-        if msg.id and msg.string and not msg.fuzzy:
-            if isinstance(msg.id, tuple):
-                for i, form in enumerate(msg.string):
-                    out[f"{msg.id[0]}\x00{i}"] = form
-            else:
-                out[msg.id] = msg.string
+        if not msg.id or not msg.string or msg.fuzzy:
+            continue
+        if isinstance(msg.id, (tuple, list)):
+            for i, form in enumerate(msg.string):
+                out[f"{msg.id[0]}\x00{i}"] = str(form)
+        else:
+            out[str(msg.id)] = str(msg.string)
     return out
 
 
@@ -65,8 +66,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     locale = get_locale()
     if locale == "en":
         return singular if n == 1 else plural
-    from babel.plural import to_python
     from babel.core import Locale
+    from babel.plural import to_python
 
     index = to_python(Locale.parse(locale).plural_form)(n)
     forms = ["zero", "one", "two", "few", "many", "other"]
@@ -99,8 +100,9 @@ def apply_digits(text: str, locale: str, digits: str) -> str:
     return to_native_digits(text, locale) if digits == "native" else to_latin_digits(text)
 
 
-def format_number(value: float | int | Decimal | None, *, locale: str, digits: str = "latn",
-                  decimals: int | None = None) -> str:
+def format_number(
+    value: float | int | Decimal | None, *, locale: str, digits: str = "latn", decimals: int | None = None
+) -> str:
     """Format a number with the locale's separators and the chosen digit form."""
     if value is None:
         return "–"
@@ -130,15 +132,26 @@ def format_percent(value: float | None, *, locale: str, digits: str = "latn", de
     return apply_digits(text, locale, digits)
 
 
-def format_date(value: date | datetime | None, *, locale: str, calendar: str = "gregorian",
-                digits: str = "latn", tz: str | None = None, with_time: bool = False) -> str:
+def format_date(
+    value: date | datetime | None,
+    *,
+    locale: str,
+    calendar: str = "gregorian",
+    digits: str = "latn",
+    tz: str | None = None,
+    with_time: bool = False,
+) -> str:
     """Format a date in the Gregorian, Hijri (Umm al-Qura) or Jalali calendar, in the user's language."""
     if value is None:
         return "–"
     from tajriba import calendars
 
     if isinstance(value, datetime) and tz:
-        value = value.astimezone(ZoneInfo(tz)) if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
+        value = (
+            value.astimezone(ZoneInfo(tz))
+            if value.tzinfo
+            else value.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
+        )
     day = value.date() if isinstance(value, datetime) else value
     text = calendars.format_day(day, calendar=calendar)
     if with_time and isinstance(value, datetime):

@@ -10,7 +10,9 @@ from tajriba.db.base import Base
 from tajriba.warehouse import Warehouse
 
 
-def table_counts(session: Session, warehouse: Warehouse, *, workspace: str | None = None) -> dict[str, object]:
+def table_counts(
+    session: Session, warehouse: Warehouse, *, workspace: str | None = None
+) -> dict[str, object]:
     """Count rows per table; with a workspace slug, only that workspace's rows (tables without one are skipped)."""
     ws = service.get_workspace(session, slug=workspace) if workspace else None
     app_counts: dict[str, int] = {}

@@ -15,7 +15,9 @@ from tests.conftest import PASSWORD, csrf_from, login, make_user, make_workspace
 
 def _post_login(client: TestClient, email: str, password: str):  # type: ignore[no-untyped-def]
     token = csrf_from(client)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"})
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"}
+    )
 
 
 def test_login_sets_an_httponly_lax_session_cookie_and_opens_the_workspace(client, db) -> None:
@@ -77,8 +79,11 @@ def test_expired_and_idle_sessions_log_the_user_out(client, db, settings) -> Non
     user = make_user(db, workspace=ws)
     login(client, user)
     assert client.get(f"/w/{ws.slug}/").status_code == 200
-    db.execute(update(UserSession).where(UserSession.user_id == user.id)
-               .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     db.commit()
     response = client.get(f"/w/{ws.slug}/")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
@@ -104,6 +109,13 @@ def test_logout_ends_the_session_on_the_server(client, db) -> None:
 def test_login_never_redirects_off_site(client, db) -> None:
     make_user(db, "redir@example.com")
     token = csrf_from(client)
-    response = client.post("/login", data={"email": "redir@example.com", "password": PASSWORD, "csrf_token": token,
-                                           "next": "//evil.example/steal"})
+    response = client.post(
+        "/login",
+        data={
+            "email": "redir@example.com",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/steal",
+        },
+    )
     assert response.headers["location"] == "/"

@@ -56,7 +56,9 @@ def test_a_key_with_a_wrong_secret_kind_or_revoked_is_refused(db) -> None:
 def test_audit_log_is_hash_chained_and_detects_tampering(db) -> None:
     ws = make_workspace(db)
     for i in range(3):
-        record(db, action="test.action", workspace_id=ws.id, target_id=str(i), details={"n": i, "ar": "مرحبا"})
+        record(
+            db, action="test.action", workspace_id=ws.id, target_id=str(i), details={"n": i, "ar": "مرحبا"}
+        )
     db.commit()
     assert verify_chain(db) is None
     first = db.scalar(select(AuditEntry).where(AuditEntry.action == "test.action").order_by(AuditEntry.id))

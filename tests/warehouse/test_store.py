@@ -33,18 +33,25 @@ def test_schema_is_created_on_an_empty_duckdb_file(tmp_path: Path) -> None:
     w.create_schema()  # idempotent
     tables = {r[0] for r in w.sql("SELECT table_name FROM information_schema.tables")}
     assert set(TABLES) <= tables
-    cols = {r[0] for r in w.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'")}
+    cols = {
+        r[0] for r in w.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'")
+    }
     assert {"workspace_id", "customer_id", "amount", "currency", "tz", "touchpoint_id", "channel"} <= cols
     w.close()
 
 
 def _events(ids: list[str], ws: int = 1, customer: str = "c1") -> pa.Table:
-    return pa.table({
-        "workspace_id": [ws] * len(ids), "message_id": ids, "customer_id": [customer] * len(ids),
-        "type": ["track"] * len(ids), "event": ["Order Completed"] * len(ids),
-        "timestamp": [T0 + timedelta(seconds=i) for i in range(len(ids))],
-        "properties": ['{"note": "تم التوصيل \u200f✅ سريع", "fa": "ممنون‌ام"}'] * len(ids),
-    })
+    return pa.table(
+        {
+            "workspace_id": [ws] * len(ids),
+            "message_id": ids,
+            "customer_id": [customer] * len(ids),
+            "type": ["track"] * len(ids),
+            "event": ["Order Completed"] * len(ids),
+            "timestamp": [T0 + timedelta(seconds=i) for i in range(len(ids))],
+            "properties": ['{"note": "تم التوصيل \u200f✅ سريع", "fa": "ممنون‌ام"}'] * len(ids),
+        }
+    )
 
 
 def test_the_same_batch_twice_is_stored_once(wh: Warehouse) -> None:
@@ -69,25 +76,52 @@ def test_text_with_arabic_persian_emoji_and_rtl_marks_round_trips(wh: Warehouse)
 
 def test_aware_timestamps_are_stored_as_utc(wh: Warehouse) -> None:
     riyadh = timezone(timedelta(hours=3))
-    wh.append("orders", pd.DataFrame({
-        "workspace_id": [1], "order_id": ["o1"], "customer_id": ["c1"], "currency": ["SAR"],
-        "amount": [Decimal("199.95")], "ordered_at": [datetime(2026, 3, 1, 15, 0, tzinfo=riyadh)], "tz": ["Asia/Riyadh"],
-    }))
+    wh.append(
+        "orders",
+        pd.DataFrame(
+            {
+                "workspace_id": [1],
+                "order_id": ["o1"],
+                "customer_id": ["c1"],
+                "currency": ["SAR"],
+                "amount": [Decimal("199.95")],
+                "ordered_at": [datetime(2026, 3, 1, 15, 0, tzinfo=riyadh)],
+                "tz": ["Asia/Riyadh"],
+            }
+        ),
+    )
     ordered_at, amount, tz = wh.sql("SELECT ordered_at, amount, tz FROM orders")[0]
     assert ordered_at == datetime(2026, 3, 1, 12, 0)
     assert amount == Decimal("199.9500") and tz == "Asia/Riyadh"
 
 
 def test_upsert_merges_profiles_keeping_the_earliest_first_seen(wh: Warehouse) -> None:
-    wh.upsert("customers", pd.DataFrame({
-        "workspace_id": [1], "customer_id": ["c1"], "name": ["منى"], "email": ["mona@example.com"],
-        "first_seen_at": [T0], "last_seen_at": [T0],
-    }))
-    wh.upsert("customers", pd.DataFrame({
-        "workspace_id": [1, 1], "customer_id": ["c1", "c1"], "name": ["منى حسن", "منى عبد الفتاح"],
-        "email": [None, None], "first_seen_at": [T0 + timedelta(days=5), T0 - timedelta(days=2)],
-        "last_seen_at": [T0 + timedelta(days=9), T0 + timedelta(days=1)],
-    }))
+    wh.upsert(
+        "customers",
+        pd.DataFrame(
+            {
+                "workspace_id": [1],
+                "customer_id": ["c1"],
+                "name": ["منى"],
+                "email": ["mona@example.com"],
+                "first_seen_at": [T0],
+                "last_seen_at": [T0],
+            }
+        ),
+    )
+    wh.upsert(
+        "customers",
+        pd.DataFrame(
+            {
+                "workspace_id": [1, 1],
+                "customer_id": ["c1", "c1"],
+                "name": ["منى حسن", "منى عبد الفتاح"],
+                "email": [None, None],
+                "first_seen_at": [T0 + timedelta(days=5), T0 - timedelta(days=2)],
+                "last_seen_at": [T0 + timedelta(days=9), T0 + timedelta(days=1)],
+            }
+        ),
+    )
     row = wh.sql("SELECT name, email, first_seen_at, last_seen_at FROM customers")
     # last row of the batch wins for plain traits; first_seen takes the least, last_seen the greatest
     assert row == [("منى عبد الفتاح", "mona@example.com", T0 - timedelta(days=2), T0 + timedelta(days=9))]
@@ -96,28 +130,100 @@ def test_upsert_merges_profiles_keeping_the_earliest_first_seen(wh: Warehouse) -
 def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) -> None:
     for cid, anon in (("c1", "anon-1"), ("c2", "anon-2")):
         wh.append("customers", pd.DataFrame({"workspace_id": [1], "customer_id": [cid], "name": ["x"]}))
-        wh.append("customer_identities", pd.DataFrame({
-            "workspace_id": [1, 1], "kind": ["anonymous_id", "email"], "value": [anon, f"{cid}@example.com"],
-            "customer_id": [cid, cid]}))
+        wh.append(
+            "customer_identities",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1, 1],
+                    "kind": ["anonymous_id", "email"],
+                    "value": [anon, f"{cid}@example.com"],
+                    "customer_id": [cid, cid],
+                }
+            ),
+        )
         wh.append("events", _events([f"{cid}-e1", f"{cid}-e2"], customer=cid))
         # an event not yet linked to the profile, only by its anonymous id
-        wh.append("events", pa.table({"workspace_id": [1], "message_id": [f"{cid}-anon"], "anonymous_id": [anon],
-                                      "type": ["page"], "timestamp": [T0]}))
-        wh.append("orders", pd.DataFrame({"workspace_id": [1], "order_id": [f"{cid}-o"], "customer_id": [cid],
-                                          "currency": ["SAR"], "amount": [10.5], "ordered_at": [T0]}))
-        wh.append("survey_responses", pd.DataFrame({"workspace_id": [1], "response_id": [f"{cid}-r"],
-                                                    "customer_id": [cid], "metric": ["nps"], "score": [9.0],
-                                                    "submitted_at": [T0]}))
-        wh.append("feedback_texts", pd.DataFrame({"workspace_id": [1], "feedback_id": [f"{cid}-f"], "customer_id": [cid],
-                                                  "source": ["review"], "text": ["ممتاز"], "created_at": [T0]}))
-        wh.append("tickets", pd.DataFrame({"workspace_id": [1], "ticket_id": [f"{cid}-t"], "customer_id": [cid],
-                                           "created_at": [T0]}))
+        wh.append(
+            "events",
+            pa.table(
+                {
+                    "workspace_id": [1],
+                    "message_id": [f"{cid}-anon"],
+                    "anonymous_id": [anon],
+                    "type": ["page"],
+                    "timestamp": [T0],
+                }
+            ),
+        )
+        wh.append(
+            "orders",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "order_id": [f"{cid}-o"],
+                    "customer_id": [cid],
+                    "currency": ["SAR"],
+                    "amount": [10.5],
+                    "ordered_at": [T0],
+                }
+            ),
+        )
+        wh.append(
+            "survey_responses",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "response_id": [f"{cid}-r"],
+                    "customer_id": [cid],
+                    "metric": ["nps"],
+                    "score": [9.0],
+                    "submitted_at": [T0],
+                }
+            ),
+        )
+        wh.append(
+            "feedback_texts",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "feedback_id": [f"{cid}-f"],
+                    "customer_id": [cid],
+                    "source": ["review"],
+                    "text": ["ممتاز"],
+                    "created_at": [T0],
+                }
+            ),
+        )
+        wh.append(
+            "tickets",
+            pd.DataFrame(
+                {"workspace_id": [1], "ticket_id": [f"{cid}-t"], "customer_id": [cid], "created_at": [T0]}
+            ),
+        )
     # the same customer id in another workspace is someone else
-    wh.append("orders", pd.DataFrame({"workspace_id": [2], "order_id": ["x"], "customer_id": ["c1"],
-                                      "currency": ["SAR"], "amount": [1.0], "ordered_at": [T0]}))
+    wh.append(
+        "orders",
+        pd.DataFrame(
+            {
+                "workspace_id": [2],
+                "order_id": ["x"],
+                "customer_id": ["c1"],
+                "currency": ["SAR"],
+                "amount": [1.0],
+                "ordered_at": [T0],
+            }
+        ),
+    )
     counts = wh.delete_customer(1, "c1")
-    assert counts == {"events": 3, "orders": 1, "survey_responses": 1, "feedback_texts": 1, "tickets": 1,
-                      "customer_identities": 2, "customers": 1}
+    assert counts == {
+        "events": 3,
+        "orders": 1,
+        "survey_responses": 1,
+        "feedback_texts": 1,
+        "tickets": 1,
+        "customer_identities": 2,
+        "customers": 1,
+    }
     for table in TABLES:
         left = wh.sql(f"SELECT count(*) FROM {table} WHERE workspace_id = 1 AND customer_id = 'c1'")[0][0]
         assert left == 0, table
@@ -128,16 +234,48 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
 
 def test_bad_batches_name_the_column_and_row_and_write_nothing(wh: Warehouse) -> None:
     with pytest.raises(Invalid) as err:
-        wh.append("orders", pd.DataFrame({"workspace_id": [1], "order_id": ["o"], "currency": ["SAR"],
-                                          "amount": [1.0], "ordered_at": [T0]}))
+        wh.append(
+            "orders",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "order_id": ["o"],
+                    "currency": ["SAR"],
+                    "amount": [1.0],
+                    "ordered_at": [T0],
+                }
+            ),
+        )
     assert err.value.field == "customer_id" and "missing" in err.value.message
     with pytest.raises(Invalid) as err:
-        wh.append("orders", pd.DataFrame({"workspace_id": [1, 1], "order_id": ["o1", "o2"], "customer_id": ["c", None],
-                                          "currency": ["SAR", "SAR"], "amount": [1.0, 2.0], "ordered_at": [T0, T0]}))
+        wh.append(
+            "orders",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1, 1],
+                    "order_id": ["o1", "o2"],
+                    "customer_id": ["c", None],
+                    "currency": ["SAR", "SAR"],
+                    "amount": [1.0, 2.0],
+                    "ordered_at": [T0, T0],
+                }
+            ),
+        )
     assert err.value.field == "customer_id" and "row 1" in err.value.message
     with pytest.raises(Invalid) as err:
-        wh.append("orders", pd.DataFrame({"workspace_id": [1], "order_id": ["o"], "customer_id": ["c"],
-                                          "currency": ["SAR"], "amount": ["a lot"], "ordered_at": [T0]}))
+        wh.append(
+            "orders",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "order_id": ["o"],
+                    "customer_id": ["c"],
+                    "currency": ["SAR"],
+                    "amount": ["a lot"],
+                    "ordered_at": [T0],
+                }
+            ),
+        )
     assert err.value.field == "amount"
     with pytest.raises(Invalid) as err:
         wh.append("orders", pd.DataFrame({"workspace_id": [1], "order_id": ["o"], "surprise": [1]}))

@@ -19,7 +19,9 @@ def _source_messages() -> set[str]:
     method_map = [("src/tajriba/**.py", "python"), ("src/tajriba/web/templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords=KEYWORDS,
+        str(ROOT),
+        method_map=method_map,
+        keywords=KEYWORDS,
         options_map={"src/tajriba/web/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}},
     ):
         found.add(message if isinstance(message, str) else message[0])
@@ -43,8 +45,10 @@ def test_translations_keep_their_placeholders(locale: str) -> None:
         assert set(re.findall(r"\{\w+\}", msgid)) == set(re.findall(r"\{\w+\}", msgstr)), msgid
 
 
-@pytest.mark.parametrize(("locale", "direction", "word"), [("ar", "rtl", "نظرة عامة"), ("fa", "rtl", "نمای کلی"),
-                                                            ("en", "ltr", "Overview")])
+@pytest.mark.parametrize(
+    ("locale", "direction", "word"),
+    [("ar", "rtl", "نظرة عامة"), ("fa", "rtl", "نمای کلی"), ("en", "ltr", "Overview")],
+)
 def test_pages_carry_lang_and_dir_of_the_chosen_language(client, db, locale, direction, word) -> None:
     ws = make_workspace(db)
     login(client, make_user(db, workspace=ws, role="owner"))
@@ -80,7 +84,10 @@ def test_dates_and_digits_render_per_preference() -> None:
     assert i18n.format_date(d, locale="ar", calendar="hijri", digits="native") == "١ رمضان ١٤٤٧"
     assert i18n.format_date(d, locale="ar", calendar="gregorian", digits="latn") == "18 فبراير 2026"
     i18n.set_locale("fa")
-    assert i18n.format_date(date(2026, 3, 21), locale="fa", calendar="jalali", digits="native") == "۱ فروردین ۱۴۰۵"
+    assert (
+        i18n.format_date(date(2026, 3, 21), locale="fa", calendar="jalali", digits="native")
+        == "۱ فروردین ۱۴۰۵"
+    )
     i18n.set_locale("en")
     assert i18n.format_date(d, locale="en", calendar="hijri") == "1 Ramadan 1447"
     assert i18n.format_number(1234567.891, locale="ar", digits="native", decimals=2) == "١٬٢٣٤٬٥٦٧٫٨٩"
@@ -93,7 +100,10 @@ def test_user_calendar_and_digit_preferences_apply_to_pages(client, db) -> None:
     ws = make_workspace(db)
     login(client, make_user(db, workspace=ws, role="owner", locale="ar"))
     token = csrf_from(client, "/account")
-    client.post("/preferences", data={"calendar": "hijri", "digits": "native", "csrf_token": token, "next": "/account"})
+    client.post(
+        "/preferences",
+        data={"calendar": "hijri", "digits": "native", "csrf_token": token, "next": "/account"},
+    )
     html = client.get("/account").text
     hijri_month_names = [i18n.catalog("ar")[m] for m in calendars.HIJRI_MONTHS]
     assert any(name in html for name in hijri_month_names)

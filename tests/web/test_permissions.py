@@ -13,15 +13,21 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tajriba.accounts import service
-from tajriba.app import routers
 from tajriba.accounts.permissions import MATRIX, ROLES, allowed, permission_table
+from tajriba.app import routers
 from tajriba.web.deps import Require, RequireKey
 from tests.conftest import csrf_from, login, make_user, make_workspace
 
 # Routes that need no workspace permission: who may call them is stated here.
 PUBLIC = {
-    ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/preferences"),
-    ("GET", "/api/docs"), ("GET", "/api/openapi.json"), ("GET", "/api/docs/oauth2-redirect"),
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/preferences"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs/oauth2-redirect"),
 }
 LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 
@@ -51,7 +57,8 @@ def test_the_app_serves_exactly_the_listed_routers(app) -> None:
         assert included == routers()
     paths = {getattr(r, "path", None) for r in app.routes}
     assert paths - {None} <= {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"} | {
-        route.path for router in routers() for route in router.routes}
+        route.path for router in routers() for route in router.routes
+    }
 
 
 def test_every_route_declares_who_may_use_it(app) -> None:
@@ -73,10 +80,17 @@ def world(app, db):  # type: ignore[no-untyped-def]
     outsider = make_user(db, "owner@bravo.example", workspace=b, role="owner")
     wh = app.state.warehouse
     for ws, n in ((a, 3), (b, 5)):
-        wh.append("customers", pd.DataFrame({
-            "workspace_id": ws.id, "customer_id": [f"{ws.slug}-{i}" for i in range(n)],
-            "name": [f"{ws.slug} customer {i}" for i in range(n)], "first_seen_at": datetime(2026, 1, 1),
-        }))
+        wh.append(
+            "customers",
+            pd.DataFrame(
+                {
+                    "workspace_id": ws.id,
+                    "customer_id": [f"{ws.slug}-{i}" for i in range(n)],
+                    "name": [f"{ws.slug} customer {i}" for i in range(n)],
+                    "first_seen_at": datetime(2026, 1, 1),
+                }
+            ),
+        )
     key, _secret = service.create_key(db, workspace=b, kind="api", name="bravo key")
     a_key, _secret = service.create_key(db, workspace=a, kind="api", name="alpha key")
     db.commit()
@@ -111,7 +125,9 @@ def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) ->
             url = _fill(path, "alpha", key_id=world["a_key_id"], user_id=world["users"]["viewer"].id)
             response = client.post(url, data={"csrf_token": token})
             if allowed(role, perm.permission):
-                assert response.status_code not in (401, 403, 404), f"{role} POST {url}: {response.status_code}"
+                assert response.status_code not in (401, 403, 404), (
+                    f"{role} POST {url}: {response.status_code}"
+                )
             else:
                 assert response.status_code == 403, f"{role} POST {url}: {response.status_code}"
 
@@ -135,7 +151,9 @@ def test_members_of_one_workspace_get_404_and_no_data_from_another(app, world) -
             url = _fill(path, "bravo", key_id=world["b_key_id"], user_id=world["outsider"].id)
             assert client.post(url, data={"csrf_token": token}).status_code == 404, url
         # the alpha owner cannot revoke bravo's key through alpha's URL either
-        response = client.post(f"/w/alpha/settings/keys/{world['b_key_id']}/revoke", data={"csrf_token": token})
+        response = client.post(
+            f"/w/alpha/settings/keys/{world['b_key_id']}/revoke", data={"csrf_token": token}
+        )
         assert response.status_code == 404
     db = app.state.session_factory()
     assert all(k.revoked_at is None for k in service.list_keys(db, workspace=world["b"]))

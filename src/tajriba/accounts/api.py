@@ -17,8 +17,14 @@ def me(ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]) -> dict[s
     """The key's workspace and role."""
     ws = ctx.workspace
     return {
-        "workspace": {"slug": ws.slug, "name": ws.name, "default_locale": ws.default_locale,
-                      "calendar": ws.calendar, "timezone": ws.timezone, "currency": ws.currency},
+        "workspace": {
+            "slug": ws.slug,
+            "name": ws.name,
+            "default_locale": ws.default_locale,
+            "calendar": ws.calendar,
+            "timezone": ws.timezone,
+            "currency": ws.currency,
+        },
         "role": ctx.role,
         "key": {"id": ctx.key.id, "name": ctx.key.name} if ctx.key else None,
     }
@@ -35,8 +41,15 @@ def keys(db: DB, ctx: Annotated[Context, Depends(RequireKey("keys:manage"))]) ->
     rows = service.list_keys(db, workspace=ctx.workspace)
     return {
         "keys": [
-            {"id": k.id, "name": k.name, "kind": k.kind, "role": k.role, "prefix": k.prefix,
-             "created_at": k.created_at.isoformat(), "revoked": k.revoked_at is not None}
+            {
+                "id": k.id,
+                "name": k.name,
+                "kind": k.kind,
+                "role": k.role,
+                "prefix": k.prefix,
+                "created_at": k.created_at.isoformat(),
+                "revoked": k.revoked_at is not None,
+            }
             for k in rows
         ]
     }

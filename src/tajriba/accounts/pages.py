@@ -13,6 +13,7 @@ from tajriba.accounts.permissions import ROLES
 from tajriba.audit import list_entries, record
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, _
+from tajriba.models import User
 from tajriba.web.deps import (
     DB,
     LOCALE_COOKIE,
@@ -24,7 +25,6 @@ from tajriba.web.deps import (
     verify_csrf,
 )
 from tajriba.web.ratelimit import RateLimiter
-from tajriba.models import User
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 _login_limiter: RateLimiter | None = None
@@ -52,39 +52,55 @@ def _render(request: Request, template: str, status: int = 200, **context: objec
 
 
 @router.get("/login")
-def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)],
-               next: str | None = None) -> Response:
+def login_page(
+    request: Request, user: Annotated[User | None, Depends(optional_user)], next: str | None = None
+) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return _render(request, "login.html", next=_safe_next(next), email="", error=None)
 
 
 @router.post("/login")
-def login(request: Request, db: DB, email: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
+def login(
+    request: Request,
+    db: DB,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
     wait = _limiter(request).hit(ip)
     if wait:
-        raise TooManyRequests(_("Too many login attempts from your network. Wait a minute and try again."),
-                              retry_after=int(wait) + 1)
+        raise TooManyRequests(
+            _("Too many login attempts from your network. Wait a minute and try again."),
+            retry_after=int(wait) + 1,
+        )
     try:
         user = service.authenticate(db, email=email, password=password, settings=settings, ip=ip)
     except TajribaError as exc:
         db.commit()  # keep the failure count even though the login failed
         status = exc.status if exc.status in (401, 429) else 400
-        response = _render(request, "login.html", status=status, next=_safe_next(next), email=email,
-                           error=exc.message)
+        response = _render(
+            request, "login.html", status=status, next=_safe_next(next), email=email, error=exc.message
+        )
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    token = service.start_session(db, user=user, settings=settings, ip=ip,
-                                  user_agent=request.headers.get("user-agent"))
+    token = service.start_session(
+        db, user=user, settings=settings, ip=ip, user_agent=request.headers.get("user-agent")
+    )
     record(db, action="user.login", actor_user_id=user.id, target_type="user", target_id=str(user.id), ip=ip)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", max_age=int(settings.session_hours * 3600),
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
     return response
 
 
@@ -114,14 +130,22 @@ def account_page(request: Request, user: CurrentUser, saved: int = 0) -> Respons
 
 
 @router.post("/preferences")
-def preferences(request: Request, db: DB, user: Annotated[User | None, Depends(optional_user)],
-                locale: Annotated[str | None, Form()] = None, calendar: Annotated[str | None, Form()] = None,
-                digits: Annotated[str | None, Form()] = None, next: Annotated[str, Form()] = "/") -> Response:
+def preferences(
+    request: Request,
+    db: DB,
+    user: Annotated[User | None, Depends(optional_user)],
+    locale: Annotated[str | None, Form()] = None,
+    calendar: Annotated[str | None, Form()] = None,
+    digits: Annotated[str | None, Form()] = None,
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     """Change language, calendar and digits; anonymous visitors keep the language in a cookie."""
     if locale is not None and locale not in LOCALES:
         raise Invalid(_("Language must be one of ar, fa, en."), field="locale")
     if user is not None:
-        service.set_preferences(db, user=user, locale=locale, calendar=calendar or None, digits=digits or None)
+        service.set_preferences(
+            db, user=user, locale=locale, calendar=calendar or None, digits=digits or None
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     if locale:
         response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax", path="/")
@@ -130,23 +154,40 @@ def preferences(request: Request, db: DB, user: Annotated[User | None, Depends(o
 
 # -- workspace administration ---------------------------------------------------------------------
 
+
 @router.get("/w/{workspace}/settings")
 def settings_page(request: Request, ctx: Annotated[Context, Depends(Require("settings:manage"))]) -> Response:
     return _render(request, "settings/workspace.html", saved=False)
 
 
 @router.post("/w/{workspace}/settings")
-def save_settings(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("settings:manage"))],
-                  name: Annotated[str, Form()], default_locale: Annotated[str, Form()],
-                  calendar: Annotated[str, Form()], timezone: Annotated[str, Form()],
-                  currency: Annotated[str, Form()]) -> Response:
-    service.update_workspace(db, workspace=ctx.workspace, name=name, default_locale=default_locale,
-                             calendar=calendar, timezone=timezone, currency=currency, actor=ctx.user)
+def save_settings(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("settings:manage"))],
+    name: Annotated[str, Form()],
+    default_locale: Annotated[str, Form()],
+    calendar: Annotated[str, Form()],
+    timezone: Annotated[str, Form()],
+    currency: Annotated[str, Form()],
+) -> Response:
+    service.update_workspace(
+        db,
+        workspace=ctx.workspace,
+        name=name,
+        default_locale=default_locale,
+        calendar=calendar,
+        timezone=timezone,
+        currency=currency,
+        actor=ctx.user,
+    )
     return _render(request, "settings/workspace.html", saved=True)
 
 
 @router.get("/w/{workspace}/settings/members")
-def members_page(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("members:manage"))]) -> Response:
+def members_page(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("members:manage"))]
+) -> Response:
     return _members(request, db, ctx)
 
 
@@ -157,21 +198,37 @@ def _members(request: Request, db: DB, ctx: Context, error: str | None = None, s
 
 
 @router.post("/w/{workspace}/settings/members")
-def add_member(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("members:manage"))],
-               email: Annotated[str, Form()], role: Annotated[str, Form()],
-               name: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:
+def add_member(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("members:manage"))],
+    email: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
     """Add an existing user by email, or create the account when a name and password are given."""
     try:
         try:
             user = service.get_user_by_email(db, email=email)
         except TajribaError:
             if not password:
-                raise Invalid(_("No user with this email. Give a name and a first password to create one."),
-                              field="password") from None
+                raise Invalid(
+                    _("No user with this email. Give a name and a first password to create one."),
+                    field="password",
+                ) from None
             user = service.create_user(db, email=email, name=name, password=password)
-            record(db, action="user.create", workspace_id=ctx.workspace.id, actor_user_id=ctx.user.id if ctx.user else None,
-                   target_type="user", target_id=str(user.id))
-        service.set_role(db, workspace=ctx.workspace, user=user, role=role, actor_role=ctx.role, actor=ctx.user)
+            record(
+                db,
+                action="user.create",
+                workspace_id=ctx.workspace.id,
+                actor_user_id=ctx.user.id if ctx.user else None,
+                target_type="user",
+                target_id=str(user.id),
+            )
+        service.set_role(
+            db, workspace=ctx.workspace, user=user, role=role, actor_role=ctx.role, actor=ctx.user
+        )
     except TajribaError as exc:
         db.rollback()
         return _members(request, db, ctx, error=exc.message, status=exc.status)
@@ -179,13 +236,20 @@ def add_member(request: Request, db: DB, ctx: Annotated[Context, Depends(Require
 
 
 @router.post("/w/{workspace}/settings/members/{user_id}/role")
-def change_role(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("members:manage"))],
-                user_id: int, role: Annotated[str, Form()]) -> Response:
+def change_role(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("members:manage"))],
+    user_id: int,
+    role: Annotated[str, Form()],
+) -> Response:
     member = db.get(User, user_id)
     if member is None or service.role_of(db, user=member, workspace=ctx.workspace) is None:
         return _members(request, db, ctx, error=_("No such member."), status=404)
     try:
-        service.set_role(db, workspace=ctx.workspace, user=member, role=role, actor_role=ctx.role, actor=ctx.user)
+        service.set_role(
+            db, workspace=ctx.workspace, user=member, role=role, actor_role=ctx.role, actor=ctx.user
+        )
     except TajribaError as exc:
         db.rollback()
         return _members(request, db, ctx, error=exc.message, status=exc.status)
@@ -194,23 +258,40 @@ def change_role(request: Request, db: DB, ctx: Annotated[Context, Depends(Requir
 
 @router.get("/w/{workspace}/settings/keys")
 def keys_page(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("keys:manage"))]) -> Response:
-    return _render(request, "settings/keys.html", keys=service.list_keys(db, workspace=ctx.workspace),
-                   new_secret=None, roles=[r for r in ROLES if r != "owner"])
+    return _render(
+        request,
+        "settings/keys.html",
+        keys=service.list_keys(db, workspace=ctx.workspace),
+        new_secret=None,
+        roles=[r for r in ROLES if r != "owner"],
+    )
 
 
 @router.post("/w/{workspace}/settings/keys")
-def create_key(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("keys:manage"))],
-               name: Annotated[str, Form()], kind: Annotated[str, Form()],
-               role: Annotated[str, Form()] = "analyst") -> Response:
-    _key, secret = service.create_key(db, workspace=ctx.workspace, kind=kind, name=name, role=role,
-                                      created_by=ctx.user)
-    return _render(request, "settings/keys.html", keys=service.list_keys(db, workspace=ctx.workspace),
-                   new_secret=secret, roles=[r for r in ROLES if r != "owner"])
+def create_key(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("keys:manage"))],
+    name: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+    role: Annotated[str, Form()] = "analyst",
+) -> Response:
+    _key, secret = service.create_key(
+        db, workspace=ctx.workspace, kind=kind, name=name, role=role, created_by=ctx.user
+    )
+    return _render(
+        request,
+        "settings/keys.html",
+        keys=service.list_keys(db, workspace=ctx.workspace),
+        new_secret=secret,
+        roles=[r for r in ROLES if r != "owner"],
+    )
 
 
 @router.post("/w/{workspace}/settings/keys/{key_id}/revoke")
-def revoke_key(request: Request, db: DB, ctx: Annotated[Context, Depends(Require("keys:manage"))],
-               key_id: int) -> Response:
+def revoke_key(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("keys:manage"))], key_id: int
+) -> Response:
     service.revoke_key(db, workspace=ctx.workspace, key_id=key_id, actor=ctx.user)
     return RedirectResponse(f"/w/{ctx.workspace.slug}/settings/keys", status_code=303)
 

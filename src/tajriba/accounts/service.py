@@ -25,9 +25,17 @@ KEY_KINDS = ("write", "api")
 
 # -- workspaces -----------------------------------------------------------------------------------
 
-def create_workspace(session: Session, *, slug: str, name: str, default_locale: str = "ar",
-                     calendar: str = "gregorian", timezone: str = "Asia/Riyadh",
-                     currency: str = "SAR") -> Workspace:
+
+def create_workspace(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    default_locale: str = "ar",
+    calendar: str = "gregorian",
+    timezone: str = "Asia/Riyadh",
+    currency: str = "SAR",
+) -> Workspace:
     """Create a workspace with a unique URL slug."""
     if not SLUG.match(slug):
         raise Invalid(_("Workspace slug must be 2-63 lowercase letters, digits or dashes."), field="slug")
@@ -37,15 +45,31 @@ def create_workspace(session: Session, *, slug: str, name: str, default_locale: 
         raise Invalid(_("Language must be one of ar, fa, en."), field="default_locale")
     if session.scalar(select(Workspace).where(Workspace.slug == slug)):
         raise Conflict(_("A workspace with this slug already exists."), field="slug")
-    workspace = Workspace(slug=slug, name=name.strip(), default_locale=default_locale, calendar=calendar,
-                          timezone=timezone, currency=currency.upper(), settings={})
+    workspace = Workspace(
+        slug=slug,
+        name=name.strip(),
+        default_locale=default_locale,
+        calendar=calendar,
+        timezone=timezone,
+        currency=currency.upper(),
+        settings={},
+    )
     session.add(workspace)
     session.flush()
     return workspace
 
 
-def update_workspace(session: Session, *, workspace: Workspace, name: str, default_locale: str,
-                     calendar: str, timezone: str, currency: str, actor: User | None = None) -> Workspace:
+def update_workspace(
+    session: Session,
+    *,
+    workspace: Workspace,
+    name: str,
+    default_locale: str,
+    calendar: str,
+    timezone: str,
+    currency: str,
+    actor: User | None = None,
+) -> Workspace:
     """Change a workspace's name, language, calendar, time zone and currency."""
     from zoneinfo import available_timezones
 
@@ -65,8 +89,14 @@ def update_workspace(session: Session, *, workspace: Workspace, name: str, defau
     workspace.timezone = timezone
     workspace.currency = currency.strip().upper()
     session.flush()
-    record(session, action="workspace.update", workspace_id=workspace.id,
-           actor_user_id=actor.id if actor else None, target_type="workspace", target_id=str(workspace.id))
+    record(
+        session,
+        action="workspace.update",
+        workspace_id=workspace.id,
+        actor_user_id=actor.id if actor else None,
+        target_type="workspace",
+        target_id=str(workspace.id),
+    )
     return workspace
 
 
@@ -89,8 +119,8 @@ def list_workspaces(session: Session, *, user: User | None = None) -> list[Works
 
 # -- users and memberships ------------------------------------------------------------------------
 
-def create_user(session: Session, *, email: str, name: str, password: str,
-                locale: str | None = None) -> User:
+
+def create_user(session: Session, *, email: str, name: str, password: str, locale: str | None = None) -> User:
     """Create a user with an argon2 password hash."""
     email = email.strip().casefold()
     if not EMAIL.match(email):
@@ -99,8 +129,9 @@ def create_user(session: Session, *, email: str, name: str, password: str,
         raise Invalid(_("Password must be at least 10 characters."), field="password")
     if session.scalar(select(User).where(User.email == email)):
         raise Conflict(_("A user with this email already exists."), field="email")
-    user = User(email=email, name=name.strip() or email, password_hash=security.hash_password(password),
-                locale=locale)
+    user = User(
+        email=email, name=name.strip() or email, password_hash=security.hash_password(password), locale=locale
+    )
     session.add(user)
     session.flush()
     return user
@@ -133,8 +164,15 @@ def role_of(session: Session, *, user: User, workspace: Workspace) -> str | None
     )
 
 
-def set_role(session: Session, *, workspace: Workspace, user: User, role: str,
-             actor_role: str | None = None, actor: User | None = None) -> Membership:
+def set_role(
+    session: Session,
+    *,
+    workspace: Workspace,
+    user: User,
+    role: str,
+    actor_role: str | None = None,
+    actor: User | None = None,
+) -> Membership:
     """Add the user to the workspace with `role`, or change their role. Only owners grant or remove owner."""
     if role not in ROLES:
         raise Invalid(_("Role must be one of owner, admin, analyst, agent, viewer."), field="role")
@@ -156,16 +194,24 @@ def set_role(session: Session, *, workspace: Workspace, user: User, role: str,
     else:
         membership.role = role
     session.flush()
-    record(session, action="member.set_role", workspace_id=workspace.id,
-           actor_user_id=actor.id if actor else None, target_type="user", target_id=str(user.id),
-           details={"role": role})
+    record(
+        session,
+        action="member.set_role",
+        workspace_id=workspace.id,
+        actor_user_id=actor.id if actor else None,
+        target_type="user",
+        target_id=str(user.id),
+        details={"role": role},
+    )
     return membership
 
 
 # -- login and sessions ---------------------------------------------------------------------------
 
-def authenticate(session: Session, *, email: str, password: str, settings: Settings,
-                 ip: str | None = None) -> User:
+
+def authenticate(
+    session: Session, *, email: str, password: str, settings: Settings, ip: str | None = None
+) -> User:
     """Check a password; count failures and lock the account after too many."""
     now = utcnow()
     user = session.scalar(select(User).where(User.email == email.strip().casefold()))
@@ -183,8 +229,14 @@ def authenticate(session: Session, *, email: str, password: str, settings: Setti
         if user.failed_logins >= settings.login_max_failures:
             user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
             user.failed_logins = 0
-            record(session, action="user.locked", actor_user_id=None, target_type="user",
-                   target_id=str(user.id), ip=ip)
+            record(
+                session,
+                action="user.locked",
+                actor_user_id=None,
+                target_type="user",
+                target_id=str(user.id),
+                ip=ip,
+            )
         session.flush()
         raise Unauthorized(_("Wrong email or password."))
     user.failed_logins = 0
@@ -199,14 +251,23 @@ def authenticate(session: Session, *, email: str, password: str, settings: Setti
 _DUMMY_HASH = security.hash_password(secrets.token_urlsafe(16))
 
 
-def start_session(session: Session, *, user: User, settings: Settings, ip: str | None = None,
-                  user_agent: str | None = None) -> str:
+def start_session(
+    session: Session, *, user: User, settings: Settings, ip: str | None = None, user_agent: str | None = None
+) -> str:
     """Create a login session and return its token (the cookie value); only its hash is stored."""
     token = security.new_token()
     now = utcnow()
-    session.add(UserSession(token_hash=security.hash_token(token), user_id=user.id, created_at=now,
-                            last_seen_at=now, expires_at=now + timedelta(hours=settings.session_hours),
-                            ip=ip, user_agent=(user_agent or "")[:400]))
+    session.add(
+        UserSession(
+            token_hash=security.hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
+            ip=ip,
+            user_agent=(user_agent or "")[:400],
+        )
+    )
     session.flush()
     return token
 
@@ -244,8 +305,14 @@ def purge_sessions(session: Session, *, settings: Settings) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def set_preferences(session: Session, *, user: User, locale: str | None = None,
-                    calendar: str | None = None, digits: str | None = None) -> User:
+def set_preferences(
+    session: Session,
+    *,
+    user: User,
+    locale: str | None = None,
+    calendar: str | None = None,
+    digits: str | None = None,
+) -> User:
     if locale is not None:
         if locale not in LOCALES:
             raise Invalid(_("Language must be one of ar, fa, en."), field="locale")
@@ -264,8 +331,16 @@ def set_preferences(session: Session, *, user: User, locale: str | None = None,
 
 # -- API keys -------------------------------------------------------------------------------------
 
-def create_key(session: Session, *, workspace: Workspace, kind: str, name: str, role: str = "analyst",
-               created_by: User | None = None) -> tuple[ApiKey, str]:
+
+def create_key(
+    session: Session,
+    *,
+    workspace: Workspace,
+    kind: str,
+    name: str,
+    role: str = "analyst",
+    created_by: User | None = None,
+) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is shown once and never stored."""
     if kind not in KEY_KINDS:
         raise Invalid(_("Key kind must be write or api."), field="kind")
@@ -273,13 +348,26 @@ def create_key(session: Session, *, workspace: Workspace, kind: str, name: str, 
         raise Invalid(_("Key role must be one of admin, analyst, agent, viewer."), field="role")
     prefix = secrets.token_hex(6)
     token = f"tj{kind[0]}_{prefix}_{security.new_token()}"
-    key = ApiKey(workspace_id=workspace.id, name=name.strip() or kind, kind=kind, role=role, prefix=prefix,
-                 secret_hash=security.hash_token(token), created_by=created_by.id if created_by else None)
+    key = ApiKey(
+        workspace_id=workspace.id,
+        name=name.strip() or kind,
+        kind=kind,
+        role=role,
+        prefix=prefix,
+        secret_hash=security.hash_token(token),
+        created_by=created_by.id if created_by else None,
+    )
     session.add(key)
     session.flush()
-    record(session, action="key.create", workspace_id=workspace.id,
-           actor_user_id=created_by.id if created_by else None, target_type="api_key",
-           target_id=str(key.id), details={"kind": kind, "role": role, "prefix": prefix})
+    record(
+        session,
+        action="key.create",
+        workspace_id=workspace.id,
+        actor_user_id=created_by.id if created_by else None,
+        target_type="api_key",
+        target_id=str(key.id),
+        details={"kind": kind, "role": role, "prefix": prefix},
+    )
     return key, token
 
 
@@ -300,7 +388,9 @@ def resolve_key(session: Session, *, token: str, kind: str) -> ApiKey:
 
 
 def list_keys(session: Session, *, workspace: Workspace) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).where(ApiKey.workspace_id == workspace.id).order_by(ApiKey.id)))
+    return list(
+        session.scalars(select(ApiKey).where(ApiKey.workspace_id == workspace.id).order_by(ApiKey.id))
+    )
 
 
 def revoke_key(session: Session, *, workspace: Workspace, key_id: int, actor: User | None = None) -> ApiKey:
@@ -309,8 +399,14 @@ def revoke_key(session: Session, *, workspace: Workspace, key_id: int, actor: Us
         raise NotFound(_("No such key."), field="key_id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        record(session, action="key.revoke", workspace_id=workspace.id,
-               actor_user_id=actor.id if actor else None, target_type="api_key", target_id=str(key.id))
+        record(
+            session,
+            action="key.revoke",
+            workspace_id=workspace.id,
+            actor_user_id=actor.id if actor else None,
+            target_type="api_key",
+            target_id=str(key.id),
+        )
     session.flush()
     return key
 

@@ -14,11 +14,22 @@ from tajriba.warehouse import Warehouse
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@tajriba.example"
 DEMO_PASSWORD = "tajriba-demo"  # noqa: S105 - the published demo login
-DEMO_ROLES = {"analyst": "analyst@tajriba.example", "agent": "agent@tajriba.example", "viewer": "viewer@tajriba.example"}
+DEMO_ROLES = {
+    "analyst": "analyst@tajriba.example",
+    "agent": "agent@tajriba.example",
+    "viewer": "viewer@tajriba.example",
+}
 
 
-def build_demo(factory: sessionmaker[Session], warehouse: Warehouse, *, scale: float = 1.0, seed: int = 7,
-               rebuild: bool = False, progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+def build_demo(
+    factory: sessionmaker[Session],
+    warehouse: Warehouse,
+    *,
+    scale: float = 1.0,
+    seed: int = 7,
+    rebuild: bool = False,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> dict[str, Any]:
     """Create the demo workspace and fill both stores; skip when it exists unless `rebuild`."""
     import time
 
@@ -43,9 +54,15 @@ def build_demo(factory: sessionmaker[Session], warehouse: Warehouse, *, scale: f
     data = generate(scale=scale, seed=seed, workspace_id=workspace_id, touchpoint_ids=touchpoint_ids)
     progress(f"generated {len(data.events):,} events in {time.perf_counter() - started:.1f} s")
     counts = {}
-    for table, frame in (("customers", data.customers), ("customer_identities", data.identities),
-                         ("orders", data.orders), ("survey_responses", data.responses),
-                         ("feedback_texts", data.feedback), ("tickets", data.tickets), ("events", data.events)):
+    for table, frame in (
+        ("customers", data.customers),
+        ("customer_identities", data.identities),
+        ("orders", data.orders),
+        ("survey_responses", data.responses),
+        ("feedback_texts", data.feedback),
+        ("tickets", data.tickets),
+        ("events", data.events),
+    ):
         counts[table] = warehouse.append(table, frame)
     warehouse.sql("CHECKPOINT")
     progress(f"stored in {time.perf_counter() - started:.1f} s")
@@ -57,48 +74,93 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
     from tajriba.errors import NotFound
     from tajriba.models import Journey, JourneyPersona, Persona, Stage, Touchpoint
 
-    ws = accounts.create_workspace(session, slug=DEMO_SLUG, name=STORE_NAME["ar"], default_locale="ar",
-                                   calendar="gregorian", timezone="Asia/Riyadh", currency="SAR")
+    ws = accounts.create_workspace(
+        session,
+        slug=DEMO_SLUG,
+        name=STORE_NAME["ar"],
+        default_locale="ar",
+        calendar="gregorian",
+        timezone="Asia/Riyadh",
+        currency="SAR",
+    )
     ws.settings = {"names": STORE_NAME}
     users = {}
     for role, email in {"owner": DEMO_EMAIL, **DEMO_ROLES}.items():
         try:
             user = accounts.get_user_by_email(session, email=email)
         except NotFound:
-            name = {"owner": "مدير التجربة", "analyst": "محللة البيانات", "agent": "موظف الخدمة",
-                    "viewer": "مشاهد"}[role]
+            name = {
+                "owner": "مدير التجربة",
+                "analyst": "محللة البيانات",
+                "agent": "موظف الخدمة",
+                "viewer": "مشاهد",
+            }[role]
             user = accounts.create_user(session, email=email, name=name, password=DEMO_PASSWORD, locale="ar")
         accounts.set_role(session, workspace=ws, user=user, role=role)
         users[role] = user
     personas = []
     for p in PERSONAS:
-        persona = Persona(workspace_id=ws.id, key=p["key"], name=p["names"]["en"], names=p["names"],
-                          description=p["description"], goals=p["goals"], needs=p["needs"],
-                          frustrations=p["frustrations"], habits=p["habits"], channels=p["channels"],
-                          languages=p["languages"], quote=p["quote"], desired_experience=p["desired_experience"],
-                          segment_rule={"trait": "persona_key", "equals": p["key"]})
+        persona = Persona(
+            workspace_id=ws.id,
+            key=p["key"],
+            name=p["names"]["en"],
+            names=p["names"],
+            description=p["description"],
+            goals=p["goals"],
+            needs=p["needs"],
+            frustrations=p["frustrations"],
+            habits=p["habits"],
+            channels=p["channels"],
+            languages=p["languages"],
+            quote=p["quote"],
+            desired_experience=p["desired_experience"],
+            segment_rule={"trait": "persona_key", "equals": p["key"]},
+        )
         session.add(persona)
         personas.append(persona)
-    journey = Journey(workspace_id=ws.id, name="Online shopping journey",
-                      names={"ar": "رحلة التسوق الإلكتروني", "fa": "سفر خرید آنلاین", "en": "Online shopping journey"},
-                      description="من أول إعلان إلى الولاء والتوصية", status="current", owner_user_id=users["owner"].id)
+    journey = Journey(
+        workspace_id=ws.id,
+        name="Online shopping journey",
+        names={"ar": "رحلة التسوق الإلكتروني", "fa": "سفر خرید آنلاین", "en": "Online shopping journey"},
+        description="من أول إعلان إلى الولاء والتوصية",
+        status="current",
+        owner_user_id=users["owner"].id,
+    )
     session.add(journey)
     session.flush()
     for persona in personas:
         session.add(JourneyPersona(journey_id=journey.id, persona_id=persona.id, workspace_id=ws.id))
     stage_ids = {}
     for position, (key, names) in enumerate(STAGES):
-        stage = Stage(workspace_id=ws.id, journey_id=journey.id, key=key, name=names["en"], names=names,
-                      position=position)
+        stage = Stage(
+            workspace_id=ws.id,
+            journey_id=journey.id,
+            key=key,
+            name=names["en"],
+            names=names,
+            position=position,
+        )
         session.add(stage)
         session.flush()
         stage_ids[key] = stage.id
     touchpoint_ids = {}
     for position, t in enumerate(TOUCHPOINTS):
-        tp = Touchpoint(workspace_id=ws.id, journey_id=journey.id, stage_id=stage_ids[t.stage], key=t.key,
-                        name=t.names["en"], names=t.names, position=position, channel=t.channel, direct=t.direct,
-                        business_purpose=t.purpose, customer_impact=t.impact, owner_team=t.owner_team,
-                        desired_emotion=t.emotion, targets=t.targets)
+        tp = Touchpoint(
+            workspace_id=ws.id,
+            journey_id=journey.id,
+            stage_id=stage_ids[t.stage],
+            key=t.key,
+            name=t.names["en"],
+            names=t.names,
+            position=position,
+            channel=t.channel,
+            direct=t.direct,
+            business_purpose=t.purpose,
+            customer_impact=t.impact,
+            owner_team=t.owner_team,
+            desired_emotion=t.emotion,
+            targets=t.targets,
+        )
         session.add(tp)
         session.flush()
         touchpoint_ids[t.key] = tp.id

@@ -25,13 +25,68 @@ EVENTS_PER_CUSTOMER = 50  # ~1,000,000 events for 20,000 customers
 ORIGINS = np.array(["gulf", "egyptian", "persian", "english"])
 PERSONA_KEYS = np.array(["busy_professional", "deal_hunter", "family_planner"])
 PERSONA_BY_ORIGIN = {
-    "gulf": [0.5, 0.3, 0.2], "egyptian": [0.25, 0.55, 0.2], "persian": [0.2, 0.2, 0.6], "english": [0.6, 0.25, 0.15],
+    "gulf": [0.5, 0.3, 0.2],
+    "egyptian": [0.25, 0.55, 0.2],
+    "persian": [0.2, 0.2, 0.6],
+    "english": [0.6, 0.25, 0.15],
 }
-LOCAL_HOURS = np.array([0.7, 0.4, 0.2, 0.1, 0.08, 0.08, 0.1, 0.2, 0.35, 0.5, 0.6, 0.65, 0.6, 0.6, 0.65, 0.7,
-                        0.75, 0.8, 0.9, 1.0, 1.15, 1.3, 1.25, 1.0])
+LOCAL_HOURS = np.array(
+    [
+        0.7,
+        0.4,
+        0.2,
+        0.1,
+        0.08,
+        0.08,
+        0.1,
+        0.2,
+        0.35,
+        0.5,
+        0.6,
+        0.65,
+        0.6,
+        0.6,
+        0.65,
+        0.7,
+        0.75,
+        0.8,
+        0.9,
+        1.0,
+        1.15,
+        1.3,
+        1.25,
+        1.0,
+    ]
+)
 PERSONA_ACTIVITY = {"busy_professional": 0.8, "deal_hunter": 1.25, "family_planner": 1.0}
-RAMADAN_HOURS = np.array([1.3, 1.2, 0.9, 0.5, 0.2, 0.08, 0.06, 0.06, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.5,
-                          0.5, 0.4, 0.3, 0.6, 0.9, 1.2, 1.4, 1.4])
+RAMADAN_HOURS = np.array(
+    [
+        1.3,
+        1.2,
+        0.9,
+        0.5,
+        0.2,
+        0.08,
+        0.06,
+        0.06,
+        0.1,
+        0.2,
+        0.3,
+        0.35,
+        0.4,
+        0.45,
+        0.5,
+        0.5,
+        0.5,
+        0.4,
+        0.3,
+        0.6,
+        0.9,
+        1.2,
+        1.4,
+        1.4,
+    ]
+)
 
 
 def peaks() -> dict[str, tuple[date, date, float]]:
@@ -102,9 +157,18 @@ def _ts(seconds: np.ndarray) -> np.ndarray:
 
 
 class _Gen:
-    def __init__(self, rng: np.random.Generator, text_rng: random.Random, scale: float, weights: np.ndarray,
-                 cdf: np.ndarray, load: np.ndarray, ramadan: np.ndarray, workspace_id: int,
-                 touchpoint_ids: dict[str, int]) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        text_rng: random.Random,
+        scale: float,
+        weights: np.ndarray,
+        cdf: np.ndarray,
+        load: np.ndarray,
+        ramadan: np.ndarray,
+        workspace_id: int,
+        touchpoint_ids: dict[str, int],
+    ) -> None:
         self.rng, self.trng, self.scale = rng, text_rng, scale
         self.weights, self.cdf, self.load, self.ramadan = weights, cdf, load, ramadan
         self.ws = workspace_id
@@ -125,8 +189,15 @@ class _Gen:
         hour = np.where(self.ramadan[days], late, normal)
         return days * 86400.0 + hour * 3600.0 + self.rng.random(n) * 3600.0 - RIYADH_OFFSET_S
 
-    def _add_events(self, customer: np.ndarray, seconds: np.ndarray, tp: str | np.ndarray, event: str | np.ndarray,
-                    channel: np.ndarray | str | None = None, props: np.ndarray | None = None) -> None:
+    def _add_events(
+        self,
+        customer: np.ndarray,
+        seconds: np.ndarray,
+        tp: str | np.ndarray,
+        event: str | np.ndarray,
+        channel: np.ndarray | str | None = None,
+        props: np.ndarray | None = None,
+    ) -> None:
         n = customer.size
         if n == 0:
             return
@@ -136,15 +207,24 @@ class _Gen:
         if channel is not None:
             chan_arr = np.full(n, channel, dtype=object) if isinstance(channel, str) else channel
             chans = np.where(np.isin(chans, ["web", "app"]), chan_arr, chans)
-        self.ev.append({
-            "customer": customer, "seconds": seconds, "tp": tp_idx, "event": names, "channel": chans,
-            "props": props if props is not None else np.full(n, None, dtype=object),
-        })
+        self.ev.append(
+            {
+                "customer": customer,
+                "seconds": seconds,
+                "tp": tp_idx,
+                "event": names,
+                "channel": chans,
+                "props": props if props is not None else np.full(n, None, dtype=object),
+            }
+        )
 
-    def _text(self, customer: int, polarity: str, topic: str, days: int = 3, mixed: str | None = None) -> tuple[str, str]:
+    def _text(
+        self, customer: int, polarity: str, topic: str, days: int = 3, mixed: str | None = None
+    ) -> tuple[str, str]:
         variety = self.variety[customer]
-        return texts.compose(self.trng, variety=variety, polarity=polarity, topic=topic, days=days,
-                             mixed_topic=mixed), texts.LANGUAGE_OF[variety]
+        return texts.compose(
+            self.trng, variety=variety, polarity=polarity, topic=topic, days=days, mixed_topic=mixed
+        ), texts.LANGUAGE_OF[variety]
 
     # -- customers --------------------------------------------------------------------------------
 
@@ -160,12 +240,19 @@ class _Gen:
         u = rng.random(n)
         variety = np.select(
             [origin == "gulf", origin == "egyptian", origin == "persian"],
-            [np.where(u < 0.75, "gulf", "msa"), np.where(u < 0.8, "egyptian", "msa"), np.where(u < 0.85, "fa", "en")],
+            [
+                np.where(u < 0.75, "gulf", "msa"),
+                np.where(u < 0.8, "egyptian", "msa"),
+                np.where(u < 0.85, "fa", "en"),
+            ],
             "en",
         )
         country = rng.choice(["SA", "AE", "KW", "BH", "QA"], size=n, p=[0.88, 0.05, 0.03, 0.02, 0.02])
-        city = np.where(country == "SA", rng.choice(people.SAUDI_CITIES[0], size=n, p=people.SAUDI_CITIES[1]),
-                        np.array([people.GCC.get(c, ("", ""))[0] for c in country], dtype=object))
+        city = np.where(
+            country == "SA",
+            rng.choice(people.SAUDI_CITIES[0], size=n, p=people.SAUDI_CITIES[1]),
+            np.array([people.GCC.get(c, ("", ""))[0] for c in country], dtype=object),
+        )
         names, emails = people.names_and_emails(rng, origin)
         phone = np.array(people.phones(rng, origin, country), dtype=object)
         email = np.array(emails, dtype=object)
@@ -177,31 +264,43 @@ class _Gen:
         activity = rng.lognormal(0.0, 0.9, size=n)
         activity *= np.array([PERSONA_ACTIVITY[p] for p in persona])
         self.origin, self.persona, self.variety, self.city = origin, persona, variety, city
-        self.preexisting, self.acq_day, self.first_seen, self.activity = preexisting, acq_day, first_seen, activity
+        self.preexisting, self.acq_day, self.first_seen, self.activity = (
+            preexisting,
+            acq_day,
+            first_seen,
+            activity,
+        )
         self.language = np.array([texts.LANGUAGE_OF[v] for v in variety], dtype=object)
         self.customer_ids = np.array([f"cus_{i:06d}" for i in range(n)], dtype=object)
         gender = rng.choice(["female", "male"], size=n)
-        self.customers_df = pd.DataFrame({
-            "workspace_id": self.ws,
-            "customer_id": self.customer_ids,
-            "external_id": [f"U{100000 + i}" for i in range(n)],
-            "name": names,
-            "email": email,
-            "phone": phone,
-            "country": country,
-            "city": city,
-            "language": self.language,
-            "gender": gender,
-            "birth_year": rng.integers(1960, 2006, size=n).astype("int32"),
-            "persona_key": persona,
-            "acquisition_channel": rng.choice(["instagram", "tiktok", "google", "snapchat", "referral", "direct"],
-                                              size=n, p=[0.22, 0.18, 0.2, 0.15, 0.1, 0.15]),
-            "traits": [f'{{"origin":"{o}","newsletter":{str(bool(s)).lower()}}}' for o, s in
-                       zip(origin, rng.random(n) < 0.45, strict=True)],
-            "first_seen_at": _ts(first_seen),
-            "created_at": _ts(first_seen),
-            "updated_at": _ts(first_seen),
-        })
+        self.customers_df = pd.DataFrame(
+            {
+                "workspace_id": self.ws,
+                "customer_id": self.customer_ids,
+                "external_id": [f"U{100000 + i}" for i in range(n)],
+                "name": names,
+                "email": email,
+                "phone": phone,
+                "country": country,
+                "city": city,
+                "language": self.language,
+                "gender": gender,
+                "birth_year": rng.integers(1960, 2006, size=n).astype("int32"),
+                "persona_key": persona,
+                "acquisition_channel": rng.choice(
+                    ["instagram", "tiktok", "google", "snapchat", "referral", "direct"],
+                    size=n,
+                    p=[0.22, 0.18, 0.2, 0.15, 0.1, 0.15],
+                ),
+                "traits": [
+                    f'{{"origin":"{o}","newsletter":{str(bool(s)).lower()}}}'
+                    for o, s in zip(origin, rng.random(n) < 0.45, strict=True)
+                ],
+                "first_seen_at": _ts(first_seen),
+                "created_at": _ts(first_seen),
+                "updated_at": _ts(first_seen),
+            }
+        )
         self.newsletter = np.array(['"newsletter":true' in t for t in self.customers_df["traits"]])
 
     # -- browsing and buying sessions -------------------------------------------------------------
@@ -236,8 +335,19 @@ class _Gen:
         checkout = cart & (rng.random(s) < 0.66)
         pay_fail = checkout & (rng.random(s) < 0.08)
         paid = checkout & (rng.random(s) < np.where(pay_fail, 0.55, 0.82))
-        steps = np.stack([aware, home, search, product, presales, cart.astype(int), checkout.astype(int),
-                          (pay_fail | paid).astype(int) + (pay_fail & paid).astype(int)], axis=1)
+        steps = np.stack(
+            [
+                aware,
+                home,
+                search,
+                product,
+                presales,
+                cart.astype(int),
+                checkout.astype(int),
+                (pay_fail | paid).astype(int) + (pay_fail & paid).astype(int),
+            ],
+            axis=1,
+        )
         n_steps = steps.shape[1]
         per_session = steps.sum(axis=1)
         step_id = np.repeat(np.tile(np.arange(n_steps), s), steps.ravel())
@@ -247,11 +357,23 @@ class _Gen:
         offsets = np.concatenate([[0.0], csum[np.cumsum(per_session)[:-1] - 1]])
         within = csum - np.repeat(offsets, per_session)
         seconds = start[sess] + within
-        aware_tp = rng.choice([TOUCHPOINT_INDEX[k] for k in ("social_ads", "influencers", "search_ads", "referral")],
-                              size=sess.size, p=[0.35, 0.2, 0.3, 0.15])
-        step_tp = np.array([0, TOUCHPOINT_INDEX["home"], TOUCHPOINT_INDEX["site_search"],
-                            TOUCHPOINT_INDEX["product_page"], TOUCHPOINT_INDEX["presales_whatsapp"],
-                            TOUCHPOINT_INDEX["cart"], TOUCHPOINT_INDEX["checkout"], TOUCHPOINT_INDEX["payment"]])
+        aware_tp = rng.choice(
+            [TOUCHPOINT_INDEX[k] for k in ("social_ads", "influencers", "search_ads", "referral")],
+            size=sess.size,
+            p=[0.35, 0.2, 0.3, 0.15],
+        )
+        step_tp = np.array(
+            [
+                0,
+                TOUCHPOINT_INDEX["home"],
+                TOUCHPOINT_INDEX["site_search"],
+                TOUCHPOINT_INDEX["product_page"],
+                TOUCHPOINT_INDEX["presales_whatsapp"],
+                TOUCHPOINT_INDEX["cart"],
+                TOUCHPOINT_INDEX["checkout"],
+                TOUCHPOINT_INDEX["payment"],
+            ]
+        )
         tp = np.where(step_id == 0, aware_tp, step_tp[step_id])
         ev_names = np.array([t.event for t in TOUCHPOINTS], dtype=object)[tp]
         # a failed payment shows first as "Payment Failed", then a retry may complete the order
@@ -283,7 +405,9 @@ class _Gen:
         persona = self.persona[self.order_cust]
         mean = np.select([persona == "busy_professional", persona == "deal_hunter"], [380.0, 210.0], 450.0)
         amount = np.round(rng.lognormal(np.log(mean) - 0.18, 0.6), 2)
-        discount = np.where(self.load[self.order_day] > 1.5, np.round(amount * rng.uniform(0.1, 0.3, k), 2), 0.0)
+        discount = np.where(
+            self.load[self.order_day] > 1.5, np.round(amount * rng.uniform(0.1, 0.3, k), 2), 0.0
+        )
         big_city = np.isin(self.city[self.order_cust], ["Riyadh", "Jeddah", "Dammam"])
         promised = np.where(big_city, rng.integers(1, 3, k), rng.integers(2, 6, k))
         p_late = np.clip(0.08 + 0.2 * (self.load[self.order_day] - 1), 0.05, 0.5)
@@ -299,39 +423,56 @@ class _Gen:
         self.late, self.delay, self.damaged, self.returned = late, delay, damaged, returned
         self.delivered, self.delivered_s, self.cancelled = delivered, delivered_s, cancelled
         self.order_ids = np.array([f"ORD-{260000 + i}" for i in range(k)], dtype=object)
-        payment = np.where(self.order_pay_failed, "mada",
-                           rng.choice(["mada", "apple_pay", "cash_on_delivery", "tabby", "visa"], size=k,
-                                      p=[0.35, 0.25, 0.18, 0.12, 0.10]))
-        status = np.select([cancelled, returned & delivered, delivered], ["cancelled", "returned", "delivered"],
-                           "shipped")
-        self.orders_df = pd.DataFrame({
-            "workspace_id": self.ws,
-            "order_id": self.order_ids,
-            "customer_id": self.customer_ids[self.order_cust],
-            "ordered_at": _ts(self.order_seconds),
-            "tz": "Asia/Riyadh",
-            "status": status,
-            "channel": self.order_device,
-            "touchpoint_id": self.tp_ids[TOUCHPOINT_INDEX["payment"]],
-            "currency": "SAR",
-            "amount": amount - discount,
-            "discount": discount,
-            "shipping": np.where(amount - discount >= 200, 0.0, 19.0),
-            "items": (1 + rng.poisson(np.where(persona == "family_planner", 4.0, 1.2))).astype("int32"),
-            "payment_method": payment,
-            "city": self.city[self.order_cust],
-            "promised_delivery_at": _ts(self.order_seconds + promised * 86400.0),
-            "delivered_at": np.where(delivered, _ts(np.minimum(delivered_s, horizon)), np.datetime64("NaT")),
-            "cancelled_at": np.where(cancelled, _ts(self.order_seconds + 3600.0), np.datetime64("NaT")),
-            "returned_at": np.where(returned & delivered, _ts(delivered_s + 3 * 86400.0), np.datetime64("NaT")),
-            "source": "demo",
-            "properties": [f'{{"late_days":{int(d)},"damaged":{str(bool(x)).lower()}}}' for d, x in
-                           zip(delay, damaged, strict=True)],
-        })
+        payment = np.where(
+            self.order_pay_failed,
+            "mada",
+            rng.choice(
+                ["mada", "apple_pay", "cash_on_delivery", "tabby", "visa"],
+                size=k,
+                p=[0.35, 0.25, 0.18, 0.12, 0.10],
+            ),
+        )
+        status = np.select(
+            [cancelled, returned & delivered, delivered], ["cancelled", "returned", "delivered"], "shipped"
+        )
+        self.orders_df = pd.DataFrame(
+            {
+                "workspace_id": self.ws,
+                "order_id": self.order_ids,
+                "customer_id": self.customer_ids[self.order_cust],
+                "ordered_at": _ts(self.order_seconds),
+                "tz": "Asia/Riyadh",
+                "status": status,
+                "channel": self.order_device,
+                "touchpoint_id": self.tp_ids[TOUCHPOINT_INDEX["payment"]],
+                "currency": "SAR",
+                "amount": amount - discount,
+                "discount": discount,
+                "shipping": np.where(amount - discount >= 200, 0.0, 19.0),
+                "items": (1 + rng.poisson(np.where(persona == "family_planner", 4.0, 1.2))).astype("int32"),
+                "payment_method": payment,
+                "city": self.city[self.order_cust],
+                "promised_delivery_at": _ts(self.order_seconds + promised * 86400.0),
+                "delivered_at": np.where(
+                    delivered, _ts(np.minimum(delivered_s, horizon)), np.datetime64("NaT")
+                ),
+                "cancelled_at": np.where(cancelled, _ts(self.order_seconds + 3600.0), np.datetime64("NaT")),
+                "returned_at": np.where(
+                    returned & delivered, _ts(delivered_s + 3 * 86400.0), np.datetime64("NaT")
+                ),
+                "source": "demo",
+                "properties": [
+                    f'{{"late_days":{int(d)},"damaged":{str(bool(x)).lower()}}}'
+                    for d, x in zip(delay, damaged, strict=True)
+                ],
+            }
+        )
         # delivery-stage events
         oc = self.order_cust
         ok = ~cancelled
-        self._add_events(oc[ok], self.order_seconds[ok] + 40.0, "order_confirmation", "Order Confirmation Sent")
+        self._add_events(
+            oc[ok], self.order_seconds[ok] + 40.0, "order_confirmation", "Order Confirmation Sent"
+        )
         n_track = rng.poisson(1.0 + 1.5 * late)
         n_track = np.where(ok, n_track, 0)
         tr_order = np.repeat(np.arange(k), n_track)
@@ -356,21 +497,33 @@ class _Gen:
         gen_day = self._sample_days(np.zeros(n_general))
         t_order = self.order_seconds[idx] + rng.uniform(0.5, 1.0, idx.size) * (
             np.where(self.delivered[idx], self.delivered_s[idx], self.order_seconds[idx] + 3 * 86400.0)
-            - self.order_seconds[idx])
+            - self.order_seconds[idx]
+        )
         created = np.concatenate([t_order, self._sample_seconds_in_day(gen_day)])
         cust = np.concatenate([self.order_cust[idx], gen_cust])
         order_id = np.concatenate([self.order_ids[idx], np.full(n_general, None, dtype=object)])
-        category = np.concatenate([
-            np.select([self.damaged[idx], self.late[idx], self.returned[idx]], ["damaged_item", "late_delivery", "refund"],
-                      rng.choice(["payment", "address_change", "app_problem", "order_status"], size=idx.size)),
-            rng.choice(["product_question", "payment", "app_problem", "account"], size=n_general),
-        ])
+        category = np.concatenate(
+            [
+                np.select(
+                    [self.damaged[idx], self.late[idx], self.returned[idx]],
+                    ["damaged_item", "late_delivery", "refund"],
+                    rng.choice(["payment", "address_change", "app_problem", "order_status"], size=idx.size),
+                ),
+                rng.choice(["product_question", "payment", "app_problem", "account"], size=n_general),
+            ]
+        )
         m = created.size
-        channel = rng.choice(["call_centre", "whatsapp", "email", "twitter"], size=m, p=[0.4, 0.45, 0.1, 0.05])
+        channel = rng.choice(
+            ["call_centre", "whatsapp", "email", "twitter"], size=m, p=[0.4, 0.45, 0.1, 0.05]
+        )
         day = np.clip((created + RIYADH_OFFSET_S) // 86400, 0, DAYS - 1).astype(int)
         load = self.load[day]
         base_frt = {"call_centre": 3 * 60, "whatsapp": 12 * 60, "email": 6 * 3600, "twitter": 2 * 3600}
-        frt = np.array([base_frt[c] for c in channel]) * rng.lognormal(0, 0.6, m) * (1 + 1.2 * (load - 1).clip(0))
+        frt = (
+            np.array([base_frt[c] for c in channel])
+            * rng.lognormal(0, 0.6, m)
+            * (1 + 1.2 * (load - 1).clip(0))
+        )
         res = frt + rng.lognormal(np.log(18 * 3600), 0.9, m) * (1 + 0.8 * (load - 1).clip(0))
         res = np.where(category == "refund", res + 3 * 86400.0, res)
         horizon = DAYS * 86400.0
@@ -382,53 +535,82 @@ class _Gen:
         reopened = (rng.random(m) < 0.06).astype("int32")
         agents = np.array(["نورة", "عبدالله", "سارة", "خالد", "ريم", "محمد", "Priya", "John"], dtype=object)
         self.tk_cust, self.tk_created, self.tk_frt, self.tk_res = cust, created, frt, res
-        self.tk_resolved, self.tk_channel, self.tk_category, self.tk_reopened = resolved, channel, category, reopened
+        self.tk_resolved, self.tk_channel, self.tk_category, self.tk_reopened = (
+            resolved,
+            channel,
+            category,
+            reopened,
+        )
         self.tk_complaint = complaint
         self.ticket_ids = np.array([f"TCK-{50000 + i}" for i in range(m)], dtype=object)
         tp_key = np.where(channel == "call_centre", "call_centre", "support_chat")
         tp_key = np.where(category == "refund", "returns", tp_key)
         tp_idx = np.array([TOUCHPOINT_INDEX[t] for t in tp_key])
         self.tk_tp = tp_idx
-        subject = [_SUBJECTS[c][texts.LANGUAGE_OF[self.variety[cu]]] for c, cu in zip(category, cust, strict=True)]
-        self.tickets_df = pd.DataFrame({
-            "workspace_id": self.ws,
-            "ticket_id": self.ticket_ids,
-            "customer_id": self.customer_ids[cust],
-            "channel": channel,
-            "touchpoint_id": self.tp_ids[tp_idx],
-            "subject": subject,
-            "category": category,
-            "priority": np.where(complaint, "high", "normal"),
-            "status": np.where(resolved, "resolved", np.where(responded, "pending", "new")),
-            "is_complaint": complaint,
-            "agent": np.where(responded, agents[rng.integers(0, agents.size, m)], None),
-            "team": np.where(channel == "call_centre", "call_centre", "digital_care"),
-            "created_at": _ts(created),
-            "first_response_at": np.where(responded, _ts(created + frt), np.datetime64("NaT")),
-            "resolved_at": np.where(resolved, _ts(created + res), np.datetime64("NaT")),
-            "closed_at": np.where(resolved, _ts(created + res + 86400.0), np.datetime64("NaT")),
-            "reopened": reopened,
-            "tz": "Asia/Riyadh",
-            "order_id": order_id,
-            "source": "demo",
-        })
-        ev_tp = np.where(channel == "call_centre", TOUCHPOINT_INDEX["call_centre"], TOUCHPOINT_INDEX["support_chat"])
+        subject = [
+            _SUBJECTS[c][texts.LANGUAGE_OF[self.variety[cu]]] for c, cu in zip(category, cust, strict=True)
+        ]
+        self.tickets_df = pd.DataFrame(
+            {
+                "workspace_id": self.ws,
+                "ticket_id": self.ticket_ids,
+                "customer_id": self.customer_ids[cust],
+                "channel": channel,
+                "touchpoint_id": self.tp_ids[tp_idx],
+                "subject": subject,
+                "category": category,
+                "priority": np.where(complaint, "high", "normal"),
+                "status": np.where(resolved, "resolved", np.where(responded, "pending", "new")),
+                "is_complaint": complaint,
+                "agent": _where_else_none(responded, agents[rng.integers(0, agents.size, m)]),
+                "team": np.where(channel == "call_centre", "call_centre", "digital_care"),
+                "created_at": _ts(created),
+                "first_response_at": np.where(responded, _ts(created + frt), np.datetime64("NaT")),
+                "resolved_at": np.where(resolved, _ts(created + res), np.datetime64("NaT")),
+                "closed_at": np.where(resolved, _ts(created + res + 86400.0), np.datetime64("NaT")),
+                "reopened": reopened,
+                "tz": "Asia/Riyadh",
+                "order_id": order_id,
+                "source": "demo",
+            }
+        )
+        ev_tp = np.where(
+            channel == "call_centre", TOUCHPOINT_INDEX["call_centre"], TOUCHPOINT_INDEX["support_chat"]
+        )
         names = np.where(channel == "call_centre", "Support Call", "Support Chat Started").astype(object)
         self._add_events(cust, created, ev_tp, names)
         # the customer's first message becomes a feedback text (tickets) or chat text (WhatsApp, Twitter)
-        topic_of = {"damaged_item": "quality", "late_delivery": "delivery", "refund": "returns", "payment": "payment",
-                    "app_problem": "app", "address_change": "delivery", "order_status": "delivery",
-                    "product_question": "quality", "account": "app"}
+        topic_of = {
+            "damaged_item": "quality",
+            "late_delivery": "delivery",
+            "refund": "returns",
+            "payment": "payment",
+            "app_problem": "app",
+            "address_change": "delivery",
+            "order_status": "delivery",
+            "product_question": "quality",
+            "account": "app",
+        }
         for i in range(m):
             polarity = texts.NEG if complaint[i] or rng.random() < 0.6 else texts.POS
-            text, lang = self._text(int(cust[i]), polarity, topic_of[category[i]], days=int(rng.integers(2, 8)))
-            self.fb.append({
-                "feedback_id": f"fb-{self.ticket_ids[i]}", "customer_id": self.customer_ids[cust[i]],
-                "source": "chat" if channel[i] in ("whatsapp", "twitter") else "ticket", "text": text,
-                "language": lang, "rating": None, "touchpoint_id": int(self.tp_ids[tp_idx[i]]),
-                "channel": channel[i], "ticket_id": self.ticket_ids[i], "order_id": order_id[i],
-                "created_at": float(created[i]),
-            })
+            text, lang = self._text(
+                int(cust[i]), polarity, topic_of[category[i]], days=int(rng.integers(2, 8))
+            )
+            self.fb.append(
+                {
+                    "feedback_id": f"fb-{self.ticket_ids[i]}",
+                    "customer_id": self.customer_ids[cust[i]],
+                    "source": "chat" if channel[i] in ("whatsapp", "twitter") else "ticket",
+                    "text": text,
+                    "language": lang,
+                    "rating": None,
+                    "touchpoint_id": int(self.tp_ids[tp_idx[i]]),
+                    "channel": channel[i],
+                    "ticket_id": self.ticket_ids[i],
+                    "order_id": order_id[i],
+                    "created_at": float(created[i]),
+                }
+            )
 
     # -- loyalty ---------------------------------------------------------------------------------
 
@@ -440,12 +622,22 @@ class _Gen:
         opens = np.where(self.newsletter, rng.poisson(1.1 * months_active), 0)
         cust = np.repeat(np.arange(self.n), opens)
         lo = np.where(self.preexisting, 0.0, self.cdf[self.acq_day])[cust]
-        self._add_events(cust, self._sample_seconds_in_day(self._sample_days(lo)), "newsletter", "Email Opened",
-                         channel="email")
+        self._add_events(
+            cust,
+            self._sample_seconds_in_day(self._sample_days(lo)),
+            "newsletter",
+            "Email Opened",
+            channel="email",
+        )
         # loyalty points redeemed on some repeat orders
         redeem = rng.random(self.k) < 0.07
-        self._add_events(self.order_cust[redeem], self.order_seconds[redeem] - 30.0, "loyalty_points", "Points Redeemed",
-                         channel="app")
+        self._add_events(
+            self.order_cust[redeem],
+            self.order_seconds[redeem] - 30.0,
+            "loyalty_points",
+            "Points Redeemed",
+            channel="app",
+        )
         # product reviews after delivery: rating follows the delivery and the product
         review = self.delivered & (rng.random(self.k) < 0.12) & (self.delivered_s + 86400.0 < horizon)
         idx = np.nonzero(review)[0]
@@ -457,16 +649,29 @@ class _Gen:
         for j, i in enumerate(idx):
             r = float(rating[j])
             polarity = texts.POS if r >= 4 else texts.NEG
-            topic = "quality" if self.damaged[i] or rng.random() < 0.5 else (
-                "delivery" if self.late[i] else self.trng.choice(["price", "quality", "delivery"]))
+            topic = (
+                "quality"
+                if self.damaged[i] or rng.random() < 0.5
+                else ("delivery" if self.late[i] else self.trng.choice(["price", "quality", "delivery"]))
+            )
             mixed = "delivery" if (r == 3 and self.late[i] and topic != "delivery") else None
-            text, lang = self._text(int(self.order_cust[i]), polarity, topic, days=int(self.delay[i]) or 2, mixed=mixed)
-            self.fb.append({
-                "feedback_id": f"fb-rev-{self.order_ids[i]}", "customer_id": self.customer_ids[self.order_cust[i]],
-                "source": "review", "text": text, "language": lang, "rating": r,
-                "touchpoint_id": int(self.tp_ids[TOUCHPOINT_INDEX["reviews"]]), "channel": "web",
-                "order_id": self.order_ids[i], "created_at": float(t[j]),
-            })
+            text, lang = self._text(
+                int(self.order_cust[i]), polarity, topic, days=int(self.delay[i]) or 2, mixed=mixed
+            )
+            self.fb.append(
+                {
+                    "feedback_id": f"fb-rev-{self.order_ids[i]}",
+                    "customer_id": self.customer_ids[self.order_cust[i]],
+                    "source": "review",
+                    "text": text,
+                    "language": lang,
+                    "rating": r,
+                    "touchpoint_id": int(self.tp_ids[TOUCHPOINT_INDEX["reviews"]]),
+                    "channel": "web",
+                    "order_id": self.order_ids[i],
+                    "created_at": float(t[j]),
+                }
+            )
 
     # -- surveys ---------------------------------------------------------------------------------
 
@@ -480,30 +685,64 @@ class _Gen:
         keep = t < horizon
         idx, t = idx[keep], t[keep]
         latent = 4.55 - 0.5 * self.delay[idx] - 1.8 * self.damaged[idx] + rng.normal(0, 0.7, idx.size)
-        self._responses(rows, "csat", np.clip(np.round(latent), 1, 5), self.order_cust[idx], t, "courier", 1, 5,
-                        order_ids=self.order_ids[idx], topic_hint=np.where(self.damaged[idx], "quality", "delivery"),
-                        days=self.delay[idx])
+        self._responses(
+            rows,
+            "csat",
+            np.clip(np.round(latent), 1, 5),
+            self.order_cust[idx],
+            t,
+            "courier",
+            1,
+            5,
+            order_ids=self.order_ids[idx],
+            topic_hint=np.where(self.damaged[idx], "quality", "delivery"),
+            days=self.delay[idx],
+        )
         # post-purchase CSAT at checkout: a failed payment first lowers it
         idx = np.nonzero(rng.random(self.k) < 0.08)[0]
         t = self.order_seconds[idx] + rng.uniform(0.1, 3, idx.size) * 3600.0
         latent = 4.35 - 1.1 * self.order_pay_failed[idx] + rng.normal(0, 0.65, idx.size)
-        self._responses(rows, "csat", np.clip(np.round(latent), 1, 5), self.order_cust[idx], t, "checkout", 1, 5,
-                        order_ids=self.order_ids[idx],
-                        topic_hint=np.where(self.order_pay_failed[idx], "payment", "app"), days=np.full(idx.size, 2))
+        self._responses(
+            rows,
+            "csat",
+            np.clip(np.round(latent), 1, 5),
+            self.order_cust[idx],
+            t,
+            "checkout",
+            1,
+            5,
+            order_ids=self.order_ids[idx],
+            topic_hint=np.where(self.order_pay_failed[idx], "payment", "app"),
+            days=np.full(idx.size, 2),
+        )
         # Customer Effort Score (1-7, 7 = very easy) after a resolved ticket
         idx = np.nonzero(self.tk_resolved & (rng.random(self.tk_cust.size) < 0.3))[0]
         t = self.tk_created[idx] + self.tk_res[idx] + rng.uniform(1, 12, idx.size) * 3600.0
         keep = t < horizon
         idx, t = idx[keep], t[keep]
-        latent = (6.6 - 0.55 * np.log1p(self.tk_frt[idx] / 600.0) - 0.45 * np.log1p(self.tk_res[idx] / 86400.0)
-                  - 1.2 * self.tk_reopened[idx] + rng.normal(0, 0.8, idx.size))
+        latent = (
+            6.6
+            - 0.55 * np.log1p(self.tk_frt[idx] / 600.0)
+            - 0.45 * np.log1p(self.tk_res[idx] / 86400.0)
+            - 1.2 * self.tk_reopened[idx]
+            + rng.normal(0, 0.8, idx.size)
+        )
         tp_keys = np.array([t_.key for t_ in TOUCHPOINTS], dtype=object)[self.tk_tp[idx]]
         for key in np.unique(tp_keys):
             m = tp_keys == key
-            self._responses(rows, "ces", np.clip(np.round(latent[m]), 1, 7), self.tk_cust[idx][m], t[m], str(key), 1, 7,
-                            ticket_ids=self.ticket_ids[idx][m],
-                            topic_hint=np.where(self.tk_frt[idx][m] > 1800, "waiting", "staff"),
-                            days=np.full(int(m.sum()), 2))
+            self._responses(
+                rows,
+                "ces",
+                np.clip(np.round(latent[m]), 1, 7),
+                self.tk_cust[idx][m],
+                t[m],
+                str(key),
+                1,
+                7,
+                ticket_ids=self.ticket_ids[idx][m],
+                topic_hint=np.where(self.tk_frt[idx][m] > 1800, "waiting", "staff"),
+                days=np.full(int(m.sum()), 2),
+            )
         # relationship NPS (0-10) in two waves; experience so far moves the score
         for wave_day in (140, 300):
             wave_s = wave_day * 86400.0
@@ -514,17 +753,46 @@ class _Gen:
             orders_n = np.bincount(self.order_cust[before], minlength=self.n)
             tk_n = np.bincount(self.tk_cust[self.tk_created < wave_s], minlength=self.n)
             e = eligible
-            latent = (7.9 - 1.1 * late_n[e] - 1.6 * np.minimum(dmg_n[e], 2) - 0.5 * np.minimum(tk_n[e], 3)
-                      + 0.35 * np.minimum(orders_n[e], 4) + rng.normal(0, 1.5, e.size))
+            latent = (
+                7.9
+                - 1.1 * late_n[e]
+                - 1.6 * np.minimum(dmg_n[e], 2)
+                - 0.5 * np.minimum(tk_n[e], 3)
+                + 0.35 * np.minimum(orders_n[e], 4)
+                + rng.normal(0, 1.5, e.size)
+            )
             t = wave_s + rng.uniform(0, 10, e.size) * 86400.0
             hint = np.where(late_n[e] > 0, "delivery", np.where(dmg_n[e] > 0, "quality", "price"))
-            self._responses(rows, "nps", np.clip(np.round(latent), 0, 10), e, t, None, 0, 10, topic_hint=hint,
-                            days=np.full(e.size, 3))
+            self._responses(
+                rows,
+                "nps",
+                np.clip(np.round(latent), 0, 10),
+                e,
+                t,
+                None,
+                0,
+                10,
+                topic_hint=hint,
+                days=np.full(e.size, 3),
+            )
         self.responses_df = pd.DataFrame(rows)
 
-    def _responses(self, rows: list[dict[str, object]], metric: str, scores: np.ndarray, cust: np.ndarray,
-                   t: np.ndarray, tp_key: str | None, lo: int, hi: int, *, order_ids: np.ndarray | None = None,
-                   ticket_ids: np.ndarray | None = None, topic_hint: np.ndarray, days: np.ndarray) -> None:
+    def _responses(
+        self,
+        rows: list[dict[str, object]],
+        metric: str,
+        scores: np.ndarray,
+        cust: np.ndarray,
+        t: np.ndarray,
+        tp_key: str | None,
+        lo: int,
+        hi: int,
+        *,
+        order_ids: np.ndarray | None = None,
+        ticket_ids: np.ndarray | None = None,
+        topic_hint: np.ndarray,
+        days: np.ndarray,
+    ) -> None:
         rng = self.rng
         comment = rng.random(scores.size) < 0.35
         span = hi - lo
@@ -541,23 +809,45 @@ class _Gen:
                 if 0.45 <= rel < 0.7:
                     polarity = texts.NEG
                     mixed = "price" if topic_hint[i] != "price" else "app"
-                text, lang = self._text(c, polarity, str(topic_hint[i]), days=max(int(days[i]), 1), mixed=mixed)
-            rows.append({
-                "workspace_id": self.ws, "response_id": rid, "customer_id": self.customer_ids[c],
-                "touchpoint_id": tp_id, "order_id": order_ids[i] if order_ids is not None else None,
-                "ticket_id": ticket_ids[i] if ticket_ids is not None else None,
-                "channel": "email" if metric == "nps" else ("sms" if tp_key == "courier" else "web"),
-                "language": self.language[c], "metric": metric, "score": float(scores[i]),
-                "scale_min": lo, "scale_max": hi, "comment": text,
-                "started_at": float(t[i]) - float(rng.uniform(20, 240)), "submitted_at": float(t[i]),
-                "tz": "Asia/Riyadh", "source": "demo",
-            })
+                text, lang = self._text(
+                    c, polarity, str(topic_hint[i]), days=max(int(days[i]), 1), mixed=mixed
+                )
+            rows.append(
+                {
+                    "workspace_id": self.ws,
+                    "response_id": rid,
+                    "customer_id": self.customer_ids[c],
+                    "touchpoint_id": tp_id,
+                    "order_id": order_ids[i] if order_ids is not None else None,
+                    "ticket_id": ticket_ids[i] if ticket_ids is not None else None,
+                    "channel": "email" if metric == "nps" else ("sms" if tp_key == "courier" else "web"),
+                    "language": self.language[c],
+                    "metric": metric,
+                    "score": float(scores[i]),
+                    "scale_min": lo,
+                    "scale_max": hi,
+                    "comment": text,
+                    "started_at": float(t[i]) - float(rng.uniform(20, 240)),
+                    "submitted_at": float(t[i]),
+                    "tz": "Asia/Riyadh",
+                    "source": "demo",
+                }
+            )
             if text is not None:
-                self.fb.append({
-                    "feedback_id": f"fb-{rid}", "customer_id": self.customer_ids[c], "source": "survey", "text": text,
-                    "language": lang, "rating": float(scores[i]), "touchpoint_id": tp_id, "channel": rows[-1]["channel"],
-                    "response_id": rid, "created_at": float(t[i]),
-                })
+                self.fb.append(
+                    {
+                        "feedback_id": f"fb-{rid}",
+                        "customer_id": self.customer_ids[c],
+                        "source": "survey",
+                        "text": text,
+                        "language": lang,
+                        "rating": float(scores[i]),
+                        "touchpoint_id": tp_id,
+                        "channel": rows[-1]["channel"],
+                        "response_id": rid,
+                        "created_at": float(t[i]),
+                    }
+                )
 
     # -- social posts ----------------------------------------------------------------------------
 
@@ -570,18 +860,35 @@ class _Gen:
         # complaints go public more often in busy weeks
         neg = rng.random(m) < np.clip(0.45 + 0.15 * (self.load[day] - 1), 0.3, 0.8)
         topics = rng.choice(texts.TOPICS, size=m, p=[0.28, 0.14, 0.14, 0.1, 0.1, 0.08, 0.08, 0.08])
-        tp_for = {"delivery": "courier", "price": "social_ads", "quality": "product_page", "staff": "call_centre",
-                  "app": "home", "payment": "payment", "returns": "returns", "waiting": "support_chat"}
+        tp_for = {
+            "delivery": "courier",
+            "price": "social_ads",
+            "quality": "product_page",
+            "staff": "call_centre",
+            "app": "home",
+            "payment": "payment",
+            "returns": "returns",
+            "waiting": "support_chat",
+        }
         for i in range(m):
             c = int(cust[i])
-            text, lang = self._text(c, texts.NEG if neg[i] else texts.POS, str(topics[i]), days=int(rng.integers(2, 9)))
-            self.fb.append({
-                "feedback_id": f"fb-soc-{i:06d}", "customer_id": self.customer_ids[c], "source": "social",
-                "text": text, "language": lang, "rating": None,
-                "touchpoint_id": int(self.tp_ids[TOUCHPOINT_INDEX[tp_for[str(topics[i])]]]),
-                "channel": "twitter" if rng.random() < 0.6 else "instagram", "created_at": float(t[i]),
-                "url": f"https://x.com/i/status/{1850000000000000000 + i}",
-            })
+            text, lang = self._text(
+                c, texts.NEG if neg[i] else texts.POS, str(topics[i]), days=int(rng.integers(2, 9))
+            )
+            self.fb.append(
+                {
+                    "feedback_id": f"fb-soc-{i:06d}",
+                    "customer_id": self.customer_ids[c],
+                    "source": "social",
+                    "text": text,
+                    "language": lang,
+                    "rating": None,
+                    "touchpoint_id": int(self.tp_ids[TOUCHPOINT_INDEX[tp_for[str(topics[i])]]]),
+                    "channel": "twitter" if rng.random() < 0.6 else "instagram",
+                    "created_at": float(t[i]),
+                    "url": f"https://x.com/i/status/{1850000000000000000 + i}",
+                }
+            )
 
     # -- assemble --------------------------------------------------------------------------------
 
@@ -595,39 +902,57 @@ class _Gen:
         channel = np.concatenate([p["channel"] for p in parts])
         props = np.concatenate([p["props"] for p in parts])
         order = np.lexsort((cust, seconds))
-        cust, seconds, tp, event, channel, props = (a[order] for a in (cust, seconds, tp, event, channel, props))
+        cust, seconds, tp, event, channel, props = (
+            a[order] for a in (cust, seconds, tp, event, channel, props)
+        )
         n = cust.size
         page_paths = np.array([t.page_path for t in TOUCHPOINTS], dtype=object)[tp]
-        events = pd.DataFrame({
-            "workspace_id": self.ws,
-            "message_id": [f"demo-{i:08d}" for i in range(n)],
-            "customer_id": self.customer_ids[cust],
-            "user_id": self.customers_df["external_id"].to_numpy()[cust],
-            "type": np.where(event == "Page Viewed", "page", "track"),
-            "event": event,
-            "timestamp": _ts(seconds),
-            "original_timestamp": _ts(seconds),
-            "received_at": _ts(seconds + 0.35),
-            "tz": "Asia/Riyadh",
-            "touchpoint_id": self.tp_ids[tp],
-            "channel": channel,
-            "language": self.language[cust],
-            "page_path": page_paths,
-            "properties": props,
-            "source": "demo",
-        })
+        events = pd.DataFrame(
+            {
+                "workspace_id": self.ws,
+                "message_id": [f"demo-{i:08d}" for i in range(n)],
+                "customer_id": self.customer_ids[cust],
+                "user_id": self.customers_df["external_id"].to_numpy()[cust],
+                "type": np.where(event == "Page Viewed", "page", "track"),
+                "event": event,
+                "timestamp": _ts(seconds),
+                "original_timestamp": _ts(seconds),
+                "received_at": _ts(seconds + 0.35),
+                "tz": "Asia/Riyadh",
+                "touchpoint_id": self.tp_ids[tp],
+                "channel": channel,
+                "language": self.language[cust],
+                "page_path": page_paths,
+                "properties": props,
+                "source": "demo",
+            }
+        )
         last_seen = events.groupby("customer_id")["timestamp"].max()
         customers = self.customers_df.copy()
         customers["last_seen_at"] = customers["customer_id"].map(last_seen)
-        identities = pd.concat([
-            pd.DataFrame({"kind": "user_id", "value": customers["external_id"], "customer_id": customers["customer_id"]}),
-            pd.DataFrame({"kind": "email", "value": customers["email"], "customer_id": customers["customer_id"]}),
-            pd.DataFrame({"kind": "phone", "value": customers["phone"], "customer_id": customers["customer_id"]}),
-        ]).dropna(subset=["value"])
+        identities = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "kind": "user_id",
+                        "value": customers["external_id"],
+                        "customer_id": customers["customer_id"],
+                    }
+                ),
+                pd.DataFrame(
+                    {"kind": "email", "value": customers["email"], "customer_id": customers["customer_id"]}
+                ),
+                pd.DataFrame(
+                    {"kind": "phone", "value": customers["phone"], "customer_id": customers["customer_id"]}
+                ),
+            ]
+        ).dropna(subset=["value"])
         identities = identities.drop_duplicates(subset=["kind", "value"])
         identities["workspace_id"] = self.ws
         identities["source"] = "demo"
-        identities["first_seen_at"] = identities["customer_id"].map(customers.set_index("customer_id")["first_seen_at"])
+        identities["first_seen_at"] = identities["customer_id"].map(
+            customers.set_index("customer_id")["first_seen_at"]
+        )
         responses = self.responses_df
         for col in ("started_at", "submitted_at"):
             responses[col] = _ts(responses[col].to_numpy(dtype=float))
@@ -636,6 +961,12 @@ class _Gen:
         feedback["created_at"] = _ts(feedback["created_at"].to_numpy(dtype=float))
         feedback["tz"] = "Asia/Riyadh"
         return DemoData(customers, identities, events, self.orders_df, responses, feedback, self.tickets_df)
+
+
+def _where_else_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = values.astype(object)
+    out[~mask] = None
+    return out
 
 
 _SUBJECTS = {

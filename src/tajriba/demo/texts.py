@@ -14,8 +14,16 @@ POS, NEG = "positive", "negative"
 BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     "gulf": {
         "delivery": {
-            POS: ["الطلب وصلني بسرعة ما توقعتها", "المندوب وصل قبل الموعد وكان محترم", "التوصيل لـ{city} كان خلال يوم واحد بس"],
-            NEG: ["الطلب تأخر {days} أيام وما أحد رد علي", "المندوب ما اتصل وقال إنه ما لقى البيت", "للحين أنتظر الشحنة من {days} أيام"],
+            POS: [
+                "الطلب وصلني بسرعة ما توقعتها",
+                "المندوب وصل قبل الموعد وكان محترم",
+                "التوصيل لـ{city} كان خلال يوم واحد بس",
+            ],
+            NEG: [
+                "الطلب تأخر {days} أيام وما أحد رد علي",
+                "المندوب ما اتصل وقال إنه ما لقى البيت",
+                "للحين أنتظر الشحنة من {days} أيام",
+            ],
         },
         "price": {
             POS: ["الأسعار مرة حلوة مقارنة بغيركم", "العرض على {product} كان يستاهل"],
@@ -48,8 +56,16 @@ BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     },
     "egyptian": {
         "delivery": {
-            POS: ["الأوردر وصل بسرعة جدًا", "المندوب كان محترم ووصل في ميعاده", "التوصيل لـ{city} كان في يوم واحد بس"],
-            NEG: ["الأوردر اتأخر {days} أيام ومحدش بيرد", "المندوب مجاش وقال إنه مالقاش العنوان", "لسه مستني الشحنة بقالي {days} أيام"],
+            POS: [
+                "الأوردر وصل بسرعة جدًا",
+                "المندوب كان محترم ووصل في ميعاده",
+                "التوصيل لـ{city} كان في يوم واحد بس",
+            ],
+            NEG: [
+                "الأوردر اتأخر {days} أيام ومحدش بيرد",
+                "المندوب مجاش وقال إنه مالقاش العنوان",
+                "لسه مستني الشحنة بقالي {days} أيام",
+            ],
         },
         "price": {
             POS: ["الأسعار حلوة أوي بصراحة", "العرض على {product} كان لقطة"],
@@ -82,8 +98,16 @@ BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     },
     "msa": {
         "delivery": {
-            POS: ["وصل الطلب في وقت قياسي", "كان المندوب مهذبًا ووصل في الموعد المحدد", "استغرق التوصيل إلى {city} يومًا واحدًا فقط"],
-            NEG: ["تأخر الطلب {days} أيام دون أي إشعار", "لم يتصل المندوب وادعى أنه لم يجد العنوان", "ما زلت أنتظر الشحنة منذ {days} أيام"],
+            POS: [
+                "وصل الطلب في وقت قياسي",
+                "كان المندوب مهذبًا ووصل في الموعد المحدد",
+                "استغرق التوصيل إلى {city} يومًا واحدًا فقط",
+            ],
+            NEG: [
+                "تأخر الطلب {days} أيام دون أي إشعار",
+                "لم يتصل المندوب وادعى أنه لم يجد العنوان",
+                "ما زلت أنتظر الشحنة منذ {days} أيام",
+            ],
         },
         "price": {
             POS: ["الأسعار مناسبة جدًا مقارنة بالمتاجر الأخرى", "كان العرض على {product} مجزيًا"],
@@ -116,8 +140,16 @@ BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     },
     "fa": {
         "delivery": {
-            POS: ["سفارشم خیلی سریع رسید", "پیک مؤدب بود و سر وقت آمد", "ارسال به {city} فقط یک روز طول کشید"],
-            NEG: ["سفارشم {days} روز دیر رسید و کسی جواب نداد", "پیک زنگ نزد و گفت آدرس را پیدا نکرده", "هنوز بعد از {days} روز منتظر مرسوله‌ام"],
+            POS: [
+                "سفارشم خیلی سریع رسید",
+                "پیک مؤدب بود و سر وقت آمد",
+                "ارسال به {city} فقط یک روز طول کشید",
+            ],
+            NEG: [
+                "سفارشم {days} روز دیر رسید و کسی جواب نداد",
+                "پیک زنگ نزد و گفت آدرس را پیدا نکرده",
+                "هنوز بعد از {days} روز منتظر مرسوله‌ام",
+            ],
         },
         "price": {
             POS: ["قیمت‌ها نسبت به جاهای دیگر خیلی خوب است", "تخفیف {product} واقعاً ارزش داشت"],
@@ -150,15 +182,26 @@ BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     },
     "en": {
         "delivery": {
-            POS: ["my order arrived faster than I expected", "the courier was polite and right on time", "delivery to {city} took just one day"],
-            NEG: ["my order was {days} days late and nobody answered", "the courier never called and said he could not find the address", "still waiting for my parcel after {days} days"],
+            POS: [
+                "my order arrived faster than I expected",
+                "the courier was polite and right on time",
+                "delivery to {city} took just one day",
+            ],
+            NEG: [
+                "my order was {days} days late and nobody answered",
+                "the courier never called and said he could not find the address",
+                "still waiting for my parcel after {days} days",
+            ],
         },
         "price": {
             POS: ["prices are really good compared to other shops", "the deal on the {product} was worth it"],
             NEG: ["prices are too high", "the shipping fee only showed up at the last step"],
         },
         "quality": {
-            POS: ["the {product} is genuine and the quality is excellent", "quality is better than the photos and the packaging was neat"],
+            POS: [
+                "the {product} is genuine and the quality is excellent",
+                "quality is better than the photos and the packaging was neat",
+            ],
             NEG: ["the {product} arrived broken", "quality is much worse than in the pictures"],
         },
         "staff": {
@@ -175,11 +218,17 @@ BANK: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "returns": {
             POS: ["returned the {product} with no hassle", "the refund came back quickly"],
-            NEG: ["I asked for a refund {days} days ago and still nothing", "the return process is a nightmare"],
+            NEG: [
+                "I asked for a refund {days} days ago and still nothing",
+                "the return process is a nightmare",
+            ],
         },
         "waiting": {
             POS: ["they answered within minutes", "no waiting on the phone at all"],
-            NEG: ["I was on hold for over half an hour", "I messaged on WhatsApp and got a reply two days later"],
+            NEG: [
+                "I was on hold for over half an hour",
+                "I messaged on WhatsApp and got a reply two days later",
+            ],
         },
     },
 }
@@ -194,22 +243,57 @@ OPENERS = {
 AND = {"gulf": " و", "egyptian": " و", "msa": "، كما أن ", "fa": " و ", "en": " and "}
 BUT = {"gulf": " بس ", "egyptian": " بس ", "msa": "، لكن ", "fa": " ولی ", "en": ", but "}
 CLOSERS = {
-    "gulf": {POS: ["", "، الله يعطيكم العافية", "، أكيد بطلب مرة ثانية", "، شكرًا لكم"],
-             NEG: ["", "، أتمنى تحلون المشكلة", "، آخر مرة أطلب منكم", "، الله يهديكم"]},
-    "egyptian": {POS: ["", "، تسلم إيديكم", "، أكيد هطلب تاني", "، شكرًا ليكم"],
-                 NEG: ["", "، ياريت تحلوا المشكلة دي", "، مش هطلب منكم تاني", "، بجد حرام كده"]},
-    "msa": {POS: ["", "، شكرًا لكم", "، سأكرر التجربة بالتأكيد", "، أنصح بالتعامل معكم"],
-            NEG: ["", "، أرجو حل المشكلة في أسرع وقت", "، لن أكرر التجربة", "، تجربة مخيبة للآمال"]},
-    "fa": {POS: ["", "، ممنون", "، حتماً دوباره خرید می‌کنم", "، دستتان درد نکند"],
-           NEG: ["", "، لطفاً پیگیری کنید", "، دیگر خرید نمی‌کنم", "، واقعاً ناامید شدم"]},
-    "en": {POS: ["", ". Thank you!", ". Will definitely order again", ". Highly recommend"],
-           NEG: ["", ". Please sort this out", ". Never ordering again", ". Really disappointed"]},
+    "gulf": {
+        POS: ["", "، الله يعطيكم العافية", "، أكيد بطلب مرة ثانية", "، شكرًا لكم"],
+        NEG: ["", "، أتمنى تحلون المشكلة", "، آخر مرة أطلب منكم", "، الله يهديكم"],
+    },
+    "egyptian": {
+        POS: ["", "، تسلم إيديكم", "، أكيد هطلب تاني", "، شكرًا ليكم"],
+        NEG: ["", "، ياريت تحلوا المشكلة دي", "، مش هطلب منكم تاني", "، بجد حرام كده"],
+    },
+    "msa": {
+        POS: ["", "، شكرًا لكم", "، سأكرر التجربة بالتأكيد", "، أنصح بالتعامل معكم"],
+        NEG: ["", "، أرجو حل المشكلة في أسرع وقت", "، لن أكرر التجربة", "، تجربة مخيبة للآمال"],
+    },
+    "fa": {
+        POS: ["", "، ممنون", "، حتماً دوباره خرید می‌کنم", "، دستتان درد نکند"],
+        NEG: ["", "، لطفاً پیگیری کنید", "، دیگر خرید نمی‌کنم", "، واقعاً ناامید شدم"],
+    },
+    "en": {
+        POS: ["", ". Thank you!", ". Will definitely order again", ". Highly recommend"],
+        NEG: ["", ". Please sort this out", ". Never ordering again", ". Really disappointed"],
+    },
 }
-EMOJI = {POS: ["", "", "", " 👍", " 😍", " ❤️", " 🌹", " 👌"], NEG: ["", "", "", " 😡", " 👎", " 😤", " 💔", " 🙄"]}
+EMOJI = {
+    POS: ["", "", "", " 👍", " 😍", " ❤️", " 🌹", " 👌"],
+    NEG: ["", "", "", " 😡", " 👎", " 😤", " 💔", " 🙄"],
+}
 PRODUCTS = {
-    "ar": ["العطر", "الجوال", "السماعة", "الساعة", "العباية", "القهوة", "الشاحن", "الخلاط", "التمر", "الحذاء"],
+    "ar": [
+        "العطر",
+        "الجوال",
+        "السماعة",
+        "الساعة",
+        "العباية",
+        "القهوة",
+        "الشاحن",
+        "الخلاط",
+        "التمر",
+        "الحذاء",
+    ],
     "fa": ["عطر", "گوشی", "هدفون", "ساعت", "مانتو", "قهوه", "شارژر", "مخلوط‌کن", "خرما", "کفش"],
-    "en": ["perfume", "phone", "headphones", "watch", "abaya", "coffee", "charger", "blender", "dates", "shoes"],
+    "en": [
+        "perfume",
+        "phone",
+        "headphones",
+        "watch",
+        "abaya",
+        "coffee",
+        "charger",
+        "blender",
+        "dates",
+        "shoes",
+    ],
 }
 CITIES = {
     "ar": ["الرياض", "جدة", "الدمام", "مكة", "المدينة", "الخبر", "أبها", "تبوك"],
@@ -225,8 +309,15 @@ TOPICS = list(BANK["en"])
 LANGUAGE_OF = {"gulf": "ar", "egyptian": "ar", "msa": "ar", "fa": "fa", "en": "en"}
 
 
-def compose(rng: random.Random, *, variety: str, polarity: str, topic: str, days: int = 3,
-            mixed_topic: str | None = None) -> str:
+def compose(
+    rng: random.Random,
+    *,
+    variety: str,
+    polarity: str,
+    topic: str,
+    days: int = 3,
+    mixed_topic: str | None = None,
+) -> str:
     """One feedback text about `topic` with `polarity`; with `mixed_topic`, a contrasting second clause."""
     lang = LANGUAGE_OF[variety]
     slots = {

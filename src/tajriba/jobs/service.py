@@ -27,9 +27,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(session: Session, *, kind: str, payload: dict[str, Any] | None = None,
-            workspace_id: int | None = None, dedupe_key: str | None = None, delay_seconds: float = 0,
-            max_attempts: int = 5) -> Job | None:
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    workspace_id: int | None = None,
+    dedupe_key: str | None = None,
+    delay_seconds: float = 0,
+    max_attempts: int = 5,
+) -> Job | None:
     """Queue a job; with a dedupe_key, a job already queued under that key is not queued again."""
     if dedupe_key is not None:
         existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
@@ -38,8 +45,14 @@ def enqueue(session: Session, *, kind: str, payload: dict[str, Any] | None = Non
                 return existing
             session.delete(existing)
             session.flush()
-    job = Job(kind=kind, payload=payload or {}, workspace_id=workspace_id, dedupe_key=dedupe_key,
-              run_after=utcnow() + timedelta(seconds=delay_seconds), max_attempts=max_attempts)
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        workspace_id=workspace_id,
+        dedupe_key=dedupe_key,
+        run_after=utcnow() + timedelta(seconds=delay_seconds),
+        max_attempts=max_attempts,
+    )
     try:
         with session.begin_nested():
             session.add(job)
@@ -52,11 +65,15 @@ def claim(session: Session, *, worker_id: str) -> Job | None:
     """Take the oldest due job atomically (a conditional update, safe with several workers)."""
     now = utcnow()
     candidates = session.scalars(
-        select(Job.id).where(Job.status == "queued", Job.run_after <= now).order_by(Job.run_after, Job.id).limit(5)
+        select(Job.id)
+        .where(Job.status == "queued", Job.run_after <= now)
+        .order_by(Job.run_after, Job.id)
+        .limit(5)
     ).all()
     for job_id in candidates:
         result = session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "queued")
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", locked_by=worker_id, locked_at=now, attempts=Job.attempts + 1)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -91,6 +108,8 @@ def requeue_stale(session: Session, *, older_than_minutes: float = 30) -> int:
     """Put back jobs whose worker died while running them."""
     cut = utcnow() - timedelta(minutes=older_than_minutes)
     result = session.execute(
-        update(Job).where(Job.status == "running", Job.locked_at < cut).values(status="queued", locked_by=None)
+        update(Job)
+        .where(Job.status == "running", Job.locked_at < cut)
+        .values(status="queued", locked_by=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

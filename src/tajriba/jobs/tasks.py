@@ -16,13 +16,18 @@ from tajriba.warehouse import Warehouse
 
 
 @handler("maintenance")
-def maintenance(*, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse,
-                **_: Any) -> dict[str, Any]:
+def maintenance(
+    *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
+) -> dict[str, Any]:
     """Purge expired login sessions, checkpoint the warehouse, and schedule the next run."""
     with transaction(factory) as session:
         purged = accounts.purge_sessions(session, settings=settings)
     warehouse.sql("CHECKPOINT")
     with transaction(factory) as session:
-        enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time() + MAINTENANCE_EVERY_S),
-                delay_seconds=MAINTENANCE_EVERY_S)
+        enqueue(
+            session,
+            kind="maintenance",
+            dedupe_key=maintenance_key(time.time() + MAINTENANCE_EVERY_S),
+            delay_seconds=MAINTENANCE_EVERY_S,
+        )
     return {"sessions_purged": purged}

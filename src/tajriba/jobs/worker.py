@@ -72,8 +72,9 @@ class Worker:
         try:
             if fn is None:
                 raise LookupError(f"no handler for job kind {kind!r}")
-            result: dict[str, Any] | None = fn(factory=self.factory, settings=self.settings,
-                                               warehouse=self.warehouse, **payload)
+            result: dict[str, Any] | None = fn(
+                factory=self.factory, settings=self.settings, warehouse=self.warehouse, **payload
+            )
         except Exception:  # noqa: BLE001 - recorded on the job and retried
             error = traceback.format_exc()
             log.warning("job %s (%s) failed", job_id, kind)

@@ -14,15 +14,21 @@ router = APIRouter(prefix="/api/v1", tags=["overview"])
 
 
 @router.get("/overview")
-def get_overview(wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]) -> dict[str, Any]:
+def get_overview(
+    wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]
+) -> dict[str, Any]:
     """Headline numbers of the key's workspace."""
     data = asdict(service.overview(wh, workspace_id=ctx.workspace.id))
     data["revenue"] = str(data["revenue"])
-    data["average_order_value"] = None if data["average_order_value"] is None else str(data["average_order_value"])
+    data["average_order_value"] = (
+        None if data["average_order_value"] is None else str(data["average_order_value"])
+    )
     return {"workspace": ctx.workspace.slug, **data}
 
 
 @router.get("/stats")
-def get_stats(wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]) -> dict[str, Any]:
+def get_stats(
+    wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]
+) -> dict[str, Any]:
     """Row counts of every warehouse table for the key's workspace."""
     return {"workspace": ctx.workspace.slug, "tables": wh.counts(ctx.workspace.id)}

@@ -18,56 +18,106 @@ def _render(request: Request, template: str, **context: object) -> Response:
 
 
 @router.get("/")
-def overview_page(request: Request, wh: WarehouseDep,
-                  ctx: Annotated[Context, Depends(Require("workspace:read"))]) -> Response:
+def overview_page(
+    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("workspace:read"))]
+) -> Response:
     data = service.overview(wh, workspace_id=ctx.workspace.id)
     return _render(request, "overview.html", o=data, active="overview")
 
 
 @router.get("/journeys")
-def journeys_page(request: Request, db: DB,
-                  ctx: Annotated[Context, Depends(Require("journeys:read"))]) -> Response:
-    return _render(request, "journeys.html", active="journeys",
-                   journeys=service.journeys_with_touchpoints(db, workspace_id=ctx.workspace.id),
-                   personas=service.list_personas(db, workspace_id=ctx.workspace.id))
+def journeys_page(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("journeys:read"))]
+) -> Response:
+    return _render(
+        request,
+        "journeys.html",
+        active="journeys",
+        journeys=service.journeys_with_touchpoints(db, workspace_id=ctx.workspace.id),
+        personas=service.list_personas(db, workspace_id=ctx.workspace.id),
+    )
 
 
 @router.get("/customers")
-def customers_page(request: Request, wh: WarehouseDep,
-                   ctx: Annotated[Context, Depends(Require("customers:read"))],
-                   q: str | None = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+def customers_page(
+    request: Request,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(Require("customers:read"))],
+    q: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
     rows, total = service.list_customers(wh, workspace_id=ctx.workspace.id, search=q, page=page)
-    return _render(request, "customers.html", active="customers", rows=rows, total=total, q=q or "", page=page,
-                   per_page=50, show_pii=ctx.can("pii:read"))
+    return _render(
+        request,
+        "customers.html",
+        active="customers",
+        rows=rows,
+        total=total,
+        q=q or "",
+        page=page,
+        per_page=50,
+        show_pii=ctx.can("pii:read"),
+    )
 
 
 @router.get("/surveys")
-def surveys_page(request: Request, db: DB, wh: WarehouseDep,
-                 ctx: Annotated[Context, Depends(Require("surveys:read"))]) -> Response:
+def surveys_page(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("surveys:read"))]
+) -> Response:
     names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    return _render(request, "surveys.html", active="surveys", names=names,
-                   rows=service.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id))
+    return _render(
+        request,
+        "surveys.html",
+        active="surveys",
+        names=names,
+        rows=service.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
+    )
 
 
 @router.get("/feedback")
-def feedback_page(request: Request, db: DB, wh: WarehouseDep,
-                  ctx: Annotated[Context, Depends(Require("feedback:read"))],
-                  language: str | None = None, source: str | None = None) -> Response:
+def feedback_page(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(Require("feedback:read"))],
+    language: str | None = None,
+    source: str | None = None,
+) -> Response:
     names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    rows = service.recent_feedback(wh, workspace_id=ctx.workspace.id, language=language or None,
-                                   source=source or None)
-    return _render(request, "feedback.html", active="feedback", rows=rows, names=names,
-                   language=language or "", source=source or "")
+    rows = service.recent_feedback(
+        wh, workspace_id=ctx.workspace.id, language=language or None, source=source or None
+    )
+    return _render(
+        request,
+        "feedback.html",
+        active="feedback",
+        rows=rows,
+        names=names,
+        language=language or "",
+        source=source or "",
+    )
 
 
 @router.get("/metrics")
-def metrics_page(request: Request, wh: WarehouseDep,
-                 ctx: Annotated[Context, Depends(Require("metrics:read"))]) -> Response:
-    return _render(request, "metrics.html", active="metrics", o=service.overview(wh, workspace_id=ctx.workspace.id),
-                   channels=service.tickets_by_channel(wh, workspace_id=ctx.workspace.id))
+def metrics_page(
+    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("metrics:read"))]
+) -> Response:
+    return _render(
+        request,
+        "metrics.html",
+        active="metrics",
+        o=service.overview(wh, workspace_id=ctx.workspace.id),
+        channels=service.tickets_by_channel(wh, workspace_id=ctx.workspace.id),
+    )
 
 
 @router.get("/value")
-def value_page(request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("value:read"))]) -> Response:
-    return _render(request, "value.html", active="value",
-                   months=service.revenue_by_month(wh, workspace_id=ctx.workspace.id))
+def value_page(
+    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("value:read"))]
+) -> Response:
+    return _render(
+        request,
+        "value.html",
+        active="value",
+        months=service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
+    )

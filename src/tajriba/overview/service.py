@@ -52,9 +52,18 @@ def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
     ).iloc[0]
     out.events, out.first_event, out.last_event = int(row["n"]), _dt(row["first"]), _dt(row["last"])
     weekly = warehouse.execute(
-        events.group_by(week=events["timestamp"].truncate("W")).aggregate(events=events.count()).order_by("week")
+        events.group_by(week=events["timestamp"].truncate("W"))
+        .aggregate(events=events.count())
+        .order_by("week")
     )
-    out.weekly = [{"week": _dt(w).date(), "events": int(n)} for w, n in zip(weekly["week"], weekly["events"], strict=True)]
+    out.weekly = complete_weeks(
+        [
+            {"week": _dt(w).date(), "events": int(n)}
+            for w, n in zip(weekly["week"], weekly["events"], strict=True)
+        ],
+        first=out.first_event,
+        last=out.last_event,
+    )
 
     orders = warehouse.table("orders", workspace_id=workspace_id)
     row = warehouse.execute(orders.aggregate(n=orders.count(), revenue=orders.amount.sum())).iloc[0]
@@ -82,8 +91,12 @@ def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
             out.ces, out.ces_n = float(rec["mean"]), n
 
     feedback = warehouse.table("feedback_texts", workspace_id=workspace_id)
-    langs = warehouse.execute(feedback.group_by("language").aggregate(n=feedback.count()).order_by(ibis.desc("n")))
-    out.feedback_languages = [{"language": lang, "n": int(n)} for lang, n in zip(langs["language"], langs["n"], strict=True)]
+    langs = warehouse.execute(
+        feedback.group_by("language").aggregate(n=feedback.count()).order_by(ibis.desc("n"))
+    )
+    out.feedback_languages = [
+        {"language": lang, "n": int(n)} for lang, n in zip(langs["language"], langs["n"], strict=True)
+    ]
     out.feedback = sum(d["n"] for d in out.feedback_languages)
 
     tickets = warehouse.table("tickets", workspace_id=workspace_id)
@@ -104,26 +117,62 @@ def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
     return out
 
 
-def list_customers(warehouse: Warehouse, *, workspace_id: int, search: str | None = None, page: int = 1,
-                   per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
+def complete_weeks(
+    weeks: list[dict[str, Any]], *, first: datetime | None, last: datetime | None
+) -> list[dict[str, Any]]:
+    """Keep only weeks the data covers entirely, so a partial first or last week does not look like a drop."""
+    if first is None or last is None:
+        return []
+    from datetime import timedelta
+
+    return [
+        w
+        for w in weeks
+        if w["week"] >= first.date() and w["week"] + timedelta(days=7) <= last.date() + timedelta(days=1)
+    ]
+
+
+def list_customers(
+    warehouse: Warehouse, *, workspace_id: int, search: str | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[dict[str, Any]], int]:
     """One page of customer profiles (newest first), filtered by name, email, phone or id."""
     t = warehouse.table("customers", workspace_id=workspace_id)
     if search:
         s = search.strip().lower()
         t = t.filter(
-            t.name.lower().contains(s) | t.email.lower().contains(s) | t.phone.contains(s)
+            t.name.lower().contains(s)
+            | t.email.lower().contains(s)
+            | t.phone.contains(s)
             | t.customer_id.lower().contains(s)
         )
     total = int(warehouse.execute(t.count()))
-    cols = ["customer_id", "name", "email", "phone", "country", "city", "language", "persona_key", "first_seen_at"]
+    cols = [
+        "customer_id",
+        "name",
+        "email",
+        "phone",
+        "country",
+        "city",
+        "language",
+        "persona_key",
+        "first_seen_at",
+    ]
     rows = warehouse.execute(
-        t.select(*cols).order_by([ibis.desc("first_seen_at"), "customer_id"]).limit(per_page, offset=(page - 1) * per_page)
+        t.select(*cols)
+        .order_by([ibis.desc("first_seen_at"), "customer_id"])
+        .limit(per_page, offset=(page - 1) * per_page)
     )
     return rows.to_dict("records"), total
 
 
-def recent_feedback(warehouse: Warehouse, *, workspace_id: int, language: str | None = None,
-                    source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def recent_feedback(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    language: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
     t = warehouse.table("feedback_texts", workspace_id=workspace_id)
     if language:
         t = t.filter(t.language == language)
@@ -131,7 +180,8 @@ def recent_feedback(warehouse: Warehouse, *, workspace_id: int, language: str | 
         t = t.filter(t.source == source)
     rows = warehouse.execute(
         t.select("feedback_id", "source", "language", "text", "rating", "touchpoint_id", "created_at")
-        .order_by([ibis.desc("created_at"), "feedback_id"]).limit(limit)
+        .order_by([ibis.desc("created_at"), "feedback_id"])
+        .limit(limit)
     )
     return rows.to_dict("records")
 
@@ -163,8 +213,12 @@ def tickets_by_channel(warehouse: Warehouse, *, workspace_id: int) -> list[dict[
     res = t.resolved_at.epoch_seconds() - t.created_at.epoch_seconds()
     rows = warehouse.execute(
         t.group_by("channel")
-        .aggregate(n=t.count(), complaints=t.is_complaint.cast("int").sum(),
-                   frt_min=frt.median() / 60, res_h=res.median() / 3600)
+        .aggregate(
+            n=t.count(),
+            complaints=t.is_complaint.cast("int").sum(),
+            frt_min=frt.median() / 60,
+            res_h=res.median() / 3600,
+        )
         .order_by(ibis.desc("n"))
     )
     return rows.to_dict("records")
@@ -172,22 +226,32 @@ def tickets_by_channel(warehouse: Warehouse, *, workspace_id: int) -> list[dict[
 
 def journeys_with_touchpoints(session: Session, *, workspace_id: int) -> list[dict[str, Any]]:
     """Journeys of a workspace with their ordered stages and touchpoints."""
-    journeys = session.scalars(select(Journey).where(Journey.workspace_id == workspace_id).order_by(Journey.id))
+    journeys = session.scalars(
+        select(Journey).where(Journey.workspace_id == workspace_id).order_by(Journey.id)
+    )
     out = []
     for journey in journeys:
-        stages = session.scalars(select(Stage).where(Stage.journey_id == journey.id).order_by(Stage.position)).all()
+        stages = session.scalars(
+            select(Stage).where(Stage.journey_id == journey.id).order_by(Stage.position)
+        ).all()
         tps = session.scalars(
             select(Touchpoint).where(Touchpoint.journey_id == journey.id).order_by(Touchpoint.position)
         ).all()
-        out.append({
-            "journey": journey,
-            "stages": [{"stage": s, "touchpoints": [t for t in tps if t.stage_id == s.id]} for s in stages],
-        })
+        out.append(
+            {
+                "journey": journey,
+                "stages": [
+                    {"stage": s, "touchpoints": [t for t in tps if t.stage_id == s.id]} for s in stages
+                ],
+            }
+        )
     return out
 
 
 def list_personas(session: Session, *, workspace_id: int) -> list[Persona]:
-    return list(session.scalars(select(Persona).where(Persona.workspace_id == workspace_id).order_by(Persona.id)))
+    return list(
+        session.scalars(select(Persona).where(Persona.workspace_id == workspace_id).order_by(Persona.id))
+    )
 
 
 def touchpoint_names(session: Session, *, workspace_id: int, locale: str) -> dict[int, str]:

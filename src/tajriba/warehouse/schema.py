@@ -38,7 +38,9 @@ class TableSpec:
 
     def ddl(self) -> str:
         cols = ",\n  ".join(f"{c.name} {c.sql}{' NOT NULL' if c.required else ''}" for c in self.columns)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
+        )
 
 
 TS = pa.timestamp("us")

@@ -135,8 +135,7 @@ class Require:
         apply_locale(request, user=user, workspace=ws)
         if not allowed(role, self.permission):
             raise Forbidden(_("Your role does not allow this."))
-        ctx = Context(workspace=ws, role=role, user=user,
-                      workspaces=service.list_workspaces(db, user=user))
+        ctx = Context(workspace=ws, role=role, user=user, workspaces=service.list_workspaces(db, user=user))
         request.state.ctx = ctx
         return ctx
 
@@ -176,5 +175,6 @@ async def verify_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     cookie = request.cookies.get(CSRF_COOKIE)
     if not security.csrf_valid(request.app.state.settings.secret, cookie, sent):
-        raise Forbidden(_("The form expired or came from another site. Reload the page and try again."),
-                        code="csrf")
+        raise Forbidden(
+            _("The form expired or came from another site. Reload the page and try again."), code="csrf"
+        )

@@ -65,8 +65,9 @@ class Renderer:
             ctx = getattr(state, "ctx", None)
             if ctx is not None:
                 tz = ctx.workspace.timezone
-            return i18n.format_date(value, locale=locale, calendar=calendar, digits=digits, tz=tz,
-                                    with_time=with_time)
+            return i18n.format_date(
+                value, locale=locale, calendar=calendar, digits=digits, tz=tz, with_time=with_time
+            )
 
         base = {
             "request": request,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -11,7 +13,7 @@ from tajriba.db.base import Base, UTCDateTime
 config = context.config
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations are frozen: app-level column types render as their plain SQLAlchemy type.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"

@@ -1,0 +1,56 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= .tajriba
+PORT ?= 8000
+HOST ?= 127.0.0.1
+SCALE ?= 1.0
+
+.PHONY: demo test lint typecheck pytest i18n bench serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+## Build the demo workspace and serve it (prints the URL and the demo login).
+demo: $(VENV)/.installed
+	$(BIN)/tajriba demo --scale $(SCALE) --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+## Lint, type-check and run the whole test suite.
+test: $(VENV)/.installed-dev lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+serve: $(VENV)/.installed
+	$(BIN)/tajriba serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+## Re-extract translatable strings and merge them into the ar and fa catalogs.
+i18n: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
+		--omit-header -o src/tajriba/web/i18n/messages.pot .
+	for l in ar fa; do $(BIN)/pybabel update -i src/tajriba/web/i18n/messages.pot \
+		-o src/tajriba/web/i18n/$$l.po -l $$l --no-location --omit-header --no-fuzzy-matching; done
+
+## Run the benchmarks (results go in docs/benchmarks.md by hand, with the machine and date).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/platform_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

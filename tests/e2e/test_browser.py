@@ -1,0 +1,190 @@
+"""In a real browser: log in to the demo, read the overview in Arabic, Persian and English, on desktop and phone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tajriba import i18n
+from tajriba.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.conftest import free_port
+from tests.test_serve import wait_healthy
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+]
+
+
+def _require_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("TAJRIBA_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (TAJRIBA_REQUIRE_BROWSER is set) but is not installed")
+        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`); browser tests skipped")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    _require_browser()
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tajriba.cli",
+            "demo",
+            "--scale",
+            "0.03",
+            "--no-serve",
+            "--data-dir",
+            str(data),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(f"{base}/healthz", proc)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _untranslated(page, locale: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """English source strings shown as they are on a page that should be in `locale`."""
+    texts = page.evaluate("""() => {
+        const out = []; const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) { const t = walker.currentNode.textContent.trim(); if (t) out.push(t); }
+        for (const el of document.querySelectorAll('[aria-label],[placeholder],[title]')) {
+            for (const a of ['aria-label', 'placeholder', 'title']) { const v = el.getAttribute(a); if (v) out.push(v.trim()); }
+        }
+        out.push(document.title);
+        return out; }""")
+    catalog = i18n.catalog(locale)
+    english = {m for m, t in catalog.items() if t != m and "{" not in m}
+    return sorted({t for t in texts if t in english or t.rstrip(":") in english})
+
+
+def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.fill("input[name=email]", DEMO_EMAIL)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/w/demo/")
+
+
+def _switch(page, locale: str) -> None:  # type: ignore[no-untyped-def]
+    with page.expect_navigation():
+        page.select_option("#locale-select", locale)
+    page.wait_for_load_state("networkidle")
+
+
+def test_overview_in_arabic_persian_and_english(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.wait_for_selector("[data-chart] svg")
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    assert page.locator("nav.sidenav").inner_text().split("\n")[0].strip() == "نظرة عامة"
+    customers = page.locator("[data-kpi=customers] .value").inner_text()
+    assert customers.replace(",", "").isdigit() and int(customers.replace(",", "")) == 600
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "overview-ar.png"), full_page=True)
+
+    _switch(page, "fa")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl")
+    assert "نمای کلی" in page.locator("nav.sidenav").inner_text()
+    assert _untranslated(page, "fa") == []
+    page.screenshot(path=str(RESULTS / "overview-fa.png"), full_page=True)
+
+    _switch(page, "en")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("en", "ltr")
+    assert "Overview" in page.locator("nav.sidenav").inner_text()
+    page.screenshot(path=str(RESULTS / "overview-en.png"), full_page=True)
+
+    # the start of the navigation sits on the reading side: right in Arabic, left in English
+    en_x = page.locator("nav.sidenav").bounding_box()["x"]
+    _switch(page, "ar")
+    ar_x = page.locator("nav.sidenav").bounding_box()["x"]
+    assert en_x < 50 and ar_x > 1000
+    context.close()
+
+
+def test_overview_fits_a_phone_in_arabic(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    _login(page, server)
+    page.wait_for_selector("[data-chart] svg")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    page.screenshot(path=str(RESULTS / "overview-ar-phone.png"), full_page=True)
+    page.click("nav.sidenav a[href$='/journeys']")
+    page.wait_for_url("**/journeys")
+    assert "رحلة التسوق الإلكتروني" in page.content()
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "journeys-ar-phone.png"), full_page=True)
+    context.close()
+
+
+def test_keyboard_users_can_skip_to_content_and_every_field_has_a_label(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    assert page.evaluate("() => document.activeElement.name") == "email"  # the form is ready to type into
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('input:not([type=hidden]), select')]"
+        ".map(i => !!(i.labels && i.labels.length))"
+    )
+    assert labels and all(labels)
+    _login(page, server)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    context.close()
