@@ -19,7 +19,7 @@ from tajriba import __version__
 from tajriba.config import Settings
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import TajribaError, TooManyRequests
-from tajriba.i18n import _, set_locale
+from tajriba.i18n import LOCALES, _, set_locale
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, LoginRequired
 from tajriba.web.render import Renderer
 
@@ -108,8 +108,13 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         if not cookie and not request.url.path.startswith(("/v1/", "/api/", "/static/")):
             new_cookie = cookie = secrets.token_urlsafe(24)
         request.state.csrf_cookie = cookie or ""
-        set_locale(request.cookies.get(LOCALE_COOKIE) or settings.default_locale)
-        request.state.locale = request.cookies.get(LOCALE_COOKIE) or settings.default_locale
+        if request.url.path.startswith(("/api/", "/v1/")):
+            locale = api_locale(request.headers.get("accept-language"))
+            request.state.api_locale = locale
+        else:
+            locale = request.cookies.get(LOCALE_COOKIE) or settings.default_locale
+        set_locale(locale)
+        request.state.locale = locale
         response: Response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -126,6 +131,15 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
                 path="/",
             )
         return response
+
+
+def api_locale(accept_language: str | None) -> str:
+    """The API answers in the first of ar, fa, en that Accept-Language names, else in English."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LOCALES:
+            return code
+    return "en"
 
 
 def wants_json(request: Request) -> bool:

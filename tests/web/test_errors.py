@@ -59,3 +59,40 @@ def test_validation_errors_name_the_field(client, db) -> None:
 def test_healthz_reports_both_stores(client) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["warehouse"] == "ok"
+
+
+def test_api_errors_follow_accept_language_else_english(client) -> None:
+    english = client.get("/api/v1/me").json()["error"]["message"]
+    arabic = client.get("/api/v1/me", headers={"Accept-Language": "ar-SA,ar;q=0.9,en;q=0.8"}).json()["error"][
+        "message"
+    ]
+    persian = client.get("/api/v1/me", headers={"Accept-Language": "fa-IR"}).json()["error"]["message"]
+    assert english.startswith("Send an API key")
+    assert "مفتاح" in arabic and "کلید" in persian
+
+
+def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    import pytest
+
+    from tajriba.warehouse.store import Warehouse, WarehouseBusy
+
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseBusy) as err:
+            Warehouse(str(path))
+        assert "another Tajriba process" in err.value.message
+    finally:
+        holder.kill()

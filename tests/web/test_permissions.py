@@ -186,3 +186,15 @@ def test_docs_permission_table_matches_the_code() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text(encoding="utf-8")
     assert permission_table() in doc
     assert set(re.findall(r"`([a-z]+:[a-z]+)`", doc)) >= set(MATRIX)
+
+
+def test_the_workspace_switcher_opens_only_workspaces_of_the_user(app, world, db) -> None:
+    from tajriba.accounts import service as accounts
+
+    gamma = make_workspace(db, "gamma")
+    accounts.set_role(db, workspace=gamma, user=world["users"]["viewer"], role="viewer")
+    db.commit()
+    with TestClient(app, follow_redirects=False) as client:
+        login(client, world["users"]["viewer"])
+        assert client.get("/?ws=gamma").headers["location"] == "/w/gamma/"
+        assert client.get("/?ws=bravo").headers["location"] == "/w/alpha/"

@@ -115,10 +115,12 @@ def logout(request: Request, db: DB) -> Response:
 
 
 @router.get("/")
-def home(request: Request, user: CurrentUser, db: DB) -> Response:
+def home(request: Request, user: CurrentUser, db: DB, ws: str | None = None) -> Response:
+    """Open the chosen workspace (the switcher's `ws`, when the user is a member) or the first one."""
     workspaces = service.list_workspaces(db, user=user)
-    if len(workspaces) >= 1:
-        return RedirectResponse(f"/w/{workspaces[0].slug}/", status_code=303)
+    chosen = [w for w in workspaces if w.slug == ws] or workspaces
+    if chosen:
+        return RedirectResponse(f"/w/{chosen[0].slug}/", status_code=303)
     return _render(request, "no_workspace.html")
 
 

@@ -10,13 +10,19 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tajriba.errors import Invalid
+from tajriba.errors import Invalid, TajribaError
 from tajriba.warehouse.schema import TABLES, TableSpec
 
 if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
     import pandas as pd
+
+
+class WarehouseBusy(TajribaError):
+    status = 503
+    code = "warehouse_busy"
+
 
 CUSTOMER_TABLES = ("events", "orders", "survey_responses", "feedback_texts", "tickets")
 
@@ -25,10 +31,19 @@ class Warehouse:
     """One DuckDB database; a lock serialises use of the connection across threads."""
 
     def __init__(self, path: str) -> None:
+        import duckdb
         import ibis
 
         self.path = path
-        self.ibis = ibis.duckdb.connect(database=path)
+        try:
+            self.ibis = ibis.duckdb.connect(database=path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WarehouseBusy(
+                f"The warehouse {path} is open in another Tajriba process (serve or worker). Stop that process, "
+                "or ask the running server instead (GET /api/v1/stats)."
+            ) from None
         self.con: duckdb.DuckDBPyConnection = self.ibis.con
         self.con.execute("SET TimeZone = 'UTC'")
         self.lock = threading.RLock()

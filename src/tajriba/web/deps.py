@@ -156,7 +156,6 @@ class RequireKey:
         ws = db.get(Workspace, key.workspace_id)
         if ws is None:
             raise Unauthorized(_("Invalid API key."))
-        apply_locale(request, user=None, workspace=ws)
         if not allowed(key.role, self.permission):
             raise Forbidden(_("Your role does not allow this."))
         ctx = Context(workspace=ws, role=key.role, key=key)
