@@ -26,6 +26,7 @@ from tajriba.web.render import Renderer
 log = logging.getLogger("tajriba")
 STATIC = Path(__file__).parent / "web" / "static"
 JSON_PREFIXES = ("/api/", "/v1/", "/healthz")
+NO_BROWSER_STATE = ("/v1/", "/api/", "/static/", "/batch", "/b")
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -42,6 +43,11 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from tajriba.ingest.buffer import Ingestor
+        from tajriba.ingest.rules import RulesCache
+
+        app.state.ingestor = Ingestor(warehouse, RulesCache(app.state.session_factory).get)
+        app.state.ingestor.start()
         worker = None
         if run_worker:
             from tajriba.jobs.worker import Worker
@@ -50,6 +56,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
             worker.start()
         app.state.worker = worker
         yield
+        app.state.ingestor.stop()
         if worker is not None:
             worker.stop()
         warehouse.close()
@@ -69,6 +76,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.state.warehouse = warehouse
     app.state.renderer = Renderer(settings.secret)
     app.state.started_at = time.time()
+    app.state.write_keys = {}
 
     _install_middleware(app, settings)
     _install_error_handlers(app)
@@ -81,12 +89,14 @@ def routers() -> list[APIRouter]:
     """Every router of the application, in the order they are included (tests walk these routes)."""
     from tajriba.accounts import api as accounts_api
     from tajriba.accounts import pages as accounts_pages
+    from tajriba.ingest import api as ingest_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
 
     return [
         health.router,
+        ingest_api.router,
         accounts_pages.router,
         overview_pages.router,
         accounts_api.router,
@@ -105,7 +115,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
         cookie = request.cookies.get(CSRF_COOKIE)
         new_cookie = None
-        if not cookie and not request.url.path.startswith(("/v1/", "/api/", "/static/")):
+        if not cookie and not request.url.path.startswith(NO_BROWSER_STATE):
             new_cookie = cookie = secrets.token_urlsafe(24)
         request.state.csrf_cookie = cookie or ""
         if request.url.path.startswith(("/api/", "/v1/")):

@@ -223,8 +223,12 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
         "tickets": 1,
         "customer_identities": 2,
         "customers": 1,
+        "trait_changes": 0,
+        "identity_merges": 0,
     }
-    for table in TABLES:
+    for table, spec in TABLES.items():
+        if "customer_id" not in spec.column_names:
+            continue
         left = wh.sql(f"SELECT count(*) FROM {table} WHERE workspace_id = 1 AND customer_id = 'c1'")[0][0]
         assert left == 0, table
     assert wh.sql("SELECT count(*) FROM events WHERE anonymous_id = 'anon-1'")[0][0] == 0

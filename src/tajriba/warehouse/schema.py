@@ -26,7 +26,8 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    # How an upsert merges a column: "new" (non-null new value wins), "least", "greatest".
+    # How an upsert merges a column: "new" (non-null new value wins), "least", "greatest",
+    # "json" (JSON merge patch: later keys win, a null value removes the key).
     merge: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,7 +104,13 @@ CUSTOMERS = TableSpec(
         _ts("updated_at"),
     ),
     key=("workspace_id", "customer_id"),
-    merge={"first_seen_at": "least", "last_seen_at": "greatest", "created_at": "least"},
+    merge={
+        "first_seen_at": "least",
+        "last_seen_at": "greatest",
+        "created_at": "least",
+        "traits": "json",
+        "updated_at": "greatest",
+    },
 )
 
 CUSTOMER_IDENTITIES = TableSpec(
@@ -255,7 +262,50 @@ TICKETS = TableSpec(
     key=("workspace_id", "ticket_id"),
 )
 
+TRAIT_CHANGES = TableSpec(
+    "trait_changes",
+    (
+        _ws(),
+        _text("change_id", True),
+        _customer(True),
+        _text("trait", True),
+        _json("old_value"),
+        _json("new_value"),
+        _ts("changed_at", True),
+        _text("message_id"),
+        _text("source"),
+    ),
+    key=("workspace_id", "change_id"),
+)
+
+IDENTITY_MERGES = TableSpec(
+    "identity_merges",
+    (
+        _ws(),
+        _text("merge_id", True),
+        _c("into_customer_id", "VARCHAR", pa.string(), True),
+        _json("merged_customer_ids"),
+        _json("via"),
+        _text("reason"),
+        _json("snapshot"),
+        _ts("merged_at", True),
+        _ts("undone_at"),
+        _text("undone_by"),
+    ),
+    key=("workspace_id", "merge_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
-    for t in (CUSTOMERS, CUSTOMER_IDENTITIES, EVENTS, ORDERS, SURVEY_RESPONSES, FEEDBACK_TEXTS, TICKETS)
+    for t in (
+        CUSTOMERS,
+        CUSTOMER_IDENTITIES,
+        EVENTS,
+        ORDERS,
+        SURVEY_RESPONSES,
+        FEEDBACK_TEXTS,
+        TICKETS,
+        TRAIT_CHANGES,
+        IDENTITY_MERGES,
+    )
 }

@@ -24,7 +24,7 @@ class WarehouseBusy(TajribaError):
     code = "warehouse_busy"
 
 
-CUSTOMER_TABLES = ("events", "orders", "survey_responses", "feedback_texts", "tickets")
+CUSTOMER_TABLES = ("events", "orders", "survey_responses", "feedback_texts", "tickets", "trait_changes")
 
 
 class Warehouse:
@@ -47,6 +47,7 @@ class Warehouse:
         self.con: duckdb.DuckDBPyConnection = self.ibis.con
         self.con.execute("SET TimeZone = 'UTC'")
         self.lock = threading.RLock()
+        self._depth = 0
 
     def close(self) -> None:
         with self.lock:
@@ -94,6 +95,15 @@ class Warehouse:
             elif rule == "greatest":
                 sets.append(f"{col} = greatest(excluded.{col}, {spec.name}.{col})")
                 aggs.append(f"max({col}) AS {col}")
+            elif rule == "json":
+                sets.append(
+                    f"{col} = CASE WHEN excluded.{col} IS NULL THEN {spec.name}.{col} "
+                    f"ELSE json_merge_patch(coalesce({spec.name}.{col}, '{{}}'), excluded.{col}) END"
+                )
+                aggs.append(
+                    f"list_reduce(list({col} ORDER BY __row) FILTER (WHERE {col} IS NOT NULL), "
+                    f"lambda a, b: json_merge_patch(a, b)) AS {col}"
+                )
             else:
                 sets.append(f"{col} = coalesce(excluded.{col}, {spec.name}.{col})")
                 aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
@@ -116,14 +126,22 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; nested uses join the outermost, which commits or rolls back everything."""
         with self.lock:
-            self.con.execute("BEGIN TRANSACTION")
+            outer = self._depth == 0
+            if outer:
+                self.con.execute("BEGIN TRANSACTION")
+            self._depth += 1
             try:
                 yield self.con
             except BaseException:
-                self.con.execute("ROLLBACK")
+                self._depth -= 1
+                if outer:
+                    self.con.execute("ROLLBACK")
                 raise
-            self.con.execute("COMMIT")
+            self._depth -= 1
+            if outer:
+                self.con.execute("COMMIT")
 
     def delete_customer(self, workspace_id: int, customer_id: str) -> dict[str, int]:
         """Erase every row of one customer in every table, in one transaction; return counts per table."""
@@ -147,6 +165,13 @@ class Warehouse:
                     f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
                 ).fetchone()
                 counts[name] = int(row[0]) if row else 0
+            # merge records name the customer (and hold a snapshot of their identifiers)
+            row = con.execute(
+                "DELETE FROM identity_merges WHERE workspace_id = ? AND (into_customer_id = ? "
+                "OR list_contains(CAST(merged_customer_ids AS VARCHAR[]), ?))",
+                [workspace_id, customer_id, customer_id],
+            ).fetchone()
+            counts["identity_merges"] = int(row[0]) if row else 0
         return counts
 
     def delete_workspace(self, workspace_id: int) -> dict[str, int]:

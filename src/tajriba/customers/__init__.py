@@ -1,0 +1,1 @@
+"""Customer profiles, identity resolution and the customer timeline."""

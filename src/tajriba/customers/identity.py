@@ -1,0 +1,197 @@
+"""Identity resolution in bulk: one profile per person, however they reached us.
+
+Each incoming record brings a group of identifiers (user id, anonymous id, email, phone, external id)
+that belong together. A union-find over the batch's groups and the profiles those identifiers already
+point to gives connected components: one customer each. Guards stop over-merging: blocklisted
+identifiers never link, two different user ids never join through a shared device or email (only an
+explicit alias joins them), and a profile may hold at most `max_identities` identifiers. Every refused
+link is returned as a decision to log. One query reads the known identifiers; no lookup per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from tajriba.customers.identifiers import DEFAULT_BLOCKLIST
+
+if TYPE_CHECKING:
+    from tajriba.warehouse import Warehouse
+
+Identifier = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class IdentityPolicy:
+    blocklist: frozenset[str] = DEFAULT_BLOCKLIST
+    max_identities: int = 50
+    max_user_ids: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: dict | None) -> IdentityPolicy:
+        conf = (settings or {}).get("identity", {})
+        extra = {str(v).strip().casefold() for v in conf.get("blocklist", [])}
+        return cls(
+            blocklist=DEFAULT_BLOCKLIST | frozenset(extra),
+            max_identities=int(conf.get("max_identities", 50)),
+            max_user_ids=int(conf.get("max_user_ids", 1)),
+        )
+
+
+@dataclass
+class Merge:
+    into: str
+    merged: list[str]
+    via: list[Identifier]
+
+
+@dataclass
+class Resolution:
+    customer_ids: list[str | None]
+    new_identities: dict[Identifier, str]
+    new_customers: set[str]
+    merges: list[Merge] = field(default_factory=list)
+    decisions: list[dict[str, object]] = field(default_factory=list)
+
+
+def customer_id_for(workspace_id: int, identifier: Identifier) -> str:
+    """A stable id for a new profile, derived from its first identifier (replays give the same id)."""
+    digest = hashlib.sha256(f"{workspace_id}\x00{identifier[0]}\x00{identifier[1]}".encode()).hexdigest()
+    return f"c_{digest[:24]}"
+
+
+class _Components:
+    def __init__(self, policy: IdentityPolicy) -> None:
+        self.parent: dict[object, object] = {}
+        self.users: dict[object, frozenset[str]] = {}
+        self.size: dict[object, int] = {}
+        self.policy = policy
+
+    def add(self, node: object, users: frozenset[str], size: int) -> None:
+        if node not in self.parent:
+            self.parent[node] = node
+            self.users[node] = users
+            self.size[node] = size
+
+    def find(self, node: object) -> object:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:  # path compression
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def union(self, a: object, b: object, *, explicit: bool) -> str | None:
+        """Join two components; return why not, when a guard refuses."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        users = self.users[ra] | self.users[rb]
+        if not explicit and len(users) > self.policy.max_user_ids:
+            return "would join different user ids"
+        if self.size[ra] + self.size[rb] > self.policy.max_identities:
+            return f"profile would exceed {self.policy.max_identities} identities"
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.users[ra] = users
+        self.size[ra] += self.size[rb]
+        return None
+
+
+def resolve(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    groups: list[list[Identifier]],
+    explicit: list[bool] | None = None,
+    policy: IdentityPolicy | None = None,
+) -> Resolution:
+    """Assign a customer to each group of identifiers, creating and merging profiles as needed."""
+    policy = policy or IdentityPolicy()
+    explicit = explicit or [False] * len(groups)
+    decisions: list[dict[str, object]] = []
+    clean: list[list[Identifier]] = []
+    for group in groups:
+        kept = []
+        for ident in group:
+            if ident[1].casefold() in policy.blocklist:
+                decisions.append({"decision": "ignored", "identifier": list(ident), "reason": "blocklisted"})
+            else:
+                kept.append(ident)
+        clean.append(kept)
+    known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
+
+    comps = _Components(policy)
+    for ident in {i for g in clean for i in g}:
+        comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
+    for customer, (user_ids, count) in owners.items():
+        comps.add(("customer", customer), frozenset(user_ids), count)
+    for ident, customer in known.items():
+        comps.parent[ident] = ("customer", customer)  # a known identifier is already part of its profile
+        comps.size[("customer", customer)] = max(comps.size[("customer", customer)], 1)
+    for group, is_alias in zip(clean, explicit, strict=True):
+        for other in group[1:]:
+            why = comps.union(group[0], other, explicit=is_alias)
+            if why:
+                decisions.append(
+                    {"decision": "not merged", "identifiers": [list(group[0]), list(other)], "reason": why}
+                )
+
+    members: dict[object, list[object]] = {}
+    for node in comps.parent:
+        members.setdefault(comps.find(node), []).append(node)
+    assigned: dict[object, str] = {}
+    merges: list[Merge] = []
+    new_customers: set[str] = set()
+    for root, nodes in members.items():
+        existing = sorted(str(n[1]) for n in nodes if isinstance(n, tuple) and n[0] == "customer")
+        if existing:
+            target = existing[0]
+            if len(existing) > 1:
+                via = sorted(
+                    n for n in nodes if isinstance(n, tuple) and n[0] != "customer" and n not in known
+                )
+                merges.append(Merge(into=target, merged=existing[1:], via=[(str(k), str(v)) for k, v in via]))
+        else:
+            first = min((n for n in nodes if isinstance(n, tuple)), key=lambda n: (str(n[0]), str(n[1])))
+            target = customer_id_for(workspace_id, (str(first[0]), str(first[1])))
+            new_customers.add(target)
+        assigned[root] = target
+    customer_ids = [assigned[comps.find(g[0])] if g else None for g in clean]
+    new_identities = {i: assigned[comps.find(i)] for g in clean for i in g if i not in known}
+    return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
+
+
+def _known(
+    warehouse: Warehouse, workspace_id: int, identifiers: set[Identifier]
+) -> tuple[dict[Identifier, str], dict[str, tuple[set[str], int]]]:
+    """Existing owners of the batch's identifiers, and for each owner its user ids and identity count."""
+    if not identifiers:
+        return {}, {}
+    kinds, values = zip(*identifiers, strict=True)
+    probe = pa.table({"kind": list(kinds), "value": list(values)})
+    with warehouse.lock:
+        con = warehouse.con
+        con.register("__probe", probe)
+        try:
+            rows = con.execute(
+                "SELECT i.kind, i.value, i.customer_id FROM customer_identities i "
+                "JOIN __probe p ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?",
+                [workspace_id],
+            ).fetchall()
+            owners_rows = con.execute(
+                "SELECT customer_id, count(*), list(value) FILTER (WHERE kind = 'user_id') "
+                "FROM customer_identities WHERE workspace_id = ? AND customer_id IN "
+                "(SELECT i.customer_id FROM customer_identities i JOIN __probe p "
+                " ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?) GROUP BY 1",
+                [workspace_id, workspace_id],
+            ).fetchall()
+        finally:
+            con.unregister("__probe")
+    known = {(k, v): c for k, v, c in rows}
+    owners = {c: (set(users or []), int(n)) for c, n, users in owners_rows}
+    return known, owners

@@ -1,0 +1,1 @@
+"""Getting customer data in: the Segment-compatible tracking API, file imports."""

@@ -1,0 +1,153 @@
+"""The Segment/RudderStack-compatible tracking API under /v1 (contract: shared/contracts/segment)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from tajriba.accounts import service as accounts
+from tajriba.errors import Unauthorized
+from tajriba.ingest.buffer import Ingestor, Saturated
+from tajriba.ingest.segment import (
+    MAX_REQUEST_BYTES,
+    SHORT_PATHS,
+    TYPES,
+    IngestError,
+    basic_auth_user,
+    decode_body,
+    parse_request,
+)
+
+router = APIRouter(tags=["tracking"])
+OK = b'{"success":true}'
+KEY_CACHE_S = 60.0
+RAW_LIMIT = MAX_REQUEST_BYTES + 64 * 1024  # a gzip body may be slightly larger than what it holds
+
+
+def _cors(request: Request, response: Response) -> Response:
+    origin = request.headers.get("origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def _error(request: Request, err: IngestError, headers: dict[str, str] | None = None) -> Response:
+    return _cors(request, JSONResponse(err.body(), status_code=err.status, headers=headers))
+
+
+async def _read(request: Request) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > RAW_LIMIT:
+        raise IngestError(
+            400, "too_large", f"request body is {length} bytes; the limit is {MAX_REQUEST_BYTES} bytes"
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > RAW_LIMIT:
+            raise IngestError(400, "too_large", f"request body is over {MAX_REQUEST_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _workspace_for_key(request: Request, key: str | None) -> int:
+    """Resolve a write key to its workspace (cached for a minute: revocation takes effect within it)."""
+    if not key:
+        raise IngestError(401, "missing_write_key", "send the write key as HTTP Basic username or 'writeKey'")
+    cache: dict[str, tuple[int, float]] = request.app.state.write_keys
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit and hit[1] > now:
+        return hit[0]
+    with request.app.state.session_factory() as session:
+        try:
+            row = accounts.resolve_key(session, token=key, kind="write")
+        except Unauthorized:
+            raise IngestError(401, "invalid_write_key", "invalid write key") from None
+        session.commit()
+        workspace_id = row.workspace_id
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (workspace_id, now + KEY_CACHE_S)
+    return workspace_id
+
+
+async def _ingest(request: Request, path_type: str | None) -> Response:
+    received_at = datetime.now(UTC)
+    try:
+        raw = await _read(request)
+        body = decode_body(raw, request.headers.get("content-encoding"))
+        messages, body_key = parse_request(body, path_type=path_type, received_at=received_at)
+        key = (
+            basic_auth_user(request.headers.get("authorization"))
+            or body_key
+            or request.query_params.get("writeKey")
+        )
+        workspace_id = _workspace_for_key(request, key)
+        ingestor: Ingestor = request.app.state.ingestor
+        await ingestor.submit(workspace_id, messages)
+    except IngestError as err:
+        return _error(request, err)
+    except Saturated as exc:
+        busy = IngestError(503, "saturated", f"busy: {exc}; retry shortly")
+        return _error(request, busy, {"Retry-After": "1", "X-RateLimit-Reset": "1"})
+    except Exception:  # noqa: BLE001 - storing failed: 500 makes every client resend the batch
+        failed = IngestError(500, "store_failed", "the events could not be stored; retry")
+        return _error(request, failed, {"Retry-After": "1"})
+    return _cors(request, Response(OK, media_type="application/json"))
+
+
+def _route(path: str, path_type: str | None) -> None:
+    async def endpoint(request: Request) -> Response:
+        return await _ingest(request, path_type)
+
+    endpoint.__name__ = f"ingest_{path.strip('/').replace('/', '_')}"
+    router.add_api_route(path, endpoint, methods=["POST"], include_in_schema=path == "/v1/batch")
+
+
+for _path in ("/v1/batch", "/v1/b", "/batch", "/b"):
+    _route(_path, None)
+for _type in TYPES:
+    _route(f"/v1/{_type}", _type)
+for _short, _type in SHORT_PATHS.items():
+    _route(f"/v1/{_short}", _type)
+
+
+@router.post("/v1/m", include_in_schema=False)
+async def telemetry(request: Request) -> Response:
+    """analytics.js telemetry: accepted and discarded."""
+    await _read(request)
+    return _cors(request, Response(OK, media_type="application/json"))
+
+
+@router.options("/v1/{rest:path}", include_in_schema=False)
+async def preflight(request: Request, rest: str) -> Response:
+    """CORS preflight for browsers (analytics.js sends Authorization and X-Retry-Count)."""
+    headers = {
+        "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers")
+        or "Content-Type, Authorization, X-Retry-Count",
+        "Access-Control-Max-Age": "900",
+    }
+    return _cors(request, Response(status_code=204, headers=headers))
+
+
+@router.get("/v1/projects/{write_key}/settings", include_in_schema=False)
+async def project_settings(request: Request, write_key: str) -> Response:
+    """What analytics.js loads at start when its cdnURL points here."""
+    try:
+        _workspace_for_key(request, write_key)
+    except IngestError as err:
+        return _error(request, err)
+    host = request.headers.get("host", "localhost")
+    body = {
+        "integrations": {
+            "Segment.io": {"apiKey": write_key, "apiHost": f"{host}/v1", "protocol": request.url.scheme}
+        },
+        "plan": {"track": {"__default": {"enabled": True}}, "identify": {"__default": {"enabled": True}}},
+    }
+    return _cors(request, JSONResponse(body))

@@ -1,0 +1,402 @@
+"""Store a flush of tracking messages: resolve identities in bulk, then append events and update profiles."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from tajriba.customers.identifiers import normalize
+from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, resolve
+from tajriba.ingest.segment import Message
+from tajriba.warehouse import Warehouse
+from tajriba.warehouse.store import CUSTOMER_TABLES
+
+PROFILE_TRAITS = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "country": "country",
+    "city": "city",
+    "language": "language",
+    "gender": "gender",
+}
+
+
+@dataclass
+class WorkspaceRules:
+    """Per-workspace ingestion settings: identity policy, default phone region, touchpoint rules."""
+
+    policy: IdentityPolicy
+    region: str = "SA"
+    touchpoints: Sequence[Any] = ()
+
+
+def store(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    messages: Sequence[Message],
+    rules: WorkspaceRules,
+    source: str = "segment",
+) -> dict[str, int]:
+    """Resolve and store messages of one workspace; return counts. Idempotent on message ids."""
+    if not messages:
+        return {"events": 0}
+    fresh = _new_messages(warehouse, workspace_id, messages)
+    groups, explicit = [], []
+    for m in fresh:
+        groups.append(_identifiers(m, rules.region))
+        explicit.append(m.type == "alias")
+    res = resolve(warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with warehouse.transaction():  # the whole flush is stored, or nothing
+        for merge in res.merges:
+            apply_merge(
+                warehouse,
+                workspace_id=workspace_id,
+                merge=merge,
+                reason="identifiers shared in events",
+                at=now,
+            )
+        stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
+        if res.new_identities:
+            seen = _identity_times(fresh, groups)
+            warehouse.upsert(
+                "customer_identities",
+                pa.table(
+                    {
+                        "workspace_id": pa.array([workspace_id] * len(res.new_identities), pa.int32()),
+                        "kind": [k for k, _ in res.new_identities],
+                        "value": [v for _, v in res.new_identities],
+                        "customer_id": list(res.new_identities.values()),
+                        "source": [source] * len(res.new_identities),
+                        "first_seen_at": [seen[i][0] for i in res.new_identities],
+                        "last_seen_at": [seen[i][1] for i in res.new_identities],
+                    }
+                ),
+            )
+        changes = _trait_changes(warehouse, workspace_id, fresh, res.customer_ids, source)
+        warehouse.upsert("customers", _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now))
+        if changes:
+            warehouse.append("trait_changes", pa.Table.from_pylist(changes))
+    return {
+        "events": stored,
+        "customers_new": len(res.new_customers),
+        "merges": len(res.merges),
+        "decisions": len(res.decisions),
+    }
+
+
+def _new_messages(warehouse: Warehouse, workspace_id: int, messages: Sequence[Message]) -> list[Message]:
+    """Drop messages already stored (clients resend whole batches) and repeats within the flush."""
+    first: dict[str, Message] = {}
+    for m in messages:
+        first.setdefault(m.message_id, m)
+    probe = pa.table({"message_id": list(first)})
+    with warehouse.lock:
+        warehouse.con.register("__ids", probe)
+        try:
+            seen = {
+                r[0]
+                for r in warehouse.con.execute(
+                    "SELECT e.message_id FROM events e JOIN __ids i USING (message_id) WHERE e.workspace_id = ?",
+                    [workspace_id],
+                ).fetchall()
+            }
+        finally:
+            warehouse.con.unregister("__ids")
+    return [m for mid, m in first.items() if mid not in seen]
+
+
+def _identifiers(m: Message, region: str) -> list[Identifier]:
+    out: list[Identifier] = []
+    if m.user_id:
+        out.append(("user_id", m.user_id))
+    if m.anonymous_id:
+        out.append(("anonymous_id", m.anonymous_id))
+    if m.type == "alias" and m.previous_id:
+        out.append(("anonymous_id" if m.previous_id != m.user_id else "user_id", m.previous_id))
+    if m.type == "identify":
+        for kind in ("email", "phone"):
+            value = normalize(kind, m.traits.get(kind), region=region)
+            if value:
+                out.append((kind, value))
+    return out
+
+
+def _naive(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt is not None else None
+
+
+def _event_rows(
+    workspace_id: int,
+    messages: Sequence[Message],
+    customers: Sequence[str | None],
+    rules: WorkspaceRules,
+    source: str,
+) -> pa.Table:
+    n = len(messages)
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "message_id",
+            "customer_id",
+            "anonymous_id",
+            "user_id",
+            "type",
+            "event",
+            "timestamp",
+            "original_timestamp",
+            "sent_at",
+            "received_at",
+            "tz",
+            "touchpoint_id",
+            "channel",
+            "language",
+            "session_id",
+            "page_path",
+            "properties",
+            "context",
+            "source",
+        )
+    }
+    for m, customer in zip(messages, customers, strict=True):
+        page = _obj(m.context, "page")
+        path = m.properties.get("path") or page.get("path")
+        props = m.traits if m.type in ("identify", "group") and m.traits else m.properties
+        if m.type == "alias":
+            props = {"previousId": m.previous_id, **props}
+        if m.type == "group":
+            props = {"groupId": m.group_id, **props}
+        locale = m.context.get("locale")
+        library = _obj(m.context, "library")
+        touchpoint, channel = _match_touchpoint(rules.touchpoints, m, path)
+        cols["message_id"].append(m.message_id)
+        cols["customer_id"].append(customer)
+        cols["anonymous_id"].append(m.anonymous_id)
+        cols["user_id"].append(m.user_id)
+        cols["type"].append(m.type)
+        cols["event"].append(m.event if m.type == "track" else m.name)
+        cols["timestamp"].append(_naive(m.timestamp))
+        cols["original_timestamp"].append(_naive(m.original_timestamp))
+        cols["sent_at"].append(_naive(m.sent_at))
+        cols["received_at"].append(_naive(m.received_at))
+        cols["tz"].append(m.tz)
+        cols["touchpoint_id"].append(touchpoint)
+        cols["channel"].append(
+            channel or (m.context.get("channel") if isinstance(m.context.get("channel"), str) else None)
+        )
+        cols["language"].append(
+            locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None
+        )
+        cols["session_id"].append(_scalar(m.context.get("sessionId") or m.properties.get("session_id")))
+        cols["page_path"].append(path if isinstance(path, str) else None)
+        cols["properties"].append(orjson.dumps(props).decode())
+        cols["context"].append(orjson.dumps(m.context).decode())
+        cols["source"].append(library.get("name") if isinstance(library.get("name"), str) else source)
+    table = pa.table({"workspace_id": pa.array([workspace_id] * n, pa.int32()), **cols})
+    return table
+
+
+def _match_touchpoint(rules: Sequence[Any], m: Message, path: Any) -> tuple[int | None, str | None]:
+    for rule in rules:
+        if rule.matches(m, path):
+            return rule.touchpoint_id, rule.channel
+    return None, None
+
+
+def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _scalar(value: Any) -> str | None:
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _identity_times(
+    messages: Sequence[Message], groups: Sequence[list[Identifier]]
+) -> dict[Identifier, tuple[datetime, datetime]]:
+    out: dict[Identifier, tuple[datetime, datetime]] = {}
+    for m, group in zip(messages, groups, strict=True):
+        t = _naive(m.timestamp)
+        assert t is not None
+        for ident in group:
+            lo, hi = out.get(ident, (t, t))
+            out[ident] = (min(lo, t), max(hi, t))
+    return out
+
+
+def _profile_rows(
+    workspace_id: int,
+    messages: Sequence[Message],
+    customers: Sequence[str | None],
+    region: str,
+    now: datetime,
+) -> pa.Table:
+    """One row per customer touched: first/last seen, and identify traits (last write wins per trait)."""
+    rows: list[dict[str, Any]] = []
+    for m, customer in zip(messages, customers, strict=True):
+        if customer is None:
+            continue
+        t = _naive(m.timestamp)
+        row: dict[str, Any] = {
+            "customer_id": customer,
+            "first_seen_at": t,
+            "last_seen_at": t,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if m.type == "identify" and m.traits:
+            traits = m.traits
+            name = (
+                traits.get("name")
+                or " ".join(str(traits[k]) for k in ("firstName", "lastName") if traits.get(k))
+                or None
+            )
+            row["name"] = str(name) if name else None
+            row["email"] = normalize("email", traits.get("email"), region=region)
+            row["phone"] = normalize("phone", traits.get("phone"), region=region)
+            address = _obj(traits, "address")
+            row["country"] = _scalar(traits.get("country") or address.get("country"))
+            row["city"] = _scalar(traits.get("city") or address.get("city"))
+            row["language"] = _scalar(traits.get("language"))
+            row["gender"] = _scalar(traits.get("gender"))
+            row["traits"] = orjson.dumps(traits).decode()
+        if m.user_id:
+            row["external_id"] = m.user_id
+        rows.append(row)
+    columns = [
+        "customer_id",
+        "external_id",
+        "name",
+        "email",
+        "phone",
+        "country",
+        "city",
+        "language",
+        "gender",
+        "traits",
+        "first_seen_at",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+    ]
+    data = {c: [r.get(c) for r in rows] for c in columns}
+    ts = pa.timestamp("us")
+    return pa.table(
+        {
+            "workspace_id": pa.array([workspace_id] * len(rows), pa.int32()),
+            **{c: pa.array(v, ts if c.endswith("_at") else pa.string()) for c, v in data.items()},
+        }
+    )
+
+
+def _trait_changes(
+    warehouse: Warehouse,
+    workspace_id: int,
+    messages: Sequence[Message],
+    customers: Sequence[str | None],
+    source: str,
+) -> list[dict[str, Any]]:
+    """One row per trait whose value an identify call changes, in the order the calls were made."""
+    pairs = [
+        (m, c) for m, c in zip(messages, customers, strict=True) if m.type == "identify" and m.traits and c
+    ]
+    if not pairs:
+        return []
+    ids = sorted({c for _, c in pairs})
+    current = dict(
+        warehouse.sql(
+            "SELECT customer_id, traits FROM customers WHERE workspace_id = ? AND list_contains(?, customer_id)",
+            [workspace_id, ids],
+        )
+    )
+    state: dict[str, dict[str, Any]] = {c: orjson.loads(current[c]) if current.get(c) else {} for c in ids}
+    out = []
+    for m, customer in sorted(pairs, key=lambda p: p[0].timestamp):
+        before = state[customer]
+        for trait, value in m.traits.items():
+            old = before.get(trait)
+            if old == value:
+                continue
+            key = f"{m.message_id}\x00{trait}"
+            out.append(
+                {
+                    "workspace_id": workspace_id,
+                    "change_id": hashlib.sha256(key.encode()).hexdigest()[:32],
+                    "customer_id": customer,
+                    "trait": trait,
+                    "old_value": None if old is None else orjson.dumps(old).decode(),
+                    "new_value": orjson.dumps(value).decode(),
+                    "changed_at": _naive(m.timestamp),
+                    "message_id": m.message_id,
+                    "source": source,
+                }
+            )
+            if value is None:
+                before.pop(trait, None)
+            else:
+                before[trait] = value
+    return out
+
+
+def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason: str, at: datetime) -> str:
+    """Move everything of the merged profiles onto one, recording what moved so an admin can undo it."""
+    merged = merge.merged
+    snapshot: dict[str, Any] = {}
+    with warehouse.transaction() as con:
+        rows = con.execute(
+            "SELECT customer_id, kind, value FROM customer_identities WHERE workspace_id = ? "
+            "AND list_contains(?, customer_id)",
+            [workspace_id, merged],
+        ).fetchall()
+        snapshot["identities"] = [list(r) for r in rows]
+        for table in CUSTOMER_TABLES[1:]:
+            key = {
+                "orders": "order_id",
+                "survey_responses": "response_id",
+                "feedback_texts": "feedback_id",
+                "tickets": "ticket_id",
+                "trait_changes": "change_id",
+            }[table]
+            moved = con.execute(
+                f"SELECT customer_id, {key} FROM {table} WHERE workspace_id = ? "
+                "AND list_contains(?, customer_id)",
+                [workspace_id, merged],
+            ).fetchall()
+            snapshot[table] = [list(r) for r in moved]
+        for table in (*CUSTOMER_TABLES, "customer_identities"):
+            con.execute(
+                f"UPDATE {table} SET customer_id = ? WHERE workspace_id = ? AND list_contains(?, customer_id)",
+                [merge.into, workspace_id, merged],
+            )
+        con.execute(
+            "UPDATE customers SET merged_into = ?, updated_at = ? WHERE workspace_id = ? "
+            "AND list_contains(?, customer_id)",
+            [merge.into, at, workspace_id, merged],
+        )
+        merge_id = hashlib.sha256(
+            f"{workspace_id}:{merge.into}:{','.join(merged)}:{at.isoformat()}".encode()
+        ).hexdigest()[:24]
+        con.execute(
+            "INSERT INTO identity_merges (workspace_id, merge_id, into_customer_id, merged_customer_ids, via, reason, "
+            "snapshot, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                workspace_id,
+                merge_id,
+                merge.into,
+                orjson.dumps(merged).decode(),
+                orjson.dumps([list(v) for v in merge.via]).decode(),
+                reason,
+                orjson.dumps(snapshot).decode(),
+                at,
+            ],
+        )
+    return merge_id
