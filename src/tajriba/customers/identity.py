@@ -64,17 +64,22 @@ def customer_id_for(workspace_id: int, identifier: Identifier) -> str:
 
 
 class _Components:
-    def __init__(self, policy: IdentityPolicy) -> None:
+    def __init__(self, policy: IdentityPolicy, apart: set[frozenset[str]]) -> None:
         self.parent: dict[object, object] = {}
         self.users: dict[object, frozenset[str]] = {}
         self.size: dict[object, int] = {}
+        self.customers: dict[object, frozenset[str]] = {}
         self.policy = policy
+        self.apart = apart
 
-    def add(self, node: object, users: frozenset[str], size: int) -> None:
+    def add(
+        self, node: object, users: frozenset[str], size: int, customers: frozenset[str] = frozenset()
+    ) -> None:
         if node not in self.parent:
             self.parent[node] = node
             self.users[node] = users
             self.size[node] = size
+            self.customers[node] = customers
 
     def find(self, node: object) -> object:
         root = node
@@ -94,11 +99,14 @@ class _Components:
             return "would join different user ids"
         if self.size[ra] + self.size[rb] > self.policy.max_identities:
             return f"profile would exceed {self.policy.max_identities} identities"
+        if any(frozenset((a, b)) in self.apart for a in self.customers[ra] for b in self.customers[rb]):
+            return "an admin undid the merge of these profiles"
         if self.size[ra] < self.size[rb]:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.users[ra] = users
         self.size[ra] += self.size[rb]
+        self.customers[ra] = self.customers[ra] | self.customers[rb]
         return None
 
 
@@ -125,11 +133,11 @@ def resolve(
         clean.append(kept)
     known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
 
-    comps = _Components(policy)
+    comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
     for ident in {i for g in clean for i in g}:
         comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
     for customer, (user_ids, count) in owners.items():
-        comps.add(("customer", customer), frozenset(user_ids), count)
+        comps.add(("customer", customer), frozenset(user_ids), count, frozenset([customer]))
     for ident, customer in known.items():
         comps.parent[ident] = ("customer", customer)  # a known identifier is already part of its profile
         comps.size[("customer", customer)] = max(comps.size[("customer", customer)], 1)
@@ -164,6 +172,18 @@ def resolve(
     customer_ids = [assigned[comps.find(g[0])] if g else None for g in clean]
     new_identities = {i: assigned[comps.find(i)] for g in clean for i in g if i not in known}
     return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
+
+
+def _kept_apart(warehouse: Warehouse, workspace_id: int) -> set[frozenset[str]]:
+    """Pairs of profiles whose merge an admin undid: never merged again automatically."""
+    import orjson
+
+    rows = warehouse.sql(
+        "SELECT into_customer_id, merged_customer_ids FROM identity_merges "
+        "WHERE workspace_id = ? AND undone_at IS NOT NULL",
+        [workspace_id],
+    )
+    return {frozenset((into, other)) for into, merged in rows for other in orjson.loads(merged)}
 
 
 def _known(

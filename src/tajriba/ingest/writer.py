@@ -49,9 +49,10 @@ def store(
     if not messages:
         return {"events": 0}
     fresh = _new_messages(warehouse, workspace_id, messages)
+    known_users = _known_user_ids(warehouse, workspace_id, fresh)
     groups, explicit = [], []
     for m in fresh:
-        groups.append(_identifiers(m, rules.region))
+        groups.append(_identifiers(m, rules.region, known_users))
         explicit.append(m.type == "alias")
     res = resolve(warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -114,14 +115,30 @@ def _new_messages(warehouse: Warehouse, workspace_id: int, messages: Sequence[Me
     return [m for mid, m in first.items() if mid not in seen]
 
 
-def _identifiers(m: Message, region: str) -> list[Identifier]:
+def _known_user_ids(warehouse: Warehouse, workspace_id: int, messages: Sequence[Message]) -> set[str]:
+    """Which alias previousIds are user ids (known, or used as userId in this flush) rather than anonymous ids."""
+    previous = sorted({m.previous_id for m in messages if m.type == "alias" and m.previous_id})
+    if not previous:
+        return set()
+    batch_users = {m.user_id for m in messages if m.user_id}
+    rows = warehouse.sql(
+        "SELECT value FROM customer_identities WHERE workspace_id = ? AND kind = 'user_id' "
+        "AND list_contains(?, value)",
+        [workspace_id, previous],
+    )
+    return {r[0] for r in rows} | (batch_users & set(previous))
+
+
+def _identifiers(
+    m: Message, region: str, known_users: set[str] | frozenset[str] = frozenset()
+) -> list[Identifier]:
     out: list[Identifier] = []
     if m.user_id:
         out.append(("user_id", m.user_id))
     if m.anonymous_id:
         out.append(("anonymous_id", m.anonymous_id))
-    if m.type == "alias" and m.previous_id:
-        out.append(("anonymous_id" if m.previous_id != m.user_id else "user_id", m.previous_id))
+    if m.type == "alias" and m.previous_id and m.previous_id != m.user_id:
+        out.append(("user_id" if m.previous_id in known_users else "anonymous_id", m.previous_id))
     if m.type == "identify":
         for kind in ("email", "phone"):
             value = normalize(kind, m.traits.get(kind), region=region)
