@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# segment-analytics-python 2.3.x (no Basic auth) beside 2.4: the tracking API must serve both
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/clients/segment-2.3.4 segment-analytics-python==2.3.4
 	touch $(VENV)/.installed $@
 
 ## Build the demo workspace and serve it (prints the URL and the demo login).
