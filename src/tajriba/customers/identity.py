@@ -133,15 +133,26 @@ def resolve(
         clean.append(kept)
     known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
 
+    # Fast path: a lone identifier already known needs no graph work (most events of returning customers).
+    simple = [len(g) == 1 and g[0] in known for g in clean]
+    graph_groups = [g for g, easy in zip(clean, simple, strict=True) if not easy]
+    graph_idents = {i for g in graph_groups for i in g}
     comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
-    for ident in {i for g in clean for i in g}:
+    for ident in graph_idents:
         comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
-    for customer, (user_ids, count) in owners.items():
+    involved = {known[i] for i in graph_idents if i in known}
+    for customer in involved:
+        user_ids, count = owners[customer]
         comps.add(("customer", customer), frozenset(user_ids), count, frozenset([customer]))
-    for ident, customer in known.items():
-        comps.parent[ident] = ("customer", customer)  # a known identifier is already part of its profile
-        comps.size[("customer", customer)] = max(comps.size[("customer", customer)], 1)
-    for group, is_alias in zip(clean, explicit, strict=True):
+    for ident in graph_idents:
+        if ident in known:
+            comps.parent[ident] = (
+                "customer",
+                known[ident],
+            )  # a known identifier is already part of its profile
+    for group, is_alias, easy in zip(clean, explicit, simple, strict=True):
+        if easy:
+            continue
         for other in group[1:]:
             why = comps.union(group[0], other, explicit=is_alias)
             if why:
@@ -155,6 +166,7 @@ def resolve(
     assigned: dict[object, str] = {}
     merges: list[Merge] = []
     new_customers: set[str] = set()
+    redirect: dict[str, str] = {}
     for root, nodes in members.items():
         existing = sorted(str(n[1]) for n in nodes if isinstance(n, tuple) and n[0] == "customer")
         if existing:
@@ -164,13 +176,22 @@ def resolve(
                     n for n in nodes if isinstance(n, tuple) and n[0] != "customer" and n not in known
                 )
                 merges.append(Merge(into=target, merged=existing[1:], via=[(str(k), str(v)) for k, v in via]))
+                redirect.update(dict.fromkeys(existing[1:], target))
         else:
             first = min((n for n in nodes if isinstance(n, tuple)), key=lambda n: (str(n[0]), str(n[1])))
             target = customer_id_for(workspace_id, (str(first[0]), str(first[1])))
             new_customers.add(target)
         assigned[root] = target
-    customer_ids = [assigned[comps.find(g[0])] if g else None for g in clean]
-    new_identities = {i: assigned[comps.find(i)] for g in clean for i in g if i not in known}
+    customer_ids: list[str | None] = []
+    for group, easy in zip(clean, simple, strict=True):
+        if not group:
+            customer_ids.append(None)
+        elif easy:
+            owner = known[group[0]]
+            customer_ids.append(redirect.get(owner, owner))
+        else:
+            customer_ids.append(assigned[comps.find(group[0])])
+    new_identities = {i: assigned[comps.find(i)] for i in graph_idents if i not in known}
     return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
 
 

@@ -42,7 +42,7 @@ class IngestError(Exception):
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """One normalised tracking message, ready to store."""
 
@@ -63,6 +63,8 @@ class Message:
     group_id: str | None = None
     name: str | None = None
     write_key: str | None = None
+    stored_json: bytes = b"{}"  # what the events table keeps as `properties` (serialised once, here)
+    context_json: bytes = b"{}"
 
 
 def decode_body(raw: bytes, content_encoding: str | None, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
@@ -171,14 +173,6 @@ def _message(
 ) -> Message:
     if not isinstance(raw, dict):
         raise IngestError(400, "invalid_event", f"event {index} is not a JSON object", index=index)
-    size = len(orjson.dumps(raw))
-    if size > MAX_EVENT_BYTES:
-        raise IngestError(
-            400,
-            "event_too_large",
-            f"event {index} is {size} bytes; the limit is {MAX_EVENT_BYTES}",
-            index=index,
-        )
     kind = path_type or raw.get("type")
     if kind not in TYPES:
         raise IngestError(
@@ -240,6 +234,21 @@ def _message(
     original_raw = raw.get("originalTimestamp") or raw.get("timestamp")
     original = _time(original_raw, index=index, field="timestamp")
     sent_at = _time(raw.get("sentAt"), index=index, field="sentAt") or batch_sent_at
+    stored: dict[str, Any] = traits if kind in ("identify", "group") and traits else properties
+    if kind == "alias":
+        stored = {"previousId": previous_id, **stored}
+    elif kind == "group":
+        stored = {"groupId": group_id, **stored}
+    stored_json, context_json = orjson.dumps(stored), orjson.dumps(context)
+    if len(stored_json) + len(context_json) > MAX_EVENT_BYTES - 512:  # near the limit: measure exactly
+        size = len(orjson.dumps(raw))
+        if size > MAX_EVENT_BYTES:
+            raise IngestError(
+                400,
+                "event_too_large",
+                f"event {index} is {size} bytes; the limit is {MAX_EVENT_BYTES}",
+                index=index,
+            )
     message_id = _id(raw.get("messageId"), index, "messageId") or str(uuid.uuid4())
     if len(message_id) > 200:
         raise IngestError(
@@ -267,6 +276,8 @@ def _message(
         group_id=group_id,
         name=name,
         write_key=_str_or_none(raw.get("writeKey")),
+        stored_json=stored_json,
+        context_json=context_json,
     )
 
 

@@ -48,7 +48,14 @@ def store(
     """Resolve and store messages of one workspace; return counts. Idempotent on message ids."""
     if not messages:
         return {"events": 0}
-    fresh = _new_messages(warehouse, workspace_id, messages)
+    # Resent batches are stored once: the events insert skips known message ids, and everything else a
+    # flush writes (identities, profile traits, trait history keyed by message id) is idempotent.
+    fresh: list[Message] = []
+    seen: set[str] = set()
+    for m in messages:  # the first of each message id, in arrival order
+        if m.message_id not in seen:
+            seen.add(m.message_id)
+            fresh.append(m)
     known_users = _known_user_ids(warehouse, workspace_id, fresh)
     groups, explicit = [], []
     for m in fresh:
@@ -67,7 +74,7 @@ def store(
             )
         stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
         if res.new_identities:
-            seen = _identity_times(fresh, groups)
+            times = _identity_times(fresh, groups, res.new_identities)
             warehouse.upsert(
                 "customer_identities",
                 pa.table(
@@ -77,8 +84,8 @@ def store(
                         "value": [v for _, v in res.new_identities],
                         "customer_id": list(res.new_identities.values()),
                         "source": [source] * len(res.new_identities),
-                        "first_seen_at": [seen[i][0] for i in res.new_identities],
-                        "last_seen_at": [seen[i][1] for i in res.new_identities],
+                        "first_seen_at": [times[i][0] for i in res.new_identities],
+                        "last_seen_at": [times[i][1] for i in res.new_identities],
                     }
                 ),
             )
@@ -92,27 +99,6 @@ def store(
         "merges": len(res.merges),
         "decisions": len(res.decisions),
     }
-
-
-def _new_messages(warehouse: Warehouse, workspace_id: int, messages: Sequence[Message]) -> list[Message]:
-    """Drop messages already stored (clients resend whole batches) and repeats within the flush."""
-    first: dict[str, Message] = {}
-    for m in messages:
-        first.setdefault(m.message_id, m)
-    probe = pa.table({"message_id": list(first)})
-    with warehouse.lock:
-        warehouse.con.register("__ids", probe)
-        try:
-            seen = {
-                r[0]
-                for r in warehouse.con.execute(
-                    "SELECT e.message_id FROM events e JOIN __ids i USING (message_id) WHERE e.workspace_id = ?",
-                    [workspace_id],
-                ).fetchall()
-            }
-        finally:
-            warehouse.con.unregister("__ids")
-    return [m for mid, m in first.items() if mid not in seen]
 
 
 def _known_user_ids(warehouse: Warehouse, workspace_id: int, messages: Sequence[Message]) -> set[str]:
@@ -159,66 +145,50 @@ def _event_rows(
     source: str,
 ) -> pa.Table:
     n = len(messages)
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "message_id",
-            "customer_id",
-            "anonymous_id",
-            "user_id",
-            "type",
-            "event",
-            "timestamp",
-            "original_timestamp",
-            "sent_at",
-            "received_at",
-            "tz",
-            "touchpoint_id",
-            "channel",
-            "language",
-            "session_id",
-            "page_path",
-            "properties",
-            "context",
-            "source",
-        )
-    }
-    for m, customer in zip(messages, customers, strict=True):
-        page = _obj(m.context, "page")
-        path = m.properties.get("path") or page.get("path")
-        props = m.traits if m.type in ("identify", "group") and m.traits else m.properties
-        if m.type == "alias":
-            props = {"previousId": m.previous_id, **props}
-        if m.type == "group":
-            props = {"groupId": m.group_id, **props}
-        locale = m.context.get("locale")
-        library = _obj(m.context, "library")
-        touchpoint, channel = _match_touchpoint(rules.touchpoints, m, path)
-        cols["message_id"].append(m.message_id)
-        cols["customer_id"].append(customer)
-        cols["anonymous_id"].append(m.anonymous_id)
-        cols["user_id"].append(m.user_id)
-        cols["type"].append(m.type)
-        cols["event"].append(m.event if m.type == "track" else m.name)
-        cols["timestamp"].append(_naive(m.timestamp))
-        cols["original_timestamp"].append(_naive(m.original_timestamp))
-        cols["sent_at"].append(_naive(m.sent_at))
-        cols["received_at"].append(_naive(m.received_at))
-        cols["tz"].append(m.tz)
-        cols["touchpoint_id"].append(touchpoint)
-        cols["channel"].append(
-            channel or (m.context.get("channel") if isinstance(m.context.get("channel"), str) else None)
-        )
-        cols["language"].append(
-            locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None
-        )
-        cols["session_id"].append(_scalar(m.context.get("sessionId") or m.properties.get("session_id")))
-        cols["page_path"].append(path if isinstance(path, str) else None)
-        cols["properties"].append(orjson.dumps(props).decode())
-        cols["context"].append(orjson.dumps(m.context).decode())
-        cols["source"].append(library.get("name") if isinstance(library.get("name"), str) else source)
-    table = pa.table({"workspace_id": pa.array([workspace_id] * n, pa.int32()), **cols})
-    return table
+    event, touchpoint, channel, language, session, path_col, src = [], [], [], [], [], [], []
+    for m in messages:
+        ctx = m.context
+        page = ctx.get("page")
+        path = m.properties.get("path") or (page.get("path") if isinstance(page, dict) else None)
+        locale = ctx.get("locale")
+        library = ctx.get("library")
+        lib_name = library.get("name") if isinstance(library, dict) else None
+        tp, ch = _match_touchpoint(rules.touchpoints, m, path) if rules.touchpoints else (None, None)
+        ctx_channel = ctx.get("channel")
+        event.append(m.event if m.type == "track" else m.name)
+        touchpoint.append(tp)
+        channel.append(ch or (ctx_channel if isinstance(ctx_channel, str) else None))
+        language.append(locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None)
+        sid = ctx.get("sessionId") or m.properties.get("session_id")
+        session.append(None if sid is None or isinstance(sid, (dict, list)) else str(sid))
+        path_col.append(path if isinstance(path, str) else None)
+        src.append(lib_name if isinstance(lib_name, str) else source)
+    utc = pa.timestamp("us", tz="UTC")
+    naive = pa.timestamp("us")
+    return pa.table(
+        {
+            "workspace_id": pa.array([workspace_id] * n, pa.int32()),
+            "message_id": [m.message_id for m in messages],
+            "customer_id": pa.array(customers, pa.string()),
+            "anonymous_id": [m.anonymous_id for m in messages],
+            "user_id": [m.user_id for m in messages],
+            "type": [m.type for m in messages],
+            "event": pa.array(event, pa.string()),
+            "timestamp": pa.array([m.timestamp for m in messages], utc).cast(naive),
+            "original_timestamp": pa.array([m.original_timestamp for m in messages], utc).cast(naive),
+            "sent_at": pa.array([m.sent_at for m in messages], utc).cast(naive),
+            "received_at": pa.array([m.received_at for m in messages], utc).cast(naive),
+            "tz": pa.array([m.tz for m in messages], pa.string()),
+            "touchpoint_id": pa.array(touchpoint, pa.int32()),
+            "channel": pa.array(channel, pa.string()),
+            "language": pa.array(language, pa.string()),
+            "session_id": pa.array(session, pa.string()),
+            "page_path": pa.array(path_col, pa.string()),
+            "properties": pa.array([m.stored_json for m in messages], pa.binary()).cast(pa.string()),
+            "context": pa.array([m.context_json for m in messages], pa.binary()).cast(pa.string()),
+            "source": src,
+        }
+    )
 
 
 def _match_touchpoint(rules: Sequence[Any], m: Message, path: Any) -> tuple[int | None, str | None]:
@@ -238,16 +208,17 @@ def _scalar(value: Any) -> str | None:
 
 
 def _identity_times(
-    messages: Sequence[Message], groups: Sequence[list[Identifier]]
-) -> dict[Identifier, tuple[datetime, datetime]]:
+    messages: Sequence[Message], groups: Sequence[list[Identifier]], wanted: dict[Identifier, str]
+) -> dict[Identifier, tuple[datetime | None, datetime | None]]:
+    """First and last time each new identifier was seen in this flush."""
     out: dict[Identifier, tuple[datetime, datetime]] = {}
     for m, group in zip(messages, groups, strict=True):
-        t = _naive(m.timestamp)
-        assert t is not None
+        t = m.timestamp
         for ident in group:
-            lo, hi = out.get(ident, (t, t))
-            out[ident] = (min(lo, t), max(hi, t))
-    return out
+            if ident in wanted:
+                lo, hi = out.get(ident, (t, t))
+                out[ident] = (min(lo, t), max(hi, t))
+    return {i: (_naive(lo), _naive(hi)) for i, (lo, hi) in out.items()}
 
 
 def _profile_rows(
@@ -258,37 +229,56 @@ def _profile_rows(
     now: datetime,
 ) -> pa.Table:
     """One row per customer touched: first/last seen, and identify traits (last write wins per trait)."""
-    rows: list[dict[str, Any]] = []
+    # First and last seen per customer (not per event), then one row per identify call in event-time order,
+    # so the latest identify wins each trait even when calls arrive out of order.
+    span: dict[str, tuple[datetime, datetime, str | None]] = {}
     for m, customer in zip(messages, customers, strict=True):
         if customer is None:
             continue
-        t = _naive(m.timestamp)
-        row: dict[str, Any] = {
-            "customer_id": customer,
-            "first_seen_at": t,
-            "last_seen_at": t,
+        t = m.timestamp
+        old = span.get(customer)
+        if old is None:
+            span[customer] = (t, t, m.user_id)
+        else:
+            span[customer] = (min(old[0], t), max(old[1], t), m.user_id or old[2])
+    rows: list[dict[str, Any]] = [
+        {
+            "customer_id": c,
+            "first_seen_at": _naive(lo),
+            "last_seen_at": _naive(hi),
             "created_at": now,
             "updated_at": now,
+            "external_id": user,
         }
-        if m.type == "identify" and m.traits:
-            traits = m.traits
-            name = (
-                traits.get("name")
-                or " ".join(str(traits[k]) for k in ("firstName", "lastName") if traits.get(k))
-                or None
-            )
-            row["name"] = str(name) if name else None
-            row["email"] = normalize("email", traits.get("email"), region=region)
-            row["phone"] = normalize("phone", traits.get("phone"), region=region)
-            address = _obj(traits, "address")
-            row["country"] = _scalar(traits.get("country") or address.get("country"))
-            row["city"] = _scalar(traits.get("city") or address.get("city"))
-            row["language"] = _scalar(traits.get("language"))
-            row["gender"] = _scalar(traits.get("gender"))
-            row["traits"] = orjson.dumps(traits).decode()
-        if m.user_id:
-            row["external_id"] = m.user_id
-        rows.append(row)
+        for c, (lo, hi, user) in span.items()
+    ]
+    identifies = sorted(
+        (
+            (m, c)
+            for m, c in zip(messages, customers, strict=True)
+            if c is not None and m.type == "identify" and m.traits
+        ),
+        key=lambda p: p[0].timestamp,
+    )
+    for m, customer in identifies:
+        traits = m.traits
+        name = traits.get("name") or " ".join(
+            str(traits[k]) for k in ("firstName", "lastName") if traits.get(k)
+        )
+        address = _obj(traits, "address")
+        rows.append(
+            {
+                "customer_id": customer,
+                "name": str(name) if name else None,
+                "email": normalize("email", traits.get("email"), region=region),
+                "phone": normalize("phone", traits.get("phone"), region=region),
+                "country": _scalar(traits.get("country") or address.get("country")),
+                "city": _scalar(traits.get("city") or address.get("city")),
+                "language": _scalar(traits.get("language")),
+                "gender": _scalar(traits.get("gender")),
+                "traits": m.stored_json.decode(),
+            }
+        )
     columns = [
         "customer_id",
         "external_id",
