@@ -48,7 +48,7 @@ i18n: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 		--omit-header -o src/tajriba/web/i18n/messages.pot .
 	for l in ar fa; do $(BIN)/pybabel update -i src/tajriba/web/i18n/messages.pot \
-		-o src/tajriba/web/i18n/$$l.po -l $$l --no-location --omit-header --no-fuzzy-matching; done
+		-o src/tajriba/web/i18n/$$l.po -l $$l --omit-header --no-fuzzy-matching --ignore-obsolete; done
 
 ## Run the benchmarks (results go in docs/benchmarks.md by hand, with the machine and date).
 bench: $(VENV)/.installed-dev

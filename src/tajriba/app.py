@@ -89,6 +89,8 @@ def routers() -> list[APIRouter]:
     """Every router of the application, in the order they are included (tests walk these routes)."""
     from tajriba.accounts import api as accounts_api
     from tajriba.accounts import pages as accounts_pages
+    from tajriba.customers import api as customers_api
+    from tajriba.customers import pages as customers_pages
     from tajriba.ingest import api as ingest_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
@@ -99,7 +101,9 @@ def routers() -> list[APIRouter]:
         ingest_api.router,
         accounts_pages.router,
         overview_pages.router,
+        customers_pages.router,
         accounts_api.router,
+        customers_api.router,
         overview_api.router,
     ]
 

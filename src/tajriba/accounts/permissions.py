@@ -26,6 +26,7 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "journeys:write": (_ANALYSTS, "create and edit personas, journeys and touchpoints"),
     "customers:read": (_STAFF, "see customer profiles and timelines"),
     "pii:read": ({"owner", "admin", "agent"}, "see raw personal data (others see it redacted)"),
+    "identities:manage": (_ADMINS, "undo identity merges of customer profiles"),
     "surveys:read": (_ALL, "see surveys and their results"),
     "surveys:write": (_ANALYSTS, "build and send surveys"),
     "feedback:read": (_ALL, "explore feedback texts"),

@@ -102,3 +102,195 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
             [datetime.now(UTC).replace(tzinfo=None), actor, workspace_id, merge_id],
         )
     return counts
+
+
+# -- profiles, search and the timeline ------------------------------------------------------------
+
+PROFILE_COLUMNS = [
+    "customer_id",
+    "external_id",
+    "name",
+    "email",
+    "phone",
+    "country",
+    "city",
+    "language",
+    "gender",
+    "birth_year",
+    "persona_key",
+    "acquisition_channel",
+    "traits",
+    "merged_into",
+    "first_seen_at",
+    "last_seen_at",
+]
+_ARABIC_FOLD_FROM = "أإآٱىةؤئ"
+_ARABIC_FOLD_TO = "اااايهوي"
+_DIACRITICS = "[\u064b-\u0652\u0640\u0670]"
+
+
+def fold_arabic(text: str) -> str:
+    """Fold spelling variants for search: alef forms, yaa/alef maqsura, taa marbuta, hamza seats, diacritics."""
+    import re
+
+    from tajriba.i18n import to_latin_digits
+
+    text = re.sub(_DIACRITICS, "", to_latin_digits(text))
+    return text.translate(str.maketrans(_ARABIC_FOLD_FROM, _ARABIC_FOLD_TO)).casefold().strip()
+
+
+def _fold_sql(column: str) -> str:
+    return (
+        f"lower(translate(regexp_replace(coalesce({column}, ''), '{_DIACRITICS}', '', 'g'), "
+        f"'{_ARABIC_FOLD_FROM}', '{_ARABIC_FOLD_TO}'))"
+    )
+
+
+def search_customers(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    query: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    region: str = "SA",
+) -> tuple[list[dict[str, Any]], int]:
+    """Customers matching a name (Arabic spelling variants folded), email, phone in any format, or identifier."""
+    from tajriba.customers.identifiers import normalize_phone
+
+    where = "c.workspace_id = ? AND c.merged_into IS NULL"
+    params: list[Any] = [workspace_id]
+    if query and query.strip():
+        folded = fold_arabic(query)
+        phone = normalize_phone(query, region=region)
+        where += (
+            f" AND ({_fold_sql('c.name')} LIKE ? OR lower(c.email) LIKE ? OR c.customer_id = ? "
+            "OR c.external_id = ? OR c.phone = ? OR c.customer_id IN (SELECT customer_id FROM customer_identities "
+            "WHERE workspace_id = ? AND (value = ? OR value = ?)))"
+        )
+        params += [
+            f"%{folded}%",
+            f"%{query.strip().casefold()}%",
+            query.strip(),
+            query.strip(),
+            phone or "\x00",
+            workspace_id,
+            query.strip(),
+            (phone or query.strip().casefold()),
+        ]
+    total = int(warehouse.sql(f"SELECT count(*) FROM customers c WHERE {where}", params)[0][0])
+    cols = ", ".join(f"c.{c}" for c in PROFILE_COLUMNS)
+    rows = warehouse.sql(
+        f"SELECT {cols} FROM customers c WHERE {where} ORDER BY c.last_seen_at DESC NULLS LAST, c.customer_id "
+        "LIMIT ? OFFSET ?",
+        [*params, per_page, (page - 1) * per_page],
+    )
+    return [dict(zip(PROFILE_COLUMNS, r, strict=True)) for r in rows], total
+
+
+def get_profile(warehouse: Warehouse, *, workspace_id: int, customer_id: str) -> dict[str, Any]:
+    """A customer's profile with identities and merges; a merged-away id leads to the surviving profile."""
+    cols = ", ".join(PROFILE_COLUMNS)
+    for _ in range(10):  # follow merged_into links
+        rows = warehouse.sql(
+            f"SELECT {cols} FROM customers WHERE workspace_id = ? AND customer_id = ?",
+            [workspace_id, customer_id],
+        )
+        if not rows:
+            raise NotFound(f"no customer {customer_id!r} in this workspace", field="customer_id")
+        profile = dict(zip(PROFILE_COLUMNS, rows[0], strict=True))
+        if not profile["merged_into"]:
+            break
+        customer_id = profile["merged_into"]
+    profile["traits"] = orjson.loads(profile["traits"]) if profile["traits"] else {}
+    profile["identities"] = [
+        {"kind": k, "value": v, "source": s, "first_seen_at": f, "last_seen_at": la}
+        for k, v, s, f, la in warehouse.sql(
+            "SELECT kind, value, source, first_seen_at, last_seen_at FROM customer_identities "
+            "WHERE workspace_id = ? AND customer_id = ? ORDER BY kind, value",
+            [workspace_id, customer_id],
+        )
+    ]
+    profile["merges"] = list_merges(warehouse, workspace_id=workspace_id, customer_id=customer_id)
+    counts = warehouse.sql(
+        "SELECT (SELECT count(*) FROM events WHERE workspace_id = ? AND customer_id = ?), "
+        "(SELECT count(*) FROM orders WHERE workspace_id = ? AND customer_id = ?), "
+        "(SELECT coalesce(sum(amount), 0) FROM orders WHERE workspace_id = ? AND customer_id = ?), "
+        "(SELECT count(*) FROM survey_responses WHERE workspace_id = ? AND customer_id = ?), "
+        "(SELECT count(*) FROM tickets WHERE workspace_id = ? AND customer_id = ?)",
+        [workspace_id, customer_id] * 5,
+    )[0]
+    profile["summary"] = {
+        "events": counts[0],
+        "orders": counts[1],
+        "revenue": counts[2],
+        "responses": counts[3],
+        "tickets": counts[4],
+    }
+    return profile
+
+
+TIMELINE_KINDS = ("event", "order", "response", "feedback", "ticket")
+
+
+def timeline(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    customer_id: str,
+    page: int = 1,
+    per_page: int = 50,
+    kinds: tuple[str, ...] = TIMELINE_KINDS,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Everything the customer did or met, across channels, newest first; returns the page and whether more follow."""
+    parts = {
+        "event": "SELECT 'event' AS kind, timestamp AS happened_at, coalesce(event, type) AS title, channel, touchpoint_id, "
+        "message_id AS ref, NULL::DOUBLE AS score, properties::VARCHAR AS detail FROM events "
+        "WHERE workspace_id = ? AND customer_id = ?",
+        "order": "SELECT 'order', ordered_at, order_id, channel, touchpoint_id, order_id, amount::DOUBLE, "
+        "json_object('status', status, 'currency', currency, 'items', items)::VARCHAR FROM orders "
+        "WHERE workspace_id = ? AND customer_id = ?",
+        "response": "SELECT 'response', submitted_at, metric, channel, touchpoint_id, response_id, score, comment "
+        "FROM survey_responses WHERE workspace_id = ? AND customer_id = ?",
+        "feedback": "SELECT 'feedback', created_at, source, channel, touchpoint_id, feedback_id, rating, text "
+        "FROM feedback_texts WHERE workspace_id = ? AND customer_id = ?",
+        "ticket": "SELECT 'ticket', created_at, coalesce(subject, category), channel, touchpoint_id, ticket_id, "
+        "NULL::DOUBLE, json_object('status', status, 'category', category, 'complaint', is_complaint)::VARCHAR "
+        "FROM tickets WHERE workspace_id = ? AND customer_id = ?",
+    }
+    chosen = [k for k in TIMELINE_KINDS if k in kinds]
+    sql = " UNION ALL ".join(parts[k] for k in chosen)
+    rows = warehouse.sql(
+        f"SELECT * FROM ({sql}) ORDER BY happened_at DESC, kind, ref LIMIT ? OFFSET ?",
+        [*([workspace_id, customer_id] * len(chosen)), per_page + 1, (page - 1) * per_page],
+    )
+    cols = ["kind", "at", "title", "channel", "touchpoint_id", "ref", "score", "detail"]
+    items = [dict(zip(cols, r, strict=True)) for r in rows[:per_page]]
+    return items, len(rows) > per_page
+
+
+def mask(value: str | None, kind: str) -> str | None:
+    """Show enough of an email or phone to recognise it, not to use it (for roles without pii:read)."""
+    if not value:
+        return value
+    if kind == "email" and "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}•••@{domain}"
+    if kind == "phone":
+        return f"{value[:4]}•••{value[-3:]}" if len(value) > 7 else "•••"
+    return "•••"
+
+
+def masked_profile(profile: dict[str, Any]) -> dict[str, Any]:
+    out = dict(profile)
+    out["email"] = mask(profile.get("email"), "email")
+    out["phone"] = mask(profile.get("phone"), "phone")
+    out["traits"] = {
+        k: ("•••" if k in ("email", "phone", "address", "national_id", "iban") else v)
+        for k, v in (profile.get("traits") or {}).items()
+    }
+    out["identities"] = [
+        {**i, "value": mask(i["value"], i["kind"]) if i["kind"] in ("email", "phone") else i["value"]}
+        for i in profile.get("identities", [])
+    ]
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tajriba.overview import service
@@ -35,28 +35,6 @@ def journeys_page(
         active="journeys",
         journeys=service.journeys_with_touchpoints(db, workspace_id=ctx.workspace.id),
         personas=service.list_personas(db, workspace_id=ctx.workspace.id),
-    )
-
-
-@router.get("/customers")
-def customers_page(
-    request: Request,
-    wh: WarehouseDep,
-    ctx: Annotated[Context, Depends(Require("customers:read"))],
-    q: str | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    rows, total = service.list_customers(wh, workspace_id=ctx.workspace.id, search=q, page=page)
-    return _render(
-        request,
-        "customers.html",
-        active="customers",
-        rows=rows,
-        total=total,
-        q=q or "",
-        page=page,
-        per_page=50,
-        show_pii=ctx.can("pii:read"),
     )
 
 

@@ -132,39 +132,6 @@ def complete_weeks(
     ]
 
 
-def list_customers(
-    warehouse: Warehouse, *, workspace_id: int, search: str | None = None, page: int = 1, per_page: int = 50
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of customer profiles (newest first), filtered by name, email, phone or id."""
-    t = warehouse.table("customers", workspace_id=workspace_id)
-    if search:
-        s = search.strip().lower()
-        t = t.filter(
-            t.name.lower().contains(s)
-            | t.email.lower().contains(s)
-            | t.phone.contains(s)
-            | t.customer_id.lower().contains(s)
-        )
-    total = int(warehouse.execute(t.count()))
-    cols = [
-        "customer_id",
-        "name",
-        "email",
-        "phone",
-        "country",
-        "city",
-        "language",
-        "persona_key",
-        "first_seen_at",
-    ]
-    rows = warehouse.execute(
-        t.select(*cols)
-        .order_by([ibis.desc("first_seen_at"), "customer_id"])
-        .limit(per_page, offset=(page - 1) * per_page)
-    )
-    return rows.to_dict("records"), total
-
-
 def recent_feedback(
     warehouse: Warehouse,
     *,

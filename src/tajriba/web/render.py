@@ -30,6 +30,9 @@ def build_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    from tajriba.customers.service import mask
+
+    env.filters["mask"] = mask
     env.globals.update(
         LOCALES=i18n.LOCALES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,

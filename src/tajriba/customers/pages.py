@@ -1,0 +1,102 @@
+"""Pages: customer search and the customer profile with its timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tajriba.audit import record
+from tajriba.customers import service
+from tajriba.overview.service import touchpoint_names
+from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+
+router = APIRouter(
+    prefix="/w/{workspace}/customers", dependencies=[Depends(verify_csrf)], include_in_schema=False
+)
+
+
+def _render(request: Request, template: str, **context: object) -> Response:
+    return request.app.state.renderer.page(request, template, **context)
+
+
+@router.get("")
+def customers_page(
+    request: Request,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(Require("customers:read"))],
+    q: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    rows, total = service.search_customers(
+        wh,
+        workspace_id=ctx.workspace.id,
+        query=q,
+        page=page,
+        region=(ctx.workspace.settings or {}).get("region", "SA"),
+    )
+    return _render(
+        request,
+        "customers.html",
+        active="customers",
+        rows=rows,
+        total=total,
+        q=q or "",
+        page=page,
+        per_page=50,
+        show_pii=ctx.can("pii:read"),
+    )
+
+
+@router.get("/{customer_id}")
+def customer_page(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(Require("customers:read"))],
+    customer_id: str,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    profile = service.get_profile(wh, workspace_id=ctx.workspace.id, customer_id=customer_id)
+    if profile["customer_id"] != customer_id:
+        return RedirectResponse(
+            f"/w/{ctx.workspace.slug}/customers/{profile['customer_id']}", status_code=303
+        )
+    if not ctx.can("pii:read"):
+        profile = service.masked_profile(profile)
+    items, more = service.timeline(wh, workspace_id=ctx.workspace.id, customer_id=customer_id, page=page)
+    return _render(
+        request,
+        "customer.html",
+        active="customers",
+        p=profile,
+        items=items,
+        more=more,
+        page=page,
+        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
+    )
+
+
+@router.post("/merges/{merge_id}/undo")
+def undo_merge(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(Require("identities:manage"))],
+    merge_id: str,
+) -> Response:
+    counts = service.undo_merge(
+        wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.user.email if ctx.user else "unknown"
+    )
+    record(
+        db,
+        action="identity.undo_merge",
+        workspace_id=ctx.workspace.id,
+        actor_user_id=ctx.user.id if ctx.user else None,
+        target_type="merge",
+        target_id=merge_id,
+        details=counts,
+    )
+    back = request.headers.get("referer") or f"/w/{ctx.workspace.slug}/customers"
+    return RedirectResponse(back if back.startswith("/") or "/w/" in back else "/", status_code=303)
