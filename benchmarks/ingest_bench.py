@@ -46,20 +46,33 @@ def build_batches(batch_size: int, count: int, prefix: str) -> list[bytes]:
         for i in range(batch_size):
             n = b * batch_size + i
             kind = ("track", "track", "track", "page", "identify")[n % 5]
-            msg: dict = {"type": kind, "messageId": f"{prefix}-{n}", "timestamp": "2026-11-22T08:00:15.051+03:00",
-                         "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "locale": "ar-SA"},
-                         "integrations": {}}
+            msg: dict = {
+                "type": kind,
+                "messageId": f"{prefix}-{n}",
+                "timestamp": "2026-11-22T08:00:15.051+03:00",
+                "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "locale": "ar-SA"},
+                "integrations": {},
+            }
             if n % 3:
                 msg["userId"] = f"user-{n % 5000}"
             else:
                 msg["anonymousId"] = f"anon-{n % 20000}"
             if kind == "track":
                 msg["event"] = ("Product Viewed", "Product Added", "Order Completed")[n % 3]
-                msg["properties"] = {"product_id": f"P{n % 900}", "price": 149.5, "currency": "SAR",
-                                     "name": "عطر عود ملكي", "note": "ارسال سريع"}
+                msg["properties"] = {
+                    "product_id": f"P{n % 900}",
+                    "price": 149.5,
+                    "currency": "SAR",
+                    "name": "عطر عود ملكي",
+                    "note": "ارسال سريع",
+                }
             elif kind == "page":
                 msg["name"] = "Product"
-                msg["properties"] = {"path": f"/ar/p/{n % 900}", "title": "صفحة المنتج", "url": "https://shop.sa/ar"}
+                msg["properties"] = {
+                    "path": f"/ar/p/{n % 900}",
+                    "title": "صفحة المنتج",
+                    "url": "https://shop.sa/ar",
+                }
             else:
                 msg["traits"] = {"name": "سارا احمدی", "email": f"user{n % 5000}@example.com", "plan": "gold"}
             batch.append(msg)
@@ -67,13 +80,17 @@ def build_batches(batch_size: int, count: int, prefix: str) -> list[bytes]:
     return batches
 
 
-async def _client(port: int, auth: str, batches: list[bytes], stop_at: float, stats: dict, idx: int, stride: int) -> None:
+async def _client(
+    port: int, auth: str, batches: list[bytes], stop_at: float, stats: dict, idx: int, stride: int
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = idx
     while time.perf_counter() < stop_at and i < len(batches):
         body = batches[i]
-        head = (f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        head = (
+            f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
         t = time.perf_counter()
         writer.write(head + body)
         await writer.drain()
@@ -100,7 +117,9 @@ async def _client(port: int, auth: str, batches: list[bytes], stop_at: float, st
     writer.close()
 
 
-def load(port: int, key: str, batch_size: int, seconds: float, connections: int, prefix: str, out: mp.Queue) -> None:
+def load(
+    port: int, key: str, batch_size: int, seconds: float, connections: int, prefix: str, out: mp.Queue
+) -> None:
     per_conn = int(300_000 * seconds / batch_size / connections) + 10
     batches = build_batches(batch_size, per_conn * connections, prefix)
     auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
@@ -108,13 +127,22 @@ def load(port: int, key: str, batch_size: int, seconds: float, connections: int,
 
     async def main() -> None:
         stop_at = time.perf_counter() + seconds
-        await asyncio.gather(*(_client(port, auth, batches, stop_at, stats, c, connections) for c in range(connections)))
+        await asyncio.gather(
+            *(_client(port, auth, batches, stop_at, stats, c, connections) for c in range(connections))
+        )
 
     t = time.perf_counter()
     asyncio.run(main())
     elapsed = time.perf_counter() - t
-    out.put({"elapsed": elapsed, "events": len(stats["acked_batches"]) * batch_size,
-             "latency": stats["latency"], "busy": stats["busy"], "errors": stats["errors"]})
+    out.put(
+        {
+            "elapsed": elapsed,
+            "events": len(stats["acked_batches"]) * batch_size,
+            "latency": stats["latency"],
+            "busy": stats["busy"],
+            "errors": stats["errors"],
+        }
+    )
 
 
 def main() -> None:
@@ -129,8 +157,21 @@ def main() -> None:
     data = tmp / "data"
     key = prepare(data)
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tajriba.cli", "serve", "--no-worker", "--port", str(port),
-                             "--data-dir", str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tajriba.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import httpx
 
     while True:
@@ -139,8 +180,12 @@ def main() -> None:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; server and load on one host")
-    print("| batch size | events/s acknowledged | p50 ms | p99 ms | 503 share | errors |\n|---|---|---|---|---|---|")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; server and load on one host"
+    )
+    print(
+        "| batch size | events/s acknowledged | p50 ms | p99 ms | 503 share | errors |\n|---|---|---|---|---|---|"
+    )
     sent_total = 0
     try:
         for size in (int(s) for s in args.batch_sizes.split(",")):
@@ -153,8 +198,10 @@ def main() -> None:
             p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
             total = len(lat)
             sent_total += r["events"]
-            print(f"| {size} | {r['events'] / r['elapsed']:,.0f} | {statistics.median(lat) * 1000:.1f} | "
-                  f"{p99 * 1000:.1f} | {r['busy'] / max(total, 1):.1%} | {r['errors']} |")
+            print(
+                f"| {size} | {r['events'] / r['elapsed']:,.0f} | {statistics.median(lat) * 1000:.1f} | "
+                f"{p99 * 1000:.1f} | {r['busy'] / max(total, 1):.1%} | {r['errors']} |"
+            )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -163,8 +210,10 @@ def main() -> None:
     wh = Warehouse(str(data / "warehouse.duckdb"))
     stored, distinct = wh.sql("SELECT count(*), count(DISTINCT message_id) FROM events")[0]
     wh.close()
-    print(f"\nacknowledged {sent_total:,} events; warehouse holds {stored:,} ({distinct:,} distinct): "
-          f"{'OK' if stored == distinct == sent_total else 'MISMATCH'}")
+    print(
+        f"\nacknowledged {sent_total:,} events; warehouse holds {stored:,} ({distinct:,} distinct): "
+        f"{'OK' if stored == distinct == sent_total else 'MISMATCH'}"
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

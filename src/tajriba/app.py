@@ -46,7 +46,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         from tajriba.ingest.buffer import Ingestor
         from tajriba.ingest.rules import RulesCache
 
-        app.state.ingestor = Ingestor(warehouse, RulesCache(app.state.session_factory).get)
+        app.state.ingest_rules = RulesCache(app.state.session_factory)
+        app.state.ingestor = Ingestor(warehouse, app.state.ingest_rules.get)
         app.state.ingestor.start()
         worker = None
         if run_worker:
@@ -92,6 +93,7 @@ def routers() -> list[APIRouter]:
     from tajriba.customers import api as customers_api
     from tajriba.customers import pages as customers_pages
     from tajriba.ingest import api as ingest_api
+    from tajriba.ingest import pages as ingest_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
@@ -102,8 +104,10 @@ def routers() -> list[APIRouter]:
         accounts_pages.router,
         overview_pages.router,
         customers_pages.router,
+        ingest_pages.router,
         accounts_api.router,
         customers_api.router,
+        ingest_api.rules_router,
         overview_api.router,
     ]
 

@@ -22,6 +22,7 @@ EXPECTED = {
     "personas",
     "journeys",
     "journey_personas",
+    "touchpoint_rules",
     "stages",
     "touchpoints",
     "jobs",

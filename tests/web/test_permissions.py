@@ -126,6 +126,7 @@ def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1) -> str:
         workspace=ws_slug,
         key_id=key_id,
         user_id=user_id,
+        rule_id=1,
         customer_id=f"{ws_slug}-0",
         merge_id="no-such-merge",
     )

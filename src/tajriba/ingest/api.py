@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from tajriba.accounts import service as accounts
 from tajriba.errors import Unauthorized
+from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
 from tajriba.ingest.segment import (
     MAX_REQUEST_BYTES,
@@ -20,6 +23,7 @@ from tajriba.ingest.segment import (
     decode_body,
     parse_request,
 )
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(tags=["tracking"])
 OK = b'{"success":true}'
@@ -151,3 +155,76 @@ async def project_settings(request: Request, write_key: str) -> Response:
         "plan": {"track": {"__default": {"enabled": True}}, "identify": {"__default": {"enabled": True}}},
     }
     return _cors(request, JSONResponse(body))
+
+
+# -- touchpoint rules (JSON API, token auth) ------------------------------------------------------
+
+
+rules_router = APIRouter(prefix="/api/v1/touchpoint-rules", tags=["tracking"])
+
+
+class RuleCreate(BaseModel):
+    touchpoint_id: int
+    event_type: str | None = None
+    event_name: str | None = None
+    page_path: str | None = None
+    property_name: str | None = None
+    property_value: str | None = None
+    channel: str | None = None
+    position: int | None = None
+
+
+def _rule_json(r: Any) -> dict[str, Any]:
+    return {
+        k: getattr(r, k)
+        for k in (
+            "id",
+            "touchpoint_id",
+            "position",
+            "event_type",
+            "event_name",
+            "page_path",
+            "property_name",
+            "property_value",
+            "channel",
+            "enabled",
+        )
+    }
+
+
+@rules_router.get("")
+def list_rules(db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:read"))]) -> dict[str, Any]:
+    """Rules in the order they are tried; the first match maps an event to its touchpoint."""
+    return {"rules": [_rule_json(r) for r in mapping.list_rules(db, workspace=ctx.workspace)]}
+
+
+@rules_router.post("", status_code=201)
+def create_rule(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(RequireKey("journeys:write"))],
+    rule_in: RuleCreate,
+) -> dict[str, Any]:
+    rule = mapping.create_rule(db, workspace=ctx.workspace, **rule_in.model_dump())
+    request.app.state.ingest_rules.forget(ctx.workspace.id)
+    return _rule_json(rule)
+
+
+@rules_router.delete("/{rule_id}", status_code=204)
+def delete_rule(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))], rule_id: int
+) -> Response:
+    mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id)
+    request.app.state.ingest_rules.forget(ctx.workspace.id)
+    return Response(status_code=204)
+
+
+@rules_router.post("/reapply")
+def reapply_rules(
+    db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))]
+) -> dict[str, Any]:
+    """Map stored tracking events again with the current rules."""
+    count = mapping.reapply(
+        wh, workspace_id=ctx.workspace.id, rules=mapping.load_rules(db, workspace_id=ctx.workspace.id)
+    )
+    return {"events": count}

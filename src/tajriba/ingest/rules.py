@@ -8,6 +8,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.customers.identity import IdentityPolicy
+from tajriba.ingest.mapping import load_rules
 from tajriba.ingest.writer import WorkspaceRules
 from tajriba.models import Workspace
 
@@ -20,6 +21,11 @@ class RulesCache:
         self._cache: dict[int, tuple[WorkspaceRules, float]] = {}
         self._lock = threading.Lock()
 
+    def forget(self, workspace_id: int) -> None:
+        """Drop a workspace's cached settings (after its rules change)."""
+        with self._lock:
+            self._cache.pop(workspace_id, None)
+
     def get(self, workspace_id: int) -> WorkspaceRules:
         now = time.monotonic()
         with self._lock:
@@ -29,8 +35,11 @@ class RulesCache:
         with self.factory() as session:
             ws = session.get(Workspace, workspace_id)
             settings = dict(ws.settings or {}) if ws else {}
+            touchpoints = load_rules(session, workspace_id=workspace_id)
         rules = WorkspaceRules(
-            policy=IdentityPolicy.from_settings(settings), region=str(settings.get("region", "SA"))
+            policy=IdentityPolicy.from_settings(settings),
+            region=str(settings.get("region", "SA")),
+            touchpoints=touchpoints,
         )
         with self._lock:
             self._cache[workspace_id] = (rules, now + CACHE_S)

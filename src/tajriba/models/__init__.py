@@ -3,7 +3,7 @@
 from tajriba.models.accounts import ApiKey, Membership, User, UserSession, Workspace
 from tajriba.models.audit import AuditEntry
 from tajriba.models.jobs import Job
-from tajriba.models.journeys import Journey, JourneyPersona, Persona, Stage, Touchpoint
+from tajriba.models.journeys import Journey, JourneyPersona, Persona, Stage, Touchpoint, TouchpointRule
 
 __all__ = [
     "ApiKey",
@@ -15,6 +15,7 @@ __all__ = [
     "Persona",
     "Stage",
     "Touchpoint",
+    "TouchpointRule",
     "User",
     "UserSession",
     "Workspace",

@@ -95,3 +95,22 @@ class Touchpoint(Base):
     unnecessary: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TouchpointRule(Base):
+    """Maps incoming events to a touchpoint (and channel): first matching rule by position wins."""
+
+    __tablename__ = "touchpoint_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    touchpoint_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    event_type: Mapped[str | None] = mapped_column(String(16))
+    event_name: Mapped[str | None] = mapped_column(String(200))
+    page_path: Mapped[str | None] = mapped_column(String(400))
+    property_name: Mapped[str | None] = mapped_column(String(200))
+    property_value: Mapped[str | None] = mapped_column(String(400))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,183 @@
+"""Touchpoint rules: which incoming events belong to which touchpoint (and channel).
+
+A rule has one or more conditions, all of which must hold: event type, event name (glob), page path (glob),
+a property equal to a value. Rules are tried by position; the first match wins. The same semantics run
+on ingest (Python, per event) and when rules change (SQL over stored events, `reapply`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.errors import Invalid, NotFound
+from tajriba.ingest.segment import TYPES, Message
+from tajriba.models import Touchpoint, TouchpointRule, Workspace
+from tajriba.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Rule:
+    touchpoint_id: int
+    channel: str | None
+    event_type: str | None = None
+    event_name: str | None = None
+    page_path: str | None = None
+    property_name: str | None = None
+    property_value: str | None = None
+
+    def matches(self, m: Message, path: Any) -> bool:
+        if self.event_type and m.type != self.event_type:
+            return False
+        if self.event_name:
+            name = m.event if m.type == "track" else m.name
+            if not isinstance(name, str) or not fnmatch.fnmatchcase(name, self.event_name):
+                return False
+        if self.page_path and (not isinstance(path, str) or not fnmatch.fnmatchcase(path, self.page_path)):
+            return False
+        if self.property_name:
+            value = m.properties.get(self.property_name)
+            if value is None or _text(value) != self.property_value:
+                return False
+        return True
+
+    def sql(self) -> tuple[str, list[Any]]:
+        conds, params = [], []
+        if self.event_type:
+            conds.append("type = ?")
+            params.append(self.event_type)
+        if self.event_name:
+            conds.append("event GLOB ?")
+            params.append(self.event_name)
+        if self.page_path:
+            conds.append("page_path GLOB ?")
+            params.append(self.page_path)
+        if self.property_name:
+            conds.append("json_extract_string(properties, ?) = ?")
+            params += ["$." + orjson.dumps(self.property_name).decode(), self.property_value or ""]
+        return " AND ".join(conds) or "TRUE", params
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def load_rules(session: Session, *, workspace_id: int) -> list[Rule]:
+    rows = session.scalars(
+        select(TouchpointRule)
+        .where(TouchpointRule.workspace_id == workspace_id, TouchpointRule.enabled.is_(True))
+        .order_by(TouchpointRule.position, TouchpointRule.id)
+    )
+    return [
+        Rule(
+            r.touchpoint_id,
+            r.channel,
+            r.event_type,
+            r.event_name,
+            r.page_path,
+            r.property_name,
+            r.property_value,
+        )
+        for r in rows
+    ]
+
+
+def list_rules(session: Session, *, workspace: Workspace) -> list[TouchpointRule]:
+    return list(
+        session.scalars(
+            select(TouchpointRule)
+            .where(TouchpointRule.workspace_id == workspace.id)
+            .order_by(TouchpointRule.position, TouchpointRule.id)
+        )
+    )
+
+
+def create_rule(
+    session: Session,
+    *,
+    workspace: Workspace,
+    touchpoint_id: int,
+    event_type: str | None = None,
+    event_name: str | None = None,
+    page_path: str | None = None,
+    property_name: str | None = None,
+    property_value: str | None = None,
+    channel: str | None = None,
+    position: int | None = None,
+) -> TouchpointRule:
+    """Add a rule; it needs at least one condition and a touchpoint of this workspace."""
+    clean = {
+        k: (v.strip() or None) if isinstance(v, str) else v
+        for k, v in {
+            "event_type": event_type,
+            "event_name": event_name,
+            "page_path": page_path,
+            "property_name": property_name,
+            "property_value": property_value,
+            "channel": channel,
+        }.items()
+    }
+    if not any(clean[k] for k in ("event_type", "event_name", "page_path", "property_name")):
+        raise Invalid(
+            "a rule needs at least one condition: event type, event name, page path or property",
+            field="event_name",
+        )
+    if clean["event_type"] and clean["event_type"] not in TYPES:
+        raise Invalid(f"event type must be one of {', '.join(TYPES)}", field="event_type")
+    if clean["property_name"] and clean["property_value"] is None:
+        raise Invalid("a property condition needs a value", field="property_value")
+    tp = session.scalar(
+        select(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.workspace_id == workspace.id)
+    )
+    if tp is None:
+        raise NotFound("no such touchpoint in this workspace", field="touchpoint_id")
+    if position is None:
+        position = len(list_rules(session, workspace=workspace))
+    rule = TouchpointRule(workspace_id=workspace.id, touchpoint_id=tp.id, position=position, **clean)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def delete_rule(session: Session, *, workspace: Workspace, rule_id: int) -> None:
+    rule = session.scalar(
+        select(TouchpointRule).where(
+            TouchpointRule.id == rule_id, TouchpointRule.workspace_id == workspace.id
+        )
+    )
+    if rule is None:
+        raise NotFound("no such rule", field="rule_id")
+    session.delete(rule)
+    session.flush()
+
+
+def reapply(warehouse: Warehouse, *, workspace_id: int, rules: list[Rule]) -> int:
+    """Re-map stored tracking events (those with a client context) to touchpoints with the current rules.
+
+    Events from imports and the demo carry the touchpoint their source named, and are left as they are.
+    """
+    tp_cases, ch_cases, params_tp, params_ch = [], [], [], []
+    for rule in rules:
+        cond, params = rule.sql()
+        tp_cases.append(f"WHEN {cond} THEN ?")
+        params_tp += [*params, rule.touchpoint_id]
+        ch_cases.append(f"WHEN {cond} THEN coalesce(?, json_extract_string(context, '$.channel'))")
+        params_ch += [*params, rule.channel]
+    tp_expr = f"CASE {' '.join(tp_cases)} ELSE NULL END" if rules else "NULL"
+    ch_expr = (
+        f"CASE {' '.join(ch_cases)} ELSE json_extract_string(context, '$.channel') END"
+        if rules
+        else "json_extract_string(context, '$.channel')"
+    )
+    with warehouse.transaction() as con:
+        row = con.execute(
+            f"UPDATE events SET touchpoint_id = {tp_expr}, channel = {ch_expr} "
+            "WHERE workspace_id = ? AND context IS NOT NULL",
+            [*params_tp, *params_ch, workspace_id],
+        ).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,172 @@
+"""Touchpoint rules: first match wins on ingest, the same mapping when re-applied to history."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from tajriba.accounts import service as accounts
+from tajriba.errors import Invalid, NotFound
+from tajriba.ingest import mapping
+from tajriba.models import Journey, Stage, Touchpoint
+from tests.conftest import make_workspace
+
+
+@pytest.fixture
+def shop(db):  # type: ignore[no-untyped-def]
+    ws = make_workspace(db, "shop")
+    journey = Journey(workspace_id=ws.id, name="J")
+    db.add(journey)
+    db.flush()
+    stage = Stage(workspace_id=ws.id, journey_id=journey.id, key="s", name="S", position=0)
+    db.add(stage)
+    db.flush()
+    tps = {}
+    for i, key in enumerate(("checkout", "product", "whatsapp", "other")):
+        tp = Touchpoint(
+            workspace_id=ws.id,
+            journey_id=journey.id,
+            stage_id=stage.id,
+            key=key,
+            name=key,
+            position=i,
+            channel="web",
+        )
+        db.add(tp)
+        db.flush()
+        tps[key] = tp.id
+    _k, write = accounts.create_key(db, workspace=ws, kind="write", name="w")
+    _k, api = accounts.create_key(db, workspace=ws, kind="api", name="a", role="analyst")
+    db.commit()
+    return {"ws": ws, "tps": tps, "write": write, "api": api}
+
+
+def send(client, key: str, batch: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    assert client.post("/v1/batch", json={"batch": batch}, headers=auth).status_code == 200
+
+
+def mapped(app) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+    return {
+        r[0]: (r[1], r[2])
+        for r in app.state.warehouse.sql("SELECT message_id, touchpoint_id, channel FROM events")
+    }
+
+
+def test_a_rule_needs_a_condition_and_a_touchpoint_of_the_workspace(db, shop) -> None:
+    with pytest.raises(Invalid):
+        mapping.create_rule(db, workspace=shop["ws"], touchpoint_id=shop["tps"]["checkout"])
+    other = make_workspace(db, "other")
+    with pytest.raises(NotFound):
+        mapping.create_rule(db, workspace=other, touchpoint_id=shop["tps"]["checkout"], event_name="x")
+    with pytest.raises(Invalid):
+        mapping.create_rule(
+            db, workspace=shop["ws"], touchpoint_id=shop["tps"]["checkout"], event_type="purchase"
+        )
+
+
+def test_events_are_mapped_on_ingest_first_rule_wins(client, app, db, shop) -> None:
+    headers = {"Authorization": f"Bearer {shop['api']}"}
+    tps = shop["tps"]
+    for body in (
+        {
+            "touchpoint_id": tps["whatsapp"],
+            "property_name": "via",
+            "property_value": "whatsapp",
+            "channel": "whatsapp",
+        },
+        {"touchpoint_id": tps["checkout"], "page_path": "/checkout*"},
+        {"touchpoint_id": tps["product"], "event_type": "track", "event_name": "Product *"},
+        {"touchpoint_id": tps["other"], "event_type": "track", "event_name": "*"},
+    ):
+        assert client.post("/api/v1/touchpoint-rules", json=body, headers=headers).status_code == 201
+    send(
+        client,
+        shop["write"],
+        [
+            {
+                "type": "page",
+                "userId": "u",
+                "messageId": "p1",
+                "properties": {"path": "/checkout/pay"},
+                "context": {"channel": "web"},
+            },
+            {"type": "track", "userId": "u", "messageId": "t1", "event": "Product Viewed"},
+            {
+                "type": "track",
+                "userId": "u",
+                "messageId": "t2",
+                "event": "Product Viewed",
+                "properties": {"via": "whatsapp"},
+            },
+            {"type": "track", "userId": "u", "messageId": "t3", "event": "Signed Up"},
+            {"type": "identify", "userId": "u", "messageId": "i1", "traits": {"name": "x"}},
+        ],
+    )
+    got = mapped(app)
+    assert got["p1"] == (tps["checkout"], "web")
+    assert got["t1"][0] == tps["product"]
+    assert got["t2"] == (tps["whatsapp"], "whatsapp")
+    assert got["t3"][0] == tps["other"]
+    assert got["i1"][0] is None
+    listed = client.get("/api/v1/touchpoint-rules", headers=headers).json()["rules"]
+    assert [r["touchpoint_id"] for r in listed] == [
+        tps["whatsapp"],
+        tps["checkout"],
+        tps["product"],
+        tps["other"],
+    ]
+
+
+def test_reapplying_changed_rules_remaps_history_but_not_imported_rows(client, app, db, shop) -> None:
+    tps = shop["tps"]
+    send(
+        client,
+        shop["write"],
+        [
+            {"type": "track", "userId": "u", "messageId": f"m{i}", "event": name}
+            for i, name in enumerate(["Order Completed", "Product Viewed"])
+        ],
+    )
+    app.state.warehouse.append(
+        "events",
+        pd.DataFrame(
+            {
+                "workspace_id": [shop["ws"].id],
+                "message_id": ["imported"],
+                "type": ["track"],
+                "event": ["Order Completed"],
+                "timestamp": [datetime(2026, 1, 1)],
+                "touchpoint_id": [tps["other"]],
+                "channel": ["store"],
+            }
+        ),
+    )
+    assert mapped(app)["m0"] == (None, None)
+    headers = {"Authorization": f"Bearer {shop['api']}"}
+    created = client.post(
+        "/api/v1/touchpoint-rules",
+        json={"touchpoint_id": tps["checkout"], "event_name": "Order Completed", "channel": "app"},
+        headers=headers,
+    ).json()
+    assert client.post("/api/v1/touchpoint-rules/reapply", headers=headers).json() == {"events": 2}
+    got = mapped(app)
+    assert got["m0"] == (tps["checkout"], "app") and got["m1"] == (None, None)
+    assert got["imported"] == (tps["other"], "store")
+    assert client.delete(f"/api/v1/touchpoint-rules/{created['id']}", headers=headers).status_code == 204
+    client.post("/api/v1/touchpoint-rules/reapply", headers=headers)
+    assert mapped(app)["m0"] == (None, None)
+
+
+def test_viewers_cannot_change_rules(client, db, shop) -> None:
+    _k, viewer = accounts.create_key(db, workspace=shop["ws"], kind="api", name="v", role="viewer")
+    db.commit()
+    response = client.post(
+        "/api/v1/touchpoint-rules",
+        json={"touchpoint_id": shop["tps"]["other"], "event_name": "x"},
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
+    assert response.status_code == 403
