@@ -133,8 +133,12 @@ def resolve(
         clean.append(kept)
     known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
 
-    # Fast path: a lone identifier already known needs no graph work (most events of returning customers).
-    simple = [len(g) == 1 and g[0] in known for g in clean]
+    # Fast paths: a lone identifier already known, or one never seen and linked to nothing else in the
+    # batch, needs no graph work (returning customers' events; one-identifier import rows).
+    in_groups = {i for g in clean if len(g) > 1 for i in g}
+    fresh_single = {g[0] for g in clean if len(g) == 1 and g[0] not in known and g[0] not in in_groups}
+    simple = [len(g) == 1 and (g[0] in known or g[0] in fresh_single) for g in clean]
+    fresh_ids = {ident: customer_id_for(workspace_id, ident) for ident in fresh_single}
     graph_groups = [g for g, easy in zip(clean, simple, strict=True) if not easy]
     graph_idents = {i for g in graph_groups for i in g}
     comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
@@ -186,12 +190,16 @@ def resolve(
     for group, easy in zip(clean, simple, strict=True):
         if not group:
             customer_ids.append(None)
-        elif easy:
+        elif easy and group[0] in known:
             owner = known[group[0]]
             customer_ids.append(redirect.get(owner, owner))
+        elif easy:
+            customer_ids.append(fresh_ids[group[0]])
         else:
             customer_ids.append(assigned[comps.find(group[0])])
     new_identities = {i: assigned[comps.find(i)] for i in graph_idents if i not in known}
+    new_identities.update(fresh_ids)
+    new_customers.update(fresh_ids.values())
     return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
 
 

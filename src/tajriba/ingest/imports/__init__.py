@@ -1,0 +1,1 @@
+"""File imports: customers, events, orders, tickets and feedback from the files CX teams have."""

@@ -1,0 +1,219 @@
+"""Column mappings: which source column feeds which field, in which format; built-in ones for common exports."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tajriba.errors import Invalid
+
+BUILTIN_DIR = Path(__file__).parent / "mappings"
+KINDS = ("customers", "events", "orders", "tickets", "feedback")
+
+# field -> type; identity fields (customer_*) link rows to customer profiles
+IDENTITY = {
+    "customer_external_id": "text",
+    "customer_email": "text",
+    "customer_phone": "text",
+    "customer_name": "text",
+}
+FIELDS: dict[str, dict[str, str]] = {
+    "customers": {
+        "external_id": "text",
+        "email": "text",
+        "phone": "text",
+        "name": "text",
+        "first_name": "text",
+        "last_name": "text",
+        "country": "text",
+        "city": "text",
+        "language": "text",
+        "gender": "text",
+        "birth_year": "int",
+        "created_at": "time",
+        "source": "text",
+    },
+    "orders": {
+        "order_id": "text",
+        "ordered_at": "time",
+        "amount": "money",
+        "currency": "text",
+        "status": "text",
+        "channel": "text",
+        "items": "int",
+        "discount": "money",
+        "shipping": "money",
+        "payment_method": "text",
+        "city": "text",
+        "promised_delivery_at": "time",
+        "delivered_at": "time",
+        "cancelled_at": "time",
+        "returned_at": "time",
+        "source": "text",
+        **IDENTITY,
+    },
+    "tickets": {
+        "ticket_id": "text",
+        "created_at": "time",
+        "first_response_at": "time",
+        "first_response_minutes": "float",
+        "resolved_at": "time",
+        "closed_at": "time",
+        "channel": "text",
+        "subject": "text",
+        "category": "text",
+        "priority": "text",
+        "status": "text",
+        "agent": "text",
+        "team": "text",
+        "satisfaction": "float",
+        "is_complaint": "bool",
+        "order_id": "text",
+        "source": "text",
+        **IDENTITY,
+    },
+    "feedback": {
+        "feedback_id": "text",
+        "text": "text",
+        "created_at": "time",
+        "source": "text",
+        "rating": "float",
+        "language": "text",
+        "channel": "text",
+        "url": "text",
+        "order_id": "text",
+        "ticket_id": "text",
+        **IDENTITY,
+    },
+    "events": {
+        "message_id": "text",
+        "event": "text",
+        "timestamp": "time",
+        "channel": "text",
+        "page_path": "text",
+        "customer_user_id": "text",
+        "customer_anonymous_id": "text",
+        "source": "text",
+        **IDENTITY,
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "customers": (),
+    "orders": ("order_id", "ordered_at", "amount", "currency"),
+    "tickets": ("ticket_id", "created_at"),
+    "feedback": ("text", "created_at"),
+    "events": ("event", "timestamp"),
+}
+# at least one of these must be present for a row to reach a customer
+LINKS: dict[str, tuple[str, ...]] = {
+    "customers": ("external_id", "email", "phone"),
+    "orders": ("customer_external_id", "customer_email", "customer_phone"),
+    "tickets": (),
+    "feedback": (),
+    "events": ("customer_user_id", "customer_anonymous_id", "customer_email", "customer_external_id"),
+}
+
+
+@dataclass
+class Mapping:
+    kind: str
+    columns: dict[str, str]  # field -> source header
+    formats: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    traits: dict[str, str] = field(default_factory=dict)  # extra profile traits / event properties
+    name: str = "custom"
+    encoding: str = "auto"
+    delimiter: str | None = None
+    decimal: str = "."
+    line_items: bool = False  # one row per line item: rows repeating a key fold into the first
+
+    @property
+    def key_field(self) -> str:
+        return {
+            "orders": "order_id",
+            "tickets": "ticket_id",
+            "feedback": "feedback_id",
+            "events": "message_id",
+            "customers": "external_id",
+        }[self.kind]
+
+    def check(self) -> None:
+        if self.kind not in KINDS:
+            raise Invalid(f"mapping kind must be one of {', '.join(KINDS)}", field="kind")
+        known = FIELDS[self.kind]
+        for target in [*self.columns, *self.defaults]:
+            if target not in known:
+                raise Invalid(
+                    f"mapping: unknown field {target!r} for {self.kind}; expected one of "
+                    f"{', '.join(sorted(known))}",
+                    field=target,
+                )
+        for target in REQUIRED[self.kind]:
+            if target not in self.columns and target not in self.defaults:
+                raise Invalid(f"mapping: {self.kind} need a column or default for {target!r}", field=target)
+
+    def missing_columns(self, headers: list[str]) -> list[str]:
+        present = set(headers)
+        return [src for src in [*self.columns.values(), *self.traits.values()] if src not in present]
+
+
+def load_mapping(spec: str | Path, *, kind: str | None = None) -> Mapping:
+    """A mapping from a TOML file, or a built-in one by name (e.g. `shopify_orders`)."""
+    path = Path(spec)
+    if not path.is_file():
+        path = BUILTIN_DIR / f"{spec}.toml"
+        if not path.is_file():
+            raise Invalid(
+                f"no mapping file {spec!r} and no built-in mapping of that name; built-in: "
+                f"{', '.join(builtin_names())}",
+                field="mapping",
+            )
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise Invalid(f"{path.name}: not valid TOML: {exc}", field="mapping") from None
+    mapping = Mapping(
+        kind=str(doc.get("kind") or kind or ""),
+        columns={str(k): str(v) for k, v in doc.get("columns", {}).items()},
+        formats={str(k): str(v) for k, v in doc.get("formats", {}).items() if k != "decimal"},
+        defaults={str(k): str(v) for k, v in doc.get("defaults", {}).items()},
+        traits={str(k): str(v) for k, v in doc.get("traits", {}).items()},
+        name=str(doc.get("name", path.stem)),
+        encoding=str(doc.get("encoding", "auto")),
+        delimiter=doc.get("delimiter"),
+        line_items=bool(doc.get("line_items", False)),
+        decimal=str(doc.get("formats", {}).get("decimal", ".")),
+    )
+    if kind and mapping.kind != kind:
+        raise Invalid(f"mapping {mapping.name!r} is for {mapping.kind}, not {kind}", field="mapping")
+    mapping.check()
+    return mapping
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def detect_mapping(kind: str, headers: list[str]) -> Mapping:
+    """A built-in mapping whose columns all appear, else one that takes headers named like the fields."""
+    for name in builtin_names():
+        mapping = load_mapping(name)
+        if mapping.kind == kind and not mapping.missing_columns(headers):
+            return mapping
+    columns = {h.strip().lower(): h for h in headers if h.strip().lower() in FIELDS[kind]}
+    mapping = Mapping(
+        kind=kind,
+        columns=columns,
+        name="same-named columns",
+        traits={h: h for h in headers if h.strip().lower() not in FIELDS[kind] and h != "__row"},
+    )
+    try:
+        mapping.check()
+    except Invalid as exc:
+        raise Invalid(
+            f"no mapping given and the columns do not match a known export: {exc.message}. Columns found: "
+            f"{', '.join(headers[:20])}",
+            field="mapping",
+        ) from None
+    return mapping
