@@ -94,6 +94,7 @@ def routers() -> list[APIRouter]:
     from tajriba.customers import pages as customers_pages
     from tajriba.ingest import api as ingest_api
     from tajriba.ingest import pages as ingest_pages
+    from tajriba.ingest.imports import pages as import_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
@@ -105,6 +106,7 @@ def routers() -> list[APIRouter]:
         overview_pages.router,
         customers_pages.router,
         ingest_pages.router,
+        import_pages.router,
         accounts_api.router,
         customers_api.router,
         ingest_api.rules_router,

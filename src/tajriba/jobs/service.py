@@ -92,16 +92,31 @@ def finish(session: Session, *, job: Job, result: dict[str, Any] | None) -> None
     job.last_error = None
 
 
-def fail(session: Session, *, job: Job, error: str) -> None:
+def fail(session: Session, *, job: Job, error: str, permanent: bool = False) -> None:
     """Record a failure; retry later with backoff (30 s, 2 min, 8 min, ...) until attempts run out."""
     job.last_error = error[-4000:]
-    if job.attempts >= job.max_attempts:
+    if permanent or job.attempts >= job.max_attempts:
         job.status = "failed"
         job.finished_at = utcnow()
     else:
         job.status = "queued"
         job.run_after = utcnow() + timedelta(seconds=30 * 4 ** (job.attempts - 1))
     job.locked_by = None
+
+
+def list_jobs(session: Session, *, workspace_id: int, kind: str, limit: int = 50) -> list[Job]:
+    return list(
+        session.scalars(
+            select(Job)
+            .where(Job.workspace_id == workspace_id, Job.kind == kind)
+            .order_by(Job.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_job(session: Session, *, workspace_id: int, job_id: int) -> Job | None:
+    return session.scalar(select(Job).where(Job.id == job_id, Job.workspace_id == workspace_id))
 
 
 def requeue_stale(session: Session, *, older_than_minutes: float = 30) -> int:

@@ -31,3 +31,43 @@ def maintenance(
             delay_seconds=MAINTENANCE_EVERY_S,
         )
     return {"sessions_purged": purged}
+
+
+@handler("import.file")
+def import_file_job(
+    *,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    path: str,
+    mapping: dict[str, Any],
+    dry_run: bool = False,
+    **_: Any,
+) -> dict[str, Any]:
+    """Run a file import started from the web UI; the report becomes the job's result."""
+    from pathlib import Path
+
+    from tajriba.ingest.imports.mapping import Mapping
+    from tajriba.ingest.imports.service import import_file
+    from tajriba.models import Workspace
+
+    with transaction(factory) as session:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None:
+            raise LookupError(f"workspace {workspace_id} no longer exists")
+        tz, region = ws.timezone, (ws.settings or {}).get("region", "SA")
+    chosen = Mapping(**mapping)
+    chosen.check()
+    report = import_file(
+        warehouse,
+        workspace_id=workspace_id,
+        kind=kind,
+        path=Path(path),
+        mapping=chosen,
+        dry_run=dry_run,
+        tz=tz,
+        region=region,
+    )
+    return report.as_dict()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.config import Settings
 from tajriba.db.session import transaction
+from tajriba.errors import TajribaError
 from tajriba.jobs import service
 from tajriba.warehouse import Warehouse
 
@@ -75,6 +76,12 @@ class Worker:
             result: dict[str, Any] | None = fn(
                 factory=self.factory, settings=self.settings, warehouse=self.warehouse, **payload
             )
+        except TajribaError as exc:  # an expected, permanent problem (bad input): no retry
+            with transaction(self.factory) as session:
+                row = session.get(service.Job, job_id)
+                if row is not None:
+                    service.fail(session, job=row, error=exc.message, permanent=True)
+            return True
         except Exception:  # noqa: BLE001 - recorded on the job and retried
             error = traceback.format_exc()
             log.warning("job %s (%s) failed", job_id, kind)

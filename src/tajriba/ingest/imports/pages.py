@@ -1,0 +1,207 @@
+"""Pages: upload a file, map its columns with a preview, check or import it as a background job."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from tajriba.audit import record
+from tajriba.errors import Invalid, NotFound, TajribaError
+from tajriba.i18n import _
+from tajriba.ingest.imports.mapping import (
+    FIELDS,
+    KINDS,
+    REQUIRED,
+    Mapping,
+    builtin_names,
+    detect_mapping,
+    load_mapping,
+)
+from tajriba.ingest.imports.readers import open_source, read_batches
+from tajriba.jobs import service as jobs
+from tajriba.web.deps import DB, Context, Require, verify_csrf
+
+router = APIRouter(
+    prefix="/w/{workspace}/imports", dependencies=[Depends(verify_csrf)], include_in_schema=False
+)
+MAX_UPLOAD = 2 << 30  # 2 GiB
+PREVIEW_ROWS = 10
+TIME_FORMATS = ("iso", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S %z", "hijri", "jalali")
+
+
+def _upload_dir(request: Request, workspace_id: int) -> Path:
+    path = request.app.state.settings.data_dir / "uploads" / str(workspace_id)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _uploaded(request: Request, ctx: Context, token: str) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
+        raise NotFound(_("No such upload."), field="upload")
+    matches = list(_upload_dir(request, ctx.workspace.id).glob(f"{token}__*"))
+    if not matches:
+        raise NotFound(_("No such upload."), field="upload")
+    return matches[0]
+
+
+def _render(request: Request, template: str, status: int = 200, **context: object) -> Response:
+    return request.app.state.renderer.page(request, template, status=status, active="customers", **context)
+
+
+@router.get("")
+def imports_page(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("data:import"))]
+) -> Response:
+    return _render(
+        request,
+        "imports/list.html",
+        kinds=KINDS,
+        mappings=builtin_names(),
+        jobs=jobs.list_jobs(db, workspace_id=ctx.workspace.id, kind="import.file"),
+        error=None,
+    )
+
+
+@router.post("")
+async def upload(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("data:import"))],
+    file: UploadFile,
+    kind: Annotated[str, Form()],
+    mapping: Annotated[str, Form()] = "",
+) -> Response:
+    """Store the upload, then show the preview and mapping screen."""
+    name = Path(file.filename or "upload").name
+    safe = re.sub(r"[^\w.\-]", "_", name)[-120:] or "upload"
+    token = secrets.token_urlsafe(18)
+    target = _upload_dir(request, ctx.workspace.id) / f"{token}__{safe}"
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise Invalid(_("The file is larger than 2 GB."), field="file")
+            out.write(chunk)
+    if kind not in KINDS:
+        raise Invalid(_("Choose what the file holds."), field="kind")
+    suffix = f"?kind={kind}" + (f"&mapping={mapping}" if mapping else "")
+    return RedirectResponse(f"/w/{ctx.workspace.slug}/imports/{token}{suffix}", status_code=303)
+
+
+def _preview(path: Path, kind: str, mapping_name: str | None) -> dict[str, Any]:
+    source = open_source(path)
+    first = next(read_batches(source), None)
+    if first is None:
+        raise Invalid(_("The file has no data rows."), field="file")
+    headers = [c for c in first.column_names if c != "__row"]
+    mapping = load_mapping(mapping_name, kind=kind) if mapping_name else None
+    if mapping is None:
+        try:
+            mapping = detect_mapping(kind, headers)
+        except TajribaError:
+            mapping = Mapping(kind=kind, columns={})
+    rows = first.slice(0, PREVIEW_ROWS).drop_columns(["__row"]).to_pylist()
+    return {"source": source, "headers": headers, "rows": rows, "mapping": mapping}
+
+
+@router.get("/{token}")
+def preview_page(
+    request: Request,
+    ctx: Annotated[Context, Depends(Require("data:import"))],
+    token: str,
+    kind: str = "orders",
+    mapping: str | None = None,
+) -> Response:
+    path = _uploaded(request, ctx, token)
+    if kind not in KINDS:
+        raise Invalid(_("Choose what the file holds."), field="kind")
+    data = _preview(path, kind, mapping)
+    return _render(
+        request,
+        "imports/preview.html",
+        token=token,
+        kind=kind,
+        file=path.name.split("__", 1)[1],
+        fields=FIELDS[kind],
+        required=REQUIRED[kind],
+        time_formats=TIME_FORMATS,
+        **data,
+    )
+
+
+@router.post("/{token}")
+async def start_import(
+    request: Request,
+    db: DB,
+    ctx: Annotated[Context, Depends(Require("data:import"))],
+    token: str,
+    kind: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "check",
+) -> Response:
+    """Queue a check (dry run) or an import with the mapping chosen on the preview screen."""
+    path = _uploaded(request, ctx, token)
+    form = await request.form()
+    columns = {f[4:]: str(v) for f, v in form.items() if f.startswith("col:") and v}
+    formats = {f[4:]: str(v) for f, v in form.items() if f.startswith("fmt:") and v and v != "iso"}
+    defaults = {f[4:]: str(v).strip() for f, v in form.items() if f.startswith("def:") and str(v).strip()}
+    mapping = Mapping(
+        kind=kind,
+        columns=columns,
+        formats=formats,
+        defaults=defaults,
+        name=_("chosen on screen"),
+        decimal="," if form.get("decimal") == "," else ".",
+        line_items=bool(form.get("line_items")),
+    )
+    mapping.check()
+    job = jobs.enqueue(
+        db,
+        kind="import.file",
+        workspace_id=ctx.workspace.id,
+        max_attempts=2,
+        payload={
+            "workspace_id": ctx.workspace.id,
+            "kind": kind,
+            "path": str(path),
+            "dry_run": action != "import",
+            "file": path.name.split("__", 1)[1],
+            "mapping": {
+                "kind": kind,
+                "columns": columns,
+                "formats": formats,
+                "defaults": defaults,
+                "name": mapping.name,
+                "decimal": mapping.decimal,
+                "line_items": mapping.line_items,
+            },
+        },
+    )
+    record(
+        db,
+        action="import.start",
+        workspace_id=ctx.workspace.id,
+        actor_user_id=ctx.user.id if ctx.user else None,
+        target_type="job",
+        target_id=str(job.id) if job else None,
+        details={"kind": kind, "check": action != "import"},
+    )
+    return RedirectResponse(f"/w/{ctx.workspace.slug}/imports", status_code=303)
+
+
+@router.get("/jobs/{job_id}/rejected.csv")
+def rejected_report(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("data:import"))], job_id: int
+) -> Response:
+    job = jobs.get_job(db, workspace_id=ctx.workspace.id, job_id=job_id)
+    report = (job.result or {}).get("report") if job else None
+    if not report or not Path(report).is_file():
+        raise NotFound(_("No rejected rows for this import."), field="job_id")
+    return FileResponse(report, media_type="text/csv", filename=Path(report).name.split("__", 1)[-1])
