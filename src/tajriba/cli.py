@@ -481,12 +481,13 @@ def import_cmd(
             ws = service.get_workspace(session, slug=workspace)
             ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
         chosen = load_mapping(mapping, kind=kind) if mapping else None
-        last = [time.perf_counter(), 0]
+        started = time.perf_counter()
+        last = [started]
 
         def progress(rows: int) -> None:
             now = time.perf_counter()
             if not as_json and now - last[0] > 0.5:
-                typer.echo(f"  {rows:,} rows read", err=True)
+                typer.echo(f"  {rows:,} rows read, {rows / (now - started):,.0f} rows/s", err=True)
                 last[0] = now
 
         assert stores.warehouse is not None

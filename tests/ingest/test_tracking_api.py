@@ -393,3 +393,22 @@ def test_the_parser_accepts_or_refuses_cleanly_never_crashes(doc: dict) -> None:
         assert m.user_id or m.anonymous_id
         assert m.timestamp.tzinfo is not None
         orjson.dumps(m.properties)
+
+
+def test_a_full_buffer_answers_503_with_retry_after_and_stores_nothing_extra(client, app, write_key) -> None:
+    ingestor = app.state.ingestor
+    ingestor.max_pending = 10  # a tiny buffer: a 50-event batch cannot be queued
+    response = client.post(
+        "/v1/batch", json={"batch": [track(i) for i in range(50)]}, headers=basic(write_key)
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1" and response.headers["x-ratelimit-reset"] == "1"
+    assert response.json()["code"] == "saturated"
+    ingestor.max_pending = 250_000
+    assert (
+        client.post(
+            "/v1/batch", json={"batch": [track(i) for i in range(50)]}, headers=basic(write_key)
+        ).status_code
+        == 200
+    )
+    assert events_stored(app) == 50

@@ -121,6 +121,20 @@ def resolve(
     """Assign a customer to each group of identifiers, creating and merging profiles as needed."""
     policy = policy or IdentityPolicy()
     explicit = explicit or [False] * len(groups)
+    # Events repeat the same identifiers again and again: resolve each distinct group once.
+    slots: dict[tuple[tuple[Identifier, ...], bool], int] = {}
+    index = [slots.setdefault((tuple(g), e), len(slots)) for g, e in zip(groups, explicit, strict=True)]
+    if len(slots) < len(groups):
+        unique = list(slots)
+        res = resolve(
+            warehouse,
+            workspace_id=workspace_id,
+            groups=[list(g) for g, _ in unique],
+            explicit=[e for _, e in unique],
+            policy=policy,
+        )
+        res.customer_ids = [res.customer_ids[i] for i in index]
+        return res
     decisions: list[dict[str, object]] = []
     clean: list[list[Identifier]] = []
     for group in groups:
@@ -154,8 +168,12 @@ def resolve(
                 "customer",
                 known[ident],
             )  # a known identifier is already part of its profile
+    # Components in C first; every component that breaks no guard is taken whole. Only components that
+    # would join two user ids, exceed the size cap, rejoin profiles an admin split, or contain an alias are
+    # replayed group by group through the guarded union-find, in arrival order.
+    hard = _settle_easy_components(comps, known, owners, graph_groups, explicit, simple, clean, policy)
     for group, is_alias, easy in zip(clean, explicit, simple, strict=True):
-        if easy:
+        if easy or id(group) not in hard:
             continue
         for other in group[1:]:
             why = comps.union(group[0], other, explicit=is_alias)
@@ -201,6 +219,89 @@ def resolve(
     new_identities.update(fresh_ids)
     new_customers.update(fresh_ids.values())
     return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
+
+
+def _settle_easy_components(
+    comps: _Components,
+    known: dict[Identifier, str],
+    owners: dict[str, tuple[set[str], int]],
+    graph_groups: list[list[Identifier]],
+    explicit: list[bool],
+    simple: list[bool],
+    clean: list[list[Identifier]],
+    policy: IdentityPolicy,
+) -> set[int]:
+    """Join every guard-respecting component at once; return the ids of the groups that need the slow path."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = list(comps.parent)
+    if not nodes:
+        return set()
+    node_id = {n: i for i, n in enumerate(nodes)}
+    src: list[int] = []
+    dst: list[int] = []
+    for ident, customer in known.items():
+        if ident in node_id:
+            src.append(node_id[ident])
+            dst.append(node_id[("customer", customer)])
+    for group in graph_groups:
+        first = node_id[group[0]]
+        for other in group[1:]:
+            src.append(first)
+            dst.append(node_id[other])
+    n = len(nodes)
+    graph = coo_matrix(
+        (np.ones(len(src), dtype=np.int8), (np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))),
+        shape=(n, n),
+    )
+    _count, labels = connected_components(graph, directed=False)
+    users: dict[int, set[str]] = {}
+    size: dict[int, int] = {}
+    customers: dict[int, set[str]] = {}
+    for node, label in zip(nodes, labels.tolist(), strict=True):
+        assert isinstance(node, tuple)
+        if node[0] == "customer":
+            user_ids, count = owners[str(node[1])]
+            size[label] = size.get(label, 0) + count
+            customers.setdefault(label, set()).add(str(node[1]))
+            if user_ids:
+                users.setdefault(label, set()).update(user_ids)
+        elif node not in known:
+            size[label] = size.get(label, 0) + 1
+            if node[0] == "user_id":
+                users.setdefault(label, set()).add(str(node[1]))
+    bad = {label for label, u in users.items() if len(u) > policy.max_user_ids}
+    bad |= {label for label, s in size.items() if s > policy.max_identities}
+    if comps.apart:
+        bad |= {
+            label
+            for label, cs in customers.items()
+            if any(frozenset((a, b)) in comps.apart for a in cs for b in cs if a < b)
+        }
+    hard: set[int] = set()
+    for group, is_alias, easy in zip(clean, explicit, simple, strict=True):
+        if easy or not group:
+            continue
+        label = labels[node_id[group[0]]]
+        if is_alias:
+            bad.add(label)
+    for group, easy in zip(clean, simple, strict=True):
+        if not easy and group and labels[node_id[group[0]]] in bad:
+            hard.add(id(group))
+    roots: dict[int, object] = {}
+    for node, label in zip(nodes, labels.tolist(), strict=True):
+        if label in bad:
+            continue
+        root = roots.setdefault(label, ("customer", min(customers[label])) if label in customers else node)
+        comps.parent[node] = root
+    for label, root in roots.items():
+        comps.parent[root] = root
+        comps.users[root] = frozenset(users.get(label, ()))
+        comps.size[root] = size.get(label, 0)
+        comps.customers[root] = frozenset(customers.get(label, ()))
+    return hard
 
 
 def _kept_apart(warehouse: Warehouse, workspace_id: int) -> set[frozenset[str]]:

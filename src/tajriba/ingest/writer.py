@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, resolv
 from tajriba.ingest.segment import Message
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import CUSTOMER_TABLES
+
+log = logging.getLogger("tajriba.identity")
 
 PROFILE_TRAITS = {
     "name": "name",
@@ -62,6 +65,8 @@ def store(
         groups.append(_identifiers(m, rules.region, known_users))
         explicit.append(m.type == "alias")
     res = resolve(warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy)
+    for decision in res.decisions[:100]:  # guard decisions go to the log (blocklisted ids, refused merges)
+        log.info("identity workspace=%s %s", workspace_id, orjson.dumps(decision).decode())
     now = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.transaction():  # the whole flush is stored, or nothing
         for merge in res.merges:
