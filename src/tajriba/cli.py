@@ -513,7 +513,8 @@ def import_cmd(
         typer.echo(
             f"{'Checked' if dry_run else 'Imported'} {d['rows']:,} rows of {kind} with mapping '{d['mapping']}' "
             f"in {d['seconds']:.1f} s ({d['rows_per_second']:,} rows/s): {d['valid']:,} valid, "
-            f"{d['stored']:,} stored, {d['duplicates']:,} already present, {d['rejected']:,} rejected."
+            f"{d['stored']:,} {'would be stored' if dry_run else 'stored'}, {d['duplicates']:,} already present, "
+            f"{d['rejected']:,} rejected."
         )
         if report.report_path:
             typer.echo(f"Rejected rows: {report.report_path}")

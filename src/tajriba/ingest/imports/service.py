@@ -64,7 +64,7 @@ class ImportReport:
             "rows": self.rows,
             "valid": self.valid,
             "stored": self.stored,
-            "duplicates": self.valid - self.stored if not self.dry_run else 0,
+            "duplicates": self.valid - self.stored,
             "rejected": self.rejected,
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second),
@@ -104,7 +104,7 @@ def import_file(
     policy = policy or IdentityPolicy()
     try:
         with warehouse.transaction():
-            mapping = _run(
+            _run(
                 warehouse,
                 workspace_id,
                 kind,
@@ -116,7 +116,6 @@ def import_file(
                 tz=tz,
                 region=region,
                 policy=policy,
-                dry_run=dry_run,
                 progress=progress,
             )
             if dry_run:
@@ -136,7 +135,7 @@ class _DryRun(Exception):
     """Raised to roll back a dry run's transaction."""
 
 
-def _run(
+def _run(  # one pass over the file inside the caller's transaction
     warehouse: Warehouse,
     workspace_id: int,
     kind: str,
@@ -149,9 +148,8 @@ def _run(
     tz: str,
     region: str,
     policy: IdentityPolicy,
-    dry_run: bool,
     progress: Callable[[int], None] | None,
-) -> Mapping | None:
+) -> None:
     seen_keys: set[str] = set()  # keys met so far, for exports with one row per line item
     for batch in read_batches(source):
         if mapping is None:
@@ -174,7 +172,6 @@ def _run(
             )
         if progress:
             progress(report.rows)
-    return mapping
 
 
 def _convert(
