@@ -26,6 +26,18 @@ def run_jobs(app) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
+def job_states(app) -> list[tuple]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from tajriba.models import Job
+
+    with app.state.session_factory() as s:
+        return [
+            (j.id, j.kind, j.status, j.attempts, j.run_after, (j.last_error or "")[-300:])
+            for j in s.scalars(select(Job))
+        ]
+
+
 def test_upload_preview_check_and_import(app, client: TestClient, db) -> None:
     ws = make_workspace(db, "shop")
     login(client, make_user(db, workspace=ws, role="analyst"))
@@ -58,7 +70,7 @@ def test_upload_preview_check_and_import(app, client: TestClient, db) -> None:
     assert app.state.warehouse.counts()["orders"] == 0
     assert client.post(preview_url.split("?")[0], data={**form, "action": "import"}).status_code == 303
     run_jobs(app)
-    assert app.state.warehouse.counts()["orders"] == 2
+    assert app.state.warehouse.counts()["orders"] == 2, job_states(app)
     page = client.get("/w/shop/imports").text
     statuses = re.findall(r'data-status="(\w+)"', page)
     assert statuses == ["done", "done"]

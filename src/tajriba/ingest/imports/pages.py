@@ -43,8 +43,13 @@ def _upload_dir(request: Request, workspace_id: int) -> Path:
 def _uploaded(request: Request, ctx: Context, token: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
         raise NotFound(_("No such upload."), field="upload")
-    matches = list(_upload_dir(request, ctx.workspace.id).glob(f"{token}__*"))
-    if not matches:
+    # the upload itself, not the rejected-rows report an earlier check wrote beside it
+    matches = [
+        p
+        for p in _upload_dir(request, ctx.workspace.id).glob(f"{token}__*")
+        if not p.name.endswith(".rejected.csv")
+    ]
+    if len(matches) != 1:
         raise NotFound(_("No such upload."), field="upload")
     return matches[0]
 
