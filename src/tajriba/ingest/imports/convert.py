@@ -17,9 +17,10 @@ PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 def clean(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     """Trim, turn empty strings into nulls, and write Arabic-Indic and Persian digits as Latin."""
     arr = pc.utf8_trim_whitespace(arr)
-    for i in range(10):
-        arr = pc.replace_substring(arr, ARABIC_DIGITS[i], str(i))
-        arr = pc.replace_substring(arr, PERSIAN_DIGITS[i], str(i))
+    if pc.any(pc.match_substring_regex(arr, f"[{ARABIC_DIGITS}{PERSIAN_DIGITS}]")).as_py():
+        for i in range(10):
+            arr = pc.replace_substring(arr, ARABIC_DIGITS[i], str(i))
+            arr = pc.replace_substring(arr, PERSIAN_DIGITS[i], str(i))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
