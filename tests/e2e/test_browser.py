@@ -188,3 +188,33 @@ def test_keyboard_users_can_skip_to_content_and_every_field_has_a_label(server: 
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     context.close()
+
+
+def test_customer_profile_tracking_and_import_pages_in_arabic(server: str, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/customers")
+    page.click("table tbody tr:first-child td:first-child a")
+    page.wait_for_selector("[data-kind]")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h2", has_text="السجل الزمني").count() == 1
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "customer-ar.png"), full_page=True)
+    page.goto(f"{server}/w/demo/tracking")
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "tracking-ar.png"), full_page=True)
+    page.goto(f"{server}/w/demo/imports")
+    csv_file = tmp_path / "طلبات.csv"
+    csv_file.write_text(
+        "order_id,ordered_at,amount,currency,customer_email\nX-1,2026-03-01T10:00:00,99.5,SAR,a@example.com\n",
+        encoding="utf-8",
+    )
+    page.set_input_files("input[name=file]", str(csv_file))
+    with page.expect_navigation():
+        page.click("form[enctype] button[type=submit]")
+    assert "X-1" in page.content() and page.locator("select[name='col:order_id']").input_value() == "order_id"
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "import-preview-ar.png"), full_page=True)
+    context.close()

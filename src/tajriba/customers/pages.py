@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.audit import record
 from tajriba.customers import service
-from tajriba.overview.service import touchpoint_names
+from tajriba.overview.service import list_personas, touchpoint_names
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(
@@ -66,9 +66,14 @@ def customer_page(
     if not ctx.can("pii:read"):
         profile = service.masked_profile(profile)
     items, more = service.timeline(wh, workspace_id=ctx.workspace.id, customer_id=customer_id, page=page)
+    personas = {
+        p.key: (p.names or {}).get(request.state.locale) or p.name
+        for p in list_personas(db, workspace_id=ctx.workspace.id)
+    }
     return _render(
         request,
         "customer.html",
+        personas=personas,
         active="customers",
         p=profile,
         items=items,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tajriba.errors import Invalid
+from tajriba.i18n import N_
 
 BUILTIN_DIR = Path(__file__).parent / "mappings"
 KINDS = ("customers", "events", "orders", "tickets", "feedback")
@@ -217,3 +218,60 @@ def detect_mapping(kind: str, headers: list[str]) -> Mapping:
             field="mapping",
         ) from None
     return mapping
+
+
+FIELD_LABELS = {
+    "external_id": N_("Customer number"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "name": N_("Name"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "country": N_("Country"),
+    "city": N_("City"),
+    "language": N_("Language"),
+    "gender": N_("Gender"),
+    "birth_year": N_("Birth year"),
+    "created_at": N_("Created"),
+    "source": N_("Source"),
+    "order_id": N_("Order number"),
+    "ordered_at": N_("Order time"),
+    "amount": N_("Amount"),
+    "currency": N_("Currency"),
+    "status": N_("Status"),
+    "channel": N_("Channel"),
+    "items": N_("Items"),
+    "discount": N_("Discount"),
+    "shipping": N_("Shipping cost"),
+    "payment_method": N_("Payment method"),
+    "promised_delivery_at": N_("Promised delivery"),
+    "delivered_at": N_("Delivered"),
+    "cancelled_at": N_("Cancelled"),
+    "returned_at": N_("Returned"),
+    "customer_external_id": N_("Customer number"),
+    "customer_email": N_("Customer email"),
+    "customer_phone": N_("Customer phone"),
+    "customer_name": N_("Customer name"),
+    "ticket_id": N_("Ticket number"),
+    "first_response_at": N_("First response"),
+    "first_response_minutes": N_("First response (minutes)"),
+    "resolved_at": N_("Resolved"),
+    "closed_at": N_("Closed"),
+    "subject": N_("Subject"),
+    "category": N_("Category"),
+    "priority": N_("Priority"),
+    "agent": N_("Agent"),
+    "team": N_("Team"),
+    "satisfaction": N_("Satisfaction"),
+    "is_complaint": N_("Complaint"),
+    "feedback_id": N_("Feedback number"),
+    "text": N_("Text"),
+    "rating": N_("Rating"),
+    "url": N_("Link"),
+    "message_id": N_("Message id"),
+    "event": N_("Event name"),
+    "timestamp": N_("Time"),
+    "page_path": N_("Page path"),
+    "customer_user_id": N_("Customer user id"),
+    "customer_anonymous_id": N_("Anonymous id"),
+}

@@ -14,6 +14,7 @@ from tajriba.audit import record
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _
 from tajriba.ingest.imports.mapping import (
+    FIELD_LABELS,
     FIELDS,
     KINDS,
     REQUIRED,
@@ -136,6 +137,7 @@ def preview_page(
         kind=kind,
         file=path.name.split("__", 1)[1],
         fields=FIELDS[kind],
+        labels=FIELD_LABELS,
         required=REQUIRED[kind],
         time_formats=TIME_FORMATS,
         **data,
