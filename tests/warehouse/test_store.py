@@ -294,3 +294,17 @@ def test_table_expressions_are_scoped_to_one_workspace(wh: Warehouse) -> None:
     assert wh.execute(t.count()) == 1
     with pytest.raises(Invalid):
         wh.table("users", workspace_id=1)
+
+
+def test_a_cursor_runs_its_own_transaction_beside_the_main_connection(wh: Warehouse) -> None:
+    other = wh.cursor()
+    try:
+        with other.transaction():
+            other.append("events", _events(["slow-import"]))
+            # the main handle is not blocked by the open transaction, and does not see it yet
+            assert wh.append("events", _events(["live-event"])) == 1
+            assert wh.counts()["events"] == 1
+        assert wh.counts()["events"] == 2
+    finally:
+        other.close()
+    assert wh.sql("SELECT 1") == [(1,)]  # closing the cursor leaves the database open

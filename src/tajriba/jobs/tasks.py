@@ -60,14 +60,18 @@ def import_file_job(
         tz, region = ws.timezone, (ws.settings or {}).get("region", "SA")
     chosen = Mapping(**mapping)
     chosen.check()
-    report = import_file(
-        warehouse,
-        workspace_id=workspace_id,
-        kind=kind,
-        path=Path(path),
-        mapping=chosen,
-        dry_run=dry_run,
-        tz=tz,
-        region=region,
-    )
+    own = warehouse.cursor()  # the import's long transaction must not stall the tracking API's flushes
+    try:
+        report = import_file(
+            own,
+            workspace_id=workspace_id,
+            kind=kind,
+            path=Path(path),
+            mapping=chosen,
+            dry_run=dry_run,
+            tz=tz,
+            region=region,
+        )
+    finally:
+        own.close()
     return report.as_dict()

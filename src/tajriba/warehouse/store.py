@@ -48,10 +48,31 @@ class Warehouse:
         self.con.execute("SET TimeZone = 'UTC'")
         self.lock = threading.RLock()
         self._depth = 0
+        self._parent: Warehouse | None = None
 
     def close(self) -> None:
         with self.lock:
-            self.ibis.disconnect()
+            if self._parent is not None:
+                self.con.close()  # a cursor: the database stays open for its parent
+            else:
+                self.ibis.disconnect()
+
+    def cursor(self) -> Warehouse:
+        """A second handle on the same database with its own connection, lock and transactions.
+
+        Long work (a file import) runs on one so that its transaction does not hold the lock the tracking
+        API's flushes use; DuckDB isolates concurrent transactions (a write conflict fails one of them,
+        which is then retried; nothing is half-written).
+        """
+        other = Warehouse.__new__(Warehouse)
+        other.path = self.path
+        other.ibis = self.ibis
+        other.con = self.con.cursor()
+        other.con.execute("SET TimeZone = 'UTC'")
+        other.lock = threading.RLock()
+        other._depth = 0
+        other._parent = self
+        return other
 
     # -- schema -------------------------------------------------------------------------------
 
