@@ -117,6 +117,8 @@ def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
 def _switch(page, locale: str) -> None:  # type: ignore[no-untyped-def]
     with page.expect_navigation():
         page.select_option("#locale-select", locale)
+    # the POST redirects: wait for the page in the new language, laid out, not the intermediate response
+    page.wait_for_selector(f'html[lang="{locale}"] nav.sidenav', state="visible")
     page.wait_for_load_state("networkidle")
 
 
