@@ -78,12 +78,6 @@ def from_jalali(year: int, month: int, day: int) -> date:
     return jdatetime.date(year, month, day).togregorian()
 
 
-def month_label(day: date, *, calendar: str) -> str:
-    """The month a day falls in, e.g. "Ramadan 1447", in the current language."""
-    year, month, _ = _parts(day, calendar)
-    return f"{gettext(_names(calendar)[month - 1])} {year}"
-
-
 def format_day(day: date, *, calendar: str) -> str:
     year, month, d = _parts(day, calendar)
     return f"{d} {gettext(_names(calendar)[month - 1])} {year}"

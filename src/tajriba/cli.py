@@ -70,6 +70,12 @@ class Stores:
             self.warehouse.close()
         self.engine.dispose()
 
+    def __enter__(self) -> Stores:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -96,16 +102,12 @@ def init(
     name = name or typer.prompt("Owner name", default=email.split("@")[0])
     if password is None:
         password = typer.prompt("Owner password (10+ characters)", hide_input=True, confirmation_prompt=True)
-    stores = Stores(settings)
-    try:
-        with stores.session() as session:
-            ws = service.create_workspace(
-                session, slug=workspace, name=workspace_name or workspace, default_locale=locale
-            )
-            user = service.create_user(session, email=email, name=name, password=password, locale=locale)
-            service.set_role(session, workspace=ws, user=user, role="owner")
-    finally:
-        stores.close()
+    with Stores(settings) as stores, stores.session() as session:
+        ws = service.create_workspace(
+            session, slug=workspace, name=workspace_name or workspace, default_locale=locale
+        )
+        user = service.create_user(session, email=email, name=name, password=password, locale=locale)
+        service.set_role(session, workspace=ws, user=user, role="owner")
     typer.echo(f"Initialised {settings.data_dir.resolve()}")
     typer.echo(f"Workspace '{workspace}' created; owner {email}.")
     typer.echo(
@@ -221,17 +223,13 @@ def users_create(
 
     if password is None:
         password = typer.prompt("Password (10+ characters)", hide_input=True, confirmation_prompt=True)
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            user = service.create_user(
-                session, email=email, name=name or email.split("@")[0], password=password, locale=locale
-            )
-            if workspace:
-                ws = service.get_workspace(session, slug=workspace)
-                service.set_role(session, workspace=ws, user=user, role=role)
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        user = service.create_user(
+            session, email=email, name=name or email.split("@")[0], password=password, locale=locale
+        )
+        if workspace:
+            ws = service.get_workspace(session, slug=workspace)
+            service.set_role(session, workspace=ws, user=user, role=role)
     typer.echo(f"User {email} created" + (f" as {role} in {workspace}" if workspace else "") + ".")
 
 
@@ -240,21 +238,17 @@ def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("
     """List users with their workspaces and roles."""
     from tajriba.accounts import service
 
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            rows = [
-                {
-                    "id": u.id,
-                    "email": u.email,
-                    "name": u.name,
-                    "active": u.is_active,
-                    "workspaces": {m.workspace.slug: m.role for m in u.memberships},
-                }
-                for u in service.list_users(session)
-            ]
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        rows = [
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.name,
+                "active": u.is_active,
+                "workspaces": {m.workspace.slug: m.role for m in u.memberships},
+            }
+            for u in service.list_users(session)
+        ]
     if as_json:
         _echo_json(rows)
         return
@@ -274,14 +268,10 @@ def users_set_role(
     """Give a user a role in a workspace (adds them when they are not a member)."""
     from tajriba.accounts import service
 
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            ws = service.get_workspace(session, slug=workspace)
-            user = service.get_user_by_email(session, email=email)
-            service.set_role(session, workspace=ws, user=user, role=role)
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        ws = service.get_workspace(session, slug=workspace)
+        user = service.get_user_by_email(session, email=email)
+        service.set_role(session, workspace=ws, user=user, role=role)
     typer.echo(f"{email} is now {role} in {workspace}.")
 
 
@@ -302,24 +292,20 @@ def workspaces_create(
     """Create a workspace."""
     from tajriba.accounts import service
 
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            ws = service.create_workspace(
-                session,
-                slug=slug,
-                name=name or slug,
-                default_locale=locale,
-                calendar=calendar,
-                timezone=timezone,
-                currency=currency,
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        ws = service.create_workspace(
+            session,
+            slug=slug,
+            name=name or slug,
+            default_locale=locale,
+            calendar=calendar,
+            timezone=timezone,
+            currency=currency,
+        )
+        if owner:
+            service.set_role(
+                session, workspace=ws, user=service.get_user_by_email(session, email=owner), role="owner"
             )
-            if owner:
-                service.set_role(
-                    session, workspace=ws, user=service.get_user_by_email(session, email=owner), role="owner"
-                )
-    finally:
-        stores.close()
     typer.echo(f"Workspace {slug} created.")
 
 
@@ -330,23 +316,19 @@ def workspaces_list(
     """List workspaces."""
     from tajriba.accounts import service
 
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            rows = [
-                {
-                    "id": w.id,
-                    "slug": w.slug,
-                    "name": w.name,
-                    "locale": w.default_locale,
-                    "calendar": w.calendar,
-                    "timezone": w.timezone,
-                    "currency": w.currency,
-                }
-                for w in service.list_workspaces(session)
-            ]
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        rows = [
+            {
+                "id": w.id,
+                "slug": w.slug,
+                "name": w.name,
+                "locale": w.default_locale,
+                "calendar": w.calendar,
+                "timezone": w.timezone,
+                "currency": w.currency,
+            }
+            for w in service.list_workspaces(session)
+        ]
     if as_json:
         _echo_json(rows)
         return
@@ -368,13 +350,9 @@ def keys_create(
     """Create a key and print its secret once; only a hash is stored."""
     from tajriba.accounts import service
 
-    stores = Stores(_settings(data_dir), warehouse=False)
-    try:
-        with stores.session() as session:
-            ws = service.get_workspace(session, slug=workspace)
-            _key, secret = service.create_key(session, workspace=ws, kind=kind, name=name or kind, role=role)
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        ws = service.get_workspace(session, slug=workspace)
+        _key, secret = service.create_key(session, workspace=ws, kind=kind, name=name or kind, role=role)
     typer.echo(secret)
     typer.echo("Store this key now: it cannot be shown again.", err=True)
 
@@ -391,13 +369,9 @@ def stats(
     """Print row counts of every table in both stores."""
     from tajriba.stats import table_counts
 
-    stores = Stores(_settings(data_dir))
-    try:
-        with stores.session() as session:
-            assert stores.warehouse is not None
-            counts = table_counts(session, stores.warehouse, workspace=workspace)
-    finally:
-        stores.close()
+    with Stores(_settings(data_dir)) as stores, stores.session() as session:
+        assert stores.warehouse is not None
+        counts = table_counts(session, stores.warehouse, workspace=workspace)
     if as_json:
         _echo_json(counts)
         return
@@ -424,8 +398,7 @@ def demo(
     from tajriba.demo import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 
     settings = _settings(data_dir)
-    stores = Stores(settings)
-    try:
+    with Stores(settings) as stores:
         started = time.perf_counter()
         assert stores.warehouse is not None
         report = build_demo(
@@ -437,8 +410,6 @@ def demo(
             progress=lambda msg: typer.echo(f"  {msg}"),
         )
         elapsed = time.perf_counter() - started
-    finally:
-        stores.close()
     if report.get("skipped"):
         typer.echo("Demo workspace already built (use --rebuild to build it again).")
     else:
@@ -475,8 +446,7 @@ def import_cmd(
     from tajriba.ingest.imports.mapping import load_mapping
     from tajriba.ingest.imports.service import import_file
 
-    stores = Stores(_settings(data_dir))
-    try:
+    with Stores(_settings(data_dir)) as stores:
         with stores.session() as session:
             ws = service.get_workspace(session, slug=workspace)
             ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
@@ -504,8 +474,6 @@ def import_cmd(
             region=region,
             progress=progress,
         )
-    finally:
-        stores.close()
     if as_json:
         _echo_json(report.as_dict())
     else:

@@ -52,12 +52,6 @@ def test_same_seed_gives_the_same_data(tmp_path: Path) -> None:
         w.close()
 
 
-def test_scale_one_is_about_twenty_thousand_customers_and_a_million_events() -> None:
-    from tajriba.demo.generate import EVENTS_PER_CUSTOMER
-
-    assert 20_000 * EVENTS_PER_CUSTOMER == 1_000_000
-
-
 def test_counts_scale_with_the_demo_size(demo) -> None:
     _wh, report = demo
     counts = report["counts"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -216,7 +217,7 @@ def authenticate(
     now = utcnow()
     user = session.scalar(select(User).where(User.email == email.strip().casefold()))
     if user is None:
-        security.verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        security.verify_password(_dummy_hash(), password)  # same cost whether or not the user exists
         raise Unauthorized(_("Wrong email or password."))
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
@@ -248,7 +249,10 @@ def authenticate(
     return user
 
 
-_DUMMY_HASH = security.hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users (made on first use, not at import)."""
+    return security.hash_password(secrets.token_urlsafe(16))
 
 
 def start_session(
@@ -409,10 +413,3 @@ def revoke_key(session: Session, *, workspace: Workspace, key_id: int, actor: Us
         )
     session.flush()
     return key
-
-
-def lock_remaining(user: User, now: datetime | None = None) -> float:
-    now = now or utcnow()
-    if user.locked_until is None or user.locked_until <= now:
-        return 0.0
-    return (user.locked_until - now).total_seconds()

@@ -20,7 +20,6 @@ from tajriba.demo.catalog import TOUCHPOINT_INDEX, TOUCHPOINTS
 START = datetime(2025, 11, 1)
 DAYS = 365
 RIYADH_OFFSET_S = 3 * 3600
-EVENTS_PER_CUSTOMER = 50  # ~1,000,000 events for 20,000 customers
 
 ORIGINS = np.array(["gulf", "egyptian", "persian", "english"])
 PERSONA_KEYS = np.array(["busy_professional", "deal_hunter", "family_planner"])
@@ -387,7 +386,6 @@ class _Gen:
         pmask = step_id == 3
         props[pmask] = [f'{{"product_id":"P{p}"}}' for p in product_ids[pmask]]
         self._add_events(cust[sess], seconds, tp, ev_names, channel=device[sess], props=props)
-        self.session_count = s
         # orders happen at the completing payment event
         order_event = is_pay & (ev_names == "Order Completed")
         self.order_cust = cust[sess[order_event]]
@@ -535,13 +533,7 @@ class _Gen:
         reopened = (rng.random(m) < 0.06).astype("int32")
         agents = np.array(["نورة", "عبدالله", "سارة", "خالد", "ريم", "محمد", "Priya", "John"], dtype=object)
         self.tk_cust, self.tk_created, self.tk_frt, self.tk_res = cust, created, frt, res
-        self.tk_resolved, self.tk_channel, self.tk_category, self.tk_reopened = (
-            resolved,
-            channel,
-            category,
-            reopened,
-        )
-        self.tk_complaint = complaint
+        self.tk_resolved, self.tk_reopened = resolved, reopened
         self.ticket_ids = np.array([f"TCK-{50000 + i}" for i in range(m)], dtype=object)
         tp_key = np.where(channel == "call_centre", "call_centre", "support_chat")
         tp_key = np.where(category == "refund", "returns", tp_key)

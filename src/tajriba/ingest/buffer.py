@@ -55,8 +55,6 @@ class Ingestor:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tajriba-ingest", daemon=True)
-        self.flushes = 0
-        self.stored = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -66,10 +64,6 @@ class Ingestor:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
-
-    @property
-    def pending_events(self) -> int:
-        return self._pending_events
 
     async def submit(self, workspace_id: int, messages: list[Message]) -> None:
         """Queue messages and wait until they are durably stored (raises Saturated when full)."""
@@ -117,17 +111,15 @@ class Ingestor:
             messages = [m for item in items for m in item.messages]
             error: BaseException | None = None
             try:
-                result = store(
+                store(
                     self.warehouse,
                     workspace_id=workspace_id,
                     messages=messages,
                     rules=self.rules_for(workspace_id),
                 )
-                self.stored += result["events"]
             except Exception as exc:  # noqa: BLE001 - every waiting request learns of it and retries
                 log.exception("storing %d events of workspace %d failed", len(messages), workspace_id)
                 error = exc
-            self.flushes += 1
             for item in items:
                 item.loop.call_soon_threadsafe(_settle, item.future, error)
 

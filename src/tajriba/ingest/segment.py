@@ -61,7 +61,6 @@ class Message:
     previous_id: str | None = None
     group_id: str | None = None
     name: str | None = None
-    write_key: str | None = None
     stored_json: bytes = b"{}"  # what the events table keeps as `properties` (serialised once, here)
     context_json: bytes = b"{}"
 
@@ -273,7 +272,6 @@ def _message(
         previous_id=previous_id,
         group_id=group_id,
         name=name,
-        write_key=_str_or_none(raw.get("writeKey")),
         stored_json=stored_json,
         context_json=context_json,
     )

@@ -20,16 +20,6 @@ from tajriba.warehouse.store import CUSTOMER_TABLES
 
 log = logging.getLogger("tajriba.identity")
 
-PROFILE_TRAITS = {
-    "name": "name",
-    "email": "email",
-    "phone": "phone",
-    "country": "country",
-    "city": "city",
-    "language": "language",
-    "gender": "gender",
-}
-
 
 @dataclass
 class WorkspaceRules:

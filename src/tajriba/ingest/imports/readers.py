@@ -95,14 +95,11 @@ def read_batches(source: Source) -> Iterator[pa.Table]:
 
 
 def _as_text(table: pa.Table) -> pa.Table:
-    cols = []
-    for col in table.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            cols.append(col.cast(pa.string()))
-        elif pa.types.is_null(col.type):
-            cols.append(pa.nulls(len(col), pa.string()))
-        else:
-            cols.append(col.cast(pa.string()))
+    """Every column as text; header names trimmed (and a stray BOM removed)."""
+    cols = [
+        pa.nulls(len(c), pa.string()) if pa.types.is_null(c.type) else c.cast(pa.string())
+        for c in table.columns
+    ]
     return pa.table(cols, names=[str(n).strip().lstrip("\ufeff") for n in table.column_names])
 
 
