@@ -200,6 +200,19 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
                 {"workspace_id": [1], "ticket_id": [f"{cid}-t"], "customer_id": [cid], "created_at": [T0]}
             ),
         )
+        wh.append(
+            "consents",
+            pd.DataFrame(
+                {
+                    "workspace_id": [1],
+                    "consent_id": [f"{cid}-k"],
+                    "customer_id": [cid],
+                    "purpose": ["email_marketing"],
+                    "granted": [True],
+                    "recorded_at": [T0],
+                }
+            ),
+        )
     # the same customer id in another workspace is someone else
     wh.append(
         "orders",
@@ -224,6 +237,7 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
         "customer_identities": 2,
         "customers": 1,
         "trait_changes": 0,
+        "consents": 1,
         "identity_merges": 0,
     }
     for table, spec in TABLES.items():

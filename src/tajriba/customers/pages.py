@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.audit import record
 from tajriba.customers import service
+from tajriba.customers.consent import PURPOSE_LABELS
 from tajriba.overview.service import list_personas, touchpoint_names
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
@@ -74,6 +75,7 @@ def customer_page(
         request,
         "customer.html",
         personas=personas,
+        purpose_labels=PURPOSE_LABELS,
         active="customers",
         p=profile,
         items=items,

@@ -7,16 +7,10 @@ from typing import Any
 
 import orjson
 
+from tajriba.customers import consent
 from tajriba.errors import Conflict, NotFound
 from tajriba.warehouse import Warehouse
-
-KEYS = {
-    "orders": "order_id",
-    "survey_responses": "response_id",
-    "feedback_texts": "feedback_id",
-    "tickets": "ticket_id",
-    "trait_changes": "change_id",
-}
+from tajriba.warehouse.store import ROW_KEYS
 
 
 def list_merges(
@@ -67,7 +61,7 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
     counts: dict[str, int] = {}
     merged = sorted(
         {c for c, _k, _v in snapshot["identities"]}
-        | {c for table in KEYS for c, _key in snapshot.get(table, [])}
+        | {c for table in ROW_KEYS for c, _key in snapshot.get(table, [])}
     )
     with warehouse.transaction() as con:
         for customer, kind, value in snapshot["identities"]:
@@ -77,7 +71,7 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
                 [customer, workspace_id, kind, value],
             )
         counts["customer_identities"] = len(snapshot["identities"])
-        for table, key in KEYS.items():
+        for table, key in ROW_KEYS.items():
             moved = snapshot.get(table, [])
             for customer, key_value in moved:
                 con.execute(
@@ -212,6 +206,7 @@ def get_profile(warehouse: Warehouse, *, workspace_id: int, customer_id: str) ->
         )
     ]
     profile["merges"] = list_merges(warehouse, workspace_id=workspace_id, customer_id=customer_id)
+    profile["consents"] = consent.for_customer(warehouse, workspace_id=workspace_id, customer_id=customer_id)
     counts = warehouse.sql(
         "SELECT (SELECT count(*) FROM events WHERE workspace_id = ? AND customer_id = ?), "
         "(SELECT count(*) FROM orders WHERE workspace_id = ? AND customer_id = ?), "
@@ -230,7 +225,7 @@ def get_profile(warehouse: Warehouse, *, workspace_id: int, customer_id: str) ->
     return profile
 
 
-TIMELINE_KINDS = ("event", "order", "response", "feedback", "ticket")
+TIMELINE_KINDS = ("event", "order", "response", "feedback", "ticket", "consent")
 
 
 def timeline(
@@ -257,6 +252,8 @@ def timeline(
         "ticket": "SELECT 'ticket', created_at, coalesce(subject, category), channel, touchpoint_id, ticket_id, "
         "NULL::DOUBLE, json_object('status', status, 'category', category, 'complaint', is_complaint)::VARCHAR "
         "FROM tickets WHERE workspace_id = ? AND customer_id = ?",
+        "consent": "SELECT 'consent', recorded_at, purpose, NULL, NULL::INTEGER, consent_id, "
+        "CASE WHEN granted THEN 1.0 ELSE 0.0 END, source FROM consents WHERE workspace_id = ? AND customer_id = ?",
     }
     chosen = [k for k in TIMELINE_KINDS if k in kinds]
     sql = " UNION ALL ".join(parts[k] for k in chosen)

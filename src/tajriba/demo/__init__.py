@@ -61,6 +61,7 @@ def build_demo(
         ("survey_responses", data.responses),
         ("feedback_texts", data.feedback),
         ("tickets", data.tickets),
+        ("consents", data.consents),
         ("events", data.events),
     ):
         counts[table] = warehouse.append(table, frame)

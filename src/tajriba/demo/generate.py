@@ -129,6 +129,7 @@ class DemoData:
     responses: pd.DataFrame
     feedback: pd.DataFrame
     tickets: pd.DataFrame
+    consents: pd.DataFrame
 
 
 def generate(*, scale: float, seed: int, workspace_id: int, touchpoint_ids: dict[str, int]) -> DemoData:
@@ -952,7 +953,49 @@ class _Gen:
         feedback["workspace_id"] = self.ws
         feedback["created_at"] = _ts(feedback["created_at"].to_numpy(dtype=float))
         feedback["tz"] = "Asia/Riyadh"
-        return DemoData(customers, identities, events, self.orders_df, responses, feedback, self.tickets_df)
+        return DemoData(
+            customers,
+            identities,
+            events,
+            self.orders_df,
+            responses,
+            feedback,
+            self.tickets_df,
+            self._consents(),
+        )
+
+    def _consents(self) -> pd.DataFrame:
+        """Marketing consents given at sign-up (newsletter readers), WhatsApp for some; a few withdraw later."""
+        rng = self.rng
+        n = self.n
+        frames = []
+        for purpose, given in (
+            ("email_marketing", self.newsletter),
+            ("whatsapp", rng.random(n) < 0.3),
+            ("surveys", rng.random(n) < 0.6),
+        ):
+            idx = np.flatnonzero(given)
+            at = self.first_seen[idx]
+            frames.append(pd.DataFrame({"i": idx, "purpose": purpose, "granted": True, "seconds": at}))
+            withdrawn = idx[rng.random(idx.size) < 0.08]
+            later = self.first_seen[withdrawn] + rng.uniform(7, 180, withdrawn.size) * 86400
+            frames.append(
+                pd.DataFrame({"i": withdrawn, "purpose": purpose, "granted": False, "seconds": later})
+            )
+        df = pd.concat(frames, ignore_index=True)
+        df["seconds"] = np.minimum(df["seconds"].to_numpy(), DAYS * 86400.0 - 1)
+        return pd.DataFrame(
+            {
+                "workspace_id": self.ws,
+                "consent_id": [f"demo-consent-{k}" for k in range(len(df))],
+                "customer_id": self.customer_ids[df["i"].to_numpy()],
+                "purpose": df["purpose"],
+                "granted": df["granted"],
+                "recorded_at": _ts(df["seconds"].to_numpy(dtype=float)),
+                "source": np.where(df["purpose"] == "whatsapp", "whatsapp", "web"),
+                "message_id": None,
+            }
+        )
 
 
 def _where_else_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -12,11 +12,12 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from tajriba.customers import consent
 from tajriba.customers.identifiers import normalize
 from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, resolve
 from tajriba.ingest.segment import Message
 from tajriba.warehouse import Warehouse
-from tajriba.warehouse.store import CUSTOMER_TABLES
+from tajriba.warehouse.store import CUSTOMER_TABLES, ROW_KEYS
 
 log = logging.getLogger("tajriba.identity")
 
@@ -88,6 +89,11 @@ def store(
         warehouse.upsert("customers", _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now))
         if changes:
             warehouse.append("trait_changes", pa.Table.from_pylist(changes))
+        consent.record(
+            warehouse,
+            workspace_id=workspace_id,
+            observations=_consents(fresh, res.customer_ids, source),
+        )
     return {
         "events": stored,
         "customers_new": len(res.new_customers),
@@ -125,6 +131,20 @@ def _identifiers(
             value = normalize(kind, m.traits.get(kind), region=region)
             if value:
                 out.append((kind, value))
+    return out
+
+
+def _consents(
+    messages: Sequence[Message], customers: Sequence[str | None], source: str
+) -> list[consent.Observation]:
+    out = []
+    for m, customer in zip(messages, customers, strict=True):
+        if customer is None or ("consent" not in m.context and "consentManagement" not in m.context):
+            continue
+        at = _naive(m.timestamp)
+        assert at is not None
+        for purpose, granted in consent.from_context(m.context).items():
+            out.append(consent.Observation(customer, purpose, granted, at, m.message_id, source))
     return out
 
 
@@ -360,14 +380,7 @@ def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason
             [workspace_id, merged],
         ).fetchall()
         snapshot["identities"] = [list(r) for r in rows]
-        for table in CUSTOMER_TABLES[1:]:
-            key = {
-                "orders": "order_id",
-                "survey_responses": "response_id",
-                "feedback_texts": "feedback_id",
-                "tickets": "ticket_id",
-                "trait_changes": "change_id",
-            }[table]
+        for table, key in ROW_KEYS.items():
             moved = con.execute(
                 f"SELECT customer_id, {key} FROM {table} WHERE workspace_id = ? "
                 "AND list_contains(?, customer_id)",

@@ -278,6 +278,21 @@ TRAIT_CHANGES = TableSpec(
     key=("workspace_id", "change_id"),
 )
 
+CONSENTS = TableSpec(
+    "consents",
+    (
+        _ws(),
+        _text("consent_id", True),
+        _customer(True),
+        _text("purpose", True),  # e.g. email_marketing, sms, whatsapp, analytics, advertising, surveys
+        _c("granted", "BOOLEAN", pa.bool_(), True),
+        _ts("recorded_at", True),
+        _text("source"),  # tracking library, import mapping, survey, agent
+        _text("message_id"),  # the event or file row that carried it
+    ),
+    key=("workspace_id", "consent_id"),
+)
+
 IDENTITY_MERGES = TableSpec(
     "identity_merges",
     (
@@ -306,6 +321,7 @@ TABLES: dict[str, TableSpec] = {
         FEEDBACK_TEXTS,
         TICKETS,
         TRAIT_CHANGES,
+        CONSENTS,
         IDENTITY_MERGES,
     )
 }

@@ -24,7 +24,17 @@ class WarehouseBusy(TajribaError):
     code = "warehouse_busy"
 
 
-CUSTOMER_TABLES = ("events", "orders", "survey_responses", "feedback_texts", "tickets", "trait_changes")
+CUSTOMER_TABLES = (
+    "events",
+    "orders",
+    "survey_responses",
+    "feedback_texts",
+    "tickets",
+    "trait_changes",
+    "consents",
+)
+# the id column of each customer table except events (events follow their identifiers on a merge undo)
+ROW_KEYS = {name: TABLES[name].key[-1] for name in CUSTOMER_TABLES[1:]}
 
 
 class Warehouse:

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tajriba.customers.consent import purpose_key
 from tajriba.errors import Invalid
 from tajriba.i18n import N_
 
@@ -123,6 +124,7 @@ class Mapping:
     formats: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     traits: dict[str, str] = field(default_factory=dict)  # extra profile traits / event properties
+    consents: dict[str, str] = field(default_factory=dict)  # purpose -> yes/no column
     name: str = "custom"
     encoding: str = "auto"
     delimiter: str | None = None
@@ -142,6 +144,13 @@ class Mapping:
     def check(self) -> None:
         if self.kind not in KINDS:
             raise Invalid(f"mapping kind must be one of {', '.join(KINDS)}", field="kind")
+        for purpose in self.consents:
+            if purpose_key(purpose) != purpose:
+                raise Invalid(
+                    f"mapping: consent purpose {purpose!r} must be lower-case letters, digits and _ "
+                    f"(e.g. {purpose_key(purpose) or 'email_marketing'!r})",
+                    field=purpose,
+                )
         known = FIELDS[self.kind]
         for target in [*self.columns, *self.defaults]:
             if target not in known:
@@ -156,7 +165,8 @@ class Mapping:
 
     def missing_columns(self, headers: list[str]) -> list[str]:
         present = set(headers)
-        return [src for src in [*self.columns.values(), *self.traits.values()] if src not in present]
+        wanted = [*self.columns.values(), *self.traits.values(), *self.consents.values()]
+        return [src for src in wanted if src not in present]
 
 
 def load_mapping(spec: str | Path, *, kind: str | None = None) -> Mapping:
@@ -180,6 +190,7 @@ def load_mapping(spec: str | Path, *, kind: str | None = None) -> Mapping:
         formats={str(k): str(v) for k, v in doc.get("formats", {}).items() if k != "decimal"},
         defaults={str(k): str(v) for k, v in doc.get("defaults", {}).items()},
         traits={str(k): str(v) for k, v in doc.get("traits", {}).items()},
+        consents={str(k): str(v) for k, v in doc.get("consents", {}).items()},
         name=str(doc.get("name", path.stem)),
         encoding=str(doc.get("encoding", "auto")),
         delimiter=doc.get("delimiter"),

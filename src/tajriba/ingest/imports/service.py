@@ -20,6 +20,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tajriba.customers import consent
 from tajriba.customers.identifiers import normalize
 from tajriba.customers.identity import IdentityPolicy, resolve
 from tajriba.errors import Invalid
@@ -246,6 +247,13 @@ def _convert(
             None,
             f"no customer identifier ({', '.join(f for f in LINKS[kind] if f in out)})",
         )
+    for purpose, src in mapping.consents.items():
+        if src not in batch.column_names:
+            continue
+        raw = batch.column(src)
+        value = convert.to_bool(raw)
+        reject(convert.failed(convert.clean(raw), value), f"consent:{purpose}", src, raw, "expected yes/no")
+        out[f"__consent:{purpose}"] = value
     if mapping.traits:
         present = [(k, s) for k, s in mapping.traits.items() if s in batch.column_names]
         cols = [batch.column(s).to_pylist() for _k, s in present]
@@ -400,6 +408,7 @@ def _store(
     ws = pa.array([workspace_id] * n, pa.int32())
     cust = pa.array(customer_ids, pa.string())
     _profiles(warehouse, workspace_id, kind, cols, cust, n)
+    _consents(warehouse, workspace_id, kind, cols, cust, mapping)
     if kind == "customers":
         return sum(1 for c in customer_ids if c)  # profiles created or updated
     if kind == "orders":
@@ -484,6 +493,36 @@ def _profiles(
             profile["traits"] = cols["__extra"]
     table = pa.table(profile).filter(pc.is_valid(cust))
     warehouse.upsert("customers", table)
+
+
+def _consents(
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    cols: dict[str, Any],
+    cust: pa.Array,
+    mapping: Mapping,
+) -> None:
+    """Record the yes/no consent columns a mapping names, as of the row's time (or now, for profile exports)."""
+    purposes = [c.split(":", 1)[1] for c in cols if c.startswith("__consent:")]
+    if not purposes:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    when_col = next((cols[c] for c in ("ordered_at", "created_at", "timestamp") if c in cols), None)
+    times = when_col.to_pylist() if when_col is not None and kind != "customers" else None
+    customers = cust.to_pylist()
+    rows = cols["__row"].to_pylist()
+    observations = []
+    for purpose in purposes:
+        for i, granted in enumerate(cols[f"__consent:{purpose}"].to_pylist()):
+            if granted is None or customers[i] is None:
+                continue
+            at = times[i] if times is not None and times[i] is not None else now
+            ref = f"import:{mapping.name}:{kind}:{rows[i]}:{customers[i]}"
+            observations.append(
+                consent.Observation(customers[i], purpose, bool(granted), at, ref, f"import:{mapping.name}")
+            )
+    consent.record(warehouse, workspace_id=workspace_id, observations=observations)
 
 
 def _hash_ids(prefix: str, columns: list[Any]) -> pa.Array:
