@@ -52,7 +52,9 @@ i18n: $(VENV)/.installed-dev
 
 ## Run the benchmarks (results go in docs/benchmarks.md by hand, with the machine and date).
 bench: $(VENV)/.installed-dev
+	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python benchmarks/platform_bench.py
+	$(BIN)/python benchmarks/journey_bench.py --pm4py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results
