@@ -95,6 +95,7 @@ def routers() -> list[APIRouter]:
     from tajriba.ingest import api as ingest_api
     from tajriba.ingest import pages as ingest_pages
     from tajriba.ingest.imports import pages as import_pages
+    from tajriba.journeys import api as journeys_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
@@ -111,6 +112,7 @@ def routers() -> list[APIRouter]:
         customers_api.router,
         ingest_api.rules_router,
         overview_api.router,
+        journeys_api.router,
     ]
 
 

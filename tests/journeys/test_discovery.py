@@ -149,3 +149,23 @@ def test_cli_prints_the_documented_json(tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 2 and "no file" in bad.stderr
+
+
+@pytest.mark.parametrize(("packed", "alphabet"), [(1, 6400), (2, 3)])
+def test_long_paths_and_many_activities_take_the_slower_exact_paths(monkeypatch, packed, alphabet) -> None:
+    import tajriba.journeys.discovery as module
+
+    reference = JOURNEY / "reference" / "helpdesk.json"
+    if not reference.exists():
+        pytest.skip("shared journey data not present")
+    monkeypatch.setattr(module, "PACKED_STEPS", packed)
+    monkeypatch.setattr(module, "ALPHABET_SIZE", alphabet)
+    ref = json.loads(reference.read_text())
+    cols = ref["columns"]
+    events = load_log(
+        JOURNEY / ref["events_file"],
+        case=cols["case"],
+        activity=cols["activity"],
+        timestamp=cols["timestamp"],
+    )
+    assert module.discover(events)["variants"] == ref["variants"]

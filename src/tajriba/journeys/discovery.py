@@ -26,6 +26,7 @@ COLUMNS = ("case_id", "activity", "ts", "ord")
 # distinct activities than this use lists instead (slower).
 ALPHABET_START = 0xE000
 ALPHABET_SIZE = 6400
+PACKED_STEPS = 36  # steps of a path packed into integers; longer paths keep the rest as a string
 
 
 def activities(events: ir.Table) -> list[str]:
@@ -74,17 +75,63 @@ def ends_expr(seq: ir.Table) -> ir.Table:
     )
 
 
+def _packing(n_codes: int) -> tuple[int, int, int]:
+    """Bits per step, steps per 63-bit key and number of keys for packed variant keys."""
+    bits = max(1, n_codes.bit_length())  # codes are stored +1 so that 0 means "the path has ended"
+    per_key = 63 // bits
+    keys = max(1, min(8, -(-PACKED_STEPS // per_key)))
+    return bits, per_key, keys
+
+
 def variants_expr(seq: ir.Table, n_codes: int, limit: int | None = None) -> ir.Table:
-    """Variants (as code strings, or code lists for very many activities), most frequent first, with the total."""
+    """Variants, most frequent first and then in activity order, with the total number of variants.
+
+    A case's first steps are packed into integers (most significant step first, so that integer order is
+    the activities' order and a shorter path sorts first) by order-independent sums: no per-case sort. The
+    steps beyond those (rare) form a `tail` string built by an ordered aggregate over those rows only.
+    """
+    bits, per_key, n_keys = _packing(n_codes)
+    aggs: dict[str, Any] = {}
+    for j in range(n_keys):
+        lo, hi = j * per_key, (j + 1) * per_key
+        shift = (per_key - 1 - (seq.rn - lo)) * bits
+        value = ibis.ifelse(
+            (seq.rn >= lo) & (seq.rn < hi), (seq.code + 1).cast("int64") << shift.cast("int64"), 0
+        )
+        aggs[f"k{j}"] = value.sum()
+    rest = seq.rn >= n_keys * per_key
     if n_codes <= ALPHABET_SIZE:
         alphabet = ibis.literal("".join(chr(ALPHABET_START + i) for i in range(n_codes)))
-        key = alphabet.substr(seq.code, 1).group_concat("", order_by=seq.rn)
+        aggs["tail"] = alphabet.substr(seq.code, 1).group_concat("", where=rest, order_by=seq.rn)
     else:
-        key = seq.code.collect(order_by=seq.rn)
-    paths = seq.group_by("case_id").aggregate(path=key)
-    out = paths.group_by("path").aggregate(count=paths.count())
-    out = out.mutate(total=out.count().over(ibis.window())).order_by([ibis.desc("count"), "path"])
+        aggs["tail"] = seq.code.collect(where=rest, order_by=seq.rn).cast("string")
+    paths = seq.group_by("case_id").aggregate(**aggs)
+    keys = [f"k{j}" for j in range(n_keys)] + ["tail"]
+    out = paths.group_by(keys).aggregate(count=paths.count())
+    out = out.mutate(total=out.count().over(ibis.window()))
+    order = [ibis.desc("count"), *keys[:-1], ibis.asc("tail", nulls_first=True)]
+    out = out.order_by(order)
     return out.limit(limit) if limit is not None else out
+
+
+def _unpack(row: dict[str, Any], n_codes: int) -> list[int]:
+    bits, per_key, n_keys = _packing(n_codes)
+    mask = (1 << bits) - 1
+    codes: list[int] = []
+    for j in range(n_keys):
+        key = int(row[f"k{j}"] or 0)
+        for i in range(per_key):
+            c = (key >> (bits * (per_key - 1 - i))) & mask
+            if c == 0:
+                return codes
+            codes.append(c - 1)
+    tail = row["tail"]
+    if tail:
+        if n_codes <= ALPHABET_SIZE:
+            codes.extend(ord(ch) - ALPHABET_START for ch in tail)
+        else:
+            codes.extend(int(c) for c in tail.strip("[]").split(","))
+    return codes
 
 
 def discover(events: ir.Table, *, max_variants: int | None = None) -> dict[str, Any]:
@@ -94,11 +141,6 @@ def discover(events: ir.Table, *, max_variants: int | None = None) -> dict[str, 
         dfg = dfg_expr(seq).to_pyarrow().to_pylist()
         ends = ends_expr(seq).to_pyarrow().to_pylist()
         variants = variants_expr(seq, len(names), max_variants).to_pyarrow().to_pylist()
-
-    def decode(path: Any) -> list[str]:
-        if isinstance(path, str):
-            return [names[ord(ch) - ALPHABET_START] for ch in path]
-        return [names[c] for c in path]
 
     edges = [
         {
@@ -118,9 +160,58 @@ def discover(events: ir.Table, *, max_variants: int | None = None) -> dict[str, 
     )
     stops = sorted(((names[r["code"]], int(r["end"])) for r in ends if r["end"]), key=lambda p: (-p[1], p[0]))
     return {
+        "cases": sum(n for _, n in starts),
         "dfg": edges,
         "start": dict(starts),
         "end": dict(stops),
         "variants_total": int(variants[0]["total"]) if variants else 0,
-        "variants": [{"activities": decode(r["path"]), "count": int(r["count"])} for r in variants],
+        "variants": [
+            {"activities": [names[c] for c in _unpack(r, len(names))], "count": int(r["count"])}
+            for r in variants
+        ],
+    }
+
+
+def flow(variants: list[dict[str, Any]], *, total_cases: int, max_steps: int = 6) -> dict[str, Any]:
+    """A Sankey view from the most frequent paths: nodes are (position, activity); cases on other paths go
+    to an "other paths" bucket, longer paths to "more steps", and every path ends in an "end" bucket.
+
+    `variants` are the top paths with counts (from `discover`); `total_cases` all cases in the log.
+    """
+    links: dict[tuple[str, str], int] = {}
+    nodes: dict[str, dict[str, Any]] = {}
+
+    def node(key: str, step: int, activity: str | None, kind: str) -> str:
+        nodes.setdefault(key, {"id": key, "step": step, "activity": activity, "kind": kind})
+        return key
+
+    def link(a: str, b: str, n: int) -> None:
+        links[(a, b)] = links.get((a, b), 0) + n
+
+    shown = 0
+    for v in variants:
+        path, n = v["activities"], v["count"]
+        shown += n
+        prev = node(f"0:{path[0]}", 0, path[0], "step")
+        for i, activity in enumerate(path[1:max_steps], start=1):
+            cur = node(f"{i}:{activity}", i, activity, "step")
+            link(prev, cur, n)
+            prev = cur
+        if len(path) > max_steps:
+            link(prev, node(f"{max_steps}:more", max_steps, None, "more"), n)
+        else:
+            link(prev, node(f"{len(path)}:end", len(path), None, "end"), n)
+    other = total_cases - shown
+    if other > 0:
+        node("0:other", 0, None, "other")
+        nodes["0:other"]["count"] = other
+    for key in nodes:
+        incoming = sum(n for (a, b), n in links.items() if b == key)
+        outgoing = sum(n for (a, b), n in links.items() if a == key)
+        nodes[key].setdefault("count", max(incoming, outgoing))
+    return {
+        "nodes": sorted(nodes.values(), key=lambda x: (x["step"], -x["count"], x["id"])),
+        "links": [{"source": a, "target": b, "count": n} for (a, b), n in sorted(links.items())],
+        "cases": total_cases,
+        "cases_shown": shown,
     }

@@ -53,17 +53,17 @@ def funnel_expr(
         if window_seconds is not None:
             cond.append(cand.c_ts <= att.t1 + ibis.interval(microseconds=int(round(window_seconds * 1e6))))
         joined = att.left_join(cand, cond)
-        keys = [c for c in att.columns if c != "last_pos"] + ["last_pos"]
-        att = joined.group_by(keys).aggregate(
-            next_pos=joined.c_pos.min(), next_ts=joined.c_ts.argmin(joined.c_pos)
+        carried = {c: joined[c].arbitrary() for c in att.columns if c not in ("case_id", "start_pos")}
+        att = joined.group_by(["case_id", "start_pos"]).aggregate(
+            next_pos=joined.c_pos.min(), next_ts=joined.c_ts.argmin(joined.c_pos), **carried
         )
         att = att.mutate(last_pos=att.next_pos).rename({f"t{j}": "next_ts"}).drop("next_pos")
     times = [f"t{j}" for j in range(1, len(steps) + 1)]
-    depth = sum((att[c].notnull().cast("int32") for c in times[1:]), ibis.literal(1))
-    att = att.mutate(depth=depth)
-    best = ibis.window(group_by=att.case_id, order_by=[ibis.desc(att.depth), att.start_pos])
-    att = att.mutate(rank=ibis.row_number().over(best))
-    return att.filter(att["rank"] == 0).select("case_id", "group", "depth", *times)
+    depth = sum((att[c].notnull().cast("int64") for c in times[1:]), ibis.literal(1, type="int64"))
+    # the attempt reaching the most steps, the earliest among those: a hash aggregate, no sort
+    att = att.mutate(depth=depth, score=depth * (1 << 40) - att.start_pos)
+    best = {c: att[c].argmax(att.score) for c in ["group", *times]}
+    return att.group_by("case_id").aggregate(depth=att.depth.max(), **best)
 
 
 def funnel(
