@@ -169,3 +169,25 @@ def test_long_paths_and_many_activities_take_the_slower_exact_paths(monkeypatch,
         timestamp=cols["timestamp"],
     )
     assert module.discover(events)["variants"] == ref["variants"]
+
+
+def test_flow_keeps_the_top_paths_and_buckets_the_rest() -> None:
+    from tajriba.journeys.discovery import flow
+
+    variants = [
+        {"activities": ["home", "cart", "pay"], "count": 5},
+        {"activities": ["home", "search", "cart", "pay", "rate"], "count": 2},
+    ]
+    result = flow(variants, total_cases=10, max_steps=3)
+    links = {(x["source"], x["target"]): x["count"] for x in result["links"]}
+    assert links == {
+        ("0:home", "1:cart"): 5,
+        ("1:cart", "2:pay"): 5,
+        ("2:pay", "3:end"): 5,
+        ("0:home", "1:search"): 2,
+        ("1:search", "2:cart"): 2,
+        ("2:cart", "3:more"): 2,
+    }
+    nodes = {n["id"]: n["count"] for n in result["nodes"]}
+    assert nodes["0:home"] == 7 and nodes["0:other"] == 3 and nodes["3:end"] == 5
+    assert result["cases"] == 10 and result["cases_shown"] == 7
