@@ -14,10 +14,19 @@ import httpx
 from tests.conftest import free_port
 
 
+def _output(proc: subprocess.Popen) -> str:
+    """What a server that exited printed (from its pipe, or from the log file it wrote to)."""
+    if proc.stdout is None:
+        return "server exited"
+    if hasattr(proc.stdout, "read") and proc.stdout.readable():
+        return str(proc.stdout.read())
+    return Path(proc.stdout.name).read_text(errors="replace")
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else "server exited"
+        assert proc.poll() is None, _output(proc)
         try:
             response = httpx.get(url, timeout=2)
             if response.status_code == 200:

@@ -63,7 +63,8 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(data)],
-        stdout=subprocess.PIPE,
+        # a file, not a pipe: nobody reads a pipe while the server runs, and a full pipe blocks the server
+        stdout=(data.parent / "serve.log").open("a"),
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -110,8 +111,10 @@ def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.fill("input[name=email]", DEMO_EMAIL)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/w/demo/")
+    with page.expect_navigation(timeout=90_000):  # generous: CI runs another test file beside this one
+        page.click("button[type=submit]")
+    # after the redirect: the overview, or the login page again with the reason shown
+    assert page.url.startswith(f"{base}/w/demo/"), (page.url, page.locator("main").inner_text())
 
 
 def _switch(page, locale: str) -> None:  # type: ignore[no-untyped-def]

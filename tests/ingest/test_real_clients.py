@@ -76,7 +76,8 @@ def start(data: Path, key: str) -> Server:
             "--data-dir",
             str(data),
         ],
-        stdout=subprocess.PIPE,
+        # a file, not a pipe: nobody reads a pipe while the server runs, and a full pipe blocks the server
+        stdout=(data.parent / "serve.log").open("a"),
         stderr=subprocess.STDOUT,
         text=True,
     )
