@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from tajriba.customers import consent
 from tajriba.customers.identifiers import normalize
-from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, resolve
+from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, Resolution, resolve
 from tajriba.ingest.segment import Message
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import CUSTOMER_TABLES, ROW_KEYS
@@ -56,35 +56,18 @@ def store(
         groups.append(_identifiers(m, rules.region, known_users))
         explicit.append(m.type == "alias")
     res = resolve(warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy)
-    for decision in res.decisions[:100]:  # guard decisions go to the log (blocklisted ids, refused merges)
-        log.info("identity workspace=%s %s", workspace_id, orjson.dumps(decision).decode())
     now = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.transaction():  # the whole flush is stored, or nothing
-        for merge in res.merges:
-            apply_merge(
-                warehouse,
-                workspace_id=workspace_id,
-                merge=merge,
-                reason="identifiers shared in events",
-                at=now,
-            )
+        apply_resolution(
+            warehouse,
+            workspace_id=workspace_id,
+            res=res,
+            source=source,
+            reason="identifiers shared in events",
+            at=now,
+            seen=_identity_times(fresh, groups, res.new_identities),
+        )
         stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
-        if res.new_identities:
-            times = _identity_times(fresh, groups, res.new_identities)
-            warehouse.upsert(
-                "customer_identities",
-                pa.table(
-                    {
-                        "workspace_id": pa.array([workspace_id] * len(res.new_identities), pa.int32()),
-                        "kind": [k for k, _ in res.new_identities],
-                        "value": [v for _, v in res.new_identities],
-                        "customer_id": list(res.new_identities.values()),
-                        "source": [source] * len(res.new_identities),
-                        "first_seen_at": [times[i][0] for i in res.new_identities],
-                        "last_seen_at": [times[i][1] for i in res.new_identities],
-                    }
-                ),
-            )
         changes = _trait_changes(warehouse, workspace_id, fresh, res.customer_ids, source)
         warehouse.upsert("customers", _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now))
         if changes:
@@ -367,6 +350,45 @@ def _trait_changes(
             else:
                 before[trait] = value
     return out
+
+
+def apply_resolution(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    res: Resolution,
+    source: str,
+    reason: str,
+    at: datetime,
+    seen: dict[Identifier, tuple[datetime | None, datetime | None]] | None = None,
+) -> None:
+    """Store what identity resolution decided: log the guards' decisions, merge profiles, add identifiers.
+
+    `seen` gives first and last time per new identifier (tracking); without it they are first seen `at`.
+    Call inside the caller's warehouse transaction, before rows are written for the resolved customers.
+    """
+    for decision in res.decisions[:100]:  # guard decisions go to the log (blocklisted ids, refused merges)
+        log.info("identity workspace=%s %s", workspace_id, orjson.dumps(decision).decode())
+    for merge in res.merges:
+        apply_merge(warehouse, workspace_id=workspace_id, merge=merge, reason=reason, at=at)
+    new = res.new_identities
+    if not new:
+        return
+    times = seen or {}
+    warehouse.upsert(
+        "customer_identities",
+        pa.table(
+            {
+                "workspace_id": pa.array([workspace_id] * len(new), pa.int32()),
+                "kind": [k for k, _ in new],
+                "value": [v for _, v in new],
+                "customer_id": list(new.values()),
+                "source": [source] * len(new),
+                "first_seen_at": pa.array([times.get(i, (at, None))[0] for i in new], pa.timestamp("us")),
+                "last_seen_at": pa.array([times.get(i, (at, None))[1] for i in new], pa.timestamp("us")),
+            }
+        ),
+    )
 
 
 def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason: str, at: datetime) -> str:

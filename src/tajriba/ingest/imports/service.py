@@ -27,6 +27,7 @@ from tajriba.errors import Invalid
 from tajriba.ingest.imports import convert
 from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping
 from tajriba.ingest.imports.readers import open_source, read_batches
+from tajriba.ingest.writer import apply_resolution
 from tajriba.warehouse import Warehouse
 
 TABLE = {
@@ -378,32 +379,21 @@ def _store(
     region: str,
     policy: IdentityPolicy,
 ) -> int:
-    """Resolve customers for the batch (once per distinct identifier group), then append or upsert."""
+    """Resolve customers for the batch (merging profiles a row links), then append or upsert."""
     n = table.num_rows
     groups = _identifier_groups(table, kind, region)
     customer_ids: list[str | None] = [None] * n
-    if any(groups):
-        distinct: dict[tuple, int] = {}
-        for g in groups:
-            distinct.setdefault(tuple(g), len(distinct))
-        res = resolve(warehouse, workspace_id=workspace_id, groups=[list(g) for g in distinct], policy=policy)
-        ids = res.customer_ids
-        customer_ids = [ids[distinct[tuple(g)]] for g in groups]
-        if res.new_identities:
-            now = datetime.now(UTC).replace(tzinfo=None)
-            warehouse.upsert(
-                "customer_identities",
-                pa.table(
-                    {
-                        "workspace_id": pa.array([workspace_id] * len(res.new_identities), pa.int32()),
-                        "kind": [k for k, _ in res.new_identities],
-                        "value": [v for _, v in res.new_identities],
-                        "customer_id": list(res.new_identities.values()),
-                        "source": [f"import:{mapping.name}"] * len(res.new_identities),
-                        "first_seen_at": [now] * len(res.new_identities),
-                    }
-                ),
-            )
+    if any(groups):  # resolve() works on each distinct group once
+        res = resolve(warehouse, workspace_id=workspace_id, groups=groups, policy=policy)
+        customer_ids = res.customer_ids
+        apply_resolution(
+            warehouse,
+            workspace_id=workspace_id,
+            res=res,
+            source=f"import:{mapping.name}",
+            reason=f"identifiers shared in an import row ({mapping.name})",
+            at=datetime.now(UTC).replace(tzinfo=None),
+        )
     cols = {c: table.column(c) for c in table.column_names}
     ws = pa.array([workspace_id] * n, pa.int32())
     cust = pa.array(customer_ids, pa.string())
