@@ -478,7 +478,9 @@ def test_a_row_linking_two_profiles_merges_them_with_a_record_and_moves_their_da
     assert mona != faisal
     linking = [ORDERS[0], ["A-3", "2026-03-05 10:00", "99", "SAR", "mona@example.com", "0559876543", "منى"]]
     import_file(wh, workspace_id=1, kind="orders", path=write_csv(tmp_path / "link.csv", linking))
-    into, merged, reason = wh.sql("SELECT into_customer_id, merged_customer_ids, reason FROM identity_merges")[0]
+    into, merged, reason = wh.sql(
+        "SELECT into_customer_id, merged_customer_ids, reason FROM identity_merges"
+    )[0]
     assert {into, *json.loads(merged)} == {mona, faisal} and "import" in reason
     assert {o[3] for o in orders(wh).values()} == {into}  # every order is on the surviving profile
     owners = wh.sql("SELECT DISTINCT customer_id FROM customer_identities WHERE workspace_id = 1")

@@ -159,6 +159,24 @@ def test_reapplying_changed_rules_remaps_history_but_not_imported_rows(client, a
     assert client.delete(f"/api/v1/touchpoint-rules/{created['id']}", headers=headers).status_code == 204
     client.post("/api/v1/touchpoint-rules/reapply", headers=headers)
     assert mapped(app)["m0"] == (None, None)
+    # changes through the API are audited like those made on the page, under the key that made them
+    from sqlalchemy import select
+
+    from tajriba.models import AuditEntry
+
+    with app.state.session_factory() as session:
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.actor_key_id, AuditEntry.target_id)
+            .where(AuditEntry.action.like("tracking.%"))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == [
+        "tracking.rule_create",
+        "tracking.rules_reapply",
+        "tracking.rule_delete",
+        "tracking.rules_reapply",
+    ]
+    assert all(e.actor_key_id is not None for e in entries) and entries[0].target_id == str(created["id"])
 
 
 def test_viewers_cannot_change_rules(client, db, shop) -> None:

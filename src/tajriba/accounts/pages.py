@@ -220,11 +220,9 @@ def add_member(
                     field="password",
                 ) from None
             user = service.create_user(db, email=email, name=name, password=password)
-            record(
+            ctx.audit(
                 db,
-                action="user.create",
-                workspace_id=ctx.workspace.id,
-                actor_user_id=ctx.user.id if ctx.user else None,
+                "user.create",
                 target_type="user",
                 target_id=str(user.id),
             )

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from tajriba.audit import record
 from tajriba.customers import service
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
@@ -72,13 +71,10 @@ def undo_merge(
     db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("identities:manage"))], merge_id: str
 ) -> dict[str, Any]:
     """Split a merge: the profiles get their identifiers and data back and are not merged again automatically."""
-    actor = f"key:{ctx.key.id}" if ctx.key else "unknown"
-    counts = service.undo_merge(wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=actor)
-    record(
+    counts = service.undo_merge(wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.actor)
+    ctx.audit(
         db,
-        action="identity.undo_merge",
-        workspace_id=ctx.workspace.id,
-        actor_key_id=ctx.key.id if ctx.key else None,
+        "identity.undo_merge",
         target_type="merge",
         target_id=merge_id,
         details=counts,

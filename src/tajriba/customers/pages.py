@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tajriba.audit import record
 from tajriba.customers import service
 from tajriba.customers.consent import PURPOSE_LABELS
 from tajriba.overview.service import list_personas, touchpoint_names
@@ -93,14 +92,10 @@ def undo_merge(
     ctx: Annotated[Context, Depends(Require("identities:manage"))],
     merge_id: str,
 ) -> Response:
-    counts = service.undo_merge(
-        wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.user.email if ctx.user else "unknown"
-    )
-    record(
+    counts = service.undo_merge(wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.actor)
+    ctx.audit(
         db,
-        action="identity.undo_merge",
-        workspace_id=ctx.workspace.id,
-        actor_user_id=ctx.user.id if ctx.user else None,
+        "identity.undo_merge",
         target_type="merge",
         target_id=merge_id,
         details=counts,

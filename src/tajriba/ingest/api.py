@@ -206,6 +206,7 @@ def create_rule(
     rule_in: RuleCreate,
 ) -> dict[str, Any]:
     rule = mapping.create_rule(db, workspace=ctx.workspace, **rule_in.model_dump())
+    ctx.audit(db, "tracking.rule_create", target_type="touchpoint_rule", target_id=str(rule.id))
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return _rule_json(rule)
 
@@ -215,6 +216,7 @@ def delete_rule(
     request: Request, db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))], rule_id: int
 ) -> Response:
     mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id)
+    ctx.audit(db, "tracking.rule_delete", target_type="touchpoint_rule", target_id=str(rule_id))
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return Response(status_code=204)
 
@@ -227,4 +229,5 @@ def reapply_rules(
     count = mapping.reapply(
         wh, workspace_id=ctx.workspace.id, rules=mapping.load_rules(db, workspace_id=ctx.workspace.id)
     )
+    ctx.audit(db, "tracking.rules_reapply", details={"events": count})
     return {"events": count}

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from tajriba.audit import record
 from tajriba.errors import TajribaError
 from tajriba.ingest import mapping
 from tajriba.models import Touchpoint
@@ -81,11 +80,9 @@ def add_rule(
     except TajribaError as exc:
         db.rollback()
         return _page(request, db, ctx, error=exc.message, status=exc.status)
-    record(
+    ctx.audit(
         db,
-        action="tracking.rule_create",
-        workspace_id=ctx.workspace.id,
-        actor_user_id=ctx.user.id if ctx.user else None,
+        "tracking.rule_create",
         target_type="touchpoint_rule",
         target_id=str(rule.id),
     )
@@ -98,11 +95,9 @@ def remove_rule(
     request: Request, db: DB, ctx: Annotated[Context, Depends(Require("journeys:write"))], rule_id: int
 ) -> Response:
     mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id)
-    record(
+    ctx.audit(
         db,
-        action="tracking.rule_delete",
-        workspace_id=ctx.workspace.id,
-        actor_user_id=ctx.user.id if ctx.user else None,
+        "tracking.rule_delete",
         target_type="touchpoint_rule",
         target_id=str(rule_id),
     )
@@ -117,11 +112,9 @@ def reapply(
     count = mapping.reapply(
         wh, workspace_id=ctx.workspace.id, rules=mapping.load_rules(db, workspace_id=ctx.workspace.id)
     )
-    record(
+    ctx.audit(
         db,
-        action="tracking.rules_reapply",
-        workspace_id=ctx.workspace.id,
-        actor_user_id=ctx.user.id if ctx.user else None,
+        "tracking.rules_reapply",
         details={"events": count},
     )
     return _page(request, db, ctx, reapplied=count)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from tajriba.accounts import security, service
 from tajriba.accounts.permissions import allowed
+from tajriba.audit import record
 from tajriba.config import Settings
+from tajriba.db.session import transaction
 from tajriba.errors import Forbidden, NotFound, TajribaError, Unauthorized
 from tajriba.i18n import _, set_locale
 from tajriba.models import ApiKey, User, Workspace
@@ -32,15 +34,8 @@ class LoginRequired(TajribaError):
 
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit on success, roll back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DB = Annotated[Session, Depends(get_db)]
@@ -115,6 +110,34 @@ class Context:
 
     def can(self, permission: str) -> bool:
         return allowed(self.role, permission)
+
+    @property
+    def actor(self) -> str:
+        """Who acts, for records kept outside the audit log: the user's email or `key:<id>`."""
+        if self.user is not None:
+            return self.user.email
+        return f"key:{self.key.id}" if self.key is not None else "unknown"
+
+    def audit(
+        self,
+        db: Session,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        details: dict | None = None,
+    ) -> None:
+        """Append an audit entry for this workspace, by this user or API key."""
+        record(
+            db,
+            action=action,
+            workspace_id=self.workspace.id,
+            actor_user_id=self.user.id if self.user else None,
+            actor_key_id=self.key.id if self.key else None,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+        )
 
 
 class Require:

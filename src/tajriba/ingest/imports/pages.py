@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from tajriba.audit import record
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _
 from tajriba.ingest.imports.mapping import (
@@ -191,11 +190,9 @@ async def start_import(
             },
         },
     )
-    record(
+    ctx.audit(
         db,
-        action="import.start",
-        workspace_id=ctx.workspace.id,
-        actor_user_id=ctx.user.id if ctx.user else None,
+        "import.start",
         target_type="job",
         target_id=str(job.id) if job else None,
         details={"kind": kind, "check": action != "import"},
