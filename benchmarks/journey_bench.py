@@ -61,7 +61,6 @@ def synthesize(events: int, seed: int = 42) -> pa.Table:
     end_p = np.linspace(0.01, 0.16, k)
     cases = max(1, int(events / 9.63))  # the chain averages 9.6 events a case
     cum = np.cumsum(weights, axis=1)
-    lengths: list[np.ndarray] = []
     acts: list[np.ndarray] = []
     state = rng.choice(5, size=cases, p=[0.3, 0.2, 0.25, 0.15, 0.1])
     alive = np.ones(cases, dtype=bool)
@@ -78,7 +77,6 @@ def synthesize(events: int, seed: int = 42) -> pa.Table:
         stop = rng.random(idx.size) < end_p[nxt] * (1 + step / 20)
         alive[idx[stop]] = False
         step += 1
-        lengths.append(idx)
     case = np.concatenate(rows_case)
     act = np.concatenate(acts)
     order = np.argsort(case, kind="stable")

@@ -43,13 +43,13 @@ class Scope:
             raise Invalid("the period's start must be before its end", field="start")
 
 
-def events_table(warehouse: Warehouse, *, workspace_id: int, scope: Scope) -> ir.Table:
-    """The workspace's events as `case_id, activity, ts, ord, channel, language, persona`."""
+def events_table(
+    warehouse: Warehouse, *, workspace_id: int, scope: Scope, with_persona: bool = False
+) -> ir.Table:
+    """The workspace's events as `case_id, activity, ts, ord, channel, language` (and `persona`: the
+    customer's, joined only when filtering or breaking down by it)."""
     scope.check()
     ev = warehouse.table("events", workspace_id=workspace_id)
-    customers = warehouse.table("customers", workspace_id=workspace_id).select(
-        c_id="customer_id", persona="persona_key"
-    )
     if scope.activity == "touchpoint":
         ev = ev.filter(ev.touchpoint_id.notnull())
         activity = ev.touchpoint_id.cast("string")
@@ -71,6 +71,11 @@ def events_table(warehouse: Warehouse, *, workspace_id: int, scope: Scope) -> ir
         channel=ev.channel,
         language=ev.language,
         customer_id=ev.customer_id,
+    )
+    if not (with_persona or scope.persona):
+        return t.drop("customer_id")
+    customers = warehouse.table("customers", workspace_id=workspace_id).select(
+        c_id="customer_id", persona="persona_key"
     )
     t = t.left_join(customers, t.customer_id == customers.c_id).drop("c_id", "customer_id")
     if scope.persona:
@@ -115,7 +120,7 @@ def funnel(
             raise Invalid(f"steps must be touchpoint ids; got {bad[0]!r}", field="steps")
     with warehouse.lock:
         result = funnels.funnel(
-            events_table(warehouse, workspace_id=workspace_id, scope=scope),
+            events_table(warehouse, workspace_id=workspace_id, scope=scope, with_persona=by == "persona"),
             steps=steps,
             window_seconds=window_seconds,
             by=by,
@@ -130,19 +135,16 @@ def funnel(
 
 
 def _named(result: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
-    """Add names beside touchpoint ids (the ids stay the keys, names may repeat across journeys)."""
+    """Add names beside touchpoint ids (the ids stay the keys: names may repeat across journeys)."""
 
     def label(tp: str) -> str:
         return names.get(int(tp), tp)
 
+    seen = {*result["start"], *result["end"]}
     for edge in result["dfg"]:
         edge["source_name"], edge["target_name"] = label(edge["source"]), label(edge["target"])
-    result["names"] = {tp: label(tp) for tp in {*result["start"], *result["end"]} | _all(result)}
+        seen.update((edge["source"], edge["target"]))
+    for variant in result["variants"]:
+        seen.update(variant["activities"])
+    result["names"] = {tp: label(tp) for tp in sorted(seen)}
     return result
-
-
-def _all(result: dict[str, Any]) -> set[str]:
-    out = {e["source"] for e in result["dfg"]} | {e["target"] for e in result["dfg"]}
-    for v in result["variants"]:
-        out.update(v["activities"])
-    return out

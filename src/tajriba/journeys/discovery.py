@@ -1,9 +1,9 @@
 """How customers really move: directly-follows graph, start and end steps, path variants.
 
-Every function takes an Ibis table with the columns `case_id` (a customer, a session, a ticket),
-`activity` (a touchpoint or an event name), `ts` (timestamp) and `ord` (tie-breaker for equal timestamps:
-the file order, or a column the caller chose) and runs as one query in the engine behind it (DuckDB);
-no Python loop runs over events. Results follow the conventions of the process-mining literature
+`discover` takes an Ibis table with the columns `case_id` (a customer, a session, a ticket), `activity`
+(a touchpoint or an event name), `ts` (timestamp) and `ord` (tie-breaker for equal timestamps: the file
+order, or a column the caller chose). One window query (`sequence`) is cached in the engine (DuckDB) and
+each view is one query over it; no Python loop runs over events. Results follow the conventions of the process-mining literature
 (van der Aalst, *Process Mining*, 2016) and of pm4py, so they can be checked against it:
 
 - events of a case are ordered by `ts`, then `ord`;
@@ -21,7 +21,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-COLUMNS = ("case_id", "activity", "ts", "ord")
 # Variants are grouped as strings with one character per activity (private-use code points); logs with more
 # distinct activities than this use lists instead (slower).
 ALPHABET_START = 0xE000

@@ -101,7 +101,6 @@ def _from_arrow(
     fmt: str,
     tz: str,
 ) -> ir.Table:
-
     from tajriba.ingest.imports import convert
 
     columns = [c for c in table.column_names if c != "__row"]
