@@ -65,7 +65,7 @@ def store(
             source=source,
             reason="identifiers shared in events",
             at=now,
-            seen=_identity_times(fresh, groups, res.new_identities),
+            seen=_identity_times(fresh, groups, res.new_identities) if res.new_identities else None,
         )
         stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
         changes = _trait_changes(warehouse, workspace_id, fresh, res.customer_ids, source)
