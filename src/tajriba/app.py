@@ -95,7 +95,9 @@ def routers() -> list[APIRouter]:
     from tajriba.ingest import api as ingest_api
     from tajriba.ingest import pages as ingest_pages
     from tajriba.ingest.imports import pages as import_pages
+    from tajriba.journeys import analytics_api as journey_analytics_api
     from tajriba.journeys import api as journeys_api
+    from tajriba.journeys import pages as journeys_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.web import health
@@ -105,6 +107,7 @@ def routers() -> list[APIRouter]:
         ingest_api.router,
         accounts_pages.router,
         overview_pages.router,
+        journeys_pages.router,
         customers_pages.router,
         ingest_pages.router,
         import_pages.router,
@@ -113,6 +116,10 @@ def routers() -> list[APIRouter]:
         ingest_api.rules_router,
         overview_api.router,
         journeys_api.router,
+        journeys_api.touchpoints_router,
+        journeys_api.personas_router,
+        journeys_api.items_router,
+        journey_analytics_api.analytics_router,
     ]
 
 

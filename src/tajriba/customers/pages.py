@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.customers import service
 from tajriba.customers.consent import PURPOSE_LABELS
-from tajriba.overview.service import list_personas, touchpoint_names
+from tajriba.journeys.service import list_personas, touchpoint_names
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(

@@ -1,79 +1,296 @@
-"""JSON API for journey analytics on the workspace's events: discovery, flow and funnels."""
+"""JSON API for personas, journeys, stages, touchpoints and their items; exports, maps and redesigns."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
-from tajriba.journeys import analytics
-from tajriba.journeys.discovery import flow
-from tajriba.overview.service import touchpoint_names
+from tajriba.journeys import journey_map, redesign, schemas, service, transfer
+from tajriba.journeys.render import export_map
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
-router = APIRouter(prefix="/api/v1/journey-analytics", tags=["journeys"])
+router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
+touchpoints_router = APIRouter(prefix="/api/v1/touchpoints", tags=["journeys"])
+personas_router = APIRouter(prefix="/api/v1/personas", tags=["journeys"])
+items_router = APIRouter(prefix="/api/v1/touchpoint-items", tags=["journeys"])
+
+Read = Annotated[Context, Depends(RequireKey("journeys:read"))]
+Write = Annotated[Context, Depends(RequireKey("journeys:write"))]
 
 
-def _scope(
-    case: str = "customer",
-    activity: str = "touchpoint",
-    start: datetime | None = None,
-    end: datetime | None = None,
-    channel: str | None = None,
+# -- personas ------------------------------------------------------------------------------------
+
+
+@personas_router.get("")
+def list_personas(db: DB, ctx: Read) -> dict[str, Any]:
+    """Every persona of the workspace."""
+    return {
+        "personas": [service.persona_out(p) for p in service.list_personas(db, workspace_id=ctx.workspace.id)]
+    }
+
+
+@personas_router.post("", status_code=201)
+def create_persona(db: DB, ctx: Write, body: schemas.PersonaIn) -> dict[str, Any]:
+    persona = service.create_persona(db, workspace_id=ctx.workspace.id, persona_in=body, actor=ctx)
+    return service.persona_out(persona)
+
+
+@personas_router.get("/{persona_id}")
+def get_persona(db: DB, ctx: Read, persona_id: int) -> dict[str, Any]:
+    return service.persona_out(service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id))
+
+
+@personas_router.patch("/{persona_id}")
+def update_persona(db: DB, ctx: Write, persona_id: int, body: schemas.PersonaUpdate) -> dict[str, Any]:
+    """Change the fields sent; the answer lists what changed."""
+    persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
+    changes = service.update_persona(db, persona=persona, persona_in=body, actor=ctx)
+    return {**service.persona_out(persona), "changed": sorted(changes)}
+
+
+@personas_router.delete("/{persona_id}", status_code=204)
+def delete_persona(db: DB, ctx: Write, persona_id: int) -> Response:
+    persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
+    service.delete_persona(db, persona=persona, actor=ctx)
+    return Response(status_code=204)
+
+
+# -- journeys ------------------------------------------------------------------------------------
+
+
+@router.get("")
+def list_journeys(db: DB, ctx: Read, status: str | None = None) -> dict[str, Any]:
+    """Journeys of the workspace (without their touchpoints); filter by status."""
+    journeys = service.list_journeys(db, workspace_id=ctx.workspace.id, status=status)
+    return {"journeys": [service.journey_out(db, j, full=False) for j in journeys]}
+
+
+@router.post("", status_code=201)
+def create_journey(db: DB, ctx: Write, body: schemas.JourneyIn) -> dict[str, Any]:
+    """A journey with its personas and stages; add touchpoints with POST /touchpoints."""
+    journey = service.create_journey(db, workspace_id=ctx.workspace.id, journey_in=body, actor=ctx)
+    return service.journey_out(db, journey)
+
+
+@router.post("/import", status_code=201)
+async def import_journey(request: Request, db: DB, ctx: Write) -> dict[str, Any]:
+    """A journey from an export: JSON body, or a spreadsheet (.xlsx) as the request body."""
+    body = await request.body()
+    kind = "xlsx" if "spreadsheet" in request.headers.get("content-type", "") else "json"
+    journey, renamed = transfer.import_journey(
+        db, workspace_id=ctx.workspace.id, data=body, kind=kind, actor=ctx
+    )
+    return {**service.journey_out(db, journey), "renamed_keys": renamed}
+
+
+@router.get("/{journey_id}")
+def get_journey(db: DB, ctx: Read, journey_id: int) -> dict[str, Any]:
+    """A journey with its stages, touchpoints (in customer order) and their items."""
+    return service.journey_out(
+        db, service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    )
+
+
+@router.patch("/{journey_id}")
+def update_journey(db: DB, ctx: Write, journey_id: int, body: schemas.JourneyUpdate) -> dict[str, Any]:
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    changes = service.update_journey(db, journey=journey, journey_in=body, actor=ctx)
+    return {**service.journey_out(db, journey, full=False), "changed": sorted(changes)}
+
+
+@router.delete("/{journey_id}", status_code=204)
+def delete_journey(db: DB, ctx: Write, journey_id: int) -> Response:
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    service.delete_journey(db, journey=journey, actor=ctx)
+    return Response(status_code=204)
+
+
+@router.get("/{journey_id}/history")
+def journey_history(db: DB, ctx: Read, journey_id: int) -> dict[str, Any]:
+    """Every change to the journey, its stages, touchpoints and items, newest first."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return {"history": service.history(db, journey=journey)}
+
+
+@router.get("/{journey_id}/export")
+def export_journey(
+    db: DB, ctx: Read, journey_id: int, format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json"
+) -> Response:
+    """The journey as JSON or as a spreadsheet, ready to import elsewhere."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    content, media_type, filename = transfer.export_journey(db, journey=journey, kind=format)
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.post("/{journey_id}/stages", status_code=201)
+def create_stage(db: DB, ctx: Write, journey_id: int, body: schemas.StageIn) -> dict[str, Any]:
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return service.stage_out(service.create_stage(db, journey=journey, stage_in=body, actor=ctx))
+
+
+@router.patch("/{journey_id}/stages/{stage_id}")
+def update_stage(
+    db: DB, ctx: Write, journey_id: int, stage_id: int, body: schemas.StageUpdate
+) -> dict[str, Any]:
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    stage = service.get_stage(db, journey=journey, stage_id=stage_id)
+    service.update_stage(db, stage=stage, stage_in=body, actor=ctx)
+    return service.stage_out(stage)
+
+
+@router.delete("/{journey_id}/stages/{stage_id}", status_code=204)
+def delete_stage(db: DB, ctx: Write, journey_id: int, stage_id: int) -> Response:
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    service.delete_stage(db, stage=service.get_stage(db, journey=journey, stage_id=stage_id), actor=ctx)
+    return Response(status_code=204)
+
+
+@router.put("/{journey_id}/stage-order")
+def reorder_stages(db: DB, ctx: Write, journey_id: int, body: schemas.Order) -> dict[str, Any]:
+    """Put the stages in this order (every stage id once)."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    service.reorder_stages(db, journey=journey, order=body, actor=ctx)
+    return {"stages": [service.stage_out(s) for s in service.list_stages(db, journey_id=journey.id)]}
+
+
+@router.put("/{journey_id}/stages/{stage_id}/touchpoint-order")
+def reorder_touchpoints(
+    db: DB, ctx: Write, journey_id: int, stage_id: int, body: schemas.Order
+) -> dict[str, Any]:
+    """Put the stage's touchpoints in this order; ids from other stages of the journey move into it."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    stage = service.get_stage(db, journey=journey, stage_id=stage_id)
+    service.reorder_touchpoints(db, stage=stage, order=body, actor=ctx)
+    return service.journey_out(db, journey)
+
+
+@router.post("/{journey_id}/future-state", status_code=201)
+def copy_future_state(db: DB, ctx: Write, journey_id: int) -> dict[str, Any]:
+    """Copy a journey into a new future-state version to redesign."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return service.journey_out(db, redesign.copy_as_future(db, journey=journey, actor=ctx))
+
+
+@router.get("/{journey_id}/compare")
+def compare(db: DB, ctx: Read, journey_id: int, other: int | None = None) -> dict[str, Any]:
+    """Touchpoints added, removed and changed between a future state and the journey it is based on."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return redesign.compare(db, future=journey, current_id=other)
+
+
+@router.get("/{journey_id}/before-after")
+def before_after(
+    db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, change_date: date | None = None, days: int = 90
+) -> dict[str, Any]:
+    """KPIs per touchpoint before and after the change date, with the difference and its uncertainty."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return redesign.before_after(db, wh, journey=journey, change_date=change_date, days=days)
+
+
+def _filters(
     persona: str | None = None,
-) -> analytics.Scope:
-    """Case (customer|session), activity (touchpoint|event), period [start, end) in UTC, channel, persona."""
-    return analytics.Scope(case, activity, _naive(start), _naive(end), channel, persona)  # checked on use
+    start: date | None = None,
+    end: date | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+) -> journey_map.Filters:
+    """Persona key, period [start, end) by day, channel, language."""
+    return journey_map.Filters(persona=persona, start=start, end=end, channel=channel, language=language)
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+FiltersDep = Annotated[journey_map.Filters, Depends(_filters)]
 
 
-ScopeDep = Annotated[analytics.Scope, Depends(_scope)]
-
-
-@router.get("/discovery")
-def discovery(
-    request: Request,
-    db: DB,
-    wh: WarehouseDep,
-    ctx: Annotated[Context, Depends(RequireKey("journeys:read"))],
-    scope: ScopeDep,
-    max_variants: Annotated[int, Query(ge=1, le=1000)] = 50,
-    flow_steps: Annotated[int, Query(ge=2, le=12)] = 6,
+@router.get("/{journey_id}/map")
+def map_data(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, filters: FiltersDep
 ) -> dict[str, Any]:
-    """Directly-follows graph with times, start/end touchpoints, the top variants and a flow (Sankey) view."""
-    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    result = analytics.discover(
-        wh, workspace_id=ctx.workspace.id, scope=scope, names=names, max_variants=max_variants
+    """The journey map's data: stages, touchpoints, KPIs against targets, effectiveness and the emotion curve."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale).to_dict()
+
+
+@router.get("/{journey_id}/map.{fmt}")
+def map_export(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, fmt: str, filters: FiltersDep
+) -> Response:
+    """The journey map drawn server-side as SVG, PNG or PDF (Arabic and Persian shaped, right to left)."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
+    content, media_type = export_map(data, fmt=fmt)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="journey-{journey.id}.{fmt}"'},
     )
-    result["flow"] = flow(result["variants"], total_cases=result["cases"], max_steps=flow_steps)
-    return result
 
 
-@router.get("/funnel")
-def funnel(
-    request: Request,
-    db: DB,
-    wh: WarehouseDep,
-    ctx: Annotated[Context, Depends(RequireKey("journeys:read"))],
-    scope: ScopeDep,
-    steps: Annotated[list[str], Query(min_length=2, max_length=20)],
-    window_days: Annotated[float | None, Query(gt=0, le=3650)] = None,
-    by: str | None = None,
+# -- touchpoints ---------------------------------------------------------------------------------
+
+
+@touchpoints_router.get("")
+def list_touchpoints(db: DB, ctx: Read, journey_id: int | None = None) -> dict[str, Any]:
+    """Touchpoints of the workspace, or of one journey, in customer order."""
+    if journey_id is not None:
+        service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    tps = service.list_touchpoints(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return {"touchpoints": [service.touchpoint_out(t) for t in tps]}
+
+
+@touchpoints_router.post("", status_code=201)
+def create_touchpoint(
+    db: DB, ctx: Write, body: schemas.TouchpointIn, journey_id: Annotated[int, Query()]
 ) -> dict[str, Any]:
-    """An ordered funnel between touchpoints (ids) or event names within a conversion window."""
-    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    return analytics.funnel(
-        wh,
-        workspace_id=ctx.workspace.id,
-        scope=scope,
-        steps=steps,
-        window_seconds=window_days * 86400 if window_days else None,
-        by=by,
-        names=names,
+    """Add a touchpoint to a stage of the journey (at the stage's end)."""
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return service.touchpoint_out(
+        service.create_touchpoint(db, journey=journey, touchpoint_in=body, actor=ctx)
     )
+
+
+@touchpoints_router.get("/{touchpoint_id}")
+def get_touchpoint(db: DB, ctx: Read, touchpoint_id: int) -> dict[str, Any]:
+    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
+    return service.touchpoint_out(tp, items=service.list_items(db, touchpoint_id=tp.id))
+
+
+@touchpoints_router.patch("/{touchpoint_id}")
+def update_touchpoint(
+    db: DB, ctx: Write, touchpoint_id: int, body: schemas.TouchpointUpdate
+) -> dict[str, Any]:
+    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
+    changes = service.update_touchpoint(db, touchpoint=tp, touchpoint_in=body, actor=ctx)
+    return {**service.touchpoint_out(tp), "changed": sorted(changes)}
+
+
+@touchpoints_router.delete("/{touchpoint_id}", status_code=204)
+def delete_touchpoint(db: DB, ctx: Write, touchpoint_id: int) -> Response:
+    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
+    service.delete_touchpoint(db, touchpoint=tp, actor=ctx)
+    return Response(status_code=204)
+
+
+@touchpoints_router.post("/{touchpoint_id}/items", status_code=201)
+def create_item(db: DB, ctx: Write, touchpoint_id: int, body: schemas.ItemIn) -> dict[str, Any]:
+    """Note a pain point, opportunity or solution on the touchpoint."""
+    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
+    return service.item_out(service.create_item(db, touchpoint=tp, item_in=body, actor=ctx))
+
+
+@items_router.patch("/{item_id}")
+def update_item(db: DB, ctx: Write, item_id: int, body: schemas.ItemUpdate) -> dict[str, Any]:
+    item = service.get_item(db, workspace_id=ctx.workspace.id, item_id=item_id)
+    service.update_item(db, item=item, item_in=body, actor=ctx)
+    return service.item_out(item)
+
+
+@items_router.delete("/{item_id}", status_code=204)
+def delete_item(db: DB, ctx: Write, item_id: int) -> Response:
+    item = service.get_item(db, workspace_id=ctx.workspace.id, item_id=item_id)
+    service.delete_item(db, item=item, actor=ctx)
+    return Response(status_code=204)

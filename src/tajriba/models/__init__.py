@@ -3,7 +3,15 @@
 from tajriba.models.accounts import ApiKey, Membership, User, UserSession, Workspace
 from tajriba.models.audit import AuditEntry
 from tajriba.models.jobs import Job
-from tajriba.models.journeys import Journey, JourneyPersona, Persona, Stage, Touchpoint, TouchpointRule
+from tajriba.models.journeys import (
+    Journey,
+    JourneyPersona,
+    Persona,
+    Stage,
+    Touchpoint,
+    TouchpointItem,
+    TouchpointRule,
+)
 
 __all__ = [
     "ApiKey",
@@ -15,6 +23,7 @@ __all__ = [
     "Persona",
     "Stage",
     "Touchpoint",
+    "TouchpointItem",
     "TouchpointRule",
     "User",
     "UserSession",

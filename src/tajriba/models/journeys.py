@@ -45,6 +45,8 @@ class Journey(Base):
     status: Mapped[str] = mapped_column(String(16), default="current")
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"))
+    # when a future-state redesign went live: KPIs before and after this moment are compared
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -81,6 +83,8 @@ class Touchpoint(Base):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     names: Mapped[dict] = mapped_column(JSON, default=dict)
+    # what the customer does here (the journey map's first lane)
+    customer_action: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(32))
     direct: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -93,6 +97,27 @@ class Touchpoint(Base):
     manual_assessment: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
     unnecessary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the current-state touchpoint this future-state one was copied from (redesign comparison)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("touchpoints.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TouchpointItem(Base):
+    """A pain point, opportunity or solution noted on a touchpoint, with an owner and a status."""
+
+    __tablename__ = "touchpoint_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    touchpoint_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pain_point | opportunity | solution
+    text: Mapped[str] = mapped_column(Text)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_team: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | dropped
+    position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

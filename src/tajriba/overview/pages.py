@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tajriba.journeys.service import touchpoint_names
 from tajriba.overview import service
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
@@ -25,24 +26,11 @@ def overview_page(
     return _render(request, "overview.html", o=data, active="overview")
 
 
-@router.get("/journeys")
-def journeys_page(
-    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("journeys:read"))]
-) -> Response:
-    return _render(
-        request,
-        "journeys.html",
-        active="journeys",
-        journeys=service.journeys_with_touchpoints(db, workspace_id=ctx.workspace.id),
-        personas=service.list_personas(db, workspace_id=ctx.workspace.id),
-    )
-
-
 @router.get("/surveys")
 def surveys_page(
     request: Request, db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("surveys:read"))]
 ) -> Response:
-    names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
+    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
     return _render(
         request,
         "surveys.html",
@@ -61,7 +49,7 @@ def feedback_page(
     language: str | None = None,
     source: str | None = None,
 ) -> Response:
-    names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
+    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
     rows = service.recent_feedback(
         wh, workspace_id=ctx.workspace.id, language=language or None, source=source or None
     )

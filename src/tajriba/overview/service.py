@@ -8,10 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from tajriba.models import Journey, Persona, Stage, Touchpoint
 from tajriba.warehouse import Warehouse
 
 
@@ -189,41 +186,6 @@ def tickets_by_channel(warehouse: Warehouse, *, workspace_id: int) -> list[dict[
         .order_by(ibis.desc("n"))
     )
     return rows.to_dict("records")
-
-
-def journeys_with_touchpoints(session: Session, *, workspace_id: int) -> list[dict[str, Any]]:
-    """Journeys of a workspace with their ordered stages and touchpoints."""
-    journeys = session.scalars(
-        select(Journey).where(Journey.workspace_id == workspace_id).order_by(Journey.id)
-    )
-    out = []
-    for journey in journeys:
-        stages = session.scalars(
-            select(Stage).where(Stage.journey_id == journey.id).order_by(Stage.position)
-        ).all()
-        tps = session.scalars(
-            select(Touchpoint).where(Touchpoint.journey_id == journey.id).order_by(Touchpoint.position)
-        ).all()
-        out.append(
-            {
-                "journey": journey,
-                "stages": [
-                    {"stage": s, "touchpoints": [t for t in tps if t.stage_id == s.id]} for s in stages
-                ],
-            }
-        )
-    return out
-
-
-def list_personas(session: Session, *, workspace_id: int) -> list[Persona]:
-    return list(
-        session.scalars(select(Persona).where(Persona.workspace_id == workspace_id).order_by(Persona.id))
-    )
-
-
-def touchpoint_names(session: Session, *, workspace_id: int, locale: str) -> dict[int, str]:
-    rows = session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace_id))
-    return {t.id: (t.names or {}).get(locale) or t.name for t in rows}
 
 
 def _dt(value: Any) -> Any:

@@ -17,13 +17,31 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
+  // A Sankey (flow between touchpoints); nodes carry their display name in `name`.
+  function sankey(el) {
+    var d = JSON.parse(document.getElementById(el.dataset.sankey + "-data").textContent);
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      textStyle: { fontFamily: "Vazirmatn, sans-serif" },
+      tooltip: { trigger: "item" },
+      series: [{
+        type: "sankey", orient: "horizontal", layoutIterations: 0, left: "2%", right: "20%",
+        data: d.nodes.map(function (n) { return { name: n.id, label: { formatter: n.label } }; }),
+        links: d.links.map(function (l) { return { source: l.source, target: l.target, value: l.count }; }),
+        label: { position: "right" },
+      }],
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
   function init() {
     var els = document.querySelectorAll("[data-chart]");
-    if (!els.length) return;
-    if (window.echarts) { els.forEach(draw); return; }
+    var flows = document.querySelectorAll("[data-sankey]");
+    if (!els.length && !flows.length) return;
+    function all() { els.forEach(draw); flows.forEach(sankey); }
+    if (window.echarts) { all(); return; }
     var s = document.createElement("script");
     s.src = "/static/vendor/echarts.min.js";
-    s.onload = function () { els.forEach(draw); };
+    s.onload = all;
     document.head.appendChild(s);
   }
   document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,1 @@
+"""CX metrics with their uncertainty, defined once for every page, API and CLI (docs/metrics.md)."""

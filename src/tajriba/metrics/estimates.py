@@ -1,0 +1,155 @@
+"""Estimates with their uncertainty: means, proportions, NPS, medians, and differences between two groups.
+
+Formulas (docs/metrics.md has the derivations and sources):
+- mean: Student t interval, mean +- t(n-1) * s / sqrt(n).
+- proportion: Wilson score interval (Wilson 1927; Agresti & Coull 1998, "Approximate is better than exact").
+- NPS = 100 (p_promoters - p_detractors); Var = (p_P + p_D - (p_P - p_D)^2) / n, the variance of a mean of
+  scores coded +1 / 0 / -1 (Rocks 2016, "Interval estimation for the net promoter score").
+- median: distribution-free interval from order statistics, ranks from the binomial(n, 1/2)
+  (Conover, Practical Nonparametric Statistics, 3rd ed., §3.2).
+- difference of means: Welch's t with Welch-Satterthwaite degrees of freedom; difference of two NPS or
+  proportions: normal approximation with the sum of the variances.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Difference:
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EMPTY = Estimate(None, None, None, 0)
+NO_DIFFERENCE = Difference(None, None, None, None)
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def mean_from_sums(n: int, total: float, total_sq: float, *, level: float = LEVEL) -> Estimate:
+    """Mean and t interval from n, sum and sum of squares (what one SQL aggregate returns)."""
+    if n <= 0:
+        return EMPTY
+    mean = total / n
+    if n == 1:
+        return Estimate(mean, None, None, 1)
+    var = max((total_sq - n * mean * mean) / (n - 1), 0.0)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def mean(values: np.ndarray | list[float], *, level: float = LEVEL) -> Estimate:
+    x = np.asarray(values, dtype=float)
+    return mean_from_sums(int(x.size), float(x.sum()), float((x * x).sum()), level=level)
+
+
+def wilson(successes: int, n: int, *, level: float = LEVEL) -> Estimate:
+    """Share with the Wilson score interval."""
+    if n <= 0:
+        return EMPTY
+    z = _z(level)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+
+
+def nps(promoters: int, passives: int, detractors: int, *, level: float = LEVEL) -> Estimate:
+    """Net Promoter Score (-100..100) with a normal interval from its multinomial variance."""
+    n = promoters + passives + detractors
+    if n <= 0:
+        return EMPTY
+    p, d = promoters / n, detractors / n
+    value = 100 * (p - d)
+    se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+    z = _z(level)
+    return Estimate(value, max(-100.0, value - z * se), min(100.0, value + z * se), n)
+
+
+def nps_se(promoters: int, passives: int, detractors: int) -> float:
+    n = promoters + passives + detractors
+    p, d = promoters / n, detractors / n
+    return 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+
+
+def median(values: np.ndarray | list[float], *, level: float = LEVEL) -> Estimate:
+    """Median with the order-statistic interval (coverage at least `level`; None bounds when n is too small)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = int(x.size)
+    if n == 0:
+        return EMPTY
+    value = float(np.median(x))
+    # largest r with P(B <= r - 1) <= (1 - level) / 2, B ~ Binomial(n, 1/2): interval [x_(r), x_(n-r+1)]
+    r = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
+    if stats.binom.cdf(r, n, 0.5) > (1 - level) / 2:
+        r -= 1
+    r += 1  # 1-based rank
+    if r < 1:
+        return Estimate(value, None, None, n)
+    return Estimate(value, float(x[r - 1]), float(x[n - r]), n)
+
+
+def difference_of_means(
+    a: Estimate, sd_a: float, b: Estimate, sd_b: float, *, level: float = LEVEL
+) -> Difference:
+    """b - a with Welch's interval and two-sided p-value."""
+    if a.value is None or b.value is None or a.n < 2 or b.n < 2:
+        return NO_DIFFERENCE
+    va, vb = sd_a**2 / a.n, sd_b**2 / b.n
+    se = math.sqrt(va + vb)
+    diff = b.value - a.value
+    if se == 0:
+        return Difference(diff, diff, diff, None if diff == 0 else 0.0)
+    df = (va + vb) ** 2 / ((va**2) / (a.n - 1) + (vb**2) / (b.n - 1)) if (va + vb) > 0 else a.n + b.n - 2
+    t = float(stats.t.ppf(0.5 + level / 2, df))
+    p = float(2 * stats.t.sf(abs(diff) / se, df))
+    return Difference(diff, diff - t * se, diff + t * se, p)
+
+
+def sd_from_sums(n: int, total: float, total_sq: float) -> float:
+    if n < 2:
+        return 0.0
+    m = total / n
+    return math.sqrt(max((total_sq - n * m * m) / (n - 1), 0.0))
+
+
+def difference_normal(
+    a_value: float | None, a_se: float, b_value: float | None, b_se: float, *, level: float = LEVEL
+) -> Difference:
+    """b - a with a normal interval from the two standard errors (NPS, shares)."""
+    if a_value is None or b_value is None:
+        return NO_DIFFERENCE
+    se = math.sqrt(a_se**2 + b_se**2)
+    diff = b_value - a_value
+    if se == 0:
+        return Difference(diff, diff, diff, None if diff == 0 else 0.0)
+    z = _z(level)
+    return Difference(diff, diff - z * se, diff + z * se, float(2 * stats.norm.sf(abs(diff) / se)))
