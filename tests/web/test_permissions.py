@@ -31,7 +31,10 @@ PUBLIC = {
 }
 LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 # routes that need query parameters to answer 200
-QUERIES = {"/api/v1/journey-analytics/funnel": "?steps=1&steps=2"}
+QUERIES = {
+    "/api/v1/journey-analytics/funnel": "?steps=1&steps=2",
+    "/api/v1/journeys/{journey_id}/before-after": "?change_date=2026-01-01",
+}
 ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).
 WRITE_KEY_ROUTES = {
@@ -111,7 +114,58 @@ def world(app, db):  # type: ignore[no-untyped-def]
     key, _secret = service.create_key(db, workspace=b, kind="api", name="bravo key")
     a_key, _secret = service.create_key(db, workspace=a, kind="api", name="alpha key")
     db.commit()
-    return {"a": a, "b": b, "users": users, "outsider": outsider, "b_key_id": key.id, "a_key_id": a_key.id}
+    ids = {ws.slug: _journey_objects(db, ws) for ws in (a, b)}
+    db.commit()
+    return {
+        "a": a,
+        "b": b,
+        "users": users,
+        "outsider": outsider,
+        "b_key_id": key.id,
+        "a_key_id": a_key.id,
+        "ids": ids,
+    }
+
+
+def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A persona and a future-state journey (based on a current one) with a stage, a touchpoint and an item."""
+    from tajriba.journeys import redesign, schemas
+    from tajriba.journeys import service as journeys
+
+    class System:
+        def audit(self, db, action, **kw):  # type: ignore[no-untyped-def]
+            pass
+
+    actor = System()
+    persona = journeys.create_persona(
+        db, workspace_id=ws.id, persona_in=schemas.PersonaIn(key="p", name="P"), actor=actor
+    )
+    current = journeys.create_journey(
+        db,
+        workspace_id=ws.id,
+        journey_in=schemas.JourneyIn(name=f"{ws.slug} journey", stages=[schemas.StageIn(key="s", name="S")]),
+        actor=actor,
+    )
+    tp = journeys.create_touchpoint(
+        db,
+        journey=current,
+        touchpoint_in=schemas.TouchpointIn(key=f"{ws.slug}-tp", name="T", stage_key="s"),
+        actor=actor,
+    )
+    journeys.create_item(
+        db, touchpoint=tp, item_in=schemas.ItemIn(kind="pain_point", text="slow"), actor=actor
+    )
+    future = redesign.copy_as_future(db, journey=current, actor=actor)
+    stage = journeys.list_stages(db, journey_id=future.id)[0]
+    ftp = journeys.list_touchpoints(db, journey_id=future.id)[0]
+    item = journeys.list_items(db, journey_id=future.id)[0]
+    return {
+        "journey_id": future.id,
+        "stage_id": stage.id,
+        "touchpoint_id": ftp.id,
+        "item_id": item.id,
+        "persona_id": persona.id,
+    }
 
 
 def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore[no-untyped-def]
@@ -124,8 +178,10 @@ def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore
     return out
 
 
-def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1) -> str:
+def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1, **ids: int) -> str:
     return path.format(
+        **ids,
+        fmt="json" if "/export." in path else "svg",
         workspace=ws_slug,
         key_id=key_id,
         user_id=user_id,
@@ -142,15 +198,22 @@ def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) ->
     with TestClient(app, follow_redirects=False) as client:
         login(client, world["users"][role])
         for path, perm in _page_routes(app, "GET"):
-            url = _fill(path, "alpha")
+            url = _fill(path, "alpha", **world["ids"]["alpha"])
             response = client.get(url)
             found = 404 if path in ABSENT else 200  # routes whose resource the fixture does not create
             expected = found if allowed(role, perm.permission) else 403
             assert response.status_code == expected, f"{role} GET {url}: {response.status_code}"
         token = csrf_from(client, "/account")
         for path, perm in _page_routes(app, "POST"):
-            url = _fill(path, "alpha", key_id=world["a_key_id"], user_id=world["users"]["viewer"].id)
+            url = _fill(
+                path,
+                "alpha",
+                key_id=world["a_key_id"],
+                user_id=world["users"]["viewer"].id,
+                **world["ids"]["alpha"],
+            )
             response = client.post(url, data={"csrf_token": token})
+            assert response.status_code < 500, f"{role} POST {url}: {response.status_code}"
             if allowed(role, perm.permission):  # past the permission check (404: no such merge to undo)
                 assert response.status_code not in (401, 403), f"{role} POST {url}: {response.status_code}"
             else:
@@ -160,7 +223,7 @@ def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) ->
 def test_anonymous_visitors_are_sent_to_login_from_every_page(app, world) -> None:
     with TestClient(app, follow_redirects=False) as client:
         for path, _perm in _page_routes(app, "GET"):
-            response = client.get(_fill(path, "alpha"))
+            response = client.get(_fill(path, "alpha", **world["ids"]["alpha"]))
             assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
 
 
@@ -169,12 +232,19 @@ def test_members_of_one_workspace_get_404_and_no_data_from_another(app, world) -
         login(client, world["users"]["owner"])
         token = csrf_from(client, "/account")
         for path, _perm in _page_routes(app, "GET"):
-            response = client.get(_fill(path, "bravo"))
+            response = client.get(_fill(path, "bravo", **world["ids"]["bravo"]))
             assert response.status_code == 404, path
             assert "Bravo" not in response.text and "bravo customer" not in response.text
         for path, _perm in _page_routes(app, "POST"):
-            url = _fill(path, "bravo", key_id=world["b_key_id"], user_id=world["outsider"].id)
+            url = _fill(
+                path, "bravo", key_id=world["b_key_id"], user_id=world["outsider"].id, **world["ids"]["bravo"]
+            )
             assert client.post(url, data={"csrf_token": token}).status_code == 404, url
+        # nor reach bravo's journeys through alpha's URL
+        for path, _perm in _page_routes(app, "GET"):
+            if "{journey_id}" in path or "{touchpoint_id}" in path or "{persona_id}" in path:
+                response = client.get(_fill(path, "alpha", **world["ids"]["bravo"]))
+                assert response.status_code == 404, path
         # the alpha owner cannot revoke bravo's key through alpha's URL either
         response = client.post(
             f"/w/alpha/settings/keys/{world['b_key_id']}/revoke", data={"csrf_token": token}
@@ -195,7 +265,9 @@ def test_api_keys_act_with_their_role_in_their_own_workspace_only(app, db, world
             perm = _permission(route)
             if not isinstance(perm, RequireKey) or method != "GET":
                 continue
-            response = client.get(_fill(path, "alpha") + QUERIES.get(path, ""), headers=headers)
+            response = client.get(
+                _fill(path, "alpha", **world["ids"]["alpha"]) + QUERIES.get(path, ""), headers=headers
+            )
             expected = 200 if allowed(role, perm.permission) else 403
             assert response.status_code == expected, f"{role} {path}: {response.status_code}"
             if expected == 200 and path == "/api/v1/stats":

@@ -305,8 +305,11 @@ async def stage_action(request: Request, db: DB, ctx: Write, journey_id: int) ->
 @router.post("/journeys/{journey_id}/order")
 async def save_order(request: Request, db: DB, ctx: Write, journey_id: int) -> dict[str, Any]:
     """Drag-to-reorder: {"stages": [ids], "touchpoints": {stage_id: [ids]}} (sent by the editor's script)."""
-    body = await request.json()
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         raise Invalid(_("Send the new order as JSON."), field="body")
     try:
