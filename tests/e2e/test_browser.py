@@ -223,3 +223,96 @@ def test_customer_profile_tracking_and_import_pages_in_arabic(server: str, brows
     assert _untranslated(page, "ar") == []
     page.screenshot(path=str(RESULTS / "import-preview-ar.png"), full_page=True)
     context.close()
+
+
+def test_journey_map_in_arabic_flows_right_to_left_and_the_editor_reorders(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/journeys")
+    page.click("table tbody tr:first-child td:first-child a")
+    page.wait_for_selector("#journey-map svg")
+    svg = page.locator("#journey-map svg")
+    assert svg.get_attribute("direction") == "rtl"
+    # the first stage (awareness) is drawn to the right of the last (loyalty)
+    first = page.locator("#journey-map text", has_text="الوعي").first.bounding_box()
+    last = page.locator("#journey-map text", has_text="الولاء والتوصية").first.bounding_box()
+    assert first["x"] > last["x"]
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "journey-map-ar.png"), full_page=True)
+
+    page.click("nav.subnav a[href$='/edit']")
+    page.wait_for_selector("#journey-editor")
+    stage = page.locator("section.stage").first
+    names = stage.locator("li.tp a").all_inner_texts()
+    stage.locator("li.tp").nth(1).locator("button[data-move=up]").click()
+    page.wait_for_selector("#order-status[data-state=saved]")
+    page.reload()
+    assert page.locator("section.stage").first.locator("li.tp a").all_inner_texts() == [
+        names[1],
+        names[0],
+        *names[2:],
+    ]
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "journey-editor-ar.png"), full_page=True)
+    context.close()
+
+
+def _ink(png: bytes):  # type: ignore[no-untyped-def]
+    """The dark pixels of an image, cropped to their bounding box and scaled to a fixed size."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    mask = image.point(lambda v: 255 if v < 128 else 0)
+    box = mask.getbbox()
+    assert box, "nothing drawn"
+    return mask.crop(box).resize((240, 80))
+
+
+def _overlap(a, b) -> float:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    x, y = np.asarray(a) > 0, np.asarray(b) > 0
+    return float((x & y).sum() / (x | y).sum())
+
+
+def test_exported_arabic_text_is_shaped_like_the_browser_draws_it(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Server-side outlines of Arabic text match Chromium's own rendering in the same font, and do not match the
+    same letters drawn unjoined and left to right (what a renderer without shaping produces)."""
+    import resvg_py
+
+    from tajriba import textdraw
+
+    import base64
+
+    word = "التوصيل السريع"
+    font = base64.b64encode(textdraw.FONTS[False].read_bytes()).decode()
+    page = browser.new_page()
+    page.set_content(
+        f"""<html dir="rtl"><head><style>@font-face {{ font-family: V; src: url(data:font/ttf;base64,{font}); }}
+        span {{ font-family: V; font-size: 64px; }}</style></head><body><span id="w">{word}</span></body></html>"""
+    )
+    page.evaluate("document.fonts.load('64px V')")
+    page.wait_for_function("document.fonts.check('64px V')")
+    browser_png = page.locator("#w").screenshot()
+    page.close()
+
+    def draw(group: str) -> bytes:
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="700" height="120"><rect width="700" height="120" fill="#fff"/>{group}</svg>'
+        return bytes(resvg_py.svg_to_bytes(svg_string=svg))
+
+    shaped = draw(textdraw.svg_text(word, x=20, y=85, size=64, base="rtl", fill="#000"))
+    unshaped = draw(
+        "".join(
+            textdraw.svg_text(ch, x=20 + 36 * i, y=85, size=64, base="ltr", fill="#000")
+            for i, ch in enumerate(word)
+        )
+    )
+    reference = _ink(browser_png)
+    good, bad = _overlap(_ink(shaped), reference), _overlap(_ink(unshaped), reference)
+    (RESULTS / "shaping-browser.png").write_bytes(browser_png)
+    (RESULTS / "shaping-export.png").write_bytes(shaped)
+    assert good > 0.6 and good > bad + 0.25, (good, bad)
