@@ -67,8 +67,9 @@ def main() -> None:
                 started = time.perf_counter()
                 client.get(path)
                 times.append(time.perf_counter() - started)
+            median, worst = statistics.median(times) * 1000, max(times) * 1000
             print(
-                f"{label:32s} median {statistics.median(times) * 1000:7.0f} ms  worst {max(times) * 1000:7.0f} ms  ({len(first.content):,} bytes)"
+                f"{label:32s} median {median:7.0f} ms  worst {worst:7.0f} ms  ({len(first.content):,} bytes)"
             )
 
 

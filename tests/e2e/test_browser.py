@@ -282,11 +282,11 @@ def _overlap(a, b) -> float:  # type: ignore[no-untyped-def]
 def test_exported_arabic_text_is_shaped_like_the_browser_draws_it(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     """Server-side outlines of Arabic text match Chromium's own rendering in the same font, and do not match the
     same letters drawn unjoined and left to right (what a renderer without shaping produces)."""
+    import base64
+
     import resvg_py
 
     from tajriba import textdraw
-
-    import base64
 
     word = "التوصيل السريع"
     font = base64.b64encode(textdraw.FONTS[False].read_bytes()).decode()
@@ -301,7 +301,10 @@ def test_exported_arabic_text_is_shaped_like_the_browser_draws_it(server: str, b
     page.close()
 
     def draw(group: str) -> bytes:
-        svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="700" height="120"><rect width="700" height="120" fill="#fff"/>{group}</svg>'
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="700" height="120">'
+            f'<rect width="700" height="120" fill="#fff"/>{group}</svg>'
+        )
         return bytes(resvg_py.svg_to_bytes(svg_string=svg))
 
     shaped = draw(textdraw.svg_text(word, x=20, y=85, size=64, base="rtl", fill="#000"))
