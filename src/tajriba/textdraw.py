@@ -124,7 +124,8 @@ def runs(text: str, base: str) -> list[tuple[int, int, str]]:
 
 
 def _strong(kind: str) -> str:
-    return "R" if kind == "R" else "L" if kind in ("L",) else "R" if kind == "N" else kind
+    # rule N1: numbers count as right to left for the neutrals around them
+    return "L" if kind == "L" else "R"
 
 
 def _level(kind: str) -> str:
@@ -137,7 +138,8 @@ def shape(text: str, *, base: str = "ltr", bold: bool = False) -> Line:
     f = font(bold)
     pieces = runs(text, base)
     if base == "rtl":
-        pieces = _visual_order(pieces)
+        # runs are laid out from the right; a left-to-right run keeps its own order (HarfBuzz gives it)
+        pieces = list(reversed(pieces))
     glyphs: list[Glyph] = []
     x = 0.0
     for start, end, direction in pieces:
@@ -151,12 +153,6 @@ def shape(text: str, *, base: str = "ltr", bold: bool = False) -> Line:
             glyphs.append(Glyph(info.codepoint, x + pos.x_offset, pos.y_offset, start + info.cluster))
             x += pos.x_advance
     return Line(tuple(glyphs), x, bold, f.upem)
-
-
-def _visual_order(pieces: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    # In a right-to-left paragraph runs are laid out from the right: reverse their order; a left-to-right
-    # run (embedded at a higher level) keeps its internal order, which HarfBuzz produces.
-    return list(reversed(pieces))
 
 
 def width(text: str, *, size: float, bold: bool = False, base: str = "ltr") -> float:

@@ -161,6 +161,7 @@ def shop(app, db):  # type: ignore[no-untyped-def]
                 "workspace_id": ws.id,
                 "customer_id": ["c0", "c1", "c2", "c3"],
                 "city": ["Riyadh", "Riyadh", "Jeddah", "Jeddah"],
+                "language": ["ar", "ar", "en", "en"],
             }
         ),
     )
@@ -255,6 +256,16 @@ def test_filters_by_channel_period_and_persona_segment(app, db, shop) -> None:  
     assert riyadh["csat"]["n"] == len(expected) and riyadh["csat"]["value"] == pytest.approx(
         np.mean(expected)
     )
+
+
+def test_tickets_and_orders_follow_the_language_of_their_customer(app, db, shop) -> None:  # type: ignore[no-untyped-def]
+    # tickets and orders carry no language: c1 (Arabic) raised every ticket and placed every order
+    ar = _build(app, db, shop, language="ar")
+    en = _build(app, db, shop, language="en")
+    assert {k["kpi"]: k["n"] for k in _tp(ar, "checkout")["kpis"]}["first_response_min"] == 10
+    assert {k["kpi"]: k["n"] for k in _tp(ar, "courier")["kpis"]}["on_time_share"] == 10
+    assert "first_response_min" not in {k["kpi"] for k in _tp(en, "checkout")["kpis"] if k["n"]}
+    assert "on_time_share" not in {k["kpi"] for k in _tp(en, "courier")["kpis"] if k["n"]}
 
 
 def test_before_and_after_a_change_with_the_uncertainty_of_the_difference(app, db, shop) -> None:  # type: ignore[no-untyped-def]

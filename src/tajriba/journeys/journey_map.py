@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tajriba.i18n import _
 from tajriba.journeys import effectiveness, kpis, schemas, service
 from tajriba.journeys.kpis import Filters
+from tajriba.metrics.estimates import EMPTY
 from tajriba.models import Journey, Persona, User
 
 if TYPE_CHECKING:
@@ -89,8 +90,6 @@ def build(
         ]
         for kpi in t.targets or {}:
             if kpi not in k.kpis:
-                from tajriba.metrics.estimates import EMPTY
-
                 statuses.append(effectiveness.classify(kpi, EMPTY, t.targets[kpi]))
         order = {kpi: i for i, kpi in enumerate(list(t.targets or {}) + list(SHOWN))}
         statuses.sort(key=lambda s: order.get(s.kpi, 99))

@@ -70,8 +70,8 @@ def _scoped(
     filters: Filters,
     ts: str,
     customers: ir.Table | None,
-    language: bool = True,
 ) -> ir.Table:
+    """`table` under the filters; tables without a language column (tickets, orders) go by the customer's."""
     t = warehouse.table(table, workspace_id=workspace_id)
     start, end = filters.bounds()
     if start:
@@ -80,8 +80,12 @@ def _scoped(
         t = t.filter(t[ts] < end)
     if filters.channel:
         t = t.filter(t.channel == filters.channel)
-    if filters.language and language:
+    if filters.language and "language" in t.columns:
         t = t.filter(t.language == filters.language)
+    elif filters.language:
+        people = warehouse.table("customers", workspace_id=workspace_id)
+        people = people.filter(people.language == filters.language)
+        t = t.semi_join(people, t.customer_id == people.customer_id)
     if customers is not None:
         t = t.semi_join(customers, t.customer_id == customers.customer_id)
     return t
@@ -90,7 +94,7 @@ def _scoped(
 def segment_customers(
     warehouse: Warehouse, *, workspace_id: int, filters: Filters, persona_rule: dict | None
 ) -> ir.Table | None:
-    """Customers a filter keeps when it needs the customers table (persona or segment; language for tickets)."""
+    """Customers of the persona filter: its segment rule, or the profiles' persona key when it has none."""
     if not filters.persona:
         return None
     from tajriba.customers.segments import matching
@@ -252,12 +256,7 @@ def _tickets(warehouse, workspace_id, filters, customers, ids, acc) -> None:
         filters=filters,
         ts="created_at",
         customers=customers,
-        language=False,
     )
-    if filters.language:
-        people = warehouse.table("customers", workspace_id=workspace_id)
-        people = people.filter(people.language == filters.language)
-        t = t.semi_join(people, t.customer_id == people.customer_id)
     t = t.filter(t.touchpoint_id.isin(ids))
     created = t.created_at.epoch_seconds()
     rows = warehouse.execute(
@@ -290,7 +289,6 @@ def _on_time(warehouse, workspace_id, filters, customers) -> est.Estimate:
         filters=filters,
         ts="ordered_at",
         customers=customers,
-        language=False,
     )
     t = t.filter(t.delivered_at.notnull(), t.promised_delivery_at.notnull())
     row = warehouse.execute(

@@ -172,11 +172,12 @@ class PersonaIn(_In):
     def _rule(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value:
             from tajriba.customers.segments import check
+            from tajriba.errors import Invalid
 
             try:
                 check(value)
-            except Exception as exc:
-                raise ValueError(str(exc)) from None
+            except Invalid as exc:
+                raise ValueError(exc.message) from None
         return value or None
 
     @field_validator("channels")

@@ -39,7 +39,7 @@ class Auditor(Protocol):
     ) -> None: ...
 
 
-PERSONA_FIELDS = [c for c in schemas.PersonaIn.model_fields]
+PERSONA_FIELDS = list(schemas.PersonaIn.model_fields)
 STAGE_FIELDS = ["key", "name", "names"]
 TOUCHPOINT_FIELDS = [c for c in schemas.TouchpointIn.model_fields if c not in ("stage_id", "stage_key")]
 ITEM_FIELDS = list(schemas.ItemIn.model_fields)
@@ -60,6 +60,12 @@ def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
             changes[name] = [_plain(old), _plain(new)]
             setattr(obj, name, new)
     return changes
+
+
+def _next_position(session: Session, column: Any, *where: Any) -> int:
+    """One past the highest position among the rows `where` selects (0 for none)."""
+    last = session.scalar(select(func.max(column)).where(*where))
+    return 0 if last is None else last + 1
 
 
 def _history(actor: Auditor, db: Session, journey_id: int, action: str, **details: Any) -> None:
@@ -331,11 +337,10 @@ def _unique_stage_key(session: Session, journey_id: int, key: str, own_id: int |
 def create_stage(session: Session, *, journey: Journey, stage_in: schemas.StageIn, actor: Auditor) -> Stage:
     """Add a stage at the end of the journey."""
     _unique_stage_key(session, journey.id, stage_in.key)
-    last = session.scalar(select(func.max(Stage.position)).where(Stage.journey_id == journey.id))
     stage = Stage(
         workspace_id=journey.workspace_id,
         journey_id=journey.id,
-        position=(last + 1) if last is not None else 0,
+        position=_next_position(session, Stage.position, Stage.journey_id == journey.id),
         **stage_in.model_dump(),
     )
     session.add(stage)
@@ -477,13 +482,12 @@ def create_touchpoint(
     stage = _resolve_stage(session, journey, touchpoint_in.stage_id, touchpoint_in.stage_key)
     _unique_tp_key(session, journey.workspace_id, touchpoint_in.key)
     _check_owner(session, journey.workspace_id, touchpoint_in.owner_user_id, "owner_user_id")
-    last = session.scalar(select(func.max(Touchpoint.position)).where(Touchpoint.stage_id == stage.id))
     values = touchpoint_in.model_dump(exclude={"stage_id", "stage_key"})
     tp = Touchpoint(
         workspace_id=journey.workspace_id,
         journey_id=journey.id,
         stage_id=stage.id,
-        position=(last + 1) if last is not None else 0,
+        position=_next_position(session, Touchpoint.position, Touchpoint.stage_id == stage.id),
         **values,
     )
     session.add(tp)
@@ -506,11 +510,8 @@ def update_touchpoint(
     if stage_id is not None or stage_key:
         stage = _resolve_stage(session, journey, stage_id, stage_key)
         if stage.id != touchpoint.stage_id:
-            last = session.scalar(
-                select(func.max(Touchpoint.position)).where(Touchpoint.stage_id == stage.id)
-            )
             values["stage_id"] = stage.id
-            values["position"] = (last + 1) if last is not None else 0
+            values["position"] = _next_position(session, Touchpoint.position, Touchpoint.stage_id == stage.id)
     if "key" in values:
         _unique_tp_key(session, touchpoint.workspace_id, values["key"], touchpoint.id)
     if "owner_user_id" in values:
@@ -622,14 +623,13 @@ def create_item(
 ) -> TouchpointItem:
     """Note a pain point, opportunity or solution on a touchpoint."""
     _check_owner(session, touchpoint.workspace_id, item_in.owner_user_id, "owner_user_id")
-    last = session.scalar(
-        select(func.max(TouchpointItem.position)).where(TouchpointItem.touchpoint_id == touchpoint.id)
-    )
     item = TouchpointItem(
         workspace_id=touchpoint.workspace_id,
         journey_id=touchpoint.journey_id,
         touchpoint_id=touchpoint.id,
-        position=(last + 1) if last is not None else 0,
+        position=_next_position(
+            session, TouchpointItem.position, TouchpointItem.touchpoint_id == touchpoint.id
+        ),
         **item_in.model_dump(),
     )
     session.add(item)

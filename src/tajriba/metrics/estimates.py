@@ -87,14 +87,14 @@ def nps(promoters: int, passives: int, detractors: int, *, level: float = LEVEL)
     n = promoters + passives + detractors
     if n <= 0:
         return EMPTY
-    p, d = promoters / n, detractors / n
-    value = 100 * (p - d)
-    se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+    value = 100 * (promoters - detractors) / n
+    se = nps_se(promoters, passives, detractors)
     z = _z(level)
     return Estimate(value, max(-100.0, value - z * se), min(100.0, value + z * se), n)
 
 
 def nps_se(promoters: int, passives: int, detractors: int) -> float:
+    """Standard error of the NPS (points): 100 sqrt((p_P + p_D - (p_P - p_D)^2) / n)."""
     n = promoters + passives + detractors
     p, d = promoters / n, detractors / n
     return 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
