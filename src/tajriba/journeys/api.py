@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from tajriba.journeys import journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.render import export_map
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.render import attachment
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
 touchpoints_router = APIRouter(prefix="/api/v1/touchpoints", tags=["journeys"])
@@ -122,9 +123,7 @@ def export_journey(
     """The journey as JSON or as a spreadsheet, ready to import elsewhere."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     content, media_type, filename = transfer.export_journey(db, journey=journey, kind=format)
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return attachment(content, media_type, filename)
 
 
 @router.post("/{journey_id}/stages", status_code=201)
@@ -223,11 +222,7 @@ def map_export(
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
     content, media_type = export_map(data, fmt=fmt)
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="journey-{journey.id}.{fmt}"'},
-    )
+    return attachment(content, media_type, f"journey-{journey.id}.{fmt}")
 
 
 # -- touchpoints ---------------------------------------------------------------------------------

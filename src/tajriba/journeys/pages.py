@@ -23,6 +23,7 @@ from tajriba.journeys.discovery import flow
 from tajriba.journeys.render import export_map, render_svg
 from tajriba.models import Membership, User
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.render import attachment
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -196,11 +197,7 @@ def map_export(
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
     content, media_type = export_map(data, fmt=fmt)
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="journey-{journey.id}.{fmt}"'},
-    )
+    return attachment(content, media_type, f"journey-{journey.id}.{fmt}")
 
 
 @router.get("/journeys/{journey_id}/export.{fmt}")
@@ -209,9 +206,7 @@ def export_journey(db: DB, ctx: Read, journey_id: int, fmt: str) -> Response:
         raise Invalid(_("Export as json or xlsx."), field="format")
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     content, media_type, filename = transfer.export_journey(db, journey=journey, kind=fmt)
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return attachment(content, media_type, filename)
 
 
 # -- the editor ----------------------------------------------------------------------------------

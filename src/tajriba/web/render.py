@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tajriba import __version__, i18n
@@ -94,3 +94,10 @@ class Renderer:
                 name = partial
         html = self.env.get_template(name).render(base)
         return HTMLResponse(html, status_code=status)
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    """A download: the body with its type and a file name for the browser to save it as."""
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
