@@ -1,0 +1,1 @@
+"""Customer value and loyalty: summaries, RFM, cohorts, lifetime-value models, churn risk, drivers."""

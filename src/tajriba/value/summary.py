@@ -1,0 +1,158 @@
+"""Customer summary from transactions: frequency, recency, T and monetary value (the "CBS" of the literature).
+
+Conventions (Fader, Hardie & Lee 2005, "Counting your customers the easy way"; docs/value.md):
+- purchases on the same calendar day collapse into one transaction whose value is the day's total;
+- ``frequency`` = number of *repeat* purchase days (all purchase days minus the first one);
+- ``recency`` = time from the first to the last purchase (0 for one-time buyers). It is NOT the time since
+  the last purchase; that is ``T - recency`` and is returned as ``since_last``;
+- ``T`` = time from the first purchase to the observation end (inclusive day);
+- ``monetary_value`` = mean value of the repeat purchase days (0 when frequency is 0), the ``zbar`` of the
+  Gamma-Gamma spend model: the first purchase is left out because it is not a repeat transaction;
+- times are day differences divided by the unit length: day 1, week 7, month 365.25 / 12.
+Purchases after the observation end are ignored; customers whose first purchase is after it are absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tajriba.errors import Invalid
+
+UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value", "since_last", "first_purchase")
+
+
+def unit_days(unit: str) -> float:
+    """Days in one time unit (day, week, month)."""
+    if unit not in UNITS:
+        raise Invalid(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", field="unit")
+    return UNITS[unit]
+
+
+def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt.date, unit: float) -> str:
+    q = '"' + customer.replace('"', '""') + '"'
+    w = '"' + when.replace('"', '""') + '"'
+    value = ("CAST(" + '"' + amount.replace('"', '""') + '"' + " AS DOUBLE)") if amount else "0.0"
+    end_s = end.isoformat()
+    return f"""
+    WITH days AS (
+        SELECT CAST({q} AS VARCHAR) AS customer_id, CAST({w} AS DATE) AS day, SUM({value}) AS value
+        FROM {source}
+        WHERE {q} IS NOT NULL AND {w} IS NOT NULL AND CAST({w} AS DATE) <= DATE '{end_s}'
+        GROUP BY 1, 2
+    ), per AS (
+        SELECT customer_id, COUNT(*) - 1 AS frequency, MIN(day) AS first_day, MAX(day) AS last_day,
+               SUM(value) AS total, arg_min(value, day) AS first_value
+        FROM days GROUP BY 1
+    )
+    SELECT customer_id, frequency,
+           date_diff('day', first_day, last_day) / {unit} AS recency,
+           date_diff('day', first_day, DATE '{end_s}') / {unit} AS "T",
+           CASE WHEN frequency > 0 THEN (total - first_value) / frequency ELSE 0.0 END AS monetary_value,
+           date_diff('day', last_day, DATE '{end_s}') / {unit} AS since_last,
+           first_day AS first_purchase
+    FROM per ORDER BY customer_id
+    """
+
+
+def _check_columns(names: list[str], *, customer: str, when: str, amount: str | None) -> None:
+    for role, col in (("customer", customer), ("datetime", when), ("amount", amount)):
+        if col is not None and col not in names:
+            raise Invalid(
+                f"the {role} column {col!r} is not in the data; columns are: {', '.join(names)}", field=role
+            )
+
+
+def _check_amounts(con: duckdb.DuckDBPyConnection, source: str, *, amount: str | None) -> None:
+    if amount is None:
+        return
+    col = '"' + amount.replace('"', '""') + '"'
+    try:
+        bad = con.execute(
+            f"SELECT row_number, v FROM (SELECT row_number() OVER () AS row_number, TRY_CAST({col} AS DOUBLE) AS v, "
+            f"{col} AS raw FROM {source}) WHERE (v IS NULL AND raw IS NOT NULL) OR v < 0 LIMIT 1"
+        ).fetchone()
+    except duckdb.Error as exc:  # pragma: no cover - duckdb type errors are reported as they are
+        raise Invalid(f"amount column {amount!r}: {exc}", field="amount") from exc
+    if bad is not None:
+        raise Invalid(
+            f"row {bad[0]}: amount must be a number >= 0 (refunds belong in returns, not negative spend)",
+            field="amount",
+        )
+
+
+def summarize(
+    transactions: pd.DataFrame,
+    *,
+    customer: str = "customer_id",
+    datetime: str = "datetime",
+    amount: str | None = None,
+    observation_end: dt.date | str,
+    unit: str = "week",
+) -> pd.DataFrame:
+    """Summarise a transaction log (one row per purchase) into one row per customer."""
+    end = _date(observation_end)
+    _check_columns(list(map(str, transactions.columns)), customer=customer, when=datetime, amount=amount)
+    con = duckdb.connect()
+    try:
+        con.register("transactions", transactions)
+        _check_amounts(con, "transactions", amount=amount)
+        out = con.execute(
+            _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
+        ).df()
+    except duckdb.ConversionException as exc:
+        raise Invalid(f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime") from exc
+    finally:
+        con.close()
+    return out
+
+
+def summarize_file(
+    path: Path,
+    *,
+    customer: str,
+    datetime: str,
+    amount: str | None = None,
+    observation_end: dt.date | str,
+    unit: str = "week",
+) -> pd.DataFrame:
+    """The same summary straight from a CSV/TSV/Parquet file (read by DuckDB, never whole into pandas)."""
+    if not path.exists():
+        raise Invalid(f"file not found: {path}", field="file")
+    end = _date(observation_end)
+    con = duckdb.connect()
+    try:
+        if path.suffix.lower() == ".parquet":
+            source = f"read_parquet('{_sql_path(path)}')"
+        else:
+            source = f"read_csv('{_sql_path(path)}', header = true, all_varchar = false)"
+        names = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+        _check_columns(names, customer=customer, when=datetime, amount=amount)
+        con.execute(f"CREATE TEMP VIEW transactions AS SELECT * FROM {source}")
+        _check_amounts(con, "transactions", amount=amount)
+        return con.execute(
+            _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
+        ).df()
+    except duckdb.ConversionException as exc:
+        raise Invalid(f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime") from exc
+    finally:
+        con.close()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Invalid(f"observation end must be a date like 1997-09-30, not {value!r}", field="observation_end") from exc
