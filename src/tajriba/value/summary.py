@@ -8,6 +8,7 @@ Conventions (Fader, Hardie & Lee 2005, "Counting your customers the easy way"; d
 - ``T`` = time from the first purchase to the observation end (inclusive day);
 - ``monetary_value`` = mean value of the repeat purchase days (0 when frequency is 0), the ``zbar`` of the
   Gamma-Gamma spend model: the first purchase is left out because it is not a repeat transaction;
+  ``mean_spend`` is the mean over all purchase days (for RFM and order value) and ``total_spend`` their sum;
 - times are day differences divided by the unit length: day 1, week 7, month 365.25 / 12.
 Purchases after the observation end are ignored; customers whose first purchase is after it are absent.
 """
@@ -23,7 +24,17 @@ import pandas as pd
 from tajriba.errors import Invalid
 
 UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
-COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value", "since_last", "first_purchase")
+COLUMNS = (
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "since_last",
+    "mean_spend",
+    "total_spend",
+    "first_purchase",
+)
 
 
 def unit_days(unit: str) -> float:
@@ -54,6 +65,8 @@ def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt
            date_diff('day', first_day, DATE '{end_s}') / {unit} AS "T",
            CASE WHEN frequency > 0 THEN (total - first_value) / frequency ELSE 0.0 END AS monetary_value,
            date_diff('day', last_day, DATE '{end_s}') / {unit} AS since_last,
+           total / (frequency + 1) AS mean_spend,
+           total AS total_spend,
            first_day AS first_purchase
     FROM per ORDER BY customer_id
     """
