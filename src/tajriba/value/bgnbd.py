@@ -64,6 +64,7 @@ class BetaGeoModel(LikelihoodModel):
             idx = np.random.default_rng(0).choice(x.size, 100_000, replace=False)
             pilot = BetaGeoModel()
             pilot._prepare(x[idx], t_x[idx], age[idx], w[idx])
+            pilot.n_ = idx.size
             pilot._optimise()
             start = np.array([pilot.params_[n] for n in self.param_names])
         self._prepare(x, t_x, age, w)
@@ -73,21 +74,27 @@ class BetaGeoModel(LikelihoodModel):
         return self
 
     def _prepare(self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, w: np.ndarray) -> None:
+        # x-only terms per distinct x; log(alpha + T) and log(alpha + t_x) per distinct time (summaries are
+        # day-granular, so a few thousand values serve a million customers); one-time buyers reduce to
+        # weighted counts per distinct T and cost nothing per evaluation
         self._ux, inverse = np.unique(x, return_inverse=True)
         self._uw = np.bincount(inverse, weights=w, minlength=self._ux.size)
-        pos = x > 0
-        self._x, self._T, self._w = x, age, w
-        self._pos = pos
-        self._xp, self._txp, self._wp = x[pos], t_x[pos], w[pos]
+        self._uT, t_index = np.unique(age, return_inverse=True)
+        zero = x == 0
+        self._zero_T = np.bincount(t_index[zero], weights=w[zero], minlength=self._uT.size)
+        pos = ~zero
+        self._xp, self._wp, self._Tp_idx = x[pos], w[pos], t_index[pos]
+        self._utx, self._tx_idx = np.unique(t_x[pos], return_inverse=True)
+        self._w_total = float(w.sum())
+        self._w_x = float(w @ x)
 
     def _release(self) -> None:
-        for attr in ("_ux", "_uw", "_x", "_T", "_w", "_pos", "_xp", "_txp", "_wp"):
+        for attr in ("_ux", "_uw", "_uT", "_zero_T", "_xp", "_wp", "_Tp_idx", "_utx", "_tx_idx", "_w_total", "_w_x"):
             delattr(self, attr)
 
     def _neg_log_likelihood(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = theta
         ux, uw = self._ux, self._uw
-        x, w, pos = self._x, self._w, self._pos
         xp, wp = self._xp, self._wp
         # terms that depend on x only
         per_x = (
@@ -100,23 +107,29 @@ class BetaGeoModel(LikelihoodModel):
             - gammaln(a + b + ux)
         )
         ll = float(uw @ per_x)
-        l_T = np.log(alpha + self._T)
-        a3 = -(r + x) * l_T
-        l_tx = np.log(alpha + self._txp)
-        a4 = np.log(a) - np.log(b + xp - 1) - (r + xp) * l_tx
-        a3p = a3[pos]
-        mix = np.logaddexp(a3p, a4)
+        l_uT = np.log(alpha + self._uT)
+        inv_uT = 1.0 / (alpha + self._uT)
+        # one-time buyers: -r log(alpha + T)
+        ll -= r * float(self._zero_T @ l_uT)
+        l_T = l_uT[self._Tp_idx]
+        l_tx = np.log(alpha + self._utx)[self._tx_idx]
+        rx = r + xp
+        a3 = -rx * l_T
+        a4 = np.log(a) - np.log(b + xp - 1) - rx * l_tx
+        mix = np.logaddexp(a3, a4)
         w4 = np.exp(a4 - mix)
-        w3 = 1.0 - w4
-        ll += float(w @ a3) + float(wp @ (mix - a3p))
+        ll += float(wp @ mix)
         # gradient
+        ww4 = wp * w4
         d_r = float(uw @ (digamma(r + ux) - digamma(r) + np.log(alpha)))
-        d_r -= float(w @ l_T) - float(wp @ (w4 * (l_T[pos] - l_tx)))
-        d_alpha = float(w.sum()) * r / alpha - float(w @ ((r + x) / (alpha + self._T)))
-        d_alpha += float(wp @ ((r + xp) * w4 * (1 / (alpha + self._T[pos]) - 1 / (alpha + self._txp))))
-        d_a = float(uw @ (digamma(a + b) - digamma(a + b + ux))) + float(wp @ w4) / a
+        d_r -= float(self._zero_T @ l_uT) + float(wp @ l_T) - float(ww4 @ (l_T - l_tx))
+        inv_T = inv_uT[self._Tp_idx]
+        inv_tx = (1.0 / (alpha + self._utx))[self._tx_idx]
+        d_alpha = self._w_total * r / alpha - r * float(self._zero_T @ inv_uT)
+        d_alpha -= float((wp * rx) @ (inv_T + w4 * (inv_tx - inv_T)))
+        d_a = float(uw @ (digamma(a + b) - digamma(a + b + ux))) + float(ww4.sum()) / a
         d_b = float(uw @ (digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux)))
-        d_b -= float(wp @ (w4 / (b + xp - 1)))
+        d_b -= float(ww4 @ (1.0 / (b + xp - 1)))
         return -ll, -np.array([d_r, d_alpha, d_a, d_b])
 
     # -- predictions
@@ -151,12 +164,18 @@ class BetaGeoModel(LikelihoodModel):
     ) -> np.ndarray:
         if t < 0:
             raise Invalid("the horizon t must be >= 0", field="t")
+        pairs = Pairs(x, age)
+        alive = expit(-self.log_odds_dead(x, t_x, age, params))
+        return pairs.spread(self._if_alive(t, pairs.x, pairs.T, params)) * alive
+
+    def _if_alive(self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T]: depends on (x, T) only."""
         r, alpha, a, b = self._p(params)
         if t == 0:
             return np.zeros(x.shape)
-        term = hyp_term_by_pairs(lambda xx, TT: _bg_term(t, xx, TT, r, alpha, a, b), x, age)
-        alive = expit(-self.log_odds_dead(x, t_x, age, params))
-        return (a + b + x - 1) / (a - 1) * (1 - term) * alive
+        z = t / (alpha + age + t)
+        term = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        return (a + b + x - 1) / (a - 1) * (1 - term)
 
     def expected_purchases(self, t: Any, params: np.ndarray | None = None) -> np.ndarray:
         """E[X(t)] for a customer just acquired, equation (9)."""
@@ -167,16 +186,18 @@ class BetaGeoModel(LikelihoodModel):
         return (a + b - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z))
 
 
-def _bg_term(t: float, x: np.ndarray, age: np.ndarray, r: float, alpha: float, a: float, b: float) -> np.ndarray:
-    z = t / (alpha + age + t)
-    return (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+class Pairs:
+    """Distinct (x, T) pairs of a customer base: the expectations given alive depend on nothing else, and
+    day-granular summaries have far fewer distinct pairs than customers."""
 
+    def __init__(self, x: np.ndarray, age: np.ndarray) -> None:
+        if x.size < 5_000:
+            self.x, self.T, self._inverse = x, age, None
+            return
+        # one sort on a combined key is much faster than np.unique(axis=0)
+        key = np.round(age * 1e6).astype(np.int64) * 1_000_003 + x.astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        self.x, self.T, self._inverse = x[first], age[first], inverse.ravel()
 
-def hyp_term_by_pairs(fn: Any, x: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """Evaluate fn(x, T) once per distinct (x, T) pair: hypergeometric terms depend on nothing else."""
-    if x.size < 5_000:
-        return np.asarray(fn(x, age), dtype=float)
-    pairs = np.stack([x, age], axis=1)
-    uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    values = np.asarray(fn(uniq[:, 0], uniq[:, 1]), dtype=float)
-    return values[inverse.ravel()]
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        return values if self._inverse is None else values[self._inverse]

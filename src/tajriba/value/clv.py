@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import expit
-from threadpoolctl import threadpool_limits
 
 from tajriba.errors import Invalid
-from tajriba.value.bgnbd import BetaGeoModel, check_rft
+from tajriba.value.bgnbd import BetaGeoModel, Pairs, check_rft
+from tajriba.value.fitting import one_blas_thread
 from tajriba.value.gammagamma import GammaGammaModel
 from tajriba.value.paretonbd import ParetoNBDModel
 from tajriba.value.summary import UNITS, unit_days
@@ -64,13 +64,15 @@ def _clv_at(
 ) -> np.ndarray:
     month = UNITS["month"] / UNITS[settings.unit]
     spend = sm._expected(x, z, sm_params)
-    total = np.zeros(x.shape)
-    previous = np.zeros(x.shape)
+    pairs = Pairs(x, age)
+    total = np.zeros(pairs.x.shape)
+    previous = np.zeros(pairs.x.shape)
     for m in range(1, settings.horizon_months + 1):
-        current = tm._conditional(m * month, x, t_x, age, tm_params)
+        current = tm._if_alive(m * month, pairs.x, pairs.T, tm_params)
         total += (current - previous) / (1 + settings.discount_rate) ** m
         previous = current
-    return spend * total
+    alive = expit(-tm.log_odds_dead(x, t_x, age, tm_params))
+    return spend * alive * pairs.spread(total)
 
 
 def customer_lifetime_value(
@@ -91,7 +93,7 @@ def customer_lifetime_value(
     z = np.asarray(monetary_value, dtype=float)
     if z.shape != x.shape or (~np.isfinite(z)).any() or (z < 0).any():
         raise Invalid("monetary_value must be one number >= 0 per customer", field="monetary_value")
-    with threadpool_limits(1), np.errstate(divide="ignore", over="ignore"):
+    with one_blas_thread(), np.errstate(divide="ignore", over="ignore"):
         clv = _clv_at(transaction_model, spend_model, x, t_x, age, z, settings)
         out = pd.DataFrame({"clv": clv})
         if interval:

@@ -16,12 +16,21 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from tajriba.errors import Invalid
 
 LEVEL = 0.95
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+_controller: ThreadpoolController | None = None
+
+
+def one_blas_thread() -> Any:
+    """Context pinning BLAS/OpenMP pools to one thread (small fits run slower with a pool)."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()  # scanning the loaded libraries is the slow part: do it once
+    return _controller.limit(limits=1)
 
 
 def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, rel: float = 1e-6) -> np.ndarray:
@@ -91,7 +100,7 @@ class LikelihoodModel:
                 return 1e10, (log_theta - x0) * 1e3
             return value * scale, grad * theta * scale
 
-        with threadpool_limits(1):
+        with one_blas_thread():
             result = optimize.minimize(
                 objective,
                 x0,
@@ -101,8 +110,7 @@ class LikelihoodModel:
                 options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8},
             )
             theta = np.exp(result.x)
-            with np.errstate(all="ignore"):
-                value, _ = self._objective_natural(theta)
+            value = result.fun / scale
             hessian = self._hessian(theta)
         self.params_ = dict(zip(self.param_names, map(float, theta), strict=True))
         self.log_likelihood_ = -float(value)

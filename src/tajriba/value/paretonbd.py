@@ -73,13 +73,15 @@ class ParetoNBDModel(LikelihoodModel):
     def _conditional(
         self, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
     ) -> np.ndarray:
+        return self._if_alive(t, x, age, params) * expit(-self.log_odds_dead(x, t_x, age, params))
+
+    def _if_alive(self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T]: depends on (x, T) only."""
         r, alpha, s, beta = self._params(params)
-        alive = expit(-self.log_odds_dead(x, t_x, age, params))
         if abs(s - 1) < 1e-9:
-            span = np.log((beta + age + t) / (beta + age))
-            return (r + x) * (beta + age) / (alpha + age) * span * alive
+            return (r + x) * (beta + age) / (alpha + age) * np.log((beta + age + t) / (beta + age))
         span = 1 - ((beta + age) / (beta + age + t)) ** (s - 1)
-        return (r + x) * (beta + age) / ((alpha + age) * (s - 1)) * span * alive
+        return (r + x) * (beta + age) / ((alpha + age) * (s - 1)) * span
 
 
 def _log_a0(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
