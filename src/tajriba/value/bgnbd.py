@@ -23,6 +23,7 @@ from tajriba.value.fitting import LikelihoodModel, as_array, same_length, weight
 
 #: above this many customers a fit starts from a fit on a seeded subsample (same optimum, fewer passes)
 WARM_START_ABOVE = 200_000
+PILOT_SIZE = 100_000
 
 
 def check_rft(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,7 +62,7 @@ class BetaGeoModel(LikelihoodModel):
         w = weights_or_ones(weights, x.size)
         start = None
         if x.size > WARM_START_ABOVE:
-            idx = np.random.default_rng(0).choice(x.size, 100_000, replace=False)
+            idx = np.random.default_rng(0).choice(x.size, min(PILOT_SIZE, x.size // 2), replace=False)
             pilot = BetaGeoModel()
             pilot._prepare(x[idx], t_x[idx], age[idx], w[idx])
             pilot.n_ = idx.size
