@@ -51,7 +51,7 @@ def test_big_fits_warm_start_to_the_same_optimum_as_a_cold_start(monkeypatch, si
         ([2], [0], [39], "recency > 0"),
         ([-1], [0], [39], "row 1: frequency must be a whole number >= 0"),
         ([1.5], [3], [39], "whole number"),
-        ([0], [0], [0], "T must be > 0"),
+        ([0], [0], [-1], "T must be >= 0"),
         ([1], [float("nan")], [3], "recency must be a number"),
         ([], [], [], "empty"),
         ([1, 2], [3], [5, 5], "differ in length"),

@@ -414,6 +414,11 @@ def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason
                 f"UPDATE {table} SET customer_id = ? WHERE workspace_id = ? AND list_contains(?, customer_id)",
                 [merge.into, workspace_id, merged],
             )
+        # derived values of the merged profiles are stale: the next value run recomputes the survivor
+        con.execute(
+            "DELETE FROM customer_values WHERE workspace_id = ? AND list_contains(?, customer_id)",
+            [workspace_id, [*merged, merge.into]],
+        )
         con.execute(
             "UPDATE customers SET merged_into = ?, updated_at = ? WHERE workspace_id = ? "
             "AND list_contains(?, customer_id)",

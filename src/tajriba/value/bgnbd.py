@@ -36,7 +36,7 @@ def check_rft(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndar
         (t_x > age * (1 + 1e-9) + 1e-9, "recency (first to last purchase) cannot exceed T (first purchase to the end)"),
         ((x == 0) & (t_x > 0), "a customer with frequency 0 has no repeat purchase, so recency must be 0"),
         ((x > 0) & (t_x == 0), "a customer with repeat purchases must have recency > 0 (same-day purchases collapse)"),
-        (age <= 0, "T must be > 0: the observation end must come after the first purchase"),
+        (age < 0, "T must be >= 0: the observation end cannot come before the first purchase"),
     )
     for bad, message in checks:
         if bad.any():

@@ -310,6 +310,36 @@ IDENTITY_MERGES = TableSpec(
     key=("workspace_id", "merge_id"),
 )
 
+# derived, not ingested: the latest lifetime-value run per customer (tajriba.value.service); recomputed, so
+# a merge or an erasure simply deletes the rows it concerns
+CUSTOMER_VALUES = TableSpec(
+    "customer_values",
+    (
+        _ws(),
+        _customer(True),
+        _ts("computed_at", True),
+        _ts("observation_end", True),
+        _text("model"),
+        _int("orders"),
+        _c("frequency", "INTEGER", pa.int32()),
+        _c("recency_days", "DOUBLE", pa.float64()),
+        _c("age_days", "DOUBLE", pa.float64()),
+        _c("days_since_last", "DOUBLE", pa.float64()),
+        _c("total_spend", "DOUBLE", pa.float64()),
+        _c("mean_spend", "DOUBLE", pa.float64()),
+        _c("p_alive", "DOUBLE", pa.float64()),
+        _c("expected_purchases", "DOUBLE", pa.float64()),
+        _c("expected_spend", "DOUBLE", pa.float64()),
+        _c("clv", "DOUBLE", pa.float64()),
+        _c("clv_low", "DOUBLE", pa.float64()),
+        _c("clv_high", "DOUBLE", pa.float64()),
+        _text("rfm"),
+        _text("segment"),
+        _text("currency"),
+    ),
+    key=("workspace_id", "customer_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -323,5 +353,6 @@ TABLES: dict[str, TableSpec] = {
         TRAIT_CHANGES,
         CONSENTS,
         IDENTITY_MERGES,
+        CUSTOMER_VALUES,
     )
 }

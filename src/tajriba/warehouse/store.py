@@ -206,7 +206,7 @@ class Warehouse:
                 [workspace_id, customer_id, anon, users],
             ).fetchone()
             counts["events"] = int(row[0]) if row else 0
-            for name in CUSTOMER_TABLES[1:] + ("customer_identities", "customers"):
+            for name in CUSTOMER_TABLES[1:] + ("customer_identities", "customers", "customer_values"):
                 row = con.execute(
                     f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
                 ).fetchone()
@@ -250,6 +250,11 @@ class Warehouse:
         """Run one SQL statement under the lock and return its rows (for maintenance and stats)."""
         with self.lock:
             return self.con.execute(query, params or []).fetchall()
+
+    def frame(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run one SQL query under the lock and return a DataFrame (for analytics written in SQL)."""
+        with self.lock:
+            return self.con.execute(query, params or []).df()
 
     def counts(self, workspace_id: int | None = None) -> dict[str, int]:
         """Row counts of every table, optionally for one workspace."""
