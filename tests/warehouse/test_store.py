@@ -239,6 +239,7 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
         "trait_changes": 0,
         "consents": 1,
         "identity_merges": 0,
+        "customer_values": 0,
     }
     for table, spec in TABLES.items():
         if "customer_id" not in spec.column_names:

@@ -111,6 +111,20 @@ def world(app, db):  # type: ignore[no-untyped-def]
                 }
             ),
         )
+        wh.append(
+            "customer_values",
+            pd.DataFrame(
+                {
+                    "workspace_id": [ws.id],
+                    "customer_id": [f"{ws.slug}-0"],
+                    "computed_at": [datetime(2026, 2, 1)],
+                    "observation_end": [datetime(2026, 2, 1)],
+                    "clv": [10.0],
+                    "p_alive": [0.5],
+                    "segment": ["new"],
+                }
+            ),
+        )
     key, _secret = service.create_key(db, workspace=b, kind="api", name="bravo key")
     a_key, _secret = service.create_key(db, workspace=a, kind="api", name="alpha key")
     db.commit()

@@ -32,6 +32,7 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "feedback:read": (_ALL, "explore feedback texts"),
     "metrics:read": (_ALL, "see CX metrics and goals"),
     "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
+    "value:compute": (_ANALYSTS, "refit the lifetime-value models and store customers' values"),
     "data:import": (_ANALYSTS, "import files and send events"),
     "members:manage": (_ADMINS, "add members and change roles (only owners grant owner)"),
     "keys:manage": (_ADMINS, "create and revoke API keys and write keys"),

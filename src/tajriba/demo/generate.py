@@ -139,7 +139,7 @@ def generate(*, scale: float, seed: int, workspace_id: int, touchpoint_ids: dict
     weights, ramadan = day_weights()
     cdf = np.cumsum(weights) / weights.sum()
     load = weights / np.median(weights)  # >1 in busy days
-    g = _Gen(rng, text_rng, scale, weights, cdf, load, ramadan, workspace_id, touchpoint_ids)
+    g = _Gen(rng, text_rng, scale, weights, cdf, load, ramadan, workspace_id, touchpoint_ids, lapse_seed=seed + 101)
     g.customers()
     g.sessions()
     g.orders_and_delivery()
@@ -168,8 +168,11 @@ class _Gen:
         ramadan: np.ndarray,
         workspace_id: int,
         touchpoint_ids: dict[str, int],
+        *,
+        lapse_seed: int = 0,
     ) -> None:
         self.rng, self.trng, self.scale = rng, text_rng, scale
+        self.lapse_rng = np.random.default_rng(lapse_seed)
         self.weights, self.cdf, self.load, self.ramadan = weights, cdf, load, ramadan
         self.ws = workspace_id
         self.tp_ids = np.array([touchpoint_ids[t.key] for t in TOUCHPOINTS], dtype=np.int32)
@@ -178,8 +181,9 @@ class _Gen:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _sample_days(self, lo_cdf: np.ndarray) -> np.ndarray:
-        u = lo_cdf + self.rng.random(lo_cdf.size) * (1 - lo_cdf)
+    def _sample_days(self, lo_cdf: np.ndarray, hi_cdf: np.ndarray | None = None) -> np.ndarray:
+        hi = 1.0 if hi_cdf is None else hi_cdf
+        u = lo_cdf + self.rng.random(lo_cdf.size) * (hi - lo_cdf)
         return np.minimum(np.searchsorted(self.cdf, u), DAYS - 1)
 
     def _sample_seconds_in_day(self, days: np.ndarray) -> np.ndarray:
@@ -307,14 +311,22 @@ class _Gen:
 
     def sessions(self) -> None:
         rng, n = self.rng, self.n
-        active_frac = np.where(self.preexisting, 1.0, 1.0 - self.cdf[self.acq_day])
-        lam = self.activity / self.activity.mean() * 10.0 * active_frac
+        # customers lapse: 55 % stop coming after an exponential lifetime (mean 200 days), so recency,
+        # churn risk and retention curves have something to find (a separate stream keeps the rest stable)
+        lapse = self.lapse_rng
+        lifetime = lapse.exponential(200.0, n)
+        stays = lapse.random(n) < 0.45
+        start_day = np.where(self.preexisting, 0, self.acq_day)
+        end_day = np.where(stays, DAYS - 1, np.minimum(start_day + lifetime, DAYS - 1)).astype(int)
+        lo = np.where(self.preexisting, 0.0, self.cdf[np.maximum(self.acq_day - 1, 0)])
+        hi = np.maximum(self.cdf[end_day], lo)
+        active_frac = np.where(self.preexisting, hi, hi - self.cdf[self.acq_day])
+        lam = self.activity / self.activity.mean() * 13.0 * np.maximum(active_frac, 0.0)
         extra = rng.poisson(lam)
         first = (~self.preexisting).astype(int)
         count = extra + first
         cust = np.repeat(np.arange(n), count)
-        lo = np.where(self.preexisting, 0.0, self.cdf[np.maximum(self.acq_day - 1, 0)])
-        days = self._sample_days(lo[cust])
+        days = self._sample_days(lo[cust], hi[cust])
         # a new customer's first session is on the day they were acquired
         first_pos = np.concatenate([[0], np.cumsum(count)[:-1]])
         is_first = np.zeros(cust.size, dtype=bool)

@@ -1,4 +1,4 @@
-"""Pages: the overview and the first views of Journeys, Customers, Surveys, Feedback, Metrics, Value."""
+"""Pages: the overview and the first views of Surveys, Feedback and Metrics."""
 
 from __future__ import annotations
 
@@ -74,16 +74,4 @@ def metrics_page(
         active="metrics",
         o=service.overview(wh, workspace_id=ctx.workspace.id),
         channels=service.tickets_by_channel(wh, workspace_id=ctx.workspace.id),
-    )
-
-
-@router.get("/value")
-def value_page(
-    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("value:read"))]
-) -> Response:
-    return _render(
-        request,
-        "value.html",
-        active="value",
-        months=service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tajriba.errors import Invalid, NotFound
+from tajriba.errors import Invalid
 from tajriba.metrics import estimates
 from tajriba.value import cohorts, drivers, rfm
 from tajriba.value.bgnbd import BetaGeoModel
@@ -397,7 +397,3 @@ def key_drivers(wh: Warehouse, workspace_id: int, *, target: str = "nps", bootst
     table["metric"], table["touchpoint_id"] = split[0], split[1].astype(int)
     return {"drivers": _records(table), "r2": table.attrs["r2"], "n": table.attrs["n"], "reason": None}
 
-
-def require_computed(wh: Warehouse, workspace_id: int) -> None:
-    if wh.sql("SELECT count(*) FROM customer_values WHERE workspace_id = ?", [workspace_id])[0][0] == 0:
-        raise NotFound("no customer values yet: run `tajriba value predict --workspace` or recompute on the value page")

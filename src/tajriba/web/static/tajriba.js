@@ -13,7 +13,9 @@
       grid: { left: 56, right: 56, top: 16, bottom: 32 },
       xAxis: { type: "category", data: d.labels, inverse: rtl },
       yAxis: { type: "value", position: rtl ? "right" : "left" },
-      series: [{ name: d.name, type: "line", data: d.values, smooth: true, areaStyle: { opacity: 0.15 }, showSymbol: false }],
+      series: [d.type === "bar"
+        ? { name: d.name, type: "bar", data: d.values }
+        : { name: d.name, type: "line", data: d.values, smooth: true, areaStyle: { opacity: 0.15 }, showSymbol: false }],
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }

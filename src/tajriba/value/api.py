@@ -1,0 +1,96 @@
+"""JSON API of value analytics: /api/v1/value/... (the pages call the same service functions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from tajriba.value import service
+from tajriba.value.clv import ClvSettings
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+
+router = APIRouter(prefix="/api/v1/value", tags=["value"])
+Read = Annotated[Context, Depends(RequireKey("value:read"))]
+Compute = Annotated[Context, Depends(RequireKey("value:compute"))]
+
+
+class ComputeIn(BaseModel):
+    model: str = Field("bgnbd", description="bgnbd or pareto-nbd")
+    horizon_months: int = Field(12, ge=1, le=600)
+    discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
+    observation_end: dt.date | None = None
+
+
+@router.post("/compute")
+def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> dict[str, Any]:
+    """Refit the models on the workspace's orders and store every customer's CLV, P(alive) and RFM segment."""
+    run = service.compute(
+        wh,
+        ctx.workspace.id,
+        model=body.model,
+        observation_end=body.observation_end,
+        settings=ClvSettings(horizon_months=body.horizon_months, discount_rate=body.discount_rate),
+    )
+    ctx.audit(db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict())
+    return run.to_dict()
+
+
+@router.get("/overview")
+def overview(wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
+    """CLV distribution and mean with its interval, RFM segments, the churn-risk call list, order value."""
+    return service.overview(wh, ctx.workspace.id)
+
+
+@router.get("/customers")
+def customers(
+    wh: WarehouseDep,
+    ctx: Read,
+    segment: str | None = None,
+    sort: str = "churn",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Customers' stored values; sort by churn (risk x spend), clv or spend; filter by RFM segment."""
+    return service.customers(wh, ctx.workspace.id, segment=segment, sort=sort, limit=limit, offset=offset)
+
+
+@router.get("/customers/{customer_id}")
+def customer(wh: WarehouseDep, ctx: Read, customer_id: str) -> dict[str, Any]:
+    """One customer's CLV (with interval), P(alive), expected purchases and RFM segment."""
+    from tajriba.errors import NotFound
+
+    row = service.customer_value(wh, ctx.workspace.id, customer_id)
+    if row is None:
+        raise NotFound(f"no value for customer {customer_id!r}: not a buyer, or values not computed yet")
+    return row
+
+
+@router.get("/cohorts")
+def cohorts(
+    wh: WarehouseDep, ctx: Read, calendar: str = "gregorian", horizon: Annotated[int, Query(ge=1, le=120)] = 12
+) -> dict[str, Any]:
+    """Retention and revenue by first-purchase month, new vs returning buyers, sBG projection."""
+    return service.cohort_report(wh, ctx.workspace.id, calendar=calendar, horizon=horizon)
+
+
+@router.get("/movement")
+def movement(wh: WarehouseDep, ctx: Read, days: int = 90) -> dict[str, Any]:
+    """How many customers moved between RFM segments over the last ``days`` days."""
+    return service.segment_movement(wh, ctx.workspace.id, days=days)
+
+
+@router.get("/experience")
+def experience(wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
+    """Spend, repeat rate, churn risk and CLV by NPS group; repeat rate after late vs on-time delivery."""
+    return service.experience(wh, ctx.workspace.id)
+
+
+@router.get("/drivers")
+def drivers(
+    wh: WarehouseDep, ctx: Read, target: str = "nps", bootstrap: Annotated[int, Query(ge=0, le=2000)] = 200
+) -> dict[str, Any]:
+    """Key drivers of NPS among touchpoints' CSAT/CES: Shapley importance with bootstrap intervals."""
+    return service.key_drivers(wh, ctx.workspace.id, target=target, bootstrap=bootstrap)

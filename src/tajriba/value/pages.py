@@ -1,0 +1,73 @@
+"""Value pages: overview (CLV, segments, call list, cohorts, experience and drivers) and recompute."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tajriba.errors import TajribaError
+from tajriba.journeys.service import touchpoint_names
+from tajriba.overview import service as overview_service
+from tajriba.value import service
+from tajriba.value.rfm import SEGMENTS
+from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+
+router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
+Read = Annotated[Context, Depends(Require("value:read"))]
+Compute = Annotated[Context, Depends(Require("value:compute"))]
+
+CALENDARS = ("gregorian", "hijri")
+
+
+@router.get("/value")
+def value_page(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Read,
+    calendar: str = "gregorian",
+    segment: str | None = None,
+    error: str | None = None,
+) -> Response:
+    calendar = calendar if calendar in CALENDARS else "gregorian"
+    segment = segment if segment in SEGMENTS else None
+    data = service.overview(wh, ctx.workspace.id)
+    listing = service.customers(wh, ctx.workspace.id, segment=segment, limit=50) if data["computed"] else None
+    drivers = service.key_drivers(wh, ctx.workspace.id, bootstrap=100) if data["computed"] else {"drivers": []}
+    return request.app.state.renderer.page(
+        request,
+        "value.html",
+        active="value",
+        v=data,
+        listing=listing,
+        segment=segment or "",
+        segment_labels=SEGMENTS,
+        cohorts=service.cohort_report(wh, ctx.workspace.id, calendar=calendar),
+        calendar=calendar,
+        experience=service.experience(wh, ctx.workspace.id),
+        drivers=drivers,
+        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
+        months=overview_service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
+        can_compute=ctx.can("value:compute"),
+        error=error,
+    )
+
+
+@router.post("/value/compute")
+async def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Compute) -> Response:
+    form = await request.form()
+    try:
+        from tajriba.value.clv import ClvSettings
+
+        settings = ClvSettings(
+            horizon_months=int(str(form.get("horizon_months") or 12)),
+            discount_rate=float(str(form.get("discount_rate") or 1)) / 100,
+        )
+        run = service.compute(wh, ctx.workspace.id, model=str(form.get("model") or "bgnbd"), settings=settings)
+    except (TajribaError, ValueError) as exc:
+        message = exc.message if isinstance(exc, TajribaError) else str(exc)
+        return value_page(request, db, wh, ctx, error=message)
+    ctx.audit(db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict())
+    return RedirectResponse(f"/w/{ctx.workspace.slug}/value", status_code=303)
