@@ -32,6 +32,15 @@ app.add_typer(ws_app, name="workspaces")
 app.add_typer(keys_app, name="keys")
 app.add_typer(journeys_app, name="journeys")
 
+
+def _value_app() -> typer.Typer:
+    from tajriba.value.cli import value_app
+
+    return value_app
+
+
+app.add_typer(_value_app(), name="value")
+
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
 ]

@@ -51,7 +51,7 @@ def test_big_fits_warm_start_to_the_same_optimum_as_a_cold_start(monkeypatch, si
         ([2], [0], [39], "recency > 0"),
         ([-1], [0], [39], "row 1: frequency must be a whole number >= 0"),
         ([1.5], [3], [39], "whole number"),
-        ([0], [0], [-1], "T must be >= 0"),
+        ([0], [0], [-1], "row 1: T must be a number >= 0"),
         ([1], [float("nan")], [3], "recency must be a number"),
         ([], [], [], "empty"),
         ([1, 2], [3], [5, 5], "differ in length"),
@@ -170,3 +170,22 @@ def test_calibration_on_a_holdout_period_of_cdnow(cdnow_transactions):
     assert (abs(table["predicted"] - table["observed"]) < 0.1).all()
     assert table["observed"].iloc[-1] > table["observed"].iloc[0]
     assert brier_score(p, bought) < 0.2
+
+
+def test_homogeneous_dropout_limit_matches_the_hypergeometric_formula_and_stays_finite():
+    m = BetaGeoModel()
+    m.params_ = {"r": 0.8, "alpha": 5.0, "a": 600.0, "b": 2400.0}
+    x, t_x, T = np.array([0.0, 3.0, 12.0]), np.array([0.0, 20.0, 50.0]), np.array([52.0, 52.0, 52.0])
+    exact = m._if_alive(26.0, x, T)
+    import tajriba.value.bgnbd as bgnbd
+
+    limit_at = bgnbd.HOMOGENEOUS_DROPOUT
+    try:
+        bgnbd.HOMOGENEOUS_DROPOUT = 100.0
+        approx = m._if_alive(26.0, x, T)
+    finally:
+        bgnbd.HOMOGENEOUS_DROPOUT = limit_at
+    assert np.allclose(exact, approx, rtol=0.01)
+    m.params_ = {"r": 0.8, "alpha": 5.0, "a": 4e6, "b": 1.5e7}
+    out = m.conditional_expected_purchases(26.0, x, t_x, T)
+    assert np.isfinite(out).all() and (out > 0).all()

@@ -70,9 +70,17 @@ def customer_page(
         p.key: (p.names or {}).get(request.state.locale) or p.name
         for p in list_personas(db, workspace_id=ctx.workspace.id)
     }
+    from tajriba.value import service as value_service
+    from tajriba.value.rfm import SEGMENTS
+
+    can_value = ctx.can("value:read")
+    value = value_service.customer_value(wh, ctx.workspace.id, customer_id) if can_value else None
     return _render(
         request,
         "customer.html",
+        value=value,
+        can_value=can_value,
+        segment_labels=SEGMENTS,
         personas=personas,
         purpose_labels=PURPOSE_LABELS,
         active="customers",

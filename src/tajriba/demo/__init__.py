@@ -65,6 +65,12 @@ def build_demo(
         ("events", data.events),
     ):
         counts[table] = warehouse.append(table, frame)
+    from tajriba.demo.generate import END
+    from tajriba.value import service as value_service
+
+    # customers' lifetime values, as of the last demo day (deterministic: computed_at is that day)
+    run = value_service.compute(warehouse, workspace_id, computed_at=END)
+    counts["customer_values"] = run.customers
     warehouse.sql("CHECKPOINT")
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}

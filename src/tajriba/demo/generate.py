@@ -19,6 +19,8 @@ from tajriba.demo.catalog import TOUCHPOINT_INDEX, TOUCHPOINTS
 
 START = datetime(2025, 11, 1)
 DAYS = 365
+#: the end of the demo's year: what the demo's derived numbers (customer values) are computed as of
+END = START + timedelta(days=DAYS)
 RIYADH_OFFSET_S = 3 * 3600
 
 ORIGINS = np.array(["gulf", "egyptian", "persian", "english"])

@@ -24,6 +24,8 @@ from tajriba.value.fitting import LikelihoodModel, as_array, same_length, weight
 #: above this many customers a fit starts from a fit on a seeded subsample (same optimum, fewer passes)
 WARM_START_ABOVE = 200_000
 PILOT_SIZE = 100_000
+#: a + b above which the dropout distribution is treated as its point-mass limit in predictions
+HOMOGENEOUS_DROPOUT = 1e4
 
 
 def check_rft(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -174,8 +176,15 @@ class BetaGeoModel(LikelihoodModel):
         r, alpha, a, b = self._p(params)
         if t == 0:
             return np.zeros(x.shape)
+        if a + b > HOMOGENEOUS_DROPOUT:
+            # Beta(a, b + x) has collapsed onto p = a / (a + b + x) (the fit found no heterogeneity in dropout,
+            # a boundary solution); 2F1 with parameters this large is not computable, its limit is:
+            # E[(1/p)(1 - ((alpha+T)/(alpha+T+p t))^(r+x))] at that p
+            p = a / (a + b + x)
+            return (1 - np.exp(-(r + x) * np.log1p(p * t / (alpha + age)))) / p
         z = t / (alpha + age + t)
-        term = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        with np.errstate(invalid="ignore", over="ignore"):
+            term = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * (1 - term)
 
     def expected_purchases(self, t: Any, params: np.ndarray | None = None) -> np.ndarray:

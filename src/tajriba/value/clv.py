@@ -109,6 +109,13 @@ def customer_lifetime_value(
                 g = np.stack(grads, axis=1)
                 jac = np.diag(theta)
                 cov_log = np.linalg.inv(jac) @ model.covariance_ @ np.linalg.inv(jac)
+                # a parameter at the edge of its space (heterogeneity vanishing) has no standard error;
+                # the interval then reflects the other parameters' uncertainty (docs/value.md)
+                unknown = ~np.isfinite(np.diag(cov_log))
+                cov_log[unknown, :] = 0.0
+                cov_log[:, unknown] = 0.0
+                cov_log = np.nan_to_num(cov_log)
+                g = np.nan_to_num(g)
                 var += np.einsum("ni,ij,nj->n", g, cov_log, g)
             half = float(stats.norm.ppf(0.5 + transaction_model.level / 2)) * np.sqrt(np.maximum(var, 0))
             out["clv_low"] = np.maximum(clv - half, 0.0)

@@ -137,6 +137,8 @@ def compute(
             "rfm": scores["rfm"].to_numpy(),
             "segment": scores["segment"].to_numpy(),
             "currency": currency.reindex(ids).to_numpy(),
+            "horizon_months": settings.horizon_months,
+            "discount_rate": settings.discount_rate,
         }
     )
     with wh.transaction() as con:

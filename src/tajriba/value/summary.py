@@ -44,16 +44,38 @@ def unit_days(unit: str) -> float:
     return UNITS[unit]
 
 
+def _day_expr(column: str) -> str:
+    """A DATE from ISO dates/timestamps or compact YYYYMMDD values (as text or numbers)."""
+    text = f"CAST({column} AS VARCHAR)"
+    return (
+        f"coalesce(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
+        f"CAST(try_strptime({text}, '%Y%m%d') AS DATE))"
+    )
+
+
+def _check_dates(con: duckdb.DuckDBPyConnection, source: str, *, when: str) -> None:
+    col = '"' + when.replace('"', '""') + '"'
+    bad = con.execute(
+        f"SELECT row_number, raw FROM (SELECT row_number() OVER () AS row_number, CAST({col} AS VARCHAR) AS raw, "
+        f"{_day_expr(col)} AS day FROM {source}) WHERE day IS NULL AND raw IS NOT NULL LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise Invalid(
+            f"row {bad[0]}: {when!r} must be a date (YYYY-MM-DD, an ISO timestamp or YYYYMMDD), got {bad[1]!r}",
+            field="datetime",
+        )
+
+
 def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt.date, unit: float) -> str:
     q = '"' + customer.replace('"', '""') + '"'
-    w = '"' + when.replace('"', '""') + '"'
+    w = _day_expr('"' + when.replace('"', '""') + '"')
     value = ("CAST(" + '"' + amount.replace('"', '""') + '"' + " AS DOUBLE)") if amount else "0.0"
     end_s = end.isoformat()
     return f"""
     WITH days AS (
-        SELECT CAST({q} AS VARCHAR) AS customer_id, CAST({w} AS DATE) AS day, SUM({value}) AS value
+        SELECT CAST({q} AS VARCHAR) AS customer_id, {w} AS day, SUM({value}) AS value
         FROM {source}
-        WHERE {q} IS NOT NULL AND {w} IS NOT NULL AND CAST({w} AS DATE) <= DATE '{end_s}'
+        WHERE {q} IS NOT NULL AND {w} IS NOT NULL AND {w} <= DATE '{end_s}'
         GROUP BY 1, 2
     ), per AS (
         SELECT customer_id, COUNT(*) - 1 AS frequency, MIN(day) AS first_day, MAX(day) AS last_day,
@@ -114,6 +136,8 @@ def summarize(
     try:
         con.register("transactions", transactions)
         _check_amounts(con, "transactions", amount=amount)
+        if not pd.api.types.is_datetime64_any_dtype(transactions[datetime]):
+            _check_dates(con, "transactions", when=datetime)
         out = con.execute(
             _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
         ).df()
@@ -147,11 +171,15 @@ def summarize_file(
         _check_columns(names, customer=customer, when=datetime, amount=amount)
         con.execute(f"CREATE TEMP VIEW transactions AS SELECT * FROM {source}")
         _check_amounts(con, "transactions", amount=amount)
+        _check_dates(con, "transactions", when=datetime)
         return con.execute(
             _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
         ).df()
     except duckdb.ConversionException as exc:
         raise Invalid(f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime") from exc
+    except duckdb.InvalidInputException as exc:
+        first = str(exc).splitlines()[0]
+        raise Invalid(f"{path.name} could not be read as CSV/TSV with a header row: {first}", field="file") from exc
     finally:
         con.close()
 

@@ -336,6 +336,8 @@ CUSTOMER_VALUES = TableSpec(
         _text("rfm"),
         _text("segment"),
         _text("currency"),
+        _int("horizon_months"),
+        _c("discount_rate", "DOUBLE", pa.float64()),
     ),
     key=("workspace_id", "customer_id"),
 )
