@@ -50,7 +50,9 @@ def test_movement_counts_customers_between_segments_including_new_ones():
     before = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["champions", "at_risk"]})
     after = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["loyal", "at_risk", "new"]})
     m = movement(before, after)
-    assert m.loc["champions", "loyal"] == 1 and m.loc["at_risk", "at_risk"] == 1 and m.loc["absent", "new"] == 1
+    assert (
+        m.loc["champions", "loyal"] == 1 and m.loc["at_risk", "at_risk"] == 1 and m.loc["absent", "new"] == 1
+    )
     assert m.to_numpy().sum() == 3
 
 
@@ -73,7 +75,9 @@ ORDERS = pd.DataFrame(
 
 
 def test_cohort_table_on_a_hand_made_order_log():
-    t = cohort_table(ORDERS, observation_end=pd.Timestamp("2024-03-31").date()).set_index(["cohort", "period"])
+    t = cohort_table(ORDERS, observation_end=pd.Timestamp("2024-03-31").date()).set_index(
+        ["cohort", "period"]
+    )
     # January cohort a, b: Feb only a (1/2), March both (2/2)
     assert t.loc[("2024-01", 0), "cohort_size"] == 2
     assert t.loc[("2024-01", 1), "retention"] == 0.5 and t.loc[("2024-01", 2), "retention"] == 1.0
@@ -84,7 +88,9 @@ def test_cohort_table_on_a_hand_made_order_log():
     assert t.loc[("2024-02", 1), "retention"] == 0.0
     assert t["complete"].all()
     partial = cohort_table(ORDERS, observation_end=pd.Timestamp("2024-03-20").date())
-    assert not partial.loc[partial["period"] == partial.groupby("cohort")["period"].transform("max"), "complete"].any()
+    assert not partial.loc[
+        partial["period"] == partial.groupby("cohort")["period"].transform("max"), "complete"
+    ].any()
 
 
 def test_hijri_cohorts_use_hijri_months():
@@ -122,7 +128,9 @@ def test_retention_projection_recovers_a_geometric_mixture():
     orders = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"])
     table = cohort_table(orders, observation_end=pd.Timestamp("2024-06-30").date())
     proj = project_retention(table, "2023-01", horizon=24)
-    assert proj.attrs["alpha"] == pytest.approx(1.0, rel=0.1) and proj.attrs["beta"] == pytest.approx(3.0, rel=0.1)
+    assert proj.attrs["alpha"] == pytest.approx(1.0, rel=0.1) and proj.attrs["beta"] == pytest.approx(
+        3.0, rel=0.1
+    )
     assert (proj["ci_low"] <= proj["projected"]).all() and (proj["projected"] <= proj["ci_high"]).all()
     with pytest.raises(Invalid, match="at least 3"):
         project_retention(cohort_table(ORDERS), "2024-02")
@@ -134,7 +142,9 @@ def test_key_drivers_recover_known_importances():
     x = rng.normal(size=(n, 3))
     y = 0.6 * x[:, 0] + 0.3 * x[:, 1] + 0.5 * rng.normal(size=n)
     frame = pd.DataFrame({"delivery": x[:, 0], "support": x[:, 1], "website": x[:, 2], "nps": y})
-    out = key_drivers(frame, target="nps", drivers=["delivery", "support", "website"], bootstrap=100).set_index("driver")
+    out = key_drivers(
+        frame, target="nps", drivers=["delivery", "support", "website"], bootstrap=100
+    ).set_index("driver")
     # independent drivers: Shapley share = beta^2 var / var(y) = 0.36/0.70, 0.09/0.70, 0
     assert out.loc["delivery", "importance"] == pytest.approx(0.36 / 0.70, abs=0.03)
     assert out.loc["support", "importance"] == pytest.approx(0.09 / 0.70, abs=0.02)
@@ -162,12 +172,18 @@ def test_key_drivers_need_enough_complete_rows_and_known_columns():
 
 
 def test_outcomes_by_nps_group_with_intervals_and_difference():
-    frame = pd.DataFrame({"score": [10, 9, 8, 7, 6, 0], "repeat": [1, 1, 1, 0, 0, 0], "spend": [100, 80, 60, 50, 20, 10]})
+    frame = pd.DataFrame(
+        {"score": [10, 9, 8, 7, 6, 0], "repeat": [1, 1, 1, 0, 0, 0], "spend": [100, 80, 60, 50, 20, 10]}
+    )
     frame["group"] = nps_group(frame["score"])
     assert frame["group"].tolist() == ["promoter", "promoter", "passive", "passive", "detractor", "detractor"]
-    spend = outcome_by_group(frame, group="group", outcome="spend", order=("promoter", "passive", "detractor"))
+    spend = outcome_by_group(
+        frame, group="group", outcome="spend", order=("promoter", "passive", "detractor")
+    )
     assert spend["value"].tolist() == [90.0, 55.0, 15.0]
-    share = outcome_by_group(frame, group="group", outcome="repeat", kind="share", order=("promoter", "detractor"))
+    share = outcome_by_group(
+        frame, group="group", outcome="repeat", kind="share", order=("promoter", "detractor")
+    )
     assert share["value"].tolist() == [1.0, 0.0] and share["ci_low"].iloc[0] < 1.0
     diff = compare_groups(frame, group="group", outcome="spend", first="promoter", second="detractor")
     assert diff["difference"] == 75.0 and diff["low"] < 75.0 < diff["high"]

@@ -37,7 +37,10 @@ def test_summary_cli_reproduces_the_cdnow_summary(tmp_path, cdnow_transactions, 
 
 
 def test_fit_cli_prints_parameters_standard_errors_and_log_likelihood_as_json():
-    result = runner.invoke(app, ["value", "fit", "bgnbd", "--input", str(CLV / "cdnow_customers_summary.csv"), "--format", "json"])
+    result = runner.invoke(
+        app,
+        ["value", "fit", "bgnbd", "--input", str(CLV / "cdnow_customers_summary.csv"), "--format", "json"],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert round(data["log_likelihood"], 1) == -9582.4
@@ -47,7 +50,9 @@ def test_fit_cli_prints_parameters_standard_errors_and_log_likelihood_as_json():
 
 
 def test_fit_cli_fits_each_sbg_cohort_and_bgbb_patterns():
-    result = runner.invoke(app, ["value", "fit", "sbg", "--input", str(CLV / "sbg_paper_individual.csv"), "--format", "json"])
+    result = runner.invoke(
+        app, ["value", "fit", "sbg", "--input", str(CLV / "sbg_paper_individual.csv"), "--format", "json"]
+    )
     cohorts = {c["cohort"]: c for c in json.loads(result.output)}
     assert round(cohorts["regular"]["parameters"][0]["estimate"], 3) == 0.704
     result = runner.invoke(app, ["value", "fit", "bgbb", "--input", str(CLV / "donations.csv")])
@@ -63,7 +68,14 @@ def test_predict_cli_writes_clv_and_p_alive_per_customer(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     pred = pd.read_parquet(out)
-    assert len(pred) == 2357 and {"p_alive", "churn_risk", "expected_purchases", "clv", "clv_low", "clv_high"} <= set(pred)
+    assert len(pred) == 2357 and {
+        "p_alive",
+        "churn_risk",
+        "expected_purchases",
+        "clv",
+        "clv_low",
+        "clv_high",
+    } <= set(pred)
     assert pred["p_alive"].between(0, 1).all() and (pred["clv_low"] <= pred["clv"]).all()
 
 
@@ -73,7 +85,20 @@ def test_cli_errors_name_the_problem_and_exit_2(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("c,d,v\n1,2024-01-01,5\n2,soon,3\n", encoding="utf-8")
     for args, message in (
-        (["value", "summary", str(bad), "--customer", "c", "--datetime", "d", "--observation-end", "2024-02-01"], "row 2: 'd' must be a date"),
+        (
+            [
+                "value",
+                "summary",
+                str(bad),
+                "--customer",
+                "c",
+                "--datetime",
+                "d",
+                "--observation-end",
+                "2024-02-01",
+            ],
+            "row 2: 'd' must be a date",
+        ),
         (["value", "fit", "bgnbd", "--input", str(bad)], "needs a column named frequency or x"),
         (["value", "fit", "kaplan", "--input", str(CLV / "donations.csv")], "MODEL must be one of"),
     ):
@@ -83,7 +108,16 @@ def test_cli_errors_name_the_problem_and_exit_2(tmp_path):
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-c", "from tajriba.cli import main; main()", "value", "fit", "bgnbd", "--input", str(bad)],
+        [
+            sys.executable,
+            "-c",
+            "from tajriba.cli import main; main()",
+            "value",
+            "fit",
+            "bgnbd",
+            "--input",
+            str(bad),
+        ],
         capture_output=True,
         text=True,
     )

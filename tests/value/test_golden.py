@@ -38,7 +38,12 @@ def test_cdnow_sample_summary_reproduces_the_published_summary(cdnow_transaction
 def test_bgnbd_on_cdnow_matches_fader_hardie_lee_2005(cdnow_summary):
     m = BetaGeoModel().fit(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
     p = m.params_
-    assert (round(p["r"], 3), round(p["alpha"], 3), round(p["a"], 3), round(p["b"], 3)) == (0.243, 4.414, 0.793, 2.426)
+    assert (round(p["r"], 3), round(p["alpha"], 3), round(p["a"], 3), round(p["b"], 3)) == (
+        0.243,
+        4.414,
+        0.793,
+        2.426,
+    )
     assert round(m.log_likelihood_, 1) == -9582.4
     assert m.conditional_expected_purchases(39, [2], [30.43], [38.86])[0] == pytest.approx(1.226, abs=5e-4)
     assert all(0 < m.std_errors_[k] < m.params_[k] for k in m.param_names)
@@ -54,7 +59,11 @@ def test_pareto_nbd_on_cdnow_matches_fader_hardie_lee_2005(cdnow_summary):
 
 def test_gamma_gamma_on_cdnow_repeat_buyers_matches_the_iso_value_paper(cdnow_transactions):
     s = summarize(
-        cdnow_transactions, customer="customer_id", datetime="date", amount="dollars", observation_end="1997-09-30"
+        cdnow_transactions,
+        customer="customer_id",
+        datetime="date",
+        amount="dollars",
+        observation_end="1997-09-30",
     )
     m = GammaGammaModel().fit(s["frequency"], s["monetary_value"])
     assert m.n_ == 946

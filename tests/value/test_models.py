@@ -108,7 +108,9 @@ def test_sbg_rejects_empty_cohorts_and_rising_survivors():
 
 def test_extreme_customers_give_finite_predictions_and_probabilities_in_0_1(simulated):
     bg = BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
-    pn = ParetoNBDModel().fit(simulated["frequency"][:3000], simulated["recency"][:3000], simulated["T"][:3000])
+    pn = ParetoNBDModel().fit(
+        simulated["frequency"][:3000], simulated["recency"][:3000], simulated["T"][:3000]
+    )
     x = np.array([0, 1, 200, 200, 1000, 5000, 3])
     t_x = np.array([0, 0.1, 0.5, 103.9, 50, 104, 104])
     T = np.array([0.1, 104, 104, 104, 104, 104, 104])
@@ -131,7 +133,11 @@ def test_probability_alive_falls_as_the_silence_grows(simulated):
 
 def test_clv_grows_with_horizon_and_falls_with_discount_and_has_an_interval(cdnow_transactions):
     s = summarize(
-        cdnow_transactions, customer="customer_id", datetime="date", amount="dollars", observation_end="1997-09-30"
+        cdnow_transactions,
+        customer="customer_id",
+        datetime="date",
+        amount="dollars",
+        observation_end="1997-09-30",
     )
     bg = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
     gg = GammaGammaModel().fit(s["frequency"], s["monetary_value"])
@@ -156,10 +162,18 @@ def test_calibration_on_a_holdout_period_of_cdnow(cdnow_transactions):
     from tajriba.value.clv import brier_score, probability_of_purchase
 
     cal = summarize(
-        cdnow_transactions, customer="customer_id", datetime="date", amount="dollars", observation_end="1997-09-30"
+        cdnow_transactions,
+        customer="customer_id",
+        datetime="date",
+        amount="dollars",
+        observation_end="1997-09-30",
     )
     full = summarize(
-        cdnow_transactions, customer="customer_id", datetime="date", amount="dollars", observation_end="1998-06-29"
+        cdnow_transactions,
+        customer="customer_id",
+        datetime="date",
+        amount="dollars",
+        observation_end="1998-06-29",
     ).set_index("customer_id")
     bg = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
     bought = (full.loc[cal["customer_id"], "frequency"].to_numpy() - cal["frequency"].to_numpy()) > 0

@@ -42,7 +42,11 @@ def _fill(wh, ws_id: int, n: int = 120, seed: int = 3) -> None:  # type: ignore[
             )
         csat_a, csat_b = rng.integers(1, 6), rng.integers(1, 6)
         nps = int(np.clip(round(2 * csat_a + 0.2 * csat_b + rng.normal(0, 1)), 0, 10))
-        for metric, tp, score, lo, hi in (("nps", None, nps, 0, 10), ("csat", 1, csat_a, 1, 5), ("csat", 2, csat_b, 1, 5)):
+        for metric, tp, score, lo, hi in (
+            ("nps", None, nps, 0, 10),
+            ("csat", 1, csat_a, 1, 5),
+            ("csat", 2, csat_b, 1, 5),
+        ):
             responses.append(
                 {
                     "workspace_id": ws_id,
@@ -59,7 +63,9 @@ def _fill(wh, ws_id: int, n: int = 120, seed: int = 3) -> None:  # type: ignore[
     wh.append("orders", pd.DataFrame(orders))
     wh.append(
         "customers",
-        pd.DataFrame({"workspace_id": ws_id, "customer_id": [f"c{i}" for i in range(n)], "first_seen_at": start}),
+        pd.DataFrame(
+            {"workspace_id": ws_id, "customer_id": [f"c{i}" for i in range(n)], "first_seen_at": start}
+        ),
     )
     wh.append("survey_responses", pd.DataFrame(responses))
 
@@ -115,7 +121,11 @@ def test_cohorts_movement_experience_and_drivers_endpoints(shop) -> None:  # typ
     movement = call("GET", "/api/v1/value/movement?days=60").json()
     assert sum(map(sum, movement["matrix"])) >= 100
     experience = call("GET", "/api/v1/value/experience").json()
-    assert [r["group"] for r in experience["by_nps"] if r["outcome"] == "clv"] == ["promoter", "passive", "detractor"]
+    assert [r["group"] for r in experience["by_nps"] if r["outcome"] == "clv"] == [
+        "promoter",
+        "passive",
+        "detractor",
+    ]
     assert {r["group"] for r in experience["delivery"]} == {"on_time", "late"}
     drivers = call("GET", "/api/v1/value/drivers?bootstrap=50").json()
     ranked = sorted(drivers["drivers"], key=lambda d: -d["importance"])
@@ -130,7 +140,9 @@ def test_value_page_and_customer_page_show_values_in_arabic(app, db, client, sho
     page = client.get("/w/shop/value")
     assert page.status_code == 200 and 'dir="rtl"' in page.text
     assert "value/compute" in page.text  # the analyst may recompute
-    done = client.post("/w/shop/value/compute", data={"csrf_token": token, "horizon_months": "12", "discount_rate": "1"})
+    done = client.post(
+        "/w/shop/value/compute", data={"csrf_token": token, "horizon_months": "12", "discount_rate": "1"}
+    )
     assert done.status_code == 303
     page = client.get("/w/shop/value")
     assert "BG/NBD" in page.text or "bgnbd" in page.text

@@ -141,7 +141,9 @@ def generate(*, scale: float, seed: int, workspace_id: int, touchpoint_ids: dict
     weights, ramadan = day_weights()
     cdf = np.cumsum(weights) / weights.sum()
     load = weights / np.median(weights)  # >1 in busy days
-    g = _Gen(rng, text_rng, scale, weights, cdf, load, ramadan, workspace_id, touchpoint_ids, lapse_seed=seed + 101)
+    g = _Gen(
+        rng, text_rng, scale, weights, cdf, load, ramadan, workspace_id, touchpoint_ids, lapse_seed=seed + 101
+    )
     g.customers()
     g.sessions()
     g.orders_and_delivery()

@@ -34,7 +34,9 @@ def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> dict[str
         observation_end=body.observation_end,
         settings=ClvSettings(horizon_months=body.horizon_months, discount_rate=body.discount_rate),
     )
-    ctx.audit(db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict())
+    ctx.audit(
+        db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
+    )
     return run.to_dict()
 
 
@@ -70,7 +72,10 @@ def customer(wh: WarehouseDep, ctx: Read, customer_id: str) -> dict[str, Any]:
 
 @router.get("/cohorts")
 def cohorts(
-    wh: WarehouseDep, ctx: Read, calendar: str = "gregorian", horizon: Annotated[int, Query(ge=1, le=120)] = 12
+    wh: WarehouseDep,
+    ctx: Read,
+    calendar: str = "gregorian",
+    horizon: Annotated[int, Query(ge=1, le=120)] = 12,
 ) -> dict[str, Any]:
     """Retention and revenue by first-purchase month, new vs returning buyers, sBG projection."""
     return service.cohort_report(wh, ctx.workspace.id, calendar=calendar, horizon=horizon)

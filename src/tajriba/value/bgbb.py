@@ -30,7 +30,10 @@ def check_bgbb(frequency: Any, recency: Any, periods: Any) -> tuple[np.ndarray, 
     ):
         if bad.any():
             row = int(np.argmax(bad))
-            raise Invalid(f"row {row + 1}: {message} (frequency={x[row]:g}, recency={t_x[row]:g}, periods={n[row]:g})", field="recency")
+            raise Invalid(
+                f"row {row + 1}: {message} (frequency={x[row]:g}, recency={t_x[row]:g}, periods={n[row]:g})",
+                field="recency",
+            )
     return x, t_x, n
 
 
@@ -59,9 +62,15 @@ class BetaGeoBetaBinomModel(LikelihoodModel):
 
     def _params(self, params: np.ndarray | None) -> np.ndarray:
         self._check_fitted()
-        return np.array([self.params_[k] for k in self.param_names]) if params is None else np.asarray(params, dtype=float)
+        return (
+            np.array([self.params_[k] for k in self.param_names])
+            if params is None
+            else np.asarray(params, dtype=float)
+        )
 
-    def probability_alive(self, frequency: Any, recency: Any, periods: Any, params: np.ndarray | None = None) -> np.ndarray:
+    def probability_alive(
+        self, frequency: Any, recency: Any, periods: Any, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """P(alive at opportunity n + 1 | x, t_x, n), equation (11)."""
         x, t_x, n = check_bgbb(frequency, recency, periods)
         a, b, g, d = self._params(params)
@@ -77,13 +86,21 @@ class BetaGeoBetaBinomModel(LikelihoodModel):
         ll = _log_likelihood(np.array([a, b, g, d]), x, t_x, n)
         head = betaln(a + x + 1, b + n - x) - betaln(a, b) - ll
         scale = d / (g - 1) * np.exp(gammaln(g + d) - gammaln(1 + d))
-        tail = np.exp(gammaln(1 + d + n) - gammaln(g + d + n)) - np.exp(gammaln(1 + d + n + horizon) - gammaln(g + d + n + horizon))
+        tail = np.exp(gammaln(1 + d + n) - gammaln(g + d + n)) - np.exp(
+            gammaln(1 + d + n + horizon) - gammaln(g + d + n + horizon)
+        )
         return np.exp(head) * scale * tail
 
     def expected_purchases(self, n: int, params: np.ndarray | None = None) -> float:
         """E[X(n)] for a customer at the start: expected transactions in the first n opportunities, equation (8)."""
         a, b, g, d = self._params(params)
-        return float(a / (a + b) * d / (g - 1) * (1 - np.exp(gammaln(g + d) - gammaln(1 + d) + gammaln(1 + d + n) - gammaln(g + d + n))))
+        return float(
+            a
+            / (a + b)
+            * d
+            / (g - 1)
+            * (1 - np.exp(gammaln(g + d) - gammaln(1 + d) + gammaln(1 + d + n) - gammaln(g + d + n)))
+        )
 
 
 def _log_likelihood(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -100,5 +117,3 @@ def _log_likelihood(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, n: np.nda
     )
     terms = np.where(i < (n - t_x)[:, None], terms, -np.inf)
     return logsumexp(np.concatenate([alive[:, None], terms], axis=1), axis=1)
-
-

@@ -35,9 +35,15 @@ def check_rft(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndar
     age = as_array(T, "T")
     same_length(frequency=x, recency=t_x, T=age)
     checks = (
-        (t_x > age * (1 + 1e-9) + 1e-9, "recency (first to last purchase) cannot exceed T (first purchase to the end)"),
+        (
+            t_x > age * (1 + 1e-9) + 1e-9,
+            "recency (first to last purchase) cannot exceed T (first purchase to the end)",
+        ),
         ((x == 0) & (t_x > 0), "a customer with frequency 0 has no repeat purchase, so recency must be 0"),
-        ((x > 0) & (t_x == 0), "a customer with repeat purchases must have recency > 0 (same-day purchases collapse)"),
+        (
+            (x > 0) & (t_x == 0),
+            "a customer with repeat purchases must have recency > 0 (same-day purchases collapse)",
+        ),
         (age < 0, "T must be >= 0: the observation end cannot come before the first purchase"),
     )
     for bad, message in checks:
@@ -92,7 +98,19 @@ class BetaGeoModel(LikelihoodModel):
         self._w_x = float(w @ x)
 
     def _release(self) -> None:
-        for attr in ("_ux", "_uw", "_uT", "_zero_T", "_xp", "_wp", "_Tp_idx", "_utx", "_tx_idx", "_w_total", "_w_x"):
+        for attr in (
+            "_ux",
+            "_uw",
+            "_uT",
+            "_zero_T",
+            "_xp",
+            "_wp",
+            "_Tp_idx",
+            "_utx",
+            "_tx_idx",
+            "_w_total",
+            "_w_x",
+        ):
             delattr(self, attr)
 
     def _neg_log_likelihood(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -142,15 +160,21 @@ class BetaGeoModel(LikelihoodModel):
             return tuple(self.params_[n] for n in self.param_names)  # type: ignore[return-value]
         return tuple(map(float, params))  # type: ignore[return-value]
 
-    def log_odds_dead(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+    def log_odds_dead(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: np.ndarray | None = None
+    ) -> np.ndarray:
         r, alpha, a, b = self._p(params)
         out = np.full(x.shape, -np.inf)
         pos = x > 0
         xp = x[pos]
-        out[pos] = np.log(a) - np.log(b + xp - 1) + (r + xp) * (np.log(alpha + T[pos]) - np.log(alpha + t_x[pos]))
+        out[pos] = (
+            np.log(a) - np.log(b + xp - 1) + (r + xp) * (np.log(alpha + T[pos]) - np.log(alpha + t_x[pos]))
+        )
         return out
 
-    def probability_alive(self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None) -> np.ndarray:
+    def probability_alive(
+        self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """P(alive | x, t_x, T), equation (A10) of Fader, Hardie & Lee (2005); 1 for one-time buyers."""
         x, t_x, age = check_rft(frequency, recency, T)
         return expit(-self.log_odds_dead(x, t_x, age, params))
@@ -171,7 +195,9 @@ class BetaGeoModel(LikelihoodModel):
         alive = expit(-self.log_odds_dead(x, t_x, age, params))
         return pairs.spread(self._if_alive(t, pairs.x, pairs.T, params)) * alive
 
-    def _if_alive(self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+    def _if_alive(
+        self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """E[Y(t) | alive at T, x, T]: depends on (x, T) only."""
         r, alpha, a, b = self._p(params)
         if t == 0:

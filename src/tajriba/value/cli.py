@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-value_app = typer.Typer(help="Customer value: summaries, lifetime-value models, predictions.", no_args_is_help=True)
+value_app = typer.Typer(
+    help="Customer value: summaries, lifetime-value models, predictions.", no_args_is_help=True
+)
 
 FIT_COLUMNS = {
     "bgnbd": "frequency,recency,T (or x,t_x,T) [,weights]",
@@ -57,7 +59,11 @@ def _write(frame: Any, output: Path | None, fmt: str) -> None:
         return
     if fmt == "parquet":
         raise Invalid("parquet output needs --output FILE", field="format")
-    text = frame.to_csv(index=False) if fmt == "csv" else frame.to_json(orient="records", lines=True, date_format="iso")
+    text = (
+        frame.to_csv(index=False)
+        if fmt == "csv"
+        else frame.to_json(orient="records", lines=True, date_format="iso")
+    )
     if output is None:
         sys.stdout.write(text)
     else:
@@ -72,13 +78,17 @@ def summary_cmd(
     observation_end: Annotated[str, typer.Option(help="Last day observed (YYYY-MM-DD), inclusive.")],
     amount: Annotated[str | None, typer.Option(help="Purchase value column (for monetary_value).")] = None,
     unit: Annotated[str, typer.Option(help="Time unit: day, week or month.")] = "week",
-    output_format: Annotated[str, typer.Option("--format", help="csv (default), json (lines) or parquet.")] = "csv",
+    output_format: Annotated[
+        str, typer.Option("--format", help="csv (default), json (lines) or parquet.")
+    ] = "csv",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
 ) -> None:
     """Frequency (repeat purchase days), recency (first to last purchase, NOT time since the last), T, monetary value."""
     from tajriba.value.summary import summarize_file
 
-    frame = summarize_file(file, customer=customer, datetime=datetime, amount=amount, observation_end=observation_end, unit=unit)
+    frame = summarize_file(
+        file, customer=customer, datetime=datetime, amount=amount, observation_end=observation_end, unit=unit
+    )
     frame["first_purchase"] = frame["first_purchase"].astype(str)
     _write(frame, output, output_format)
 
@@ -95,18 +105,30 @@ def fit_model(model: str, frame: Any) -> list[Any]:
     weights = _col(frame, "weights", required=False)
     if model in ("bgnbd", "pareto-nbd"):
         cls = BetaGeoModel if model == "bgnbd" else ParetoNBDModel
-        return [cls().fit(_col(frame, "frequency", "x"), _col(frame, "recency", "t_x"), _col(frame, "T"), weights)]
+        return [
+            cls().fit(_col(frame, "frequency", "x"), _col(frame, "recency", "t_x"), _col(frame, "T"), weights)
+        ]
     if model == "gamma-gamma":
-        return [GammaGammaModel().fit(_col(frame, "frequency", "x"), _col(frame, "monetary_value", "zbar"), weights)]
+        return [
+            GammaGammaModel().fit(
+                _col(frame, "frequency", "x"), _col(frame, "monetary_value", "zbar"), weights
+            )
+        ]
     if model == "bgbb":
         periods = _col(frame, "periods", "T", "n")
-        return [BetaGeoBetaBinomModel().fit(_col(frame, "frequency", "x"), _col(frame, "recency", "t_x"), periods, weights)]
+        return [
+            BetaGeoBetaBinomModel().fit(
+                _col(frame, "frequency", "x"), _col(frame, "recency", "t_x"), periods, weights
+            )
+        ]
     if model == "sbg":
         if "cohorts" in frame.columns:
             fitted = []
             for name, part in frame.groupby("cohorts", sort=True):
-                m = ShiftedBetaGeoModel().fit(part["recency"], part["T"], part["weights"] if weights is not None else None)
-                m.cohort_ = str(name)
+                m = ShiftedBetaGeoModel().fit(
+                    part["recency"], part["T"], part["weights"] if weights is not None else None
+                )
+                m.cohort_ = str(name)  # type: ignore[attr-defined]
                 fitted.append(m)
             return fitted
         return [ShiftedBetaGeoModel().fit(_col(frame, "recency"), _col(frame, "T"), weights)]
@@ -136,7 +158,9 @@ def fit_cmd(
         return
     for data in results:
         head = f"{data['model']}" + (f"  cohort {data['cohort']}" if "cohort" in data else "")
-        typer.echo(f"{head}  n={data['n']:,}  log-likelihood={data['log_likelihood']:.4f}  converged={data['converged']}")
+        typer.echo(
+            f"{head}  n={data['n']:,}  log-likelihood={data['log_likelihood']:.4f}  converged={data['converged']}"
+        )
         typer.echo(f"  {'parameter':<10}{'estimate':>12}{'std error':>12}{'95% low':>12}{'95% high':>12}")
         for p in data["parameters"]:
             typer.echo(
@@ -150,16 +174,23 @@ def predict_cmd(
         Path | None, typer.Option("--input", help="Summary with frequency, recency, T [, monetary_value].")
     ] = None,
     workspace: Annotated[
-        str | None, typer.Option(help="Instead of a file: fit on this workspace's orders and store on its profiles.")
+        str | None,
+        typer.Option(help="Instead of a file: fit on this workspace's orders and store on its profiles."),
     ] = None,
     model: Annotated[str, typer.Option(help="bgnbd or pareto-nbd.")] = "bgnbd",
     horizon_months: Annotated[int, typer.Option(help="CLV horizon in months.")] = 12,
     discount_rate: Annotated[float, typer.Option(help="Discount rate per month, e.g. 0.01.")] = 0.01,
-    unit: Annotated[str, typer.Option(help="Time unit of recency and T in the file: day, week or month.")] = "week",
+    unit: Annotated[
+        str, typer.Option(help="Time unit of recency and T in the file: day, week or month.")
+    ] = "week",
     interval: Annotated[bool, typer.Option(help="Add clv_low / clv_high (delta method).")] = False,
-    output_format: Annotated[str, typer.Option("--format", help="csv (default), json (lines) or parquet.")] = "csv",
+    output_format: Annotated[
+        str, typer.Option("--format", help="csv (default), json (lines) or parquet.")
+    ] = "csv",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory (with --workspace).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data directory (with --workspace).")
+    ] = None,
 ) -> None:
     """P(alive), churn risk, expected purchases and discounted CLV per customer."""
     from tajriba.errors import Invalid
@@ -172,7 +203,11 @@ def predict_cmd(
         _predict_workspace(workspace, model=model, settings=settings, data_dir=data_dir)
         return
     assert input_file is not None
-    _write(predict_frame(_read(input_file), model=model, settings=settings, interval=interval), output, output_format)
+    _write(
+        predict_frame(_read(input_file), model=model, settings=settings, interval=interval),
+        output,
+        output_format,
+    )
 
 
 def predict_frame(frame: Any, *, model: str, settings: Any, interval: bool = False) -> Any:
@@ -192,7 +227,9 @@ def predict_frame(frame: Any, *, model: str, settings: Any, interval: bool = Fal
     out = pd.DataFrame({"customer_id": ids if ids is not None else range(1, len(frame) + 1)})
     out["p_alive"] = tm.probability_alive(x, t_x, age)
     out["churn_risk"] = 1 - out["p_alive"]
-    horizon = settings.horizon_months * (365.25 / 12) / {"day": 1, "week": 7, "month": 365.25 / 12}[settings.unit]
+    horizon = (
+        settings.horizon_months * (365.25 / 12) / {"day": 1, "week": 7, "month": 365.25 / 12}[settings.unit]
+    )
     out["expected_purchases"] = tm.conditional_expected_purchases(horizon, x, t_x, age)
     spend = _col(frame, "monetary_value", "zbar", required=False)
     if spend is not None:

@@ -43,7 +43,9 @@ class ClvSettings:
         if not 1 <= self.horizon_months <= 600:
             raise Invalid("horizon_months must be between 1 and 600", field="horizon_months")
         if not 0 <= self.discount_rate < 1:
-            raise Invalid("discount_rate is per month and must be in [0, 1), e.g. 0.01", field="discount_rate")
+            raise Invalid(
+                "discount_rate is per month and must be in [0, 1), e.g. 0.01", field="discount_rate"
+            )
         unit_days(self.unit)
 
 
@@ -105,7 +107,9 @@ def customer_lifetime_value(
                     bumped = theta.copy()
                     bumped[i] *= np.exp(1e-4)
                     kw = {"tm_params": bumped} if other == "tm" else {"sm_params": bumped}
-                    grads.append((_clv_at(transaction_model, spend_model, x, t_x, age, z, settings, **kw) - clv) / 1e-4)
+                    grads.append(
+                        (_clv_at(transaction_model, spend_model, x, t_x, age, z, settings, **kw) - clv) / 1e-4
+                    )
                 g = np.stack(grads, axis=1)
                 jac = np.diag(theta)
                 cov_log = np.linalg.inv(jac) @ model.covariance_ @ np.linalg.inv(jac)
@@ -128,7 +132,9 @@ def churn_risk(model: TransactionModel, frequency: Any, recency: Any, T: Any) ->
     return 1.0 - model.probability_alive(frequency, recency, T)
 
 
-def probability_of_purchase(model: BetaGeoModel, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+def probability_of_purchase(
+    model: BetaGeoModel, t: float, frequency: Any, recency: Any, T: Any
+) -> np.ndarray:
     """P(at least one purchase in the next t time units | x, t_x, T) under BG/NBD."""
     x, t_x, age = check_rft(frequency, recency, T)
     r, alpha = model.params_["r"], model.params_["alpha"]

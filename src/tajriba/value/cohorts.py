@@ -51,7 +51,9 @@ def _frame(orders: pd.DataFrame, customer: str, when: str, amount: str | None) -
         raise Invalid(f"row {row + 1}: {when!r} is not a date: {orders[when].iloc[row]!r}", field=when)
     if getattr(day.dt, "tz", None) is not None:
         day = day.dt.tz_localize(None)
-    frame = pd.DataFrame({"customer": orders[customer].astype(str).to_numpy(), "day": day.dt.normalize().to_numpy()})
+    frame = pd.DataFrame(
+        {"customer": orders[customer].astype(str).to_numpy(), "day": day.dt.normalize().to_numpy()}
+    )
     frame["amount"] = pd.to_numeric(orders[amount], errors="coerce").to_numpy() if amount else 0.0
     if frame["amount"].isna().any() or (frame["amount"] < 0).any():
         bad = frame["amount"].isna() | (frame["amount"] < 0)
@@ -80,7 +82,9 @@ def cohort_table(
     first = frame.groupby("customer")["month"].transform("min")
     frame = frame.assign(cohort=first, period=frame["month"] - first)
     sizes = frame.groupby("cohort")["customer"].nunique()
-    active = frame.groupby(["cohort", "period"]).agg(customers=("customer", "nunique"), revenue=("amount", "sum"))
+    active = frame.groupby(["cohort", "period"]).agg(
+        customers=("customer", "nunique"), revenue=("amount", "sum")
+    )
     end_month = int(_month_index(pd.Series([end]), calendar)[0][0])
     end_is_last_day = _month_index(pd.Series([end + pd.Timedelta(days=1)]), calendar)[0][0] != end_month
     rows = []
@@ -92,7 +96,8 @@ def cohort_table(
             )
             rows.append(
                 {
-                    "cohort": labels.get(int(cohort)) or f"{int(cohort) // 12:04d}-{int(cohort) % 12 + 1:02d}",
+                    "cohort": labels.get(int(cohort))
+                    or f"{int(cohort) // 12:04d}-{int(cohort) % 12 + 1:02d}",
                     "period": period,
                     "cohort_size": int(size),
                     "customers": int(customers),
@@ -120,7 +125,9 @@ def new_vs_returning(
     frame = frame.assign(month=month)
     first_day = frame.groupby("customer")["day"].transform("min")
     frame["returning"] = frame["day"] > first_day
-    grouped = frame.groupby(["month", "returning"]).agg(customers=("customer", "nunique"), revenue=("amount", "sum"))
+    grouped = frame.groupby(["month", "returning"]).agg(
+        customers=("customer", "nunique"), revenue=("amount", "sum")
+    )
     rows = []
     for m in sorted(frame["month"].unique()):
         row: dict[str, Any] = {"month": labels[int(m)]}

@@ -49,12 +49,18 @@ def outcome_by_group(
     rows = []
     for g in groups:
         values = frame.loc[frame[group].astype(str) == g, outcome].dropna().to_numpy(dtype=float)
-        est = estimates.mean(values) if kind == "mean" else estimates.wilson(int(values.sum()), int(values.size))
+        est = (
+            estimates.mean(values)
+            if kind == "mean"
+            else estimates.wilson(int(values.sum()), int(values.size))
+        )
         rows.append({"group": g, "n": est.n, "value": est.value, "ci_low": est.low, "ci_high": est.high})
     return pd.DataFrame(rows)
 
 
-def compare_groups(frame: pd.DataFrame, *, group: str, outcome: str, first: str, second: str, kind: str = "mean") -> dict[str, Any]:
+def compare_groups(
+    frame: pd.DataFrame, *, group: str, outcome: str, first: str, second: str, kind: str = "mean"
+) -> dict[str, Any]:
     """Difference first - second with its interval and p-value."""
     a = frame.loc[frame[group].astype(str) == first, outcome].dropna().to_numpy(dtype=float)
     b = frame.loc[frame[group].astype(str) == second, outcome].dropna().to_numpy(dtype=float)
@@ -65,7 +71,9 @@ def compare_groups(frame: pd.DataFrame, *, group: str, outcome: str, first: str,
         diff = estimates.NO_DIFFERENCE
     else:
         pa, pb = float(a.mean()), float(b.mean())
-        diff = estimates.difference_normal(pb, math.sqrt(pb * (1 - pb) / b.size), pa, math.sqrt(pa * (1 - pa) / a.size))
+        diff = estimates.difference_normal(
+            pb, math.sqrt(pb * (1 - pb) / b.size), pa, math.sqrt(pa * (1 - pa) / a.size)
+        )
     return {"first": first, "second": second, **diff.to_dict()}
 
 
@@ -102,13 +110,21 @@ def shapley_r2(data: np.ndarray) -> np.ndarray:
 
 
 def key_drivers(
-    frame: pd.DataFrame, *, target: str, drivers: list[str], bootstrap: int = 200, seed: int = 0, level: float = 0.95
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    drivers: list[str],
+    bootstrap: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Relative importance of each driver for the target, with bootstrap intervals and performance."""
     if not drivers:
         raise Invalid("name at least one driver", field="drivers")
     if len(drivers) > MAX_DRIVERS:
-        raise Invalid(f"at most {MAX_DRIVERS} drivers at once (the decomposition fits 2^k models)", field="drivers")
+        raise Invalid(
+            f"at most {MAX_DRIVERS} drivers at once (the decomposition fits 2^k models)", field="drivers"
+        )
     missing = [c for c in [*drivers, target] if c not in frame.columns]
     if missing:
         raise Invalid(f"columns missing: {', '.join(missing)}", field="drivers")
@@ -118,14 +134,20 @@ def key_drivers(
         raise Invalid(f"{n} complete rows for {k} drivers: need at least {k + 10}", field="drivers")
     shares = shapley_r2(data)
     std = data.std(axis=0, ddof=1)
-    beta = np.linalg.lstsq(np.column_stack([np.ones(n), data[:, :k]]), data[:, k], rcond=None)[0][1:] * std[:k] / std[k]
+    beta = (
+        np.linalg.lstsq(np.column_stack([np.ones(n), data[:, :k]]), data[:, k], rcond=None)[0][1:]
+        * std[:k]
+        / std[k]
+    )
     rng = np.random.default_rng(seed)
     boot = np.full((bootstrap, k), np.nan)
     for b in range(bootstrap):
         sample = data[rng.integers(0, n, n)]
         if (sample.std(axis=0) > 0).all():
             boot[b] = shapley_r2(sample)
-    lo, hi = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0) if bootstrap else (shares, shares)
+    lo, hi = (
+        np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0) if bootstrap else (shares, shares)
+    )
     out = pd.DataFrame(
         {
             "driver": drivers,

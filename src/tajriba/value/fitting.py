@@ -123,7 +123,8 @@ class LikelihoodModel:
         self.covariance_ = cov
         diag = np.diag(cov)
         self.std_errors_ = {
-            n: float(math.sqrt(v)) if v >= 0 else math.nan for n, v in zip(self.param_names, diag, strict=True)
+            n: float(math.sqrt(v)) if v >= 0 else math.nan
+            for n, v in zip(self.param_names, diag, strict=True)
         }
         return self
 

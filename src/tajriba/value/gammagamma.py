@@ -27,7 +27,10 @@ def check_spend(frequency: Any, monetary_value: Any) -> tuple[np.ndarray, np.nda
     bad = (x > 0) & (z <= 0)
     if bad.any():
         row = int(np.argmax(bad))
-        raise Invalid(f"row {row + 1}: a repeat buyer needs a mean repeat spend > 0, got {z[row]:g}", field="monetary_value")
+        raise Invalid(
+            f"row {row + 1}: a repeat buyer needs a mean repeat spend > 0, got {z[row]:g}",
+            field="monetary_value",
+        )
     return x, z
 
 
@@ -45,10 +48,14 @@ class GammaGammaModel(LikelihoodModel):
         w = weights_or_ones(weights, x.size)
         keep = x > 0
         if not keep.any():
-            raise Invalid("no repeat buyers (frequency > 0): the spend model needs at least one", field="frequency")
+            raise Invalid(
+                "no repeat buyers (frequency > 0): the spend model needs at least one", field="frequency"
+            )
         self._data = (x[keep], z[keep], w[keep])
         self.n_ = int(round(w[keep].sum()))
-        self.frequency_spend_correlation_ = float(np.corrcoef(x[keep], z[keep])[0, 1]) if keep.sum() > 2 else float("nan")
+        self.frequency_spend_correlation_ = (
+            float(np.corrcoef(x[keep], z[keep])[0, 1]) if keep.sum() > 2 else float("nan")
+        )
         # start at the method-of-moments scale so gamma is of the order of the spend
         mean_spend = float(np.average(z[keep], weights=w[keep]))
         self._optimise(np.array([1.0, 2.0, mean_spend]))
@@ -60,7 +67,9 @@ class GammaGammaModel(LikelihoodModel):
         x, z, w = self._data
         px = p * x
         lg_xz = np.log(g + x * z)
-        ll = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(z) + px * np.log(x)
+        ll = (
+            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(z) + px * np.log(x)
+        )
         ll -= (px + q) * lg_xz
         d_p = x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - lg_xz)
         d_q = digamma(px + q) - digamma(q) + np.log(g) - lg_xz

@@ -35,7 +35,9 @@ def value_page(
     segment = segment if segment in SEGMENTS else None
     data = service.overview(wh, ctx.workspace.id)
     listing = service.customers(wh, ctx.workspace.id, segment=segment, limit=50) if data["computed"] else None
-    drivers = service.key_drivers(wh, ctx.workspace.id, bootstrap=100) if data["computed"] else {"drivers": []}
+    drivers = (
+        service.key_drivers(wh, ctx.workspace.id, bootstrap=100) if data["computed"] else {"drivers": []}
+    )
     return request.app.state.renderer.page(
         request,
         "value.html",
@@ -65,9 +67,13 @@ async def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Comput
             horizon_months=int(str(form.get("horizon_months") or 12)),
             discount_rate=float(str(form.get("discount_rate") or 1)) / 100,
         )
-        run = service.compute(wh, ctx.workspace.id, model=str(form.get("model") or "bgnbd"), settings=settings)
+        run = service.compute(
+            wh, ctx.workspace.id, model=str(form.get("model") or "bgnbd"), settings=settings
+        )
     except (TajribaError, ValueError) as exc:
         message = exc.message if isinstance(exc, TajribaError) else str(exc)
         return value_page(request, db, wh, ctx, error=message)
-    ctx.audit(db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict())
+    ctx.audit(
+        db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
+    )
     return RedirectResponse(f"/w/{ctx.workspace.slug}/value", status_code=303)

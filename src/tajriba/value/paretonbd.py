@@ -47,7 +47,9 @@ class ParetoNBDModel(LikelihoodModel):
         self._check_fitted()
         return np.array([self.params_[n] for n in self.param_names]) if params is None else np.asarray(params)
 
-    def log_odds_dead(self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+    def log_odds_dead(
+        self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
+    ) -> np.ndarray:
         theta = self._params(params)
         r, alpha, s, beta = theta
         return (
@@ -58,7 +60,9 @@ class ParetoNBDModel(LikelihoodModel):
             + _log_a0(theta, x, t_x, age)
         )
 
-    def probability_alive(self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None) -> np.ndarray:
+    def probability_alive(
+        self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """P(alive | x, t_x, T) (Schmittlein et al. 1987, equation 11)."""
         x, t_x, age = check_rft(frequency, recency, T)
         return expit(-self.log_odds_dead(x, t_x, age, params))
@@ -75,7 +79,9 @@ class ParetoNBDModel(LikelihoodModel):
     ) -> np.ndarray:
         return self._if_alive(t, x, age, params) * expit(-self.log_odds_dead(x, t_x, age, params))
 
-    def _if_alive(self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+    def _if_alive(
+        self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
+    ) -> np.ndarray:
         """E[Y(t) | alive at T, x, T]: depends on (x, T) only."""
         r, alpha, s, beta = self._params(params)
         if abs(s - 1) < 1e-9:

@@ -45,7 +45,10 @@ def quintile_scores(values: Any, *, higher_is_better: bool = True) -> np.ndarray
     """1-5 by quintile of rank; equal values share the score of the lowest rank among them."""
     v = pd.Series(np.asarray(values, dtype=float))
     if v.isna().any():
-        raise Invalid(f"row {int(v.isna().to_numpy().argmax()) + 1}: RFM needs a number for every customer", field="values")
+        raise Invalid(
+            f"row {int(v.isna().to_numpy().argmax()) + 1}: RFM needs a number for every customer",
+            field="values",
+        )
     if v.empty:
         return np.array([], dtype=int)
     below = v.rank(method="min", ascending=higher_is_better).to_numpy() - 1
@@ -74,7 +77,9 @@ def rfm_table(summary: pd.DataFrame) -> pd.DataFrame:
     fm = np.floor((out["frequency_score"] + out["monetary_score"]) / 2 + 0.5).astype(int)
     out["segment"] = [segment_of(int(r), int(f)) for r, f in zip(out["recency_score"], fm, strict=True)]
     out["rfm"] = (
-        out["recency_score"].astype(str) + out["frequency_score"].astype(str) + out["monetary_score"].astype(str)
+        out["recency_score"].astype(str)
+        + out["frequency_score"].astype(str)
+        + out["monetary_score"].astype(str)
     )
     return out
 
@@ -84,7 +89,10 @@ def segment_counts(table: pd.DataFrame) -> pd.DataFrame:
     counts = table["segment"].value_counts()
     total = max(int(counts.sum()), 1)
     return pd.DataFrame(
-        [{"segment": k, "customers": int(counts.get(k, 0)), "share": counts.get(k, 0) / total} for k in SEGMENTS]
+        [
+            {"segment": k, "customers": int(counts.get(k, 0)), "share": counts.get(k, 0) / total}
+            for k in SEGMENTS
+        ]
     )
 
 
@@ -97,4 +105,3 @@ def movement(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     order = [*SEGMENTS, "absent"]
     table = pd.crosstab(merged["segment_before"], merged["segment_after"])
     return table.reindex(index=order, columns=order, fill_value=0).astype(int)
-

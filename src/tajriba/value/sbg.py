@@ -29,7 +29,9 @@ def survival_to_durations(survivors: Any) -> tuple[np.ndarray, np.ndarray, np.nd
     drops = -np.diff(s)
     if (drops < 0).any():
         row = int(np.argmax(drops < 0)) + 1
-        raise Invalid(f"period {row}: survivors cannot increase ({s[row - 1]:g} -> {s[row]:g})", field="survivors")
+        raise Invalid(
+            f"period {row}: survivors cannot increase ({s[row - 1]:g} -> {s[row]:g})", field="survivors"
+        )
     k = s.size - 1
     periods = np.concatenate([np.arange(1, k + 1, dtype=float), [float(k)]])
     churned = np.concatenate([np.ones(k, dtype=bool), [False]])
@@ -94,7 +96,9 @@ class ShiftedBetaGeoModel(LikelihoodModel):
         tt = as_array(t, "t", minimum=1)
         return (b + tt - 1) / (a + b + tt - 1)
 
-    def discounted_expected_residual_lifetime(self, renewals: float, discount_rate: float, params: np.ndarray | None = None) -> float:
+    def discounted_expected_residual_lifetime(
+        self, renewals: float, discount_rate: float, params: np.ndarray | None = None
+    ) -> float:
         """DERL for a customer who has renewed ``renewals`` times, at ``discount_rate`` per period."""
         if discount_rate < 0:
             raise Invalid("discount_rate must be >= 0", field="discount_rate")

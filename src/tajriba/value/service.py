@@ -25,7 +25,10 @@ from tajriba.value.paretonbd import ParetoNBDModel
 from tajriba.value.summary import summarize
 from tajriba.warehouse import Warehouse
 
-MODELS = {"bgnbd": BetaGeoModel, "pareto-nbd": ParetoNBDModel}
+MODELS: dict[str, type[BetaGeoModel] | type[ParetoNBDModel]] = {
+    "bgnbd": BetaGeoModel,
+    "pareto-nbd": ParetoNBDModel,
+}
 MIN_CUSTOMERS = 30
 MIN_REPEAT_BUYERS = 10
 
@@ -94,17 +97,34 @@ def compute(
         raise Invalid("this workspace has no orders yet: import orders first", field="orders")
     end = _end(orders, observation_end)
     summary = summarize(
-        orders, customer="customer_id", datetime="ordered_at", amount="amount", observation_end=end, unit="week"
+        orders,
+        customer="customer_id",
+        datetime="ordered_at",
+        amount="amount",
+        observation_end=end,
+        unit="week",
     )
     if len(summary) < MIN_CUSTOMERS:
-        raise Invalid(f"{len(summary)} customers bought before {end}: the models need at least {MIN_CUSTOMERS}", field="orders")
+        raise Invalid(
+            f"{len(summary)} customers bought before {end}: the models need at least {MIN_CUSTOMERS}",
+            field="orders",
+        )
     repeaters = int((summary["frequency"] > 0).sum())
     if repeaters < MIN_REPEAT_BUYERS:
-        raise Invalid(f"{repeaters} repeat buyers: the models need at least {MIN_REPEAT_BUYERS}", field="orders")
+        raise Invalid(
+            f"{repeaters} repeat buyers: the models need at least {MIN_REPEAT_BUYERS}", field="orders"
+        )
     tm = MODELS[model]().fit(summary["frequency"], summary["recency"], summary["T"])
     gg = GammaGammaModel().fit(summary["frequency"], summary["monetary_value"])
     values = customer_lifetime_value(
-        tm, gg, summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"], settings=settings, interval=True
+        tm,
+        gg,
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary["monetary_value"],
+        settings=settings,
+        interval=True,
     )
     horizon = settings.horizon_months * 365.25 / 12 / 7
     scores = rfm.rfm_table(summary.assign(since_last=summary["since_last"]))
@@ -130,7 +150,9 @@ def compute(
             "expected_purchases": tm.conditional_expected_purchases(
                 horizon, summary["frequency"], summary["recency"], summary["T"]
             ),
-            "expected_spend": gg.conditional_expected_average_profit(summary["frequency"], summary["monetary_value"]),
+            "expected_spend": gg.conditional_expected_average_profit(
+                summary["frequency"], summary["monetary_value"]
+            ),
             "clv": values["clv"].to_numpy(),
             "clv_low": values["clv_low"].to_numpy(),
             "clv_high": values["clv_high"].to_numpy(),
@@ -188,7 +210,10 @@ def _histogram(values: np.ndarray, bins: int = 12) -> list[dict[str, float]]:
     top = float(np.quantile(values, 0.99)) or float(values.max()) or 1.0
     edges = np.linspace(0, top, bins + 1)
     counts, _ = np.histogram(np.clip(values, 0, top), bins=edges)
-    return [{"low": float(a), "high": float(b), "customers": int(c)} for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)]
+    return [
+        {"low": float(a), "high": float(b), "customers": int(c)}
+        for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]
 
 
 def overview(wh: Warehouse, workspace_id: int, *, call_list: int = 20) -> dict[str, Any]:
@@ -198,7 +223,9 @@ def overview(wh: Warehouse, workspace_id: int, *, call_list: int = 20) -> dict[s
         return {"computed": False}
     clv = values["clv"].to_numpy(dtype=float)
     mean = estimates.mean(clv)
-    at_risk = values.assign(churn_risk=1 - values["p_alive"], value_at_risk=(1 - values["p_alive"]) * values["clv_high"])
+    at_risk = values.assign(
+        churn_risk=1 - values["p_alive"], value_at_risk=(1 - values["p_alive"]) * values["clv_high"]
+    )
     # customers to call first: valuable (high past spend and upper CLV) and slipping (high churn risk)
     calls = at_risk[at_risk["frequency"] > 0].assign(score=lambda f: (1 - f["p_alive"]) * f["total_spend"])
     calls = calls.sort_values("score", ascending=False).head(call_list)
@@ -216,7 +243,19 @@ def overview(wh: Warehouse, workspace_id: int, *, call_list: int = 20) -> dict[s
         "expected_active": float(values["p_alive"].sum()),
         "segments": _records(rfm.segment_counts(values)),
         "call_list": _records(
-            calls[["customer_id", "segment", "orders", "total_spend", "days_since_last", "p_alive", "clv", "clv_low", "clv_high"]]
+            calls[
+                [
+                    "customer_id",
+                    "segment",
+                    "orders",
+                    "total_spend",
+                    "days_since_last",
+                    "p_alive",
+                    "clv",
+                    "clv_low",
+                    "clv_high",
+                ]
+            ]
         ),
         "order_value": order_value(orders),
     }
@@ -248,17 +287,26 @@ def order_value(orders: pd.DataFrame, *, by: str | None = None) -> list[dict[str
 
 
 def customers(
-    wh: Warehouse, workspace_id: int, *, segment: str | None = None, sort: str = "churn", limit: int = 50, offset: int = 0
+    wh: Warehouse,
+    workspace_id: int,
+    *,
+    segment: str | None = None,
+    sort: str = "churn",
+    limit: int = 50,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """Customers with their value, filtered by RFM segment, sorted by churn risk, CLV or spend."""
     orders_by = {"churn": "(1 - p_alive) * total_spend DESC", "clv": "clv DESC", "spend": "total_spend DESC"}
     if sort not in orders_by:
         raise Invalid(f"sort must be one of {', '.join(orders_by)}", field="sort")
     if segment is not None and segment not in rfm.SEGMENTS:
-        raise Invalid(f"unknown segment {segment!r}; expected one of {', '.join(rfm.SEGMENTS)}", field="segment")
+        raise Invalid(
+            f"unknown segment {segment!r}; expected one of {', '.join(rfm.SEGMENTS)}", field="segment"
+        )
     if not 1 <= limit <= 1000 or offset < 0:
         raise Invalid("limit must be 1-1000 and offset >= 0", field="limit")
-    where, params = "workspace_id = ?", [workspace_id]
+    where = "workspace_id = ?"
+    params: list[Any] = [workspace_id]
     if segment:
         where += " AND segment = ?"
         params.append(segment)
@@ -271,7 +319,9 @@ def customers(
     return {"total": int(total), "customers": _records(frame)}
 
 
-def cohort_report(wh: Warehouse, workspace_id: int, *, calendar: str = "gregorian", horizon: int = 12) -> dict[str, Any]:
+def cohort_report(
+    wh: Warehouse, workspace_id: int, *, calendar: str = "gregorian", horizon: int = 12
+) -> dict[str, Any]:
     orders = load_orders(wh, workspace_id)
     if orders.empty:
         return {"cohorts": [], "new_vs_returning": [], "projection": None}
@@ -310,7 +360,14 @@ def segment_movement(wh: Warehouse, workspace_id: int, *, days: int = 90) -> dic
         part = orders[orders["ordered_at"] < pd.Timestamp(day) + pd.Timedelta(days=1)]
         if part.empty:
             return pd.DataFrame({"customer_id": [], "segment": []})
-        s = summarize(part, customer="customer_id", datetime="ordered_at", amount="amount", observation_end=day, unit="day")
+        s = summarize(
+            part,
+            customer="customer_id",
+            datetime="ordered_at",
+            amount="amount",
+            observation_end=day,
+            unit="day",
+        )
         return rfm.rfm_table(s)
 
     matrix = rfm.movement(table_at(start), table_at(end))
@@ -342,10 +399,19 @@ def experience(wh: Warehouse, workspace_id: int) -> dict[str, Any]:
         frame["group"] = drivers.nps_group(frame["nps"])
         frame["repeat"] = (frame["frequency"] > 0).astype(float)
         frame["churn_risk"] = 1 - frame["p_alive"]
-        for outcome, kind in (("total_spend", "mean"), ("repeat", "share"), ("churn_risk", "mean"), ("clv", "mean")):
-            table = drivers.outcome_by_group(frame, group="group", outcome=outcome, kind=kind, order=drivers.NPS_GROUPS)
+        for outcome, kind in (
+            ("total_spend", "mean"),
+            ("repeat", "share"),
+            ("churn_risk", "mean"),
+            ("clv", "mean"),
+        ):
+            table = drivers.outcome_by_group(
+                frame, group="group", outcome=outcome, kind=kind, order=drivers.NPS_GROUPS
+            )
             out["by_nps"].extend({"outcome": outcome, **r} for r in _records(table))
-            diff = drivers.compare_groups(frame, group="group", outcome=outcome, first="promoter", second="detractor", kind=kind)
+            diff = drivers.compare_groups(
+                frame, group="group", outcome=outcome, first="promoter", second="detractor", kind=kind
+            )
             out["differences"].append({"outcome": outcome, **{k: _plain(v) for k, v in diff.items()}})
     # first delivered order late or on time -> did the customer buy again afterwards?
     orders = load_orders(wh, workspace_id)
@@ -355,7 +421,9 @@ def experience(wh: Warehouse, workspace_id: int) -> dict[str, Any]:
         later = orders.groupby("customer_id")["ordered_at"].max()
         first = first.assign(again=(later.reindex(first.index) > first["ordered_at"]).astype(float))
         first["experience"] = np.where(first["late"], "late", "on_time")
-        table = drivers.outcome_by_group(first, group="experience", outcome="again", kind="share", order=("on_time", "late"))
+        table = drivers.outcome_by_group(
+            first, group="experience", outcome="again", kind="share", order=("on_time", "late")
+        )
         out["delivery"] = _records(table)
         out["delivery_difference"] = {
             k: _plain(v)
@@ -366,7 +434,9 @@ def experience(wh: Warehouse, workspace_id: int) -> dict[str, Any]:
     return out
 
 
-def key_drivers(wh: Warehouse, workspace_id: int, *, target: str = "nps", bootstrap: int = 200) -> dict[str, Any]:
+def key_drivers(
+    wh: Warehouse, workspace_id: int, *, target: str = "nps", bootstrap: int = 200
+) -> dict[str, Any]:
     """Which touchpoints' CSAT/CES explain customers' NPS: Shapley importance vs performance."""
     if target != "nps":
         raise Invalid("target must be 'nps' (the relationship score)", field="target")
@@ -398,4 +468,3 @@ def key_drivers(wh: Warehouse, workspace_id: int, *, target: str = "nps", bootst
     split = table["driver"].str.split(":", n=1, expand=True)
     table["metric"], table["touchpoint_id"] = split[0], split[1].astype(int)
     return {"drivers": _records(table), "r2": table.attrs["r2"], "n": table.attrs["n"], "reason": None}
-

@@ -27,7 +27,9 @@ def bgnbd_customers(
     return pd.DataFrame({"frequency": x.astype(float), "recency": t_x, "T": T})
 
 
-def transactions(n_customers: int, *, per_customer: float = 10.0, days: int = 730, seed: int = 0) -> pd.DataFrame:
+def transactions(
+    n_customers: int, *, per_customer: float = 10.0, days: int = 730, seed: int = 0
+) -> pd.DataFrame:
     """A raw transaction log (customer_id, datetime, amount) of about n_customers * per_customer rows."""
     rng = np.random.default_rng(seed)
     counts = rng.poisson(per_customer - 1, n_customers) + 1

@@ -139,10 +139,14 @@ def summarize(
         if not pd.api.types.is_datetime64_any_dtype(transactions[datetime]):
             _check_dates(con, "transactions", when=datetime)
         out = con.execute(
-            _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
+            _query(
+                "transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit)
+            )
         ).df()
     except duckdb.ConversionException as exc:
-        raise Invalid(f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime") from exc
+        raise Invalid(
+            f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime"
+        ) from exc
     finally:
         con.close()
     return out
@@ -173,13 +177,19 @@ def summarize_file(
         _check_amounts(con, "transactions", amount=amount)
         _check_dates(con, "transactions", when=datetime)
         return con.execute(
-            _query("transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit))
+            _query(
+                "transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit)
+            )
         ).df()
     except duckdb.ConversionException as exc:
-        raise Invalid(f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime") from exc
+        raise Invalid(
+            f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime"
+        ) from exc
     except duckdb.InvalidInputException as exc:
         first = str(exc).splitlines()[0]
-        raise Invalid(f"{path.name} could not be read as CSV/TSV with a header row: {first}", field="file") from exc
+        raise Invalid(
+            f"{path.name} could not be read as CSV/TSV with a header row: {first}", field="file"
+        ) from exc
     finally:
         con.close()
 
@@ -196,4 +206,6 @@ def _date(value: dt.date | str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError as exc:
-        raise Invalid(f"observation end must be a date like 1997-09-30, not {value!r}", field="observation_end") from exc
+        raise Invalid(
+            f"observation end must be a date like 1997-09-30, not {value!r}", field="observation_end"
+        ) from exc
