@@ -55,6 +55,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python benchmarks/platform_bench.py
 	$(BIN)/python benchmarks/journey_bench.py --pm4py
+	$(BIN)/python benchmarks/value_bench.py --lifetimes
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results
