@@ -82,6 +82,7 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 d = pd.read_parquet(data)
 bg = BetaGeoFitter(); bg.params_ = pd.Series({"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5})
+bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # what fit() would set
 gg = GammaGammaFitter(); gg.params_ = pd.Series({"p": 6.25, "q": 3.74, "v": 15.44})
 t0 = time.perf_counter()
 c = gg.customer_lifetime_value(bg, d["frequency"], d["recency"], d["T"], d["monetary_value"], time=12,
@@ -123,11 +124,24 @@ print(json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RU
 
 def run(task: str, impl: str, data: str) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD.format(code=TASKS[(task, impl)]), data], capture_output=True, text=True, timeout=3600
+        [sys.executable, "-c", CHILD.format(code=TASKS[(task, impl)]), data],
+        capture_output=True,
+        text=True,
+        timeout=3600,
     )
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def prepare(folder: str, transactions_n: int, customers_n: int) -> None:
+    from tajriba.value.simulate import bgnbd_customers, transactions
+
+    transactions(transactions_n // 10, per_customer=10.0, seed=1).to_parquet(f"{folder}/tx.parquet")
+    cust = bgnbd_customers(customers_n, r=0.25, alpha=4.0, a=0.8, b=2.5, seed=1)
+    cust["monetary_value"] = (cust["frequency"] > 0) * 35.0
+    cust.to_parquet(f"{folder}/customers.parquet")
 
 
 def main() -> None:
@@ -135,20 +149,26 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lifetimes", action="store_true", help="also run lifetimes 0.11.3 (bench extra)")
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from tajriba.value.simulate import bgnbd_customers, transactions
-
+    if args.prepare:
+        prepare(args.prepare, args.transactions, args.customers)
+        return
     impls = ["tajriba", "lifetimes"] if args.lifetimes else ["tajriba"]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        tx_path = f"{tmp}/tx.parquet"
-        transactions(args.transactions // 10, per_customer=10.0, seed=1).to_parquet(tx_path)
-        cust = bgnbd_customers(args.customers, r=0.25, alpha=4.0, a=0.8, b=2.5, seed=1)
-        cust["monetary_value"] = (cust["frequency"] > 0) * 35.0
-        cust_path = f"{tmp}/customers.parquet"
-        cust.to_parquet(cust_path)
+        # in a child process: Linux keeps a process's peak RSS across exec, so the parent stays small
+        subprocess.run(
+            [sys.executable, __file__, "--prepare", tmp, "--transactions", str(args.transactions),
+             "--customers", str(args.customers)],
+            check=True,
+        )  # fmt: skip
         print(f"data prepared in {time.perf_counter() - t0:.1f} s", flush=True)
-        plan = [("summary", tx_path), ("fit", cust_path), ("clv", cust_path)]
+        plan = [
+            ("summary", f"{tmp}/tx.parquet"),
+            ("fit", f"{tmp}/customers.parquet"),
+            ("clv", f"{tmp}/customers.parquet"),
+        ]
         if CDNOW.exists():
             plan.append(("cdnow", str(CDNOW)))
         for task, data in plan:

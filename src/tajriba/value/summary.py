@@ -44,8 +44,10 @@ def unit_days(unit: str) -> float:
     return UNITS[unit]
 
 
-def _day_expr(column: str) -> str:
-    """A DATE from ISO dates/timestamps or compact YYYYMMDD values (as text or numbers)."""
+def _day_expr(column: str, temporal: bool = False) -> str:
+    """A DATE from a date/timestamp column, or from ISO text or compact YYYYMMDD values (text or numbers)."""
+    if temporal:
+        return f"CAST({column} AS DATE)"
     text = f"CAST({column} AS VARCHAR)"
     return (
         f"coalesce(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
@@ -53,27 +55,53 @@ def _day_expr(column: str) -> str:
     )
 
 
-def _check_dates(con: duckdb.DuckDBPyConnection, source: str, *, when: str) -> None:
-    col = '"' + when.replace('"', '""') + '"'
-    bad = con.execute(
-        f"SELECT row_number, raw FROM (SELECT row_number() OVER () AS row_number, CAST({col} AS VARCHAR) AS raw, "
-        f"{_day_expr(col)} AS day FROM {source}) WHERE day IS NULL AND raw IS NOT NULL LIMIT 1"
+def _type_of(con: duckdb.DuckDBPyConnection, source: str, column: str) -> str:
+    col = '"' + column.replace('"', '""') + '"'
+    row = con.execute(f"SELECT typeof({col}) FROM {source} LIMIT 1").fetchone()
+    return str(row[0] if row else "").upper()
+
+
+def _is_temporal(kind: str) -> bool:
+    return kind.startswith(("DATE", "TIMESTAMP"))
+
+
+def _first_bad_row(
+    con: duckdb.DuckDBPyConnection, source: str, condition: str, raw: str
+) -> tuple[int, str] | None:
+    """Row number (1-based, file order) and raw value of the first row meeting ``condition``; a cheap count first."""
+    if not con.execute(f"SELECT count(*) FROM {source} WHERE {condition}").fetchone()[0]:  # type: ignore[index]
+        return None
+    row = con.execute(
+        f"SELECT n, r FROM (SELECT row_number() OVER () AS n, CAST({raw} AS VARCHAR) AS r, {condition} AS bad "
+        f"FROM {source}) WHERE bad LIMIT 1"
     ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def _check_dates(con: duckdb.DuckDBPyConnection, source: str, *, when: str) -> bool:
+    """Fail on the first value that is not a date; return whether the column is already temporal."""
+    col = '"' + when.replace('"', '""') + '"'
+    if _is_temporal(_type_of(con, source, when)):
+        return True
+    bad = _first_bad_row(con, source, f"({_day_expr(col)} IS NULL AND {col} IS NOT NULL)", col)
     if bad is not None:
         raise Invalid(
             f"row {bad[0]}: {when!r} must be a date (YYYY-MM-DD, an ISO timestamp or YYYYMMDD), got {bad[1]!r}",
             field="datetime",
         )
+    return False
 
 
-def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt.date, unit: float) -> str:
+def _query(
+    source: str, *, customer: str, when: str, amount: str | None, end: dt.date, unit: float, temporal: bool
+) -> str:
     q = '"' + customer.replace('"', '""') + '"'
-    w = _day_expr('"' + when.replace('"', '""') + '"')
+    w = _day_expr('"' + when.replace('"', '""') + '"', temporal)
     value = ("CAST(" + '"' + amount.replace('"', '""') + '"' + " AS DOUBLE)") if amount else "0.0"
     end_s = end.isoformat()
     return f"""
     WITH days AS (
-        SELECT CAST({q} AS VARCHAR) AS customer_id, {w} AS day, SUM({value}) AS value
+        SELECT {q} AS customer_id, {w} AS day, SUM({value}) AS value
         FROM {source}
         WHERE {q} IS NOT NULL AND {w} IS NOT NULL AND {w} <= DATE '{end_s}'
         GROUP BY 1, 2
@@ -82,7 +110,7 @@ def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt
                SUM(value) AS total, arg_min(value, day) AS first_value
         FROM days GROUP BY 1
     )
-    SELECT customer_id, frequency,
+    SELECT CAST(customer_id AS VARCHAR) AS customer_id, frequency,
            date_diff('day', first_day, last_day) / {unit} AS recency,
            date_diff('day', first_day, DATE '{end_s}') / {unit} AS "T",
            CASE WHEN frequency > 0 THEN (total - first_value) / frequency ELSE 0.0 END AS monetary_value,
@@ -90,7 +118,7 @@ def _query(source: str, *, customer: str, when: str, amount: str | None, end: dt
            total / (frequency + 1) AS mean_spend,
            total AS total_spend,
            first_day AS first_purchase
-    FROM per ORDER BY customer_id
+    FROM per ORDER BY per.customer_id
     """
 
 
@@ -106,16 +134,11 @@ def _check_amounts(con: duckdb.DuckDBPyConnection, source: str, *, amount: str |
     if amount is None:
         return
     col = '"' + amount.replace('"', '""') + '"'
-    try:
-        bad = con.execute(
-            f"SELECT row_number, v FROM (SELECT row_number() OVER () AS row_number, TRY_CAST({col} AS DOUBLE) AS v, "
-            f"{col} AS raw FROM {source}) WHERE (v IS NULL AND raw IS NOT NULL) OR v < 0 LIMIT 1"
-        ).fetchone()
-    except duckdb.Error as exc:  # pragma: no cover - duckdb type errors are reported as they are
-        raise Invalid(f"amount column {amount!r}: {exc}", field="amount") from exc
+    value = f"TRY_CAST({col} AS DOUBLE)"
+    bad = _first_bad_row(con, source, f"(({value} IS NULL AND {col} IS NOT NULL) OR {value} < 0)", col)
     if bad is not None:
         raise Invalid(
-            f"row {bad[0]}: amount must be a number >= 0 (refunds belong in returns, not negative spend)",
+            f"row {bad[0]}: amount must be a number >= 0 (refunds belong in returns, not negative spend), got {bad[1]!r}",
             field="amount",
         )
 
@@ -133,14 +156,20 @@ def summarize(
     end = _date(observation_end)
     _check_columns(list(map(str, transactions.columns)), customer=customer, when=datetime, amount=amount)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         con.register("transactions", transactions)
         _check_amounts(con, "transactions", amount=amount)
-        if not pd.api.types.is_datetime64_any_dtype(transactions[datetime]):
-            _check_dates(con, "transactions", when=datetime)
+        temporal = _check_dates(con, "transactions", when=datetime)
         out = con.execute(
             _query(
-                "transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit)
+                "transactions",
+                customer=customer,
+                when=datetime,
+                amount=amount,
+                end=end,
+                unit=unit_days(unit),
+                temporal=temporal,
             )
         ).df()
     except duckdb.ConversionException as exc:
@@ -166,6 +195,7 @@ def summarize_file(
         raise Invalid(f"file not found: {path}", field="file")
     end = _date(observation_end)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         if path.suffix.lower() == ".parquet":
             source = f"read_parquet('{_sql_path(path)}')"
@@ -175,10 +205,16 @@ def summarize_file(
         _check_columns(names, customer=customer, when=datetime, amount=amount)
         con.execute(f"CREATE TEMP VIEW transactions AS SELECT * FROM {source}")
         _check_amounts(con, "transactions", amount=amount)
-        _check_dates(con, "transactions", when=datetime)
+        temporal = _check_dates(con, "transactions", when=datetime)
         return con.execute(
             _query(
-                "transactions", customer=customer, when=datetime, amount=amount, end=end, unit=unit_days(unit)
+                "transactions",
+                customer=customer,
+                when=datetime,
+                amount=amount,
+                end=end,
+                unit=unit_days(unit),
+                temporal=temporal,
             )
         ).df()
     except duckdb.ConversionException as exc:
