@@ -118,7 +118,8 @@ CHILD = """
 import json, resource, sys, time
 data = sys.argv[1]
 {code}
-print(json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}, default=float))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "peak_mb": peak, **extra}}, default=float))
 """
 
 
