@@ -34,6 +34,15 @@ s = summarize(tx, customer="customer_id", datetime="datetime", amount="amount", 
 seconds = time.perf_counter() - t0
 extra = {"customers": len(s)}
 """,
+    ("summary-file", "tajriba"): """
+from pathlib import Path
+from tajriba.value.summary import summarize_file
+t0 = time.perf_counter()
+s = summarize_file(Path(data), customer="customer_id", datetime="datetime", amount="amount",
+                   observation_end="2025-12-31", unit="week")
+seconds = time.perf_counter() - t0
+extra = {"customers": len(s)}
+""",
     ("summary", "lifetimes"): """
 import pandas as pd
 from lifetimes.utils import summary_data_from_transaction_data
@@ -174,6 +183,8 @@ def main() -> None:
             plan.append(("cdnow", str(CDNOW)))
         for task, data in plan:
             for impl in impls:
+                if (task, impl) not in TASKS:
+                    continue
                 result = run(task, impl, data)
                 print(json.dumps({"task": task, "impl": impl, **result}, default=float), flush=True)
 

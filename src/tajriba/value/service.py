@@ -127,7 +127,7 @@ def compute(
         interval=True,
     )
     horizon = settings.horizon_months * 365.25 / 12 / 7
-    scores = rfm.rfm_table(summary.assign(since_last=summary["since_last"]))
+    scores = rfm.rfm_table(summary)
     counts = orders.groupby("customer_id").size()
     currency = orders.groupby("customer_id")["currency"].first()
     at = computed_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -157,6 +157,7 @@ def summarize(
     _check_columns(list(map(str, transactions.columns)), customer=customer, when=datetime, amount=amount)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
     try:
         con.register("transactions", transactions)
         _check_amounts(con, "transactions", amount=amount)
@@ -196,6 +197,7 @@ def summarize_file(
     end = _date(observation_end)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
     try:
         if path.suffix.lower() == ".parquet":
             source = f"read_parquet('{_sql_path(path)}')"
