@@ -176,6 +176,7 @@ def main() -> None:
         print(f"data prepared in {time.perf_counter() - t0:.1f} s", flush=True)
         plan = [
             ("summary", f"{tmp}/tx.parquet"),
+            ("summary-file", f"{tmp}/tx.parquet"),
             ("fit", f"{tmp}/customers.parquet"),
             ("clv", f"{tmp}/customers.parquet"),
         ]
