@@ -107,6 +107,12 @@ def test_compute_stores_values_and_the_api_reads_them(shop) -> None:  # type: ig
     one = call("GET", f"/api/v1/value/customers/{listed['customers'][0]['customer_id']}").json()
     assert 0 <= one["p_alive"] <= 1 and one["clv_low"] <= one["clv"] <= one["clv_high"]
     assert call("GET", "/api/v1/value/customers/nobody").status_code == 404
+    by_segment = call("GET", "/api/v1/value/order-value?by=segment").json()["groups"]
+    assert sum(g["customers"] for g in by_segment) == 120
+    assert all(
+        g["aov"]["low"] <= g["aov"]["value"] <= g["aov"]["high"] for g in by_segment if g["aov"]["n"] > 1
+    )
+    assert call("GET", "/api/v1/value/order-value?by=colour").status_code == 422
     bad = call("GET", "/api/v1/value/customers?segment=vip")
     assert bad.status_code == 422 and "unknown segment" in bad.text
 

@@ -46,6 +46,13 @@ def overview(wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
     return service.overview(wh, ctx.workspace.id)
 
 
+@router.get("/order-value")
+def order_value(wh: WarehouseDep, ctx: Read, by: str | None = None) -> dict[str, Any]:
+    """Average order value (t interval), items per order and repeat purchase rate (Wilson), optionally by
+    channel, RFM segment or persona."""
+    return {"by": by, "groups": service.order_value_by(wh, ctx.workspace.id, by=by)}
+
+
 @router.get("/customers")
 def customers(
     wh: WarehouseDep,

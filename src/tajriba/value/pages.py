@@ -52,6 +52,7 @@ def value_page(
         drivers=drivers,
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
         months=overview_service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
+        by_channel=service.order_value_by(wh, ctx.workspace.id, by="channel"),
         can_compute=ctx.can("value:compute"),
         error=error,
     )

@@ -286,6 +286,27 @@ def order_value(orders: pd.DataFrame, *, by: str | None = None) -> list[dict[str
     return rows
 
 
+ORDER_VALUE_BY = ("channel", "segment", "persona")
+
+
+def order_value_by(wh: Warehouse, workspace_id: int, *, by: str | None = None) -> list[dict[str, Any]]:
+    """Order value for the workspace, whole or by order channel, RFM segment or persona."""
+    if by is not None and by not in ORDER_VALUE_BY:
+        raise Invalid(f"by must be one of {', '.join(ORDER_VALUE_BY)}", field="by")
+    orders = load_orders(wh, workspace_id)
+    if by == "segment":
+        seg = wh.frame(
+            "SELECT customer_id, segment FROM customer_values WHERE workspace_id = ?", [workspace_id]
+        )
+        orders = orders.merge(seg, on="customer_id", how="left")
+    elif by == "persona":
+        per = wh.frame(
+            "SELECT customer_id, persona_key AS persona FROM customers WHERE workspace_id = ?", [workspace_id]
+        )
+        orders = orders.merge(per, on="customer_id", how="left")
+    return order_value(orders, by=by)
+
+
 def customers(
     wh: Warehouse,
     workspace_id: int,
