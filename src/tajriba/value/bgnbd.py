@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
-from tajriba.errors import Invalid
-from tajriba.value.fitting import LikelihoodModel, as_array, same_length, weights_or_ones
+from tajriba.value.fitting import as_array, weights_or_ones
+from tajriba.value.purchases import PurchaseCountModel, check_rft
 
 #: above this many customers a fit starts from a fit on a seeded subsample (same optimum, fewer passes)
 WARM_START_ABOVE = 200_000
@@ -28,35 +28,7 @@ PILOT_SIZE = 100_000
 HOMOGENEOUS_DROPOUT = 1e4
 
 
-def check_rft(frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate frequency / recency / T arrays (repeat purchases, first-to-last time, age)."""
-    x = as_array(frequency, "frequency", integer=True)
-    t_x = as_array(recency, "recency")
-    age = as_array(T, "T")
-    same_length(frequency=x, recency=t_x, T=age)
-    checks = (
-        (
-            t_x > age * (1 + 1e-9) + 1e-9,
-            "recency (first to last purchase) cannot exceed T (first purchase to the end)",
-        ),
-        ((x == 0) & (t_x > 0), "a customer with frequency 0 has no repeat purchase, so recency must be 0"),
-        (
-            (x > 0) & (t_x == 0),
-            "a customer with repeat purchases must have recency > 0 (same-day purchases collapse)",
-        ),
-        (age < 0, "T must be >= 0: the observation end cannot come before the first purchase"),
-    )
-    for bad, message in checks:
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise Invalid(
-                f"row {row + 1}: {message} (frequency={x[row]:g}, recency={t_x[row]:g}, T={age[row]:g})",
-                field="recency",
-            )
-    return x, t_x, age
-
-
-class BetaGeoModel(LikelihoodModel):
+class BetaGeoModel(PurchaseCountModel):
     """BG/NBD model of purchase counts for non-contractual customers."""
 
     name: ClassVar[str] = "bgnbd"
@@ -172,33 +144,10 @@ class BetaGeoModel(LikelihoodModel):
         )
         return out
 
-    def probability_alive(
-        self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        """P(alive | x, t_x, T), equation (A10) of Fader, Hardie & Lee (2005); 1 for one-time buyers."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return expit(-self.log_odds_dead(x, t_x, age, params))
-
-    def conditional_expected_purchases(
-        self, t: float, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next t time units, equation (10)."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return self._conditional(float(t), x, t_x, age, params)
-
-    def _conditional(
-        self, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        if t < 0:
-            raise Invalid("the horizon t must be >= 0", field="t")
-        pairs = Pairs(x, age)
-        alive = expit(-self.log_odds_dead(x, t_x, age, params))
-        return pairs.spread(self._if_alive(t, pairs.x, pairs.T, params)) * alive
-
     def _if_alive(
         self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
     ) -> np.ndarray:
-        """E[Y(t) | alive at T, x, T]: depends on (x, T) only."""
+        """E[Y(t) | alive at T, x, T], from equation (10)."""
         r, alpha, a, b = self._p(params)
         if t == 0:
             return np.zeros(x.shape)
@@ -220,20 +169,3 @@ class BetaGeoModel(LikelihoodModel):
         z = tt / (alpha + tt)
         # Euler's transformation again: (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)
         return (a + b - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z))
-
-
-class Pairs:
-    """Distinct (x, T) pairs of a customer base: the expectations given alive depend on nothing else, and
-    day-granular summaries have far fewer distinct pairs than customers."""
-
-    def __init__(self, x: np.ndarray, age: np.ndarray) -> None:
-        if x.size < 5_000:
-            self.x, self.T, self._inverse = x, age, None
-            return
-        # one sort on a combined key is much faster than np.unique(axis=0)
-        key = np.round(age * 1e6).astype(np.int64) * 1_000_003 + x.astype(np.int64)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        self.x, self.T, self._inverse = x[first], age[first], inverse.ravel()
-
-    def spread(self, values: np.ndarray) -> np.ndarray:
-        return values if self._inverse is None else values[self._inverse]

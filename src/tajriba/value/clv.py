@@ -23,10 +23,11 @@ from scipy import stats
 from scipy.special import expit
 
 from tajriba.errors import Invalid
-from tajriba.value.bgnbd import BetaGeoModel, Pairs, check_rft
+from tajriba.value.bgnbd import BetaGeoModel
 from tajriba.value.fitting import one_blas_thread
 from tajriba.value.gammagamma import GammaGammaModel
 from tajriba.value.paretonbd import ParetoNBDModel
+from tajriba.value.purchases import Pairs, check_rft
 from tajriba.value.summary import UNITS, unit_days
 
 TransactionModel = BetaGeoModel | ParetoNBDModel

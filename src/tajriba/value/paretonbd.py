@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import gammaln, hyp2f1
 
-from tajriba.value.bgnbd import check_rft
-from tajriba.value.fitting import LikelihoodModel, weights_or_ones
+from tajriba.value.fitting import weights_or_ones
+from tajriba.value.purchases import PurchaseCountModel, check_rft
 
 
-class ParetoNBDModel(LikelihoodModel):
+class ParetoNBDModel(PurchaseCountModel):
     """Pareto/NBD model of purchase counts for non-contractual customers."""
 
     name: ClassVar[str] = "pareto-nbd"
@@ -59,25 +59,6 @@ class ParetoNBDModel(LikelihoodModel):
             + s * np.log(beta + age)
             + _log_a0(theta, x, t_x, age)
         )
-
-    def probability_alive(
-        self, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        """P(alive | x, t_x, T) (Schmittlein et al. 1987, equation 11)."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return expit(-self.log_odds_dead(x, t_x, age, params))
-
-    def conditional_expected_purchases(
-        self, t: float, frequency: Any, recency: Any, T: Any, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T] (Schmittlein et al. 1987, equation 22)."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return self._conditional(float(t), x, t_x, age, params)
-
-    def _conditional(
-        self, t: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None
-    ) -> np.ndarray:
-        return self._if_alive(t, x, age, params) * expit(-self.log_odds_dead(x, t_x, age, params))
 
     def _if_alive(
         self, t: float, x: np.ndarray, age: np.ndarray, params: np.ndarray | None = None

@@ -143,6 +143,42 @@ def _check_amounts(con: duckdb.DuckDBPyConnection, source: str, *, amount: str |
         )
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _summarize_view(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    customer: str,
+    datetime: str,
+    amount: str | None,
+    end: dt.date,
+    unit: str,
+) -> pd.DataFrame:
+    """Check the `transactions` view's amounts and dates, then summarise it."""
+    _check_amounts(con, "transactions", amount=amount)
+    temporal = _check_dates(con, "transactions", when=datetime)
+    query = _query(
+        "transactions",
+        customer=customer,
+        when=datetime,
+        amount=amount,
+        end=end,
+        unit=unit_days(unit),
+        temporal=temporal,
+    )
+    try:
+        return con.execute(query).df()
+    except duckdb.ConversionException as exc:
+        raise Invalid(
+            f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime"
+        ) from exc
+
+
 def summarize(
     transactions: pd.DataFrame,
     *,
@@ -155,31 +191,12 @@ def summarize(
     """Summarise a transaction log (one row per purchase) into one row per customer."""
     end = _date(observation_end)
     _check_columns(list(map(str, transactions.columns)), customer=customer, when=datetime, amount=amount)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET preserve_insertion_order = false")
+    con = _connect()
     try:
         con.register("transactions", transactions)
-        _check_amounts(con, "transactions", amount=amount)
-        temporal = _check_dates(con, "transactions", when=datetime)
-        out = con.execute(
-            _query(
-                "transactions",
-                customer=customer,
-                when=datetime,
-                amount=amount,
-                end=end,
-                unit=unit_days(unit),
-                temporal=temporal,
-            )
-        ).df()
-    except duckdb.ConversionException as exc:
-        raise Invalid(
-            f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime"
-        ) from exc
+        return _summarize_view(con, customer=customer, datetime=datetime, amount=amount, end=end, unit=unit)
     finally:
         con.close()
-    return out
 
 
 def summarize_file(
@@ -195,9 +212,7 @@ def summarize_file(
     if not path.exists():
         raise Invalid(f"file not found: {path}", field="file")
     end = _date(observation_end)
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET preserve_insertion_order = false")
+    con = _connect()
     try:
         if path.suffix.lower() == ".parquet":
             source = f"read_parquet('{_sql_path(path)}')"
@@ -206,23 +221,7 @@ def summarize_file(
         names = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
         _check_columns(names, customer=customer, when=datetime, amount=amount)
         con.execute(f"CREATE TEMP VIEW transactions AS SELECT * FROM {source}")
-        _check_amounts(con, "transactions", amount=amount)
-        temporal = _check_dates(con, "transactions", when=datetime)
-        return con.execute(
-            _query(
-                "transactions",
-                customer=customer,
-                when=datetime,
-                amount=amount,
-                end=end,
-                unit=unit_days(unit),
-                temporal=temporal,
-            )
-        ).df()
-    except duckdb.ConversionException as exc:
-        raise Invalid(
-            f"the datetime column {datetime!r} holds values that are not dates: {exc}", field="datetime"
-        ) from exc
+        return _summarize_view(con, customer=customer, datetime=datetime, amount=amount, end=end, unit=unit)
     except duckdb.InvalidInputException as exc:
         first = str(exc).splitlines()[0]
         raise Invalid(
