@@ -154,7 +154,7 @@ def test_value_page_and_customer_page_show_values_in_arabic(app, db, client, sho
     assert "BG/NBD" in page.text or "bgnbd" in page.text
     assert "/w/shop/customers/c" in page.text  # the call list links to profiles
     bad = client.post("/w/shop/value/compute", data={"csrf_token": token, "horizon_months": "0"})
-    assert bad.status_code == 200 and 'role="alert"' in bad.text
+    assert bad.status_code == 422 and 'role="alert"' in bad.text and "horizon_months" in bad.text
     profile = client.get("/w/shop/customers/c1")
     assert profile.status_code == 200 and 'id="value"' in profile.text
 

@@ -29,7 +29,20 @@ def value_page(
     ctx: Read,
     calendar: str = "gregorian",
     segment: str | None = None,
+) -> Response:
+    return _render(request, db, wh, ctx, calendar=calendar, segment=segment)
+
+
+def _render(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Context,
+    *,
+    calendar: str = "gregorian",
+    segment: str | None = None,
     error: str | None = None,
+    status: int = 200,
 ) -> Response:
     calendar = calendar if calendar in CALENDARS else "gregorian"
     segment = segment if segment in SEGMENTS else None
@@ -41,6 +54,7 @@ def value_page(
     return request.app.state.renderer.page(
         request,
         "value.html",
+        status=status,
         active="value",
         v=data,
         listing=listing,
@@ -73,7 +87,7 @@ async def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Comput
         )
     except (TajribaError, ValueError) as exc:
         message = exc.message if isinstance(exc, TajribaError) else str(exc)
-        return value_page(request, db, wh, ctx, error=message)
+        return _render(request, db, wh, ctx, error=message, status=422)
     ctx.audit(
         db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
     )
