@@ -69,7 +69,7 @@ def load_orders(wh: Warehouse, workspace_id: int, *, until: dt.datetime | None =
     if until is not None:
         query += " AND ordered_at <= ?"
         params.append(until)
-    return wh.frame(query + " ORDER BY ordered_at", params)
+    return wh.frame(query + " ORDER BY ordered_at, order_id", params)
 
 
 def _end(orders: pd.DataFrame, observation_end: dt.date | None) -> dt.date:

@@ -97,7 +97,9 @@ def _query(
 ) -> str:
     q = '"' + customer.replace('"', '""') + '"'
     w = _day_expr('"' + when.replace('"', '""') + '"', temporal)
-    value = ("CAST(" + '"' + amount.replace('"', '""') + '"' + " AS DOUBLE)") if amount else "0.0"
+    # sums in fixed point (4 decimals, as the warehouse keeps money): a parallel floating-point sum depends on
+    # the order threads finish, and the same orders must give the same summary (and fits) every time
+    value = ("CAST(" + '"' + amount.replace('"', '""') + '"' + " AS DECIMAL(18,4))") if amount else "0.0"
     end_s = end.isoformat()
     return f"""
     WITH days AS (
@@ -113,10 +115,11 @@ def _query(
     SELECT CAST(customer_id AS VARCHAR) AS customer_id, frequency,
            date_diff('day', first_day, last_day) / {unit} AS recency,
            date_diff('day', first_day, DATE '{end_s}') / {unit} AS "T",
-           CASE WHEN frequency > 0 THEN (total - first_value) / frequency ELSE 0.0 END AS monetary_value,
+           CASE WHEN frequency > 0 THEN CAST(total - first_value AS DOUBLE) / frequency ELSE 0.0 END
+               AS monetary_value,
            date_diff('day', last_day, DATE '{end_s}') / {unit} AS since_last,
-           total / (frequency + 1) AS mean_spend,
-           total AS total_spend,
+           CAST(total AS DOUBLE) / (frequency + 1) AS mean_spend,
+           CAST(total AS DOUBLE) AS total_spend,
            first_day AS first_purchase
     FROM per ORDER BY per.customer_id
     """
