@@ -33,3 +33,17 @@ def cdnow_transactions() -> pd.DataFrame:
     )
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
     return raw
+
+
+def cdnow_summary_at(transactions: pd.DataFrame, end: str) -> pd.DataFrame:
+    """The CDNOW sample summarised in weeks to ``end`` (the papers' calibration end is 1997-09-30)."""
+    from tajriba.value.summary import summarize
+
+    return summarize(
+        transactions,
+        customer="customer_id",
+        datetime="date",
+        amount="dollars",
+        observation_end=end,
+        unit="week",
+    )

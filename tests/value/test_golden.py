@@ -11,20 +11,12 @@ from tajriba.value.bgnbd import BetaGeoModel
 from tajriba.value.gammagamma import GammaGammaModel
 from tajriba.value.paretonbd import ParetoNBDModel
 from tajriba.value.sbg import ShiftedBetaGeoModel
-from tajriba.value.summary import summarize
 
-from .conftest import CLV, _need
+from .conftest import CLV, _need, cdnow_summary_at
 
 
 def test_cdnow_sample_summary_reproduces_the_published_summary(cdnow_transactions, cdnow_summary):
-    s = summarize(
-        cdnow_transactions,
-        customer="customer_id",
-        datetime="date",
-        amount="dollars",
-        observation_end="1997-09-30",
-        unit="week",
-    )
+    s = cdnow_summary_at(cdnow_transactions, "1997-09-30")
     s["customer_id"] = s["customer_id"].astype(int)
     s = s.sort_values("customer_id").reset_index(drop=True)
     assert len(s) == len(cdnow_summary) == 2357
@@ -58,13 +50,7 @@ def test_pareto_nbd_on_cdnow_matches_fader_hardie_lee_2005(cdnow_summary):
 
 
 def test_gamma_gamma_on_cdnow_repeat_buyers_matches_the_iso_value_paper(cdnow_transactions):
-    s = summarize(
-        cdnow_transactions,
-        customer="customer_id",
-        datetime="date",
-        amount="dollars",
-        observation_end="1997-09-30",
-    )
+    s = cdnow_summary_at(cdnow_transactions, "1997-09-30")
     m = GammaGammaModel().fit(s["frequency"], s["monetary_value"])
     assert m.n_ == 946
     p = m.params_

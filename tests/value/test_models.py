@@ -15,6 +15,8 @@ from tajriba.value.sbg import ShiftedBetaGeoModel
 from tajriba.value.simulate import bgnbd_customers
 from tajriba.value.summary import summarize
 
+from .conftest import cdnow_summary_at
+
 TRUE = {"r": 0.4, "alpha": 3.0, "a": 0.7, "b": 2.0}
 
 
@@ -132,13 +134,7 @@ def test_probability_alive_falls_as_the_silence_grows(simulated):
 
 
 def test_clv_grows_with_horizon_and_falls_with_discount_and_has_an_interval(cdnow_transactions):
-    s = summarize(
-        cdnow_transactions,
-        customer="customer_id",
-        datetime="date",
-        amount="dollars",
-        observation_end="1997-09-30",
-    )
+    s = cdnow_summary_at(cdnow_transactions, "1997-09-30")
     bg = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
     gg = GammaGammaModel().fit(s["frequency"], s["monetary_value"])
     args = (bg, gg, s["frequency"], s["recency"], s["T"], s["monetary_value"])
@@ -161,20 +157,8 @@ def test_clv_grows_with_horizon_and_falls_with_discount_and_has_an_interval(cdno
 def test_calibration_on_a_holdout_period_of_cdnow(cdnow_transactions):
     from tajriba.value.clv import brier_score, probability_of_purchase
 
-    cal = summarize(
-        cdnow_transactions,
-        customer="customer_id",
-        datetime="date",
-        amount="dollars",
-        observation_end="1997-09-30",
-    )
-    full = summarize(
-        cdnow_transactions,
-        customer="customer_id",
-        datetime="date",
-        amount="dollars",
-        observation_end="1998-06-29",
-    ).set_index("customer_id")
+    cal = cdnow_summary_at(cdnow_transactions, "1997-09-30")
+    full = cdnow_summary_at(cdnow_transactions, "1998-06-29").set_index("customer_id")
     bg = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
     bought = (full.loc[cal["customer_id"], "frequency"].to_numpy() - cal["frequency"].to_numpy()) > 0
     p = probability_of_purchase(bg, 39, cal["frequency"], cal["recency"], cal["T"])
