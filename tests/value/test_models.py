@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tajriba.errors import Invalid
+from tajriba.value.bgbb import BetaGeoBetaBinomModel
 from tajriba.value.bgnbd import BetaGeoModel
 from tajriba.value.clv import ClvSettings, calibration_table, churn_risk, customer_lifetime_value
 from tajriba.value.gammagamma import GammaGammaModel
@@ -187,3 +188,35 @@ def test_homogeneous_dropout_limit_matches_the_hypergeometric_formula_and_stays_
     m.params_ = {"r": 0.8, "alpha": 5.0, "a": 4e6, "b": 1.5e7}
     out = m.conditional_expected_purchases(26.0, x, t_x, T)
     assert np.isfinite(out).all() and (out > 0).all()
+
+
+def test_predictions_for_a_customer_just_acquired_equal_the_unconditional_ones(simulated):
+    """Identities between the models' conditional and unconditional formulas (each from its own equation)."""
+    bg = BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
+    horizons = np.array([1.0, 13.0, 52.0])
+    conditional = [bg.conditional_expected_purchases(h, [0], [0], [0])[0] for h in horizons]
+    assert np.allclose(conditional, bg.expected_purchases(horizons), rtol=1e-9)
+
+    bgbb = BetaGeoBetaBinomModel()
+    bgbb.params_ = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+    # with no opportunity seen yet, E[X(0, n*) | 0, 0, 0] is E[X(n*)]; one silent opportunity lowers it
+    for n_star in (1, 5, 11):
+        assert bgbb.conditional_expected_purchases(n_star, [0], [0], [0])[0] == pytest.approx(
+            bgbb.expected_purchases(n_star), rel=1e-9
+        )
+        assert bgbb.conditional_expected_purchases(n_star, [0], [0], [1])[0] < bgbb.expected_purchases(n_star)
+    alive = bgbb.probability_alive([0, 3, 3, 6], [0, 3, 6, 6], [6, 6, 6, 6])
+    # silence since the last transaction lowers P(alive); a customer active at the last opportunity is likelier alive
+    assert alive[1] < alive[2] and alive[0] < alive[3] and ((alive > 0) & (alive <= 1)).all()
+
+    gg = GammaGammaModel()
+    gg.params_ = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    # with no repeat transaction the expected spend is the population mean p gamma / (q - 1)
+    assert gg.conditional_expected_average_profit([0], [0.0])[0] == pytest.approx(gg.mean_spend())
+    assert gg.mean_spend() == pytest.approx(6.25 * 15.44 / 2.74)
+
+    sbg = ShiftedBetaGeoModel()
+    sbg.params_ = {"alpha": 0.704, "beta": 1.182}
+    t = np.arange(1.0, 13.0)
+    assert np.allclose(sbg.retention_rate(t), sbg.survival(t) / sbg.survival(t - 1))
+    assert (np.diff(sbg.retention_rate(t)) > 0).all()  # retention rises as the churn-prone leave

@@ -21,7 +21,7 @@ from tajriba.value.fitting import LikelihoodModel, as_array, same_length, weight
 def check_bgbb(frequency: Any, recency: Any, periods: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = as_array(frequency, "frequency", integer=True)
     t_x = as_array(recency, "recency", integer=True)
-    n = as_array(periods, "periods", integer=True, minimum=1)
+    n = as_array(periods, "periods", integer=True)  # 0: just acquired
     same_length(frequency=x, recency=t_x, periods=n)
     for bad, message in (
         (x > t_x, "frequency cannot exceed recency (the last opportunity with a transaction)"),

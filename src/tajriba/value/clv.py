@@ -120,7 +120,6 @@ def customer_lifetime_value(
                 cov_log[unknown, :] = 0.0
                 cov_log[:, unknown] = 0.0
                 cov_log = np.nan_to_num(cov_log)
-                g = np.nan_to_num(g)
                 var += np.einsum("ni,ij,nj->n", g, cov_log, g)
             half = float(stats.norm.ppf(0.5 + transaction_model.level / 2)) * np.sqrt(np.maximum(var, 0))
             out["clv_low"] = np.maximum(clv - half, 0.0)

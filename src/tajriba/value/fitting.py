@@ -21,7 +21,6 @@ from threadpoolctl import ThreadpoolController
 from tajriba.errors import Invalid
 
 LEVEL = 0.95
-Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 _controller: ThreadpoolController | None = None
 
 
@@ -43,13 +42,6 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, rel: float
         down[i] -= h
         g[i] = (f(up) - f(down)) / (2 * h)
     return g
-
-
-def with_numeric_gradient(f: Callable[[np.ndarray], float]) -> Objective:
-    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-        return f(x), numeric_gradient(f, x)
-
-    return objective
 
 
 class LikelihoodModel:

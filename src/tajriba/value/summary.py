@@ -24,17 +24,6 @@ import pandas as pd
 from tajriba.errors import Invalid
 
 UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
-COLUMNS = (
-    "customer_id",
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "since_last",
-    "mean_spend",
-    "total_spend",
-    "first_purchase",
-)
 
 
 def unit_days(unit: str) -> float:
