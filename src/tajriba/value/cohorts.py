@@ -77,7 +77,7 @@ def cohort_table(
     frame = frame[frame["day"] <= end]
     if frame.empty:
         raise Invalid("no orders on or before the observation end", field="observation_end")
-    month, labels = _month_index(frame["day"], calendar)
+    month, _labels = _month_index(frame["day"], calendar)
     frame = frame.assign(month=month)
     first = frame.groupby("customer")["month"].transform("min")
     frame = frame.assign(cohort=first, period=frame["month"] - first)
@@ -87,26 +87,26 @@ def cohort_table(
     )
     end_month = int(_month_index(pd.Series([end]), calendar)[0][0])
     end_is_last_day = _month_index(pd.Series([end + pd.Timedelta(days=1)]), calendar)[0][0] != end_month
-    rows = []
-    for cohort, size in sizes.items():
-        last = end_month - int(cohort)
-        for period in range(0, last + 1):
-            customers, revenue = (
-                active.loc[(cohort, period)].tolist() if (cohort, period) in active.index else (0, 0.0)
-            )
-            rows.append(
-                {
-                    "cohort": labels.get(int(cohort))
-                    or f"{int(cohort) // 12:04d}-{int(cohort) % 12 + 1:02d}",
-                    "period": period,
-                    "cohort_size": int(size),
-                    "customers": int(customers),
-                    "retention": customers / size,
-                    "revenue": float(revenue) / size,
-                    "complete": period < last or bool(end_is_last_day),
-                }
-            )
-    out = pd.DataFrame(rows)
+    # every (cohort, period) up to the observation end, the months nobody bought in included
+    grid = pd.DataFrame(
+        [(int(c), p) for c in sizes.index for p in range(end_month - int(c) + 1)],
+        columns=["cohort", "period"],
+    )
+    out = grid.merge(active.reset_index(), on=["cohort", "period"], how="left")
+    size = out["cohort"].map(sizes).astype(int)
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    last = end_month - out["cohort"]
+    out = pd.DataFrame(
+        {
+            "cohort": [f"{c // 12:04d}-{c % 12 + 1:02d}" for c in out["cohort"]],
+            "period": out["period"],
+            "cohort_size": size,
+            "customers": out["customers"],
+            "retention": out["customers"] / size,
+            "revenue": out["revenue"].fillna(0.0).astype(float) / size,
+            "complete": (out["period"] < last) | bool(end_is_last_day),
+        }
+    )
     out["cumulative_revenue"] = out.groupby("cohort")["revenue"].cumsum()
     return out
 

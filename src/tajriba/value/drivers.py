@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 from typing import Any
 
@@ -77,36 +77,57 @@ def compare_groups(
     return {"first": first, "second": second, **diff.to_dict()}
 
 
-def _r2_by_subset(corr: np.ndarray, k: int) -> dict[frozenset[int], float]:
-    r_xy, r_xx = corr[:k, k], corr[:k, :k]
-    out: dict[frozenset[int], float] = {frozenset(): 0.0}
-    for size in range(1, k + 1):
-        for subset in itertools.combinations(range(k), size):
-            idx = list(subset)
-            try:
-                beta = np.linalg.solve(r_xx[np.ix_(idx, idx)], r_xy[idx])
-            except np.linalg.LinAlgError:
-                beta = np.linalg.lstsq(r_xx[np.ix_(idx, idx)], r_xy[idx], rcond=None)[0]
-            out[frozenset(subset)] = float(r_xy[idx] @ beta)
-    return out
+@functools.cache
+def _lmg_plan(k: int) -> tuple[tuple[tuple[int, ...], ...], np.ndarray]:
+    """The 2^k subsets (by bit mask) and the k x 2^k matrix turning their R^2 into Shapley shares:
+    share_j = sum over S not holding j of |S|! (k-|S|-1)! / k! (R^2(S + j) - R^2(S))."""
+    subsets = tuple(tuple(i for i in range(k) if mask >> i & 1) for mask in range(1 << k))
+    plan = np.zeros((k, 1 << k))
+    for mask, subset in enumerate(subsets):
+        weight = (
+            math.factorial(len(subset)) * math.factorial(k - len(subset) - 1) / math.factorial(k)
+            if len(subset) < k
+            else 0
+        )
+        for j in range(k):
+            if not mask >> j & 1:
+                plan[j, mask | 1 << j] += weight
+                plan[j, mask] -= weight
+    return subsets, plan
+
+
+def _correlations(samples: np.ndarray) -> np.ndarray:
+    """Correlation matrices of a stack of samples (B, n, k + 1) -> (B, k + 1, k + 1); NaN where a column is constant."""
+    centred = samples - samples.mean(axis=1, keepdims=True)
+    cov = np.einsum("bni,bnj->bij", centred, centred)
+    sd = np.sqrt(np.einsum("bii->bi", cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return cov / (sd[:, :, None] * sd[:, None, :])
+
+
+def _shapley_from_correlations(corr: np.ndarray) -> np.ndarray:
+    """LMG shares for each of a stack of correlation matrices (B, k + 1, k + 1), target last -> (B, k)."""
+    k = corr.shape[1] - 1
+    subsets, plan = _lmg_plan(k)
+    r_xy, r_xx = corr[:, :k, k], corr[:, :k, :k]
+    r2 = np.zeros((corr.shape[0], len(subsets)))
+    for mask, subset in enumerate(subsets):
+        if not subset:
+            continue
+        idx = list(subset)
+        block, rhs = r_xx[:, idx][:, :, idx], r_xy[:, idx]
+        # least squares per matrix: the same as solving, and defined when drivers are collinear
+        beta = np.linalg.pinv(block) @ rhs[:, :, None]
+        r2[:, mask] = np.einsum("bi,bi->b", rhs, beta[:, :, 0])
+    return r2 @ plan.T
 
 
 def shapley_r2(data: np.ndarray) -> np.ndarray:
     """LMG shares of R^2 for the columns 0..k-1 of ``data`` explaining its last column."""
-    k = data.shape[1] - 1
-    corr = np.corrcoef(data, rowvar=False)
+    corr = _correlations(data[None])
     if not np.isfinite(corr).all():
         raise Invalid("a driver or the target does not vary, so its importance is undefined", field="drivers")
-    r2 = _r2_by_subset(corr, k)
-    shares = np.zeros(k)
-    for j in range(k):
-        others = [i for i in range(k) if i != j]
-        for size in range(0, k):
-            weight = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
-            for subset in itertools.combinations(others, size):
-                s = frozenset(subset)
-                shares[j] += weight * (r2[s | {j}] - r2[s])
-    return shares
+    return _shapley_from_correlations(corr)[0]
 
 
 def key_drivers(
@@ -141,10 +162,14 @@ def key_drivers(
     )
     rng = np.random.default_rng(seed)
     boot = np.full((bootstrap, k), np.nan)
-    for b in range(bootstrap):
-        sample = data[rng.integers(0, n, n)]
-        if (sample.std(axis=0) > 0).all():
-            boot[b] = shapley_r2(sample)
+    # resamples in chunks of about 4 million values, so a big workspace does not hold them all at once
+    chunk = max(1, 4_000_000 // (n * (k + 1)))
+    for start in range(0, bootstrap, chunk):
+        size = min(chunk, bootstrap - start)
+        corr = _correlations(data[rng.integers(0, n, (size, n))])
+        usable = np.isfinite(corr).all(axis=(1, 2))  # a resample where a column is constant is left out
+        part = boot[start : start + size]
+        part[usable] = _shapley_from_correlations(corr[usable])
     lo, hi = (
         np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0) if bootstrap else (shares, shares)
     )

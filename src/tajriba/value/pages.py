@@ -46,7 +46,10 @@ def _render(
 ) -> Response:
     calendar = calendar if calendar in CALENDARS else "gregorian"
     segment = segment if segment in SEGMENTS else None
-    data = service.overview(wh, ctx.workspace.id)
+    # the order log and the stored values are read once and shared by every section of the page
+    ws = ctx.workspace.id
+    orders, values = service.load_orders(wh, ws), service.values_frame(wh, ws)
+    data = service.overview(wh, ws, orders=orders, values=values)
     listing = service.customers(wh, ctx.workspace.id, segment=segment, limit=50) if data["computed"] else None
     drivers = (
         service.key_drivers(wh, ctx.workspace.id, bootstrap=100) if data["computed"] else {"drivers": []}
@@ -60,13 +63,13 @@ def _render(
         listing=listing,
         segment=segment or "",
         segment_labels=SEGMENTS,
-        cohorts=service.cohort_report(wh, ctx.workspace.id, calendar=calendar),
+        cohorts=service.cohort_report(wh, ws, calendar=calendar, orders=orders),
         calendar=calendar,
-        experience=service.experience(wh, ctx.workspace.id),
+        experience=service.experience(wh, ws, orders=orders, values=values),
         drivers=drivers,
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
         months=overview_service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
-        by_channel=service.order_value_by(wh, ctx.workspace.id, by="channel"),
+        by_channel=service.order_value_by(wh, ws, by="channel", orders=orders),
         can_compute=ctx.can("value:compute"),
         error=error,
     )

@@ -111,5 +111,8 @@ class ShiftedBetaGeoModel(LikelihoodModel):
     def survival_interval(self, t: Any, *, draws: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Interval of S(t) from the parameters' sampling distribution."""
         lo_q, hi_q = (1 - self.level) / 2, (1 + self.level) / 2
-        sims = np.array([self.survival(t, p) for p in self.parameter_draws(draws, seed=seed)])
+        sample = self.parameter_draws(draws, seed=seed)
+        a, b = sample[:, :1], sample[:, 1:]
+        tt = as_array(t, "t")[None, :]
+        sims = np.exp(betaln(a, b + tt) - betaln(a, b))
         return np.quantile(sims, lo_q, axis=0), np.quantile(sims, hi_q, axis=0)

@@ -216,9 +216,16 @@ def _histogram(values: np.ndarray, bins: int = 12) -> list[dict[str, float]]:
     ]
 
 
-def overview(wh: Warehouse, workspace_id: int, *, call_list: int = 20) -> dict[str, Any]:
+def overview(
+    wh: Warehouse,
+    workspace_id: int,
+    *,
+    call_list: int = 20,
+    orders: pd.DataFrame | None = None,
+    values: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """What the value page shows: totals, CLV distribution, segments, churn-risk call list, order value."""
-    values = values_frame(wh, workspace_id)
+    values = values_frame(wh, workspace_id) if values is None else values
     if values.empty:
         return {"computed": False}
     clv = values["clv"].to_numpy(dtype=float)
@@ -229,7 +236,7 @@ def overview(wh: Warehouse, workspace_id: int, *, call_list: int = 20) -> dict[s
     # customers to call first: valuable (high past spend and upper CLV) and slipping (high churn risk)
     calls = at_risk[at_risk["frequency"] > 0].assign(score=lambda f: (1 - f["p_alive"]) * f["total_spend"])
     calls = calls.sort_values("score", ascending=False).head(call_list)
-    orders = load_orders(wh, workspace_id)
+    orders = load_orders(wh, workspace_id) if orders is None else orders
     return {
         "computed": True,
         "computed_at": _plain(values["computed_at"].iloc[0].to_pydatetime()),
@@ -289,11 +296,13 @@ def order_value(orders: pd.DataFrame, *, by: str | None = None) -> list[dict[str
 ORDER_VALUE_BY = ("channel", "segment", "persona")
 
 
-def order_value_by(wh: Warehouse, workspace_id: int, *, by: str | None = None) -> list[dict[str, Any]]:
+def order_value_by(
+    wh: Warehouse, workspace_id: int, *, by: str | None = None, orders: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
     """Order value for the workspace, whole or by order channel, RFM segment or persona."""
     if by is not None and by not in ORDER_VALUE_BY:
         raise Invalid(f"by must be one of {', '.join(ORDER_VALUE_BY)}", field="by")
-    orders = load_orders(wh, workspace_id)
+    orders = load_orders(wh, workspace_id) if orders is None else orders
     if by == "segment":
         seg = wh.frame(
             "SELECT customer_id, segment FROM customer_values WHERE workspace_id = ?", [workspace_id]
@@ -341,9 +350,14 @@ def customers(
 
 
 def cohort_report(
-    wh: Warehouse, workspace_id: int, *, calendar: str = "gregorian", horizon: int = 12
+    wh: Warehouse,
+    workspace_id: int,
+    *,
+    calendar: str = "gregorian",
+    horizon: int = 12,
+    orders: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    orders = load_orders(wh, workspace_id)
+    orders = load_orders(wh, workspace_id) if orders is None else orders
     if orders.empty:
         return {"cohorts": [], "new_vs_returning": [], "projection": None}
     table = cohorts.cohort_table(orders, calendar=calendar)
@@ -409,9 +423,15 @@ def _latest_nps(wh: Warehouse, workspace_id: int) -> pd.DataFrame:
     )
 
 
-def experience(wh: Warehouse, workspace_id: int) -> dict[str, Any]:
+def experience(
+    wh: Warehouse,
+    workspace_id: int,
+    *,
+    orders: pd.DataFrame | None = None,
+    values: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Spend, repeat rate, churn risk and CLV by NPS group, and repeat rate after late vs on-time delivery."""
-    values = values_frame(wh, workspace_id)
+    values = values_frame(wh, workspace_id) if values is None else values
     out: dict[str, Any] = {"by_nps": [], "differences": [], "delivery": []}
     if values.empty:
         return out
@@ -435,7 +455,7 @@ def experience(wh: Warehouse, workspace_id: int) -> dict[str, Any]:
             )
             out["differences"].append({"outcome": outcome, **{k: _plain(v) for k, v in diff.items()}})
     # first delivered order late or on time -> did the customer buy again afterwards?
-    orders = load_orders(wh, workspace_id)
+    orders = load_orders(wh, workspace_id) if orders is None else orders
     delivered = orders[orders["delivered"]]
     if not delivered.empty:
         first = delivered.sort_values("ordered_at").groupby("customer_id").first()
