@@ -154,16 +154,53 @@ def prepare(folder: str, transactions_n: int, customers_n: int) -> None:
     cust.to_parquet(f"{folder}/customers.parquet")
 
 
+def time_value_page(data_dir: str, repeat: int = 10) -> dict:
+    """Median and worst time of GET /w/demo/value on a built demo (in-process client, demo login)."""
+    import re
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from tajriba.app import create_app
+    from tajriba.config import load_settings
+
+    app = create_app(load_settings(data_dir=Path(data_dir), worker=False), start_worker=False)
+    with TestClient(app) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/login",
+            data={
+                "email": "demo@tajriba.example",
+                "password": "tajriba-demo",
+                "csrf_token": token,
+                "next": "/",
+            },
+        )
+        client.get("/w/demo/value")
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            assert client.get("/w/demo/value").status_code == 200
+            times.append(time.perf_counter() - t0)
+    return {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lifetimes", action="store_true", help="also run lifetimes 0.11.3 (bench extra)")
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--demo-dir", help="also time the Value page of a demo built there (tajriba demo --no-serve)"
+    )
     args = parser.parse_args()
     if args.prepare:
         prepare(args.prepare, args.transactions, args.customers)
         return
+    if args.demo_dir:
+        print(json.dumps({"task": "value page", **time_value_page(args.demo_dir)}), flush=True)
     impls = ["tajriba", "lifetimes"] if args.lifetimes else ["tajriba"]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
