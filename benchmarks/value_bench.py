@@ -154,8 +154,8 @@ def prepare(folder: str, transactions_n: int, customers_n: int) -> None:
     cust.to_parquet(f"{folder}/customers.parquet")
 
 
-def time_value_page(data_dir: str, repeat: int = 10) -> dict:
-    """Median and worst time of GET /w/demo/value on a built demo (in-process client, demo login)."""
+def time_value_page(data_dir: str, repeat: int = 10, path: str = "/w/demo/value") -> dict:
+    """Median and worst time of GET `path` on a built demo (in-process client, demo login)."""
     import re
     import statistics
 
@@ -177,11 +177,11 @@ def time_value_page(data_dir: str, repeat: int = 10) -> dict:
                 "next": "/",
             },
         )
-        client.get("/w/demo/value")
+        client.get(path)
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            assert client.get("/w/demo/value").status_code == 200
+            assert client.get(path).status_code == 200
             times.append(time.perf_counter() - t0)
     return {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
 

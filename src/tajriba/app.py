@@ -100,6 +100,8 @@ def routers() -> list[APIRouter]:
     from tajriba.journeys import pages as journeys_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
+    from tajriba.text import api as text_api
+    from tajriba.text import pages as text_pages
     from tajriba.value import api as value_api
     from tajriba.value import pages as value_pages
     from tajriba.web import health
@@ -110,6 +112,7 @@ def routers() -> list[APIRouter]:
         accounts_pages.router,
         overview_pages.router,
         value_pages.router,
+        text_pages.router,
         journeys_pages.router,
         customers_pages.router,
         ingest_pages.router,
@@ -124,6 +127,7 @@ def routers() -> list[APIRouter]:
         journeys_api.items_router,
         journey_analytics_api.analytics_router,
         value_api.router,
+        text_api.router,
     ]
 
 

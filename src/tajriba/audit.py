@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 import orjson
 from sqlalchemy import select
@@ -12,6 +13,20 @@ from tajriba.db.base import utcnow
 from tajriba.models import AuditEntry
 
 GENESIS = "0" * 64
+
+
+class Auditor(Protocol):
+    """Who acts, as services see them: anything that appends an audit entry (web.deps.Context does)."""
+
+    def audit(
+        self,
+        db: Session,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        details: dict | None = None,
+    ) -> None: ...
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:

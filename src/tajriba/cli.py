@@ -41,6 +41,15 @@ def _value_app() -> typer.Typer:
 
 app.add_typer(_value_app(), name="value")
 
+
+def _text_app() -> typer.Typer:
+    from tajriba.text.cli import text_app
+
+    return text_app
+
+
+app.add_typer(_text_app(), name="text")
+
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
 ]

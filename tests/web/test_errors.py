@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from tajriba.errors import Conflict
+from tajriba.web.deps import DB
 
 
 def test_api_errors_are_json_with_code_and_message(client) -> None:
@@ -96,3 +97,54 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path) -> No
         assert "another Tajriba process" in err.value.message
     finally:
         holder.kill()
+
+
+def test_the_request_transaction_commits_before_the_response_is_sent(app) -> None:
+    """A client that follows a redirect at once must find what the request wrote (the login session).
+
+    FastAPI closes dependencies after the response by default; `DB` asks for the endpoint's scope. A failed
+    commit must reach the client as an error, never as a success whose data was lost.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+
+    router = APIRouter()
+    order: list[str] = []
+
+    @router.get("/api/v1/write-then-fail")
+    def write(db: DB) -> dict[str, bool]:
+        db.info["fail_commit"] = True
+        return {"ok": True}
+
+    @router.get("/api/v1/write")
+    def write_ok(db: DB) -> dict[str, bool]:
+        db.info["mark"] = True
+        return {"ok": True}
+
+    def before_commit(session: Session) -> None:
+        if session.info.pop("fail_commit", False):
+            raise RuntimeError("disk full")
+        if session.info.pop("mark", False):
+            order.append("commit")
+
+    async def recorder(scope, receive, send):  # type: ignore[no-untyped-def]
+        async def sending(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start" and scope["path"] == "/api/v1/write":
+                order.append("response")
+            await send(message)
+
+        await inner(scope, receive, sending)
+
+    app.include_router(router)
+    inner = app.build_middleware_stack()
+    app.middleware_stack = recorder
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert client.get("/api/v1/write").status_code == 200
+            failed = client.get("/api/v1/write-then-fail")
+    finally:
+        event.remove(Session, "before_commit", before_commit)
+    assert order == ["commit", "response"]
+    assert failed.status_code == 500 and failed.json()["error"]["code"] == "internal"

@@ -27,14 +27,16 @@ from tajriba.web.deps import (
 from tajriba.web.ratelimit import RateLimiter
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
-_login_limiter: RateLimiter | None = None
 
 
 def _limiter(request: Request) -> RateLimiter:
-    global _login_limiter
-    if _login_limiter is None or _login_limiter.limit != request.app.state.settings.login_rate_per_minute:
-        _login_limiter = RateLimiter(request.app.state.settings.login_rate_per_minute, 60.0)
-    return _login_limiter
+    """The login rate limiter of this application (one per app, not per process)."""
+    state = request.app.state
+    limit = state.settings.login_rate_per_minute
+    current = getattr(state, "login_limiter", None)
+    if current is None or current.limit != limit:
+        current = state.login_limiter = RateLimiter(limit, 60.0)
+    return current
 
 
 def _safe_next(target: str | None) -> str:

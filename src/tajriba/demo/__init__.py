@@ -71,6 +71,12 @@ def build_demo(
     # customers' lifetime values, as of the last demo day (deterministic: computed_at is that day)
     run = value_service.compute(warehouse, workspace_id, computed_at=END)
     counts["customer_values"] = run.customers
+    from tajriba.text import service as text_service
+    from tajriba.text import topics
+
+    counts["text_enrichments"] = text_service.enrich(
+        warehouse, workspace_id, topics.default(), processed_at=END
+    ).processed
     warehouse.sql("CHECKPOINT")
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}

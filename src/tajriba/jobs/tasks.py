@@ -74,4 +74,26 @@ def import_file_job(
         )
     finally:
         own.close()
+    if not dry_run and kind in ("feedback", "tickets"):
+        from tajriba.text.service import schedule
+
+        with transaction(factory) as session:
+            schedule(session, workspace_id)
     return report.as_dict()
+
+
+@handler("text.enrich")
+def text_enrich(
+    *, factory: sessionmaker[Session], warehouse: Warehouse, workspace_id: int, **_: Any
+) -> dict[str, Any]:
+    """Enrich the workspace's new and stale texts (tajriba.text.service); resumes where a failed run stopped."""
+    from tajriba.models import Workspace
+    from tajriba.text import service as text_service
+    from tajriba.text import topics
+
+    with transaction(factory) as session:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None:
+            raise LookupError(f"workspace {workspace_id} no longer exists")
+        taxonomy = topics.for_workspace(ws.settings)
+    return text_service.enrich(warehouse, workspace_id, taxonomy).as_dict()

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.journeys import kpis, service
-from tajriba.journeys.service import Auditor
 from tajriba.metrics import estimates as est
 from tajriba.models import Journey, JourneyPersona, Stage, Touchpoint, TouchpointItem
 

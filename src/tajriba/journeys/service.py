@@ -7,11 +7,12 @@ and their old and new values: that is the journey's edit history. Functions flus
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.journeys import schemas
@@ -25,19 +26,6 @@ from tajriba.models import (
     Touchpoint,
     TouchpointItem,
 )
-
-
-class Auditor(Protocol):
-    def audit(
-        self,
-        db: Session,
-        action: str,
-        *,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        details: dict | None = None,
-    ) -> None: ...
-
 
 PERSONA_FIELDS = list(schemas.PersonaIn.model_fields)
 STAGE_FIELDS = ["key", "name", "names"]

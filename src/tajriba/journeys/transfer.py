@@ -16,9 +16,9 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.journeys import schemas, service
-from tajriba.journeys.service import Auditor
 from tajriba.models import Journey, Persona, Touchpoint, TouchpointItem
 
 FORMAT_VERSION = 1

@@ -1,4 +1,4 @@
-"""Pages: the overview and the first views of Surveys, Feedback and Metrics."""
+"""Pages: the overview and the first views of Surveys and Metrics (feedback: tajriba.text.pages)."""
 
 from __future__ import annotations
 
@@ -37,30 +37,6 @@ def surveys_page(
         active="surveys",
         names=names,
         rows=service.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
-    )
-
-
-@router.get("/feedback")
-def feedback_page(
-    request: Request,
-    db: DB,
-    wh: WarehouseDep,
-    ctx: Annotated[Context, Depends(Require("feedback:read"))],
-    language: str | None = None,
-    source: str | None = None,
-) -> Response:
-    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    rows = service.recent_feedback(
-        wh, workspace_id=ctx.workspace.id, language=language or None, source=source or None
-    )
-    return _render(
-        request,
-        "feedback.html",
-        active="feedback",
-        rows=rows,
-        names=names,
-        language=language or "",
-        source=source or "",
     )
 
 

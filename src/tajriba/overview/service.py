@@ -129,27 +129,6 @@ def complete_weeks(
     ]
 
 
-def recent_feedback(
-    warehouse: Warehouse,
-    *,
-    workspace_id: int,
-    language: str | None = None,
-    source: str | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    t = warehouse.table("feedback_texts", workspace_id=workspace_id)
-    if language:
-        t = t.filter(t.language == language)
-    if source:
-        t = t.filter(t.source == source)
-    rows = warehouse.execute(
-        t.select("feedback_id", "source", "language", "text", "rating", "touchpoint_id", "created_at")
-        .order_by([ibis.desc("created_at"), "feedback_id"])
-        .limit(limit)
-    )
-    return rows.to_dict("records")
-
-
 def responses_by_touchpoint(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:
     """Response count and mean score per touchpoint and metric."""
     t = warehouse.table("survey_responses", workspace_id=workspace_id)

@@ -342,6 +342,37 @@ CUSTOMER_VALUES = TableSpec(
     key=("workspace_id", "customer_id"),
 )
 
+# derived: what tajriba.text found in each text (feedback, a survey comment not mirrored as feedback, a ticket
+# subject), with the model and taxonomy versions that found it; an erasure deletes the rows of the texts it
+# deletes, and `tajriba text reprocess` redoes the rows whose versions or text changed
+TEXT_ENRICHMENTS = TableSpec(
+    "text_enrichments",
+    (
+        _ws(),
+        _text("source", True),
+        _text("source_id", True),
+        _text("language"),
+        _c("arabizi", "BOOLEAN", pa.bool_()),
+        _text("dialect"),
+        _c("dialect_score", "DOUBLE", pa.float64()),
+        _text("sentiment"),
+        _c("p_positive", "DOUBLE", pa.float64()),
+        _c("p_negative", "DOUBLE", pa.float64()),
+        _c("p_neutral", "DOUBLE", pa.float64()),
+        _json("topics"),
+        _text("topic_keys"),
+        _json("pii"),
+        _int("pii_count"),
+        _text("redacted"),
+        _text("normalized"),
+        _text("text_hash"),
+        _text("model_version"),
+        _text("taxonomy_version"),
+        _ts("processed_at", True),
+    ),
+    key=("workspace_id", "source", "source_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -356,5 +387,6 @@ TABLES: dict[str, TableSpec] = {
         CONSENTS,
         IDENTITY_MERGES,
         CUSTOMER_VALUES,
+        TEXT_ENRICHMENTS,
     )
 }

@@ -206,6 +206,18 @@ class Warehouse:
                 [workspace_id, customer_id, anon, users],
             ).fetchone()
             counts["events"] = int(row[0]) if row else 0
+            # what text analytics kept of their words goes with the texts
+            row = con.execute(
+                "DELETE FROM text_enrichments e WHERE e.workspace_id = ? AND ("
+                "(e.source = 'feedback' AND e.source_id IN (SELECT feedback_id FROM feedback_texts "
+                "WHERE workspace_id = ? AND customer_id = ?)) OR "
+                "(e.source = 'response' AND e.source_id IN (SELECT response_id FROM survey_responses "
+                "WHERE workspace_id = ? AND customer_id = ?)) OR "
+                "(e.source = 'ticket' AND e.source_id IN (SELECT ticket_id FROM tickets "
+                "WHERE workspace_id = ? AND customer_id = ?)))",
+                [workspace_id, *params, *params, *params],
+            ).fetchone()
+            counts["text_enrichments"] = int(row[0]) if row else 0
             for name in CUSTOMER_TABLES[1:] + ("customer_identities", "customers", "customer_values"):
                 row = con.execute(
                     f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
@@ -246,12 +258,12 @@ class Warehouse:
         with self.lock:
             return expr.to_pyarrow()
 
-    def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one SQL statement under the lock and return its rows (for maintenance and stats)."""
         with self.lock:
             return self.con.execute(query, params or []).fetchall()
 
-    def frame(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+    def frame(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one SQL query under the lock and return a DataFrame (for analytics written in SQL)."""
         with self.lock:
             return self.con.execute(query, params or []).df()

@@ -33,12 +33,18 @@ class LoginRequired(TajribaError):
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit on success, roll back on error."""
+    """The request owns the transaction: commit on success, roll back on error.
+
+    Used with ``scope="function"``: the commit runs when the endpoint returns, *before* the response
+    is sent. FastAPI's default scope closes dependencies after the response has gone out, so a client
+    could follow a redirect (or read a 201) before the row was committed, and a failed commit would
+    be invisible to it.
+    """
     with transaction(request.app.state.session_factory) as session:
         yield session
 
 
-DB = Annotated[Session, Depends(get_db)]
+DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_settings(request: Request) -> Settings:

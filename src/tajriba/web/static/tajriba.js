@@ -10,12 +10,15 @@
     chart.setOption({
       textStyle: { fontFamily: "Vazirmatn, sans-serif" },
       tooltip: { trigger: "axis" },
-      grid: { left: 56, right: 56, top: 16, bottom: 32 },
+      grid: { left: 56, right: 56, top: 16, bottom: d.series ? 56 : 32 },
       xAxis: { type: "category", data: d.labels, inverse: rtl },
       yAxis: { type: "value", position: rtl ? "right" : "left" },
-      series: [d.type === "bar"
-        ? { name: d.name, type: "bar", data: d.values }
-        : { name: d.name, type: "line", data: d.values, smooth: true, areaStyle: { opacity: 0.15 }, showSymbol: false }],
+      legend: d.series ? { bottom: 0, type: "scroll" } : undefined,
+      series: d.series
+        ? d.series.map(function (s) { return { name: s.name, type: "line", data: s.values, showSymbol: false }; })
+        : [d.type === "bar"
+          ? { name: d.name, type: "bar", data: d.values }
+          : { name: d.name, type: "line", data: d.values, smooth: true, areaStyle: { opacity: 0.15 }, showSymbol: false }],
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
