@@ -108,7 +108,6 @@ def test_the_request_transaction_commits_before_the_response_is_sent(app) -> Non
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-
     router = APIRouter()
     order: list[str] = []
 
