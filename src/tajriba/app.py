@@ -98,6 +98,7 @@ def routers() -> list[APIRouter]:
     from tajriba.journeys import analytics_api as journey_analytics_api
     from tajriba.journeys import api as journeys_api
     from tajriba.journeys import pages as journeys_pages
+    from tajriba.metrics import api as metrics_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.text import api as text_api
@@ -128,6 +129,7 @@ def routers() -> list[APIRouter]:
         journey_analytics_api.analytics_router,
         value_api.router,
         text_api.router,
+        metrics_api.router,
     ]
 
 

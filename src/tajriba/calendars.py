@@ -79,11 +79,12 @@ def from_jalali(year: int, month: int, day: int) -> date:
 
 
 def format_day(day: date, *, calendar: str) -> str:
-    year, month, d = _parts(day, calendar)
+    year, month, d = parts(day, calendar)
     return f"{d} {gettext(_names(calendar)[month - 1])} {year}"
 
 
-def _parts(day: date, calendar: str) -> tuple[int, int, int]:
+def parts(day: date, calendar: str) -> tuple[int, int, int]:
+    """(year, month, day) of a Gregorian date in the calendar."""
     if calendar == "hijri":
         return to_hijri(day)
     if calendar == "jalali":

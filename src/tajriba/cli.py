@@ -50,6 +50,15 @@ def _text_app() -> typer.Typer:
 
 app.add_typer(_text_app(), name="text")
 
+
+def _metrics_command() -> Any:
+    from tajriba.metrics.cli import metrics_command
+
+    return metrics_command
+
+
+app.command("metrics")(_metrics_command())
+
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
 ]

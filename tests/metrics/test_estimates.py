@@ -28,9 +28,12 @@ def test_nps_with_its_standard_error_by_hand() -> None:
     e = est.nps(50, 30, 20)
     se = 100 * math.sqrt(0.0061)
     assert e.value == pytest.approx(30.0)
-    assert e.low == pytest.approx(30 - 1.959964 * se, abs=1e-4)
-    assert e.high == pytest.approx(30 + 1.959964 * se, abs=1e-4)
+    # adjusted Wald: p = 50.75 / 103, d = 20.75 / 103, NPS' = 0.291262, se' = sqrt((p + d - NPS'^2) / 103)
+    assert e.low == pytest.approx(14.0511, abs=1e-4) and e.high == pytest.approx(44.2013, abs=1e-4)
     assert est.nps_se(50, 30, 20) == pytest.approx(se)
+    # all promoters: the plain Wald interval would be [100, 100]; the adjusted one is honest about n = 5
+    every = est.nps(5, 0, 0)
+    assert every.value == 100 and every.low == pytest.approx(17.4915, abs=1e-4) and every.high == 100
 
 
 def test_mean_t_interval_by_hand() -> None:

@@ -34,6 +34,9 @@ LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 QUERIES = {
     "/api/v1/journey-analytics/funnel": "?steps=1&steps=2",
     "/api/v1/journeys/{journey_id}/before-after": "?change_date=2026-01-01",
+    "/api/v1/metrics": "?metric=nps&by=touchpoint&period=month",
+    "/api/v1/metrics/compare": "?metric=csat&before_start=2026-01-01&before_end=2026-02-01"
+    "&after_start=2026-02-01&after_end=2026-03-01",
 }
 ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).

@@ -4,7 +4,8 @@ Formulas (docs/metrics.md has the derivations and sources):
 - mean: Student t interval, mean +- t(n-1) * s / sqrt(n).
 - proportion: Wilson score interval (Wilson 1927; Agresti & Coull 1998, "Approximate is better than exact").
 - NPS = 100 (p_promoters - p_detractors); Var = (p_P + p_D - (p_P - p_D)^2) / n, the variance of a mean of
-  scores coded +1 / 0 / -1 (Rocks 2016, "Interval estimation for the net promoter score").
+  scores coded +1 / 0 / -1; interval by the adjusted Wald method (Rocks 2016, "Interval estimation for the
+  net promoter score"; Sauro & Lewis): n + 3, promoters + 3/4, detractors + 3/4.
 - median: distribution-free interval from order statistics, ranks from the binomial(n, 1/2)
   (Conover, Practical Nonparametric Statistics, 3rd ed., §3.2).
 - difference of means: Welch's t with Welch-Satterthwaite degrees of freedom; difference of two NPS or
@@ -83,14 +84,16 @@ def wilson(successes: int, n: int, *, level: float = LEVEL) -> Estimate:
 
 
 def nps(promoters: int, passives: int, detractors: int, *, level: float = LEVEL) -> Estimate:
-    """Net Promoter Score (-100..100) with a normal interval from its multinomial variance."""
+    """Net Promoter Score (-100..100) with the adjusted Wald interval (Rocks 2016): 3/4 promoter, 3/4 detractor
+    and 3/2 passive added before the Wald interval, which keeps its coverage at the edges (all promoters)."""
     n = promoters + passives + detractors
     if n <= 0:
         return EMPTY
     value = 100 * (promoters - detractors) / n
-    se = nps_se(promoters, passives, detractors)
-    z = _z(level)
-    return Estimate(value, max(-100.0, value - z * se), min(100.0, value + z * se), n)
+    n_adj = n + 3
+    p, d = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
+    half = _z(level) * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n_adj)
+    return Estimate(value, max(-100.0, 100 * (p - d - half)), min(100.0, 100 * (p - d + half)), n)
 
 
 def nps_se(promoters: int, passives: int, detractors: int) -> float:

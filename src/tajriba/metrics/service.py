@@ -1,0 +1,312 @@
+"""NPS, CSAT and CES of a workspace from the warehouse, sliced and bucketed in time, with their intervals.
+
+One aggregate query returns additive sums per (slice key, local day); days become periods (any calendar)
+and touchpoints become stages or journeys in NumPy, so every slice and period is the same few lines.
+CSAT answered on different scales is put on 1-5 for the mean (1 + 4 (s - min) / (max - min)); the
+top-2-box is read on each answer's own scale. Days are the workspace's local days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from tajriba.errors import Invalid
+from tajriba.metrics import estimates as est
+from tajriba.metrics import periods, scores
+from tajriba.models.journeys import Journey, Stage, Touchpoint
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.models.accounts import Workspace
+    from tajriba.warehouse import Warehouse
+
+DIMENSIONS = (
+    "touchpoint",
+    "stage",
+    "journey",
+    "channel",
+    "language",
+    "survey",
+    "agent",
+    "persona",
+    "segment",
+)
+# the SQL expression that keys each slice (touchpoints key stages and journeys too)
+_KEY_SQL = {
+    "touchpoint": "CAST(r.touchpoint_id AS VARCHAR)",
+    "stage": "CAST(r.touchpoint_id AS VARCHAR)",
+    "journey": "CAST(r.touchpoint_id AS VARCHAR)",
+    "channel": "r.channel",
+    "language": "r.language",
+    "survey": "CAST(r.survey_id AS VARCHAR)",
+    "agent": "t.agent",
+    "persona": "c.persona_key",
+    "segment": "v.segment",
+}
+_JOINS = {
+    "agent": "LEFT JOIN tickets t ON t.workspace_id = r.workspace_id AND t.ticket_id = r.ticket_id",
+    "persona": "LEFT JOIN customers c ON c.workspace_id = r.workspace_id AND c.customer_id = r.customer_id",
+    "segment": "LEFT JOIN customer_values v ON v.workspace_id = r.workspace_id AND v.customer_id = r.customer_id",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    metric: str
+    by: str | None = None
+    period: str | None = None
+    calendar: str = "gregorian"
+    week_start: str = "monday"
+    start: date | None = None  # local days, [start, end)
+    end: date | None = None
+    touchpoint_id: int | None = None
+    stage_id: int | None = None
+    journey_id: int | None = None
+    survey_id: int | None = None
+    channel: str | None = None
+    language: str | None = None
+    level: float = 0.95
+    min_n: int = scores.MIN_SAMPLE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        scores.check_metric(self.metric)
+        if self.by is not None and self.by not in DIMENSIONS:
+            raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
+        if self.period is not None:
+            periods.check(self.period, self.calendar, self.week_start)
+        elif self.calendar not in periods.CALENDARS:
+            raise Invalid(f"calendar must be one of {', '.join(periods.CALENDARS)}", field="calendar")
+        if self.start and self.end and self.start >= self.end:
+            raise Invalid("the period's start must be before its end", field="start")
+        if not 0.5 <= self.level < 1:
+            raise Invalid("level must be at least 0.5 and below 1", field="level")
+        if self.min_n < 1:
+            raise Invalid("min_n must be 1 or more", field="min_n")
+
+
+def _utc_bounds(q: Query, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    def conv(d: date | None) -> datetime | None:
+        if d is None:
+            return None
+        return datetime.combine(d, time(), tz).astimezone(UTC).replace(tzinfo=None)
+
+    return conv(q.start), conv(q.end)
+
+
+def _fixed_offset(tz: ZoneInfo, start: datetime | None, end: datetime | None) -> int | None:
+    """Seconds east of UTC when the zone keeps one offset from `start` to `end` (checked daily), else None."""
+    first = start or datetime(2000, 1, 1)
+    last = end or datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    if (last - first).days > 40 * 366:
+        return None
+    days = pd.date_range(first, last, freq="D", tz="UTC").tz_convert(str(tz))
+    offsets = {int(o.total_seconds()) for o in (d.utcoffset() for d in days) if o is not None}
+    if len(offsets) == 1:
+        return offsets.pop()
+    return None
+
+
+def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:
+    """Columns key, day, n, total, total_sq, high, low: one row per slice key and local day."""
+    tz = ZoneInfo(workspace.timezone or "UTC")
+    start, end = _utc_bounds(q, tz)
+    offset = _fixed_offset(tz, start, end)
+    if offset is not None:
+        day = f"CAST(r.submitted_at + INTERVAL {offset} SECOND AS DATE)"
+    else:
+        day = f"CAST(timezone('{tz.key}', r.submitted_at AT TIME ZONE 'UTC') AS DATE)"
+    key = _KEY_SQL[q.by] if q.by else "'all'"
+    where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL"]
+    params: list[Any] = [workspace.id, q.metric]
+    for column, value in (
+        ("touchpoint_id", q.touchpoint_id),
+        ("survey_id", q.survey_id),
+        ("channel", q.channel),
+        ("language", q.language),
+    ):
+        if value is not None:
+            where.append(f"r.{column} = ?")
+            params.append(value)
+    if start is not None:
+        where.append("r.submitted_at >= ?")
+        params.append(start)
+    if end is not None:
+        where.append("r.submitted_at < ?")
+        params.append(end)
+    if q.metric == "nps":
+        value, hi, lo = "r.score", "r.score >= 9", "r.score <= 6"
+    else:
+        lo_, hi_ = scores.default_scale(q.metric)
+        span = "NULLIF(r.scale_max - r.scale_min, 0)"
+        # answers on another scale are mapped onto the metric's default scale for the mean
+        value = f"COALESCE({lo_} + ({hi_} - {lo_}) * (r.score - r.scale_min) / {span}, r.score)"
+        if q.metric == "csat":
+            hi, lo = "r.score >= COALESCE(r.scale_max, 5) - 1", "r.score <= COALESCE(r.scale_min, 1) + 1"
+        else:
+            hi, lo = f"{value} >= 5", f"{value} <= 3"
+    joins = _JOINS.get(q.by or "", "")
+    sql = (
+        f"SELECT {key} AS key, {day} AS day, count(*) AS n, sum({value}) AS total, "
+        f"sum({value} * {value}) AS total_sq, count(*) FILTER ({hi}) AS high, count(*) FILTER ({lo}) AS low "
+        f"FROM survey_responses r {joins} WHERE {' AND '.join(where)} GROUP BY ALL"
+    )
+    return wh.frame(sql, params)
+
+
+def _touchpoint_map(session: Session, workspace_id: int, by: str) -> dict[str, tuple[str, str]]:
+    """touchpoint id -> (key, label) of its touchpoint, stage or journey."""
+    rows = session.execute(
+        select(Touchpoint.id, Touchpoint.name, Stage.id, Stage.name, Journey.id, Journey.name)
+        .join(Stage, Stage.id == Touchpoint.stage_id)
+        .join(Journey, Journey.id == Touchpoint.journey_id)
+        .where(Touchpoint.workspace_id == workspace_id)
+    ).all()
+    pick = {"touchpoint": (0, 1), "stage": (2, 3), "journey": (4, 5)}[by]
+    return {str(r[0]): (str(r[pick[0]]), str(r[pick[1]])) for r in rows}
+
+
+def _scoped_touchpoints(session: Session, workspace_id: int, q: Query) -> set[str] | None:
+    if q.stage_id is None and q.journey_id is None:
+        return None
+    query = select(Touchpoint.id).where(Touchpoint.workspace_id == workspace_id)
+    if q.stage_id is not None:
+        query = query.where(Touchpoint.stage_id == q.stage_id)
+    if q.journey_id is not None:
+        query = query.where(Touchpoint.journey_id == q.journey_id)
+    return {str(i) for i in session.scalars(query)}
+
+
+def metric_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query) -> dict[str, Any]:
+    """The metric per slice and period: {"metric", "scale", "by", "period", "rows": [...]}.
+
+    Each row: group (slice key), label, period (when asked), n, value, ci_low, ci_high, std_error and the
+    metric's shares; groups under `min_n` answers keep n and say why they show no figures.
+    """
+    q.check()
+    scoped = _scoped_touchpoints(session, workspace.id, q)
+    by = q.by
+    if scoped is not None and by not in (None, "touchpoint", "stage", "journey"):
+        raise Invalid(
+            "a stage or journey filter goes with by=touchpoint, stage or journey (or none)", field="by"
+        )
+    # a stage or journey filter needs each row's touchpoint: key by it, filter, then merge
+    frame = daily_sums(wh, workspace, q if scoped is None else replace(q, by=by or "touchpoint"))
+    if scoped is not None:
+        frame = frame[frame["key"].isin(scoped)].copy()
+        if by is None:
+            frame["key"] = "all"
+    keys = frame["key"].astype(object).where(frame["key"].notna(), None).to_numpy()
+    names: dict[str, str] = {}
+    if by in ("touchpoint", "stage", "journey"):
+        mapping = _touchpoint_map(session, workspace.id, by)
+        keys = np.array(
+            [mapping.get(k, (None, None))[0] if k is not None else None for k in keys], dtype=object
+        )
+        names = dict(mapping.values())
+    keys = np.array(["" if k is None else str(k) for k in keys], dtype=object)
+    dims = [keys]
+    if q.period:
+        days = frame["day"].to_numpy().astype("datetime64[D]")
+        dims.append(periods.labels(days, q.period, q.calendar, q.week_start))
+    combined = np.array(["\x00".join(parts) for parts in zip(*dims, strict=True)], dtype=object)
+    labels, index = (
+        np.unique(combined.astype(str), return_inverse=True)
+        if len(combined)
+        else (np.array([]), np.zeros(0, int))
+    )
+    raw = scores.Sums(*(frame[c].to_numpy(dtype=float) for c in ("n", "total", "total_sq", "high", "low")))
+    sums = raw.take(index, len(labels))
+    split = [str(lab).split("\x00") for lab in labels]
+    rows = scores.rows(q.metric, [p[0] or None for p in split], sums, level=q.level, min_n=q.min_n)
+    for row, parts in zip(rows, split, strict=True):
+        row["label"] = names.get(parts[0], parts[0]) if parts[0] else None
+        if q.period:
+            row["period"] = parts[1]
+    if q.period:
+        rows.sort(key=lambda r: (r["group"] is None, str(r["group"]), r["period"]))
+    return {
+        "metric": q.metric,
+        "scale": list(scores.default_scale(q.metric)),
+        "level": q.level,
+        "by": q.by,
+        "period": q.period,
+        "calendar": q.calendar,
+        "min_n": q.min_n,
+        "rows": rows,
+    }
+
+
+def compare(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    q: Query,
+    before: tuple[date, date],
+    after: tuple[date, date],
+) -> dict[str, Any]:
+    """The metric in two periods [start, end) per slice, and the change with its interval and p-value.
+
+    NPS: normal interval from the two standard errors; CSAT and CES means: Welch's t (docs/metrics.md).
+    """
+    a = metric_table(
+        session,
+        wh,
+        workspace,
+        replace(q, period=None, start=before[0], end=before[1], min_n=1),
+    )
+    b = metric_table(
+        session,
+        wh,
+        workspace,
+        replace(q, period=None, start=after[0], end=after[1], min_n=1),
+    )
+    first = {r["group"]: r for r in a["rows"]}
+    second = {r["group"]: r for r in b["rows"]}
+    out = []
+    for group in sorted(set(first) | set(second), key=lambda g: (g is None, str(g))):
+        ra, rb = first.get(group), second.get(group)
+        row: dict[str, Any] = {
+            "group": group,
+            "label": (rb or ra or {}).get("label"),
+            "before": ra,
+            "after": rb,
+        }
+        if ra is None or rb is None or min(ra["n"], rb["n"]) < q.min_n:
+            row["change"] = None
+            row["suppressed"] = f"fewer than {q.min_n} answers in a period"
+        elif q.metric == "nps":
+            diff = est.difference_normal(
+                ra["value"], ra["std_error"] or 0.0, rb["value"], rb["std_error"] or 0.0, level=q.level
+            )
+            row["change"] = _rounded(diff.to_dict())
+        else:
+            sd = lambda r: (r["std_error"] or 0.0) * np.sqrt(r["n"])  # noqa: E731
+            diff = est.difference_of_means(
+                est.Estimate(ra["value"], None, None, ra["n"]),
+                sd(ra),
+                est.Estimate(rb["value"], None, None, rb["n"]),
+                sd(rb),
+                level=q.level,
+            )
+            row["change"] = _rounded(diff.to_dict())
+        out.append(row)
+    return {
+        "metric": q.metric,
+        "by": q.by,
+        "before": [d.isoformat() for d in before],
+        "after": [d.isoformat() for d in after],
+        "rows": out,
+    }
+
+
+def _rounded(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
