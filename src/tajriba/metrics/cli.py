@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pyarrow.compute as pc
 import typer
 
 
@@ -86,6 +84,9 @@ def compute_file(
     min_n: int = 1,
 ) -> dict[str, Any]:
     """Read the file, check every score, and summarise per group: {"rows": [...], "skipped": n}."""
+    import numpy as np
+    import pyarrow.compute as pc
+
     from tajriba.errors import Invalid
     from tajriba.ingest.imports.convert import to_float, to_timestamp
     from tajriba.ingest.imports.readers import open_source, read_batches
@@ -185,7 +186,7 @@ def compute_file(
     return {"rows": out, "skipped": skipped}
 
 
-def _local_days(stamp: np.ndarray, timezone: str) -> np.ndarray:
+def _local_days(stamp: Any, timezone: str) -> Any:
     """UTC times (naive) -> the calendar day in `timezone`."""
     import pandas as pd
 

@@ -171,17 +171,18 @@ def rows(
     Groups with fewer than `min_n` answers keep their n, have no figures, and say why in `suppressed`.
     """
     est = estimate(metric, sums, level=level)
+    counts = est.pop("n").tolist()
+    columns = {k: np.where(np.isfinite(v), np.round(v, digits), np.nan).tolist() for k, v in est.items()}
     out = []
     for i, label in enumerate(labels):
-        row: dict[str, Any] = {"group": label}
-        n = int(est["n"][i])
-        for key, values in est.items():
-            v = values[i]
-            row[key] = n if key == "n" else (None if not np.isfinite(v) else round(float(v), digits))
+        n = int(counts[i])
+        row: dict[str, Any] = {"group": label, "n": n}
         if n < max(min_n, 1):
-            for key in est:
-                if key != "n":
-                    row[key] = None
+            row.update(dict.fromkeys(columns))
             row["suppressed"] = "no answers" if n == 0 else f"fewer than {min_n} answers"
+        else:
+            for key, values in columns.items():
+                v = values[i]
+                row[key] = None if v != v else v  # NaN -> None
         out.append(row)
     return out
