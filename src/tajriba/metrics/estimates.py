@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from tajriba.metrics import scores
+
 LEVEL = 0.95
 
 
@@ -58,12 +60,10 @@ def mean_from_sums(n: int, total: float, total_sq: float, *, level: float = LEVE
     """Mean and t interval from n, sum and sum of squares (what one SQL aggregate returns)."""
     if n <= 0:
         return EMPTY
-    mean = total / n
+    mean, low, high, _ = (float(v) for v in scores.t_interval(n, total, total_sq, level))
     if n == 1:
         return Estimate(mean, None, None, 1)
-    var = max((total_sq - n * mean * mean) / (n - 1), 0.0)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
-    return Estimate(mean, mean - half, mean + half, n)
+    return Estimate(mean, low, high, n)
 
 
 def mean(values: np.ndarray | list[float], *, level: float = LEVEL) -> Estimate:
@@ -75,25 +75,17 @@ def wilson(successes: int, n: int, *, level: float = LEVEL) -> Estimate:
     """Share with the Wilson score interval."""
     if n <= 0:
         return EMPTY
-    z = _z(level)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+    p, low, high = (float(v) for v in scores.wilson_interval(successes, n, _z(level)))
+    return Estimate(p, low, high, n)
 
 
 def nps(promoters: int, passives: int, detractors: int, *, level: float = LEVEL) -> Estimate:
-    """Net Promoter Score (-100..100) with the adjusted Wald interval (Rocks 2016): 3/4 promoter, 3/4 detractor
-    and 3/2 passive added before the Wald interval, which keeps its coverage at the edges (all promoters)."""
+    """Net Promoter Score (-100..100) with the adjusted Wald interval (scores.nps_interval)."""
     n = promoters + passives + detractors
     if n <= 0:
         return EMPTY
-    value = 100 * (promoters - detractors) / n
-    n_adj = n + 3
-    p, d = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
-    half = _z(level) * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n_adj)
-    return Estimate(value, max(-100.0, 100 * (p - d - half)), min(100.0, 100 * (p - d + half)), n)
+    low, high = (float(v) for v in scores.nps_interval(promoters, detractors, n, _z(level)))
+    return Estimate(100 * (promoters - detractors) / n, low, high, n)
 
 
 def nps_se(promoters: int, passives: int, detractors: int) -> float:

@@ -116,13 +116,34 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
-def _wilson(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def wilson_interval(k: Any, n: Any, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share k / n and its Wilson score interval (arrays or scalars; NaN where n is 0)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return p, np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def nps_interval(promoters: Any, detractors: Any, n: Any, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted Wald interval of the NPS in points: n + 3, promoters + 3/4, detractors + 3/4 (Rocks 2016)."""
+    n_adj = np.asarray(n, dtype=float) + 3
+    pa, da = (np.asarray(promoters) + 0.75) / n_adj, (np.asarray(detractors) + 0.75) / n_adj
+    half = z * np.sqrt(np.maximum(pa + da - (pa - da) ** 2, 0) / n_adj)
+    return np.clip(100 * (pa - da - half), -100, 100), np.clip(100 * (pa - da + half), -100, 100)
+
+
+def t_interval(n: Any, total: Any, total_sq: Any, level: float) -> tuple[np.ndarray, ...]:
+    """Mean, Student t interval and standard error from n, sum and sum of squares (NaN bounds for n < 2)."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.asarray(total) / n
+        var = np.maximum((np.asarray(total_sq) - n * mean * mean) / (n - 1), 0)
+        se = np.where(n >= 2, np.sqrt(var / n), np.nan)
+        t = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+    return mean, mean - t * se, mean + t * se, se
 
 
 def estimate(metric: str, sums: Sums, *, level: float = LEVEL) -> dict[str, np.ndarray]:
@@ -134,28 +155,17 @@ def estimate(metric: str, sums: Sums, *, level: float = LEVEL) -> dict[str, np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         if metric == "nps":
             p, d = sums.high / n, sums.low / n
-            out["value"] = 100 * (p - d)
             se = 100 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0) / n)
-            out["ci_low"] = out["ci_high"] = se  # placeholders keep the key order: value, ci, std_error
+            out["value"] = 100 * (p - d)
+            out["ci_low"], out["ci_high"] = nps_interval(sums.high, sums.low, n, z)
             out["std_error"] = np.where(n >= 2, se, np.nan)
-            n_adj = n + 3
-            pa, da = (sums.high + 0.75) / n_adj, (sums.low + 0.75) / n_adj
-            half = z * np.sqrt(np.maximum(pa + da - (pa - da) ** 2, 0) / n_adj)
-            out["ci_low"] = np.clip(100 * (pa - da - half), -100, 100)
-            out["ci_high"] = np.clip(100 * (pa - da + half), -100, 100)
             out["promoters"], out["passives"], out["detractors"] = p, 1 - p - d, d
         else:
-            mean = sums.total / n
-            var = np.maximum((sums.total_sq - n * mean * mean) / (n - 1), 0)
-            se = np.sqrt(var / n)
-            t = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-            out["value"] = mean
-            out["ci_low"] = np.where(n >= 2, mean - t * se, np.nan)
-            out["ci_high"] = np.where(n >= 2, mean + t * se, np.nan)
-            out["std_error"] = np.where(n >= 2, se, np.nan)
-            share, low, high = _wilson(sums.high, n, z)
+            out["value"], out["ci_low"], out["ci_high"], out["std_error"] = t_interval(
+                n, sums.total, sums.total_sq, level
+            )
             key = "top2_box" if metric == "csat" else "easy"
-            out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"] = share, low, high
+            out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"] = wilson_interval(sums.high, n, z)
     empty = n <= 0
     for key, values in out.items():
         if key != "n":

@@ -8,7 +8,7 @@ top-2-box is read on each answer's own scale. Days are the workspace's local day
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -76,7 +76,6 @@ class Query:
     language: str | None = None
     level: float = 0.95
     min_n: int = scores.MIN_SAMPLE
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
         scores.check_metric(self.metric)
