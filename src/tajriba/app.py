@@ -101,6 +101,9 @@ def routers() -> list[APIRouter]:
     from tajriba.metrics import api as metrics_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
+    from tajriba.surveys import api as surveys_api
+    from tajriba.surveys import pages as surveys_pages
+    from tajriba.surveys import respondent
     from tajriba.text import api as text_api
     from tajriba.text import pages as text_pages
     from tajriba.value import api as value_api
@@ -110,6 +113,7 @@ def routers() -> list[APIRouter]:
     return [
         health.router,
         ingest_api.router,
+        respondent.router,
         accounts_pages.router,
         overview_pages.router,
         value_pages.router,
@@ -130,6 +134,8 @@ def routers() -> list[APIRouter]:
         value_api.router,
         text_api.router,
         metrics_api.router,
+        surveys_api.router,
+        surveys_pages.router,
     ]
 
 

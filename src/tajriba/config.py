@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     worker: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # the address customers reach this server at, for survey links in mails and messages
+    public_url: str = "http://127.0.0.1:8000"
+    # survey invitations by mail: any SMTP server
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    mail_from: str = "surveys@localhost"
+    # survey invitations by SMS / WhatsApp: a gateway that accepts {"channel", "to", "text"} as JSON
+    messaging_webhook_url: str | None = None
+    messaging_webhook_token: str | None = Field(default=None, repr=False)
+    # respondent pages: submissions per client address per minute
+    survey_rate_per_minute: int = Field(default=30, ge=1)
 
     @classmethod
     def settings_customise_sources(

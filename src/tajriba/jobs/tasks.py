@@ -97,3 +97,14 @@ def text_enrich(
             raise LookupError(f"workspace {workspace_id} no longer exists")
         taxonomy = topics.for_workspace(ws.settings)
     return text_service.enrich(warehouse, workspace_id, taxonomy).as_dict()
+
+
+@handler("surveys.dispatch")
+def surveys_dispatch(
+    *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
+) -> dict[str, Any]:
+    """Event triggers, due invitations and reminders (SMTP / messaging gateway), expired links."""
+    from tajriba.surveys.delivery import dispatch
+
+    with transaction(factory) as session:
+        return dispatch(session, warehouse, settings).as_dict()

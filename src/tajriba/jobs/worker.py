@@ -20,6 +20,7 @@ from tajriba.warehouse import Warehouse
 
 log = logging.getLogger("tajriba.worker")
 MAINTENANCE_EVERY_S = 3600.0
+DISPATCH_EVERY_S = 60.0
 
 
 def maintenance_key(at: float) -> str:
@@ -53,8 +54,13 @@ class Worker:
         with transaction(self.factory) as session:
             service.requeue_stale(session)
             service.enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time()))
+        next_dispatch = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_dispatch:  # survey sends and reminders, once a minute
+                    with transaction(self.factory) as session:
+                        service.enqueue(session, kind="surveys.dispatch", dedupe_key="surveys.dispatch")
+                    next_dispatch = time.monotonic() + DISPATCH_EVERY_S
                 worked = self.run_once()
             except Exception:  # noqa: BLE001 - the loop must survive a broken database moment
                 log.exception("worker loop error")

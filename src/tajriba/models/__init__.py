@@ -12,6 +12,7 @@ from tajriba.models.journeys import (
     TouchpointItem,
     TouchpointRule,
 )
+from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
 __all__ = [
     "ApiKey",
@@ -22,6 +23,10 @@ __all__ = [
     "Membership",
     "Persona",
     "Stage",
+    "Survey",
+    "SurveyInvitation",
+    "SurveyProgress",
+    "SurveyTrigger",
     "Touchpoint",
     "TouchpointItem",
     "TouchpointRule",

@@ -1,4 +1,4 @@
-"""Pages: the overview and the first views of Surveys and Metrics (feedback: tajriba.text.pages)."""
+"""Pages: the overview and the first view of Metrics (feedback: tajriba.text.pages)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from tajriba.journeys.service import touchpoint_names
 from tajriba.overview import service
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import Context, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -24,20 +23,6 @@ def overview_page(
 ) -> Response:
     data = service.overview(wh, workspace_id=ctx.workspace.id)
     return _render(request, "overview.html", o=data, active="overview")
-
-
-@router.get("/surveys")
-def surveys_page(
-    request: Request, db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("surveys:read"))]
-) -> Response:
-    names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    return _render(
-        request,
-        "surveys.html",
-        active="surveys",
-        names=names,
-        rows=service.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
-    )
 
 
 @router.get("/metrics")

@@ -1,0 +1,1 @@
+"""Surveys: definitions, templates, SurveyJS exchange, distribution, respondent pages, responses."""

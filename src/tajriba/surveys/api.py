@@ -1,0 +1,342 @@
+"""JSON API for surveys: definitions, templates, SurveyJS exchange, links and QR codes, invitations, triggers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from tajriba.errors import Invalid
+from tajriba.models import Survey, SurveyTrigger
+from tajriba.surveys import delivery, service, surveyjs, templates
+from tajriba.surveys.definition import pick
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+
+router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
+
+Read = Annotated[Context, Depends(RequireKey("surveys:read"))]
+Write = Annotated[Context, Depends(RequireKey("surveys:write"))]
+
+
+class SurveyIn(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    key: str | None = None
+    template: str | None = None
+    definition: dict[str, Any] | None = None
+    touchpoint_id: int | None = None
+    stage_id: int | None = None
+    reminder_days: int | None = None
+    link_days: int = 14
+
+
+class SurveyPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    definition: dict[str, Any] | None = None
+    touchpoint_id: int | None = None
+    stage_id: int | None = None
+    reminder_days: int | None = None
+    link_days: int | None = None
+    public_link: bool | None = None
+    status: Literal["draft", "active", "closed"] | None = None
+
+
+class RecipientIn(BaseModel):
+    customer_id: str | None = None
+    address: str | None = Field(default=None, max_length=320)
+    language: str | None = None
+    hidden: dict[str, str] = Field(default_factory=dict)
+    dedupe_key: str | None = Field(default=None, max_length=200)
+    at: datetime | None = None
+
+
+class InviteIn(BaseModel):
+    channel: Literal["email", "sms", "whatsapp", "link"]
+    recipients: list[RecipientIn] = Field(min_length=1, max_length=10000)
+
+
+class TriggerIn(BaseModel):
+    event: str = Field(min_length=1, max_length=200)
+    channel: Literal["email", "sms", "whatsapp"]
+    delay_minutes: int = 120
+    hidden_from: dict[str, str] = Field(default_factory=dict)
+
+
+def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "id": survey.id,
+        "key": survey.key,
+        "name": survey.name,
+        "status": survey.status,
+        "template": survey.template,
+        "touchpoint_id": survey.touchpoint_id,
+        "stage_id": survey.stage_id,
+        "reminder_days": survey.reminder_days,
+        "link_days": survey.link_days,
+        "public_link": survey.public_link,
+        "public_url": service.public_url(settings.public_url, survey) if survey.public_link else None,
+        "definition": survey.definition,
+        "created_at": survey.created_at,
+        "updated_at": survey.updated_at,
+    }
+
+
+@router.get("")
+def list_surveys(request: Request, db: DB, ctx: Read) -> dict[str, Any]:
+    return {
+        "surveys": [survey_out(request, s) for s in service.list_surveys(db, workspace_id=ctx.workspace.id)]
+    }
+
+
+@router.get("/templates")
+def list_templates() -> dict[str, Any]:
+    """The ready-made surveys, with their names in each language and full definitions."""
+    return {
+        "templates": [
+            {"key": k, "name": t["name"], "metric": t["metric"], "definition": t["definition"]}
+            for k, t in templates.TEMPLATES.items()
+        ]
+    }
+
+
+@router.post("", status_code=201)
+def create_survey(request: Request, db: DB, ctx: Write, body: SurveyIn) -> dict[str, Any]:
+    """From a template (`template`) or a definition (`definition`); the name defaults to the template's."""
+    scope: dict[str, Any] = {
+        "key": body.key,
+        "touchpoint_id": body.touchpoint_id,
+        "stage_id": body.stage_id,
+        "reminder_days": body.reminder_days,
+        "link_days": body.link_days,
+    }
+    if body.template and body.definition is None:
+        survey = service.from_template(
+            db,
+            workspace_id=ctx.workspace.id,
+            template=body.template,
+            locale=ctx.workspace.default_locale,
+            actor=ctx,
+            **scope,
+        )
+        if body.name:
+            survey.name = body.name
+    elif body.definition is not None:
+        definition = service.parse_definition(body.definition)
+        survey = service.create_survey(
+            db,
+            workspace_id=ctx.workspace.id,
+            name=body.name
+            or pick(definition.title, definition.default_language, definition.default_language),
+            definition=definition,
+            template=body.template,
+            actor=ctx,
+            **scope,
+        )
+    else:
+        raise Invalid("Send a 'definition' or a 'template'.", field="definition")
+    return survey_out(request, survey)
+
+
+@router.post("/import", status_code=201)
+def import_surveyjs(
+    request: Request, db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Create a draft survey from SurveyJS JSON (errors name the element, e.g. `pages[0].elements[2]`)."""
+    name, definition = surveyjs.parse(body)
+    survey = service.create_survey(
+        db,
+        workspace_id=ctx.workspace.id,
+        name=name or pick(definition.title, definition.default_language, definition.default_language),
+        definition=definition,
+        actor=ctx,
+    )
+    return survey_out(request, survey)
+
+
+@router.get("/rules")
+def get_rules(ctx: Read) -> dict[str, Any]:
+    """The workspace's contact rules: fatigue days, quiet hours, per-channel daily limits."""
+    return delivery.Rules.of(ctx.workspace).as_dict()
+
+
+@router.put("/rules")
+def set_rules(db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    rules = delivery.Rules.parse(body)
+    settings = dict(ctx.workspace.settings or {})
+    settings["surveys"] = rules.as_dict()
+    ctx.workspace.settings = settings
+    ctx.audit(db, "survey.rules", details=rules.as_dict())
+    return rules.as_dict()
+
+
+@router.get("/{survey_id}")
+def get_survey(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+    return survey_out(request, service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id))
+
+
+@router.patch("/{survey_id}")
+def update_survey(request: Request, db: DB, ctx: Write, survey_id: int, body: SurveyPatch) -> dict[str, Any]:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    sent = body.model_dump(exclude_unset=True)
+    kwargs: dict[str, Any] = {k: sent[k] for k in ("touchpoint_id", "stage_id", "reminder_days") if k in sent}
+    service.update_survey(
+        db,
+        survey=survey,
+        actor=ctx,
+        name=body.name,
+        definition=service.parse_definition(body.definition) if body.definition is not None else None,
+        link_days=body.link_days,
+        public_link=body.public_link,
+        **kwargs,
+    )
+    if body.status is not None and body.status != survey.status:
+        service.set_status(db, survey=survey, status=body.status, actor=ctx)
+    return survey_out(request, survey)
+
+
+@router.delete("/{survey_id}", status_code=204)
+def delete_survey(db: DB, ctx: Write, survey_id: int) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    service.delete_survey(db, survey=survey, actor=ctx)
+    return Response(status_code=204)
+
+
+@router.get("/{survey_id}/surveyjs")
+def export_surveyjs(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    return surveyjs.export(service.definition_of(survey), name=survey.name)
+
+
+@router.get("/{survey_id}/links")
+def links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+    """The public link (with optional hidden fields from the query), embed snippet and share texts."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    definition = service.definition_of(survey)
+    hidden = {
+        k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
+    }
+    url = service.public_url(request.app.state.settings.public_url, survey, **hidden)
+    locale = definition.default_language
+    text = service.invitation_text(definition, locale)
+    return {
+        "public_url": url,
+        "embed": service.embed_snippet(url, title=pick(definition.title, locale, locale)),
+        "share": service.share_links(text, url),
+        "qr_png": f"/api/v1/surveys/{survey.id}/qr.png",
+        "qr_svg": f"/api/v1/surveys/{survey.id}/qr.svg",
+    }
+
+
+@router.get("/{survey_id}/qr.{fmt}")
+def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    definition = service.definition_of(survey)
+    hidden = {
+        k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
+    }
+    hidden.setdefault("channel", "qr")
+    body, media = service.qr_code(
+        service.public_url(request.app.state.settings.public_url, survey, **hidden), fmt
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'inline; filename="survey-{survey.key}.{fmt}"'},
+    )
+
+
+@router.post("/{survey_id}/invitations", status_code=201)
+def invite(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Write, survey_id: int, body: InviteIn
+) -> dict[str, Any]:
+    """Invite customers; fatigue, consent, quiet hours and channel limits apply. `link` only makes personal links."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    report = delivery.invite(
+        db,
+        wh,
+        survey=survey,
+        channel=body.channel,
+        recipients=[delivery.Recipient(**r.model_dump()) for r in body.recipients],
+    )
+    ctx.audit(db, "survey.invite", target_type="survey", target_id=str(survey.id), details=report.as_dict())
+    return report.as_dict() | {
+        "invitations": [invitation_out(request, survey, i) for i in report.invitations],
+    }
+
+
+def invitation_out(request: Request, survey: Survey, inv: Any) -> dict[str, Any]:
+    settings = request.app.state.settings
+    definition = service.definition_of(survey)
+    out = {
+        "id": inv.id,
+        "customer_id": inv.customer_id,
+        "channel": inv.channel,
+        "status": inv.status,
+        "reason": inv.reason,
+        "scheduled_at": inv.scheduled_at,
+        "sent_at": inv.sent_at,
+        "reminded_at": inv.reminded_at,
+        "opened_at": inv.opened_at,
+        "completed_at": inv.completed_at,
+        "expires_at": inv.expires_at,
+        "response_id": inv.response_id,
+    }
+    if inv.status in ("scheduled", "sent"):
+        url = service.personal_url(settings.public_url, settings.secret, inv)
+        out["url"] = url
+        if inv.channel in ("link", "whatsapp", "sms"):
+            text = service.invitation_text(definition, definition.language(inv.language))
+            out["share"] = service.share_links(text, url, inv.address if inv.channel != "link" else None)
+    return out
+
+
+@router.get("/{survey_id}/invitations")
+def list_invitations(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    return {
+        "counts": delivery.invitation_counts(db, survey=survey),
+        "invitations": [
+            invitation_out(request, survey, i) for i in delivery.list_invitations(db, survey=survey)
+        ],
+    }
+
+
+def trigger_out(t: SurveyTrigger) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "event": t.event,
+        "channel": t.channel,
+        "delay_minutes": t.delay_minutes,
+        "hidden_from": t.hidden_from,
+        "active": t.active,
+    }
+
+
+@router.post("/{survey_id}/triggers", status_code=201)
+def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerIn) -> dict[str, Any]:
+    """Invite after an event, e.g. `Order Delivered` -> this survey by SMS 120 minutes later."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    trig = delivery.create_trigger(
+        db,
+        survey=survey,
+        event=body.event,
+        channel=body.channel,
+        delay_minutes=body.delay_minutes,
+        hidden_from=body.hidden_from,
+        actor=ctx,
+    )
+    return trigger_out(trig)
+
+
+@router.get("/{survey_id}/triggers")
+def list_triggers(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    rows = db.scalars(
+        select(SurveyTrigger).where(SurveyTrigger.survey_id == survey.id).order_by(SurveyTrigger.id)
+    )
+    return {"triggers": [trigger_out(t) for t in rows]}

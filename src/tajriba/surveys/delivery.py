@@ -1,0 +1,655 @@
+"""Inviting customers: fatigue rules, quiet hours, channel limits, sending by SMTP or a messaging gateway,
+reminders, expiry, and invitations triggered by events.
+
+Rules per workspace (`Workspace.settings["surveys"]`, defaults below):
+- `fatigue_days`: nobody is asked more than once per N days, across all surveys (the invitation log is the
+  contact history; skipped invitations are kept with their reason so the team sees who was spared);
+- `quiet_start` / `quiet_end` (local time): nothing is sent in between; a send falling there waits for the end;
+- `limits`: at most so many invitations per channel and local day; the rest move to the next day.
+A customer who withdrew consent for `surveys` (or, for WhatsApp, for `whatsapp`) is not invited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tajriba.config import Settings
+from tajriba.errors import Invalid
+from tajriba.i18n import DIRECTION, _, set_locale
+from tajriba.models import Survey, SurveyInvitation, SurveyTrigger, Workspace
+from tajriba.surveys import service
+from tajriba.surveys.definition import pick
+from tajriba.warehouse import Warehouse
+
+log = logging.getLogger("tajriba.surveys")
+CHANNELS = ("email", "sms", "whatsapp", "link")
+ASKED = ("scheduled", "sent", "completed")
+
+
+@dataclass(frozen=True)
+class Rules:
+    fatigue_days: int = 30
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    limits: dict[str, int] = field(default_factory=lambda: {"email": 5000, "sms": 1000, "whatsapp": 1000})
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> Rules:
+        raw = dict((workspace.settings or {}).get("surveys") or {})
+        return cls.parse(raw)
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> Rules:
+        out: dict[str, Any] = {}
+        if "fatigue_days" in raw:
+            try:
+                out["fatigue_days"] = int(raw["fatigue_days"])
+            except (TypeError, ValueError):
+                raise Invalid(_("fatigue_days: a whole number of days."), field="fatigue_days") from None
+            if not 0 <= out["fatigue_days"] <= 365:
+                raise Invalid(_("fatigue_days: 0 to 365 days."), field="fatigue_days")
+        for name in ("quiet_start", "quiet_end"):
+            if name in raw:
+                try:
+                    out[name] = time.fromisoformat(str(raw[name]))
+                except ValueError:
+                    raise Invalid(_("{name}: a time such as 21:00.").format(name=name), field=name) from None
+        if "limits" in raw:
+            limits = raw["limits"]
+            if not isinstance(limits, dict) or any(k not in CHANNELS for k in limits):
+                raise Invalid(_("limits: a number per channel (email, sms, whatsapp)."), field="limits")
+            try:
+                out["limits"] = {str(k): int(v) for k, v in limits.items() if int(v) >= 0}
+            except (TypeError, ValueError):
+                raise Invalid(
+                    _("limits: a number per channel (email, sms, whatsapp)."), field="limits"
+                ) from None
+        return cls(**out)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fatigue_days": self.fatigue_days,
+            "quiet_start": self.quiet_start.strftime("%H:%M"),
+            "quiet_end": self.quiet_end.strftime("%H:%M"),
+            "limits": dict(self.limits),
+        }
+
+    def quiet(self, local: datetime) -> bool:
+        t = local.time()
+        if self.quiet_start == self.quiet_end:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= t < self.quiet_end
+        return t >= self.quiet_start or t < self.quiet_end
+
+    def after_quiet(self, local: datetime) -> datetime:
+        """`local` itself, or the end of the quiet hours it falls in."""
+        if not self.quiet(local):
+            return local
+        end = local.replace(hour=self.quiet_end.hour, minute=self.quiet_end.minute, second=0, microsecond=0)
+        return end if end > local else end + timedelta(days=1)
+
+
+@dataclass
+class Recipient:
+    customer_id: str | None = None
+    address: str | None = None
+    language: str | None = None
+    hidden: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+    at: datetime | None = None  # when to ask (default: now)
+
+
+@dataclass
+class InviteReport:
+    scheduled: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    invitations: list[SurveyInvitation] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scheduled": self.scheduled, "skipped": dict(self.skipped)}
+
+
+SKIP_REASONS = {
+    "fatigue": "asked recently",
+    "no_address": "no address for the channel",
+    "no_consent": "declined surveys",
+    "duplicate": "already invited for this event",
+}
+
+
+def invite(
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    survey: Survey,
+    recipients: Iterable[Recipient],
+    channel: str,
+    now: datetime | None = None,
+) -> InviteReport:
+    """Create invitations (personal links) for recipients, applying the workspace's rules."""
+    if channel not in CHANNELS:
+        raise Invalid(_("The channel is email, sms, whatsapp or link."), field="channel")
+    if survey.status != "active":
+        raise Invalid(_("Publish the survey before inviting anyone."), field="status")
+    workspace = session.get(Workspace, survey.workspace_id)
+    assert workspace is not None
+    rules = Rules.of(workspace)
+    zone = ZoneInfo(workspace.timezone)
+    now = now or datetime.now(UTC)
+    people = list(recipients)
+    definition = service.definition_of(survey)
+    hidden_allowed = set(definition.hidden_fields)
+    ids = sorted({r.customer_id for r in people if r.customer_id})
+    contacts = _contacts(warehouse, survey.workspace_id, ids)
+    consent = _declined(warehouse, survey.workspace_id, ids, channel)
+    last_asked = _last_asked(session, survey.workspace_id, ids)
+    report = InviteReport()
+    day_counts: dict[str, int] = {}
+    for r in people:
+        at = _aware(r.at) or now
+        reason = None
+        address = r.address
+        language = r.language
+        if r.customer_id:
+            c = contacts.get(r.customer_id, {})
+            if address is None and channel == "email":
+                address = c.get("email")
+            elif address is None and channel in ("sms", "whatsapp"):
+                address = c.get("phone")
+            language = language or c.get("language")
+        if r.dedupe_key and session.scalar(
+            select(SurveyInvitation.id).where(
+                SurveyInvitation.survey_id == survey.id, SurveyInvitation.dedupe_key == r.dedupe_key
+            )
+        ):
+            report.skipped["duplicate"] = report.skipped.get("duplicate", 0) + 1
+            continue
+        if channel != "link" and not address:
+            reason = "no_address"
+        elif r.customer_id and r.customer_id in consent:
+            reason = "no_consent"
+        elif r.customer_id and rules.fatigue_days > 0:
+            last = last_asked.get(r.customer_id)
+            if last is not None and abs((at - last).total_seconds()) < rules.fatigue_days * 86400:
+                reason = "fatigue"
+        scheduled = at
+        if reason is None and channel != "link":
+            scheduled = _slot(session, survey.workspace_id, channel, at, rules, zone, day_counts)
+        inv = SurveyInvitation(
+            workspace_id=survey.workspace_id,
+            survey_id=survey.id,
+            customer_id=r.customer_id,
+            channel=channel,
+            address=address,
+            language=definition.language(language),
+            hidden={
+                k: str(v)[:200] for k, v in r.hidden.items() if k in hidden_allowed and v not in (None, "")
+            },
+            dedupe_key=r.dedupe_key,
+            status="skipped" if reason else ("sent" if channel == "link" else "scheduled"),
+            reason=reason,
+            scheduled_at=scheduled,
+            sent_at=scheduled if channel == "link" and reason is None else None,
+            expires_at=service.expiry(survey, scheduled),
+        )
+        session.add(inv)
+        if reason:
+            report.skipped[reason] = report.skipped.get(reason, 0) + 1
+        else:
+            report.scheduled += 1
+            if r.customer_id:
+                last_asked[r.customer_id] = at
+        report.invitations.append(inv)
+    session.flush()
+    return report
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _slot(
+    session: Session,
+    workspace_id: int,
+    channel: str,
+    at: datetime,
+    rules: Rules,
+    zone: ZoneInfo,
+    counts: dict[str, int],
+) -> datetime:
+    """The first moment at or after `at` outside quiet hours on a local day with room under the channel limit."""
+    local = rules.after_quiet(at.astimezone(zone))
+    limit = rules.limits.get(channel)
+    for _day in range(400):
+        if limit is None:
+            break
+        key = local.date().isoformat()
+        if key not in counts:
+            start = datetime.combine(local.date(), time(0), zone).astimezone(UTC)
+            counts[key] = int(
+                session.scalar(
+                    select(func.count(SurveyInvitation.id)).where(
+                        SurveyInvitation.workspace_id == workspace_id,
+                        SurveyInvitation.channel == channel,
+                        SurveyInvitation.status.in_(ASKED),
+                        SurveyInvitation.scheduled_at >= start,
+                        SurveyInvitation.scheduled_at < start + timedelta(days=1),
+                    )
+                )
+                or 0
+            )
+        if counts[key] < limit:
+            counts[key] += 1
+            break
+        next_day = datetime.combine(local.date() + timedelta(days=1), rules.quiet_end, zone)
+        local = rules.after_quiet(next_day)
+    return local.astimezone(UTC)
+
+
+def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = warehouse.sql(
+        "SELECT customer_id, email, phone, language FROM customers WHERE workspace_id = ? AND list_contains(?, customer_id)",
+        [workspace_id, ids],
+    )
+    return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}
+
+
+def _declined(warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str) -> set[str]:
+    from tajriba.customers.consent import current_state
+
+    state = current_state(warehouse, workspace_id=workspace_id, customer_ids=ids)
+    purposes = {"surveys"} | ({"whatsapp"} if channel == "whatsapp" else set())
+    return {c for (c, p), granted in state.items() if p in purposes and not granted}
+
+
+def _last_asked(session: Session, workspace_id: int, ids: list[str]) -> dict[str, datetime]:
+    out: dict[str, datetime] = {}
+    for chunk in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SurveyInvitation.customer_id, func.max(SurveyInvitation.scheduled_at))
+            .where(
+                SurveyInvitation.workspace_id == workspace_id,
+                SurveyInvitation.customer_id.in_(ids[chunk : chunk + 500]),
+                SurveyInvitation.status.in_(ASKED),
+            )
+            .group_by(SurveyInvitation.customer_id)
+        )
+        for c, at in rows:
+            if at is not None:
+                out[str(c)] = _aware(at)  # type: ignore[assignment]
+    return out
+
+
+# -- sending -------------------------------------------------------------------------------------------------
+
+
+class Mailer:
+    """One SMTP connection for a batch of mails (STARTTLS, SSL or plain, with optional login)."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.smtp_host:
+            raise Invalid(_("No SMTP server is configured (TAJRIBA_SMTP_HOST)."), field="smtp_host")
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        s = self.settings
+        assert s.smtp_host is not None
+        if s.smtp_security == "ssl":
+            self.smtp = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=30, context=ssl.create_default_context()
+            )
+        else:
+            self.smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
+            if s.smtp_security == "starttls":
+                self.smtp.starttls(context=ssl.create_default_context())
+        if s.smtp_username:
+            self.smtp.login(s.smtp_username, s.smtp_password or "")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except smtplib.SMTPException:
+                self.smtp.close()
+
+    def send(self, message: EmailMessage) -> None:
+        assert self.smtp is not None
+        self.smtp.send_message(message)
+
+
+def invitation_mail(
+    settings: Settings, workspace: Workspace, survey: Survey, inv: SurveyInvitation, *, reminder: bool
+) -> EmailMessage:
+    """The invitation (or reminder) in the invitee's language: plain text and HTML, right to left in ar/fa."""
+    from markupsafe import escape
+
+    definition = service.definition_of(survey)
+    locale = definition.language(inv.language)
+    set_locale(locale)
+    title = pick(definition.title, locale, definition.default_language)
+    url = service.personal_url(settings.public_url, settings.secret, inv)
+    subject = (_("Reminder: {title}") if reminder else "{title}").format(title=title)
+    ask = _("We would value your answer. It takes under a minute.")
+    button = _("Answer the survey")
+    note = _("This link is personal and works once.")
+    direction = DIRECTION.get(locale, "ltr")
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = formataddr((workspace.name, settings.mail_from))
+    msg["To"] = str(inv.address)
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    msg["Content-Language"] = locale
+    msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n")
+    msg.add_alternative(
+        f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
+        f'<h1 style="font-size:20px">{escape(title)}</h1><p>{escape(ask)}</p>'
+        f'<p><a href="{escape(url)}" style="display:inline-block;padding:10px 18px;background:#0b6e4f;'
+        f'color:#fff;text-decoration:none;border-radius:6px">{escape(button)}</a></p>'
+        f'<p style="color:#666;font-size:12px">{escape(note)}</p></body></html>',
+        subtype="html",
+    )
+    return msg
+
+
+def send_message(settings: Settings, *, channel: str, to: str, text: str, invitation_id: int) -> None:
+    """SMS / WhatsApp through the configured gateway: POST {"channel", "to", "text"} as JSON; 2xx = accepted."""
+    if not settings.messaging_webhook_url:
+        raise Invalid(
+            _("No messaging gateway is configured (TAJRIBA_MESSAGING_WEBHOOK_URL)."), field="channel"
+        )
+    body = json.dumps({"channel": channel, "to": to, "text": text, "invitation_id": invitation_id}).encode()
+    request = urllib.request.Request(  # noqa: S310 - the operator's own gateway URL
+        settings.messaging_webhook_url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    if settings.messaging_webhook_token:
+        request.add_header("Authorization", f"Bearer {settings.messaging_webhook_token}")
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise OSError(f"gateway answered {response.status}")
+
+
+def message_text(settings: Settings, survey: Survey, inv: SurveyInvitation, *, reminder: bool) -> str:
+    definition = service.definition_of(survey)
+    locale = definition.language(inv.language)
+    text = service.invitation_text(definition, locale)
+    if reminder:
+        text = _("Reminder") + ": " + text
+    return f"{text}\n{service.personal_url(settings.public_url, settings.secret, inv)}"
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    reminded: int = 0
+    failed: int = 0
+    expired: int = 0
+    triggered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "reminded": self.reminded,
+            "failed": self.failed,
+            "expired": self.expired,
+            "triggered": self.triggered,
+            "errors": self.errors[:10],
+        }
+
+
+MAX_ATTEMPTS = 5
+
+
+def dispatch(
+    session: Session,
+    warehouse: Warehouse,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    batch: int = 500,
+) -> DispatchReport:
+    """Run triggers, send due invitations and reminders, expire old links. Safe to run at any moment."""
+    now = now or datetime.now(UTC)
+    report = DispatchReport()
+    report.triggered = run_triggers(session, warehouse, now=now)
+    due = list(
+        session.scalars(
+            select(SurveyInvitation)
+            .where(SurveyInvitation.status == "scheduled", SurveyInvitation.scheduled_at <= now)
+            .order_by(SurveyInvitation.scheduled_at, SurveyInvitation.id)
+            .limit(batch)
+        )
+    )
+    reminders = _reminders_due(session, now, batch)
+    if not due and not reminders:
+        report.expired = _expire(session, now)
+        return report
+    surveys: dict[int, Survey] = {}
+    workspaces: dict[int, Workspace] = {}
+
+    def parts(inv: SurveyInvitation) -> tuple[Survey, Workspace]:
+        if inv.survey_id not in surveys:
+            surveys[inv.survey_id] = session.get(Survey, inv.survey_id)  # type: ignore[assignment]
+        if inv.workspace_id not in workspaces:
+            workspaces[inv.workspace_id] = session.get(Workspace, inv.workspace_id)  # type: ignore[assignment]
+        return surveys[inv.survey_id], workspaces[inv.workspace_id]
+
+    mailer: Mailer | None = None
+    try:
+        for inv, reminder in [(i, False) for i in due] + [(i, True) for i in reminders]:
+            survey, workspace = parts(inv)
+            if survey.status != "active":
+                if not reminder:
+                    inv.status, inv.reason = "skipped", "survey_closed"
+                continue
+            if _aware(inv.expires_at) <= now:  # type: ignore[operator]
+                inv.status = "expired"
+                report.expired += 1
+                continue
+            if reminder and Rules.of(workspace).quiet(now.astimezone(ZoneInfo(workspace.timezone))):
+                continue
+            try:
+                if inv.channel == "email":
+                    if mailer is None:
+                        mailer = Mailer(settings).__enter__()
+                    mailer.send(invitation_mail(settings, workspace, survey, inv, reminder=reminder))
+                else:
+                    send_message(
+                        settings,
+                        channel=inv.channel,
+                        to=str(inv.address),
+                        text=message_text(settings, survey, inv, reminder=reminder),
+                        invitation_id=inv.id,
+                    )
+            except (OSError, smtplib.SMTPException, Invalid) as exc:
+                inv.attempts += 1
+                inv.last_error = str(exc)[:500]
+                report.errors.append(f"invitation {inv.id}: {exc}")
+                if reminder:
+                    inv.reminded_at = now  # one reminder attempt; the invitation itself was delivered
+                elif inv.attempts >= MAX_ATTEMPTS or isinstance(exc, Invalid):
+                    inv.status = "failed"
+                    report.failed += 1
+                else:
+                    inv.scheduled_at = now + timedelta(minutes=5 * 2**inv.attempts)
+                if isinstance(exc, smtplib.SMTPServerDisconnected) and mailer is not None:
+                    mailer = None
+                continue
+            if reminder:
+                inv.reminded_at = now
+                report.reminded += 1
+            else:
+                inv.status, inv.sent_at = "sent", now
+                report.sent += 1
+    finally:
+        if mailer is not None:
+            mailer.__exit__(None, None, None)
+    report.expired += _expire(session, now)
+    session.flush()
+    return report
+
+
+def _reminders_due(session: Session, now: datetime, batch: int) -> list[SurveyInvitation]:
+    rows = session.execute(
+        select(SurveyInvitation, Survey.reminder_days)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .where(
+            SurveyInvitation.status == "sent",
+            SurveyInvitation.channel != "link",
+            SurveyInvitation.reminded_at.is_(None),
+            SurveyInvitation.completed_at.is_(None),
+            Survey.reminder_days.is_not(None),
+            SurveyInvitation.expires_at > now,
+        )
+        .order_by(SurveyInvitation.sent_at)
+        .limit(batch * 4)
+    )
+    out = []
+    for inv, days in rows:
+        sent = _aware(inv.sent_at)
+        if sent is not None and days is not None and sent + timedelta(days=int(days)) <= now:
+            out.append(inv)
+    return out[:batch]
+
+
+def _expire(session: Session, now: datetime) -> int:
+    rows = list(
+        session.scalars(
+            select(SurveyInvitation).where(
+                SurveyInvitation.status == "sent", SurveyInvitation.expires_at <= now
+            )
+        )
+    )
+    for inv in rows:
+        inv.status = "expired"
+    return len(rows)
+
+
+# -- event triggers -----------------------------------------------------------------------------------------
+
+
+def run_triggers(session: Session, warehouse: Warehouse, *, now: datetime) -> int:
+    """Invite the customers of events that arrived since each active trigger last looked."""
+    total = 0
+    triggers = session.scalars(select(SurveyTrigger).where(SurveyTrigger.active.is_(True)))
+    for trig in list(triggers):
+        survey = session.get(Survey, trig.survey_id)
+        if survey is None or survey.status != "active":
+            continue
+        since = _aware(trig.watermark) or _aware(trig.created_at)
+        rows = warehouse.sql(
+            "SELECT message_id, customer_id, timestamp, coalesce(received_at, timestamp) AS seen, properties "
+            "FROM events WHERE workspace_id = ? AND event = ? AND customer_id IS NOT NULL "
+            "AND coalesce(received_at, timestamp) > ? ORDER BY seen, message_id LIMIT 5000",
+            [trig.workspace_id, trig.event, since.replace(tzinfo=None)],  # type: ignore[union-attr]
+        )
+        if not rows:
+            continue
+        recipients = []
+        for message_id, customer_id, ts, _seen, props in rows:
+            properties = json.loads(props) if isinstance(props, str) else (props or {})
+            hidden = {name: _path(properties, path) for name, path in (trig.hidden_from or {}).items()}
+            hidden.setdefault("channel", trig.channel)
+            at = max(ts.replace(tzinfo=UTC) + timedelta(minutes=trig.delay_minutes), now)
+            recipients.append(
+                Recipient(customer_id=customer_id, hidden=hidden, dedupe_key=f"event:{message_id}", at=at)
+            )
+        report = invite(
+            session, warehouse, survey=survey, recipients=recipients, channel=trig.channel, now=now
+        )
+        total += report.scheduled
+        trig.watermark = rows[-1][3].replace(tzinfo=UTC)
+    return total
+
+
+def _path(data: Any, path: str) -> Any:
+    """`properties.order_id` or `order_id` inside an event's properties."""
+    for part in path.removeprefix("properties.").split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def create_trigger(
+    session: Session,
+    *,
+    survey: Survey,
+    event: str,
+    channel: str,
+    delay_minutes: int,
+    hidden_from: dict[str, str] | None = None,
+    actor: service.Auditor,
+) -> SurveyTrigger:
+    if channel not in ("email", "sms", "whatsapp"):
+        raise Invalid(_("The channel is email, sms or whatsapp."), field="channel")
+    if not event.strip():
+        raise Invalid(_("Name the event that triggers the survey."), field="event")
+    if not 0 <= delay_minutes <= 60 * 24 * 30:
+        raise Invalid(_("The delay is 0 to 43200 minutes (30 days)."), field="delay_minutes")
+    allowed = set(service.definition_of(survey).hidden_fields)
+    for name in hidden_from or {}:
+        if name not in allowed:
+            raise Invalid(
+                _("{name} is not a hidden field of this survey.").format(name=name), field="hidden_from"
+            )
+    trig = SurveyTrigger(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        event=event.strip()[:200],
+        channel=channel,
+        delay_minutes=delay_minutes,
+        hidden_from=hidden_from or {},
+        watermark=datetime.now(UTC),
+    )
+    session.add(trig)
+    session.flush()
+    actor.audit(
+        session,
+        "survey.trigger.create",
+        target_type="survey",
+        target_id=str(survey.id),
+        details={"event": event},
+    )
+    return trig
+
+
+def list_invitations(session: Session, *, survey: Survey, limit: int = 200) -> list[SurveyInvitation]:
+    return list(
+        session.scalars(
+            select(SurveyInvitation)
+            .where(SurveyInvitation.survey_id == survey.id)
+            .order_by(SurveyInvitation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def invitation_counts(session: Session, *, survey: Survey) -> dict[str, int]:
+    rows = session.execute(
+        select(SurveyInvitation.status, func.count(SurveyInvitation.id))
+        .where(SurveyInvitation.survey_id == survey.id)
+        .group_by(SurveyInvitation.status)
+    )
+    return {str(s): int(n) for s, n in rows}

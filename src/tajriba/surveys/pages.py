@@ -1,0 +1,373 @@
+"""Pages: the survey list, the builder (questions, logic, languages), preview, distribution and triggers.
+
+Pages call the same service functions as the JSON API; forms post back and redirect (or show the error).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from tajriba.errors import Invalid, TajribaError
+from tajriba.i18n import N_, _
+from tajriba.journeys.service import touchpoint_names
+from tajriba.models import Touchpoint
+from tajriba.overview import service as overview
+from tajriba.surveys import delivery, respondent, service, surveyjs, templates
+from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
+from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.render import attachment
+
+router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
+Read = Annotated[Context, Depends(Require("surveys:read"))]
+Write = Annotated[Context, Depends(Require("surveys:write"))]
+
+TYPE_LABELS = {
+    "nps": N_("NPS (0-10)"),
+    "csat": N_("CSAT (1-5 or 1-10)"),
+    "ces": N_("Customer Effort Score (1-7)"),
+    "rating": N_("Star rating"),
+    "single": N_("Single choice"),
+    "multiple": N_("Multiple choice"),
+    "text": N_("Open text"),
+    "matrix": N_("Matrix (rate several aspects)"),
+    "consent": N_("Consent"),
+}
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    context.setdefault("active", "surveys")
+    return request.app.state.renderer.page(request, template, status=status, **context)
+
+
+def _back(ctx: Context, path: str, **query: str) -> RedirectResponse:
+    from urllib.parse import urlencode
+
+    suffix = ("?" + urlencode(query)) if query else ""
+    return RedirectResponse(f"/w/{ctx.workspace.slug}{path}{suffix}", status_code=303)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{field}: {first.get('msg', '').removeprefix('Value error, ')}"
+    return exc.message if isinstance(exc, TajribaError) else str(exc)
+
+
+def _touchpoints(db: DB, ctx: Context) -> list[Touchpoint]:
+    return list(
+        db.scalars(
+            select(Touchpoint).where(Touchpoint.workspace_id == ctx.workspace.id).order_by(Touchpoint.name)
+        )
+    )
+
+
+@router.get("/surveys")
+def surveys_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: str | None = None) -> Response:
+    surveys = service.list_surveys(db, workspace_id=ctx.workspace.id)
+    counts = {s.id: delivery.invitation_counts(db, survey=s) for s in surveys}
+    return _render(
+        request,
+        "surveys/list.html",
+        surveys=surveys,
+        counts=counts,
+        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
+        rows=overview.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
+        templates=templates.TEMPLATES,
+        touchpoints=_touchpoints(db, ctx),
+        error=error,
+    )
+
+
+def _opt_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+@router.post("/surveys")
+async def create_survey(request: Request, db: DB, ctx: Write) -> Response:
+    form = await request.form()
+    try:
+        upload = form.get("surveyjs")
+        if upload is not None and hasattr(upload, "read"):
+            raw = await upload.read()
+            if not raw:
+                raise Invalid(_("Choose a SurveyJS JSON file."), field="surveyjs")
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise Invalid(
+                    _("The file is not valid JSON: {error}").format(error=exc), field="surveyjs"
+                ) from None
+            name, definition = surveyjs.parse(data)
+            survey = service.create_survey(
+                db,
+                workspace_id=ctx.workspace.id,
+                name=name or pick(definition.title, request.state.locale, definition.default_language),
+                definition=definition,
+                actor=ctx,
+            )
+        else:
+            survey = service.from_template(
+                db,
+                workspace_id=ctx.workspace.id,
+                template=str(form.get("template") or ""),
+                locale=request.state.locale,
+                touchpoint_id=_opt_int(form.get("touchpoint_id")),
+                actor=ctx,
+            )
+    except (TajribaError, ValidationError, ValueError) as exc:
+        return _back(ctx, "/surveys", error=_error_text(exc))
+    return _back(ctx, f"/surveys/{survey.id}")
+
+
+def _question_rows(definition: Definition, locale: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "q": q,
+            "title": pick(q.title, locale, definition.default_language),
+            "condition": surveyjs.expression(q.visible_if) if q.visible_if else "",
+            "missing": [loc for loc in definition.languages if loc not in q.title],
+        }
+        for q in definition.questions
+    ]
+
+
+@router.get("/surveys/{survey_id}")
+def survey_page(
+    request: Request, db: DB, ctx: Read, survey_id: int, error: str | None = None, saved: str | None = None
+) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    definition = service.definition_of(survey)
+    settings = request.app.state.settings
+    url = service.public_url(settings.public_url, survey)
+    locale = request.state.locale
+    from sqlalchemy import select as _select
+
+    from tajriba.models import SurveyTrigger
+
+    triggers = list(db.scalars(_select(SurveyTrigger).where(SurveyTrigger.survey_id == survey.id)))
+    return _render(
+        request,
+        "surveys/detail.html",
+        survey=survey,
+        d=definition,
+        questions=_question_rows(definition, locale),
+        types=QUESTION_TYPES,
+        type_labels=TYPE_LABELS,
+        locales=LOCALES,
+        url=url,
+        embed=service.embed_snippet(url, title=pick(definition.title, locale, definition.default_language)),
+        share=service.share_links(service.invitation_text(definition, definition.default_language), url),
+        definition_json=orjson.dumps(survey.definition, option=orjson.OPT_INDENT_2).decode(),
+        counts=delivery.invitation_counts(db, survey=survey),
+        invitations=delivery.list_invitations(db, survey=survey, limit=50),
+        personal=_personal_links(request, survey, delivery.list_invitations(db, survey=survey, limit=50)),
+        triggers=triggers,
+        touchpoints=_touchpoints(db, ctx),
+        rules=delivery.Rules.of(ctx.workspace),
+        error=error,
+        saved=saved,
+    )
+
+
+def _personal_links(request: Request, survey: Any, invitations: list[Any]) -> dict[int, str]:
+    settings = request.app.state.settings
+    return {
+        i.id: service.personal_url(settings.public_url, settings.secret, i)
+        for i in invitations
+        if i.status in ("sent", "scheduled")
+    }
+
+
+@router.get("/surveys/{survey_id}/preview")
+def preview(
+    request: Request, db: DB, ctx: Read, survey_id: int, lang: str = "ar", at: str | None = None
+) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    return respondent.preview(request, survey, lang, at)
+
+
+@router.get("/surveys/{survey_id}/qr.{fmt}")
+def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    body, media = service.qr_code(
+        service.public_url(request.app.state.settings.public_url, survey, channel="qr"), fmt
+    )
+    return attachment(body, media, f"survey-{survey.key}.{fmt}")
+
+
+@router.get("/surveys/{survey_id}/surveyjs.json")
+def export(db: DB, ctx: Read, survey_id: int) -> Response:
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    body = orjson.dumps(
+        surveyjs.export(service.definition_of(survey), name=survey.name), option=orjson.OPT_INDENT_2
+    )
+    return attachment(body, "application/json", f"{survey.key}.surveyjs.json")
+
+
+def _texts(form: FormData, prefix: str) -> dict[str, str]:
+    return {loc: str(v).strip() for loc in LOCALES if (v := form.get(f"{prefix}_{loc}")) and str(v).strip()}
+
+
+def _choices(text: str) -> list[dict[str, Any]]:
+    """`value | Arabic | Persian | English` per line (labels after the value optional)."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        label = {loc: p for loc, p in zip(LOCALES, parts[1:], strict=False) if p}
+        out.append({"value": parts[0], "label": label or {"en": parts[0]}})
+    return out
+
+
+@router.post("/surveys/{survey_id}")
+async def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int) -> Response:
+    """One form action per button: settings, add/move/delete a question, the JSON, status, invite, trigger."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    form = await request.form()
+    action = str(form.get("action") or "")
+    path = f"/surveys/{survey.id}"
+    try:
+        data = dict(survey.definition)
+        if action == "settings":
+            data["title"] = _texts(form, "title")
+            data["intro"] = _texts(form, "intro")
+            data["thank_you"] = _texts(form, "thanks")
+            data["languages"] = [str(x) for x in form.getlist("languages")]
+            data["default_language"] = str(form.get("default_language") or "")
+            data["one_per_screen"] = form.get("one_per_screen") == "1"
+            data["show_progress"] = bool(form.get("show_progress"))
+            data["hidden_fields"] = [
+                h.strip() for h in str(form.get("hidden_fields") or "").split(",") if h.strip()
+            ]
+            reminder = _opt_int(form.get("reminder_days"))
+            service.update_survey(
+                db,
+                survey=survey,
+                actor=ctx,
+                name=str(form.get("name") or ""),
+                definition=service.parse_definition(data),
+                touchpoint_id=_opt_int(form.get("touchpoint_id")),
+                reminder_days=reminder,
+                link_days=_opt_int(form.get("link_days")) or survey.link_days,
+            )
+        elif action == "add_question":
+            q: dict[str, Any] = {
+                "key": str(form.get("key") or "").strip(),
+                "type": str(form.get("type") or ""),
+                "title": _texts(form, "qtitle"),
+                "required": bool(form.get("required")),
+                "low_label": _texts(form, "low"),
+                "high_label": _texts(form, "high"),
+            }
+            if form.get("scale"):
+                q["scale"] = int(str(form.get("scale")))
+            if q["type"] in ("single", "multiple"):
+                q["choices"] = _choices(str(form.get("choices") or ""))
+                q["other"] = bool(form.get("other"))
+            if q["type"] == "matrix":
+                q["rows"] = _choices(str(form.get("choices") or ""))
+            if q["type"] == "consent":
+                q["purpose"] = str(form.get("purpose") or "contact")
+            condition = str(form.get("condition") or "").strip()
+            if condition:
+                try:
+                    q["visible_if"] = surveyjs.parse_expression(condition)
+                except (ValueError, ValidationError) as exc:
+                    raise Invalid(
+                        _("Condition: {error}").format(error=_error_text(exc)), field="condition"
+                    ) from None
+            data["questions"] = [*data["questions"], q]
+            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
+        elif action in ("up", "down", "delete"):
+            key = str(form.get("key") or "")
+            qs = list(data["questions"])
+            i = next((n for n, x in enumerate(qs) if x["key"] == key), None)
+            if i is None:
+                raise Invalid(_("No such question."), field="key")
+            if action == "delete":
+                qs.pop(i)
+            else:
+                j = i - 1 if action == "up" else i + 1
+                if 0 <= j < len(qs):
+                    qs[i], qs[j] = qs[j], qs[i]
+            data["questions"] = qs
+            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
+        elif action == "json":
+            try:
+                raw = orjson.loads(str(form.get("definition") or ""))
+            except orjson.JSONDecodeError as exc:
+                raise Invalid(
+                    _("The definition is not valid JSON: {error}").format(error=exc), field="definition"
+                ) from None
+            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(raw))
+        elif action in ("active", "closed", "draft"):
+            service.set_status(db, survey=survey, status=action, actor=ctx)
+        elif action == "invite":
+            channel = str(form.get("channel") or "")
+            recipients = []
+            for line in str(form.get("recipients") or "").splitlines():
+                line = line.strip()
+                if not line:
+                    continue
+                if "@" in line or line.lstrip("+").isdigit():
+                    recipients.append(delivery.Recipient(address=line))
+                else:
+                    recipients.append(delivery.Recipient(customer_id=line))
+            if not recipients:
+                raise Invalid(_("List customer ids or addresses, one per line."), field="recipients")
+            report = delivery.invite(
+                db, request.app.state.warehouse, survey=survey, recipients=recipients, channel=channel
+            )
+            ctx.audit(
+                db, "survey.invite", target_type="survey", target_id=str(survey.id), details=report.as_dict()
+            )
+            skipped = ", ".join(f"{k}: {v}" for k, v in report.skipped.items())
+            return _back(
+                ctx,
+                path,
+                saved=_("{n} invited").format(n=report.scheduled) + (f" ({skipped})" if skipped else ""),
+            )
+        elif action == "trigger":
+            delivery.create_trigger(
+                db,
+                survey=survey,
+                event=str(form.get("event") or ""),
+                channel=str(form.get("channel") or ""),
+                delay_minutes=int(str(form.get("delay_minutes") or "120")),
+                actor=ctx,
+            )
+        elif action == "rules":
+            rules = delivery.Rules.parse(
+                {
+                    "fatigue_days": form.get("fatigue_days"),
+                    "quiet_start": form.get("quiet_start"),
+                    "quiet_end": form.get("quiet_end"),
+                    "limits": {
+                        c: form.get(f"limit_{c}")
+                        for c in ("email", "sms", "whatsapp")
+                        if form.get(f"limit_{c}")
+                    },
+                }
+            )
+            settings = dict(ctx.workspace.settings or {})
+            settings["surveys"] = rules.as_dict()
+            ctx.workspace.settings = settings
+            ctx.audit(db, "survey.rules", details=rules.as_dict())
+        elif action == "delete_survey":
+            service.delete_survey(db, survey=survey, actor=ctx)
+            return _back(ctx, "/surveys")
+        else:
+            raise Invalid(_("Unknown action."), field="action")
+    except (TajribaError, ValidationError, ValueError) as exc:
+        db.rollback()
+        return _back(ctx, path, error=_error_text(exc))
+    return _back(ctx, path, saved=_("Saved."))

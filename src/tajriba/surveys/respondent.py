@@ -1,0 +1,442 @@
+"""Respondent pages under /s/: server-rendered, usable without JavaScript, right to left in Arabic and Persian.
+
+Flow (post/redirect/get, so a refresh never submits twice):
+  GET  /s/<token>[?lang=&at=<question>&p=<progress>&<hidden fields>]  one screen of questions
+  POST /s/<token>   answers of that screen; Next validates and moves on, Back keeps what was typed
+  GET  /s/<token>/done                                                the thank-you page
+<token> is a survey's public token or a personal invitation token (`<id>.<expiry>.<signature>`).
+A partial response lives in `survey_progress` (cookie and form field `p`; a personal link finds it by its
+invitation), so a respondent can leave and resume. Abuse: a per-address rate limit on posts, a honeypot
+field, the final step guarded by a conditional UPDATE (a double click stores one response), personal links
+single-use.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from tajriba import i18n
+from tajriba.errors import NotFound, TooManyRequests
+from tajriba.i18n import _
+from tajriba.models import Survey, SurveyInvitation, SurveyProgress
+from tajriba.surveys import service
+from tajriba.surveys.definition import Definition, Question, pick
+from tajriba.web.deps import DB, WarehouseDep
+from tajriba.web.ratelimit import RateLimiter
+
+router = APIRouter(prefix="/s", include_in_schema=False)
+COOKIE = "tjs_"
+HONEYPOT = "website"
+
+
+def screens(definition: Definition, answers: dict[str, Any], hidden: dict[str, Any]) -> list[list[Question]]:
+    """The visible questions cut into screens: one question each, or as many as can share a screen (a question
+    whose condition depends on a question of the current screen starts the next one, so no JavaScript is needed)."""
+    out: list[list[Question]] = []
+    current: list[Question] = []
+    for q in definition.visible(answers, hidden):
+        depends = q.visible_if is not None and bool(q.visible_if.names() & {c.key for c in current})
+        if current and (definition.one_per_screen or depends):
+            out.append(current)
+            current = []
+        current.append(q)
+    if current:
+        out.append(current)
+    return out
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    limit = state.settings.survey_rate_per_minute
+    current = getattr(state, "survey_limiter", None)
+    if current is None or current.limit != limit:
+        current = state.survey_limiter = RateLimiter(limit, 60.0)
+    return current
+
+
+def _resolve(db: Session, request: Request, token: str) -> tuple[Survey, SurveyInvitation | None]:
+    if "." in token:
+        inv_id = service.read_personal_token(request.app.state.settings.secret, token)
+        inv = db.get(SurveyInvitation, inv_id)
+        if inv is None:
+            raise NotFound(_("This survey link does not exist."))
+        survey = db.get(Survey, inv.survey_id)
+        if survey is None:
+            raise NotFound(_("This survey link does not exist."))
+        return survey, inv
+    survey = service.survey_for_link(db, token)
+    if not survey.public_link:
+        raise NotFound(_("This survey link does not exist."))
+    return survey, None
+
+
+def _language(request: Request, definition: Definition, *choices: str | None) -> str:
+    for c in choices:
+        if c in definition.languages:
+            return str(c)
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in definition.languages:
+            return code
+    return definition.default_language
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    locale = context["locale"]
+    i18n.set_locale(locale)
+    env = request.app.state.renderer.env
+    context.setdefault("digits", "native" if locale in ("ar", "fa") else "latn")
+
+    def n(value: int | float | str) -> str:
+        return i18n.apply_digits(str(value), locale, context["digits"])
+
+    html = env.get_template(template).render(
+        dir=i18n.DIRECTION.get(locale, "ltr"),
+        n=n,
+        t=lambda texts: pick(texts, locale, context["fallback"]),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _closed(
+    request: Request, survey: Survey | None, message: str, status: int, locale: str | None = None
+) -> HTMLResponse:
+    definition = service.definition_of(survey) if survey is not None else None
+    loc = locale or (definition.default_language if definition else "ar")
+    i18n.set_locale(loc)
+    return _page(
+        request,
+        "respond/closed.html",
+        status=status,
+        locale=loc,
+        fallback=loc,
+        title=pick(definition.title, loc, definition.default_language) if definition else "",
+        message=message,
+    )
+
+
+def _progress(
+    db: Session, request: Request, survey: Survey, inv: SurveyInvitation | None, p: str | None
+) -> tuple[str | None, SurveyProgress | None]:
+    if inv is not None:
+        return None, service.invitation_progress(db, inv)
+    token = p or request.cookies.get(f"{COOKIE}{survey.id}")
+    return token, service.progress_for(db, token, survey)
+
+
+def _hidden_from_query(request: Request, definition: Definition) -> dict[str, str]:
+    q = request.query_params
+    return {name: q[name][:200] for name in definition.hidden_fields if name != "customer_id" and q.get(name)}
+
+
+@router.get("/{token}")
+def show(
+    request: Request,
+    token: str,
+    db: DB,
+    lang: str | None = None,
+    at: str | None = None,
+    p: str | None = None,
+) -> Response:
+    try:
+        survey, inv = _resolve(db, request, token)
+    except service.LinkClosed as exc:
+        return _closed(request, None, exc.message, 410)
+    definition = service.definition_of(survey)
+    ptoken, progress = _progress(db, request, survey, inv, p)
+    locale = _language(
+        request, definition, lang, progress.language if progress else None, inv.language if inv else None
+    )
+    i18n.set_locale(locale)
+    if inv is not None and inv.completed_at is not None:
+        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
+    if inv is not None and inv.status == "expired":
+        return _closed(request, survey, _("This survey link has expired."), 410, locale)
+    if survey.status != "active":
+        return _closed(request, survey, _("This survey is closed."), 410, locale)
+    if progress is not None and progress.completed_at is not None:
+        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
+    if inv is not None and inv.opened_at is None:
+        inv.opened_at = datetime.now(UTC)
+    answers = dict(progress.answers) if progress else {}
+    hidden = (
+        dict(progress.hidden)
+        if progress
+        else (dict(inv.hidden) if inv else _hidden_from_query(request, definition))
+    )
+    return _screen(
+        request,
+        survey,
+        definition,
+        token,
+        locale,
+        answers,
+        hidden,
+        ptoken,
+        at=at or (progress.at if progress else None),
+        errors={},
+        form=None,
+    )
+
+
+def _screen(
+    request: Request,
+    survey: Survey,
+    definition: Definition,
+    token: str,
+    locale: str,
+    answers: dict[str, Any],
+    hidden: dict[str, Any],
+    ptoken: str | None,
+    *,
+    at: str | None,
+    errors: dict[str, str],
+    form: dict[str, Any] | None,
+    status: int = 200,
+    preview: bool = False,
+) -> HTMLResponse:
+    parts = screens(definition, answers, hidden)
+    index = None
+    if at:
+        index = next((i for i, s in enumerate(parts) if any(q.key == at for q in s)), None)
+    if index is None:  # resume at the first screen with an unanswered question
+        index = next(
+            (i for i, s in enumerate(parts) if any(answers.get(q.key) in (None, "", [], {}) for q in s)),
+            len(parts) - 1,
+        )
+    current = parts[index]
+    values = dict(answers)
+    if form is not None:
+        values.update({k: v for k, v in form.items()})
+    return _page(
+        request,
+        "respond/survey.html",
+        status=status,
+        locale=locale,
+        fallback=definition.default_language,
+        survey=survey,
+        d=definition,
+        token=token,
+        questions=current,
+        index=index,
+        total=len(parts),
+        first=index == 0,
+        last=index == len(parts) - 1,
+        values=values,
+        hidden=hidden,
+        errors=errors,
+        ptoken=ptoken or "",
+        started=int(time.time()),
+        preview=preview,
+        languages=definition.languages,
+        title=pick(definition.title, locale, definition.default_language),
+    )
+
+
+def _form_dict(form: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in set(form.keys()):
+        values = form.getlist(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+@router.post("/{token}")
+async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Response:
+    ip = request.client.host if request.client else "unknown"
+    wait = _limiter(request).hit(ip)
+    if wait:
+        raise TooManyRequests(
+            _("Too many answers from this address; try again in a minute."), retry_after=int(wait) + 1
+        )
+    try:
+        survey, inv = _resolve(db, request, token)
+    except service.LinkClosed as exc:
+        return _closed(request, None, exc.message, 410)
+    definition = service.definition_of(survey)
+    raw = await request.form()
+    form = _form_dict(raw)
+    locale = _language(request, definition, str(form.get("lang") or ""))
+    i18n.set_locale(locale)
+    if survey.status != "active":
+        return _closed(request, survey, _("This survey is closed."), 410, locale)
+    if inv is not None and inv.completed_at is not None:
+        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
+    if form.get(HONEYPOT):  # a bot filled the invisible field: thank it and keep nothing
+        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
+    ptoken, progress = _progress(db, request, survey, inv, str(form.get("p") or "") or None)
+    new_cookie = None
+    if progress is None:
+        hidden = dict(inv.hidden) if inv else _hidden_from_query(request, definition)
+        for name in definition.hidden_fields:  # hidden fields of a public link travel in the form
+            if inv is None and name != "customer_id" and form.get(f"h.{name}"):
+                hidden[name] = str(form[f"h.{name}"])[:200]
+        new_cookie, progress = service.start_progress(
+            db, survey=survey, language=locale, hidden=hidden, invitation=inv
+        )
+        ptoken = None if inv else new_cookie
+        try:
+            started = float(str(form.get("started") or "0"))
+            if 0 < time.time() - started < 86400:
+                progress.started_at = datetime.fromtimestamp(started, UTC)
+        except ValueError:
+            pass
+    if progress.completed_at is not None:
+        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
+    progress.language = locale
+    answers = dict(progress.answers)
+    hidden = dict(progress.hidden)
+    shown_keys = [k for k in str(form.get("screen") or "").split(",") if k]
+    visible = {q.key: q for q in definition.visible(answers, hidden)}
+    shown = [visible[k] for k in shown_keys if k in visible]
+    parsed, errors = definition.parse(form, shown, locale)
+    for q in shown:
+        answers.pop(q.key, None)
+    answers.update(parsed)
+    answers = definition.kept(answers, hidden)
+    progress.answers = answers
+    progress.updated_at = datetime.now(UTC)
+    back = form.get("nav") == "back"
+    parts = screens(definition, answers, hidden)
+    here = next((i for i, s in enumerate(parts) if shown and any(q.key == shown[0].key for q in s)), 0)
+
+    def redirect(url: str) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if new_cookie and inv is None:
+            response.set_cookie(
+                f"{COOKIE}{survey.id}",
+                new_cookie,
+                max_age=30 * 86400,
+                httponly=True,
+                samesite="lax",
+                path="/s/",
+            )
+        return response
+
+    suffix = f"&p={ptoken}" if ptoken else ""
+    if back:
+        target = parts[max(here - 1, 0)][0].key if parts else ""
+        progress.at = target
+        return redirect(f"/s/{token}?lang={locale}&at={target}{suffix}")
+    if errors:
+        response = _screen(
+            request,
+            survey,
+            definition,
+            token,
+            locale,
+            answers,
+            hidden,
+            ptoken,
+            at=shown[0].key if shown else None,
+            errors=errors,
+            form=form,
+            status=422,
+        )
+        if new_cookie and inv is None:
+            response.set_cookie(
+                f"{COOKIE}{survey.id}",
+                new_cookie,
+                max_age=30 * 86400,
+                httponly=True,
+                samesite="lax",
+                path="/s/",
+            )
+        return response
+    if here + 1 < len(parts):
+        progress.at = parts[here + 1][0].key
+        return redirect(f"/s/{token}?lang={locale}&at={parts[here + 1][0].key}{suffix}")
+    missing = definition.complete(answers, hidden)
+    if missing:
+        return redirect(f"/s/{token}?lang={locale}&at={next(iter(missing))}{suffix}")
+    # the last screen: store once, whatever double click or replay arrives
+    now = datetime.now(UTC)
+    db.flush()
+    claimed = db.execute(
+        update(SurveyProgress)
+        .where(SurveyProgress.id == progress.id, SurveyProgress.completed_at.is_(None))
+        .values(completed_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if inv is not None:
+        claimed = (
+            claimed
+            and db.execute(
+                update(SurveyInvitation)
+                .where(SurveyInvitation.id == inv.id, SurveyInvitation.completed_at.is_(None))
+                .values(completed_at=now, status="completed")
+            ).rowcount
+        )  # type: ignore[attr-defined]
+    if claimed:
+        from tajriba.models import Workspace
+
+        ws = db.get(Workspace, survey.workspace_id)
+        stored = service.store_response(
+            db,
+            wh,
+            survey=survey,
+            answers=answers,
+            hidden=hidden,
+            language=locale,
+            started_at=progress.started_at,
+            submitted_at=now,
+            invitation=inv,
+            tz=ws.timezone if ws else None,
+        )
+        db.execute(
+            update(SurveyProgress)
+            .where(SurveyProgress.id == progress.id)
+            .values(response_id=stored.response_id)
+        )
+        if inv is not None:
+            db.execute(
+                update(SurveyInvitation)
+                .where(SurveyInvitation.id == inv.id)
+                .values(response_id=stored.response_id)
+            )
+    return redirect(f"/s/{token}/done?lang={locale}")
+
+
+@router.get("/{token}/done")
+def done(request: Request, token: str, db: DB, lang: str | None = None) -> Response:
+    try:
+        survey, _inv = _resolve(db, request, token)
+    except service.LinkClosed:
+        survey = None
+    if survey is None:
+        return _closed(request, None, _("Thank you!"), 200, lang if lang in i18n.LOCALES else None)
+    definition = service.definition_of(survey)
+    locale = _language(request, definition, lang)
+    i18n.set_locale(locale)
+    message = pick(definition.thank_you, locale, definition.default_language) or _(
+        "Thank you for your answers!"
+    )
+    return _closed(request, survey, message, 200, locale)
+
+
+def preview(request: Request, survey: Survey, locale: str, at: str | None = None) -> HTMLResponse:
+    """The respondent page as staff see it before publishing (nothing is stored)."""
+    definition = service.definition_of(survey)
+    locale = definition.language(locale)
+    return _screen(
+        request,
+        survey,
+        definition,
+        survey.public_token,
+        locale,
+        {},
+        {},
+        None,
+        at=at,
+        errors={},
+        form=None,
+        preview=True,
+    )

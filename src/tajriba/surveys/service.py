@@ -1,0 +1,604 @@
+"""Surveys: create and edit, publish, links (public, personal, QR, embed, share), and storing responses.
+
+Pages and the JSON API call these functions; they take the session first and never commit. Sending
+invitations (SMTP, messaging gateway), fatigue rules and event triggers are in `tajriba.surveys.delivery`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+import pyarrow as pa
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.errors import Conflict, Invalid, NotFound, TajribaError
+from tajriba.i18n import _
+from tajriba.models import Stage, Survey, SurveyInvitation, SurveyProgress, Touchpoint
+from tajriba.surveys import templates
+from tajriba.surveys.definition import Definition, metric_scores, open_texts, pick
+from tajriba.warehouse import Warehouse
+
+STATUSES = ("draft", "active", "closed")
+UNSET: Any = object()  # "not sent", distinct from None ("clear it")
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Auditor(Protocol):
+    def audit(
+        self,
+        db: Session,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        details: dict | None = None,
+    ) -> None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_definition(data: Any) -> Definition:
+    """A definition from JSON, or an error naming the field (`questions[2].choices: ...`)."""
+    try:
+        return Definition.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in first.get("loc", ()))
+        where = where.replace(".[", "[")
+        raise Invalid(
+            f"{where or 'definition'}: {first.get('msg', '').removeprefix('Value error, ')}",
+            field="definition",
+        ) from None
+
+
+def definition_of(survey: Survey) -> Definition:
+    return Definition.model_validate(survey.definition)
+
+
+# -- surveys --------------------------------------------------------------------------------------------
+
+
+def list_surveys(session: Session, *, workspace_id: int) -> list[Survey]:
+    return list(
+        session.scalars(select(Survey).where(Survey.workspace_id == workspace_id).order_by(Survey.id.desc()))
+    )
+
+
+def get_survey(session: Session, *, workspace_id: int, survey_id: int) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None or survey.workspace_id != workspace_id:
+        raise NotFound(_("No such survey."))
+    return survey
+
+
+def _check_scope(
+    session: Session, workspace_id: int, touchpoint_id: int | None, stage_id: int | None
+) -> tuple[int | None, int | None]:
+    if touchpoint_id is not None:
+        tp = session.get(Touchpoint, touchpoint_id)
+        if tp is None or tp.workspace_id != workspace_id:
+            raise Invalid(_("No such touchpoint in this workspace."), field="touchpoint_id")
+        if stage_id is None:
+            stage_id = tp.stage_id
+        elif stage_id != tp.stage_id:
+            raise Invalid(_("The touchpoint belongs to another stage."), field="stage_id")
+    if stage_id is not None:
+        st = session.get(Stage, stage_id)
+        if st is None or st.workspace_id != workspace_id:
+            raise Invalid(_("No such stage in this workspace."), field="stage_id")
+    return touchpoint_id, stage_id
+
+
+def _free_key(session: Session, workspace_id: int, base: str) -> str:
+    base = re.sub(r"[^a-z0-9_-]+", "-", base.lower()).strip("-")[:56] or "survey"
+    taken = set(session.scalars(select(Survey.key).where(Survey.workspace_id == workspace_id)))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def create_survey(
+    session: Session,
+    *,
+    workspace_id: int,
+    name: str,
+    definition: Definition,
+    actor: Auditor,
+    key: str | None = None,
+    touchpoint_id: int | None = None,
+    stage_id: int | None = None,
+    template: str | None = None,
+    reminder_days: int | None = None,
+    link_days: int = 14,
+) -> Survey:
+    name = name.strip()
+    if not name:
+        raise Invalid(_("Give the survey a name."), field="name")
+    if key is not None:
+        if not KEY.match(key):
+            raise Invalid(_("A key is lower-case letters, digits, - or _."), field="key")
+        if session.scalar(select(Survey.id).where(Survey.workspace_id == workspace_id, Survey.key == key)):
+            raise Conflict(_("Another survey already uses this key."), field="key")
+    _check_link_days(link_days, reminder_days)
+    touchpoint_id, stage_id = _check_scope(session, workspace_id, touchpoint_id, stage_id)
+    survey = Survey(
+        workspace_id=workspace_id,
+        key=key or _free_key(session, workspace_id, template or name),
+        name=name[:200],
+        definition=definition.model_dump(mode="json"),
+        touchpoint_id=touchpoint_id,
+        stage_id=stage_id,
+        template=template,
+        public_token=secrets.token_urlsafe(12),
+        reminder_days=reminder_days,
+        link_days=link_days,
+    )
+    session.add(survey)
+    session.flush()
+    actor.audit(
+        session, "survey.create", target_type="survey", target_id=str(survey.id), details={"name": name}
+    )
+    return survey
+
+
+def _check_link_days(link_days: int, reminder_days: int | None) -> None:
+    if not 1 <= link_days <= 365:
+        raise Invalid(_("Personal links stay valid 1 to 365 days."), field="link_days")
+    if reminder_days is not None and not 1 <= reminder_days < link_days:
+        raise Invalid(
+            _("A reminder goes 1 day or more after the invitation, before the link expires."),
+            field="reminder_days",
+        )
+
+
+def from_template(
+    session: Session, *, workspace_id: int, template: str, locale: str, actor: Auditor, **kwargs: Any
+) -> Survey:
+    try:
+        names, _metric, definition = templates.build(template)
+    except KeyError:
+        raise Invalid(_("No such template."), field="template") from None
+    return create_survey(
+        session,
+        workspace_id=workspace_id,
+        name=names.get(locale) or names["en"],
+        definition=definition,
+        template=template,
+        actor=actor,
+        **kwargs,
+    )
+
+
+def update_survey(
+    session: Session,
+    *,
+    survey: Survey,
+    actor: Auditor,
+    name: str | None = None,
+    definition: Definition | None = None,
+    touchpoint_id: Any = UNSET,
+    stage_id: Any = UNSET,
+    reminder_days: Any = UNSET,
+    link_days: int | None = None,
+    public_link: bool | None = None,
+) -> Survey:
+    """Change a survey. Once it has answers, questions may be added, reworded or hidden, but a question's
+    key and type stay (so stored answers keep their meaning)."""
+    if name is not None:
+        if not name.strip():
+            raise Invalid(_("Give the survey a name."), field="name")
+        survey.name = name.strip()[:200]
+    if definition is not None:
+        if survey.status != "draft":
+            old = {q.key: q.type for q in definition_of(survey).questions}
+            for q in definition.questions:
+                if q.key in old and old[q.key] != q.type:
+                    raise Invalid(
+                        _(
+                            "The survey is live: question {key} cannot change its type; add a new question instead."
+                        ).format(key=q.key),
+                        field="definition",
+                    )
+            missing = sorted(set(old) - {q.key for q in definition.questions})
+            if missing:
+                raise Invalid(
+                    _(
+                        "The survey is live: question {key} cannot be removed; hide it with a condition instead."
+                    ).format(key=missing[0]),
+                    field="definition",
+                )
+        survey.definition = definition.model_dump(mode="json")
+    tp = survey.touchpoint_id if touchpoint_id is UNSET else touchpoint_id
+    st = survey.stage_id if stage_id is UNSET else stage_id
+    if touchpoint_id is not UNSET and stage_id is UNSET:
+        st = None  # a new touchpoint brings its own stage
+    survey.touchpoint_id, survey.stage_id = _check_scope(session, survey.workspace_id, tp, st)
+    if reminder_days is not UNSET:
+        survey.reminder_days = reminder_days
+    if link_days is not None:
+        survey.link_days = link_days
+    _check_link_days(survey.link_days, survey.reminder_days)
+    if public_link is not None:
+        survey.public_link = public_link
+    survey.updated_at = _now()
+    session.flush()
+    actor.audit(session, "survey.update", target_type="survey", target_id=str(survey.id))
+    return survey
+
+
+def set_status(session: Session, *, survey: Survey, status: str, actor: Auditor) -> Survey:
+    if status not in STATUSES:
+        raise Invalid(_("Status is draft, active or closed."), field="status")
+    survey.status = status
+    survey.updated_at = _now()
+    session.flush()
+    actor.audit(session, f"survey.{status}", target_type="survey", target_id=str(survey.id))
+    return survey
+
+
+def delete_survey(session: Session, *, survey: Survey, actor: Auditor) -> None:
+    """Delete a survey's definition and workflow; its stored responses stay in the warehouse."""
+    actor.audit(
+        session,
+        "survey.delete",
+        target_type="survey",
+        target_id=str(survey.id),
+        details={"name": survey.name},
+    )
+    session.delete(survey)
+    session.flush()
+
+
+def survey_for_link(session: Session, token: str) -> Survey:
+    survey = session.scalar(select(Survey).where(Survey.public_token == token))
+    if survey is None:
+        raise NotFound(_("This survey link does not exist."))
+    return survey
+
+
+# -- links ------------------------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _sign(secret: str, text: str) -> str:
+    return _b64(hmac.new(secret.encode(), b"survey-link:" + text.encode(), hashlib.sha256).digest()[:12])
+
+
+def personal_token(secret: str, invitation: SurveyInvitation) -> str:
+    """`<id>.<expiry>.<signature>`: short enough for an SMS, unguessable, and checked without a lookup."""
+    expires = int(_aware(invitation.expires_at).timestamp())  # type: ignore[union-attr]
+    body = f"{_to36(invitation.id)}.{_to36(expires)}"
+    return f"{body}.{_sign(secret, body)}"
+
+
+def read_personal_token(secret: str, token: str) -> int:
+    """The invitation id in a personal token, or an error (forged, or expired by its own date)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise NotFound(_("This survey link does not exist."))
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_sign(secret, body), parts[2]):
+        raise NotFound(_("This survey link does not exist."))
+    try:
+        inv_id, expires = int(parts[0], 36), int(parts[1], 36)
+    except ValueError:
+        raise NotFound(_("This survey link does not exist.")) from None
+    if expires < time.time():
+        raise LinkClosed(_("This survey link has expired."))
+    return inv_id
+
+
+class LinkClosed(TajribaError):
+    """A personal link that expired or was already used (410 Gone)."""
+
+    status = 410
+    code = "link_closed"
+
+
+def _to36(n: int) -> str:
+    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = chars[r] + out
+        if n == 0:
+            return out
+
+
+def public_url(base: str, survey: Survey, **hidden: str) -> str:
+    query = urlencode({k: v for k, v in hidden.items() if v not in (None, "")})
+    return f"{base.rstrip('/')}/s/{survey.public_token}" + (f"?{query}" if query else "")
+
+
+def personal_url(base: str, secret: str, invitation: SurveyInvitation) -> str:
+    return f"{base.rstrip('/')}/s/{personal_token(secret, invitation)}"
+
+
+def qr_code(url: str, kind: str = "svg", *, scale: int = 8) -> tuple[bytes, str]:
+    """The link as a QR code (error correction M, quiet zone 4): PNG or SVG bytes and the media type."""
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    buf = io.BytesIO()
+    if kind == "png":
+        code.save(buf, kind="png", scale=scale, border=4)
+        return buf.getvalue(), "image/png"
+    if kind == "svg":
+        code.save(buf, kind="svg", scale=scale, border=4, xmldecl=True, svgns=True, title="Survey link")
+        return buf.getvalue(), "image/svg+xml"
+    raise Invalid(_("A QR code is png or svg."), field="format")
+
+
+def embed_snippet(url: str, *, title: str, height: int = 640) -> str:
+    """HTML for a website: an iframe of the respondent page, with a plain link for when frames are off."""
+    from markupsafe import escape
+
+    u, t = escape(url), escape(title)
+    return (
+        f'<iframe src="{u}" title="{t}" style="width:100%;max-width:640px;height:{int(height)}px;border:0" '
+        f'loading="lazy"></iframe>\n<noscript><a href="{u}">{t}</a></noscript>'
+    )
+
+
+def share_links(text: str, url: str, phone: str | None = None) -> dict[str, str]:
+    """WhatsApp and SMS links that open the messaging app with the text and the (personal) link filled in."""
+    message = f"{text}\n{url}"
+    digits = re.sub(r"\D", "", phone or "")
+    return {
+        "text": message,
+        "whatsapp": f"https://wa.me/{digits}?text={quote(message)}",
+        "sms": f"sms:{('+' + digits) if digits else ''}?body={quote(message)}",
+    }
+
+
+def invitation_text(definition: Definition, locale: str) -> str:
+    """The invitation message in `locale`: the survey's title and a request to answer."""
+    from tajriba.i18n import set_locale
+
+    set_locale(locale)
+    title = pick(definition.title, locale, definition.default_language)
+    return _("{title}: we would value your answer (under a minute).").format(title=title)
+
+
+# -- responses -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    response_id: str
+    rows: int
+    texts: int
+
+
+def store_response(
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    survey: Survey,
+    answers: dict[str, Any],
+    hidden: dict[str, Any],
+    language: str,
+    started_at: datetime,
+    submitted_at: datetime | None = None,
+    invitation: SurveyInvitation | None = None,
+    tz: str | None = None,
+    source: str = "survey",
+) -> Stored:
+    """Write a complete response to the warehouse and mark its invitation answered.
+
+    One `survey_responses` row per answered metric question (the first is `<id>`, further ones
+    `<id>:<question>`; a response without a metric answer is one `answers` row); open-text answers also
+    become `feedback_texts` (source `survey`) queued for text analytics; ticked consents become consent
+    records when the customer is known.
+    """
+    definition = definition_of(survey)
+    missing = definition.complete(answers, hidden)
+    if missing:
+        key = next(iter(missing))
+        raise Invalid(_("Question {key} needs an answer.").format(key=key), field=key)
+    answers = definition.kept(answers, hidden)
+    rid = uuid.uuid4().hex[:20]
+    now = submitted_at or _now()
+    customer_id = invitation.customer_id if invitation else None
+    channel = (invitation.channel if invitation else None) or str(hidden.get("channel") or "link")
+    touchpoint_id = _touchpoint_id(session, survey, hidden)
+    texts = open_texts(definition, answers)
+    comment = texts[0][1] if texts else None
+    payload = {"answers": answers, "hidden": {k: v for k, v in hidden.items() if k != "customer_id"}}
+    base = {
+        "workspace_id": survey.workspace_id,
+        "survey_id": survey.id,
+        "customer_id": customer_id,
+        "touchpoint_id": touchpoint_id,
+        "order_id": _opt(hidden.get("order_id")),
+        "ticket_id": _opt(hidden.get("ticket_id")),
+        "channel": channel[:32],
+        "language": language,
+        "comment": comment,
+        "answers": _json(payload),
+        "started_at": _naive(started_at),
+        "submitted_at": _naive(now),
+        "tz": tz,
+        "notice_version": None,
+        "source": source,
+    }
+    scores = metric_scores(definition, answers)
+    rows: list[dict[str, Any]] = []
+    for i, (q, score) in enumerate(scores):
+        lo, hi = q.bounds
+        rows.append(
+            base
+            | {
+                "response_id": rid if i == 0 else f"{rid}:{q.key}",
+                "metric": q.type,
+                "score": score,
+                "scale_min": lo,
+                "scale_max": hi,
+            }
+        )
+    if not rows:
+        rows.append(
+            base
+            | {"response_id": rid, "metric": "answers", "score": None, "scale_min": None, "scale_max": None}
+        )
+    feedback = [
+        {
+            "workspace_id": survey.workspace_id,
+            "feedback_id": f"survey-{rid}-{q.key}",
+            "customer_id": customer_id,
+            "source": "survey",
+            "text": text,
+            "language": language,
+            "rating": scores[0][1] if scores else None,
+            "touchpoint_id": touchpoint_id,
+            "channel": channel[:32],
+            "order_id": base["order_id"],
+            "ticket_id": base["ticket_id"],
+            "response_id": rid,
+            "created_at": _naive(now),
+            "tz": tz,
+            "url": None,
+            "properties": _json({"survey_id": survey.id, "question": q.key}),
+        }
+        for q, text in texts
+    ]
+    consents = []
+    if customer_id:
+        for q in definition.questions:
+            if q.type == "consent" and answers.get(q.key) is True:
+                consents.append(
+                    {
+                        "workspace_id": survey.workspace_id,
+                        "consent_id": f"survey-{rid}-{q.key}",
+                        "customer_id": customer_id,
+                        "purpose": q.purpose or q.key,
+                        "granted": True,
+                        "recorded_at": _naive(now),
+                        "source": "survey",
+                        "message_id": rid,
+                    }
+                )
+    from tajriba.warehouse.schema import TABLES
+    from tajriba.warehouse.store import conform
+
+    with warehouse.transaction():
+        warehouse.append("survey_responses", conform(TABLES["survey_responses"], pa.Table.from_pylist(rows)))
+        if feedback:
+            warehouse.append(
+                "feedback_texts", conform(TABLES["feedback_texts"], pa.Table.from_pylist(feedback))
+            )
+        if consents:
+            warehouse.append("consents", conform(TABLES["consents"], pa.Table.from_pylist(consents)))
+    if invitation is not None:
+        invitation.completed_at = now
+        invitation.status = "completed"
+        invitation.response_id = rid
+    if feedback:
+        from tajriba.text.service import schedule
+
+        schedule(session, survey.workspace_id, delay_seconds=5)
+    return Stored(rid, len(rows), len(feedback))
+
+
+def _touchpoint_id(session: Session, survey: Survey, hidden: dict[str, Any]) -> int | None:
+    """The survey's touchpoint, unless the link names another touchpoint of the workspace (by key or id)."""
+    named = hidden.get("touchpoint")
+    if named:
+        text = str(named)
+        query = select(Touchpoint.id).where(Touchpoint.workspace_id == survey.workspace_id)
+        found = session.scalar(
+            query.where(Touchpoint.id == int(text)) if text.isdigit() else query.where(Touchpoint.key == text)
+        )
+        if found is not None:
+            return int(found)
+    return survey.touchpoint_id
+
+
+def _opt(value: Any) -> str | None:
+    return str(value)[:200] if value not in (None, "") else None
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _json(value: Any) -> str:
+    import orjson
+
+    return orjson.dumps(value).decode()
+
+
+# -- partial responses (resume) ------------------------------------------------------------------------------
+
+
+def progress_for(session: Session, token: str | None, survey: Survey) -> SurveyProgress | None:
+    if not token:
+        return None
+    from tajriba.accounts.security import hash_token
+
+    row = session.scalar(select(SurveyProgress).where(SurveyProgress.token_hash == hash_token(token)))
+    return row if row is not None and row.survey_id == survey.id else None
+
+
+def start_progress(
+    session: Session,
+    *,
+    survey: Survey,
+    language: str,
+    hidden: dict[str, Any],
+    invitation: SurveyInvitation | None,
+) -> tuple[str, SurveyProgress]:
+    from tajriba.accounts.security import hash_token, new_token
+
+    token = new_token(18)
+    row = SurveyProgress(
+        token_hash=hash_token(token),
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        invitation_id=invitation.id if invitation else None,
+        language=language,
+        answers={},
+        hidden=hidden,
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def invitation_progress(session: Session, invitation: SurveyInvitation) -> SurveyProgress | None:
+    """A personal link resumes on any device: its progress is found by the invitation."""
+    return session.scalar(
+        select(SurveyProgress)
+        .where(SurveyProgress.invitation_id == invitation.id)
+        .order_by(SurveyProgress.id.desc())
+        .limit(1)
+    )
+
+
+def expiry(survey: Survey, at: datetime | None = None) -> datetime:
+    return (at or _now()) + timedelta(days=survey.link_days)
