@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tajriba.errors import Invalid
+from tajriba.i18n import set_locale
 from tajriba.surveys import surveyjs, templates
 from tajriba.surveys.definition import Definition, metric_scores, open_texts
 from tajriba.surveys.respondent import screens
@@ -60,6 +61,7 @@ ALL_TYPES = {
 
 
 def test_every_question_type_parses_a_form_and_names_what_is_wrong() -> None:
+    set_locale("en")
     d = Definition.model_validate(ALL_TYPES)
     form = {
         "nps": "٩",  # Arabic-Indic digits typed on a phone
@@ -182,6 +184,7 @@ BRANCHING = {
 
 
 def test_skip_logic_follows_answers_and_hidden_fields() -> None:
+    set_locale("en")
     d = Definition.model_validate(BRANCHING)
     keys = lambda answers, hidden=None: [q.key for q in d.visible(answers, hidden or {})]  # noqa: E731
     assert keys({}) == ["nps"]

@@ -28,6 +28,10 @@ PUBLIC = {
     ("GET", "/api/docs"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs/oauth2-redirect"),
+    # respondent pages: anyone holding a survey's public or personal link (tests/surveys)
+    ("GET", "/s/{token}"),
+    ("POST", "/s/{token}"),
+    ("GET", "/s/{token}/done"),
 }
 LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 # routes that need query parameters to answer 200
@@ -176,7 +180,13 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     stage = journeys.list_stages(db, journey_id=future.id)[0]
     ftp = journeys.list_touchpoints(db, journey_id=future.id)[0]
     item = journeys.list_items(db, journey_id=future.id)[0]
+    from tajriba.surveys import service as surveys
+
+    survey = surveys.from_template(
+        db, workspace_id=ws.id, template="relationship_nps", locale="en", actor=actor
+    )
     return {
+        "survey_id": survey.id,
         "journey_id": future.id,
         "stage_id": stage.id,
         "touchpoint_id": ftp.id,

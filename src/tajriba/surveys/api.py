@@ -92,7 +92,7 @@ def list_surveys(request: Request, db: DB, ctx: Read) -> dict[str, Any]:
 
 
 @router.get("/templates")
-def list_templates() -> dict[str, Any]:
+def list_templates(ctx: Read) -> dict[str, Any]:
     """The ready-made surveys, with their names in each language and full definitions."""
     return {
         "templates": [

@@ -359,7 +359,6 @@ def invitation_mail(
     msg["From"] = formataddr((workspace.name, settings.mail_from))
     msg["To"] = str(inv.address)
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    msg["Content-Language"] = locale
     msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n")
     msg.add_alternative(
         f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
@@ -369,6 +368,7 @@ def invitation_mail(
         f'<p style="color:#666;font-size:12px">{escape(note)}</p></body></html>',
         subtype="html",
     )
+    msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
     return msg
 
 
