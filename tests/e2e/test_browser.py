@@ -343,3 +343,54 @@ def test_exported_arabic_text_is_shaped_like_the_browser_draws_it(server: str, b
     (RESULTS / "shaping-browser.png").write_bytes(browser_png)
     (RESULTS / "shaping-export.png").write_bytes(shaped)
     assert good > 0.6 and good > bad + 0.25, (good, bad)
+
+
+def test_survey_filled_on_a_phone_in_arabic_persian_and_english(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Staff create and publish a survey from a template; customers fill it on a phone in each language."""
+    staff = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = staff.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/surveys")
+    page.select_option("select[name=template]", "relationship_nps")
+    with page.expect_navigation():
+        page.click("form[action$='/surveys'] button[type=submit] >> nth=0")
+    with page.expect_navigation():
+        page.click("button[value=active]")
+    link = page.locator("a[dir=ltr]").first.get_attribute("href")
+    assert link and "/s/" in link
+    public = server + link[link.index("/s/") :]
+    staff.close()
+    for locale, score in (("ar", "3"), ("fa", "10"), ("en", "8")):
+        # a new phone per respondent: the cookie of a finished response shows the thank-you page again
+        phone = browser.new_context(
+            viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True
+        )
+        p = phone.new_page()
+        p.goto(f"{public}?lang={locale}")
+        assert p.locator("html").get_attribute("dir") == ("ltr" if locale == "en" else "rtl")
+        assert p.locator("label.pt").count() == 11, (p.url, p.locator("main").inner_text()[:300])
+        first = p.locator("label.pt").first.bounding_box()
+        last = p.locator("label.pt").last.bounding_box()
+        assert first and last
+        # 0 sits at the start of the reading direction: the right edge in Arabic and Persian
+        assert (first["x"] > last["x"]) == (locale != "en")
+        assert last["x"] + last["width"] <= 360 and first["x"] + first["width"] <= 360  # the 0-10 scale fits
+        p.screenshot(path=str(RESULTS / f"survey-{locale}-phone.png"), full_page=True)
+        p.locator(f"label.pt:has(input[value='{score}'])").click()
+        with p.expect_navigation():
+            p.click("button.next")
+        p.fill("textarea[name=reason]", {"ar": "التوصيل تأخر", "fa": "عالی بود", "en": "good prices"}[locale])
+        with p.expect_navigation():
+            p.click("button.next")
+        if int(score) <= 8:
+            p.locator("input[name=improve][value=delivery]").check()
+            with p.expect_navigation():
+                p.click("button.next")
+        p.screenshot(path=str(RESULTS / f"survey-{locale}-last-phone.png"), full_page=True)
+        with p.expect_navigation():
+            p.click("button.next")
+        assert "/done" in p.url
+        assert p.locator("p.message").inner_text().strip() != ""
+        if locale != "en":
+            assert _untranslated(p, locale) == []
+        phone.close()

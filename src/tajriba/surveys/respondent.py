@@ -361,20 +361,21 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
     # the last screen: store once, whatever double click or replay arrives
     now = datetime.now(UTC)
     db.flush()
-    claimed = db.execute(
-        update(SurveyProgress)
-        .where(SurveyProgress.id == progress.id, SurveyProgress.completed_at.is_(None))
-        .values(completed_at=now)
-    ).rowcount  # type: ignore[attr-defined]
-    if inv is not None:
-        claimed = (
-            claimed
-            and db.execute(
+    claimed = _rows(
+        db.execute(
+            update(SurveyProgress)
+            .where(SurveyProgress.id == progress.id, SurveyProgress.completed_at.is_(None))
+            .values(completed_at=now)
+        )
+    )
+    if inv is not None and claimed:
+        claimed = _rows(
+            db.execute(
                 update(SurveyInvitation)
                 .where(SurveyInvitation.id == inv.id, SurveyInvitation.completed_at.is_(None))
                 .values(completed_at=now, status="completed")
-            ).rowcount
-        )  # type: ignore[attr-defined]
+            )
+        )
     if claimed:
         from tajriba.models import Workspace
 
@@ -403,6 +404,11 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
                 .values(response_id=stored.response_id)
             )
     return redirect(f"/s/{token}/done?lang={locale}")
+
+
+def _rows(result: Any) -> int:
+    """Rows an UPDATE changed: 0 means another request got there first."""
+    return int(result.rowcount)
 
 
 @router.get("/{token}/done")
