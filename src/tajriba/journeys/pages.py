@@ -23,7 +23,7 @@ from tajriba.journeys.discovery import flow
 from tajriba.journeys.render import export_map, render_svg
 from tajriba.models import Membership, User
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
-from tajriba.web.render import attachment
+from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -47,14 +47,6 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
 
 def _back(ctx: Context, path: str) -> RedirectResponse:
     return RedirectResponse(f"/w/{ctx.workspace.slug}{path}", status_code=303)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{field}: {first.get('msg', '').removeprefix('Value error, ')}"
-    return exc.message if isinstance(exc, TajribaError) else str(exc)
 
 
 def _members(db: DB, ctx: Context) -> list[tuple[int, str]]:
@@ -119,7 +111,7 @@ async def create_journey(request: Request, db: DB, ctx: Write) -> Response:
         journey = service.create_journey(db, workspace_id=ctx.workspace.id, journey_in=journey_in, actor=ctx)
     except (ValidationError, TajribaError) as exc:
         db.rollback()
-        return journeys_page(request, db, ctx, error=_error_text(exc))
+        return journeys_page(request, db, ctx, error=error_text(exc))
     return _back(ctx, f"/journeys/{journey.id}/edit")
 
 
@@ -135,7 +127,7 @@ async def import_journey(
         )
     except TajribaError as exc:
         db.rollback()
-        return journeys_page(request, db, ctx, error=_error_text(exc))
+        return journeys_page(request, db, ctx, error=error_text(exc))
     return _back(ctx, f"/journeys/{journey.id}")
 
 
@@ -251,7 +243,7 @@ async def update_journey(request: Request, db: DB, ctx: Write, journey_id: int) 
         service.update_journey(db, journey=journey, journey_in=journey_in, actor=ctx)
     except (ValidationError, TajribaError) as exc:
         db.rollback()
-        return _editor(request, db, ctx, journey_id, error=_error_text(exc), status=422)
+        return _editor(request, db, ctx, journey_id, error=error_text(exc), status=422)
     return _back(ctx, f"/journeys/{journey_id}/edit")
 
 
@@ -293,7 +285,7 @@ async def stage_action(request: Request, db: DB, ctx: Write, journey_id: int) ->
                 )
     except (ValidationError, TajribaError) as exc:
         db.rollback()
-        return _editor(request, db, ctx, journey_id, error=_error_text(exc), status=422)
+        return _editor(request, db, ctx, journey_id, error=error_text(exc), status=422)
     return _back(ctx, f"/journeys/{journey_id}/edit")
 
 
@@ -315,7 +307,7 @@ async def save_order(request: Request, db: DB, ctx: Write, journey_id: int) -> d
             if ids:
                 service.reorder_touchpoints(db, stage=stage, order=schemas.Order(ids=ids), actor=ctx)
     except ValidationError as exc:
-        raise Invalid(_error_text(exc), field="ids") from None
+        raise Invalid(error_text(exc), field="ids") from None
     return {"ok": True, "journey": service.journey_out(db, journey)}
 
 
@@ -390,7 +382,7 @@ async def create_touchpoint(request: Request, db: DB, ctx: Write, journey_id: in
         )
     except (ValidationError, TajribaError) as exc:
         db.rollback()
-        return _touchpoint_form(request, db, ctx, journey_id, error=_error_text(exc), values=values or None)
+        return _touchpoint_form(request, db, ctx, journey_id, error=error_text(exc), values=values or None)
     return _back(ctx, f"/touchpoints/{tp.id}")
 
 
@@ -418,7 +410,7 @@ async def update_touchpoint(request: Request, db: DB, ctx: Write, touchpoint_id:
         db.rollback()
         tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
         return _touchpoint_form(
-            request, db, ctx, tp.journey_id, tp, error=_error_text(exc), values={**values, "id": tp.id}
+            request, db, ctx, tp.journey_id, tp, error=error_text(exc), values={**values, "id": tp.id}
         )
     return _back(ctx, f"/touchpoints/{touchpoint_id}")
 
@@ -439,7 +431,7 @@ async def add_item(request: Request, db: DB, ctx: Write, touchpoint_id: int) -> 
     except (ValidationError, TajribaError) as exc:
         db.rollback()
         tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
-        return _touchpoint_form(request, db, ctx, tp.journey_id, tp, error=_error_text(exc))
+        return _touchpoint_form(request, db, ctx, tp.journey_id, tp, error=error_text(exc))
     return _back(ctx, f"/touchpoints/{touchpoint_id}")
 
 
@@ -459,7 +451,7 @@ async def change_item(request: Request, db: DB, ctx: Write, item_id: int) -> Res
                 actor=ctx,
             )
         except ValidationError as exc:
-            raise Invalid(_error_text(exc), field="status") from None
+            raise Invalid(error_text(exc), field="status") from None
     return _back(ctx, f"/touchpoints/{touchpoint_id}")
 
 
@@ -675,7 +667,7 @@ async def create_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write)
         )
     except (ValidationError, TajribaError) as exc:
         db.rollback()
-        return _persona_form(request, ctx, wh, error=_error_text(exc), values=values or None)
+        return _persona_form(request, ctx, wh, error=error_text(exc), values=values or None)
     return _back(ctx, f"/personas/{persona.id}")
 
 
@@ -699,5 +691,5 @@ async def update_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write,
     except (ValidationError, TajribaError) as exc:
         db.rollback()
         persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
-        return _persona_form(request, ctx, wh, persona, error=_error_text(exc), values=values or None)
+        return _persona_form(request, ctx, wh, persona, error=error_text(exc), values=values or None)
     return _back(ctx, f"/personas/{persona_id}")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tajriba.errors import Invalid
-from tajriba.models import Survey, SurveyTrigger
+from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
 from tajriba.surveys import delivery, service, surveyjs, templates
 from tajriba.surveys.definition import pick
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
@@ -267,10 +267,10 @@ def invite(
     }
 
 
-def invitation_out(request: Request, survey: Survey, inv: Any) -> dict[str, Any]:
+def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> dict[str, Any]:
     settings = request.app.state.settings
     definition = service.definition_of(survey)
-    out = {
+    out: dict[str, Any] = {
         "id": inv.id,
         "customer_id": inv.customer_id,
         "channel": inv.channel,
@@ -333,10 +333,5 @@ def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerIn) -> dict[
 
 @router.get("/{survey_id}/triggers")
 def list_triggers(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
-    from sqlalchemy import select
-
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    rows = db.scalars(
-        select(SurveyTrigger).where(SurveyTrigger.survey_id == survey.id).order_by(SurveyTrigger.id)
-    )
-    return {"triggers": [trigger_out(t) for t in rows]}
+    return {"triggers": [trigger_out(t) for t in delivery.list_triggers(db, survey=survey)]}

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tajriba.i18n import _
+from tajriba.i18n import _, to_latin_digits  # digits typed in Arabic-Indic or Persian form
 
 LOCALES = ("ar", "fa", "en")
 QUESTION_TYPES = ("nps", "csat", "ces", "rating", "single", "multiple", "text", "matrix", "consent")
@@ -361,7 +361,7 @@ def _parse_one(q: Question, form: dict[str, Any]) -> Any:
         if text == "":
             return None
         try:
-            score = int(_latin_digits(text))
+            score = int(to_latin_digits(text))
         except ValueError:
             raise ValueError(_("choose a point on the scale")) from None
         lo, hi = q.bounds
@@ -406,7 +406,7 @@ def _parse_one(q: Question, form: dict[str, Any]) -> Any:
             if text == "":
                 continue
             try:
-                score = int(_latin_digits(text))
+                score = int(to_latin_digits(text))
             except ValueError:
                 raise ValueError(_("{row}: choose a point on the scale").format(row=row.value)) from None
             if not 1 <= score <= int(q.scale or 5):
@@ -424,14 +424,6 @@ def _one(raw: Any) -> str:
     if isinstance(raw, list):
         raw = raw[0] if raw else ""
     return str(raw if raw is not None else "").strip()
-
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-
-
-def _latin_digits(text: str) -> str:
-    """Arabic-Indic and Persian digits typed on a phone read as numbers."""
-    return text.translate(_DIGITS)
 
 
 def metric_scores(definition: Definition, answers: dict[str, Any]) -> list[tuple[Question, float]]:

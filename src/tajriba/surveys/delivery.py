@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.config import Settings
 from tajriba.errors import Invalid
 from tajriba.i18n import DIRECTION, _, set_locale
@@ -158,6 +159,7 @@ def invite(
     contacts = _contacts(warehouse, survey.workspace_id, ids)
     consent = _declined(warehouse, survey.workspace_id, ids, channel)
     last_asked = _last_asked(session, survey.workspace_id, ids)
+    seen_keys = _existing_keys(session, survey.id, [r.dedupe_key for r in people if r.dedupe_key])
     report = InviteReport()
     day_counts: dict[str, int] = {}
     for r in people:
@@ -172,13 +174,11 @@ def invite(
             elif address is None and channel in ("sms", "whatsapp"):
                 address = c.get("phone")
             language = language or c.get("language")
-        if r.dedupe_key and session.scalar(
-            select(SurveyInvitation.id).where(
-                SurveyInvitation.survey_id == survey.id, SurveyInvitation.dedupe_key == r.dedupe_key
-            )
-        ):
-            report.skipped["duplicate"] = report.skipped.get("duplicate", 0) + 1
-            continue
+        if r.dedupe_key:
+            if r.dedupe_key in seen_keys:
+                report.skipped["duplicate"] = report.skipped.get("duplicate", 0) + 1
+                continue
+            seen_keys.add(r.dedupe_key)
         if channel != "link" and not address:
             reason = "no_address"
         elif r.customer_id and r.customer_id in consent:
@@ -220,6 +220,7 @@ def invite(
 
 
 def _aware(value: datetime | None) -> datetime | None:
+    """A caller's time without a zone is UTC (times read from the database are already aware)."""
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -263,6 +264,21 @@ def _slot(
     return local.astimezone(UTC)
 
 
+def _existing_keys(session: Session, survey_id: int, keys: list[str]) -> set[str]:
+    """The dedupe keys already used for this survey (one query per 500 keys, not one per recipient)."""
+    out: set[str] = set()
+    for i in range(0, len(keys), 500):
+        out.update(
+            session.scalars(
+                select(SurveyInvitation.dedupe_key).where(
+                    SurveyInvitation.survey_id == survey_id,
+                    SurveyInvitation.dedupe_key.in_(keys[i : i + 500]),
+                )
+            )
+        )
+    return out
+
+
 def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
@@ -295,7 +311,7 @@ def _last_asked(session: Session, workspace_id: int, ids: list[str]) -> dict[str
         )
         for c, at in rows:
             if at is not None:
-                out[str(c)] = _aware(at)  # type: ignore[assignment]
+                out[str(c)] = at
     return out
 
 
@@ -463,7 +479,7 @@ def dispatch(
                 if not reminder:
                     inv.status, inv.reason = "skipped", "survey_closed"
                 continue
-            if _aware(inv.expires_at) <= now:  # type: ignore[operator]
+            if inv.expires_at <= now:
                 inv.status = "expired"
                 report.expired += 1
                 continue
@@ -527,7 +543,7 @@ def _reminders_due(session: Session, now: datetime, batch: int) -> list[SurveyIn
     )
     out = []
     for inv, days in rows:
-        sent = _aware(inv.sent_at)
+        sent = inv.sent_at
         if sent is not None and days is not None and sent + timedelta(days=int(days)) <= now:
             out.append(inv)
     return out[:batch]
@@ -557,12 +573,16 @@ def run_triggers(session: Session, warehouse: Warehouse, *, now: datetime) -> in
         survey = session.get(Survey, trig.survey_id)
         if survey is None or survey.status != "active":
             continue
-        since = _aware(trig.watermark) or _aware(trig.created_at)
+        since = trig.watermark or trig.created_at
         rows = warehouse.sql(
             "SELECT message_id, customer_id, timestamp, coalesce(received_at, timestamp) AS seen, properties "
             "FROM events WHERE workspace_id = ? AND event = ? AND customer_id IS NOT NULL "
             "AND coalesce(received_at, timestamp) > ? ORDER BY seen, message_id LIMIT 5000",
-            [trig.workspace_id, trig.event, since.replace(tzinfo=None)],  # type: ignore[union-attr]
+            [
+                trig.workspace_id,
+                trig.event,
+                since.replace(tzinfo=None),
+            ],  # naive UTC, as the warehouse stores it
         )
         if not rows:
             continue
@@ -600,7 +620,7 @@ def create_trigger(
     channel: str,
     delay_minutes: int,
     hidden_from: dict[str, str] | None = None,
-    actor: service.Auditor,
+    actor: Auditor,
 ) -> SurveyTrigger:
     if channel not in ("email", "sms", "whatsapp"):
         raise Invalid(_("The channel is email, sms or whatsapp."), field="channel")
@@ -633,6 +653,14 @@ def create_trigger(
         details={"event": event},
     )
     return trig
+
+
+def list_triggers(session: Session, *, survey: Survey) -> list[SurveyTrigger]:
+    return list(
+        session.scalars(
+            select(SurveyTrigger).where(SurveyTrigger.survey_id == survey.id).order_by(SurveyTrigger.id)
+        )
+    )
 
 
 def list_invitations(session: Session, *, survey: Survey, limit: int = 200) -> list[SurveyInvitation]:

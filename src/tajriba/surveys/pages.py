@@ -17,12 +17,12 @@ from starlette.datastructures import FormData
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
-from tajriba.models import Touchpoint
+from tajriba.models import SurveyInvitation, Touchpoint
 from tajriba.overview import service as overview
 from tajriba.surveys import delivery, respondent, service, surveyjs, templates
 from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
-from tajriba.web.render import attachment
+from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 Read = Annotated[Context, Depends(Require("surveys:read"))]
@@ -51,14 +51,6 @@ def _back(ctx: Context, path: str, **query: str) -> RedirectResponse:
 
     suffix = ("?" + urlencode(query)) if query else ""
     return RedirectResponse(f"/w/{ctx.workspace.slug}{path}{suffix}", status_code=303)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{field}: {first.get('msg', '').removeprefix('Value error, ')}"
-    return exc.message if isinstance(exc, TajribaError) else str(exc)
 
 
 def _touchpoints(db: DB, ctx: Context) -> list[Touchpoint]:
@@ -123,7 +115,7 @@ async def create_survey(request: Request, db: DB, ctx: Write) -> Response:
                 actor=ctx,
             )
     except (TajribaError, ValidationError, ValueError) as exc:
-        return _back(ctx, "/surveys", error=_error_text(exc))
+        return _back(ctx, "/surveys", error=error_text(exc))
     return _back(ctx, f"/surveys/{survey.id}")
 
 
@@ -148,11 +140,7 @@ def survey_page(
     settings = request.app.state.settings
     url = service.public_url(settings.public_url, survey)
     locale = request.state.locale
-    from sqlalchemy import select as _select
-
-    from tajriba.models import SurveyTrigger
-
-    triggers = list(db.scalars(_select(SurveyTrigger).where(SurveyTrigger.survey_id == survey.id)))
+    invitations = delivery.list_invitations(db, survey=survey, limit=50)
     return _render(
         request,
         "surveys/detail.html",
@@ -167,9 +155,9 @@ def survey_page(
         share=service.share_links(service.invitation_text(definition, definition.default_language), url),
         definition_json=orjson.dumps(survey.definition, option=orjson.OPT_INDENT_2).decode(),
         counts=delivery.invitation_counts(db, survey=survey),
-        invitations=delivery.list_invitations(db, survey=survey, limit=50),
-        personal=_personal_links(request, survey, delivery.list_invitations(db, survey=survey, limit=50)),
-        triggers=triggers,
+        invitations=invitations,
+        personal=_personal_links(request, invitations),
+        triggers=delivery.list_triggers(db, survey=survey),
         touchpoints=_touchpoints(db, ctx),
         rules=delivery.Rules.of(ctx.workspace),
         error=error,
@@ -177,7 +165,7 @@ def survey_page(
     )
 
 
-def _personal_links(request: Request, survey: Any, invitations: list[Any]) -> dict[int, str]:
+def _personal_links(request: Request, invitations: list[SurveyInvitation]) -> dict[int, str]:
     settings = request.app.state.settings
     return {
         i.id: service.personal_url(settings.public_url, settings.secret, i)
@@ -283,7 +271,7 @@ async def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int) -> R
                     q["visible_if"] = surveyjs.parse_expression(condition)
                 except (ValueError, ValidationError) as exc:
                     raise Invalid(
-                        _("Condition: {error}").format(error=_error_text(exc)), field="condition"
+                        _("Condition: {error}").format(error=error_text(exc)), field="condition"
                     ) from None
             data["questions"] = [*data["questions"], q]
             service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
@@ -369,5 +357,5 @@ async def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int) -> R
             raise Invalid(_("Unknown action."), field="action")
     except (TajribaError, ValidationError, ValueError) as exc:
         db.rollback()
-        return _back(ctx, path, error=_error_text(exc))
+        return _back(ctx, path, error=error_text(exc))
     return _back(ctx, path, saved=_("Saved."))

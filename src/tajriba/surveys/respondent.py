@@ -309,8 +309,8 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
     parts = screens(definition, answers, hidden)
     here = next((i for i, s in enumerate(parts) if shown and any(q.key == shown[0].key for q in s)), 0)
 
-    def redirect(url: str) -> RedirectResponse:
-        response = RedirectResponse(url, status_code=303)
+    def remember(response: Response) -> Response:
+        """A public link's respondent keeps their progress token in a cookie (30 days, /s/ only)."""
         if new_cookie and inv is None:
             response.set_cookie(
                 f"{COOKIE}{survey.id}",
@@ -321,6 +321,9 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
                 path="/s/",
             )
         return response
+
+    def redirect(url: str) -> Response:
+        return remember(RedirectResponse(url, status_code=303))
 
     suffix = f"&p={ptoken}" if ptoken else ""
     if back:
@@ -342,16 +345,7 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
             form=form,
             status=422,
         )
-        if new_cookie and inv is None:
-            response.set_cookie(
-                f"{COOKIE}{survey.id}",
-                new_cookie,
-                max_age=30 * 86400,
-                httponly=True,
-                samesite="lax",
-                path="/s/",
-            )
-        return response
+        return remember(response)
     if here + 1 < len(parts):
         progress.at = parts[here + 1][0].key
         return redirect(f"/s/{token}?lang={locale}&at={parts[here + 1][0].key}{suffix}")
@@ -392,17 +386,7 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
             invitation=inv,
             tz=ws.timezone if ws else None,
         )
-        db.execute(
-            update(SurveyProgress)
-            .where(SurveyProgress.id == progress.id)
-            .values(response_id=stored.response_id)
-        )
-        if inv is not None:
-            db.execute(
-                update(SurveyInvitation)
-                .where(SurveyInvitation.id == inv.id)
-                .values(response_id=stored.response_id)
-            )
+        progress.response_id = stored.response_id  # store_response marks the invitation itself
     return redirect(f"/s/{token}/done?lang={locale}")
 
 

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pyarrow as pa
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Conflict, Invalid, NotFound, TajribaError
 from tajriba.i18n import _
 from tajriba.models import Stage, Survey, SurveyInvitation, SurveyProgress, Touchpoint
@@ -36,26 +37,8 @@ UNSET: Any = object()  # "not sent", distinct from None ("clear it")
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class Auditor(Protocol):
-    def audit(
-        self,
-        db: Session,
-        action: str,
-        *,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        details: dict | None = None,
-    ) -> None: ...
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def parse_definition(data: Any) -> Definition:
@@ -291,7 +274,7 @@ def _sign(secret: str, text: str) -> str:
 
 def personal_token(secret: str, invitation: SurveyInvitation) -> str:
     """`<id>.<expiry>.<signature>`: short enough for an SMS, unguessable, and checked without a lookup."""
-    expires = int(_aware(invitation.expires_at).timestamp())  # type: ignore[union-attr]
+    expires = int(invitation.expires_at.timestamp())  # UTCDateTime hands out aware datetimes
     body = f"{_to36(invitation.id)}.{_to36(expires)}"
     return f"{body}.{_sign(secret, body)}"
 
@@ -503,17 +486,12 @@ def store_response(
                         "message_id": rid,
                     }
                 )
-    from tajriba.warehouse.schema import TABLES
-    from tajriba.warehouse.store import conform
-
-    with warehouse.transaction():
-        warehouse.append("survey_responses", conform(TABLES["survey_responses"], pa.Table.from_pylist(rows)))
+    with warehouse.transaction():  # append() conforms each batch to its table's schema
+        warehouse.append("survey_responses", pa.Table.from_pylist(rows))
         if feedback:
-            warehouse.append(
-                "feedback_texts", conform(TABLES["feedback_texts"], pa.Table.from_pylist(feedback))
-            )
+            warehouse.append("feedback_texts", pa.Table.from_pylist(feedback))
         if consents:
-            warehouse.append("consents", conform(TABLES["consents"], pa.Table.from_pylist(consents)))
+            warehouse.append("consents", pa.Table.from_pylist(consents))
     if invitation is not None:
         invitation.completed_at = now
         invitation.status = "completed"

@@ -40,6 +40,8 @@ _THANKS = _t(
     "سپاسگزاریم! نظر شما به ما کمک می‌کند بهتر شویم.",
     "Thank you! Your feedback helps us improve.",
 )
+_POOR = _t("سيئ", "بد", "Poor")
+_EXCELLENT = _t("ممتاز", "عالی", "Excellent")
 _LOW_SCORE = {"question": "csat", "op": "<=", "value": 3}
 
 TEMPLATES: dict[str, dict[str, Any]] = {
@@ -118,8 +120,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                         {"value": "courier", "label": _t("المندوب", "پیک", "Courier")},
                         {"value": "packaging", "label": _t("التغليف", "بسته‌بندی", "Packaging")},
                     ],
-                    "low_label": _t("سيئ", "بد", "Poor"),
-                    "high_label": _t("ممتاز", "عالی", "Excellent"),
+                    "low_label": _POOR,
+                    "high_label": _EXCELLENT,
                 },
                 {"key": "comment", "type": "text", "title": _IMPROVE},
             ],
@@ -264,8 +266,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                         {"value": "training", "label": _t("التدريب", "آموزش", "Training")},
                         {"value": "workload", "label": _t("عبء العمل", "حجم کار", "Workload")},
                     ],
-                    "low_label": _t("سيئ", "بد", "Poor"),
-                    "high_label": _t("ممتاز", "عالی", "Excellent"),
+                    "low_label": _POOR,
+                    "high_label": _EXCELLENT,
                 },
                 {"key": "reason", "type": "text", "title": _WHY},
             ],

@@ -101,3 +101,16 @@ def attachment(content: bytes, media_type: str, filename: str) -> Response:
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+def error_text(exc: Exception) -> str:
+    """What a form page shows for a rejected input: `field: reason` for validation errors, else the message."""
+    from pydantic import ValidationError
+
+    from tajriba.errors import TajribaError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{field}: {first.get('msg', '').removeprefix('Value error, ')}"
+    return exc.message if isinstance(exc, TajribaError) else str(exc)
