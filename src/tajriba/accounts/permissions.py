@@ -33,6 +33,7 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "text:analyze": (_STAFF, "send texts to the text-analysis API"),
     "text:manage": (_ANALYSTS, "edit the topic taxonomy and re-run text enrichment"),
     "metrics:read": (_ALL, "see CX metrics and goals"),
+    "goals:write": (_ANALYSTS, "set goals and the service targets they are measured against"),
     "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
     "value:compute": (_ANALYSTS, "refit the lifetime-value models and store customers' values"),
     "data:import": (_ANALYSTS, "import files and send events"),

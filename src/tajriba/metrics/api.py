@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from tajriba.errors import Invalid
-from tajriba.metrics import service
+from tajriba.metrics import outcomes, service, tickets
+from tajriba.metrics import response_rate as rates
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
@@ -83,4 +84,160 @@ def compare(
         if a >= b:
             raise Invalid("each period's start must be before its end", field=name)
     result = service.compare(db, wh, ctx.workspace, q, (before_start, before_end), (after_start, after_end))
+    return {"workspace": ctx.workspace.slug, **result}
+
+
+@router.get("/metrics/trend")
+def trend(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> dict[str, Any]:
+    """Per slice: the metric per period with its interval (the band) and a weighted straight line through
+    the periods (slope per period, its interval and p-value; direction rising, falling or flat)."""
+    return {"workspace": ctx.workspace.slug, **service.trend_table(db, wh, ctx.workspace, q)}
+
+
+@router.get("/metrics/response-rate")
+def response_rate(
+    db: DB,
+    ctx: Read,
+    by: str | None = None,
+    period: str | None = None,
+    calendar: str = "gregorian",
+    survey: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
+) -> dict[str, Any]:
+    """Invitations completed over invitations delivered (Wilson interval), per survey, channel or language."""
+    result = rates.response_rate(
+        db,
+        ctx.workspace,
+        by=by or None,
+        period=period or None,
+        calendar=calendar,
+        survey_id=survey,
+        start=start,
+        end=end,
+        level=level,
+        min_n=min_n,
+    )
+    return {"workspace": ctx.workspace.slug, **result}
+
+
+def ticket_query(
+    by: str | None = None,
+    period: str | None = None,
+    calendar: str = "gregorian",
+    week_start: str = "monday",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    channel: str | None = None,
+    agent: str | None = None,
+    touchpoint: int | None = None,
+    complaints: bool = False,
+    level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
+) -> tickets.TicketQuery:
+    """`start` and `end` are local days of creation, `end` excluded."""
+    q = tickets.TicketQuery(
+        by=by or None,
+        period=period or None,
+        calendar=calendar,
+        week_start=week_start,
+        start=start,
+        end=end,
+        channel=channel or None,
+        agent=agent or None,
+        touchpoint_id=touchpoint,
+        complaints=complaints,
+        level=level,
+        min_n=min_n,
+    )
+    q.check()
+    return q
+
+
+@router.get("/metrics/service")
+def service_kpis(
+    wh: WarehouseDep, ctx: Read, q: Annotated[tickets.TicketQuery, Depends(ticket_query)]
+) -> dict[str, Any]:
+    """Support tickets per slice (channel, agent, team, category, priority, touchpoint) and period: first
+    response and resolution time (median, p90, intervals), share within target, complaints, open."""
+    return {"workspace": ctx.workspace.slug, **tickets.service_kpis(wh, ctx.workspace, q)}
+
+
+@router.get("/metrics/pending-complaints")
+def pending_complaints(
+    wh: WarehouseDep, ctx: Read, channel: str | None = None, touchpoint: int | None = None
+) -> dict[str, Any]:
+    """Complaints not resolved yet, by age (days), with the oldest ones."""
+    result = tickets.pending_complaints(wh, ctx.workspace, channel=channel or None, touchpoint_id=touchpoint)
+    return {"workspace": ctx.workspace.slug, **result}
+
+
+@router.get("/metrics/backlog")
+def backlog(
+    wh: WarehouseDep,
+    ctx: Read,
+    period: str = "week",
+    calendar: str = "gregorian",
+    week_start: str = "monday",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    complaints: bool = False,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """Tickets created, resolved and open at the end of each period."""
+    result = tickets.backlog(
+        wh,
+        ctx.workspace,
+        period=period,
+        calendar=calendar,
+        week_start=week_start,
+        start=start,
+        end=end,
+        complaints=complaints,
+        channel=channel or None,
+    )
+    return {"workspace": ctx.workspace.slug, **result}
+
+
+@router.get("/metrics/service-targets")
+def get_service_targets(ctx: Read) -> dict[str, float]:
+    """First-response (minutes) and resolution (hours) targets that 'within target' is measured against."""
+    return tickets.targets(ctx.workspace)
+
+
+@router.put("/metrics/service-targets")
+def set_service_targets(
+    db: DB,
+    ctx: Annotated[Context, Depends(RequireKey("goals:write"))],
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, float]:
+    """Set the service targets (a partial body keeps the others)."""
+    return tickets.set_targets(db, ctx.workspace, tickets.check_targets(body), actor=ctx)
+
+
+@router.get("/metrics/outcomes")
+def outcomes_by_experience(
+    wh: WarehouseDep,
+    ctx: Read,
+    metric: str = "nps",
+    days: Annotated[int, Query(ge=1, le=730)] = 90,
+    churn_days: Annotated[int, Query(ge=1, le=1095)] = 180,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    touchpoint: int | None = None,
+) -> dict[str, Any]:
+    """Repeat purchase, spend and churn after the answer, by NPS group (or good vs bad CSAT / easy vs
+    difficult CES), with intervals and the difference between the extremes."""
+    result = outcomes.outcomes(
+        wh,
+        ctx.workspace,
+        metric=metric,
+        days=days,
+        churn_days=churn_days,
+        start=start,
+        end=end,
+        touchpoint_id=touchpoint,
+    )
     return {"workspace": ctx.workspace.slug, **result}

@@ -97,19 +97,37 @@ def nps_se(promoters: int, passives: int, detractors: int) -> float:
 
 def median(values: np.ndarray | list[float], *, level: float = LEVEL) -> Estimate:
     """Median with the order-statistic interval (coverage at least `level`; None bounds when n is too small)."""
+    return quantile(values, 0.5, level=level)
+
+
+def quantile(values: np.ndarray | list[float], p: float, *, level: float = LEVEL) -> Estimate:
+    """The p-quantile (linear interpolation, as `numpy.quantile`) with its distribution-free interval.
+
+    The interval is [x_(l), x_(u)] with ranks from B ~ Binomial(n, p): l the largest rank with
+    P(B <= l - 1) <= (1 - level) / 2 and u the smallest with P(B >= u) <= (1 - level) / 2, so the coverage is at
+    least `level` (Conover 1999, section 3.2). A bound that would need a rank outside 1..n is None.
+    """
     x = np.sort(np.asarray(values, dtype=float))
     n = int(x.size)
     if n == 0:
         return EMPTY
-    value = float(np.median(x))
-    # largest r with P(B <= r - 1) <= (1 - level) / 2, B ~ Binomial(n, 1/2): interval [x_(r), x_(n-r+1)]
-    r = int(stats.binom.ppf((1 - level) / 2, n, 0.5))
-    if stats.binom.cdf(r, n, 0.5) > (1 - level) / 2:
-        r -= 1
-    r += 1  # 1-based rank
-    if r < 1:
-        return Estimate(value, None, None, n)
-    return Estimate(value, float(x[r - 1]), float(x[n - r]), n)
+    value = float(np.quantile(x, p))
+    low, high = quantile_ranks(n, p, level)
+    return Estimate(
+        value, float(x[low - 1]) if low >= 1 else None, float(x[high - 1]) if high <= n else None, n
+    )
+
+
+def quantile_ranks(n: int, p: float, level: float = LEVEL) -> tuple[int, int]:
+    """1-based ranks (l, u) of the order statistics bounding the p-quantile (l < 1 or u > n: no bound)."""
+    tail = (1 - level) / 2
+    low = int(stats.binom.ppf(tail, n, p))  # smallest k with P(B <= k) >= tail
+    if stats.binom.cdf(low, n, p) > tail:
+        low -= 1
+    high = int(stats.binom.isf(tail, n, p))  # smallest k with P(B > k) <= tail
+    while high > 0 and stats.binom.sf(high - 1, n, p) <= tail:
+        high -= 1
+    return low + 1, high + 1
 
 
 def difference_of_means(

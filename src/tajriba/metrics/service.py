@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
-from tajriba.metrics import periods, scores
+from tajriba.metrics import periods, scores, trend
 from tajriba.models.journeys import Journey, Stage, Touchpoint
 
 if TYPE_CHECKING:
@@ -93,13 +93,24 @@ class Query:
             raise Invalid("min_n must be 1 or more", field="min_n")
 
 
-def _utc_bounds(q: Query, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+def utc_bounds(start: date | None, end: date | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """Local days [start, end) as naive UTC instants (what the warehouse stores)."""
+
     def conv(d: date | None) -> datetime | None:
         if d is None:
             return None
         return datetime.combine(d, time(), tz).astimezone(UTC).replace(tzinfo=None)
 
-    return conv(q.start), conv(q.end)
+    return conv(start), conv(end)
+
+
+def local_day_sql(column: str, tz: ZoneInfo, start: datetime | None, end: datetime | None) -> str:
+    """SQL for the local day of a UTC timestamp column: a fixed shift when the zone keeps one offset over
+    [start, end] (fast), else DuckDB's time-zone conversion."""
+    offset = _fixed_offset(tz, start, end)
+    if offset is not None:
+        return f"CAST({column} + INTERVAL {offset} SECOND AS DATE)"
+    return f"CAST(timezone('{tz.key}', {column} AT TIME ZONE 'UTC') AS DATE)"
 
 
 def _fixed_offset(tz: ZoneInfo, start: datetime | None, end: datetime | None) -> int | None:
@@ -127,12 +138,8 @@ def _offset_between(zone: str, first: date, last: date) -> int | None:
 def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:
     """Columns key (text, "" for none), day, n, total, total_sq, high, low: one row per slice key and local day."""
     tz = ZoneInfo(workspace.timezone or "UTC")
-    start, end = _utc_bounds(q, tz)
-    offset = _fixed_offset(tz, start, end)
-    if offset is not None:
-        day = f"CAST(r.submitted_at + INTERVAL {offset} SECOND AS DATE)"
-    else:
-        day = f"CAST(timezone('{tz.key}', r.submitted_at AT TIME ZONE 'UTC') AS DATE)"
+    start, end = utc_bounds(q.start, q.end, tz)
+    day = local_day_sql("r.submitted_at", tz, start, end)
     key = _KEY_SQL[q.by] if q.by else "'all'"
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL"]
     params: list[Any] = [workspace.id, q.metric]
@@ -329,3 +336,19 @@ def compare(
 
 def _rounded(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+def trend_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query) -> dict[str, Any]:
+    """Per slice: the metric per period (its band) and a weighted line through it (`metrics.trend`)."""
+    if q.period is None:
+        raise Invalid("a trend needs a period: day, week, month, quarter or year", field="period")
+    table = metric_table(session, wh, workspace, q)
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in table["rows"]:
+        groups.setdefault(row["group"], []).append(row)
+    table["trends"] = [
+        {"group": g, "label": rows[0].get("label"), **trend.trend(rows, level=q.level)}
+        for g, rows in groups.items()
+    ]
+    del table["rows"]
+    return table

@@ -1,0 +1,103 @@
+"""Response rate of survey invitations: completed over delivered, with a Wilson interval.
+
+Delivered invitations are those sent (status sent, completed or expired); skipped, failed and still scheduled
+ones were never in front of a customer and are reported beside the rate, not in it. Public links and QR codes
+have no denominator and are not part of a rate. Periods are of the send, in the workspace's local days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+from scipy import stats
+from sqlalchemy import select
+
+from tajriba.errors import Invalid
+from tajriba.metrics import periods, scores
+from tajriba.models.surveys import Survey, SurveyInvitation
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.models.accounts import Workspace
+
+DIMENSIONS = ("survey", "channel", "language")
+DELIVERED = ("sent", "completed", "expired")
+
+
+def response_rate(
+    session: Session,
+    workspace: Workspace,
+    *,
+    by: str | None = None,
+    period: str | None = None,
+    calendar: str = "gregorian",
+    survey_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    level: float = 0.95,
+    min_n: int = scores.MIN_SAMPLE,
+) -> dict[str, Any]:
+    """Per slice (survey, channel, language) and period: delivered, completed, rate and interval; plus counts of
+    invitations not delivered (skipped, failed, scheduled)."""
+    if by is not None and by not in DIMENSIONS:
+        raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
+    if period is not None:
+        periods.check(period, calendar)
+    column = {
+        None: None,
+        "survey": SurveyInvitation.survey_id,
+        "channel": SurveyInvitation.channel,
+        "language": SurveyInvitation.language,
+    }[by]
+    picked = [column] if column is not None else []
+    query = select(
+        *picked, SurveyInvitation.status, SurveyInvitation.sent_at, SurveyInvitation.scheduled_at
+    ).where(SurveyInvitation.workspace_id == workspace.id, SurveyInvitation.channel != "link")
+    if survey_id is not None:
+        query = query.where(SurveyInvitation.survey_id == survey_id)
+    tz = ZoneInfo(workspace.timezone or "UTC")
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for found in session.execute(query):
+        key = str(found[0]) if column is not None else "all"
+        status = str(found[-3])
+        when = cast("datetime", found[-2] or found[-1])
+        day = when.astimezone(tz).date()
+        if (start is not None and day < start) or (end is not None and day >= end):
+            continue
+        label = periods.label(day, period, calendar) if period else ""
+        bucket = counts.setdefault(
+            (key, label), dict.fromkeys(("delivered", "completed", "skipped", "failed", "scheduled"), 0)
+        )
+        if status in DELIVERED:
+            bucket["delivered"] += 1
+            bucket["completed"] += status == "completed"
+        elif status in bucket:
+            bucket[status] += 1
+    names: dict[str, str] = {}
+    if by == "survey":
+        names = {
+            str(i): n
+            for i, n in session.execute(
+                select(Survey.id, Survey.name).where(Survey.workspace_id == workspace.id)
+            )
+        }
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    rows = []
+    for (key, label), c in sorted(counts.items()):
+        rate, low, high = (float(v) for v in scores.wilson_interval(c["completed"], c["delivered"], z))
+        row: dict[str, Any] = {"group": key if by else None, "label": names.get(key, key) if by else None}
+        if period:
+            row["period"] = label
+        row.update(c)
+        if c["delivered"] < max(min_n, 1):
+            row.update(rate=None, ci_low=None, ci_high=None)
+            row["suppressed"] = (
+                "no invitations delivered" if not c["delivered"] else f"fewer than {min_n} delivered"
+            )
+        else:
+            row.update(rate=round(rate, 4), ci_low=round(low, 4), ci_high=round(high, 4))
+        rows.append(row)
+    return {"by": by, "period": period, "calendar": calendar, "level": level, "rows": rows}
