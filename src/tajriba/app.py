@@ -92,6 +92,8 @@ def routers() -> list[APIRouter]:
     from tajriba.accounts import pages as accounts_pages
     from tajriba.customers import api as customers_api
     from tajriba.customers import pages as customers_pages
+    from tajriba.goals import api as goals_api
+    from tajriba.goals import pages as goals_pages
     from tajriba.ingest import api as ingest_api
     from tajriba.ingest import pages as ingest_pages
     from tajriba.ingest.imports import pages as import_pages
@@ -136,6 +138,8 @@ def routers() -> list[APIRouter]:
         metrics_api.router,
         surveys_api.router,
         surveys_pages.router,
+        goals_api.router,
+        goals_pages.router,
     ]
 
 

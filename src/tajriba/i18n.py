@@ -133,7 +133,7 @@ def format_percent(value: float | None, *, locale: str, digits: str = "latn", de
 
 
 def format_date(
-    value: date | datetime | None,
+    value: date | datetime | str | None,
     *,
     locale: str,
     calendar: str = "gregorian",
@@ -145,6 +145,9 @@ def format_date(
     if value is None:
         return "–"
     from tajriba import calendars
+
+    if isinstance(value, str):  # an ISO date from a JSON-shaped service result
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
 
     if isinstance(value, datetime) and tz:
         value = (

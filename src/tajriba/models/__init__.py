@@ -2,6 +2,7 @@
 
 from tajriba.models.accounts import ApiKey, Membership, User, UserSession, Workspace
 from tajriba.models.audit import AuditEntry
+from tajriba.models.goals import Goal
 from tajriba.models.jobs import Job
 from tajriba.models.journeys import (
     Journey,
@@ -17,6 +18,7 @@ from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, Sur
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "Goal",
     "Job",
     "Journey",
     "JourneyPersona",

@@ -63,7 +63,7 @@ class Renderer:
         def pct(value: float | None, decimals: int = 1) -> str:
             return i18n.format_percent(value, locale=locale, digits=digits, decimals=decimals)
 
-        def day(value: date | datetime | None, with_time: bool = False) -> str:
+        def day(value: date | datetime | str | None, with_time: bool = False) -> str:
             tz = None
             ctx = getattr(state, "ctx", None)
             if ctx is not None:

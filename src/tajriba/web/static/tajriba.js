@@ -7,6 +7,7 @@
     var d = JSON.parse(src.textContent);
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     var rtl = d.dir === "rtl";
+    if (d.lines) { chart.setOption(banded(d, rtl)); window.addEventListener("resize", function () { chart.resize(); }); return; }
     chart.setOption({
       textStyle: { fontFamily: "Vazirmatn, sans-serif" },
       tooltip: { trigger: "axis" },
@@ -21,6 +22,35 @@
           : { name: d.name, type: "line", data: d.values, smooth: true, areaStyle: { opacity: 0.15 }, showSymbol: false }],
     });
     window.addEventListener("resize", function () { chart.resize(); });
+  }
+  // Lines with confidence bands (a band is drawn as the low edge plus a filled high - low on top of it)
+  // and an optional target line: {labels, lines: [{name, values, dashed}], bands: [{name, low, high}], target}.
+  function banded(d, rtl) {
+    var series = [];
+    (d.bands || []).forEach(function (b, i) {
+      var gap = b.high.map(function (h, j) { return h == null || b.low[j] == null ? null : h - b.low[j]; });
+      series.push({ name: b.name, type: "line", data: b.low, stack: "band" + i, symbol: "none",
+        lineStyle: { opacity: 0 }, tooltip: { show: false } });
+      series.push({ name: b.name, type: "line", data: gap, stack: "band" + i, symbol: "none",
+        lineStyle: { opacity: 0 }, areaStyle: { opacity: 0.2 }, tooltip: { show: false } });
+    });
+    d.lines.forEach(function (l) {
+      series.push({ name: l.name, type: "line", data: l.values, connectNulls: false,
+        lineStyle: l.dashed ? { type: "dashed" } : undefined });
+    });
+    if (d.target != null && series.length) {
+      series[series.length - 1].markLine = { symbol: "none", data: [{ yAxis: d.target }],
+        label: { formatter: d.targetName || "" }, lineStyle: { type: "dotted" } };
+    }
+    return {
+      textStyle: { fontFamily: "Vazirmatn, sans-serif" },
+      tooltip: { trigger: "axis" },
+      grid: { left: 56, right: 56, top: 16, bottom: 56 },
+      xAxis: { type: "category", data: d.labels, inverse: rtl },
+      yAxis: { type: "value", position: rtl ? "right" : "left", scale: true },
+      legend: { bottom: 0, type: "scroll", data: d.lines.map(function (l) { return l.name; }) },
+      series: series,
+    };
   }
   // A Sankey (flow between touchpoints); nodes carry their display name in `name`.
   function sankey(el) {

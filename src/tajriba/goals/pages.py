@@ -1,0 +1,154 @@
+"""Pages: the goals dashboard (every goal with status, progress and projection) and one goal's page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from tajriba.errors import TajribaError
+from tajriba.goals import service
+from tajriba.i18n import N_
+from tajriba.models import Journey, Membership, Persona, Stage, Touchpoint, User
+from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.render import error_text
+
+router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
+Read = Annotated[Context, Depends(Require("metrics:read"))]
+Write = Annotated[Context, Depends(Require("goals:write"))]
+
+METRIC_LABELS = {
+    "nps": N_("NPS"),
+    "csat": N_("CSAT (mean, 1-5)"),
+    "csat_top2": N_("CSAT top-2-box (%%)"),
+    "ces": N_("Customer effort (mean, 1-7)"),
+    "ces_easy": N_("Customers finding it easy (%%)"),
+    "first_response_median": N_("Median first response (minutes)"),
+    "resolution_median": N_("Median resolution time (hours)"),
+    "first_response_within": N_("First responses within target (%%)"),
+    "resolution_within": N_("Resolutions within target (%%)"),
+    "response_rate": N_("Survey response rate (%%)"),
+}
+STATUS_LABELS = {
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "off_track": N_("Off track"),
+    "achieved": N_("Achieved"),
+    "missed": N_("Missed"),
+    "no_data": N_("Not enough data"),
+}
+STATUS_REASONS = {
+    "on_track": N_("The projection at the due date meets the target."),
+    "at_risk": N_("The projection misses the target, but its 95%% interval reaches it."),
+    "off_track": N_("Even the favourable end of the projection's 95%% interval misses the target."),
+    "achieved": N_("The due date has passed and the target was met."),
+    "missed": N_("The due date has passed and the target was not met."),
+    "no_data": N_("Fewer than 10 answers in the last 28 days: no status yet."),
+}
+SCOPE_LABELS = {
+    "company": N_("Whole company"),
+    "journey": N_("Journey"),
+    "stage": N_("Stage"),
+    "touchpoint": N_("Touchpoint"),
+    "persona": N_("Persona"),
+}
+
+
+def _render(request: Request, template: str, **context: Any) -> Response:
+    context.setdefault("active", "goals")
+    return request.app.state.renderer.page(
+        request,
+        template,
+        metric_labels=METRIC_LABELS,
+        status_labels=STATUS_LABELS,
+        status_reasons=STATUS_REASONS,
+        scope_labels=SCOPE_LABELS,
+        **context,
+    )
+
+
+def _back(ctx: Context, path: str, **query: str) -> RedirectResponse:
+    suffix = ("?" + urlencode(query)) if query else ""
+    return RedirectResponse(f"/w/{ctx.workspace.slug}{path}{suffix}", status_code=303)
+
+
+def _choices(db: DB, ctx: Context) -> dict[str, Any]:
+    ws = ctx.workspace.id
+    scopes: dict[str, list[tuple[int, str]]] = {}
+    for scope, model in (
+        ("journey", Journey),
+        ("stage", Stage),
+        ("touchpoint", Touchpoint),
+        ("persona", Persona),
+    ):
+        rows = db.execute(select(model.id, model.name).where(model.workspace_id == ws).order_by(model.name))
+        scopes[scope] = [(int(i), str(n)) for i, n in rows]
+    owners = db.execute(
+        select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == ws)
+    ).all()
+    return {"scope_choices": scopes, "owners": [(int(i), str(n)) for i, n in owners]}
+
+
+def _goal_in(form: Any) -> service.GoalIn:
+    scope = str(form.get("scope") or "company")
+    raw_id = form.get(f"scope_id_{scope}") or form.get("scope_id") or None
+    return service.GoalIn(
+        name=str(form.get("name") or ""),
+        feeling=str(form.get("feeling") or "") or None,
+        metric=str(form.get("metric") or ""),
+        scope=scope,
+        scope_id=None if scope == "company" or raw_id in (None, "") else int(str(raw_id)),
+        target=float(str(form.get("target") or "nan")),
+        start_date=str(form.get("start_date") or ""),  # type: ignore[arg-type]
+        due_date=str(form.get("due_date") or ""),  # type: ignore[arg-type]
+        owner_id=int(str(form.get("owner_id"))) if form.get("owner_id") else None,
+    )
+
+
+@router.get("/goals")
+def goals_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: str | None = None) -> Response:
+    data = service.dashboard(db, wh, ctx.workspace)
+    return _render(request, "goals/list.html", data=data, error=error, **_choices(db, ctx))
+
+
+@router.post("/goals")
+async def create_goal(request: Request, db: DB, ctx: Write) -> Response:
+    form = await request.form()
+    try:
+        goal = service.create_goal(db, workspace_id=ctx.workspace.id, data=_goal_in(form), actor=ctx)
+    except (TajribaError, ValidationError, ValueError) as exc:
+        return _back(ctx, "/goals", error=error_text(exc))
+    return _back(ctx, f"/goals/{goal.id}")
+
+
+@router.get("/goals/{goal_id}")
+def goal_page(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, goal_id: int, error: str | None = None
+) -> Response:
+    goal = service.get_goal(db, ctx.workspace.id, goal_id)
+    measured = service.measure(db, wh, ctx.workspace, goal)
+    names = service.scope_names(db, ctx.workspace.id)
+    measured["scope_name"] = names.get((goal.scope, goal.scope_id))
+    owner = db.get(User, goal.owner_id) if goal.owner_id else None
+    measured["owner_name"] = owner.name if owner else None
+    return _render(request, "goals/detail.html", g=measured, goal=goal, error=error, **_choices(db, ctx))
+
+
+@router.post("/goals/{goal_id}")
+async def update_goal(request: Request, db: DB, ctx: Write, goal_id: int) -> Response:
+    goal = service.get_goal(db, ctx.workspace.id, goal_id)
+    form = await request.form()
+    try:
+        if form.get("action") == "archive":
+            service.archive_goal(db, goal=goal, actor=ctx)
+            return _back(ctx, "/goals")
+        service.update_goal(db, goal=goal, data=_goal_in(form), actor=ctx)
+    except (TajribaError, ValidationError, ValueError) as exc:
+        return _back(ctx, f"/goals/{goal_id}", error=error_text(exc))
+    return _back(ctx, f"/goals/{goal_id}")

@@ -1,0 +1,450 @@
+"""Goals: create, change, list, and measure them against the data.
+
+A goal's figures come from the metrics module (the same numbers as every other page):
+- current: the metric over the last `CURRENT_DAYS` local days up to today (from the start date when that is
+  later), with its interval;
+- baseline: the metric over the `CURRENT_DAYS` days before the start date (None without data);
+- progress: (current - baseline) / (target - baseline), 0 to 1, when there is a baseline that misses the
+  target;
+- series: the metric per week since the start date, with intervals;
+- projection: the weighted line through the weekly values (`metrics.trend`) at the due date, with its band;
+  with fewer than three weeks the current value and its interval stand in for it.
+Status (docs/metrics.md, "Goals"):
+- on_track: the projected value meets the target;
+- at_risk: it misses, but the better end of its band reaches the target;
+- off_track: even the better end of the band misses;
+- achieved / missed: after the due date, by the current value; no_data: fewer than `min_n` answers (or
+  tickets, invitations) in the current window.
+Shares (top-2-box, easy, within target, response rate) are in percent for goals and their targets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from tajriba.errors import Invalid, NotFound
+from tajriba.metrics import response_rate as rates
+from tajriba.metrics import scores, trend
+from tajriba.metrics import service as metrics
+from tajriba.metrics import tickets as ticket_kpis
+from tajriba.models.accounts import Membership, User
+from tajriba.models.goals import Goal
+from tajriba.models.journeys import Journey, Persona, Stage, Touchpoint
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.audit import Auditor
+    from tajriba.models.accounts import Workspace
+    from tajriba.warehouse import Warehouse
+
+CURRENT_DAYS = 28
+SCOPES = ("company", "journey", "stage", "touchpoint", "persona")
+STATUSES = ("on_track", "at_risk", "off_track", "achieved", "missed", "no_data")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    source: str  # survey | tickets | invitations
+    field: str  # the row field holding the value
+    survey_metric: str | None = None
+    higher_is_better: bool = True
+    percent: bool = False  # a 0-1 share shown and targeted in percent
+    scopes: tuple[str, ...] = SCOPES
+
+
+METRICS: dict[str, MetricSpec] = {
+    "nps": MetricSpec("survey", "value", "nps"),
+    "csat": MetricSpec("survey", "value", "csat"),
+    "csat_top2": MetricSpec("survey", "top2_box", "csat", percent=True),
+    "ces": MetricSpec("survey", "value", "ces"),
+    "ces_easy": MetricSpec("survey", "easy", "ces", percent=True),
+    "first_response_median": MetricSpec(
+        "tickets", "first_response_median", higher_is_better=False, scopes=("company", "touchpoint")
+    ),
+    "resolution_median": MetricSpec(
+        "tickets", "resolution_median", higher_is_better=False, scopes=("company", "touchpoint")
+    ),
+    "first_response_within": MetricSpec(
+        "tickets", "first_response_within_target", percent=True, scopes=("company", "touchpoint")
+    ),
+    "resolution_within": MetricSpec(
+        "tickets", "resolution_within_target", percent=True, scopes=("company", "touchpoint")
+    ),
+    "response_rate": MetricSpec("invitations", "rate", percent=True, scopes=("company",)),
+}
+# the range a target may take, per metric (percent for shares)
+RANGES = {"nps": (-100, 100), "csat": (1, 5), "ces": (1, 7)}
+
+
+class GoalIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    feeling: str | None = Field(default=None, max_length=2000)
+    metric: str
+    scope: str = "company"
+    scope_id: int | None = None
+    target: float
+    start_date: date
+    due_date: date
+    owner_id: int | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"metric must be one of {', '.join(METRICS)}")
+        return v
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, v: str) -> str:
+        if v not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+        return v
+
+
+def _check(session: Session, workspace_id: int, data: GoalIn) -> None:
+    spec = METRICS[data.metric]
+    if data.scope not in spec.scopes:
+        raise Invalid(
+            f"{data.metric} can be set for: {', '.join(spec.scopes)} (not {data.scope})", field="scope"
+        )
+    if data.due_date <= data.start_date:
+        raise Invalid("the due date must be after the start date", field="due_date")
+    low, high = (0, 100) if spec.percent else RANGES.get(data.metric, (0, math.inf))
+    if not (low <= data.target <= high) or math.isnan(data.target):
+        shown = f"{low} to {high}" if high != math.inf else f"{low} or more"
+        raise Invalid(f"the target for {data.metric} must be {shown}", field="target")
+    if data.scope == "company":
+        if data.scope_id is not None:
+            raise Invalid("a company-wide goal has no scope_id", field="scope_id")
+    else:
+        model: Any = {"journey": Journey, "stage": Stage, "touchpoint": Touchpoint, "persona": Persona}[
+            data.scope
+        ]
+        if data.scope_id is None:
+            raise Invalid(f"choose the {data.scope} this goal is for", field="scope_id")
+        found = session.scalar(
+            select(model.id).where(model.id == data.scope_id, model.workspace_id == workspace_id)
+        )
+        if found is None:
+            raise Invalid(f"no {data.scope} {data.scope_id} in this workspace", field="scope_id")
+    if data.owner_id is not None:
+        member = session.scalar(
+            select(Membership.user_id).where(
+                Membership.user_id == data.owner_id, Membership.workspace_id == workspace_id
+            )
+        )
+        if member is None:
+            raise Invalid(f"user {data.owner_id} is not a member of this workspace", field="owner_id")
+
+
+def create_goal(session: Session, *, workspace_id: int, data: GoalIn, actor: Auditor) -> Goal:
+    _check(session, workspace_id, data)
+    goal = Goal(workspace_id=workspace_id, **data.model_dump())
+    session.add(goal)
+    session.flush()
+    actor.audit(
+        session,
+        "goal.create",
+        target_type="goal",
+        target_id=str(goal.id),
+        details=data.model_dump(mode="json"),
+    )
+    return goal
+
+
+def update_goal(session: Session, *, goal: Goal, data: GoalIn, actor: Auditor) -> Goal:
+    _check(session, goal.workspace_id, data)
+    for key, value in data.model_dump().items():
+        setattr(goal, key, value)
+    actor.audit(
+        session,
+        "goal.update",
+        target_type="goal",
+        target_id=str(goal.id),
+        details=data.model_dump(mode="json"),
+    )
+    return goal
+
+
+def archive_goal(session: Session, *, goal: Goal, actor: Auditor) -> None:
+    goal.archived = True
+    actor.audit(session, "goal.archive", target_type="goal", target_id=str(goal.id))
+
+
+def get_goal(session: Session, workspace_id: int, goal_id: int) -> Goal:
+    goal = session.get(Goal, goal_id)
+    if goal is None or goal.workspace_id != workspace_id or goal.archived:
+        raise NotFound("goal not found")
+    return goal
+
+
+def list_goals(session: Session, workspace_id: int) -> list[Goal]:
+    return list(
+        session.scalars(
+            select(Goal)
+            .where(Goal.workspace_id == workspace_id, Goal.archived.is_(False))
+            .order_by(Goal.due_date, Goal.id)
+        )
+    )
+
+
+def as_dict(goal: Goal) -> dict[str, Any]:
+    return {
+        "id": goal.id,
+        "name": goal.name,
+        "feeling": goal.feeling,
+        "metric": goal.metric,
+        "scope": goal.scope,
+        "scope_id": goal.scope_id,
+        "target": goal.target,
+        "start_date": goal.start_date.isoformat(),
+        "due_date": goal.due_date.isoformat(),
+        "owner_id": goal.owner_id,
+        "higher_is_better": METRICS[goal.metric].higher_is_better,
+        "percent": METRICS[goal.metric].percent,
+    }
+
+
+# -- measuring ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: float | None
+    low: float | None
+    high: float | None
+    std_error: float | None
+    n: int
+
+
+def _reading(spec: MetricSpec, row: dict[str, Any] | None) -> Reading:
+    if row is None:
+        return Reading(None, None, None, None, 0)
+    scale = 100.0 if spec.percent else 1.0
+    value = row.get(spec.field)
+    if spec.source == "tickets":
+        n = int(row.get(spec.field.replace("_within_target", "_decided").replace("_median", "_n"), 0) or 0)
+        low, high = row.get(f"{spec.field}_ci_low"), row.get(f"{spec.field}_ci_high")
+    elif spec.source == "invitations":
+        n = int(row.get("delivered", 0))
+        low, high = row.get("ci_low"), row.get("ci_high")
+    else:
+        n = int(row.get("n", 0))
+        prefix = "" if spec.field == "value" else f"{spec.field}_"
+        low, high = row.get(f"{prefix}ci_low"), row.get(f"{prefix}ci_high")
+    if value is None:
+        return Reading(None, None, None, None, n)
+    if spec.percent:
+        se = math.sqrt(max(value * (1 - value), 0) / n) if n else None
+    elif spec.source == "survey":
+        se = row.get("std_error")
+    else:  # a median: the half-width of its interval over z
+        se = (high - low) / (2 * 1.959964) if low is not None and high is not None else None
+    return Reading(
+        value * scale,
+        None if low is None else low * scale,
+        None if high is None else high * scale,
+        None if se is None else se * scale,
+        n,
+    )
+
+
+def _rows(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    goal: Goal,
+    start: date,
+    end: date,
+    period: str | None,
+    now: datetime | None,
+) -> list[dict[str, Any]]:
+    spec = METRICS[goal.metric]
+    if spec.source == "survey":
+        assert spec.survey_metric is not None
+        scope: dict[str, Any] = {}
+        if goal.scope in ("journey", "stage", "touchpoint"):
+            scope[f"{goal.scope}_id"] = goal.scope_id
+        q = metrics.Query(
+            metric=spec.survey_metric,
+            by="persona" if goal.scope == "persona" else None,
+            period=period,
+            start=start,
+            end=end,
+            min_n=1,
+            **scope,
+        )
+        rows = metrics.metric_table(session, wh, workspace, q)["rows"]
+        if goal.scope == "persona":
+            key = session.scalar(select(Persona.key).where(Persona.id == goal.scope_id))
+            rows = [r for r in rows if r["group"] == key]
+        return rows
+    if spec.source == "tickets":
+        tq = ticket_kpis.TicketQuery(
+            period=period,
+            start=start,
+            end=end,
+            touchpoint_id=goal.scope_id if goal.scope == "touchpoint" else None,
+            min_n=1,
+        )
+        return ticket_kpis.service_kpis(wh, workspace, tq, now=now)["rows"]
+    return rates.response_rate(session, workspace, period=period, start=start, end=end, min_n=1)["rows"]
+
+
+def _meets(value: float, goal: Goal) -> bool:
+    return value >= goal.target if METRICS[goal.metric].higher_is_better else value <= goal.target
+
+
+def measure(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    goal: Goal,
+    *,
+    now: datetime | None = None,
+    min_n: int = scores.MIN_SAMPLE,
+) -> dict[str, Any]:
+    """The goal with its current value, baseline, progress, weekly series, projection and status."""
+    spec = METRICS[goal.metric]
+    moment = now or datetime.now(UTC)
+    today = moment.astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+    tomorrow = today + timedelta(days=1)
+    window_start = max(goal.start_date, tomorrow - timedelta(days=CURRENT_DAYS))
+    out: dict[str, Any] = {**as_dict(goal), "as_of": today.isoformat()}
+    current_rows = (
+        _rows(session, wh, workspace, goal, window_start, tomorrow, None, now)
+        if window_start < tomorrow
+        else []
+    )
+    current = _reading(spec, current_rows[0] if current_rows else None)
+    base_rows = _rows(
+        session,
+        wh,
+        workspace,
+        goal,
+        goal.start_date - timedelta(days=CURRENT_DAYS),
+        goal.start_date,
+        None,
+        now,
+    )
+    baseline = _reading(spec, base_rows[0] if base_rows else None)
+    out["current"] = {**_plain(current), "from": window_start.isoformat(), "to": today.isoformat()}
+    out["baseline"] = _plain(baseline) if baseline.n >= min_n else None
+    out["progress"] = None
+    if out["baseline"] and current.value is not None and baseline.value is not None:
+        gap = goal.target - baseline.value
+        if gap != 0 and not _meets(baseline.value, goal):
+            out["progress"] = round(float(np.clip((current.value - baseline.value) / gap, 0, 1)), 4)
+    series_end = min(tomorrow, goal.due_date + timedelta(days=1))
+    weekly = (
+        _rows(session, wh, workspace, goal, goal.start_date, series_end, "week", now)
+        if goal.start_date < series_end
+        else []
+    )
+    monday = goal.start_date - timedelta(days=goal.start_date.weekday())
+    points = []
+    for row in weekly:
+        r = _reading(spec, row)
+        week = date.fromisoformat(row["period"])
+        points.append({"period": row["period"], "position": (week - monday).days / 7, **_plain(r)})
+    out["series"] = points
+    due_position = (goal.due_date - monday).days / 7
+    usable = [p for p in points if p["value"] is not None and p["n"] >= 1]
+    line = trend.fit_line(
+        [p["value"] for p in usable],
+        [p["std_error"] or np.nan for p in usable],
+        [p["position"] for p in usable],
+    )
+    if line is not None:
+        at = trend.line_at(line, [due_position])
+        projection = {
+            "value": _r(float(at["fit"][0])),
+            "low": _r(float(at["low"][0])),
+            "high": _r(float(at["high"][0])),
+            "slope_per_week": _r(line["slope"]),
+            "method": "trend",
+        }
+    elif current.value is not None:
+        projection = {
+            "value": _r(current.value),
+            "low": _r(current.low),
+            "high": _r(current.high),
+            "method": "current",
+        }
+    else:
+        projection = None
+    out["projection"] = projection
+    out["status"], out["status_reason"] = _status(goal, current, projection, today, min_n)
+    return out
+
+
+def _status(
+    goal: Goal, current: Reading, projection: dict[str, Any] | None, today: date, min_n: int
+) -> tuple[str, str]:
+    if current.value is None or current.n < min_n:
+        return "no_data", f"fewer than {min_n} in the last {CURRENT_DAYS} days"
+    if today > goal.due_date:
+        met = _meets(current.value, goal)
+        return ("achieved" if met else "missed"), "the due date has passed"
+    assert projection is not None
+    higher = METRICS[goal.metric].higher_is_better
+    if _meets(projection["value"], goal):
+        return "on_track", "the projection at the due date meets the target"
+    better = projection["high"] if higher else projection["low"]
+    if better is not None and _meets(better, goal):
+        return "at_risk", "the projection misses the target, but its interval reaches it"
+    return "off_track", "even the favourable end of the projection's interval misses the target"
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None or v != v else round(v, 4)
+
+
+def _plain(r: Reading) -> dict[str, Any]:
+    return {
+        "value": _r(r.value),
+        "ci_low": _r(r.low),
+        "ci_high": _r(r.high),
+        "std_error": _r(r.std_error),
+        "n": r.n,
+    }
+
+
+def dashboard(
+    session: Session, wh: Warehouse, workspace: Workspace, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Every live goal measured, with counts per status and the names of scopes and owners."""
+    goals = [measure(session, wh, workspace, g, now=now) for g in list_goals(session, workspace.id)]
+    names = scope_names(session, workspace.id)
+    ids = [g["owner_id"] for g in goals if g["owner_id"]]
+    owners = {int(i): str(n) for i, n in session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    for g in goals:
+        g["scope_name"] = names.get((g["scope"], g["scope_id"]))
+        g["owner_name"] = owners.get(g["owner_id"])
+    counts = {s: sum(g["status"] == s for g in goals) for s in STATUSES}
+    return {"goals": goals, "counts": counts}
+
+
+def scope_names(session: Session, workspace_id: int) -> dict[tuple[str, int | None], str]:
+    out: dict[tuple[str, int | None], str] = {}
+    for scope, model in (
+        ("journey", Journey),
+        ("stage", Stage),
+        ("touchpoint", Touchpoint),
+        ("persona", Persona),
+    ):
+        for i, name in session.execute(
+            select(model.id, model.name).where(model.workspace_id == workspace_id)
+        ):
+            out[(scope, i)] = name
+    return out
