@@ -103,6 +103,8 @@ def routers() -> list[APIRouter]:
     from tajriba.metrics import api as metrics_api
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
+    from tajriba.stories import api as stories_api
+    from tajriba.stories import pages as stories_pages
     from tajriba.surveys import api as surveys_api
     from tajriba.surveys import pages as surveys_pages
     from tajriba.surveys import respondent
@@ -140,6 +142,8 @@ def routers() -> list[APIRouter]:
         surveys_pages.router,
         goals_api.router,
         goals_pages.router,
+        stories_api.router,
+        stories_pages.router,
     ]
 
 

@@ -1,0 +1,1 @@
+"""Success stories: the strongest positive customer stories, for the team to share."""

@@ -1,0 +1,41 @@
+"""`GET /api/v1/stories`: the strongest positive customer stories (the same service as the page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from tajriba.stories import service
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+
+router = APIRouter(prefix="/api/v1", tags=["stories"])
+Read = Annotated[Context, Depends(RequireKey("feedback:read"))]
+
+
+@router.get("/stories")
+def stories(
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Read,
+    touchpoint: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    min_chars: Annotated[int, Query(ge=0, le=2000)] = 40,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """High scores with rich comments and praise naming staff, best first, with the customer's consent to
+    being quoted; texts redacted unless the key may read personal data."""
+    result = service.stories(
+        db,
+        wh,
+        ctx.workspace,
+        touchpoint_id=touchpoint,
+        start=start,
+        end=end,
+        min_chars=min_chars,
+        limit=limit,
+        show_personal_data=ctx.can("pii:read"),
+    )
+    return {"workspace": ctx.workspace.slug, **result}

@@ -1,0 +1,174 @@
+"""Success stories: high scores with rich comments, praise that names staff, per touchpoint and period.
+
+A text is a candidate when it comes with a high score: a survey answer that is an NPS promoter (9-10), a
+CSAT in the top two boxes or an easy CES (5-7 of 1-7), or a review rated 4 or 5 of 5; it has at least
+`min_chars` characters; and text analytics did not find it negative. Candidates are ranked by
+  p_positive x (1 + ln(1 + chars / 40)) + 0.5 when it names a member of staff,
+with p_positive 0.5 for texts not analysed yet. Staff are the workspace's members and the ticket agents;
+a name counts when it appears in the text as a word (an Arabic one-letter prefix such as و or ل allowed).
+Texts are shown redacted (personal data replaced by its type) unless the viewer may read personal data.
+The customer's consent to being quoted is shown beside each story: the latest consent for one of
+`CONSENT_PURPOSES` (granted, withdrawn) or "not asked".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import select
+
+from tajriba.errors import Invalid
+from tajriba.metrics.service import utc_bounds
+from tajriba.models.accounts import Membership, User
+from tajriba.text import pii
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.models.accounts import Workspace
+    from tajriba.warehouse import Warehouse
+
+CONSENT_PURPOSES = ("testimonials", "marketing")
+_PREFIX = "(?:^|[\\s\\W])[وفلبك]?"  # a word start, then perhaps a one-letter Arabic prefix
+
+
+def staff_names(session: Session, wh: Warehouse, workspace_id: int) -> list[str]:
+    """Members' names (each word of three letters or more) and ticket agents, longest first."""
+    names: set[str] = set()
+    for (name,) in session.execute(
+        select(User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id)
+    ):
+        names.update(w for w in str(name).split() if len(w) >= 3)
+    agents = wh.frame(
+        "SELECT DISTINCT agent FROM tickets WHERE workspace_id = ? AND agent IS NOT NULL", [workspace_id]
+    )
+    names.update(a.strip() for a in agents["agent"] if len(str(a).strip()) >= 3)
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
+def named_staff(text: str, names: list[str]) -> list[str]:
+    found = []
+    for name in names:
+        if re.search(f"{_PREFIX}{re.escape(name)}(?=$|[\\s\\W])", text, flags=re.IGNORECASE):
+            found.append(name)
+    return found
+
+
+def stories(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    *,
+    touchpoint_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    min_chars: int = 40,
+    limit: int = 20,
+    show_personal_data: bool = False,
+) -> dict[str, Any]:
+    """The best stories, best first, and how many candidates there were."""
+    if not 1 <= limit <= 200:
+        raise Invalid("limit must be 1 to 200", field="limit")
+    if not 0 <= min_chars <= 2000:
+        raise Invalid("min_chars must be 0 to 2000", field="min_chars")
+    tz = ZoneInfo(workspace.timezone or "UTC")
+    lo, hi = utc_bounds(start, end, tz)
+    where: list[str] = ["TRUE"]
+    params: dict[str, Any] = {"ws": workspace.id, "min_chars": min_chars}
+    if touchpoint_id is not None:
+        where.append("t.touchpoint_id = $tp")
+        params["tp"] = touchpoint_id
+    if lo is not None:
+        where.append("t.created_at >= $lo")
+        params["lo"] = lo
+    if hi is not None:
+        where.append("t.created_at < $hi")
+        params["hi"] = hi
+    purposes = ", ".join(f"'{p}'" for p in CONSENT_PURPOSES)
+    frame = wh.frame(
+        f"""
+        WITH texts AS (
+            SELECT 'feedback' AS source, f.feedback_id AS source_id, f.text, f.customer_id, f.touchpoint_id,
+                   f.channel, f.source AS origin, f.created_at, f.rating, f.response_id, f.language
+            FROM feedback_texts f WHERE f.workspace_id = $ws
+            UNION ALL
+            SELECT 'response', r.response_id, r.comment, r.customer_id, r.touchpoint_id, r.channel, 'survey',
+                   r.submitted_at, NULL, r.response_id, r.language
+            FROM survey_responses r WHERE r.workspace_id = $ws AND r.comment IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM feedback_texts x WHERE x.workspace_id = $ws AND x.response_id = r.response_id)
+        ), scored AS (
+            SELECT t.source, t.source_id,
+                   max(CASE WHEN s.metric = 'nps' AND s.score >= 9 THEN 1
+                            WHEN s.metric = 'csat' AND s.score >= COALESCE(s.scale_max, 5) - 1 THEN 1
+                            WHEN s.metric = 'ces' AND (s.score - COALESCE(s.scale_min, 1)) * 6
+                                 >= 4 * (COALESCE(s.scale_max, 7) - COALESCE(s.scale_min, 1)) THEN 1 ELSE 0 END) AS high,
+                   string_agg(s.metric || ' ' || CAST(s.score AS VARCHAR) || '/'
+                              || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
+                       FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores
+            FROM texts t JOIN survey_responses s ON s.workspace_id = $ws
+                 AND (s.response_id = t.response_id OR s.response_id LIKE t.response_id || ':%')
+            GROUP BY ALL
+        ), consent AS (
+            SELECT customer_id, arg_max(granted, recorded_at) AS granted
+            FROM consents WHERE workspace_id = $ws AND purpose IN ({purposes}) GROUP BY 1
+        )
+        SELECT t.source, t.source_id, t.text, t.customer_id, t.touchpoint_id, t.channel, t.origin, t.created_at,
+               t.rating, t.language, sc.scores, e.sentiment, e.p_positive, e.redacted, c.granted AS consent
+        FROM texts t
+        LEFT JOIN scored sc ON sc.source = t.source AND sc.source_id = t.source_id
+        LEFT JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = t.source AND e.source_id = t.source_id
+        LEFT JOIN consent c ON c.customer_id = t.customer_id
+        WHERE {" AND ".join(where)} AND length(t.text) >= $min_chars
+          AND (sc.high = 1 OR (sc.high IS NULL AND t.rating >= 4))
+          AND (e.sentiment IS NULL OR e.sentiment <> 'negative')
+        """,
+        params,
+    )
+    names = staff_names(session, wh, workspace.id)
+    items: list[dict[str, Any]] = []
+    for r in frame.itertuples():
+        text = str(r.text)
+        staff = named_staff(text, names)
+        p = 0.5 if pd.isna(r.p_positive) else float(r.p_positive)
+        rank = p * (1 + math.log1p(len(text) / 40)) + (0.5 if staff else 0.0)
+        if show_personal_data:
+            shown = text
+        elif isinstance(r.redacted, str):
+            shown = r.redacted
+        else:
+            shown = pii.redact(text, pii.detect(text))
+        items.append(
+            {
+                "source": r.source,
+                "source_id": r.source_id,
+                "text": shown,
+                "language": None if pd.isna(r.language) else r.language,
+                "customer_id": None if pd.isna(r.customer_id) else r.customer_id,
+                "touchpoint_id": None if pd.isna(r.touchpoint_id) else int(r.touchpoint_id),
+                "channel": None if pd.isna(r.channel) else r.channel,
+                "origin": r.origin,
+                "created_at": pd.Timestamp(r.created_at).tz_localize("UTC").isoformat(),
+                "scores": None if pd.isna(r.scores) else r.scores,
+                "rating": None if pd.isna(r.rating) else float(r.rating),
+                "sentiment": None if pd.isna(r.sentiment) else r.sentiment,
+                "p_positive": None if pd.isna(r.p_positive) else round(p, 4),
+                "staff": staff,
+                "consent": "not_asked"
+                if pd.isna(r.consent)
+                else ("granted" if bool(r.consent) else "withdrawn"),
+                "rank": round(rank, 4),
+            }
+        )
+    items.sort(key=lambda i: (-i["rank"], i["source_id"]))
+    return {
+        "candidates": len(items),
+        "naming_staff": sum(bool(i["staff"]) for i in items),
+        "stories": items[:limit],
+    }
