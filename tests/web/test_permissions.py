@@ -41,6 +41,7 @@ QUERIES = {
     "/api/v1/metrics": "?metric=nps&by=touchpoint&period=month",
     "/api/v1/metrics/compare": "?metric=csat&before_start=2026-01-01&before_end=2026-02-01"
     "&after_start=2026-02-01&after_end=2026-03-01",
+    "/api/v1/metrics/trend": "?metric=nps&period=week",
 }
 ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).
@@ -185,7 +186,20 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     survey = surveys.from_template(
         db, workspace_id=ws.id, template="relationship_nps", locale="en", actor=actor
     )
+    from datetime import date
+
+    from tajriba.goals import service as goals
+
+    goal = goals.create_goal(
+        db,
+        workspace_id=ws.id,
+        data=goals.GoalIn(
+            name="G", metric="nps", target=30, start_date=date(2026, 1, 1), due_date=date(2026, 6, 1)
+        ),
+        actor=actor,
+    )
     return {
+        "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,
         "stage_id": stage.id,
