@@ -101,6 +101,7 @@ def routers() -> list[APIRouter]:
     from tajriba.journeys import api as journeys_api
     from tajriba.journeys import pages as journeys_pages
     from tajriba.metrics import api as metrics_api
+    from tajriba.metrics import pages as metrics_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.stories import api as stories_api
@@ -144,6 +145,7 @@ def routers() -> list[APIRouter]:
         goals_pages.router,
         stories_api.router,
         stories_pages.router,
+        metrics_pages.router,
     ]
 
 

@@ -1,4 +1,4 @@
-"""Pages: the overview and the first view of Metrics (feedback: tajriba.text.pages)."""
+"""Page: the workspace overview (metrics: tajriba.metrics.pages; feedback: tajriba.text.pages)."""
 
 from __future__ import annotations
 
@@ -23,16 +23,3 @@ def overview_page(
 ) -> Response:
     data = service.overview(wh, workspace_id=ctx.workspace.id)
     return _render(request, "overview.html", o=data, active="overview")
-
-
-@router.get("/metrics")
-def metrics_page(
-    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("metrics:read"))]
-) -> Response:
-    return _render(
-        request,
-        "metrics.html",
-        active="metrics",
-        o=service.overview(wh, workspace_id=ctx.workspace.id),
-        channels=service.tickets_by_channel(wh, workspace_id=ctx.workspace.id),
-    )

@@ -150,23 +150,6 @@ def revenue_by_month(warehouse: Warehouse, *, workspace_id: int) -> list[dict[st
     return rows.to_dict("records")
 
 
-def tickets_by_channel(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:
-    t = warehouse.table("tickets", workspace_id=workspace_id)
-    frt = t.first_response_at.epoch_seconds() - t.created_at.epoch_seconds()
-    res = t.resolved_at.epoch_seconds() - t.created_at.epoch_seconds()
-    rows = warehouse.execute(
-        t.group_by("channel")
-        .aggregate(
-            n=t.count(),
-            complaints=t.is_complaint.cast("int").sum(),
-            frt_min=frt.median() / 60,
-            res_h=res.median() / 3600,
-        )
-        .order_by(ibis.desc("n"))
-    )
-    return rows.to_dict("records")
-
-
 def _dt(value: Any) -> Any:
     if value is None or _isnull(value):
         return None
