@@ -42,6 +42,7 @@ QUERIES = {
     "/api/v1/metrics/compare": "?metric=csat&before_start=2026-01-01&before_end=2026-02-01"
     "&after_start=2026-02-01&after_end=2026-03-01",
     "/api/v1/metrics/trend": "?metric=nps&period=week",
+    "/w/{workspace}/metrics/export": "?table=volume&format=csv",
 }
 ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).
@@ -239,7 +240,7 @@ def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) ->
     with TestClient(app, follow_redirects=False) as client:
         login(client, world["users"][role])
         for path, perm in _page_routes(app, "GET"):
-            url = _fill(path, "alpha", **world["ids"]["alpha"])
+            url = _fill(path, "alpha", **world["ids"]["alpha"]) + QUERIES.get(path, "")
             response = client.get(url)
             found = 404 if path in ABSENT else 200  # routes whose resource the fixture does not create
             expected = found if allowed(role, perm.permission) else 403
@@ -264,7 +265,7 @@ def test_each_role_gets_exactly_the_pages_the_matrix_allows(app, world, role) ->
 def test_anonymous_visitors_are_sent_to_login_from_every_page(app, world) -> None:
     with TestClient(app, follow_redirects=False) as client:
         for path, _perm in _page_routes(app, "GET"):
-            response = client.get(_fill(path, "alpha", **world["ids"]["alpha"]))
+            response = client.get(_fill(path, "alpha", **world["ids"]["alpha"]) + QUERIES.get(path, ""))
             assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
 
 
