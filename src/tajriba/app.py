@@ -13,7 +13,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tajriba import __version__
 from tajriba.config import Settings
@@ -155,37 +157,66 @@ def _include_routers(app: FastAPI) -> None:
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def request_context(request: Request, call_next):
-        request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+    app.add_middleware(RequestContext, default_locale=settings.default_locale)
+
+
+class RequestContext:
+    """Per request: an id, the CSRF cookie (set when missing), the locale, and the security headers.
+
+    A plain ASGI middleware (not `@app.middleware("http")`, whose BaseHTTPMiddleware runs the app in a
+    second task and copies the response stream): the respondent pages have to stay fast."""
+
+    def __init__(self, app: ASGIApp, default_locale: str) -> None:
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = request.url.path
+        request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        request.state.request_id = request_id
         cookie = request.cookies.get(CSRF_COOKIE)
         new_cookie = None
-        if not cookie and not request.url.path.startswith(NO_BROWSER_STATE):
+        if not cookie and not path.startswith(NO_BROWSER_STATE):
             new_cookie = cookie = secrets.token_urlsafe(24)
         request.state.csrf_cookie = cookie or ""
-        if request.url.path.startswith(("/api/", "/v1/")):
+        if path.startswith(("/api/", "/v1/")):
             locale = api_locale(request.headers.get("accept-language"))
             request.state.api_locale = locale
         else:
-            locale = request.cookies.get(LOCALE_COOKIE) or settings.default_locale
+            locale = request.cookies.get(LOCALE_COOKIE) or self.default_locale
         set_locale(locale)
         request.state.locale = locale
-        response: Response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/v1/", "/s/")):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        if new_cookie:
-            response.set_cookie(
-                CSRF_COOKIE,
-                new_cookie,
-                httponly=True,
-                samesite="lax",
-                secure=request.url.scheme == "https",
-                path="/",
-            )
-        return response
+        frame = not path.startswith(("/v1/", "/s/"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                for name, value in (
+                    ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"),
+                ):
+                    if name not in headers:
+                        headers[name] = value
+                if frame and "X-Frame-Options" not in headers:
+                    headers["X-Frame-Options"] = "DENY"
+                if new_cookie:
+                    headers.append(
+                        "set-cookie", _csrf_cookie_header(new_cookie, secure=request.url.scheme == "https")
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _csrf_cookie_header(value: str, *, secure: bool) -> str:
+    holder = Response()
+    holder.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/")
+    return holder.headers["set-cookie"]
 
 
 def api_locale(accept_language: str | None) -> str:

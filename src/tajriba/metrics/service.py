@@ -79,18 +79,23 @@ class Query:
 
     def check(self) -> None:
         scores.check_metric(self.metric)
-        if self.by is not None and self.by not in DIMENSIONS:
-            raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
-        if self.period is not None:
-            periods.check(self.period, self.calendar, self.week_start)
-        elif self.calendar not in periods.CALENDARS:
-            raise Invalid(f"calendar must be one of {', '.join(periods.CALENDARS)}", field="calendar")
-        if self.start and self.end and self.start >= self.end:
-            raise Invalid("the period's start must be before its end", field="start")
-        if not 0.5 <= self.level < 1:
-            raise Invalid("level must be at least 0.5 and below 1", field="level")
-        if self.min_n < 1:
-            raise Invalid("min_n must be 1 or more", field="min_n")
+        check_slice(self, DIMENSIONS)
+
+
+def check_slice(q: Any, dimensions: tuple[str, ...]) -> None:
+    """The checks every metrics query shares: by, period and calendar, start < end, level, min_n."""
+    if q.by is not None and q.by not in dimensions:
+        raise Invalid(f"by must be one of {', '.join(dimensions)}", field="by")
+    if q.period is not None:
+        periods.check(q.period, q.calendar, q.week_start)
+    elif q.calendar not in periods.CALENDARS:
+        raise Invalid(f"calendar must be one of {', '.join(periods.CALENDARS)}", field="calendar")
+    if q.start and q.end and q.start >= q.end:
+        raise Invalid("the period's start must be before its end", field="start")
+    if not 0.5 <= q.level < 1:
+        raise Invalid("level must be at least 0.5 and below 1", field="level")
+    if q.min_n < 1:
+        raise Invalid("min_n must be 1 or more", field="min_n")
 
 
 def utc_bounds(start: date | None, end: date | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:

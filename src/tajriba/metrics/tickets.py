@@ -27,7 +27,7 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
 from tajriba.metrics import periods, scores
-from tajriba.metrics.service import local_day_sql, utc_bounds
+from tajriba.metrics.service import check_slice, local_day_sql, utc_bounds
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -82,16 +82,7 @@ class TicketQuery:
     min_n: int = scores.MIN_SAMPLE
 
     def check(self) -> None:
-        if self.by is not None and self.by not in DIMENSIONS:
-            raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
-        if self.period is not None:
-            periods.check(self.period, self.calendar, self.week_start)
-        if self.start and self.end and self.start >= self.end:
-            raise Invalid("the period's start must be before its end", field="start")
-        if not 0.5 <= self.level < 1:
-            raise Invalid("level must be at least 0.5 and below 1", field="level")
-        if self.min_n < 1:
-            raise Invalid("min_n must be 1 or more", field="min_n")
+        check_slice(self, DIMENSIONS)
 
 
 _KEY = {

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import update
@@ -50,6 +52,17 @@ def screens(definition: Definition, answers: dict[str, Any], hidden: dict[str, A
     if current:
         out.append(current)
     return out
+
+
+@lru_cache(maxsize=256)
+def _parsed(raw: bytes) -> Definition:
+    return Definition.model_validate_json(raw)
+
+
+def _definition(survey: Survey) -> Definition:
+    """The survey's definition, validated once per content (these pages only read it; keyed by its JSON, so an
+    edited survey is never served stale)."""
+    return _parsed(orjson.dumps(survey.definition))
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -110,7 +123,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 def _closed(
     request: Request, survey: Survey | None, message: str, status: int, locale: str | None = None
 ) -> HTMLResponse:
-    definition = service.definition_of(survey) if survey is not None else None
+    definition = _definition(survey) if survey is not None else None
     loc = locale or (definition.default_language if definition else "ar")
     i18n.set_locale(loc)
     return _page(
@@ -151,7 +164,7 @@ def show(
         survey, inv = _resolve(db, request, token)
     except service.LinkClosed as exc:
         return _closed(request, None, exc.message, 410)
-    definition = service.definition_of(survey)
+    definition = _definition(survey)
     ptoken, progress = _progress(db, request, survey, inv, p)
     locale = _language(
         request, definition, lang, progress.language if progress else None, inv.language if inv else None
@@ -262,7 +275,7 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
         survey, inv = _resolve(db, request, token)
     except service.LinkClosed as exc:
         return _closed(request, None, exc.message, 410)
-    definition = service.definition_of(survey)
+    definition = _definition(survey)
     raw = await request.form()
     form = _form_dict(raw)
     locale = _language(request, definition, str(form.get("lang") or ""))
@@ -403,7 +416,7 @@ def done(request: Request, token: str, db: DB, lang: str | None = None) -> Respo
         survey = None
     if survey is None:
         return _closed(request, None, _("Thank you!"), 200, lang if lang in i18n.LOCALES else None)
-    definition = service.definition_of(survey)
+    definition = _definition(survey)
     locale = _language(request, definition, lang)
     i18n.set_locale(locale)
     message = pick(definition.thank_you, locale, definition.default_language) or _(
@@ -414,7 +427,7 @@ def done(request: Request, token: str, db: DB, lang: str | None = None) -> Respo
 
 def preview(request: Request, survey: Survey, locale: str, at: str | None = None) -> HTMLResponse:
     """The respondent page as staff see it before publishing (nothing is stored)."""
-    definition = service.definition_of(survey)
+    definition = _definition(survey)
     locale = definition.language(locale)
     return _screen(
         request,
