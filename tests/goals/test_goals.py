@@ -271,6 +271,13 @@ def test_goals_api_and_pages(app, db, client, shop) -> None:  # type: ignore[no-
     assert r.status_code == 303 and "/goals/" in r.headers["location"]
     detail = client.get(r.headers["location"])
     assert detail.status_code == 200 and "Fast answers" in detail.text and 'id="goal-data"' in detail.text
+    r = client.post(f"/w/{ws.slug}/goals", data={**form, "target": "٣٠٫٥"}, follow_redirects=False)
+    assert r.status_code == 303 and "/goals/" in r.headers["location"]  # Arabic-Indic digits and decimal mark
+    assert client.get(r.headers["location"]).status_code == 200
+    r = client.post(f"/w/{ws.slug}/goals", data={**form, "target": "soon"}, follow_redirects=False)
+    assert (
+        r.status_code == 303 and "error=" in r.headers["location"] and "/goals/" not in r.headers["location"]
+    )
     r = client.post(f"/w/{ws.slug}/goals", data={**form, "scope": "stage"}, follow_redirects=True)
     assert "scope" in r.text and "alert error" in r.text
     r = client.post(

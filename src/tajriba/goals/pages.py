@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from tajriba.errors import TajribaError
+from tajriba.errors import Invalid, TajribaError
 from tajriba.goals import service
-from tajriba.i18n import N_
+from tajriba.i18n import N_, _, to_latin_digits
 from tajriba.models import Journey, Membership, Persona, Stage, Touchpoint, User
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
@@ -95,6 +95,14 @@ def _choices(db: DB, ctx: Context) -> dict[str, Any]:
     return {"scope_choices": scopes, "owners": [(int(i), str(n)) for i, n in owners]}
 
 
+def _number(value: Any) -> float:
+    text = to_latin_digits(str(value or "").strip()).replace("٫", ".").replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid(_("The target must be a number."), field="target") from None
+
+
 def _goal_in(form: Any) -> service.GoalIn:
     scope = str(form.get("scope") or "company")
     raw_id = form.get(f"scope_id_{scope}") or form.get("scope_id") or None
@@ -104,7 +112,7 @@ def _goal_in(form: Any) -> service.GoalIn:
         metric=str(form.get("metric") or ""),
         scope=scope,
         scope_id=None if scope == "company" or raw_id in (None, "") else int(str(raw_id)),
-        target=float(str(form.get("target") or "nan")),
+        target=_number(form.get("target")),
         start_date=str(form.get("start_date") or ""),  # type: ignore[arg-type]
         due_date=str(form.get("due_date") or ""),  # type: ignore[arg-type]
         owner_id=int(str(form.get("owner_id"))) if form.get("owner_id") else None,

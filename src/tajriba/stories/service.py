@@ -113,7 +113,7 @@ def stories(
                               || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
                        FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores
             FROM texts t JOIN survey_responses s ON s.workspace_id = $ws
-                 AND (s.response_id = t.response_id OR s.response_id LIKE t.response_id || ':%')
+                 AND (s.response_id = t.response_id OR starts_with(s.response_id, t.response_id || ':'))
             GROUP BY ALL
         ), consent AS (
             SELECT customer_id, arg_max(granted, recorded_at) AS granted
