@@ -112,8 +112,10 @@ def _reference(frame: pd.DataFrame) -> dict:
     due = np.array([1.0, 20.0])
     value = due @ coef
     half = 1.959963984540054 * np.sqrt(due @ cov @ due)
-    recent = (local >= pd.Timestamp(NOW.date() - timedelta(days=27))) & (
-        local < pd.Timestamp(NOW.date() + timedelta(days=1))
+    # the current window: 28 local days up to today, or up to the last day with answers when that is earlier
+    last = min(NOW.date(), local.max().date())
+    recent = (local >= pd.Timestamp(last - timedelta(days=27))) & (
+        local < pd.Timestamp(last + timedelta(days=1))
     )
     r = s[recent.to_numpy()]
     base = ((local >= pd.Timestamp(START - timedelta(days=28))) & (local < pd.Timestamp(START))).to_numpy()
@@ -161,9 +163,8 @@ def test_goal_measure_matches_an_independent_computation_and_status_follows_the_
     # the whole company sees the same answers (one touchpoint has them all); before any data: no status
     company = _goal(db, ws, tp, target=50, scope="company", scope_id=None)
     measured = service.measure(db, wh, ws, company, now=NOW)
-    assert (
-        measured["current"]["n"] == ref["current_n"] == 771
-    )  # 3 full weeks + 6 days (29, 29, 29, 28, 28, 28)
+    # the answers stop on Sunday 15 March, a day before "now": the window is the four full weeks up to then
+    assert measured["as_of"] == "2026-03-15" and measured["current"]["n"] == ref["current_n"] == 800
     early = service.measure(db, wh, ws, company, now=datetime(2025, 6, 1, tzinfo=UTC))
     assert early["status"] == "no_data" and early["projection"] is None
 

@@ -77,6 +77,8 @@ def build_demo(
     counts["text_enrichments"] = text_service.enrich(
         warehouse, workspace_id, topics.default(), processed_at=END
     ).processed
+    with transaction(factory) as session:
+        counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
     warehouse.sql("CHECKPOINT")
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}
@@ -178,3 +180,63 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         session.flush()
         touchpoint_ids[t.key] = tp.id
     return ws.id, touchpoint_ids
+
+
+def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> int:
+    """Three goals the demo team set in the summer: the feelings they want, as KPIs with targets."""
+    from datetime import date
+
+    from tajriba.accounts import service as accounts
+    from tajriba.goals import service as goals
+
+    class Demo:
+        def audit(self, db: Session, action: str, **kw: Any) -> None:
+            pass
+
+    owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
+    specs = [
+        (
+            "Customers recommend us",
+            "Customers are proud to recommend us to family and friends",
+            "nps",
+            "company",
+            None,
+            30.0,
+        ),
+        (
+            "Delivery feels effortless",
+            "Receiving an order feels easy",
+            "ces_easy",
+            "touchpoint",
+            touchpoint_ids.get("courier"),
+            75.0,
+        ),
+        (
+            "We answer quickly",
+            "Customers feel heard within the hour",
+            "first_response_median",
+            "company",
+            None,
+            30.0,
+        ),
+    ]
+    for name, feeling, metric, scope, scope_id, target in specs:
+        if scope != "company" and scope_id is None:
+            continue
+        goals.create_goal(
+            session,
+            workspace_id=workspace_id,
+            data=goals.GoalIn(
+                name=name,
+                feeling=feeling,
+                metric=metric,
+                scope=scope,
+                scope_id=scope_id,
+                target=target,
+                start_date=date(2026, 7, 1),
+                due_date=date(2026, 12, 31),
+                owner_id=owner.id if owner else None,
+            ),
+            actor=Demo(),
+        )
+    return len(specs)

@@ -1,8 +1,8 @@
 """Goals: create, change, list, and measure them against the data.
 
 A goal's figures come from the metrics module (the same numbers as every other page):
-- current: the metric over the last `CURRENT_DAYS` local days up to today (from the start date when that is
-  later), with its interval;
+- current: the metric over the last `CURRENT_DAYS` local days up to today, or up to the last day with data
+  when the feed stopped earlier (`as_of` says which), from the start date when that is later, with its interval;
 - baseline: the metric over the `CURRENT_DAYS` days before the start date (None without data);
 - progress: (current - baseline) / (target - baseline), 0 to 1, when there is a baseline that misses the
   target;
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tajriba.errors import Invalid, NotFound
 from tajriba.metrics import response_rate as rates
@@ -38,6 +38,7 @@ from tajriba.metrics import tickets as ticket_kpis
 from tajriba.models.accounts import Membership, User
 from tajriba.models.goals import Goal
 from tajriba.models.journeys import Journey, Persona, Stage, Touchpoint
+from tajriba.models.surveys import SurveyInvitation
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -317,10 +318,15 @@ def measure(
     """The goal with its current value, baseline, progress, weekly series, projection and status."""
     spec = METRICS[goal.metric]
     moment = now or datetime.now(UTC)
-    today = moment.astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
-    tomorrow = today + timedelta(days=1)
+    tz = ZoneInfo(workspace.timezone or "UTC")
+    today = moment.astimezone(tz).date()
+    # the current window ends on the last day with data when the feed stops before today (an import that lags,
+    # the demo): the page says "data up to" that day instead of showing nothing
+    latest = _latest_day(session, wh, workspace, spec, tz)
+    data_day = min(today, latest) if latest is not None else today
+    tomorrow = data_day + timedelta(days=1)
     window_start = max(goal.start_date, tomorrow - timedelta(days=CURRENT_DAYS))
-    out: dict[str, Any] = {**as_dict(goal), "as_of": today.isoformat()}
+    out: dict[str, Any] = {**as_dict(goal), "as_of": data_day.isoformat()}
     current_rows = (
         _rows(session, wh, workspace, goal, window_start, tomorrow, None, now)
         if window_start < tomorrow
@@ -338,7 +344,7 @@ def measure(
         now,
     )
     baseline = _reading(spec, base_rows[0] if base_rows else None)
-    out["current"] = {**_plain(current), "from": window_start.isoformat(), "to": today.isoformat()}
+    out["current"] = {**_plain(current), "from": window_start.isoformat(), "to": data_day.isoformat()}
     out["baseline"] = _plain(baseline) if baseline.n >= min_n else None
     out["progress"] = None
     if out["baseline"] and current.value is not None and baseline.value is not None:
@@ -359,7 +365,7 @@ def measure(
         points.append({"period": row["period"], "position": (week - monday).days / 7, **_plain(r)})
     out["series"] = points
     due_position = (goal.due_date - monday).days / 7
-    usable = [p for p in points if p["value"] is not None and p["n"] >= 1]
+    usable = [p for p in points if p["value"] is not None and p["n"] >= min_n]  # as the pages suppress them
     line = trend.fit_line(
         [p["value"] for p in usable],
         [p["std_error"] or np.nan for p in usable],
@@ -383,9 +389,43 @@ def measure(
         }
     else:
         projection = None
+    if projection is not None:
+        low, high = _bounds(goal.metric)
+        for key in ("value", "low", "high"):
+            v = projection.get(key)
+            if isinstance(v, float):
+                projection[key] = _r(min(max(v, low), high))
     out["projection"] = projection
     out["status"], out["status_reason"] = _status(goal, current, projection, today, min_n)
     return out
+
+
+def _bounds(metric: str) -> tuple[float, float]:
+    """The values a metric can take (projections are clipped to them)."""
+    spec = METRICS[metric]
+    if spec.percent:
+        return 0.0, 100.0
+    return RANGES.get(metric, (0.0, math.inf))
+
+
+def _latest_day(
+    session: Session, wh: Warehouse, workspace: Workspace, spec: MetricSpec, tz: ZoneInfo
+) -> date | None:
+    if spec.source == "survey":
+        latest = wh.sql(
+            "SELECT max(submitted_at) FROM survey_responses WHERE workspace_id = ? AND metric = ?",
+            [workspace.id, spec.survey_metric],
+        )[0][0]
+    elif spec.source == "tickets":
+        latest = wh.sql("SELECT max(created_at) FROM tickets WHERE workspace_id = ?", [workspace.id])[0][0]
+    else:
+        latest = session.scalar(
+            select(func.max(SurveyInvitation.sent_at)).where(SurveyInvitation.workspace_id == workspace.id)
+        )
+    if latest is None:
+        return None
+    moment = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+    return moment.astimezone(tz).date()
 
 
 def _status(
