@@ -122,3 +122,30 @@ def test_dashboard_page_shows_the_metrics_modules_numbers_and_downloads_every_ta
     assert len(csv) - 1 == len(data["trends"][0]["points"])
     assert client.get(f"/w/{ws.slug}/metrics/export?table=nothing").status_code == 422
     assert client.get(f"/w/{ws.slug}/metrics?period=decade").status_code == 422
+
+
+def test_overview_headlines_are_the_metrics_modules_figures(app, db) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.overview import service as overview
+
+    ws = make_workspace(db, "headline")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    # one survey answer with two CSAT questions, one on 1-10 (stored as rows "a" and "a:q2"), and one on 1-5
+    rows = [("a", 10.0, 10), ("a:q2", 4.0, 5), ("b", 2.0, 5)]
+    app.state.warehouse.append(
+        "survey_responses",
+        pd.DataFrame(
+            {
+                "workspace_id": ws.id,
+                "response_id": [r[0] for r in rows],
+                "metric": "csat",
+                "score": [r[1] for r in rows],
+                "scale_min": 1,
+                "scale_max": [r[2] for r in rows],
+                "submitted_at": now,
+            }
+        ),
+    )
+    o = overview.overview(db, app.state.warehouse, ws)
+    # 10 of 1-10 is 5 on 1-5 (1 + 4 (10 - 1) / 9); mean of 5, 4, 2 = 11/3; not the raw mean 16/3
+    assert o.csat == round(11 / 3, 4) and o.csat_n == 3
+    assert o.responses == 2 and o.nps is None and o.tickets == 0

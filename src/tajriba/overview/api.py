@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from tajriba.overview import service
-from tajriba.web.deps import Context, RequireKey, WarehouseDep
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1", tags=["overview"])
 
 
 @router.get("/overview")
 def get_overview(
-    wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]
+    db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("workspace:read"))]
 ) -> dict[str, Any]:
     """Headline numbers of the key's workspace."""
-    data = asdict(service.overview(wh, workspace_id=ctx.workspace.id))
+    data = asdict(service.overview(db, wh, ctx.workspace))
     data["revenue"] = str(data["revenue"])
     data["average_order_value"] = (
         None if data["average_order_value"] is None else str(data["average_order_value"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tajriba.overview import service
-from tajriba.web.deps import Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -19,7 +19,7 @@ def _render(request: Request, template: str, **context: object) -> Response:
 
 @router.get("/")
 def overview_page(
-    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("workspace:read"))]
+    request: Request, db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("workspace:read"))]
 ) -> Response:
-    data = service.overview(wh, workspace_id=ctx.workspace.id)
+    data = service.overview(db, wh, ctx.workspace)
     return _render(request, "overview.html", o=data, active="overview")

@@ -1,15 +1,23 @@
-"""Workspace overview and the first views of each domain, computed in the warehouse (one query per widget)."""
+"""Workspace overview and the first views of each domain, computed in the warehouse (one query per widget;
+survey and service KPIs from the metrics module, so every page shows the same figure)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from tajriba.metrics import service as metrics
+from tajriba.metrics import tickets as ticket_kpis
 from tajriba.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.models.accounts import Workspace
 
 
 @dataclass
@@ -37,8 +45,9 @@ class Overview:
     feedback_languages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
+def overview(session: Session, warehouse: Warehouse, workspace: Workspace) -> Overview:
     """Headline numbers of one workspace."""
+    workspace_id = workspace.id
     out = Overview()
     customers = warehouse.table("customers", workspace_id=workspace_id)
     out.customers = int(warehouse.execute(customers.count()))
@@ -68,24 +77,21 @@ def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
     out.revenue = Decimal(str(row["revenue"])) if row["revenue"] is not None and out.orders else Decimal(0)
     out.average_order_value = (out.revenue / out.orders).quantize(Decimal("0.01")) if out.orders else None
 
-    responses = warehouse.table("survey_responses", workspace_id=workspace_id)
-    scores = warehouse.execute(
-        responses.group_by("metric").aggregate(
-            n=responses.count(),
-            mean=responses.score.mean(),
-            promoters=(responses.score >= 9).cast("int").sum(),
-            detractors=(responses.score <= 6).cast("int").sum(),
-        )
+    # NPS, CSAT and CES as the metrics module defines them (CSAT on other scales mapped to 1-5)
+    for metric in ("nps", "csat", "ces"):
+        rows = metrics.metric_table(session, warehouse, workspace, metrics.Query(metric=metric, min_n=1))[
+            "rows"
+        ]
+        if rows:
+            setattr(out, metric, rows[0]["value"])
+            setattr(out, f"{metric}_n", int(rows[0]["n"]))
+    # one survey answer may be several rows (`<id>`, `<id>:<question>`): count answers, not rows
+    out.responses = int(
+        warehouse.sql(
+            "SELECT count(DISTINCT split_part(response_id, ':', 1)) FROM survey_responses WHERE workspace_id = ?",
+            [workspace_id],
+        )[0][0]
     )
-    for rec in scores.to_dict("records"):
-        n = int(rec["n"])
-        out.responses += n
-        if rec["metric"] == "nps" and n:
-            out.nps, out.nps_n = 100.0 * (int(rec["promoters"]) - int(rec["detractors"])) / n, n
-        elif rec["metric"] == "csat" and n:
-            out.csat, out.csat_n = float(rec["mean"]), n
-        elif rec["metric"] == "ces" and n:
-            out.ces, out.ces_n = float(rec["mean"]), n
 
     feedback = warehouse.table("feedback_texts", workspace_id=workspace_id)
     langs = warehouse.execute(
@@ -96,21 +102,12 @@ def overview(warehouse: Warehouse, *, workspace_id: int) -> Overview:
     ]
     out.feedback = sum(d["n"] for d in out.feedback_languages)
 
-    tickets = warehouse.table("tickets", workspace_id=workspace_id)
-    first_response = tickets.first_response_at.epoch_seconds() - tickets.created_at.epoch_seconds()
-    resolution = tickets.resolved_at.epoch_seconds() - tickets.created_at.epoch_seconds()
-    row = warehouse.execute(
-        tickets.aggregate(
-            n=tickets.count(),
-            open=tickets.resolved_at.isnull().cast("int").sum(),
-            frt=first_response.median(),
-            res=resolution.median(),
-        )
-    ).iloc[0]
-    out.tickets = int(row["n"])
-    out.open_tickets = int(row["open"] or 0)
-    out.median_first_response_min = None if _isnull(row["frt"]) else float(row["frt"]) / 60
-    out.median_resolution_h = None if _isnull(row["res"]) else float(row["res"]) / 3600
+    service = ticket_kpis.service_kpis(warehouse, workspace, ticket_kpis.TicketQuery(min_n=1))
+    if service["rows"]:
+        row = service["rows"][0]
+        out.tickets, out.open_tickets = int(row["n"]), int(row["open"])
+        out.median_first_response_min = row["first_response_median"]
+        out.median_resolution_h = row["resolution_median"]
     return out
 
 
