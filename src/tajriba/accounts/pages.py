@@ -24,19 +24,9 @@ from tajriba.web.deps import (
     optional_user,
     verify_csrf,
 )
-from tajriba.web.ratelimit import RateLimiter
+from tajriba.web.ratelimit import per_minute
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
-
-
-def _limiter(request: Request) -> RateLimiter:
-    """The login rate limiter of this application (one per app, not per process)."""
-    state = request.app.state
-    limit = state.settings.login_rate_per_minute
-    current = getattr(state, "login_limiter", None)
-    if current is None or current.limit != limit:
-        current = state.login_limiter = RateLimiter(limit, 60.0)
-    return current
 
 
 def _safe_next(target: str | None) -> str:
@@ -72,7 +62,10 @@ def login(
 ) -> Response:
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
-    wait = _limiter(request).hit(ip)
+    # one limiter per application, not per process
+    wait = per_minute(
+        request.app.state, "login_limiter", request.app.state.settings.login_rate_per_minute
+    ).hit(ip)
     if wait:
         raise TooManyRequests(
             _("Too many login attempts from your network. Wait a minute and try again."),

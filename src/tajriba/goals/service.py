@@ -250,7 +250,7 @@ def _reading(spec: MetricSpec, row: dict[str, Any] | None) -> Reading:
     elif spec.source == "survey":
         se = row.get("std_error")
     else:  # a median: the half-width of its interval over z
-        se = (high - low) / (2 * 1.959964) if low is not None and high is not None else None
+        se = (high - low) / (2 * scores.z_value(0.95)) if low is not None and high is not None else None
     return Reading(
         value * scale,
         None if low is None else low * scale,

@@ -52,10 +52,6 @@ EMPTY = Estimate(None, None, None, 0)
 NO_DIFFERENCE = Difference(None, None, None, None)
 
 
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
 def mean_from_sums(n: int, total: float, total_sq: float, *, level: float = LEVEL) -> Estimate:
     """Mean and t interval from n, sum and sum of squares (what one SQL aggregate returns)."""
     if n <= 0:
@@ -75,7 +71,7 @@ def wilson(successes: int, n: int, *, level: float = LEVEL) -> Estimate:
     """Share with the Wilson score interval."""
     if n <= 0:
         return EMPTY
-    p, low, high = (float(v) for v in scores.wilson_interval(successes, n, _z(level)))
+    p, low, high = (float(v) for v in scores.wilson_interval(successes, n, scores.z_value(level)))
     return Estimate(p, low, high, n)
 
 
@@ -84,7 +80,7 @@ def nps(promoters: int, passives: int, detractors: int, *, level: float = LEVEL)
     n = promoters + passives + detractors
     if n <= 0:
         return EMPTY
-    low, high = (float(v) for v in scores.nps_interval(promoters, detractors, n, _z(level)))
+    low, high = (float(v) for v in scores.nps_interval(promoters, detractors, n, scores.z_value(level)))
     return Estimate(100 * (promoters - detractors) / n, low, high, n)
 
 
@@ -124,9 +120,7 @@ def quantile_ranks(n: int, p: float, level: float = LEVEL) -> tuple[int, int]:
     low = int(stats.binom.ppf(tail, n, p))  # smallest k with P(B <= k) >= tail
     if stats.binom.cdf(low, n, p) > tail:
         low -= 1
-    high = int(stats.binom.isf(tail, n, p))  # smallest k with P(B > k) <= tail
-    while high > 0 and stats.binom.sf(high - 1, n, p) <= tail:
-        high -= 1
+    high = int(stats.binom.isf(tail, n, p))  # smallest k with P(B > k) <= tail, i.e. P(B >= k + 1) <= tail
     return low + 1, high + 1
 
 
@@ -164,5 +158,5 @@ def difference_normal(
     diff = b_value - a_value
     if se == 0:
         return Difference(diff, diff, diff, None if diff == 0 else 0.0)
-    z = _z(level)
+    z = scores.z_value(level)
     return Difference(diff, diff - z * se, diff + z * se, float(2 * stats.norm.sf(abs(diff) / se)))

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from scipy import stats
 from sqlalchemy import select
 
 from tajriba.errors import Invalid
@@ -84,7 +83,7 @@ def response_rate(
                 select(Survey.id, Survey.name).where(Survey.workspace_id == workspace.id)
             )
         }
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = scores.z_value(level)
     rows = []
     for (key, label), c in sorted(counts.items()):
         rate, low, high = (float(v) for v in scores.wilson_interval(c["completed"], c["delivered"], z))

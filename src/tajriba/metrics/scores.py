@@ -112,7 +112,8 @@ def check_scores(
         )
 
 
-def _z(level: float) -> float:
+def z_value(level: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.96 for 0.95)."""
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
@@ -150,7 +151,7 @@ def estimate(metric: str, sums: Sums, *, level: float = LEVEL) -> dict[str, np.n
     """Arrays per group: n, value, ci_low, ci_high, std_error, and the metric's shares (NaN where undefined)."""
     check_metric(metric)
     n = sums.n
-    z = _z(level)
+    z = z_value(level)
     out: dict[str, np.ndarray] = {"n": n.astype(np.int64)}
     with np.errstate(divide="ignore", invalid="ignore"):
         if metric == "nps":

@@ -150,7 +150,7 @@ def service_kpis(
     age = frame["age"].to_numpy(dtype=float)
     complaint = frame["is_complaint"].fillna(False).to_numpy(dtype=bool)
     frt_limit, res_limit = goal["first_response_minutes"] * 60, goal["resolution_hours"] * 3600
-    z = float(est.stats.norm.ppf(0.5 + q.level / 2))
+    z = scores.z_value(q.level)
     rows: list[dict[str, Any]] = []
     groups = pd.Series(np.arange(combined.size)).groupby(combined).indices if combined.size else {}
     for label, idx in groups.items():

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from tajriba.metrics import scores
+
 
 def fit_line(
     values: list[float], std_errors: list[float], positions: list[float] | None = None, *, level: float = 0.95
@@ -36,7 +38,7 @@ def fit_line(
     resid = y - x @ beta
     dispersion = float((w * resid * resid).sum() / (y.size - 2))
     cov = cov * max(1.0, dispersion)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = scores.z_value(level)
     slope, slope_se = float(beta[1]), float(np.sqrt(cov[1, 1]))
     p_value = float(2 * stats.norm.sf(abs(slope) / slope_se)) if slope_se > 0 else None
     return {

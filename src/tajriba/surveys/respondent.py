@@ -31,7 +31,7 @@ from tajriba.models import Survey, SurveyInvitation, SurveyProgress
 from tajriba.surveys import service
 from tajriba.surveys.definition import Definition, Question, pick
 from tajriba.web.deps import DB, WarehouseDep
-from tajriba.web.ratelimit import RateLimiter
+from tajriba.web.ratelimit import per_minute
 
 router = APIRouter(prefix="/s", include_in_schema=False)
 COOKIE = "tjs_"
@@ -63,15 +63,6 @@ def _definition(survey: Survey) -> Definition:
     """The survey's definition, validated once per content (these pages only read it; keyed by its JSON, so an
     edited survey is never served stale)."""
     return _parsed(orjson.dumps(survey.definition))
-
-
-def _limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    limit = state.settings.survey_rate_per_minute
-    current = getattr(state, "survey_limiter", None)
-    if current is None or current.limit != limit:
-        current = state.survey_limiter = RateLimiter(limit, 60.0)
-    return current
 
 
 def _resolve(db: Session, request: Request, token: str) -> tuple[Survey, SurveyInvitation | None]:
@@ -266,7 +257,9 @@ def _form_dict(form: Any) -> dict[str, Any]:
 @router.post("/{token}")
 async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Response:
     ip = request.client.host if request.client else "unknown"
-    wait = _limiter(request).hit(ip)
+    wait = per_minute(
+        request.app.state, "survey_limiter", request.app.state.settings.survey_rate_per_minute
+    ).hit(ip)
     if wait:
         raise TooManyRequests(
             _("Too many answers from this address; try again in a minute."), retry_after=int(wait) + 1

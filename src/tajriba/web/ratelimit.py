@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from typing import Any
 
 
 class RateLimiter:
@@ -28,3 +29,12 @@ class RateLimiter:
                 for k in [k for k, v in self._hits.items() if not v][:50_000]:
                     del self._hits[k]
             return 0.0
+
+
+def per_minute(state: Any, name: str, limit: int) -> RateLimiter:
+    """The application's limiter called `name` (one per app, kept on `app.state`), remade when the limit changes."""
+    current: RateLimiter | None = getattr(state, name, None)
+    if current is None or current.limit != limit:
+        current = RateLimiter(limit, 60.0)
+        setattr(state, name, current)
+    return current
