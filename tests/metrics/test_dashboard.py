@@ -93,6 +93,8 @@ def test_dashboard_page_shows_the_metrics_modules_numbers_and_downloads_every_ta
     assert tp.status_code == 200
     one = dashboard.build(db, app.state.warehouse, ws, dashboard.Filters(touchpoint_id=11, period="week"))
     assert sum(p["n"] for p in one["trends"][0]["points"]) < sum(p["n"] for p in data["trends"][0]["points"])
+    # the seeded tickets have no touchpoint: one touchpoint's ticket widgets are empty, the workspace's are not
+    assert data["backlog"] and one["backlog"] == [] and one["complaints"]["total"] == 0
     sv = dashboard.build(db, app.state.warehouse, ws, dashboard.Filters(survey_id=1))
     assert sv["service"] is None and sum(p["n"] for p in sv["trends"][1]["points"]) > 0
     assert client.get(f"/w/{ws.slug}/metrics?survey=1&period=quarter").status_code == 200
@@ -121,6 +123,7 @@ def test_dashboard_page_shows_the_metrics_modules_numbers_and_downloads_every_ta
     assert csv[0] == "period,n,value,ci_low,ci_high,std_error"
     assert len(csv) - 1 == len(data["trends"][0]["points"])
     assert client.get(f"/w/{ws.slug}/metrics/export?table=nothing").status_code == 422
+    assert client.get(f"/w/{ws.slug}/metrics/export?table=service&survey=1").status_code == 422  # no tickets
     assert client.get(f"/w/{ws.slug}/metrics?period=decade").status_code == 422
 
 

@@ -75,107 +75,126 @@ def trends(session: Session, wh: Warehouse, workspace: Workspace, f: Filters, me
     return {"metric": metric, **found}
 
 
-def build(
-    session: Session,
-    wh: Warehouse,
-    workspace: Workspace,
-    f: Filters,
-    *,
-    now: datetime | None = None,
-    with_goals: bool = True,
+def _volume(trend_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    volume: dict[str, dict[str, int]] = {}
+    for t in trend_list:
+        for p in t["points"]:
+            volume.setdefault(p["period"], {})[t["metric"]] = p["n"]
+    return [{"period": k, **v} for k, v in sorted(volume.items())]
+
+
+def _service(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> dict[str, Any]:
+    q = tickets.TicketQuery(
+        by="channel",
+        start=_today(workspace, now) - timedelta(days=f.days - 1),
+        touchpoint_id=f.touchpoint_id,
+    )
+    return tickets.service_kpis(wh, workspace, q, now=now)
+
+
+def _backlog(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> list[dict[str, Any]]:
+    return tickets.backlog(wh, workspace, period="week", touchpoint_id=f.touchpoint_id, now=now)["rows"][-26:]
+
+
+def _complaints(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> dict[str, Any]:
+    return tickets.pending_complaints(wh, workspace, touchpoint_id=f.touchpoint_id, now=now, oldest=5)
+
+
+def _outcomes(wh: Warehouse, workspace: Workspace, f: Filters) -> dict[str, Any]:
+    return outcomes.outcomes(wh, workspace, metric="nps", touchpoint_id=f.touchpoint_id)
+
+
+def _goals(
+    session: Session, wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None
 ) -> dict[str, Any]:
     from tajriba.goals import service as goals
 
+    board = goals.dashboard(session, wh, workspace, now=now)
+    if f.touchpoint_id is not None:
+        board["goals"] = [
+            g
+            for g in board["goals"]
+            if g["scope"] == "company" or (g["scope"] == "touchpoint" and g["scope_id"] == f.touchpoint_id)
+        ]
+    return board
+
+
+def build(
+    session: Session, wh: Warehouse, workspace: Workspace, f: Filters, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Every widget of the dashboard. Ticket widgets are left out for one survey (tickets have no survey)."""
     f = f.check()
     out: dict[str, Any] = {"filters": f.__dict__}
     out["headlines"] = [headline(session, wh, workspace, f, m, now) for m in SURVEY_METRICS]
     out["trends"] = [trends(session, wh, workspace, f, m) for m in SURVEY_METRICS]
-    volume: dict[str, dict[str, int]] = {}
-    for t in out["trends"]:
-        for p in t["points"]:
-            volume.setdefault(p["period"], {})[t["metric"]] = p["n"]
-    out["volume"] = [{"period": k, **v} for k, v in sorted(volume.items())]
+    out["volume"] = _volume(out["trends"])
     out["response_rate"] = rates.response_rate(session, workspace, survey_id=f.survey_id, min_n=1)["rows"]
-    out["complaints"] = tickets.pending_complaints(
-        wh, workspace, touchpoint_id=f.touchpoint_id, now=now, oldest=5
-    )
-    if f.survey_id is None:
-        kpis = tickets.service_kpis(
-            wh,
-            workspace,
-            tickets.TicketQuery(
-                by="channel",
-                start=_today(workspace, now) - timedelta(days=f.days - 1),
-                touchpoint_id=f.touchpoint_id,
-            ),
-            now=now,
-        )
-        out["service"] = kpis
-        out["backlog"] = tickets.backlog(wh, workspace, period="week", now=now)["rows"][-26:]
-        out["outcomes"] = outcomes.outcomes(wh, workspace, metric="nps", touchpoint_id=f.touchpoint_id)
-    else:
-        out["service"], out["backlog"], out["outcomes"] = None, [], None
-    if with_goals:
-        board = goals.dashboard(session, wh, workspace, now=now)
-        if f.touchpoint_id is not None:
-            board["goals"] = [
-                g
-                for g in board["goals"]
-                if g["scope"] == "company"
-                or (g["scope"] == "touchpoint" and g["scope_id"] == f.touchpoint_id)
-            ]
-        out["goals"] = board
+    out["complaints"] = _complaints(wh, workspace, f, now)
+    tickets_apply = f.survey_id is None
+    out["service"] = _service(wh, workspace, f, now) if tickets_apply else None
+    out["backlog"] = _backlog(wh, workspace, f, now) if tickets_apply else []
+    out["outcomes"] = _outcomes(wh, workspace, f) if tickets_apply else None
+    out["goals"] = _goals(session, wh, workspace, f, now)
     return out
 
 
-# the downloadable tables: name -> (rows, columns) from a built dashboard
-def table(data: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], list[str]]:
-    if name.startswith("trend_"):
-        metric = name.removeprefix("trend_")
-        for t in data["trends"]:
-            if t["metric"] == metric:
-                cols = ["period", "n", "value", "ci_low", "ci_high", "std_error"]
-                return t["points"], cols
+TREND_COLUMNS = ["period", "n", "value", "ci_low", "ci_high", "std_error"]
+SERVICE_COLUMNS = [
+    "group", "n", "complaints", "open", "first_response_median", "first_response_median_ci_low",
+    "first_response_median_ci_high", "first_response_p90", "first_response_within_target",
+    "resolution_median", "resolution_median_ci_low", "resolution_median_ci_high", "resolution_p90",
+    "resolution_within_target",
+]  # fmt: skip
+GOAL_COLUMNS = [
+    "name", "metric", "scope", "scope_name", "current", "target", "projected", "status", "due_date", "owner_name",
+]  # fmt: skip
+
+
+def table(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    f: Filters,
+    name: str,
+    *,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One downloadable table of the dashboard (rows, columns), computing only what that table needs."""
+    f = f.check()
+    metric = name.removeprefix("trend_")
+    if name.startswith("trend_") and metric in SURVEY_METRICS:
+        return trends(session, wh, workspace, f, metric)["points"], TREND_COLUMNS
     if name == "volume":
-        return data["volume"], ["period", *SURVEY_METRICS]
-    if name == "service" and data["service"]:
-        return data["service"]["rows"], [
-            "group",
-            "n",
-            "complaints",
-            "open",
-            "first_response_median",
-            "first_response_median_ci_low",
-            "first_response_median_ci_high",
-            "first_response_p90",
-            "first_response_within_target",
-            "resolution_median",
-            "resolution_median_ci_low",
-            "resolution_median_ci_high",
-            "resolution_p90",
-            "resolution_within_target",
+        return _volume([trends(session, wh, workspace, f, m) for m in SURVEY_METRICS]), [
+            "period",
+            *SURVEY_METRICS,
         ]
-    if name == "backlog":
-        return data["backlog"], ["period", "created", "resolved", "open_at_end", "complete"]
     if name == "complaints":
-        return data["complaints"]["bands"], ["from_days", "to_days", "n"]
-    if name == "outcomes" and data["outcomes"]:
-        return data["outcomes"]["rows"], ["outcome", "group", "n", "value", "ci_low", "ci_high"]
-    if name == "goals" and data.get("goals"):
+        return _complaints(wh, workspace, f, now)["bands"], ["from_days", "to_days", "n"]
+    if name == "goals":
         rows = [
             {**g, "current": g["current"]["value"], "projected": (g["projection"] or {}).get("value")}
-            for g in data["goals"]["goals"]
+            for g in _goals(session, wh, workspace, f, now)["goals"]
         ]
-        return rows, [
-            "name",
-            "metric",
-            "scope",
-            "scope_name",
-            "current",
-            "target",
-            "projected",
-            "status",
-            "due_date",
-            "owner_name",
-        ]
+        return rows, GOAL_COLUMNS
+    if f.survey_id is None:
+        if name == "service":
+            return _service(wh, workspace, f, now)["rows"], SERVICE_COLUMNS
+        if name == "backlog":
+            return _backlog(wh, workspace, f, now), [
+                "period",
+                "created",
+                "resolved",
+                "open_at_end",
+                "complete",
+            ]
+        if name == "outcomes":
+            return _outcomes(wh, workspace, f)["rows"], [
+                "outcome",
+                "group",
+                "n",
+                "value",
+                "ci_low",
+                "ci_high",
+            ]
     raise Invalid(f"no table {name!r} on this dashboard", field="table")

@@ -78,6 +78,5 @@ def metrics_export(
 ) -> Response:
     """One dashboard table as CSV or XLSX (columns named as in the API)."""
     f = _filters(request, touchpoint, survey, period)
-    data = dashboard.build(db, wh, ctx.workspace, f, with_goals=table == "goals")
-    rows, columns = dashboard.table(data, table)
+    rows, columns = dashboard.table(db, wh, ctx.workspace, f, table)
     return table_file([(c, c) for c in columns], rows, format, f"{ctx.workspace.slug}-{table}")

@@ -262,12 +262,14 @@ def backlog(
     end: date | None = None,
     complaints: bool = False,
     channel: str | None = None,
+    touchpoint_id: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Per period: tickets created, resolved, and open at the period's end (its last local day's end)."""
     periods.check(period, calendar, week_start)
     tz = ZoneInfo(workspace.timezone or "UTC")
-    where, params = _where(workspace, TicketQuery(channel=channel, complaints=complaints), tz)
+    only = TicketQuery(channel=channel, touchpoint_id=touchpoint_id, complaints=complaints)
+    where, params = _where(workspace, only, tz)
     created_day = local_day_sql("created_at", tz, None, None)
     resolved_day = local_day_sql("resolved_at", tz, None, None)
     counts = wh.frame(
