@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -37,9 +37,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+KEY = "bench-one-page"
+
+
 def prepare(data: Path, scale: float) -> str:
-    """Build the demo when missing; add a live all-on-one-page CSAT survey and a goal; return its public path."""
-    if not (data / "tajriba.db").exists() and not any(data.glob("*.db")):
+    """Build the demo when missing (it has goals); add a live all-on-one-page CSAT survey once; its public path."""
+    if not any(data.glob("*.db")):
         subprocess.run(
             [
                 sys.executable,
@@ -58,8 +61,7 @@ def prepare(data: Path, scale: float) -> str:
     from sqlalchemy import select
 
     from tajriba.cli import Stores, _settings
-    from tajriba.goals import service as goals
-    from tajriba.models import Workspace
+    from tajriba.models import Survey, Workspace
     from tajriba.surveys import service as surveys
 
     class Bench:
@@ -69,30 +71,19 @@ def prepare(data: Path, scale: float) -> str:
     stores = Stores(_settings(data))
     with stores.factory() as db:
         ws = db.scalars(select(Workspace).where(Workspace.slug == "demo")).one()
-        survey = surveys.from_template(
-            db, workspace_id=ws.id, template="post_purchase_csat", locale="en", actor=Bench()
-        )
-        # every question on one page (no conditions, so nothing starts a new screen)
-        questions = [{**q, "visible_if": None} for q in survey.definition["questions"]]
-        definition = surveys.Definition.model_validate(
-            {**survey.definition, "questions": questions, "one_per_screen": False}
-        )
-        surveys.update_survey(db, survey=survey, definition=definition, actor=Bench())
-        surveys.set_status(db, survey=survey, status="active", actor=Bench())
-        today = datetime.now(UTC).date()
-        goals.create_goal(
-            db,
-            workspace_id=ws.id,
-            data=goals.GoalIn(
-                name="Bench goal",
-                metric="nps",
-                target=40,
-                start_date=today - timedelta(days=60),
-                due_date=today + timedelta(days=90),
-            ),
-            actor=Bench(),
-        )
-        db.commit()
+        survey = db.scalars(select(Survey).where(Survey.workspace_id == ws.id, Survey.key == KEY)).first()
+        if survey is None:
+            survey = surveys.from_template(
+                db, workspace_id=ws.id, template="post_purchase_csat", locale="en", actor=Bench(), key=KEY
+            )
+            # every question on one page (no conditions, so nothing starts a new screen)
+            questions = [{**q, "visible_if": None} for q in survey.definition["questions"]]
+            definition = surveys.Definition.model_validate(
+                {**survey.definition, "questions": questions, "one_per_screen": False}
+            )
+            surveys.update_survey(db, survey=survey, definition=definition, actor=Bench())
+            surveys.set_status(db, survey=survey, status="active", actor=Bench())
+            db.commit()
         path = re.sub(r"^https?://[^/]+", "", surveys.public_url("http://x", survey))
     stores.close()
     return path

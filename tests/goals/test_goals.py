@@ -252,7 +252,11 @@ def test_goals_api_and_pages(app, db, client, shop) -> None:  # type: ignore[no-
     ] == analyst.name
     assert sum(listed["counts"].values()) == 1
     r = client.put(f"/api/v1/goals/{goal_id}", json={**body, "target": 35}, headers=ha)
-    assert r.json()["target"] == 35
+    assert (
+        r.json()["target"] == 35
+        and r.json()["scope_name"] == "Courier"
+        and r.json()["owner_name"] == analyst.name
+    )
     # pages: the dashboard lists the goal; a form creates another; bad input comes back as an error
     login(client, analyst)
     page = client.get(f"/w/{ws.slug}/goals")

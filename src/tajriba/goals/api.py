@@ -14,6 +14,10 @@ Read = Annotated[Context, Depends(RequireKey("metrics:read"))]
 Write = Annotated[Context, Depends(RequireKey("goals:write"))]
 
 
+def _measured(db: DB, wh: WarehouseDep, ctx: Context, goal: service.Goal) -> dict[str, Any]:
+    return service.named(db, ctx.workspace.id, [service.measure(db, wh, ctx.workspace, goal)])[0]
+
+
 @router.get("")
 def list_goals(db: DB, wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
     """Every live goal, measured: current value, baseline, progress, projection at the due date, status."""
@@ -23,19 +27,19 @@ def list_goals(db: DB, wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
 @router.post("", status_code=201)
 def create_goal(db: DB, wh: WarehouseDep, ctx: Write, body: service.GoalIn) -> dict[str, Any]:
     goal = service.create_goal(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
-    return service.measure(db, wh, ctx.workspace, goal)
+    return _measured(db, wh, ctx, goal)
 
 
 @router.get("/{goal_id}")
 def get_goal(db: DB, wh: WarehouseDep, ctx: Read, goal_id: int) -> dict[str, Any]:
     """One goal with its weekly series (value and interval per week since the start date)."""
-    return service.measure(db, wh, ctx.workspace, service.get_goal(db, ctx.workspace.id, goal_id))
+    return _measured(db, wh, ctx, service.get_goal(db, ctx.workspace.id, goal_id))
 
 
 @router.put("/{goal_id}")
 def update_goal(db: DB, wh: WarehouseDep, ctx: Write, goal_id: int, body: service.GoalIn) -> dict[str, Any]:
     goal = service.update_goal(db, goal=service.get_goal(db, ctx.workspace.id, goal_id), data=body, actor=ctx)
-    return service.measure(db, wh, ctx.workspace, goal)
+    return _measured(db, wh, ctx, goal)
 
 
 @router.delete("/{goal_id}", status_code=204)

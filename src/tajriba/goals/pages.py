@@ -140,11 +140,7 @@ def goal_page(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, goal_id: int, error: str | None = None
 ) -> Response:
     goal = service.get_goal(db, ctx.workspace.id, goal_id)
-    measured = service.measure(db, wh, ctx.workspace, goal)
-    names = service.scope_names(db, ctx.workspace.id)
-    measured["scope_name"] = names.get((goal.scope, goal.scope_id))
-    owner = db.get(User, goal.owner_id) if goal.owner_id else None
-    measured["owner_name"] = owner.name if owner else None
+    (measured,) = service.named(db, ctx.workspace.id, [service.measure(db, wh, ctx.workspace, goal)])
     return _render(request, "goals/detail.html", g=measured, goal=goal, error=error, **_choices(db, ctx))
 
 

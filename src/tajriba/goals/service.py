@@ -464,15 +464,24 @@ def dashboard(
     session: Session, wh: Warehouse, workspace: Workspace, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """Every live goal measured, with counts per status and the names of scopes and owners."""
-    goals = [measure(session, wh, workspace, g, now=now) for g in list_goals(session, workspace.id)]
-    names = scope_names(session, workspace.id)
-    ids = [g["owner_id"] for g in goals if g["owner_id"]]
-    owners = {int(i): str(n) for i, n in session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
-    for g in goals:
-        g["scope_name"] = names.get((g["scope"], g["scope_id"]))
-        g["owner_name"] = owners.get(g["owner_id"])
+    goals = named(
+        session,
+        workspace.id,
+        [measure(session, wh, workspace, g, now=now) for g in list_goals(session, workspace.id)],
+    )
     counts = {s: sum(g["status"] == s for g in goals) for s in STATUSES}
     return {"goals": goals, "counts": counts}
+
+
+def named(session: Session, workspace_id: int, measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Measured goals with the names of their scope and owner (`scope_name`, `owner_name`)."""
+    names = scope_names(session, workspace_id)
+    ids = [g["owner_id"] for g in measured if g["owner_id"]]
+    owners = {int(i): str(n) for i, n in session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+    for g in measured:
+        g["scope_name"] = names.get((g["scope"], g["scope_id"]))
+        g["owner_name"] = owners.get(g["owner_id"])
+    return measured
 
 
 def scope_names(session: Session, workspace_id: int) -> dict[tuple[str, int | None], str]:
