@@ -37,7 +37,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     from tajriba.warehouse import Warehouse
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.db_url, pool_size=settings.threads + 4)
     migrate.upgrade(engine)
     warehouse = Warehouse(settings.warehouse_path)
     warehouse.create_schema()
@@ -45,7 +45,13 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
         from tajriba.ingest.buffer import Ingestor
+
+        # every sync route runs in this pool; the database pool holds one connection per thread (plus the
+        # worker's and the ingest thread's), so no route ever waits for a connection
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         from tajriba.ingest.rules import RulesCache
 
         app.state.ingest_rules = RulesCache(app.state.session_factory)

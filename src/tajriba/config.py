@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     messaging_webhook_token: str | None = Field(default=None, repr=False)
     # respondent pages: submissions per client address per minute
     survey_rate_per_minute: int = Field(default=30, ge=1)
+    # request handling: threads that run routes at once (the database pool is sized to match)
+    threads: int = Field(default=32, ge=2, le=512)
+    # largest request body the JSON API accepts (bytes); the tracking API has its own 500 KB limit
+    api_max_body_bytes: int = Field(default=2 << 20, ge=1024, le=1 << 30)
+    # file uploads: largest file, and what one workspace may keep waiting for import at once
+    upload_max_bytes: int = Field(default=2 << 30, ge=1024)
+    upload_quota_bytes: int = Field(default=5 << 30, ge=1024)
 
     @classmethod
     def settings_customise_sources(

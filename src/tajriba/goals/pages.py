@@ -14,7 +14,7 @@ from tajriba.errors import Invalid, TajribaError
 from tajriba.goals import service
 from tajriba.i18n import N_, _, to_latin_digits
 from tajriba.models import Journey, Membership, Persona, Stage, Touchpoint, User
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -126,8 +126,7 @@ def goals_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: str
 
 
 @router.post("/goals")
-async def create_goal(request: Request, db: DB, ctx: Write) -> Response:
-    form = await request.form()
+def create_goal(request: Request, db: DB, ctx: Write, form: FormDep) -> Response:
     try:
         goal = service.create_goal(db, workspace_id=ctx.workspace.id, data=_goal_in(form), actor=ctx)
     except (TajribaError, ValidationError, ValueError) as exc:
@@ -145,9 +144,8 @@ def goal_page(
 
 
 @router.post("/goals/{goal_id}")
-async def update_goal(request: Request, db: DB, ctx: Write, goal_id: int) -> Response:
+def update_goal(request: Request, db: DB, ctx: Write, goal_id: int, form: FormDep) -> Response:
     goal = service.get_goal(db, ctx.workspace.id, goal_id)
-    form = await request.form()
     try:
         if form.get("action") == "archive":
             service.archive_goal(db, goal=goal, actor=ctx)

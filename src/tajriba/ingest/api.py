@@ -9,8 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from tajriba.accounts import service as accounts
+from tajriba.db.session import transaction
 from tajriba.errors import Unauthorized
 from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
@@ -28,6 +30,7 @@ from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 router = APIRouter(tags=["tracking"])
 OK = b'{"success":true}'
 KEY_CACHE_S = 60.0
+BAD_KEY_CACHE_S = 5.0
 RAW_LIMIT = MAX_REQUEST_BYTES + 64 * 1024  # a gzip body may be slightly larger than what it holds
 
 
@@ -58,26 +61,33 @@ async def _read(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _workspace_for_key(request: Request, key: str | None) -> int:
-    """Resolve a write key to its workspace (cached for a minute: revocation takes effect within it)."""
+async def _workspace_for_key(request: Request, key: str | None) -> int:
+    """Resolve a write key to its workspace, cached for a minute (revocation takes effect within it).
+
+    A cache miss reads the application database in the thread pool, never on the event loop; unknown keys
+    are remembered for a few seconds too, so a flood of bad keys does not reach the database."""
     if not key:
         raise IngestError(401, "missing_write_key", "send the write key as HTTP Basic username or 'writeKey'")
-    cache: dict[str, tuple[int, float]] = request.app.state.write_keys
+    cache: dict[str, tuple[int | None, float]] = request.app.state.write_keys
     hit = cache.get(key)
     now = time.monotonic()
-    if hit and hit[1] > now:
-        return hit[0]
-    with request.app.state.session_factory() as session:
+    if hit is None or hit[1] <= now:
+        workspace_id = await run_in_threadpool(_lookup_key, request.app.state.session_factory, key)
+        if len(cache) > 10_000:
+            cache.clear()
+        hit = (workspace_id, now + (KEY_CACHE_S if workspace_id is not None else BAD_KEY_CACHE_S))
+        cache[key] = hit
+    if hit[0] is None:
+        raise IngestError(401, "invalid_write_key", "invalid write key")
+    return hit[0]
+
+
+def _lookup_key(session_factory: Any, key: str) -> int | None:
+    with transaction(session_factory) as session:
         try:
-            row = accounts.resolve_key(session, token=key, kind="write")
+            return accounts.resolve_key(session, token=key, kind="write").workspace_id
         except Unauthorized:
-            raise IngestError(401, "invalid_write_key", "invalid write key") from None
-        session.commit()
-        workspace_id = row.workspace_id
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (workspace_id, now + KEY_CACHE_S)
-    return workspace_id
+            return None
 
 
 async def _ingest(request: Request, path_type: str | None) -> Response:
@@ -91,7 +101,7 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
             or body_key
             or request.query_params.get("writeKey")
         )
-        workspace_id = _workspace_for_key(request, key)
+        workspace_id = await _workspace_for_key(request, key)
         ingestor: Ingestor = request.app.state.ingestor
         await ingestor.submit(workspace_id, messages)
     except IngestError as err:
@@ -144,7 +154,7 @@ async def preflight(request: Request, rest: str) -> Response:
 async def project_settings(request: Request, write_key: str) -> Response:
     """What analytics.js loads at start when its cdnURL points here."""
     try:
-        _workspace_for_key(request, write_key)
+        await _workspace_for_key(request, write_key)
     except IngestError as err:
         return _error(request, err)
     host = request.headers.get("host", "localhost")

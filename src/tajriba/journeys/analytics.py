@@ -92,10 +92,9 @@ def discover(
     max_variants: int = 50,
 ) -> dict[str, Any]:
     """Discovery on the workspace's events; touchpoint ids are given with their names."""
-    with warehouse.lock:
-        result = discovery.discover(
-            events_table(warehouse, workspace_id=workspace_id, scope=scope), max_variants=max_variants
-        )
+    result = discovery.discover(
+        events_table(warehouse, workspace_id=workspace_id, scope=scope), max_variants=max_variants
+    )
     if scope.activity == "touchpoint":
         result = _named(result, names or {})
     return result
@@ -118,13 +117,12 @@ def funnel(
         bad = [s for s in steps if not s.isdigit()]
         if bad:
             raise Invalid(f"steps must be touchpoint ids; got {bad[0]!r}", field="steps")
-    with warehouse.lock:
-        result = funnels.funnel(
-            events_table(warehouse, workspace_id=workspace_id, scope=scope, with_persona=by == "persona"),
-            steps=steps,
-            window_seconds=window_seconds,
-            by=by,
-        )
+    result = funnels.funnel(
+        events_table(warehouse, workspace_id=workspace_id, scope=scope, with_persona=by == "persona"),
+        steps=steps,
+        window_seconds=window_seconds,
+        by=by,
+    )
     if scope.activity == "touchpoint":
         labels = names or {}
         for part in [result, *result["groups"]]:

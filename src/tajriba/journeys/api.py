@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from tajriba.journeys import journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.render import export_map
-from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
 from tajriba.web.render import attachment
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
@@ -77,9 +77,8 @@ def create_journey(db: DB, ctx: Write, body: schemas.JourneyIn) -> dict[str, Any
 
 
 @router.post("/import", status_code=201)
-async def import_journey(request: Request, db: DB, ctx: Write) -> dict[str, Any]:
+def import_journey(request: Request, db: DB, ctx: Write, body: BodyDep) -> dict[str, Any]:
     """A journey from an export: JSON body, or a spreadsheet (.xlsx) as the request body."""
-    body = await request.body()
     kind = "xlsx" if "spreadsheet" in request.headers.get("content-type", "") else "json"
     journey, renamed = transfer.import_journey(
         db, workspace_id=ctx.workspace.id, data=body, kind=kind, actor=ctx

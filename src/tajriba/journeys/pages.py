@@ -22,7 +22,7 @@ from tajriba.journeys import analytics, journey_map, redesign, schemas, service,
 from tajriba.journeys.discovery import flow
 from tajriba.journeys.render import export_map, render_svg
 from tajriba.models import Membership, User
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, JsonDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -93,8 +93,7 @@ def journeys_page(request: Request, db: DB, ctx: Read, error: str | None = None)
 
 
 @router.post("/journeys")
-async def create_journey(request: Request, db: DB, ctx: Write) -> Response:
-    form = await request.form()
+def create_journey(request: Request, db: DB, ctx: Write, form: FormDep) -> Response:
     try:
         stages = (
             [schemas.StageIn(key=k, name=_(n)) for k, n in DEFAULT_STAGES]
@@ -116,10 +115,8 @@ async def create_journey(request: Request, db: DB, ctx: Write) -> Response:
 
 
 @router.post("/journeys/import")
-async def import_journey(
-    request: Request, db: DB, ctx: Write, file: Annotated[UploadFile, File()]
-) -> Response:
-    content = await file.read()
+def import_journey(request: Request, db: DB, ctx: Write, file: Annotated[UploadFile, File()]) -> Response:
+    content = file.file.read()
     kind = "xlsx" if (file.filename or "").lower().endswith(".xlsx") else "json"
     try:
         journey, _renamed = transfer.import_journey(
@@ -226,8 +223,7 @@ def edit_page(request: Request, db: DB, ctx: Write, journey_id: int) -> Response
 
 
 @router.post("/journeys/{journey_id}/edit")
-async def update_journey(request: Request, db: DB, ctx: Write, journey_id: int) -> Response:
-    form = await request.form()
+def update_journey(request: Request, db: DB, ctx: Write, journey_id: int, form: FormDep) -> Response:
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     try:
         launched = str(form.get("launched_at") or "")
@@ -255,9 +251,8 @@ def delete_journey(db: DB, ctx: Write, journey_id: int) -> Response:
 
 
 @router.post("/journeys/{journey_id}/stages")
-async def stage_action(request: Request, db: DB, ctx: Write, journey_id: int) -> Response:
+def stage_action(request: Request, db: DB, ctx: Write, journey_id: int, form: FormDep) -> Response:
     """Add a stage, or (with stage_id) rename or delete one."""
-    form = await request.form()
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     try:
         stage_id = _opt_int(form.get("stage_id"))
@@ -290,13 +285,9 @@ async def stage_action(request: Request, db: DB, ctx: Write, journey_id: int) ->
 
 
 @router.post("/journeys/{journey_id}/order")
-async def save_order(request: Request, db: DB, ctx: Write, journey_id: int) -> dict[str, Any]:
+def save_order(request: Request, db: DB, ctx: Write, journey_id: int, body: JsonDep) -> dict[str, Any]:
     """Drag-to-reorder: {"stages": [ids], "touchpoints": {stage_id: [ids]}} (sent by the editor's script)."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
     if not isinstance(body, dict):
         raise Invalid(_("Send the new order as JSON."), field="body")
     try:
@@ -371,8 +362,7 @@ def new_touchpoint_page(request: Request, db: DB, ctx: Write, journey_id: int) -
 
 
 @router.post("/journeys/{journey_id}/touchpoints/new")
-async def create_touchpoint(request: Request, db: DB, ctx: Write, journey_id: int) -> Response:
-    form = await request.form()
+def create_touchpoint(request: Request, db: DB, ctx: Write, journey_id: int, form: FormDep) -> Response:
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     values: dict[str, Any] = {}
     try:
@@ -393,8 +383,7 @@ def touchpoint_page(request: Request, db: DB, ctx: Write, touchpoint_id: int) ->
 
 
 @router.post("/touchpoints/{touchpoint_id}")
-async def update_touchpoint(request: Request, db: DB, ctx: Write, touchpoint_id: int) -> Response:
-    form = await request.form()
+def update_touchpoint(request: Request, db: DB, ctx: Write, touchpoint_id: int, form: FormDep) -> Response:
     tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
     if form.get("action") == "delete":
         journey_id = tp.journey_id
@@ -416,8 +405,7 @@ async def update_touchpoint(request: Request, db: DB, ctx: Write, touchpoint_id:
 
 
 @router.post("/touchpoints/{touchpoint_id}/items")
-async def add_item(request: Request, db: DB, ctx: Write, touchpoint_id: int) -> Response:
-    form = await request.form()
+def add_item(request: Request, db: DB, ctx: Write, touchpoint_id: int, form: FormDep) -> Response:
     tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
     try:
         item_in = schemas.ItemIn(
@@ -436,8 +424,7 @@ async def add_item(request: Request, db: DB, ctx: Write, touchpoint_id: int) -> 
 
 
 @router.post("/touchpoint-items/{item_id}")
-async def change_item(request: Request, db: DB, ctx: Write, item_id: int) -> Response:
-    form = await request.form()
+def change_item(request: Request, db: DB, ctx: Write, item_id: int, form: FormDep) -> Response:
     item = service.get_item(db, workspace_id=ctx.workspace.id, item_id=item_id)
     touchpoint_id = item.touchpoint_id
     if form.get("action") == "delete":
@@ -657,8 +644,7 @@ def new_persona_page(request: Request, wh: WarehouseDep, ctx: Write) -> Response
 
 
 @router.post("/personas/new")
-async def create_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write) -> Response:
-    form = await request.form()
+def create_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write, form: FormDep) -> Response:
     values: dict[str, Any] = {}
     try:
         values = _persona_values(form)
@@ -678,8 +664,9 @@ def persona_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, persona_
 
 
 @router.post("/personas/{persona_id}")
-async def update_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write, persona_id: int) -> Response:
-    form = await request.form()
+def update_persona(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Write, persona_id: int, form: FormDep
+) -> Response:
     persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
     if form.get("action") == "delete":
         service.delete_persona(db, persona=persona, actor=ctx)

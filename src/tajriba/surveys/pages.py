@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
@@ -21,7 +22,7 @@ from tajriba.models import SurveyInvitation, Touchpoint
 from tajriba.overview import service as overview
 from tajriba.surveys import delivery, respondent, service, surveyjs, templates
 from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -83,12 +84,11 @@ def _opt_int(value: Any) -> int | None:
 
 
 @router.post("/surveys")
-async def create_survey(request: Request, db: DB, ctx: Write) -> Response:
-    form = await request.form()
+def create_survey(request: Request, db: DB, ctx: Write, form: FormDep) -> Response:
     try:
         upload = form.get("surveyjs")
-        if upload is not None and hasattr(upload, "read"):
-            raw = await upload.read()
+        if isinstance(upload, StarletteUpload):
+            raw = upload.file.read()
             if not raw:
                 raise Invalid(_("Choose a SurveyJS JSON file."), field="surveyjs")
             try:
@@ -217,10 +217,9 @@ def _choices(text: str) -> list[dict[str, Any]]:
 
 
 @router.post("/surveys/{survey_id}")
-async def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int) -> Response:
+def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: FormDep) -> Response:
     """One form action per button: settings, add/move/delete a question, the JSON, status, invite, trigger."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    form = await request.form()
     action = str(form.get("action") or "")
     path = f"/surveys/{survey.id}"
     try:

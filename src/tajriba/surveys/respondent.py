@@ -30,7 +30,7 @@ from tajriba.i18n import _
 from tajriba.models import Survey, SurveyInvitation, SurveyProgress
 from tajriba.surveys import service
 from tajriba.surveys.definition import Definition, Question, pick
-from tajriba.web.deps import DB, WarehouseDep
+from tajriba.web.deps import DB, FormDep, WarehouseDep
 from tajriba.web.ratelimit import per_minute
 
 router = APIRouter(prefix="/s", include_in_schema=False)
@@ -255,7 +255,7 @@ def _form_dict(form: Any) -> dict[str, Any]:
 
 
 @router.post("/{token}")
-async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Response:
+def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep) -> Response:
     ip = request.client.host if request.client else "unknown"
     wait = per_minute(
         request.app.state, "survey_limiter", request.app.state.settings.survey_rate_per_minute
@@ -269,7 +269,6 @@ async def answer(request: Request, token: str, db: DB, wh: WarehouseDep) -> Resp
     except service.LinkClosed as exc:
         return _closed(request, None, exc.message, 410)
     definition = _definition(survey)
-    raw = await request.form()
     form = _form_dict(raw)
     locale = _language(request, definition, str(form.get("lang") or ""))
     i18n.set_locale(locale)

@@ -15,7 +15,7 @@ from tajriba.i18n import N_
 from tajriba.journeys.service import touchpoint_names
 from tajriba.text import service, topics
 from tajriba.text.api import filters_from
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 PAGE = 50
@@ -139,10 +139,9 @@ def _split_words(value: str) -> list[str]:
 
 
 @router.post("/feedback/topics")
-async def save_topics(
-    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("text:manage"))]
+def save_topics(
+    request: Request, db: DB, ctx: Annotated[Context, Depends(Require("text:manage"))], form: FormDep
 ) -> Response:
-    form = await request.form()
     if form.get("action") == "reset":
         service.set_taxonomy(db, ctx, ctx.workspace, None)
         return RedirectResponse(request.url.path, status_code=303)

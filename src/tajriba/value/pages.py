@@ -12,7 +12,7 @@ from tajriba.journeys.service import touchpoint_names
 from tajriba.overview import service as overview_service
 from tajriba.value import service
 from tajriba.value.rfm import SEGMENTS
-from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 Read = Annotated[Context, Depends(Require("value:read"))]
@@ -76,8 +76,7 @@ def _render(
 
 
 @router.post("/value/compute")
-async def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Compute) -> Response:
-    form = await request.form()
+def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Compute, form: FormDep) -> Response:
     try:
         from tajriba.value.clv import ClvSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -38,15 +38,21 @@ ROW_KEYS = {name: TABLES[name].key[-1] for name in CUSTOMER_TABLES[1:]}
 
 
 class Warehouse:
-    """One DuckDB database; a lock serialises use of the connection across threads."""
+    """One DuckDB database shared by every thread of the process.
+
+    Each thread reads and writes through its own connection to the database (a DuckDB cursor), so a
+    statement of one request never finds the connection busy with another's, and a failed statement only
+    affects its own transaction. Writes of the shared handle are serialised by `lock` (DuckDB would fail one
+    of two conflicting writers); reads take no lock. `cursor()` gives long work (a file import) a handle of its
+    own whose transaction does not hold `lock`.
+    """
 
     def __init__(self, path: str) -> None:
         import duckdb
-        import ibis
 
         self.path = path
         try:
-            self.ibis = ibis.duckdb.connect(database=path)
+            self._root = duckdb.connect(path)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
@@ -54,18 +60,26 @@ class Warehouse:
                 f"The warehouse {path} is open in another Tajriba process (serve or worker). Stop that process, "
                 "or ask the running server instead (GET /api/v1/stats)."
             ) from None
-        self.con: duckdb.DuckDBPyConnection = self.ibis.con
-        self.con.execute("SET TimeZone = 'UTC'")
+        self._root.execute("SET TimeZone = 'UTC'")
         self.lock = threading.RLock()
-        self._depth = 0
-        self._parent: Warehouse | None = None
+        self._local = threading.local()
+        self._handles: list[tuple[threading.Thread, _Handle]] = []
+        self._handles_lock = threading.Lock()
+        self._closed = False
+        self._pinned: _Handle | None = None
 
     def close(self) -> None:
+        """Close every thread's connection, then the database (a handle from `cursor()` closes only its own)."""
         with self.lock:
-            if self._parent is not None:
-                self.con.close()  # a cursor: the database stays open for its parent
-            else:
-                self.ibis.disconnect()
+            if self._pinned is not None:
+                self._pinned.close()
+                return
+            self._closed = True
+            with self._handles_lock:
+                handles, self._handles = self._handles, []
+            for _thread, handle in handles:
+                handle.close()
+            self._root.close()
 
     def cursor(self) -> Warehouse:
         """A second handle on the same database with its own connection, lock and transactions.
@@ -76,13 +90,47 @@ class Warehouse:
         """
         other = Warehouse.__new__(Warehouse)
         other.path = self.path
-        other.ibis = self.ibis
-        other.con = self.con.cursor()
-        other.con.execute("SET TimeZone = 'UTC'")
+        other._root = self._root
         other.lock = threading.RLock()
-        other._depth = 0
-        other._parent = self
+        other._local = threading.local()
+        other._handles = []
+        other._handles_lock = threading.Lock()
+        other._closed = False
+        other._pinned = _Handle(self._root)
         return other
+
+    def _handle(self) -> _Handle:
+        if self._pinned is not None:
+            if self._pinned.broken:
+                self._pinned = _Handle(self._root)
+            return self._pinned
+        handle: _Handle | None = getattr(self._local, "handle", None)
+        if handle is None or handle.broken:
+            if self._closed:
+                raise WarehouseBusy("the warehouse is closed")
+            handle = _Handle(self._root)
+            self._local.handle = handle
+            with self._handles_lock:
+                # threads of the server's pool come and go: close the connections of those that ended
+                alive = []
+                for thread, other in self._handles:
+                    if thread.is_alive():
+                        alive.append((thread, other))
+                    else:
+                        other.close()
+                alive.append((threading.current_thread(), handle))
+                self._handles = alive
+        return handle
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection to the database."""
+        return self._handle().con
+
+    @property
+    def ibis(self) -> Any:
+        """This thread's Ibis backend (over its own connection)."""
+        return self._handle().backend()
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -174,20 +222,25 @@ class Warehouse:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction; nested uses join the outermost, which commits or rolls back everything."""
         with self.lock:
-            outer = self._depth == 0
+            handle = self._handle()
+            outer = handle.depth == 0
             if outer:
-                self.con.execute("BEGIN TRANSACTION")
-            self._depth += 1
+                handle.con.execute("BEGIN TRANSACTION")
+            handle.depth += 1
             try:
-                yield self.con
+                yield handle.con
             except BaseException:
-                self._depth -= 1
+                handle.depth -= 1
                 if outer:
-                    self.con.execute("ROLLBACK")
+                    handle.rollback()
                 raise
-            self._depth -= 1
+            handle.depth -= 1
             if outer:
-                self.con.execute("COMMIT")
+                try:
+                    handle.con.execute("COMMIT")
+                except BaseException:
+                    handle.rollback()
+                    raise
 
     def delete_customer(self, workspace_id: int, customer_id: str) -> dict[str, int]:
         """Erase every row of one customer in every table, in one transaction; return counts per table."""
@@ -250,23 +303,19 @@ class Warehouse:
         return t.filter(t.workspace_id == workspace_id)
 
     def execute(self, expr: ir.Expr, **kwargs: Any) -> Any:
-        """Run an Ibis expression under the connection lock."""
-        with self.lock:
-            return expr.execute(**kwargs)
+        """Run an Ibis expression (on this thread's connection, where `table()` made it)."""
+        return expr.execute(**kwargs)
 
     def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
-        with self.lock:
-            return expr.to_pyarrow()
+        return expr.to_pyarrow()
 
     def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one SQL statement under the lock and return its rows (for maintenance and stats)."""
-        with self.lock:
-            return self.con.execute(query, params or []).fetchall()
+        """Run one SQL statement on this thread's connection and return its rows (maintenance and stats)."""
+        return self.con.execute(query, params or []).fetchall()
 
     def frame(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run one SQL query under the lock and return a DataFrame (for analytics written in SQL)."""
-        with self.lock:
-            return self.con.execute(query, params or []).df()
+        """Run one SQL query on this thread's connection and return a DataFrame (analytics written in SQL)."""
+        return self.con.execute(query, params or []).df()
 
     def counts(self, workspace_id: int | None = None) -> dict[str, int]:
         """Row counts of every table, optionally for one workspace."""
@@ -278,6 +327,39 @@ class Warehouse:
                 rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
             out[name] = int(rows[0][0])
         return out
+
+
+class _Handle:
+    """One connection to the database, its transaction depth and (made on first use) its Ibis backend."""
+
+    def __init__(self, root: duckdb.DuckDBPyConnection) -> None:
+        self.con = root.cursor()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.depth = 0
+        self.broken = False
+        self._backend: Any = None
+
+    def backend(self) -> Any:
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
+
+    def rollback(self) -> None:
+        """Roll back; a connection that cannot is retired (the thread gets a new one on its next use)."""
+        try:
+            self.con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - DuckDB may have rolled back already (a failed COMMIT)
+            try:
+                self.con.execute("SELECT 1").fetchall()
+            except Exception:  # noqa: BLE001 - unusable: retire it
+                self.close()
+
+    def close(self) -> None:
+        self.broken = True
+        with suppress(Exception):
+            self.con.close()
 
 
 def _spec(table: str) -> TableSpec:

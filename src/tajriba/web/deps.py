@@ -6,15 +6,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException
 
 from tajriba.accounts import security, service
 from tajriba.accounts.permissions import allowed
 from tajriba.audit import record
 from tajriba.config import Settings
 from tajriba.db.session import transaction
-from tajriba.errors import Forbidden, NotFound, TajribaError, Unauthorized
+from tajriba.errors import Forbidden, Invalid, NotFound, TajribaError, Unauthorized
 from tajriba.i18n import _, set_locale
 from tajriba.models import ApiKey, User, Workspace
 from tajriba.warehouse import Warehouse
@@ -40,7 +43,8 @@ def get_db(request: Request) -> Iterator[Session]:
     could follow a redirect (or read a 201) before the row was committed, and a failed commit would
     be invisible to it.
     """
-    with transaction(request.app.state.session_factory) as session:
+    reads = request.method in SAFE_METHODS
+    with transaction(request.app.state.session_factory, reads=reads) as session:
         yield session
 
 
@@ -192,13 +196,48 @@ class RequireKey:
         return ctx
 
 
+MAX_FORM_FIELDS = 2_000
+MAX_FORM_PART_BYTES = 1 << 20
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, read on the event loop so that the route itself can be a plain `def`.
+
+    Routes are synchronous (they run in the thread pool, where their database work cannot stall other
+    requests); reading the body is the only awaitable part, and it happens here. Bounded: at most
+    MAX_FORM_FIELDS fields and 1 MB per field (files are spooled to disk, their size checked by the route).
+    """
+    try:
+        return await request.form(max_files=8, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES)
+    except (MultiPartException, AssertionError, UnicodeDecodeError) as exc:
+        raise Invalid(_("The form could not be read: {error}").format(error=str(exc)[:200])) from None
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw request body (for routes that take JSON or a file as the body); capped like every API body."""
+    return await request.body()
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON, or None when it is not JSON."""
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return None
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+BodyDep = Annotated[bytes, Depends(read_body)]
+JsonDep = Annotated[Any, Depends(read_json)]
+
+
 async def verify_csrf(request: Request) -> None:
     """Reject unsafe requests whose form field or X-CSRF-Token header does not match the CSRF cookie."""
     if request.method in SAFE_METHODS:
         return
     sent = request.headers.get("x-csrf-token")
     if not sent:
-        form = await request.form()
+        form = await read_form(request)
         value: Any = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     cookie = request.cookies.get(CSRF_COOKIE)

@@ -24,7 +24,7 @@ from tajriba.ingest.imports.mapping import (
 )
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.jobs import service as jobs
-from tajriba.web.deps import DB, Context, Require, verify_csrf
+from tajriba.web.deps import DB, Context, FormDep, Require, verify_csrf
 
 router = APIRouter(
     prefix="/w/{workspace}/imports", dependencies=[Depends(verify_csrf)], include_in_schema=False
@@ -73,7 +73,7 @@ def imports_page(
 
 
 @router.post("")
-async def upload(
+def upload(
     request: Request,
     db: DB,
     ctx: Annotated[Context, Depends(Require("data:import"))],
@@ -88,7 +88,7 @@ async def upload(
     target = _upload_dir(request, ctx.workspace.id) / f"{token}__{safe}"
     size = 0
     with target.open("wb") as out:
-        while chunk := await file.read(1 << 20):
+        while chunk := file.file.read(1 << 20):
             size += len(chunk)
             if size > MAX_UPLOAD:
                 out.close()
@@ -144,17 +144,17 @@ def preview_page(
 
 
 @router.post("/{token}")
-async def start_import(
+def start_import(
     request: Request,
     db: DB,
     ctx: Annotated[Context, Depends(Require("data:import"))],
     token: str,
+    form: FormDep,
     kind: Annotated[str, Form()],
     action: Annotated[str, Form()] = "check",
 ) -> Response:
     """Queue a check (dry run) or an import with the mapping chosen on the preview screen."""
     path = _uploaded(request, ctx, token)
-    form = await request.form()
     columns = {f[4:]: str(v) for f, v in form.items() if f.startswith("col:") and v}
     formats = {f[4:]: str(v) for f, v in form.items() if f.startswith("fmt:") and v and v != "iso"}
     defaults = {f[4:]: str(v).strip() for f, v in form.items() if f.startswith("def:") and str(v).strip()}
