@@ -55,7 +55,10 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         from tajriba.ingest.rules import RulesCache
 
         app.state.ingest_rules = RulesCache(app.state.session_factory)
-        app.state.ingestor = Ingestor(warehouse, app.state.ingest_rules.get)
+        # the tracking API's flushes write through a handle of their own: they never queue behind the
+        # survey answers and jobs that share the main handle's write lock (DuckDB isolates the two)
+        ingest_handle = warehouse.cursor()
+        app.state.ingestor = Ingestor(ingest_handle, app.state.ingest_rules.get)
         app.state.ingestor.start()
         worker = None
         if run_worker:
@@ -66,6 +69,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         app.state.worker = worker
         yield
         app.state.ingestor.stop()
+        ingest_handle.close()
         if worker is not None:
             worker.stop()
         warehouse.close()

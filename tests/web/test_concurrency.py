@@ -1,0 +1,328 @@
+"""Many people at once against a live `tajriba serve`: respondents, tracking clients and readers together.
+
+32 respondents answer a survey end to end, 32 tracking clients send batches, 8 readers load API answers
+and pages, for 30 seconds (TAJRIBA_LOAD_SECONDS), while /healthz is polled. Every request must succeed,
+every completed answer and every acknowledged event must be stored, and /healthz stays healthy throughout
+and after. Once with the default SQLite application database, once with PostgreSQL (CI).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tajriba.accounts import service as accounts
+from tajriba.config import load_settings
+from tajriba.db import migrate
+from tajriba.db.session import make_engine, make_session_factory, transaction
+from tajriba.journeys import schemas as journey_schemas
+from tajriba.journeys import service as journeys
+from tajriba.surveys import service as surveys
+from tajriba.warehouse import Warehouse
+from tajriba.web.deps import Context
+from tests.conftest import PASSWORD, free_port
+from tests.test_serve import wait_healthy
+
+SECONDS = float(os.environ.get("TAJRIBA_LOAD_SECONDS", "30"))
+RESPONDENTS, TRACKERS, READERS = 32, 32, 8
+
+
+@dataclass
+class Site:
+    url: str
+    data: Path
+    env: dict[str, str]
+    write_key: str
+    api_key: str
+    token: str
+    journey_id: int
+    proc: subprocess.Popen | None = None
+
+
+@dataclass
+class Tally:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    errors: list[str] = field(default_factory=list)
+    requests: Counter[str] = field(default_factory=Counter)
+    answered: set[str] = field(default_factory=set)
+    acked: set[str] = field(default_factory=set)
+
+    def error(self, what: str) -> None:
+        with self.lock:
+            if len(self.errors) < 200:
+                self.errors.append(what)
+
+    def count(self, kind: str) -> None:
+        with self.lock:
+            self.requests[kind] += 1
+
+
+def _prepare(data: Path, database_url: str | None) -> Site:
+    env = {
+        **os.environ,
+        "TAJRIBA_DATA_DIR": str(data),
+        "TAJRIBA_ENV": "test",
+        # every respondent comes from 127.0.0.1 here: the per-address limit is tested elsewhere
+        "TAJRIBA_SURVEY_RATE_PER_MINUTE": "1000000",
+        "TAJRIBA_LOGIN_RATE_PER_MINUTE": "1000000",
+    }
+    if database_url:
+        env["TAJRIBA_DATABASE_URL"] = database_url
+    settings = load_settings(data_dir=data, env="test", database_url=database_url)
+    data.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    migrate.upgrade(engine)
+    with transaction(make_session_factory(engine)) as s:
+        ws = accounts.create_workspace(s, slug="shop", name="Shop")
+        user = accounts.create_user(s, email="reader@example.com", name="Reader", password=PASSWORD)
+        accounts.set_role(s, workspace=ws, user=user, role="analyst")
+        write_key = accounts.create_key(s, workspace=ws, kind="write", name="site")[1]
+        api_key = accounts.create_key(s, workspace=ws, kind="api", name="bi", role="analyst")[1]
+        actor = Context(workspace=ws, role="owner", user=user)
+        survey = surveys.from_template(
+            s, workspace_id=ws.id, template="relationship_nps", locale="ar", actor=actor
+        )
+        surveys.set_status(s, survey=survey, status="active", actor=actor)
+        token = survey.public_token
+        journey = journeys.create_journey(
+            s,
+            workspace_id=ws.id,
+            journey_in=journey_schemas.JourneyIn(
+                name="Buy", stages=[journey_schemas.StageIn(key="buy", name="Buy")]
+            ),
+            actor=actor,
+        )
+        journey_id = journey.id
+    engine.dispose()
+    Warehouse(settings.warehouse_path).close()
+    return Site("", data, env, write_key, api_key, token, journey_id)
+
+
+def _start(site: Site) -> None:
+    port = free_port()
+    site.url = f"http://127.0.0.1:{port}"
+    site.proc = subprocess.Popen(
+        [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(site.data)],
+        stdout=(site.data.parent / "serve.log").open("a"),
+        stderr=subprocess.STDOUT,
+        env=site.env,
+    )
+    wait_healthy(f"{site.url}/healthz", site.proc)
+
+
+def _answer_survey(client: httpx.Client, site: Site, tally: Tally, tag: str, rng: random.Random) -> None:
+    """Walk the survey like a person: answer each screen shown until the thank-you page."""
+    path = f"/s/{site.token}?order_id={tag}&channel=load"
+    page = client.get(path)
+    tally.count("respondent")
+    for _step in range(12):
+        if page.status_code != 200:
+            tally.error(f"respondent GET {page.status_code}: {page.text[:200]}")
+            return
+        html = page.text
+        screen = re.search(r'name="screen" value="([^"]*)"', html)
+        if screen is None:
+            tally.error("respondent: no screen in page")
+            return
+        form: dict[str, object] = {"screen": screen.group(1), "lang": "ar", "nav": "next"}
+        for name, value in re.findall(
+            r'<input type="hidden" name="((?:p|h\.[\w]+|started))" value="([^"]*)"', html
+        ):
+            form[name] = value
+        for key in screen.group(1).split(","):
+            values = re.findall(rf'name="{re.escape(key)}" value="([^"]+)"', html)
+            if values:
+                form[key] = rng.choice([v for v in values if v != "__other__"] or values)
+            elif f'name="{key}"' in html:
+                form[key] = "المندوب تأخر ثلاثة أيام والتطبيق بطيء"
+        response = client.post(f"/s/{site.token}", data=form)
+        tally.count("respondent")
+        if response.status_code != 303:
+            tally.error(f"respondent POST {response.status_code}: {response.text[:200]}")
+            return
+        location = response.headers["location"]
+        if "/done" in location:
+            with tally.lock:
+                tally.answered.add(tag)
+            return
+        page = client.get(location)
+        tally.count("respondent")
+    tally.error("respondent: the survey did not end within 12 screens")
+
+
+def _respondent(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
+    rng = random.Random(n)
+    i = 0
+    while not stop.is_set():
+        # a new browser for every response: cookies of the last one would resume it
+        with httpx.Client(base_url=site.url, timeout=60, follow_redirects=False) as client:
+            try:
+                _answer_survey(client, site, tally, f"R{n}-{i}", rng)
+            except httpx.HTTPError as exc:
+                tally.error(f"respondent {type(exc).__name__}: {exc}")
+        i += 1
+
+
+def _tracker(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{site.write_key}:".encode()).decode()}
+    with httpx.Client(base_url=site.url, headers=auth, timeout=60) as client:
+        i = 0
+        while not stop.is_set():
+            ids = [f"T{n}-{i}-{j}" for j in range(20)]
+            i += 1
+            batch = [
+                {
+                    "type": "track" if j % 4 else "identify",
+                    "event": "Product Viewed",
+                    "userId": f"user-{n}-{j % 5}",
+                    "messageId": m,
+                    "properties": {"sku": f"SKU-{j}", "note": "منتج رائع"},
+                    "traits": {"email": f"user{n}.{j % 5}@example.com"},
+                }
+                for j, m in enumerate(ids)
+            ]
+            try:
+                response = client.post("/v1/batch", content=orjson.dumps({"batch": batch}))
+            except httpx.HTTPError as exc:
+                tally.error(f"tracker {type(exc).__name__}: {exc}")
+                continue
+            tally.count("tracker")
+            if response.status_code == 200:
+                with tally.lock:
+                    tally.acked.update(ids)
+            else:
+                tally.error(f"tracker {response.status_code}: {response.text[:200]}")
+
+
+def _reader(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
+    api = [
+        "/api/v1/overview",
+        "/api/v1/metrics?metric=nps&by=channel",
+        f"/api/v1/journeys/{site.journey_id}/map",
+        "/api/v1/stories",
+        "/api/v1/text/feedback",
+        "/api/v1/metrics/trend?metric=nps&period=week",
+    ]
+    pages = ["/w/shop/", "/w/shop/metrics", "/w/shop/stories", "/w/shop/feedback", "/w/shop/goals"]
+    with httpx.Client(base_url=site.url, timeout=60, follow_redirects=False) as client:
+        if n % 2:
+            client.headers["Authorization"] = f"Bearer {site.api_key}"
+            paths = api
+        else:
+            html = client.get("/login").text
+            csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+            assert csrf is not None
+            r = client.post(
+                "/login",
+                data={"email": "reader@example.com", "password": PASSWORD, "csrf_token": csrf.group(1)},
+            )
+            if r.status_code != 303:
+                tally.error(f"reader login {r.status_code}: {r.text[:200]}")
+                return
+            paths = pages
+        i = 0
+        while not stop.is_set():
+            path = paths[(i + n) % len(paths)]
+            i += 1
+            try:
+                response = client.get(path)
+            except httpx.HTTPError as exc:
+                tally.error(f"reader {path} {type(exc).__name__}: {exc}")
+                continue
+            tally.count("reader")
+            if response.status_code != 200:
+                tally.error(f"reader {path} {response.status_code}: {response.text[:200]}")
+
+
+def _health(site: Site, tally: Tally, stop: threading.Event, slowest: list[float]) -> None:
+    with httpx.Client(base_url=site.url, timeout=10) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                response = client.get("/healthz")
+                if response.status_code != 200:
+                    tally.error(f"healthz {response.status_code}: {response.text[:200]}")
+            except httpx.HTTPError as exc:
+                tally.error(f"healthz {type(exc).__name__}: {exc}")
+            slowest.append(time.perf_counter() - started)
+            stop.wait(0.5)
+
+
+def _run_load(site: Site) -> None:
+    tally = Tally()
+    stop = threading.Event()
+    health_times: list[float] = []
+    threads = (
+        [threading.Thread(target=_respondent, args=(site, tally, stop, n)) for n in range(RESPONDENTS)]
+        + [threading.Thread(target=_tracker, args=(site, tally, stop, n)) for n in range(TRACKERS)]
+        + [threading.Thread(target=_reader, args=(site, tally, stop, n)) for n in range(READERS)]
+        + [threading.Thread(target=_health, args=(site, tally, stop, health_times))]
+    )
+    for t in threads:
+        t.start()
+    time.sleep(SECONDS)
+    stop.set()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a client hung after the load stopped"
+    print(dict(tally.requests), "answers", len(tally.answered), "events", len(tally.acked))
+    assert tally.errors == [], f"{len(tally.errors)} errors, first: {tally.errors[:5]}"
+    # the load really ran: every kind of client got through many requests
+    assert tally.requests["respondent"] >= 50, tally.requests
+    assert tally.requests["tracker"] >= 50, tally.requests
+    assert tally.requests["reader"] >= 10, tally.requests
+    assert len(tally.answered) >= 10, len(tally.answered)
+    assert max(health_times) < 10
+    after = httpx.get(f"{site.url}/healthz", timeout=10)
+    assert after.status_code == 200 and after.json()["status"] == "ok", after.text
+
+    assert site.proc is not None
+    site.proc.send_signal(signal.SIGINT)
+    assert site.proc.wait(timeout=60) == 0
+    log = (site.data.parent / "serve.log").read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+    wh = Warehouse(str(site.data / "warehouse.duckdb"))
+    try:
+        stored_answers = {
+            r[0] for r in wh.sql("SELECT DISTINCT order_id FROM survey_responses WHERE order_id LIKE 'R%'")
+        }
+        stored_events = {r[0] for r in wh.sql("SELECT message_id FROM events")}
+    finally:
+        wh.close()
+    assert tally.answered <= stored_answers, f"{len(tally.answered - stored_answers)} completed answers lost"
+    assert tally.acked <= stored_events, f"{len(tally.acked - stored_events)} acknowledged events lost"
+
+
+def test_many_respondents_trackers_and_readers_at_once_on_sqlite(tmp_path: Path) -> None:
+    site = _prepare(tmp_path / "data", None)
+    _start(site)
+    try:
+        _run_load(site)
+    finally:
+        if site.proc is not None and site.proc.poll() is None:
+            site.proc.kill()
+
+
+@pytest.mark.postgres
+def test_many_respondents_trackers_and_readers_at_once_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    site = _prepare(tmp_path / "data", pg_url)
+    _start(site)
+    try:
+        _run_load(site)
+    finally:
+        if site.proc is not None and site.proc.poll() is None:
+            site.proc.kill()
