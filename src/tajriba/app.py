@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,6 +30,7 @@ log = logging.getLogger("tajriba")
 STATIC = Path(__file__).parent / "web" / "static"
 JSON_PREFIXES = ("/api/", "/v1/", "/healthz")
 NO_BROWSER_STATE = ("/v1/", "/api/", "/static/", "/batch", "/b")
+INGEST_PREFIXES = ("/v1/", "/batch", "/b")
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -90,6 +92,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.state.renderer = Renderer(settings.secret)
     app.state.started_at = time.time()
     app.state.write_keys = {}
+    # SQLite: requests that write take turns (web.deps.write_turn); PostgreSQL lets them run together
+    app.state.write_turn = anyio.Lock() if engine.dialect.name == "sqlite" else None
 
     _install_middleware(app, settings)
     _install_error_handlers(app)
@@ -167,7 +171,43 @@ def _include_routers(app: FastAPI) -> None:
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(RequestContext, default_locale=settings.default_locale)
+    app.add_middleware(RequestContext, settings=settings)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its route's limit (413); raised while the body is read, so nothing is buffered."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            _("The request body is larger than {limit} bytes, the limit for this address.").format(
+                limit=limit
+            ),
+        )
+
+
+def body_limit(path: str, settings: Settings) -> int | None:
+    """The largest body a path accepts: uploads of import files, the tracking API (its own limit), the rest."""
+    if path.startswith(INGEST_PREFIXES):
+        return None  # the tracking API reads its body with its own limit and Segment-style errors
+    if path.startswith("/w/") and path.rstrip("/").endswith("/imports"):
+        return settings.upload_max_bytes
+    return settings.api_max_body_bytes
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def receive_limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return receive_limited
 
 
 class RequestContext:
@@ -176,9 +216,10 @@ class RequestContext:
     A plain ASGI middleware (not `@app.middleware("http")`, whose BaseHTTPMiddleware runs the app in a
     second task and copies the response stream): the respondent pages have to stay fast."""
 
-    def __init__(self, app: ASGIApp, default_locale: str) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.default_locale = default_locale
+        self.settings = settings
+        self.default_locale = settings.default_locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -186,6 +227,12 @@ class RequestContext:
             return
         request = Request(scope)
         path = request.url.path
+        limit = body_limit(path, self.settings)
+        if limit is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            length = request.headers.get("content-length", "")
+            # a declared length over the limit is refused before a byte is read (the handlers render it)
+            too_long = length.isdigit() and int(length) > limit
+            receive = _refuse(limit) if too_long else _limited(receive, limit)
         request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
         request.state.request_id = request_id
         cookie = request.cookies.get(CSRF_COOKIE)
@@ -221,6 +268,13 @@ class RequestContext:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _refuse(limit: int) -> Receive:
+    async def receive_nothing() -> Message:
+        raise BodyTooLarge(limit)
+
+    return receive_nothing
 
 
 def _csrf_cookie_header(value: str, *, secure: bool) -> str:
@@ -281,7 +335,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
         if wants_json(request):
-            code = "not_found" if exc.status_code == 404 else "http_error"
+            code = {404: "not_found", 413: "too_large"}.get(exc.status_code, "http_error")
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code)
         return _error_page(request, exc.status_code, message)
 
@@ -311,6 +365,7 @@ def _error_page(
         401: _("Please log in"),
         403: _("Not allowed"),
         404: _("Not found"),
+        413: _("Too large"),
         422: _("Check your input"),
         429: _("Too many attempts"),
         500: _("Server error"),

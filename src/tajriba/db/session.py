@@ -9,22 +9,27 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_S = 30
-READ_ONLY = "tajriba_reads"  # execution option: this session only reads (SQLite: no transaction is opened)
+
+
+# execution option, SQLite only: "reads" opens no transaction, "writes" takes the write lock at BEGIN
+BEGIN = "tajriba_begin"
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     """Create an engine.
 
-    SQLite gets WAL, foreign keys and a busy timeout, and transactions that take the write lock when they
-    begin (BEGIN IMMEDIATE): a deferred transaction that read first and writes later cannot wait for the
-    lock when another connection committed in between (SQLITE_BUSY without waiting), while an immediate
-    one waits its turn. Sessions bound with the READ_ONLY option open no transaction at all (each statement
-    reads the latest commit), so page views never queue behind writers. PostgreSQL gets a pool as large as
+    SQLite gets WAL, foreign keys and a busy timeout. A session that will write says so (BEGIN IMMEDIATE
+    takes the write lock at once, waiting its turn): a deferred transaction that read first and writes later
+    cannot wait when another connection committed in between (SQLITE_BUSY at once). A session that only
+    reads opens no transaction at all (each statement reads the latest commit), so page views never queue
+    behind writers. PostgreSQL gets a pool as large as
     the number of threads that may use it at once (the server's thread pool plus the worker)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S, "isolation_level": None},
+            pool_size=pool_size,
+            max_overflow=pool_size // 2,
         )
 
         @event.listens_for(engine, "connect")
@@ -38,8 +43,11 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            if not conn.get_execution_options().get(READ_ONLY):
+            mode = conn.get_execution_options().get(BEGIN)
+            if mode == "writes":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif mode != "reads":
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(
@@ -52,14 +60,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, reads: bool = False) -> Iterator[Session]:
+def transaction(factory: sessionmaker[Session], *, mode: str | None = None) -> Iterator[Session]:
     """Open a session, commit on success, roll back on any error.
 
-    `reads=True` for work that mostly reads (page views): on SQLite it opens no transaction, so it never
-    waits for the write lock; the few writes such work makes (a "last seen" stamp) commit one by one."""
+    On SQLite, `mode="writes"` for short work that writes (a form post, claiming a job): it waits for the
+    write lock up front. `mode="reads"` for work that mostly reads (page views): no transaction, never a
+    wait; the few writes such work makes (a "last seen" stamp) commit one by one."""
     session = factory()
-    if reads:
-        session.connection(execution_options={READ_ONLY: True})
+    if mode is not None:
+        session.connection(execution_options={BEGIN: mode})
     try:
         yield session
         session.commit()

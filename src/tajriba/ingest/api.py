@@ -83,7 +83,7 @@ async def _workspace_for_key(request: Request, key: str | None) -> int:
 
 
 def _lookup_key(session_factory: Any, key: str) -> int | None:
-    with transaction(session_factory) as session:
+    with transaction(session_factory, mode="reads") as session:  # a last-used stamp at most
         try:
             return accounts.resolve_key(session, token=key, kind="write").workspace_id
         except Unauthorized:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tajriba.accounts import service as accounts
 from tajriba.config import Settings
 from tajriba.db.session import transaction
+from tajriba.errors import TajribaError
 from tajriba.jobs.service import enqueue, handler
 from tajriba.jobs.worker import MAINTENANCE_EVERY_S, maintenance_key
 from tajriba.warehouse import Warehouse
@@ -20,8 +21,11 @@ def maintenance(
     *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
 ) -> dict[str, Any]:
     """Purge expired login sessions, checkpoint the warehouse, and schedule the next run."""
+    from tajriba.ingest.imports import uploads
+
     with transaction(factory) as session:
         purged = accounts.purge_sessions(session, settings=settings)
+    removed = uploads.purge(settings.data_dir / "uploads")
     warehouse.sql("CHECKPOINT")
     with transaction(factory) as session:
         enqueue(
@@ -30,7 +34,7 @@ def maintenance(
             dedupe_key=maintenance_key(time.time() + MAINTENANCE_EVERY_S),
             delay_seconds=MAINTENANCE_EVERY_S,
         )
-    return {"sessions_purged": purged}
+    return {"sessions_purged": purged, "uploads_removed": removed}
 
 
 @handler("import.file")
@@ -60,6 +64,8 @@ def import_file_job(
         tz, region = ws.timezone, (ws.settings or {}).get("region", "SA")
     chosen = Mapping(**mapping)
     chosen.check()
+    from tajriba.ingest.imports import uploads
+
     own = warehouse.cursor()  # the import's long transaction must not stall the tracking API's flushes
     try:
         report = import_file(
@@ -72,8 +78,13 @@ def import_file_job(
             tz=tz,
             region=region,
         )
+    except TajribaError:
+        uploads.remove(Path(path))  # the file cannot be imported as it is: nothing to keep it for
+        raise
     finally:
         own.close()
+    if not dry_run:
+        uploads.remove(Path(path))  # imported: the rows are in the warehouse, the report stays beside it
     if not dry_run and kind in ("feedback", "tickets"):
         from tajriba.text.service import schedule
 

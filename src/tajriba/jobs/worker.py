@@ -51,14 +51,14 @@ class Worker:
     def run(self) -> None:
         from tajriba.jobs import tasks  # noqa: F401
 
-        with transaction(self.factory) as session:
+        with transaction(self.factory, mode="writes") as session:
             service.requeue_stale(session)
             service.enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time()))
         next_dispatch = 0.0
         while not self._stop.is_set():
             try:
                 if time.monotonic() >= next_dispatch:  # survey sends and reminders, once a minute
-                    with transaction(self.factory) as session:
+                    with transaction(self.factory, mode="writes") as session:
                         service.enqueue(session, kind="surveys.dispatch", dedupe_key="surveys.dispatch")
                     next_dispatch = time.monotonic() + DISPATCH_EVERY_S
                 worked = self.run_once()
@@ -70,7 +70,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and run one due job; return whether there was one."""
-        with transaction(self.factory) as session:
+        with transaction(self.factory, mode="writes") as session:
             job = service.claim(session, worker_id=self.worker_id)
             if job is None:
                 return False
@@ -83,7 +83,7 @@ class Worker:
                 factory=self.factory, settings=self.settings, warehouse=self.warehouse, **payload
             )
         except TajribaError as exc:  # an expected, permanent problem (bad input): no retry
-            with transaction(self.factory) as session:
+            with transaction(self.factory, mode="writes") as session:
                 row = session.get(service.Job, job_id)
                 if row is not None:
                     service.fail(session, job=row, error=exc.message, permanent=True)
@@ -91,12 +91,12 @@ class Worker:
         except Exception:  # noqa: BLE001 - recorded on the job and retried
             error = traceback.format_exc()
             log.warning("job %s (%s) failed", job_id, kind)
-            with transaction(self.factory) as session:
+            with transaction(self.factory, mode="writes") as session:
                 row = session.get(service.Job, job_id)
                 if row is not None:
                     service.fail(session, job=row, error=error)
             return True
-        with transaction(self.factory) as session:
+        with transaction(self.factory, mode="writes") as session:
             row = session.get(service.Job, job_id)
             if row is not None:
                 service.finish(session, job=row, result=result)

@@ -48,19 +48,8 @@ class Warehouse:
     """
 
     def __init__(self, path: str) -> None:
-        import duckdb
-
         self.path = path
-        try:
-            self._root = duckdb.connect(path)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            raise WarehouseBusy(
-                f"The warehouse {path} is open in another Tajriba process (serve or worker). Stop that process, "
-                "or ask the running server instead (GET /api/v1/stats)."
-            ) from None
-        self._root.execute("SET TimeZone = 'UTC'")
+        self._root = _open(path)
         self.lock = threading.RLock()
         self._local = threading.local()
         self._handles: list[tuple[threading.Thread, _Handle]] = []
@@ -69,7 +58,9 @@ class Warehouse:
         self._pinned: _Handle | None = None
 
     def close(self) -> None:
-        """Close every thread's connection, then the database (a handle from `cursor()` closes only its own)."""
+        """Close every thread's connection, then the database (a handle from `cursor()` closes only its own).
+
+        A closed warehouse opens the database again on its next use (an app whose lifespan restarts)."""
         with self.lock:
             if self._pinned is not None:
                 self._pinned.close()
@@ -81,6 +72,12 @@ class Warehouse:
                 handle.close()
             self._root.close()
 
+    def _reopen(self) -> None:
+        with self.lock:
+            if self._closed:
+                self._root = _open(self.path)
+                self._closed = False
+
     def cursor(self) -> Warehouse:
         """A second handle on the same database with its own connection, lock and transactions.
 
@@ -88,6 +85,7 @@ class Warehouse:
         API's flushes use; DuckDB isolates concurrent transactions (a write conflict fails one of them,
         which is then retried; nothing is half-written).
         """
+        self._reopen()
         other = Warehouse.__new__(Warehouse)
         other.path = self.path
         other._root = self._root
@@ -106,8 +104,7 @@ class Warehouse:
             return self._pinned
         handle: _Handle | None = getattr(self._local, "handle", None)
         if handle is None or handle.broken:
-            if self._closed:
-                raise WarehouseBusy("the warehouse is closed")
+            self._reopen()
             handle = _Handle(self._root)
             self._local.handle = handle
             with self._handles_lock:
@@ -327,6 +324,22 @@ class Warehouse:
                 rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
             out[name] = int(rows[0][0])
         return out
+
+
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    try:
+        root = duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise WarehouseBusy(
+            f"The warehouse {path} is open in another Tajriba process (serve or worker). Stop that process, "
+            "or ask the running server instead (GET /api/v1/stats)."
+        ) from None
+    root.execute("SET TimeZone = 'UTC'")
+    return root
 
 
 class _Handle:

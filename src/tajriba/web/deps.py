@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -35,7 +35,25 @@ class LoginRequired(TajribaError):
     code = "login_required"
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, a request that writes waits for its turn here, on the event loop, before it takes a thread.
+
+    SQLite has one writer at a time, and a request's work runs in several thread-pool steps (dependencies,
+    the route, the commit). Were the wait for the write lock inside a pool thread, every thread could end up
+    waiting for a lock whose holder needs a thread to commit (a deadlock until the busy timeout). Waiting
+    here (fair, first come first served) keeps the pool for requests that can run. PostgreSQL needs no turn.
+    """
+    turn = request.app.state.write_turn
+    if turn is None or request.method in SAFE_METHODS:
+        yield
+        return
+    async with turn:
+        yield
+
+
+def get_db(
+    request: Request, _turn: Annotated[None, Depends(write_turn, scope="function")]
+) -> Iterator[Session]:
     """The request owns the transaction: commit on success, roll back on error.
 
     Used with ``scope="function"``: the commit runs when the endpoint returns, *before* the response
@@ -43,8 +61,8 @@ def get_db(request: Request) -> Iterator[Session]:
     could follow a redirect (or read a 201) before the row was committed, and a failed commit would
     be invisible to it.
     """
-    reads = request.method in SAFE_METHODS
-    with transaction(request.app.state.session_factory, reads=reads) as session:
+    mode = "reads" if request.method in SAFE_METHODS else "writes"
+    with transaction(request.app.state.session_factory, mode=mode) as session:
         yield session
 
 
@@ -214,14 +232,19 @@ async def read_form(request: Request) -> FormData:
 
 
 async def read_body(request: Request) -> bytes:
-    """The raw request body (for routes that take JSON or a file as the body); capped like every API body."""
-    return await request.body()
+    """The raw request body (for routes that take JSON or a file as the body); capped like every API body.
+
+    Empty when the body was already read as a form (a form post to a route that takes a body)."""
+    try:
+        return await request.body()
+    except RuntimeError:  # "Stream consumed": the CSRF check parsed it as a form
+        return b""
 
 
 async def read_json(request: Request) -> Any:
     """The request body as JSON, or None when it is not JSON."""
     try:
-        return orjson.loads(await request.body())
+        return orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         return None
 
@@ -236,7 +259,8 @@ async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     sent = request.headers.get("x-csrf-token")
-    if not sent:
+    content_type = request.headers.get("content-type", "")
+    if not sent and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await read_form(request)
         value: Any = form.get("csrf_token")
         sent = value if isinstance(value, str) else None

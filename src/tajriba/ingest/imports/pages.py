@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _
+from tajriba.ingest.imports import uploads
 from tajriba.ingest.imports.mapping import (
     FIELD_LABELS,
     FIELDS,
@@ -29,8 +30,8 @@ from tajriba.web.deps import DB, Context, FormDep, Require, verify_csrf
 router = APIRouter(
     prefix="/w/{workspace}/imports", dependencies=[Depends(verify_csrf)], include_in_schema=False
 )
-MAX_UPLOAD = 2 << 30  # 2 GiB
 PREVIEW_ROWS = 10
+PREVIEW_CELL_CHARS = 200
 TIME_FORMATS = ("iso", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S %z", "hijri", "jalali")
 
 
@@ -81,29 +82,44 @@ def upload(
     kind: Annotated[str, Form()],
     mapping: Annotated[str, Form()] = "",
 ) -> Response:
-    """Store the upload, then show the preview and mapping screen."""
-    name = Path(file.filename or "upload").name
-    safe = re.sub(r"[^\w.\-]", "_", name)[-120:] or "upload"
-    token = secrets.token_urlsafe(18)
-    target = _upload_dir(request, ctx.workspace.id) / f"{token}__{safe}"
-    size = 0
-    with target.open("wb") as out:
-        while chunk := file.file.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                out.close()
-                target.unlink(missing_ok=True)
-                raise Invalid(_("The file is larger than 2 GB."), field="file")
-            out.write(chunk)
+    """Store the upload (within the file limit and the workspace's quota), then show the preview screen."""
     if kind not in KINDS:
         raise Invalid(_("Choose what the file holds."), field="kind")
+    settings = request.app.state.settings
+    folder = _upload_dir(request, ctx.workspace.id)
+    held = uploads.held_bytes(folder)
+    room = min(settings.upload_max_bytes, settings.upload_quota_bytes - held)
+    name = Path(file.filename or "upload").name
+    safe = re.sub(r"[^\w.\-]", "_", name)[-120:] or "upload"
+    target = folder / f"{secrets.token_urlsafe(18)}__{safe}"
+    try:
+        uploads.save(file.file, target, limit=room)
+    except uploads.TooLarge:
+        if room < settings.upload_max_bytes:
+            raise Invalid(
+                _(
+                    "Files waiting to be imported already use {held} MB of this workspace's {quota} MB; "
+                    "import or remove them first."
+                ).format(held=held >> 20, quota=settings.upload_quota_bytes >> 20),
+                field="file",
+            ) from None
+        raise Invalid(
+            _("The file is larger than {limit} MB.").format(limit=settings.upload_max_bytes >> 20),
+            field="file",
+        ) from None
+    try:
+        open_source(target)  # refuse a file that cannot be read (too wide, a zip bomb) at once, and drop it
+    except TajribaError:
+        target.unlink(missing_ok=True)
+        raise
+    token = target.name.split("__", 1)[0]
     suffix = f"?kind={kind}" + (f"&mapping={mapping}" if mapping else "")
     return RedirectResponse(f"/w/{ctx.workspace.slug}/imports/{token}{suffix}", status_code=303)
 
 
 def _preview(path: Path, kind: str, mapping_name: str | None) -> dict[str, Any]:
     source = open_source(path)
-    first = next(read_batches(source), None)
+    first = next(read_batches(source, batch_rows=PREVIEW_ROWS), None)
     if first is None:
         raise Invalid(_("The file has no data rows."), field="file")
     headers = [c for c in first.column_names if c != "__row"]
@@ -113,7 +129,10 @@ def _preview(path: Path, kind: str, mapping_name: str | None) -> dict[str, Any]:
             mapping = detect_mapping(kind, headers)
         except TajribaError:
             mapping = Mapping(kind=kind, columns={})
-    rows = first.slice(0, PREVIEW_ROWS).drop_columns(["__row"]).to_pylist()
+    rows = [
+        {k: v[:PREVIEW_CELL_CHARS] if isinstance(v, str) else v for k, v in row.items()}
+        for row in first.slice(0, PREVIEW_ROWS).drop_columns(["__row"]).to_pylist()
+    ]
     return {"source": source, "headers": headers, "rows": rows, "mapping": mapping}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv as csv_module
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,14 @@ from tajriba.errors import Invalid
 
 BATCH_ROWS = 100_000
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
+# what a file may hold before it is refused (a wider file is not a customer export but a mistake or an attack)
+MAX_COLUMNS = 1_000
+MAX_HEADER_BYTES = 1 << 20
+MAX_LINE_CHARS = 16 << 20
+# XLSX is a zip: refuse archives that unpack to far more than they weigh (zip bombs)
+MAX_XLSX_UNPACKED = 2 << 30
+MAX_XLSX_RATIO = 200
+MAX_XLSX_STRINGS = 256 << 20  # openpyxl holds the shared-strings table in memory
 
 
 @dataclass(frozen=True)
@@ -70,23 +79,79 @@ def open_source(
     fmt = detect_format(path, fmt)
     enc = detect_encoding(path, encoding) if fmt in ("csv", "tsv", "jsonl") else "binary"
     delim = delimiter or ("\t" if fmt == "tsv" else ",")
-    if fmt == "csv" and delimiter is None:
-        delim = _sniff_delimiter(path, enc)
+    if fmt in ("csv", "tsv"):
+        first = _header_line(path, enc)
+        if delimiter is None and fmt == "csv":
+            delim = _sniff_delimiter(first)
+        _check_width(path, len(next(csv_module.reader([first], delimiter=delim), [])))
+    elif fmt == "xlsx":
+        _check_workbook(path)
     return Source(path, fmt, enc, delim)
 
 
-def _sniff_delimiter(path: Path, encoding: str) -> str:
+def _header_line(path: Path, encoding: str) -> str:
+    """The first line, read with a bounded buffer (a file may be one enormous line)."""
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
-        first = handle.readline()
+        line = handle.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        raise Invalid(
+            f"{path.name}: the first line (the column names) is longer than {MAX_HEADER_BYTES // (1 << 20)} MB; "
+            f"at most {MAX_COLUMNS} columns can be read",
+            field="file",
+        )
+    return line.lstrip("\ufeff").rstrip("\r\n")
+
+
+def _check_width(path: Path, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise Invalid(
+            f"{path.name}: the file has {columns} columns; at most {MAX_COLUMNS} can be read", field="file"
+        )
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse XLSX archives that are not zips, or that unpack to absurd sizes (zip bombs), before opening."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise Invalid(f"{path.name}: not an XLSX workbook (it is not a zip archive)", field="file") from None
+    total = sum(e.file_size for e in entries)
+    if total > MAX_XLSX_UNPACKED:
+        raise Invalid(
+            f"{path.name}: the workbook unpacks to {total // (1 << 20)} MB; the limit is "
+            f"{MAX_XLSX_UNPACKED // (1 << 20)} MB (save it as CSV instead)",
+            field="file",
+        )
+    for e in entries:
+        if e.file_size > (1 << 20) and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
+            raise Invalid(
+                f"{path.name}: {e.filename} unpacks {e.file_size // max(e.compress_size, 1)} times larger than "
+                f"it is stored (more than {MAX_XLSX_RATIO} times is refused as a zip bomb)",
+                field="file",
+            )
+        if e.filename.endswith("sharedStrings.xml") and e.file_size > MAX_XLSX_STRINGS:
+            raise Invalid(
+                f"{path.name}: the workbook's text table is {e.file_size // (1 << 20)} MB; the limit is "
+                f"{MAX_XLSX_STRINGS // (1 << 20)} MB (save it as CSV instead)",
+                field="file",
+            )
+
+
+def _sniff_delimiter(first: str) -> str:
     counts = {d: first.count(d) for d in (",", ";", "\t", "|", "،")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def read_batches(source: Source) -> Iterator[pa.Table]:
-    """Yield tables of text columns (header names as written), with `__row`: the 1-based data row number."""
+def read_batches(source: Source, *, batch_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """Yield tables of text columns (header names as written), with `__row`: the 1-based data row number.
+
+    `batch_rows` bounds each batch (roughly, for CSV: it sets the block read); a preview asks for a few."""
     readers = {"csv": _csv, "tsv": _csv, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
     row = 1
-    for table in readers[source.fmt](source):
+    for table in readers[source.fmt](source, batch_rows):
         if table.num_rows == 0:
             continue
         table = table.append_column("__row", pa.array(range(row, row + table.num_rows), pa.int64()))
@@ -103,13 +168,15 @@ def _as_text(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=[str(n).strip().lstrip("\ufeff") for n in table.column_names])
 
 
-def _csv(source: Source) -> Iterator[pa.Table]:
+def _csv(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     from pyarrow import csv
 
     encoding = (
         "utf-8" if source.encoding in ("utf-8", "utf-8-sig") else source.encoding
     )  # Arrow drops a UTF-8 BOM
-    read_opts = csv.ReadOptions(encoding=encoding, block_size=8 << 20)
+    read_opts = csv.ReadOptions(
+        encoding=encoding, block_size=(8 << 20) if batch_rows >= 10_000 else (2 << 20)
+    )
     parse_opts = csv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True)
     try:
         # the first open learns the header; the second reads every column as text
@@ -125,12 +192,17 @@ def _csv(source: Source) -> Iterator[pa.Table]:
         ) from None
 
 
-def _jsonl(source: Source) -> Iterator[pa.Table]:
+def _jsonl(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     import orjson
 
     rows: list[dict] = []
     with source.path.open(encoding=source.encoding) as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_CHARS + 1), ""), 1):
+            if len(line) > MAX_LINE_CHARS:
+                raise Invalid(
+                    f"{source.path.name}: line {number} is longer than {MAX_LINE_CHARS // (1 << 20)} MB",
+                    field="file",
+                )
             if not line.strip():
                 continue
             try:
@@ -139,6 +211,7 @@ def _jsonl(source: Source) -> Iterator[pa.Table]:
                 raise Invalid(f"{source.path.name}: line {number} is not JSON: {exc}", field="file") from None
             if not isinstance(doc, dict):
                 raise Invalid(f"{source.path.name}: line {number} is not a JSON object", field="file")
+            _check_width(source.path, len(doc))
             rows.append(
                 {
                     k: (
@@ -151,28 +224,30 @@ def _jsonl(source: Source) -> Iterator[pa.Table]:
                     for k, v in doc.items()
                 }
             )
-            if len(rows) >= BATCH_ROWS:
-                yield _rows_table(rows)
+            if len(rows) >= batch_rows:
+                yield _rows_table(rows, source.path)
                 rows = []
     if rows:
-        yield _rows_table(rows)
+        yield _rows_table(rows, source.path)
 
 
-def _rows_table(rows: list[dict]) -> pa.Table:
+def _rows_table(rows: list[dict], path: Path) -> pa.Table:
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r))
+    _check_width(path, len(names))
     return pa.table({n: pa.array([r.get(n) for r in rows], pa.string()) for n in names})
 
 
-def _parquet(source: Source) -> Iterator[pa.Table]:
+def _parquet(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     import pyarrow.parquet as pq
 
     try:
         file = pq.ParquetFile(source.path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise Invalid(f"{source.path.name}: not a Parquet file ({exc})", field="file") from None
-    for batch in file.iter_batches(batch_size=BATCH_ROWS):
+    _check_width(source.path, len(file.schema_arrow.names))
+    for batch in file.iter_batches(batch_size=batch_rows):
         table = pa.Table.from_batches([batch])
         for i, col in enumerate(table.columns):
             if pa.types.is_timestamp(col.type):
@@ -180,7 +255,7 @@ def _parquet(source: Source) -> Iterator[pa.Table]:
         yield _as_text(table)
 
 
-def _xlsx(source: Source) -> Iterator[pa.Table]:
+def _xlsx(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     try:
         from openpyxl import load_workbook
     except ImportError:  # pragma: no cover - openpyxl is a dependency
@@ -194,10 +269,13 @@ def _xlsx(source: Source) -> Iterator[pa.Table]:
             f"{source.path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
         ) from None
     sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    header = next(sheet.iter_rows(values_only=True, max_row=1, max_col=MAX_COLUMNS + 1), None)
     if header is None:
         return
+    while header and header[-1] is None:  # a sheet whose stated width runs past its last named column
+        header = header[:-1]
+    _check_width(source.path, len(header))
+    rows = sheet.iter_rows(values_only=True, min_row=2, max_col=max(len(header), 1))
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
     buffer: list[list[str | None]] = []
 
@@ -216,7 +294,7 @@ def _xlsx(source: Source) -> Iterator[pa.Table]:
         if values is None or all(v is None for v in values):
             continue
         buffer.append([text(v) for v in values[: len(names)]] + [None] * (len(names) - len(values)))
-        if len(buffer) >= BATCH_ROWS:
+        if len(buffer) >= batch_rows:
             yield pa.table({n: pa.array([r[i] for r in buffer], pa.string()) for i, n in enumerate(names)})
             buffer = []
     if buffer:
