@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, StatementError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +25,7 @@ from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, _, set_locale
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, LoginRequired
+from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
 
 log = logging.getLogger("tajriba")
@@ -84,6 +86,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        dependencies=[Depends(check_ids)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -339,8 +342,29 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=exc.status_code)
         return _error_page(request, exc.status_code, message)
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # a number in a body too large for the database (ids are 64-bit): the caller's mistake, not ours
+        err = TajribaError(_("A number in the request is too large."), code="invalid", status=422)
+        if wants_json(request):
+            return JSONResponse(err.to_dict(), status_code=422)
+        return _error_page(request, 422, err.message)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _not_text(request: Request, exc: Exception) -> Response:
+        # JSON may carry lone surrogates ("\\ud800"), which are not characters and cannot be stored
+        err = TajribaError(_("The request holds text that is not valid Unicode."), code="invalid", status=422)
+        if wants_json(request):
+            return JSONResponse(err.to_dict(), status_code=422)
+        return _error_page(request, 422, err.message)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError):
+            return await _out_of_range(request, exc)
+        if isinstance(exc, StatementError) and isinstance(exc.orig, UnicodeEncodeError):
+            return await _not_text(request, exc)
         rid = getattr(request.state, "request_id", "-")
         log.exception("unhandled error request_id=%s path=%s", rid, request.url.path)
         message = _("Something went wrong on our side. Reference: {rid}").format(rid=rid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 from tajriba.journeys import journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.render import export_map
 from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Day
 from tajriba.web.render import attachment
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
@@ -183,7 +183,7 @@ def compare(db: DB, ctx: Read, journey_id: int, other: int | None = None) -> dic
 
 @router.get("/{journey_id}/before-after")
 def before_after(
-    db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, change_date: date | None = None, days: int = 90
+    db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, change_date: Day | None = None, days: int = 90
 ) -> dict[str, Any]:
     """KPIs per touchpoint before and after the change date, with the difference and its uncertainty."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
@@ -192,8 +192,8 @@ def before_after(
 
 def _filters(
     persona: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     channel: str | None = None,
     language: str | None = None,
 ) -> journey_map.Filters:

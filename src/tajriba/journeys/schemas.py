@@ -7,12 +7,12 @@ their labels.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tajriba.i18n import N_
+from tajriba.web.params import Moment
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 LOCALES = ("ar", "fa", "en")
@@ -212,7 +212,7 @@ class JourneyIn(_In):
     status: Literal["current", "future", "archived"] = "current"
     owner_user_id: int | None = None
     persona_keys: list[str] = Field(default_factory=list)
-    launched_at: datetime | None = None
+    launched_at: Moment | None = None
     stages: list[StageIn] = Field(default_factory=list)
 
 
@@ -223,7 +223,7 @@ class JourneyUpdate(_In):
     status: Literal["current", "future", "archived"] | None = None
     owner_user_id: int | None = None
     persona_keys: list[str] | None = None
-    launched_at: datetime | None = None
+    launched_at: Moment | None = None
 
 
 class TouchpointIn(_In):

@@ -11,6 +11,7 @@ from tajriba.errors import Invalid
 from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Day
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
 Read = Annotated[Context, Depends(RequireKey("metrics:read"))]
@@ -22,8 +23,8 @@ def query_from(
     period: str | None = None,
     calendar: str = "gregorian",
     week_start: str = "monday",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     touchpoint: int | None = None,
     stage: int | None = None,
     journey: int | None = None,
@@ -102,8 +103,8 @@ def response_rate(
     period: str | None = None,
     calendar: str = "gregorian",
     survey: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
     min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
 ) -> dict[str, Any]:
@@ -128,8 +129,8 @@ def ticket_query(
     period: str | None = None,
     calendar: str = "gregorian",
     week_start: str = "monday",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     channel: str | None = None,
     agent: str | None = None,
     touchpoint: int | None = None,
@@ -181,8 +182,8 @@ def backlog(
     period: str = "week",
     calendar: str = "gregorian",
     week_start: str = "monday",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     complaints: bool = False,
     channel: str | None = None,
 ) -> dict[str, Any]:
@@ -224,8 +225,8 @@ def outcomes_by_experience(
     metric: str = "nps",
     days: Annotated[int, Query(ge=1, le=730)] = 90,
     churn_days: Annotated[int, Query(ge=1, le=1095)] = 180,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     touchpoint: int | None = None,
 ) -> dict[str, Any]:
     """Repeat purchase, spend and churn after the answer, by NPS group (or good vs bad CSAT / easy vs

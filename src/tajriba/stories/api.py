@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from tajriba.stories import service
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Day
 
 router = APIRouter(prefix="/api/v1", tags=["stories"])
 Read = Annotated[Context, Depends(RequireKey("feedback:read"))]
@@ -20,8 +20,8 @@ def stories(
     wh: WarehouseDep,
     ctx: Read,
     touchpoint: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     min_chars: Annotated[int, Query(ge=0, le=2000)] = 40,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -14,6 +13,7 @@ from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
 from tajriba.surveys import delivery, service, surveyjs, templates
 from tajriba.surveys.definition import pick
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Moment
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
@@ -49,7 +49,7 @@ class RecipientIn(BaseModel):
     language: str | None = None
     hidden: dict[str, str] = Field(default_factory=dict)
     dedupe_key: str | None = Field(default=None, max_length=200)
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 class InviteIn(BaseModel):

@@ -12,6 +12,7 @@ from tajriba.errors import Invalid
 from tajriba.text import models, service, topics
 from tajriba.text.pipeline import analyze
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Day
 
 router = APIRouter(prefix="/api/v1/text", tags=["text"])
 Read = Annotated[Context, Depends(RequireKey("feedback:read"))]
@@ -51,8 +52,8 @@ def filters_from(
     language: str | None = None,
     dialect: str | None = None,
     source: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     q: str | None = None,
 ) -> service.Filters:
     return service.Filters(

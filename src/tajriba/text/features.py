@@ -89,7 +89,13 @@ class Featurizer:
             word = cls == 1
             start = word & ~np.concatenate(([False], word[:-1]))
             run_id = np.cumsum(start) - 1
-            pos = np.arange(length) - np.flatnonzero(start)[np.maximum(run_id, 0)]
+            firsts = np.flatnonzero(start)
+            # a text without a word (symbols only) has no run to count positions from
+            pos = (
+                np.arange(length) - firsts[np.maximum(run_id, 0)]
+                if len(firsts)
+                else np.zeros(length, np.int64)
+            )
             contrib = np.where(word, arr * _POS_MULT[pos % _MAX_WORD], np.uint64(0))
             word_starts = np.flatnonzero(start)
             word_hash = np.add.reduceat(contrib, word_starts) if len(word_starts) else np.zeros(0, np.uint64)
