@@ -33,6 +33,17 @@ STATIC = Path(__file__).parent / "web" / "static"
 JSON_PREFIXES = ("/api/", "/v1/", "/healthz")
 NO_BROWSER_STATE = ("/v1/", "/api/", "/static/", "/batch", "/b")
 INGEST_PREFIXES = ("/v1/", "/batch", "/b")
+# Scripts only from our own files (no inline script, no eval: markup declares behaviour, tajriba.js acts);
+# inline style attributes stay allowed (charts and bars size themselves with them). Respondent pages may be
+# embedded in the customer's own site; nothing else may be framed. FastAPI's /api/docs page loads Swagger UI
+# with an inline script and is exempt.
+_CSP_BASE = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+CSP = _CSP_BASE + "; frame-ancestors 'none'"
+CSP_EMBEDDABLE = _CSP_BASE + "; frame-ancestors *"
+CSP_EXEMPT = ("/api/docs",)
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -264,6 +275,10 @@ class RequestContext:
                         headers[name] = value
                 if frame and "X-Frame-Options" not in headers:
                     headers["X-Frame-Options"] = "DENY"
+                if not path.startswith(CSP_EXEMPT) and "Content-Security-Policy" not in headers:
+                    headers["Content-Security-Policy"] = CSP if frame else CSP_EMBEDDABLE
+                if request.url.scheme == "https":  # behind a TLS proxy (X-Forwarded-Proto)
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
                 if new_cookie:
                     headers.append(
                         "set-cookie", _csrf_cookie_header(new_cookie, secure=request.url.scheme == "https")

@@ -159,13 +159,13 @@ def serve(
 
 
 def _serve(settings: Settings, *, host: str, port: int, banner: str | None = None) -> None:
-    import logging
 
     import uvicorn
 
+    from tajriba import logs
     from tajriba.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level)
     application = create_app(settings)
     url = f"http://{host}:{port}/"
     typer.echo(f"Tajriba is serving {settings.data_dir.resolve()} at {url}")
@@ -187,9 +187,11 @@ def worker_cmd(data_dir: DataDir = None) -> None:
     """Run the job worker alone (production, beside `serve --no-worker`)."""
     import signal
 
+    from tajriba import logs
     from tajriba.jobs.worker import Worker
 
     settings = _settings(data_dir)
+    logs.configure(settings.log_level)
     stores = Stores(settings)
     assert stores.warehouse is not None
     w = Worker(stores.factory, settings=settings, warehouse=stores.warehouse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -50,19 +51,27 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, d
     assert SESSION_COOKIE not in wrong_password.headers.get("set-cookie", "")
 
 
-def test_account_locks_after_too_many_failures_even_for_the_right_password(client, db, settings) -> None:
-    user = make_user(db, "lock@example.com")
-    for _ in range(settings.login_max_failures):
-        assert _post_login(client, "lock@example.com", "not the password").status_code == 401
-    locked = _post_login(client, "lock@example.com", PASSWORD)
-    assert locked.status_code == 429
-    assert int(locked.headers["retry-after"]) > 0
+def test_failures_slow_only_that_email_from_that_address_and_never_reveal_accounts(app, db, settings) -> None:
+    make_user(db, "lock@example.com")
+    with TestClient(app, follow_redirects=False, client=("203.0.113.9", 5000)) as stranger:
+        for email in ("lock@example.com", "nobody@example.com"):
+            for _ in range(settings.login_max_failures):
+                assert _post_login(stranger, email, "not the password").status_code == 401
+            # the next failure starts a back-off: from here on this address waits, for either email alike
+            assert _post_login(stranger, email, "not the password").status_code == 401
+        known = _post_login(stranger, "lock@example.com", PASSWORD)
+        unknown = _post_login(stranger, "nobody@example.com", PASSWORD)
+        assert known.status_code == unknown.status_code == 429
+        assert known.headers["retry-after"] == unknown.headers["retry-after"]
+        assert int(known.headers["retry-after"]) > 0
+        strip = re.compile(r'name="(csrf_token|email)" value="[^"]*"')
+        assert strip.sub("", known.text) == strip.sub("", unknown.text)  # the same page for both
+    # the owner, at another address, is not locked out by the stranger
+    with TestClient(app, follow_redirects=False, client=("198.51.100.7", 5000)) as owner:
+        assert _post_login(owner, "lock@example.com", PASSWORD).status_code == 303
+    # nor is the account locked in the database
     db.expire_all()
-    assert db.scalar(select(User.locked_until).where(User.id == user.id)) is not None
-    # once the lock has passed, the right password works again
-    db.execute(update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1)))
-    db.commit()
-    assert _post_login(client, "lock@example.com", PASSWORD).status_code == 303
+    assert db.scalar(select(User.locked_until).where(User.email == "lock@example.com")) is None
 
 
 def test_login_attempts_are_rate_limited_per_address(app, db) -> None:

@@ -62,23 +62,18 @@ def test_migrations_up_and_down_on_postgresql(pg_url: str) -> None:
 @pytest.mark.postgres
 def test_accounts_service_works_on_postgresql(pg_url: str) -> None:
     from tajriba.accounts import service
-    from tajriba.config import load_settings
     from tajriba.db.session import make_session_factory, transaction
 
     engine = make_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
-    settings = load_settings(data_dir=Path("/tmp"), env="test")
     with transaction(factory) as s:
         ws = service.create_workspace(s, slug="pg-ws", name="متجر")
         user = service.create_user(s, email="PG@Example.com", name="مستخدم", password="long enough pw")
         service.set_role(s, workspace=ws, user=user, role="owner")
         _key, token = service.create_key(s, workspace=ws, kind="api", name="k")
     with transaction(factory) as s:
-        assert (
-            service.authenticate(s, email="pg@example.com", password="long enough pw", settings=settings).name
-            == "مستخدم"
-        )
+        assert service.authenticate(s, email="pg@example.com", password="long enough pw").name == "مستخدم"
         assert service.resolve_key(s, token=token, kind="api").workspace_id == ws.id
         assert service.get_workspace(s, slug="pg-ws").name == "متجر"
     engine.dispose()

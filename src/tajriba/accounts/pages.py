@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from tajriba.accounts import service
 from tajriba.accounts.permissions import ROLES
 from tajriba.audit import list_entries, record
-from tajriba.errors import Invalid, TajribaError, TooManyRequests
+from tajriba.errors import Invalid, TajribaError, TooManyRequests, Unauthorized
 from tajriba.i18n import LOCALES, _
 from tajriba.models import User
 from tajriba.web.deps import (
@@ -24,7 +24,7 @@ from tajriba.web.deps import (
     optional_user,
     verify_csrf,
 )
-from tajriba.web.ratelimit import per_minute
+from tajriba.web.ratelimit import login_backoff, per_minute
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -71,10 +71,26 @@ def login(
             _("Too many login attempts from your network. Wait a minute and try again."),
             retry_after=int(wait) + 1,
         )
+    backoff = login_backoff(request.app.state, settings.login_max_failures, settings.lockout_minutes)
+    key = f"{email.strip().casefold()}|{ip}"
     try:
-        user = service.authenticate(db, email=email, password=password, settings=settings, ip=ip)
+        pause = backoff.wait(key)
+        if pause:
+            minutes = max(1, int(pause // 60) + 1)
+            raise TooManyRequests(
+                _(
+                    "Too many failed logins for this email from your network. Try again in {minutes} minutes."
+                ).format(minutes=minutes),
+                retry_after=int(pause) + 1,
+            )
+        try:
+            user = service.authenticate(db, email=email, password=password)
+        except Unauthorized:
+            if backoff.fail(key):
+                record(db, action="login.throttled", details={"email": email.strip().casefold()[:320]}, ip=ip)
+                db.commit()  # the record stays although the login failed
+            raise
     except TajribaError as exc:
-        db.commit()  # keep the failure count even though the login failed
         status = exc.status if exc.status in (401, 429) else 400
         response = _render(
             request, "login.html", status=status, next=_safe_next(next), email=email, error=exc.message
@@ -82,6 +98,7 @@ def login(
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    backoff.succeed(key)
     token = service.start_session(
         db, user=user, settings=settings, ip=ip, user_agent=request.headers.get("user-agent")
     )

@@ -15,7 +15,7 @@ from tajriba.accounts.permissions import ROLES
 from tajriba.audit import record
 from tajriba.config import Settings
 from tajriba.db.base import utcnow
-from tajriba.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from tajriba.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tajriba.i18n import LOCALES, _
 from tajriba.models import ApiKey, Membership, User, UserSession, Workspace
 
@@ -210,38 +210,18 @@ def set_role(
 # -- login and sessions ---------------------------------------------------------------------------
 
 
-def authenticate(
-    session: Session, *, email: str, password: str, settings: Settings, ip: str | None = None
-) -> User:
-    """Check a password; count failures and lock the account after too many."""
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    """Check a password; the same answer, in the same time, whether or not the account exists.
+
+    Repeated failures are slowed by the caller (web.ratelimit.Backoff per email and client address), never
+    by locking the account: a lock anyone can trigger would let a stranger keep its owner out."""
     now = utcnow()
     user = session.scalar(select(User).where(User.email == email.strip().casefold()))
     if user is None:
         security.verify_password(_dummy_hash(), password)  # same cost whether or not the user exists
         raise Unauthorized(_("Wrong email or password."))
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise TooManyRequests(
-            _("Too many failed logins. Try again in {minutes} minutes.").format(minutes=minutes),
-            retry_after=minutes * 60,
-        )
     if not user.is_active or not security.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            record(
-                session,
-                action="user.locked",
-                actor_user_id=None,
-                target_type="user",
-                target_id=str(user.id),
-                ip=ip,
-            )
-        session.flush()
         raise Unauthorized(_("Wrong email or password."))
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)

@@ -30,10 +30,7 @@ def search(
         region=(ctx.workspace.settings or {}).get("region", "SA"),
     )
     if not ctx.can("pii:read"):
-        rows = [
-            {**r, "email": service.mask(r["email"], "email"), "phone": service.mask(r["phone"], "phone")}
-            for r in rows
-        ]
+        rows = [service.masked_row(r) for r in rows]
     for r in rows:
         r.pop("traits", None)
     return {"total": total, "page": page, "customers": rows}
@@ -63,6 +60,8 @@ def timeline(
     items, more = service.timeline(
         wh, workspace_id=ctx.workspace.id, customer_id=profile_id, page=page, per_page=per_page
     )
+    if not ctx.can("pii:read"):
+        items = service.masked_timeline(items)
     return {"customer_id": profile_id, "page": page, "more": more, "items": items}
 
 

@@ -36,6 +36,8 @@ def customers_page(
         page=page,
         region=(ctx.workspace.settings or {}).get("region", "SA"),
     )
+    if not ctx.can("pii:read"):
+        rows = [service.masked_row(r) for r in rows]
     return _render(
         request,
         "customers.html",
@@ -66,6 +68,8 @@ def customer_page(
     if not ctx.can("pii:read"):
         profile = service.masked_profile(profile)
     items, more = service.timeline(wh, workspace_id=ctx.workspace.id, customer_id=customer_id, page=page)
+    if not ctx.can("pii:read"):
+        items = service.masked_timeline(items)
     personas = {
         p.key: (p.names or {}).get(request.state.locale) or p.name
         for p in list_personas(db, workspace_id=ctx.workspace.id)

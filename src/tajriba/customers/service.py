@@ -278,16 +278,47 @@ def mask(value: str | None, kind: str) -> str | None:
     return "•••"
 
 
+def hide(kind: str, value: Any) -> Any:
+    """An identifier as a role without pii:read sees it: emails and phones masked, personal data in any other
+    identifier (a user id that is an email) redacted."""
+    if kind in ("email", "phone"):
+        return mask(value, kind)
+    return redact(value)
+
+
+def redact(value: Any) -> Any:
+    """Free text (or a JSON detail) with the personal data it holds replaced by its kind, e.g. "[EMAIL]"."""
+    if not isinstance(value, str) or not value:
+        return value
+    from tajriba.text import pii
+
+    return pii.redact(value, pii.detect(value))
+
+
+def masked_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Timeline items for a role without pii:read: titles and details redacted."""
+    return [{**i, "title": redact(i.get("title")), "detail": redact(i.get("detail"))} for i in items]
+
+
+def masked_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A search result for a role without pii:read."""
+    return {
+        **row,
+        "email": mask(row.get("email"), "email"),
+        "phone": mask(row.get("phone"), "phone"),
+        "external_id": redact(row.get("external_id")),
+    }
+
+
 def masked_profile(profile: dict[str, Any]) -> dict[str, Any]:
-    out = dict(profile)
-    out["email"] = mask(profile.get("email"), "email")
-    out["phone"] = mask(profile.get("phone"), "phone")
+    out = masked_row(profile)
     out["traits"] = {
         k: ("•••" if k in ("email", "phone", "address", "national_id", "iban") else v)
         for k, v in (profile.get("traits") or {}).items()
     }
-    out["identities"] = [
-        {**i, "value": mask(i["value"], i["kind"]) if i["kind"] in ("email", "phone") else i["value"]}
-        for i in profile.get("identities", [])
+    out["identities"] = [{**i, "value": hide(i["kind"], i["value"])} for i in profile.get("identities", [])]
+    out["merges"] = [
+        {**m, "via": [[kind, hide(kind, value)] for kind, value in (m.get("via") or [])]}
+        for m in profile.get("merges", [])
     ]
     return out

@@ -88,13 +88,15 @@ def export_journey(session: Session, *, journey: Journey, kind: str) -> tuple[by
 def _xlsx(data: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
 
+    from tajriba.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "touchpoints"
-    ws.append(TP_COLUMNS)
+    append_row(ws, TP_COLUMNS)
     items = wb.create_sheet("items")
-    items.append(ITEM_COLUMNS)
+    append_row(items, ITEM_COLUMNS)
     for s in data["stages"]:
         for t in s["touchpoints"]:
             targets = t.get("targets") or {}
@@ -118,14 +120,14 @@ def _xlsx(data: dict[str, Any]) -> bytes:
             for col in TP_COLUMNS:
                 if col not in row and col in t:
                     row[col] = t[col]
-            ws.append([row.get(col) for col in TP_COLUMNS])
+            append_row(ws, [row.get(col) for col in TP_COLUMNS])
             for i in t["items"]:
-                items.append([t["key"], i["kind"], i["text"], i["owner_team"], i["status"]])
+                append_row(items, [t["key"], i["kind"], i["text"], i["owner_team"], i["status"]])
     meta = wb.create_sheet("journey")
     for k in ("name", "description", "status"):
-        meta.append([k, data.get(k)])
+        append_row(meta, [k, data.get(k)])
     for lang, v in (data.get("names") or {}).items():
-        meta.append([f"name_{lang}", v])
+        append_row(meta, [f"name_{lang}", v])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from tajriba.errors import Invalid
+from tajriba.sheets import append_row, csv_cell
 from tajriba.web.render import attachment
 
 FORMATS = {
@@ -35,8 +36,8 @@ def table_file(
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(headers)
-        writer.writerows(values)
+        writer.writerow([csv_cell(h) for h in headers])
+        writer.writerows([csv_cell(v) for v in row] for row in values)
         return attachment(("\ufeff" + buf.getvalue()).encode(), FORMATS["csv"], f"{stem}.csv")
     from openpyxl import Workbook
 
@@ -45,9 +46,9 @@ def table_file(
     assert ws is not None
     ws.title = stem[:31]
     ws.sheet_view.rightToLeft = rtl
-    ws.append(headers)
+    append_row(ws, headers)
     for row in values:
-        ws.append(row)
+        append_row(ws, row)
     out = io.BytesIO()
     wb.save(out)
     return attachment(out.getvalue(), FORMATS["xlsx"], f"{stem}.xlsx")

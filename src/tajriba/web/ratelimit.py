@@ -38,3 +38,52 @@ def per_minute(state: Any, name: str, limit: int) -> RateLimiter:
         current = RateLimiter(limit, 60.0)
         setattr(state, name, current)
     return current
+
+
+class Backoff:
+    """Failed attempts per key (an email at a client address): the first `free` cost nothing, then each further
+    failure makes the key wait, doubling from `base_s` up to `cap_s`; a success forgets the key.
+
+    Keyed by address as well as email, a stranger's failures slow only the stranger: the account's owner,
+    elsewhere, still logs in, and an unknown email is throttled exactly like a known one (no answer tells
+    which accounts exist)."""
+
+    def __init__(self, free: int, base_s: float, cap_s: float) -> None:
+        self.free = free
+        self.base = base_s
+        self.cap = cap_s
+        self._keys: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Seconds the key must still wait before its next attempt (0 when it may try now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            _failures, until = self._keys.get(key, (0, 0.0))
+        return max(0.0, until - now)
+
+    def fail(self, key: str, now: float | None = None) -> float:
+        """Count a failure; return the wait it imposes (0 while within the free attempts)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._keys.get(key, (0, 0.0))[0] + 1
+            over = failures - self.free
+            delay = 0.0 if over <= 0 else min(self.cap, self.base * 2 ** (over - 1))
+            self._keys[key] = (failures, now + delay)
+            if len(self._keys) > 100_000:  # forget keys whose wait is over rather than grow without bound
+                for k in [k for k, (_f, until) in self._keys.items() if until <= now][:50_000]:
+                    del self._keys[k]
+        return delay
+
+    def succeed(self, key: str) -> None:
+        with self._lock:
+            self._keys.pop(key, None)
+
+
+def login_backoff(state: Any, free: int, cap_minutes: float) -> Backoff:
+    """The application's login back-off (kept on `app.state`), remade when its settings change."""
+    current: Backoff | None = getattr(state, "login_backoff", None)
+    if current is None or (current.free, current.cap) != (free, cap_minutes * 60):
+        current = Backoff(free, 30.0, cap_minutes * 60)
+        state.login_backoff = current
+    return current

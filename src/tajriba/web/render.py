@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from tajriba import __version__, i18n
 from tajriba.accounts.permissions import ROLE_LABELS
@@ -19,6 +20,20 @@ from tajriba.calendars import CALENDAR_LABELS
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+# Embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) typed into a name can reverse the
+# text around it on screen ("‮gpj.exe" shows as "exe.jpg"); every value a page shows drops them. The marks
+# Arabic and Persian text legitimately needs (LRM, RLM, ALM, ZWNJ) stay.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(value: object) -> object:
+    """Jinja `finalize`: what every {{ expression }} prints, minus bidi embedding/override/isolate controls."""
+    if isinstance(value, str):
+        cleaned = value.translate(BIDI_CONTROLS)
+        return type(value)(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -26,6 +41,7 @@ def build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=without_bidi_controls,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True

@@ -28,6 +28,7 @@ from tajriba.ingest.imports import convert
 from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.ingest.writer import apply_resolution
+from tajriba.sheets import csv_cell
 from tajriba.warehouse import Warehouse
 
 TABLE = {
@@ -535,5 +536,5 @@ def _write_report(path: Path, errors: list[dict[str, Any]]) -> str | None:
         writer = csv.writer(handle)
         writer.writerow(["row", "column", "field", "value", "reason"])
         for e in sorted(errors, key=lambda e: (e["row"], e["column"])):
-            writer.writerow([e["row"], e["column"], e["field"], e["value"], e["reason"]])
+            writer.writerow([csv_cell(e[k]) for k in ("row", "column", "field", "value", "reason")])
     return str(report)

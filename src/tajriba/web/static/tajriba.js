@@ -81,3 +81,15 @@
   }
   document.addEventListener("DOMContentLoaded", init);
 })();
+// Behaviour declared in markup, so that pages need no inline script (the Content-Security-Policy forbids it):
+// <select data-autosubmit> sends its form on change; <form data-confirm="question?"> asks before sending.
+(function () {
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form && form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  }, true);
+})();
