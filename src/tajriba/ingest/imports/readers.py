@@ -7,6 +7,7 @@ import csv as csv_module
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -138,6 +139,34 @@ def _check_workbook(path: Path) -> None:
                 f"{MAX_XLSX_STRINGS // (1 << 20)} MB (save it as CSV instead)",
                 field="file",
             )
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise Invalid(
+            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
+        ) from None
+    try:
+        if book.worksheets:
+            _xlsx_header(path, book.worksheets[0])
+    finally:
+        book.close()
+
+
+def _xlsx_header(path: Path, sheet: Any) -> tuple[Any, ...] | None:
+    """The first row of a sheet, read no wider than the column limit (which it must respect)."""
+    header = next(sheet.iter_rows(values_only=True, max_row=1, max_col=MAX_COLUMNS + 1), None)
+    if header is None:
+        return None
+    while header and header[-1] is None:  # a sheet whose stated width runs past its last named column
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise Invalid(
+            f"{path.name}: the first sheet has more than {MAX_COLUMNS} columns; at most {MAX_COLUMNS} can be read",
+            field="file",
+        )
+    return header
 
 
 def _sniff_delimiter(first: str) -> str:
@@ -269,12 +298,9 @@ def _xlsx(source: Source, batch_rows: int) -> Iterator[pa.Table]:
             f"{source.path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
         ) from None
     sheet = book.worksheets[0]
-    header = next(sheet.iter_rows(values_only=True, max_row=1, max_col=MAX_COLUMNS + 1), None)
+    header = _xlsx_header(source.path, sheet)
     if header is None:
         return
-    while header and header[-1] is None:  # a sheet whose stated width runs past its last named column
-        header = header[:-1]
-    _check_width(source.path, len(header))
     rows = sheet.iter_rows(values_only=True, min_row=2, max_col=max(len(header), 1))
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
     buffer: list[list[str | None]] = []
