@@ -324,3 +324,55 @@ def test_a_cursor_runs_its_own_transaction_beside_the_main_connection(wh: Wareho
     finally:
         other.close()
     assert wh.sql("SELECT 1") == [(1,)]  # closing the cursor leaves the database open
+
+
+def test_threads_read_and_write_at_once_and_a_failed_statement_poisons_nobody(wh) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            try:
+                wh.append(
+                    "orders",
+                    pd.DataFrame(
+                        {
+                            "workspace_id": [1],
+                            "order_id": [f"w{n}-{i}"],
+                            "customer_id": ["c"],
+                            "currency": ["SAR"],
+                            "amount": [1.0],
+                            "ordered_at": [T0],
+                        }
+                    ),
+                )
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+            i += 1
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                wh.sql("SELECT count(*) FROM orders")
+                wh.execute(wh.table("orders", workspace_id=1).count())
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)] + [
+        threading.Thread(target=reader) for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    # meanwhile, a transaction that fails half-way on this thread's connection
+    for _ in range(20):
+        with pytest.raises(Exception), wh.transaction() as con:  # noqa: B017 - any DuckDB error
+            con.execute("INSERT INTO orders (workspace_id, order_id) VALUES (1, NULL)")
+        assert wh.sql("SELECT 1") == [(1,)]  # this thread's connection works on
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert wh.sql("SELECT count(*) FROM orders")[0][0] > 0
