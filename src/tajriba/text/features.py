@@ -63,8 +63,9 @@ class Featurizer:
         n_docs = len(texts)
         if n_docs == 0:
             return 0, []
-        joined = "\x00".join(" " + t + " " for t in texts)
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        # NUL separates texts, so a NUL inside one is read as a space; a lone surrogate stays a code point
+        joined = "\x00".join(" " + t.replace("\x00", " ") + " " for t in texts)
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         arr = cps.astype(np.uint64)
         sep = cps == 0
         csum = np.concatenate(([0], np.cumsum(sep, dtype=np.int64)))
