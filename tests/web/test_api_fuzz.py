@@ -2,7 +2,7 @@
 
 Every operation of the OpenAPI document gets generated examples (ids up to and past 2**63, dates, odd
 strings, missing and extra fields) with an admin API key, so every route is reached past its role check.
-TAJRIBA_FUZZ_EXAMPLES sets the examples per operation (default 12).
+TAJRIBA_FUZZ_EXAMPLES sets the examples per operation (default 20).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tajriba.warehouse import Warehouse
 from tests.conftest import free_port
 from tests.test_serve import wait_healthy
 
-EXAMPLES = int(os.environ.get("TAJRIBA_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("TAJRIBA_FUZZ_EXAMPLES", "20"))
 
 
 @pytest.fixture(scope="module")
