@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from tajriba.errors import Invalid
+from tajriba.i18n import _
 
 BATCH_ROWS = 100_000
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "parquet")
@@ -96,8 +97,9 @@ def _header_line(path: Path, encoding: str) -> str:
         line = handle.readline(MAX_HEADER_BYTES + 1)
     if len(line) > MAX_HEADER_BYTES:
         raise Invalid(
-            f"{path.name}: the first line (the column names) is longer than {MAX_HEADER_BYTES // (1 << 20)} MB; "
-            f"at most {MAX_COLUMNS} columns can be read",
+            _(
+                "{file}: the first line (the column names) is longer than {mb} MB; at most {n} columns can be read"
+            ).format(file=path.name, mb=MAX_HEADER_BYTES // (1 << 20), n=MAX_COLUMNS),
             field="file",
         )
     return line.lstrip("\ufeff").rstrip("\r\n")
@@ -106,7 +108,10 @@ def _header_line(path: Path, encoding: str) -> str:
 def _check_width(path: Path, columns: int) -> None:
     if columns > MAX_COLUMNS:
         raise Invalid(
-            f"{path.name}: the file has {columns} columns; at most {MAX_COLUMNS} can be read", field="file"
+            _("{file}: the file has {columns} columns; at most {n} can be read").format(
+                file=path.name, columns=columns, n=MAX_COLUMNS
+            ),
+            field="file",
         )
 
 
@@ -122,21 +127,30 @@ def _check_workbook(path: Path) -> None:
     total = sum(e.file_size for e in entries)
     if total > MAX_XLSX_UNPACKED:
         raise Invalid(
-            f"{path.name}: the workbook unpacks to {total // (1 << 20)} MB; the limit is "
-            f"{MAX_XLSX_UNPACKED // (1 << 20)} MB (save it as CSV instead)",
+            _(
+                "{file}: the workbook unpacks to {mb} MB; the limit is {limit} MB (save it as CSV instead)"
+            ).format(file=path.name, mb=total // (1 << 20), limit=MAX_XLSX_UNPACKED // (1 << 20)),
             field="file",
         )
     for e in entries:
         if e.file_size > (1 << 20) and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
             raise Invalid(
-                f"{path.name}: {e.filename} unpacks {e.file_size // max(e.compress_size, 1)} times larger than "
-                f"it is stored (more than {MAX_XLSX_RATIO} times is refused as a zip bomb)",
+                _(
+                    "{file}: {part} unpacks {ratio} times larger than it is stored "
+                    "(more than {limit} times is refused as a zip bomb)"
+                ).format(
+                    file=path.name,
+                    part=e.filename,
+                    ratio=e.file_size // max(e.compress_size, 1),
+                    limit=MAX_XLSX_RATIO,
+                ),
                 field="file",
             )
         if e.filename.endswith("sharedStrings.xml") and e.file_size > MAX_XLSX_STRINGS:
             raise Invalid(
-                f"{path.name}: the workbook's text table is {e.file_size // (1 << 20)} MB; the limit is "
-                f"{MAX_XLSX_STRINGS // (1 << 20)} MB (save it as CSV instead)",
+                _(
+                    "{file}: the workbook's text table is {mb} MB; the limit is {limit} MB (save it as CSV instead)"
+                ).format(file=path.name, mb=e.file_size // (1 << 20), limit=MAX_XLSX_STRINGS // (1 << 20)),
                 field="file",
             )
     from openpyxl import load_workbook
@@ -163,7 +177,9 @@ def _xlsx_header(path: Path, sheet: Any) -> tuple[Any, ...] | None:
         header = header[:-1]
     if len(header) > MAX_COLUMNS:
         raise Invalid(
-            f"{path.name}: the first sheet has more than {MAX_COLUMNS} columns; at most {MAX_COLUMNS} can be read",
+            _("{file}: the first sheet has more than {n} columns; at most {n} can be read").format(
+                file=path.name, n=MAX_COLUMNS
+            ),
             field="file",
         )
     return header
