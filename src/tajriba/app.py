@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tajriba import __version__
 from tajriba.config import Settings
 from tajriba.db.session import make_engine, make_session_factory
-from tajriba.errors import TajribaError, TooManyRequests
+from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, _, set_locale
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, LoginRequired
 from tajriba.web.params import check_ids
@@ -358,28 +358,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_page(request, exc.status_code, message)
 
     @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, exc: Exception) -> Response:
-        # a number in a body too large for the database (ids are 64-bit): the caller's mistake, not ours
-        err = TajribaError(_("A number in the request is too large."), code="invalid", status=422)
-        if wants_json(request):
-            return JSONResponse(err.to_dict(), status_code=422)
-        return _error_page(request, 422, err.message)
-
     @app.exception_handler(UnicodeEncodeError)
-    async def _not_text(request: Request, exc: Exception) -> Response:
-        # JSON may carry lone surrogates ("\\ud800"), which are not characters and cannot be stored
-        err = TajribaError(_("The request holds text that is not valid Unicode."), code="invalid", status=422)
-        if wants_json(request):
-            return JSONResponse(err.to_dict(), status_code=422)
-        return _error_page(request, 422, err.message)
+    @app.exception_handler(StatementError)
+    async def _rejected(request: Request, exc: Exception) -> Response:
+        rejected = _unstorable(exc)
+        if rejected is not None:  # a value the databases cannot hold: the caller's mistake, not ours
+            return await _expected(request, Invalid(rejected))
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError):
-            return await _out_of_range(request, exc)
-        if isinstance(exc, StatementError) and isinstance(exc.orig, UnicodeEncodeError):
-            return await _not_text(request, exc)
         rid = getattr(request.state, "request_id", "-")
         log.exception("unhandled error request_id=%s path=%s", rid, request.url.path)
         message = _("Something went wrong on our side. Reference: {rid}").format(rid=rid)
@@ -392,6 +380,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = _error_page(request, 500, message)
         response.headers["X-Request-ID"] = rid
         return response
+
+
+def _unstorable(exc: Exception) -> str | None:
+    """The message for a value the databases cannot hold (a number past 64 bits, a lone surrogate), else None."""
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    if isinstance(cause, OverflowError):
+        return _("A number in the request is too large.")
+    if isinstance(cause, UnicodeEncodeError):  # JSON may carry lone surrogates ("\\ud800")
+        return _("The request holds text that is not valid Unicode.")
+    if isinstance(exc, DataError):
+        return _("A value in the request cannot be stored: {problem}").format(problem=str(exc.orig)[:200])
+    return None
 
 
 def _error_page(

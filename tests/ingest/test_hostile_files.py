@@ -5,11 +5,8 @@ JSON API refuses a body over its limit before reading it."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +16,8 @@ import pytest
 from openpyxl import Workbook
 
 from tajriba.accounts import service as accounts
-from tajriba.config import load_settings
-from tajriba.db import migrate
-from tajriba.db.session import make_engine, make_session_factory, transaction
-from tajriba.warehouse import Warehouse
-from tests.conftest import PASSWORD, free_port
-from tests.test_serve import wait_healthy
+from tests.conftest import PASSWORD
+from tests.live import serving, stores
 
 MB = 1 << 20
 
@@ -40,46 +33,13 @@ def _peak_rss(pid: int) -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen, Path, str]]:
     data = tmp_path_factory.mktemp("hostile") / "data"
-    data.mkdir()
-    conf = load_settings(data_dir=data, env="test")
-    engine = make_engine(conf.db_url)
-    migrate.upgrade(engine)
-    with transaction(make_session_factory(engine)) as s:
+    with stores(data) as s:
         ws = accounts.create_workspace(s, slug="shop", name="Shop")
         user = accounts.create_user(s, email="importer@example.com", name="Importer", password=PASSWORD)
         accounts.set_role(s, workspace=ws, user=user, role="analyst")
         key = accounts.create_key(s, workspace=ws, kind="api", name="bi", role="analyst")[1]
-    engine.dispose()
-    Warehouse(conf.warehouse_path).close()
-    port = free_port()
-    log = (data.parent / "serve.log").open("a")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tajriba.cli",
-            "serve",
-            "--no-worker",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "TAJRIBA_ENV": "test", "TAJRIBA_API_MAX_BODY_BYTES": str(MB)},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(f"{url}/healthz", proc)
-        yield url, proc, data, key
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with serving(data, env={"TAJRIBA_API_MAX_BODY_BYTES": str(MB)}) as live:
+        yield live.url, live.proc, data, key
 
 
 def _browser(url: str) -> tuple[httpx.Client, str]:

@@ -8,9 +8,6 @@ TAJRIBA_FUZZ_EXAMPLES sets the examples per operation (default 20).
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -19,12 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tajriba.accounts import service as accounts
-from tajriba.config import load_settings
-from tajriba.db import migrate
-from tajriba.db.session import make_engine, make_session_factory, transaction
-from tajriba.warehouse import Warehouse
-from tests.conftest import free_port
-from tests.test_serve import wait_healthy
+from tests.live import serving, stores
 
 EXAMPLES = int(os.environ.get("TAJRIBA_FUZZ_EXAMPLES", "20"))
 
@@ -32,45 +24,12 @@ EXAMPLES = int(os.environ.get("TAJRIBA_FUZZ_EXAMPLES", "20"))
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     data = tmp_path_factory.mktemp("fuzz") / "data"
-    data.mkdir()
-    conf = load_settings(data_dir=data, env="test")
-    engine = make_engine(conf.db_url)
-    migrate.upgrade(engine)
-    with transaction(make_session_factory(engine)) as s:
+    with stores(data) as s:
         ws = accounts.create_workspace(s, slug="shop", name="Shop")
         key = accounts.create_key(s, workspace=ws, kind="api", name="fuzz", role="admin")[1]
-    engine.dispose()
-    Warehouse(conf.warehouse_path).close()
-    port = free_port()
-    log = (data.parent / "serve.log").open("a")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tajriba.cli",
-            "serve",
-            "--no-worker",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "TAJRIBA_ENV": "test"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(f"{url}/healthz", proc)
-        yield url, key
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-    text = (data.parent / "serve.log").read_text(errors="replace")
+    with serving(data) as live:
+        yield live.url, key
+    text = live.log.read_text(errors="replace")
     assert "Traceback" not in text, text[-4000:]
 
 

@@ -14,7 +14,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -26,16 +25,13 @@ import orjson
 import pytest
 
 from tajriba.accounts import service as accounts
-from tajriba.config import load_settings
-from tajriba.db import migrate
-from tajriba.db.session import make_engine, make_session_factory, transaction
 from tajriba.journeys import schemas as journey_schemas
 from tajriba.journeys import service as journeys
 from tajriba.surveys import service as surveys
 from tajriba.warehouse import Warehouse
 from tajriba.web.deps import Context
-from tests.conftest import PASSWORD, free_port
-from tests.test_serve import wait_healthy
+from tests.conftest import PASSWORD
+from tests.live import start, stores
 
 SECONDS = float(os.environ.get("TAJRIBA_LOAD_SECONDS", "30"))
 RESPONDENTS, TRACKERS, READERS = 32, 32, 8
@@ -73,20 +69,13 @@ class Tally:
 
 def _prepare(data: Path, database_url: str | None) -> Site:
     env = {
-        **os.environ,
-        "TAJRIBA_DATA_DIR": str(data),
-        "TAJRIBA_ENV": "test",
         # every respondent comes from 127.0.0.1 here: the per-address limit is tested elsewhere
         "TAJRIBA_SURVEY_RATE_PER_MINUTE": "1000000",
         "TAJRIBA_LOGIN_RATE_PER_MINUTE": "1000000",
     }
     if database_url:
         env["TAJRIBA_DATABASE_URL"] = database_url
-    settings = load_settings(data_dir=data, env="test", database_url=database_url)
-    data.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
-    migrate.upgrade(engine)
-    with transaction(make_session_factory(engine)) as s:
+    with stores(data, database_url) as s:
         ws = accounts.create_workspace(s, slug="shop", name="Shop")
         user = accounts.create_user(s, email="reader@example.com", name="Reader", password=PASSWORD)
         accounts.set_role(s, workspace=ws, user=user, role="analyst")
@@ -107,21 +96,12 @@ def _prepare(data: Path, database_url: str | None) -> Site:
             actor=actor,
         )
         journey_id = journey.id
-    engine.dispose()
-    Warehouse(settings.warehouse_path).close()
     return Site("", data, env, write_key, api_key, token, journey_id)
 
 
 def _start(site: Site) -> None:
-    port = free_port()
-    site.url = f"http://127.0.0.1:{port}"
-    site.proc = subprocess.Popen(
-        [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(site.data)],
-        stdout=(site.data.parent / "serve.log").open("a"),
-        stderr=subprocess.STDOUT,
-        env=site.env,
-    )
-    wait_healthy(f"{site.url}/healthz", site.proc)
+    live = start(site.data, env=site.env, worker=True)
+    site.url, site.proc = live.url, live.proc
 
 
 def _answer_survey(client: httpx.Client, site: Site, tally: Tally, tag: str, rng: random.Random) -> None:
@@ -307,22 +287,20 @@ def _run_load(site: Site) -> None:
     assert tally.acked <= stored_events, f"{len(tally.acked - stored_events)} acknowledged events lost"
 
 
-def test_many_respondents_trackers_and_readers_at_once_on_sqlite(tmp_path: Path) -> None:
-    site = _prepare(tmp_path / "data", None)
+def _load_test(data: Path, database_url: str | None) -> None:
+    site = _prepare(data, database_url)
     _start(site)
     try:
         _run_load(site)
     finally:
         if site.proc is not None and site.proc.poll() is None:
             site.proc.kill()
+
+
+def test_many_respondents_trackers_and_readers_at_once_on_sqlite(tmp_path: Path) -> None:
+    _load_test(tmp_path / "data", None)
 
 
 @pytest.mark.postgres
 def test_many_respondents_trackers_and_readers_at_once_on_postgres(tmp_path: Path, pg_url: str) -> None:
-    site = _prepare(tmp_path / "data", pg_url)
-    _start(site)
-    try:
-        _run_load(site)
-    finally:
-        if site.proc is not None and site.proc.poll() is None:
-            site.proc.kill()
+    _load_test(tmp_path / "data", pg_url)
