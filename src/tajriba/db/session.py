@@ -9,8 +9,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_S = 30
-
-
 # execution option, SQLite only: "reads" opens no transaction, "writes" takes the write lock at BEGIN
 BEGIN = "tajriba_begin"
 
@@ -22,8 +20,8 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     takes the write lock at once, waiting its turn): a deferred transaction that read first and writes later
     cannot wait when another connection committed in between (SQLITE_BUSY at once). A session that only
     reads opens no transaction at all (each statement reads the latest commit), so page views never queue
-    behind writers. PostgreSQL gets a pool as large as
-    the number of threads that may use it at once (the server's thread pool plus the worker)."""
+    behind writers. PostgreSQL gets a pool as large as the number of threads that may use it at once (the
+    server's thread pool plus the worker)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,

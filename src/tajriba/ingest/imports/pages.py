@@ -91,7 +91,8 @@ def upload(
     room = min(settings.upload_max_bytes, settings.upload_quota_bytes - held)
     name = Path(file.filename or "upload").name
     safe = re.sub(r"[^\w.\-]", "_", name)[-120:] or "upload"
-    target = folder / f"{secrets.token_urlsafe(18)}__{safe}"
+    token = secrets.token_urlsafe(18)
+    target = folder / f"{token}__{safe}"
     try:
         uploads.save(file.file, target, limit=room)
     except uploads.TooLarge:
@@ -112,7 +113,6 @@ def upload(
     except TajribaError:
         target.unlink(missing_ok=True)
         raise
-    token = target.name.split("__", 1)[0]
     suffix = f"?kind={kind}" + (f"&mapping={mapping}" if mapping else "")
     return RedirectResponse(f"/w/{ctx.workspace.slug}/imports/{token}{suffix}", status_code=303)
 
