@@ -24,7 +24,7 @@ from tajriba.config import Settings
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, _, set_locale
-from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, LoginRequired
+from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, LoginRequired
 from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
 
@@ -242,7 +242,7 @@ class RequestContext:
         request = Request(scope)
         path = request.url.path
         limit = body_limit(path, self.settings)
-        if limit is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        if limit is not None and scope["method"] not in SAFE_METHODS:
             length = request.headers.get("content-length", "")
             # a declared length over the limit is refused before a byte is read (the handlers render it)
             too_long = length.isdigit() and int(length) > limit

@@ -47,7 +47,6 @@ def customers_page(
         q=q or "",
         page=page,
         per_page=50,
-        show_pii=ctx.can("pii:read"),
     )
 
 

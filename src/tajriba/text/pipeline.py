@@ -98,9 +98,7 @@ def analyze(
     if n == 0:
         return []
     # a lone surrogate (JSON allows "\\udbda") is no character: read it as U+FFFD like any broken byte
-    texts = [
-        t.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", " ") for t in texts
-    ]
+    texts = [t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in texts]
     langs = langid.identify_batch(texts)
     folded = [fold(t) for t in texts]
     # every text, and every clause of a text with more than one, scored in one batch per language model

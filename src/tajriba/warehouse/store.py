@@ -48,14 +48,17 @@ class Warehouse:
     """
 
     def __init__(self, path: str) -> None:
+        self._start(path, _open(path), pinned=False)
+
+    def _start(self, path: str, root: duckdb.DuckDBPyConnection, *, pinned: bool) -> None:
         self.path = path
-        self._root = _open(path)
+        self._root = root
         self.lock = threading.RLock()
         self._local = threading.local()
         self._handles: list[tuple[threading.Thread, _Handle]] = []
         self._handles_lock = threading.Lock()
         self._closed = False
-        self._pinned: _Handle | None = None
+        self._pinned: _Handle | None = _Handle(root) if pinned else None
 
     def close(self) -> None:
         """Close every thread's connection, then the database (a handle from `cursor()` closes only its own).
@@ -87,14 +90,7 @@ class Warehouse:
         """
         self._reopen()
         other = Warehouse.__new__(Warehouse)
-        other.path = self.path
-        other._root = self._root
-        other.lock = threading.RLock()
-        other._local = threading.local()
-        other._handles = []
-        other._handles_lock = threading.Lock()
-        other._closed = False
-        other._pinned = _Handle(self._root)
+        other._start(self.path, self._root, pinned=True)
         return other
 
     def _handle(self) -> _Handle:

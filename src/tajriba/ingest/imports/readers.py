@@ -153,19 +153,24 @@ def _check_workbook(path: Path) -> None:
                 ).format(file=path.name, mb=e.file_size // (1 << 20), limit=MAX_XLSX_STRINGS // (1 << 20)),
                 field="file",
             )
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-        raise Invalid(
-            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
-        ) from None
+    book = _workbook(path)
     try:
         if book.worksheets:
             _xlsx_header(path, book.worksheets[0])
     finally:
         book.close()
+
+
+def _workbook(path: Path) -> Any:
+    """The workbook opened read-only (streamed), or Invalid naming the file."""
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise Invalid(
+            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
+        ) from None
 
 
 def _xlsx_header(path: Path, sheet: Any) -> tuple[Any, ...] | None:
@@ -301,18 +306,9 @@ def _parquet(source: Source, batch_rows: int) -> Iterator[pa.Table]:
 
 
 def _xlsx(source: Source, batch_rows: int) -> Iterator[pa.Table]:
-    try:
-        from openpyxl import load_workbook
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise Invalid("reading XLSX needs openpyxl", field="format") from None
     from datetime import date, datetime
 
-    try:
-        book = load_workbook(source.path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-        raise Invalid(
-            f"{source.path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
-        ) from None
+    book = _workbook(source.path)
     sheet = book.worksheets[0]
     header = _xlsx_header(source.path, sheet)
     if header is None:
