@@ -51,6 +51,15 @@ def _text_app() -> typer.Typer:
 app.add_typer(_text_app(), name="text")
 
 
+def _calendars_app() -> typer.Typer:
+    from tajriba.cases.cli import calendars_app
+
+    return calendars_app
+
+
+app.add_typer(_calendars_app(), name="calendars")
+
+
 def _metrics_command() -> Any:
     from tajriba.metrics.cli import metrics_command
 
