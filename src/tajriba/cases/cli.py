@@ -100,15 +100,13 @@ def business_time(
     except Invalid as exc:
         _fail(exc)
         return
-    out = {
-        "seconds": int(seconds) if seconds.is_integer() else seconds,
-        "intervals": [[bt.iso(s, tz), bt.iso(e, tz)] for s, e in spans],
-    }
+    shown = [[bt.iso(s, tz), bt.iso(e, tz)] for s, e in spans]
+    number = int(seconds) if seconds.is_integer() else seconds
     if output_format == "json":
-        typer.echo(json.dumps(out))
+        typer.echo(json.dumps({"seconds": number, "intervals": shown}))
     else:
-        typer.echo(f"{out['seconds']} business seconds ({seconds / 3600:.2f} h)")
-        for s, e in out["intervals"]:
+        typer.echo(f"{number} business seconds ({seconds / 3600:.2f} h)")
+        for s, e in shown:
             typer.echo(f"  {s} -> {e}")
 
 
