@@ -2,6 +2,21 @@
 
 from tajriba.models.accounts import ApiKey, Membership, User, UserSession, Workspace
 from tajriba.models.audit import AuditEntry
+from tajriba.models.cases import (
+    AlertRule,
+    BusinessCalendar,
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseRule,
+    Notification,
+    RootCause,
+    SlaPolicy,
+    Team,
+    TeamMember,
+    Webhook,
+    WebhookDelivery,
+)
 from tajriba.models.goals import Goal
 from tajriba.models.jobs import Job
 from tajriba.models.journeys import (
@@ -16,6 +31,19 @@ from tajriba.models.journeys import (
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
 __all__ = [
+    "AlertRule",
+    "BusinessCalendar",
+    "Case",
+    "CaseEvent",
+    "CaseLink",
+    "CaseRule",
+    "Notification",
+    "RootCause",
+    "SlaPolicy",
+    "Team",
+    "TeamMember",
+    "Webhook",
+    "WebhookDelivery",
     "ApiKey",
     "AuditEntry",
     "Goal",
