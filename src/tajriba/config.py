@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(default=20, ge=1)
     worker: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # case rules over new data, SLA checks and notification digests run this often (seconds)
+    cases_tick_seconds: float = Field(default=5.0, gt=0)
+    # the first webhook retry waits this long, each next one four times longer (6 attempts in all)
+    webhook_retry_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # the address customers reach this server at, for survey links in mails and messages
     public_url: str = "http://127.0.0.1:8000"

@@ -119,3 +119,62 @@ def surveys_dispatch(
 
     with transaction(factory) as session:
         return dispatch(session, warehouse, settings).as_dict()
+
+
+@handler("cases.tick")
+def cases_tick(
+    *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
+) -> dict[str, Any]:
+    """Every few seconds: rules over new data, follow-up answers, SLA warnings and breaches, email digests."""
+    from sqlalchemy import select
+
+    from tajriba.cases import followup, notify, rules, sla
+    from tajriba.models import CaseRule
+
+    with transaction(factory, mode="writes") as session:
+        workspaces = sorted(
+            set(session.scalars(select(CaseRule.workspace_id).where(CaseRule.active.is_(True))))
+        )
+    totals: dict[str, int] = {"matched": 0, "opened": 0, "attached": 0, "follow_ups": 0}
+    for ws_id in workspaces:
+        with transaction(factory, mode="writes") as session:
+            found = rules.evaluate(session, warehouse, workspace_id=ws_id)
+            totals["follow_ups"] += followup.collect(session, warehouse, workspace_id=ws_id)
+        rules.store_signals(warehouse, found.signals)  # after the commit: a lost write is repaired next run
+        for key in ("matched", "opened", "attached"):
+            totals[key] += found.as_dict()[key]
+    with transaction(factory, mode="writes") as session:
+        totals.update(sla.check(session))
+    with transaction(factory, mode="writes") as session:
+        totals["mails"] = notify.mail_digests(session, settings=settings)
+    return totals
+
+
+@handler("cases.follow_up")
+def cases_follow_up(
+    *, factory: sessionmaker[Session], warehouse: Warehouse, case_id: int, **_: Any
+) -> dict[str, Any]:
+    """Invite the customer of a resolved case to the follow-up survey."""
+    from tajriba.cases import followup
+    from tajriba.models import Case
+
+    with transaction(factory, mode="writes") as session:
+        case = session.get(Case, case_id)
+        inv = followup.invite(session, warehouse, case=case) if case is not None else None
+        return {"invitation_id": inv.id if inv is not None else None}
+
+
+@handler("webhooks.deliver")
+def webhooks_deliver(
+    *, factory: sessionmaker[Session], settings: Settings, delivery_id: int, **_: Any
+) -> dict[str, Any]:
+    """One signed delivery attempt; a failure queues the next attempt with backoff (its own job)."""
+    from tajriba.cases import notify
+    from tajriba.models import WebhookDelivery
+
+    with transaction(factory, mode="writes") as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None:
+            return {"delivered": False}
+        ok = notify.deliver(session, delivery=delivery, retry_seconds=settings.webhook_retry_seconds)
+        return {"delivered": ok, "attempts": delivery.attempts, "status": delivery.last_status}

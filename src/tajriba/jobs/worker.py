@@ -54,9 +54,13 @@ class Worker:
         with transaction(self.factory, mode="writes") as session:
             service.requeue_stale(session)
             service.enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time()))
-        next_dispatch = 0.0
+        next_dispatch = next_cases = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_cases:  # case rules, SLA clocks, notification digests
+                    with transaction(self.factory, mode="writes") as session:
+                        service.enqueue(session, kind="cases.tick", dedupe_key="cases.tick")
+                    next_cases = time.monotonic() + self.settings.cases_tick_seconds
                 if time.monotonic() >= next_dispatch:  # survey sends and reminders, once a minute
                     with transaction(self.factory, mode="writes") as session:
                         service.enqueue(session, kind="surveys.dispatch", dedupe_key="surveys.dispatch")

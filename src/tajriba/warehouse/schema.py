@@ -373,6 +373,22 @@ TEXT_ENRICHMENTS = TableSpec(
     key=("workspace_id", "source", "source_id"),
 )
 
+# derived: which source records rules turned into cases (tajriba.cases.rules), so each run skips them inside
+# the engine; the application database's case_links is the record of truth
+CASE_SIGNALS = TableSpec(
+    "case_signals",
+    (
+        _ws(),
+        _text("source", True),
+        _text("source_id", True),
+        _customer(),
+        _int("rule_id"),
+        _int("case_id"),
+        _ts("matched_at", True),
+    ),
+    key=("workspace_id", "source", "source_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -388,5 +404,6 @@ TABLES: dict[str, TableSpec] = {
         IDENTITY_MERGES,
         CUSTOMER_VALUES,
         TEXT_ENRICHMENTS,
+        CASE_SIGNALS,
     )
 }

@@ -1,0 +1,97 @@
+"""After a case is resolved by hand: a short follow-up survey to the customer ("was this resolved?" or CSAT);
+a poor answer reopens the case; a good answer after a detractor's case counts as a recovery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.models import Case, Survey, SurveyInvitation, Workspace
+from tajriba.warehouse import Warehouse
+
+POOR = {"csat": 2.0, "nps": 6.0, "ces": 3.0}  # at or below: not recovered, the case reopens
+
+
+def settings_of(workspace: Workspace) -> dict[str, Any]:
+    return dict((workspace.settings or {}).get("cases") or {})
+
+
+def schedule(session: Session, *, case: Case) -> None:
+    """Queue the follow-up invitation if the workspace chose a follow-up survey and the case has a customer."""
+    from tajriba.jobs.service import enqueue
+
+    workspace = session.get(Workspace, case.workspace_id)
+    if workspace is None or case.customer_id is None or not settings_of(workspace).get("follow_up_survey_id"):
+        return
+    enqueue(session, kind="cases.follow_up", workspace_id=case.workspace_id, payload={"case_id": case.id},
+            dedupe_key=f"cases.follow_up:{case.id}:{case.reopened}")  # fmt: skip
+
+
+def invite(session: Session, warehouse: Warehouse, *, case: Case) -> SurveyInvitation | None:
+    """Create the follow-up invitation (by the workspace's survey rules: consent, address, channel)."""
+    from tajriba.surveys.delivery import Recipient
+    from tajriba.surveys.delivery import invite as survey_invite
+
+    workspace = session.get(Workspace, case.workspace_id)
+    if workspace is None or case.customer_id is None:
+        return None
+    chosen = settings_of(workspace)
+    survey = session.get(Survey, int(chosen.get("follow_up_survey_id") or 0))
+    if survey is None or survey.workspace_id != case.workspace_id or survey.status != "active":
+        return None
+    report = survey_invite(
+        session, warehouse, survey=survey, channel=str(chosen.get("follow_up_channel") or "email"),
+        recipients=[Recipient(customer_id=case.customer_id, language=case.language,
+                              dedupe_key=f"case:{case.id}:{case.reopened}")],
+    )  # fmt: skip
+    inv = next((i for i in report.invitations if i.status != "skipped"), None)
+    if inv is not None:
+        case.follow_up_invitation_id = inv.id
+    return inv
+
+
+def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int:
+    """Read the answers to follow-ups sent: record the score, mark recovery, reopen on a poor answer."""
+    from tajriba.cases import service
+    from tajriba.cases.schemas import TransitionIn
+
+    waiting = session.execute(
+        select(Case, SurveyInvitation.response_id)
+        .join(SurveyInvitation, SurveyInvitation.id == Case.follow_up_invitation_id)
+        .where(Case.workspace_id == workspace_id, Case.follow_up_score.is_(None),
+               SurveyInvitation.response_id.is_not(None))
+    ).all()  # fmt: skip
+    if not waiting:
+        return 0
+    ids = [str(rid) for _, rid in waiting]
+    frame = warehouse.frame(
+        "SELECT response_id, metric, score, scale_max FROM survey_responses WHERE workspace_id = $ws "
+        "AND list_contains($ids, response_id) AND score IS NOT NULL",
+        {"ws": workspace_id, "ids": ids},
+    )
+    scores = {str(r.response_id): r for r in frame.itertuples(index=False)}
+    workspace = session.get(Workspace, workspace_id)
+    done = 0
+    for case, rid in waiting:
+        row = scores.get(str(rid))
+        if row is None or workspace is None:
+            continue
+        score = float(row.score)
+        scale_max = None if pd.isna(row.scale_max) else float(row.scale_max)
+        poor = (
+            score * 5.0 <= POOR["csat"] * (scale_max or 5.0)
+            if row.metric == "csat"
+            else score <= POOR.get(row.metric, 0)
+        )
+        case.follow_up_score = score
+        case.recovered = not poor
+        service.add_note(session, case=case, data=service.NoteIn(kind="customer", body=f"{row.metric.upper()} {score:g}"),
+                         actor=None)  # fmt: skip
+        if poor and case.status in ("resolved", "closed"):
+            service.transition(session, case=case, data=TransitionIn(status="reopened", note="follow-up answer"),
+                               actor=None, workspace=workspace)  # fmt: skip
+        done += 1
+    return done

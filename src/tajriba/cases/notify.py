@@ -1,0 +1,357 @@
+"""Telling people: the in-app notification centre, email (held outside the recipient's working hours and
+sent as one digest when their day starts, unless urgent), and webhooks signed per the Standard Webhooks
+specification (webhook-id, webhook-timestamp, webhook-signature = v1,base64 HMAC-SHA256 of
+"id.timestamp.body"), retried with backoff and logged; Slack-compatible payloads for Slack-style hooks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.db.base import utcnow
+from tajriba.errors import Invalid, NotFound
+from tajriba.i18n import N_
+from tajriba.models import (
+    AlertRule,
+    Case,
+    Notification,
+    Team,
+    TeamMember,
+    User,
+    Webhook,
+    WebhookDelivery,
+    Workspace,
+)
+
+KIND_LABELS = {
+    "assigned": N_("Case assigned to you"),
+    "mentioned": N_("You were mentioned on a case"),
+    "sla_at_risk": N_("SLA at risk"),
+    "sla_breached": N_("SLA breached"),
+    "escalated": N_("Case escalated to you"),
+    "alert": N_("Alert"),
+}
+EVENTS = ("case.created", "case.assigned", "case.sla_at_risk", "case.sla_breached", "case.resolved", "alert")
+DEFAULT_CHANNELS = ("in_app", "email")
+MAX_ATTEMPTS = 6
+
+
+def channels(session: Session, workspace_id: int, kind: str) -> set[str]:
+    """Where notifications of this kind go: the workspace's alert rules for it, else in-app and email."""
+    rules = session.scalars(
+        select(AlertRule).where(AlertRule.workspace_id == workspace_id, AlertRule.kind == kind)
+    ).all()
+    if not rules:
+        return set(DEFAULT_CHANNELS)
+    return {c for r in rules if r.active for c in (r.channels or [])}
+
+
+def to_user(
+    session: Session, case: Case, user_id: int, kind: str, *, urgent: bool = False
+) -> Notification | None:
+    """Notify one person about a case (in-app; email by the digest unless the rules say otherwise)."""
+    rule_kind = {"escalated": "sla_breached", "mentioned": "assigned"}.get(kind, kind)
+    wanted = channels(session, case.workspace_id, rule_kind)
+    if not wanted & {"in_app", "email"}:
+        return None
+    note = Notification(
+        workspace_id=case.workspace_id, user_id=user_id, kind=kind, case_id=case.id, text=case.subject[:300],
+        data={"email": "email" in wanted, "in_app": "in_app" in wanted, "priority": case.priority},
+        urgent=urgent, emailed_at=None if "email" in wanted else utcnow(),
+    )  # fmt: skip
+    session.add(note)
+    return note
+
+
+def case_event(session: Session, case: Case, kind: str) -> None:
+    """Something happened to a case: notify the owner where it concerns them, and call the webhooks."""
+    if kind in ("sla_at_risk", "sla_breached") and case.owner_id is not None:
+        to_user(session, case, case.owner_id, kind, urgent=kind == "sla_breached")
+    session.flush()
+    from tajriba.cases.service import as_dict
+
+    emit(session, workspace_id=case.workspace_id, event=f"case.{kind}", data=as_dict(case))
+
+
+# ---- notification centre ----------------------------------------------------------------------------------
+
+
+def unread(session: Session, *, workspace_id: int, user_id: int) -> int:
+    from sqlalchemy import func
+
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Notification.workspace_id == workspace_id, Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+            )
+        ) or 0
+    )  # fmt: skip
+
+
+def list_notifications(
+    session: Session, *, workspace_id: int, user_id: int, limit: int = 100
+) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.workspace_id == workspace_id, Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(session: Session, *, workspace_id: int, user_id: int, ids: list[int] | None = None) -> None:
+    stmt = select(Notification).where(
+        Notification.workspace_id == workspace_id,
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+    )
+    if ids:
+        stmt = stmt.where(Notification.id.in_(ids))
+    for note in session.scalars(stmt):
+        note.read_at = utcnow()
+
+
+# ---- email digests ----------------------------------------------------------------------------------------
+
+
+def working_now(session: Session, *, workspace_id: int, user_id: int, now: datetime) -> bool:
+    """Whether the user's team calendar is open at `now` (no team calendar: always)."""
+    from tajriba.cases import business_time as bt
+    from tajriba.models import BusinessCalendar
+
+    cal_id = session.scalar(
+        select(Team.calendar_id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(
+            TeamMember.user_id == user_id, Team.workspace_id == workspace_id, Team.calendar_id.is_not(None)
+        )
+        .limit(1)
+    )
+    row = session.get(BusinessCalendar, cal_id) if cal_id else None
+    if row is None:
+        return True
+    cal = bt.from_dict(row.definition)
+    t = now.replace(tzinfo=UTC).timestamp()
+    return float(bt.seconds_between(cal, np.array([t]), np.array([t + 1.0]))[0]) > 0
+
+
+def mail_digests(session: Session, *, settings: Any, now: datetime | None = None) -> int:
+    """Send each person their held notifications as one mail, when their working day is on (or at once if
+    any is urgent). Returns the mails sent."""
+    now = now or utcnow()
+    pending = session.scalars(
+        select(Notification).where(Notification.emailed_at.is_(None)).order_by(Notification.id).limit(2000)
+    ).all()
+    by_user: dict[tuple[int, int], list[Notification]] = {}
+    for note in pending:
+        by_user.setdefault((note.workspace_id, note.user_id), []).append(note)
+    if not by_user or not settings.smtp_host:
+        return 0
+    from tajriba.surveys.delivery import Mailer
+
+    sent = 0
+    with Mailer(settings) as mailer:
+        for (ws_id, user_id), notes in by_user.items():
+            if not any(n.urgent for n in notes) and not working_now(
+                session, workspace_id=ws_id, user_id=user_id, now=now
+            ):
+                continue
+            user = session.get(User, user_id)
+            workspace = session.get(Workspace, ws_id)
+            if user is None or workspace is None or not user.is_active:
+                for n in notes:
+                    n.emailed_at = now
+                continue
+            mailer.send(digest_mail(settings, workspace, user, notes))
+            for n in notes:
+                n.emailed_at = now
+            sent += 1
+    return sent
+
+
+def digest_mail(settings: Any, workspace: Workspace, user: User, notes: list[Notification]) -> Any:
+    """One mail listing the notifications, in the recipient's language, with links to the cases."""
+    from email.message import EmailMessage
+    from email.utils import formataddr, make_msgid
+
+    from markupsafe import escape
+
+    from tajriba.i18n import gettext as _
+    from tajriba.i18n import set_locale
+
+    locale = user.locale or workspace.default_locale or "en"
+    set_locale(locale)
+    direction = "rtl" if locale in ("ar", "fa") else "ltr"
+    base = settings.public_url.rstrip("/")
+    lines = []
+    html = []
+    for n in notes:
+        title = _(KIND_LABELS.get(n.kind, "Alert"))
+        url = (
+            f"{base}/w/{workspace.slug}/cases/{n.case_id}"
+            if n.case_id
+            else f"{base}/w/{workspace.slug}/notifications"
+        )
+        lines.append(f"- {title}: {n.text}\n  {url}")
+        html.append(
+            f'<li><strong>{escape(title)}</strong>: <a href="{escape(url)}">{escape(n.text)}</a></li>'
+        )
+    msg = EmailMessage()
+    msg["Subject"] = _("{count} updates on your cases").format(count=len(notes))
+    msg["From"] = formataddr((workspace.name, settings.mail_from))
+    msg["To"] = user.email
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+    msg.set_content("\n".join(lines) + "\n")
+    msg.add_alternative(
+        f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
+        f"<ul>{''.join(html)}</ul></body></html>",
+        subtype="html",
+    )
+    msg["Content-Language"] = locale
+    return msg
+
+
+# ---- webhooks ---------------------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The webhook-signature header value (Standard Webhooks, v1 = HMAC-SHA256)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def emit(session: Session, *, workspace_id: int, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
+    """Queue a delivery to every active webhook that wants the event."""
+    from tajriba.jobs.service import enqueue
+
+    out = []
+    hooks = session.scalars(
+        select(Webhook).where(Webhook.workspace_id == workspace_id, Webhook.active.is_(True))
+    )
+    for hook in hooks:
+        if hook.events and event not in hook.events:
+            continue
+        delivery = WebhookDelivery(
+            workspace_id=workspace_id, webhook_id=hook.id, message_id="msg_" + secrets.token_hex(12), event=event,
+            payload={"type": event, "timestamp": datetime.now(UTC).isoformat(), "data": data},
+        )  # fmt: skip
+        session.add(delivery)
+        session.flush()
+        enqueue(session, kind="webhooks.deliver", workspace_id=workspace_id, payload={"delivery_id": delivery.id},
+                max_attempts=1)  # fmt: skip
+        out.append(delivery)
+    return out
+
+
+def slack_body(payload: dict[str, Any]) -> dict[str, Any]:
+    data = payload.get("data") or {}
+    text = f"*{payload.get('type')}*: {data.get('subject') or ''}".strip()
+    if data.get("id"):
+        text += f" (case #{data['id']}, {data.get('priority')}, {data.get('status')})"
+    return {"text": text}
+
+
+def deliver(session: Session, *, delivery: WebhookDelivery, retry_seconds: float) -> bool:
+    """One attempt; on failure a retry is queued with exponential backoff until MAX_ATTEMPTS."""
+    from tajriba.jobs.service import enqueue
+
+    hook = session.get(Webhook, delivery.webhook_id)
+    if hook is None or delivery.status != "pending":
+        return False
+    payload = slack_body(delivery.payload) if hook.style == "slack" else delivery.payload
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310 - an address the workspace's admin configured
+        hook.url, data=body, method="POST",
+        headers={
+            "Content-Type": "application/json", "User-Agent": "Tajriba-Webhooks/1",
+            "webhook-id": delivery.message_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(hook.secret, delivery.message_id, timestamp, body),
+        },
+    )  # fmt: skip
+    delivery.attempts += 1
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            delivery.last_status = response.status
+            ok = 200 <= response.status < 300
+    except urllib.error.HTTPError as exc:
+        delivery.last_status, delivery.last_error, ok = exc.code, f"HTTP {exc.code}", False
+    except (OSError, ValueError) as exc:
+        delivery.last_status, delivery.last_error, ok = None, str(exc)[:500], False
+    if ok:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), None
+        return True
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "failed"
+        return False
+    enqueue(session, kind="webhooks.deliver", workspace_id=delivery.workspace_id,
+            payload={"delivery_id": delivery.id}, delay_seconds=retry_seconds * 4 ** (delivery.attempts - 1),
+            max_attempts=1)  # fmt: skip
+    return False
+
+
+def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any) -> Webhook:
+    bad = [e for e in data.events if e not in EVENTS]
+    if bad:
+        raise Invalid(f"unknown event {bad[0]!r}: expected {', '.join(EVENTS)}", field="events")
+    hook = Webhook(workspace_id=workspace_id, secret=new_secret(), **data.model_dump())
+    session.add(hook)
+    session.flush()
+    actor.audit(
+        session, "webhook.create", target_type="webhook", target_id=str(hook.id), details={"url": hook.url}
+    )
+    return hook
+
+
+def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webhook:
+    hook = session.get(Webhook, webhook_id)
+    if hook is None or hook.workspace_id != workspace_id:
+        raise NotFound(f"webhook {webhook_id} not found")
+    return hook
+
+
+def send_test(session: Session, *, hook: Webhook) -> WebhookDelivery:
+    """The "send test" button: one delivery of a `test` event to this hook only."""
+    from tajriba.jobs.service import enqueue
+
+    delivery = WebhookDelivery(
+        workspace_id=hook.workspace_id, webhook_id=hook.id, message_id="msg_" + secrets.token_hex(12),
+        event="test", payload={"type": "test", "timestamp": datetime.now(UTC).isoformat(),
+                               "data": {"subject": "Tajriba test delivery"}},
+    )  # fmt: skip
+    session.add(delivery)
+    session.flush()
+    enqueue(session, kind="webhooks.deliver", workspace_id=hook.workspace_id, payload={"delivery_id": delivery.id},
+            max_attempts=1)  # fmt: skip
+    return delivery
+
+
+def deliveries(session: Session, *, hook: Webhook, limit: int = 50) -> list[WebhookDelivery]:
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == hook.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )

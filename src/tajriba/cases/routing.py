@@ -1,0 +1,67 @@
+"""Who gets a new case: the touchpoint's owner, round robin within a team, or the least loaded member under
+a capacity cap; members who speak the case's language first."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tajriba.models import Case, Membership, Team, TeamMember
+
+OPEN_STATUSES = ("new", "open", "waiting", "on_hold", "reopened")
+
+
+def members(session: Session, team: Team, *, language: str | None = None) -> list[int]:
+    """Active members of the team who are still members of the workspace; speakers of `language` first."""
+    rows = session.execute(
+        select(TeamMember.user_id, TeamMember.languages)
+        .join(
+            Membership,
+            (Membership.user_id == TeamMember.user_id) & (Membership.workspace_id == team.workspace_id),
+        )
+        .where(TeamMember.team_id == team.id, TeamMember.active.is_(True))
+        .order_by(TeamMember.user_id)
+    ).all()
+    if language:
+        speakers = [uid for uid, langs in rows if not langs or language in langs]
+        if speakers:
+            return speakers
+    return [uid for uid, _ in rows]
+
+
+def load(session: Session, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
+    """Open cases per user."""
+    counts = dict.fromkeys(user_ids, 0)
+    if user_ids:
+        for uid, n in session.execute(
+            select(Case.owner_id, func.count())
+            .where(
+                Case.workspace_id == workspace_id, Case.owner_id.in_(user_ids), Case.status.in_(OPEN_STATUSES)
+            )
+            .group_by(Case.owner_id)
+        ):
+            counts[int(uid)] = int(n)
+    return counts
+
+
+def choose_owner(
+    session: Session, *, team: Team, language: str | None = None, exclude: set[int | None] | None = None
+) -> int | None:
+    """The next owner in the team by its routing; None when nobody can take it (all at capacity, or manual)."""
+    if team.routing == "manual":
+        return None
+    candidates = [u for u in members(session, team, language=language) if u not in (exclude or set())]
+    if not candidates:
+        return None
+    counts = load(session, team.workspace_id, candidates)
+    if team.capacity is not None:
+        candidates = [u for u in candidates if counts[u] < team.capacity]
+        if not candidates:
+            return None
+    if team.routing == "least_loaded":
+        chosen = min(candidates, key=lambda u: (counts[u], u))
+    else:  # round robin: the first member after the last one served
+        after = [u for u in candidates if team.last_assigned_id is not None and u > team.last_assigned_id]
+        chosen = (after or candidates)[0]
+    team.last_assigned_id = chosen
+    return chosen

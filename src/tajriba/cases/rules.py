@@ -1,0 +1,372 @@
+"""Rules that open cases: each compiles to one warehouse query for its candidates (scores, texts with their
+sentiment and topics, complaint tickets, valuable customers at risk), filtered in the engine, minus the
+records already turned into cases (`case_signals`). Rules run in order; a record goes to the first rule that
+matches it. The worker evaluates new data every few seconds; a rule can be back-filled over a period, with a
+preview of how many cases that would open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.cases import service, words
+from tajriba.cases.schemas import RuleConditions, RuleIn
+from tajriba.db.base import utcnow
+from tajriba.errors import Invalid, NotFound
+from tajriba.models import CaseLink, CaseRule, Team, Touchpoint
+from tajriba.warehouse import Warehouse
+
+REFERENCE_MAX = {"nps": 6.0, "csat": 2.0, "ces": 3.0}  # NPS 0-10 detractor, CSAT 1-5 bottom two, CES 1-7 hard
+BATCH = 20000  # candidates a rule takes per run; the rest come next run
+
+TIERS_SQL = """
+SELECT customer_id, segment, p_alive, clv,
+       CASE WHEN pr >= 0.8 THEN 'high' WHEN pr >= 0.5 THEN 'medium' ELSE 'low' END AS tier
+FROM (SELECT customer_id, segment, p_alive, clv, observation_end, computed_at,
+             percent_rank() OVER (ORDER BY clv) AS pr
+      FROM customer_values WHERE workspace_id = $ws)
+"""
+NOT_SEEN = (
+    "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = '{source}' "
+    "AND cs.source_id = {column})"
+)
+
+
+def _in(column: str, values: list[Any], params: dict[str, Any], name: str) -> str:
+    params[name] = list(values)
+    return f"list_contains(${name}, {column})"
+
+
+def _common(c: RuleConditions, params: dict[str, Any], alias: str, *, tier_alias: str = "v") -> list[str]:
+    where = []
+    if c.touchpoint_ids:
+        where.append(_in(f"{alias}.touchpoint_id", c.touchpoint_ids, params, "tps"))
+    if c.channels:
+        where.append(_in(f"{alias}.channel", c.channels, params, "channels"))
+    if c.segments:
+        where.append(_in(f"{tier_alias}.segment", c.segments, params, "segments"))
+    if c.tiers:
+        where.append(_in(f"{tier_alias}.tier", list(c.tiers), params, "tiers"))
+    return where
+
+
+def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
+    """The query of one rule's candidates: columns source, source_id, customer_id, touchpoint_id, channel,
+    language, happened_at, score, metric, text, tier."""
+    tiers = f"LEFT JOIN ({TIERS_SQL}) v ON v.customer_id = {{alias}}.customer_id"
+    if c.signal == "score":
+        if c.metric is None:
+            raise Invalid("a score rule needs its metric: nps, csat or ces", field="conditions.metric")
+        params["metric"] = c.metric
+        params["max_score"] = float(c.max_score if c.max_score is not None else REFERENCE_MAX[c.metric])
+        scaled = {  # the reference threshold on each answer's own scale
+            "nps": "r.score <= $max_score",
+            "csat": "r.score * 5.0 <= $max_score * coalesce(r.scale_max, 5)",
+            "ces": "r.score <= $max_score",
+        }[c.metric]
+        where = [
+            "r.workspace_id = $ws", "r.metric = $metric", "r.score IS NOT NULL", scaled,
+            "r.submitted_at >= $since", "r.submitted_at < $until",
+            NOT_SEEN.format(source="survey_response", column="r.response_id"),
+            *_common(c, params, "r"),
+        ]  # fmt: skip
+        if c.languages:
+            where.append(_in("r.language", c.languages, params, "langs"))
+        return (
+            "SELECT 'survey_response' AS source, r.response_id AS source_id, r.customer_id, r.touchpoint_id, "
+            "r.channel, r.language, r.submitted_at AS happened_at, r.score, r.metric, r.comment AS text, v.tier "
+            f"FROM survey_responses r {tiers.format(alias='r')} WHERE {' AND '.join(where)}"
+        )
+    if c.signal == "text":
+        from tajriba.text.service import SOURCES_SQL
+
+        where = [
+            "s.created_at >= $since", "s.created_at < $until",
+            "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = "
+            "CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AND cs.source_id = s.source_id)",
+            *_common(c, params, "s"),
+        ]  # fmt: skip
+        if c.sentiments:
+            where.append(_in("e.sentiment", list(c.sentiments), params, "sentiments"))
+        if c.topics:
+            params["topics"] = [f"%|{t}|%" for t in c.topics]
+            where.append("len(list_filter($topics, p -> e.topic_keys LIKE p)) > 0")
+        if c.languages:
+            where.append(_in("e.language", c.languages, params, "langs"))
+        return (
+            "SELECT CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AS source, s.source_id, "
+            "s.customer_id, s.touchpoint_id, s.channel, e.language, s.created_at AS happened_at, NULL::DOUBLE AS score, "
+            f"NULL::VARCHAR AS metric, s.text, v.tier FROM ({SOURCES_SQL}) s "
+            "JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id "
+            f"{tiers.format(alias='s')} WHERE {' AND '.join(where)}"
+        )
+    if c.signal == "ticket":
+        where = [
+            "t.workspace_id = $ws", "(t.is_complaint OR lower(t.category) = 'complaint')",
+            "t.created_at >= $since", "t.created_at < $until",
+            NOT_SEEN.format(source="ticket", column="t.ticket_id"), *_common(c, params, "t"),
+        ]  # fmt: skip
+        return (
+            "SELECT 'ticket' AS source, t.ticket_id AS source_id, t.customer_id, t.touchpoint_id, t.channel, "
+            "NULL::VARCHAR AS language, t.created_at AS happened_at, NULL::DOUBLE AS score, NULL::VARCHAR AS metric, "
+            f"t.subject AS text, v.tier FROM tickets t {tiers.format(alias='t')} WHERE {' AND '.join(where)}"
+        )
+    # churn: valuable customers whose chance of still being a customer fell below the line
+    params["max_p_alive"] = float(c.max_p_alive if c.max_p_alive is not None else 0.5)
+    tier_where = [] if c.tiers else ["v.tier = 'high'"]
+    where = [
+        "cv.workspace_id = $ws", "cv.p_alive <= $max_p_alive", "cv.computed_at >= $since", "cv.computed_at < $until",
+        "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = 'customer' AND "
+        "cs.source_id = cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d'))",
+        *tier_where, *(_in("v.segment", c.segments, params, "segments") for _ in [1] if c.segments),
+        *(_in("v.tier", list(c.tiers), params, "tiers") for _ in [1] if c.tiers),
+    ]  # fmt: skip
+    return (
+        "SELECT 'customer' AS source, cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d') AS source_id, "
+        "cv.customer_id, NULL::INTEGER AS touchpoint_id, NULL::VARCHAR AS channel, NULL::VARCHAR AS language, "
+        "cv.computed_at AS happened_at, cv.p_alive AS score, 'p_alive' AS metric, NULL::VARCHAR AS text, v.tier "
+        f"FROM customer_values cv JOIN ({TIERS_SQL}) v ON v.customer_id = cv.customer_id WHERE {' AND '.join(where)}"
+    )
+
+
+def candidates(
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    rule: CaseRule,
+    since: datetime,
+    until: datetime,
+    limit: int = BATCH,
+) -> pd.DataFrame:
+    """The records the rule matches in [since, until) that no case holds yet (complaint words applied)."""
+    c = RuleConditions.model_validate(rule.conditions)
+    params: dict[str, Any] = {"ws": workspace_id, "since": _naive(since), "until": _naive(until)}
+    sql = candidates_sql(c, params) + f" ORDER BY happened_at LIMIT {int(limit)}"
+    frame = warehouse.frame(sql, params)
+    chosen = list(c.words) + (list(words.all_words()) if c.use_complaint_words else [])
+    compiled = words.pattern(chosen)
+    if compiled is not None and not frame.empty:
+        hits = [words.found(str(t or ""), compiled) for t in frame["text"]]
+        frame = frame.assign(words=hits)
+        frame = frame[[bool(h) for h in hits]]
+    return frame
+
+
+def _utc(value: Any) -> datetime:
+    """A warehouse time (naive UTC) as an aware datetime."""
+    return pd.Timestamp(value).to_pydatetime().replace(tzinfo=UTC)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _summary(row: Any) -> str:
+    text = str(row.text or "").strip()
+    if row.metric in ("nps", "csat", "ces") and row.score is not None and not pd.isna(row.score):
+        head = f"{str(row.metric).upper()} {row.score:g}"
+        return f"{head}: {text}"[:300] if text else head
+    if row.metric == "p_alive":
+        return f"P(alive) {row.score:.2f}"
+    return text[:300]
+
+
+@dataclass
+class Evaluation:
+    matched: int = 0
+    opened: int = 0
+    attached: int = 0
+    by_rule: dict[int, int] = field(default_factory=dict)
+    signals: list[dict[str, Any]] = field(default_factory=list)  # rows for the warehouse's case_signals
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "matched": self.matched,
+            "opened": self.opened,
+            "attached": self.attached,
+            "by_rule": self.by_rule,
+        }
+
+
+def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
+    return list(
+        session.scalars(
+            select(CaseRule)
+            .where(CaseRule.workspace_id == workspace_id, CaseRule.active.is_(True))
+            .order_by(CaseRule.position, CaseRule.id)
+        )
+    )
+
+
+def evaluate(
+    session: Session, warehouse: Warehouse, *, workspace_id: int, rules: list[CaseRule] | None = None,
+    since: datetime | None = None, until: datetime | None = None, limit: int = BATCH,
+) -> Evaluation:  # fmt: skip
+    """Open or attach cases for what the rules match; the caller commits, then stores `signals`."""
+    out = Evaluation()
+    until = until or utcnow()
+    taken: set[tuple[str, str]] = set()
+    open_cases: dict[tuple[str, int | None], Any] = {}
+    for rule in rules if rules is not None else active_rules(session, workspace_id):
+        frame = candidates(
+            warehouse,
+            workspace_id=workspace_id,
+            rule=rule,
+            since=since or rule.since,
+            until=until,
+            limit=limit,
+        )
+        if frame.empty:
+            continue
+        known = _linked(session, workspace_id, frame)
+        c = RuleConditions.model_validate(rule.conditions)
+        for row in frame.itertuples(index=False):
+            key = (str(row.source), str(row.source_id))
+            if key in taken:
+                continue
+            taken.add(key)
+            if key in known:  # stored in the app DB by a run whose warehouse write was lost: remember it
+                out.signals.append(_signal_row(workspace_id, row, rule.id, known[key]))
+                continue
+            signal = service.Signal(
+                source=key[0], source_id=key[1], customer_id=_str(row.customer_id),
+                touchpoint_id=None if pd.isna(row.touchpoint_id) else int(row.touchpoint_id),
+                channel=_str(row.channel), language=_str(row.language), at=_utc(row.happened_at),
+                summary=_summary(row), score=None if pd.isna(row.score) else float(row.score),
+                metric=_str(row.metric), tier=_str(row.tier),
+            )  # fmt: skip
+            case, opened = service.open_or_attach(
+                session, workspace_id=workspace_id, signal=signal, rule_id=rule.id, priority=rule.priority,
+                team_id=rule.team_id, dedupe_days=c.dedupe_days, open_cases=open_cases,
+            )  # fmt: skip
+            out.matched += 1
+            out.opened += int(opened)
+            out.attached += int(not opened)
+            out.by_rule[rule.id] = out.by_rule.get(rule.id, 0) + 1
+            out.signals.append(_signal_row(workspace_id, row, rule.id, case.id))
+    session.flush()
+    return out
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _signal_row(workspace_id: int, row: Any, rule_id: int, case_id: int) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id, "source": str(row.source), "source_id": str(row.source_id),
+        "customer_id": _str(row.customer_id), "rule_id": rule_id, "case_id": case_id,
+        "matched_at": datetime.now(UTC).replace(tzinfo=None),
+    }  # fmt: skip
+
+
+def _linked(session: Session, workspace_id: int, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for source, group in frame.groupby("source"):
+        ids = [str(i) for i in group["source_id"]]
+        for start in range(0, len(ids), 900):
+            for sid, case_id in session.execute(
+                select(CaseLink.source_id, CaseLink.case_id).where(
+                    CaseLink.workspace_id == workspace_id,
+                    CaseLink.source == str(source),
+                    CaseLink.source_id.in_(ids[start : start + 900]),
+                )
+            ):
+                out[(str(source), str(sid))] = int(case_id)
+    return out
+
+
+def store_signals(warehouse: Warehouse, rows: list[dict[str, Any]]) -> int:
+    """Remember which records are cases now, so the next run skips them in the engine."""
+    if not rows:
+        return 0
+    return warehouse.upsert("case_signals", pd.DataFrame(rows))
+
+
+def preview(
+    warehouse: Warehouse, *, workspace_id: int, rule: CaseRule, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """What a back-fill over [since, until) would do: records matched and cases it would open (at most)."""
+    frame = candidates(
+        warehouse, workspace_id=workspace_id, rule=rule, since=since, until=until, limit=1_000_000
+    )
+    c = RuleConditions.model_validate(rule.conditions)
+    if frame.empty:
+        return {"matched": 0, "cases": 0}
+    if c.dedupe_days > 0:
+        with_customer = frame[frame["customer_id"].notna()]
+        cases = with_customer.groupby(["customer_id", with_customer["touchpoint_id"].fillna(-1)]).ngroups
+        cases += int(frame["customer_id"].isna().sum())
+    else:
+        cases = len(frame)
+    return {"matched": len(frame), "cases": int(cases)}
+
+
+# ---- configuring ------------------------------------------------------------------------------------------
+
+
+def _check(session: Session, workspace_id: int, data: RuleIn) -> None:
+    if data.team_id is not None:
+        team = session.get(Team, data.team_id)
+        if team is None or team.workspace_id != workspace_id:
+            raise Invalid(f"team {data.team_id} does not exist in this workspace", field="team_id")
+    for tp_id in data.conditions.touchpoint_ids:
+        tp = session.get(Touchpoint, tp_id)
+        if tp is None or tp.workspace_id != workspace_id:
+            raise Invalid(
+                f"touchpoint {tp_id} does not exist in this workspace", field="conditions.touchpoint_ids"
+            )
+    if data.conditions.signal == "score" and data.conditions.metric is None:
+        raise Invalid("a score rule needs its metric: nps, csat or ces", field="conditions.metric")
+
+
+def create_rule(session: Session, *, workspace_id: int, data: RuleIn, actor: Any) -> CaseRule:
+    _check(session, workspace_id, data)
+    rule = CaseRule(workspace_id=workspace_id, **data.model_dump(exclude={"conditions"}),
+                    conditions=data.conditions.model_dump(mode="json"), since=utcnow())  # fmt: skip
+    session.add(rule)
+    session.flush()
+    actor.audit(session, "case_rule.create", target_type="case_rule", target_id=str(rule.id),
+                details=data.model_dump(mode="json"))  # fmt: skip
+    return rule
+
+
+def update_rule(session: Session, *, rule: CaseRule, data: RuleIn, actor: Any) -> CaseRule:
+    _check(session, rule.workspace_id, data)
+    for key, value in data.model_dump(exclude={"conditions"}).items():
+        setattr(rule, key, value)
+    rule.conditions = data.conditions.model_dump(mode="json")
+    actor.audit(session, "case_rule.update", target_type="case_rule", target_id=str(rule.id),
+                details=data.model_dump(mode="json"))  # fmt: skip
+    return rule
+
+
+def get_rule(session: Session, *, workspace_id: int, rule_id: int) -> CaseRule:
+    rule = session.get(CaseRule, rule_id)
+    if rule is None or rule.workspace_id != workspace_id:
+        raise NotFound(f"case rule {rule_id} not found")
+    return rule
+
+
+def list_rules(session: Session, *, workspace_id: int) -> list[CaseRule]:
+    return list(
+        session.scalars(
+            select(CaseRule)
+            .where(CaseRule.workspace_id == workspace_id)
+            .order_by(CaseRule.position, CaseRule.id)
+        )
+    )
+
+
+def rule_dict(rule: CaseRule) -> dict[str, Any]:
+    return {
+        "id": rule.id, "name": rule.name, "active": rule.active, "position": rule.position,
+        "priority": rule.priority, "team_id": rule.team_id, "conditions": rule.conditions,
+        "since": rule.since.isoformat() + "Z",
+    }  # fmt: skip

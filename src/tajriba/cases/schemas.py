@@ -1,0 +1,153 @@
+"""What the cases API and pages accept and return."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Priority = Literal["low", "normal", "high", "urgent"]
+Status = Literal["new", "open", "waiting", "on_hold", "resolved", "closed", "reopened"]
+Source = Literal["survey", "feedback", "ticket", "churn", "metric", "social", "manual"]
+PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
+STATUSES: tuple[str, ...] = ("new", "open", "waiting", "on_hold", "resolved", "closed", "reopened")
+SOURCES: tuple[str, ...] = ("survey", "feedback", "ticket", "churn", "metric", "social", "manual")
+# which status may follow which (a case is never silently reset)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("open", "waiting", "on_hold", "resolved", "closed"),
+    "open": ("waiting", "on_hold", "resolved", "closed"),
+    "waiting": ("open", "on_hold", "resolved", "closed"),
+    "on_hold": ("open", "waiting", "resolved", "closed"),
+    "resolved": ("closed", "reopened"),
+    "closed": ("reopened",),
+    "reopened": ("open", "waiting", "on_hold", "resolved", "closed"),
+}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CaseCreate(_In):
+    subject: str = Field(min_length=1, max_length=300)
+    customer_id: str | None = Field(default=None, max_length=64)
+    source: Source = "manual"
+    touchpoint_id: int | None = None
+    channel: str | None = Field(default=None, max_length=32)
+    language: str | None = Field(default=None, max_length=8)
+    priority: Priority = "normal"
+    team_id: int | None = None
+    owner_id: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(default=None, max_length=20000)
+    links: list[tuple[str, str]] = Field(default_factory=list, max_length=50)  # (source, source id)
+
+
+class CaseUpdate(_In):
+    subject: str | None = Field(default=None, min_length=1, max_length=300)
+    priority: Priority | None = None
+    team_id: int | None = None
+    owner_id: int | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
+    root_cause_id: int | None = None
+    action_taken: str | None = Field(default=None, max_length=20000)
+    touchpoint_id: int | None = None
+
+
+class TransitionIn(_In):
+    status: Status
+    root_cause_id: int | None = None
+    action_taken: str | None = Field(default=None, max_length=20000)
+    note: str | None = Field(default=None, max_length=20000)
+
+
+class NoteIn(_In):
+    kind: Literal["note", "message", "call", "customer"] = "note"
+    body: str = Field(min_length=1, max_length=20000)
+    channel: Literal["email", "whatsapp", "sms", "phone", "chat"] | None = None
+
+
+class BulkAssign(_In):
+    case_ids: list[int] = Field(min_length=1, max_length=500)
+    owner_id: int | None = None
+    team_id: int | None = None
+
+
+class RuleConditions(_In):
+    """When a rule opens a case (every list empty = any)."""
+
+    signal: Literal["score", "text", "ticket", "churn"] = "score"
+    metric: Literal["nps", "csat", "ces"] | None = None  # score rules
+    max_score: float | None = None  # on the reference scale: NPS 0-10, CSAT 1-5, CES 1-7
+    sentiments: list[Literal["negative", "mixed", "neutral", "positive"]] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list, max_length=50)
+    words: list[str] = Field(default_factory=list, max_length=500)  # complaint words (any)
+    use_complaint_words: bool = False  # add the shipped list for ar/fa/en
+    max_p_alive: float | None = Field(default=None, ge=0, le=1)  # churn rules
+    touchpoint_ids: list[int] = Field(default_factory=list, max_length=200)
+    channels: list[str] = Field(default_factory=list, max_length=50)
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    segments: list[str] = Field(default_factory=list, max_length=50)  # value segment (customer_values)
+    tiers: list[Literal["high", "medium", "low"]] = Field(default_factory=list)  # CLV tier
+    dedupe_days: int = Field(default=14, ge=0, le=365)
+
+
+class RuleIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    active: bool = True
+    position: int = 0
+    priority: Priority = "normal"
+    team_id: int | None = None
+    conditions: RuleConditions
+
+
+class SlaPolicyIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    active: bool = True
+    position: int = 0
+    priorities: list[Priority] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    touchpoint_ids: list[int] = Field(default_factory=list, max_length=200)
+    tiers: list[Literal["high", "medium", "low"]] = Field(default_factory=list)
+    first_response_minutes: float | None = Field(default=None, gt=0, le=525600)
+    next_response_minutes: float | None = Field(default=None, gt=0, le=525600)
+    resolution_minutes: float | None = Field(default=None, gt=0, le=5256000)
+    warn_at: float = Field(default=0.75, gt=0, lt=1)
+    calendar_id: int | None = None
+
+
+class CalendarIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="Asia/Riyadh", max_length=64)
+    week: str = Field(default="sun-thu 09:00-17:00", max_length=500)
+    country: str | None = Field(default=None, max_length=8)
+    ramadan: str | None = Field(default=None, max_length=100)
+    eid_al_fitr: tuple[int, int] = (1, 0)
+    eid_al_adha: tuple[int, int] = (9, 0)
+    closed: list[str] = Field(default_factory=list, max_length=366)
+    overrides: dict[str, str] = Field(default_factory=dict, max_length=366)
+
+
+class TeamIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    lead_id: int | None = None
+    calendar_id: int | None = None
+    routing: Literal["round_robin", "least_loaded", "manual"] = "round_robin"
+    capacity: int | None = Field(default=None, ge=1, le=10000)
+    members: list[int] = Field(default_factory=list, max_length=500)
+    languages: dict[int, list[str]] = Field(default_factory=dict)  # user id -> languages spoken
+
+
+class WebhookIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    style: Literal["standard", "slack"] = "standard"
+    events: list[str] = Field(default_factory=list, max_length=20)
+    active: bool = True
+
+
+class AlertRuleIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["assigned", "sla_at_risk", "sla_breached", "score_drop", "topic_spike"]
+    channels: list[Literal["in_app", "email", "webhook"]] = Field(default_factory=lambda: ["in_app"])
+    active: bool = True

@@ -1,0 +1,660 @@
+"""Cases: open (by hand or from a signal, attaching to an open case of the same customer and touchpoint),
+assign, move through statuses, notes and messages, who may see which case, and the inbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy.orm import Session
+
+from tajriba.audit import Auditor, record
+from tajriba.cases import routing, sla
+from tajriba.cases.schemas import TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
+from tajriba.db.base import utcnow
+from tajriba.errors import Invalid, NotFound
+from tajriba.i18n import N_
+from tajriba.models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    Membership,
+    RootCause,
+    Team,
+    TeamMember,
+    Touchpoint,
+    User,
+    Workspace,
+)
+
+OPEN_STATUSES = routing.OPEN_STATUSES
+VIEWS = ("all", "mine", "team", "unassigned", "at_risk", "breached", "resolved")
+STATUS_LABELS = {
+    "new": N_("New"),
+    "open": N_("Open"),
+    "waiting": N_("Waiting on customer"),
+    "on_hold": N_("On hold"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "reopened": N_("Reopened"),
+}
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
+SOURCE_LABELS = {
+    "survey": N_("Survey answer"),
+    "feedback": N_("Feedback"),
+    "ticket": N_("Ticket"),
+    "churn": N_("Churn risk"),
+    "metric": N_("Metric alert"),
+    "social": N_("Social mention"),
+    "manual": N_("Opened by hand"),
+}
+# a starting root-cause taxonomy; each workspace edits its own
+DEFAULT_ROOT_CAUSES = (
+    ("late_delivery", "تأخر التوصيل", "تأخیر در ارسال", "Late delivery"),
+    ("damaged_item", "منتج تالف", "کالای آسیب‌دیده", "Damaged item"),
+    ("wrong_item", "منتج خاطئ", "کالای اشتباه", "Wrong item"),
+    ("refund_delay", "تأخر الاسترداد", "تأخیر در بازپرداخت", "Refund delay"),
+    ("billing_error", "خطأ في الفاتورة", "خطای صورتحساب", "Billing error"),
+    ("staff_behaviour", "تعامل الموظف", "رفتار کارکنان", "Staff behaviour"),
+    ("no_response", "عدم الرد", "عدم پاسخگویی", "No response"),
+    ("app_website", "مشكلة في التطبيق أو الموقع", "مشکل برنامه یا وبسایت", "App or website problem"),
+    ("price", "السعر", "قیمت", "Price"),
+    ("other", "أخرى", "سایر", "Other"),
+)
+
+
+class System:
+    """The actor of what rules and the worker do: audited without a user."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def audit(
+        self,
+        db: Session,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        details: dict | None = None,
+        workspace_id: int | None = None,
+    ) -> None:
+        record(
+            db,
+            action=action,
+            workspace_id=workspace_id,
+            target_type=target_type,
+            target_id=target_id,
+            details={"by": self.reason, **(details or {})},
+        )
+
+
+@dataclass
+class Viewer:
+    """Whose inbox: agents see their own cases and their teams'; analysts and above see every case."""
+
+    user_id: int | None
+    role: str
+    team_ids: set[int] = field(default_factory=set)
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in ("owner", "admin", "analyst", "viewer")
+
+
+def viewer_of(session: Session, *, workspace_id: int, user_id: int | None, role: str) -> Viewer:
+    teams = set()
+    if user_id is not None:
+        teams = set(
+            session.scalars(
+                select(TeamMember.team_id).where(
+                    TeamMember.workspace_id == workspace_id, TeamMember.user_id == user_id
+                )
+            )
+        )
+    return Viewer(user_id=user_id, role=role, team_ids=teams)
+
+
+def _visible(stmt: Select[Any], viewer: Viewer) -> Select[Any]:
+    if viewer.sees_all:
+        return stmt
+    return stmt.where(or_(Case.owner_id == viewer.user_id, Case.team_id.in_(viewer.team_ids or {-1})))
+
+
+def _actor_id(actor: Auditor | None) -> int | None:
+    user = getattr(actor, "user", None)
+    return user.id if user is not None else None
+
+
+def _audit(session: Session, actor: Auditor | None, case: Case, action: str, **details: Any) -> None:
+    if actor is None or isinstance(actor, System):
+        (actor or System("system")).audit(
+            session, action, target_type="case", target_id=str(case.id), details=details,
+            workspace_id=case.workspace_id,
+        )  # fmt: skip
+    else:
+        actor.audit(session, action, target_type="case", target_id=str(case.id), details=details)
+
+
+def _event(
+    session: Session, case: Case, kind: str, actor: Auditor | None, body: str | None = None, **data: Any
+) -> CaseEvent:
+    ev = CaseEvent(
+        workspace_id=case.workspace_id, case_id=case.id, at=utcnow(), actor_id=_actor_id(actor), kind=kind,
+        body=body, data=data,
+    )  # fmt: skip
+    session.add(ev)
+    return ev
+
+
+# ---- reading ----------------------------------------------------------------------------------------------
+
+
+def get_case(session: Session, *, workspace_id: int, case_id: int, viewer: Viewer) -> Case:
+    """The case, if this viewer may see it (otherwise the same 404 as a case that does not exist)."""
+    stmt = _visible(select(Case).where(Case.workspace_id == workspace_id, Case.id == case_id), viewer)
+    case = session.scalar(stmt)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    return case
+
+
+@dataclass
+class CaseFilters:
+    view: str = "all"
+    status: str | None = None
+    priority: str | None = None
+    source: str | None = None
+    touchpoint_id: int | None = None
+    team_id: int | None = None
+    owner_id: int | None = None
+    customer_id: str | None = None
+    q: str | None = None
+
+    def check(self) -> CaseFilters:
+        if self.view not in VIEWS:
+            raise Invalid(f"view {self.view!r}: expected one of {', '.join(VIEWS)}", field="view")
+        return self
+
+
+def inbox_query(workspace_id: int, viewer: Viewer, f: CaseFilters) -> Select[Any]:
+    stmt = _visible(select(Case).where(Case.workspace_id == workspace_id), viewer)
+    if f.view == "mine":
+        stmt = stmt.where(Case.owner_id == viewer.user_id)
+    elif f.view == "team":
+        stmt = stmt.where(Case.team_id.in_(viewer.team_ids or {-1}))
+    elif f.view == "unassigned":
+        stmt = stmt.where(Case.owner_id.is_(None))
+    elif f.view == "at_risk":
+        stmt = stmt.where(Case.sla_state == "at_risk")
+    elif f.view == "breached":
+        stmt = stmt.where(Case.sla_state == "breached")
+    if f.view == "resolved":
+        stmt = stmt.where(Case.status.in_(("resolved", "closed")))
+    elif f.status:
+        stmt = stmt.where(Case.status == f.status)
+    elif f.view != "all":
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    for column, value in (
+        (Case.priority, f.priority),
+        (Case.source, f.source),
+        (Case.touchpoint_id, f.touchpoint_id),
+        (Case.team_id, f.team_id),
+        (Case.owner_id, f.owner_id),
+        (Case.customer_id, f.customer_id),
+    ):
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
+    if f.q:
+        stmt = stmt.where(Case.subject.ilike(f"%{f.q.replace('%', '').replace('_', '')}%"))
+    return stmt
+
+
+def list_cases(
+    session: Session,
+    *,
+    workspace_id: int,
+    viewer: Viewer,
+    filters: CaseFilters,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """One page of the inbox (most urgent first: breached, at risk, then by due time) and the total."""
+    stmt = inbox_query(workspace_id, viewer, filters.check())
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rank = when((Case.sla_state == "breached", 0), (Case.sla_state == "at_risk", 1), else_=2)
+    rows = session.scalars(
+        stmt.order_by(rank, Case.resolution_due_at.is_(None), Case.resolution_due_at, Case.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+def counts(session: Session, *, workspace_id: int, viewer: Viewer) -> dict[str, int]:
+    """How many open cases each inbox view holds."""
+    out = {}
+    for view in ("mine", "team", "unassigned", "at_risk", "breached"):
+        stmt = inbox_query(workspace_id, viewer, CaseFilters(view=view))
+        out[view] = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    return out
+
+
+def timeline(session: Session, *, case: Case) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )
+
+
+def links(session: Session, *, case: Case) -> list[CaseLink]:
+    return list(session.scalars(select(CaseLink).where(CaseLink.case_id == case.id).order_by(CaseLink.at)))
+
+
+# ---- opening ----------------------------------------------------------------------------------------------
+
+
+def _check_refs(session: Session, workspace_id: int, *, team_id: int | None, owner_id: int | None,
+                touchpoint_id: int | None = None, root_cause_id: int | None = None) -> None:  # fmt: skip
+    if team_id is not None:
+        team = session.get(Team, team_id)
+        if team is None or team.workspace_id != workspace_id:
+            raise Invalid(f"team {team_id} does not exist in this workspace", field="team_id")
+    if owner_id is not None:
+        member = session.scalar(
+            select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == owner_id)
+        )
+        if member is None or member.role == "viewer":
+            raise Invalid(f"user {owner_id} is not a member who can own cases", field="owner_id")
+    if touchpoint_id is not None:
+        tp = session.get(Touchpoint, touchpoint_id)
+        if tp is None or tp.workspace_id != workspace_id:
+            raise Invalid(
+                f"touchpoint {touchpoint_id} does not exist in this workspace", field="touchpoint_id"
+            )
+    if root_cause_id is not None:
+        rc = session.get(RootCause, root_cause_id)
+        if rc is None or rc.workspace_id != workspace_id:
+            raise Invalid(
+                f"root cause {root_cause_id} does not exist in this workspace", field="root_cause_id"
+            )
+
+
+def _route(session: Session, case: Case, *, team_id: int | None) -> None:
+    """Team and owner of a new case: the rule's team, else the touchpoint's owner."""
+    case.team_id = team_id
+    if case.owner_id is not None:
+        return
+    if team_id is not None:
+        team = session.scalar(select(Team).where(Team.id == team_id).with_for_update())
+        if team is not None:
+            case.owner_id = routing.choose_owner(session, team=team, language=case.language)
+            return
+    if case.touchpoint_id is not None:
+        tp = session.get(Touchpoint, case.touchpoint_id)
+        if tp is not None and tp.owner_user_id is not None:
+            case.owner_id = tp.owner_user_id
+
+
+def _open(session: Session, *, workspace_id: int, values: dict[str, Any], team_id: int | None,
+          actor: Auditor | None, at: datetime, tier: str | None = None) -> Case:  # fmt: skip
+    case = Case(workspace_id=workspace_id, status="new", opened_at=at, **values)
+    if case.touchpoint_id is not None and case.stage_id is None:
+        tp = session.get(Touchpoint, case.touchpoint_id)
+        case.stage_id = tp.stage_id if tp else None
+    _route(session, case, team_id=team_id)
+    session.add(case)
+    session.flush()
+    _event(session, case, "status", actor, status="new")
+    sla.start(session, case, at=at, tier=tier)
+    _audit(session, actor, case, "case.create", source=case.source, priority=case.priority)
+    from tajriba.cases import notify
+
+    notify.case_event(session, case, "created")
+    if case.owner_id is not None:
+        notify.to_user(session, case, case.owner_id, "assigned", urgent=case.priority == "urgent")
+    return case
+
+
+def create_case(session: Session, *, workspace_id: int, data: CaseCreate, actor: Auditor) -> Case:
+    """Open a case by hand."""
+    _check_refs(
+        session, workspace_id, team_id=data.team_id, owner_id=data.owner_id, touchpoint_id=data.touchpoint_id
+    )
+    values = data.model_dump(exclude={"note", "links", "team_id"})
+    case = _open(
+        session, workspace_id=workspace_id, values=values, team_id=data.team_id, actor=actor, at=utcnow()
+    )
+    for source, source_id in data.links:
+        link(session, case=case, source=source, source_id=source_id, summary=None, rule_id=None)
+    if data.note:
+        add_note(session, case=case, data=NoteIn(kind="note", body=data.note), actor=actor)
+    return case
+
+
+@dataclass
+class Signal:
+    """Something a customer said or did that a rule turned into a case."""
+
+    source: str  # survey_response | feedback | ticket | customer
+    source_id: str
+    customer_id: str | None
+    touchpoint_id: int | None
+    channel: str | None
+    language: str | None
+    at: datetime
+    summary: str
+    score: float | None = None
+    metric: str | None = None
+    tier: str | None = None
+
+
+CASE_SOURCE = {"survey_response": "survey", "feedback": "feedback", "ticket": "ticket", "customer": "churn"}
+
+
+def link(
+    session: Session, *, case: Case, source: str, source_id: str, summary: str | None, rule_id: int | None
+) -> bool:
+    """Link a source record to the case; False when it already belongs to a case."""
+    exists = session.scalar(
+        select(CaseLink.id).where(
+            CaseLink.workspace_id == case.workspace_id,
+            CaseLink.source == source,
+            CaseLink.source_id == source_id,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        CaseLink(
+            workspace_id=case.workspace_id,
+            case_id=case.id,
+            source=source,
+            source_id=source_id,
+            rule_id=rule_id,
+            summary=summary,
+        )  # fmt: skip
+    )
+    return True
+
+
+def open_or_attach(
+    session: Session, *, workspace_id: int, signal: Signal, rule_id: int | None, priority: str,
+    team_id: int | None, dedupe_days: int, open_cases: dict[tuple[str, int | None], Case] | None = None,
+) -> tuple[Case, bool]:  # fmt: skip
+    """Attach the signal to the customer's open case on the same touchpoint (opened within `dedupe_days`),
+    or open one; returns (case, opened)."""
+    key = (signal.customer_id or "", signal.touchpoint_id)
+    case = None
+    if signal.customer_id and dedupe_days > 0:
+        if open_cases is not None and key in open_cases:
+            case = open_cases[key]
+        else:
+            case = session.scalar(
+                select(Case)
+                .where(
+                    Case.workspace_id == workspace_id,
+                    Case.customer_id == signal.customer_id,
+                    Case.touchpoint_id.is_(None) if signal.touchpoint_id is None
+                    else Case.touchpoint_id == signal.touchpoint_id,
+                    Case.status.in_(OPEN_STATUSES),
+                    Case.opened_at >= signal.at - timedelta(days=dedupe_days),
+                )
+                .order_by(Case.id.desc())
+                .limit(1)
+            )  # fmt: skip
+    opened = case is None
+    if case is None:
+        values = {
+            "customer_id": signal.customer_id,
+            "subject": signal.summary[:300] or "-",
+            "source": CASE_SOURCE.get(signal.source, "manual"),
+            "touchpoint_id": signal.touchpoint_id,
+            "channel": signal.channel,
+            "language": signal.language,
+            "priority": priority,
+            "rule_id": rule_id,
+            "score": signal.score,
+            "metric": signal.metric,
+        }
+        case = _open(session, workspace_id=workspace_id, values=values, team_id=team_id,
+                     actor=System(f"rule {rule_id}"), at=signal.at, tier=signal.tier)  # fmt: skip
+    if link(
+        session,
+        case=case,
+        source=signal.source,
+        source_id=signal.source_id,
+        summary=signal.summary,
+        rule_id=rule_id,
+    ):
+        _event(session, case, "signal", None, signal.summary, source=signal.source, source_id=signal.source_id,
+               score=signal.score, metric=signal.metric, rule_id=rule_id)  # fmt: skip
+    if open_cases is not None and signal.customer_id:
+        open_cases[key] = case
+    return case, opened
+
+
+# ---- changing ---------------------------------------------------------------------------------------------
+
+
+def assign(session: Session, *, case: Case, owner_id: int | None, team_id: int | None, actor: Auditor | None,
+           reason: str = "manual") -> None:  # fmt: skip
+    """Give the case to a team and/or an owner (None leaves the team as it is and unassigns the owner)."""
+    _check_refs(session, case.workspace_id, team_id=team_id, owner_id=owner_id)
+    before = (case.owner_id, case.team_id)
+    if team_id is not None:
+        case.team_id = team_id
+    case.owner_id = owner_id
+    if (case.owner_id, case.team_id) == before:
+        return
+    _event(session, case, "owner", actor, owner_id=owner_id, team_id=case.team_id, reason=reason,
+           previous_owner_id=before[0])  # fmt: skip
+    _audit(session, actor, case, "case.assign", owner_id=owner_id, team_id=case.team_id, reason=reason)
+    if owner_id is not None and owner_id != _actor_id(actor):
+        from tajriba.cases import notify
+
+        notify.to_user(session, case, owner_id, "assigned", urgent=case.priority == "urgent")
+
+
+def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Auditor) -> Case:
+    """Apply the fields sent."""
+    sent = data.model_dump(exclude_unset=True)
+    _check_refs(session, case.workspace_id, team_id=sent.get("team_id"), owner_id=sent.get("owner_id"),
+                touchpoint_id=sent.get("touchpoint_id"), root_cause_id=sent.get("root_cause_id"))  # fmt: skip
+    if "owner_id" in sent or "team_id" in sent:
+        assign(session, case=case, owner_id=sent.pop("owner_id", case.owner_id), team_id=sent.pop("team_id", None),
+               actor=actor)  # fmt: skip
+    changed = {}
+    for key, value in sent.items():
+        if getattr(case, key) != value:
+            changed[key] = value
+            setattr(case, key, value)
+    if changed:
+        _event(session, case, "change", actor, **{k: v for k, v in changed.items() if k != "action_taken"})
+        _audit(session, actor, case, "case.update", fields=sorted(changed))
+        if "priority" in changed:
+            policy = sla.choose_policy(session, case)
+            if policy is not None and policy.id != case.sla_policy_id and case.sla_policy_id is not None:
+                sla.change_policy(session, case, policy=policy, at=utcnow())
+    return case
+
+
+def requires_root_cause(workspace: Workspace) -> bool:
+    return bool(((workspace.settings or {}).get("cases") or {}).get("require_root_cause", True))
+
+
+def transition(session: Session, *, case: Case, data: TransitionIn, actor: Auditor | None,
+               workspace: Workspace, automatic: bool = False) -> Case:  # fmt: skip
+    """Move the case to another status; the SLA clock pauses, resumes or stops with it."""
+    target = data.status
+    if target == case.status:
+        return case
+    if target not in TRANSITIONS[case.status]:
+        raise Invalid(
+            f"a {case.status} case cannot become {target}: expected one of {', '.join(TRANSITIONS[case.status])}",
+            field="status",
+        )
+    if data.root_cause_id is not None or data.action_taken:
+        update_case(session, case=case, data=CaseUpdate(root_cause_id=data.root_cause_id,
+                    action_taken=data.action_taken or case.action_taken), actor=actor)  # type: ignore[arg-type]  # fmt: skip
+    if target == "resolved" and not automatic and requires_root_cause(workspace):
+        missing = [
+            n
+            for n, v in (("root_cause_id", case.root_cause_id), ("action_taken", case.action_taken))
+            if not v
+        ]
+        if missing:
+            raise Invalid("resolving a case needs its root cause and the action taken", field=missing[0])
+    now = utcnow()
+    previous = case.status
+    case.status = target
+    if target == "waiting":
+        sla.pause(session, case, at=now, reason="waiting on customer")
+    elif previous == "waiting" and target in ("open", "on_hold"):
+        sla.resume(session, case, at=now)
+    if target == "resolved":
+        case.resolved_at = now
+        sla.fulfil(session, case, at=now, target="resolution")
+    if target == "closed":
+        case.closed_at = now
+        case.auto_closed = automatic
+        if case.resolved_at is None:
+            case.resolved_at = now
+            sla.fulfil(session, case, at=now, target="resolution")
+    if target == "reopened":
+        case.reopened += 1
+        case.resolved_at = case.closed_at = None
+        if case.sla_state == "met":
+            case.sla_state = "ok"
+        sla.resume(session, case, at=now)
+    _event(session, case, "status", actor, data.note, status=target, previous=previous)
+    _audit(session, actor, case, "case.status", status=target, previous=previous)
+    if target == "resolved" and not automatic:
+        from tajriba.cases import followup
+
+        followup.schedule(session, case=case)
+    return case
+
+
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+\.[\w.-]+|[\w.-]+)")
+
+
+def mentioned_users(session: Session, workspace_id: int, body: str) -> list[int]:
+    """Members named in a note as @email or @first-name."""
+    names = {m.lower() for m in MENTION.findall(body)}
+    if not names:
+        return []
+    rows = session.execute(
+        select(User.id, User.email, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id)
+    ).all()  # fmt: skip
+    found = []
+    for uid, email, name in rows:
+        first = (name or "").split()[0].lower() if name else ""
+        if email.lower() in names or email.split("@")[0].lower() in names or (first and first in names):
+            found.append(int(uid))
+    return found
+
+
+def add_note(session: Session, *, case: Case, data: NoteIn, actor: Auditor | None) -> CaseEvent:
+    """A note (internal, may @mention), a message sent to the customer, a logged call, or the customer's own
+    words. Our first message or call is the first response; the customer writing back starts the next-response
+    clock and, if we were waiting on them, resumes the clock."""
+    now = utcnow()
+    kind = {"note": "note", "message": "message", "call": "call", "customer": "customer"}[data.kind]
+    ev = _event(session, case, kind, actor, data.body, channel=data.channel)
+    if kind in ("message", "call"):
+        if case.first_response_at is None:
+            case.first_response_at = now
+            sla.fulfil(session, case, at=now, target="first_response")
+        elif case.next_response_from_s is not None:
+            sla.fulfil(session, case, at=now, target="next_response")
+        if case.status in ("new", "reopened"):
+            case.status = "open"
+            _event(session, case, "status", actor, status="open", previous="new")
+    elif kind == "customer":
+        if case.status == "waiting":
+            case.status = "open"
+            _event(session, case, "status", None, status="open", previous="waiting")
+            sla.resume(session, case, at=now)
+        if case.first_response_at is not None and case.next_response_from_s is None:
+            case.next_response_from_s = sla.reading(session, case, now)
+            sla.refresh(session, case)
+    elif kind == "note":
+        from tajriba.cases import notify
+
+        for uid in mentioned_users(session, case.workspace_id, data.body):
+            if uid != _actor_id(actor):
+                notify.to_user(session, case, uid, "mentioned")
+    _audit(session, actor, case, f"case.{kind}")
+    session.flush()
+    return ev
+
+
+# ---- root causes ------------------------------------------------------------------------------------------
+
+
+def root_causes(session: Session, *, workspace_id: int) -> list[RootCause]:
+    """The workspace's root-cause taxonomy, seeded with a starting list the first time."""
+    rows = list(
+        session.scalars(
+            select(RootCause).where(RootCause.workspace_id == workspace_id).order_by(RootCause.id)
+        )
+    )
+    if not rows:
+        for key, ar, fa, en in DEFAULT_ROOT_CAUSES:
+            session.add(RootCause(workspace_id=workspace_id, key=key, labels={"ar": ar, "fa": fa, "en": en}))
+        session.flush()
+        return root_causes(session, workspace_id=workspace_id)
+    return rows
+
+
+def save_root_cause(
+    session: Session, *, workspace_id: int, key: str, labels: dict[str, str], actor: Auditor
+) -> RootCause:
+    """Add a root cause or rename one (labels in ar/fa/en)."""
+    if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
+        raise Invalid("a root cause key is 1-64 lower-case letters, digits or _", field="key")
+    clean = {lang: str(labels.get(lang) or "").strip()[:200] for lang in ("ar", "fa", "en")}
+    if not any(clean.values()):
+        raise Invalid("give the root cause a name in at least one language", field="labels")
+    row = session.scalar(
+        select(RootCause).where(RootCause.workspace_id == workspace_id, RootCause.key == key)
+    )
+    if row is None:
+        row = RootCause(workspace_id=workspace_id, key=key, labels=clean)
+        session.add(row)
+    else:
+        row.labels = clean
+    session.flush()
+    actor.audit(
+        session, "root_cause.save", target_type="root_cause", target_id=str(row.id), details={"key": key}
+    )
+    return row
+
+
+def label(row: RootCause | None, locale: str) -> str:
+    if row is None:
+        return ""
+    labels = row.labels or {}
+    return labels.get(locale) or labels.get("en") or labels.get("ar") or row.key
+
+
+def as_dict(case: Case) -> dict[str, Any]:
+    """A case as the API shows it."""
+    return {
+        c: (v.isoformat() + "Z" if isinstance(v, datetime) else v)
+        for c in (
+            "id", "customer_id", "subject", "source", "touchpoint_id", "stage_id", "channel", "language", "priority",
+            "status", "owner_id", "team_id", "tags", "root_cause_id", "action_taken", "rule_id", "sla_policy_id",
+            "score", "metric", "opened_at", "first_response_at", "resolved_at", "closed_at", "reopened",
+            "first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_state",
+            "escalation_level", "follow_up_score", "recovered", "updated_at",
+        )
+        for v in (getattr(case, c),)
+    }  # fmt: skip

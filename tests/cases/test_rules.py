@@ -1,0 +1,97 @@
+"""Rules open cases from what customers say: matching, de-duplication, first rule wins, back-fill preview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from tajriba.cases import rules
+from tajriba.models import Case, CaseLink, CaseRule
+from tests.cases.conftest import responses
+
+
+def run(db, shop):  # type: ignore[no-untyped-def]
+    found = rules.evaluate(db, shop["wh"], workspace_id=shop["ws"].id, until=datetime(2027, 1, 1))
+    db.commit()
+    rules.store_signals(shop["wh"], found.signals)
+    return found
+
+
+def test_detractor_opens_one_case_and_later_signals_attach(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    shop["wh"].append("survey_responses", responses(ws.id, [
+        ("r1", "c1", None, "nps", 3, "المندوب تأخر ثلاثة أيام"),
+        ("r2", "c2", None, "nps", 9, "ممتاز"),
+        ("r3", "c1", None, "nps", 5, "وما زال ما وصل"),
+        ("r4", None, None, "nps", 0, None),
+    ], datetime(2026, 12, 6, 7, 0)))  # fmt: skip
+    found = run(db, shop)
+    assert (found.matched, found.opened, found.attached) == (3, 2, 1)
+    cases = db.scalars(select(Case).where(Case.workspace_id == ws.id).order_by(Case.id)).all()
+    assert [c.customer_id for c in cases] == ["c1", None]
+    first = cases[0]
+    assert first.subject == "NPS 3: المندوب تأخر ثلاثة أيام"
+    assert first.priority == "high" and first.source == "survey" and first.team_id == shop["team"].id
+    assert first.owner_id is not None  # routed
+    assert sorted(
+        link.source_id for link in db.scalars(select(CaseLink).where(CaseLink.case_id == first.id))
+    ) == ["r1", "r3"]
+    # running again finds nothing new (the engine skips what is already a case)
+    assert run(db, shop).matched == 0
+    assert db.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_a_lost_signal_write_never_duplicates(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    shop["wh"].append(
+        "survey_responses", responses(ws.id, [("r1", "c1", None, "nps", 2, None)], datetime(2026, 12, 6))
+    )
+    found = rules.evaluate(db, shop["wh"], workspace_id=ws.id, until=datetime(2027, 1, 1))
+    db.commit()
+    assert found.opened == 1  # ... and the warehouse write of the signals is lost
+    again = run(db, shop)
+    assert again.matched == 0 and len(again.signals) == 1
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_csat_threshold_scales_and_text_rule_uses_complaint_words(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    shop["rule"].conditions = {"signal": "score", "metric": "csat", "dedupe_days": 0}
+    ten = responses(ws.id, [("a", "c1", None, "csat", 4, None), ("b", "c2", None, "csat", 5, None)],
+                    datetime(2026, 12, 6)).assign(scale_max=10)  # fmt: skip
+    five = responses(ws.id, [("c", "c3", None, "csat", 2, None), ("d", "c4", None, "csat", 3, None)],
+                     datetime(2026, 12, 6))  # fmt: skip
+    shop["wh"].append("survey_responses", pd.concat([ten, five]))
+    db.commit()
+    found = run(db, shop)
+    # 2 of 5 = 4 of 10: "a" (4/10) and "c" (2/5) match, "b" (5/10) and "d" (3/5) do not
+    assert sorted(s["source_id"] for s in found.signals) == ["a", "c"]
+
+
+def test_rules_run_in_order_and_the_first_match_wins(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    urgent = CaseRule(workspace_id=ws.id, name="Zero", position=-1, priority="urgent", since=datetime(2026, 1, 1, tzinfo=UTC),
+                      conditions={"signal": "score", "metric": "nps", "max_score": 0})  # fmt: skip
+    db.add(urgent)
+    db.commit()
+    shop["wh"].append("survey_responses", responses(ws.id, [("z", "c9", None, "nps", 0, None), ("y", "c8", None, "nps", 4, None)],
+                                                    datetime(2026, 12, 6)))  # fmt: skip
+    found = run(db, shop)
+    assert found.by_rule == {urgent.id: 1, shop["rule"].id: 1}
+    priorities = dict(db.execute(select(Case.customer_id, Case.priority)).all())
+    assert priorities == {"c9": "urgent", "c8": "high"}
+
+
+def test_backfill_preview_counts_cases_before_opening_them(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    shop["wh"].append("survey_responses", responses(ws.id, [
+        ("p1", "c1", 1, "nps", 1, None), ("p2", "c1", 1, "nps", 2, None), ("p3", "c2", 1, "nps", 3, None),
+        ("p4", "c2", 2, "nps", 3, None), ("p5", None, 1, "nps", 3, None), ("p6", "c3", 1, "nps", 10, None),
+    ], datetime(2025, 6, 1)))  # fmt: skip
+    got = rules.preview(shop["wh"], workspace_id=ws.id, rule=shop["rule"], since=datetime(2025, 1, 1),
+                        until=datetime(2026, 1, 1))  # fmt: skip
+    assert got == {"matched": 5, "cases": 4}
+    # data older than the rule is only reached by a back-fill
+    assert run(db, shop).matched == 0
