@@ -11,22 +11,16 @@ from tajriba.models import Case, Membership, Team, TeamMember
 OPEN_STATUSES = ("new", "open", "waiting", "on_hold", "reopened")
 
 
-def members(session: Session, team: Team, *, language: str | None = None) -> list[int]:
-    """Active members of the team who are still members of the workspace; speakers of `language` first."""
+def members(session: Session, team: Team, *, language: str | None = None) -> tuple[list[int], list[int]]:
+    """Active members of the team who are still members of the workspace: (speakers of `language`, others)."""
     rows = session.execute(
         select(TeamMember.user_id, TeamMember.languages)
-        .join(
-            Membership,
-            (Membership.user_id == TeamMember.user_id) & (Membership.workspace_id == team.workspace_id),
-        )
+        .join(Membership, (Membership.user_id == TeamMember.user_id) & (Membership.workspace_id == team.workspace_id))
         .where(TeamMember.team_id == team.id, TeamMember.active.is_(True))
         .order_by(TeamMember.user_id)
     ).all()
-    if language:
-        speakers = [uid for uid, langs in rows if not langs or language in langs]
-        if speakers:
-            return speakers
-    return [uid for uid, _ in rows]
+    speakers = [uid for uid, langs in rows if not language or not langs or language in langs]
+    return speakers, [uid for uid, _ in rows if uid not in speakers]
 
 
 def load(session: Session, workspace_id: int, user_ids: list[int]) -> dict[int, int]:
@@ -50,14 +44,14 @@ def choose_owner(
     """The next owner in the team by its routing; None when nobody can take it (all at capacity, or manual)."""
     if team.routing == "manual":
         return None
-    candidates = [u for u in members(session, team, language=language) if u not in (exclude or set())]
+    skip = exclude or set()
+    speakers, others = (([u for u in group if u not in skip]) for group in members(session, team, language=language))
+    counts = load(session, team.workspace_id, speakers + others)
+    if team.capacity is not None:
+        speakers, others = ([u for u in group if counts[u] < team.capacity] for group in (speakers, others))
+    candidates = speakers or others  # someone who speaks the language first, anyone free otherwise
     if not candidates:
         return None
-    counts = load(session, team.workspace_id, candidates)
-    if team.capacity is not None:
-        candidates = [u for u in candidates if counts[u] < team.capacity]
-        if not candidates:
-            return None
     if team.routing == "least_loaded":
         chosen = min(candidates, key=lambda u: (counts[u], u))
     else:  # round robin: the first member after the last one served
