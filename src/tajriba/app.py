@@ -120,6 +120,8 @@ def routers() -> list[APIRouter]:
     """Every router of the application, in the order they are included (tests walk these routes)."""
     from tajriba.accounts import api as accounts_api
     from tajriba.accounts import pages as accounts_pages
+    from tajriba.cases import api as cases_api
+    from tajriba.cases import pages as cases_pages
     from tajriba.customers import api as customers_api
     from tajriba.customers import pages as customers_pages
     from tajriba.goals import api as goals_api
@@ -176,6 +178,8 @@ def routers() -> list[APIRouter]:
         stories_api.router,
         stories_pages.router,
         metrics_pages.router,
+        cases_api.router,
+        cases_pages.router,
     ]
 
 

@@ -80,5 +80,14 @@ def shop(app, db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     )
     db.add_all([rule, policy])
     db.commit()
-    return {"ws": ws, "agents": agents, "lead": lead, "team": team, "rule": rule, "policy": policy,
-            "cal": cal, "wh": app.state.warehouse, "at": datetime(2026, 12, 6, 7, 0, tzinfo=UTC)}  # fmt: skip
+    return {
+        "ws": ws,
+        "agents": agents,
+        "lead": lead,
+        "team": team,
+        "rule": rule,
+        "policy": policy,
+        "cal": cal,
+        "wh": app.state.warehouse,
+        "at": datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
+    }

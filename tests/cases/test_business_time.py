@@ -168,10 +168,20 @@ def test_cli_business_time_and_add():
     result = runner.invoke(
         app,
         [
-            "calendars", "business-time", "--from", "2027-03-04T15:00", "--to", "2027-03-07T11:00",
-            "--timezone", "Asia/Riyadh", "--week", "sun-thu 09:00-17:00", "--format", "json",
+            "calendars",
+            "business-time",
+            "--from",
+            "2027-03-04T15:00",
+            "--to",
+            "2027-03-07T11:00",
+            "--timezone",
+            "Asia/Riyadh",
+            "--week",
+            "sun-thu 09:00-17:00",
+            "--format",
+            "json",
         ],
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "seconds": 14400,
@@ -183,11 +193,24 @@ def test_cli_business_time_and_add():
     result = runner.invoke(
         app,
         [
-            "calendars", "add", "--from", "2027-03-04T15:00", "--seconds", "14400", "--timezone", "Asia/Riyadh",
-            "--week", "sun-thu 09:00-17:00", "--country", "SA", "--ramadan", "10:00-15:00",
-            "--closed", "2027-03-07",
+            "calendars",
+            "add",
+            "--from",
+            "2027-03-04T15:00",
+            "--seconds",
+            "14400",
+            "--timezone",
+            "Asia/Riyadh",
+            "--week",
+            "sun-thu 09:00-17:00",
+            "--country",
+            "SA",
+            "--ramadan",
+            "10:00-15:00",
+            "--closed",
+            "2027-03-07",
         ],
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     # Ramadan hours end at 15:00 on Thursday; Sunday 7 March is closed; Monday 8 March 10:00 + 4 h
     assert json.loads(result.output) == {"due": "2027-03-08T14:00:00+03:00"}

@@ -21,12 +21,19 @@ def run(db, shop):  # type: ignore[no-untyped-def]
 
 def test_detractor_opens_one_case_and_later_signals_attach(db, shop) -> None:  # type: ignore[no-untyped-def]
     ws = shop["ws"]
-    shop["wh"].append("survey_responses", responses(ws.id, [
-        ("r1", "c1", None, "nps", 3, "المندوب تأخر ثلاثة أيام"),
-        ("r2", "c2", None, "nps", 9, "ممتاز"),
-        ("r3", "c1", None, "nps", 5, "وما زال ما وصل"),
-        ("r4", None, None, "nps", 0, None),
-    ], datetime(2026, 12, 6, 7, 0)))  # fmt: skip
+    shop["wh"].append(
+        "survey_responses",
+        responses(
+            ws.id,
+            [
+                ("r1", "c1", None, "nps", 3, "المندوب تأخر ثلاثة أيام"),
+                ("r2", "c2", None, "nps", 9, "ممتاز"),
+                ("r3", "c1", None, "nps", 5, "وما زال ما وصل"),
+                ("r4", None, None, "nps", 0, None),
+            ],
+            datetime(2026, 12, 6, 7, 0),
+        ),
+    )
     found = run(db, shop)
     assert (found.matched, found.opened, found.attached) == (3, 2, 1)
     cases = db.scalars(select(Case).where(Case.workspace_id == ws.id).order_by(Case.id)).all()
@@ -59,10 +66,12 @@ def test_a_lost_signal_write_never_duplicates(db, shop) -> None:  # type: ignore
 def test_csat_threshold_scales_and_text_rule_uses_complaint_words(db, shop) -> None:  # type: ignore[no-untyped-def]
     ws = shop["ws"]
     shop["rule"].conditions = {"signal": "score", "metric": "csat", "dedupe_days": 0}
-    ten = responses(ws.id, [("a", "c1", None, "csat", 4, None), ("b", "c2", None, "csat", 5, None)],
-                    datetime(2026, 12, 6)).assign(scale_max=10)  # fmt: skip
-    five = responses(ws.id, [("c", "c3", None, "csat", 2, None), ("d", "c4", None, "csat", 3, None)],
-                     datetime(2026, 12, 6))  # fmt: skip
+    ten = responses(
+        ws.id, [("a", "c1", None, "csat", 4, None), ("b", "c2", None, "csat", 5, None)], datetime(2026, 12, 6)
+    ).assign(scale_max=10)
+    five = responses(
+        ws.id, [("c", "c3", None, "csat", 2, None), ("d", "c4", None, "csat", 3, None)], datetime(2026, 12, 6)
+    )
     shop["wh"].append("survey_responses", pd.concat([ten, five]))
     db.commit()
     found = run(db, shop)
@@ -72,12 +81,24 @@ def test_csat_threshold_scales_and_text_rule_uses_complaint_words(db, shop) -> N
 
 def test_rules_run_in_order_and_the_first_match_wins(db, shop) -> None:  # type: ignore[no-untyped-def]
     ws = shop["ws"]
-    urgent = CaseRule(workspace_id=ws.id, name="Zero", position=-1, priority="urgent", since=datetime(2026, 1, 1, tzinfo=UTC),
-                      conditions={"signal": "score", "metric": "nps", "max_score": 0})  # fmt: skip
+    urgent = CaseRule(
+        workspace_id=ws.id,
+        name="Zero",
+        position=-1,
+        priority="urgent",
+        since=datetime(2026, 1, 1, tzinfo=UTC),
+        conditions={"signal": "score", "metric": "nps", "max_score": 0},
+    )
     db.add(urgent)
     db.commit()
-    shop["wh"].append("survey_responses", responses(ws.id, [("z", "c9", None, "nps", 0, None), ("y", "c8", None, "nps", 4, None)],
-                                                    datetime(2026, 12, 6)))  # fmt: skip
+    shop["wh"].append(
+        "survey_responses",
+        responses(
+            ws.id,
+            [("z", "c9", None, "nps", 0, None), ("y", "c8", None, "nps", 4, None)],
+            datetime(2026, 12, 6),
+        ),
+    )
     found = run(db, shop)
     assert found.by_rule == {urgent.id: 1, shop["rule"].id: 1}
     priorities = dict(db.execute(select(Case.customer_id, Case.priority)).all())
@@ -86,12 +107,28 @@ def test_rules_run_in_order_and_the_first_match_wins(db, shop) -> None:  # type:
 
 def test_backfill_preview_counts_cases_before_opening_them(db, shop) -> None:  # type: ignore[no-untyped-def]
     ws = shop["ws"]
-    shop["wh"].append("survey_responses", responses(ws.id, [
-        ("p1", "c1", 1, "nps", 1, None), ("p2", "c1", 1, "nps", 2, None), ("p3", "c2", 1, "nps", 3, None),
-        ("p4", "c2", 2, "nps", 3, None), ("p5", None, 1, "nps", 3, None), ("p6", "c3", 1, "nps", 10, None),
-    ], datetime(2025, 6, 1)))  # fmt: skip
-    got = rules.preview(shop["wh"], workspace_id=ws.id, rule=shop["rule"], since=datetime(2025, 1, 1),
-                        until=datetime(2026, 1, 1))  # fmt: skip
+    shop["wh"].append(
+        "survey_responses",
+        responses(
+            ws.id,
+            [
+                ("p1", "c1", 1, "nps", 1, None),
+                ("p2", "c1", 1, "nps", 2, None),
+                ("p3", "c2", 1, "nps", 3, None),
+                ("p4", "c2", 2, "nps", 3, None),
+                ("p5", None, 1, "nps", 3, None),
+                ("p6", "c3", 1, "nps", 10, None),
+            ],
+            datetime(2025, 6, 1),
+        ),
+    )
+    got = rules.preview(
+        shop["wh"],
+        workspace_id=ws.id,
+        rule=shop["rule"],
+        since=datetime(2025, 1, 1),
+        until=datetime(2026, 1, 1),
+    )
     assert got == {"matched": 5, "cases": 4}
     # data older than the rule is only reached by a back-fill
     assert run(db, shop).matched == 0

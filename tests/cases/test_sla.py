@@ -30,7 +30,10 @@ def local(value: datetime | None) -> str:
 def open_case(db, shop, when: str, **kw):  # type: ignore[no-untyped-def]
     with mock.patch("tajriba.cases.service.utcnow", return_value=at(when)):
         case = service.create_case(
-            db, workspace_id=shop["ws"].id, data=CaseCreate(subject="late", team_id=shop["team"].id, **kw), actor=Actor()
+            db,
+            workspace_id=shop["ws"].id,
+            data=CaseCreate(subject="late", team_id=shop["team"].id, **kw),
+            actor=Actor(),
         )
     db.commit()
     return case
@@ -38,7 +41,9 @@ def open_case(db, shop, when: str, **kw):  # type: ignore[no-untyped-def]
 
 def move(db, shop, case, status: str, when: str, **kw):  # type: ignore[no-untyped-def]
     with mock.patch("tajriba.cases.service.utcnow", return_value=at(when)):
-        service.transition(db, case=case, data=TransitionIn(status=status, **kw), actor=Actor(), workspace=shop["ws"])
+        service.transition(
+            db, case=case, data=TransitionIn(status=status, **kw), actor=Actor(), workspace=shop["ws"]
+        )
     db.commit()
 
 
@@ -67,7 +72,10 @@ def test_waiting_on_the_customer_pauses_the_clock(db, shop) -> None:  # type: ig
     db.commit()
     assert case.status == "open"
     assert local(case.resolution_due_at) == "2026-12-08 12:00"
-    kinds = [e.data["event"] for e in db.scalars(select(CaseEvent).where(CaseEvent.kind == "sla").order_by(CaseEvent.id))]
+    kinds = [
+        e.data["event"]
+        for e in db.scalars(select(CaseEvent).where(CaseEvent.kind == "sla").order_by(CaseEvent.id))
+    ]
     assert kinds == ["started", "fulfilled", "paused", "resumed"]
 
 
@@ -75,8 +83,13 @@ def test_a_policy_change_keeps_the_time_already_paused(db, shop) -> None:  # typ
     case = open_case(db, shop, "2026-12-06T09:00")
     move(db, shop, case, "waiting", "2026-12-06T11:00")  # 2 h used, then paused
     move(db, shop, case, "open", "2026-12-07T09:00")  # resumed Monday 09:00
-    urgent = SlaPolicy(workspace_id=shop["ws"].id, name="Urgent", position=-1,
-                       conditions={"priorities": ["urgent"]}, resolution_minutes=4 * 60)  # fmt: skip
+    urgent = SlaPolicy(
+        workspace_id=shop["ws"].id,
+        name="Urgent",
+        position=-1,
+        conditions={"priorities": ["urgent"]},
+        resolution_minutes=4 * 60,
+    )
     db.add(urgent)
     db.commit()
     with mock.patch("tajriba.cases.service.utcnow", return_value=at("2026-12-07T10:00")):
@@ -118,10 +131,24 @@ def test_resolution_in_time_is_met_and_needs_a_root_cause(db, shop) -> None:  # 
         move(db, shop, case, "resolved", "2026-12-06T12:00")
     db.rollback()
     cause = service.root_causes(db, workspace_id=shop["ws"].id)[0]
-    move(db, shop, case, "resolved", "2026-12-06T12:00", root_cause_id=cause.id, action_taken="Refunded delivery fee")
+    move(
+        db,
+        shop,
+        case,
+        "resolved",
+        "2026-12-06T12:00",
+        root_cause_id=cause.id,
+        action_taken="Refunded delivery fee",
+    )
     assert case.sla_state == "met" and case.resolved_at is not None
-    fulfilled = db.scalars(select(CaseEvent).where(CaseEvent.kind == "sla").order_by(CaseEvent.id.desc())).first()
-    assert fulfilled is not None and fulfilled.data == {"event": "fulfilled", "target": "resolution", "in_time": True}
+    fulfilled = db.scalars(
+        select(CaseEvent).where(CaseEvent.kind == "sla").order_by(CaseEvent.id.desc())
+    ).first()
+    assert fulfilled is not None and fulfilled.data == {
+        "event": "fulfilled",
+        "target": "resolution",
+        "in_time": True,
+    }
     move(db, shop, case, "reopened", "2026-12-06T13:00")
     assert case.sla_state == "ok" and case.clock_running_since is not None and case.reopened == 1
 
@@ -153,7 +180,15 @@ def test_round_robin_is_fair_and_respects_language_and_capacity(db, shop) -> Non
     db.flush()
     # both Arabic speakers are at capacity: the case goes to the free member rather than waiting
     assert routing.choose_owner(db, team=team, language="ar") == shop["agents"][2].id
-    db.add(Case(workspace_id=shop["ws"].id, subject="x", source="manual", owner_id=shop["agents"][2].id, status="open"))
+    db.add(
+        Case(
+            workspace_id=shop["ws"].id,
+            subject="x",
+            source="manual",
+            owner_id=shop["agents"][2].id,
+            status="open",
+        )
+    )
     db.flush()
     assert routing.choose_owner(db, team=team, language="ar") is None  # everyone full: left unassigned
     away = db.scalar(select(TeamMember).where(TeamMember.user_id == shop["agents"][0].id))
@@ -166,7 +201,9 @@ def test_sla_clock_replays_from_its_events(db, shop) -> None:  # type: ignore[no
     case = open_case(db, shop, "2026-12-06T09:00")
     move(db, shop, case, "waiting", "2026-12-06T10:30")
     move(db, shop, case, "open", "2026-12-06T15:00")
-    events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla").order_by(CaseEvent.id)).all()
+    events = db.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "sla").order_by(CaseEvent.id)
+    ).all()
     cal = bt.from_dict(shop["cal"].definition)
     running, used = None, 0.0
     for e in events:
@@ -174,7 +211,9 @@ def test_sla_clock_replays_from_its_events(db, shop) -> None:  # type: ignore[no
             running = e.at
         elif e.data["event"] == "paused":
             assert running is not None
-            used += float(bt.seconds_between(cal, np.array([running.timestamp()]), np.array([e.at.timestamp()]))[0])
+            used += float(
+                bt.seconds_between(cal, np.array([running.timestamp()]), np.array([e.at.timestamp()]))[0]
+            )
             running = None
     assert used == case.clock_consumed_s == 5400
     assert running == case.clock_running_since

@@ -26,8 +26,13 @@ def schedule(session: Session, *, case: Case) -> None:
     workspace = session.get(Workspace, case.workspace_id)
     if workspace is None or case.customer_id is None or not settings_of(workspace).get("follow_up_survey_id"):
         return
-    enqueue(session, kind="cases.follow_up", workspace_id=case.workspace_id, payload={"case_id": case.id},
-            dedupe_key=f"cases.follow_up:{case.id}:{case.reopened}")  # fmt: skip
+    enqueue(
+        session,
+        kind="cases.follow_up",
+        workspace_id=case.workspace_id,
+        payload={"case_id": case.id},
+        dedupe_key=f"cases.follow_up:{case.id}:{case.reopened}",
+    )
 
 
 def invite(session: Session, warehouse: Warehouse, *, case: Case) -> SurveyInvitation | None:
@@ -43,10 +48,18 @@ def invite(session: Session, warehouse: Warehouse, *, case: Case) -> SurveyInvit
     if survey is None or survey.workspace_id != case.workspace_id or survey.status != "active":
         return None
     report = survey_invite(
-        session, warehouse, survey=survey, channel=str(chosen.get("follow_up_channel") or "email"),
-        recipients=[Recipient(customer_id=case.customer_id, language=case.language,
-                              dedupe_key=f"case:{case.id}:{case.reopened}")],
-    )  # fmt: skip
+        session,
+        warehouse,
+        survey=survey,
+        channel=str(chosen.get("follow_up_channel") or "email"),
+        recipients=[
+            Recipient(
+                customer_id=case.customer_id,
+                language=case.language,
+                dedupe_key=f"case:{case.id}:{case.reopened}",
+            )
+        ],
+    )
     inv = next((i for i in report.invitations if i.status != "skipped"), None)
     if inv is not None:
         case.follow_up_invitation_id = inv.id
@@ -61,9 +74,12 @@ def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int
     waiting = session.execute(
         select(Case, SurveyInvitation.response_id)
         .join(SurveyInvitation, SurveyInvitation.id == Case.follow_up_invitation_id)
-        .where(Case.workspace_id == workspace_id, Case.follow_up_score.is_(None),
-               SurveyInvitation.response_id.is_not(None))
-    ).all()  # fmt: skip
+        .where(
+            Case.workspace_id == workspace_id,
+            Case.follow_up_score.is_(None),
+            SurveyInvitation.response_id.is_not(None),
+        )
+    ).all()
     if not waiting:
         return 0
     ids = [str(rid) for _, rid in waiting]
@@ -88,10 +104,19 @@ def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int
         )
         case.follow_up_score = score
         case.recovered = not poor
-        service.add_note(session, case=case, data=service.NoteIn(kind="customer", body=f"{row.metric.upper()} {score:g}"),
-                         actor=None)  # fmt: skip
+        service.add_note(
+            session,
+            case=case,
+            data=service.NoteIn(kind="customer", body=f"{row.metric.upper()} {score:g}"),
+            actor=None,
+        )
         if poor and case.status in ("resolved", "closed"):
-            service.transition(session, case=case, data=TransitionIn(status="reopened", note="follow-up answer"),
-                               actor=None, workspace=workspace)  # fmt: skip
+            service.transition(
+                session,
+                case=case,
+                data=TransitionIn(status="reopened", note="follow-up answer"),
+                actor=None,
+                workspace=workspace,
+            )
         done += 1
     return done

@@ -67,10 +67,15 @@ def to_user(
     if not wanted & {"in_app", "email"}:
         return None
     note = Notification(
-        workspace_id=case.workspace_id, user_id=user_id, kind=kind, case_id=case.id, text=case.subject[:300],
+        workspace_id=case.workspace_id,
+        user_id=user_id,
+        kind=kind,
+        case_id=case.id,
+        text=case.subject[:300],
         data={"email": "email" in wanted, "in_app": "in_app" in wanted, "priority": case.priority},
-        urgent=urgent, emailed_at=None if "email" in wanted else utcnow(),
-    )  # fmt: skip
+        urgent=urgent,
+        emailed_at=None if "email" in wanted else utcnow(),
+    )
     session.add(note)
     return note
 
@@ -94,11 +99,13 @@ def unread(session: Session, *, workspace_id: int, user_id: int) -> int:
     return int(
         session.scalar(
             select(func.count()).where(
-                Notification.workspace_id == workspace_id, Notification.user_id == user_id,
+                Notification.workspace_id == workspace_id,
+                Notification.user_id == user_id,
                 Notification.read_at.is_(None),
             )
-        ) or 0
-    )  # fmt: skip
+        )
+        or 0
+    )
 
 
 def list_notifications(
@@ -252,13 +259,21 @@ def emit(session: Session, *, workspace_id: int, event: str, data: dict[str, Any
         if hook.events and event not in hook.events:
             continue
         delivery = WebhookDelivery(
-            workspace_id=workspace_id, webhook_id=hook.id, message_id="msg_" + secrets.token_hex(12), event=event,
+            workspace_id=workspace_id,
+            webhook_id=hook.id,
+            message_id="msg_" + secrets.token_hex(12),
+            event=event,
             payload={"type": event, "timestamp": datetime.now(UTC).isoformat(), "data": data},
-        )  # fmt: skip
+        )
         session.add(delivery)
         session.flush()
-        enqueue(session, kind="webhooks.deliver", workspace_id=workspace_id, payload={"delivery_id": delivery.id},
-                max_attempts=1)  # fmt: skip
+        enqueue(
+            session,
+            kind="webhooks.deliver",
+            workspace_id=workspace_id,
+            payload={"delivery_id": delivery.id},
+            max_attempts=1,
+        )
         out.append(delivery)
     return out
 
@@ -282,13 +297,17 @@ def deliver(session: Session, *, delivery: WebhookDelivery, retry_seconds: float
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
     request = urllib.request.Request(  # noqa: S310 - an address the workspace's admin configured
-        hook.url, data=body, method="POST",
+        hook.url,
+        data=body,
+        method="POST",
         headers={
-            "Content-Type": "application/json", "User-Agent": "Tajriba-Webhooks/1",
-            "webhook-id": delivery.message_id, "webhook-timestamp": str(timestamp),
+            "Content-Type": "application/json",
+            "User-Agent": "Tajriba-Webhooks/1",
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(hook.secret, delivery.message_id, timestamp, body),
         },
-    )  # fmt: skip
+    )
     delivery.attempts += 1
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -304,9 +323,14 @@ def deliver(session: Session, *, delivery: WebhookDelivery, retry_seconds: float
     if delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = "failed"
         return False
-    enqueue(session, kind="webhooks.deliver", workspace_id=delivery.workspace_id,
-            payload={"delivery_id": delivery.id}, delay_seconds=retry_seconds * 4 ** (delivery.attempts - 1),
-            max_attempts=1)  # fmt: skip
+    enqueue(
+        session,
+        kind="webhooks.deliver",
+        workspace_id=delivery.workspace_id,
+        payload={"delivery_id": delivery.id},
+        delay_seconds=retry_seconds * 4 ** (delivery.attempts - 1),
+        max_attempts=1,
+    )
     return False
 
 
@@ -335,14 +359,25 @@ def send_test(session: Session, *, hook: Webhook) -> WebhookDelivery:
     from tajriba.jobs.service import enqueue
 
     delivery = WebhookDelivery(
-        workspace_id=hook.workspace_id, webhook_id=hook.id, message_id="msg_" + secrets.token_hex(12),
-        event="test", payload={"type": "test", "timestamp": datetime.now(UTC).isoformat(),
-                               "data": {"subject": "Tajriba test delivery"}},
-    )  # fmt: skip
+        workspace_id=hook.workspace_id,
+        webhook_id=hook.id,
+        message_id="msg_" + secrets.token_hex(12),
+        event="test",
+        payload={
+            "type": "test",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "data": {"subject": "Tajriba test delivery"},
+        },
+    )
     session.add(delivery)
     session.flush()
-    enqueue(session, kind="webhooks.deliver", workspace_id=hook.workspace_id, payload={"delivery_id": delivery.id},
-            max_attempts=1)  # fmt: skip
+    enqueue(
+        session,
+        kind="webhooks.deliver",
+        workspace_id=hook.workspace_id,
+        payload={"delivery_id": delivery.id},
+        max_attempts=1,
+    )
     return delivery
 
 
@@ -355,3 +390,63 @@ def deliveries(session: Session, *, hook: Webhook, limit: int = 50) -> list[Webh
             .limit(limit)
         )
     )
+
+
+# ---- messages to the customer ---------------------------------------------------------------------------
+
+
+def queue_customer_message(session: Session, *, case: Case, channel: str, text: str) -> None:
+    """Send an agent's message to the customer in the background (email by SMTP, SMS/WhatsApp by the
+    gateway surveys use); the outcome is written on the case's timeline."""
+    from tajriba.jobs.service import enqueue
+
+    if not case.customer_id:
+        raise Invalid("this case has no customer to write to", field="channel")
+    enqueue(
+        session,
+        kind="cases.message",
+        workspace_id=case.workspace_id,
+        max_attempts=4,
+        payload={"case_id": case.id, "channel": channel, "text": text[:20000]},
+    )
+
+
+def send_customer_message(
+    warehouse: Any,
+    *,
+    settings: Any,
+    workspace_id: int,
+    workspace_name: str,
+    case_id: int,
+    customer_id: str,
+    subject: str,
+    channel: str,
+    text: str,
+) -> str:
+    """Deliver one message outside any database transaction; returns the address used ("" when the customer
+    has none for the channel). Raises on a failure the job retries."""
+    from email.message import EmailMessage
+    from email.utils import formataddr, make_msgid
+
+    from tajriba.surveys.delivery import Mailer, send_message
+
+    rows = warehouse.sql(
+        "SELECT email, phone FROM customers WHERE workspace_id = ? AND customer_id = ?",
+        [workspace_id, customer_id],
+    )
+    email, phone = rows[0] if rows else (None, None)
+    address = email if channel == "email" else phone
+    if not address:
+        return ""
+    if channel == "email":
+        msg = EmailMessage()
+        msg["Subject"] = f"[#{case_id}] {subject[:120]}"
+        msg["From"] = formataddr((workspace_name, settings.mail_from))
+        msg["To"] = address
+        msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+        msg.set_content(text)
+        with Mailer(settings) as mailer:
+            mailer.send(msg)
+    else:
+        send_message(settings, channel=channel, to=address, text=text, invitation_id=0)
+    return str(address)

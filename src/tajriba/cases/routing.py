@@ -15,7 +15,10 @@ def members(session: Session, team: Team, *, language: str | None = None) -> tup
     """Active members of the team who are still members of the workspace: (speakers of `language`, others)."""
     rows = session.execute(
         select(TeamMember.user_id, TeamMember.languages)
-        .join(Membership, (Membership.user_id == TeamMember.user_id) & (Membership.workspace_id == team.workspace_id))
+        .join(
+            Membership,
+            (Membership.user_id == TeamMember.user_id) & (Membership.workspace_id == team.workspace_id),
+        )
         .where(TeamMember.team_id == team.id, TeamMember.active.is_(True))
         .order_by(TeamMember.user_id)
     ).all()
@@ -34,7 +37,8 @@ def load(session: Session, workspace_id: int, user_ids: list[int]) -> dict[int, 
             )
             .group_by(Case.owner_id)
         ):
-            counts[int(uid)] = int(n)
+            if uid is not None:
+                counts[int(uid)] = int(n)
     return counts
 
 
@@ -45,7 +49,9 @@ def choose_owner(
     if team.routing == "manual":
         return None
     skip = exclude or set()
-    speakers, others = (([u for u in group if u not in skip]) for group in members(session, team, language=language))
+    speakers, others = (
+        ([u for u in group if u not in skip]) for group in members(session, team, language=language)
+    )
     counts = load(session, team.workspace_id, speakers + others)
     if team.capacity is not None:
         speakers, others = ([u for u in group if counts[u] < team.capacity] for group in (speakers, others))

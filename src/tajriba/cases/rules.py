@@ -71,11 +71,15 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
             "ces": "r.score <= $max_score",
         }[c.metric]
         where = [
-            "r.workspace_id = $ws", "r.metric = $metric", "r.score IS NOT NULL", scaled,
-            "r.submitted_at >= $since", "r.submitted_at < $until",
+            "r.workspace_id = $ws",
+            "r.metric = $metric",
+            "r.score IS NOT NULL",
+            scaled,
+            "r.submitted_at >= $since",
+            "r.submitted_at < $until",
             NOT_SEEN.format(source="survey_response", column="r.response_id"),
             *_common(c, params, "r"),
-        ]  # fmt: skip
+        ]
         if c.languages:
             where.append(_in("r.language", c.languages, params, "langs"))
         return (
@@ -87,11 +91,12 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         from tajriba.text.service import SOURCES_SQL
 
         where = [
-            "s.created_at >= $since", "s.created_at < $until",
+            "s.created_at >= $since",
+            "s.created_at < $until",
             "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = "
             "CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AND cs.source_id = s.source_id)",
             *_common(c, params, "s"),
-        ]  # fmt: skip
+        ]
         if c.sentiments:
             where.append(_in("e.sentiment", list(c.sentiments), params, "sentiments"))
         if c.topics:
@@ -108,10 +113,13 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         )
     if c.signal == "ticket":
         where = [
-            "t.workspace_id = $ws", "(t.is_complaint OR lower(t.category) = 'complaint')",
-            "t.created_at >= $since", "t.created_at < $until",
-            NOT_SEEN.format(source="ticket", column="t.ticket_id"), *_common(c, params, "t"),
-        ]  # fmt: skip
+            "t.workspace_id = $ws",
+            "(t.is_complaint OR lower(t.category) = 'complaint')",
+            "t.created_at >= $since",
+            "t.created_at < $until",
+            NOT_SEEN.format(source="ticket", column="t.ticket_id"),
+            *_common(c, params, "t"),
+        ]
         return (
             "SELECT 'ticket' AS source, t.ticket_id AS source_id, t.customer_id, t.touchpoint_id, t.channel, "
             "NULL::VARCHAR AS language, t.created_at AS happened_at, NULL::DOUBLE AS score, NULL::VARCHAR AS metric, "
@@ -121,12 +129,16 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
     params["max_p_alive"] = float(c.max_p_alive if c.max_p_alive is not None else 0.5)
     tier_where = [] if c.tiers else ["v.tier = 'high'"]
     where = [
-        "cv.workspace_id = $ws", "cv.p_alive <= $max_p_alive", "cv.computed_at >= $since", "cv.computed_at < $until",
+        "cv.workspace_id = $ws",
+        "cv.p_alive <= $max_p_alive",
+        "cv.computed_at >= $since",
+        "cv.computed_at < $until",
         "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = 'customer' AND "
         "cs.source_id = cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d'))",
-        *tier_where, *(_in("v.segment", c.segments, params, "segments") for _ in [1] if c.segments),
+        *tier_where,
+        *(_in("v.segment", c.segments, params, "segments") for _ in [1] if c.segments),
         *(_in("v.tier", list(c.tiers), params, "tiers") for _ in [1] if c.tiers),
-    ]  # fmt: skip
+    ]
     return (
         "SELECT 'customer' AS source, cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d') AS source_id, "
         "cv.customer_id, NULL::INTEGER AS touchpoint_id, NULL::VARCHAR AS channel, NULL::VARCHAR AS language, "
@@ -205,9 +217,15 @@ def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
 
 
 def evaluate(
-    session: Session, warehouse: Warehouse, *, workspace_id: int, rules: list[CaseRule] | None = None,
-    since: datetime | None = None, until: datetime | None = None, limit: int = BATCH,
-) -> Evaluation:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    rules: list[CaseRule] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = BATCH,
+) -> Evaluation:
     """Open or attach cases for what the rules match; the caller commits, then stores `signals`."""
     out = Evaluation()
     until = until or utcnow()
@@ -235,16 +253,28 @@ def evaluate(
                 out.signals.append(_signal_row(workspace_id, row, rule.id, known[key]))
                 continue
             signal = service.Signal(
-                source=key[0], source_id=key[1], customer_id=_str(row.customer_id),
+                source=key[0],
+                source_id=key[1],
+                customer_id=_str(row.customer_id),
                 touchpoint_id=None if pd.isna(row.touchpoint_id) else int(row.touchpoint_id),
-                channel=_str(row.channel), language=_str(row.language), at=_utc(row.happened_at),
-                summary=_summary(row), score=None if pd.isna(row.score) else float(row.score),
-                metric=_str(row.metric), tier=_str(row.tier),
-            )  # fmt: skip
+                channel=_str(row.channel),
+                language=_str(row.language),
+                at=_utc(row.happened_at),
+                summary=_summary(row),
+                score=None if pd.isna(row.score) else float(row.score),
+                metric=_str(row.metric),
+                tier=_str(row.tier),
+            )
             case, opened = service.open_or_attach(
-                session, workspace_id=workspace_id, signal=signal, rule_id=rule.id, priority=rule.priority,
-                team_id=rule.team_id, dedupe_days=c.dedupe_days, open_cases=open_cases,
-            )  # fmt: skip
+                session,
+                workspace_id=workspace_id,
+                signal=signal,
+                rule_id=rule.id,
+                priority=rule.priority,
+                team_id=rule.team_id,
+                dedupe_days=c.dedupe_days,
+                open_cases=open_cases,
+            )
             out.matched += 1
             out.opened += int(opened)
             out.attached += int(not opened)
@@ -260,10 +290,14 @@ def _str(value: Any) -> str | None:
 
 def _signal_row(workspace_id: int, row: Any, rule_id: int, case_id: int) -> dict[str, Any]:
     return {
-        "workspace_id": workspace_id, "source": str(row.source), "source_id": str(row.source_id),
-        "customer_id": _str(row.customer_id), "rule_id": rule_id, "case_id": case_id,
+        "workspace_id": workspace_id,
+        "source": str(row.source),
+        "source_id": str(row.source_id),
+        "customer_id": _str(row.customer_id),
+        "rule_id": rule_id,
+        "case_id": case_id,
         "matched_at": datetime.now(UTC).replace(tzinfo=None),
-    }  # fmt: skip
+    }
 
 
 def _linked(session: Session, workspace_id: int, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -328,12 +362,21 @@ def _check(session: Session, workspace_id: int, data: RuleIn) -> None:
 
 def create_rule(session: Session, *, workspace_id: int, data: RuleIn, actor: Any) -> CaseRule:
     _check(session, workspace_id, data)
-    rule = CaseRule(workspace_id=workspace_id, **data.model_dump(exclude={"conditions"}),
-                    conditions=data.conditions.model_dump(mode="json"), since=utcnow())  # fmt: skip
+    rule = CaseRule(
+        workspace_id=workspace_id,
+        **data.model_dump(exclude={"conditions"}),
+        conditions=data.conditions.model_dump(mode="json"),
+        since=utcnow(),
+    )
     session.add(rule)
     session.flush()
-    actor.audit(session, "case_rule.create", target_type="case_rule", target_id=str(rule.id),
-                details=data.model_dump(mode="json"))  # fmt: skip
+    actor.audit(
+        session,
+        "case_rule.create",
+        target_type="case_rule",
+        target_id=str(rule.id),
+        details=data.model_dump(mode="json"),
+    )
     return rule
 
 
@@ -342,8 +385,13 @@ def update_rule(session: Session, *, rule: CaseRule, data: RuleIn, actor: Any) -
     for key, value in data.model_dump(exclude={"conditions"}).items():
         setattr(rule, key, value)
     rule.conditions = data.conditions.model_dump(mode="json")
-    actor.audit(session, "case_rule.update", target_type="case_rule", target_id=str(rule.id),
-                details=data.model_dump(mode="json"))  # fmt: skip
+    actor.audit(
+        session,
+        "case_rule.update",
+        target_type="case_rule",
+        target_id=str(rule.id),
+        details=data.model_dump(mode="json"),
+    )
     return rule
 
 
@@ -366,7 +414,12 @@ def list_rules(session: Session, *, workspace_id: int) -> list[CaseRule]:
 
 def rule_dict(rule: CaseRule) -> dict[str, Any]:
     return {
-        "id": rule.id, "name": rule.name, "active": rule.active, "position": rule.position,
-        "priority": rule.priority, "team_id": rule.team_id, "conditions": rule.conditions,
+        "id": rule.id,
+        "name": rule.name,
+        "active": rule.active,
+        "position": rule.position,
+        "priority": rule.priority,
+        "team_id": rule.team_id,
+        "conditions": rule.conditions,
         "since": rule.since.isoformat() + "Z",
-    }  # fmt: skip
+    }

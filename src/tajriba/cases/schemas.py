@@ -149,5 +149,5 @@ class WebhookIn(_In):
 class AlertRuleIn(_In):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["assigned", "sla_at_risk", "sla_breached", "score_drop", "topic_spike"]
-    channels: list[Literal["in_app", "email", "webhook"]] = Field(default_factory=lambda: ["in_app"])
+    channels: list[Literal["in_app", "email", "webhook"]] = Field(default=["in_app"])
     active: bool = True

@@ -133,9 +133,13 @@ def _actor_id(actor: Auditor | None) -> int | None:
 def _audit(session: Session, actor: Auditor | None, case: Case, action: str, **details: Any) -> None:
     if actor is None or isinstance(actor, System):
         (actor or System("system")).audit(
-            session, action, target_type="case", target_id=str(case.id), details=details,
+            session,
+            action,
+            target_type="case",
+            target_id=str(case.id),
+            details=details,
             workspace_id=case.workspace_id,
-        )  # fmt: skip
+        )
     else:
         actor.audit(session, action, target_type="case", target_id=str(case.id), details=details)
 
@@ -144,9 +148,14 @@ def _event(
     session: Session, case: Case, kind: str, actor: Auditor | None, body: str | None = None, **data: Any
 ) -> CaseEvent:
     ev = CaseEvent(
-        workspace_id=case.workspace_id, case_id=case.id, at=utcnow(), actor_id=_actor_id(actor), kind=kind,
-        body=body, data=data,
-    )  # fmt: skip
+        workspace_id=case.workspace_id,
+        case_id=case.id,
+        at=utcnow(),
+        actor_id=_actor_id(actor),
+        kind=kind,
+        body=body,
+        data=data,
+    )
     session.add(ev)
     return ev
 
@@ -259,8 +268,15 @@ def links(session: Session, *, case: Case) -> list[CaseLink]:
 # ---- opening ----------------------------------------------------------------------------------------------
 
 
-def _check_refs(session: Session, workspace_id: int, *, team_id: int | None, owner_id: int | None,
-                touchpoint_id: int | None = None, root_cause_id: int | None = None) -> None:  # fmt: skip
+def _check_refs(
+    session: Session,
+    workspace_id: int,
+    *,
+    team_id: int | None,
+    owner_id: int | None,
+    touchpoint_id: int | None = None,
+    root_cause_id: int | None = None,
+) -> None:
     if team_id is not None:
         team = session.get(Team, team_id)
         if team is None or team.workspace_id != workspace_id:
@@ -301,8 +317,16 @@ def _route(session: Session, case: Case, *, team_id: int | None) -> None:
             case.owner_id = tp.owner_user_id
 
 
-def _open(session: Session, *, workspace_id: int, values: dict[str, Any], team_id: int | None,
-          actor: Auditor | None, at: datetime, tier: str | None = None) -> Case:  # fmt: skip
+def _open(
+    session: Session,
+    *,
+    workspace_id: int,
+    values: dict[str, Any],
+    team_id: int | None,
+    actor: Auditor | None,
+    at: datetime,
+    tier: str | None = None,
+) -> Case:
     case = Case(workspace_id=workspace_id, status="new", opened_at=at, **values)
     if case.touchpoint_id is not None and case.stage_id is None:
         tp = session.get(Touchpoint, case.touchpoint_id)
@@ -378,15 +402,22 @@ def link(
             source_id=source_id,
             rule_id=rule_id,
             summary=summary,
-        )  # fmt: skip
+        )
     )
     return True
 
 
 def open_or_attach(
-    session: Session, *, workspace_id: int, signal: Signal, rule_id: int | None, priority: str,
-    team_id: int | None, dedupe_days: int, open_cases: dict[tuple[str, int | None], Case] | None = None,
-) -> tuple[Case, bool]:  # fmt: skip
+    session: Session,
+    *,
+    workspace_id: int,
+    signal: Signal,
+    rule_id: int | None,
+    priority: str,
+    team_id: int | None,
+    dedupe_days: int,
+    open_cases: dict[tuple[str, int | None], Case] | None = None,
+) -> tuple[Case, bool]:
     """Attach the signal to the customer's open case on the same touchpoint (opened within `dedupe_days`),
     or open one; returns (case, opened)."""
     key = (signal.customer_id or "", signal.touchpoint_id)
@@ -400,14 +431,15 @@ def open_or_attach(
                 .where(
                     Case.workspace_id == workspace_id,
                     Case.customer_id == signal.customer_id,
-                    Case.touchpoint_id.is_(None) if signal.touchpoint_id is None
+                    Case.touchpoint_id.is_(None)
+                    if signal.touchpoint_id is None
                     else Case.touchpoint_id == signal.touchpoint_id,
                     Case.status.in_(OPEN_STATUSES),
                     Case.opened_at >= signal.at - timedelta(days=dedupe_days),
                 )
                 .order_by(Case.id.desc())
                 .limit(1)
-            )  # fmt: skip
+            )
     opened = case is None
     if case is None:
         values = {
@@ -422,8 +454,15 @@ def open_or_attach(
             "score": signal.score,
             "metric": signal.metric,
         }
-        case = _open(session, workspace_id=workspace_id, values=values, team_id=team_id,
-                     actor=System(f"rule {rule_id}"), at=signal.at, tier=signal.tier)  # fmt: skip
+        case = _open(
+            session,
+            workspace_id=workspace_id,
+            values=values,
+            team_id=team_id,
+            actor=System(f"rule {rule_id}"),
+            at=signal.at,
+            tier=signal.tier,
+        )
     if link(
         session,
         case=case,
@@ -432,8 +471,18 @@ def open_or_attach(
         summary=signal.summary,
         rule_id=rule_id,
     ):
-        _event(session, case, "signal", None, signal.summary, source=signal.source, source_id=signal.source_id,
-               score=signal.score, metric=signal.metric, rule_id=rule_id)  # fmt: skip
+        _event(
+            session,
+            case,
+            "signal",
+            None,
+            signal.summary,
+            source=signal.source,
+            source_id=signal.source_id,
+            score=signal.score,
+            metric=signal.metric,
+            rule_id=rule_id,
+        )
     if open_cases is not None and signal.customer_id:
         open_cases[key] = case
     return case, opened
@@ -442,8 +491,15 @@ def open_or_attach(
 # ---- changing ---------------------------------------------------------------------------------------------
 
 
-def assign(session: Session, *, case: Case, owner_id: int | None, team_id: int | None, actor: Auditor | None,
-           reason: str = "manual") -> None:  # fmt: skip
+def assign(
+    session: Session,
+    *,
+    case: Case,
+    owner_id: int | None,
+    team_id: int | None,
+    actor: Auditor | None,
+    reason: str = "manual",
+) -> None:
     """Give the case to a team and/or an owner (None leaves the team as it is and unassigns the owner)."""
     _check_refs(session, case.workspace_id, team_id=team_id, owner_id=owner_id)
     before = (case.owner_id, case.team_id)
@@ -452,8 +508,16 @@ def assign(session: Session, *, case: Case, owner_id: int | None, team_id: int |
     case.owner_id = owner_id
     if (case.owner_id, case.team_id) == before:
         return
-    _event(session, case, "owner", actor, owner_id=owner_id, team_id=case.team_id, reason=reason,
-           previous_owner_id=before[0])  # fmt: skip
+    _event(
+        session,
+        case,
+        "owner",
+        actor,
+        owner_id=owner_id,
+        team_id=case.team_id,
+        reason=reason,
+        previous_owner_id=before[0],
+    )
     _audit(session, actor, case, "case.assign", owner_id=owner_id, team_id=case.team_id, reason=reason)
     if owner_id is not None and owner_id != _actor_id(actor):
         from tajriba.cases import notify
@@ -461,14 +525,25 @@ def assign(session: Session, *, case: Case, owner_id: int | None, team_id: int |
         notify.to_user(session, case, owner_id, "assigned", urgent=case.priority == "urgent")
 
 
-def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Auditor) -> Case:
+def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Auditor | None) -> Case:
     """Apply the fields sent."""
     sent = data.model_dump(exclude_unset=True)
-    _check_refs(session, case.workspace_id, team_id=sent.get("team_id"), owner_id=sent.get("owner_id"),
-                touchpoint_id=sent.get("touchpoint_id"), root_cause_id=sent.get("root_cause_id"))  # fmt: skip
+    _check_refs(
+        session,
+        case.workspace_id,
+        team_id=sent.get("team_id"),
+        owner_id=sent.get("owner_id"),
+        touchpoint_id=sent.get("touchpoint_id"),
+        root_cause_id=sent.get("root_cause_id"),
+    )
     if "owner_id" in sent or "team_id" in sent:
-        assign(session, case=case, owner_id=sent.pop("owner_id", case.owner_id), team_id=sent.pop("team_id", None),
-               actor=actor)  # fmt: skip
+        assign(
+            session,
+            case=case,
+            owner_id=sent.pop("owner_id", case.owner_id),
+            team_id=sent.pop("team_id", None),
+            actor=actor,
+        )
     changed = {}
     for key, value in sent.items():
         if getattr(case, key) != value:
@@ -488,8 +563,15 @@ def requires_root_cause(workspace: Workspace) -> bool:
     return bool(((workspace.settings or {}).get("cases") or {}).get("require_root_cause", True))
 
 
-def transition(session: Session, *, case: Case, data: TransitionIn, actor: Auditor | None,
-               workspace: Workspace, automatic: bool = False) -> Case:  # fmt: skip
+def transition(
+    session: Session,
+    *,
+    case: Case,
+    data: TransitionIn,
+    actor: Auditor | None,
+    workspace: Workspace,
+    automatic: bool = False,
+) -> Case:
     """Move the case to another status; the SLA clock pauses, resumes or stops with it."""
     target = data.status
     if target == case.status:
@@ -500,8 +582,8 @@ def transition(session: Session, *, case: Case, data: TransitionIn, actor: Audit
             field="status",
         )
     if data.root_cause_id is not None or data.action_taken:
-        update_case(session, case=case, data=CaseUpdate(root_cause_id=data.root_cause_id,
-                    action_taken=data.action_taken or case.action_taken), actor=actor)  # type: ignore[arg-type]  # fmt: skip
+        sent = {"root_cause_id": data.root_cause_id, "action_taken": data.action_taken}
+        update_case(session, case=case, data=CaseUpdate(**{k: v for k, v in sent.items() if v}), actor=actor)
     if target == "resolved" and not automatic and requires_root_cause(workspace):
         missing = [
             n
@@ -550,9 +632,10 @@ def mentioned_users(session: Session, workspace_id: int, body: str) -> list[int]
     if not names:
         return []
     rows = session.execute(
-        select(User.id, User.email, User.name).join(Membership, Membership.user_id == User.id)
+        select(User.id, User.email, User.name)
+        .join(Membership, Membership.user_id == User.id)
         .where(Membership.workspace_id == workspace_id)
-    ).all()  # fmt: skip
+    ).all()
     found = []
     for uid, email, name in rows:
         first = (name or "").split()[0].lower() if name else ""
@@ -650,11 +733,69 @@ def as_dict(case: Case) -> dict[str, Any]:
     return {
         c: (v.isoformat() + "Z" if isinstance(v, datetime) else v)
         for c in (
-            "id", "customer_id", "subject", "source", "touchpoint_id", "stage_id", "channel", "language", "priority",
-            "status", "owner_id", "team_id", "tags", "root_cause_id", "action_taken", "rule_id", "sla_policy_id",
-            "score", "metric", "opened_at", "first_response_at", "resolved_at", "closed_at", "reopened",
-            "first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_state",
-            "escalation_level", "follow_up_score", "recovered", "updated_at",
+            "id",
+            "customer_id",
+            "subject",
+            "source",
+            "touchpoint_id",
+            "stage_id",
+            "channel",
+            "language",
+            "priority",
+            "status",
+            "owner_id",
+            "team_id",
+            "tags",
+            "root_cause_id",
+            "action_taken",
+            "rule_id",
+            "sla_policy_id",
+            "score",
+            "metric",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "reopened",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "sla_state",
+            "escalation_level",
+            "follow_up_score",
+            "recovered",
+            "updated_at",
         )
         for v in (getattr(case, c),)
-    }  # fmt: skip
+    }
+
+
+def maybe_redact(text: str | None, hide: bool) -> str | None:
+    if not hide or not text:
+        return text
+    from tajriba.customers.service import redact
+
+    return str(redact(text))
+
+
+def redacted(case: dict[str, Any]) -> dict[str, Any]:
+    """A case as a role without pii:read sees it: customer id hidden, personal data in words replaced."""
+    from tajriba.customers.service import hide
+
+    return {
+        **case,
+        "customer_id": hide("user_id", case["customer_id"]),
+        "subject": maybe_redact(case["subject"], True),
+        "action_taken": maybe_redact(case["action_taken"], True),
+    }
+
+
+def event_dict(ev: CaseEvent, *, redact: bool) -> dict[str, Any]:
+    return {
+        "id": ev.id,
+        "at": ev.at.isoformat(),
+        "actor_id": ev.actor_id,
+        "kind": ev.kind,
+        "body": maybe_redact(ev.body, redact),
+        "data": ev.data,
+    }

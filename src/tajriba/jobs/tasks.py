@@ -178,3 +178,43 @@ def webhooks_deliver(
             return {"delivered": False}
         ok = notify.deliver(session, delivery=delivery, retry_seconds=settings.webhook_retry_seconds)
         return {"delivered": ok, "attempts": delivery.attempts, "status": delivery.last_status}
+
+
+@handler("cases.message")
+def cases_message(
+    *,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    warehouse: Warehouse,
+    case_id: int,
+    channel: str,
+    text: str,
+    **_: Any,
+) -> dict[str, Any]:
+    """Send an agent's reply to the customer by email or through the messaging gateway."""
+    from tajriba.cases import notify
+    from tajriba.models import Case, CaseEvent, Workspace
+
+    with transaction(factory, mode="reads") as session:
+        case = session.get(Case, case_id)
+        if case is None or not case.customer_id:
+            return {"sent": False}
+        ws = session.get(Workspace, case.workspace_id)
+        facts = {
+            "workspace_id": case.workspace_id,
+            "workspace_name": ws.name if ws else "Tajriba",
+            "case_id": case.id,
+            "customer_id": case.customer_id,
+            "subject": case.subject,
+        }
+    to = notify.send_customer_message(warehouse, settings=settings, channel=channel, text=text, **facts)  # type: ignore[arg-type]
+    with transaction(factory, mode="writes") as session:
+        session.add(
+            CaseEvent(
+                workspace_id=facts["workspace_id"],
+                case_id=case_id,
+                kind="delivery",
+                data={"channel": channel, "ok": bool(to), **({} if to else {"reason": "no address"})},
+            )
+        )
+    return {"sent": bool(to)}

@@ -165,25 +165,8 @@ def service_kpis(
             row["suppressed"] = f"fewer than {q.min_n} tickets"
             rows.append(row)
             continue
-        for name, values, limit, unit in (
-            ("first_response", frt[idx], frt_limit, 60.0),
-            ("resolution", res[idx], res_limit, 3600.0),
-        ):
-            done = values[~np.isnan(values)]
-            for stat, p in (("median", 0.5), ("p90", 0.9)):
-                e = est.quantile(done, p, level=q.level) if done.size else est.EMPTY
-                row[f"{name}_{stat}"] = _round(e.value, unit)
-                row[f"{name}_{stat}_ci_low"] = _round(e.low, unit)
-                row[f"{name}_{stat}_ci_high"] = _round(e.high, unit)
-            known = ~np.isnan(values) | (age[idx] > limit)
-            within = int((values[known] <= limit).sum())
-            decided = int(known.sum())
-            share, low, high = scores.wilson_interval(within, decided, z)
-            row[f"{name}_n"] = int(done.size)
-            row[f"{name}_within_target"] = _round(float(share), 1) if decided else None
-            row[f"{name}_within_target_ci_low"] = _round(float(low), 1) if decided else None
-            row[f"{name}_within_target_ci_high"] = _round(float(high), 1) if decided else None
-            row[f"{name}_decided"] = decided
+        row.update(time_kpis(frt[idx], res[idx], age[idx], frt_limit=frt_limit, res_limit=res_limit, z=z,
+                             level=q.level))  # fmt: skip
         rows.append(row)
     rows.sort(key=lambda r: (r["group"] is None, str(r["group"]), r.get("period", "")))
     return {
@@ -195,6 +178,42 @@ def service_kpis(
         "units": {"first_response": "minutes", "resolution": "hours"},
         "rows": rows,
     }
+
+
+def time_kpis(
+    frt: np.ndarray,
+    res: np.ndarray,
+    age: np.ndarray,
+    *,
+    frt_limit: float,
+    res_limit: float,
+    z: float,
+    level: float,
+) -> dict[str, Any]:
+    """First-response and resolution time (seconds in; NaN = not yet) of one group: median and p90 with their
+    order-statistic intervals (minutes and hours) and the share within target (Wilson), counting an open item
+    only once it is older than the target. Tickets and cases share this one definition."""
+    row: dict[str, Any] = {}
+    for name, values, limit, unit in (
+        ("first_response", frt, frt_limit, 60.0),
+        ("resolution", res, res_limit, 3600.0),
+    ):
+        done = values[~np.isnan(values)]
+        for stat, p in (("median", 0.5), ("p90", 0.9)):
+            e = est.quantile(done, p, level=level) if done.size else est.EMPTY
+            row[f"{name}_{stat}"] = _round(e.value, unit)
+            row[f"{name}_{stat}_ci_low"] = _round(e.low, unit)
+            row[f"{name}_{stat}_ci_high"] = _round(e.high, unit)
+        known = ~np.isnan(values) | (age > limit)
+        within = int((values[known] <= limit).sum())
+        decided = int(known.sum())
+        share, low, high = scores.wilson_interval(within, decided, z)
+        row[f"{name}_n"] = int(done.size)
+        row[f"{name}_within_target"] = _round(float(share), 1) if decided else None
+        row[f"{name}_within_target_ci_low"] = _round(float(low), 1) if decided else None
+        row[f"{name}_within_target_ci_high"] = _round(float(high), 1) if decided else None
+        row[f"{name}_decided"] = decided
+    return row
 
 
 def _round(value: float | None, unit: float) -> float | None:

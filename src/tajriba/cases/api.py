@@ -1,0 +1,333 @@
+"""JSON API of the closed loop: /api/v1/cases, /case-rules, /sla-policies, /calendars, /teams, /alert-rules,
+/webhooks, /notifications (the same services as the pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from tajriba.cases import business_time as bt
+from tajriba.cases import config, notify, report, rules, service
+from tajriba.cases.schemas import (
+    AlertRuleIn,
+    BulkAssign,
+    CalendarIn,
+    CaseCreate,
+    CaseUpdate,
+    NoteIn,
+    RuleIn,
+    SlaPolicyIn,
+    TeamIn,
+    TransitionIn,
+    WebhookIn,
+)
+from tajriba.errors import Invalid
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.params import Moment
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Read = Annotated[Context, Depends(RequireKey("cases:read"))]
+Work = Annotated[Context, Depends(RequireKey("cases:work"))]
+Configure = Annotated[Context, Depends(RequireKey("cases:configure"))]
+Hooks = Annotated[Context, Depends(RequireKey("webhooks:manage"))]
+Id = Annotated[int, Query(ge=1, le=2**63 - 1)]
+
+
+def viewer(db: DB, ctx: Context) -> service.Viewer:
+    return service.viewer_of(
+        db, workspace_id=ctx.workspace.id, user_id=ctx.user.id if ctx.user else None, role=ctx.role
+    )
+
+
+def shown(ctx: Context, case: Any) -> dict[str, Any]:
+    out = service.as_dict(case)
+    if not ctx.can("pii:read"):
+        out = service.redacted(out)
+    return out
+
+
+@router.get("/cases")
+def list_cases(
+    db: DB,
+    ctx: Read,
+    view: str = "all",
+    status: str | None = None,
+    priority: str | None = None,
+    source: str | None = None,
+    touchpoint_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """The inbox: views mine, team, unassigned, at_risk, breached, resolved or all, with filters."""
+    filters = service.CaseFilters(
+        view=view,
+        status=status,
+        priority=priority,
+        source=source,
+        touchpoint_id=touchpoint_id,
+        team_id=team_id,
+        owner_id=owner_id,
+        customer_id=customer_id,
+        q=q,
+    )
+    rows, total = service.list_cases(
+        db, workspace_id=ctx.workspace.id, viewer=viewer(db, ctx), filters=filters, limit=limit, offset=offset
+    )
+    return {"total": total, "cases": [shown(ctx, c) for c in rows]}
+
+
+@router.post("/cases", status_code=201)
+def create_case(db: DB, ctx: Work, body: CaseCreate) -> dict[str, Any]:
+    case = service.create_case(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return shown(ctx, case)
+
+
+@router.post("/cases/bulk-assign")
+def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> dict[str, Any]:
+    """Give many cases to one owner and/or team."""
+    who = viewer(db, ctx)
+    done = []
+    for case_id in body.case_ids:
+        case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
+        service.assign(db, case=case, owner_id=body.owner_id, team_id=body.team_id, actor=ctx)
+        done.append(case.id)
+    return {"assigned": done}
+
+
+@router.get("/cases/report")
+def case_report(
+    db: DB, wh: WarehouseDep, ctx: Read, start: Moment | None = None, end: Moment | None = None
+) -> dict[str, Any]:
+    """Recovery rate, repurchase after recovery, SLA compliance, response and resolution times, backlog."""
+    return report.summary(db, wh, workspace=ctx.workspace, start=start, end=end)
+
+
+@router.get("/cases/{case_id}")
+def get_case(db: DB, ctx: Read, case_id: int) -> dict[str, Any]:
+    """The case with its timeline and the records behind it."""
+    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    out = shown(ctx, case)
+    hide = not ctx.can("pii:read")
+    out["timeline"] = [service.event_dict(e, redact=hide) for e in service.timeline(db, case=case)]
+    out["links"] = [
+        {
+            "source": link.source,
+            "source_id": link.source_id,
+            "summary": service.maybe_redact(link.summary, hide),
+            "at": link.at.isoformat(),
+        }
+        for link in service.links(db, case=case)
+    ]
+    return out
+
+
+@router.patch("/cases/{case_id}")
+def update_case(db: DB, ctx: Work, case_id: int, body: CaseUpdate) -> dict[str, Any]:
+    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    return shown(ctx, service.update_case(db, case=case, data=body, actor=ctx))
+
+
+@router.post("/cases/{case_id}/transitions")
+def transition(db: DB, ctx: Work, case_id: int, body: TransitionIn) -> dict[str, Any]:
+    """Move the case: open, waiting (pauses the SLA clock), on_hold, resolved (root cause and action), closed,
+    reopened."""
+    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    return shown(ctx, service.transition(db, case=case, data=body, actor=ctx, workspace=ctx.workspace))
+
+
+@router.post("/cases/{case_id}/notes", status_code=201)
+def add_note(db: DB, ctx: Work, case_id: int, body: NoteIn) -> dict[str, Any]:
+    """A note (@mentions notify), a message sent to the customer, a logged call, or the customer's reply."""
+    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    ev = service.add_note(db, case=case, data=body, actor=ctx)
+    return service.event_dict(ev, redact=False)
+
+
+# ---- configuration ----------------------------------------------------------------------------------------
+
+
+@router.get("/case-rules")
+def list_rules(db: DB, ctx: Read) -> dict[str, Any]:
+    return {"rules": [rules.rule_dict(r) for r in rules.list_rules(db, workspace_id=ctx.workspace.id)]}
+
+
+@router.post("/case-rules", status_code=201)
+def create_rule(db: DB, ctx: Configure, body: RuleIn) -> dict[str, Any]:
+    return rules.rule_dict(rules.create_rule(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.put("/case-rules/{rule_id}")
+def update_rule(db: DB, ctx: Configure, rule_id: int, body: RuleIn) -> dict[str, Any]:
+    rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
+    return rules.rule_dict(rules.update_rule(db, rule=rule, data=body, actor=ctx))
+
+
+def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
+    end = end if end.tzinfo else end.replace(tzinfo=dt.UTC)
+    if end <= start:
+        raise Invalid("end must be after start", field="end")
+    return start, end
+
+
+@router.get("/case-rules/{rule_id}/preview")
+def preview_rule(
+    db: DB, wh: WarehouseDep, ctx: Configure, rule_id: int, start: Moment, end: Moment
+) -> dict[str, Any]:
+    """How many records the rule matches over a period and how many cases a back-fill would open."""
+    rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
+    since, until = _period(start, end)
+    return rules.preview(wh, workspace_id=ctx.workspace.id, rule=rule, since=since, until=until)
+
+
+@router.post("/case-rules/{rule_id}/backfill")
+def backfill_rule(
+    db: DB, wh: WarehouseDep, ctx: Configure, rule_id: int, start: Moment, end: Moment
+) -> dict[str, Any]:
+    """Open the cases the rule would have opened over a period (at most 20,000 records a call)."""
+    rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
+    since, until = _period(start, end)
+    found = rules.evaluate(db, wh, workspace_id=ctx.workspace.id, rules=[rule], since=since, until=until)
+    db.commit()
+    rules.store_signals(wh, found.signals)
+    ctx.audit(
+        db, "case_rule.backfill", target_type="case_rule", target_id=str(rule.id), details=found.as_dict()
+    )
+    return found.as_dict()
+
+
+@router.get("/sla-policies")
+def list_policies(db: DB, ctx: Read) -> dict[str, Any]:
+    return {
+        "policies": [config.policy_dict(p) for p in config.list_policies(db, workspace_id=ctx.workspace.id)]
+    }
+
+
+@router.post("/sla-policies", status_code=201)
+def create_policy(db: DB, ctx: Configure, body: SlaPolicyIn) -> dict[str, Any]:
+    return config.policy_dict(config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.put("/sla-policies/{policy_id}")
+def update_policy(db: DB, ctx: Configure, policy_id: int, body: SlaPolicyIn) -> dict[str, Any]:
+    policy = config.get_policy(db, workspace_id=ctx.workspace.id, policy_id=policy_id)
+    return config.policy_dict(
+        config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, policy=policy)
+    )
+
+
+@router.get("/calendars")
+def list_calendars(db: DB, ctx: Read) -> dict[str, Any]:
+    return {
+        "calendars": [
+            config.calendar_dict(c) for c in config.list_calendars(db, workspace_id=ctx.workspace.id)
+        ]
+    }
+
+
+@router.post("/calendars", status_code=201)
+def create_calendar(db: DB, ctx: Configure, body: CalendarIn) -> dict[str, Any]:
+    return config.calendar_dict(config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.put("/calendars/{calendar_id}")
+def update_calendar(db: DB, ctx: Configure, calendar_id: int, body: CalendarIn) -> dict[str, Any]:
+    row = config.get_calendar(db, workspace_id=ctx.workspace.id, calendar_id=calendar_id)
+    return config.calendar_dict(
+        config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, row=row)
+    )
+
+
+@router.get("/calendars/{calendar_id}/business-time")
+def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Moment) -> dict[str, Any]:
+    """Business seconds between two times on this calendar, with the working intervals."""
+    row = config.get_calendar(db, workspace_id=ctx.workspace.id, calendar_id=calendar_id)
+    cal = bt.from_dict(row.definition)
+    tz = bt.zone(cal.timezone)
+    since, until = _period(
+        start if start.tzinfo else start.replace(tzinfo=tz), end if end.tzinfo else end.replace(tzinfo=tz)
+    )
+    a, b = since.timestamp(), until.timestamp()
+    seconds = float(bt.seconds_between(cal, np.array([a]), np.array([b]))[0])
+    return {
+        "seconds": seconds,
+        "intervals": [[bt.iso(s, tz), bt.iso(e, tz)] for s, e in bt.intervals(cal, a, b)],
+    }
+
+
+@router.get("/teams")
+def list_teams(db: DB, ctx: Read) -> dict[str, Any]:
+    return {"teams": [config.team_dict(db, t) for t in config.list_teams(db, workspace_id=ctx.workspace.id)]}
+
+
+@router.post("/teams", status_code=201)
+def create_team(db: DB, ctx: Configure, body: TeamIn) -> dict[str, Any]:
+    return config.team_dict(db, config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.put("/teams/{team_id}")
+def update_team(db: DB, ctx: Configure, team_id: int, body: TeamIn) -> dict[str, Any]:
+    team = config.get_team(db, workspace_id=ctx.workspace.id, team_id=team_id)
+    return config.team_dict(
+        db, config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, team=team)
+    )
+
+
+@router.get("/alert-rules")
+def list_alert_rules(db: DB, ctx: Read) -> dict[str, Any]:
+    return {
+        "alert_rules": [config.alert_dict(a) for a in config.list_alerts(db, workspace_id=ctx.workspace.id)]
+    }
+
+
+@router.post("/alert-rules", status_code=201)
+def create_alert_rule(db: DB, ctx: Configure, body: AlertRuleIn) -> dict[str, Any]:
+    return config.alert_dict(config.save_alert(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.get("/webhooks")
+def list_webhooks(db: DB, ctx: Hooks) -> dict[str, Any]:
+    from tajriba.models import Webhook
+
+    hooks = db.scalars(select(Webhook).where(Webhook.workspace_id == ctx.workspace.id).order_by(Webhook.id))
+    return {"webhooks": [config.webhook_dict(h) for h in hooks]}
+
+
+@router.post("/webhooks", status_code=201)
+def create_webhook(db: DB, ctx: Hooks, body: WebhookIn) -> dict[str, Any]:
+    """Create a webhook; the answer carries its signing secret (shown this once)."""
+    hook = notify.create_webhook(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return {**config.webhook_dict(hook), "secret": hook.secret}
+
+
+@router.post("/webhooks/{webhook_id}/test", status_code=202)
+def test_webhook(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+    hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
+    delivery = notify.send_test(db, hook=hook)
+    return {"delivery_id": delivery.id, "message_id": delivery.message_id}
+
+
+@router.get("/webhooks/{webhook_id}/deliveries")
+def webhook_deliveries(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+    hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
+    return {"deliveries": [config.delivery_dict(d) for d in notify.deliveries(db, hook=hook)]}
+
+
+@router.get("/notifications")
+def list_notifications(db: DB, ctx: Read) -> dict[str, Any]:
+    """The caller's notifications (API keys have none)."""
+    if ctx.user is None:
+        return {"unread": 0, "notifications": []}
+    rows = notify.list_notifications(db, workspace_id=ctx.workspace.id, user_id=ctx.user.id)
+    return {
+        "unread": notify.unread(db, workspace_id=ctx.workspace.id, user_id=ctx.user.id),
+        "notifications": [config.notification_dict(n) for n in rows],
+    }
