@@ -37,9 +37,15 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
     "value:compute": (_ANALYSTS, "refit the lifetime-value models and store customers' values"),
     "data:import": (_ANALYSTS, "import files and send events"),
-    "cases:read": (_ALL, "see cases (agents: their own and their teams'; others: all) and the notification centre"),
+    "cases:read": (
+        _ALL,
+        "see cases (agents: their own and their teams'; others: all) and the notification centre",
+    ),
     "cases:work": (_STAFF, "open cases, reply, note, assign and move them through their statuses"),
-    "cases:configure": (_ANALYSTS, "set case rules, SLA policies, business calendars, teams, root causes, alerts"),
+    "cases:configure": (
+        _ANALYSTS,
+        "set case rules, SLA policies, business calendars, teams, root causes, alerts",
+    ),
     "webhooks:manage": (_ADMINS, "create webhooks (their signing secrets) and read their delivery log"),
     "members:manage": (_ADMINS, "add members and change roles (only owners grant owner)"),
     "keys:manage": (_ADMINS, "create and revoke API keys and write keys"),

@@ -348,7 +348,7 @@ def setup_page(
         error=error,
         secret=secret,
         preview=preview,
-        rules=rules.list_rules(db, workspace_id=ws),
+        rules=[rules.rule_dict(r) for r in rules.list_rules(db, workspace_id=ws)],
         policies=config.list_policies(db, workspace_id=ws),
         calendars=config.list_calendars(db, workspace_id=ws),
         team_rows=[config.team_dict(db, t) for t in config.list_teams(db, workspace_id=ws)],

@@ -420,6 +420,6 @@ def rule_dict(rule: CaseRule) -> dict[str, Any]:
         "position": rule.position,
         "priority": rule.priority,
         "team_id": rule.team_id,
-        "conditions": rule.conditions,
+        "conditions": RuleConditions.model_validate(rule.conditions).model_dump(mode="json"),
         "since": rule.since.isoformat() + "Z",
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
@@ -122,6 +122,8 @@ def viewer_of(session: Session, *, workspace_id: int, user_id: int | None, role:
 def _visible(stmt: Select[Any], viewer: Viewer) -> Select[Any]:
     if viewer.sees_all:
         return stmt
+    if viewer.user_id is None:  # an agent's API key belongs to nobody: it has no cases of its own
+        return stmt.where(false())
     return stmt.where(or_(Case.owner_id == viewer.user_id, Case.team_id.in_(viewer.team_ids or {-1})))
 
 
@@ -145,12 +147,18 @@ def _audit(session: Session, actor: Auditor | None, case: Case, action: str, **d
 
 
 def _event(
-    session: Session, case: Case, kind: str, actor: Auditor | None, body: str | None = None, **data: Any
+    session: Session,
+    case: Case,
+    kind: str,
+    actor: Auditor | None,
+    body: str | None = None,
+    at: datetime | None = None,
+    **data: Any,
 ) -> CaseEvent:
     ev = CaseEvent(
         workspace_id=case.workspace_id,
         case_id=case.id,
-        at=utcnow(),
+        at=at or utcnow(),
         actor_id=_actor_id(actor),
         kind=kind,
         body=body,
@@ -334,7 +342,7 @@ def _open(
     _route(session, case, team_id=team_id)
     session.add(case)
     session.flush()
-    _event(session, case, "status", actor, status="new")
+    _event(session, case, "status", actor, at=at, status="new")
     sla.start(session, case, at=at, tier=tier)
     _audit(session, actor, case, "case.create", source=case.source, priority=case.priority)
     from tajriba.cases import notify
@@ -583,7 +591,12 @@ def transition(
         )
     if data.root_cause_id is not None or data.action_taken:
         sent = {"root_cause_id": data.root_cause_id, "action_taken": data.action_taken}
-        update_case(session, case=case, data=CaseUpdate(**{k: v for k, v in sent.items() if v}), actor=actor)
+        update_case(
+            session,
+            case=case,
+            data=CaseUpdate.model_validate({k: v for k, v in sent.items() if v}),
+            actor=actor,
+        )
     if target == "resolved" and not automatic and requires_root_cause(workspace):
         missing = [
             n

@@ -221,7 +221,9 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(String(2000))
     secret: Mapped[str] = mapped_column(String(200))  # whsec_<base64>, shown once to the admin who made it
     style: Mapped[str] = mapped_column(String(16), default="standard")  # standard | slack
-    events: Mapped[list] = mapped_column(JSON, default=list)  # case.created, case.sla_breached, ...; empty: all
+    events: Mapped[list] = mapped_column(
+        JSON, default=list
+    )  # case.created, case.sla_breached, ...; empty: all
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -264,7 +264,12 @@ class Warehouse:
                 [workspace_id, *params, *params, *params],
             ).fetchone()
             counts["text_enrichments"] = int(row[0]) if row else 0
-            for name in CUSTOMER_TABLES[1:] + ("customer_identities", "customers", "customer_values", "case_signals"):
+            for name in CUSTOMER_TABLES[1:] + (
+                "customer_identities",
+                "customers",
+                "customer_values",
+                "case_signals",
+            ):
                 row = con.execute(
                     f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
                 ).fetchone()
