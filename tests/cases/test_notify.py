@@ -63,7 +63,9 @@ def drain(app, *, seconds: float = 10.0, settings=None) -> None:  # type: ignore
     """Run due jobs until none is left (waiting for retries that fall due within `seconds`)."""
     from tajriba.jobs import tasks  # noqa: F401  (registers the handlers)
 
-    worker = Worker(app.state.session_factory, settings=settings or app.state.settings, warehouse=app.state.warehouse)
+    worker = Worker(
+        app.state.session_factory, settings=settings or app.state.settings, warehouse=app.state.warehouse
+    )
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if not worker.run_once():
@@ -75,11 +77,19 @@ def drain(app, *, seconds: float = 10.0, settings=None) -> None:  # type: ignore
 
 
 def test_webhook_is_signed_retried_and_logged(app, db, shop, receiver) -> None:  # type: ignore[no-untyped-def]
-    hook = notify.create_webhook(db, workspace_id=shop["ws"].id, actor=Actor(),
-                                 data=WebhookIn(name="CRM", url=receiver.url, events=["case.created"]))
-    service.create_case(db, workspace_id=shop["ws"].id, data=CaseCreate(subject="تأخر الطلب", customer_id="c1"), actor=Actor())
+    hook = notify.create_webhook(
+        db,
+        workspace_id=shop["ws"].id,
+        actor=Actor(),
+        data=WebhookIn(name="CRM", url=receiver.url, events=["case.created"]),
+    )
+    service.create_case(
+        db, workspace_id=shop["ws"].id, data=CaseCreate(subject="تأخر الطلب", customer_id="c1"), actor=Actor()
+    )
     db.commit()
-    fast = load_settings(data_dir=app.state.settings.data_dir, worker=False, env="test", webhook_retry_seconds=0.05)
+    fast = load_settings(
+        data_dir=app.state.settings.data_dir, worker=False, env="test", webhook_retry_seconds=0.05
+    )
     drain(app, settings=fast)
     from tajriba.models import Job
 
@@ -100,11 +110,19 @@ def test_webhook_is_signed_retried_and_logged(app, db, shop, receiver) -> None: 
 def test_slack_payload_and_send_test(app, db, shop) -> None:  # type: ignore[no-untyped-def]
     r = Receiver()
     try:
-        hook = notify.create_webhook(db, workspace_id=shop["ws"].id, actor=Actor(),
-                                     data=WebhookIn(name="Slack", url=r.url, style="slack"))
+        hook = notify.create_webhook(
+            db,
+            workspace_id=shop["ws"].id,
+            actor=Actor(),
+            data=WebhookIn(name="Slack", url=r.url, style="slack"),
+        )
         notify.send_test(db, hook=hook)
-        service.create_case(db, workspace_id=shop["ws"].id, data=CaseCreate(subject="Refund please", priority="urgent"),
-                            actor=Actor())
+        service.create_case(
+            db,
+            workspace_id=shop["ws"].id,
+            data=CaseCreate(subject="Refund please", priority="urgent"),
+            actor=Actor(),
+        )
         db.commit()
         drain(app)
         bodies = [json.loads(b) for _, b in r.requests]
@@ -137,12 +155,22 @@ def smtp():  # type: ignore[no-untyped-def]
 
 def test_email_digest_waits_for_the_working_day_unless_urgent(app, db, shop, smtp) -> None:  # type: ignore[no-untyped-def]
     port, inbox = smtp
-    settings = load_settings(data_dir=app.state.settings.data_dir, worker=False, env="test", smtp_host="127.0.0.1",
-                             smtp_port=port, smtp_security="none")
+    settings = load_settings(
+        data_dir=app.state.settings.data_dir,
+        worker=False,
+        env="test",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+    )
     agent = shop["agents"][0]
     agent.locale = "ar"
-    case = service.create_case(db, workspace_id=shop["ws"].id, actor=Actor(),
-                               data=CaseCreate(subject="المندوب تأخر", owner_id=agent.id))
+    case = service.create_case(
+        db,
+        workspace_id=shop["ws"].id,
+        actor=Actor(),
+        data=CaseCreate(subject="المندوب تأخر", owner_id=agent.id),
+    )
     db.commit()
     friday = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # Friday noon in Riyadh: the team's weekend
     assert notify.mail_digests(db, settings=settings, now=friday) == 0
@@ -151,7 +179,9 @@ def test_email_digest_waits_for_the_working_day_unless_urgent(app, db, shop, smt
     db.commit()
     (mail,) = inbox.messages
     assert mail["To"] == agent.email and mail["Content-Language"] == "ar"
-    html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    html = (
+        next(p for p in mail.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    )
     assert 'dir="rtl"' in html and f"/cases/{case.id}" in html and "المندوب تأخر" in html
     # urgent goes out at once, even on the weekend
     notify.to_user(db, case, agent.id, "escalated", urgent=True)
@@ -165,7 +195,9 @@ def test_notification_centre_lists_and_marks_read(client, db, shop) -> None:  # 
 
     agent = shop["agents"][0]
     case = service.create_case(db, workspace_id=shop["ws"].id, actor=Actor(), data=CaseCreate(subject="x"))
-    service.add_note(db, case=case, actor=Actor(), data=service.NoteIn(body="@agent0 please call the customer"))
+    service.add_note(
+        db, case=case, actor=Actor(), data=service.NoteIn(body="@agent0 please call the customer")
+    )
     db.commit()
     login(client, agent)
     page = client.get(f"/w/{shop['ws'].slug}/notifications").text

@@ -1,9 +1,11 @@
-"""Many people at once against a live `tajriba serve`: respondents, tracking clients and readers together.
+"""Many people at once against a live `tajriba serve`: respondents, tracking clients, readers and agents.
 
 32 respondents answer a survey end to end, 32 tracking clients send batches, 8 readers load API answers
-and pages, for 30 seconds (TAJRIBA_LOAD_SECONDS), while /healthz is polled. Every request must succeed,
-every completed answer and every acknowledged event must be stored, and /healthz stays healthy throughout
-and after. Once with the default SQLite application database, once with PostgreSQL (CI).
+and pages, 4 agents work the cases that a detractor rule opens from those answers (inbox, case page, replies,
+waiting and back), for 30 seconds (TAJRIBA_LOAD_SECONDS), while /healthz is polled. Every request must
+succeed, every completed answer and every acknowledged event must be stored, every detractor's answer must
+end up on exactly one case, and /healthz stays healthy throughout and after. Once with the default SQLite
+application database, once with PostgreSQL (CI).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from tests.conftest import PASSWORD
 from tests.live import start, stores
 
 SECONDS = float(os.environ.get("TAJRIBA_LOAD_SECONDS", "30"))
-RESPONDENTS, TRACKERS, READERS = 32, 32, 8
+RESPONDENTS, TRACKERS, READERS, AGENTS = 32, 32, 8, 4
 
 
 @dataclass
@@ -72,6 +74,7 @@ def _prepare(data: Path, database_url: str | None) -> Site:
         # every respondent comes from 127.0.0.1 here: the per-address limit is tested elsewhere
         "TAJRIBA_SURVEY_RATE_PER_MINUTE": "1000000",
         "TAJRIBA_LOGIN_RATE_PER_MINUTE": "1000000",
+        "TAJRIBA_CASES_TICK_SECONDS": "1",
     }
     if database_url:
         env["TAJRIBA_DATABASE_URL"] = database_url
@@ -96,7 +99,49 @@ def _prepare(data: Path, database_url: str | None) -> Site:
             actor=actor,
         )
         journey_id = journey.id
+        _cases_setup(s, ws, actor)
     return Site("", data, env, write_key, api_key, token, journey_id)
+
+
+def _cases_setup(s, ws, actor) -> None:  # type: ignore[no-untyped-def]
+    """A team of agents on a Saudi calendar, a detractor rule and an SLA policy."""
+    from tajriba.cases import config, rules
+    from tajriba.cases.schemas import CalendarIn, RuleConditions, RuleIn, SlaPolicyIn, TeamIn
+
+    agents = []
+    for i in range(AGENTS):
+        agent = accounts.create_user(s, email=f"agent{i}@example.com", name=f"Agent {i}", password=PASSWORD)
+        accounts.set_role(s, workspace=ws, user=agent, role="agent")
+        agents.append(agent.id)
+    cal = config.save_calendar(
+        s,
+        workspace_id=ws.id,
+        actor=actor,
+        data=CalendarIn(name="Riyadh", week="sun-sat 00:00-24:00", country="SA"),
+    )
+    team = config.save_team(
+        s,
+        workspace_id=ws.id,
+        actor=actor,
+        data=TeamIn(name="Care", calendar_id=cal.id, members=agents, routing="least_loaded"),
+    )
+    config.save_policy(
+        s,
+        workspace_id=ws.id,
+        actor=actor,
+        data=SlaPolicyIn(name="Standard", first_response_minutes=60, resolution_minutes=480),
+    )
+    rules.create_rule(
+        s,
+        workspace_id=ws.id,
+        actor=actor,
+        data=RuleIn(
+            name="Detractors",
+            priority="high",
+            team_id=team.id,
+            conditions=RuleConditions(signal="score", metric="nps", dedupe_days=0),
+        ),
+    )
 
 
 def _start(site: Site) -> None:
@@ -228,6 +273,57 @@ def _reader(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
                 tally.error(f"reader {path} {response.status_code}: {response.text[:200]}")
 
 
+def _agent(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
+    """An agent working their team's cases through the pages: inbox, case, reply, waiting and back."""
+    with httpx.Client(base_url=site.url, timeout=60, follow_redirects=False) as client:
+        html = client.get("/login").text
+        csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+        assert csrf is not None
+        token = csrf.group(1)
+        r = client.post(
+            "/login", data={"email": f"agent{n}@example.com", "password": PASSWORD, "csrf_token": token}
+        )
+        if r.status_code != 303:
+            tally.error(f"agent login {r.status_code}: {r.text[:200]}")
+            return
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                inbox = client.get("/w/shop/cases?view=team")
+                tally.count("agent")
+                if inbox.status_code != 200:
+                    tally.error(f"agent inbox {inbox.status_code}: {inbox.text[:200]}")
+                    continue
+                ids = re.findall(r'<tr data-case="(\d+)"', inbox.text)
+                if not ids:
+                    stop.wait(0.2)
+                    continue
+                case_id = ids[(i + n) % len(ids)]
+                page = client.get(f"/w/shop/cases/{case_id}")
+                tally.count("agent")
+                if page.status_code != 200:
+                    tally.error(f"agent case {page.status_code}: {page.text[:200]}")
+                    continue
+                for form in (
+                    {
+                        "action": "note",
+                        "kind": "message",
+                        "channel": "chat",
+                        "body": f"نعتذر عن التأخير ({n}-{i})",
+                    },
+                    {"action": "status", "status": "waiting"},
+                    {"action": "note", "kind": "customer", "body": "ما زلت أنتظر"},
+                ):
+                    r = client.post(f"/w/shop/cases/{case_id}", data={"csrf_token": token, **form})
+                    tally.count("agent")
+                    # another agent may have moved the case first: a refused move is an answer, not a failure
+                    if r.status_code != 303:
+                        tally.error(f"agent {form['action']} {r.status_code}: {r.text[:200]}")
+            except httpx.HTTPError as exc:
+                tally.error(f"agent {type(exc).__name__}: {exc}")
+
+
 def _health(site: Site, tally: Tally, stop: threading.Event, slowest: list[float]) -> None:
     with httpx.Client(base_url=site.url, timeout=10) as client:
         while not stop.is_set():
@@ -250,6 +346,7 @@ def _run_load(site: Site) -> None:
         [threading.Thread(target=_respondent, args=(site, tally, stop, n)) for n in range(RESPONDENTS)]
         + [threading.Thread(target=_tracker, args=(site, tally, stop, n)) for n in range(TRACKERS)]
         + [threading.Thread(target=_reader, args=(site, tally, stop, n)) for n in range(READERS)]
+        + [threading.Thread(target=_agent, args=(site, tally, stop, n)) for n in range(AGENTS)]
         + [threading.Thread(target=_health, args=(site, tally, stop, health_times))]
     )
     for t in threads:
@@ -265,10 +362,13 @@ def _run_load(site: Site) -> None:
     assert tally.requests["respondent"] >= 50, tally.requests
     assert tally.requests["tracker"] >= 50, tally.requests
     assert tally.requests["reader"] >= 10, tally.requests
+    assert tally.requests["agent"] >= 20, tally.requests
     assert len(tally.answered) >= 10, len(tally.answered)
     assert max(health_times) < 10
     after = httpx.get(f"{site.url}/healthz", timeout=10)
     assert after.status_code == 200 and after.json()["status"] == "ok", after.text
+    # the worker turns the last answers into cases within seconds of the load stopping
+    time.sleep(4)
 
     assert site.proc is not None
     site.proc.send_signal(signal.SIGINT)
@@ -281,8 +381,24 @@ def _run_load(site: Site) -> None:
             r[0] for r in wh.sql("SELECT DISTINCT order_id FROM survey_responses WHERE order_id LIKE 'R%'")
         }
         stored_events = {r[0] for r in wh.sql("SELECT message_id FROM events")}
+        detractors = {
+            r[0]
+            for r in wh.sql("SELECT response_id FROM survey_responses WHERE metric = 'nps' AND score <= 6")
+        }
     finally:
         wh.close()
+    with stores(site.data, site.env.get("TAJRIBA_DATABASE_URL")) as s:
+        from sqlalchemy import func, select
+
+        from tajriba.models import Case, CaseLink
+
+        linked = {
+            r[0] for r in s.execute(select(CaseLink.source_id).where(CaseLink.source == "survey_response"))
+        }
+        cases = s.scalar(select(func.count()).select_from(Case))
+    assert detractors, "no detractor answered: the load did not exercise the rules"
+    assert detractors <= linked, f"{len(detractors - linked)} detractor answers without a case"
+    assert cases == len(linked)  # dedupe_days=0: one case per answer, none twice
     assert tally.answered <= stored_answers, f"{len(tally.answered - stored_answers)} completed answers lost"
     assert tally.acked <= stored_events, f"{len(tally.acked - stored_events)} acknowledged events lost"
 

@@ -696,18 +696,19 @@ def add_note(session: Session, *, case: Case, data: NoteIn, actor: Auditor | Non
 
 
 def root_causes(session: Session, *, workspace_id: int) -> list[RootCause]:
-    """The workspace's root-cause taxonomy, seeded with a starting list the first time."""
-    rows = list(
+    """The workspace's root-cause taxonomy (seeded with a starting list when the workspace is created)."""
+    return list(
         session.scalars(
             select(RootCause).where(RootCause.workspace_id == workspace_id).order_by(RootCause.id)
         )
     )
-    if not rows:
-        for key, ar, fa, en in DEFAULT_ROOT_CAUSES:
-            session.add(RootCause(workspace_id=workspace_id, key=key, labels={"ar": ar, "fa": fa, "en": en}))
-        session.flush()
-        return root_causes(session, workspace_id=workspace_id)
-    return rows
+
+
+def seed_root_causes(session: Session, *, workspace_id: int) -> None:
+    """Give a new workspace the starting root-cause list in ar/fa/en (each workspace then edits its own)."""
+    for key, ar, fa, en in DEFAULT_ROOT_CAUSES:
+        session.add(RootCause(workspace_id=workspace_id, key=key, labels={"ar": ar, "fa": fa, "en": en}))
+    session.flush()
 
 
 def save_root_cause(
