@@ -236,7 +236,10 @@ def list_alerts(session: Session, *, workspace_id: int) -> list[AlertRule]:
 
 
 def save_alert(session: Session, *, workspace_id: int, data: AlertRuleIn, actor: Auditor) -> AlertRule:
-    row = AlertRule(workspace_id=workspace_id, **data.model_dump())
+    core = {"name", "kind", "channels", "active"}
+    row = AlertRule(
+        workspace_id=workspace_id, **data.model_dump(include=core), settings=data.model_dump(exclude=core)
+    )
     session.add(row)
     session.flush()
     actor.audit(

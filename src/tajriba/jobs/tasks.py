@@ -128,7 +128,7 @@ def cases_tick(
     """Every few seconds: rules over new data, follow-up answers, SLA warnings and breaches, email digests."""
     from sqlalchemy import select
 
-    from tajriba.cases import followup, notify, rules, sla
+    from tajriba.cases import alerts, followup, notify, rules, sla
     from tajriba.models import CaseRule
 
     with transaction(factory, mode="writes") as session:
@@ -145,6 +145,8 @@ def cases_tick(
             totals[key] += found.as_dict()[key]
     with transaction(factory, mode="writes") as session:
         totals.update(sla.check(session))
+    with transaction(factory, mode="writes") as session:
+        totals["alerts"] = alerts.run(session, warehouse)
     with transaction(factory, mode="writes") as session:
         totals["mails"] = notify.mail_digests(session, settings=settings)
     return totals
