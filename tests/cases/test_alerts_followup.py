@@ -49,9 +49,15 @@ def test_a_significant_nps_drop_on_a_touchpoint_alerts(db, shop) -> None:  # typ
     after = [
         (f"a{i}", f"d{i}", tp.id, "nps", float(s), None) for i, s in enumerate(rng.choice([2, 5, 9, 6], 80))
     ]
-    shop["wh"].append("survey_responses", pd.concat([
-        responses(ws.id, before, datetime(2026, 11, 20, 9)), responses(ws.id, after, datetime(2026, 11, 28, 9)),
-    ]))  # fmt: skip
+    shop["wh"].append(
+        "survey_responses",
+        pd.concat(
+            [
+                responses(ws.id, before, datetime(2026, 11, 20, 9)),
+                responses(ws.id, after, datetime(2026, 11, 28, 9)),
+            ]
+        ),
+    )
     rule = save_alert(
         db,
         workspace_id=ws.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tajriba.accounts import service as accounts
 from tajriba.models import Case, Team, TeamMember
@@ -191,3 +191,43 @@ def test_setup_forms_create_rules_policies_calendars_and_teams(client, db, shop)
         "negative"
     ]
     assert db.scalar(select(Team).where(Team.name == "Tier 2")).routing == "least_loaded"
+
+
+def test_pending_complaint_on_the_metrics_page_opens_one_case(client, db, shop) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    import pandas as pd
+
+    ws = shop["ws"]
+    shop["wh"].append(
+        "tickets",
+        pd.DataFrame(
+            {
+                "workspace_id": [ws.id],
+                "ticket_id": ["T-77"],
+                "customer_id": ["c1"],
+                "subject": ["الشحنة لم تصل"],
+                "is_complaint": [True],
+                "created_at": [datetime(2026, 11, 30, 8)],
+                "channel": ["whatsapp"],
+            }
+        ),
+    )
+    login(client, shop["lead"])
+    page = client.get(f"/w/{ws.slug}/metrics").text
+    assert 'name="link_id" value="T-77"' in page
+    token = csrf_from(client, f"/w/{ws.slug}/metrics")
+    form = {
+        "csrf_token": token,
+        "subject": "الشحنة لم تصل",
+        "customer_id": "c1",
+        "source": "ticket",
+        "priority": "high",
+        "link_source": "ticket",
+        "link_id": "T-77",
+    }
+    first = client.post(f"/w/{ws.slug}/cases", data=form)
+    second = client.post(f"/w/{ws.slug}/cases", data=form)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]  # the second click finds the first case
+    assert db.scalar(select(func.count()).select_from(Case)) == 1

@@ -41,20 +41,31 @@ def score_drops(
     from tajriba.metrics import service as metrics
 
     before, after = windows(today, int(settings["days"]))
-    q = metrics.Query(metric=str(settings["metric"]), by="touchpoint", level=float(settings["level"]),
-                      min_n=int(settings["min_n"]))  # fmt: skip
+    q = metrics.Query(
+        metric=str(settings["metric"]),
+        by="touchpoint",
+        level=float(settings["level"]),
+        min_n=int(settings["min_n"]),
+    )
     q.check()
     out = []
     for row in metrics.compare(session, wh, workspace, q, before, after)["rows"]:
         change = row.get("change")
         if change and change.get("high") is not None and change["high"] < 0:
-            out.append({
-                "key": f"{settings['metric']}:{row['group']}:{after[0].isoformat()}",
-                "touchpoint": row.get("label") or row["group"], "touchpoint_id": row["group"],
-                "metric": settings["metric"], "before": row["before"]["value"], "after": row["after"]["value"],
-                "change": change["difference"], "low": change["low"], "high": change["high"],
-                "p_value": change["p_value"],
-            })  # fmt: skip
+            out.append(
+                {
+                    "key": f"{settings['metric']}:{row['group']}:{after[0].isoformat()}",
+                    "touchpoint": row.get("label") or row["group"],
+                    "touchpoint_id": row["group"],
+                    "metric": settings["metric"],
+                    "before": row["before"]["value"],
+                    "after": row["after"]["value"],
+                    "change": change["difference"],
+                    "low": change["low"],
+                    "high": change["high"],
+                    "p_value": change["p_value"],
+                }
+            )
     return out
 
 
@@ -66,8 +77,10 @@ def topic_spikes(
 
     before, after = windows(today, int(settings["days"]))
     tz = ZoneInfo(workspace.timezone or "UTC")
-    edges = [datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-             for d in (before[0], after[0], after[1])]  # fmt: skip
+    edges = [
+        datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        for d in (before[0], after[0], after[1])
+    ]
     frame = wh.frame(
         "SELECT t.topic, s.created_at >= $mid AS recent, count(*) AS n FROM "
         f"({SOURCES_SQL}) s JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = s.source "
@@ -95,9 +108,17 @@ def topic_spikes(
             continue
         p = float(stats.binomtest(recent, recent + previous, p0, alternative="greater").pvalue)
         if p < float(settings["alpha"]):
-            out.append({"key": f"topic:{topic}:{after[0].isoformat()}", "topic": topic, "recent": recent,
-                        "previous": previous, "recent_texts": total[True], "previous_texts": total[False],
-                        "p_value": p})  # fmt: skip
+            out.append(
+                {
+                    "key": f"topic:{topic}:{after[0].isoformat()}",
+                    "topic": topic,
+                    "recent": recent,
+                    "previous": previous,
+                    "recent_texts": total[True],
+                    "previous_texts": total[False],
+                    "p_value": p,
+                }
+            )
     return out
 
 
@@ -137,9 +158,10 @@ def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: 
         }
         today = now.astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
         found = (
-            score_drops(session, wh, workspace, settings, today) if rule.kind == "score_drop"
+            score_drops(session, wh, workspace, settings, today)
+            if rule.kind == "score_drop"
             else topic_spikes(wh, workspace, settings, today)
-        )  # fmt: skip
+        )
         seen = set(state.get("fired") or [])
         for finding in found:
             if finding["key"] in seen:
@@ -147,17 +169,28 @@ def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: 
             seen.add(finding["key"])
             text = (
                 f"{finding['metric'].upper()} {finding['touchpoint']}: {finding['before']:.1f} -> {finding['after']:.1f}"
-                if rule.kind == "score_drop" else f"{finding['topic']}: {finding['previous']} -> {finding['recent']}"
-            )  # fmt: skip
+                if rule.kind == "score_drop"
+                else f"{finding['topic']}: {finding['previous']} -> {finding['recent']}"
+            )
             if {"in_app", "email"} & set(rule.channels or []):
                 for uid in recipients(session, rule.workspace_id, settings):
-                    session.add(Notification(
-                        workspace_id=rule.workspace_id, user_id=uid, kind="alert", text=f"{rule.name}: {text}"[:300],
-                        data={"rule_id": rule.id, **finding}, emailed_at=None if "email" in rule.channels else now,
-                    ))  # fmt: skip
+                    session.add(
+                        Notification(
+                            workspace_id=rule.workspace_id,
+                            user_id=uid,
+                            kind="alert",
+                            text=f"{rule.name}: {text}"[:300],
+                            data={"rule_id": rule.id, **finding},
+                            emailed_at=None if "email" in rule.channels else now,
+                        )
+                    )
             if "webhook" in (rule.channels or []):
-                notify.emit(session, workspace_id=rule.workspace_id, event="alert",
-                            data={"rule": rule.name, "kind": rule.kind, **finding})  # fmt: skip
+                notify.emit(
+                    session,
+                    workspace_id=rule.workspace_id,
+                    event="alert",
+                    data={"rule": rule.name, "kind": rule.kind, **finding},
+                )
             fired += 1
         state["fired"] = sorted(seen)[-500:]
         state["checked_at"] = now.isoformat()

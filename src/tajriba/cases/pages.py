@@ -193,6 +193,15 @@ def create_case(request: Request, db: DB, ctx: Work, form: FormDep) -> Response:
         links = []
         if form.get("link_source") and form.get("link_id"):
             links.append((str(form.get("link_source"))[:24], str(form.get("link_id"))[:128]))
+        existing = service.existing_case(
+            db,
+            workspace_id=ctx.workspace.id,
+            links=links,
+            customer_id=str(form.get("customer_id") or "") or None,
+            source=str(form.get("source") or "manual"),
+        )
+        if existing is not None:  # the complaint or the customer already has an open case: go there
+            return _back(ctx, f"/cases/{existing}")
         data = CaseCreate.model_validate(
             dict(
                 subject=str(form.get("subject") or ""),

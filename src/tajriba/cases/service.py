@@ -369,6 +369,36 @@ def create_case(session: Session, *, workspace_id: int, data: CaseCreate, actor:
     return case
 
 
+def existing_case(
+    session: Session, *, workspace_id: int, links: list[tuple[str, str]], customer_id: str | None, source: str
+) -> int | None:
+    """The case a source record already belongs to, or the customer's open case from the same kind of source
+    (a churn call opened twice from the value page is one case)."""
+    for link_source, link_id in links:
+        found = session.scalar(
+            select(CaseLink.case_id).where(
+                CaseLink.workspace_id == workspace_id,
+                CaseLink.source == link_source,
+                CaseLink.source_id == link_id,
+            )
+        )
+        if found is not None:
+            return int(found)
+    if customer_id and source == "churn":
+        found = session.scalar(
+            select(Case.id)
+            .where(
+                Case.workspace_id == workspace_id,
+                Case.customer_id == customer_id,
+                Case.source == source,
+                Case.status.in_(OPEN_STATUSES),
+            )
+            .limit(1)
+        )
+        return int(found) if found is not None else None
+    return None
+
+
 @dataclass
 class Signal:
     """Something a customer said or did that a rule turned into a case."""
