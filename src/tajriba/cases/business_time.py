@@ -237,6 +237,22 @@ def from_dict(data: dict[str, Any]) -> Calendar:
     ).check()
 
 
+_PARSED: dict[str, Calendar] = {}
+
+
+def stored(data: dict[str, Any]) -> Calendar:
+    """A stored calendar, parsed once per distinct definition (the SLA clocks read it for every case)."""
+    import json
+
+    key = json.dumps(data, sort_keys=True)
+    cal = _PARSED.get(key)
+    if cal is None:
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        cal = _PARSED[key] = from_dict(data)
+    return cal
+
+
 # ---- holidays ---------------------------------------------------------------------------------------------
 
 

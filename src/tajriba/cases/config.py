@@ -81,6 +81,7 @@ def save_calendar(
     else:
         row.name, row.definition = data.name, bt.to_dict(cal)
     session.flush()
+    sla.forget(session)
     actor.audit(
         session, "calendar.save", target_type="calendar", target_id=str(row.id), details=row.definition
     )
@@ -126,6 +127,7 @@ def save_policy(
             setattr(policy, key, value)
         policy.conditions = conditions
     session.flush()
+    sla.forget(session)
     actor.audit(
         session,
         "sla_policy.save",
@@ -201,6 +203,7 @@ def save_team(
             )
         )
     session.flush()
+    sla.forget(session)
     actor.audit(
         session, "team.save", target_type="team", target_id=str(team.id), details=data.model_dump(mode="json")
     )

@@ -50,9 +50,10 @@ MAX_ATTEMPTS = 6
 
 def channels(session: Session, workspace_id: int, kind: str) -> set[str]:
     """Where notifications of this kind go: the workspace's alert rules for it, else in-app and email."""
-    rules = session.scalars(
-        select(AlertRule).where(AlertRule.workspace_id == workspace_id, AlertRule.kind == kind)
-    ).all()
+    with session.no_autoflush:
+        rules = session.scalars(
+            select(AlertRule).where(AlertRule.workspace_id == workspace_id, AlertRule.kind == kind)
+        ).all()
     if not rules:
         return set(DEFAULT_CHANNELS)
     return {c for r in rules if r.active for c in (r.channels or [])}
@@ -84,7 +85,6 @@ def case_event(session: Session, case: Case, kind: str) -> None:
     """Something happened to a case: notify the owner where it concerns them, and call the webhooks."""
     if kind in ("sla_at_risk", "sla_breached") and case.owner_id is not None:
         to_user(session, case, case.owner_id, kind, urgent=kind == "sla_breached")
-    session.flush()
     from tajriba.cases.service import as_dict
 
     emit(session, workspace_id=case.workspace_id, event=f"case.{kind}", data=as_dict(case))

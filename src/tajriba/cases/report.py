@@ -96,7 +96,7 @@ def summary(
         ),
         axis=1,
     )
-    followed = f[detractor & f["follow_up_score"].notna() & ~f["auto_closed"].astype(bool)]
+    followed = f[detractor & f["follow_up_score"].notna()]
     recovered = followed[followed["recovered"].astype(bool)]
     recovery = est.wilson(len(recovered), len(followed), level=level)
     sla = f[f["sla_state"].isin(("met", "breached"))]

@@ -133,17 +133,11 @@ def _actor_id(actor: Auditor | None) -> int | None:
 
 
 def _audit(session: Session, actor: Auditor | None, case: Case, action: str, **details: Any) -> None:
+    """People's changes to a case go to the audit log; what rules and the worker do is recorded on the case's
+    own append-only timeline (events with their time and cause) and not copied there (decision 010)."""
     if actor is None or isinstance(actor, System):
-        (actor or System("system")).audit(
-            session,
-            action,
-            target_type="case",
-            target_id=str(case.id),
-            details=details,
-            workspace_id=case.workspace_id,
-        )
-    else:
-        actor.audit(session, action, target_type="case", target_id=str(case.id), details=details)
+        return
+    actor.audit(session, action, target_type="case", target_id=str(case.id), details=details)
 
 
 def _event(
@@ -609,8 +603,10 @@ def transition(
     actor: Auditor | None,
     workspace: Workspace,
     automatic: bool = False,
+    at: datetime | None = None,
 ) -> Case:
-    """Move the case to another status; the SLA clock pauses, resumes or stops with it."""
+    """Move the case to another status; the SLA clock pauses, resumes or stops with it. `at` records a move
+    made earlier (imported history, the demo); by default it is now."""
     target = data.status
     if target == case.status:
         return case
@@ -635,7 +631,7 @@ def transition(
         ]
         if missing:
             raise Invalid("resolving a case needs its root cause and the action taken", field=missing[0])
-    now = utcnow()
+    now = at or utcnow()
     previous = case.status
     case.status = target
     if target == "waiting":
@@ -657,7 +653,7 @@ def transition(
         if case.sla_state == "met":
             case.sla_state = "ok"
         sla.resume(session, case, at=now)
-    _event(session, case, "status", actor, data.note, status=target, previous=previous)
+    _event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
     _audit(session, actor, case, "case.status", status=target, previous=previous)
     if target == "resolved" and not automatic:
         from tajriba.cases import followup
@@ -687,13 +683,15 @@ def mentioned_users(session: Session, workspace_id: int, body: str) -> list[int]
     return found
 
 
-def add_note(session: Session, *, case: Case, data: NoteIn, actor: Auditor | None) -> CaseEvent:
+def add_note(
+    session: Session, *, case: Case, data: NoteIn, actor: Auditor | None, at: datetime | None = None
+) -> CaseEvent:
     """A note (internal, may @mention), a message sent to the customer, a logged call, or the customer's own
     words. Our first message or call is the first response; the customer writing back starts the next-response
     clock and, if we were waiting on them, resumes the clock."""
-    now = utcnow()
+    now = at or utcnow()
     kind = {"note": "note", "message": "message", "call": "call", "customer": "customer"}[data.kind]
-    ev = _event(session, case, kind, actor, data.body, channel=data.channel)
+    ev = _event(session, case, kind, actor, data.body, at=now, channel=data.channel)
     if kind in ("message", "call"):
         if case.first_response_at is None:
             case.first_response_at = now
@@ -702,11 +700,11 @@ def add_note(session: Session, *, case: Case, data: NoteIn, actor: Auditor | Non
             sla.fulfil(session, case, at=now, target="next_response")
         if case.status in ("new", "reopened"):
             case.status = "open"
-            _event(session, case, "status", actor, status="open", previous="new")
+            _event(session, case, "status", actor, at=now, status="open", previous="new")
     elif kind == "customer":
         if case.status == "waiting":
             case.status = "open"
-            _event(session, case, "status", None, status="open", previous="waiting")
+            _event(session, case, "status", None, at=now, status="open", previous="waiting")
             sla.resume(session, case, at=now)
         if case.first_response_at is not None and case.next_response_from_s is None:
             case.next_response_from_s = sla.reading(session, case, now)

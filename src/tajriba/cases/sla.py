@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,19 +36,53 @@ def _aware(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
+def forget(session: Session) -> None:
+    """Drop what this session remembered of teams, calendars and policies (after changing them)."""
+    session.info.pop("cases.config", None)
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_at_transaction_end(session: Session) -> None:
+    forget(session)
+
+
+def _config(session: Session) -> dict[Any, Any]:
+    # the identity map holds unmodified objects weakly: a case loop would load its team and calendar again
+    # and again; this keeps what the loop needs for the session's life
+    return session.info.setdefault("cases.config", {})
+
+
 def calendar_for(session: Session, case: Case, policy: SlaPolicy | None) -> bt.Calendar:
     """The team's calendar, else the policy's, else the workspace's country calendar, else always open."""
-    ids: list[int | None] = []
-    if case.team_id is not None:
-        team = session.get(Team, case.team_id)
-        ids.append(team.calendar_id if team else None)
-    ids.append(policy.calendar_id if policy else None)
-    for cal_id in ids:
-        if cal_id is not None:
-            row = session.get(BusinessCalendar, cal_id)
+    key = ("calendar", case.team_id, policy.calendar_id if policy else None)
+    known = _config(session)
+    if key in known:
+        return known[key]
+    found = ALWAYS_OPEN
+    with session.no_autoflush:  # configuration only: pending case changes need not be written first
+        ids: list[int | None] = []
+        if case.team_id is not None:
+            team = session.get(Team, case.team_id)
+            ids.append(team.calendar_id if team else None)
+        ids.append(policy.calendar_id if policy else None)
+        for cal_id in ids:
+            row = session.get(BusinessCalendar, cal_id) if cal_id is not None else None
             if row is not None:
-                return bt.from_dict(row.definition)
-    return ALWAYS_OPEN
+                found = bt.stored(row.definition)
+                break
+    known[key] = found
+    return found
+
+
+def _policy(session: Session, policy_id: int | None) -> SlaPolicy | None:
+    if policy_id is None:
+        return None
+    known = _config(session)
+    if ("policy", policy_id) not in known:
+        with session.no_autoflush:
+            known[("policy", policy_id)] = session.get(SlaPolicy, policy_id)
+    return known[("policy", policy_id)]
 
 
 def _matches(conditions: dict[str, Any], case: Case, tier: str | None) -> bool:
@@ -65,11 +100,16 @@ def _matches(conditions: dict[str, Any], case: Case, tier: str | None) -> bool:
 
 def choose_policy(session: Session, case: Case, *, tier: str | None = None) -> SlaPolicy | None:
     """The first active policy (by position) whose conditions the case meets."""
-    policies = session.scalars(
-        select(SlaPolicy)
-        .where(SlaPolicy.workspace_id == case.workspace_id, SlaPolicy.active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id)
-    )
+    known = _config(session)
+    key = ("policies", case.workspace_id)
+    if key not in known:
+        with session.no_autoflush:
+            known[key] = session.scalars(
+                select(SlaPolicy)
+                .where(SlaPolicy.workspace_id == case.workspace_id, SlaPolicy.active.is_(True))
+                .order_by(SlaPolicy.position, SlaPolicy.id)
+            ).all()
+    policies = known[key]
     return next((p for p in policies if _matches(p.conditions or {}, case, tier)), None)
 
 
@@ -86,7 +126,7 @@ def reading(session: Session, case: Case, at: datetime) -> float:
     """Business seconds on the case's clock at `at`."""
     if case.clock_running_since is None:
         return case.clock_consumed_s
-    policy = session.get(SlaPolicy, case.sla_policy_id) if case.sla_policy_id else None
+    policy = _policy(session, case.sla_policy_id)
     cal = calendar_for(session, case, policy)
     extra = bt.seconds_between(cal, np.array([_epoch(case.clock_running_since)]), np.array([_epoch(at)]))[0]
     return case.clock_consumed_s + float(extra)
@@ -177,7 +217,7 @@ def targets(policy: SlaPolicy, case: Case) -> dict[str, float | None]:
 
 def refresh(session: Session, case: Case) -> None:
     """Recompute the case's due times and warning time from its clock (the one-case form of `recompute`)."""
-    policy = session.get(SlaPolicy, case.sla_policy_id) if case.sla_policy_id else None
+    policy = _policy(session, case.sla_policy_id)
     if policy is None:
         case.first_response_due_at = case.next_response_due_at = case.resolution_due_at = case.warn_due_at = (
             None

@@ -79,9 +79,54 @@ def build_demo(
     ).processed
     with transaction(factory) as session:
         counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
+    counts.update(_cases(factory, warehouse, workspace_id, accounts))
+    progress(f"cases worked in {time.perf_counter() - started:.1f} s")
     warehouse.sql("CHECKPOINT")
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}
+
+
+def _cases(
+    factory: sessionmaker[Session], warehouse: Warehouse, workspace_id: int, accounts: Any
+) -> dict[str, int]:
+    """The care team, its calendar, SLA policies and rules, and the cases they opened and worked."""
+    from datetime import UTC, datetime, timedelta
+
+    from tajriba.cases import rules
+    from tajriba.demo import cases
+    from tajriba.demo.generate import END
+    from tajriba.errors import NotFound
+    from tajriba.models import Workspace
+
+    end = END.replace(tzinfo=UTC)
+    since = end - timedelta(days=cases.HISTORY_DAYS)
+    with transaction(factory) as session:
+        agents = []
+        for i, email in enumerate((DEMO_ROLES["agent"], "agent2@tajriba.example", "agent3@tajriba.example")):
+            try:
+                user = accounts.get_user_by_email(session, email=email)
+            except NotFound:
+                name = ("موظف الخدمة", "نورة - خدمة العملاء", "Reza - support")[i]
+                user = accounts.create_user(
+                    session, email=email, name=name, password=DEMO_PASSWORD, locale="ar"
+                )
+            ws = session.get(Workspace, workspace_id)
+            assert ws is not None
+            accounts.set_role(session, workspace=ws, user=user, role="agent")
+            agents.append(user.id)
+        owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
+        cases.configure(session, workspace_id=workspace_id, agent_ids=agents, lead_id=owner.id, since=since)
+    with transaction(factory) as session:
+        found = rules.evaluate(session, warehouse, workspace_id=workspace_id, until=end, limit=200_000)
+        ws = session.get(Workspace, workspace_id)
+        assert ws is not None
+        worked = cases.work(session, workspace=ws, end=end, now=datetime.now(UTC))
+    rules.store_signals(warehouse, found.signals)
+    return {
+        "cases": found.opened,
+        "case_signals": found.matched,
+        **{f"cases_{k}": v for k, v in worked.items()},
+    }
 
 
 def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
