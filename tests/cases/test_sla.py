@@ -218,3 +218,34 @@ def test_sla_clock_replays_from_its_events(db, shop) -> None:  # type: ignore[no
     assert used == case.clock_consumed_s == 5400
     assert running == case.clock_running_since
     assert case.clock_running_since == at("2026-12-06T15:00") and timedelta(0) == timedelta(0)
+
+
+def test_recompute_of_all_clocks_matches_each_case_refreshed_alone(db, shop) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.cases import config
+    from tajriba.cases.schemas import CalendarIn
+
+    cases = [open_case(db, shop, f"2026-12-0{d}T{h:02d}:10") for d in (1, 2, 3) for h in (8, 12, 16)]
+    with mock.patch("tajriba.cases.service.utcnow", return_value=at("2026-12-06T09:30")):
+        service.add_note(db, case=cases[0], data=NoteIn(kind="call", body="x"), actor=Actor())
+    move(db, shop, cases[1], "waiting", "2026-12-06T10:00")
+    db.commit()
+    # the team's calendar changes: shorter days; every running clock gets new due times at once
+    config.save_calendar(
+        db,
+        workspace_id=shop["ws"].id,
+        actor=Actor(),
+        row=shop["cal"],
+        data=CalendarIn(name="Riyadh", week="sun-thu 10:00-14:00", country="SA"),
+    )
+    db.commit()
+    recomputed = {
+        c.id: (c.first_response_due_at, c.resolution_due_at, c.warn_due_at)
+        for c in db.scalars(select(Case).order_by(Case.id))
+    }
+    for case in db.scalars(select(Case)):
+        sla.refresh(db, case)
+        assert (case.first_response_due_at, case.resolution_due_at, case.warn_due_at) == recomputed[case.id]
+    # opened Tuesday 1 December 16:10, after hours: 8 h = Wednesday and Thursday 10:00-14:00
+    assert local(cases[2].resolution_due_at) == "2026-12-03 14:00"
+    assert recomputed[cases[1].id] == (None, None, None)  # paused: nothing due
+    db.rollback()
