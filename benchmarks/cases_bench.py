@@ -147,6 +147,7 @@ def bench_due_times(app, s, ws, teams: list[int], n: int) -> None:  # type: igno
     from tajriba.cases import business_time as bt
     from tajriba.cases import sla
     from tajriba.models import Case, SlaPolicy
+    from tajriba.models.cases import NEVER
 
     cal = bt.for_country("SA")
     rng = np.random.default_rng(2)
@@ -172,6 +173,8 @@ def bench_due_times(app, s, ws, teams: list[int], n: int) -> None:  # type: igno
             "clock_running_since": now - timedelta(hours=int(i % 50)),
             "clock_consumed_s": 60.0 * (i % 90),
             "sla_state": ["ok", "at_risk", "breached", "met"][i % 4],
+            "urgency": [2, 1, 0, 2][i % 4],
+            "queue_at": NEVER,
             "opened_at": now - timedelta(hours=int(i % 500)),
             "tags": [],
             "reopened": 0,

@@ -201,9 +201,9 @@ def inbox_query(workspace_id: int, viewer: Viewer, f: CaseFilters) -> Select[Any
     elif f.view == "unassigned":
         stmt = stmt.where(Case.owner_id.is_(None))
     elif f.view == "at_risk":
-        stmt = stmt.where(Case.sla_state == "at_risk")
+        stmt = stmt.where(Case.urgency == 1)  # sla_state at_risk, as the queue index holds it
     elif f.view == "breached":
-        stmt = stmt.where(Case.sla_state == "breached")
+        stmt = stmt.where(Case.urgency == 0)
     if f.view == "resolved":
         stmt = stmt.where(Case.status.in_(("resolved", "closed")))
     elif f.status:
@@ -237,22 +237,31 @@ def list_cases(
     """One page of the inbox (most urgent first: breached, at risk, then by due time) and the total."""
     stmt = inbox_query(workspace_id, viewer, filters.check())
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rank = when((Case.sla_state == "breached", 0), (Case.sla_state == "at_risk", 1), else_=2)
     rows = session.scalars(
-        stmt.order_by(rank, Case.resolution_due_at.is_(None), Case.resolution_due_at, Case.id.desc())
-        .limit(limit)
-        .offset(offset)
+        stmt.order_by(Case.urgency, Case.queue_at, Case.id).limit(limit).offset(offset)
     ).all()
     return list(rows), int(total)
 
 
 def counts(session: Session, *, workspace_id: int, viewer: Viewer) -> dict[str, int]:
-    """How many open cases each inbox view holds."""
-    out = {}
-    for view in ("mine", "team", "unassigned", "at_risk", "breached"):
-        stmt = inbox_query(workspace_id, viewer, CaseFilters(view=view))
-        out[view] = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    return out
+    """How many open cases each inbox view holds (one pass over the open cases)."""
+    mine = Case.owner_id == viewer.user_id if viewer.user_id is not None else false()
+    team = Case.team_id.in_(viewer.team_ids) if viewer.team_ids else false()
+    parts = {
+        "mine": mine,
+        "team": team,
+        "unassigned": Case.owner_id.is_(None),
+        "at_risk": Case.urgency == 1,
+        "breached": Case.urgency == 0,
+    }
+    stmt = _visible(
+        select(*(func.coalesce(func.sum(when((cond, 1), else_=0)), 0) for cond in parts.values())).where(
+            Case.workspace_id == workspace_id, Case.status.in_(OPEN_STATUSES)
+        ),
+        viewer,
+    )
+    row = session.execute(stmt).one()
+    return {name: int(n) for name, n in zip(parts, row, strict=True)}
 
 
 def timeline(session: Session, *, case: Case) -> list[CaseEvent]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tajriba.cases import business_time as bt
 from tajriba.db.base import utcnow
 from tajriba.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, Team, Workspace
+from tajriba.models.cases import NEVER
 
 ALWAYS_OPEN = bt.Calendar(timezone="UTC", week=bt.parse_week("mon-sun 00:00-24:00"))
 RUNNING_STATUSES = ("new", "open", "on_hold", "reopened")
@@ -336,6 +337,7 @@ def recompute(session: Session, *, workspace_id: int) -> int:
                     "b_first": _at(due["first"][k]),
                     "b_next": _at(due["next"][k]),
                     "b_res": _at(due["res"][k]),
+                    "b_queue": _at(due["res"][k]) or NEVER,
                     "b_warn": _at(due["warn"][k]),
                 }
             )
@@ -346,6 +348,7 @@ def recompute(session: Session, *, workspace_id: int) -> int:
             first_response_due_at=bindparam("b_first"),
             next_response_due_at=bindparam("b_next"),
             resolution_due_at=bindparam("b_res"),
+            queue_at=bindparam("b_queue"),
             warn_due_at=bindparam("b_warn"),
         ),
         updates,

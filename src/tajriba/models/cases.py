@@ -8,12 +8,16 @@ vectorised computation (`clock_consumed_s` business seconds used before `clock_r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tajriba.db.base import Base, UTCDateTime, utcnow
+
+
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)  # the queue time of a case nothing is due on
+URGENCY = {"breached": 0, "at_risk": 1}
 
 
 class BusinessCalendar(Base):
@@ -102,9 +106,13 @@ class SlaPolicy(Base):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_inbox", "workspace_id", "status", "owner_id"),
+        # the inbox counts read this index alone; each view walks its own queue index in order
+        Index("ix_cases_inbox", "workspace_id", "status", "owner_id", "team_id", "urgency"),
+        Index("ix_cases_owner_queue", "workspace_id", "owner_id", "urgency", "queue_at", "id"),
+        Index("ix_cases_team_queue", "workspace_id", "team_id", "urgency", "queue_at", "id"),
         Index("ix_cases_customer", "workspace_id", "customer_id", "touchpoint_id"),
         Index("ix_cases_due", "workspace_id", "resolution_due_at"),
+        Index("ix_cases_queue", "workspace_id", "urgency", "queue_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +150,10 @@ class Case(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warn_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_state: Mapped[str] = mapped_column(String(12), default="none")  # none|ok|at_risk|breached|met
+    # the inbox's order, kept in step with sla_state and resolution_due_at (see below) so that an index serves
+    # "most urgent first" without sorting every case: breached 0, at risk 1, others 2; then the due time
+    urgency: Mapped[int] = mapped_column(Integer, default=2)
+    queue_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: NEVER)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     # the follow-up after resolution
     follow_up_invitation_id: Mapped[int | None] = mapped_column(Integer)
@@ -149,6 +161,16 @@ class Case(Base):
     recovered: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+@event.listens_for(Case.sla_state, "set")
+def _urgency(case: Case, value: str, _old: object, _initiator: object) -> None:
+    case.urgency = URGENCY.get(value, 2)
+
+
+@event.listens_for(Case.resolution_due_at, "set")
+def _queue_at(case: Case, value: datetime | None, _old: object, _initiator: object) -> None:
+    case.queue_at = value or NEVER
 
 
 class CaseEvent(Base):

@@ -303,6 +303,8 @@ def upgrade() -> None:
         sa.Column("resolution_due_at", sa.DateTime(), nullable=True),
         sa.Column("warn_due_at", sa.DateTime(), nullable=True),
         sa.Column("sla_state", sa.String(length=12), nullable=False),
+        sa.Column("urgency", sa.Integer(), nullable=False),
+        sa.Column("queue_at", sa.DateTime(), nullable=False),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.Column("follow_up_invitation_id", sa.Integer(), nullable=True),
         sa.Column("follow_up_score", sa.Float(), nullable=True),
@@ -352,9 +354,18 @@ def upgrade() -> None:
             "ix_cases_customer", ["workspace_id", "customer_id", "touchpoint_id"], unique=False
         )
         batch_op.create_index("ix_cases_due", ["workspace_id", "resolution_due_at"], unique=False)
-        batch_op.create_index("ix_cases_inbox", ["workspace_id", "status", "owner_id"], unique=False)
+        batch_op.create_index(
+            "ix_cases_inbox", ["workspace_id", "status", "owner_id", "team_id", "urgency"], unique=False
+        )
+        batch_op.create_index(
+            "ix_cases_owner_queue", ["workspace_id", "owner_id", "urgency", "queue_at", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_cases_team_queue", ["workspace_id", "team_id", "urgency", "queue_at", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_cases_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_team_id"), ["team_id"], unique=False)
+        batch_op.create_index("ix_cases_queue", ["workspace_id", "urgency", "queue_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
@@ -490,6 +501,9 @@ def downgrade() -> None:
     op.drop_table("case_events")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_workspace_id"))
+        batch_op.drop_index("ix_cases_queue")
+        batch_op.drop_index("ix_cases_owner_queue")
+        batch_op.drop_index("ix_cases_team_queue")
         batch_op.drop_index(batch_op.f("ix_cases_team_id"))
         batch_op.drop_index(batch_op.f("ix_cases_owner_id"))
         batch_op.drop_index("ix_cases_inbox")
