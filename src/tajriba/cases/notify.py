@@ -50,10 +50,13 @@ MAX_ATTEMPTS = 6
 
 def channels(session: Session, workspace_id: int, kind: str) -> set[str]:
     """Where notifications of this kind go: the workspace's alert rules for it, else in-app and email."""
-    with session.no_autoflush:
-        rules = session.scalars(
-            select(AlertRule).where(AlertRule.workspace_id == workspace_id, AlertRule.kind == kind)
-        ).all()
+    known = session.info.setdefault("cases.config", {})  # read once per transaction
+    if ("alert_rules", workspace_id) not in known:
+        with session.no_autoflush:
+            known[("alert_rules", workspace_id)] = session.scalars(
+                select(AlertRule).where(AlertRule.workspace_id == workspace_id)
+            ).all()
+    rules = [r for r in known[("alert_rules", workspace_id)] if r.kind == kind]
     if not rules:
         return set(DEFAULT_CHANNELS)
     return {c for r in rules if r.active for c in (r.channels or [])}
@@ -252,9 +255,13 @@ def emit(session: Session, *, workspace_id: int, event: str, data: dict[str, Any
     from tajriba.jobs.service import enqueue
 
     out = []
-    hooks = session.scalars(
-        select(Webhook).where(Webhook.workspace_id == workspace_id, Webhook.active.is_(True))
-    )
+    known = session.info.setdefault("cases.config", {})  # read once per transaction
+    if ("webhooks", workspace_id) not in known:
+        with session.no_autoflush:
+            known[("webhooks", workspace_id)] = session.scalars(
+                select(Webhook).where(Webhook.workspace_id == workspace_id, Webhook.active.is_(True))
+            ).all()
+    hooks = known[("webhooks", workspace_id)]
     for hook in hooks:
         if hook.events and event not in hook.events:
             continue
@@ -341,6 +348,7 @@ def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any
     hook = Webhook(workspace_id=workspace_id, secret=new_secret(), **data.model_dump())
     session.add(hook)
     session.flush()
+    session.info.pop("cases.config", None)
     actor.audit(
         session, "webhook.create", target_type="webhook", target_id=str(hook.id), details={"url": hook.url}
     )

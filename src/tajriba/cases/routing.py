@@ -49,10 +49,17 @@ def choose_owner(
     if team.routing == "manual":
         return None
     skip = exclude or set()
-    speakers, others = (
-        ([u for u in group if u not in skip]) for group in members(session, team, language=language)
-    )
-    counts = load(session, team.workspace_id, speakers + others)
+    # within one transaction (a rules run opening hundreds of cases) members and loads are read once and the
+    # loads kept up to date here; the cache goes with the transaction (tajriba.cases.sla.forget)
+    known = session.info.setdefault("cases.config", {})
+    key = ("members", team.id, language)
+    if key not in known:
+        known[key] = members(session, team, language=language)
+    speakers, others = ([u for u in group if u not in skip] for group in known[key])
+    counts = known.setdefault(("loads", team.id), {})
+    missing = [u for u in speakers + others if u not in counts]
+    if missing:
+        counts.update(load(session, team.workspace_id, missing))
     if team.capacity is not None:
         speakers, others = ([u for u in group if counts[u] < team.capacity] for group in (speakers, others))
     candidates = speakers or others  # someone who speaks the language first, anyone free otherwise
@@ -64,4 +71,5 @@ def choose_owner(
         after = [u for u in candidates if team.last_assigned_id is not None and u > team.last_assigned_id]
         chosen = (after or candidates)[0]
     team.last_assigned_id = chosen
+    counts[chosen] += 1
     return chosen

@@ -243,6 +243,10 @@ def evaluate(
         if frame.empty:
             continue
         known = _linked(session, workspace_id, frame)
+        fresh = [str(c) for c in frame["customer_id"].dropna() if (str(c), None) not in open_cases]
+        if fresh:  # the open cases of the batch's customers, in a few queries instead of one per signal
+            fetched = service.prefetch_open_cases(session, workspace_id=workspace_id, customer_ids=fresh)
+            open_cases.update({k: v for k, v in fetched.items() if k not in open_cases})
         c = RuleConditions.model_validate(rule.conditions)
         for row in frame.itertuples(index=False):
             key = (str(row.source), str(row.source_id))
@@ -274,6 +278,7 @@ def evaluate(
                 team_id=rule.team_id,
                 dedupe_days=c.dedupe_days,
                 open_cases=open_cases,
+                checked=True,  # `known` above holds every link of these records
             )
             out.matched += 1
             out.opened += int(opened)

@@ -318,7 +318,14 @@ def _route(session: Session, case: Case, *, team_id: int | None) -> None:
     if case.owner_id is not None:
         return
     if team_id is not None:
-        team = session.scalar(select(Team).where(Team.id == team_id).with_for_update())
+        # locked for the transaction (round robin's position is shared by every worker), read once
+        known = session.info.setdefault("cases.config", {})
+        if ("team", team_id) not in known:
+            with session.no_autoflush:
+                known[("team", team_id)] = session.scalar(
+                    select(Team).where(Team.id == team_id).with_for_update()
+                )
+        team = known[("team", team_id)]
         if team is not None:
             case.owner_id = routing.choose_owner(session, team=team, language=case.language)
             return
@@ -423,14 +430,26 @@ CASE_SOURCE = {"survey_response": "survey", "feedback": "feedback", "ticket": "t
 
 
 def link(
-    session: Session, *, case: Case, source: str, source_id: str, summary: str | None, rule_id: int | None
+    session: Session,
+    *,
+    case: Case,
+    source: str,
+    source_id: str,
+    summary: str | None,
+    rule_id: int | None,
+    checked: bool = False,
 ) -> bool:
-    """Link a source record to the case; False when it already belongs to a case."""
-    exists = session.scalar(
-        select(CaseLink.id).where(
-            CaseLink.workspace_id == case.workspace_id,
-            CaseLink.source == source,
-            CaseLink.source_id == source_id,
+    """Link a source record to the case; False when it already belongs to a case (`checked`: the caller
+    knows it does not)."""
+    exists = (
+        None
+        if checked
+        else session.scalar(
+            select(CaseLink.id).where(
+                CaseLink.workspace_id == case.workspace_id,
+                CaseLink.source == source,
+                CaseLink.source_id == source_id,
+            )
         )
     )
     if exists is not None:
@@ -448,6 +467,26 @@ def link(
     return True
 
 
+def prefetch_open_cases(
+    session: Session, *, workspace_id: int, customer_ids: list[str]
+) -> dict[tuple[str, int | None], Case]:
+    """The newest open case of each (customer, touchpoint), for a batch of signals (chunked IN queries)."""
+    out: dict[tuple[str, int | None], Case] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 900):
+        for case in session.scalars(
+            select(Case)
+            .where(
+                Case.workspace_id == workspace_id,
+                Case.customer_id.in_(ids[start : start + 900]),
+                Case.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Case.id)
+        ):
+            out[(case.customer_id or "", case.touchpoint_id)] = case  # the newest wins
+    return out
+
+
 def open_or_attach(
     session: Session,
     *,
@@ -458,14 +497,18 @@ def open_or_attach(
     team_id: int | None,
     dedupe_days: int,
     open_cases: dict[tuple[str, int | None], Case] | None = None,
+    checked: bool = False,
 ) -> tuple[Case, bool]:
     """Attach the signal to the customer's open case on the same touchpoint (opened within `dedupe_days`),
     or open one; returns (case, opened)."""
     key = (signal.customer_id or "", signal.touchpoint_id)
     case = None
     if signal.customer_id and dedupe_days > 0:
-        if open_cases is not None and key in open_cases:
-            case = open_cases[key]
+        if open_cases is not None and (key in open_cases or checked):
+            # the caller fetched the customers' open cases (prefetch_open_cases): no query per signal
+            found = open_cases.get(key)
+            window = signal.at - timedelta(days=dedupe_days)
+            case = found if found is not None and found.opened_at >= window else None
         else:
             case = session.scalar(
                 select(Case)
@@ -511,6 +554,7 @@ def open_or_attach(
         source_id=signal.source_id,
         summary=signal.summary,
         rule_id=rule_id,
+        checked=checked,
     ):
         _event(
             session,
