@@ -394,3 +394,67 @@ def test_survey_filled_on_a_phone_in_arabic_persian_and_english(server: str, bro
         if locale != "en":
             assert _untranslated(p, locale) == []
         phone.close()
+
+
+def test_an_agent_works_a_case_end_to_end_in_arabic(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.demo import DEMO_ROLES
+
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", DEMO_ROLES["agent"])
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation(timeout=90_000):
+        page.click("button[type=submit]")
+    response = page.goto(f"{server}/w/demo/cases?view=team")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1", has_text="الحالات").count() == 1
+    rows = page.locator("table.cases tbody tr[data-case]")
+    assert rows.count() > 0, "the demo's open cases reach the agent's team"
+    assert _untranslated(page, "ar") == []
+    page.screenshot(path=str(RESULTS / "cases-inbox-ar.png"), full_page=True)
+    case_id = rows.first.get_attribute("data-case")
+    with page.expect_navigation():
+        rows.first.locator("a").first.click()
+    assert page.url.endswith(f"/w/demo/cases/{case_id}")
+    assert _untranslated(page, "ar") == []
+
+    def submit(form: str) -> None:
+        with page.expect_navigation():
+            page.locator(f"form#{form} button[type=submit]").click()
+        assert page.locator(".alert.error").count() == 0, page.locator(".alert.error").inner_text()
+
+    # reply to the customer on WhatsApp-like chat, in Arabic
+    page.select_option("form#reply select[name=kind]", "message")
+    page.select_option("form#reply select[name=channel]", "chat")
+    page.fill("form#reply textarea[name=body]", "نعتذر عن التأخير، سيصلك الطلب غداً صباحاً")
+    submit("reply")
+    assert page.locator("ol.timeline li[data-kind=message]", has_text="سيصلك الطلب غداً").count() == 1
+    # wait on the customer: the SLA clock stops
+    page.select_option("form#status select[name=status]", "waiting")
+    submit("status")
+    assert page.locator("[data-status]").first.get_attribute("data-status") == "waiting"
+    assert page.locator(".card", has_text="متوقفة").count() + page.locator(".card", has_text="متوقف").count() > 0
+    # the customer answers: the case is open again
+    page.select_option("form#reply select[name=kind]", "customer")
+    page.fill("form#reply textarea[name=body]", "شكراً، بانتظار التوصيل")
+    submit("reply")
+    assert page.locator("[data-status]").first.get_attribute("data-status") == "open"
+    # resolving without a root cause is refused with the reason, in Arabic
+    page.select_option("form#status select[name=status]", "resolved")
+    with page.expect_navigation():
+        page.locator("form#status button[type=submit]").click()
+    assert page.locator(".alert.error").count() == 1
+    page.select_option("form#status select[name=status]", "resolved")
+    page.select_option("form#status select[name=root_cause_id]", label="تأخر التوصيل")
+    page.fill("form#status textarea[name=action_taken]", "أعدنا جدولة التوصيل مع شركة الشحن")
+    submit("status")
+    assert page.locator("[data-status]").first.get_attribute("data-status") == "resolved"
+    assert page.locator(".card", has_text="تأخر التوصيل").count() == 1
+    page.screenshot(path=str(RESULTS / "case-ar.png"), full_page=True)
+    assert _untranslated(page, "ar") == []
+    response = page.goto(f"{server}/w/demo/notifications")
+    assert response is not None and response.status == 200 and _untranslated(page, "ar") == []
+    context.close()

@@ -26,6 +26,7 @@ from tajriba.cases.schemas import (
     WebhookIn,
 )
 from tajriba.errors import Invalid
+from tajriba.i18n import _
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Moment
 
@@ -174,7 +175,7 @@ def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datet
     start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
     end = end if end.tzinfo else end.replace(tzinfo=dt.UTC)
     if end <= start:
-        raise Invalid("end must be after start", field="end")
+        raise Invalid(_("end must be after start"), field="end")
     return start, end
 
 

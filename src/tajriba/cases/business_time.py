@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from tajriba.errors import Invalid
+from tajriba.i18n import _
 
 Interval = tuple[int, int]  # minutes after local midnight, [start, end), end <= 1440
 Hours = tuple[Interval, ...]
@@ -52,15 +53,18 @@ class Calendar:
     def check(self) -> Calendar:
         zone(self.timezone)
         if len(self.week) != 7:
-            raise Invalid("a week has seven days of hours", field="week")
-        for hours in (*self.week, self.ramadan or (), *(h for _, h in self.overrides)):
+            raise Invalid(_("a week has seven days of hours"), field="week")
+        for hours in (*self.week, self.ramadan or (), *(h for _day, h in self.overrides)):
             _check_hours(hours)
         if self.country is not None:
             _country_holidays(self.country, 2027, 2027)
         for name, (first, days) in (("eid_al_fitr", self.eid_al_fitr), ("eid_al_adha", self.eid_al_adha)):
             if not (1 <= first <= 30 and 0 <= days <= 30):
                 raise Invalid(
-                    f"{name}: expected a first day 1-30 and 0-30 days, got {first} and {days}", field=name
+                    _("{name}: expected a first day 1-30 and 0-30 days, got {first} and {days}").format(
+                        name=name, first=first, days=days
+                    ),
+                    field=name,
                 )
         return self
 
@@ -109,7 +113,10 @@ def parse_hours(text: str) -> Hours:
         m = _HOURS.match(part.strip())
         if not m:
             raise Invalid(
-                f"working hours {part.strip()!r}: expected HH:MM-HH:MM, e.g. 09:00-17:00", field="hours"
+                _("working hours {hours}: expected HH:MM-HH:MM, e.g. 09:00-17:00").format(
+                    hours=repr(part.strip())
+                ),
+                field="hours",
             )
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         out.append((h1 * 60 + m1, h2 * 60 + m2))
@@ -121,12 +128,14 @@ def _check_hours(hours: Hours) -> Hours:
     for start, end in hours:
         if not (0 <= start < end <= 24 * 60) or start % 1 or end % 1:
             raise Invalid(
-                f"working hours {_hhmm(start)}-{_hhmm(end)}: the end must be after the start, within one day "
-                "(split a night shift at midnight)",
+                _(
+                    "working hours {start}-{end}: the end must be after the start, within one day "
+                    "(split a night shift at midnight)"
+                ).format(start=_hhmm(start), end=_hhmm(end)),
                 field="hours",
             )
         if start < previous_end:
-            raise Invalid("working hours overlap or are not in order", field="hours")
+            raise Invalid(_("working hours overlap or are not in order"), field="hours")
         previous_end = end
     return hours
 
@@ -137,12 +146,15 @@ def _day_range(spec: str) -> list[int]:
         idx = [DAYS.index(n.strip()[:3]) for n in names]
     except ValueError:
         raise Invalid(
-            f"days {spec!r}: expected names such as sun, mon ... or a range sun-thu", field="week"
+            _("days {spec}: expected names such as sun, mon ... or a range sun-thu").format(spec=repr(spec)),
+            field="week",
         ) from None
     if len(idx) == 1:
         return idx
     if len(idx) != 2:
-        raise Invalid(f"days {spec!r}: a range has two ends, e.g. sun-thu", field="week")
+        raise Invalid(
+            _("days {spec}: a range has two ends, e.g. sun-thu").format(spec=repr(spec)), field="week"
+        )
     first, last = idx
     return [(first + i) % 7 for i in range((last - first) % 7 + 1)]
 
@@ -156,11 +168,11 @@ def parse_week(spec: str | list[str] | tuple[str, ...]) -> tuple[Hours, ...]:
     for part in (p.strip() for chunk in parts for p in chunk.split(";")):
         if not part:
             continue
-        days, _, hours = part.partition(" ")
+        days, _sep, hours = part.partition(" ")
         for d in _day_range(days):
             week[d] = parse_hours(hours) if hours.strip() else _NINE_TO_FIVE
     if not any(week):
-        raise Invalid(f"week {spec!r} has no working time", field="week")
+        raise Invalid(_("week {spec} has no working time").format(spec=repr(spec)), field="week")
     return tuple(week)
 
 
@@ -209,7 +221,10 @@ def from_dict(data: dict[str, Any]) -> Calendar:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            raise Invalid(f"{name}: {value!r} is not a date (YYYY-MM-DD)", field=name) from None
+            raise Invalid(
+                _("{name}: {value} is not a date (YYYY-MM-DD)").format(name=name, value=repr(value)),
+                field=name,
+            ) from None
 
     def pair(value: Any, name: str, default: tuple[int, int]) -> tuple[int, int]:
         if value is None:
@@ -217,14 +232,16 @@ def from_dict(data: dict[str, Any]) -> Calendar:
         try:
             first, days = (int(v) for v in value)
         except (TypeError, ValueError):
-            raise Invalid(f"{name}: expected [first day, number of days]", field=name) from None
+            raise Invalid(
+                _("{name}: expected [first day, number of days]").format(name=name), field=name
+            ) from None
         return first, days
 
     country = data.get("country") or None
     ramadan = data.get("ramadan")
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
-        raise Invalid("overrides: expected an object of date -> hours", field="overrides")
+        raise Invalid(_("overrides: expected an object of date -> hours"), field="overrides")
     return Calendar(
         timezone=str(data.get("timezone") or "UTC"),
         week=parse_week(str(data.get("week") or "")),
@@ -261,7 +278,8 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(
-            f"unknown time zone {name!r}: expected a name such as Asia/Riyadh", field="timezone"
+            _("unknown time zone {name}: expected a name such as Asia/Riyadh").format(name=repr(name)),
+            field="timezone",
         ) from None
 
 
@@ -279,7 +297,10 @@ def _country_holidays(country: str, first_year: int, last_year: int) -> frozense
     try:
         found = holidays.country_holidays(country, years=range(first_year, last_year + 1))
     except NotImplementedError:
-        raise Invalid(f"no public holidays are known for country {country!r}", field="country") from None
+        raise Invalid(
+            _("no public holidays are known for country {country}").format(country=repr(country)),
+            field="country",
+        ) from None
     return frozenset(found.keys())
 
 
@@ -378,7 +399,7 @@ def seconds_between(cal: Calendar, start: np.ndarray, end: np.ndarray) -> np.nda
     end = np.asarray(end, dtype=np.float64)
     lo, hi = _years(np.concatenate([start.ravel(), end.ravel()]))
     if hi - lo > MAX_YEARS:
-        raise Invalid(f"the times span more than {MAX_YEARS} years", field="to")
+        raise Invalid(_("the times span more than {years} years").format(years=MAX_YEARS), field="to")
     tl = timeline(cal, lo, hi)
     return np.maximum(tl.worked(end) - tl.worked(start), 0.0)
 
@@ -388,13 +409,13 @@ def add(cal: Calendar, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     start = np.asarray(start, dtype=np.float64)
     seconds = np.broadcast_to(np.asarray(seconds, dtype=np.float64), start.shape)
     if np.any(seconds < 0):
-        raise Invalid("business seconds to add must not be negative", field="seconds")
+        raise Invalid(_("business seconds to add must not be negative"), field="seconds")
     lo, hi = _years(start)
     while True:
         tl = timeline(cal, lo, hi)
         if not len(tl.starts):
             if hi - lo >= MAX_YEARS:
-                raise Invalid("the calendar has no working time", field="week")
+                raise Invalid(_("the calendar has no working time"), field="week")
             hi = min(lo + MAX_YEARS, hi + max(2, hi - lo))
             continue
         target = tl.worked(start) + seconds
@@ -402,7 +423,9 @@ def add(cal: Calendar, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         if ok.all():
             break
         if hi - lo >= MAX_YEARS:
-            raise Invalid(f"the due time falls more than {MAX_YEARS} years ahead", field="seconds")
+            raise Invalid(
+                _("the due time falls more than {years} years ahead").format(years=MAX_YEARS), field="seconds"
+            )
         hi = min(lo + MAX_YEARS, hi + max(2, hi - lo))
     ends_before = tl.before + (tl.ends - tl.starts)  # working seconds at each interval's end
     j = np.clip(np.searchsorted(ends_before, np.nan_to_num(target), side="left"), 0, len(tl.starts) - 1)
@@ -429,7 +452,10 @@ def parse_instant(text: str, tz: ZoneInfo, *, name: str = "time") -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(
-            f"{name}: {text!r} is not an ISO 8601 time, e.g. 2027-03-07T09:30", field=name
+            _("{name}: {text} is not an ISO 8601 time, e.g. 2027-03-07T09:30").format(
+                name=name, text=repr(text)
+            ),
+            field=name,
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 

@@ -13,6 +13,7 @@ from tajriba.cases import business_time as bt
 from tajriba.cases import sla
 from tajriba.cases.schemas import AlertRuleIn, CalendarIn, SlaPolicyIn, TeamIn
 from tajriba.errors import Invalid, NotFound
+from tajriba.i18n import _
 from tajriba.models import (
     AlertRule,
     BusinessCalendar,
@@ -29,7 +30,7 @@ from tajriba.models import (
 def _owned(session: Session, model: Any, workspace_id: int, row_id: int | None, name: str) -> Any:
     row = session.get(model, row_id) if row_id is not None else None
     if row is None or row.workspace_id != workspace_id:
-        raise NotFound(f"{name} {row_id} not found")
+        raise NotFound(_("{name} {row_id} not found").format(name=name, row_id=row_id))
     return row
 
 
@@ -38,7 +39,10 @@ def _ref(session: Session, model: Any, workspace_id: int, row_id: int | None, fi
         return
     row = session.get(model, row_id)
     if row is None or row.workspace_id != workspace_id:
-        raise Invalid(f"{field}: {row_id} does not exist in this workspace", field=field)
+        raise Invalid(
+            _("{field}: {row_id} does not exist in this workspace").format(field=field, row_id=row_id),
+            field=field,
+        )
 
 
 # ---- calendars --------------------------------------------------------------------------------------------
@@ -74,7 +78,7 @@ def save_calendar(
         )
     )
     if clash is not None and (row is None or clash != row.id):
-        raise Invalid(f"a calendar named {data.name!r} exists already", field="name")
+        raise Invalid(_("a calendar named {name} exists already").format(name=repr(data.name)), field="name")
     if row is None:
         row = BusinessCalendar(workspace_id=workspace_id, name=data.name, definition=bt.to_dict(cal))
         session.add(row)
@@ -116,7 +120,7 @@ def save_policy(
     """Create or change a policy; a change keeps each open case's clock reading (paused time stays paused)."""
     _ref(session, BusinessCalendar, workspace_id, data.calendar_id, "calendar_id")
     if not (data.first_response_minutes or data.next_response_minutes or data.resolution_minutes):
-        raise Invalid("an SLA policy needs at least one target", field="resolution_minutes")
+        raise Invalid(_("an SLA policy needs at least one target"), field="resolution_minutes")
     conditions = {k: getattr(data, k) for k in ("priorities", "sources", "touchpoint_ids", "tiers")}
     values = data.model_dump(exclude={"priorities", "sources", "touchpoint_ids", "tiers"})
     if policy is None:
@@ -180,10 +184,13 @@ def save_team(
         )
         missing = sorted(people - found)
         if missing:
-            raise Invalid(f"user {missing[0]} is not a member of this workspace", field="members")
+            raise Invalid(
+                _("user {missing} is not a member of this workspace").format(missing=missing[0]),
+                field="members",
+            )
     clash = session.scalar(select(Team.id).where(Team.workspace_id == workspace_id, Team.name == data.name))
     if clash is not None and (team is None or clash != team.id):
-        raise Invalid(f"a team named {data.name!r} exists already", field="name")
+        raise Invalid(_("a team named {name} exists already").format(name=repr(data.name)), field="name")
     values = data.model_dump(exclude={"members", "languages"})
     if team is None:
         team = Team(workspace_id=workspace_id, **values)

@@ -82,7 +82,7 @@ def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int
     ).all()
     if not waiting:
         return 0
-    ids = [str(rid) for _, rid in waiting]
+    ids = [str(rid) for _case, rid in waiting]
     frame = warehouse.frame(
         "SELECT response_id, metric, score, scale_max FROM survey_responses WHERE workspace_id = $ws "
         "AND list_contains($ids, response_id) AND score IS NOT NULL",

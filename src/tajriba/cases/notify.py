@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.db.base import utcnow
 from tajriba.errors import Invalid, NotFound
-from tajriba.i18n import N_
+from tajriba.i18n import N_, _
 from tajriba.models import (
     AlertRule,
     Case,
@@ -344,7 +344,10 @@ def deliver(session: Session, *, delivery: WebhookDelivery, retry_seconds: float
 def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any) -> Webhook:
     bad = [e for e in data.events if e not in EVENTS]
     if bad:
-        raise Invalid(f"unknown event {bad[0]!r}: expected {', '.join(EVENTS)}", field="events")
+        raise Invalid(
+            _("unknown event {bad}: expected {choices}").format(bad=bad[0], choices=", ".join(EVENTS)),
+            field="events",
+        )
     hook = Webhook(workspace_id=workspace_id, secret=new_secret(), **data.model_dump())
     session.add(hook)
     session.flush()
@@ -358,7 +361,7 @@ def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any
 def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webhook:
     hook = session.get(Webhook, webhook_id)
     if hook is None or hook.workspace_id != workspace_id:
-        raise NotFound(f"webhook {webhook_id} not found")
+        raise NotFound(_("webhook {webhook_id} not found").format(webhook_id=webhook_id))
     return hook
 
 
@@ -409,7 +412,7 @@ def queue_customer_message(session: Session, *, case: Case, channel: str, text: 
     from tajriba.jobs.service import enqueue
 
     if not case.customer_id:
-        raise Invalid("this case has no customer to write to", field="channel")
+        raise Invalid(_("this case has no customer to write to"), field="channel")
     enqueue(
         session,
         kind="cases.message",

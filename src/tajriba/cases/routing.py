@@ -23,7 +23,7 @@ def members(session: Session, team: Team, *, language: str | None = None) -> tup
         .order_by(TeamMember.user_id)
     ).all()
     speakers = [uid for uid, langs in rows if not language or not langs or language in langs]
-    return speakers, [uid for uid, _ in rows if uid not in speakers]
+    return speakers, [uid for uid, _langs in rows if uid not in speakers]
 
 
 def load(session: Session, workspace_id: int, user_ids: list[int]) -> dict[int, int]:

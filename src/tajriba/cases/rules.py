@@ -19,6 +19,7 @@ from tajriba.cases import service, words
 from tajriba.cases.schemas import RuleConditions, RuleIn
 from tajriba.db.base import utcnow
 from tajriba.errors import Invalid, NotFound
+from tajriba.i18n import _
 from tajriba.models import CaseLink, CaseRule, Team, Touchpoint
 from tajriba.warehouse import Warehouse
 
@@ -62,7 +63,7 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
     tiers = f"LEFT JOIN ({TIERS_SQL}) v ON v.customer_id = {{alias}}.customer_id"
     if c.signal == "score":
         if c.metric is None:
-            raise Invalid("a score rule needs its metric: nps, csat or ces", field="conditions.metric")
+            raise Invalid(_("a score rule needs its metric: nps, csat or ces"), field="conditions.metric")
         params["metric"] = c.metric
         params["max_score"] = float(c.max_score if c.max_score is not None else REFERENCE_MAX[c.metric])
         scaled = {  # the reference threshold on each answer's own scale
@@ -136,8 +137,8 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = 'customer' AND "
         "cs.source_id = cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d'))",
         *tier_where,
-        *(_in("v.segment", c.segments, params, "segments") for _ in [1] if c.segments),
-        *(_in("v.tier", list(c.tiers), params, "tiers") for _ in [1] if c.tiers),
+        *([_in("v.segment", c.segments, params, "segments")] if c.segments else []),
+        *([_in("v.tier", list(c.tiers), params, "tiers")] if c.tiers else []),
     ]
     return (
         "SELECT 'customer' AS source, cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d') AS source_id, "
@@ -354,15 +355,19 @@ def _check(session: Session, workspace_id: int, data: RuleIn) -> None:
     if data.team_id is not None:
         team = session.get(Team, data.team_id)
         if team is None or team.workspace_id != workspace_id:
-            raise Invalid(f"team {data.team_id} does not exist in this workspace", field="team_id")
+            raise Invalid(
+                _("team {team_id} does not exist in this workspace").format(team_id=data.team_id),
+                field="team_id",
+            )
     for tp_id in data.conditions.touchpoint_ids:
         tp = session.get(Touchpoint, tp_id)
         if tp is None or tp.workspace_id != workspace_id:
             raise Invalid(
-                f"touchpoint {tp_id} does not exist in this workspace", field="conditions.touchpoint_ids"
+                _("touchpoint {tp_id} does not exist in this workspace").format(tp_id=tp_id),
+                field="conditions.touchpoint_ids",
             )
     if data.conditions.signal == "score" and data.conditions.metric is None:
-        raise Invalid("a score rule needs its metric: nps, csat or ces", field="conditions.metric")
+        raise Invalid(_("a score rule needs its metric: nps, csat or ces"), field="conditions.metric")
 
 
 def create_rule(session: Session, *, workspace_id: int, data: RuleIn, actor: Any) -> CaseRule:
@@ -403,7 +408,7 @@ def update_rule(session: Session, *, rule: CaseRule, data: RuleIn, actor: Any) -
 def get_rule(session: Session, *, workspace_id: int, rule_id: int) -> CaseRule:
     rule = session.get(CaseRule, rule_id)
     if rule is None or rule.workspace_id != workspace_id:
-        raise NotFound(f"case rule {rule_id} not found")
+        raise NotFound(_("case rule {rule_id} not found").format(rule_id=rule_id))
     return rule
 
 

@@ -17,7 +17,7 @@ from tajriba.cases import routing, sla
 from tajriba.cases.schemas import TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
 from tajriba.db.base import utcnow
 from tajriba.errors import Invalid, NotFound
-from tajriba.i18n import N_
+from tajriba.i18n import N_, _
 from tajriba.models import (
     Case,
     CaseEvent,
@@ -170,7 +170,7 @@ def get_case(session: Session, *, workspace_id: int, case_id: int, viewer: Viewe
     stmt = _visible(select(Case).where(Case.workspace_id == workspace_id, Case.id == case_id), viewer)
     case = session.scalar(stmt)
     if case is None:
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(_("case {case_id} not found").format(case_id=case_id))
     return case
 
 
@@ -188,7 +188,12 @@ class CaseFilters:
 
     def check(self) -> CaseFilters:
         if self.view not in VIEWS:
-            raise Invalid(f"view {self.view!r}: expected one of {', '.join(VIEWS)}", field="view")
+            raise Invalid(
+                _("view {view}: expected one of {choices}").format(
+                    view=repr(self.view), choices=", ".join(VIEWS)
+                ),
+                field="view",
+            )
         return self
 
 
@@ -291,24 +296,35 @@ def _check_refs(
     if team_id is not None:
         team = session.get(Team, team_id)
         if team is None or team.workspace_id != workspace_id:
-            raise Invalid(f"team {team_id} does not exist in this workspace", field="team_id")
+            raise Invalid(
+                _("team {team_id} does not exist in this workspace").format(team_id=team_id), field="team_id"
+            )
     if owner_id is not None:
         member = session.scalar(
             select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == owner_id)
         )
         if member is None or member.role == "viewer":
-            raise Invalid(f"user {owner_id} is not a member who can own cases", field="owner_id")
+            raise Invalid(
+                _("user {owner_id} is not a member who can own cases").format(owner_id=owner_id),
+                field="owner_id",
+            )
     if touchpoint_id is not None:
         tp = session.get(Touchpoint, touchpoint_id)
         if tp is None or tp.workspace_id != workspace_id:
             raise Invalid(
-                f"touchpoint {touchpoint_id} does not exist in this workspace", field="touchpoint_id"
+                _("touchpoint {touchpoint_id} does not exist in this workspace").format(
+                    touchpoint_id=touchpoint_id
+                ),
+                field="touchpoint_id",
             )
     if root_cause_id is not None:
         rc = session.get(RootCause, root_cause_id)
         if rc is None or rc.workspace_id != workspace_id:
             raise Invalid(
-                f"root cause {root_cause_id} does not exist in this workspace", field="root_cause_id"
+                _("root cause {root_cause_id} does not exist in this workspace").format(
+                    root_cause_id=root_cause_id
+                ),
+                field="root_cause_id",
             )
 
 
@@ -665,7 +681,9 @@ def transition(
         return case
     if target not in TRANSITIONS[case.status]:
         raise Invalid(
-            f"a {case.status} case cannot become {target}: expected one of {', '.join(TRANSITIONS[case.status])}",
+            _("a {status} case cannot become {target}: expected one of {choices}").format(
+                status=case.status, target=target, choices=", ".join(TRANSITIONS[case.status])
+            ),
             field="status",
         )
     if data.root_cause_id is not None or data.action_taken:
@@ -683,7 +701,7 @@ def transition(
             if not v
         ]
         if missing:
-            raise Invalid("resolving a case needs its root cause and the action taken", field=missing[0])
+            raise Invalid(_("resolving a case needs its root cause and the action taken"), field=missing[0])
     now = at or utcnow()
     previous = case.status
     case.status = target
@@ -797,10 +815,10 @@ def save_root_cause(
 ) -> RootCause:
     """Add a root cause or rename one (labels in ar/fa/en)."""
     if not re.fullmatch(r"[a-z0-9_]{1,64}", key):
-        raise Invalid("a root cause key is 1-64 lower-case letters, digits or _", field="key")
+        raise Invalid(_("a root cause key is 1-64 lower-case letters, digits or _"), field="key")
     clean = {lang: str(labels.get(lang) or "").strip()[:200] for lang in ("ar", "fa", "en")}
     if not any(clean.values()):
-        raise Invalid("give the root cause a name in at least one language", field="labels")
+        raise Invalid(_("give the root cause a name in at least one language"), field="labels")
     row = session.scalar(
         select(RootCause).where(RootCause.workspace_id == workspace_id, RootCause.key == key)
     )
