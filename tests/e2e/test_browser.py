@@ -436,7 +436,9 @@ def test_an_agent_works_a_case_end_to_end_in_arabic(server: str, browser) -> Non
     page.select_option("form#status select[name=status]", "waiting")
     submit("status")
     assert page.locator("[data-status]").first.get_attribute("data-status") == "waiting"
-    assert page.locator(".card", has_text="متوقفة").count() + page.locator(".card", has_text="متوقف").count() > 0
+    assert (
+        page.locator(".card", has_text="متوقفة").count() + page.locator(".card", has_text="متوقف").count() > 0
+    )
     # the customer answers: the case is open again
     page.select_option("form#reply select[name=kind]", "customer")
     page.fill("form#reply textarea[name=body]", "شكراً، بانتظار التوصيل")

@@ -43,6 +43,8 @@ QUERIES = {
     "&after_start=2026-02-01&after_end=2026-03-01",
     "/api/v1/metrics/trend": "?metric=nps&period=week",
     "/w/{workspace}/metrics/export": "?table=volume&format=csv",
+    "/api/v1/case-rules/{rule_id}/preview": "?start=2026-01-01&end=2026-02-01",
+    "/api/v1/calendars/{calendar_id}/business-time": "?start=2026-01-04T09:00&end=2026-01-05T09:00",
 }
 ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).
@@ -199,7 +201,31 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         ),
         actor=actor,
     )
+    from tajriba.cases import config, notify, rules
+    from tajriba.cases.schemas import CalendarIn, RuleConditions, RuleIn, TeamIn, WebhookIn
+    from tajriba.models import Case, Membership
+
+    cal = config.save_calendar(db, workspace_id=ws.id, actor=actor, data=CalendarIn(name="Riyadh"))
+    members = [m.user_id for m in db.query(Membership).filter_by(workspace_id=ws.id) if m.role != "viewer"]
+    team = config.save_team(db, workspace_id=ws.id, actor=actor, data=TeamIn(name="Care", members=members))
+    rules.create_rule(
+        db,
+        workspace_id=ws.id,
+        actor=actor,
+        data=RuleIn(name="Detractors", conditions=RuleConditions(signal="score", metric="nps")),
+    )
+    hook = notify.create_webhook(
+        db, workspace_id=ws.id, actor=actor, data=WebhookIn(name="H", url="http://127.0.0.1:9/hook")
+    )
+    case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
+    db.add(case)
+    db.flush()
     return {
+        "case_id": case.id,
+        "calendar_id": cal.id,
+        "webhook_id": hook.id,
+        "policy_id": 0,
+        "team_id": team.id,
         "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,

@@ -34,7 +34,7 @@ from tajriba.models import (
 OPEN_STATUSES = routing.OPEN_STATUSES
 VIEWS = ("all", "mine", "team", "unassigned", "at_risk", "breached", "resolved")
 STATUS_LABELS = {
-    "new": N_("New"),
+    "new": N_("New, unanswered"),
     "open": N_("Open"),
     "waiting": N_("Waiting on customer"),
     "on_hold": N_("On hold"),
@@ -120,10 +120,9 @@ def viewer_of(session: Session, *, workspace_id: int, user_id: int | None, role:
 
 
 def _visible(stmt: Select[Any], viewer: Viewer) -> Select[Any]:
-    if viewer.sees_all:
+    # API keys (no user) act for the workspace's systems, e.g. a helpdesk integration: they see every case
+    if viewer.sees_all or viewer.user_id is None:
         return stmt
-    if viewer.user_id is None:  # an agent's API key belongs to nobody: it has no cases of its own
-        return stmt.where(false())
     return stmt.where(or_(Case.owner_id == viewer.user_id, Case.team_id.in_(viewer.team_ids or {-1})))
 
 
