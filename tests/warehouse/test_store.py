@@ -213,6 +213,21 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
                 }
             ),
         )
+    # what case rules noted of the customer's records goes too
+    wh.append(
+        "case_signals",
+        pd.DataFrame(
+            {
+                "workspace_id": [1],
+                "source": ["ticket"],
+                "source_id": ["c1-t"],
+                "customer_id": ["c1"],
+                "rule_id": [1],
+                "case_id": [1],
+                "matched_at": [T0],
+            }
+        ),
+    )
     # the same customer id in another workspace is someone else
     wh.append(
         "orders",
@@ -240,6 +255,7 @@ def test_deleting_a_customer_removes_their_rows_from_every_table(wh: Warehouse) 
         "consents": 1,
         "identity_merges": 0,
         "customer_values": 0,
+        "case_signals": 1,
         "text_enrichments": 0,  # tests/text covers the rows of erased texts
     }
     for table, spec in TABLES.items():

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
-from tajriba.cases import business_time as bt
 from tajriba.errors import Invalid
+
+if TYPE_CHECKING:  # business_time loads NumPy: imported inside the commands so `tajriba --help` stays light
+    from tajriba.cases.business_time import Calendar
 
 calendars_app = typer.Typer(help="Business calendars: working time between two times, SLA due times.")
 
@@ -51,7 +52,9 @@ def _calendar(
     closed: list[str] | None,
     fitr: str | None,
     adha: str | None,
-) -> bt.Calendar:
+) -> Calendar:
+    from tajriba.cases import business_time as bt
+
     data: dict[str, object] = {
         "timezone": timezone,
         "week": "; ".join(week or ["sun-thu 09:00-17:00"]),
@@ -88,6 +91,10 @@ def business_time(
     output_format: Format = "json",
 ) -> None:
     """Business seconds between two times, and the working intervals that make them up."""
+    import numpy as np
+
+    from tajriba.cases import business_time as bt
+
     try:
         cal = _calendar(timezone, week, country, ramadan, closed, fitr, adha)
         tz = bt.zone(timezone)
@@ -124,6 +131,10 @@ def add(
     output_format: Format = "json",
 ) -> None:
     """The time a clock started at --from reaches --seconds of business time (an SLA due time)."""
+    import numpy as np
+
+    from tajriba.cases import business_time as bt
+
     try:
         cal = _calendar(timezone, week, country, ramadan, closed, fitr, adha)
         tz = bt.zone(timezone)

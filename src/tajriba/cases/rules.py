@@ -226,10 +226,12 @@ def evaluate(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = BATCH,
+    now: datetime | None = None,
 ) -> Evaluation:
     """Open or attach cases for what the rules match; the caller commits, then stores `signals`."""
     out = Evaluation()
     until = until or utcnow()
+    matched_at = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
     taken: set[tuple[str, str]] = set()
     open_cases: dict[tuple[str, int | None], Any] = {}
     for rule in rules if rules is not None else active_rules(session, workspace_id):
@@ -255,7 +257,7 @@ def evaluate(
                 continue
             taken.add(key)
             if key in known:  # stored in the app DB by a run whose warehouse write was lost: remember it
-                out.signals.append(_signal_row(workspace_id, row, rule.id, known[key]))
+                out.signals.append(_signal_row(workspace_id, row, rule.id, known[key], matched_at))
                 continue
             signal = service.Signal(
                 source=key[0],
@@ -285,7 +287,7 @@ def evaluate(
             out.opened += int(opened)
             out.attached += int(not opened)
             out.by_rule[rule.id] = out.by_rule.get(rule.id, 0) + 1
-            out.signals.append(_signal_row(workspace_id, row, rule.id, case.id))
+            out.signals.append(_signal_row(workspace_id, row, rule.id, case.id, matched_at))
     session.flush()
     return out
 
@@ -294,7 +296,9 @@ def _str(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def _signal_row(workspace_id: int, row: Any, rule_id: int, case_id: int) -> dict[str, Any]:
+def _signal_row(
+    workspace_id: int, row: Any, rule_id: int, case_id: int, matched_at: datetime
+) -> dict[str, Any]:
     return {
         "workspace_id": workspace_id,
         "source": str(row.source),
@@ -302,7 +306,7 @@ def _signal_row(workspace_id: int, row: Any, rule_id: int, case_id: int) -> dict
         "customer_id": _str(row.customer_id),
         "rule_id": rule_id,
         "case_id": case_id,
-        "matched_at": datetime.now(UTC).replace(tzinfo=None),
+        "matched_at": matched_at,
     }
 
 

@@ -117,7 +117,9 @@ def _cases(
         owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
         cases.configure(session, workspace_id=workspace_id, agent_ids=agents, lead_id=owner.id, since=since)
     with transaction(factory) as session:
-        found = rules.evaluate(session, warehouse, workspace_id=workspace_id, until=end, limit=200_000)
+        found = rules.evaluate(
+            session, warehouse, workspace_id=workspace_id, until=end, limit=200_000, now=end
+        )
         ws = session.get(Workspace, workspace_id)
         assert ws is not None
         worked = cases.work(session, workspace=ws, end=end, now=datetime.now(UTC))
