@@ -132,3 +132,52 @@ def test_backfill_preview_counts_cases_before_opening_them(db, shop) -> None:  #
     assert got == {"matched": 5, "cases": 4}
     # data older than the rule is only reached by a back-fill
     assert run(db, shop).matched == 0
+
+
+def test_conditions_on_persona_touchpoint_and_value_tier(db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    shop["wh"].upsert(
+        "customers",
+        pd.DataFrame(
+            {
+                "workspace_id": ws.id,
+                "customer_id": ["c1", "c2", "c3"],
+                "persona_key": ["busy_professional", "deal_hunter", "busy_professional"],
+            }
+        ),
+    )
+    shop["wh"].append(
+        "customer_values",
+        pd.DataFrame(
+            {
+                "workspace_id": ws.id,
+                "customer_id": ["c1", "c2", "c3", "c4", "c5"],
+                "computed_at": datetime(2026, 12, 1),
+                "observation_end": datetime(2026, 12, 1),
+                "clv": [900.0, 800.0, 10.0, 20.0, 30.0],
+            }
+        ),
+    )
+    shop["rule"].conditions = {
+        "signal": "score",
+        "metric": "nps",
+        "personas": ["busy_professional"],
+        "tiers": ["high"],
+        "touchpoint_ids": [],
+        "dedupe_days": 0,
+    }
+    db.commit()
+    shop["wh"].append(
+        "survey_responses",
+        responses(
+            ws.id,
+            [
+                ("a", "c1", None, "nps", 2, None),  # busy professional, high value: matches
+                ("b", "c2", None, "nps", 2, None),  # deal hunter
+                ("c", "c3", None, "nps", 2, None),  # busy professional, low value
+            ],
+            datetime(2026, 12, 6),
+        ),
+    )
+    found = run(db, shop)
+    assert [s["source_id"] for s in found.signals] == ["a"]

@@ -29,7 +29,7 @@ from tajriba.cases.schemas import (
 )
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
-from tajriba.models import Membership, RootCause, Touchpoint, User
+from tajriba.models import Membership, Persona, RootCause, Touchpoint, User
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
 
@@ -116,6 +116,11 @@ def _choices(db: DB, ctx: Context) -> dict[str, Any]:
         "people": _people(db, ctx),
         "teams": {t.id: t.name for t in config.list_teams(db, workspace_id=ctx.workspace.id)},
         "touchpoints": touchpoints,
+        "personas": dict(
+            db.execute(
+                select(Persona.key, Persona.name).where(Persona.workspace_id == ctx.workspace.id)
+            ).all()
+        ),
         "causes": service.root_causes(db, workspace_id=ctx.workspace.id),
         "cause_label": service.label,
     }
@@ -383,6 +388,7 @@ def _rule_in(form: Any) -> RuleIn:
             max_p_alive=float(str(form.get("max_p_alive"))) if form.get("max_p_alive") else None,
             touchpoint_ids=[int(v) for v in _list(form, "touchpoint_ids") if v.isdigit()],
             channels=_list(form, "channels"),
+            personas=_list(form, "personas"),
             languages=_list(form, "languages"),
             tiers=_list(form, "tiers"),
             dedupe_days=int(str(form.get("dedupe_days") or 14)),

@@ -54,7 +54,17 @@ def _common(c: RuleConditions, params: dict[str, Any], alias: str, *, tier_alias
         where.append(_in(f"{tier_alias}.segment", c.segments, params, "segments"))
     if c.tiers:
         where.append(_in(f"{tier_alias}.tier", list(c.tiers), params, "tiers"))
+    if c.personas:
+        params["personas"] = list(c.personas)
+        where.append(_persona(f"{alias}.customer_id"))
     return where
+
+
+def _persona(column: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM customers pc WHERE pc.workspace_id = $ws AND pc.customer_id = "
+        f"{column} AND list_contains($personas, pc.persona_key))"
+    )
 
 
 def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
@@ -127,6 +137,8 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
             f"t.subject AS text, v.tier FROM tickets t {tiers.format(alias='t')} WHERE {' AND '.join(where)}"
         )
     # churn: valuable customers whose chance of still being a customer fell below the line
+    if c.personas:
+        params["personas"] = list(c.personas)
     params["max_p_alive"] = float(c.max_p_alive if c.max_p_alive is not None else 0.5)
     tier_where = [] if c.tiers else ["v.tier = 'high'"]
     where = [
@@ -139,6 +151,7 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         *tier_where,
         *([_in("v.segment", c.segments, params, "segments")] if c.segments else []),
         *([_in("v.tier", list(c.tiers), params, "tiers")] if c.tiers else []),
+        *([_persona("cv.customer_id")] if c.personas else []),
     ]
     return (
         "SELECT 'customer' AS source, cv.customer_id || '@' || strftime(cv.observation_end, '%Y-%m-%d') AS source_id, "

@@ -88,6 +88,7 @@ class RuleConditions(_In):
     channels: list[str] = Field(default_factory=list, max_length=50)
     languages: list[str] = Field(default_factory=list, max_length=20)
     segments: list[str] = Field(default_factory=list, max_length=50)  # value segment (customer_values)
+    personas: list[str] = Field(default_factory=list, max_length=50)  # persona keys (the customer's profile)
     tiers: list[Literal["high", "medium", "low"]] = Field(default_factory=list)  # CLV tier
     dedupe_days: int = Field(default=14, ge=0, le=365)
 
