@@ -231,3 +231,49 @@ def test_pending_complaint_on_the_metrics_page_opens_one_case(client, db, shop) 
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]  # the second click finds the first case
     assert db.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_alert_rules_and_webhooks_are_managed_over_the_api(client, db, shop) -> None:  # type: ignore[no-untyped-def]
+    ws = shop["ws"]
+    analyst, admin = key(db, ws, "analyst"), key(db, ws, "admin")
+    made = client.post(
+        "/api/v1/alert-rules",
+        headers=analyst,
+        json={"name": "NPS drop", "kind": "score_drop", "metric": "csat", "channels": ["in_app", "email"]},
+    )
+    assert made.status_code == 201 and made.json()["settings"]["metric"] == "csat"
+    rid = made.json()["id"]
+    changed = client.put(
+        f"/api/v1/alert-rules/{rid}",
+        headers=analyst,
+        json={"name": "NPS drop", "kind": "score_drop", "metric": "nps", "days": 14},
+    )
+    assert changed.json()["settings"]["days"] == 14 and changed.json()["channels"] == ["in_app"]
+    bad = client.post("/api/v1/alert-rules", headers=analyst, json={"name": "x", "kind": "moon_phase"})
+    assert bad.status_code == 422
+    assert client.delete(f"/api/v1/alert-rules/{rid}", headers=analyst).status_code == 204
+    assert client.get("/api/v1/alert-rules", headers=analyst).json()["alert_rules"] == []
+    # webhooks are for admins; the secret is shown once, at creation
+    assert (
+        client.post(
+            "/api/v1/webhooks", headers=analyst, json={"name": "x", "url": "https://example.com/h"}
+        ).status_code
+        == 403
+    )
+    hook = client.post(
+        "/api/v1/webhooks", headers=admin, json={"name": "CRM", "url": "https://example.com/h"}
+    ).json()
+    assert hook["secret"].startswith("whsec_")
+    assert "secret" not in client.get("/api/v1/webhooks", headers=admin).json()["webhooks"][0]
+    bad = client.post(
+        "/api/v1/webhooks", headers=admin, json={"name": "x", "url": "ftp://example.com", "events": []}
+    )
+    assert bad.status_code == 422
+    bad = client.post(
+        "/api/v1/webhooks",
+        headers=admin,
+        json={"name": "x", "url": "https://e.com/h", "events": ["case.exploded"]},
+    )
+    assert bad.status_code == 422 and "case.exploded" in bad.json()["error"]["message"]
+    off = client.delete(f"/api/v1/webhooks/{hook['id']}", headers=admin)
+    assert off.status_code == 200 and off.json()["active"] is False

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from tajriba.cases import business_time as bt
@@ -294,6 +294,20 @@ def create_alert_rule(db: DB, ctx: Configure, body: AlertRuleIn) -> dict[str, An
     return config.alert_dict(config.save_alert(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
 
 
+@router.put("/alert-rules/{alert_id}")
+def update_alert_rule(db: DB, ctx: Configure, alert_id: int, body: AlertRuleIn) -> dict[str, Any]:
+    row = config.get_alert(db, workspace_id=ctx.workspace.id, alert_id=alert_id)
+    return config.alert_dict(config.update_alert(db, row=row, data=body, actor=ctx))
+
+
+@router.delete("/alert-rules/{alert_id}", status_code=204)
+def delete_alert_rule(db: DB, ctx: Configure, alert_id: int) -> Response:
+    config.delete_alert(
+        db, row=config.get_alert(db, workspace_id=ctx.workspace.id, alert_id=alert_id), actor=ctx
+    )
+    return Response(status_code=204)
+
+
 @router.get("/webhooks")
 def list_webhooks(db: DB, ctx: Hooks) -> dict[str, Any]:
     from tajriba.models import Webhook
@@ -307,6 +321,13 @@ def create_webhook(db: DB, ctx: Hooks, body: WebhookIn) -> dict[str, Any]:
     """Create a webhook; the answer carries its signing secret (shown this once)."""
     hook = notify.create_webhook(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
     return {**config.webhook_dict(hook), "secret": hook.secret}
+
+
+@router.delete("/webhooks/{webhook_id}")
+def deactivate_webhook(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+    """Switch the webhook off; its delivery log is kept (no further deliveries)."""
+    hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
+    return config.webhook_dict(notify.set_active(db, hook=hook, active=False, actor=ctx))
 
 
 @router.post("/webhooks/{webhook_id}/test", status_code=202)

@@ -262,6 +262,34 @@ def save_alert(session: Session, *, workspace_id: int, data: AlertRuleIn, actor:
     return row
 
 
+def get_alert(session: Session, *, workspace_id: int, alert_id: int) -> AlertRule:
+    return _owned(session, AlertRule, workspace_id, alert_id, "alert rule")
+
+
+def update_alert(session: Session, *, row: AlertRule, data: AlertRuleIn, actor: Auditor) -> AlertRule:
+    """Change an alert rule; what it already fired stays fired."""
+    core = {"name", "kind", "channels", "active"}
+    for key, value in data.model_dump(include=core).items():
+        setattr(row, key, value)
+    kept = {k: v for k, v in (row.settings or {}).items() if k in ("fired", "checked_at")}
+    row.settings = {**data.model_dump(exclude=core), **kept}
+    session.info.pop("cases.config", None)
+    actor.audit(
+        session,
+        "alert_rule.update",
+        target_type="alert_rule",
+        target_id=str(row.id),
+        details=data.model_dump(mode="json"),
+    )
+    return row
+
+
+def delete_alert(session: Session, *, row: AlertRule, actor: Auditor) -> None:
+    session.delete(row)
+    session.info.pop("cases.config", None)
+    actor.audit(session, "alert_rule.delete", target_type="alert_rule", target_id=str(row.id))
+
+
 def alert_dict(a: AlertRule) -> dict[str, Any]:
     return {
         "id": a.id,

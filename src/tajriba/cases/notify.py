@@ -300,6 +300,9 @@ def deliver(session: Session, *, delivery: WebhookDelivery, retry_seconds: float
     hook = session.get(Webhook, delivery.webhook_id)
     if hook is None or delivery.status != "pending":
         return False
+    if not hook.active:  # switched off after the delivery was queued
+        delivery.status, delivery.last_error = "failed", "the webhook was switched off"
+        return False
     payload = slack_body(delivery.payload) if hook.style == "slack" else delivery.payload
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -362,6 +365,19 @@ def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webh
     hook = session.get(Webhook, webhook_id)
     if hook is None or hook.workspace_id != workspace_id:
         raise NotFound(_("webhook {webhook_id} not found").format(webhook_id=webhook_id))
+    return hook
+
+
+def set_active(session: Session, *, hook: Webhook, active: bool, actor: Any) -> Webhook:
+    """Switch a webhook off (its delivery log stays) or on again."""
+    hook.active = active
+    session.info.pop("cases.config", None)
+    actor.audit(
+        session,
+        "webhook.active" if active else "webhook.inactive",
+        target_type="webhook",
+        target_id=str(hook.id),
+    )
     return hook
 
 
