@@ -106,22 +106,19 @@ def _people(db: DB, ctx: Context) -> dict[int, str]:
     return {int(i): str(n) for i, n in rows}
 
 
-def _choices(db: DB, ctx: Context) -> dict[str, Any]:
-    touchpoints = dict(
-        db.execute(
-            select(Touchpoint.id, Touchpoint.name).where(Touchpoint.workspace_id == ctx.workspace.id)
-        ).all()
+def _choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
+    """Names for the forms and tables, in the page's language where the workspace gave one."""
+    ws = ctx.workspace.id
+    tps = db.execute(
+        select(Touchpoint.id, Touchpoint.name, Touchpoint.names).where(Touchpoint.workspace_id == ws)
     )
+    personas = db.execute(select(Persona.key, Persona.name, Persona.names).where(Persona.workspace_id == ws))
     return {
         "people": _people(db, ctx),
-        "teams": {t.id: t.name for t in config.list_teams(db, workspace_id=ctx.workspace.id)},
-        "touchpoints": touchpoints,
-        "personas": dict(
-            db.execute(
-                select(Persona.key, Persona.name).where(Persona.workspace_id == ctx.workspace.id)
-            ).all()
-        ),
-        "causes": service.root_causes(db, workspace_id=ctx.workspace.id),
+        "teams": {t.id: t.name for t in config.list_teams(db, workspace_id=ws)},
+        "touchpoints": {i: (names or {}).get(locale) or name for i, name, names in tps},
+        "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
+        "causes": service.root_causes(db, workspace_id=ws),
         "cause_label": service.label,
     }
 
@@ -187,7 +184,7 @@ def inbox(
         statuses=service.STATUS_LABELS,
         priorities=PRIORITIES,
         sources=SOURCES,
-        **_choices(db, ctx),
+        **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
 
 
@@ -271,7 +268,7 @@ def case_page(
             wh, workspace_id=ctx.workspace.id, customer_id=case.customer_id, pii=pii
         ),
         cause=db.get(RootCause, case.root_cause_id) if case.root_cause_id else None,
-        **_choices(db, ctx),
+        **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
 
 
@@ -369,7 +366,7 @@ def setup_page(
         alerts=config.list_alerts(db, workspace_id=ws),
         hooks=hooks,
         events=notify.EVENTS,
-        **_choices(db, ctx),
+        **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
 
 

@@ -453,6 +453,7 @@ def link(
     summary: str | None,
     rule_id: int | None,
     checked: bool = False,
+    at: datetime | None = None,
 ) -> bool:
     """Link a source record to the case; False when it already belongs to a case (`checked`: the caller
     knows it does not)."""
@@ -477,6 +478,7 @@ def link(
             source_id=source_id,
             rule_id=rule_id,
             summary=summary,
+            at=at or utcnow(),
         )
     )
     return True
@@ -570,6 +572,7 @@ def open_or_attach(
         summary=signal.summary,
         rule_id=rule_id,
         checked=checked,
+        at=signal.at,
     ):
         _event(
             session,
@@ -577,6 +580,7 @@ def open_or_attach(
             "signal",
             None,
             signal.summary,
+            at=signal.at,
             source=signal.source,
             source_id=signal.source_id,
             score=signal.score,

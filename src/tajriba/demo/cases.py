@@ -22,7 +22,7 @@ from tajriba.cases.schemas import (
     TeamIn,
     TransitionIn,
 )
-from tajriba.models import Case, RootCause, Workspace
+from tajriba.models import Case, RootCause, SlaPolicy, Workspace
 
 HISTORY_DAYS = 150  # rules look back this far from the demo's last day
 STILL_OPEN = 8
@@ -179,10 +179,11 @@ def work(
     for case in cases[:-STILL_OPEN]:
         cal = sla.calendar_for(session, case, None)
         slow = rng.random() < 0.12
-        first = _add(cal, case.opened_at, float(rng.lognormal(np.log(35 * 60), 0.6)) * (6 if slow else 1))
-        if first >= end:
-            open_tail.append(case)
-            continue
+        # work that would run past the demo's last day is done just before it: only the last few stay open
+        first = min(
+            _add(cal, case.opened_at, float(rng.lognormal(np.log(35 * 60), 0.6)) * (6 if slow else 1)),
+            max(end - timedelta(hours=2), case.opened_at + timedelta(minutes=5)),
+        )
         service.add_note(
             session,
             case=case,
@@ -190,10 +191,10 @@ def work(
             at=first,
             data=NoteIn(kind="message", channel="whatsapp", body="نعتذر عن التجربة، نتابع طلبك الآن"),
         )
-        resolved_at = _add(cal, first, float(rng.lognormal(np.log(5 * 3600), 0.7)) * (5 if slow else 1))
-        if resolved_at >= end:
-            open_tail.append(case)
-            continue
+        resolved_at = min(
+            _add(cal, first, float(rng.lognormal(np.log(5 * 3600), 0.7)) * (5 if slow else 1)),
+            max(end - timedelta(hours=1), first + timedelta(minutes=5)),
+        )
         words = str(case.subject).lower()
         key = (
             next((k for k, ws in CAUSE_BY_WORDS if any(w in words for w in ws)), None)
@@ -235,7 +236,7 @@ def work(
                 at=resolved_at + timedelta(days=7),
                 data=TransitionIn(status="closed"),
             )
-    for i, case in enumerate(open_tail[-STILL_OPEN:]):
+    for i, case in enumerate(open_tail):
         _still_open(session, case, workspace, now, i)
         counts["open"] += 1
     return counts
@@ -284,7 +285,11 @@ def _still_open(session: Session, case: Case, workspace: Workspace, now: datetim
     )
     if i % 3 == 2:  # still waiting on the customer
         return
-    back = now - timedelta(hours=1 + 2 * i)
+    back = now - timedelta(minutes=20 + 40 * i)
+    policy = session.get(SlaPolicy, case.sla_policy_id) if case.sla_policy_id else None
+    if i % 3 == 1 and policy is not None and policy.resolution_minutes:
+        # this one took long before it waited on the customer: 80 % of its resolution time is used
+        case.clock_consumed_s = max(case.clock_consumed_s, 0.8 * policy.resolution_minutes * 60)
     service.add_note(
         session,
         case=case,
