@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from tajriba.cases import alerts, followup, report, service
+from tajriba.cases import alerts, followup, report, root_causes, service
 from tajriba.cases.config import save_alert
 from tajriba.cases.schemas import AlertRuleIn, CaseCreate, TransitionIn
 from tajriba.models import Journey, Notification, Stage, Touchpoint
@@ -129,7 +129,7 @@ def test_a_poor_follow_up_reopens_and_a_good_one_recovers(app, db, shop) -> None
             }
         ),
     )
-    cause = service.root_causes(db, workspace_id=ws.id)[0]
+    cause = root_causes.root_causes(db, workspace_id=ws.id)[0]
     cases = []
     for customer, score in (("c1", 1.0), ("c2", 5.0)):
         case = service.create_case(

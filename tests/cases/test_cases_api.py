@@ -37,9 +37,9 @@ def test_the_loop_over_the_api(client, db, shop) -> None:  # type: ignore[no-unt
     assert r.status_code == 422 and "root cause" in r.json()["error"]["message"]
     causes = client.get("/api/v1/cases", headers=h)
     assert causes.json()["total"] == 1
-    from tajriba.cases import service
+    from tajriba.cases import root_causes
 
-    cause = service.root_causes(db, workspace_id=ws.id)[0]
+    cause = root_causes.root_causes(db, workspace_id=ws.id)[0]
     db.commit()
     r = client.post(
         f"/api/v1/cases/{cid}/transitions",

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import select
 
 from tajriba.cases import business_time as bt
-from tajriba.cases import routing, service, sla
+from tajriba.cases import root_causes, routing, service, sla
 from tajriba.cases.schemas import CaseCreate, NoteIn, TransitionIn
 from tajriba.models import Case, CaseEvent, Notification, SlaPolicy, TeamMember
 from tests.cases.conftest import Actor
@@ -130,7 +130,7 @@ def test_resolution_in_time_is_met_and_needs_a_root_cause(db, shop) -> None:  # 
     with pytest.raises(Invalid, match="root cause"):
         move(db, shop, case, "resolved", "2026-12-06T12:00")
     db.rollback()
-    cause = service.root_causes(db, workspace_id=shop["ws"].id)[0]
+    cause = root_causes.root_causes(db, workspace_id=shop["ws"].id)[0]
     move(
         db,
         shop,

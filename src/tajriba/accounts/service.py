@@ -57,7 +57,7 @@ def create_workspace(
     )
     session.add(workspace)
     session.flush()
-    from tajriba.cases.service import seed_root_causes
+    from tajriba.cases.root_causes import seed_root_causes
 
     seed_root_causes(session, workspace_id=workspace.id)
     return workspace

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from tajriba.cases import business_time as bt
-from tajriba.cases import config, notify, report, rules, service
+from tajriba.cases import config, inbox, notify, report, rules, service
 from tajriba.cases.schemas import (
     AlertRuleIn,
     BulkAssign,
@@ -38,16 +38,16 @@ Hooks = Annotated[Context, Depends(RequireKey("webhooks:manage"))]
 Id = Annotated[int, Query(ge=1, le=2**63 - 1)]
 
 
-def viewer(db: DB, ctx: Context) -> service.Viewer:
-    return service.viewer_of(
+def viewer(db: DB, ctx: Context) -> inbox.Viewer:
+    return inbox.viewer_of(
         db, workspace_id=ctx.workspace.id, user_id=ctx.user.id if ctx.user else None, role=ctx.role
     )
 
 
 def shown(ctx: Context, case: Any) -> dict[str, Any]:
-    out = service.as_dict(case)
+    out = inbox.as_dict(case)
     if not ctx.can("pii:read"):
-        out = service.redacted(out)
+        out = inbox.redacted(out)
     return out
 
 
@@ -68,7 +68,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """The inbox: views mine, team, unassigned, at_risk, breached, resolved or all, with filters."""
-    filters = service.CaseFilters(
+    filters = inbox.CaseFilters(
         view=view,
         status=status,
         priority=priority,
@@ -79,7 +79,7 @@ def list_cases(
         customer_id=customer_id,
         q=q,
     )
-    rows, total = service.list_cases(
+    rows, total = inbox.list_cases(
         db, workspace_id=ctx.workspace.id, viewer=viewer(db, ctx), filters=filters, limit=limit, offset=offset
     )
     return {"total": total, "cases": [shown(ctx, c) for c in rows]}
@@ -97,7 +97,7 @@ def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> dict[str, Any]:
     who = viewer(db, ctx)
     done = []
     for case_id in body.case_ids:
-        case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
+        case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
         service.assign(db, case=case, owner_id=body.owner_id, team_id=body.team_id, actor=ctx)
         done.append(case.id)
     return {"assigned": done}
@@ -114,25 +114,25 @@ def case_report(
 @router.get("/cases/{case_id}")
 def get_case(db: DB, ctx: Read, case_id: int) -> dict[str, Any]:
     """The case with its timeline and the records behind it."""
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     out = shown(ctx, case)
     hide = not ctx.can("pii:read")
-    out["timeline"] = [service.event_dict(e, redact=hide) for e in service.timeline(db, case=case)]
+    out["timeline"] = [inbox.event_dict(e, redact=hide) for e in inbox.timeline(db, case=case)]
     out["links"] = [
         {
             "source": link.source,
             "source_id": link.source_id,
-            "summary": service.maybe_redact(link.summary, hide),
+            "summary": inbox.maybe_redact(link.summary, hide),
             "at": link.at.isoformat(),
         }
-        for link in service.links(db, case=case)
+        for link in inbox.links(db, case=case)
     ]
     return out
 
 
 @router.patch("/cases/{case_id}")
 def update_case(db: DB, ctx: Work, case_id: int, body: CaseUpdate) -> dict[str, Any]:
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     return shown(ctx, service.update_case(db, case=case, data=body, actor=ctx))
 
 
@@ -140,16 +140,16 @@ def update_case(db: DB, ctx: Work, case_id: int, body: CaseUpdate) -> dict[str, 
 def transition(db: DB, ctx: Work, case_id: int, body: TransitionIn) -> dict[str, Any]:
     """Move the case: open, waiting (pauses the SLA clock), on_hold, resolved (root cause and action), closed,
     reopened."""
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     return shown(ctx, service.transition(db, case=case, data=body, actor=ctx, workspace=ctx.workspace))
 
 
 @router.post("/cases/{case_id}/notes", status_code=201)
 def add_note(db: DB, ctx: Work, case_id: int, body: NoteIn) -> dict[str, Any]:
     """A note (@mentions notify), a message sent to the customer, a logged call, or the customer's reply."""
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     ev = service.add_note(db, case=case, data=body, actor=ctx)
-    return service.event_dict(ev, redact=False)
+    return inbox.event_dict(ev, redact=False)
 
 
 # ---- configuration ----------------------------------------------------------------------------------------

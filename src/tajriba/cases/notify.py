@@ -88,7 +88,7 @@ def case_event(session: Session, case: Case, kind: str) -> None:
     """Something happened to a case: notify the owner where it concerns them, and call the webhooks."""
     if kind in ("sla_at_risk", "sla_breached") and case.owner_id is not None:
         to_user(session, case, case.owner_id, kind, urgent=kind == "sla_breached")
-    from tajriba.cases.service import as_dict
+    from tajriba.cases.inbox import as_dict
 
     emit(session, workspace_id=case.workspace_id, event=f"case.{kind}", data=as_dict(case))
 

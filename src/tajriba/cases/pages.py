@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from tajriba.cases import config, context, notify, report, rules, service
+from tajriba.cases import config, context, inbox, notify, report, root_causes, rules, service
 from tajriba.cases.schemas import (
     PRIORITIES,
     SOURCES,
@@ -90,8 +90,8 @@ def _back(ctx: Context, path: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"/w/{ctx.workspace.slug}{path}{suffix}", status_code=303)
 
 
-def _viewer(db: DB, ctx: Context) -> service.Viewer:
-    return service.viewer_of(
+def _viewer(db: DB, ctx: Context) -> inbox.Viewer:
+    return inbox.viewer_of(
         db, workspace_id=ctx.workspace.id, user_id=ctx.user.id if ctx.user else None, role=ctx.role
     )
 
@@ -118,8 +118,8 @@ def _choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
         "teams": {t.id: t.name for t in config.list_teams(db, workspace_id=ws)},
         "touchpoints": {i: (names or {}).get(locale) or name for i, name, names in tps},
         "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
-        "causes": service.root_causes(db, workspace_id=ws),
-        "cause_label": service.label,
+        "causes": root_causes.root_causes(db, workspace_id=ws),
+        "cause_label": root_causes.label,
     }
 
 
@@ -140,7 +140,7 @@ def _list(form: Any, name: str) -> list[str]:
 
 
 @router.get("/cases")
-def inbox(
+def inbox_page(
     request: Request,
     db: DB,
     ctx: Read,
@@ -156,7 +156,7 @@ def inbox(
     who = _viewer(db, ctx)
     view = view or ("all" if who.sees_all else "mine")
     try:
-        filters = service.CaseFilters(
+        filters = inbox.CaseFilters(
             view=view,
             status=status or None,
             priority=priority or None,
@@ -165,9 +165,9 @@ def inbox(
             q=q[:200] or None,
         ).check()
     except TajribaError as exc:
-        filters, error = service.CaseFilters(view="all"), error_text(exc)
+        filters, error = inbox.CaseFilters(view="all"), error_text(exc)
     page = max(1, min(page, 100_000))
-    rows, total = service.list_cases(
+    rows, total = inbox.list_cases(
         db, workspace_id=ctx.workspace.id, viewer=who, filters=filters, limit=50, offset=(page - 1) * 50
     )
     pii = ctx.can("pii:read")
@@ -179,8 +179,8 @@ def inbox(
         page=page,
         filters=filters,
         error=error,
-        counts=service.counts(db, workspace_id=ctx.workspace.id, viewer=who),
-        subject=lambda c: service.maybe_redact(c.subject, not pii),
+        counts=inbox.counts(db, workspace_id=ctx.workspace.id, viewer=who),
+        subject=lambda c: inbox.maybe_redact(c.subject, not pii),
         statuses=service.STATUS_LABELS,
         priorities=PRIORITIES,
         sources=SOURCES,
@@ -232,7 +232,7 @@ def bulk_assign(request: Request, db: DB, ctx: Work, form: FormDep) -> Response:
             raise Invalid(_("Choose at least one case."), field="case_id")
         owner, team = _int(form.get("owner_id")), _int(form.get("team_id"))
         for case_id in ids:
-            case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
+            case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
             service.assign(db, case=case, owner_id=owner, team_id=team, actor=ctx)
     except TajribaError as exc:
         return _back(ctx, "/cases", error=error_text(exc))
@@ -252,18 +252,18 @@ def report_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read) -> Respon
 def case_page(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, case_id: int, error: str | None = None
 ) -> Response:
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=_viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=_viewer(db, ctx))
     pii = ctx.can("pii:read")
     return _render(
         request,
         "cases/case.html",
         case=case,
         error=error,
-        events=service.timeline(db, case=case),
-        links=service.links(db, case=case),
+        events=inbox.timeline(db, case=case),
+        links=inbox.links(db, case=case),
         next_statuses=TRANSITIONS[case.status],
         hide=not pii,
-        redact=lambda text: service.maybe_redact(text, not pii),
+        redact=lambda text: inbox.maybe_redact(text, not pii),
         customer=context.customer_context(
             wh, workspace_id=ctx.workspace.id, customer_id=case.customer_id, pii=pii
         ),
@@ -275,7 +275,7 @@ def case_page(
 @router.post("/cases/{case_id}")
 def work_case(request: Request, db: DB, ctx: Work, case_id: int, form: FormDep) -> Response:
     """One form per action on the case page: note/message/call, status, assignment, details."""
-    case = service.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=_viewer(db, ctx))
+    case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=_viewer(db, ctx))
     action = str(form.get("action") or "")
     try:
         if action == "note":
@@ -487,7 +487,7 @@ def setup_save(request: Request, db: DB, wh: WarehouseDep, ctx: Configure, form:
                 ),
             )
         elif what == "root_cause":
-            service.save_root_cause(
+            root_causes.save_root_cause(
                 db,
                 workspace_id=ws,
                 key=str(form.get("key") or ""),

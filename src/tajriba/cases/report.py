@@ -132,7 +132,7 @@ def summary(
             key=lambda r: -r["cases"],
         )
 
-    from tajriba.cases.service import label
+    from tajriba.cases.root_causes import label
 
     return {
         "cases": len(f),

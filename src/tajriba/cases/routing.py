@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tajriba.cases.schemas import OPEN_STATUSES
 from tajriba.models import Case, Membership, Team, TeamMember
-
-OPEN_STATUSES = ("new", "open", "waiting", "on_hold", "reopened")
 
 
 def members(session: Session, team: Team, *, language: str | None = None) -> tuple[list[int], list[int]]:

@@ -11,6 +11,7 @@ Status = Literal["new", "open", "waiting", "on_hold", "resolved", "closed", "reo
 Source = Literal["survey", "feedback", "ticket", "churn", "metric", "social", "manual"]
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 STATUSES: tuple[str, ...] = ("new", "open", "waiting", "on_hold", "resolved", "closed", "reopened")
+OPEN_STATUSES: tuple[str, ...] = ("new", "open", "waiting", "on_hold", "reopened")
 SOURCES: tuple[str, ...] = ("survey", "feedback", "ticket", "churn", "metric", "social", "manual")
 # which status may follow which (a case is never silently reset)
 TRANSITIONS: dict[str, tuple[str, ...]] = {

@@ -27,7 +27,7 @@ ROOT_CAUSES = (
     ("app_website", "مشكلة في التطبيق أو الموقع", "مشکل برنامه یا وبسایت", "App or website problem"),
     ("price", "السعر", "قیمت", "Price"),
     ("other", "أخرى", "سایر", "Other"),
-)  # frozen copy of tajriba.cases.service.DEFAULT_ROOT_CAUSES
+)  # frozen copy of tajriba.cases.root_causes.DEFAULT_ROOT_CAUSES
 
 
 def upgrade() -> None:
