@@ -107,8 +107,10 @@ def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> dict[str, Any]:
 def case_report(
     db: DB, wh: WarehouseDep, ctx: Read, start: Moment | None = None, end: Moment | None = None
 ) -> dict[str, Any]:
-    """Recovery rate, repurchase after recovery, SLA compliance, response and resolution times, backlog."""
-    return report.summary(db, wh, workspace=ctx.workspace, start=start, end=end)
+    """Recovery rate, repurchase after recovery, SLA compliance, response and resolution times, backlog
+    (cases opened in [start, end); times without an offset are UTC)."""
+    aware = [t if t is None or t.tzinfo else t.replace(tzinfo=dt.UTC) for t in (start, end)]
+    return report.summary(db, wh, workspace=ctx.workspace, start=aware[0], end=aware[1])
 
 
 @router.get("/cases/{case_id}")

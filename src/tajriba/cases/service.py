@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor, record
+from tajriba.audit import Auditor
 from tajriba.cases import routing, sla
 from tajriba.cases.schemas import OPEN_STATUSES, TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
 from tajriba.db.base import utcnow
@@ -51,29 +51,16 @@ SOURCE_LABELS = {
 
 
 class System:
-    """The actor of what rules and the worker do: audited without a user."""
+    """The actor of what rules and the worker do. Their changes are recorded on the case's timeline (with the
+    rule or signal behind them), not in the audit log of people's actions (decision 010)."""
+
+    user = None
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
-    def audit(
-        self,
-        db: Session,
-        action: str,
-        *,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        details: dict | None = None,
-        workspace_id: int | None = None,
-    ) -> None:
-        record(
-            db,
-            action=action,
-            workspace_id=workspace_id,
-            target_type=target_type,
-            target_id=target_id,
-            details={"by": self.reason, **(details or {})},
-        )
+    def audit(self, db: Session, action: str, **details: Any) -> None:
+        """Nothing to add: the timeline already holds it."""
 
 
 def _actor_id(actor: Auditor | None) -> int | None:
@@ -454,9 +441,10 @@ def assign(
         previous_owner_id=before[0],
     )
     _audit(session, actor, case, "case.assign", owner_id=owner_id, team_id=case.team_id, reason=reason)
-    if owner_id is not None and owner_id != _actor_id(actor):
-        from tajriba.cases import notify
+    from tajriba.cases import notify
 
+    notify.case_event(session, case, "assigned")
+    if owner_id is not None and owner_id != _actor_id(actor):
         notify.to_user(session, case, owner_id, "assigned", urgent=case.priority == "urgent")
 
 
@@ -560,6 +548,10 @@ def transition(
         sla.resume(session, case, at=now)
     _event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
     _audit(session, actor, case, "case.status", status=target, previous=previous)
+    if target == "resolved":
+        from tajriba.cases import notify
+
+        notify.case_event(session, case, "resolved")
     if target == "resolved" and not automatic:
         from tajriba.cases import followup
 

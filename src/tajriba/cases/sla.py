@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tajriba.cases import business_time as bt
@@ -386,6 +386,11 @@ def check(session: Session, *, now: datetime | None = None) -> dict[str, int]:
         select(Case).where(
             Case.sla_state.in_(("ok", "at_risk")),
             Case.clock_running_since.is_not(None),
+            or_(
+                Case.first_response_due_at <= now,
+                Case.next_response_due_at <= now,
+                Case.resolution_due_at <= now,
+            ),
         )
     ).all()
     for case in due:
