@@ -8,7 +8,6 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -130,27 +129,6 @@ def test_slack_payload_and_send_test(app, db, shop) -> None:  # type: ignore[no-
         assert bodies[1]["text"].startswith("*case.created*: Refund please (case #")
     finally:
         r.close()
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.messages: list[Any] = []
-
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-            self.messages.append(message_from_bytes(envelope.content))
-            return "250 OK"
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port, inbox
-    finally:
-        controller.stop()
 
 
 def test_email_digest_waits_for_the_working_day_unless_urgent(app, db, shop, smtp) -> None:  # type: ignore[no-untyped-def]

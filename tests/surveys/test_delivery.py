@@ -7,9 +7,7 @@ import json
 import re
 import threading
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from email.header import decode_header, make_header
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pandas as pd
@@ -26,29 +24,6 @@ class Actor:
 
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)  # 12:30 in Riyadh
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.messages: list[Message] = []
-
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-            msg = message_from_bytes(envelope.content)
-            msg["X-Rcpt"] = ",".join(envelope.rcpt_tos)
-            self.messages.append(msg)
-            return "250 OK"
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port, inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

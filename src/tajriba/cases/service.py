@@ -110,38 +110,23 @@ def _check_refs(
     touchpoint_id: int | None = None,
     root_cause_id: int | None = None,
 ) -> None:
-    if team_id is not None:
-        team = session.get(Team, team_id)
-        if team is None or team.workspace_id != workspace_id:
-            raise Invalid(
-                _("team {team_id} does not exist in this workspace").format(team_id=team_id), field="team_id"
-            )
+    """Every id given names a row of this workspace (and the owner is a member who can work cases)."""
+    for model, row_id, field_name, message in (
+        (Team, team_id, "team_id", _("team {id} does not exist in this workspace")),
+        (Touchpoint, touchpoint_id, "touchpoint_id", _("touchpoint {id} does not exist in this workspace")),
+        (RootCause, root_cause_id, "root_cause_id", _("root cause {id} does not exist in this workspace")),
+    ):
+        if row_id is not None:
+            row = session.get(model, row_id)
+            if row is None or getattr(row, "workspace_id", None) != workspace_id:
+                raise Invalid(message.format(id=row_id), field=field_name)
     if owner_id is not None:
         member = session.scalar(
             select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == owner_id)
         )
         if member is None or member.role == "viewer":
             raise Invalid(
-                _("user {owner_id} is not a member who can own cases").format(owner_id=owner_id),
-                field="owner_id",
-            )
-    if touchpoint_id is not None:
-        tp = session.get(Touchpoint, touchpoint_id)
-        if tp is None or tp.workspace_id != workspace_id:
-            raise Invalid(
-                _("touchpoint {touchpoint_id} does not exist in this workspace").format(
-                    touchpoint_id=touchpoint_id
-                ),
-                field="touchpoint_id",
-            )
-    if root_cause_id is not None:
-        rc = session.get(RootCause, root_cause_id)
-        if rc is None or rc.workspace_id != workspace_id:
-            raise Invalid(
-                _("root cause {root_cause_id} does not exist in this workspace").format(
-                    root_cause_id=root_cause_id
-                ),
-                field="root_cause_id",
+                _("user {id} is not a member who can own cases").format(id=owner_id), field="owner_id"
             )
 
 
