@@ -130,6 +130,9 @@ def test_resolution_in_time_is_met_and_needs_a_root_cause(db, shop) -> None:  # 
     with pytest.raises(Invalid, match="root cause"):
         move(db, shop, case, "resolved", "2026-12-06T12:00")
     db.rollback()
+    with pytest.raises(Invalid, match="root cause"):  # closing an unresolved case is resolving it
+        move(db, shop, case, "closed", "2026-12-06T12:00")
+    db.rollback()
     cause = root_causes.root_causes(db, workspace_id=shop["ws"].id)[0]
     move(
         db,

@@ -501,7 +501,12 @@ def transition(
             data=CaseUpdate.model_validate({k: v for k, v in sent.items() if v}),
             actor=actor,
         )
-    if target == "resolved" and not automatic and requires_root_cause(workspace):
+    # closing a case nobody resolved is resolving it: the same root cause and action are asked for
+    if (
+        (target == "resolved" or (target == "closed" and case.resolved_at is None))
+        and not automatic
+        and requires_root_cause(workspace)
+    ):
         missing = [
             n
             for n, v in (("root_cause_id", case.root_cause_id), ("action_taken", case.action_taken))
