@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -175,6 +176,11 @@ def _serve(settings: Settings, *, host: str, port: int, banner: str | None = Non
     from tajriba.app import create_app
 
     logs.configure(settings.log_level)
+    if settings.served_url is None:  # where mails' links point when TAJRIBA_PUBLIC_URL is not set
+        shown = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+        settings = settings.model_copy(update={"served_url": f"http://{shown}:{port}"})
+    if settings.public_url is None:
+        typer.echo("TAJRIBA_PUBLIC_URL is not set: survey links in mails point at the address served here.")
     application = create_app(settings)
     url = f"http://{host}:{port}/"
     typer.echo(f"Tajriba is serving {settings.data_dir.resolve()} at {url}")

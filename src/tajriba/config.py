@@ -55,8 +55,11 @@ class Settings(BaseSettings):
     # the first webhook retry waits this long, each next one four times longer (6 attempts in all)
     webhook_retry_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # the address customers reach this server at, for survey links in mails and messages
-    public_url: str = "http://127.0.0.1:8000"
+    # the address customers reach this server at, for survey links and case mails; unset: links shown on a
+    # page use the address that page was requested on, and mails the address `tajriba serve` listens on
+    public_url: str | None = None
+    # set by `tajriba serve` to the address it listens on (the mails' fallback); not meant to be configured
+    served_url: str | None = None
     # survey invitations by mail: any SMTP server
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -105,6 +108,15 @@ class Settings(BaseSettings):
             raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
         return value
 
+    @field_validator("public_url", "served_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")) or value[-3:] == "://":
+            raise ValueError("expected an address such as https://cx.example.com")
+        return value.strip().rstrip("/")
+
     @field_validator("warehouse_url")
     @classmethod
     def _check_warehouse_url(cls, value: str | None) -> str | None:
@@ -123,6 +135,12 @@ class Settings(BaseSettings):
         elif self.secret_key is not None and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(f"TAJRIBA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self
+
+    @property
+    def links_base(self) -> str:
+        """Where links in mails and messages point: the configured public address, else where `tajriba serve`
+        listens (pages use the address they were requested on: tajriba.web.deps.public_base)."""
+        return self.public_url or self.served_url or "http://127.0.0.1:8000"
 
     @property
     def db_url(self) -> str:

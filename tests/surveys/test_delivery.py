@@ -76,7 +76,9 @@ def test_email_invitations_and_reminders_through_a_real_smtp_server(app, db, sho
     port, inbox = smtp
     settings = app.state.settings
     settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", port, "none"
-    settings.public_url = "https://cx.example.com"
+    settings.public_url = (
+        "https://cx.example.com"  # links in mails use it (tajriba.config.Settings.links_base)
+    )
     report = delivery.invite(
         db,
         shop["wh"],

@@ -207,7 +207,7 @@ def digest_mail(settings: Any, workspace: Workspace, user: User, notes: list[Not
     locale = user.locale or workspace.default_locale or "en"
     set_locale(locale)
     direction = "rtl" if locale in ("ar", "fa") else "ltr"
-    base = settings.public_url.rstrip("/")
+    base = settings.links_base
     lines = []
     html = []
     for n in notes:

@@ -12,7 +12,7 @@ from tajriba.errors import Invalid
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
 from tajriba.surveys import delivery, service, surveyjs, templates
 from tajriba.surveys.definition import pick
-from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep, public_base
 from tajriba.web.params import Moment
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
@@ -65,7 +65,6 @@ class TriggerIn(BaseModel):
 
 
 def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
-    settings = request.app.state.settings
     return {
         "id": survey.id,
         "key": survey.key,
@@ -77,7 +76,7 @@ def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
         "reminder_days": survey.reminder_days,
         "link_days": survey.link_days,
         "public_link": survey.public_link,
-        "public_url": service.public_url(settings.public_url, survey) if survey.public_link else None,
+        "public_url": service.public_url(public_base(request), survey) if survey.public_link else None,
         "definition": survey.definition,
         "created_at": survey.created_at,
         "updated_at": survey.updated_at,
@@ -218,7 +217,7 @@ def links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]
     hidden = {
         k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
     }
-    url = service.public_url(request.app.state.settings.public_url, survey, **hidden)
+    url = service.public_url(public_base(request), survey, **hidden)
     locale = definition.default_language
     text = service.invitation_text(definition, locale)
     return {
@@ -238,9 +237,7 @@ def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Respons
         k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
     }
     hidden.setdefault("channel", "qr")
-    body, media = service.qr_code(
-        service.public_url(request.app.state.settings.public_url, survey, **hidden), fmt
-    )
+    body, media = service.qr_code(service.public_url(public_base(request), survey, **hidden), fmt)
     return Response(
         body,
         media_type=media,
@@ -285,7 +282,7 @@ def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> d
         "response_id": inv.response_id,
     }
     if inv.status in ("scheduled", "sent"):
-        url = service.personal_url(settings.public_url, settings.secret, inv)
+        url = service.personal_url(public_base(request), settings.secret, inv)
         out["url"] = url
         if inv.channel in ("link", "whatsapp", "sms"):
             text = service.invitation_text(definition, definition.language(inv.language))

@@ -364,7 +364,7 @@ def invitation_mail(
     locale = definition.language(inv.language)
     set_locale(locale)
     title = pick(definition.title, locale, definition.default_language)
-    url = service.personal_url(settings.public_url, settings.secret, inv)
+    url = service.personal_url(settings.links_base, settings.secret, inv)
     subject = (_("Reminder: {title}") if reminder else "{title}").format(title=title)
     ask = _("We would value your answer. It takes under a minute.")
     button = _("Answer the survey")
@@ -411,7 +411,7 @@ def message_text(settings: Settings, survey: Survey, inv: SurveyInvitation, *, r
     text = service.invitation_text(definition, locale)
     if reminder:
         text = _("Reminder") + ": " + text
-    return f"{text}\n{service.personal_url(settings.public_url, settings.secret, inv)}"
+    return f"{text}\n{service.personal_url(settings.links_base, settings.secret, inv)}"
 
 
 @dataclass

@@ -22,7 +22,16 @@ from tajriba.models import SurveyInvitation, Touchpoint
 from tajriba.overview import service as overview
 from tajriba.surveys import delivery, respondent, service, surveyjs, templates
 from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
-from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
+from tajriba.web.deps import (
+    DB,
+    Context,
+    FormDep,
+    Require,
+    WarehouseDep,
+    is_loopback,
+    public_base,
+    verify_csrf,
+)
 from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -137,8 +146,7 @@ def survey_page(
 ) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     definition = service.definition_of(survey)
-    settings = request.app.state.settings
-    url = service.public_url(settings.public_url, survey)
+    url = service.public_url(public_base(request), survey)
     locale = request.state.locale
     invitations = delivery.list_invitations(db, survey=survey, limit=50)
     return _render(
@@ -151,6 +159,7 @@ def survey_page(
         type_labels=TYPE_LABELS,
         locales=LOCALES,
         url=url,
+        dead_link=is_loopback(url),
         embed=service.embed_snippet(url, title=pick(definition.title, locale, definition.default_language)),
         share=service.share_links(service.invitation_text(definition, definition.default_language), url),
         definition_json=orjson.dumps(survey.definition, option=orjson.OPT_INDENT_2).decode(),
@@ -168,7 +177,7 @@ def survey_page(
 def _personal_links(request: Request, invitations: list[SurveyInvitation]) -> dict[int, str]:
     settings = request.app.state.settings
     return {
-        i.id: service.personal_url(settings.public_url, settings.secret, i)
+        i.id: service.personal_url(public_base(request), settings.secret, i)
         for i in invitations
         if i.status in ("sent", "scheduled")
     }
@@ -185,9 +194,7 @@ def preview(
 @router.get("/surveys/{survey_id}/qr.{fmt}")
 def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    body, media = service.qr_code(
-        service.public_url(request.app.state.settings.public_url, survey, channel="qr"), fmt
-    )
+    body, media = service.qr_code(service.public_url(public_base(request), survey, channel="qr"), fmt)
     return attachment(body, media, f"survey-{survey.key}.{fmt}")
 
 

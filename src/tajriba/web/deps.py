@@ -269,3 +269,24 @@ async def verify_csrf(request: Request) -> None:
         raise Forbidden(
             _("The form expired or came from another site. Reload the page and try again."), code="csrf"
         )
+
+
+def public_base(request: Request) -> str:
+    """The address links shown to this request point to: the configured public URL (`TAJRIBA_PUBLIC_URL`),
+    else the address the request came in on, so a server on another port or host never hands out dead links."""
+    configured: str | None = request.app.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a link points at the computer it is opened on (127.0.0.1, ::1, localhost): dead for customers."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
