@@ -277,3 +277,22 @@ def test_alert_rules_and_webhooks_are_managed_over_the_api(client, db, shop) -> 
     assert bad.status_code == 422 and "case.exploded" in bad.json()["error"]["message"]
     off = client.delete(f"/api/v1/webhooks/{hook['id']}", headers=admin)
     assert off.status_code == 200 and off.json()["active"] is False
+
+
+def test_patch_with_nulls_changes_only_what_may_be_empty(client, db, shop) -> None:  # type: ignore[no-untyped-def]
+    h = key(db, shop["ws"], "admin")
+    cid = client.post(
+        "/api/v1/cases", headers=h, json={"subject": "x", "owner_id": shop["agents"][0].id}
+    ).json()["id"]
+    r = client.patch(
+        f"/api/v1/cases/{cid}",
+        headers=h,
+        json={"owner_id": None, "touchpoint_id": None, "priority": "high", "tags": None, "subject": None},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["subject"], r.json()["tags"], r.json()["priority"], r.json()["owner_id"]) == (
+        "x",
+        [],
+        "high",
+        None,
+    )

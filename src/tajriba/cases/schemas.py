@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # every id fits the databases (and the audit log's JSON)
+Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["new", "open", "waiting", "on_hold", "resolved", "closed", "reopened"]
@@ -33,31 +36,33 @@ class CaseCreate(_In):
     subject: str = Field(min_length=1, max_length=300)
     customer_id: str | None = Field(default=None, max_length=64)
     source: Source = "manual"
-    touchpoint_id: int | None = None
+    touchpoint_id: Id | None = None
     channel: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=8)
     priority: Priority = "normal"
-    team_id: int | None = None
-    owner_id: int | None = None
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    team_id: Id | None = None
+    owner_id: Id | None = None
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     note: str | None = Field(default=None, max_length=20000)
-    links: list[tuple[str, str]] = Field(default_factory=list, max_length=50)  # (source, source id)
+    links: list[tuple[Annotated[str, Field(max_length=24)], Annotated[str, Field(max_length=128)]]] = Field(
+        default_factory=list, max_length=50
+    )  # (source, source id)
 
 
 class CaseUpdate(_In):
     subject: str | None = Field(default=None, min_length=1, max_length=300)
     priority: Priority | None = None
-    team_id: int | None = None
-    owner_id: int | None = None
-    tags: list[str] | None = Field(default=None, max_length=20)
-    root_cause_id: int | None = None
+    team_id: Id | None = None
+    owner_id: Id | None = None
+    tags: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=20)
+    root_cause_id: Id | None = None
     action_taken: str | None = Field(default=None, max_length=20000)
-    touchpoint_id: int | None = None
+    touchpoint_id: Id | None = None
 
 
 class TransitionIn(_In):
     status: Status
-    root_cause_id: int | None = None
+    root_cause_id: Id | None = None
     action_taken: str | None = Field(default=None, max_length=20000)
     note: str | None = Field(default=None, max_length=20000)
 
@@ -69,9 +74,9 @@ class NoteIn(_In):
 
 
 class BulkAssign(_In):
-    case_ids: list[int] = Field(min_length=1, max_length=500)
-    owner_id: int | None = None
-    team_id: int | None = None
+    case_ids: list[Id] = Field(min_length=1, max_length=500)
+    owner_id: Id | None = None
+    team_id: Id | None = None
 
 
 class RuleConditions(_In):
@@ -85,7 +90,7 @@ class RuleConditions(_In):
     words: list[str] = Field(default_factory=list, max_length=500)  # complaint words (any)
     use_complaint_words: bool = False  # add the shipped list for ar/fa/en
     max_p_alive: float | None = Field(default=None, ge=0, le=1)  # churn rules
-    touchpoint_ids: list[int] = Field(default_factory=list, max_length=200)
+    touchpoint_ids: list[Id] = Field(default_factory=list, max_length=200)
     channels: list[str] = Field(default_factory=list, max_length=50)
     languages: list[str] = Field(default_factory=list, max_length=20)
     segments: list[str] = Field(default_factory=list, max_length=50)  # value segment (customer_values)
@@ -97,25 +102,25 @@ class RuleConditions(_In):
 class RuleIn(_In):
     name: str = Field(min_length=1, max_length=200)
     active: bool = True
-    position: int = 0
+    position: Position = 0
     priority: Priority = "normal"
-    team_id: int | None = None
+    team_id: Id | None = None
     conditions: RuleConditions
 
 
 class SlaPolicyIn(_In):
     name: str = Field(min_length=1, max_length=200)
     active: bool = True
-    position: int = 0
+    position: Position = 0
     priorities: list[Priority] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
-    touchpoint_ids: list[int] = Field(default_factory=list, max_length=200)
+    touchpoint_ids: list[Id] = Field(default_factory=list, max_length=200)
     tiers: list[Literal["high", "medium", "low"]] = Field(default_factory=list)
     first_response_minutes: float | None = Field(default=None, gt=0, le=525600)
     next_response_minutes: float | None = Field(default=None, gt=0, le=525600)
     resolution_minutes: float | None = Field(default=None, gt=0, le=5256000)
     warn_at: float = Field(default=0.75, gt=0, lt=1)
-    calendar_id: int | None = None
+    calendar_id: Id | None = None
 
 
 class CalendarIn(_In):
@@ -132,12 +137,14 @@ class CalendarIn(_In):
 
 class TeamIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    lead_id: int | None = None
-    calendar_id: int | None = None
+    lead_id: Id | None = None
+    calendar_id: Id | None = None
     routing: Literal["round_robin", "least_loaded", "manual"] = "round_robin"
     capacity: int | None = Field(default=None, ge=1, le=10000)
-    members: list[int] = Field(default_factory=list, max_length=500)
-    languages: dict[int, list[str]] = Field(default_factory=dict)  # user id -> languages spoken
+    members: list[Id] = Field(default_factory=list, max_length=500)
+    languages: dict[Id, list[Annotated[str, Field(max_length=8)]]] = Field(
+        default_factory=dict, max_length=500
+    )  # user id -> languages spoken
 
 
 class WebhookIn(_In):
@@ -160,4 +167,4 @@ class AlertRuleIn(_In):
     # topic_spike: at least `min_count` recent texts and a p-value below `alpha`
     min_count: int = Field(default=10, ge=1, le=100000)
     alpha: float = Field(default=0.01, gt=0, lt=0.5)
-    user_ids: list[int] = Field(default_factory=list, max_length=200)  # empty: owners, admins and analysts
+    user_ids: list[Id] = Field(default_factory=list, max_length=200)  # empty: owners, admins and analysts

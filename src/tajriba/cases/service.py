@@ -435,7 +435,12 @@ def assign(
 
 def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Auditor | None) -> Case:
     """Apply the fields sent."""
-    sent = data.model_dump(exclude_unset=True)
+    # null clears what may be empty (owner, root cause, action, touchpoint); on the rest it means "unchanged"
+    sent = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k not in ("subject", "priority", "tags")
+    }
     _check_refs(
         session,
         case.workspace_id,
