@@ -152,3 +152,43 @@ def test_toml_file_settings_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TAJRIBA_CONFIG", str(config))
     s = load_settings(data_dir=tmp_path)
     assert (s.default_locale, s.calendar) == ("fa", "jalali")
+
+
+def test_init_takes_every_answer_as_an_option_and_never_hangs_without_a_terminal(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    missing = run("init", "--workspace", "clinic", data_dir=d, check=False)
+    assert missing.returncode == 2 and "--email and --password" in missing.stderr
+    bad = run(
+        "init",
+        "--email",
+        "o@clinic.example",
+        "--password",
+        "a long password",
+        "--timezone",
+        "Mars/Base",
+        data_dir=d,
+        check=False,
+    )
+    assert bad.returncode == 2 and "time zone" in bad.stderr and "Traceback" not in bad.stderr
+    out = run(
+        "init",
+        "--workspace",
+        "clinic",
+        "--workspace-name",
+        "عيادة النخبة",
+        "--email",
+        "o@clinic.example",
+        "--timezone",
+        "Africa/Cairo",
+        "--currency",
+        "EGP",
+        "--calendar",
+        "hijri",
+        "--locale",
+        "ar",
+        data_dir=d,
+        env={"TAJRIBA_INIT_PASSWORD": "a long password"},
+    ).stdout
+    assert "Workspace 'clinic' created; owner o@clinic.example." in out
+    listed = json.loads(run("workspaces", "list", "--json", data_dir=d).stdout)
+    assert [(w["slug"], w["timezone"], w["currency"]) for w in listed] == [("clinic", "Africa/Cairo", "EGP")]

@@ -126,27 +126,60 @@ def _echo_json(data: Any) -> None:
 @app.command()
 def init(
     data_dir: DataDir = None,
-    workspace: Annotated[str, typer.Option(help="Workspace slug.")] = "main",
-    workspace_name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
-    email: Annotated[str | None, typer.Option(help="Owner's email.")] = None,
-    name: Annotated[str | None, typer.Option(help="Owner's name.")] = None,
-    password: Annotated[str | None, typer.Option(help="Owner's password (prompted when omitted).")] = None,
+    workspace: Annotated[str, typer.Option(help="Workspace slug (its URL: /w/SLUG).")] = "main",
+    workspace_name: Annotated[str | None, typer.Option(help="Workspace name (default: the slug).")] = None,
+    email: Annotated[str | None, typer.Option(help="Owner's email (prompted when omitted).")] = None,
+    name: Annotated[str | None, typer.Option(help="Owner's name (default: the email's local part).")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Owner's password, 10+ characters (prompted when omitted; or TAJRIBA_INIT_PASSWORD)."
+        ),
+    ] = None,
     locale: Annotated[str, typer.Option(help="Default language: ar, fa or en.")] = "ar",
+    timezone: Annotated[
+        str, typer.Option(help="The workspace's time zone, e.g. Asia/Riyadh, Africa/Cairo.")
+    ] = ("Asia/Riyadh"),
+    currency: Annotated[str, typer.Option(help="ISO currency code: SAR, AED, EGP, IRR ...")] = "SAR",
+    calendar: Annotated[str, typer.Option(help="Dates shown in gregorian, hijri or jalali.")] = "gregorian",
 ) -> None:
-    """Create the data directory, run migrations, create the first workspace and its owner."""
+    """Create the data directory, run migrations, create the first workspace and its owner.
+
+    Every answer can be given as an option; without a terminal, missing answers are an error (never a hang)."""
+    import os
+
     from tajriba.accounts import service
+    from tajriba.errors import TajribaError
 
     settings = _settings(data_dir)
+    password = password or os.environ.get("TAJRIBA_INIT_PASSWORD") or None
+    interactive = sys.stdin.isatty()
+    missing = [flag for flag, value in (("--email", email), ("--password", password)) if value is None]
+    if missing and not interactive:
+        typer.echo(f"error: not run in a terminal: give {' and '.join(missing)}", err=True)
+        raise typer.Exit(2)
     email = email or typer.prompt("Owner email")
-    name = name or typer.prompt("Owner name", default=email.split("@")[0])
+    name = name or (
+        email.split("@")[0] if not interactive else typer.prompt("Owner name", default=email.split("@")[0])
+    )
     if password is None:
         password = typer.prompt("Owner password (10+ characters)", hide_input=True, confirmation_prompt=True)
-    with Stores(settings) as stores, stores.session() as session:
-        ws = service.create_workspace(
-            session, slug=workspace, name=workspace_name or workspace, default_locale=locale
-        )
-        user = service.create_user(session, email=email, name=name, password=password, locale=locale)
-        service.set_role(session, workspace=ws, user=user, role="owner")
+    try:
+        with Stores(settings) as stores, stores.session() as session:
+            ws = service.create_workspace(
+                session,
+                slug=workspace,
+                name=workspace_name or workspace,
+                default_locale=locale,
+                timezone=timezone,
+                currency=currency,
+                calendar=calendar,
+            )
+            user = service.create_user(session, email=email, name=name, password=password, locale=locale)
+            service.set_role(session, workspace=ws, user=user, role="owner")
+    except TajribaError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"Initialised {settings.data_dir.resolve()}")
     typer.echo(f"Workspace '{workspace}' created; owner {email}.")
     typer.echo(

@@ -44,6 +44,18 @@ def create_workspace(
         raise Invalid(_("Workspace name is required."), field="name")
     if default_locale not in LOCALES:
         raise Invalid(_("Language must be one of ar, fa, en."), field="default_locale")
+    if calendar not in ("gregorian", "hijri", "jalali"):
+        raise Invalid(_("The calendar is gregorian, hijri or jalali."), field="calendar")
+    if not re.fullmatch(r"[A-Za-z]{3}", currency or ""):
+        raise Invalid(_("The currency is a three-letter ISO code such as SAR, EGP or IRR."), field="currency")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except (ValueError, KeyError, OSError):
+        raise Invalid(
+            _("Unknown time zone; expected a name such as Asia/Riyadh."), field="timezone"
+        ) from None
     if session.scalar(select(Workspace).where(Workspace.slug == slug)):
         raise Conflict(_("A workspace with this slug already exists."), field="slug")
     workspace = Workspace(
