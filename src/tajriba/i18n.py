@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,6 +55,17 @@ def set_locale(locale: str) -> None:
 
 def get_locale() -> str:
     return _locale.get()
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Translate in `locale` inside the block, then go back to the caller's language (a mail written for one
+    person in the worker must not leave the worker speaking that person's language)."""
+    token = _locale.set(locale if locale in LOCALES else "en")
+    try:
+        yield
+    finally:
+        _locale.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -92,10 +92,3 @@ def shop(app, db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "at": datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
     }
 
-
-@pytest.fixture(autouse=True)
-def english() -> None:
-    """Messages come in the current locale; a page test in the same worker may have left it Arabic."""
-    from tajriba.i18n import set_locale
-
-    set_locale("en")

@@ -202,41 +202,40 @@ def digest_mail(settings: Any, workspace: Workspace, user: User, notes: list[Not
     from markupsafe import escape
 
     from tajriba.i18n import gettext as _
-    from tajriba.i18n import set_locale
+    from tajriba.i18n import speaking
 
     locale = user.locale or workspace.default_locale or "en"
-    set_locale(locale)
-    direction = "rtl" if locale in ("ar", "fa") else "ltr"
-    base = settings.links_base
-    lines = []
-    html = []
-    for n in notes:
-        title = _(KIND_LABELS.get(n.kind, "Alert"))
-        url = (
-            f"{base}/w/{workspace.slug}/cases/{n.case_id}"
-            if n.case_id
-            else f"{base}/w/{workspace.slug}/notifications"
+    with speaking(locale):
+        direction = "rtl" if locale in ("ar", "fa") else "ltr"
+        base = settings.links_base
+        lines = []
+        html = []
+        for n in notes:
+            title = _(KIND_LABELS.get(n.kind, "Alert"))
+            url = (
+                f"{base}/w/{workspace.slug}/cases/{n.case_id}"
+                if n.case_id
+                else f"{base}/w/{workspace.slug}/notifications"
+            )
+            lines.append(f"- {title}: {n.text}\n  {url}")
+            html.append(
+                f'<li><strong>{escape(title)}</strong>: <a href="{escape(url)}">{escape(n.text)}</a></li>'
+            )
+        msg = EmailMessage()
+        msg["Subject"] = _("{count} updates on your cases").format(count=len(notes))
+        msg["From"] = formataddr((workspace.name, settings.mail_from))
+        msg["To"] = user.email
+        msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+        msg.set_content("\n".join(lines) + "\n")
+        msg.add_alternative(
+            f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
+            f"<ul>{''.join(html)}</ul></body></html>",
+            subtype="html",
         )
-        lines.append(f"- {title}: {n.text}\n  {url}")
-        html.append(
-            f'<li><strong>{escape(title)}</strong>: <a href="{escape(url)}">{escape(n.text)}</a></li>'
-        )
-    msg = EmailMessage()
-    msg["Subject"] = _("{count} updates on your cases").format(count=len(notes))
-    msg["From"] = formataddr((workspace.name, settings.mail_from))
-    msg["To"] = user.email
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    msg.set_content("\n".join(lines) + "\n")
-    msg.add_alternative(
-        f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
-        f"<ul>{''.join(html)}</ul></body></html>",
-        subtype="html",
-    )
-    msg["Content-Language"] = locale
-    return msg
+        msg["Content-Language"] = locale
+        return msg
 
-
-# ---- webhooks ---------------------------------------------------------------------------------------------
+    # ---- webhooks ---------------------------------------------------------------------------------------------
 
 
 def new_secret() -> str:

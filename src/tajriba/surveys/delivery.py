@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor
 from tajriba.config import Settings
 from tajriba.errors import Invalid
-from tajriba.i18n import DIRECTION, _, set_locale
+from tajriba.i18n import DIRECTION, _, speaking
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger, Workspace
 from tajriba.surveys import service
 from tajriba.surveys.definition import pick
@@ -362,30 +362,30 @@ def invitation_mail(
 
     definition = service.definition_of(survey)
     locale = definition.language(inv.language)
-    set_locale(locale)
-    title = pick(definition.title, locale, definition.default_language)
-    url = service.personal_url(settings.links_base, settings.secret, inv)
-    subject = (_("Reminder: {title}") if reminder else "{title}").format(title=title)
-    ask = _("We would value your answer. It takes under a minute.")
-    button = _("Answer the survey")
-    note = _("This link is personal and works once.")
-    direction = DIRECTION.get(locale, "ltr")
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = formataddr((workspace.name, settings.mail_from))
-    msg["To"] = str(inv.address)
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n")
-    msg.add_alternative(
-        f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
-        f'<h1 style="font-size:20px">{escape(title)}</h1><p>{escape(ask)}</p>'
-        f'<p><a href="{escape(url)}" style="display:inline-block;padding:10px 18px;background:#0b6e4f;'
-        f'color:#fff;text-decoration:none;border-radius:6px">{escape(button)}</a></p>'
-        f'<p style="color:#666;font-size:12px">{escape(note)}</p></body></html>',
-        subtype="html",
-    )
-    msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
-    return msg
+    with speaking(locale):
+        title = pick(definition.title, locale, definition.default_language)
+        url = service.personal_url(settings.links_base, settings.secret, inv)
+        subject = (_("Reminder: {title}") if reminder else "{title}").format(title=title)
+        ask = _("We would value your answer. It takes under a minute.")
+        button = _("Answer the survey")
+        note = _("This link is personal and works once.")
+        direction = DIRECTION.get(locale, "ltr")
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = formataddr((workspace.name, settings.mail_from))
+        msg["To"] = str(inv.address)
+        msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
+        msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n")
+        msg.add_alternative(
+            f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
+            f'<h1 style="font-size:20px">{escape(title)}</h1><p>{escape(ask)}</p>'
+            f'<p><a href="{escape(url)}" style="display:inline-block;padding:10px 18px;background:#0b6e4f;'
+            f'color:#fff;text-decoration:none;border-radius:6px">{escape(button)}</a></p>'
+            f'<p style="color:#666;font-size:12px">{escape(note)}</p></body></html>',
+            subtype="html",
+        )
+        msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
+        return msg
 
 
 def send_message(settings: Settings, *, channel: str, to: str, text: str, invitation_id: int) -> None:

@@ -361,11 +361,11 @@ def share_links(text: str, url: str, phone: str | None = None) -> dict[str, str]
 
 def invitation_text(definition: Definition, locale: str) -> str:
     """The invitation message in `locale`: the survey's title and a request to answer."""
-    from tajriba.i18n import set_locale
+    from tajriba.i18n import speaking
 
-    set_locale(locale)
-    title = pick(definition.title, locale, definition.default_language)
-    return _("{title}: we would value your answer (under a minute).").format(title=title)
+    with speaking(locale):
+        title = pick(definition.title, locale, definition.default_language)
+        return _("{title}: we would value your answer (under a minute).").format(title=title)
 
 
 # -- responses -------------------------------------------------------------------------------------------
