@@ -91,4 +91,3 @@ def shop(app, db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "wh": app.state.warehouse,
         "at": datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
     }
-

@@ -253,7 +253,7 @@ def update_calendar(db: DB, ctx: Configure, calendar_id: int, body: CalendarIn) 
 def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Moment) -> dict[str, Any]:
     """Business seconds between two times on this calendar, with the working intervals."""
     row = config.get_calendar(db, workspace_id=ctx.workspace.id, calendar_id=calendar_id)
-    cal = bt.from_dict(row.definition)
+    cal = bt.stored(row.definition)
     tz = bt.zone(cal.timezone)
     since, until = _period(
         start if start.tzinfo else start.replace(tzinfo=tz), end if end.tzinfo else end.replace(tzinfo=tz)

@@ -273,7 +273,7 @@ def update_alert(session: Session, *, row: AlertRule, data: AlertRuleIn, actor: 
         setattr(row, key, value)
     kept = {k: v for k, v in (row.settings or {}).items() if k in ("fired", "checked_at")}
     row.settings = {**data.model_dump(exclude=core), **kept}
-    session.info.pop("cases.config", None)
+    sla.forget(session)
     actor.audit(
         session,
         "alert_rule.update",
@@ -286,7 +286,7 @@ def update_alert(session: Session, *, row: AlertRule, data: AlertRuleIn, actor: 
 
 def delete_alert(session: Session, *, row: AlertRule, actor: Auditor) -> None:
     session.delete(row)
-    session.info.pop("cases.config", None)
+    sla.forget(session)
     actor.audit(session, "alert_rule.delete", target_type="alert_rule", target_id=str(row.id))
 
 

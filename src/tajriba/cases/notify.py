@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.cases import sla
 from tajriba.db.base import utcnow
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _
@@ -50,7 +51,7 @@ MAX_ATTEMPTS = 6
 
 def channels(session: Session, workspace_id: int, kind: str) -> set[str]:
     """Where notifications of this kind go: the workspace's alert rules for it, else in-app and email."""
-    known = session.info.setdefault("cases.config", {})  # read once per transaction
+    known = sla.remembered(session)
     if ("alert_rules", workspace_id) not in known:
         with session.no_autoflush:
             known[("alert_rules", workspace_id)] = session.scalars(
@@ -155,7 +156,7 @@ def working_now(session: Session, *, workspace_id: int, user_id: int, now: datet
     row = session.get(BusinessCalendar, cal_id) if cal_id else None
     if row is None:
         return True
-    cal = bt.from_dict(row.definition)
+    cal = bt.stored(row.definition)
     t = now.replace(tzinfo=UTC).timestamp()
     return float(bt.seconds_between(cal, np.array([t]), np.array([t + 1.0]))[0]) > 0
 
@@ -254,7 +255,7 @@ def emit(session: Session, *, workspace_id: int, event: str, data: dict[str, Any
     from tajriba.jobs.service import enqueue
 
     out = []
-    known = session.info.setdefault("cases.config", {})  # read once per transaction
+    known = sla.remembered(session)
     if ("webhooks", workspace_id) not in known:
         with session.no_autoflush:
             known[("webhooks", workspace_id)] = session.scalars(
@@ -353,7 +354,7 @@ def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any
     hook = Webhook(workspace_id=workspace_id, secret=new_secret(), **data.model_dump())
     session.add(hook)
     session.flush()
-    session.info.pop("cases.config", None)
+    sla.forget(session)
     actor.audit(
         session, "webhook.create", target_type="webhook", target_id=str(hook.id), details={"url": hook.url}
     )
@@ -370,7 +371,7 @@ def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webh
 def set_active(session: Session, *, hook: Webhook, active: bool, actor: Any) -> Webhook:
     """Switch a webhook off (its delivery log stays) or on again."""
     hook.active = active
-    session.info.pop("cases.config", None)
+    sla.forget(session)
     actor.audit(
         session,
         "webhook.active" if active else "webhook.inactive",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tajriba.cases import sla
 from tajriba.cases.schemas import OPEN_STATUSES
 from tajriba.models import Case, Membership, Team, TeamMember
 
@@ -50,7 +51,7 @@ def choose_owner(
     skip = exclude or set()
     # within one transaction (a rules run opening hundreds of cases) members and loads are read once and the
     # loads kept up to date here; the cache goes with the transaction (tajriba.cases.sla.forget)
-    known = session.info.setdefault("cases.config", {})
+    known = sla.remembered(session)
     key = ("members", team.id, language)
     if key not in known:
         known[key] = members(session, team, language=language)

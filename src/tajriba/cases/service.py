@@ -137,7 +137,7 @@ def _route(session: Session, case: Case, *, team_id: int | None) -> None:
         return
     if team_id is not None:
         # locked for the transaction (round robin's position is shared by every worker), read once
-        known = session.info.setdefault("cases.config", {})
+        known = sla.remembered(session)
         if ("team", team_id) not in known:
             with session.no_autoflush:
                 known[("team", team_id)] = session.scalar(

@@ -20,12 +20,10 @@ from sqlalchemy.orm import Session
 
 from tajriba.cases import business_time as bt
 from tajriba.db.base import utcnow
-from tajriba.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, Team, Workspace
+from tajriba.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, Team
 from tajriba.models.cases import NEVER
 
 ALWAYS_OPEN = bt.Calendar(timezone="UTC", week=bt.parse_week("mon-sun 00:00-24:00"))
-RUNNING_STATUSES = ("new", "open", "on_hold", "reopened")
-STOPPED_STATUSES = ("resolved", "closed")
 REASSIGN_AFTER_S = 3600.0  # a breached case nobody moved for an hour goes to another member
 
 
@@ -48,16 +46,17 @@ def _forget_at_transaction_end(session: Session) -> None:
     forget(session)
 
 
-def _config(session: Session) -> dict[Any, Any]:
-    # the identity map holds unmodified objects weakly: a case loop would load its team and calendar again
-    # and again; this keeps what the loop needs for the session's life
+def remembered(session: Session) -> dict[Any, Any]:
+    """Configuration read once per transaction (teams, calendars, policies, members, loads, webhooks, alert
+    rules): the identity map holds unmodified objects weakly, so a loop over new cases would load them again
+    for every case. Emptied at commit and rollback, and by `forget` after a change."""
     return session.info.setdefault("cases.config", {})
 
 
 def calendar_for(session: Session, case: Case, policy: SlaPolicy | None) -> bt.Calendar:
     """The team's calendar, else the policy's, else the workspace's country calendar, else always open."""
     key = ("calendar", case.team_id, policy.calendar_id if policy else None)
-    known = _config(session)
+    known = remembered(session)
     if key in known:
         return known[key]
     found = ALWAYS_OPEN
@@ -79,7 +78,7 @@ def calendar_for(session: Session, case: Case, policy: SlaPolicy | None) -> bt.C
 def _policy(session: Session, policy_id: int | None) -> SlaPolicy | None:
     if policy_id is None:
         return None
-    known = _config(session)
+    known = remembered(session)
     if ("policy", policy_id) not in known:
         with session.no_autoflush:
             known[("policy", policy_id)] = session.get(SlaPolicy, policy_id)
@@ -101,7 +100,7 @@ def _matches(conditions: dict[str, Any], case: Case, tier: str | None) -> bool:
 
 def choose_policy(session: Session, case: Case, *, tier: str | None = None) -> SlaPolicy | None:
     """The first active policy (by position) whose conditions the case meets."""
-    known = _config(session)
+    known = remembered(session)
     key = ("policies", case.workspace_id)
     if key not in known:
         with session.no_autoflush:
@@ -445,7 +444,3 @@ def escalate(session: Session, case: Case, *, at: datetime) -> None:
             service.assign(
                 session, case=case, owner_id=other, team_id=team.id, actor=None, reason="escalation"
             )
-
-
-def workspace_of(session: Session, case: Case) -> Workspace | None:
-    return session.get(Workspace, case.workspace_id)
