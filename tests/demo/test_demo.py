@@ -138,3 +138,19 @@ def test_rebuilding_replaces_and_a_second_build_is_skipped(tmp_path: Path) -> No
         assert service.get_user_by_email(s, email=DEMO_EMAIL)
     wh.close()
     engine.dispose()
+
+
+def test_every_demo_response_belongs_to_a_survey_with_its_whole_answer_set(demo) -> None:  # type: ignore[no-untyped-def]
+    import orjson
+
+    wh, report = demo
+    rows = wh.sql("SELECT survey_id, metric, score, answers, comment FROM survey_responses")
+    assert rows and all(r[0] is not None for r in rows)
+    assert len({r[0] for r in rows}) == 4
+    for _survey, metric, score, answers, comment in rows:
+        given = orjson.loads(answers)["answers"]
+        assert given[metric] == score  # the metric question's key is its type in every demo survey
+        if comment:
+            assert comment in given.values()
+    # invitations: every answer had one, and most invitations went unanswered
+    assert report["counts"]["survey_invitations"] > 2 * report["counts"]["survey_responses"]

@@ -46,7 +46,11 @@ QUERIES = {
     "/api/v1/case-rules/{rule_id}/preview": "?start=2026-01-01&end=2026-02-01",
     "/api/v1/calendars/{calendar_id}/business-time": "?start=2026-01-04T09:00&end=2026-01-05T09:00",
 }
-ABSENT = {"/w/{workspace}/imports/{token}", "/w/{workspace}/imports/jobs/{job_id}/rejected.csv"}
+ABSENT = {
+    "/w/{workspace}/imports/{token}",
+    "/w/{workspace}/imports/jobs/{job_id}/rejected.csv",
+    "/w/{workspace}/surveys/{survey_id}/responses/{response_id}",
+}
 # The tracking API authenticates each request by its write key (tests/ingest check it on every path).
 WRITE_KEY_ROUTES = {
     "/v1/batch",
@@ -249,7 +253,10 @@ def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore
 def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1, **ids: int) -> str:
     return path.format(
         **ids,
-        fmt="json" if "/export." in path else "svg",
+        fmt="json"
+        if "/export." in path
+        else ("csv" if "/results." in path or "/responses." in path else "svg"),
+        response_id="no-such-response",
         workspace=ws_slug,
         key_id=key_id,
         user_id=user_id,

@@ -50,8 +50,15 @@ def build_demo(
     started = time.perf_counter()
     with transaction(factory) as session:
         workspace_id, touchpoint_ids = _configure(session, accounts)
-    progress(f"workspace, personas, journey and {len(touchpoint_ids)} touchpoints created")
-    data = generate(scale=scale, seed=seed, workspace_id=workspace_id, touchpoint_ids=touchpoint_ids)
+        survey_ids = _surveys(session, workspace_id, touchpoint_ids)
+    progress(f"workspace, personas, journey, {len(touchpoint_ids)} touchpoints and surveys created")
+    data = generate(
+        scale=scale,
+        seed=seed,
+        workspace_id=workspace_id,
+        touchpoint_ids=touchpoint_ids,
+        survey_ids=survey_ids,
+    )
     progress(f"generated {len(data.events):,} events in {time.perf_counter() - started:.1f} s")
     counts = {}
     for table, frame in (
@@ -65,6 +72,7 @@ def build_demo(
         ("events", data.events),
     ):
         counts[table] = warehouse.append(table, frame)
+    counts["survey_invitations"] = _invitations(factory, data.responses, survey_ids, workspace_id, seed)
     from tajriba.demo.generate import END
     from tajriba.value import service as value_service
 
@@ -229,16 +237,57 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
     return ws.id, touchpoint_ids
 
 
+class _Demo:
+    """The demo's set-up is not anyone's action: nothing to audit."""
+
+    def audit(self, db: Session, action: str, **kw: Any) -> None:
+        pass
+
+
+def _surveys(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> dict[str, int]:
+    """The store's four surveys, live since the demo year began."""
+    from tajriba.demo import surveys as demo_surveys
+    from tajriba.surveys import service as surveys
+
+    out = {}
+    for spec in demo_surveys.SURVEYS:
+        survey = surveys.create_survey(
+            session,
+            workspace_id=workspace_id,
+            name=spec.name,
+            key=spec.key,
+            definition=demo_surveys.definition(spec),
+            touchpoint_id=touchpoint_ids.get(spec.touchpoint) if spec.touchpoint else None,
+            template=spec.template,
+            link_days=spec.link_days,
+            actor=_Demo(),
+        )
+        survey.status = "active"
+        out[spec.key] = survey.id
+    return out
+
+
+def _invitations(
+    factory: sessionmaker[Session], responses: Any, survey_ids: dict[str, int], workspace_id: int, seed: int
+) -> int:
+    from sqlalchemy import insert
+
+    from tajriba.demo import surveys as demo_surveys
+    from tajriba.models import SurveyInvitation
+
+    rows = demo_surveys.invitations(responses, survey_ids, workspace_id, seed=seed)
+    with transaction(factory) as session:
+        for i in range(0, len(rows), 5000):
+            session.execute(insert(SurveyInvitation), rows[i : i + 5000])
+    return len(rows)
+
+
 def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> int:
     """Three goals the demo team set in the summer: the feelings they want, as KPIs with targets."""
     from datetime import date
 
     from tajriba.accounts import service as accounts
     from tajriba.goals import service as goals
-
-    class Demo:
-        def audit(self, db: Session, action: str, **kw: Any) -> None:
-            pass
 
     owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
     specs = [
@@ -284,6 +333,6 @@ def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) 
                 due_date=date(2026, 12, 31),
                 owner_id=owner.id if owner else None,
             ),
-            actor=Demo(),
+            actor=_Demo(),
         )
     return len(specs)

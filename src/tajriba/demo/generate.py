@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from tajriba.calendars import from_hijri
 from tajriba.demo import people, texts
+from tajriba.demo import surveys as demo_surveys
 from tajriba.demo.catalog import TOUCHPOINT_INDEX, TOUCHPOINTS
 
 START = datetime(2025, 11, 1)
@@ -134,8 +136,15 @@ class DemoData:
     consents: pd.DataFrame
 
 
-def generate(*, scale: float, seed: int, workspace_id: int, touchpoint_ids: dict[str, int]) -> DemoData:
-    """Generate all demo tables for one workspace."""
+def generate(
+    *,
+    scale: float,
+    seed: int,
+    workspace_id: int,
+    touchpoint_ids: dict[str, int],
+    survey_ids: dict[str, int] | None = None,
+) -> DemoData:
+    """Generate all demo tables for one workspace (responses belong to `survey_ids`' demo surveys)."""
     rng = np.random.default_rng(seed)
     text_rng = random.Random(seed)
     weights, ramadan = day_weights()
@@ -144,6 +153,7 @@ def generate(*, scale: float, seed: int, workspace_id: int, touchpoint_ids: dict
     g = _Gen(
         rng, text_rng, scale, weights, cdf, load, ramadan, workspace_id, touchpoint_ids, lapse_seed=seed + 101
     )
+    g.survey_ids = survey_ids or {}
     g.customers()
     g.sessions()
     g.orders_and_delivery()
@@ -177,6 +187,9 @@ class _Gen:
     ) -> None:
         self.rng, self.trng, self.scale = rng, text_rng, scale
         self.lapse_rng = np.random.default_rng(lapse_seed)
+        # the follow-up answers of each response (choices, matrix rows): a stream of their own
+        self.answer_rng = np.random.default_rng(lapse_seed + 101)
+        self.survey_ids: dict[str, int] = {}
         self.weights, self.cdf, self.load, self.ramadan = weights, cdf, load, ramadan
         self.ws = workspace_id
         self.tp_ids = np.array([touchpoint_ids[t.key] for t in TOUCHPOINTS], dtype=np.int32)
@@ -703,9 +716,11 @@ class _Gen:
             "courier",
             1,
             5,
+            survey="delivery-csat",
             order_ids=self.order_ids[idx],
             topic_hint=np.where(self.damaged[idx], "quality", "delivery"),
             days=self.delay[idx],
+            damaged=self.damaged[idx],
         )
         # post-purchase CSAT at checkout: a failed payment first lowers it
         idx = np.nonzero(rng.random(self.k) < 0.08)[0]
@@ -720,6 +735,7 @@ class _Gen:
             "checkout",
             1,
             5,
+            survey="checkout-csat",
             order_ids=self.order_ids[idx],
             topic_hint=np.where(self.order_pay_failed[idx], "payment", "app"),
             days=np.full(idx.size, 2),
@@ -748,6 +764,7 @@ class _Gen:
                 str(key),
                 1,
                 7,
+                survey="support-ces",
                 ticket_ids=self.ticket_ids[idx][m],
                 topic_hint=np.where(self.tk_frt[idx][m] > 1800, "waiting", "staff"),
                 days=np.full(int(m.sum()), 2),
@@ -781,6 +798,7 @@ class _Gen:
                 None,
                 0,
                 10,
+                survey="relationship-nps",
                 topic_hint=hint,
                 days=np.full(e.size, 3),
             )
@@ -797,16 +815,21 @@ class _Gen:
         lo: int,
         hi: int,
         *,
+        survey: str,
         order_ids: np.ndarray | None = None,
         ticket_ids: np.ndarray | None = None,
         topic_hint: np.ndarray,
         days: np.ndarray,
+        damaged: np.ndarray | None = None,
     ) -> None:
         rng = self.rng
         comment = rng.random(scores.size) < 0.35
         span = hi - lo
         tp_id = int(self.tp_ids[TOUCHPOINT_INDEX[tp_key]]) if tp_key else None
         start = len(rows)
+        survey_id = self.survey_ids.get(survey)
+        spec = demo_surveys.BY_KEY[survey]
+        text_key = "reason" if survey == "relationship-nps" else "comment"
         for i in range(scores.size):
             c = int(cust[i])
             rid = f"rsp-{metric}-{start + i:07d}"
@@ -821,21 +844,32 @@ class _Gen:
                 text, lang = self._text(
                     c, polarity, str(topic_hint[i]), days=max(int(days[i]), 1), mixed=mixed
                 )
+            answers = demo_surveys.answers(
+                survey,
+                score=float(scores[i]),
+                comment=text,
+                hint=str(topic_hint[i]),
+                delay=int(days[i]) if survey == "delivery-csat" else 0,
+                damaged=bool(damaged[i]) if damaged is not None else False,
+                rng=self.answer_rng,
+            )
             rows.append(
                 {
                     "workspace_id": self.ws,
                     "response_id": rid,
+                    "survey_id": survey_id,
                     "customer_id": self.customer_ids[c],
                     "touchpoint_id": tp_id,
                     "order_id": order_ids[i] if order_ids is not None else None,
                     "ticket_id": ticket_ids[i] if ticket_ids is not None else None,
-                    "channel": "email" if metric == "nps" else ("sms" if tp_key == "courier" else "web"),
+                    "channel": spec.channel,
                     "language": self.language[c],
                     "metric": metric,
                     "score": float(scores[i]),
                     "scale_min": lo,
                     "scale_max": hi,
                     "comment": text,
+                    "answers": demo_surveys.payload(answers),
                     "started_at": float(t[i]) - float(rng.uniform(20, 240)),
                     "submitted_at": float(t[i]),
                     "tz": "Asia/Riyadh",
@@ -845,7 +879,7 @@ class _Gen:
             if text is not None:
                 self.fb.append(
                     {
-                        "feedback_id": f"fb-{rid}",
+                        "feedback_id": f"survey-{rid}-{text_key}",
                         "customer_id": self.customer_ids[c],
                         "source": "survey",
                         "text": text,
@@ -854,6 +888,7 @@ class _Gen:
                         "touchpoint_id": tp_id,
                         "channel": rows[-1]["channel"],
                         "response_id": rid,
+                        "properties": orjson.dumps({"survey_id": survey_id, "question": text_key}).decode(),
                         "created_at": float(t[i]),
                     }
                 )

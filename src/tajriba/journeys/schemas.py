@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tajriba.i18n import N_
+from tajriba.labels import CHANNELS
 from tajriba.web.params import Moment
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -21,24 +22,6 @@ JOURNEY_STATUSES = {
     "current": N_("Current state"),
     "future": N_("Future state"),
     "archived": N_("Archived"),
-}
-CHANNELS = {
-    "web": N_("Website"),
-    "app": N_("Mobile app"),
-    "store": N_("Store"),
-    "call_centre": N_("Call centre"),
-    "whatsapp": N_("WhatsApp"),
-    "chat": N_("Live chat"),
-    "social": N_("Social media"),
-    "email": N_("Email"),
-    "sms": N_("SMS"),
-    "delivery": N_("Delivery"),
-    "print": N_("Printed ad"),
-    "tv": N_("TV"),
-    "radio": N_("Radio"),
-    "word_of_mouth": N_("Word of mouth"),
-    "partner": N_("Partner"),
-    "other": N_("Other"),
 }
 PURPOSES = {
     "educate": N_("Educate"),

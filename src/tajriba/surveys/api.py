@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tajriba.errors import Invalid
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
-from tajriba.surveys import delivery, service, surveyjs, templates
+from tajriba.surveys import delivery, results, service, surveyjs, templates
 from tajriba.surveys.definition import pick
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep, public_base
 from tajriba.web.params import Moment
@@ -332,3 +332,85 @@ def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerIn) -> dict[
 def list_triggers(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     return {"triggers": [trigger_out(t) for t in delivery.list_triggers(db, survey=survey)]}
+
+
+ResultFilters = Annotated[results.Filters, Depends(results.parse_filters)]
+
+
+def _plain(value: Any) -> Any:
+    """Timestamps as ISO text, NaN as null: what JSON can carry."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+@router.get("/{survey_id}/results")
+def survey_results(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, f: ResultFilters
+) -> dict[str, Any]:
+    """Responses, response rate and every question's distribution (metric questions with their intervals),
+    plus the open answers' sentiment counts and topics; filters `start`, `end` (local days), `touchpoint`,
+    `channel`, `language`."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    locale = request.state.locale if hasattr(request.state, "locale") else ctx.workspace.default_locale
+    out = results.summary(db, wh, ctx.workspace, survey, service.definition_of(survey), f, locale=locale)
+    texts = results.open_answers(wh, ctx.workspace, survey, f, personal=ctx.can("pii:read"), limit=0)
+    out["open_answers"] = {k: texts[k] for k in ("total", "by_sentiment", "topics")}
+    return _plain(out)
+
+
+@router.get("/{survey_id}/responses")
+def survey_responses(
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Read,
+    survey_id: int,
+    f: ResultFilters,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """The responses, newest first, each with its whole answer set (customer ids only with pii:read)."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    frame = results.responses(wh, ctx.workspace, survey, f)
+    page = frame.iloc[offset : offset + limit].to_dict("records")
+    if not ctx.can("pii:read"):
+        from tajriba.customers.service import redact
+
+        for r in page:
+            r["customer_id"] = None
+            r["answers"] = {k: redact(v) for k, v in r["answers"].items()}
+            r["hidden"] = {k: redact(v) for k, v in r["hidden"].items()}
+    return {"total": len(frame), "items": _plain(page)}
+
+
+@router.get("/{survey_id}/responses.{fmt}")
+def survey_responses_file(
+    db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, fmt: str, f: ResultFilters, lang: str | None = None
+) -> Response:
+    """The responses as `csv`, `xlsx` or `sav` (SPSS, with variable and value labels), labels in `lang`."""
+    from zoneinfo import ZoneInfo
+
+    from tajriba.i18n import speaking
+    from tajriba.journeys.service import touchpoint_names
+    from tajriba.surveys import export
+
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    locale = lang if lang in ("ar", "fa", "en") else ctx.workspace.default_locale
+    ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
+    with speaking(locale):
+        return export.download(
+            results.responses(wh, ctx.workspace, survey, f),
+            service.definition_of(survey),
+            fmt,
+            stem=f"{survey.key}-responses",
+            locale=locale,
+            tz=ZoneInfo(ctx.workspace.timezone or "UTC"),
+            touchpoints=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
+            personal=ctx.can("pii:read"),
+        )

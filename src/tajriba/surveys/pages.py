@@ -20,7 +20,8 @@ from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
 from tajriba.models import SurveyInvitation, Touchpoint
 from tajriba.overview import service as overview
-from tajriba.surveys import delivery, respondent, service, surveyjs, templates
+from tajriba.surveys import delivery, respondent, results, service, surveyjs, templates
+from tajriba.surveys import export as survey_export
 from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
 from tajriba.web.deps import (
     DB,
@@ -80,6 +81,7 @@ def surveys_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: s
         "surveys/list.html",
         surveys=surveys,
         counts=counts,
+        answered=results.response_counts(wh, ctx.workspace.id),
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
         rows=overview.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
         templates=templates.TEMPLATES,
@@ -365,3 +367,157 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
         db.rollback()
         return _back(ctx, path, error=error_text(exc))
     return _back(ctx, path, saved=_("Saved."))
+
+
+Filters = Annotated[results.Filters, Depends(results.parse_filters)]
+
+
+def _filter_query(f: results.Filters) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(
+        {
+            "start": f.start.isoformat() if f.start else "",
+            "end": f.end.isoformat() if f.end else "",
+            "touchpoint": f.touchpoint_id or "",
+            "channel": f.channel or "",
+            "language": f.language or "",
+        }
+    )
+
+
+@router.get("/surveys/{survey_id}/results")
+def results_page(
+    request: Request,
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Read,
+    survey_id: int,
+    f: Filters,
+    sentiment: str | None = None,
+    page: int = 1,
+) -> Response:
+    """The survey's answers: count and rate, each question's distribution, open answers, the response list."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    definition = service.definition_of(survey)
+    locale = request.state.locale
+    page = max(1, min(page, 10_000))
+    per_page = 25
+    frame = results.responses(wh, ctx.workspace, survey, f)
+    listed = frame.iloc[(page - 1) * per_page : page * per_page]
+    first_metric = next((q.key for q in definition.questions if q.type in results.METRIC_TYPES), None)
+    return _render(
+        request,
+        "surveys/results.html",
+        survey=survey,
+        d=definition,
+        f=f,
+        query=_filter_query(f),
+        summary=results.summary(db, wh, ctx.workspace, survey, definition, f, locale=locale),
+        texts=results.open_answers(
+            wh,
+            ctx.workspace,
+            survey,
+            f,
+            personal=ctx.can("pii:read"),
+            sentiment=(sentiment or None),
+        ),
+        sentiment=sentiment or "",
+        listed=listed.to_dict("records"),
+        first_metric=first_metric,
+        page=page,
+        more=len(frame) > page * per_page,
+        facets=results.facets(wh, ctx.workspace.id, survey.id),
+        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
+        topic_names=_topic_names(ctx, locale),
+        type_labels=TYPE_LABELS,
+    )
+
+
+def _topic_names(ctx: Context, locale: str) -> dict[str, str]:
+    from tajriba.text import topics
+
+    return {t.key: t.name(locale) for t in topics.for_workspace(ctx.workspace.settings).topics}
+
+
+@router.get("/surveys/{survey_id}/results.{fmt}")
+def results_download(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, fmt: str, f: Filters
+) -> Response:
+    """The filtered responses as CSV, XLSX or SPSS (.sav) in the reader's language."""
+    from zoneinfo import ZoneInfo
+
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    locale = request.state.locale
+    ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
+    return survey_export.download(
+        results.responses(wh, ctx.workspace, survey, f),
+        service.definition_of(survey),
+        fmt,
+        stem=f"{survey.key}-responses",
+        locale=locale,
+        tz=ZoneInfo(ctx.workspace.timezone or "UTC"),
+        touchpoints=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
+        personal=ctx.can("pii:read"),
+    )
+
+
+@router.get("/surveys/{survey_id}/responses/{response_id}")
+def response_page(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, response_id: str
+) -> Response:
+    """One response: every answer as the respondent saw the question, where it came from, its analysis."""
+    survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
+    definition = service.definition_of(survey)
+    found = results.response(wh, ctx.workspace, survey, response_id)
+    personal = ctx.can("pii:read")
+    if not personal:
+        from tajriba.customers.service import redact
+
+        found["customer_id"] = None
+        found["hidden"] = {k: redact(v) for k, v in found["hidden"].items()}
+        found["answers"] = {k: redact(v) for k, v in found["answers"].items()}
+        for t in found["texts"]:
+            t["text"] = t["redacted"] or redact(t["text"])
+    locale = request.state.locale
+    return _render(
+        request,
+        "surveys/response.html",
+        survey=survey,
+        d=definition,
+        r=found,
+        rows=[
+            {
+                "q": q,
+                "title": pick(q.title, locale, definition.default_language),
+                "answer": _shown(q, found["answers"].get(q.key), locale, definition.default_language),
+            }
+            for q in definition.questions
+        ],
+        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
+        topic_names=_topic_names(ctx, locale),
+        type_labels=TYPE_LABELS,
+    )
+
+
+def _shown(q: Any, value: Any, locale: str, fallback: str) -> str | None:
+    """An answer in words: a choice's label, a matrix as `aspect: n`, consent as yes."""
+    if value in (None, "", [], {}):
+        return None
+    labels = {c.value: pick(c.label, locale, fallback) for c in q.choices}
+    if q.type == "single":
+        if isinstance(value, dict):
+            return f"{_('Other')}: {value.get('other', '')}"
+        return labels.get(str(value), str(value))
+    if q.type == "multiple":
+        sep = ", " if locale == "en" else "، "
+        return sep.join(
+            f"{_('Other')}: {str(v)[6:]}" if str(v).startswith("other:") else labels.get(str(v), str(v))
+            for v in value
+        )
+    if q.type == "matrix" and isinstance(value, dict):
+        rows = {r.value: pick(r.label, locale, fallback) for r in q.rows}
+        return " · ".join(f"{rows.get(k, k)}: {v}" for k, v in value.items())
+    if q.type == "consent":
+        return _("Yes") if value is True else _("No")
+    return str(value)

@@ -47,8 +47,11 @@ def build_environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     from tajriba.customers.service import mask
+    from tajriba.labels import channel_label, language_label
 
     env.filters["mask"] = mask
+    env.filters["channel"] = channel_label
+    env.filters["language"] = language_label
     env.globals.update(
         LOCALES=i18n.LOCALES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -88,6 +91,18 @@ class Renderer:
                 value, locale=locale, calendar=calendar, digits=digits, tz=tz, with_time=with_time
             )
 
+        def ci(
+            low: float | None, high: float | None, decimals: int | None = None, percent: bool = False
+        ) -> Markup:
+            """An interval, isolated left to right so it reads "[low – high]" inside Arabic and Persian text."""
+            if low is None or high is None:
+                return Markup("")
+            if percent:
+                a, b = pct(low, decimals or 0), pct(high, decimals or 0)
+            else:
+                a, b = num(low, decimals), num(high, decimals)
+            return Markup('<bdi class="ci" dir="ltr">[{} – {}]</bdi>').format(a, b)
+
         base = {
             "request": request,
             "locale": locale,
@@ -101,6 +116,7 @@ class Renderer:
             "num": num,
             "pct": pct,
             "day": day,
+            "ci": ci,
         }
         base.update(context)
         name = template
