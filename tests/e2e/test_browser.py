@@ -460,3 +460,33 @@ def test_an_agent_works_a_case_end_to_end_in_arabic(server: str, browser) -> Non
     response = page.goto(f"{server}/w/demo/notifications")
     assert response is not None and response.status == 200 and _untranslated(page, "ar") == []
     context.close()
+
+
+def test_survey_results_in_arabic_with_intervals_drawn_intact(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """The demo's NPS survey results in Arabic: each interval reads "[low – high]" left to right, the lower
+    bound first, the brackets around the pair (not mirrored by the surrounding right-to-left text)."""
+    RESULTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/surveys")
+    assert "لا توجد استبيانات" not in page.content()
+    with page.expect_navigation():
+        page.click("tr:has-text('صافي نقاط الترويج') a[href$='/results']")
+    assert page.locator("[data-kpi=responses] .value").inner_text().strip() not in ("0", "٠")
+    assert page.locator("bdi.ci").count() > 3
+    checks = page.evaluate("""() => [...document.querySelectorAll('bdi.ci')].slice(0, 12).map(el => {
+        const node = el.firstChild; const text = node.textContent;
+        const x = i => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                         const b = r.getBoundingClientRect(); return b.left + b.width / 2; };
+        const dash = text.indexOf('–');
+        return {text, dir: getComputedStyle(el).direction,
+                order: [x(0), x(1), x(dash), x(dash + 2), x(text.length - 1)]}; })""")
+    for c in checks:
+        assert c["dir"] == "ltr", c
+        assert c["text"].startswith("[") and c["text"].endswith("]") and " – " in c["text"], c
+        xs = c["order"]  # "[" < first digit of low < "–" < first digit of high < "]", on screen
+        assert xs == sorted(xs), c
+    page.screenshot(path=str(RESULTS / "survey-results-ar.png"), full_page=True)
+    assert _untranslated(page, "ar") == []
+    context.close()

@@ -292,3 +292,19 @@ def test_goals_api_and_pages(app, db, client, shop) -> None:  # type: ignore[no-
     )
     assert r.status_code == 303
     assert client.get(f"/api/v1/goals/{goal_id}", headers=hv).status_code == 404
+
+
+def test_a_projection_spanning_most_of_the_scale_is_not_a_projection() -> None:
+    from types import SimpleNamespace
+
+    from tajriba.goals.service import _informative
+
+    nps = SimpleNamespace(metric="nps", target=30.0)
+    # "-16.5 [-100, 97.2]" says nothing: the band covers 197 of NPS's 200 points
+    assert not _informative(nps, {"value": -16.5, "low": -100.0, "high": 97.2})
+    assert _informative(nps, {"value": 25.0, "low": 10.0, "high": 40.0})
+    assert _informative(nps, {"value": 25.0, "low": -25.0, "high": 75.0})  # exactly half: still shown
+    # a measure without an upper bound (minutes to first response): against the larger of value and target
+    frt = SimpleNamespace(metric="first_response_median", target=30.0)
+    assert _informative(frt, {"value": 40.0, "low": 10.0, "high": 80.0})
+    assert not _informative(frt, {"value": 40.0, "low": 0.0, "high": 200.0})

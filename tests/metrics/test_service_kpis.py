@@ -353,6 +353,35 @@ def test_outcomes_by_nps_group_and_by_good_or_bad_experience(app, db) -> None:  
     assert short["followed"] == 0
 
 
+def test_a_trend_keeps_its_gaps_on_the_time_axis() -> None:
+    # answers in January, February and June: March-May are empty periods, and the line's positions are
+    # 0, 1 and 5 (months that passed), not 0, 1, 2. Equal errors: the slope is ordinary least squares.
+    from tajriba.metrics import periods
+
+    rows = [
+        {"period": "2026-01", "value": 10.0, "std_error": 1.0, "n": 50},
+        {"period": "2026-02", "value": 12.0, "std_error": 1.0, "n": 50},
+        {"period": "2026-06", "value": 20.0, "std_error": 1.0, "n": 50},
+    ]
+    axis = periods.axis([r["period"] for r in rows], "month")
+    assert axis == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    out = trend.trend(rows, axis=axis)
+    assert [p["n"] for p in out["points"]] == [50, 50, 0, 0, 0, 50]
+    assert out["points"][3]["value"] is None
+    t, y = np.array([0.0, 1.0, 5.0]), np.array([10.0, 12.0, 20.0])
+    slope = float(((t - t.mean()) * (y - y.mean())).sum() / ((t - t.mean()) ** 2).sum())
+    assert out["line"]["slope"] == pytest.approx(slope, abs=1e-4)  # 1.9231, not 5 per "period"
+    assert len(out["line"]["fit"]) == 6
+    # Hijri months across a year boundary, and Jalali
+    assert periods.axis(["1447-11", "1448-02"], "month", "hijri") == [
+        "1447-11",
+        "1447-12",
+        "1448-01",
+        "1448-02",
+    ]
+    assert periods.axis(["1404-12", "1405-01"], "month", "jalali") == ["1404-12", "1405-01"]
+
+
 def test_metrics_api_serves_service_kpis_trend_rates_outcomes(app, db, client) -> None:  # type: ignore[no-untyped-def]
     ws = make_workspace(db, "apiws")
     viewer = accounts.create_key(db, workspace=ws, kind="api", name="v", role="viewer")[1]

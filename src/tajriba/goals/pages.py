@@ -37,6 +37,7 @@ STATUS_LABELS = {
     "on_track": N_("On track"),
     "at_risk": N_("At risk"),
     "off_track": N_("Off track"),
+    "uncertain": N_("Too early to tell"),
     "achieved": N_("Achieved"),
     "missed": N_("Missed"),
     "no_data": N_("Not enough data"),
@@ -45,6 +46,9 @@ STATUS_REASONS = {
     "on_track": N_("The projection at the due date meets the target."),
     "at_risk": N_("The projection misses the target, but its 95%% interval reaches it."),
     "off_track": N_("Even the favourable end of the projection's 95%% interval misses the target."),
+    "uncertain": N_(
+        "Not enough data to project to the due date: the projection's 95%% interval spans most of the possible values."
+    ),
     "achieved": N_("The due date has passed and the target was met."),
     "missed": N_("The due date has passed and the target was not met."),
     "no_data": N_("Fewer than 10 answers in the last 28 days: no status yet."),

@@ -14,7 +14,10 @@ Status (docs/metrics.md, "Goals"):
 - at_risk: it misses, but the better end of its band reaches the target;
 - off_track: even the better end of the band misses;
 - achieved / missed: after the due date, by the current value; no_data: fewer than `min_n` answers (or
-  tickets, invitations) in the current window.
+  tickets, invitations) in the current window;
+- uncertain: the projection's band spans more than half of the values the measure can take (for a measure
+  without an upper bound, more than twice the larger of the current value and the target): too little data
+  to project, so the projection is not shown as a number.
 Shares (top-2-box, easy, within target, response rate) are in percent for goals and their targets.
 """
 
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
 CURRENT_DAYS = 28
 SCOPES = ("company", "journey", "stage", "touchpoint", "persona")
-STATUSES = ("on_track", "at_risk", "off_track", "achieved", "missed", "no_data")
+STATUSES = ("on_track", "at_risk", "off_track", "uncertain", "achieved", "missed", "no_data")
 
 
 @dataclass(frozen=True)
@@ -395,9 +398,25 @@ def measure(
             v = projection.get(key)
             if isinstance(v, float):
                 projection[key] = _r(min(max(v, low), high))
+    if projection is not None:
+        projection["informative"] = _informative(goal, projection)
     out["projection"] = projection
     out["status"], out["status_reason"] = _status(goal, current, projection, today, min_n)
     return out
+
+
+def _informative(goal: Goal, projection: dict[str, Any]) -> bool:
+    """Whether the projection's band says something: it spans at most half the measure's possible values (or,
+    for a measure without an upper bound, at most twice the larger of the projection and the target)."""
+    low, high = projection.get("low"), projection.get("high")
+    if low is None or high is None:
+        return True
+    lo, hi = _bounds(goal.metric)
+    width = float(high) - float(low)
+    if math.isfinite(hi):
+        return width <= 0.5 * (hi - lo)
+    scale = max(abs(float(projection.get("value") or 0)), abs(float(goal.target)), 1.0)
+    return width <= 2 * scale
 
 
 def _bounds(metric: str) -> tuple[float, float]:
@@ -437,6 +456,8 @@ def _status(
         met = _meets(current.value, goal)
         return ("achieved" if met else "missed"), "the due date has passed"
     assert projection is not None
+    if not projection.get("informative", True):
+        return "uncertain", "the projection's interval spans most of the possible values: too little data"
     higher = METRICS[goal.metric].higher_is_better
     if _meets(projection["value"], goal):
         return "on_track", "the projection at the due date meets the target"

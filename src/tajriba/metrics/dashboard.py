@@ -138,6 +138,10 @@ def build(
     return out
 
 
+HEADLINE_COLUMNS = [
+    "metric", "n", "value", "ci_low", "ci_high", "before", "difference", "difference_ci_low", "difference_ci_high",
+    "p_value",
+]  # fmt: skip
 TREND_COLUMNS = ["period", "n", "value", "ci_low", "ci_high", "std_error"]
 SERVICE_COLUMNS = [
     "group", "n", "complaints", "open", "first_response_median", "first_response_median_ci_low",
@@ -169,6 +173,26 @@ def table(
             "period",
             *SURVEY_METRICS,
         ]
+    if name == "headlines":
+        rows = []
+        for m in SURVEY_METRICS:
+            h = headline(session, wh, workspace, f, m, now)
+            now_, before, change = h["now"] or {}, h["before"] or {}, h["change"] or {}
+            rows.append(
+                {
+                    "metric": m,
+                    "n": now_.get("n"),
+                    "value": now_.get("value"),
+                    "ci_low": now_.get("ci_low"),
+                    "ci_high": now_.get("ci_high"),
+                    "before": before.get("value"),
+                    "difference": change.get("difference"),
+                    "difference_ci_low": change.get("low"),
+                    "difference_ci_high": change.get("high"),
+                    "p_value": change.get("p_value"),
+                }
+            )
+        return rows, HEADLINE_COLUMNS
     if name == "complaints":
         return _complaints(wh, workspace, f, now)["bands"], ["from_days", "to_days", "n"]
     if name == "goals":

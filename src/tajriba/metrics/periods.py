@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from tajriba.calendars import parts
+from tajriba.calendars import from_hijri, from_jalali, parts
 from tajriba.errors import Invalid
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -54,3 +54,49 @@ def labels(
     unique, inverse = np.unique(np.asarray(days, dtype="datetime64[D]"), return_inverse=True)
     names = np.array([label(d.astype(date), period, calendar, week_start) for d in unique], dtype=object)
     return names[inverse] if unique.size else np.array([], dtype=object)
+
+
+MAX_AXIS = 5000  # periods on one axis (14 years of days)
+
+
+def start_of(text: str, period: str, calendar: str = "gregorian") -> date:
+    """The first (Gregorian) day of the period a label names."""
+    if period in ("day", "week"):
+        return date.fromisoformat(text)
+    year = int(text[:4])
+    month = 1
+    if period == "month":
+        month = int(text[5:7])
+    elif period == "quarter":
+        month = 3 * (int(text[-1]) - 1) + 1
+    if calendar == "hijri":
+        return from_hijri(year, month, 1)
+    if calendar == "jalali":
+        return from_jalali(year, month, 1)
+    return date(year, month, 1)
+
+
+def axis(
+    present: list[str], period: str, calendar: str = "gregorian", week_start: str = "monday"
+) -> list[str]:
+    """Every period from the first to the last of `present`, in order: a time axis with its gaps, so three
+    months with answers a year apart are not drawn (or fitted) as if consecutive."""
+    if not present:
+        return []
+    check(period, calendar, week_start)
+    first, last = min(present), max(present)
+    day, end = start_of(first, period, calendar), start_of(last, period, calendar)
+    step = {"day": 1, "week": 7}.get(period, 1)
+    out: list[str] = []
+    while day <= end and len(out) < MAX_AXIS:
+        name = label(day, period, calendar, week_start)
+        if not out or out[-1] != name:
+            out.append(name)
+        # months and longer: jump near the next period's start, then walk day by day into it
+        day += timedelta(days=step if period in ("day", "week") else 25 if period == "month" else 1)
+        if period in ("quarter", "year"):
+            day += timedelta(days=85 if period == "quarter" else 350)
+    for name in present:  # a label outside the walk (never expected) still appears
+        if name not in out:
+            out.append(name)
+    return sorted(set(out))

@@ -351,8 +351,10 @@ def trend_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query)
     groups: dict[Any, list[dict[str, Any]]] = {}
     for row in table["rows"]:
         groups.setdefault(row["group"], []).append(row)
+    # one time axis for every slice: the periods from the first to the last answer of any of them
+    axis = periods.axis([str(r["period"]) for r in table["rows"]], q.period, q.calendar, q.week_start)
     table["trends"] = [
-        {"group": g, "label": rows[0].get("label"), **trend.trend(rows, level=q.level)}
+        {"group": g, "label": rows[0].get("label"), **trend.trend(rows, axis=axis, level=q.level)}
         for g, rows in groups.items()
     ]
     del table["rows"]

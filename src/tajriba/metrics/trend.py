@@ -63,13 +63,25 @@ def line_at(line: dict[str, Any], positions: list[float] | np.ndarray) -> dict[s
     return {"fit": fit, "low": fit - line["z"] * se, "high": fit + line["z"] * se}
 
 
-def trend(rows: list[dict[str, Any]], *, level: float = 0.95, alpha: float = 0.05) -> dict[str, Any]:
+def trend(
+    rows: list[dict[str, Any]],
+    *,
+    axis: list[str] | None = None,
+    level: float = 0.95,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
     """Trend of metric rows of one group (each with period, value, ci_low, ci_high, std_error), in period order.
 
+    `axis` is every period from the first to the last (`periods.axis`): periods without answers become points
+    with n = 0 and no value, and the line's positions count them, so a gap is time that passed.
     Returns the points, the line (slope per period, its interval, p-value, fitted value and band per period)
     and a direction: "rising", "falling" (slope significant at `alpha`) or "flat"; "unknown" without a line.
     """
     points = sorted(rows, key=lambda r: str(r["period"]))
+    if axis:
+        have = {str(r["period"]): r for r in points}
+        empty = dict.fromkeys(("value", "ci_low", "ci_high", "std_error"))
+        points = [have.get(p) or {"period": p, "n": 0, **empty, "suppressed": "no answers"} for p in axis]
     values = [np.nan if r.get("value") is None else r["value"] for r in points]
     errors = [np.nan if r.get("std_error") is None else r["std_error"] for r in points]
     line = fit_line(values, errors, level=level)

@@ -63,6 +63,12 @@ def build_environment() -> Environment:
     return env
 
 
+def interval(low: object, high: object) -> Markup:
+    """Two formatted bounds as "[low – high]" in a left-to-right isolate: inside Arabic or Persian text the
+    lower bound stays first and the brackets stay around the pair (the bidi algorithm would mirror them)."""
+    return Markup('<bdi class="ci" dir="ltr">[{} – {}]</bdi>').format(low, high)
+
+
 class Renderer:
     def __init__(self, secret: str) -> None:
         self.env = build_environment()
@@ -98,12 +104,11 @@ class Renderer:
             if low is None or high is None:
                 return Markup("")
             if percent:
-                a, b = pct(low, decimals or 0), pct(high, decimals or 0)
-            else:
-                a, b = num(low, decimals), num(high, decimals)
-            return Markup('<bdi class="ci" dir="ltr">[{} – {}]</bdi>').format(a, b)
+                return interval(pct(low, decimals or 0), pct(high, decimals or 0))
+            return interval(num(low, decimals), num(high, decimals))
 
         base = {
+            "interval": interval,
             "request": request,
             "locale": locale,
             "dir": i18n.DIRECTION.get(locale, "ltr"),

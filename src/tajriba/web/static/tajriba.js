@@ -11,8 +11,8 @@
     chart.setOption({
       textStyle: { fontFamily: "Vazirmatn, sans-serif" },
       tooltip: { trigger: "axis" },
-      grid: { left: 56, right: 56, top: 16, bottom: d.series ? 56 : 32 },
-      xAxis: { type: "category", data: d.labels, inverse: rtl },
+      grid: { left: 16, right: 16, top: 24, bottom: d.series ? 40 : 12, containLabel: true },
+      xAxis: { type: "category", data: d.labels, inverse: rtl, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", position: rtl ? "right" : "left" },
       legend: d.series ? { bottom: 0, type: "scroll" } : undefined,
       series: d.series
@@ -45,8 +45,8 @@
     return {
       textStyle: { fontFamily: "Vazirmatn, sans-serif" },
       tooltip: { trigger: "axis" },
-      grid: { left: 56, right: 56, top: 16, bottom: 56 },
-      xAxis: { type: "category", data: d.labels, inverse: rtl },
+      grid: { left: 16, right: 16, top: 24, bottom: 40, containLabel: true },
+      xAxis: { type: "category", data: d.labels, inverse: rtl, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", position: rtl ? "right" : "left", scale: true },
       legend: { bottom: 0, type: "scroll", data: d.lines.map(function (l) { return l.name; }) },
       series: series,
