@@ -68,6 +68,12 @@ def speaking(locale: str) -> Iterator[None]:
         _locale.reset(token)
 
 
+def localized(name: str | None, names: dict[str, str] | None, locale: str | None = None) -> str:
+    """A user-given name in `locale` (default: the language being spoken) when the data gives one, else its
+    main name: journeys, stages, touchpoints and personas carry names per language."""
+    return str((names or {}).get(locale or get_locale()) or name or "")
+
+
 def gettext(message: str) -> str:
     return catalog(get_locale()).get(message, message)
 
@@ -116,8 +122,11 @@ def apply_digits(text: str, locale: str, digits: str) -> str:
 def format_number(
     value: float | int | Decimal | None, *, locale: str, digits: str = "latn", decimals: int | None = None
 ) -> str:
-    """Format a number with the locale's separators and the chosen digit form."""
-    if value is None:
+    """Format a number with the locale's separators and the chosen digit form ("–" for no number: None, NaN,
+    or anything that is not a number, so a missing figure never breaks a page)."""
+    import numbers
+
+    if value is None or not isinstance(value, numbers.Number) or value != value:
         return "–"
     from babel.numbers import format_decimal
 

@@ -153,11 +153,11 @@ def test_email_digest_waits_for_the_working_day_unless_urgent(app, db, shop, smt
     friday = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # Friday noon in Riyadh: the team's weekend
     assert notify.mail_digests(db, settings=settings, now=friday) == 0
     sunday = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)  # Sunday 10:00 in Riyadh
-    from tajriba.i18n import get_locale, set_locale
+    from tajriba.i18n import get_locale, speaking
 
-    set_locale("fa")  # the worker's own language stays its own after writing an Arabic mail
-    assert notify.mail_digests(db, settings=settings, now=sunday) == 1
-    assert get_locale() == "fa"
+    with speaking("fa"):  # the worker's own language stays its own after writing an Arabic mail
+        assert notify.mail_digests(db, settings=settings, now=sunday) == 1
+        assert get_locale() == "fa"
     db.commit()
     (mail,) = inbox.messages
     assert mail["To"] == agent.email and mail["Content-Language"] == "ar"

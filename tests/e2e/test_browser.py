@@ -490,3 +490,63 @@ def test_survey_results_in_arabic_with_intervals_drawn_intact(server: str, brows
     page.screenshot(path=str(RESULTS / "survey-results-ar.png"), full_page=True)
     assert _untranslated(page, "ar") == []
     context.close()
+
+
+def _crawl(base: str, locale: str, limit: int = 400) -> dict[str, set[str]]:
+    """Every page reachable from the overview (two of each kind), as the demo owner in `locale`: the Latin
+    words on each (tests/latin.py), by page kind."""
+    import re
+
+    import httpx
+
+    from tests.latin import leaks
+
+    client = httpx.Client(base_url=base, follow_redirects=True, timeout=120)
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
+    )
+    client.post("/preferences", data={"locale": locale, "csrf_token": token, "next": "/"})
+
+    def kind(path: str) -> str:
+        return re.sub(r"/\d+|/cus_\w+|/[0-9a-f]{16,}|/rsp-[\w-]+", "/N", path.split("?")[0])
+
+    seen: set[str] = set()
+    per_kind: dict[str, int] = {}
+    queue = ["/w/demo/"]
+    found: dict[str, set[str]] = {}
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code)
+        if "text/html" not in r.headers.get("content-type", ""):
+            continue
+        assert f'lang="{locale}"' in r.text[:300], path
+        for word in leaks(r.text):
+            found.setdefault(kind(path), set()).add(word)
+        for href in re.findall(r'href="([^"#]+)"', r.text):
+            href = href.replace("&amp;", "&")
+            if not href.startswith("/w/demo") or re.search(
+                r"\.(csv|xlsx|sav|png|svg|pdf|json)(\?|$)|/export|download|/preview", href
+            ):
+                continue
+            k = kind(href)
+            if per_kind.get(k, 0) < 2:
+                per_kind[k] = per_kind.get(k, 0) + 1
+                queue.append(href)
+    client.post(
+        "/preferences", data={"locale": "ar", "csrf_token": token, "next": "/"}
+    )  # as other tests expect
+    assert len(seen) > 30, seen
+    return found
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa"])
+def test_no_latin_words_leak_into_arabic_or_persian_pages(server: str, locale: str) -> None:
+    """Crawl every page of the demo in Arabic and Persian: no English words outside the allow-list (brands,
+    formats, codes shown as codes, the customers' own words, which are marked translate="no")."""
+    found = _crawl(server, locale)
+    assert found == {}, "\n".join(f"{k}: {' '.join(sorted(v))}" for k, v in sorted(found.items()))

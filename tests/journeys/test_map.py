@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from scipy import stats
 
-from tajriba.i18n import set_locale
+from tajriba.i18n import speaking
 from tajriba.journeys import journey_map, redesign, schemas, service
 from tajriba.journeys.render import export_map, render_svg
 from tests.conftest import make_workspace
@@ -186,14 +186,14 @@ def shop(app, db):  # type: ignore[no-untyped-def]
 
 def _build(app, db, shop, **filters):  # type: ignore[no-untyped-def]
     locale = filters.pop("locale", "en")
-    set_locale(locale)
-    return journey_map.build(
-        db,
-        app.state.warehouse,
-        journey=shop["journey"],
-        filters=journey_map.Filters(**filters),
-        locale=locale,
-    )
+    with speaking(locale):
+        return journey_map.build(
+            db,
+            app.state.warehouse,
+            journey=shop["journey"],
+            filters=journey_map.Filters(**filters),
+            locale=locale,
+        )
 
 
 def _tp(data, key):  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from tajriba.cases.schemas import (
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.models import Membership, Persona, RootCause, Touchpoint, User
+from tajriba.value.rfm import SEGMENTS
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
 
@@ -119,6 +120,7 @@ def _choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
         "touchpoints": {i: (names or {}).get(locale) or name for i, name, names in tps},
         "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
         "causes": root_causes.root_causes(db, workspace_id=ws),
+        "topic_names": _topic_names(ctx, locale),
         "cause_label": root_causes.label,
     }
 
@@ -268,8 +270,15 @@ def case_page(
             wh, workspace_id=ctx.workspace.id, customer_id=case.customer_id, pii=pii
         ),
         cause=db.get(RootCause, case.root_cause_id) if case.root_cause_id else None,
+        segment_labels=SEGMENTS,
         **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
+
+
+def _topic_names(ctx: Context, locale: str) -> dict[str, str]:
+    from tajriba.text import topics
+
+    return {t.key: t.name(locale) for t in topics.for_workspace(ctx.workspace.settings).topics}
 
 
 @router.post("/cases/{case_id}")
@@ -379,7 +388,7 @@ def _rule_in(form: Any) -> RuleIn:
             metric=str(form.get("metric") or "") or None if signal == "score" else None,
             max_score=float(max_score) if max_score else None,
             sentiments=_list(form, "sentiments"),
-            topics=[t.strip() for t in str(form.get("topics") or "").split(",") if t.strip()],
+            topics=[str(t).strip() for t in form.getlist("topics") if str(t).strip()],
             words=[w.strip() for w in str(form.get("words") or "").split(",") if w.strip()],
             use_complaint_words=form.get("use_complaint_words") == "on",
             max_p_alive=float(str(form.get("max_p_alive"))) if form.get("max_p_alive") else None,

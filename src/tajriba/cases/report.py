@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.db.base import utcnow
+from tajriba.i18n import localized
 from tajriba.metrics import estimates as est
 from tajriba.metrics import scores
 from tajriba.metrics.tickets import AGE_BANDS, targets, time_kpis
@@ -114,7 +115,7 @@ def summary(
         r.id: r for r in session.scalars(select(RootCause).where(RootCause.workspace_id == workspace.id))
     }
     tps = {
-        t.id: t.name
+        t.id: localized(t.name, t.names)
         for t in session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace.id))
     }
 

@@ -194,7 +194,7 @@ def _naive(value: datetime) -> datetime:
 
 
 def _summary(row: Any) -> str:
-    text = str(row.text or "").strip()
+    text = "" if row.text is None or pd.isna(row.text) else str(row.text).strip()
     if row.metric in ("nps", "csat", "ces") and row.score is not None and not pd.isna(row.score):
         head = f"{str(row.metric).upper()} {row.score:g}"
         return f"{head}: {text}"[:300] if text else head

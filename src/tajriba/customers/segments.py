@@ -133,3 +133,71 @@ def count(
             matching(warehouse, workspace_id=workspace_id, rule=rule, persona_key=persona_key).count()
         )
     )
+
+
+# -- the rule as a form: "all/any of" up to ROWS conditions, each field, operator, value -------------------
+
+ROWS = 5
+NUMERIC = ("orders", "spend", "birth_year")
+
+
+def to_rows(rule: Any) -> tuple[str, list[dict[str, str]]] | None:
+    """A rule the form can show: ("all" | "any", rows of field/op/value as text); None when the rule nests
+    deeper than one group (it stays editable as JSON)."""
+    if not rule:
+        return "all", []
+    parts: list[Any]
+    if isinstance(rule, dict) and ("all" in rule or "any" in rule):
+        match = "all" if "all" in rule else "any"
+        parts = list(rule[match])
+    else:
+        match, parts = "all", [rule]
+    rows = []
+    for part in parts:
+        if not isinstance(part, dict) or any(k in part for k in ("all", "any", "not")):
+            return None
+        field, op, value = _condition(part)
+        text = (
+            ", ".join(str(v) for v in value)
+            if isinstance(value, list)
+            else ("" if value is None else str(value))
+        )
+        rows.append({"field": field, "op": op, "value": text})
+    if len(rows) > ROWS:
+        return None
+    return match, rows
+
+
+def from_rows(match: str, rows: list[tuple[str, str, str]]) -> dict[str, Any] | None:
+    """The rule a form describes (rows with an empty field are skipped); None for no rule. Values of numeric
+    fields and comparisons become numbers; `in` / `not_in` take a comma-separated list (Arabic comma too)."""
+    conditions: list[dict[str, Any]] = []
+    for i, (field, op, raw) in enumerate(rows, start=1):
+        field, op, raw = field.strip(), (op.strip() or "eq"), raw.strip()
+        if not field:
+            continue
+        if op not in OPS:
+            raise Invalid(f"condition {i}: unknown operator {op!r}", field="segment_rule")
+        value: Any = raw
+        if op in ("in", "not_in"):
+            value = [v.strip() for v in raw.replace("،", ",").split(",") if v.strip()]
+        elif op == "exists":
+            value = True
+        elif field in NUMERIC or op in ("gt", "gte", "lt", "lte"):
+            from tajriba.i18n import to_latin_digits
+
+            try:
+                value = float(to_latin_digits(raw).replace("٫", "."))
+            except ValueError:
+                raise Invalid(
+                    f"condition {i}: {field} is compared with a number", field="segment_rule"
+                ) from None
+            value = int(value) if value.is_integer() else value
+        conditions.append({"field": field, "op": op, "value": value})
+    if not conditions:
+        return None
+    rule: dict[str, Any] = (
+        conditions[0] if len(conditions) == 1 else {match if match in ("all", "any") else "all": conditions}
+    )
+    check(rule)
+    return rule

@@ -114,7 +114,7 @@ def _cases(
             try:
                 user = accounts.get_user_by_email(session, email=email)
             except NotFound:
-                name = ("موظف الخدمة", "نورة - خدمة العملاء", "Reza - support")[i]
+                name = ("موظف الخدمة", "نورة - خدمة العملاء", "رضا - الدعم")[i]
                 user = accounts.create_user(
                     session, email=email, name=name, password=DEMO_PASSWORD, locale="ar"
                 )
@@ -292,24 +292,24 @@ def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) 
     owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
     specs = [
         (
-            "Customers recommend us",
-            "Customers are proud to recommend us to family and friends",
+            "العملاء يوصون بنا",
+            "يفخر عملاؤنا بأن يوصوا بنا لعائلاتهم وأصدقائهم",
             "nps",
             "company",
             None,
             30.0,
         ),
         (
-            "Delivery feels effortless",
-            "Receiving an order feels easy",
+            "استلام بلا عناء",
+            "يشعر العميل أن استلام طلبه سهل",
             "ces_easy",
             "touchpoint",
             touchpoint_ids.get("courier"),
             75.0,
         ),
         (
-            "We answer quickly",
-            "Customers feel heard within the hour",
+            "نرد بسرعة",
+            "يشعر العميل أننا سمعناه خلال ساعة",
             "first_response_median",
             "company",
             None,

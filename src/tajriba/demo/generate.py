@@ -436,7 +436,7 @@ class _Gen:
         discount = np.where(
             self.load[self.order_day] > 1.5, np.round(amount * rng.uniform(0.1, 0.3, k), 2), 0.0
         )
-        big_city = np.isin(self.city[self.order_cust], ["Riyadh", "Jeddah", "Dammam"])
+        big_city = np.isin(self.city[self.order_cust], people.SAUDI_CITIES[0][:3])
         promised = np.where(big_city, rng.integers(1, 3, k), rng.integers(2, 6, k))
         p_late = np.clip(0.08 + 0.2 * (self.load[self.order_day] - 1), 0.05, 0.5)
         late = rng.random(k) < p_late

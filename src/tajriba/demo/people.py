@@ -120,14 +120,14 @@ LAST = {
 }
 DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "yahoo.com", "icloud.com", "outlook.sa"]
 SAUDI_CITIES = (
-    ["Riyadh", "Jeddah", "Dammam", "Makkah", "Madinah", "Khobar", "Abha", "Tabuk"],
+    ["الرياض", "جدة", "الدمام", "مكة المكرمة", "المدينة المنورة", "الخبر", "أبها", "تبوك"],
     [0.35, 0.25, 0.12, 0.08, 0.06, 0.06, 0.04, 0.04],
 )
 GCC = {
-    "AE": ("Dubai", "+9715"),
-    "KW": ("Kuwait City", "+9655"),
-    "BH": ("Manama", "+9733"),
-    "QA": ("Doha", "+9743"),
+    "AE": ("دبي", "+9715"),
+    "KW": ("مدينة الكويت", "+9655"),
+    "BH": ("المنامة", "+9733"),
+    "QA": ("الدوحة", "+9743"),
 }
 
 

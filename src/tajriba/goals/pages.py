@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tajriba.errors import Invalid, TajribaError
 from tajriba.goals import service
-from tajriba.i18n import N_, _, to_latin_digits
+from tajriba.i18n import N_, _, localized, to_latin_digits
 from tajriba.models import Journey, Membership, Persona, Stage, Touchpoint, User
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
@@ -89,8 +89,8 @@ def _choices(db: DB, ctx: Context) -> dict[str, Any]:
         ("touchpoint", Touchpoint),
         ("persona", Persona),
     ):
-        rows = db.execute(select(model.id, model.name).where(model.workspace_id == ws).order_by(model.name))
-        scopes[scope] = [(int(i), str(n)) for i, n in rows]
+        rows = db.execute(select(model.id, model.name, model.names).where(model.workspace_id == ws))
+        scopes[scope] = sorted(((int(i), localized(n, names)) for i, n, names in rows), key=lambda r: r[1])
     owners = db.execute(
         select(User.id, User.name)
         .join(Membership, Membership.user_id == User.id)

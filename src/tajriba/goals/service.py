@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
 from tajriba.errors import Invalid, NotFound
+from tajriba.i18n import localized
 from tajriba.metrics import response_rate as rates
 from tajriba.metrics import scores, trend
 from tajriba.metrics import service as metrics
@@ -513,8 +514,8 @@ def scope_names(session: Session, workspace_id: int) -> dict[tuple[str, int | No
         ("touchpoint", Touchpoint),
         ("persona", Persona),
     ):
-        for i, name in session.execute(
-            select(model.id, model.name).where(model.workspace_id == workspace_id)
+        for i, name, names in session.execute(
+            select(model.id, model.name, model.names).where(model.workspace_id == workspace_id)
         ):
-            out[(scope, i)] = name
+            out[(scope, i)] = localized(name, names)
     return out

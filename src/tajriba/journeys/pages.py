@@ -574,15 +574,27 @@ def analytics_page(
 def _persona_values(form: FormData) -> dict[str, Any]:
     import orjson
 
+    from tajriba.customers import segments
+
     rule_text = str(form.get("segment_rule") or "").strip()
-    rule = None
-    if rule_text:
+    rule = segments.from_rows(
+        str(form.get("rule_match") or "all"),
+        [
+            (
+                str(form.get(f"rule_field_{i}") or ""),
+                str(form.get(f"rule_op_{i}") or ""),
+                str(form.get(f"rule_value_{i}") or ""),
+            )
+            for i in range(segments.ROWS)
+        ],
+    )
+    if rule is None and rule_text:
         try:
             rule = orjson.loads(rule_text)
         except orjson.JSONDecodeError:
             raise Invalid(
-                _(
-                    'The segment rule must be JSON, for example {"field": "city", "op": "eq", "value": "Riyadh"}.'
+                _("The segment rule must be JSON, for example {example}.").format(
+                    example='{"field": "city", "op": "eq", "value": "الرياض"}'
                 ),
                 field="segment_rule",
             ) from None
@@ -635,6 +647,7 @@ def _persona_form(
         v=v,
         error=error,
         segment_size=size,
+        rule_rows=segments.to_rows,
     )
 
 

@@ -198,14 +198,16 @@ def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:
 
 def _touchpoint_map(session: Session, workspace_id: int, by: str) -> dict[str, tuple[str, str]]:
     """touchpoint id -> (key, label) of its touchpoint, stage or journey."""
+    from tajriba.i18n import localized
+
     rows = session.execute(
-        select(Touchpoint.id, Touchpoint.name, Stage.id, Stage.name, Journey.id, Journey.name)
+        select(Touchpoint, Stage, Journey)
         .join(Stage, Stage.id == Touchpoint.stage_id)
         .join(Journey, Journey.id == Touchpoint.journey_id)
         .where(Touchpoint.workspace_id == workspace_id)
     ).all()
-    pick = {"touchpoint": (0, 1), "stage": (2, 3), "journey": (4, 5)}[by]
-    return {str(r[0]): (str(r[pick[0]]), str(r[pick[1]])) for r in rows}
+    pick = {"touchpoint": 0, "stage": 1, "journey": 2}[by]
+    return {str(r[0].id): (str(r[pick].id), localized(r[pick].name, r[pick].names)) for r in rows}
 
 
 def _scoped_touchpoints(session: Session, workspace_id: int, q: Query) -> set[str] | None:

@@ -212,7 +212,7 @@ def explore(
         params,
     )
     counts = warehouse.sql(f"SELECT e.sentiment, count(*) {_joined(where)} GROUP BY 1", params)
-    items = rows.to_dict("records")
+    items = rows.astype(object).where(rows.notna(), None).to_dict("records")  # NaN (no dialect) -> None
     for item in items:
         item["topics"] = json.loads(item["topics"] or "[]")
     by = {str(k): int(n) for k, n in counts}

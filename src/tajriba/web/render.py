@@ -46,12 +46,24 @@ def build_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    from tajriba import labels
     from tajriba.customers.service import mask
-    from tajriba.labels import channel_label, language_label
 
     env.filters["mask"] = mask
-    env.filters["channel"] = channel_label
-    env.filters["language"] = language_label
+    env.filters["own"] = own_words
+    env.filters["channel"] = labels.channel_label
+    env.filters["language"] = labels.language_label
+    env.filters["sentiment"] = labels.sentiment_label
+    env.filters["event"] = labels.event_label
+    env.filters["trait"] = labels.trait_label
+    env.filters["trait_value"] = labels.trait_value
+    env.filters["country"] = labels.country_label
+    env.filters["invitation_status"] = labels.invitation_status
+    env.filters["skip_reason"] = labels.skip_reason
+    env.filters["detail_key"] = labels.detail_key
+    env.filters["detail_value"] = labels.detail_value
+    env.filters["json_pairs"] = labels.json_pairs
+    env.tests["named_event"] = labels.is_named_event
     env.globals.update(
         LOCALES=i18n.LOCALES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -61,6 +73,15 @@ def build_environment() -> Environment:
         version=__version__,
     )
     return env
+
+
+def own_words(value: object) -> Markup:
+    """Someone's own words or name (a customer's comment, an agent's name) as they wrote it: isolated for
+    bidi (a Latin name inside Arabic text keeps its place) and marked translate="no", which also tells the
+    Latin-leak check that this is not the product speaking."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return Markup("–")
+    return Markup('<bdi translate="no">{}</bdi>').format(value)
 
 
 def interval(low: object, high: object) -> Markup:
