@@ -529,6 +529,7 @@ def import_cmd(
         with stores.session() as session:
             ws = service.get_workspace(session, slug=workspace)
             ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
+            currency = ws.currency
         chosen = load_mapping(mapping, kind=kind) if mapping else None
         started = time.perf_counter()
         last = [started]
@@ -551,6 +552,7 @@ def import_cmd(
             dry_run=dry_run,
             tz=tz,
             region=region,
+            currency=currency,
             progress=progress,
         )
     if as_json:

@@ -110,7 +110,7 @@ def test_rejected_rows_are_reported_and_valid_rows_imported_once(wh: Warehouse, 
     with open(first.report_path, encoding="utf-8-sig") as handle:
         report = list(csv.DictReader(handle))
     reasons = {(r["row"], r["field"]): r["reason"] for r in report}
-    assert reasons[("3", "ordered_at")].startswith("expected a date/time")
+    assert reasons[("3", "ordered_at")].startswith("expected a date and time")
     assert reasons[("3", "amount")] == "expected an amount" and ("3", "amount") in reasons
     assert reasons[("4", "amount")] == "must not be negative"
     assert reasons[("5", "customer")].startswith("no customer identifier")
@@ -491,3 +491,74 @@ def test_builtin_mappings_are_all_valid() -> None:
     assert set(builtin_names()) == set(SAMPLES) | {"salla_orders"}
     for name in builtin_names():
         load_mapping(name).check()
+
+
+def test_a_salla_style_file_with_its_own_arabic_headers_and_hijri_dates_maps_itself(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Headers as a Salla or Zid export in Arabic writes them (not the built-in mapping's exact names), dates
+    in Hijri with Arabic-Indic digits: every needed column is recognised and the calendar read from the values."""
+    from tajriba.ingest.imports.mapping import detect_mapping
+
+    rows = [
+        [
+            "رقم الطلب",
+            "تاريخ الطلب",
+            "اسم العميل",
+            "الجوال",
+            "الإجمالي",
+            "حالة الطلب",
+            "طريقة الدفع",
+            "ملاحظات",
+        ],
+        ["١٠٠١", "١٤٤٧/٠٩/٠١ ٢٠:١٥", "منى حسن", "0551234567", "٢٥٠٫٥٠", "تم التوصيل", "مدى", "بدون بصل"],
+        ["1002", "1447/09/15", "فيصل", "0559876543", "1,299.00", "ملغي", "Apple Pay", ""],
+    ]
+    path = write_csv(tmp_path / "salla.csv", rows)
+    mapping = detect_mapping(
+        "orders", rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]], currency="SAR"
+    )
+    assert mapping.columns == {
+        "order_id": "رقم الطلب",
+        "ordered_at": "تاريخ الطلب",
+        "customer_name": "اسم العميل",
+        "customer_phone": "الجوال",
+        "amount": "الإجمالي",
+        "status": "حالة الطلب",
+        "payment_method": "طريقة الدفع",
+    }
+    assert mapping.formats == {"ordered_at": "hijri"} and mapping.defaults == {"currency": "SAR"}
+    report = import_file(wh, workspace_id=1, kind="orders", path=path, currency="SAR")
+    assert (report.rows, report.stored, report.rejected) == (2, 2, 0), report.errors
+    got = orders(wh)
+    # 1 Ramadan 1447 (Umm al-Qura) is 18 February 2026; 20:15 in Riyadh is 17:15 UTC
+    assert got["1001"][0] == datetime(2026, 2, 18, 17, 15) and got["1001"][1] == Decimal("250.5")
+    assert got["1002"][0] == datetime(2026, 3, 3, 21, 0) and got["1002"][2] == "SAR"
+
+
+def test_persian_headers_and_jalali_dates_are_recognised() -> None:
+    from tajriba.ingest.imports.guess import fold, time_format
+    from tajriba.ingest.imports.mapping import detect_mapping
+
+    headers = ["شماره سفارش", "تاریخ سفارش", "مبلغ کل", "ارز", "موبایل"]
+    sample = [dict(zip(headers, ["۵۰۱", "۱۴۰۴/۱۲/۰۱", "۱۲۰۰۰۰۰", "IRR", "09121234567"], strict=True))]
+    mapping = detect_mapping("orders", headers, sample)
+    assert mapping.columns["order_id"] == "شماره سفارش" and mapping.columns["amount"] == "مبلغ کل"
+    assert mapping.columns["currency"] == "ارز" and mapping.formats == {"ordered_at": "jalali"}
+    # spelling variants fold together; day-first and month-first Gregorian dates are told apart
+    assert fold("تأريخ_الطلب") == fold("تاريخ الطلب") and fold("ايميل") == fold("ایمیل")
+    assert time_format(["25/03/2026", "01/04/2026"]) == "%d/%m/%Y"
+    assert time_format(["03/25/2026", "04/01/2026"]) == "%m/%d/%Y"
+    assert time_format(["2026-03-25"]) is None
+
+
+def test_rejection_reasons_speak_the_importers_language(wh: Warehouse, tmp_path: Path) -> None:
+    from tajriba.i18n import speaking
+
+    path = write_csv(tmp_path / "bad.csv", [ORDERS[0], ["A-9", "yesterday", "-5", "SAR", "a@b.c", "", "x"]])
+    with speaking("ar"):
+        report = import_file(wh, workspace_id=1, kind="orders", path=path, dry_run=True)
+    reasons = {e["field"]: e["reason"] for e in report.errors}
+    assert reasons["amount"] == "يجب ألا يكون سالبًا" and reasons["ordered_at"].startswith(
+        "المتوقع تاريخ ووقت"
+    )

@@ -11,6 +11,7 @@ from tajriba.accounts import service as accounts
 from tajriba.config import Settings
 from tajriba.db.session import transaction
 from tajriba.errors import TajribaError
+from tajriba.i18n import speaking
 from tajriba.jobs.service import enqueue, handler
 from tajriba.jobs.worker import MAINTENANCE_EVERY_S, maintenance_key
 from tajriba.warehouse import Warehouse
@@ -48,9 +49,11 @@ def import_file_job(
     path: str,
     mapping: dict[str, Any],
     dry_run: bool = False,
+    locale: str = "en",
     **_: Any,
 ) -> dict[str, Any]:
-    """Run a file import started from the web UI; the report becomes the job's result."""
+    """Run a file import started from the web UI; the report becomes the job's result, its rejection
+    reasons in the language of the person who started it."""
     from pathlib import Path
 
     from tajriba.ingest.imports.mapping import Mapping
@@ -61,23 +64,25 @@ def import_file_job(
         ws = session.get(Workspace, workspace_id)
         if ws is None:
             raise LookupError(f"workspace {workspace_id} no longer exists")
-        tz, region = ws.timezone, (ws.settings or {}).get("region", "SA")
+        tz, region, currency = ws.timezone, (ws.settings or {}).get("region", "SA"), ws.currency
     chosen = Mapping(**mapping)
     chosen.check()
     from tajriba.ingest.imports import uploads
 
     own = warehouse.cursor()  # the import's long transaction must not stall the tracking API's flushes
     try:
-        report = import_file(
-            own,
-            workspace_id=workspace_id,
-            kind=kind,
-            path=Path(path),
-            mapping=chosen,
-            dry_run=dry_run,
-            tz=tz,
-            region=region,
-        )
+        with speaking(locale):
+            report = import_file(
+                own,
+                workspace_id=workspace_id,
+                kind=kind,
+                path=Path(path),
+                mapping=chosen,
+                dry_run=dry_run,
+                tz=tz,
+                region=region,
+                currency=currency,
+            )
     except TajribaError:
         uploads.remove(Path(path))  # the file cannot be imported as it is: nothing to keep it for
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tajriba.customers.consent import purpose_key
 from tajriba.errors import Invalid
@@ -207,19 +208,20 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
-def detect_mapping(kind: str, headers: list[str]) -> Mapping:
-    """A built-in mapping whose columns all appear, else one that takes headers named like the fields."""
+def detect_mapping(
+    kind: str, headers: list[str], rows: list[dict[str, Any]] | None = None, *, currency: str | None = None
+) -> Mapping:
+    """A built-in mapping whose columns all appear, else one from the headers' names in Arabic, Persian or
+    English with date formats read from `rows` (`guess`)."""
+    from tajriba.ingest.imports.guess import guess
+
     for name in builtin_names():
         mapping = load_mapping(name)
         if mapping.kind == kind and not mapping.missing_columns(headers):
+            if rows:
+                _read_formats(mapping, rows)
             return mapping
-    columns = {h.strip().lower(): h for h in headers if h.strip().lower() in FIELDS[kind]}
-    mapping = Mapping(
-        kind=kind,
-        columns=columns,
-        name="same-named columns",
-        traits={h: h for h in headers if h.strip().lower() not in FIELDS[kind] and h != "__row"},
-    )
+    mapping = guess(kind, headers, rows, currency=currency)
     try:
         mapping.check()
     except Invalid as exc:
@@ -229,6 +231,36 @@ def detect_mapping(kind: str, headers: list[str]) -> Mapping:
             field="mapping",
         ) from None
     return mapping
+
+
+def _read_formats(mapping: Mapping, rows: list[dict[str, Any]]) -> None:
+    """A built-in mapping's date columns in the calendar and order their values show (a Salla export in
+    Hijri dates, say), where the mapping says ISO."""
+    from tajriba.ingest.imports.guess import time_format
+
+    for target, header in mapping.columns.items():
+        if FIELDS[mapping.kind].get(target) == "time" and mapping.formats.get(target, "iso") == "iso":
+            fmt = time_format([r.get(header) for r in rows[:200]])
+            if fmt:
+                mapping.formats[target] = fmt
+
+
+TIME_FORMAT_LABELS = {
+    "iso": N_("ISO (2026-03-01 14:30)"),
+    "%d/%m/%Y": N_("day/month/year"),
+    "%d/%m/%Y %H:%M": N_("day/month/year hour:minute"),
+    "%m/%d/%Y": N_("month/day/year"),
+    "%Y-%m-%d %H:%M:%S %z": N_("year-month-day time and offset"),
+    "hijri": N_("Hijri (Umm al-Qura), year/month/day"),
+    "jalali": N_("Persian (Jalali), year/month/day"),
+}
+
+
+def time_format_label(fmt: str) -> str:
+    """A date format in words (the pattern itself for one nobody named)."""
+    from tajriba.i18n import _
+
+    return _(TIME_FORMAT_LABELS[fmt]) if fmt in TIME_FORMAT_LABELS else fmt
 
 
 FIELD_LABELS = {

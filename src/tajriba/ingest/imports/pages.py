@@ -18,6 +18,7 @@ from tajriba.ingest.imports.mapping import (
     FIELDS,
     KINDS,
     REQUIRED,
+    TIME_FORMAT_LABELS,
     Mapping,
     builtin_names,
     detect_mapping,
@@ -32,7 +33,7 @@ router = APIRouter(
 )
 PREVIEW_ROWS = 10
 PREVIEW_CELL_CHARS = 200
-TIME_FORMATS = ("iso", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S %z", "hijri", "jalali")
+TIME_FORMATS = tuple(TIME_FORMAT_LABELS)
 
 
 def _upload_dir(request: Request, workspace_id: int) -> Path:
@@ -117,7 +118,7 @@ def upload(
     return RedirectResponse(f"/w/{ctx.workspace.slug}/imports/{token}{suffix}", status_code=303)
 
 
-def _preview(path: Path, kind: str, mapping_name: str | None) -> dict[str, Any]:
+def _preview(path: Path, kind: str, mapping_name: str | None, currency: str | None = None) -> dict[str, Any]:
     source = open_source(path)
     first = next(read_batches(source, batch_rows=PREVIEW_ROWS), None)
     if first is None:
@@ -126,7 +127,7 @@ def _preview(path: Path, kind: str, mapping_name: str | None) -> dict[str, Any]:
     mapping = load_mapping(mapping_name, kind=kind) if mapping_name else None
     if mapping is None:
         try:
-            mapping = detect_mapping(kind, headers)
+            mapping = detect_mapping(kind, headers, first.slice(0, 200).to_pylist(), currency=currency)
         except TajribaError:
             mapping = Mapping(kind=kind, columns={})
     rows = [
@@ -147,7 +148,7 @@ def preview_page(
     path = _uploaded(request, ctx, token)
     if kind not in KINDS:
         raise Invalid(_("Choose what the file holds."), field="kind")
-    data = _preview(path, kind, mapping)
+    data = _preview(path, kind, mapping, ctx.workspace.currency)
     return _render(
         request,
         "imports/preview.html",
@@ -158,6 +159,7 @@ def preview_page(
         labels=FIELD_LABELS,
         required=REQUIRED[kind],
         time_formats=TIME_FORMATS,
+        time_format_labels=TIME_FORMAT_LABELS,
         **data,
     )
 
@@ -198,6 +200,7 @@ def start_import(
             "path": str(path),
             "dry_run": action != "import",
             "file": path.name.split("__", 1)[1],
+            "locale": request.state.locale,
             "mapping": {
                 "kind": kind,
                 "columns": columns,

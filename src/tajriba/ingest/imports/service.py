@@ -24,8 +24,9 @@ from tajriba.customers import consent
 from tajriba.customers.identifiers import normalize
 from tajriba.customers.identity import IdentityPolicy, resolve
 from tajriba.errors import Invalid
+from tajriba.i18n import _
 from tajriba.ingest.imports import convert
-from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping
+from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping, time_format_label
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.ingest.writer import apply_resolution
 from tajriba.sheets import csv_cell
@@ -89,6 +90,7 @@ def import_file(
     dry_run: bool = False,
     tz: str = "Asia/Riyadh",
     region: str = "SA",
+    currency: str | None = None,
     policy: IdentityPolicy | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
@@ -118,6 +120,7 @@ def import_file(
                 errors,
                 tz=tz,
                 region=region,
+                currency=currency,
                 policy=policy,
                 progress=progress,
             )
@@ -150,13 +153,19 @@ def _run(  # one pass over the file inside the caller's transaction
     *,
     tz: str,
     region: str,
+    currency: str | None,
     policy: IdentityPolicy,
     progress: Callable[[int], None] | None,
 ) -> None:
     seen_keys: set[str] = set()  # keys met so far, for exports with one row per line item
     for batch in read_batches(source):
         if mapping is None:
-            mapping = detect_mapping(kind, [c for c in batch.column_names if c != "__row"])
+            mapping = detect_mapping(
+                kind,
+                [c for c in batch.column_names if c != "__row"],
+                batch.slice(0, 200).to_pylist(),
+                currency=currency,
+            )
             report.mapping = mapping.name
         missing = mapping.missing_columns(batch.column_names)
         if missing and report.rows == 0:
@@ -226,19 +235,21 @@ def _convert(
         else:
             value = _typed(raw, ftype, mapping.formats.get(target, "iso"), tz=tz, decimal=mapping.decimal)
         if ftype != "text":
-            what = {
-                "time": f"a date/time ({mapping.formats.get(target, 'ISO 8601')})",
-                "money": "an amount",
-                "int": "a whole number",
-                "float": "a number",
-                "bool": "yes/no",
+            expected = {
+                "time": _("expected a date and time ({format})").format(
+                    format=time_format_label(mapping.formats.get(target, "iso"))
+                ),
+                "money": _("expected an amount"),
+                "int": _("expected a whole number"),
+                "float": _("expected a number"),
+                "bool": _("expected yes or no"),
             }[ftype]
-            reject(convert.failed(convert.clean(raw), value), target, src, raw, f"expected {what}")
+            reject(convert.failed(convert.clean(raw), value), target, src, raw, expected)
         if target in ("amount", "discount", "shipping") and ftype == "money":
-            reject(pc.less(value, 0), target, src, raw, "must not be negative")
+            reject(pc.less(value, 0), target, src, raw, _("must not be negative"))
         out[target] = value
         if target in REQUIRED[kind]:
-            reject(pc.is_null(convert.clean(raw)), target, src, raw, "required, but empty")
+            reject(pc.is_null(convert.clean(raw)), target, src, raw, _("required, but empty"))
     links = [out[f] for f in LINKS[kind] if f in out]
     if LINKS[kind] and links:
         none_linked = functools.reduce(pc.and_, [pc.is_null(a) for a in links])
@@ -247,14 +258,18 @@ def _convert(
             "customer",
             "/".join(mapping.columns.get(f, f) for f in LINKS[kind] if f in out),
             None,
-            f"no customer identifier ({', '.join(f for f in LINKS[kind] if f in out)})",
+            _("no customer identifier ({fields})").format(
+                fields=", ".join(f for f in LINKS[kind] if f in out)
+            ),
         )
     for purpose, src in mapping.consents.items():
         if src not in batch.column_names:
             continue
         raw = batch.column(src)
         value = convert.to_bool(raw)
-        reject(convert.failed(convert.clean(raw), value), f"consent:{purpose}", src, raw, "expected yes/no")
+        reject(
+            convert.failed(convert.clean(raw), value), f"consent:{purpose}", src, raw, _("expected yes or no")
+        )
         out[f"__consent:{purpose}"] = value
     if mapping.traits:
         present = [(k, s) for k, s in mapping.traits.items() if s in batch.column_names]
