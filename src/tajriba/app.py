@@ -136,6 +136,7 @@ def routers() -> list[APIRouter]:
     from tajriba.metrics import pages as metrics_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
+    from tajriba.reports import pages as reports_pages
     from tajriba.stories import api as stories_api
     from tajriba.stories import pages as stories_pages
     from tajriba.surveys import api as surveys_api
@@ -180,6 +181,8 @@ def routers() -> list[APIRouter]:
         metrics_pages.router,
         cases_api.router,
         cases_pages.router,
+        reports_pages.router,
+        reports_pages.shared_router,
     ]
 
 

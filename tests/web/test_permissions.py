@@ -32,6 +32,9 @@ PUBLIC = {
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
     ("GET", "/s/{token}/done"),
+    # a signed, expiring link to the read-only executive summary (tests/reports)
+    ("GET", "/r/{token}"),
+    ("GET", "/r/{token}/summary.{fmt}"),
 }
 LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 # routes that need query parameters to answer 200
@@ -255,7 +258,9 @@ def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1, **ids: int
         **ids,
         fmt="json"
         if "/export." in path
-        else ("csv" if "/results." in path or "/responses." in path else "svg"),
+        else (
+            "csv" if "/results." in path or "/responses." in path else "pdf" if "/summary." in path else "svg"
+        ),
         response_id="no-such-response",
         workspace=ws_slug,
         key_id=key_id,

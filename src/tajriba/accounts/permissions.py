@@ -34,6 +34,7 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "text:manage": (_ANALYSTS, "edit the topic taxonomy and re-run text enrichment"),
     "metrics:read": (_ALL, "see CX metrics and goals"),
     "goals:write": (_ANALYSTS, "set goals and the service targets they are measured against"),
+    "reports:manage": (_ANALYSTS, "schedule e-mailed summaries and share read-only links to them"),
     "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
     "value:compute": (_ANALYSTS, "refit the lifetime-value models and store customers' values"),
     "data:import": (_ANALYSTS, "import files and send events"),

@@ -157,6 +157,19 @@ def cases_tick(
     return totals
 
 
+@handler("reports.send")
+def reports_send(
+    *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
+) -> dict[str, Any]:
+    """Once a minute: the scheduled executive summaries that are due, by mail."""
+    from tajriba.reports import schedule
+
+    if not settings.smtp_host:
+        return {"sent": 0, "skipped": "no SMTP server configured"}
+    with transaction(factory, mode="writes") as session:
+        return {"sent": schedule.send_due(session, warehouse, settings)}
+
+
 @handler("cases.follow_up")
 def cases_follow_up(
     *, factory: sessionmaker[Session], warehouse: Warehouse, case_id: int, **_: Any

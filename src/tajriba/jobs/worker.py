@@ -64,6 +64,7 @@ class Worker:
                 if time.monotonic() >= next_dispatch:  # survey sends and reminders, once a minute
                     with transaction(self.factory, mode="writes") as session:
                         service.enqueue(session, kind="surveys.dispatch", dedupe_key="surveys.dispatch")
+                        service.enqueue(session, kind="reports.send", dedupe_key="reports.send")
                     next_dispatch = time.monotonic() + DISPATCH_EVERY_S
                 worked = self.run_once()
             except Exception:  # noqa: BLE001 - the loop must survive a broken database moment

@@ -28,6 +28,7 @@ from tajriba.models.journeys import (
     TouchpointItem,
     TouchpointRule,
 )
+from tajriba.models.reports import ReportSubscription
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "JourneyPersona",
     "Membership",
     "Persona",
+    "ReportSubscription",
     "Stage",
     "Survey",
     "SurveyInvitation",
