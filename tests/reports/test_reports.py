@@ -167,7 +167,8 @@ def test_analysts_subscribe_and_share_viewers_only_download(app, db, client, dem
     assert r.status_code == 303 and "saved=" in r.headers["location"]
     bad = client.post(
         f"/w/{demo.slug}/reports",
-        data={"csrf_token": token, "action": "subscribe", "email": "not-an-address", "frequency": "weekly", "locale": "ar", "formats": ["pdf"]},
+        data={"csrf_token": token, "action": "subscribe", "email": "not-an-address", "frequency": "weekly",
+              "locale": "ar", "formats": ["pdf"]},
     )  # fmt: skip
     assert "error=" in bad.headers["location"]
     page = client.get(f"/w/{demo.slug}/reports")
