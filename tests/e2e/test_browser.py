@@ -550,3 +550,54 @@ def test_no_latin_words_leak_into_arabic_or_persian_pages(server: str, locale: s
     formats, codes shown as codes, the customers' own words, which are marked translate="no")."""
     found = _crawl(server, locale)
     assert found == {}, "\n".join(f"{k}: {' '.join(sorted(v))}" for k, v in sorted(found.items()))
+
+
+def test_skip_logic_is_built_in_a_form_and_followed_by_respondents(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """A manager adds "ask why, only when NPS is 0 to 6" by choosing from lists (no expression, no key to
+    invent); a detractor is asked, a promoter is not."""
+    staff = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = staff.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/surveys")
+    page.select_option("select[name=template]", "relationship_nps")
+    with page.expect_navigation():
+        page.click("form[action$='/surveys'] button[type=submit] >> nth=0")
+    page.click("#add-question > summary")
+    form = page.locator("#add-question form")
+    form.locator("select[name=type]").select_option("text")
+    form.locator("input[name=qtitle_ar]").fill("ما الذي خيّب ظنك؟")
+    form.locator("input[name=qtitle_en]").fill("What let you down?")
+    form.locator("select[name=if_question]").select_option(
+        label=page.locator("#add-question select[name=if_question] option").nth(1).inner_text()
+    )
+    form.locator("select[name=if_op]").select_option("between")
+    form.locator("input[name=if_value]").fill("0")
+    form.locator("input[name=if_value2]").fill("6")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").last.click()
+    assert page.locator(".alert.error:not([data-warning])").count() == 0, page.locator(".alert.error").all_inner_texts()
+    row = page.locator("tr:has-text('ما الذي خيّب ظنك؟')")
+    shown = row.locator("[data-shown-when]").inner_text()
+    assert "0" in shown and "6" in shown and "{" not in shown, shown  # words, not an expression
+    assert row.get_attribute("data-key") == "comment"  # a key made up for the manager
+    with page.expect_navigation():
+        page.click("button[value=active]")
+    link = page.locator("a[dir=ltr]").first.get_attribute("href")
+    public = server + link[link.index("/s/") :]
+    staff.close()
+    for score, asked in (("3", True), ("9", False)):
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        p = phone.new_page()
+        p.goto(f"{public}?lang=ar")
+        p.locator(f"label.pt:has(input[value='{score}'])").click()
+        seen = False
+        for _step in range(6):
+            with p.expect_navigation():
+                p.click("button.next")
+            if "/done" in p.url:
+                break
+            seen = seen or "ما الذي خيّب ظنك؟" in p.content()
+            if p.locator("input[name=improve]").count():
+                p.locator("input[name=improve]").first.check()
+        assert "/done" in p.url and seen is asked, (score, p.url)
+        phone.close()

@@ -134,12 +134,66 @@ def _question_rows(definition: Definition, locale: str) -> list[dict[str, Any]]:
     return [
         {
             "q": q,
+            "number": i + 1,
             "title": pick(q.title, locale, definition.default_language),
             "condition": surveyjs.expression(q.visible_if) if q.visible_if else "",
+            "shown_when": describe(q.visible_if, definition, locale) if q.visible_if else "",
             "missing": [loc for loc in definition.languages if loc not in q.title],
         }
-        for q in definition.questions
+        for i, q in enumerate(definition.questions)
     ]
+
+
+OP_WORDS = {
+    "=": N_("is"),
+    "!=": N_("is not"),
+    "<": N_("is less than"),
+    "<=": N_("is at most"),
+    ">": N_("is more than"),
+    ">=": N_("is at least"),
+    "in": N_("is one of"),
+    "not_in": N_("is none of"),
+    "answered": N_("is answered"),
+    "not_answered": N_("is not answered"),
+}
+
+
+def describe(condition: Any, definition: Definition, locale: str) -> str:
+    """A question's condition in words: "Q1 is between 0 and 6", choices by their labels."""
+    fb = definition.default_language
+    numbers = {q.key: i + 1 for i, q in enumerate(definition.questions)}
+    questions = {q.key: q for q in definition.questions}
+
+    def name(key: str) -> str:
+        return _("Q{n}").format(n=numbers[key]) if key in numbers else key
+
+    def value(key: str, v: Any) -> str:
+        q = questions.get(key)
+        labels = {c.value: pick(c.label, locale, fb) for c in q.choices} if q is not None else {}
+        if isinstance(v, list):
+            return ("، " if locale != "en" else ", ").join(labels.get(str(x), str(x)) for x in v)
+        return labels.get(str(v), str(v))
+
+    c = condition
+    parts = c.all or c.any
+    if parts is not None:
+        if (
+            c.all is not None
+            and len(parts) == 2
+            and parts[0].question is not None
+            and parts[0].question == parts[1].question
+            and {parts[0].op, parts[1].op} == {">=", "<="}
+        ):
+            low = next(p.value for p in parts if p.op == ">=")
+            high = next(p.value for p in parts if p.op == "<=")
+            return _("{q} is from {low} to {high}").format(q=name(parts[0].question), low=low, high=high)
+        joined = _(" and ") if c.all is not None else _(" or ")
+        return joined.join(describe(p, definition, locale) for p in parts)
+    assert c.question is not None
+    words = _(OP_WORDS[c.op])
+    if c.op in ("answered", "not_answered"):
+        return f"{name(c.question)} {words}"
+    return f"{name(c.question)} {words} {value(c.question, c.value)}"
 
 
 @router.get("/surveys/{survey_id}")
@@ -157,6 +211,17 @@ def survey_page(
         survey=survey,
         d=definition,
         questions=_question_rows(definition, locale),
+        condition_ops=[
+            ("between", _("is from … to …")),
+            ("=", _("is")),
+            ("!=", _("is not")),
+            ("<=", _("is at most")),
+            (">=", _("is at least")),
+            ("<", _("is less than")),
+            (">", _("is more than")),
+            ("answered", _("is answered")),
+            ("not_answered", _("is not answered")),
+        ],
         types=QUESTION_TYPES,
         type_labels=TYPE_LABELS,
         locales=LOCALES,
@@ -214,15 +279,95 @@ def _texts(form: FormData, prefix: str) -> dict[str, str]:
 
 
 def _choices(text: str) -> list[dict[str, Any]]:
-    """`value | Arabic | Persian | English` per line (labels after the value optional)."""
-    out = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    """One choice per line: `Arabic | Persian | English` (any of them); its stored value is made up from the
+    English label, or numbered. Four parts, `value | Arabic | Persian | English`, keep a value of one's own."""
+    out: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for n, line in enumerate((x for x in text.splitlines() if x.strip()), start=1):
         parts = [p.strip() for p in line.split("|")]
-        label = {loc: p for loc, p in zip(LOCALES, parts[1:], strict=False) if p}
-        out.append({"value": parts[0], "label": label or {"en": parts[0]}})
+        value = parts.pop(0) if len(parts) == 4 else ""
+        label = {loc: p for loc, p in zip(LOCALES, parts, strict=False) if p}
+        if not label:
+            continue
+        value = value or _slug(label.get("en", ""), f"c{n}")
+        while value in taken:
+            value = f"{value}_{n}"
+        taken.add(value)
+        out.append({"value": value, "label": label})
     return out
+
+
+def _slug(text: str, fallback: str) -> str:
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:30]
+    return slug if slug and slug[0].isalpha() else fallback
+
+
+KEY_BASES = {
+    "text": "comment",
+    "single": "choice",
+    "multiple": "choices",
+    "consent": "consent",
+    "matrix": "rating",
+}
+
+
+def _new_key(qtype: str, taken: set[str]) -> str:
+    """A question key nobody has to invent: the type (nps, csat, ...) or a word for it, numbered if taken."""
+    base = KEY_BASES.get(qtype, qtype)
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+CONDITION_OPS = ("=", "!=", "<=", ">=", "<", ">", "between", "in", "answered", "not_answered")
+
+
+def _condition(
+    form: FormData, questions: list[dict[str, Any]], before: int | None = None
+) -> dict[str, Any] | None:
+    """The "show only when" chosen in the form: an earlier question, a comparison and its value(s) (a range
+    "between" two numbers; chosen answers for a choice question). None when no question is chosen."""
+    from tajriba.i18n import to_latin_digits
+
+    key = str(form.get("if_question") or "").strip()
+    if not key:
+        return None
+    earlier = questions if before is None else questions[:before]
+    q = next((x for x in earlier if x["key"] == key), None)
+    if q is None:
+        raise Invalid(_("Choose one of the questions before this one."), field="if_question")
+    op = str(form.get("if_op") or "=")
+    if op not in CONDITION_OPS:
+        raise Invalid(_("Choose how to compare."), field="if_op")
+    if op in ("answered", "not_answered"):
+        return {"question": key, "op": op}
+    if q["type"] in ("single", "multiple"):
+        chosen = [str(v) for v in form.getlist("if_choice") if str(v)]
+        if not chosen:
+            raise Invalid(_("Choose the answers that show this question."), field="if_choice")
+        return {"question": key, "op": "in" if op != "!=" else "not_in", "value": chosen}
+
+    def number(name: str) -> float | int:
+        raw = to_latin_digits(str(form.get(name) or "")).strip().replace("٫", ".")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise Invalid(_("Write a number to compare the answer with."), field=name) from None
+        return int(value) if value.is_integer() else value
+
+    if op == "between":
+        low, high = number("if_value"), number("if_value2")
+        if low > high:
+            low, high = high, low
+        return {
+            "all": [{"question": key, "op": ">=", "value": low}, {"question": key, "op": "<=", "value": high}]
+        }
+    if op == "in":
+        op = "="
+    return {"question": key, "op": op, "value": number("if_value")}
 
 
 @router.post("/surveys/{survey_id}")
@@ -256,8 +401,9 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
                 link_days=_opt_int(form.get("link_days")) or survey.link_days,
             )
         elif action == "add_question":
+            taken = {x["key"] for x in data["questions"]} | set(data.get("hidden_fields") or [])
             q: dict[str, Any] = {
-                "key": str(form.get("key") or "").strip(),
+                "key": str(form.get("key") or "").strip() or _new_key(str(form.get("type") or ""), taken),
                 "type": str(form.get("type") or ""),
                 "title": _texts(form, "qtitle"),
                 "required": bool(form.get("required")),
@@ -273,8 +419,11 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
                 q["rows"] = _choices(str(form.get("choices") or ""))
             if q["type"] == "consent":
                 q["purpose"] = str(form.get("purpose") or "contact")
+            chosen = _condition(form, list(data["questions"]))
             condition = str(form.get("condition") or "").strip()
-            if condition:
+            if chosen is not None:
+                q["visible_if"] = chosen
+            elif condition:
                 try:
                     q["visible_if"] = surveyjs.parse_expression(condition)
                 except (ValueError, ValidationError) as exc:
@@ -282,6 +431,23 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
                         _("Condition: {error}").format(error=error_text(exc)), field="condition"
                     ) from None
             data["questions"] = [*data["questions"], q]
+            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
+        elif action == "logic":
+            key = str(form.get("key") or "")
+            qs = [dict(x) for x in data["questions"]]
+            i = next((n for n, x in enumerate(qs) if x["key"] == key), None)
+            if i is None:
+                raise Invalid(_("No such question."), field="key")
+            qs[i]["visible_if"] = _condition(form, qs, before=i)
+            data["questions"] = qs
+            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
+        elif action == "order":
+            keys = [str(k) for k in form.getlist("keys")]
+            qs = list(data["questions"])
+            if sorted(keys) != sorted(x["key"] for x in qs):
+                raise Invalid(_("The new order must name every question once."), field="keys")
+            by_key = {x["key"]: x for x in qs}
+            data["questions"] = [by_key[k] for k in keys]
             service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
         elif action in ("up", "down", "delete"):
             key = str(form.get("key") or "")

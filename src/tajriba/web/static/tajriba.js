@@ -93,3 +93,29 @@
     if (form && form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
   }, true);
 })();
+// Reorder rows by dragging (tbody[data-reorder] names the form that saves the order); the arrow buttons
+// beside each row do the same from the keyboard.
+(function () {
+  document.querySelectorAll("tbody[data-reorder]").forEach(function (body) {
+    var form = document.getElementById(body.dataset.reorder);
+    var dragged = null;
+    body.addEventListener("dragstart", function (e) {
+      dragged = e.target.closest("tr[data-key]");
+      if (dragged && e.dataTransfer) { e.dataTransfer.effectAllowed = "move"; e.dataTransfer.setData("text/plain", dragged.dataset.key); }
+    });
+    body.addEventListener("dragover", function (e) { if (dragged) e.preventDefault(); });
+    body.addEventListener("drop", function (e) {
+      var target = e.target.closest("tr[data-key]");
+      if (!dragged || !target || target === dragged || !form) return;
+      e.preventDefault();
+      var rect = target.getBoundingClientRect();
+      body.insertBefore(dragged, e.clientY > rect.top + rect.height / 2 ? target.nextSibling : target);
+      body.querySelectorAll("tr[data-key]").forEach(function (row) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = "keys"; input.value = row.dataset.key;
+        form.appendChild(input);
+      });
+      form.submit();
+    });
+  });
+})();
