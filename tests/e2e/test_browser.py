@@ -575,7 +575,9 @@ def test_skip_logic_is_built_in_a_form_and_followed_by_respondents(server: str, 
     form.locator("input[name=if_value2]").fill("6")
     with page.expect_navigation():
         form.locator("button[type=submit]").last.click()
-    assert page.locator(".alert.error:not([data-warning])").count() == 0, page.locator(".alert.error").all_inner_texts()
+    assert page.locator(".alert.error:not([data-warning])").count() == 0, page.locator(
+        ".alert.error"
+    ).all_inner_texts()
     row = page.locator("tr:has-text('ما الذي خيّب ظنك؟')")
     shown = row.locator("[data-shown-when]").inner_text()
     assert "0" in shown and "6" in shown and "{" not in shown, shown  # words, not an expression
