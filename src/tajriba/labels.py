@@ -95,6 +95,7 @@ EVENTS = {
     "Signed Up": N_("Signed up"),
     "Signed In": N_("Signed in"),
     "Coupon Applied": N_("Coupon applied"),
+    "Retention Call": N_("Called to keep the customer"),
 }
 # traits most sources send, by their usual keys
 TRAITS = {

@@ -167,3 +167,47 @@ def test_viewers_see_the_page_without_the_recompute_form(app, db, client, shop) 
     page = client.get("/w/shop/value")
     assert page.status_code == 200 and "value/compute" not in page.text
     assert client.post("/w/shop/value/compute", data={"csrf_token": token}).status_code == 403
+
+
+def test_call_list_shows_names_and_phones_by_role_exports_and_marks_calls(app, db, client, shop) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import pyarrow as pa
+
+    ws, call = shop
+    call("POST", "/api/v1/value/compute", json={})
+    wh = app.state.warehouse
+    new = pa.Table.from_pylist(
+        [
+            {"workspace_id": ws.id, "customer_id": f"c{i}", "name": f"عميل {i}", "phone": f"+9665512{i:05d}"}
+            for i in range(120)
+        ]
+    )
+    if wh.append("customers", new) == 0:  # the profiles exist already: give them a name and a phone
+        for i in range(120):
+            wh.sql(
+                "UPDATE customers SET name = ?, phone = ? WHERE workspace_id = ? AND customer_id = ?",
+                [f"عميل {i}", f"+9665512{i:05d}", ws.id, f"c{i}"],
+            )
+    analyst = make_user(db, workspace=ws, role="analyst", locale="ar")
+    login(client, analyst)
+    page = client.get("/w/shop/value").text
+    first = page.split('data-customer="', 1)[1].split('"', 1)[0]
+    i = int(first[1:])
+    assert f"عميل {i}" in page and f"+9665512{i:05d}" not in page and "+966•••" in page  # masked for analysts
+    table = pd.read_csv(io.StringIO(client.get("/w/shop/value/call-list.csv").content.decode("utf-8-sig")))
+    assert len(table) == 20 and table.iloc[0, 1] == f"عميل {i}" and "•••" in str(table.iloc[0, 2])
+    client.cookies.clear()
+    admin = make_user(db, workspace=ws, role="admin", locale="ar")
+    token = login(client, admin)
+    assert f"+9665512{i:05d}" in client.get("/w/shop/value").text  # admins read personal data
+    done = client.post("/w/shop/value/called", data={"csrf_token": token, "customer_id": first})
+    assert done.status_code == 303
+    after = client.get("/w/shop/value").text
+    assert after.split('data-customer="', 1)[1].split('"', 1)[0] != first  # called: to the end of the list
+    events = wh.sql(
+        "SELECT event, channel FROM events WHERE workspace_id = ? AND customer_id = ?", [ws.id, first]
+    )
+    assert events == [("Retention Call", "call_centre")]
+    missing = client.post("/w/shop/value/called", data={"csrf_token": token, "customer_id": "nobody"})
+    assert missing.status_code == 404

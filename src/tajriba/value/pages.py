@@ -59,7 +59,7 @@ def _render(
         "value.html",
         status=status,
         active="value",
-        v=data,
+        v=data | {"call_list": _call_list(wh, ctx) if data["computed"] else []},
         listing=listing,
         segment=segment or "",
         segment_labels=SEGMENTS,
@@ -94,3 +94,66 @@ def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Compute, for
         db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
     )
     return RedirectResponse(f"/w/{ctx.workspace.slug}/value", status_code=303)
+
+
+CALL_COLUMNS = (
+    "customer_id",
+    "name",
+    "phone",
+    "segment",
+    "orders",
+    "total_spend",
+    "days_since_last",
+    "p_alive",
+    "clv",
+)
+
+
+def _call_list(wh: WarehouseDep, ctx: Context) -> list[dict]:
+    """The call list as the reader may see it: phones masked without pii:read."""
+    from tajriba.customers.service import mask
+
+    rows = service.overview(wh, ctx.workspace.id).get("call_list", [])
+    if not ctx.can("pii:read"):  # as the customer pages show them: names, masked phones
+        rows = [{**r, "phone": mask(r.get("phone"), "phone")} for r in rows]
+    return rows
+
+
+@router.get("/value/call-list.{fmt}")
+def call_list_file(request: Request, wh: WarehouseDep, ctx: Read, fmt: str) -> Response:
+    """The customers to call first, as CSV or XLSX (phones masked for readers without pii:read)."""
+    from tajriba.i18n import _
+    from tajriba.web.export import table_file
+
+    headers = {
+        "customer_id": _("Customer"),
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "segment": _("Segment"),
+        "orders": _("Orders"),
+        "total_spend": _("Spend to date"),
+        "days_since_last": _("Days since last purchase"),
+        "p_alive": _("P(alive)"),
+        "clv": _("Lifetime value"),
+    }
+    rows = [
+        {**r, "segment": _(SEGMENTS[r["segment"]]) if r.get("segment") in SEGMENTS else r.get("segment")}
+        for r in _call_list(wh, ctx)
+    ]
+    return table_file(
+        [(c, headers[c]) for c in CALL_COLUMNS],
+        rows,
+        fmt,
+        "call-list",
+        rtl=request.state.locale in ("ar", "fa"),
+    )
+
+
+@router.post("/value/called")
+def mark_called(
+    request: Request, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("cases:work"))], form: FormDep
+) -> Response:
+    """Someone called this customer: it shows on their timeline and they wait at the end of the list a while."""
+    customer = str(form.get("customer_id") or "")
+    service.mark_called(wh, ctx.workspace.id, customer, by_user=ctx.user.id if ctx.user else None)
+    return RedirectResponse(f"/w/{ctx.workspace.slug}/value#call-list", status_code=303)
