@@ -23,12 +23,28 @@ from tajriba import __version__
 from tajriba.config import Settings
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
-from tajriba.i18n import LOCALES, _, set_locale
+from tajriba.i18n import LOCALES, N_, _, set_locale
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, LoginRequired
 from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
 
 log = logging.getLogger("tajriba")
+# what a page says (in the reader's language) for the validation errors a hand-edited address causes
+VALIDATION_PROBLEMS = {
+    "int_parsing": N_("expected a whole number"),
+    "int_type": N_("expected a whole number"),
+    "float_parsing": N_("expected a number"),
+    "bool_parsing": N_("expected yes or no"),
+    "date_parsing": N_("expected a date as YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("expected a date as YYYY-MM-DD"),
+    "datetime_parsing": N_("expected a date and time"),
+    "missing": N_("required, but empty"),
+    "greater_than_equal": N_("too small"),
+    "less_than_equal": N_("too large"),
+    "string_too_long": N_("too long"),
+    "literal_error": N_("not one of the allowed values"),
+    "value_error": N_("not a valid value"),
+}
 STATIC = Path(__file__).parent / "web" / "static"
 JSON_PREFIXES = ("/api/", "/v1/", "/healthz")
 NO_BROWSER_STATE = ("/v1/", "/api/", "/static/", "/batch", "/b")
@@ -346,15 +362,24 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        where = first.get("loc", ())
+        loc = [str(p) for p in where if p not in ("body", "query", "path", "form")]
         field = ".".join(loc) or None
-        message = _("Invalid value for {field}: {problem}").format(
-            field=field or "request", problem=first.get("msg", "invalid")
-        )
-        err = TajribaError(message, code="invalid", status=422, field=field)
         if wants_json(request):
-            return JSONResponse(err.to_dict(), status_code=422)
-        return _error_page(request, 422, message)
+            message = _("Invalid value for {field}: {problem}").format(
+                field=field or "request", problem=first.get("msg", "invalid")
+            )
+            return JSONResponse(
+                TajribaError(message, code="invalid", status=422, field=field).to_dict(), status_code=422
+            )
+        if where[:1] == ("path",):  # /w/demo/cases/abc on a page: an address that does not exist
+            return _error_page(request, 404, _("Not found."))
+        problem = _(VALIDATION_PROBLEMS.get(str(first.get("type", "")), N_("not a valid value")))
+        return _error_page(
+            request,
+            422,
+            _("Invalid value for {field}: {problem}").format(field=field or "?", problem=problem),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

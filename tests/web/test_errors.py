@@ -147,3 +147,20 @@ def test_the_request_transaction_commits_before_the_response_is_sent(app) -> Non
         event.remove(Session, "before_commit", before_commit)
     assert order == ["commit", "response"]
     assert failed.status_code == 500 and failed.json()["error"]["code"] == "internal"
+
+
+def test_a_hand_edited_address_gets_a_page_in_the_readers_language(client, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login, make_user, make_workspace
+    from tests.latin import leaks
+
+    ws = make_workspace(db, "addr")
+    login(client, make_user(db, workspace=ws, role="owner", locale="ar"))
+    page = client.get(f"/w/{ws.slug}/cases/not-a-number")
+    assert page.status_code == 404 and 'lang="ar"' in page.text and leaks(page.text) == []
+    bad = client.get(f"/w/{ws.slug}/value?calendar=hijri", params={"segment": "x" * 10})
+    assert bad.status_code == 200  # unknown choices fall back, they are not errors
+    typed = client.get(f"/w/{ws.slug}/metrics/export?table=volume&format=csv&survey=abc")
+    assert typed.status_code in (200, 422)
+    wrong = client.get(f"/w/{ws.slug}/surveys/1/results?page=two")
+    assert wrong.status_code == 422 and "page" in wrong.text and "عدد صحيح" in wrong.text
+    assert leaks(wrong.text) == ["page"] or leaks(wrong.text) == []
