@@ -603,3 +603,37 @@ def test_skip_logic_is_built_in_a_form_and_followed_by_respondents(server: str, 
                 p.locator("input[name=improve]").first.check()
         assert "/done" in p.url and seen is asked, (score, p.url)
         phone.close()
+
+
+def test_date_filters_use_the_readers_hijri_calendar(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """A reader who counts in Hijri picks 1 Ramadan 1447 from a Hijri month; the page filters from the same
+    Gregorian day (18 February 2026) and shows the field in Hijri again."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/account")
+    page.select_option("select[name=calendar]", "hijri")
+    with page.expect_navigation():
+        page.click("form[action='/preferences'] button[type=submit]")
+    try:
+        page.goto(f"{server}/w/demo/feedback")
+        field = page.locator("input[data-calendar-text=hijri]").first
+        field.click()
+        pop = page.locator(".calendar-pop:visible")
+        assert pop.count() == 1
+        field.fill("1447-09-01")
+        field.press("Tab")
+        assert page.locator("input[name=since]").input_value() == "2026-02-18"
+        # the month picker lists the month's days in Hijri: 1 Ramadan is 18 February
+        field.click()
+        assert page.locator(".calendar-pop:visible button[data-iso='2026-02-18']").inner_text().strip() == "1"
+        with page.expect_navigation():
+            page.click("form[role=search] button[type=submit]")
+        assert "since=2026-02-18" in page.url
+        assert page.locator("input[data-calendar-text=hijri]").first.input_value() == "1447-09-01"
+    finally:
+        page.goto(f"{server}/account")
+        page.select_option("select[name=calendar]", "gregorian")
+        with page.expect_navigation():
+            page.click("form[action='/preferences'] button[type=submit]")
+        context.close()

@@ -119,3 +119,88 @@
     });
   });
 })();
+// Date fields in the reader's calendar: for Hijri (Umm al-Qura) or Jalali readers, an <input type=date
+// data-calendar=...> becomes a text field in that calendar with a month picker; the form still sends the
+// Gregorian ISO date (the hidden original), so every page and the API read the same values. Conversions use
+// the browser's own calendars (Intl), checked day by day, no tables shipped.
+(function () {
+  var CAL = { hijri: "islamic-umalqura", jalali: "persian" };
+  function fmt(cal, lang) {
+    return new Intl.DateTimeFormat((lang || "ar") + "-u-ca-" + cal + "-nu-latn",
+      { year: "numeric", month: "numeric", day: "numeric", timeZone: "UTC" });
+  }
+  function parts(f, d) {
+    var out = {};
+    f.formatToParts(d).forEach(function (p) { if (p.type === "year" || p.type === "month" || p.type === "day") out[p.type] = parseInt(p.value, 10); });
+    return out;
+  }
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function toGregorian(cal, f, y, m, day) {
+    var approx = cal === CAL.hijri ? Date.UTC(622, 6, 16) + ((y - 1) * 354.367 + (m - 1) * 29.53 + day) * 864e5
+      : Date.UTC(621, 2, 21) + ((y - 1) * 365.2422 + (m <= 7 ? (m - 1) * 31 : 186 + (m - 7) * 30) + day - 1) * 864e5;
+    for (var k = -50; k <= 50; k++) {
+      var d = new Date(approx + k * 864e5), p = parts(f, d);
+      if (p.year === y && p.month === m && p.day === day) return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+    }
+    return null;
+  }
+  function enhance(input) {
+    var cal = CAL[input.dataset.calendar];
+    if (!cal || !window.Intl) return;
+    var lang = document.documentElement.lang, f = fmt(cal, "en"), names = new Intl.DateTimeFormat(lang + "-u-ca-" + cal, { month: "long", year: "numeric", timeZone: "UTC" });
+    var text = document.createElement("input");
+    text.type = "text"; text.inputMode = "numeric"; text.dir = "ltr"; text.placeholder = cal === CAL.hijri ? "1447-09-01" : "1404-12-01";
+    text.setAttribute("aria-label", (input.closest("label") || {}).textContent || "");
+    text.dataset.calendarText = input.dataset.calendar;
+    function show() {
+      if (!input.value) { text.value = ""; return; }
+      var p = parts(f, new Date(input.value + "T00:00:00Z"));
+      text.value = p.year + "-" + String(p.month).padStart(2, "0") + "-" + String(p.day).padStart(2, "0");
+    }
+    function read() {
+      var m = /^(\d{4})[-\/.](\d{1,2})[-\/.](\d{1,2})$/.exec(text.value.trim().replace(/[٠-٩]/g, function (c) { return "٠١٢٣٤٥٦٧٨٩".indexOf(c); }).replace(/[۰-۹]/g, function (c) { return "۰۱۲۳۴۵۶۷۸۹".indexOf(c); }));
+      if (!text.value.trim()) { input.value = ""; text.setCustomValidity(""); return; }
+      var g = m ? toGregorian(cal, f, +m[1], +m[2], +m[3]) : null;
+      text.setCustomValidity(g ? "" : text.placeholder);
+      if (g) input.value = iso(g);
+    }
+    var pop = document.createElement("div");
+    pop.className = "calendar-pop"; pop.hidden = true;
+    function month(y, m) {
+      var first = toGregorian(cal, f, y, m, 1);
+      pop.innerHTML = "";
+      var head = document.createElement("div"); head.className = "calendar-head";
+      var prev = document.createElement("button"), next = document.createElement("button"), title = document.createElement("span");
+      prev.type = next.type = "button"; prev.textContent = "‹"; next.textContent = "›";
+      title.textContent = names.format(first);
+      prev.onclick = function () { month(m === 1 ? y - 1 : y, m === 1 ? 12 : m - 1); };
+      next.onclick = function () { month(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1); };
+      head.append(prev, title, next); pop.appendChild(head);
+      var grid = document.createElement("div"); grid.className = "calendar-grid";
+      for (var d = new Date(first); parts(f, d).month === m; d = new Date(d.getTime() + 864e5)) {
+        (function (day) {
+          var b = document.createElement("button"); b.type = "button"; b.textContent = parts(f, day).day;
+          b.dataset.iso = iso(day);
+          if (iso(day) === input.value) b.setAttribute("aria-current", "date");
+          b.onclick = function () { input.value = iso(day); show(); pop.hidden = true; text.focus(); };
+          grid.appendChild(b);
+        })(d);
+      }
+      pop.appendChild(grid);
+    }
+    text.addEventListener("focus", function () {
+      var p = parts(f, input.value ? new Date(input.value + "T00:00:00Z") : new Date());
+      month(p.year, p.month); pop.hidden = false;
+      pop.style.top = (text.offsetTop + text.offsetHeight + 2) + "px";  // below the field, never over it
+      pop.style.left = text.offsetLeft + "px";
+    });
+    text.addEventListener("change", read);
+    text.addEventListener("keydown", function (e) { if (e.key === "Escape") pop.hidden = true; });
+    // outside presses close it (on press, not click: the picker opening under the pointer must not count)
+    document.addEventListener("pointerdown", function (e) { if (e.target !== text && !pop.contains(e.target)) pop.hidden = true; });
+    input.type = "hidden";
+    input.after(text, pop);
+    show();
+  }
+  document.querySelectorAll("input[data-calendar]").forEach(enhance);
+})();
