@@ -26,6 +26,50 @@ DIMENSIONS = ("survey", "channel", "language")
 DELIVERED = ("sent", "completed", "expired")
 
 
+def _count_in_sql(
+    session: Session,
+    query: Any,
+    picked: list[Any],
+    keyed: bool,
+    start: date | None,
+    end: date | None,
+    tz: ZoneInfo,
+    counts: dict[tuple[str, str], dict[str, int]],
+) -> None:
+    from datetime import time as clock
+
+    from sqlalchemy import and_, func, or_
+
+    sent, scheduled = SurveyInvitation.sent_at, SurveyInvitation.scheduled_at
+
+    def since(
+        moment: datetime,
+    ) -> Any:  # coalesce(sent_at, scheduled_at) >= moment, through the columns' types
+        return or_(and_(sent.is_not(None), sent >= moment), and_(sent.is_(None), scheduled >= moment))
+
+    def before(moment: datetime) -> Any:
+        return or_(and_(sent.is_not(None), sent < moment), and_(sent.is_(None), scheduled < moment))
+
+    q = query.with_only_columns(*picked, SurveyInvitation.status, func.count()).group_by(
+        *picked, SurveyInvitation.status
+    )
+    if start is not None:
+        q = q.where(since(datetime.combine(start, clock(), tz)))
+    if end is not None:
+        q = q.where(before(datetime.combine(end, clock(), tz)))
+    for found in session.execute(q):
+        key = str(found[0]) if keyed else "all"
+        status, n = str(found[-2]), int(found[-1])
+        bucket = counts.setdefault(
+            (key, ""), dict.fromkeys(("delivered", "completed", "skipped", "failed", "scheduled"), 0)
+        )
+        if status in DELIVERED:
+            bucket["delivered"] += n
+            bucket["completed"] += n if status == "completed" else 0
+        elif status in bucket:
+            bucket[status] += n
+
+
 def response_rate(
     session: Session,
     workspace: Workspace,
@@ -59,7 +103,9 @@ def response_rate(
         query = query.where(SurveyInvitation.survey_id == survey_id)
     tz = ZoneInfo(workspace.timezone or "UTC")
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for found in session.execute(query):
+    if period is None:  # no periods: the database counts (local days [start, end) are UTC instants)
+        _count_in_sql(session, query, picked, column is not None, start, end, tz, counts)
+    for found in session.execute(query) if period is not None else ():
         key = str(found[0]) if column is not None else "all"
         status = str(found[-3])
         when = cast("datetime", found[-2] or found[-1])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -54,11 +55,19 @@ def staff_names(session: Session, wh: Warehouse, workspace_id: int) -> list[str]
 
 
 def named_staff(text: str, names: list[str]) -> list[str]:
-    found = []
-    for name in names:
-        if re.search(f"{_PREFIX}{re.escape(name)}(?=$|[\\s\\W])", text, flags=re.IGNORECASE):
-            found.append(name)
-    return found
+    """The staff names a text mentions (as whole words, after an optional one-letter Arabic prefix)."""
+    if not names:
+        return []
+    pattern = _names_pattern(tuple(names))
+    hits = {m.group(1).casefold() for m in pattern.finditer(text)}
+    return [n for n in names if n.casefold() in hits]
+
+
+@lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    # one alternation (longest names first) instead of a search per name; a lookahead keeps overlaps findable
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(f"(?={_PREFIX}({alternatives})(?=$|[\\s\\W]))", flags=re.IGNORECASE)
 
 
 def stories(
@@ -112,8 +121,15 @@ def stories(
                    string_agg(s.metric || ' ' || CAST(s.score AS VARCHAR) || '/'
                               || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
                        FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores
-            FROM texts t JOIN survey_responses s ON s.workspace_id = $ws
-                 AND (s.response_id = t.response_id OR starts_with(s.response_id, t.response_id || ':'))
+            FROM texts t JOIN (
+                -- a response's rows: its own id, and `<id>:<question>` for its further metric questions
+                -- (two equality joins: an OR of a prefix match made this a nested loop over every pair)
+                SELECT response_id AS base, metric, score, scale_min, scale_max FROM survey_responses
+                WHERE workspace_id = $ws
+                UNION ALL
+                SELECT split_part(response_id, ':', 1), metric, score, scale_min, scale_max FROM survey_responses
+                WHERE workspace_id = $ws AND contains(response_id, ':')
+            ) s ON s.base = t.response_id
             GROUP BY ALL
         ), consent AS (
             SELECT customer_id, arg_max(granted, recorded_at) AS granted
