@@ -148,43 +148,50 @@ def stories(
         params,
     )
     names = staff_names(session, wh, workspace.id)
+    pattern = _names_pattern(tuple(names)) if names else None
+    cols = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns}
+    texts = [str(t) for t in cols["text"]]
+    # rank every candidate (cheap); build the shown items only for the best `limit`
+    mentions = [bool(pattern.search(t)) if pattern is not None else False for t in texts]
+    probs = [0.5 if v is None else float(v) for v in cols["p_positive"]]
+    ranks = [
+        round(p * (1 + math.log1p(len(t) / 40)) + (0.5 if m else 0.0), 4)
+        for p, t, m in zip(probs, texts, mentions, strict=True)
+    ]
+    order = sorted(range(len(texts)), key=lambda i: (-ranks[i], cols["source_id"][i]))
     items: list[dict[str, Any]] = []
-    for r in frame.itertuples():
-        text = str(r.text)
-        staff = named_staff(text, names)
-        p = 0.5 if pd.isna(r.p_positive) else float(r.p_positive)
-        rank = p * (1 + math.log1p(len(text) / 40)) + (0.5 if staff else 0.0)
+    for i in order[:limit]:
+        text = texts[i]
+        redacted = cols["redacted"][i]
         if show_personal_data:
             shown = text
-        elif isinstance(r.redacted, str):
-            shown = r.redacted
+        elif isinstance(redacted, str):
+            shown = redacted
         else:
             shown = pii.redact(text, pii.detect(text))
+        consent = cols["consent"][i]
         items.append(
             {
-                "source": r.source,
-                "source_id": r.source_id,
+                "source": cols["source"][i],
+                "source_id": cols["source_id"][i],
                 "text": shown,
-                "language": None if pd.isna(r.language) else r.language,
-                "customer_id": None if pd.isna(r.customer_id) else r.customer_id,
-                "touchpoint_id": None if pd.isna(r.touchpoint_id) else int(r.touchpoint_id),
-                "channel": None if pd.isna(r.channel) else r.channel,
-                "origin": r.origin,
-                "created_at": pd.Timestamp(r.created_at).tz_localize("UTC").isoformat(),
-                "scores": None if pd.isna(r.scores) else r.scores,
-                "rating": None if pd.isna(r.rating) else float(r.rating),
-                "sentiment": None if pd.isna(r.sentiment) else r.sentiment,
-                "p_positive": None if pd.isna(r.p_positive) else round(p, 4),
-                "staff": staff,
-                "consent": "not_asked"
-                if pd.isna(r.consent)
-                else ("granted" if bool(r.consent) else "withdrawn"),
-                "rank": round(rank, 4),
+                "language": cols["language"][i],
+                "customer_id": cols["customer_id"][i],
+                "touchpoint_id": None if cols["touchpoint_id"][i] is None else int(cols["touchpoint_id"][i]),
+                "channel": cols["channel"][i],
+                "origin": cols["origin"][i],
+                "created_at": pd.Timestamp(cols["created_at"][i]).tz_localize("UTC").isoformat(),
+                "scores": cols["scores"][i],
+                "rating": None if cols["rating"][i] is None else float(cols["rating"][i]),
+                "sentiment": cols["sentiment"][i],
+                "p_positive": None if cols["p_positive"][i] is None else round(probs[i], 4),
+                "staff": named_staff(text, names) if mentions[i] else [],
+                "consent": "not_asked" if consent is None else ("granted" if bool(consent) else "withdrawn"),
+                "rank": ranks[i],
             }
         )
-    items.sort(key=lambda i: (-i["rank"], i["source_id"]))
     return {
-        "candidates": len(items),
-        "naming_staff": sum(bool(i["staff"]) for i in items),
-        "stories": items[:limit],
+        "candidates": len(texts),
+        "naming_staff": sum(mentions),
+        "stories": items,
     }
