@@ -146,7 +146,7 @@ def test_every_demo_response_belongs_to_a_survey_with_its_whole_answer_set(demo)
     wh, report = demo
     rows = wh.sql("SELECT survey_id, metric, score, answers, comment FROM survey_responses")
     assert rows and all(r[0] is not None for r in rows)
-    assert len({r[0] for r in rows}) == 4
+    assert len({r[0] for r in rows}) == 5  # four surveys and the one-question step survey
     for _survey, metric, score, answers, comment in rows:
         given = orjson.loads(answers)["answers"]
         assert given[metric] == score  # the metric question's key is its type in every demo survey
@@ -154,3 +154,24 @@ def test_every_demo_response_belongs_to_a_survey_with_its_whole_answer_set(demo)
             assert comment in given.values()
     # invitations: every answer had one, and most invitations went unanswered
     assert report["counts"]["survey_invitations"] > 2 * report["counts"]["survey_responses"]
+
+
+def test_the_demo_map_shows_an_emotion_at_every_touchpoint_and_noted_pain_points(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from tajriba.i18n import speaking
+    from tajriba.journeys import journey_map
+    from tajriba.models import Journey
+
+    wh, _report = _build(tmp_path / "m", scale=0.05, seed=3)
+    engine = make_engine(f"sqlite:///{tmp_path / 'm' / 'app.db'}")
+    factory = make_session_factory(engine)
+    with factory() as session, speaking("ar"):
+        journey = session.scalar(select(Journey))
+        data = journey_map.build(session, wh, journey=journey, filters=journey_map.Filters(), locale="ar")
+    engine.dispose()
+    wh.close()
+    with_emotion = [t for t in data.touchpoints if (t.get("emotion") or {}).get("value") is not None]
+    assert len(with_emotion) >= 18, [t["key"] for t in data.touchpoints if t not in with_emotion]
+    pains = [i for t in data.touchpoints for i in t["items"] if i["kind"] == "pain_point"]
+    assert len(pains) >= 6 and all(i["text"] for i in pains)

@@ -234,6 +234,22 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         session.add(tp)
         session.flush()
         touchpoint_ids[t.key] = tp.id
+    from tajriba.demo.catalog import ITEMS
+    from tajriba.models import TouchpointItem
+
+    for position, (key, kind, text, team, status) in enumerate(ITEMS):
+        session.add(
+            TouchpointItem(
+                workspace_id=ws.id,
+                journey_id=journey.id,
+                touchpoint_id=touchpoint_ids[key],
+                kind=kind,
+                text=text,
+                owner_team=team,
+                status=status,
+                position=position,
+            )
+        )
     return ws.id, touchpoint_ids
 
 

@@ -367,3 +367,27 @@ TOUCHPOINTS: list[TouchpointDef] = [
 ]
 
 TOUCHPOINT_INDEX = {t.key: i for i, t in enumerate(TOUCHPOINTS)}
+
+
+# what the team noted on the map: pain points from the data, and what they plan (touchpoint key, kind, text,
+# owning team, status)
+ITEMS: list[tuple[str, str, str, str, str]] = [
+    (
+        "courier",
+        "pain_point",
+        "المندوب يتأخر دون إشعار العميل، خاصة في مواسم الذروة",
+        "العمليات",
+        "in_progress",
+    ),
+    ("courier", "solution", "رسالة واتساب تلقائية عند تأخر الشحنة أكثر من يوم", "العمليات", "open"),
+    ("payment", "pain_point", "فشل الدفع بمدى في المحاولة الأولى ثم يترك العميل السلة", "المدفوعات", "open"),
+    ("site_search", "pain_point", "البحث لا يفهم الأخطاء الإملائية ولا اللهجات", "المنتج الرقمي", "open"),
+    ("site_search", "opportunity", "بحث يفهم العامية الخليجية والمصرية", "المنتج الرقمي", "open"),
+    ("cart", "pain_point", "رسوم الشحن تظهر في آخر خطوة فقط", "التجارة الإلكترونية", "in_progress"),
+    ("tracking", "pain_point", "حالة الشحنة لا تتحدث بعد خروجها من المستودع", "العمليات", "open"),
+    ("support_chat", "pain_point", "انتظار طويل للرد في المحادثة مساء الخميس", "خدمة العملاء", "open"),
+    ("returns", "pain_point", "استرداد المبلغ يأخذ أكثر من أسبوعين", "المالية", "in_progress"),
+    ("returns", "solution", "استرداد فوري كرصيد في المحفظة", "المالية", "open"),
+    ("call_centre", "opportunity", "عرض تاريخ العميل للموظف قبل الرد", "خدمة العملاء", "done"),
+    ("loyalty_points", "pain_point", "العملاء لا يعرفون كيف يستبدلون النقاط", "التسويق", "open"),
+]

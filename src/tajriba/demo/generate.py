@@ -802,7 +802,35 @@ class _Gen:
                 topic_hint=hint,
                 days=np.full(e.size, 3),
             )
+        self._step_answers(rows)
         self.responses_df = pd.DataFrame(rows)
+
+    def _step_answers(self, rows: list[dict[str, object]]) -> None:
+        """One-question CSAT after the steps no other survey covers, from the events at each step (a stream
+        of random numbers of its own, so the rest of the demo stays as it was)."""
+        rng = np.random.default_rng(int(self.rng.integers(0, 2**31)) + 505)
+        cust = np.concatenate([p["customer"] for p in self.ev])
+        secs = np.concatenate([p["seconds"] for p in self.ev])
+        tps = np.concatenate([p["tp"] for p in self.ev])
+        horizon = DAYS * 86400.0
+        saved, self.rng = self.rng, rng  # _responses draws its comments from self.rng
+        try:
+            for key, (mean, topic) in demo_surveys.STEPS.items():
+                at = np.nonzero(tps == TOUCHPOINT_INDEX[key])[0]
+                if not at.size:
+                    continue
+                k = min(at.size, max(15, int(round(0.012 * at.size))), int(round(600 * self.scale)) + 15)
+                pick = rng.choice(at, size=k, replace=False)
+                t = secs[pick] + rng.uniform(60, 3600, k)
+                keep = (t > 0) & (t < horizon)
+                pick, t = pick[keep], t[keep]
+                scores = np.clip(np.round(rng.normal(mean, 0.95, pick.size)), 1, 5)
+                self._responses(
+                    rows, "csat", scores, cust[pick], t, key, 1, 5, survey="step-csat",
+                    topic_hint=np.full(pick.size, topic), days=np.full(pick.size, 2),
+                )  # fmt: skip
+        finally:
+            self.rng = saved
 
     def _responses(
         self,

@@ -41,7 +41,26 @@ SURVEYS = (
     DemoSurvey("checkout-csat", "رضا العملاء بعد الشراء", "post_purchase_csat", "checkout", "email", 0.12, 7),
     DemoSurvey("support-ces", "سهولة حل المشكلة", "post_delivery_ces", None, "email", 0.27, 7),
     DemoSurvey("relationship-nps", "صافي نقاط الترويج للعلاقة", "relationship_nps", None, "email", 0.22, 14),
+    # one question after a step of the journey (in the app or by link): each answer keeps its step
+    DemoSurvey("step-csat", "كيف كانت هذه الخطوة؟", "post_purchase_csat", None, "link", 1.0, 7),
 )
+# the steps the one-question survey follows, how well each goes (mean CSAT 1-5) and what people talk about
+STEPS = {
+    "social_ads": (3.3, "price"),
+    "influencers": (3.9, "quality"),
+    "search_ads": (3.6, "price"),
+    "referral": (4.3, "staff"),
+    "home": (4.1, "app"),
+    "product_page": (4.0, "quality"),
+    "site_search": (3.4, "app"),
+    "presales_whatsapp": (4.0, "waiting"),
+    "cart": (3.8, "price"),
+    "payment": (3.4, "payment"),
+    "order_confirmation": (4.4, "app"),
+    "tracking": (3.5, "delivery"),
+    "loyalty_points": (3.7, "price"),
+    "newsletter": (3.6, "price"),
+}
 BY_KEY = {s.key: s for s in SURVEYS}
 
 _ISSUES = {
@@ -71,6 +90,10 @@ def definition(spec: DemoSurvey) -> Definition:
         # the delivery aspects, rated by everyone
         ces = build("post_delivery_ces")[2].model_dump(mode="json")
         questions.insert(1, next(q for q in ces["questions"] if q["type"] == "matrix"))
+    elif spec.key == "step-csat":
+        data["title"] = _t("رأيك في هذه الخطوة", "نظر شما دربارهٔ این مرحله", "About this step")
+        questions[0]["title"] = _t("كيف كانت هذه الخطوة؟", "این مرحله چطور بود؟", "How was this step?")
+        data["questions"] = [questions[0], next(q for q in questions if q["type"] == "text")]
     elif spec.key == "support-ces":
         data["title"] = _t("شكراً لتواصلك معنا", "از تماس شما سپاسگزاریم", "Thanks for contacting us")
         questions[0]["title"] = _t(
@@ -111,6 +134,10 @@ def answers(
         out["csat"] = s
         if s <= 3:
             out["issue"] = "payment" if hint == "payment" else ("app" if hint == "app" else "price")
+        if comment:
+            out["comment"] = comment
+    elif key == "step-csat":
+        out["csat"] = s
         if comment:
             out["comment"] = comment
     elif key == "support-ces":
