@@ -637,3 +637,30 @@ def test_date_filters_use_the_readers_hijri_calendar(server: str, browser) -> No
         with page.expect_navigation():
             page.click("form[action='/preferences'] button[type=submit]")
         context.close()
+
+
+def test_the_journey_map_fits_zooms_and_keeps_lane_titles_in_view(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    _login(page, server)
+    page.goto(f"{server}/w/demo/journeys")
+    with page.expect_navigation():
+        page.locator("a[href^='/w/demo/journeys/']").first.click()
+    box = page.locator("#journey-map")
+    svg = box.locator("svg").first
+    # fitted: the whole map in the width of the screen, nothing to scroll
+    assert svg.bounding_box()["width"] <= box.bounding_box()["width"] + 1
+    for _ in range(3):
+        page.click(".map-tools [data-zoom=in]")
+    assert svg.bounding_box()["width"] > box.bounding_box()["width"] * 1.5
+    titles = page.locator(".lane-titles")
+    assert titles.is_visible() and "نقطة التواصل" in titles.inner_text()
+    # scroll to the far end (the left in Arabic): the titles stay on the reading side, in view
+    box.evaluate("b => { b.scrollLeft = -b.scrollWidth; }")
+    page.wait_for_timeout(100)
+    t, b = titles.bounding_box(), box.bounding_box()
+    assert t["x"] + t["width"] <= b["x"] + b["width"] + 1 and t["x"] + t["width"] > b["x"] + b["width"] - 5
+    page.screenshot(path=str(RESULTS / "journey-map-zoomed-ar.png"))
+    page.click(".map-tools [data-zoom=fit]")
+    assert svg.bounding_box()["width"] <= box.bounding_box()["width"] + 1
+    context.close()

@@ -132,3 +132,35 @@ def test_funnel_with_window_and_breakdown(client, shop) -> None:
     assert groups == {"busy": [2, 2, 1], "saver": [2, 1, 1]}
     get(client, shop, f"funnel?{steps}&by=weather", status=422)
     get(client, shop, "funnel?steps=home&steps=cart", status=422)
+
+
+def test_repeated_steps_in_a_row_collapse_into_one(app, client, shop) -> None:  # type: ignore[no-untyped-def]
+    ids = shop["ids"]
+    wh = app.state.warehouse
+    ws_id = wh.sql("SELECT workspace_id FROM events LIMIT 1")[0][0]
+    # c5: home, home, cart, cart, home -> collapsed: home, cart, home
+    rows = [
+        {"workspace_id": ws_id, "message_id": f"r{n}", "customer_id": "c5", "type": "track", "event": "x",
+         "timestamp": T0 + timedelta(days=1, minutes=n), "touchpoint_id": ids[tp], "channel": "web"}
+        for n, tp in enumerate(["home", "home", "cart", "cart", "home"])
+    ]  # fmt: skip
+    wh.append("events", pd.DataFrame(rows))
+    plain = get(client, shop, "discovery")
+    collapsed = get(client, shop, "discovery?collapse=true")
+    home, cart = str(ids["home"]), str(ids["cart"])
+
+    def variant(result: dict) -> list[str]:
+        return next(
+            v["activities"]
+            for v in result["variants"]
+            if v["activities"][-1] == home and len(v["activities"]) > 1
+        )
+
+    assert variant(plain) == [home, home, cart, cart, home]
+    assert variant(collapsed) == [home, cart, home]
+    loops = {(e["source"], e["target"]) for e in plain["dfg"]}
+    assert (home, home) in loops and (home, home) not in {
+        (e["source"], e["target"]) for e in collapsed["dfg"]
+    }
+    # the other customers' paths had no repeats: unchanged
+    assert collapsed["cases"] == plain["cases"] == 5

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import ibis
+
 from tajriba.errors import Invalid
 from tajriba.journeys import discovery, funnels
 
@@ -33,6 +35,8 @@ class Scope:
     end: datetime | None = None
     channel: str | None = None
     persona: str | None = None
+    # repeated steps in a row (three product pages, two chats) count as one step of the path
+    collapse: bool = False
 
     def check(self) -> None:
         if self.case not in CASES:
@@ -72,6 +76,10 @@ def events_table(
         language=ev.language,
         customer_id=ev.customer_id,
     )
+    if scope.collapse:
+        w = ibis.window(group_by=t.case_id, order_by=[t.ts, t.ord])
+        t = t.mutate(_prev=t.activity.lag().over(w))
+        t = t.filter(t._prev.isnull() | (t._prev != t.activity)).drop("_prev")
     if not (with_persona or scope.persona):
         return t.drop("customer_id")
     customers = warehouse.table("customers", workspace_id=workspace_id).select(

@@ -22,9 +22,13 @@ def _scope(
     end: datetime | None = None,
     channel: str | None = None,
     persona: str | None = None,
+    collapse: bool = False,
 ) -> analytics.Scope:
-    """Case (customer|session), activity (touchpoint|event), period [start, end) in UTC, channel, persona."""
-    return analytics.Scope(case, activity, _naive(start), _naive(end), channel, persona)  # checked on use
+    """Case (customer|session), activity (touchpoint|event), period [start, end) in UTC, channel, persona;
+    `collapse` counts repeated steps in a row as one."""
+    return analytics.Scope(
+        case, activity, _naive(start), _naive(end), channel, persona, collapse=collapse
+    )  # checked on use
 
 
 def _naive(value: datetime | None) -> datetime | None:

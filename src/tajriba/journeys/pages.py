@@ -20,7 +20,7 @@ from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import _
 from tajriba.journeys import analytics, journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.discovery import flow
-from tajriba.journeys.render import export_map, render_svg
+from tajriba.journeys.render import LABEL_W, MARGIN, export_map, lane_titles, render_svg
 from tajriba.models import Membership, User
 from tajriba.web.deps import DB, Context, FormDep, JsonDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import attachment, error_text
@@ -173,6 +173,8 @@ def map_page(
         journey=journey,
         data=data,
         svg=Markup(svg),  # noqa: S704 - built by render_svg, which escapes every label
+        lanes=lane_titles(data),
+        label_width=MARGIN + LABEL_W,
         personas=service.list_personas(db, workspace_id=ctx.workspace.id),
         query=("?" + query) if query else "",
         elapsed_ms=(time.perf_counter() - started) * 1000,
@@ -520,11 +522,14 @@ def analytics_page(
     persona: str | None = None,
     window_days: float | None = None,
     by: str | None = None,
+    collapse: str | None = None,
 ) -> Response:
     names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
     f = _filters(persona, start, end, channel, None)
     start_dt, end_dt = f.bounds()
-    scope = analytics.Scope(case, "touchpoint", start_dt, end_dt, channel or None, persona or None)
+    scope = analytics.Scope(
+        case, "touchpoint", start_dt, end_dt, channel or None, persona or None, collapse=collapse == "1"
+    )
     result = analytics.discover(wh, workspace_id=ctx.workspace.id, scope=scope, names=names, max_variants=15)
     sankey = flow(result["variants"], total_cases=result["cases"], max_steps=6)
     kinds = {"other": _("Other paths"), "more": _("More steps"), "end": _("Journey ends")}
@@ -564,6 +569,7 @@ def analytics_page(
             "persona": persona or "",
             "window_days": window_days or "",
             "by": by or "",
+            "collapse": "1" if collapse == "1" else "",
         },
     )
 

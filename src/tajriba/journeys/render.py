@@ -114,6 +114,16 @@ def _fmt(kpi: str, value: float | None) -> str:
     return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
 
 
+def lane_titles(data: MapData) -> list[dict[str, Any]]:
+    """Each lane's title and vertical place (SVG units): the page keeps them in view while the map scrolls."""
+    out, y = [], TITLE_H
+    for lane, h in LANES:
+        if lane != "stage":
+            out.append({"label": data.labels.get(lane, ""), "top": y, "height": h})
+        y += h
+    return out
+
+
 def render_svg(data: MapData, *, outlines: bool = False) -> str:
     """The map as one SVG document."""
     tps = data.touchpoints

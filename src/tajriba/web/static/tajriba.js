@@ -60,10 +60,12 @@
       textStyle: { fontFamily: "Vazirmatn, sans-serif" },
       tooltip: { trigger: "item" },
       series: [{
-        type: "sankey", orient: "horizontal", layoutIterations: 0, left: "2%", right: "20%",
-        data: d.nodes.map(function (n) { return { name: n.id, label: { formatter: n.label } }; }),
+        type: "sankey", orient: "horizontal", layoutIterations: 0, left: "2%", right: "14%", nodeGap: 14,
+        emphasis: { focus: "adjacency" },
+        data: d.nodes.map(function (n) { return { name: n.id, label: { formatter: n.label }, tooltip: { formatter: n.label } }; }),
         links: d.links.map(function (l) { return { source: l.source, target: l.target, value: l.count }; }),
-        label: { position: "right" },
+        // readable labels: on a light backing over the flows, cut short with the full name in the tooltip
+        label: { position: "right", fontSize: 11, width: 120, overflow: "truncate", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3], borderRadius: 3 },
       }],
     });
     window.addEventListener("resize", function () { chart.resize(); });
@@ -203,4 +205,45 @@
     show();
   }
   document.querySelectorAll("input[data-calendar]").forEach(enhance);
+})();
+// The journey map: fit to the width of the screen (the default), zoom in and out, and keep the lane titles in
+// view while a zoomed map scrolls sideways (an overlay of the titles, sticky at the reading side).
+(function () {
+  var box = document.getElementById("journey-map");
+  if (!box) return;
+  var svg = box.querySelector("svg"), inner = box.querySelector(".map-inner"), tools = document.querySelector(".map-tools");
+  if (!svg || !inner || !tools) return;
+  var natural = parseFloat(svg.getAttribute("width")) || svg.viewBox.baseVal.width;
+  var naturalH = parseFloat(svg.getAttribute("height")) || svg.viewBox.baseVal.height;
+  if (!svg.getAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + natural + " " + naturalH);
+  var lanes = JSON.parse(box.dataset.lanes || "[]"), labelW = parseFloat(box.dataset.labelWidth || "160");
+  var overlay = document.createElement("div");
+  overlay.className = "lane-titles"; overlay.setAttribute("aria-hidden", "true");
+  lanes.forEach(function (l) { var d = document.createElement("div"); d.textContent = l.label; d.dataset.top = l.top; d.dataset.height = l.height; overlay.appendChild(d); });
+  inner.insertBefore(overlay, svg);
+  var zoom = null;  // null: fit to width
+  function apply() {
+    var width = zoom === null ? box.clientWidth : natural * zoom;
+    var scale = width / natural;
+    svg.style.width = width + "px"; svg.style.height = (naturalH * scale) + "px";
+    overlay.style.width = (labelW * scale) + "px"; overlay.style.height = (naturalH * scale) + "px";
+    overlay.style.marginInlineEnd = (-labelW * scale) + "px";
+    overlay.hidden = zoom === null || width <= box.clientWidth;  // only needed when the map scrolls
+    overlay.querySelectorAll("div").forEach(function (d) {
+      d.style.top = (d.dataset.top * scale) + "px"; d.style.height = (d.dataset.height * scale) + "px";
+      d.style.fontSize = Math.max(10, 10 * scale) + "px";
+    });
+    tools.querySelector("[data-zoom=fit]").setAttribute("aria-pressed", zoom === null ? "true" : "false");
+  }
+  tools.hidden = false;
+  tools.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-zoom]");
+    if (!b) return;
+    var current = zoom === null ? box.clientWidth / natural : zoom;
+    var z = b.dataset.zoom;
+    zoom = z === "fit" ? null : z === "in" ? Math.min(current * 1.25, 3) : z === "out" ? Math.max(current / 1.25, 0.25) : 1;
+    apply();
+  });
+  window.addEventListener("resize", apply);
+  apply();
 })();
