@@ -253,14 +253,20 @@ def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore
     return out
 
 
+# the file format each download route is walked with (the rest: svg, the QR codes)
+FORMATS = {
+    "/export.": "json",
+    "/results.": "csv",
+    "/responses.": "csv",
+    "/call-list.": "csv",
+    "/summary.": "pdf",
+}
+
+
 def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1, **ids: int) -> str:
     return path.format(
         **ids,
-        fmt="json"
-        if "/export." in path
-        else (
-            "csv" if "/results." in path or "/responses." in path else "pdf" if "/summary." in path else "svg"
-        ),
+        fmt=next((f for part, f in FORMATS.items() if part in path), "svg"),
         response_id="no-such-response",
         workspace=ws_slug,
         key_id=key_id,
