@@ -48,6 +48,7 @@ class Site:
     api_key: str
     token: str
     journey_id: int
+    survey_id: int = 0
     proc: subprocess.Popen | None = None
 
 
@@ -89,7 +90,7 @@ def _prepare(data: Path, database_url: str | None) -> Site:
             s, workspace_id=ws.id, template="relationship_nps", locale="ar", actor=actor
         )
         surveys.set_status(s, survey=survey, status="active", actor=actor)
-        token = survey.public_token
+        token, survey_id = survey.public_token, survey.id
         journey = journeys.create_journey(
             s,
             workspace_id=ws.id,
@@ -100,7 +101,7 @@ def _prepare(data: Path, database_url: str | None) -> Site:
         )
         journey_id = journey.id
         _cases_setup(s, ws, actor)
-    return Site("", data, env, write_key, api_key, token, journey_id)
+    return Site("", data, env, write_key, api_key, token, journey_id, survey_id)
 
 
 def _cases_setup(s, ws, actor) -> None:  # type: ignore[no-untyped-def]
@@ -241,8 +242,20 @@ def _reader(site: Site, tally: Tally, stop: threading.Event, n: int) -> None:
         "/api/v1/stories",
         "/api/v1/text/feedback",
         "/api/v1/metrics/trend?metric=nps&period=week",
+        # the survey being answered right now: its results and its responses as SPSS
+        f"/api/v1/surveys/{site.survey_id}/results",
+        f"/api/v1/surveys/{site.survey_id}/responses.sav",
     ]
-    pages = ["/w/shop/", "/w/shop/metrics", "/w/shop/stories", "/w/shop/feedback", "/w/shop/goals"]
+    pages = [
+        "/w/shop/",
+        "/w/shop/metrics",
+        "/w/shop/stories",
+        "/w/shop/feedback",
+        "/w/shop/goals",
+        f"/w/shop/surveys/{site.survey_id}/results",
+        f"/w/shop/surveys/{site.survey_id}/results.xlsx",
+        "/w/shop/reports/summary.pdf?frequency=weekly",
+    ]
     with httpx.Client(base_url=site.url, timeout=60, follow_redirects=False) as client:
         if n % 2:
             client.headers["Authorization"] = f"Bearer {site.api_key}"
@@ -367,6 +380,13 @@ def _run_load(site: Site) -> None:
     assert max(health_times) < 10
     after = httpx.get(f"{site.url}/healthz", timeout=10)
     assert after.status_code == 200 and after.json()["status"] == "ok", after.text
+    # the results page counts every completed answer, the same as the stored rows
+    results = httpx.get(
+        f"{site.url}/api/v1/surveys/{site.survey_id}/results",
+        headers={"Authorization": f"Bearer {site.api_key}"},
+        timeout=60,
+    ).json()
+    assert results["n"] >= len(tally.answered), (results["n"], len(tally.answered))
     # the worker turns the last answers into cases within seconds of the load stopping
     time.sleep(4)
 
