@@ -244,3 +244,37 @@ def test_spreadsheet_round_trip_and_a_bad_row_names_sheet_row_and_column(api) ->
     assert r.status_code == 422
     assert r.json()["error"]["message"].startswith("sheet 'touchpoints', row 3, column target_csat")
     assert api("GET", "/api/v1/journeys", who="other").json()["journeys"] == before
+
+
+def test_stages_touchpoints_and_personas_get_keys_nobody_had_to_invent(client, db) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from sqlalchemy import select
+
+    from tajriba.models import Persona, Stage, Touchpoint
+    from tests.conftest import csrf_from, login, make_user
+
+    ws = make_workspace(db, "keys")
+    login(client, make_user(db, workspace=ws, role="analyst", locale="ar"))
+    token = csrf_from(client, "/w/keys/journeys")
+    r = client.post("/w/keys/journeys", data={"csrf_token": token, "name": "رحلة الشراء"})
+    journey_id = int(re.search(r"/journeys/(\d+)", r.headers["location"]).group(1))  # type: ignore[union-attr]
+    for name in ("الاكتشاف", "الشراء"):
+        r = client.post(f"/w/keys/journeys/{journey_id}/stages", data={"csrf_token": token, "name": name})
+        assert r.status_code == 303, r.text[:300]
+    stages = db.scalars(select(Stage).where(Stage.journey_id == journey_id).order_by(Stage.position)).all()
+    assert [s.key for s in stages][-2:] == ["stage", "stage-2"]
+    for name_en in ("Courier delivery", "Courier delivery", ""):
+        r = client.post(
+            f"/w/keys/journeys/{journey_id}/touchpoints/new",
+            data={"csrf_token": token, "name": "التوصيل", "name_ar": "التوصيل", "name_en": name_en,
+                  "stage_id": str(stages[-1].id), "channel": "delivery"},
+        )  # fmt: skip
+        assert r.status_code == 303, r.text[:500]
+    db.rollback()  # a fresh read: the requests committed in their own sessions
+    keys = sorted(db.scalars(select(Touchpoint.key).where(Touchpoint.workspace_id == ws.id)))
+    assert keys == ["courier-delivery", "courier-delivery-2", "touchpoint"]
+    r = client.post("/w/keys/personas/new", data={"csrf_token": token, "name": "Mona", "name_ar": "منى"})
+    assert r.status_code == 303
+    db.rollback()
+    assert db.scalar(select(Persona.key).where(Persona.workspace_id == ws.id)) == "mona"

@@ -21,7 +21,7 @@ from tajriba.i18n import _
 from tajriba.journeys import analytics, journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.discovery import flow
 from tajriba.journeys.render import LABEL_W, MARGIN, export_map, lane_titles, render_svg
-from tajriba.models import Membership, User
+from tajriba.models import Membership, Persona, Stage, Touchpoint, User
 from tajriba.web.deps import DB, Context, FormDep, JsonDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import attachment, error_text
 
@@ -263,7 +263,18 @@ def stage_action(request: Request, db: DB, ctx: Write, journey_id: int, form: Fo
                 db,
                 journey=journey,
                 stage_in=schemas.StageIn(
-                    key=str(form.get("key") or ""), name=str(form.get("name") or ""), names=_names(form)
+                    key=str(form.get("key") or "").strip()
+                    or service.made_key(
+                        db,
+                        Stage,
+                        workspace_id=ctx.workspace.id,
+                        name=str(form.get("name") or ""),
+                        names=_names(form),
+                        fallback="stage",
+                        journey_id=journey.id,
+                    ),
+                    name=str(form.get("name") or ""),
+                    names=_names(form),
                 ),
                 actor=ctx,
             )
@@ -369,6 +380,11 @@ def create_touchpoint(request: Request, db: DB, ctx: Write, journey_id: int, for
     values: dict[str, Any] = {}
     try:
         values = _touchpoint_values(form)
+        if not values["key"]:
+            values["key"] = service.made_key(
+                db, Touchpoint, workspace_id=ctx.workspace.id, name=values["name"], names=values["names"],
+                fallback="touchpoint",
+            )  # fmt: skip
         tp = service.create_touchpoint(
             db, journey=journey, touchpoint_in=schemas.TouchpointIn(**values), actor=ctx
         )
@@ -394,6 +410,7 @@ def update_touchpoint(request: Request, db: DB, ctx: Write, touchpoint_id: int, 
     values: dict[str, Any] = {}
     try:
         values = _touchpoint_values(form)
+        values["key"] = values["key"] or tp.key
         service.update_touchpoint(
             db, touchpoint=tp, touchpoint_in=schemas.TouchpointUpdate(**values), actor=ctx
         )
@@ -667,6 +684,11 @@ def create_persona(request: Request, db: DB, wh: WarehouseDep, ctx: Write, form:
     values: dict[str, Any] = {}
     try:
         values = _persona_values(form)
+        if not values["key"]:
+            values["key"] = service.made_key(
+                db, Persona, workspace_id=ctx.workspace.id, name=values["name"], names=values["names"],
+                fallback="persona",
+            )  # fmt: skip
         persona = service.create_persona(
             db, workspace_id=ctx.workspace.id, persona_in=schemas.PersonaIn(**values), actor=ctx
         )
@@ -693,6 +715,7 @@ def update_persona(
     values: dict[str, Any] = {}
     try:
         values = _persona_values(form)
+        values["key"] = values["key"] or persona.key
         service.update_persona(db, persona=persona, persona_in=schemas.PersonaUpdate(**values), actor=ctx)
     except (ValidationError, TajribaError) as exc:
         db.rollback()

@@ -423,6 +423,33 @@ def touchpoint_names(session: Session, *, workspace_id: int, locale: str) -> dic
     return {t.id: (t.names or {}).get(locale) or t.name for t in rows}
 
 
+def made_key(
+    session: Session,
+    model: Any,
+    *,
+    workspace_id: int,
+    name: str,
+    names: dict[str, str] | None,
+    fallback: str,
+    **scope: Any,
+) -> str:
+    """A key nobody had to invent: from the English name (or a Latin main name), else `fallback`, numbered
+    when taken among the workspace's (or the scope's) rows of `model`."""
+    import re
+
+    source = (names or {}).get("en") or name or ""
+    base = re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[:50]
+    base = base if base and base[0].isalnum() else fallback
+    query = select(model.key).where(model.workspace_id == workspace_id)
+    for column, value in scope.items():
+        query = query.where(getattr(model, column) == value)
+    taken = set(session.scalars(query))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
 def free_key(session: Session, *, workspace_id: int, key: str) -> str:
     """`key` if no touchpoint of the workspace uses it, else `key-2`, `key-3`..."""
     taken = set(
