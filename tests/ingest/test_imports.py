@@ -562,3 +562,22 @@ def test_rejection_reasons_speak_the_importers_language(wh: Warehouse, tmp_path:
     assert reasons["amount"] == "يجب ألا يكون سالبًا" and reasons["ordered_at"].startswith(
         "المتوقع تاريخ ووقت"
     )
+
+
+def test_a_broken_file_names_the_file_and_the_line_in_the_readers_language(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    from tajriba.i18n import speaking
+
+    path = tmp_path / "orders-march.csv"
+    path.write_text(
+        "order_id,ordered_at,amount,currency\nA-1,2026-03-01,10,SAR\nA-2,2026-03-02,12,SAR\nA-3,2026-03-03,1,2,SAR,x\n",
+        encoding="utf-8",
+    )
+    with speaking("ar"), pytest.raises(Invalid) as caught:
+        import_file(wh, workspace_id=1, kind="orders", path=path)
+    assert caught.value.message == "orders-march.csv: السطر 4 فيه 6 أعمدة بينما في الترويسة 4"
+    bad = tmp_path / "events.jsonl"
+    bad.write_text('{"event": "a"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(Invalid, match=r"events.jsonl: line 2 is not JSON"):
+        import_file(wh, workspace_id=1, kind="events", path=bad)

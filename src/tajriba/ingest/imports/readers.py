@@ -44,7 +44,9 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     fmt = aliases.get(suffix, suffix)
     if fmt not in FORMATS:
         raise Invalid(
-            f"{path.name}: cannot tell the format from the extension; use one of {', '.join(FORMATS)}",
+            _("{file}: cannot tell the format from the extension; use one of {formats}").format(
+                file=path.name, formats=", ".join(FORMATS)
+            ),
             field="format",
         )
     return fmt
@@ -123,7 +125,9 @@ def _check_workbook(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise Invalid(f"{path.name}: not an XLSX workbook (it is not a zip archive)", field="file") from None
+        raise Invalid(
+            _("{file}: not an XLSX workbook (it is not a zip archive)").format(file=path.name), field="file"
+        ) from None
     total = sum(e.file_size for e in entries)
     if total > MAX_XLSX_UNPACKED:
         raise Invalid(
@@ -169,7 +173,10 @@ def _workbook(path: Path) -> Any:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook
         raise Invalid(
-            f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})", field="file"
+            _("{file}: not a readable XLSX workbook ({detail})").format(
+                file=path.name, detail=type(exc).__name__
+            ),
+            field="file",
         ) from None
 
 
@@ -237,9 +244,35 @@ def _csv(source: Source, batch_rows: int) -> Iterator[pa.Table]:
         ):
             yield _as_text(pa.Table.from_batches([batch]))
     except pa.ArrowInvalid as exc:
-        raise Invalid(
-            f"{source.path.name}: cannot read as {source.fmt} ({source.encoding}): {exc}", field="file"
-        ) from None
+        raise Invalid(_csv_problem(source, str(exc)), field="file") from None
+
+
+def _csv_problem(source: Source, detail: str) -> str:
+    """A CSV read error in the reader's words, with the row it is on when Arrow says which line it is."""
+    import re
+
+    found = re.search(r"Expected (\d+) columns, got (\d+): (.*)", detail)
+    if found:
+        expected, got, start = int(found[1]), int(found[2]), found[3][:40]
+        row = None
+        try:
+            with source.path.open(encoding=source.encoding, errors="replace", newline="") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if start and line.startswith(start):
+                        row = number
+                        break
+        except (OSError, LookupError):
+            row = None
+        if row is not None:
+            return _("{file}: line {row} has {got} columns where the header has {expected}").format(
+                file=source.path.name, row=row, got=got, expected=expected
+            )
+        return _("{file}: a line has {got} columns where the header has {expected}").format(
+            file=source.path.name, got=got, expected=expected
+        )
+    return _("{file}: cannot be read as {format} ({encoding}): {detail}").format(
+        file=source.path.name, format=source.fmt.upper(), encoding=source.encoding, detail=detail
+    )
 
 
 def _jsonl(source: Source, batch_rows: int) -> Iterator[pa.Table]:
@@ -250,7 +283,9 @@ def _jsonl(source: Source, batch_rows: int) -> Iterator[pa.Table]:
         for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_CHARS + 1), ""), 1):
             if len(line) > MAX_LINE_CHARS:
                 raise Invalid(
-                    f"{source.path.name}: line {number} is longer than {MAX_LINE_CHARS // (1 << 20)} MB",
+                    _("{file}: line {row} is longer than {mb} MB").format(
+                        file=source.path.name, row=number, mb=MAX_LINE_CHARS // (1 << 20)
+                    ),
                     field="file",
                 )
             if not line.strip():
@@ -258,9 +293,17 @@ def _jsonl(source: Source, batch_rows: int) -> Iterator[pa.Table]:
             try:
                 doc = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise Invalid(f"{source.path.name}: line {number} is not JSON: {exc}", field="file") from None
+                raise Invalid(
+                    _("{file}: line {row} is not JSON ({detail})").format(
+                        file=source.path.name, row=number, detail=exc
+                    ),
+                    field="file",
+                ) from None
             if not isinstance(doc, dict):
-                raise Invalid(f"{source.path.name}: line {number} is not a JSON object", field="file")
+                raise Invalid(
+                    _("{file}: line {row} is not a JSON object").format(file=source.path.name, row=number),
+                    field="file",
+                )
             _check_width(source.path, len(doc))
             rows.append(
                 {
@@ -295,7 +338,9 @@ def _parquet(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     try:
         file = pq.ParquetFile(source.path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise Invalid(f"{source.path.name}: not a Parquet file ({exc})", field="file") from None
+        raise Invalid(
+            _("{file}: not a Parquet file ({detail})").format(file=source.path.name, detail=exc), field="file"
+        ) from None
     _check_width(source.path, len(file.schema_arrow.names))
     for batch in file.iter_batches(batch_size=batch_rows):
         table = pa.Table.from_batches([batch])
