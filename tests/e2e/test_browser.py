@@ -664,3 +664,55 @@ def test_the_journey_map_fits_zooms_and_keeps_lane_titles_in_view(server: str, b
     page.click(".map-tools [data-zoom=fit]")
     assert svg.bounding_box()["width"] <= box.bounding_box()["width"] + 1
     context.close()
+
+
+@pytest.mark.parametrize("role", ["owner", "analyst", "agent", "viewer"])
+def test_every_page_each_role_reaches_fits_a_phone_in_arabic(server: str, browser, role: str) -> None:  # type: ignore[no-untyped-def]
+    """The walk a new team member makes on a phone: from the navigation, every page their role opens (two of
+    each kind), none wider than the screen (tables scroll in their own frame), no link to a page they may
+    not open, no script error."""
+    import re
+
+    from tajriba.demo import DEMO_ROLES
+
+    email = DEMO_EMAIL if role == "owner" else DEMO_ROLES[role]
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation(timeout=90_000):
+        page.click("button[type=submit]")
+    kind = lambda h: re.sub(r"\d+|cus_\w+", "N", h.split("?")[0])  # noqa: E731
+    queue = page.eval_on_selector_all("nav.sidenav a", "els => els.map(e => e.getAttribute('href'))")
+    seen: set[str] = set()
+    kinds: dict[str, int] = {}
+    problems = []
+    while queue and len(seen) < 80:
+        href = queue.pop(0)
+        if href in seen:
+            continue
+        seen.add(href)
+        response = page.goto(f"{server}{href}")
+        assert response is not None
+        if response.status != 200:
+            problems.append(f"{href}: {response.status}")
+            continue
+        over = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        if over > 2:
+            problems.append(f"{href}: {over}px wider than the phone")
+        for h in page.eval_on_selector_all(
+            "main a[href^='/w/demo/']", "els => els.map(e => e.getAttribute('href'))"
+        ):
+            if re.search(r"\.(csv|xlsx|sav|pdf|png|svg|json)|export|format=|download", h):
+                continue
+            if kinds.get(kind(h), 0) < 2 and h not in seen:
+                kinds[kind(h)] = kinds.get(kind(h), 0) + 1
+                queue.append(h)
+    context.close()
+    assert len(seen) > 15, seen
+    assert problems == [] and errors == [], (problems, errors)
