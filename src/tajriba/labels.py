@@ -56,8 +56,7 @@ def channel_label(code: object) -> str:
 
 
 def language_label(code: object) -> str:
-    text = str(code or "")
-    return _(LANGUAGES[text]) if text in LANGUAGES else text
+    return _named(LANGUAGES, code)
 
 
 SENTIMENTS = {
@@ -123,14 +122,18 @@ TRAIT_VALUES = {
 }
 
 
-def sentiment_label(code: object) -> str:
+def _named(names: dict[str, str], code: object) -> str:
+    """The name of a code in the current language, or the code itself when nobody named it."""
     text = str(code or "")
-    return _(SENTIMENTS[text]) if text in SENTIMENTS else text
+    return _(names[text]) if text in names else text
+
+
+def sentiment_label(code: object) -> str:
+    return _named(SENTIMENTS, code)
 
 
 def event_label(name: object) -> str:
-    text = str(name or "")
-    return _(EVENTS[text]) if text in EVENTS else text
+    return _named(EVENTS, name)
 
 
 def is_named_event(name: object) -> bool:
@@ -138,8 +141,7 @@ def is_named_event(name: object) -> bool:
 
 
 def trait_label(key: object) -> str:
-    text = str(key or "")
-    return _(TRAITS[text]) if text in TRAITS else text
+    return _named(TRAITS, key)
 
 
 def trait_value(value: object) -> str:
@@ -267,10 +269,8 @@ SKIP_REASONS = {
 
 
 def invitation_status(code: object) -> str:
-    text = str(code or "")
-    return _(INVITATION_STATUSES[text]) if text in INVITATION_STATUSES else text
+    return _named(INVITATION_STATUSES, code)
 
 
 def skip_reason(code: object) -> str:
-    text = str(code or "")
-    return _(SKIP_REASONS[text]) if text in SKIP_REASONS else text
+    return _named(SKIP_REASONS, code)

@@ -15,19 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tajriba import i18n
+from tajriba.goals.pages import STATUS_LABELS as STATUS_NAMES
 from tajriba.i18n import N_, _
 from tajriba.textdraw import FONTS
 
 METRIC_NAMES = {"nps": N_("NPS"), "csat": N_("CSAT (mean, 1-5)"), "ces": N_("Customer effort (mean, 1-7)")}
-STATUS_NAMES = {
-    "on_track": N_("On track"),
-    "at_risk": N_("At risk"),
-    "off_track": N_("Off track"),
-    "uncertain": N_("Too early to tell"),
-    "achieved": N_("Achieved"),
-    "missed": N_("Missed"),
-    "no_data": N_("Not enough data"),
-}
 
 
 @dataclass

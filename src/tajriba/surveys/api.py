@@ -394,23 +394,14 @@ def survey_responses_file(
     db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, fmt: str, f: ResultFilters, lang: str | None = None
 ) -> Response:
     """The responses as `csv`, `xlsx` or `sav` (SPSS, with variable and value labels), labels in `lang`."""
-    from zoneinfo import ZoneInfo
 
     from tajriba.i18n import speaking
-    from tajriba.journeys.service import touchpoint_names
     from tajriba.surveys import export
 
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     locale = lang if lang in ("ar", "fa", "en") else ctx.workspace.default_locale
     ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
     with speaking(locale):
-        return export.download(
-            results.responses(wh, ctx.workspace, survey, f),
-            service.definition_of(survey),
-            fmt,
-            stem=f"{survey.key}-responses",
-            locale=locale,
-            tz=ZoneInfo(ctx.workspace.timezone or "UTC"),
-            touchpoints=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-            personal=ctx.can("pii:read"),
+        return export.responses_file(
+            db, wh, ctx.workspace, survey, f, fmt, locale=locale, personal=ctx.can("pii:read")
         )

@@ -224,6 +224,33 @@ def download(
     return table_file([(c.name, c.label) for c in cols], labelled, fmt, stem, rtl=locale in ("ar", "fa"))
 
 
+def responses_file(
+    session: Any,
+    wh: Any,
+    workspace: Any,
+    survey: Any,
+    f: Any,
+    fmt: str,
+    *,
+    locale: str,
+    personal: bool,
+) -> Response:
+    """A survey's filtered responses as `fmt`, labelled in `locale` (what the page and the API hand out)."""
+    from tajriba.journeys.service import touchpoint_names
+    from tajriba.surveys import results, service
+
+    return download(
+        results.responses(wh, workspace, survey, f),
+        service.definition_of(survey),
+        fmt,
+        stem=f"{survey.key}-responses",
+        locale=locale,
+        tz=ZoneInfo(workspace.timezone or "UTC"),
+        touchpoints=touchpoint_names(session, workspace_id=workspace.id, locale=locale),
+        personal=personal,
+    )
+
+
 def sav_bytes(rows: list[dict[str, Any]], cols: list[Column]) -> bytes:
     """An SPSS system file with variable and value labels (pyreadstat writes UTF-8)."""
     import pyreadstat

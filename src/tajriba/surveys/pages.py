@@ -611,20 +611,10 @@ def results_download(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, fmt: str, f: Filters
 ) -> Response:
     """The filtered responses as CSV, XLSX or SPSS (.sav) in the reader's language."""
-    from zoneinfo import ZoneInfo
-
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    locale = request.state.locale
     ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
-    return survey_export.download(
-        results.responses(wh, ctx.workspace, survey, f),
-        service.definition_of(survey),
-        fmt,
-        stem=f"{survey.key}-responses",
-        locale=locale,
-        tz=ZoneInfo(ctx.workspace.timezone or "UTC"),
-        touchpoints=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-        personal=ctx.can("pii:read"),
+    return survey_export.responses_file(
+        db, wh, ctx.workspace, survey, f, fmt, locale=request.state.locale, personal=ctx.can("pii:read")
     )
 
 
