@@ -265,3 +265,36 @@ def test_api_gives_the_same_results_and_files(client, db, survey) -> None:  # ty
     assert sav.status_code == 200 and sav.content[:4] == b"$FL2"
     bad = client.get(f"/api/v1/surveys/{s.id}/results?end=2026-01-01&start=2026-02-01", headers=auth)
     assert bad.status_code == 422 and "start" in bad.text
+
+
+def test_open_answers_waiting_for_analysis_beside_analysed_ones(client, db, survey) -> None:  # type: ignore[no-untyped-def]
+    """Some comments analysed, others still queued (NULL topics and sentiment beside values): the page lists
+    both, the queued ones without a sentiment badge."""
+    import pyarrow as pa
+
+    wh, ws, s = survey["wh"], survey["ws"], survey["survey"]
+    first = wh.sql(
+        "SELECT feedback_id FROM feedback_texts WHERE workspace_id = ? ORDER BY feedback_id LIMIT 1", [ws.id]
+    )[0][0]
+    wh.append(
+        "text_enrichments",
+        pa.Table.from_pylist(
+            [
+                {
+                    "workspace_id": ws.id,
+                    "source": "feedback",
+                    "source_id": first,
+                    "sentiment": "negative",
+                    "topics": '[{"topic": "delivery", "sentiment": "negative"}]',
+                    "redacted": "التوصيل تأخر يا [NAME]",
+                    "processed_at": datetime(2026, 3, 20),
+                }
+            ]
+        ),
+    )
+    found = results.open_answers(wh, ws, s, results.Filters(), personal=False)
+    assert found["total"] == 7 and found["by_sentiment"].get("negative") == 1
+    assert sum(1 for i in found["items"] if i["sentiment"] is None and i["topics"] == []) == 6
+    _login(client, db, ws, "analyst")
+    page = client.get(f"/w/{ws.slug}/surveys/{s.id}/results")
+    assert page.status_code == 200 and ">nan<" not in page.text

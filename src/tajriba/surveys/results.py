@@ -328,13 +328,17 @@ def open_answers(
     )
     pick_sentiment = " AND e.sentiment = ?" if sentiment else ""
     text = "t.text" if personal else "coalesce(e.redacted, '')"
-    items = wh.frame(
-        f"SELECT t.response_id, t.created_at, t.language, {text} AS text, e.sentiment, e.topics "
-        f"{base}{pick_sentiment} ORDER BY t.created_at DESC, t.feedback_id LIMIT ? OFFSET ?",
-        [*args, *([sentiment] if sentiment else []), int(limit), int(offset)],
-    ).to_dict("records")
+    items = (
+        wh.frame(
+            f"SELECT t.response_id, t.created_at, t.language, {text} AS text, e.sentiment, e.topics "
+            f"{base}{pick_sentiment} ORDER BY t.created_at DESC, t.feedback_id LIMIT ? OFFSET ?",
+            [*args, *([sentiment] if sentiment else []), int(limit), int(offset)],
+        )
+        .pipe(_nulls)
+        .to_dict("records")
+    )
     for item in items:
-        item["topics"] = [t.get("topic") for t in orjson.loads(item["topics"] or "[]")]
+        item["topics"] = _topics(item["topics"])
     return {
         "total": sum(counts.values()),
         "by_sentiment": counts,
@@ -343,27 +347,45 @@ def open_answers(
     }
 
 
+def _nulls(frame: pd.DataFrame) -> pd.DataFrame:
+    """NULLs as None (pandas reads some as NaN, which is true in a template's `if`)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _topics(value: Any) -> list[str]:
+    """The topic keys of an enrichment's JSON; none while the text waits for analysis (NULL, read as NaN)."""
+    return [t.get("topic") for t in orjson.loads(value)] if isinstance(value, str) and value else []
+
+
 def response(wh: Warehouse, workspace: Workspace, survey: Survey, response_id: str) -> dict[str, Any]:
     """One response: its answers, hidden fields, where it came from, and its open answers' analysis."""
-    rows = wh.frame(
-        f"SELECT {_COLUMNS}, started_at, tz FROM survey_responses "
-        "WHERE workspace_id = ? AND survey_id = ? AND response_id = ?",
-        [workspace.id, survey.id, response_id[:64]],
-    ).to_dict("records")
+    rows = (
+        wh.frame(
+            f"SELECT {_COLUMNS}, started_at, tz FROM survey_responses "
+            "WHERE workspace_id = ? AND survey_id = ? AND response_id = ?",
+            [workspace.id, survey.id, response_id[:64]],
+        )
+        .pipe(_nulls)
+        .to_dict("records")
+    )
     if not rows:
         raise NotFound(_("No such response."))
     row = rows[0]
     parsed = orjson.loads(row["answers"]) if row["answers"] else {}
     row["answers"] = parsed.get("answers") or {}
     row["hidden"] = parsed.get("hidden") or {}
-    row["texts"] = wh.frame(
-        "SELECT t.feedback_id, t.text, e.redacted, e.sentiment, e.topics FROM feedback_texts t "
-        "LEFT JOIN text_enrichments e ON e.workspace_id = t.workspace_id AND e.source = 'feedback' "
-        "AND e.source_id = t.feedback_id WHERE t.workspace_id = ? AND t.response_id = ? ORDER BY t.feedback_id",
-        [workspace.id, response_id[:64]],
-    ).to_dict("records")
+    row["texts"] = (
+        wh.frame(
+            "SELECT t.feedback_id, t.text, e.redacted, e.sentiment, e.topics FROM feedback_texts t "
+            "LEFT JOIN text_enrichments e ON e.workspace_id = t.workspace_id AND e.source = 'feedback' "
+            "AND e.source_id = t.feedback_id WHERE t.workspace_id = ? AND t.response_id = ? ORDER BY t.feedback_id",
+            [workspace.id, response_id[:64]],
+        )
+        .pipe(_nulls)
+        .to_dict("records")
+    )
     for t in row["texts"]:
-        t["topics"] = [x.get("topic") for x in orjson.loads(t["topics"] or "[]")]
+        t["topics"] = _topics(t["topics"])
     return row
 
 
