@@ -79,6 +79,7 @@ def build(
         if owner_ids
         else {}
     )
+    filters = filters.in_zone(workspace_zone(session, journey.workspace_id))
     data = kpis.compute(
         warehouse, workspace_id=journey.workspace_id, touchpoints=tps, filters=filters, persona_rule=rule
     )
@@ -188,3 +189,11 @@ def build(
             "desired_experience": _("Desired experience"),
         },
     )
+
+
+def workspace_zone(session: Session, workspace_id: int) -> str:
+    """The time zone a workspace counts its days in."""
+    from tajriba.models import Workspace
+
+    ws = session.get(Workspace, workspace_id)
+    return (ws.timezone if ws is not None else None) or "UTC"

@@ -10,14 +10,15 @@ and rating on one -1..+1 scale: 2 (score - scale minimum) / (scale maximum - sca
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
+from tajriba.metrics import scores
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -36,19 +37,26 @@ class Filters:
     end: date | None = None
     channel: str | None = None
     language: str | None = None
+    # the workspace's time zone: a period's days are its local days, as on the metrics pages
+    tz: str = "UTC"
 
     def check(self) -> None:
         if self.start and self.end and self.start >= self.end:
             raise Invalid("the period's start must be before its end", field="start")
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
-        return (
-            datetime.combine(self.start, time()) if self.start else None,
-            datetime.combine(self.end, time()) if self.end else None,
-        )
+        """[start, end) local days as naive UTC instants (the same cut as `metrics.service.utc_bounds`)."""
+        from zoneinfo import ZoneInfo
+
+        from tajriba.metrics.service import utc_bounds
+
+        return utc_bounds(self.start, self.end, ZoneInfo(self.tz or "UTC"))
 
     def with_period(self, start: date | None, end: date | None) -> Filters:
-        return Filters(self.persona, start, end, self.channel, self.language)
+        return replace(self, start=start, end=end)
+
+    def in_zone(self, tz: str | None) -> Filters:
+        return replace(self, tz=tz or "UTC")
 
 
 @dataclass
@@ -172,8 +180,8 @@ def _responses(warehouse, workspace_id, filters, customers, ids, acc) -> None:
             ss=(u.v * u.v).sum(),
             es=u.e.sum(),
             ess=(u.e * u.e).sum(),
-            promoters=(u.score >= 9).cast("int64").sum(),
-            detractors=(u.score <= 6).cast("int64").sum(),
+            promoters=(u.score >= scores.PROMOTER_MIN).cast("int64").sum(),
+            detractors=(u.score <= scores.DETRACTOR_MAX).cast("int64").sum(),
         )
     )
     for r in rows.to_dict("records"):

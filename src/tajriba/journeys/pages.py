@@ -542,7 +542,7 @@ def analytics_page(
     collapse: str | None = None,
 ) -> Response:
     names = service.touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    f = _filters(persona, start, end, channel, None)
+    f = _filters(persona, start, end, channel, None).in_zone(ctx.workspace.timezone)
     start_dt, end_dt = f.bounds()
     scope = analytics.Scope(
         case, "touchpoint", start_dt, end_dt, channel or None, persona or None, collapse=collapse == "1"

@@ -191,7 +191,9 @@ def before_after(
     if not 1 <= days <= 3650:
         raise Invalid(_("days must be between 1 and 3650."), field="days")
     moment = _change_moment(journey, change_date)
-    base = filters or kpis.Filters()
+    from tajriba.journeys.journey_map import workspace_zone
+
+    base = (filters or kpis.Filters()).in_zone(workspace_zone(session, journey.workspace_id))
     tps = service.list_touchpoints(session, journey_id=journey.id)
     sources = {t.id: (t.based_on_id or t.id) for t in tps}
     measured = [session.get(Touchpoint, i) for i in dict.fromkeys(sources.values())]

@@ -133,7 +133,7 @@ def outcomes(
 def _groups(metric: str, frame: pd.DataFrame) -> np.ndarray:
     s = frame["score"].to_numpy(dtype=float)
     if metric == "nps":
-        return np.where(s >= 9, "promoter", np.where(s >= 7, "passive", "detractor"))
+        return scores.nps_groups(s)
     smin, smax = frame["smin"].to_numpy(dtype=float), frame["smax"].to_numpy(dtype=float)
     if metric == "csat":
         good, bad = s >= smax - 1, s <= smin + 1

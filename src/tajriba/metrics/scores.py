@@ -32,6 +32,9 @@ SCALES: dict[str, tuple[tuple[int, int], ...]] = {
 }
 LEVEL = 0.95
 MIN_SAMPLE = 10  # pages and the API hide an estimate on fewer answers, and say so
+# the one place the NPS groups are written: promoters 9-10, passives 7-8, detractors 0-6
+# (CES 1-7: easy 5-7, difficult 1-3; on another scale, the same fractions of it)
+PROMOTER_MIN, PASSIVE_MIN, DETRACTOR_MAX = 9, 7, 6
 
 
 def default_scale(metric: str) -> tuple[int, int]:
@@ -53,12 +56,37 @@ def check_scale(metric: str, scale: tuple[int, int]) -> None:
 
 def high_threshold(metric: str, scale_max: int) -> int:
     """Lowest score that counts as promoter (NPS), top-2-box (CSAT) or easy (CES)."""
-    return {"nps": 9, "csat": scale_max - 1, "ces": 5}[metric]
+    return {"nps": PROMOTER_MIN, "csat": scale_max - 1, "ces": 5}[metric]
 
 
 def low_threshold(metric: str, scale_max: int) -> int:
     """Highest score that counts as detractor (NPS), bottom-2-box (CSAT) or difficult (CES)."""
-    return {"nps": 6, "csat": 2, "ces": 3}[metric]
+    return {"nps": DETRACTOR_MAX, "csat": 2, "ces": 3}[metric]
+
+
+def nps_groups(scores: Any) -> np.ndarray:
+    """ "promoter", "passive" or "detractor" for each NPS score (0-10)."""
+    s = np.asarray(scores, dtype=float)
+    return np.where(s >= PROMOTER_MIN, "promoter", np.where(s >= PASSIVE_MIN, "passive", "detractor"))
+
+
+def high_sql(metric: str, score: str, smin: str, smax: str) -> str:
+    """SQL (standard, any engine) for "this answer is a promoter / in the top two boxes / easy", given the
+    score's column and its scale's ends (columns or literals)."""
+    if metric == "nps":
+        return f"{score} >= {PROMOTER_MIN}"
+    if metric == "csat":
+        return f"{score} >= {smax} - 1"
+    return f"({score} - {smin}) * 6 >= 4 * ({smax} - {smin})"
+
+
+def low_sql(metric: str, score: str, smin: str, smax: str) -> str:
+    """SQL for "this answer is a detractor / in the bottom two boxes / difficult"."""
+    if metric == "nps":
+        return f"{score} <= {DETRACTOR_MAX}"
+    if metric == "csat":
+        return f"{score} <= {smin} + 1"
+    return f"({score} - {smin}) * 6 <= 2 * ({smax} - {smin})"
 
 
 @dataclass

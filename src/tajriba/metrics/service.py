@@ -167,14 +167,9 @@ def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:
     # raw sums per answer scale; answers on another scale are mapped onto the default one below (linear)
     smin, smax = f"COALESCE(r.scale_min, {lo_})", f"COALESCE(r.scale_max, {hi_})"
     if q.metric == "nps":
-        smin, smax, hi, lo = str(lo_), str(hi_), "r.score >= 9", "r.score <= 6"
-    elif q.metric == "csat":
-        hi, lo = f"r.score >= {smax} - 1", f"r.score <= {smin} + 1"
-    else:  # CES: easy is 5-7 and difficult 1-3 on 1-7, read on the answer's scale
-        hi, lo = (
-            f"(r.score - {smin}) * 6 >= 4 * ({smax} - {smin})",
-            f"(r.score - {smin}) * 6 <= 2 * ({smax} - {smin})",
-        )
+        smin, smax = str(lo_), str(hi_)
+    # promoters / top-2-box / easy and their opposites, read on the answer's own scale (metrics.scores)
+    hi, lo = scores.high_sql(q.metric, "r.score", smin, smax), scores.low_sql(q.metric, "r.score", smin, smax)
     joins = _JOINS.get(q.by or "", "")
     sql = (
         f"SELECT {key} AS key, {day} AS day, {smin} AS smin, {smax} AS smax, count(*) AS n, sum(r.score) AS total, "

@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from tajriba.errors import Invalid
+from tajriba.metrics import scores
 from tajriba.metrics.service import utc_bounds
 from tajriba.models.accounts import Membership, User
 from tajriba.text import pii
@@ -101,6 +102,14 @@ def stories(
         where.append("t.created_at < $hi")
         params["hi"] = hi
     purposes = ", ".join(f"'{p}'" for p in CONSENT_PURPOSES)
+
+    def high(
+        metric: str, lo: int, hi: int
+    ) -> str:  # the metrics module's "high" answer, on the answer's scale
+        return scores.high_sql(
+            metric, "s.score", f"COALESCE(s.scale_min, {lo})", f"COALESCE(s.scale_max, {hi})"
+        )
+
     frame = wh.frame(
         f"""
         WITH texts AS (
@@ -114,10 +123,9 @@ def stories(
               AND NOT EXISTS (SELECT 1 FROM feedback_texts x WHERE x.workspace_id = $ws AND x.response_id = r.response_id)
         ), scored AS (
             SELECT t.source, t.source_id,
-                   max(CASE WHEN s.metric = 'nps' AND s.score >= 9 THEN 1
-                            WHEN s.metric = 'csat' AND s.score >= COALESCE(s.scale_max, 5) - 1 THEN 1
-                            WHEN s.metric = 'ces' AND (s.score - COALESCE(s.scale_min, 1)) * 6
-                                 >= 4 * (COALESCE(s.scale_max, 7) - COALESCE(s.scale_min, 1)) THEN 1 ELSE 0 END) AS high,
+                   max(CASE WHEN s.metric = 'nps' AND {high("nps", 0, 10)} THEN 1
+                            WHEN s.metric = 'csat' AND {high("csat", 1, 5)} THEN 1
+                            WHEN s.metric = 'ces' AND {high("ces", 1, 7)} THEN 1 ELSE 0 END) AS high,
                    string_agg(s.metric || ' ' || CAST(s.score AS VARCHAR) || '/'
                               || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
                        FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
-from tajriba.metrics import estimates
+from tajriba.metrics import estimates, scores
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
 MAX_DRIVERS = 12
@@ -33,7 +33,7 @@ def nps_group(score: Any) -> np.ndarray:
     if bad.any():
         row = int(np.argmax(bad))
         raise Invalid(f"row {row + 1}: an NPS score is a number from 0 to 10, got {s[row]!r}", field="score")
-    return np.where(s >= 9, "promoter", np.where(s >= 7, "passive", "detractor"))
+    return scores.nps_groups(s)
 
 
 def outcome_by_group(
