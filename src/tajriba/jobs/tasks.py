@@ -166,8 +166,7 @@ def reports_send(
 
     if not settings.smtp_host:
         return {"sent": 0, "skipped": "no SMTP server configured"}
-    with transaction(factory, mode="writes") as session:
-        return {"sent": schedule.send_due(session, warehouse, settings)}
+    return {"sent": schedule.send_due(factory, warehouse, settings)}
 
 
 @handler("cases.follow_up")

@@ -28,7 +28,7 @@ from tajriba.models import ReportSubscription, Workspace
 from tajriba.reports import render, summary
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from tajriba.config import Settings
     from tajriba.warehouse import Warehouse
@@ -166,46 +166,82 @@ def _mail(
 
 
 def send_due(
-    session: Session, wh: Warehouse, settings: Settings, *, now: datetime | None = None, limit: int = 50
+    factory: sessionmaker[Session],
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
 ) -> int:
-    """Send every subscription due by `now`; returns how many mails left."""
+    """Send every subscription due by `now`; returns how many mails left.
+
+    Three short steps, so a slow mail server never holds the database's write turn: claim the due ones and move
+    their next date on (one write transaction), build and send (reads only), record what happened (one more)."""
+    from tajriba.db.session import transaction
     from tajriba.surveys.delivery import Mailer
 
     now = now or datetime.now(UTC)
-    due = list(
-        session.scalars(
-            select(ReportSubscription)
-            .where(ReportSubscription.active.is_(True), ReportSubscription.next_at <= now)
-            .order_by(ReportSubscription.next_at)
-            .limit(limit)
-        )
-    )
-    if not due:
-        return 0
-    sent = 0
+    with transaction(factory, mode="reads") as session:
+        if (
+            session.scalar(
+                select(ReportSubscription.id).where(
+                    ReportSubscription.active.is_(True), ReportSubscription.next_at <= now
+                )
+            )
+            is None
+        ):
+            return 0
+    # the mail server first: when it is down nothing is claimed, and every due report waits for the next tick
     with Mailer(settings) as mailer:
+        return _send(factory, wh, settings, mailer, now, limit)
+
+
+def _send(
+    factory: sessionmaker[Session], wh: Warehouse, settings: Settings, mailer: Any, now: datetime, limit: int
+) -> int:
+    from tajriba.db.session import transaction
+
+    with transaction(factory, mode="writes") as session:
+        due = list(
+            session.scalars(
+                select(ReportSubscription)
+                .where(ReportSubscription.active.is_(True), ReportSubscription.next_at <= now)
+                .order_by(ReportSubscription.next_at)
+                .limit(limit)
+            )
+        )
+        claimed = []
         for sub in due:
             workspace = session.get(Workspace, sub.workspace_id)
-            if workspace is None:
+            if workspace is not None:
+                sub.next_at = next_sending(workspace, sub.frequency, now)
+                claimed.append(sub.id)
+    outcome: dict[int, str | None] = {}
+    with transaction(factory, mode="reads") as session:
+        for sub_id in claimed:
+            found = session.get(ReportSubscription, sub_id)
+            workspace = session.get(Workspace, found.workspace_id) if found is not None else None
+            if found is None or workspace is None:
                 continue
-            sub.next_at = next_sending(workspace, sub.frequency, now)
+            sub = found
             try:
                 data, files = attachments(
-                    session,
-                    wh,
-                    workspace,
-                    frequency=sub.frequency,
-                    locale=sub.locale,
-                    formats=sub.formats.split(","),
-                    now=now,
-                )
+                    session, wh, workspace, frequency=sub.frequency, locale=sub.locale,
+                    formats=sub.formats.split(","), now=now,
+                )  # fmt: skip
                 mailer.send(_mail(settings, sub, data, files))
+                outcome[sub_id] = None
             except Exception as exc:  # noqa: BLE001 - kept on the subscription and retried at its next date
-                sub.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                outcome[sub_id] = f"{type(exc).__name__}: {exc}"[:500]
+    with transaction(factory, mode="writes") as session:
+        for sub_id, error in outcome.items():
+            record = session.get(ReportSubscription, sub_id)
+            if record is None:
                 continue
-            sub.last_sent_at, sub.last_error = now, None
-            sent += 1
-    return sent
+            record.last_error = error
+            if error is None:
+                record.last_sent_at = now
+    return sum(1 for e in outcome.values() if e is None)
 
 
 # -- signed read-only links ----------------------------------------------------------------------
