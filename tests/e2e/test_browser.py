@@ -107,6 +107,14 @@ def _untranslated(page, locale: str) -> list[str]:  # type: ignore[no-untyped-de
     return sorted({t for t in texts if t in english or t.rstrip(":") in english})
 
 
+def _new_survey(page, server: str, template: str = "relationship_nps") -> None:  # type: ignore[no-untyped-def]
+    """As the logged-in manager: a new survey from a template, its page open."""
+    page.goto(f"{server}/w/demo/surveys")
+    page.select_option("select[name=template]", template)
+    with page.expect_navigation():
+        page.click("form[action$='/surveys'] button[type=submit] >> nth=0")
+
+
 def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base}/login")
     assert page.locator("html").get_attribute("dir") == "rtl"
@@ -350,10 +358,7 @@ def test_survey_filled_on_a_phone_in_arabic_persian_and_english(server: str, bro
     staff = browser.new_context(viewport={"width": 1280, "height": 900})
     page = staff.new_page()
     _login(page, server)
-    page.goto(f"{server}/w/demo/surveys")
-    page.select_option("select[name=template]", "relationship_nps")
-    with page.expect_navigation():
-        page.click("form[action$='/surveys'] button[type=submit] >> nth=0")
+    _new_survey(page, server)
     with page.expect_navigation():
         page.click("button[value=active]")
     link = page.locator("a[dir=ltr]").first.get_attribute("href")
@@ -558,10 +563,7 @@ def test_skip_logic_is_built_in_a_form_and_followed_by_respondents(server: str, 
     staff = browser.new_context(viewport={"width": 1366, "height": 900})
     page = staff.new_page()
     _login(page, server)
-    page.goto(f"{server}/w/demo/surveys")
-    page.select_option("select[name=template]", "relationship_nps")
-    with page.expect_navigation():
-        page.click("form[action$='/surveys'] button[type=submit] >> nth=0")
+    _new_survey(page, server)
     page.click("#add-question > summary")
     form = page.locator("#add-question form")
     form.locator("select[name=type]").select_option("text")
