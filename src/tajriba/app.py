@@ -59,6 +59,8 @@ _CSP_BASE = (
 )
 CSP = _CSP_BASE + "; frame-ancestors 'none'"
 CSP_EMBEDDABLE = _CSP_BASE + "; frame-ancestors *"
+# the survey preview sits in a frame beside the builder: our own pages may frame it, nobody else
+CSP_SAME_ORIGIN = _CSP_BASE + "; frame-ancestors 'self'"
 CSP_EXEMPT = ("/api/docs",)
 
 
@@ -285,6 +287,7 @@ class RequestContext:
         set_locale(locale)
         request.state.locale = locale
         frame = not path.startswith(("/v1/", "/s/"))
+        own_frame = path.startswith("/w/") and path.endswith("/preview")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -297,9 +300,11 @@ class RequestContext:
                     if name not in headers:
                         headers[name] = value
                 if frame and "X-Frame-Options" not in headers:
-                    headers["X-Frame-Options"] = "DENY"
+                    headers["X-Frame-Options"] = "SAMEORIGIN" if own_frame else "DENY"
                 if not path.startswith(CSP_EXEMPT) and "Content-Security-Policy" not in headers:
-                    headers["Content-Security-Policy"] = CSP if frame else CSP_EMBEDDABLE
+                    headers["Content-Security-Policy"] = (
+                        CSP_SAME_ORIGIN if own_frame else CSP if frame else CSP_EMBEDDABLE
+                    )
                 if request.url.scheme == "https":  # behind a TLS proxy (X-Forwarded-Proto)
                     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
                 if new_cookie:

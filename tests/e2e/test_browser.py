@@ -584,6 +584,9 @@ def test_skip_logic_is_built_in_a_form_and_followed_by_respondents(server: str, 
     shown = row.locator("[data-shown-when]").inner_text()
     assert "0" in shown and "6" in shown and "{" not in shown, shown  # words, not an expression
     assert row.get_attribute("data-key") == "comment"  # a key made up for the manager
+    # the preview beside the editor shows the survey as a respondent sees it (framed by our own page only)
+    preview = page.frame_locator(".builder-preview iframe")
+    assert "توصي" in preview.locator("body").inner_text(timeout=10_000)
     with page.expect_navigation():
         page.click("button[value=active]")
     link = page.locator("a[dir=ltr]").first.get_attribute("href")

@@ -233,6 +233,11 @@ def test_headers_forbid_inline_script_and_framing_and_set_hsts_behind_tls(client
     assert "max-age=31536000" in https.headers["strict-transport-security"]
     survey_csp = client.get("/s/no-such-token").headers["content-security-policy"]
     assert "frame-ancestors *" in survey_csp  # respondent pages may be embedded in the customer's site
+    # the builder's preview may be framed by our own pages only; every other staff page by nobody
+    preview = client.get("/w/nowhere/surveys/1/preview")
+    assert "frame-ancestors 'self'" in preview.headers["content-security-policy"]
+    assert preview.headers["x-frame-options"] == "SAMEORIGIN"
+    assert page.headers["x-frame-options"] == "DENY"
 
 
 def test_bidi_override_characters_in_names_are_not_shown(app, client, db) -> None:  # type: ignore[no-untyped-def]
