@@ -30,6 +30,7 @@ from tajriba.cases.schemas import (
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.models import Membership, Persona, RootCause, Touchpoint, User
+from tajriba.text import topics
 from tajriba.value.rfm import SEGMENTS
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
@@ -120,7 +121,7 @@ def _choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
         "touchpoints": {i: (names or {}).get(locale) or name for i, name, names in tps},
         "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
         "causes": root_causes.root_causes(db, workspace_id=ws),
-        "topic_names": _topic_names(ctx, locale),
+        "topic_names": topics.names(ctx.workspace.settings, locale),
         "cause_label": root_causes.label,
     }
 
@@ -273,12 +274,6 @@ def case_page(
         segment_labels=SEGMENTS,
         **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
-
-
-def _topic_names(ctx: Context, locale: str) -> dict[str, str]:
-    from tajriba.text import topics
-
-    return {t.key: t.name(locale) for t in topics.for_workspace(ctx.workspace.settings).topics}
 
 
 @router.post("/cases/{case_id}")

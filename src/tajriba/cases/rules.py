@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tajriba.cases import service, words
 from tajriba.cases.schemas import RuleConditions, RuleIn
 from tajriba.db.base import utcnow
-from tajriba.errors import Invalid, NotFound
+from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.models import CaseLink, CaseRule, Team, Touchpoint
 from tajriba.warehouse import Warehouse
@@ -423,9 +423,9 @@ def update_rule(session: Session, *, rule: CaseRule, data: RuleIn, actor: Any) -
 
 
 def get_rule(session: Session, *, workspace_id: int, rule_id: int) -> CaseRule:
-    rule = session.get(CaseRule, rule_id)
-    if rule is None or rule.workspace_id != workspace_id:
-        raise NotFound(_("case rule {rule_id} not found").format(rule_id=rule_id))
+    from tajriba.cases.config import _owned
+
+    rule: CaseRule = _owned(session, CaseRule, workspace_id, rule_id, "case rule")
     return rule
 
 

@@ -189,6 +189,7 @@ class _Gen:
         self.lapse_rng = np.random.default_rng(lapse_seed)
         # the follow-up answers of each response (choices, matrix rows): a stream of their own
         self.answer_rng = np.random.default_rng(lapse_seed + 101)
+        self.step_rng = np.random.default_rng(lapse_seed + 202)
         self.survey_ids: dict[str, int] = {}
         self.weights, self.cdf, self.load, self.ramadan = weights, cdf, load, ramadan
         self.ws = workspace_id
@@ -806,31 +807,28 @@ class _Gen:
         self.responses_df = pd.DataFrame(rows)
 
     def _step_answers(self, rows: list[dict[str, object]]) -> None:
-        """One-question CSAT after the steps no other survey covers, from the events at each step (a stream
-        of random numbers of its own, so the rest of the demo stays as it was)."""
-        rng = np.random.default_rng(int(self.rng.integers(0, 2**31)) + 505)
+        """One-question CSAT after the steps no other survey covers, from the events at each step. Scores and
+        picks come from a stream of their own; the comments' words from the shared text stream, so the texts
+        generated after these (social posts) differ from a demo without them."""
+        rng = self.step_rng
         cust = np.concatenate([p["customer"] for p in self.ev])
         secs = np.concatenate([p["seconds"] for p in self.ev])
         tps = np.concatenate([p["tp"] for p in self.ev])
         horizon = DAYS * 86400.0
-        saved, self.rng = self.rng, rng  # _responses draws its comments from self.rng
-        try:
-            for key, (mean, topic) in demo_surveys.STEPS.items():
-                at = np.nonzero(tps == TOUCHPOINT_INDEX[key])[0]
-                if not at.size:
-                    continue
-                k = min(at.size, max(15, int(round(0.012 * at.size))), int(round(600 * self.scale)) + 15)
-                pick = rng.choice(at, size=k, replace=False)
-                t = secs[pick] + rng.uniform(60, 3600, k)
-                keep = (t > 0) & (t < horizon)
-                pick, t = pick[keep], t[keep]
-                scores = np.clip(np.round(rng.normal(mean, 0.95, pick.size)), 1, 5)
-                self._responses(
-                    rows, "csat", scores, cust[pick], t, key, 1, 5, survey="step-csat",
-                    topic_hint=np.full(pick.size, topic), days=np.full(pick.size, 2),
-                )  # fmt: skip
-        finally:
-            self.rng = saved
+        for key, (mean, topic) in demo_surveys.STEPS.items():
+            at = np.nonzero(tps == TOUCHPOINT_INDEX[key])[0]
+            if not at.size:
+                continue
+            k = min(at.size, max(15, int(round(0.012 * at.size))), int(round(600 * self.scale)) + 15)
+            pick = rng.choice(at, size=k, replace=False)
+            t = secs[pick] + rng.uniform(60, 3600, k)
+            keep = (t > 0) & (t < horizon)
+            pick, t = pick[keep], t[keep]
+            scores = np.clip(np.round(rng.normal(mean, 0.95, pick.size)), 1, 5)
+            self._responses(
+                rows, "csat", scores, cust[pick], t, key, 1, 5, survey="step-csat", rng=rng,
+                topic_hint=np.full(pick.size, topic), days=np.full(pick.size, 2),
+            )  # fmt: skip
 
     def _responses(
         self,
@@ -849,8 +847,9 @@ class _Gen:
         topic_hint: np.ndarray,
         days: np.ndarray,
         damaged: np.ndarray | None = None,
+        rng: np.random.Generator | None = None,
     ) -> None:
-        rng = self.rng
+        rng = self.rng if rng is None else rng
         comment = rng.random(scores.size) < 0.35
         span = hi - lo
         tp_id = int(self.tp_ids[TOUCHPOINT_INDEX[tp_key]]) if tp_key else None

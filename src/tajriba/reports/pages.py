@@ -13,16 +13,14 @@ from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import LOCALES, _, format_date, speaking
 from tajriba.reports import render, schedule, summary
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, public_base, verify_csrf
+from tajriba.web.export import FORMATS as TABLE_FORMATS
 from tajriba.web.render import attachment, error_text
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 shared_router = APIRouter(include_in_schema=False)
 Read = Annotated[Context, Depends(Require("metrics:read"))]
 Manage = Annotated[Context, Depends(Require("reports:manage"))]
-FILE_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FILE_TYPES = {"pdf": "application/pdf", "xlsx": TABLE_FORMATS["xlsx"]}
 
 
 def _frequency(value: str | None) -> str:

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import re
 import time as clock
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import LOCALES, _, speaking
+from tajriba.metrics.periods import WEEK_STARTS
 from tajriba.models import ReportSubscription, Workspace
 from tajriba.reports import render, summary
 
@@ -37,7 +38,6 @@ SEND_HOUR = 8
 FORMATS = ("pdf", "xlsx")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
 MAX_LINK_DAYS = 90
-WEEK_START = {"monday": 0, "saturday": 5, "sunday": 6}
 
 
 def next_sending(workspace: Workspace, frequency: str, after: datetime) -> datetime:
@@ -45,7 +45,7 @@ def next_sending(workspace: Workspace, frequency: str, after: datetime) -> datet
     tz = ZoneInfo(workspace.timezone or "UTC")
     local = after.astimezone(tz)
     day = local.date()
-    start = WEEK_START.get(str((workspace.settings or {}).get("week_start") or "sunday"), 6)
+    start = WEEK_STARTS.get(str((workspace.settings or {}).get("week_start") or "sunday"), 6)
     for _i in range(40):
         ok = day.weekday() == start if frequency == "weekly" else day.day == 1
         moment = datetime.combine(day, time(SEND_HOUR), tz)
@@ -291,7 +291,3 @@ def revoke_links(workspace: Workspace) -> None:
     settings = dict(workspace.settings or {})
     settings["share_generation"] = int(settings.get("share_generation", 0)) + 1
     workspace.settings = settings
-
-
-def report_day(workspace: Workspace, now: datetime | None = None) -> date:
-    return summary.local_today(workspace, now)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tajriba.errors import Invalid
-from tajriba.i18n import _, localized
+from tajriba.i18n import _, get_locale, localized
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -65,6 +65,7 @@ def build(
     """Everything the summary shows, in the language being spoken (names of touchpoints, topics, labels)."""
     from tajriba.cases import report as cases_report
     from tajriba.goals import service as goals
+    from tajriba.journeys.service import touchpoint_names
     from tajriba.metrics import service as metrics
     from tajriba.metrics import tickets
     from tajriba.stories import service as stories
@@ -88,8 +89,8 @@ def build(
         headlines.append(
             {"metric": metric, "now": row["after"], "before": row["before"], "change": row.get("change")}
         )
-    names = {t.id: localized(t.name, t.names) for t in _touchpoints(session, workspace.id)}
-    topic_names = {t.key: t.name(_locale()) for t in topics.for_workspace(workspace.settings).topics}
+    names = touchpoint_names(session, workspace_id=workspace.id, locale=get_locale())
+    topic_names = topics.names(workspace.settings, get_locale())
     pains = text.pain_points(
         wh,
         workspace.id,
@@ -121,20 +122,6 @@ def build(
     }
 
 
-def _locale() -> str:
-    from tajriba.i18n import get_locale
-
-    return get_locale()
-
-
 def _workspace_name(workspace: Workspace) -> str:
     names = (workspace.settings or {}).get("names") or {}
     return localized(workspace.name, names if isinstance(names, dict) else None)
-
-
-def _touchpoints(session: Session, workspace_id: int) -> list[Any]:
-    from sqlalchemy import select
-
-    from tajriba.models import Touchpoint
-
-    return list(session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace_id)))

@@ -23,6 +23,7 @@ from tajriba.overview import service as overview
 from tajriba.surveys import delivery, respondent, results, service, surveyjs, templates
 from tajriba.surveys import export as survey_export
 from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
+from tajriba.text import topics
 from tajriba.web.deps import (
     DB,
     Context,
@@ -211,17 +212,8 @@ def survey_page(
         survey=survey,
         d=definition,
         questions=_question_rows(definition, locale),
-        condition_ops=[
-            ("between", _("is from … to …")),
-            ("=", _("is")),
-            ("!=", _("is not")),
-            ("<=", _("is at most")),
-            (">=", _("is at least")),
-            ("<", _("is less than")),
-            (">", _("is more than")),
-            ("answered", _("is answered")),
-            ("not_answered", _("is not answered")),
-        ],
+        condition_ops=[("between", _("is from … to …"))]
+        + [(op, _(OP_WORDS[op])) for op in CONDITION_OPS if op not in ("between", "in")],
         types=QUESTION_TYPES,
         type_labels=TYPE_LABELS,
         locales=LOCALES,
@@ -579,7 +571,7 @@ def results_page(
         d=definition,
         f=f,
         query=_filter_query(f),
-        summary=results.summary(db, wh, ctx.workspace, survey, definition, f, locale=locale),
+        summary=results.summary(db, wh, ctx.workspace, survey, definition, f, locale=locale, frame=frame),
         texts=results.open_answers(
             wh,
             ctx.workspace,
@@ -595,15 +587,9 @@ def results_page(
         more=len(frame) > page * per_page,
         facets=results.facets(wh, ctx.workspace.id, survey.id),
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-        topic_names=_topic_names(ctx, locale),
+        topic_names=topics.names(ctx.workspace.settings, locale),
         type_labels=TYPE_LABELS,
     )
-
-
-def _topic_names(ctx: Context, locale: str) -> dict[str, str]:
-    from tajriba.text import topics
-
-    return {t.key: t.name(locale) for t in topics.for_workspace(ctx.workspace.settings).topics}
 
 
 @router.get("/surveys/{survey_id}/results.{fmt}")
@@ -651,7 +637,7 @@ def response_page(
             for q in definition.questions
         ],
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-        topic_names=_topic_names(ctx, locale),
+        topic_names=topics.names(ctx.workspace.settings, locale),
         type_labels=TYPE_LABELS,
     )
 

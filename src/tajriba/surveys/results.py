@@ -23,7 +23,7 @@ from tajriba.i18n import _
 from tajriba.metrics import scores
 from tajriba.metrics.response_rate import response_rate
 from tajriba.metrics.service import utc_bounds
-from tajriba.surveys.definition import Definition, Question, pick
+from tajriba.surveys.definition import METRIC_TYPES, Definition, Question, pick
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from tajriba.models import Survey, Workspace
     from tajriba.warehouse import Warehouse
 
-METRIC_TYPES = ("nps", "csat", "ces")
 OTHER = "__other__"
 _COLUMNS = (
     "response_id, customer_id, touchpoint_id, order_id, ticket_id, channel, language, submitted_at, answers"
@@ -246,9 +245,11 @@ def summary(
     *,
     locale: str,
     level: float = scores.LEVEL,
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Response count and rate, first and last answer, and every question's distribution."""
-    frame = responses(wh, workspace, survey, f)
+    """Response count and rate, first and last answer, and every question's distribution (`frame`: the
+    filtered responses when the caller has read them already)."""
+    frame = responses(wh, workspace, survey, f) if frame is None else frame
     total = len(frame)
     answer_sets = list(frame["answers"])
     fallback = definition.default_language

@@ -88,7 +88,7 @@ def feedback_page(
     page = max(1, page)
     found = service.explore(wh, ws.id, filters, limit=PAGE, offset=(page - 1) * PAGE)
     trend = service.topic_trend(wh, ws.id, filters)
-    topic_names = {t.key: t.name(locale) for t in taxonomy.topics}
+    topic_names = {t.key: t.name(locale) for t in taxonomy.topics}  # the taxonomy is at hand
     return request.app.state.renderer.page(
         request,
         "feedback.html",

@@ -196,6 +196,11 @@ def for_workspace(settings: dict[str, Any] | None) -> Taxonomy:
     return Taxonomy(topics, content_version(topics))
 
 
+def names(settings: dict[str, Any] | None, locale: str) -> dict[str, str]:
+    """Each topic's name in `locale`, by key, from the workspace's taxonomy."""
+    return {t.key: t.name(locale) for t in for_workspace(settings).topics}
+
+
 # --- emerging topics --------------------------------------------------------------------------------
 
 _WORDS = re.compile(r"[^\W\d_]{3,}")

@@ -59,7 +59,7 @@ def _render(
         "value.html",
         status=status,
         active="value",
-        v=data | {"call_list": _call_list(wh, ctx) if data["computed"] else []},
+        v=data | {"call_list": _call_list(ctx, data.get("call_list", []))},
         listing=listing,
         segment=segment or "",
         segment_labels=SEGMENTS,
@@ -109,11 +109,10 @@ CALL_COLUMNS = (
 )
 
 
-def _call_list(wh: WarehouseDep, ctx: Context) -> list[dict]:
+def _call_list(ctx: Context, rows: list[dict]) -> list[dict]:
     """The call list as the reader may see it: phones masked without pii:read."""
     from tajriba.customers.service import mask
 
-    rows = service.overview(wh, ctx.workspace.id).get("call_list", [])
     if not ctx.can("pii:read"):  # as the customer pages show them: names, masked phones
         rows = [{**r, "phone": mask(r.get("phone"), "phone")} for r in rows]
     return rows
@@ -138,7 +137,7 @@ def call_list_file(request: Request, wh: WarehouseDep, ctx: Read, fmt: str) -> R
     }
     rows = [
         {**r, "segment": _(SEGMENTS[r["segment"]]) if r.get("segment") in SEGMENTS else r.get("segment")}
-        for r in _call_list(wh, ctx)
+        for r in _call_list(ctx, service.overview(wh, ctx.workspace.id).get("call_list", []))
     ]
     return table_file(
         [(c, headers[c]) for c in CALL_COLUMNS],
