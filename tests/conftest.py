@@ -8,6 +8,7 @@ import secrets
 import socket
 import warnings
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +23,79 @@ from tajriba.accounts import service  # noqa: E402
 from tajriba.app import create_app  # noqa: E402
 from tajriba.config import Settings, load_settings  # noqa: E402
 from tajriba.models import User, Workspace  # noqa: E402
+from tajriba.warehouse import Warehouse, open_warehouse  # noqa: E402
 
 PASSWORD = "correct horse battery"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+# TAJRIBA_TEST_WAREHOUSE=postgres runs every app-level test on a PostgreSQL warehouse (a schema per test in
+# TAJRIBA_TEST_DATABASE_URL's database); CI runs the analytics tests that way too (.ci/run)
+TEST_ENGINE = os.environ.get("TAJRIBA_TEST_WAREHOUSE", "duckdb")
+ENGINES = ("duckdb", "postgres")
+
+
+def pg_base() -> str:
+    base = os.environ.get("TAJRIBA_TEST_DATABASE_URL")
+    if not base:
+        if TEST_ENGINE == "postgres" or os.environ.get("CI"):
+            raise RuntimeError("TAJRIBA_TEST_DATABASE_URL must be set for the PostgreSQL warehouse tests")
+        pytest.skip("TAJRIBA_TEST_DATABASE_URL is not set (CI sets it); PostgreSQL tests skipped")
+    return base.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def pg_warehouse_url() -> Iterator[str]:
+    """A PostgreSQL warehouse address in a fresh schema of the test database, dropped afterwards."""
+    import psycopg
+
+    base = pg_base()
+    schema = f"wh_{secrets.token_hex(6)}"
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}schema={schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextmanager
+def engine_warehouse(engine: str, tmp_path: Path) -> Iterator[Warehouse]:
+    """A warehouse with its schema on `engine`, closed (and its PostgreSQL schema dropped) afterwards."""
+    if engine == "duckdb":
+        url: AbstractContextManager[str] = nullcontext(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    else:
+        url = pg_warehouse_url()
+    with url as address:
+        w = open_warehouse(address)
+        try:
+            w.create_schema()
+            yield w
+        finally:
+            w.close()
+
+
+@pytest.fixture(params=ENGINES)
+def any_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    """The same test on each warehouse engine."""
+    with engine_warehouse(request.param, tmp_path) as w:
+        yield w
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", worker=False, env="test")
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    if TEST_ENGINE == "postgres":
+        with pg_warehouse_url() as url:
+            yield load_settings(data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=url)
+    else:
+        yield load_settings(data_dir=tmp_path / "data", worker=False, env="test")
 
 
 @pytest.fixture
 def app(settings: Settings):  # type: ignore[no-untyped-def]
-    return create_app(settings, start_worker=False)
+    application = create_app(settings, start_worker=False)
+    yield application
+    application.state.warehouse.close()
 
 
 @pytest.fixture

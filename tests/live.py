@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tajriba.config import load_settings
 from tajriba.db import migrate
 from tajriba.db.session import make_engine, make_session_factory, transaction
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import open_warehouse
 from tests.conftest import free_port
 from tests.test_serve import wait_healthy
 
@@ -33,7 +33,7 @@ def stores(data: Path, database_url: str | None = None) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
-    warehouse = Warehouse(settings.warehouse_path)
+    warehouse = open_warehouse(settings.warehouse_address)
     warehouse.create_schema()
     warehouse.close()
 

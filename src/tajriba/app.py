@@ -67,12 +67,12 @@ CSP_EXEMPT = ("/api/docs",)
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
     """Build the application; stores are opened here, the worker starts with the app's lifespan."""
     from tajriba.db import migrate
-    from tajriba.warehouse import Warehouse
+    from tajriba.warehouse import open_warehouse
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url, pool_size=settings.threads + 4)
     migrate.upgrade(engine)
-    warehouse = Warehouse(settings.warehouse_path)
+    warehouse = open_warehouse(settings.warehouse_address)
     warehouse.create_schema()
     run_worker = settings.worker if start_worker is None else start_worker
 

@@ -94,9 +94,9 @@ class Stores:
         self.factory: sessionmaker[Session] = make_session_factory(self.engine)
         self.warehouse: Warehouse | None = None
         if warehouse:
-            from tajriba.warehouse import Warehouse
+            from tajriba.warehouse import open_warehouse
 
-            self.warehouse = Warehouse(settings.warehouse_path)
+            self.warehouse = open_warehouse(settings.warehouse_address)
             self.warehouse.create_schema()
 
     def session(self):

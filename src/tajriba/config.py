@@ -120,8 +120,8 @@ class Settings(BaseSettings):
     @field_validator("warehouse_url")
     @classmethod
     def _check_warehouse_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("duckdb://"):
-            raise ValueError("expected duckdb:///PATH (or duckdb://:memory:)")
+        if value is not None and not value.startswith(("duckdb://", "postgresql://", "postgres://")):
+            raise ValueError("expected duckdb:///PATH (or duckdb://:memory:) or postgresql://HOST/DATABASE")
         return value
 
     @model_validator(mode="after")
@@ -147,9 +147,9 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.data_dir / 'tajriba.db').resolve()}"
 
     @property
-    def warehouse_path(self) -> str:
-        url = self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
-        return url.removeprefix("duckdb:///").removeprefix("duckdb://")
+    def warehouse_address(self) -> str:
+        """Where the warehouse is: TAJRIBA_WAREHOUSE_URL, else the DuckDB file in the data directory."""
+        return self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
 
     @cached_property
     def secret(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -20,11 +19,9 @@ _counter = iter(range(10**6))
 
 
 @pytest.fixture
-def wh(tmp_path: Path):  # type: ignore[no-untyped-def]
-    w = Warehouse(str(tmp_path / "wh.duckdb"))
-    w.create_schema()
-    yield w
-    w.close()
+def wh(any_wh: Warehouse) -> Warehouse:
+    """Each test on DuckDB and on PostgreSQL."""
+    return any_wh
 
 
 def send(wh: Warehouse, *events: dict, policy: IdentityPolicy | None = None) -> dict:

@@ -11,7 +11,7 @@ from tajriba.db import migrate
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.demo import DEMO_EMAIL, build_demo
 from tajriba.demo.generate import peaks
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import DuckDBWarehouse, Warehouse
 from tajriba.warehouse.schema import TABLES
 
 
@@ -19,7 +19,7 @@ def _build(path: Path, *, scale: float, seed: int) -> tuple[Warehouse, dict]:
     path.mkdir(parents=True)
     engine = make_engine(f"sqlite:///{path / 'app.db'}")
     migrate.upgrade(engine)
-    wh = Warehouse(str(path / "wh.duckdb"))
+    wh = DuckDBWarehouse(str(path / "wh.duckdb"))
     wh.create_schema()
     report = build_demo(make_session_factory(engine), wh, scale=scale, seed=seed)
     engine.dispose()
@@ -125,7 +125,7 @@ def test_rebuilding_replaces_and_a_second_build_is_skipped(tmp_path: Path) -> No
     engine = make_engine(f"sqlite:///{path / 'app.db'}")
     migrate.upgrade(engine)
     factory = make_session_factory(engine)
-    wh = Warehouse(str(path / "wh.duckdb"))
+    wh = DuckDBWarehouse(str(path / "wh.duckdb"))
     wh.create_schema()
     first = build_demo(factory, wh, scale=0.01, seed=3)
     assert build_demo(factory, wh, scale=0.01, seed=3)["skipped"] is True

@@ -19,11 +19,9 @@ from tajriba.warehouse import Warehouse
 
 
 @pytest.fixture
-def wh(tmp_path: Path):  # type: ignore[no-untyped-def]
-    w = Warehouse(str(tmp_path / "wh.duckdb"))
-    w.create_schema()
-    yield w
-    w.close()
+def wh(any_wh: Warehouse) -> Warehouse:
+    """Each test on DuckDB and on PostgreSQL."""
+    return any_wh
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:

@@ -19,7 +19,7 @@ from tajriba.accounts import service
 from tajriba.config import load_settings
 from tajriba.db import migrate
 from tajriba.db.session import make_engine, make_session_factory, transaction
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import DuckDBWarehouse
 from tests.conftest import free_port
 from tests.test_serve import wait_healthy
 
@@ -43,7 +43,7 @@ class Server:
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         self.stop()
-        wh = Warehouse(str(self.data / "warehouse.duckdb"))
+        wh = DuckDBWarehouse(str(self.data / "warehouse.duckdb"))
         try:
             return wh.sql(sql, params)
         finally:

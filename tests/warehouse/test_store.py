@@ -11,24 +11,22 @@ import pyarrow as pa
 import pytest
 
 from tajriba.errors import Invalid
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import DuckDBWarehouse, Warehouse
 from tajriba.warehouse.schema import TABLES
 
 T0 = datetime(2026, 3, 1, 12, 0)
 
 
 @pytest.fixture
-def wh(tmp_path: Path):  # type: ignore[no-untyped-def]
-    w = Warehouse(str(tmp_path / "wh.duckdb"))
-    w.create_schema()
-    yield w
-    w.close()
+def wh(any_wh: Warehouse) -> Warehouse:
+    """Each test on DuckDB and on PostgreSQL."""
+    return any_wh
 
 
 def test_schema_is_created_on_an_empty_duckdb_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.duckdb"
     assert not path.exists()
-    w = Warehouse(str(path))
+    w = DuckDBWarehouse(str(path))
     w.create_schema()
     w.create_schema()  # idempotent
     tables = {r[0] for r in w.sql("SELECT table_name FROM information_schema.tables")}

@@ -30,7 +30,7 @@ from tajriba.accounts import service as accounts
 from tajriba.journeys import schemas as journey_schemas
 from tajriba.journeys import service as journeys
 from tajriba.surveys import service as surveys
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import DuckDBWarehouse
 from tajriba.web.deps import Context
 from tests.conftest import PASSWORD
 from tests.live import start, stores
@@ -395,7 +395,7 @@ def _run_load(site: Site) -> None:
     assert site.proc.wait(timeout=60) == 0
     log = (site.data.parent / "serve.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
-    wh = Warehouse(str(site.data / "warehouse.duckdb"))
+    wh = DuckDBWarehouse(str(site.data / "warehouse.duckdb"))
     try:
         stored_answers = {
             r[0] for r in wh.sql("SELECT DISTINCT order_id FROM survey_responses WHERE order_id LIKE 'R%'")

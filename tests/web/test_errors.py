@@ -78,7 +78,7 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path) -> No
 
     import pytest
 
-    from tajriba.warehouse.store import Warehouse, WarehouseBusy
+    from tajriba.warehouse.store import DuckDBWarehouse, WarehouseBusy
 
     path = tmp_path / "held.duckdb"
     holder = subprocess.Popen(
@@ -93,7 +93,7 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path) -> No
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         with pytest.raises(WarehouseBusy) as err:
-            Warehouse(str(path))
+            DuckDBWarehouse(str(path))
         assert "another Tajriba process" in err.value.message
     finally:
         holder.kill()

@@ -166,16 +166,12 @@ def bought_again(
             "recovered": with_customer["recovered"].astype(bool),
         }
     )
-    con = warehouse.con
-    con.register("case_probe", probe)
-    try:
+    with warehouse.register("case_probe", probe):
         got = warehouse.frame(
             "SELECT p.customer_id, p.recovered, EXISTS (SELECT 1 FROM orders o WHERE o.workspace_id = $ws AND "
             "o.customer_id = p.customer_id AND o.ordered_at > p.resolved_at) AS bought FROM case_probe p",
             {"ws": workspace_id},
         )
-    finally:
-        con.unregister("case_probe")
     out = {}
     for name, flag in (("recovered", True), ("not_recovered", False)):
         part = got[got["recovered"] == flag]

@@ -324,23 +324,19 @@ def _known(
         return {}, {}
     kinds, values = zip(*identifiers, strict=True)
     probe = pa.table({"kind": list(kinds), "value": list(values)})
-    con = warehouse.con  # this thread's own connection: no lock needed to read
-    con.register("__probe", probe)
-    try:
-        rows = con.execute(
+    with warehouse.register("__probe", probe):  # this thread's own connection: no lock needed to read
+        rows = warehouse.sql(
             "SELECT i.kind, i.value, i.customer_id FROM customer_identities i "
             "JOIN __probe p ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?",
             [workspace_id],
-        ).fetchall()
-        owners_rows = con.execute(
+        )
+        owners_rows = warehouse.sql(
             "SELECT customer_id, count(*), list(value) FILTER (WHERE kind = 'user_id') "
             "FROM customer_identities WHERE workspace_id = ? AND customer_id IN "
             "(SELECT i.customer_id FROM customer_identities i JOIN __probe p "
             " ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?) GROUP BY 1",
             [workspace_id, workspace_id],
-        ).fetchall()
-    finally:
-        con.unregister("__probe")
+        )
     known = {(k, v): c for k, v, c in rows}
     owners = {c: (set(users or []), int(n)) for c, n, users in owners_rows}
     return known, owners

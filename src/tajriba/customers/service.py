@@ -63,9 +63,9 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
         {c for c, _k, _v in snapshot["identities"]}
         | {c for table in ROW_KEYS for c, _key in snapshot.get(table, [])}
     )
-    with warehouse.transaction() as con:
+    with warehouse.transaction():
         for customer, kind, value in snapshot["identities"]:
-            con.execute(
+            warehouse.run(
                 "UPDATE customer_identities SET customer_id = ? WHERE workspace_id = ? AND kind = ? "
                 "AND value = ?",
                 [customer, workspace_id, kind, value],
@@ -74,24 +74,23 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
         for table, key in ROW_KEYS.items():
             moved = snapshot.get(table, [])
             for customer, key_value in moved:
-                con.execute(
+                warehouse.run(
                     f"UPDATE {table} SET customer_id = ? WHERE workspace_id = ? AND {key} = ?",
                     [customer, workspace_id, key_value],
                 )
             counts[table] = len(moved)
-        row = con.execute(
+        counts["events"] = warehouse.run(
             "UPDATE events e SET customer_id = i.customer_id FROM customer_identities i "
             "WHERE e.workspace_id = ? AND i.workspace_id = ? AND e.customer_id = ? AND i.customer_id <> ? "
             "AND ((i.kind = 'user_id' AND i.value = e.user_id) OR "
             "     (i.kind = 'anonymous_id' AND i.value = e.anonymous_id AND e.user_id IS NULL))",
             [workspace_id, workspace_id, into, into],
-        ).fetchone()
-        counts["events"] = int(row[0]) if row else 0
-        con.execute(
+        )
+        warehouse.run(
             "UPDATE customers SET merged_into = NULL WHERE workspace_id = ? AND list_contains(?, customer_id)",
             [workspace_id, merged],
         )
-        con.execute(
+        warehouse.run(
             "UPDATE identity_merges SET undone_at = ?, undone_by = ? WHERE workspace_id = ? AND merge_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), actor, workspace_id, merge_id],
         )

@@ -89,7 +89,7 @@ def build_demo(
         counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
     counts.update(_cases(factory, warehouse, workspace_id, accounts))
     progress(f"cases worked in {time.perf_counter() - started:.1f} s")
-    warehouse.sql("CHECKPOINT")
+    warehouse.checkpoint()
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}
 

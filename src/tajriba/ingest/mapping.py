@@ -174,10 +174,8 @@ def reapply(warehouse: Warehouse, *, workspace_id: int, rules: list[Rule]) -> in
         if rules
         else "json_extract_string(context, '$.channel')"
     )
-    with warehouse.transaction() as con:
-        row = con.execute(
-            f"UPDATE events SET touchpoint_id = {tp_expr}, channel = {ch_expr} "
-            "WHERE workspace_id = ? AND context IS NOT NULL",
-            [*params_tp, *params_ch, workspace_id],
-        ).fetchone()
-    return int(row[0]) if row else 0
+    return warehouse.run(
+        f"UPDATE events SET touchpoint_id = {tp_expr}, channel = {ch_expr} "
+        "WHERE workspace_id = ? AND context IS NOT NULL",
+        [*params_tp, *params_ch, workspace_id],
+    )

@@ -50,14 +50,19 @@ def store(
         if m.message_id not in seen:
             seen.add(m.message_id)
             fresh.append(m)
-    known_users = _known_user_ids(warehouse, workspace_id, fresh)
-    groups, explicit = [], []
-    for m in fresh:
-        groups.append(_identifiers(m, rules.region, known_users))
-        explicit.append(m.type == "alias")
-    res = resolve(warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy)
-    now = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.transaction():  # the whole flush is stored, or nothing
+        # another process flushing this workspace waits here (PostgreSQL): identities are resolved on what
+        # it stored, so two processes never make two profiles of one new customer
+        warehouse.lock_workspace(workspace_id)
+        known_users = _known_user_ids(warehouse, workspace_id, fresh)
+        groups, explicit = [], []
+        for m in fresh:
+            groups.append(_identifiers(m, rules.region, known_users))
+            explicit.append(m.type == "alias")
+        res = resolve(
+            warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy
+        )
+        now = datetime.now(UTC).replace(tzinfo=None)
         apply_resolution(
             warehouse,
             workspace_id=workspace_id,
@@ -395,31 +400,31 @@ def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason
     """Move everything of the merged profiles onto one, recording what moved so an admin can undo it."""
     merged = merge.merged
     snapshot: dict[str, Any] = {}
-    with warehouse.transaction() as con:
-        rows = con.execute(
+    with warehouse.transaction():
+        rows = warehouse.sql(
             "SELECT customer_id, kind, value FROM customer_identities WHERE workspace_id = ? "
             "AND list_contains(?, customer_id)",
             [workspace_id, merged],
-        ).fetchall()
+        )
         snapshot["identities"] = [list(r) for r in rows]
         for table, key in ROW_KEYS.items():
-            moved = con.execute(
+            moved = warehouse.sql(
                 f"SELECT customer_id, {key} FROM {table} WHERE workspace_id = ? "
                 "AND list_contains(?, customer_id)",
                 [workspace_id, merged],
-            ).fetchall()
+            )
             snapshot[table] = [list(r) for r in moved]
         for table in (*CUSTOMER_TABLES, "customer_identities"):
-            con.execute(
+            warehouse.run(
                 f"UPDATE {table} SET customer_id = ? WHERE workspace_id = ? AND list_contains(?, customer_id)",
                 [merge.into, workspace_id, merged],
             )
         # derived values of the merged profiles are stale: the next value run recomputes the survivor
-        con.execute(
+        warehouse.run(
             "DELETE FROM customer_values WHERE workspace_id = ? AND list_contains(?, customer_id)",
             [workspace_id, [*merged, merge.into]],
         )
-        con.execute(
+        warehouse.run(
             "UPDATE customers SET merged_into = ?, updated_at = ? WHERE workspace_id = ? "
             "AND list_contains(?, customer_id)",
             [merge.into, at, workspace_id, merged],
@@ -427,7 +432,7 @@ def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason
         merge_id = hashlib.sha256(
             f"{workspace_id}:{merge.into}:{','.join(merged)}:{at.isoformat()}".encode()
         ).hexdigest()[:24]
-        con.execute(
+        warehouse.run(
             "INSERT INTO identity_merges (workspace_id, merge_id, into_customer_id, merged_customer_ids, via, reason, "
             "snapshot, merged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [

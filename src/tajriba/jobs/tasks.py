@@ -27,7 +27,7 @@ def maintenance(
     with transaction(factory) as session:
         purged = accounts.purge_sessions(session, settings=settings)
     removed = uploads.purge(settings.data_dir / "uploads")
-    warehouse.sql("CHECKPOINT")
+    warehouse.checkpoint()
     with transaction(factory) as session:
         enqueue(
             session,

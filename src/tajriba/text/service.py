@@ -84,13 +84,12 @@ def enrich(
     mv = models.version()
     report = EnrichReport(model_version=mv, taxonomy_version=taxonomy.version)
     params = {"ws": workspace_id, "mv": mv, "tv": taxonomy.version}
-    with warehouse.transaction() as con:  # enrichments of texts that are gone (deleted elsewhere)
-        row = con.execute(
-            f"DELETE FROM text_enrichments e WHERE e.workspace_id = $ws AND NOT EXISTS (SELECT 1 FROM ({SOURCES_SQL}) s "
-            "WHERE s.source = e.source AND s.source_id = e.source_id)",
-            {"ws": workspace_id},
-        ).fetchone()
-        report.removed = int(row[0]) if row else 0
+    # enrichments of texts that are gone (deleted elsewhere)
+    report.removed = warehouse.run(
+        f"DELETE FROM text_enrichments e WHERE e.workspace_id = $ws AND NOT EXISTS (SELECT 1 FROM ({SOURCES_SQL}) s "
+        "WHERE s.source = e.source AND s.source_id = e.source_id)",
+        {"ws": workspace_id},
+    )
     total = pending_count(warehouse, workspace_id, taxonomy)
     if limit is not None:
         total = min(total, limit)

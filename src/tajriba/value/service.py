@@ -163,8 +163,8 @@ def compute(
             "discount_rate": settings.discount_rate,
         }
     )
-    with wh.transaction() as con:
-        con.execute("DELETE FROM customer_values WHERE workspace_id = ?", [workspace_id])
+    with wh.transaction():
+        wh.run("DELETE FROM customer_values WHERE workspace_id = ?", [workspace_id])
         wh.append("customer_values", frame)
     return ValueRun(
         observation_end=end,

@@ -37,11 +37,20 @@ class TableSpec:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.arrow, nullable=not c.required) for c in self.columns])
 
-    def ddl(self) -> str:
-        cols = ",\n  ".join(f"{c.name} {c.sql}{' NOT NULL' if c.required else ''}" for c in self.columns)
+    def ddl(self, engine: str = "duckdb") -> str:
+        cols = ",\n  ".join(
+            f"{c.name} {sql_type(c.sql, engine)}{' NOT NULL' if c.required else ''}" for c in self.columns
+        )
         return (
             f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
         )
+
+
+def sql_type(sql: str, engine: str) -> str:
+    """A column type written for the engine (the specs use DuckDB's names)."""
+    if engine == "postgres":
+        return {"DOUBLE": "DOUBLE PRECISION", "VARCHAR": "TEXT"}.get(sql, sql)
+    return sql
 
 
 TS = pa.timestamp("us")

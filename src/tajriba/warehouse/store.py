@@ -1,10 +1,14 @@
-"""The warehouse: creates the experience tables, appends and upserts Arrow batches, deletes, reads via Ibis."""
+"""The warehouse: creates the experience tables, appends and upserts Arrow batches, deletes, reads.
+
+`Warehouse` is what every domain uses; `DuckDBWarehouse` (here) and `PostgresWarehouse` (postgres.py) are its
+engines. Reads are SQL in DuckDB's dialect, translated per engine by `dialect.translate`, or Ibis expressions
+(docs/decisions/013-one-sql-dialect.md)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -12,6 +16,8 @@ import pyarrow.compute as pc
 
 from tajriba.errors import Invalid, TajribaError
 from tajriba.warehouse.schema import TABLES, TableSpec
+
+Params = list[Any] | dict[str, Any] | None
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,6 +44,158 @@ ROW_KEYS = {name: TABLES[name].key[-1] for name in CUSTOMER_TABLES[1:]}
 
 
 class Warehouse:
+    """The experience tables of every workspace, on one engine (`engine` names it).
+
+    Writes: `append`, `upsert`, `run` (a DML statement), inside `transaction()` when several must land together.
+    Reads: `sql` (rows), `frame` (a DataFrame), `table` (an Ibis expression), `register` (a batch of the
+    caller's as a temporary relation to join). SQL is written in DuckDB's dialect (`dialect.translate`).
+    """
+
+    engine = "duckdb"
+
+    # -- what each engine implements -----------------------------------------------------------
+
+    def create_schema(self) -> None:
+        raise NotImplementedError
+
+    def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        """Insert rows whose natural key is new; return how many were stored (same batch twice stores once)."""
+        raise NotImplementedError
+
+    def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        """Insert rows or merge them into existing ones by natural key (non-null new values win)."""
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction; nested uses join the outermost, which commits or rolls back everything."""
+        raise NotImplementedError
+
+    def run(self, query: str, params: Params = None) -> int:
+        """Run one INSERT, UPDATE or DELETE; return how many rows it changed."""
+        raise NotImplementedError
+
+    def sql(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows (JSON values as text, money as Decimal)."""
+        raise NotImplementedError
+
+    def frame(self, query: str, params: Params = None) -> pd.DataFrame:
+        """Run one query and return a DataFrame (the same column types on every engine)."""
+        raise NotImplementedError
+
+    def register(self, name: str, data: pa.Table | pd.DataFrame) -> AbstractContextManager[None]:
+        """`data` as a temporary relation `name` of this thread's connection, for the reads inside the block."""
+        raise NotImplementedError
+
+    def lock_workspace(self, workspace_id: int) -> None:
+        """Inside a transaction: hold off other processes' writers of the workspace until it ends."""
+
+    def checkpoint(self) -> None:
+        """Make what was written durable in the main store (DuckDB's write-ahead log); a no-op elsewhere."""
+
+    @property
+    def ibis(self) -> Any:
+        """This thread's Ibis backend."""
+        raise NotImplementedError
+
+    def cursor(self) -> Warehouse:
+        """A second handle with its own connection and transactions, for long work (a file import)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- the same on every engine ----------------------------------------------------------------
+
+    def delete_customer(self, workspace_id: int, customer_id: str) -> dict[str, int]:
+        """Erase every row of one customer in every table, in one transaction; return counts per table."""
+        import orjson
+
+        counts: dict[str, int] = {}
+        params = [workspace_id, customer_id]
+        with self.transaction():
+            ids = self.sql(
+                "SELECT kind, value FROM customer_identities WHERE workspace_id = ? AND customer_id = ?",
+                params,
+            )
+            anon = [v for k, v in ids if k == "anonymous_id"]
+            users = [v for k, v in ids if k == "user_id"]
+            counts["events"] = self.run(
+                "DELETE FROM events WHERE workspace_id = ? AND (customer_id = ? "
+                "OR list_contains(?, anonymous_id) OR list_contains(?, user_id))",
+                [workspace_id, customer_id, anon, users],
+            )
+            # what text analytics kept of their words goes with the texts
+            counts["text_enrichments"] = self.run(
+                "DELETE FROM text_enrichments WHERE workspace_id = ? AND ("
+                "(source = 'feedback' AND source_id IN (SELECT feedback_id FROM feedback_texts "
+                "WHERE workspace_id = ? AND customer_id = ?)) OR "
+                "(source = 'response' AND source_id IN (SELECT response_id FROM survey_responses "
+                "WHERE workspace_id = ? AND customer_id = ?)) OR "
+                "(source = 'ticket' AND source_id IN (SELECT ticket_id FROM tickets "
+                "WHERE workspace_id = ? AND customer_id = ?)))",
+                [workspace_id, *params, *params, *params],
+            )
+            for name in CUSTOMER_TABLES[1:] + (
+                "customer_identities",
+                "customers",
+                "customer_values",
+                "case_signals",
+            ):
+                counts[name] = self.run(
+                    f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
+                )
+            # merge records name the customer (and hold a snapshot of their identifiers)
+            merges = self.sql(
+                "SELECT merge_id, into_customer_id, merged_customer_ids FROM identity_merges WHERE workspace_id = ?",
+                [workspace_id],
+            )
+            gone = [
+                m for m, into, merged in merges if into == customer_id or customer_id in orjson.loads(merged)
+            ]
+            counts["identity_merges"] = (
+                self.run(
+                    "DELETE FROM identity_merges WHERE workspace_id = ? AND list_contains(?, merge_id)",
+                    [workspace_id, gone],
+                )
+                if gone
+                else 0
+            )
+        return counts
+
+    def delete_workspace(self, workspace_id: int) -> dict[str, int]:
+        """Remove every row of one workspace from every table."""
+        counts = {}
+        with self.transaction():
+            for name in TABLES:
+                counts[name] = self.run(f"DELETE FROM {name} WHERE workspace_id = ?", [workspace_id])
+        return counts
+
+    def table(self, name: str, *, workspace_id: int) -> ir.Table:
+        """Return an Ibis expression over one table, already scoped to one workspace."""
+        _spec(name)
+        t = self.ibis.table(name)
+        return t.filter(t.workspace_id == workspace_id)
+
+    def execute(self, expr: ir.Expr, **kwargs: Any) -> Any:
+        """Run an Ibis expression (on this thread's connection, where `table()` made it)."""
+        return expr.execute(**kwargs)
+
+    def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
+        return expr.to_pyarrow()
+
+    def counts(self, workspace_id: int | None = None) -> dict[str, int]:
+        """Row counts of every table, optionally for one workspace."""
+        out = {}
+        for name in TABLES:
+            if workspace_id is None:
+                rows = self.sql(f"SELECT count(*) FROM {name}")
+            else:
+                rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
+            out[name] = int(rows[0][0])
+        return out
+
+
+class DuckDBWarehouse(Warehouse):
     """One DuckDB database shared by every thread of the process.
 
     Each thread reads and writes through its own connection to the database (a DuckDB cursor), so a
@@ -81,7 +239,7 @@ class Warehouse:
                 self._root = _open(self.path)
                 self._closed = False
 
-    def cursor(self) -> Warehouse:
+    def cursor(self) -> DuckDBWarehouse:
         """A second handle on the same database with its own connection, lock and transactions.
 
         Long work (a file import) runs on one so that its transaction does not hold the lock the tracking
@@ -89,7 +247,7 @@ class Warehouse:
         which is then retried; nothing is half-written).
         """
         self._reopen()
-        other = Warehouse.__new__(Warehouse)
+        other = DuckDBWarehouse.__new__(DuckDBWarehouse)
         other._start(self.path, self._root, pinned=True)
         return other
 
@@ -128,7 +286,6 @@ class Warehouse:
     # -- schema -------------------------------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Create every experience table that does not exist yet."""
         with self.lock:
             for spec in TABLES.values():
                 self.con.execute(spec.ddl())
@@ -136,7 +293,6 @@ class Warehouse:
     # -- writes -------------------------------------------------------------------------------
 
     def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
-        """Insert rows whose natural key is new; return how many were stored (same batch twice stores once)."""
         spec = _spec(table)
         data = conform(spec, batch)
         if data.num_rows == 0:
@@ -150,7 +306,6 @@ class Warehouse:
         return self._write(sql, _with_row_number(data))
 
     def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
-        """Insert rows or merge them into existing ones by natural key (non-null new values win)."""
         spec = _spec(table)
         data = conform(spec, batch)
         if data.num_rows == 0:
@@ -184,7 +339,8 @@ class Warehouse:
         # UPDATE for keys already stored and one INSERT for new keys (faster in DuckDB than ON CONFLICT
         # DO UPDATE, whose cost jumped by an order of magnitude on batches that update many rows).
         data = _with_row_number(data)
-        with self.lock, self.transaction() as con:
+        with self.lock, self.transaction():
+            con = self.con
             con.register("__batch", data)
             try:
                 con.execute(
@@ -203,7 +359,8 @@ class Warehouse:
         return int(merged)
 
     def _write(self, sql: str, data: pa.Table) -> int:
-        with self.lock, self.transaction() as con:
+        with self.lock, self.transaction():
+            con = self.con
             con.register("__batch", data)
             try:
                 row = con.execute(sql).fetchone()
@@ -212,8 +369,7 @@ class Warehouse:
         return int(row[0]) if row else 0
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction; nested uses join the outermost, which commits or rolls back everything."""
+    def transaction(self) -> Iterator[None]:
         with self.lock:
             handle = self._handle()
             outer = handle.depth == 0
@@ -221,7 +377,7 @@ class Warehouse:
                 handle.con.execute("BEGIN TRANSACTION")
             handle.depth += 1
             try:
-                yield handle.con
+                yield
             except BaseException:
                 handle.depth -= 1
                 if outer:
@@ -235,96 +391,28 @@ class Warehouse:
                     handle.rollback()
                     raise
 
-    def delete_customer(self, workspace_id: int, customer_id: str) -> dict[str, int]:
-        """Erase every row of one customer in every table, in one transaction; return counts per table."""
-        counts: dict[str, int] = {}
-        params = [workspace_id, customer_id]
-        with self.transaction() as con:
-            ids = con.execute(
-                "SELECT kind, value FROM customer_identities WHERE workspace_id = ? AND customer_id = ?",
-                params,
-            ).fetchall()
-            anon = [v for k, v in ids if k == "anonymous_id"]
-            users = [v for k, v in ids if k == "user_id"]
-            row = con.execute(
-                "DELETE FROM events WHERE workspace_id = ? AND (customer_id = ? "
-                "OR list_contains(?, anonymous_id) OR list_contains(?, user_id))",
-                [workspace_id, customer_id, anon, users],
-            ).fetchone()
-            counts["events"] = int(row[0]) if row else 0
-            # what text analytics kept of their words goes with the texts
-            row = con.execute(
-                "DELETE FROM text_enrichments e WHERE e.workspace_id = ? AND ("
-                "(e.source = 'feedback' AND e.source_id IN (SELECT feedback_id FROM feedback_texts "
-                "WHERE workspace_id = ? AND customer_id = ?)) OR "
-                "(e.source = 'response' AND e.source_id IN (SELECT response_id FROM survey_responses "
-                "WHERE workspace_id = ? AND customer_id = ?)) OR "
-                "(e.source = 'ticket' AND e.source_id IN (SELECT ticket_id FROM tickets "
-                "WHERE workspace_id = ? AND customer_id = ?)))",
-                [workspace_id, *params, *params, *params],
-            ).fetchone()
-            counts["text_enrichments"] = int(row[0]) if row else 0
-            for name in CUSTOMER_TABLES[1:] + (
-                "customer_identities",
-                "customers",
-                "customer_values",
-                "case_signals",
-            ):
-                row = con.execute(
-                    f"DELETE FROM {name} WHERE workspace_id = ? AND customer_id = ?", params
-                ).fetchone()
-                counts[name] = int(row[0]) if row else 0
-            # merge records name the customer (and hold a snapshot of their identifiers)
-            row = con.execute(
-                "DELETE FROM identity_merges WHERE workspace_id = ? AND (into_customer_id = ? "
-                "OR list_contains(CAST(merged_customer_ids AS VARCHAR[]), ?))",
-                [workspace_id, customer_id, customer_id],
-            ).fetchone()
-            counts["identity_merges"] = int(row[0]) if row else 0
-        return counts
+    def run(self, query: str, params: Params = None) -> int:
+        with self.lock:
+            row = self.con.execute(query, params or []).fetchone()
+        return int(row[0]) if row else 0
 
-    def delete_workspace(self, workspace_id: int) -> dict[str, int]:
-        """Remove every row of one workspace from every table."""
-        counts = {}
-        with self.transaction() as con:
-            for name in TABLES:
-                row = con.execute(f"DELETE FROM {name} WHERE workspace_id = ?", [workspace_id]).fetchone()
-                counts[name] = int(row[0]) if row else 0
-        return counts
-
-    # -- reads --------------------------------------------------------------------------------
-
-    def table(self, name: str, *, workspace_id: int) -> ir.Table:
-        """Return an Ibis expression over one table, already scoped to one workspace."""
-        _spec(name)
-        t = self.ibis.table(name)
-        return t.filter(t.workspace_id == workspace_id)
-
-    def execute(self, expr: ir.Expr, **kwargs: Any) -> Any:
-        """Run an Ibis expression (on this thread's connection, where `table()` made it)."""
-        return expr.execute(**kwargs)
-
-    def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
-        return expr.to_pyarrow()
-
-    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one SQL statement on this thread's connection and return its rows (maintenance and stats)."""
+    def sql(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:
         return self.con.execute(query, params or []).fetchall()
 
-    def frame(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run one SQL query on this thread's connection and return a DataFrame (analytics written in SQL)."""
+    def frame(self, query: str, params: Params = None) -> pd.DataFrame:
         return self.con.execute(query, params or []).df()
 
-    def counts(self, workspace_id: int | None = None) -> dict[str, int]:
-        """Row counts of every table, optionally for one workspace."""
-        out = {}
-        for name in TABLES:
-            if workspace_id is None:
-                rows = self.sql(f"SELECT count(*) FROM {name}")
-            else:
-                rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
-            out[name] = int(rows[0][0])
-        return out
+    @contextmanager
+    def register(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
+        con = self.con
+        con.register(name, data)
+        try:
+            yield
+        finally:
+            con.unregister(name)
+
+    def checkpoint(self) -> None:
+        self.sql("CHECKPOINT")
 
 
 def _open(path: str) -> duckdb.DuckDBPyConnection:

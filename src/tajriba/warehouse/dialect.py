@@ -1,0 +1,106 @@
+"""One dialect for every warehouse read: SQL is written once in DuckDB's dialect and translated here.
+
+docs/decisions/013-one-sql-dialect.md says why (and what is allowed). `translate` parses a statement with
+sqlglot and writes it for the engine, with the few rewrites sqlglot does not make itself:
+
+- `GROUP BY ALL` becomes the positions of the selected non-aggregates (PostgreSQL has no GROUP BY ALL);
+- `arg_max(x, key)` / `arg_min(x, key)` become `(array_agg(x ORDER BY key DESC|ASC))[1]` on PostgreSQL,
+  keeping a FILTER clause and skipping rows whose key is null, as DuckDB does;
+- `contains(text, part)` becomes `strpos(text, part) > 0`;
+- `to_days(n)` becomes an interval of n days;
+- a `%` in a string literal is doubled for psycopg's `%s` placeholders.
+
+Anything the translation cannot keep portable raises `Unportable` (checked by the test suite on every
+engine, and by tests/warehouse/test_portable.py on every statement outside this package).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+import sqlglot.expressions as exp
+
+from tajriba.errors import TajribaError
+
+ENGINES = ("duckdb", "postgres")
+
+
+class Unportable(TajribaError):
+    status = 500
+    code = "unportable_sql"
+
+
+@lru_cache(maxsize=4096)
+def translate(sql: str, engine: str) -> str:
+    """The statement `sql` (DuckDB dialect, `?` or `$name` placeholders) written for `engine`."""
+    if engine == "duckdb":
+        return sql
+    if engine != "postgres":
+        raise Unportable(f"unknown warehouse engine {engine!r}")
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise Unportable(f"cannot read warehouse SQL: {exc}") from None
+    tree = tree.transform(_portable)
+    for select in tree.find_all(exp.Select):
+        _expand_group_by_all(select)
+    return tree.sql(dialect="postgres")
+
+
+def _portable(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArgMax | exp.ArgMin):
+        where = node.args.get("expression")
+        return _arg_extreme(node.this, where.this if isinstance(where, exp.Where) else None)
+    if isinstance(node, exp.ArgMax | exp.ArgMin):
+        return _arg_extreme(node, None)
+    if (
+        isinstance(node, exp.List)
+        and len(node.expressions) == 1
+        and isinstance(node.parent, exp.Filter | exp.Select)
+    ):
+        return exp.ArrayAgg(this=node.expressions[0].copy())  # DuckDB's list() aggregate
+    if isinstance(node, exp.Contains):
+        substr = exp.StrPosition(this=node.this.copy(), substr=node.expression.copy())
+        return exp.GT(this=substr, expression=exp.Literal.number(0))
+    if isinstance(node, exp.ToDays):
+        days = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("DAY"))
+        return exp.Paren(this=exp.Mul(this=exp.Paren(this=node.this.copy()), expression=days))
+    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this:
+        return exp.Literal.string(node.this.replace("%", "%%"))
+    return node
+
+
+def _arg_extreme(node: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    """(array_agg(x ORDER BY key) FILTER (WHERE key IS NOT NULL [AND condition]))[1]"""
+    value, key = node.this.copy(), node.expression.copy()
+    order = exp.Ordered(this=key.copy(), desc=isinstance(node, exp.ArgMax), nulls_first=False)
+    agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[order]))
+    guard: exp.Expression = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
+    if condition is not None:
+        guard = exp.and_(exp.Paren(this=condition.copy()), guard)
+    filtered = exp.Filter(this=agg, expression=exp.Where(this=guard))
+    # sqlglot counts brackets from 0 and writes PostgreSQL's 1-based index
+    return exp.Bracket(this=exp.Paren(this=filtered), expressions=[exp.Literal.number(0)])
+
+
+def _expand_group_by_all(select: exp.Select) -> None:
+    group = select.args.get("group")
+    if group is None or not _is_all(group):
+        return
+    positions = [
+        exp.Literal.number(i)
+        for i, column in enumerate(select.expressions, start=1)
+        if not column.find(exp.AggFunc) and not isinstance(column.unalias(), exp.Literal)
+    ]
+    if positions:
+        select.set("group", exp.Group(expressions=positions))
+    else:
+        select.set("group", None)
+
+
+def _is_all(group: exp.Group) -> bool:
+    if group.args.get("all"):
+        return True
+    items = group.expressions
+    return len(items) == 1 and isinstance(items[0], exp.Var | exp.Column) and items[0].name.upper() == "ALL"
