@@ -169,7 +169,7 @@ def test_stories_pick_high_scores_with_rich_positive_text_and_show_consent(app, 
     # consent as recorded last
     first = out["stories"][0]
     assert first["source_id"] == "survey-r1-why" and first["staff"] == ["نورة"]
-    assert first["consent"] == "granted" and "nps 10.0/10" in first["scores"]
+    assert first["consent"] == "granted" and "nps 10/10" in first["scores"]
     assert got["rev-1"]["consent"] == "withdrawn" and got["r2"]["consent"] == "not_asked"
     # personal data is redacted unless asked for
     assert "[PHONE]" in got["r2"]["text"] and "123 4567" not in got["r2"]["text"]

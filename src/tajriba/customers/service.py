@@ -23,8 +23,9 @@ def list_merges(
     )
     params: list[Any] = [workspace_id]
     if customer_id:
-        query += " AND (into_customer_id = ? OR list_contains(CAST(merged_customer_ids AS VARCHAR[]), ?))"
-        params += [customer_id, customer_id]
+        # the JSON list holds the id as a JSON string: its quotes delimit it
+        query += " AND (into_customer_id = ? OR contains(CAST(merged_customer_ids AS VARCHAR), ?))"
+        params += [customer_id, orjson.dumps(customer_id).decode()]
     rows = warehouse.sql(query + " ORDER BY merged_at DESC, merge_id", params)
     cols = [
         "merge_id",
@@ -166,7 +167,7 @@ def search_customers(
             f"%{query.strip().casefold()}%",
             query.strip(),
             query.strip(),
-            phone or "\x00",
+            phone,
             workspace_id,
             query.strip(),
             (phone or query.strip().casefold()),

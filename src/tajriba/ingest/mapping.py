@@ -8,6 +8,7 @@ on ingest (Python, per event) and when rules change (SQL over stored events, `re
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,15 +53,50 @@ class Rule:
             conds.append("type = ?")
             params.append(self.event_type)
         if self.event_name:
-            conds.append("event GLOB ?")
-            params.append(self.event_name)
+            conds.append("regexp_matches(event, ?)")
+            params.append(glob_regex(self.event_name))
         if self.page_path:
-            conds.append("page_path GLOB ?")
-            params.append(self.page_path)
+            conds.append("regexp_matches(page_path, ?)")
+            params.append(glob_regex(self.page_path))
         if self.property_name:
             conds.append("json_extract_string(properties, ?) = ?")
             params += ["$." + orjson.dumps(self.property_name).decode(), self.property_value or ""]
         return " AND ".join(conds) or "TRUE", params
+
+
+def glob_regex(pattern: str) -> str:
+    """A glob (as fnmatch.fnmatchcase reads it: *, ?, [abc], [!abc]) as an anchored regular expression that
+    DuckDB (RE2) and PostgreSQL read alike."""
+    out, i, n = ["^"], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                out.append("\\[")
+                continue
+            body = pattern[i:j].replace("\\", "\\\\")
+            i = j + 1
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            elif body.startswith("^"):
+                body = "\\" + body
+            out.append(f"[{body}]")
+        else:
+            out.append(re.escape(c) if c.isascii() and not c.isalnum() else c)
+    out.append("$")
+    return "".join(out)
 
 
 def _text(value: Any) -> str:

@@ -69,9 +69,7 @@ def dfg_expr(seq: ir.Table) -> ir.Table:
 
 def ends_expr(seq: ir.Table) -> ir.Table:
     """How many cases start and end with each activity code."""
-    return seq.group_by("code").aggregate(
-        start=(seq.rn == 0).cast("int64").sum(), end=seq.next_code.isnull().cast("int64").sum()
-    )
+    return seq.group_by("code").aggregate(start=(seq.rn == 0).sum(), end=seq.next_code.isnull().sum())
 
 
 def _packing(n_codes: int) -> tuple[int, int, int]:
@@ -80,6 +78,12 @@ def _packing(n_codes: int) -> tuple[int, int, int]:
     per_key = 63 // bits
     keys = max(1, min(8, -(-PACKED_STEPS // per_key)))
     return bits, per_key, keys
+
+
+def _power_of_two(exponent: ir.IntegerValue) -> ir.IntegerValue:
+    """2**exponent as a 64-bit integer (exact: powers of two are exact in a double), on every engine (a bit
+    shift is not: DuckDB and PostgreSQL want different operand types)."""
+    return (ibis.literal(2.0) ** exponent.cast("float64")).cast("int64")
 
 
 def variants_expr(seq: ir.Table, n_codes: int, limit: int | None = None) -> ir.Table:
@@ -95,7 +99,7 @@ def variants_expr(seq: ir.Table, n_codes: int, limit: int | None = None) -> ir.T
         lo, hi = j * per_key, (j + 1) * per_key
         shift = (per_key - 1 - (seq.rn - lo)) * bits
         value = ibis.ifelse(
-            (seq.rn >= lo) & (seq.rn < hi), (seq.code + 1).cast("int64") << shift.cast("int64"), 0
+            (seq.rn >= lo) & (seq.rn < hi), (seq.code + 1).cast("int64") * _power_of_two(shift), 0
         )
         aggs[f"k{j}"] = value.sum()
     rest = seq.rn >= n_keys * per_key

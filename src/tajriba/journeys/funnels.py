@@ -53,13 +53,13 @@ def funnel_expr(
         if window_seconds is not None:
             cond.append(cand.c_ts <= att.t1 + ibis.interval(microseconds=int(round(window_seconds * 1e6))))
         joined = att.left_join(cand, cond)
-        carried = {c: joined[c].arbitrary() for c in att.columns if c not in ("case_id", "start_pos")}
+        carried = {c: joined[c].min() for c in att.columns if c not in ("case_id", "start_pos")}
         att = joined.group_by(["case_id", "start_pos"]).aggregate(
             next_pos=joined.c_pos.min(), next_ts=joined.c_ts.argmin(joined.c_pos), **carried
         )
         att = att.mutate(last_pos=att.next_pos).rename({f"t{j}": "next_ts"}).drop("next_pos")
     times = [f"t{j}" for j in range(1, len(steps) + 1)]
-    depth = sum((att[c].notnull().cast("int64") for c in times[1:]), ibis.literal(1, type="int64"))
+    depth = sum((att[c].notnull().ifelse(1, 0) for c in times[1:]), ibis.literal(1, type="int64"))
     # the attempt reaching the most steps, the earliest among those: a hash aggregate, no sort
     att = att.mutate(depth=depth, score=depth * (1 << 40) - att.start_pos)
     best = {c: att[c].argmax(att.score) for c in ["group", *times]}

@@ -180,8 +180,8 @@ def _responses(warehouse, workspace_id, filters, customers, ids, acc) -> None:
             ss=(u.v * u.v).sum(),
             es=u.e.sum(),
             ess=(u.e * u.e).sum(),
-            promoters=(u.score >= scores.PROMOTER_MIN).cast("int64").sum(),
-            detractors=(u.score <= scores.DETRACTOR_MAX).cast("int64").sum(),
+            promoters=(u.score >= scores.PROMOTER_MIN).sum(),
+            detractors=(u.score <= scores.DETRACTOR_MAX).sum(),
         )
     )
     for r in rows.to_dict("records"):
@@ -221,7 +221,7 @@ def _feedback(warehouse, workspace_id, filters, customers, ids, acc) -> None:
             n=r.count(),
             s=r.sum(),
             ss=(r * r).sum(),
-            pos=(r >= 4).cast("int64").sum(),
+            pos=(r >= 4).sum(),
             es=e.sum(),
             ess=(e * e).sum(),
         )
@@ -300,7 +300,7 @@ def _on_time(warehouse, workspace_id, filters, customers) -> est.Estimate:
     )
     t = t.filter(t.delivered_at.notnull(), t.promised_delivery_at.notnull())
     row = warehouse.execute(
-        t.aggregate(n=t.count(), on_time=(t.delivered_at <= t.promised_delivery_at).cast("int64").sum())
+        t.aggregate(n=t.count(), on_time=(t.delivered_at <= t.promised_delivery_at).sum())
     ).iloc[0]
     n = int(row["n"])
     return est.wilson(int(row["on_time"] or 0), n) if n else est.EMPTY

@@ -65,6 +65,14 @@ def named_staff(text: str, names: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=64)
+def _number(column: str) -> str:
+    """A score as text, the same on every engine: whole numbers without a decimal point ("10", "4.5")."""
+    return (
+        f"CASE WHEN {column} = round({column}) THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) "
+        f"ELSE CAST({column} AS VARCHAR) END"
+    )
+
+
 def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     # one alternation (longest names first) instead of a search per name; a lookahead keeps overlaps findable
     alternatives = "|".join(re.escape(n) for n in names)
@@ -126,7 +134,7 @@ def stories(
                    max(CASE WHEN s.metric = 'nps' AND {high("nps", 0, 10)} THEN 1
                             WHEN s.metric = 'csat' AND {high("csat", 1, 5)} THEN 1
                             WHEN s.metric = 'ces' AND {high("ces", 1, 7)} THEN 1 ELSE 0 END) AS high,
-                   string_agg(s.metric || ' ' || CAST(s.score AS VARCHAR) || '/'
+                   string_agg(s.metric || ' ' || {_number("s.score")} || '/'
                               || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
                        FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores
             FROM texts t JOIN (

@@ -24,6 +24,9 @@ from tajriba.value.gammagamma import GammaGammaModel
 from tajriba.value.paretonbd import ParetoNBDModel
 from tajriba.value.summary import summarize
 from tajriba.warehouse import Warehouse
+from tajriba.warehouse.schema import TABLES
+
+_VALUE_COLUMNS = ", ".join(c for c in TABLES["customer_values"].column_names if c != "workspace_id")
 
 MODELS: dict[str, type[BetaGeoModel] | type[ParetoNBDModel]] = {
     "bgnbd": BetaGeoModel,
@@ -184,7 +187,7 @@ def values_frame(wh: Warehouse, workspace_id: int) -> pd.DataFrame:
 def customer_value(wh: Warehouse, workspace_id: int, customer_id: str) -> dict[str, Any] | None:
     """The stored value row of one customer (None before the first run or for non-buyers)."""
     frame = wh.frame(
-        "SELECT * EXCLUDE (workspace_id) FROM customer_values WHERE workspace_id = ? AND customer_id = ?",
+        f"SELECT {_VALUE_COLUMNS} FROM customer_values WHERE workspace_id = ? AND customer_id = ?",
         [workspace_id, customer_id],
     )
     return _records(frame)[0] if len(frame) else None
@@ -423,7 +426,7 @@ def customers(
         params.append(segment)
     total = wh.sql(f"SELECT count(*) FROM customer_values WHERE {where}", params)[0][0]
     frame = wh.frame(
-        f"SELECT * EXCLUDE (workspace_id) FROM customer_values WHERE {where} ORDER BY {orders_by[sort]}, customer_id "
+        f"SELECT {_VALUE_COLUMNS} FROM customer_values WHERE {where} ORDER BY {orders_by[sort]}, customer_id "
         "LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )

@@ -7,6 +7,11 @@ sqlglot and writes it for the engine, with the few rewrites sqlglot does not mak
 - `arg_max(x, key)` / `arg_min(x, key)` become `(array_agg(x ORDER BY key DESC|ASC))[1]` on PostgreSQL,
   keeping a FILTER clause and skipping rows whose key is null, as DuckDB does;
 - `contains(text, part)` becomes `strpos(text, part) > 0`;
+- `list_contains(list, x)` becomes `x = ANY(list)`;
+- `list(x)` (DuckDB's list aggregate) becomes `array_agg(x)`;
+- `unnest(from_json(col, '[{"a": "VARCHAR"}]'), recursive := true)` becomes one `json_array_elements` per field;
+- a subquery in FROM without an alias gets one;
+- `json_object('k', v)` becomes `json_build_object('k', v)`;
 - `to_days(n)` becomes an interval of n days;
 - a `%` in a string literal is doubled for psycopg's `%s` placeholders.
 
@@ -43,8 +48,10 @@ def translate(sql: str, engine: str) -> str:
     except sqlglot.errors.ParseError as exc:
         raise Unportable(f"cannot read warehouse SQL: {exc}") from None
     tree = tree.transform(_portable)
-    for select in tree.find_all(exp.Select):
+    for select in list(tree.find_all(exp.Select)):
+        _expand_json_unnest(select)
         _expand_group_by_all(select)
+        _alias_subqueries(select)
     return tree.sql(dialect="postgres")
 
 
@@ -54,19 +61,26 @@ def _portable(node: exp.Expression) -> exp.Expression:
         return _arg_extreme(node.this, where.this if isinstance(where, exp.Where) else None)
     if isinstance(node, exp.ArgMax | exp.ArgMin):
         return _arg_extreme(node, None)
-    if (
-        isinstance(node, exp.List)
-        and len(node.expressions) == 1
-        and isinstance(node.parent, exp.Filter | exp.Select)
-    ):
-        return exp.ArrayAgg(this=node.expressions[0].copy())  # DuckDB's list() aggregate
+    if isinstance(node, exp.List) and len(node.expressions) == 1:  # DuckDB's list() aggregate
+        agg = exp.ArrayAgg(this=node.expressions[0].copy())
+        return exp.Paren(this=agg) if isinstance(node.parent, exp.Bracket) else agg
+    if isinstance(node, exp.ArrayContains):
+        # list_contains(list, x): x = ANY(list) (sqlglot's own version repeats x, and so its placeholder)
+        return exp.EQ(this=node.expression.copy(), expression=exp.Any(this=exp.Paren(this=node.this.copy())))
+    if isinstance(node, exp.JSONObject):
+        # json_object('k', v, ...): json_build_object (PostgreSQL 15 has no JSON_OBJECT('k': v))
+        args: list[exp.Expression] = []
+        for pair in node.expressions:
+            args += [pair.this.copy(), pair.expression.copy()]
+        return exp.Anonymous(this="json_build_object", expressions=args)
     if isinstance(node, exp.Contains):
         substr = exp.StrPosition(this=node.this.copy(), substr=node.expression.copy())
         return exp.GT(this=substr, expression=exp.Literal.number(0))
     if isinstance(node, exp.ToDays):
         days = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("DAY"))
         return exp.Paren(this=exp.Mul(this=exp.Paren(this=node.this.copy()), expression=days))
-    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this:
+    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this and node.arg_key != "format":
+        # (a time format is rewritten into the engine's own letters when written out)
         return exp.Literal.string(node.this.replace("%", "%%"))
     return node
 
@@ -82,6 +96,58 @@ def _arg_extreme(node: exp.Expression, condition: exp.Expression | None) -> exp.
     filtered = exp.Filter(this=agg, expression=exp.Where(this=guard))
     # sqlglot counts brackets from 0 and writes PostgreSQL's 1-based index
     return exp.Bracket(this=exp.Paren(this=filtered), expressions=[exp.Literal.number(0)])
+
+
+def _expand_json_unnest(select: exp.Select) -> None:
+    """`unnest(from_json(col, '[{"a": "VARCHAR", ...}]'), recursive := true)` in a select list: one row per
+    element of a JSON array of objects, a column per field. On PostgreSQL, one json_array_elements per field
+    (set-returning functions of one select list advance together)."""
+    out: list[exp.Expression] = []
+    changed = False
+    for item in select.expressions:
+        fields = _json_unnest_fields(item)
+        if fields is None:
+            out.append(item)
+            continue
+        changed = True
+        source, names = fields
+        for name in names:
+            elements = exp.Anonymous(
+                this="json_array_elements", expressions=[exp.cast(source.copy(), "JSON")]
+            )
+            value = exp.JSONExtractScalar(this=elements, expression=exp.Literal.string(name))
+            out.append(exp.alias_(value, name))
+    if changed:
+        select.set("expressions", out)
+
+
+def _json_unnest_fields(item: exp.Expression) -> tuple[exp.Expression, list[str]] | None:
+    import json
+
+    if not isinstance(item, exp.Explode) or not isinstance(item.this, exp.Anonymous):
+        return None
+    call = item.this
+    if call.name.lower() != "from_json" or len(call.expressions) != 2:
+        return None
+    source, shape = call.expressions
+    try:
+        (fields,) = json.loads(shape.this)
+    except (ValueError, TypeError):
+        raise Unportable(f"from_json shape {shape.sql()}: expected a list of one object") from None
+    if any(kind != "VARCHAR" for kind in fields.values()):
+        raise Unportable("from_json: only VARCHAR fields are portable")
+    return source, list(fields)
+
+
+def _alias_subqueries(select: exp.Select) -> None:
+    """PostgreSQL (before 16) wants an alias on every subquery in FROM and JOIN."""
+    sources = [select.args.get("from"), *(select.args.get("joins") or [])]
+    for i, source in enumerate(sources):
+        if source is None:
+            continue
+        sub = source.this
+        if isinstance(sub, exp.Subquery) and not sub.alias:
+            sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_q{i}")))
 
 
 def _expand_group_by_all(select: exp.Select) -> None:

@@ -386,8 +386,16 @@ def _pg_type(kind: pa.DataType) -> str:
 
 
 def _copy_rows(con: psycopg.Connection[Any], name: str, columns: list[str], data: pa.Table) -> None:
+    import pyarrow.compute as pc
+
     names = ", ".join(f'"{c}"' for c in columns)
-    values = [data.column(c).to_pylist() for c in columns]
+    values = []
+    for c in columns:
+        column = data.column(c)
+        if pa.types.is_string(column.type):
+            # PostgreSQL text cannot hold NUL: it becomes the replacement character
+            column = pc.replace_substring(column, "\x00", "\ufffd")
+        values.append(column.to_pylist())
     with con.cursor() as cur, cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as copy:
         for row in zip(*values, strict=True):
             copy.write_row(row)
