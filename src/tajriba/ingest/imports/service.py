@@ -109,6 +109,9 @@ def import_file(
     policy = policy or IdentityPolicy()
     try:
         with warehouse.transaction():
+            # identities are resolved against what other processes stored: their flushes of this workspace
+            # wait for the import's commit (PostgreSQL; DuckDB has one writing process)
+            warehouse.lock_workspace(workspace_id)
             _run(
                 warehouse,
                 workspace_id,

@@ -1,0 +1,178 @@
+"""Two `tajriba serve` processes and a CLI import write to one PostgreSQL warehouse at the same time.
+
+Every tracked event and imported order lands exactly once, and a customer tracked through both servers
+has one profile, not one per process; so has each customer of the import.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import orjson
+
+from tajriba.accounts import service
+from tajriba.config import load_settings
+from tajriba.db import migrate
+from tajriba.db.session import make_engine, make_session_factory, transaction
+from tajriba.warehouse import open_warehouse
+from tests.conftest import free_port, pg_warehouse_url
+from tests.test_serve import wait_healthy
+
+USERS = 12  # shared by both servers and the import
+BATCHES = 15  # per sender
+SENDERS = 3  # per server
+BUYERS = 40  # the import's customers (external ids: profiles of their own)
+
+
+def _serve(env: dict[str, str], data: Path, log: Path) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tajriba.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ],
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(f"{url}/healthz", proc)
+    return url, proc
+
+
+def _send(url: str, key: str, prefix: str, acked: list[str], errors: list[str]) -> None:
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    with httpx.Client(base_url=url, headers=auth, timeout=60) as client:
+        for b in range(BATCHES):
+            batch = [
+                {
+                    "type": "identify" if j % 5 == 0 else "track",
+                    "event": "Product Viewed",
+                    "userId": f"user-{(b + j) % USERS}",
+                    "anonymousId": f"anon-{prefix}-{b}-{j}",
+                    "messageId": f"{prefix}-{b}-{j}",
+                    "properties": {"sku": f"SKU-{j}", "note": "منتج رائع"},
+                    "traits": {"email": f"user{(b + j) % USERS}@example.com"},
+                }
+                for j in range(20)
+            ]
+            response = client.post("/v1/batch", content=orjson.dumps({"batch": batch}))
+            if response.status_code == 200:
+                acked.extend(m["messageId"] for m in batch)
+            else:
+                errors.append(f"{response.status_code}: {response.text[:200]}")
+
+
+def test_two_servers_and_a_cli_import_share_one_postgres_warehouse(pg_url: str, tmp_path: Path) -> None:
+    with pg_warehouse_url() as warehouse_url:
+        env = {**os.environ, "TAJRIBA_DATABASE_URL": pg_url, "TAJRIBA_WAREHOUSE_URL": warehouse_url}
+        env.pop("TAJRIBA_TEST_WAREHOUSE", None)
+        settings = load_settings(data_dir=tmp_path / "d0", env="test", database_url=pg_url)
+        engine = make_engine(settings.db_url)
+        migrate.upgrade(engine)
+        with transaction(make_session_factory(engine)) as s:
+            ws = service.create_workspace(s, slug="shop", name="Shop")
+            _key, secret = service.create_key(s, workspace=ws, kind="write", name="segment")
+            ws_id = ws.id
+        engine.dispose()
+
+        orders = tmp_path / "orders.csv"
+        lines = ["order_id,customer_id,ordered_at,amount,currency"]
+        lines += [
+            f"O{i},buyer-{i % BUYERS},2026-05-{1 + i % 28:02d}T10:00:00,{10 + i}.50,SAR" for i in range(3000)
+        ]
+        orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        log = tmp_path / "serve.log"
+        servers = [_serve(env, tmp_path / f"d{n}", log) for n in (1, 2)]
+        try:
+            acked: list[str] = []
+            errors: list[str] = []
+            threads = [
+                threading.Thread(target=_send, args=(url, secret, f"s{n}-{k}", acked, errors))
+                for n, (url, _proc) in enumerate(servers)
+                for k in range(SENDERS)
+            ]
+            for t in threads:
+                t.start()
+            imported = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tajriba.cli",
+                    "import",
+                    "orders",
+                    str(orders),
+                    "--workspace",
+                    "shop",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                env={**env, "TAJRIBA_DATA_DIR": str(tmp_path / "d3")},
+                timeout=600,
+            )
+            for t in threads:
+                t.join(timeout=600)
+            assert imported.returncode == 0, imported.stderr[-2000:]
+            assert orjson.loads(imported.stdout)["stored"] == 3000
+            assert not errors, errors[:5]
+            assert len(acked) == 2 * SENDERS * BATCHES * 20
+        finally:
+            for _url, proc in servers:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            for _url, proc in servers:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        assert "Traceback" not in log.read_text(errors="replace")
+
+        wh = open_warehouse(warehouse_url)
+        try:
+            # every acknowledged event once (the servers flush what they buffered when they stop)
+            stored = {r[0] for r in wh.sql("SELECT message_id FROM events WHERE workspace_id = ?", [ws_id])}
+            assert stored == set(acked)
+            assert wh.sql("SELECT count(*) FROM events WHERE workspace_id = ?", [ws_id])[0][0] == len(acked)
+            assert wh.sql("SELECT count(*), count(DISTINCT order_id) FROM orders")[0] == (3000, 3000)
+            # one live profile per user, whichever process saw them first
+            owners = wh.sql(
+                "SELECT i.value, count(DISTINCT i.customer_id) FROM customer_identities i "
+                "JOIN customers c ON c.workspace_id = i.workspace_id AND c.customer_id = i.customer_id "
+                "WHERE i.workspace_id = ? AND i.kind = 'user_id' AND c.merged_into IS NULL GROUP BY 1",
+                [ws_id],
+            )
+            assert len(owners) == USERS and all(n == 1 for _v, n in owners), owners
+            live = wh.sql(
+                "SELECT count(*) FROM customers WHERE workspace_id = ? AND merged_into IS NULL", [ws_id]
+            )[0][0]
+            buyers = wh.sql(
+                "SELECT value, count(DISTINCT customer_id) FROM customer_identities WHERE workspace_id = ? "
+                "AND kind = 'external_id' GROUP BY 1",
+                [ws_id],
+            )
+            assert len(buyers) == BUYERS and all(n == 1 for _v, n in buyers), buyers
+            assert live == USERS + BUYERS
+            # every imported order belongs to a live profile
+            loose = wh.sql(
+                "SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE "
+                "c.workspace_id = o.workspace_id AND c.customer_id = o.customer_id AND c.merged_into IS NULL)"
+            )[0][0]
+            assert loose == 0
+        finally:
+            wh.close()
