@@ -37,8 +37,16 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# the analytics again on a PostgreSQL warehouse (a schema per test) when a test database is configured (CI)
+ENGINE_TESTS := tests/metrics tests/journeys tests/goals tests/stories tests/value tests/text tests/surveys \
+	tests/customers tests/cases tests/ingest tests/reports
+
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+	@if [ -n "$$TAJRIBA_TEST_DATABASE_URL" ]; then \
+		echo "== the analytics on a PostgreSQL warehouse"; \
+		TAJRIBA_TEST_WAREHOUSE=postgres $(BIN)/python -m pytest -n 2 --dist loadfile -q $(ENGINE_TESTS); \
+	else echo "TAJRIBA_TEST_DATABASE_URL is not set: the PostgreSQL warehouse run is skipped (CI sets it)"; fi
 
 serve: $(VENV)/.installed
 	$(BIN)/tajriba serve --data-dir $(DATA) --host $(HOST) --port $(PORT)

@@ -111,8 +111,11 @@ def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         if c.sentiments:
             where.append(_in("e.sentiment", list(c.sentiments), params, "sentiments"))
         if c.topics:
-            params["topics"] = [f"%|{t}|%" for t in c.topics]
-            where.append("len(list_filter($topics, p -> e.topic_keys LIKE p)) > 0")
+            likes = []
+            for i, t in enumerate(c.topics):
+                params[f"topic{i}"] = f"%|{t}|%"
+                likes.append(f"e.topic_keys LIKE $topic{i}")
+            where.append(f"({' OR '.join(likes)})")
         if c.languages:
             where.append(_in("e.language", c.languages, params, "langs"))
         return (

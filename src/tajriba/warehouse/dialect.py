@@ -5,7 +5,7 @@ sqlglot and writes it for the engine, with the few rewrites sqlglot does not mak
 
 - `GROUP BY ALL` becomes the positions of the selected non-aggregates (PostgreSQL has no GROUP BY ALL);
 - `arg_max(x, key)` / `arg_min(x, key)` become `(array_agg(x ORDER BY key DESC|ASC))[1]` on PostgreSQL,
-  keeping a FILTER clause and skipping rows whose key is null, as DuckDB does;
+  keeping a FILTER clause and skipping rows whose key or value is null, as DuckDB does;
 - `contains(text, part)` becomes `strpos(text, part) > 0`;
 - `list_contains(list, x)` becomes `x = ANY(list)`;
 - `list(x)` (DuckDB's list aggregate) becomes `array_agg(x)`;
@@ -47,7 +47,7 @@ def translate(sql: str, engine: str) -> str:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise Unportable(f"cannot read warehouse SQL: {exc}") from None
-    tree = tree.transform(_portable)
+    tree = tree.transform(_portable).transform(_escape_percent)
     for select in list(tree.find_all(exp.Select)):
         _expand_json_unnest(select)
         _expand_group_by_all(select)
@@ -79,8 +79,13 @@ def _portable(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ToDays):
         days = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("DAY"))
         return exp.Paren(this=exp.Mul(this=exp.Paren(this=node.this.copy()), expression=days))
+    return node
+
+
+def _escape_percent(node: exp.Expression) -> exp.Expression:
+    """Double a % in string literals for psycopg (a time format is rewritten into the engine's own letters
+    when written out, and left alone)."""
     if isinstance(node, exp.Literal) and node.is_string and "%" in node.this and node.arg_key != "format":
-        # (a time format is rewritten into the engine's own letters when written out)
         return exp.Literal.string(node.this.replace("%", "%%"))
     return node
 
@@ -90,7 +95,11 @@ def _arg_extreme(node: exp.Expression, condition: exp.Expression | None) -> exp.
     value, key = node.this.copy(), node.expression.copy()
     order = exp.Ordered(this=key.copy(), desc=isinstance(node, exp.ArgMax), nulls_first=False)
     agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[order]))
-    guard: exp.Expression = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
+    # as DuckDB: rows whose value or key is null are skipped
+    guard: exp.Expression = exp.and_(
+        exp.Not(this=exp.Is(this=key, expression=exp.Null())),
+        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+    )
     if condition is not None:
         guard = exp.and_(exp.Paren(this=condition.copy()), guard)
     filtered = exp.Filter(this=agg, expression=exp.Where(this=guard))
