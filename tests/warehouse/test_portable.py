@@ -52,9 +52,9 @@ def _strings(tree: ast.AST, *, whole: bool = False) -> list[tuple[int, str]]:
     parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if not (whole and id(node) in parts):
-                out.append((node.lineno, node.value))
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if is_text and not (whole and id(node) in parts):
+            out.append((node.lineno, node.value))
     return out
 
 
