@@ -27,11 +27,15 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 ws_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys and write keys.", no_args_is_help=True)
 journeys_app = typer.Typer(help="Journey analytics.", no_args_is_help=True)
+warehouse_app = typer.Typer(
+    help="The warehouse of experience data (DuckDB file or PostgreSQL).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(ws_app, name="workspaces")
 app.add_typer(keys_app, name="keys")
 app.add_typer(journeys_app, name="journeys")
+app.add_typer(warehouse_app, name="warehouse")
 
 
 def _value_app() -> typer.Typer:
@@ -568,6 +572,61 @@ def import_cmd(
         if report.report_path:
             typer.echo(f"Rejected rows: {report.report_path}")
     if report.rejected and not report.valid:
+        raise SystemExit(1)
+
+
+# -- warehouse ----------------------------------------------------------------------------------
+
+
+@warehouse_app.command("copy")
+def warehouse_copy(
+    source: Annotated[str, typer.Option("--from", help="duckdb:///PATH or postgresql://HOST/DB[?schema=S]")],
+    target: Annotated[str, typer.Option("--to", help="duckdb:///PATH or postgresql://HOST/DB[?schema=S]")],
+    workspace: Annotated[str | None, typer.Option(help="Only this workspace (slug); default: all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Copy the warehouse (or one workspace) to another engine; run it again to finish an interrupted copy.
+
+    Stop `tajriba serve` and `tajriba worker` first (a DuckDB file is open in one process at a time), then
+    point TAJRIBA_WAREHOUSE_URL at the target.
+    """
+    from tajriba.accounts import service
+    from tajriba.errors import TajribaError
+    from tajriba.warehouse import open_warehouse
+    from tajriba.warehouse.copy import copy_warehouse
+
+    if source == target:
+        raise typer.BadParameter("--from and --to name the same warehouse", param_hint="--to")
+    ws_id = None
+    if workspace is not None:
+        with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+            ws_id = service.get_workspace(session, slug=workspace).id
+    try:
+        src, dst = open_warehouse(source), open_warehouse(target)
+    except (ValueError, TajribaError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    last = [""]
+
+    def progress(table: str, rows: int) -> None:
+        if not as_json and table != last[0]:
+            typer.echo(f"  {table} ...", err=True)
+            last[0] = table
+
+    try:
+        report = copy_warehouse(src, dst, workspace_id=ws_id, progress=progress)
+    finally:
+        src.close()
+        dst.close()
+    if as_json:
+        _echo_json({"complete": report.complete, "tables": report.tables})
+    else:
+        for name, t in report.tables.items():
+            typer.echo(
+                f"{name:20} {t['read']:>12,} read {t['stored']:>12,} stored {t['target']:>12,} in the target"
+            )
+        typer.echo("Complete." if report.complete else "Incomplete: run the copy again.")
+    if not report.complete:
         raise SystemExit(1)
 
 

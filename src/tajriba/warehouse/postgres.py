@@ -245,6 +245,25 @@ class PostgresWarehouse(Warehouse):
                 handle.rollback()
                 raise
 
+    def read_batches(
+        self, table: str, *, workspace_id: int | None = None, rows: int = 100_000
+    ) -> Iterator[pa.Table]:
+        spec = _spec(table)
+        where, params = ("WHERE workspace_id = %s", [workspace_id]) if workspace_id is not None else ("", [])
+        reader = PostgresWarehouse(self.url)  # its own connection: the reader streams while the caller works
+        try:
+            con = reader._handle().con
+            with con.transaction(), con.cursor(name="tajriba_read") as cur:
+                cur.execute(f"SELECT {', '.join(spec.column_names)} FROM {spec.name} {where}", params)
+                while chunk := cur.fetchmany(rows):
+                    columns = list(zip(*chunk, strict=True))
+                    yield pa.table(
+                        [pa.array(list(v), c.arrow) for v, c in zip(columns, spec.columns, strict=True)],
+                        schema=spec.arrow_schema(),
+                    )
+        finally:
+            reader.close()
+
     def lock_workspace(self, workspace_id: int) -> None:
         self._handle().con.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7419, workspace_id])
 

@@ -86,6 +86,12 @@ class Warehouse:
         """`data` as a temporary relation `name` of this thread's connection, for the reads inside the block."""
         raise NotImplementedError
 
+    def read_batches(
+        self, table: str, *, workspace_id: int | None = None, rows: int = 100_000
+    ) -> Iterator[pa.Table]:
+        """The rows of one table (of one workspace, or all), as Arrow batches in the table's schema."""
+        raise NotImplementedError
+
     def lock_workspace(self, workspace_id: int) -> None:
         """Inside a transaction: hold off other processes' writers of the workspace until it ends."""
 
@@ -410,6 +416,21 @@ class DuckDBWarehouse(Warehouse):
             yield
         finally:
             con.unregister(name)
+
+    def read_batches(
+        self, table: str, *, workspace_id: int | None = None, rows: int = 100_000
+    ) -> Iterator[pa.Table]:
+        spec = _spec(table)
+        where, params = ("WHERE workspace_id = ?", [workspace_id]) if workspace_id is not None else ("", [])
+        con = self.con.cursor()  # its own connection: the reader streams while the caller works
+        try:
+            reader: pa.RecordBatchReader = con.execute(
+                f"SELECT {', '.join(spec.column_names)} FROM {spec.name} {where}", params
+            ).to_arrow_reader(rows)
+            for batch in reader:
+                yield pa.Table.from_batches([batch]).cast(spec.arrow_schema())
+        finally:
+            con.close()
 
     def checkpoint(self) -> None:
         self.sql("CHECKPOINT")
