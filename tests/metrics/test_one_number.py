@@ -17,7 +17,7 @@ from tajriba.journeys import schemas as js
 from tajriba.journeys import service as journeys
 from tajriba.models import Journey, Stage
 from tajriba.web.deps import Context
-from tests.conftest import make_workspace
+from tests.conftest import login, make_user, make_workspace
 
 MONTHS = [date(2026, m, 1) for m in (1, 2, 3, 4, 5)]
 
@@ -104,6 +104,7 @@ def test_the_map_and_the_metrics_api_give_the_same_numbers(app, db, client, slug
                 assert mine["high"] == pytest.approx(row["ci_high"], abs=1e-4), (start, metric)
                 checked += 1
     assert checked == 15  # five months, three touchpoints each with its measure
+    _the_monthly_table_the_dashboard_and_its_export_agree(client, db, ws, key, tps)
     # by hand: the answer 30 minutes before local midnight on 31 March is March's, the one after is April's
     march = journey_map.build(
         db,
@@ -131,3 +132,43 @@ def test_the_map_and_the_metrics_api_give_the_same_numbers(app, db, client, slug
 
     assert csat(march)["n"] == in_march and in_march >= 1
     assert csat(april)["n"] >= 1 and csat(march)["n"] + csat(april)["n"] >= 2
+
+
+def _the_monthly_table_the_dashboard_and_its_export_agree(client, db, ws, key, tps) -> None:  # type: ignore[no-untyped-def]
+    """One call by touchpoint x month, the dashboard's trend of each touchpoint and its CSV download give the
+    per-month calls' numbers (the same local-midnight cut, the same intervals)."""
+    import csv
+    import io
+
+    auth = {"Authorization": f"Bearer {key}"}
+    db.rollback()  # the map's reads leave a transaction open; SQLite would refuse the new user
+    user = make_user(db, workspace=ws, role="analyst")
+    login(client, user)
+    labels = [m.strftime("%Y-%m") for m in MONTHS]
+    for metric, tp in (("csat", tps[0]), ("ces", tps[1]), ("nps", tps[2])):
+        monthly = client.get(
+            f"/api/v1/metrics?metric={metric}&by=touchpoint&period=month&start={MONTHS[0]}&end=2026-06-01&min_n=1",
+            headers=auth,
+        ).json()["rows"]
+        by_month = {r["period"]: r for r in monthly if int(r["group"]) == tp}
+        assert sorted(by_month) == labels, metric
+        exported = client.get(f"/w/{ws.slug}/metrics/export?table=trend_{metric}&touchpoint={tp}&format=csv")
+        assert exported.status_code == 200, exported.text[:300]
+        points = {r["period"]: r for r in csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff")))}
+        for label, month_start in zip(labels, MONTHS, strict=True):
+            end = (month_start + timedelta(days=32)).replace(day=1)
+            one = client.get(
+                f"/api/v1/metrics?metric={metric}&touchpoint_id={tp}&start={month_start}&end={end}&min_n=1",
+                headers=auth,
+            ).json()["rows"][0]
+            row = by_month[label]
+            assert (row["n"], row["value"], row["ci_low"], row["ci_high"]) == (
+                one["n"],
+                one["value"],
+                one["ci_low"],
+                one["ci_high"],
+            ), (metric, label)
+            point = points[label]
+            assert int(point["n"]) == one["n"], (metric, label)
+            for column in ("value", "ci_low", "ci_high"):
+                assert float(point[column]) == pytest.approx(one[column], abs=1e-9), (metric, label, column)
