@@ -2,11 +2,14 @@
 on 2 cores), beside the same computation in pandas.
 
     .venv/bin/python benchmarks/metrics_bench.py [--rows 10000000] [--touchpoints 50] [--dir /tmp/metrics_bench]
+        [--warehouse postgresql://postgres@127.0.0.1/bench?schema=metrics]
 
 Builds a warehouse (DuckDB) of survey responses over two years (a third each NPS 0-10, CSAT 1-5, CES 1-7)
 and an app database with one journey of `touchpoints` touchpoints, then times `metrics.service.metric_table`
 (the function behind GET /api/v1/metrics and the pages) for the three metrics, warm, median of 5 runs.
 pandas reads the same columns into memory first (not timed) and then groups: its time is the grouping only.
+With --warehouse the responses are copied (once) from the DuckDB file into that warehouse, and the same
+calls are timed there.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--touchpoints", type=int, default=50)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/metrics_bench"))
+    ap.add_argument("--warehouse", default=None, help="time on this warehouse too (e.g. postgresql://...)")
     args = ap.parse_args()
 
     from tajriba.app import create_app
@@ -89,6 +93,8 @@ def main() -> None:
             times[metric] = statistics.median(runs)
             print(f"{metric}: {len(result['rows'])} groups, median {times[metric] * 1000:.0f} ms")
         print(f"all three: {sum(times.values()) * 1000:.0f} ms")
+        if args.warehouse:
+            _other_engine(args.warehouse, db, wh, ws, args.rows)
 
         frame = wh.frame(
             "SELECT touchpoint_id, metric, score, scale_min, scale_max, submitted_at FROM survey_responses "
@@ -100,6 +106,38 @@ def main() -> None:
         print(
             f"pandas (same three tables, data already in memory): {(time.perf_counter() - t) * 1000:.0f} ms"
         )
+
+
+def _other_engine(url, db, wh, ws, rows):  # type: ignore[no-untyped-def]
+    from tajriba.metrics import service
+    from tajriba.warehouse import open_warehouse
+
+    other = open_warehouse(url)
+    other.create_schema()
+    have = other.sql("SELECT count(*) FROM survey_responses WHERE workspace_id = ?", [ws.id])[0][0]
+    if have != rows:
+        started = time.perf_counter()
+        other.run("DELETE FROM survey_responses WHERE workspace_id = ?", [ws.id])
+        for batch in wh.read_batches("survey_responses", workspace_id=ws.id, rows=500_000):
+            other.append("survey_responses", batch)
+        if other.engine == "postgres":
+            other.sql("ANALYZE survey_responses")
+        print(f"copied {rows:,} responses to {other.engine} in {time.perf_counter() - started:.0f} s")
+    total = 0.0
+    for metric in ("nps", "csat", "ces"):
+        q = service.Query(metric=metric, by="touchpoint", period="month", min_n=1)
+        service.metric_table(db, other, ws, q)
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            result = service.metric_table(db, other, ws, q)
+            runs.append(time.perf_counter() - t)
+        total += statistics.median(runs)
+        print(
+            f"{other.engine} {metric}: {len(result['rows'])} groups, median {statistics.median(runs) * 1000:.0f} ms"
+        )
+    print(f"{other.engine} all three: {total * 1000:.0f} ms")
+    other.close()
 
 
 def _pandas(frame):  # type: ignore[no-untyped-def]

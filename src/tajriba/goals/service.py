@@ -39,6 +39,7 @@ from tajriba.metrics import response_rate as rates
 from tajriba.metrics import scores, trend
 from tajriba.metrics import service as metrics
 from tajriba.metrics import tickets as ticket_kpis
+from tajriba.metrics.periods import Window
 from tajriba.models.accounts import Membership, User
 from tajriba.models.goals import Goal
 from tajriba.models.journeys import Journey, Persona, Stage, Touchpoint
@@ -323,7 +324,7 @@ def measure(
     spec = METRICS[goal.metric]
     moment = now or datetime.now(UTC)
     tz = ZoneInfo(workspace.timezone or "UTC")
-    today = moment.astimezone(tz).date()
+    today = Window(tz).today(moment)
     # the current window ends on the last day with data when the feed stops before today (an import that lags,
     # the demo): the page says "data up to" that day instead of showing nothing
     latest = _latest_day(session, wh, workspace, spec, tz)
@@ -444,8 +445,7 @@ def _latest_day(
         )
     if latest is None:
         return None
-    moment = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
-    return moment.astimezone(tz).date()
+    return Window(tz).today(latest)
 
 
 def _status(

@@ -45,12 +45,12 @@ class Filters:
             raise Invalid("the period's start must be before its end", field="start")
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
-        """[start, end) local days as naive UTC instants (the same cut as `metrics.service.utc_bounds`)."""
+        """[start, end) local days as naive UTC instants (`metrics.periods.Window`, as every analytic)."""
         from zoneinfo import ZoneInfo
 
-        from tajriba.metrics.service import utc_bounds
+        from tajriba.metrics.periods import Window
 
-        return utc_bounds(self.start, self.end, ZoneInfo(self.tz or "UTC"))
+        return Window(ZoneInfo(self.tz or "UTC"), self.start, self.end).utc()
 
     def with_period(self, start: date | None, end: date | None) -> Filters:
         return replace(self, start=start, end=end)

@@ -5,12 +5,11 @@ touchpoint or one survey. Every widget is a call to the metrics module; each tab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from tajriba.errors import Invalid
-from tajriba.metrics import outcomes, service, tickets
+from tajriba.metrics import outcomes, periods, service, tickets
 from tajriba.metrics import response_rate as rates
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ class Filters:
 
 
 def _today(workspace: Workspace, now: datetime | None) -> date:
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+    return periods.Window.of(workspace).today(now)
 
 
 def headline(

@@ -26,7 +26,7 @@ import pandas as pd
 
 from tajriba.errors import Invalid
 from tajriba.metrics import scores
-from tajriba.metrics.service import utc_bounds
+from tajriba.metrics.periods import Window
 from tajriba.value import drivers
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def outcomes(
     if not 1 <= days <= 730 or not 1 <= churn_days <= 1095:
         raise Invalid("days must be 1-730 and churn_days 1-1095", field="days")
     tz = ZoneInfo(workspace.timezone or "UTC")
-    lo, hi = utc_bounds(start, end, tz)
+    lo, hi = Window(tz, start, end).utc()
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL", "r.customer_id IS NOT NULL"]
     params: list[Any] = [workspace.id, metric]
     if touchpoint_id is not None:

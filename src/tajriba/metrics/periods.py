@@ -3,11 +3,20 @@
 Labels sort in time order and read the same in every language: "2026-11-22" (day), the first day of the
 week ("2026-11-16"; weeks start on Monday, Saturday or Sunday), "2026-11" (month), "2026-Q4" (quarter),
 "2026" (year). Hijri and Jalali months and years are labelled in their own years ("1448-05", "1405-09").
+
+`Window` is the one way a user's choice of days becomes what the warehouse reads: local days [start, end)
+in the workspace's time zone, cut at local midnight, as naive UTC bounds and a local-day SQL expression;
+every analytic (metrics, service KPIs, the journey map, outcomes, stories, survey results, goals and the
+dashboard) reads its days through it, so the same slice gives the same numbers on every page.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -100,3 +109,75 @@ def axis(
         if name not in out:
             out.append(name)
     return sorted(set(out))
+
+
+@dataclass(frozen=True)
+class Window:
+    """Local days [start, end) of one time zone (either end open), and what "today" is there."""
+
+    zone: ZoneInfo
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def of(cls, workspace: Any, start: date | None = None, end: date | None = None) -> Window:
+        """The window in a workspace's time zone (UTC when it has none)."""
+        return cls(ZoneInfo(getattr(workspace, "timezone", None) or "UTC"), start, end)
+
+    def utc(self) -> tuple[datetime | None, datetime | None]:
+        """The bounds as naive UTC instants (what the warehouse stores)."""
+        return utc_bounds(self.start, self.end, self.zone)
+
+    def local_day(self, column: str) -> str:
+        """SQL for the local day of a UTC timestamp column, for grouping by day."""
+        start, end = self.utc()
+        return local_day_sql(column, self.zone, start, end)
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local day of `now` (an aware instant, or naive UTC; default: this moment)."""
+        moment = now or datetime.now(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.zone).date()
+
+
+def utc_bounds(start: date | None, end: date | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """Local days [start, end) as naive UTC instants (what the warehouse stores)."""
+
+    def conv(d: date | None) -> datetime | None:
+        if d is None:
+            return None
+        return datetime.combine(d, time(), tz).astimezone(UTC).replace(tzinfo=None)
+
+    return conv(start), conv(end)
+
+
+def local_day_sql(column: str, tz: ZoneInfo, start: datetime | None, end: datetime | None) -> str:
+    """SQL for the local day of a UTC timestamp column: a fixed shift when the zone keeps one offset over
+    [start, end] (fast), else DuckDB's time-zone conversion."""
+    offset = _fixed_offset(tz, start, end)
+    if offset is not None:
+        return f"CAST({column} + INTERVAL {offset} SECOND AS DATE)"
+    return f"CAST(timezone('{tz.key}', {column} AT TIME ZONE 'UTC') AS DATE)"
+
+
+def _fixed_offset(tz: ZoneInfo, start: datetime | None, end: datetime | None) -> int | None:
+    """Seconds east of UTC when the zone keeps one offset from `start` to `end`, else None."""
+    first = (start or datetime(2000, 1, 1)).date()
+    last = (end or datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)).date()
+    return _offset_between(tz.key, first, last)
+
+
+@lru_cache(maxsize=256)
+def _offset_between(zone: str, first: date, last: date) -> int | None:
+    # checked every 6 days: no zone keeps a different offset for less than a week
+    tz = ZoneInfo(zone)
+    offsets = set()
+    day = first
+    while day <= last + timedelta(days=6):
+        o = datetime.combine(day, time(12), tz).utcoffset()
+        offsets.add(int(o.total_seconds()) if o is not None else 0)
+        if len(offsets) > 1:
+            return None
+        day += timedelta(days=6)
+    return offsets.pop() if offsets else None

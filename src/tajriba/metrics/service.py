@@ -9,10 +9,8 @@ top-2-box is read on each answer's own scale. Days are the workspace's local day
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -98,53 +96,11 @@ def check_slice(q: Any, dimensions: tuple[str, ...]) -> None:
         raise Invalid("min_n must be 1 or more", field="min_n")
 
 
-def utc_bounds(start: date | None, end: date | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    """Local days [start, end) as naive UTC instants (what the warehouse stores)."""
-
-    def conv(d: date | None) -> datetime | None:
-        if d is None:
-            return None
-        return datetime.combine(d, time(), tz).astimezone(UTC).replace(tzinfo=None)
-
-    return conv(start), conv(end)
-
-
-def local_day_sql(column: str, tz: ZoneInfo, start: datetime | None, end: datetime | None) -> str:
-    """SQL for the local day of a UTC timestamp column: a fixed shift when the zone keeps one offset over
-    [start, end] (fast), else DuckDB's time-zone conversion."""
-    offset = _fixed_offset(tz, start, end)
-    if offset is not None:
-        return f"CAST({column} + INTERVAL {offset} SECOND AS DATE)"
-    return f"CAST(timezone('{tz.key}', {column} AT TIME ZONE 'UTC') AS DATE)"
-
-
-def _fixed_offset(tz: ZoneInfo, start: datetime | None, end: datetime | None) -> int | None:
-    """Seconds east of UTC when the zone keeps one offset from `start` to `end`, else None."""
-    first = (start or datetime(2000, 1, 1)).date()
-    last = (end or datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)).date()
-    return _offset_between(tz.key, first, last)
-
-
-@lru_cache(maxsize=256)
-def _offset_between(zone: str, first: date, last: date) -> int | None:
-    # checked every 6 days: no zone keeps a different offset for less than a week
-    tz = ZoneInfo(zone)
-    offsets = set()
-    day = first
-    while day <= last + timedelta(days=6):
-        o = datetime.combine(day, time(12), tz).utcoffset()
-        offsets.add(int(o.total_seconds()) if o is not None else 0)
-        if len(offsets) > 1:
-            return None
-        day += timedelta(days=6)
-    return offsets.pop() if offsets else None
-
-
 def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:
     """Columns key (text, "" for none), day, n, total, total_sq, high, low: one row per slice key and local day."""
-    tz = ZoneInfo(workspace.timezone or "UTC")
-    start, end = utc_bounds(q.start, q.end, tz)
-    day = local_day_sql("r.submitted_at", tz, start, end)
+    window = periods.Window.of(workspace, q.start, q.end)
+    start, end = window.utc()
+    day = window.local_day("r.submitted_at")
     key = _KEY_SQL[q.by] if q.by else "'all'"
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL"]
     params: list[Any] = [workspace.id, q.metric]

@@ -27,7 +27,7 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
 from tajriba.metrics import periods, scores
-from tajriba.metrics.service import check_slice, local_day_sql, utc_bounds
+from tajriba.metrics.service import check_slice
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -104,7 +104,7 @@ def _where(workspace: Workspace, q: TicketQuery, tz: ZoneInfo) -> tuple[list[str
             params.append(value)
     if q.complaints:
         where.append("is_complaint")
-    start, end = utc_bounds(q.start, q.end, tz)
+    start, end = periods.Window(tz, q.start, q.end).utc()
     if start is not None:
         where.append("created_at >= ?")
         params.append(start)
@@ -127,9 +127,9 @@ def service_kpis(
     tz = ZoneInfo(workspace.timezone or "UTC")
     goal = targets(workspace)
     where, params = _where(workspace, q, tz)
-    start, end = utc_bounds(q.start, q.end, tz)
+    window = periods.Window(tz, q.start, q.end)
     key = _KEY[q.by] if q.by else "'all'"
-    day = local_day_sql("created_at", tz, start, end)
+    day = window.local_day("created_at")
     frame = wh.frame(
         f"SELECT {key} AS key, {day} AS day, is_complaint, "
         "epoch(first_response_at - created_at) AS frt, epoch(resolved_at - created_at) AS res, "
@@ -289,8 +289,8 @@ def backlog(
     tz = ZoneInfo(workspace.timezone or "UTC")
     only = TicketQuery(channel=channel, touchpoint_id=touchpoint_id, complaints=complaints)
     where, params = _where(workspace, only, tz)
-    created_day = local_day_sql("created_at", tz, None, None)
-    resolved_day = local_day_sql("resolved_at", tz, None, None)
+    window = periods.Window(tz)
+    created_day, resolved_day = window.local_day("created_at"), window.local_day("resolved_at")
     counts = wh.frame(
         f"SELECT {created_day} AS day, count(*) AS created, 0 AS resolved FROM tickets "
         f"WHERE {' AND '.join(where)} GROUP BY 1 UNION ALL "
@@ -302,7 +302,7 @@ def backlog(
         return {"period": period, "calendar": calendar, "rows": []}
     counts["day"] = pd.to_datetime(counts["day"]).dt.date
     daily = counts.groupby("day")[["created", "resolved"]].sum().sort_index()
-    today = _now(now).replace(tzinfo=UTC).astimezone(tz).date()
+    today = window.today(_now(now))
     first, last = daily.index.min(), min(max(daily.index.max(), today), today)
     days = pd.date_range(first, last, freq="D").date
     daily = daily.reindex(days, fill_value=0)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from tajriba.errors import Invalid
 from tajriba.metrics import scores
-from tajriba.metrics.service import utc_bounds
+from tajriba.metrics.periods import Window
 from tajriba.models.accounts import Membership, User
 from tajriba.text import pii
 
@@ -97,7 +97,7 @@ def stories(
     if not 0 <= min_chars <= 2000:
         raise Invalid("min_chars must be 0 to 2000", field="min_chars")
     tz = ZoneInfo(workspace.timezone or "UTC")
-    lo, hi = utc_bounds(start, end, tz)
+    lo, hi = Window(tz, start, end).utc()
     where: list[str] = ["TRUE"]
     params: dict[str, Any] = {"ws": workspace.id, "min_chars": min_chars}
     if touchpoint_id is not None:

@@ -21,8 +21,8 @@ import pandas as pd
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.metrics import scores
+from tajriba.metrics.periods import Window
 from tajriba.metrics.response_rate import response_rate
-from tajriba.metrics.service import utc_bounds
 from tajriba.surveys.definition import METRIC_TYPES, Definition, Question, pick
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Filters:
     def where(self, tz: ZoneInfo, prefix: str = "") -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        start, end = utc_bounds(self.start, self.end, tz)
+        start, end = Window(tz, self.start, self.end).utc()
         for clause, value in (
             ("submitted_at >= ?", start),
             ("submitted_at < ?", end),
