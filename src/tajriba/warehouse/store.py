@@ -424,8 +424,8 @@ class DuckDBWarehouse(Warehouse):
         where, params = ("WHERE workspace_id = ?", [workspace_id]) if workspace_id is not None else ("", [])
         con = self.con.cursor()  # its own connection: the reader streams while the caller works
         try:
-            reader: pa.RecordBatchReader = con.execute(
-                f"SELECT {', '.join(spec.column_names)} FROM {spec.name} {where}", params
+            reader: pa.RecordBatchReader = con.sql(
+                f"SELECT {', '.join(spec.column_names)} FROM {spec.name} {where}", params=params or None
             ).to_arrow_reader(rows)
             for batch in reader:
                 yield pa.Table.from_batches([batch]).cast(spec.arrow_schema())
