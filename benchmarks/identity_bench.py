@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from tajriba.customers.identity import resolve
-from tajriba.warehouse import Warehouse
+from tajriba.warehouse import DuckDBWarehouse
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
         else:
             groups.append([("anonymous_id", f"a{ai}"), ("email", f"user{ei}@example.com")])
     with tempfile.TemporaryDirectory() as tmp:
-        wh = Warehouse(str(Path(tmp) / "wh.duckdb"))
+        wh = DuckDBWarehouse(str(Path(tmp) / "wh.duckdb"))
         wh.create_schema()
         known = [("anonymous_id", f"a{i}") for i in range(0, anons, 2)]  # half the devices seen before
         wh.append(

@@ -150,6 +150,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--batch-sizes", default="10,100,500")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--warehouse", default=None, help="TAJRIBA_WAREHOUSE_URL for the server (default: DuckDB)"
+    )
     args = parser.parse_args()
     from tests.ingest.test_real_clients import prepare
 
@@ -171,6 +174,7 @@ def main() -> None:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **({"TAJRIBA_WAREHOUSE_URL": args.warehouse} if args.warehouse else {})},
     )
     import httpx
 
@@ -205,9 +209,9 @@ def main() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
-    from tajriba.warehouse import Warehouse
+    from tajriba.warehouse import open_warehouse
 
-    wh = Warehouse(str(data / "warehouse.duckdb"))
+    wh = open_warehouse(args.warehouse or f"duckdb:///{data / 'warehouse.duckdb'}")
     stored, distinct = wh.sql("SELECT count(*), count(DISTINCT message_id) FROM events")[0]
     wh.close()
     print(

@@ -48,7 +48,7 @@ def _prepare(data: Path, database_url: str | None) -> tuple[str, str]:
     from tajriba.db import migrate
     from tajriba.db.session import make_engine, make_session_factory, transaction
     from tajriba.surveys import service as surveys
-    from tajriba.warehouse import Warehouse
+    from tajriba.warehouse import open_warehouse
     from tajriba.web.deps import Context
 
     settings = load_settings(data_dir=data, env="test", database_url=database_url)
@@ -67,7 +67,7 @@ def _prepare(data: Path, database_url: str | None) -> tuple[str, str]:
         surveys.set_status(s, survey=survey, status="active", actor=actor)
         token = survey.public_token
     engine.dispose()
-    Warehouse(settings.warehouse_path).close()
+    open_warehouse(settings.warehouse_address).close()
     return write_key, token
 
 
