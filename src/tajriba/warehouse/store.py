@@ -51,7 +51,7 @@ class Warehouse:
     caller's as a temporary relation to join). SQL is written in DuckDB's dialect (`dialect.translate`).
     """
 
-    engine = "duckdb"
+    engine = ""  # "duckdb", "postgres": the target of `dialect.translate`
 
     # -- what each engine implements -----------------------------------------------------------
 
@@ -210,6 +210,8 @@ class DuckDBWarehouse(Warehouse):
     of two conflicting writers); reads take no lock. `cursor()` gives long work (a file import) a handle of its
     own whose transaction does not hold `lock`.
     """
+
+    engine = "duckdb"
 
     def __init__(self, path: str) -> None:
         self._start(path, _open(path), pinned=False)
