@@ -10,7 +10,6 @@ conversion DuckDB uses, so a page sees the same column types on both engines.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,16 @@ import pyarrow as pa
 from tajriba.errors import TajribaError
 from tajriba.warehouse.dialect import translate
 from tajriba.warehouse.schema import TABLES, TableSpec
-from tajriba.warehouse.store import Params, Warehouse, _spec, _with_row_number, conform
+from tajriba.warehouse.store import (
+    Params,
+    PerThread,
+    Warehouse,
+    _spec,
+    _with_row_number,
+    conform,
+    first_of_each_key,
+    merge_aggregates,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,9 +97,7 @@ class PostgresWarehouse(Warehouse):
     def __init__(self, url: str) -> None:
         self.url = url
         self.address, self.schema = split_url(url)
-        self._local = threading.local()
-        self._handles: list[tuple[threading.Thread, _Handle]] = []
-        self._handles_lock = threading.Lock()
+        self._handles: PerThread[_Handle] = PerThread()
         self._pinned: _Handle | None = None
 
     # -- connections ------------------------------------------------------------------------------
@@ -101,20 +107,7 @@ class PostgresWarehouse(Warehouse):
             if self._pinned.broken:
                 self._pinned = _Handle(self)
             return self._pinned
-        handle: _Handle | None = getattr(self._local, "handle", None)
-        if handle is None or handle.broken:
-            handle = _Handle(self)
-            self._local.handle = handle
-            with self._handles_lock:
-                alive = []
-                for thread, other in self._handles:
-                    if thread.is_alive():
-                        alive.append((thread, other))
-                    else:
-                        other.close()
-                alive.append((threading.current_thread(), handle))
-                self._handles = alive
-        return handle
+        return self._handles.get(lambda: _Handle(self))
 
     def cursor(self) -> PostgresWarehouse:
         other = PostgresWarehouse(self.url)
@@ -126,11 +119,7 @@ class PostgresWarehouse(Warehouse):
             self._pinned.close()
             self._pinned = None
             return
-        with self._handles_lock:
-            handles, self._handles = self._handles, []
-        for _thread, handle in handles:
-            handle.close()
-        self._local = threading.local()
+        self._handles.close_all()
 
     @property
     def ibis(self) -> Any:
@@ -152,13 +141,8 @@ class PostgresWarehouse(Warehouse):
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
-        keys = ", ".join(spec.key)
         # the first row of each key in the batch, as the embedded engine keeps it
-        first = self._local_duck().execute(
-            f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch ORDER BY {keys}, __row)",
-            [],
-            batch=_with_row_number(data),
-        )
+        first = self._local_duck().execute(first_of_each_key(spec), [], batch=_with_row_number(data))
         cols = ", ".join(spec.column_names)
         with self.transaction():
             self._copy_in("__append", spec, first)
@@ -174,32 +158,28 @@ class PostgresWarehouse(Warehouse):
         if data.num_rows == 0:
             return 0
         keys = ", ".join(spec.key)
-        aggs, sets = [], []
+        sets = []
         for col in spec.column_names:
+            rule = spec.merge.get(col, "new")
             if col in spec.key:
                 continue
-            rule = spec.merge.get(col, "new")
             if rule == "least":
-                aggs.append(f"min({col}) AS {col}")
                 sets.append(f"{col} = least(t.{col}, EXCLUDED.{col})")
             elif rule == "greatest":
-                aggs.append(f"max({col}) AS {col}")
                 sets.append(f"{col} = greatest(t.{col}, EXCLUDED.{col})")
             elif rule == "json":
-                aggs.append(
-                    f"list_reduce(list({col} ORDER BY __row) FILTER (WHERE {col} IS NOT NULL), "
-                    f"lambda a, b: json_merge_patch(a, b)) AS {col}"
-                )
                 # a top-level merge patch: later keys win, a null removes the key
                 sets.append(
                     f"{col} = CASE WHEN EXCLUDED.{col} IS NULL THEN t.{col} ELSE "
                     f"jsonb_strip_nulls(coalesce(t.{col}::jsonb, '{{}}'::jsonb) || EXCLUDED.{col}::jsonb)::json END"
                 )
             else:
-                aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
                 sets.append(f"{col} = coalesce(EXCLUDED.{col}, t.{col})")
+        # the rows of each key merged within the batch by the embedded engine's own rules
         merged = self._local_duck().execute(
-            f"SELECT {keys}, {', '.join(aggs)} FROM __batch GROUP BY {keys}", [], batch=_with_row_number(data)
+            f"SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch GROUP BY {keys}",
+            [],
+            batch=_with_row_number(data),
         )
         cols = ", ".join(spec.column_names)
         update = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"

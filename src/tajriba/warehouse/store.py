@@ -7,9 +7,9 @@ engines. Reads are SQL in DuckDB's dialect, translated per engine by `dialect.tr
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -220,9 +220,7 @@ class DuckDBWarehouse(Warehouse):
         self.path = path
         self._root = root
         self.lock = threading.RLock()
-        self._local = threading.local()
-        self._handles: list[tuple[threading.Thread, _Handle]] = []
-        self._handles_lock = threading.Lock()
+        self._handles: PerThread[_Handle] = PerThread()
         self._closed = False
         self._pinned: _Handle | None = _Handle(root) if pinned else None
 
@@ -235,10 +233,7 @@ class DuckDBWarehouse(Warehouse):
                 self._pinned.close()
                 return
             self._closed = True
-            with self._handles_lock:
-                handles, self._handles = self._handles, []
-            for _thread, handle in handles:
-                handle.close()
+            self._handles.close_all()
             self._root.close()
 
     def _reopen(self) -> None:
@@ -264,22 +259,12 @@ class DuckDBWarehouse(Warehouse):
             if self._pinned.broken:
                 self._pinned = _Handle(self._root)
             return self._pinned
-        handle: _Handle | None = getattr(self._local, "handle", None)
-        if handle is None or handle.broken:
+
+        def make() -> _Handle:
             self._reopen()
-            handle = _Handle(self._root)
-            self._local.handle = handle
-            with self._handles_lock:
-                # threads of the server's pool come and go: close the connections of those that ended
-                alive = []
-                for thread, other in self._handles:
-                    if thread.is_alive():
-                        alive.append((thread, other))
-                    else:
-                        other.close()
-                alive.append((threading.current_thread(), handle))
-                self._handles = alive
-        return handle
+            return _Handle(self._root)
+
+        return self._handles.get(make)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -305,12 +290,7 @@ class DuckDBWarehouse(Warehouse):
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
-        keys = ", ".join(spec.key)
-        sql = (
-            f"INSERT INTO {spec.name} BY NAME "
-            f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch ORDER BY {keys}, __row) "
-            f"ON CONFLICT DO NOTHING"
-        )
+        sql = f"INSERT INTO {spec.name} BY NAME {first_of_each_key(spec)} ON CONFLICT DO NOTHING"
         return self._write(sql, _with_row_number(data))
 
     def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
@@ -319,29 +299,23 @@ class DuckDBWarehouse(Warehouse):
         if data.num_rows == 0:
             return 0
         keys = ", ".join(spec.key)
-        sets, aggs = [], []
+        aggs = merge_aggregates(spec)
+        sets = []
         for col in spec.column_names:
+            rule = spec.merge.get(col, "new")
             if col in spec.key:
                 continue
-            rule = spec.merge.get(col, "new")
             if rule == "least":
                 sets.append(f"{col} = least(m.{col}, t.{col})")
-                aggs.append(f"min({col}) AS {col}")
             elif rule == "greatest":
                 sets.append(f"{col} = greatest(m.{col}, t.{col})")
-                aggs.append(f"max({col}) AS {col}")
             elif rule == "json":
                 sets.append(
                     f"{col} = CASE WHEN m.{col} IS NULL THEN t.{col} "
                     f"ELSE json_merge_patch(coalesce(t.{col}, '{{}}'), m.{col}) END"
                 )
-                aggs.append(
-                    f"list_reduce(list({col} ORDER BY __row) FILTER (WHERE {col} IS NOT NULL), "
-                    f"lambda a, b: json_merge_patch(a, b)) AS {col}"
-                )
             else:
                 sets.append(f"{col} = coalesce(m.{col}, t.{col})")
-                aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
         join = " AND ".join(f"t.{k} = m.{k}" for k in spec.key)
         # Rows of one key within a batch merge as a sequence of single upserts would; then one set-based
         # UPDATE for keys already stored and one INSERT for new keys (faster in DuckDB than ON CONFLICT
@@ -438,6 +412,48 @@ class DuckDBWarehouse(Warehouse):
         self.sql("CHECKPOINT")
 
 
+class _Closable(Protocol):
+    broken: bool
+
+    def close(self) -> None: ...
+
+
+H = TypeVar("H", bound=_Closable)
+
+
+class PerThread(Generic[H]):
+    """One connection handle per thread. Threads of the server's pool come and go: when a thread makes its
+    handle, the handles of threads that ended are closed."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[tuple[threading.Thread, H]] = []
+        self._lock = threading.Lock()
+
+    def get(self, make: Callable[[], H]) -> H:
+        handle: H | None = getattr(self._local, "handle", None)
+        if handle is None or handle.broken:
+            handle = make()
+            self._local.handle = handle
+            with self._lock:
+                alive = []
+                for thread, other in self._all:
+                    if thread.is_alive():
+                        alive.append((thread, other))
+                    else:
+                        other.close()
+                alive.append((threading.current_thread(), handle))
+                self._all = alive
+        return handle
+
+    def close_all(self) -> None:
+        with self._lock:
+            handles, self._all = self._all, []
+        for _thread, handle in handles:
+            handle.close()
+        self._local = threading.local()
+
+
 def _open(path: str) -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -532,6 +548,36 @@ def _cast(arr: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
         arr = pc.round(arr, 4)
         return arr.cast(target, safe=False)
     return arr.cast(target)
+
+
+def merge_aggregates(spec: TableSpec) -> list[str]:
+    """DuckDB aggregates that merge the rows of one key within a batch (`__row`: their order) as a sequence of
+    single upserts would: each engine applies the merged rows to what it stores."""
+    aggs = []
+    for col in spec.column_names:
+        if col in spec.key:
+            continue
+        rule = spec.merge.get(col, "new")
+        if rule == "least":
+            aggs.append(f"min({col}) AS {col}")
+        elif rule == "greatest":
+            aggs.append(f"max({col}) AS {col}")
+        elif rule == "json":
+            aggs.append(
+                f"list_reduce(list({col} ORDER BY __row) FILTER (WHERE {col} IS NOT NULL), "
+                f"lambda a, b: json_merge_patch(a, b)) AS {col}"
+            )
+        else:
+            aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
+    return aggs
+
+
+def first_of_each_key(spec: TableSpec) -> str:
+    """DuckDB: the first row of each natural key in `__batch` (what an append keeps)."""
+    keys = ", ".join(spec.key)
+    return (
+        f"SELECT * EXCLUDE (__row) FROM (SELECT DISTINCT ON ({keys}) * FROM __batch ORDER BY {keys}, __row)"
+    )
 
 
 def _with_row_number(data: pa.Table) -> pa.Table:
