@@ -29,6 +29,7 @@ from tajriba.warehouse.store import (
     conform,
     first_of_each_key,
     merge_aggregates,
+    nested_transaction,
 )
 
 if TYPE_CHECKING:
@@ -205,25 +206,8 @@ class PostgresWarehouse(Warehouse):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        handle = self._handle()
-        outer = handle.depth == 0
-        if outer:
-            handle.con.execute("BEGIN")
-        handle.depth += 1
-        try:
+        with nested_transaction(self._handle()):
             yield
-        except BaseException:
-            handle.depth -= 1
-            if outer:
-                handle.rollback()
-            raise
-        handle.depth -= 1
-        if outer:
-            try:
-                handle.con.execute("COMMIT")
-            except BaseException:
-                handle.rollback()
-                raise
 
     def read_batches(
         self, table: str, *, workspace_id: int | None = None, rows: int = 100_000

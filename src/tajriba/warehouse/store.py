@@ -352,26 +352,8 @@ class DuckDBWarehouse(Warehouse):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.lock:
-            handle = self._handle()
-            outer = handle.depth == 0
-            if outer:
-                handle.con.execute("BEGIN TRANSACTION")
-            handle.depth += 1
-            try:
-                yield
-            except BaseException:
-                handle.depth -= 1
-                if outer:
-                    handle.rollback()
-                raise
-            handle.depth -= 1
-            if outer:
-                try:
-                    handle.con.execute("COMMIT")
-                except BaseException:
-                    handle.rollback()
-                    raise
+        with self.lock, nested_transaction(self._handle()):
+            yield
 
     def run(self, query: str, params: Params = None) -> int:
         with self.lock:
@@ -548,6 +530,37 @@ def _cast(arr: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
         arr = pc.round(arr, 4)
         return arr.cast(target, safe=False)
     return arr.cast(target)
+
+
+class _Transactional(Protocol):
+    depth: int
+    con: Any
+
+    def rollback(self) -> None: ...
+
+
+@contextmanager
+def nested_transaction(handle: _Transactional) -> Iterator[None]:
+    """BEGIN ... COMMIT on the handle's connection; nested uses join the outermost, which commits or rolls
+    back everything (the handle rolls back, or retires a connection that cannot)."""
+    outer = handle.depth == 0
+    if outer:
+        handle.con.execute("BEGIN TRANSACTION")
+    handle.depth += 1
+    try:
+        yield
+    except BaseException:
+        handle.depth -= 1
+        if outer:
+            handle.rollback()
+        raise
+    handle.depth -= 1
+    if outer:
+        try:
+            handle.con.execute("COMMIT")
+        except BaseException:
+            handle.rollback()
+            raise
 
 
 def merge_aggregates(spec: TableSpec) -> list[str]:
