@@ -136,3 +136,21 @@ def test_periods_gregorian_hijri_jalali_and_weeks() -> None:
     assert periods.labels(days[3:], "month", "hijri")[0] == "1447-09"
     with pytest.raises(Invalid, match="unknown period 'fortnight'"):
         periods.check("fortnight")
+
+
+def test_a_low_answer_is_the_same_in_python_and_in_sql_on_every_scale() -> None:
+    """`is_low` (cases' recovery check and report) and `low_sql` (the metrics' low share) agree, answer by answer."""
+    import duckdb
+
+    from tajriba.metrics.scores import is_low, low_sql
+
+    con = duckdb.connect()
+    for metric, scales in (("nps", [(0, 10)]), ("csat", [(1, 5), (1, 10), (0, 4)]), ("ces", [(1, 7), (1, 5)])):
+        for lo, hi in scales:
+            for s in range(lo, hi + 1):
+                (in_sql,) = con.execute(f"SELECT {low_sql(metric, str(s), str(lo), str(hi))}").fetchone()
+                assert is_low(metric, float(s), lo, hi) == bool(in_sql), (metric, lo, hi, s)
+    # unknown scale: the metric's default one (1-5 CSAT: 1 and 2 are low; 1-7 CES: 1 to 3)
+    assert [is_low("csat", s) for s in (1.0, 2.0, 3.0)] == [True, True, False]
+    assert [is_low("ces", s) for s in (3.0, 4.0)] == [True, False]
+    assert [is_low("nps", s) for s in (6.0, 7.0)] == [True, False]

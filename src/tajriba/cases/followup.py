@@ -9,10 +9,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.metrics import scores
 from tajriba.models import Case, Survey, SurveyInvitation, Workspace
 from tajriba.warehouse import Warehouse
-
-POOR = {"csat": 2.0, "nps": 6.0, "ces": 3.0}  # at or below: not recovered, the case reopens
 
 
 def settings_of(workspace: Workspace) -> dict[str, Any]:
@@ -84,24 +83,22 @@ def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int
         return 0
     ids = [str(rid) for _case, rid in waiting]
     frame = warehouse.frame(
-        "SELECT response_id, metric, score, scale_max FROM survey_responses WHERE workspace_id = $ws "
+        "SELECT response_id, metric, score, scale_min, scale_max FROM survey_responses WHERE workspace_id = $ws "
         "AND list_contains($ids, response_id) AND score IS NOT NULL",
         {"ws": workspace_id, "ids": ids},
     )
-    scores = {str(r.response_id): r for r in frame.itertuples(index=False)}
+    answers = {str(r.response_id): r for r in frame.itertuples(index=False)}
     workspace = session.get(Workspace, workspace_id)
     done = 0
     for case, rid in waiting:
-        row = scores.get(str(rid))
+        row = answers.get(str(rid))
         if row is None or workspace is None:
             continue
         score = float(row.score)
+        scale_min = None if pd.isna(row.scale_min) else float(row.scale_min)
         scale_max = None if pd.isna(row.scale_max) else float(row.scale_max)
-        poor = (
-            score * 5.0 <= POOR["csat"] * (scale_max or 5.0)
-            if row.metric == "csat"
-            else score <= POOR.get(row.metric, 0)
-        )
+        # still a detractor / bottom-two-box / difficult answer (metrics.scores): not recovered, the case reopens
+        poor = row.metric in scores.METRICS and scores.is_low(row.metric, score, scale_min, scale_max)
         case.follow_up_score = score
         case.recovered = not poor
         service.add_note(

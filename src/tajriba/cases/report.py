@@ -20,8 +20,6 @@ from tajriba.metrics.tickets import AGE_BANDS, targets, time_kpis
 from tajriba.models import Case, RootCause, Touchpoint, Workspace
 from tajriba.warehouse import Warehouse
 
-DETRACTOR = {"nps": 6.0, "csat": 2.0, "ces": 3.0}
-
 
 def _seconds(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return ((later - earlier).dt.total_seconds()).to_numpy(dtype=float)
@@ -90,10 +88,10 @@ def summary(
     )
     detractor = f.apply(
         lambda r: (
-            r["metric"] in DETRACTOR
+            r["metric"] in scores.METRICS
             and r["score"] is not None
             and not pd.isna(r["score"])
-            and float(r["score"]) <= DETRACTOR[r["metric"]]
+            and scores.is_low(r["metric"], float(r["score"]))
         ),
         axis=1,
     )

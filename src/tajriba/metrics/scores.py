@@ -89,6 +89,19 @@ def low_sql(metric: str, score: str, smin: str, smax: str) -> str:
     return f"({score} - {smin}) * 6 <= 2 * ({smax} - {smin})"
 
 
+def is_low(metric: str, score: float, smin: float | None = None, smax: float | None = None) -> bool:
+    """`low_sql` for one answer in Python: a detractor / in the bottom two boxes / difficult, read on the answer's
+    own scale (the metric's default scale where it is not known)."""
+    lo, hi = default_scale(metric)
+    a = lo if smin is None else smin
+    b = hi if smax is None else smax
+    if metric == "nps":
+        return score <= DETRACTOR_MAX
+    if metric == "csat":
+        return score <= a + 1
+    return (score - a) * 6 <= 2 * (b - a)
+
+
 @dataclass
 class Sums:
     """Additive statistics of a set of groups (arrays, one entry per group)."""

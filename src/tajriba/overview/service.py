@@ -126,15 +126,29 @@ def complete_weeks(
     ]
 
 
-def responses_by_touchpoint(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:
-    """Response count and mean score per touchpoint and metric."""
-    t = warehouse.table("survey_responses", workspace_id=workspace_id)
-    rows = warehouse.execute(
-        t.group_by(["touchpoint_id", "metric"])
-        .aggregate(n=t.count(), mean=t.score.mean())
-        .order_by(["touchpoint_id", "metric"])
-    )
-    return rows.to_dict("records")
+def responses_by_touchpoint(
+    session: Session, warehouse: Warehouse, *, workspace: Workspace
+) -> list[dict[str, Any]]:
+    """Answers and the metric (NPS, CSAT, CES as the metrics module computes them, every scale mapped onto the
+    metric's own) per touchpoint."""
+    from tajriba.metrics import scores
+
+    out = []
+    for metric in scores.METRICS:
+        table = metrics.metric_table(
+            session, warehouse, workspace, metrics.Query(metric, by="touchpoint", min_n=1)
+        )
+        for row in table["rows"]:
+            if row["group"]:
+                out.append(
+                    {
+                        "touchpoint_id": int(row["group"]),
+                        "metric": metric,
+                        "n": row["n"],
+                        "value": row["value"],
+                    }
+                )
+    return sorted(out, key=lambda r: (r["touchpoint_id"], r["metric"]))
 
 
 def revenue_by_month(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def surveys_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: s
         counts=counts,
         answered=results.response_counts(wh, ctx.workspace.id),
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
-        rows=overview.responses_by_touchpoint(wh, workspace_id=ctx.workspace.id),
+        rows=overview.responses_by_touchpoint(db, wh, workspace=ctx.workspace),
         templates=templates.TEMPLATES,
         touchpoints=_touchpoints(db, ctx),
         error=error,
