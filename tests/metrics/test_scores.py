@@ -145,7 +145,11 @@ def test_a_low_answer_is_the_same_in_python_and_in_sql_on_every_scale() -> None:
     from tajriba.metrics.scores import is_low, low_sql
 
     con = duckdb.connect()
-    for metric, scales in (("nps", [(0, 10)]), ("csat", [(1, 5), (1, 10), (0, 4)]), ("ces", [(1, 7), (1, 5)])):
+    for metric, scales in (
+        ("nps", [(0, 10)]),
+        ("csat", [(1, 5), (1, 10), (0, 4)]),
+        ("ces", [(1, 7), (1, 5)]),
+    ):
         for lo, hi in scales:
             for s in range(lo, hi + 1):
                 (in_sql,) = con.execute(f"SELECT {low_sql(metric, str(s), str(lo), str(hi))}").fetchone()
