@@ -120,7 +120,9 @@ class Settings(BaseSettings):
     @field_validator("warehouse_url")
     @classmethod
     def _check_warehouse_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("duckdb://", "postgresql://", "postgres://")):
+        from tajriba.warehouse import SCHEMES
+
+        if value is not None and not value.startswith(SCHEMES):
             raise ValueError("expected duckdb:///PATH (or duckdb://:memory:) or postgresql://HOST/DATABASE")
         return value
 
