@@ -47,6 +47,7 @@ def copy_warehouse(
             "source": _count(source, name, workspace_id),
             "target": _count(target, name, workspace_id),
         }
+    target.checkpoint()
     return report
 
 

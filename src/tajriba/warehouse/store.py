@@ -96,7 +96,8 @@ class Warehouse:
         """Inside a transaction: hold off other processes' writers of the workspace until it ends."""
 
     def checkpoint(self) -> None:
-        """Make what was written durable in the main store (DuckDB's write-ahead log); a no-op elsewhere."""
+        """After bulk writes and from the maintenance job: fold DuckDB's write-ahead log into the file, refresh
+        PostgreSQL's planner statistics."""
 
     @property
     def ibis(self) -> Any:
