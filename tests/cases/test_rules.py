@@ -181,3 +181,44 @@ def test_conditions_on_persona_touchpoint_and_value_tier(db, shop) -> None:  # t
     )
     found = run(db, shop)
     assert [s["source_id"] for s in found.signals] == ["a"]
+
+
+def test_a_text_rule_on_topics_matches_any_of_them_on_every_engine(any_wh) -> None:  # type: ignore[no-untyped-def]
+    """Topic conditions (ORs of LIKE on the enrichment's |topic| keys) pick the texts that carry one of the
+    topics, and only whole topic keys ('price' is not 'price_match')."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    from tajriba.cases import rules
+    from tajriba.cases.schemas import RuleConditions
+
+    at = datetime(2026, 5, 1, 10)
+    keys = {"f1": "|price|delivery|", "f2": "|delivery|", "f3": "|price_match|", "f4": "|staff|courtesy|"}
+    any_wh.append(
+        "feedback_texts",
+        pd.DataFrame(
+            [
+                {"workspace_id": 1, "feedback_id": f, "source": "review", "text": "نص", "created_at": at}
+                for f in keys
+            ]
+        ),
+    )
+    any_wh.append(
+        "text_enrichments",
+        pd.DataFrame(
+            [
+                {"workspace_id": 1, "source": "feedback", "source_id": f, "sentiment": "negative", "topic_keys": k,
+                 "processed_at": at}
+                for f, k in keys.items()
+            ]
+        ),
+    )  # fmt: skip
+    for topics, expected in (
+        (["price"], {"f1"}),
+        (["price", "courtesy"], {"f1", "f4"}),
+        (["nothing"], set()),
+    ):
+        params = {"ws": 1, "since": datetime(2026, 1, 1), "until": datetime(2027, 1, 1)}
+        sql = rules.candidates_sql(RuleConditions(signal="text", topics=topics), params)
+        assert set(any_wh.frame(sql, params)["source_id"]) == expected, topics
