@@ -28,8 +28,6 @@ import sqlglot.expressions as exp
 
 from tajriba.errors import TajribaError
 
-ENGINES = ("duckdb", "postgres")
-
 
 class Unportable(TajribaError):
     status = 500

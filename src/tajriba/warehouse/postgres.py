@@ -29,6 +29,7 @@ from tajriba.warehouse.store import (
     conform,
     first_of_each_key,
     merge_aggregates,
+    merge_sets,
     nested_transaction,
 )
 
@@ -159,23 +160,15 @@ class PostgresWarehouse(Warehouse):
         if data.num_rows == 0:
             return 0
         keys = ", ".join(spec.key)
-        sets = []
-        for col in spec.column_names:
-            rule = spec.merge.get(col, "new")
-            if col in spec.key:
-                continue
-            if rule == "least":
-                sets.append(f"{col} = least(t.{col}, EXCLUDED.{col})")
-            elif rule == "greatest":
-                sets.append(f"{col} = greatest(t.{col}, EXCLUDED.{col})")
-            elif rule == "json":
-                # a top-level merge patch: later keys win, a null removes the key
-                sets.append(
-                    f"{col} = CASE WHEN EXCLUDED.{col} IS NULL THEN t.{col} ELSE "
-                    f"jsonb_strip_nulls(coalesce(t.{col}::jsonb, '{{}}'::jsonb) || EXCLUDED.{col}::jsonb)::json END"
-                )
-            else:
-                sets.append(f"{col} = coalesce(EXCLUDED.{col}, t.{col})")
+        # a top-level merge patch for JSON: later keys win, a null removes the key
+        sets = merge_sets(
+            spec,
+            new="EXCLUDED",
+            old="t",
+            json=lambda c: (
+                f"jsonb_strip_nulls(coalesce(t.{c}::jsonb, '{{}}'::jsonb) || EXCLUDED.{c}::jsonb)::json"
+            ),
+        )
         # the rows of each key merged within the batch by the embedded engine's own rules
         merged = self._local_duck().execute(
             f"SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch GROUP BY {keys}",

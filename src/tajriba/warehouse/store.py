@@ -301,22 +301,12 @@ class DuckDBWarehouse(Warehouse):
             return 0
         keys = ", ".join(spec.key)
         aggs = merge_aggregates(spec)
-        sets = []
-        for col in spec.column_names:
-            rule = spec.merge.get(col, "new")
-            if col in spec.key:
-                continue
-            if rule == "least":
-                sets.append(f"{col} = least(m.{col}, t.{col})")
-            elif rule == "greatest":
-                sets.append(f"{col} = greatest(m.{col}, t.{col})")
-            elif rule == "json":
-                sets.append(
-                    f"{col} = CASE WHEN m.{col} IS NULL THEN t.{col} "
-                    f"ELSE json_merge_patch(coalesce(t.{col}, '{{}}'), m.{col}) END"
-                )
-            else:
-                sets.append(f"{col} = coalesce(m.{col}, t.{col})")
+        sets = merge_sets(
+            spec,
+            new="m",
+            old="t",
+            json=lambda c: f"json_merge_patch(coalesce(t.{c}, '{{}}'), m.{c})",
+        )
         join = " AND ".join(f"t.{k} = m.{k}" for k in spec.key)
         # Rows of one key within a batch merge as a sequence of single upserts would; then one set-based
         # UPDATE for keys already stored and one INSERT for new keys (faster in DuckDB than ON CONFLICT
@@ -584,6 +574,23 @@ def merge_aggregates(spec: TableSpec) -> list[str]:
         else:
             aggs.append(f"arg_max({col}, __row) FILTER (WHERE {col} IS NOT NULL) AS {col}")
     return aggs
+
+
+def merge_sets(spec: TableSpec, *, new: str, old: str, json: Callable[[str], str]) -> list[str]:
+    """SET clauses that merge a stored row (`old`) with a merged batch row (`new`) by each column's rule; `json`
+    writes the engine's merge patch of one JSON column."""
+    sets = []
+    for col in spec.column_names:
+        if col in spec.key:
+            continue
+        rule = spec.merge.get(col, "new")
+        if rule in ("least", "greatest"):
+            sets.append(f"{col} = {rule}({old}.{col}, {new}.{col})")
+        elif rule == "json":
+            sets.append(f"{col} = CASE WHEN {new}.{col} IS NULL THEN {old}.{col} ELSE {json(col)} END")
+        else:
+            sets.append(f"{col} = coalesce({new}.{col}, {old}.{col})")
+    return sets
 
 
 def first_of_each_key(spec: TableSpec) -> str:
