@@ -161,13 +161,10 @@ def login(client: TestClient, user: User, password: str = PASSWORD) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test (needs TAJRIBA_TEST_DATABASE_URL)."""
-    base = os.environ.get("TAJRIBA_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TAJRIBA_TEST_DATABASE_URL is not set (CI sets it); PostgreSQL tests skipped")
     import psycopg
 
     name = f"tajriba_t_{secrets.token_hex(5)}"
-    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    admin = pg_base()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = re.sub(r"/[^/]*$", f"/{name}", admin)

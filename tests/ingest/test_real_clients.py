@@ -62,7 +62,8 @@ def prepare(data: Path) -> str:
     return secret
 
 
-def start(data: Path, key: str) -> Server:
+def start(data: Path, key: str, env: dict[str, str] | None = None) -> Server:
+    """`tajriba serve --no-worker` on `data` (and `env`, default this process's), healthy, logging to serve.log."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -80,6 +81,7 @@ def start(data: Path, key: str) -> Server:
         stdout=(data.parent / "serve.log").open("a"),
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     wait_healthy(f"{url}/healthz", proc)

@@ -22,36 +22,13 @@ from tajriba.config import load_settings
 from tajriba.db import migrate
 from tajriba.db.session import make_engine, make_session_factory, transaction
 from tajriba.warehouse import open_warehouse
-from tests.conftest import free_port, pg_warehouse_url
-from tests.test_serve import wait_healthy
+from tests.conftest import pg_warehouse_url
+from tests.ingest.test_real_clients import start
 
 USERS = 12  # shared by both servers and the import
 BATCHES = 15  # per sender
 SENDERS = 3  # per server
 BUYERS = 40  # the import's customers (external ids: profiles of their own)
-
-
-def _serve(env: dict[str, str], data: Path, log: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tajriba.cli",
-            "serve",
-            "--no-worker",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        stdout=log.open("a"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(f"{url}/healthz", proc)
-    return url, proc
 
 
 def _send(url: str, key: str, prefix: str, acked: list[str], errors: list[str]) -> None:
@@ -97,14 +74,14 @@ def test_two_servers_and_a_cli_import_share_one_postgres_warehouse(pg_url: str, 
         ]
         orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-        log = tmp_path / "serve.log"
-        servers = [_serve(env, tmp_path / f"d{n}", log) for n in (1, 2)]
+        log = tmp_path / "serve.log"  # where start() has both servers write
+        servers = [start(tmp_path / f"d{n}", secret, env) for n in (1, 2)]
         try:
             acked: list[str] = []
             errors: list[str] = []
             threads = [
-                threading.Thread(target=_send, args=(url, secret, f"s{n}-{k}", acked, errors))
-                for n, (url, _proc) in enumerate(servers)
+                threading.Thread(target=_send, args=(server.url, secret, f"s{n}-{k}", acked, errors))
+                for n, server in enumerate(servers)
                 for k in range(SENDERS)
             ]
             for t in threads:
@@ -133,14 +110,14 @@ def test_two_servers_and_a_cli_import_share_one_postgres_warehouse(pg_url: str, 
             assert not errors, errors[:5]
             assert len(acked) == 2 * SENDERS * BATCHES * 20
         finally:
-            for _url, proc in servers:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-            for _url, proc in servers:
+            for server in servers:
+                if server.proc.poll() is None:
+                    server.proc.send_signal(signal.SIGINT)
+            for server in servers:
                 try:
-                    proc.wait(timeout=30)
+                    server.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    server.proc.kill()
         assert "Traceback" not in log.read_text(errors="replace")
 
         wh = open_warehouse(warehouse_url)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from tajriba.metrics import scores
 from tajriba.metrics import service as metrics
 from tajriba.metrics import tickets as ticket_kpis
 from tajriba.warehouse import Warehouse
@@ -131,8 +132,6 @@ def responses_by_touchpoint(
 ) -> list[dict[str, Any]]:
     """Answers and the metric (NPS, CSAT, CES as the metrics module computes them, every scale mapped onto the
     metric's own) per touchpoint."""
-    from tajriba.metrics import scores
-
     out = []
     for metric in scores.METRICS:
         table = metrics.metric_table(
