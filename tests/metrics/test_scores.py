@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import periods, scores
+from tajriba.metrics import scores
 
 
 def _one(metric: str, values: list[float], scale: tuple[int, int] | None = None, **kw) -> dict:  # type: ignore[no-untyped-def,type-arg]

@@ -356,7 +356,7 @@ def test_outcomes_by_nps_group_and_by_good_or_bad_experience(app, db) -> None:  
 def test_a_trend_keeps_its_gaps_on_the_time_axis() -> None:
     # answers in January, February and June: March-May are empty periods, and the line's positions are
     # 0, 1 and 5 (months that passed), not 0, 1, 2. Equal errors: the slope is ordinary least squares.
-    from tajriba.metrics import periods
+    from tajriba import periods
 
     rows = [
         {"period": "2026-01", "value": 10.0, "std_error": 1.0, "n": 50},

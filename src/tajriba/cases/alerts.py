@@ -17,6 +17,7 @@ from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba import periods
 from tajriba.db.base import utcnow
 from tajriba.models import AlertRule, Membership, Notification, Workspace
 from tajriba.warehouse import Warehouse
@@ -76,7 +77,7 @@ def topic_spikes(
     from tajriba.text.service import SOURCES_SQL
 
     before, after = windows(today, int(settings["days"]))
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     edges = [
         datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
         for d in (before[0], after[0], after[1])
@@ -156,7 +157,7 @@ def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: 
             **DEFAULTS[rule.kind],
             **{k: v for k, v in state.items() if k in DEFAULTS[rule.kind] or k == "user_ids"},
         }
-        today = now.astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+        today = now.astimezone(periods.zone_of(workspace)).date()
         found = (
             score_drops(session, wh, workspace, settings, today)
             if rule.kind == "score_drop"

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.metrics import scores
+from tajriba.metrics import service as metrics
 from tajriba.models import Case, Survey, SurveyInvitation, Workspace
 from tajriba.warehouse import Warehouse
 
@@ -98,7 +98,7 @@ def collect(session: Session, warehouse: Warehouse, *, workspace_id: int) -> int
         scale_min = None if pd.isna(row.scale_min) else float(row.scale_min)
         scale_max = None if pd.isna(row.scale_max) else float(row.scale_max)
         # still a detractor / bottom-two-box / difficult answer (metrics.scores): not recovered, the case reopens
-        poor = row.metric in scores.METRICS and scores.is_low(row.metric, score, scale_min, scale_max)
+        poor = row.metric in metrics.METRICS and metrics.is_low(row.metric, score, scale_min, scale_max)
         case.follow_up_score = score
         case.recovered = not poor
         service.add_note(

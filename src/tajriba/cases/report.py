@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from tajriba.db.base import utcnow
 from tajriba.i18n import localized
-from tajriba.metrics import estimates as est
-from tajriba.metrics import scores
-from tajriba.metrics.tickets import AGE_BANDS, targets, time_kpis
+from tajriba.metrics import service as metrics
+from tajriba.metrics.service import AGE_BANDS, targets, time_kpis
 from tajriba.models import Case, RootCause, Touchpoint, Workspace
 from tajriba.warehouse import Warehouse
 
@@ -74,7 +73,7 @@ def summary(
     f = frame(session, workspace_id=workspace.id, start=start, end=end)
     if f.empty:
         return {"cases": 0, "open": 0}
-    z = scores.z_value(level)
+    z = metrics.z_value(level)
     now_ts = pd.Timestamp(now)
     goal = targets(workspace)
     times = time_kpis(
@@ -88,18 +87,18 @@ def summary(
     )
     detractor = f.apply(
         lambda r: (
-            r["metric"] in scores.METRICS
+            r["metric"] in metrics.METRICS
             and r["score"] is not None
             and not pd.isna(r["score"])
-            and scores.is_low(r["metric"], float(r["score"]))
+            and metrics.is_low(r["metric"], float(r["score"]))
         ),
         axis=1,
     )
     followed = f[detractor & f["follow_up_score"].notna()]
     recovered = followed[followed["recovered"].astype(bool)]
-    recovery = est.wilson(len(recovered), len(followed), level=level)
+    recovery = metrics.wilson(len(recovered), len(followed), level=level)
     sla = f[f["sla_state"].isin(("met", "breached"))]
-    compliance = est.wilson(int((sla["sla_state"] == "met").sum()), len(sla), level=level)
+    compliance = metrics.wilson(int((sla["sla_state"] == "met").sum()), len(sla), level=level)
     open_cases = f[f["resolved_at"].isna()]
     ages = ((now_ts - open_cases["opened_at"]).dt.total_seconds() / 86400).to_numpy(dtype=float)
     backlog = [
@@ -156,7 +155,7 @@ def bought_again(
     """Share of followed-up detractors with an order after their case was resolved: recovered vs not."""
     with_customer = cases[cases["customer_id"].notna() & cases["resolved_at"].notna()]
     if with_customer.empty:
-        return {"recovered": est.EMPTY.to_dict(), "not_recovered": est.EMPTY.to_dict()}
+        return {"recovered": metrics.EMPTY.to_dict(), "not_recovered": metrics.EMPTY.to_dict()}
     probe = pd.DataFrame(
         {
             "customer_id": with_customer["customer_id"].astype(str),
@@ -173,5 +172,5 @@ def bought_again(
     out = {}
     for name, flag in (("recovered", True), ("not_recovered", False)):
         part = got[got["recovered"] == flag]
-        out[name] = est.wilson(int(part["bought"].sum()), len(part), level=level).to_dict()
+        out[name] = metrics.wilson(int(part["bought"].sum()), len(part), level=level).to_dict()
     return out

@@ -33,17 +33,15 @@ import numpy as np
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
+from tajriba import periods
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import localized
-from tajriba.metrics import response_rate as rates
-from tajriba.metrics import scores, trend
 from tajriba.metrics import service as metrics
-from tajriba.metrics import tickets as ticket_kpis
-from tajriba.metrics.periods import Window
 from tajriba.models.accounts import Membership, User
 from tajriba.models.goals import Goal
 from tajriba.models.journeys import Journey, Persona, Stage, Touchpoint
 from tajriba.models.surveys import SurveyInvitation
+from tajriba.periods import Window
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -255,7 +253,7 @@ def _reading(spec: MetricSpec, row: dict[str, Any] | None) -> Reading:
     elif spec.source == "survey":
         se = row.get("std_error")
     else:  # a median: the half-width of its interval over z
-        se = (high - low) / (2 * scores.z_value(0.95)) if low is not None and high is not None else None
+        se = (high - low) / (2 * metrics.z_value(0.95)) if low is not None and high is not None else None
     return Reading(
         value * scale,
         None if low is None else low * scale,
@@ -296,15 +294,15 @@ def _rows(
             rows = [r for r in rows if r["group"] == key]
         return rows
     if spec.source == "tickets":
-        tq = ticket_kpis.TicketQuery(
+        tq = metrics.TicketQuery(
             period=period,
             start=start,
             end=end,
             touchpoint_id=goal.scope_id if goal.scope == "touchpoint" else None,
             min_n=1,
         )
-        return ticket_kpis.service_kpis(wh, workspace, tq, now=now)["rows"]
-    return rates.response_rate(session, workspace, period=period, start=start, end=end, min_n=1)["rows"]
+        return metrics.service_kpis(wh, workspace, tq, now=now)["rows"]
+    return metrics.response_rate(session, workspace, period=period, start=start, end=end, min_n=1)["rows"]
 
 
 def _meets(value: float, goal: Goal) -> bool:
@@ -318,12 +316,12 @@ def measure(
     goal: Goal,
     *,
     now: datetime | None = None,
-    min_n: int = scores.MIN_SAMPLE,
+    min_n: int = metrics.MIN_SAMPLE,
 ) -> dict[str, Any]:
     """The goal with its current value, baseline, progress, weekly series, projection and status."""
     spec = METRICS[goal.metric]
     moment = now or datetime.now(UTC)
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     today = Window(tz).today(moment)
     # the current window ends on the last day with data when the feed stops before today (an import that lags,
     # the demo): the page says "data up to" that day instead of showing nothing
@@ -371,13 +369,13 @@ def measure(
     out["series"] = points
     due_position = (goal.due_date - monday).days / 7
     usable = [p for p in points if p["value"] is not None and p["n"] >= min_n]  # as the pages suppress them
-    line = trend.fit_line(
+    line = metrics.fit_line(
         [p["value"] for p in usable],
         [p["std_error"] or np.nan for p in usable],
         [p["position"] for p in usable],
     )
     if line is not None:
-        at = trend.line_at(line, [due_position])
+        at = metrics.line_at(line, [due_position])
         projection = {
             "value": _r(float(at["fit"][0])),
             "low": _r(float(at["low"][0])),

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tajriba.journeys.schemas import KPIS
-from tajriba.metrics.estimates import Estimate
+from tajriba.metrics.service import Estimate
 
 MIN_N = 10
 LEVELS = ("below", "meets", "excels")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tajriba.i18n import _
 from tajriba.journeys import effectiveness, kpis, schemas, service
 from tajriba.journeys.kpis import Filters
-from tajriba.metrics.estimates import EMPTY
+from tajriba.metrics.service import EMPTY
 from tajriba.models import Journey, Persona, User
 
 if TYPE_CHECKING:

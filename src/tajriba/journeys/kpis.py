@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from tajriba.errors import Invalid
-from tajriba.metrics import estimates as est
-from tajriba.metrics import scores
+from tajriba.metrics import service as metrics
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -48,7 +47,7 @@ class Filters:
         """[start, end) local days as naive UTC instants (`metrics.periods.Window`, as every analytic)."""
         from zoneinfo import ZoneInfo
 
-        from tajriba.metrics.periods import Window
+        from tajriba.periods import Window
 
         return Window(ZoneInfo(self.tz or "UTC"), self.start, self.end).utc()
 
@@ -61,10 +60,10 @@ class Filters:
 
 @dataclass
 class TouchpointKpis:
-    kpis: dict[str, est.Estimate]
+    kpis: dict[str, metrics.Estimate]
     sums: dict[str, tuple[int, float, float]]  # kpi -> (n, sum, sum of squares), for differences of means
     nps_counts: tuple[int, int, int] | None
-    emotion: est.Estimate
+    emotion: metrics.Estimate
     emotion_sums: tuple[int, float, float]
     volume: int
     customers: int
@@ -142,7 +141,7 @@ def compute(
             kpis=a["kpis"],
             sums=a["sums"],
             nps_counts=a.get("nps_counts"),
-            emotion=est.mean_from_sums(n, s, ss),
+            emotion=metrics.mean_from_sums(n, s, ss),
             emotion_sums=(n, s, ss),
             volume=a.get("volume", 0),
             customers=a.get("customers", 0),
@@ -180,18 +179,18 @@ def _responses(warehouse, workspace_id, filters, customers, ids, acc) -> None:
             ss=(u.v * u.v).sum(),
             es=u.e.sum(),
             ess=(u.e * u.e).sum(),
-            promoters=(u.score >= scores.PROMOTER_MIN).sum(),
-            detractors=(u.score <= scores.DETRACTOR_MAX).sum(),
+            promoters=(u.score >= metrics.PROMOTER_MIN).sum(),
+            detractors=(u.score <= metrics.DETRACTOR_MAX).sum(),
         )
     )
     for r in rows.to_dict("records"):
         a, n = acc[int(r["tp"])], int(r["n"])
         if r["metric"] == "nps":
             p, d = int(r["promoters"]), int(r["detractors"])
-            a["kpis"]["nps"] = est.nps(p, n - p - d, d)
+            a["kpis"]["nps"] = metrics.nps(p, n - p - d, d)
             a["nps_counts"] = (p, n - p - d, d)
         else:
-            a["kpis"][r["metric"]] = est.mean_from_sums(n, float(r["s"]), float(r["ss"]))
+            a["kpis"][r["metric"]] = metrics.mean_from_sums(n, float(r["s"]), float(r["ss"]))
             a["sums"][r["metric"]] = (n, float(r["s"]), float(r["ss"]))
         _add_emotion(a, n, float(r["es"]), float(r["ess"]))
 
@@ -230,9 +229,9 @@ def _feedback(warehouse, workspace_id, filters, customers, ids, acc) -> None:
         a, n = acc[int(row["tp"])], int(row["n"])
         a["feedback"] = int(row["texts"])
         if n:
-            a["kpis"]["rating"] = est.mean_from_sums(n, float(row["s"]), float(row["ss"]))
+            a["kpis"]["rating"] = metrics.mean_from_sums(n, float(row["s"]), float(row["ss"]))
             a["sums"]["rating"] = (n, float(row["s"]), float(row["ss"]))
-            a["kpis"]["positive_share"] = est.wilson(int(row["pos"]), n)
+            a["kpis"]["positive_share"] = metrics.wilson(int(row["pos"]), n)
             _add_emotion(a, n, float(row["es"]), float(row["ess"]))
 
 
@@ -253,7 +252,7 @@ def _events(warehouse, workspace_id, filters, customers, ids, acc) -> None:
             continue
         a = acc[tp]
         a["volume"], a["customers"] = int(row["events"]), int(row["customers"])
-        a["kpis"]["drop_off"] = est.wilson(ended.get(tp, 0), a["customers"])
+        a["kpis"]["drop_off"] = metrics.wilson(ended.get(tp, 0), a["customers"])
 
 
 def _tickets(warehouse, workspace_id, filters, customers, ids, acc) -> None:
@@ -286,10 +285,10 @@ def _tickets(warehouse, workspace_id, filters, customers, ids, acc) -> None:
     for tp, v in values.items():
         for kpi, xs in v.items():
             if xs:
-                acc[tp]["kpis"][kpi] = est.median(xs)
+                acc[tp]["kpis"][kpi] = metrics.median(xs)
 
 
-def _on_time(warehouse, workspace_id, filters, customers) -> est.Estimate:
+def _on_time(warehouse, workspace_id, filters, customers) -> metrics.Estimate:
     t = _scoped(
         warehouse,
         "orders",
@@ -303,4 +302,4 @@ def _on_time(warehouse, workspace_id, filters, customers) -> est.Estimate:
         t.aggregate(n=t.count(), on_time=(t.delivered_at <= t.promised_delivery_at).sum())
     ).iloc[0]
     n = int(row["n"])
-    return est.wilson(int(row["on_time"] or 0), n) if n else est.EMPTY
+    return metrics.wilson(int(row["on_time"] or 0), n) if n else metrics.EMPTY

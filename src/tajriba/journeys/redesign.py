@@ -21,7 +21,7 @@ from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.journeys import kpis, service
-from tajriba.metrics import estimates as est
+from tajriba.metrics import service as metrics
 from tajriba.models import Journey, JourneyPersona, Stage, Touchpoint, TouchpointItem
 
 if TYPE_CHECKING:
@@ -235,12 +235,12 @@ def _pool(items: list[kpis.TouchpointKpis]) -> tuple[int, float, float]:
 
 
 def _mean_diff(b: tuple[int, float, float], a: tuple[int, float, float]) -> dict[str, Any]:
-    eb, ea = est.mean_from_sums(*b), est.mean_from_sums(*a)
-    d = est.difference_of_means(eb, est.sd_from_sums(*b), ea, est.sd_from_sums(*a))
+    eb, ea = metrics.mean_from_sums(*b), metrics.mean_from_sums(*a)
+    d = metrics.difference_of_means(eb, metrics.sd_from_sums(*b), ea, metrics.sd_from_sums(*a))
     return {"before": eb.to_dict(), "after": ea.to_dict(), **d.to_dict()}
 
 
-def _se_from_interval(e: est.Estimate) -> float | None:
+def _se_from_interval(e: metrics.Estimate) -> float | None:
     if e.low is None or e.high is None:
         return None
     return (e.high - e.low) / (2 * 1.959963984540054)
@@ -249,17 +249,17 @@ def _se_from_interval(e: est.Estimate) -> float | None:
 def _differences(b: kpis.TouchpointKpis, a: kpis.TouchpointKpis) -> dict[str, Any]:
     out: dict[str, Any] = {"emotion": _mean_diff(b.emotion_sums, a.emotion_sums)}
     for kpi in sorted(set(b.kpis) | set(a.kpis)):
-        eb, ea = b.kpis.get(kpi, est.EMPTY), a.kpis.get(kpi, est.EMPTY)
+        eb, ea = b.kpis.get(kpi, metrics.EMPTY), a.kpis.get(kpi, metrics.EMPTY)
         if kpi in MEANS and kpi in b.sums and kpi in a.sums:
-            d = est.difference_of_means(
-                eb, est.sd_from_sums(*b.sums[kpi]), ea, est.sd_from_sums(*a.sums[kpi])
+            d = metrics.difference_of_means(
+                eb, metrics.sd_from_sums(*b.sums[kpi]), ea, metrics.sd_from_sums(*a.sums[kpi])
             )
         elif kpi == "nps" and b.nps_counts and a.nps_counts:
-            d = est.difference_normal(
-                eb.value, est.nps_se(*b.nps_counts), ea.value, est.nps_se(*a.nps_counts)
+            d = metrics.difference_normal(
+                eb.value, metrics.nps_se(*b.nps_counts), ea.value, metrics.nps_se(*a.nps_counts)
             )
         elif kpi in SHARES and eb.value is not None and ea.value is not None:
-            d = est.difference_normal(
+            d = metrics.difference_normal(
                 eb.value,
                 math.sqrt(eb.value * (1 - eb.value) / eb.n),
                 ea.value,
@@ -270,8 +270,8 @@ def _differences(b: kpis.TouchpointKpis, a: kpis.TouchpointKpis) -> dict[str, An
             and (sb := _se_from_interval(eb)) is not None
             and (sa := _se_from_interval(ea)) is not None
         ):
-            d = est.difference_normal(eb.value, sb, ea.value, sa)
+            d = metrics.difference_normal(eb.value, sb, ea.value, sa)
         else:
-            d = est.NO_DIFFERENCE
+            d = metrics.NO_DIFFERENCE
         out[kpi] = {"before": eb.to_dict(), "after": ea.to_dict(), **d.to_dict()}
     return out

@@ -87,10 +87,11 @@ def compute_file(
     import numpy as np
     import pyarrow.compute as pc
 
+    from tajriba import periods
     from tajriba.errors import Invalid
     from tajriba.ingest.imports.convert import to_float, to_timestamp
     from tajriba.ingest.imports.readers import open_source, read_batches
-    from tajriba.metrics import periods, scores
+    from tajriba.metrics import scores
 
     scores.check_metric(metric)
     span = scores.default_scale(metric) if scale is None else (0 if metric == "nps" else 1, scale)

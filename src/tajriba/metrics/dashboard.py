@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import outcomes, periods, service, tickets
+from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from scipy import stats
 
 from tajriba.metrics import scores
 
-LEVEL = 0.95
+LEVEL = scores.LEVEL
 
 
 @dataclass(frozen=True)

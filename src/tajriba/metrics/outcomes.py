@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.metrics import scores
-from tajriba.metrics.periods import Window
+from tajriba.periods import Window
 from tajriba.value import drivers
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def outcomes(
     scores.check_metric(metric)
     if not 1 <= days <= 730 or not 1 <= churn_days <= 1095:
         raise Invalid("days must be 1-730 and churn_days 1-1095", field="days")
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     lo, hi = Window(tz, start, end).utc()
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL", "r.customer_id IS NOT NULL"]
     params: list[Any] = [workspace.id, metric]

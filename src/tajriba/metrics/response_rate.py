@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import periods, scores
+from tajriba.metrics import scores
 from tajriba.models.surveys import Survey, SurveyInvitation
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def response_rate(
     ).where(SurveyInvitation.workspace_id == workspace.id, SurveyInvitation.channel != "link")
     if survey_id is not None:
         query = query.where(SurveyInvitation.survey_id == survey_id)
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     counts: dict[tuple[str, str], dict[str, int]] = {}
     if period is None:  # no periods: the database counts (local days [start, end) are UTC instants)
         _count_in_sql(session, query, picked, column is not None, start, end, tz, counts)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from tajriba import periods
 from tajriba.errors import Invalid
 
 METRICS = ("nps", "csat", "ces")
@@ -238,3 +239,19 @@ def rows(
                 row[key] = None if v != v else v  # NaN -> None
         out.append(row)
     return out
+
+
+def check_slice(q: Any, dimensions: tuple[str, ...]) -> None:
+    """The checks every metrics query shares: by, period and calendar, start < end, level, min_n."""
+    if q.by is not None and q.by not in dimensions:
+        raise Invalid(f"by must be one of {', '.join(dimensions)}", field="by")
+    if q.period is not None:
+        periods.check(q.period, q.calendar, q.week_start)
+    elif q.calendar not in periods.CALENDARS:
+        raise Invalid(f"calendar must be one of {', '.join(periods.CALENDARS)}", field="calendar")
+    if q.start and q.end and q.start >= q.end:
+        raise Invalid("the period's start must be before its end", field="start")
+    if not 0.5 <= q.level < 1:
+        raise Invalid("level must be at least 0.5 and below 1", field="level")
+    if q.min_n < 1:
+        raise Invalid("min_n must be 1 or more", field="min_n")

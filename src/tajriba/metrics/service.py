@@ -16,9 +16,53 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
-from tajriba.metrics import periods, scores, trend
+from tajriba.metrics import scores, trend
+from tajriba.metrics.estimates import (
+    EMPTY,
+    NO_DIFFERENCE,
+    Estimate,
+    difference_normal,
+    difference_of_means,
+    mean,
+    mean_from_sums,
+    median,
+    nps,
+    nps_se,
+    sd_from_sums,
+    wilson,
+)
+from tajriba.metrics.response_rate import response_rate
+from tajriba.metrics.scores import (
+    DETRACTOR_MAX,
+    LEVEL,
+    METRICS,
+    MIN_SAMPLE,
+    PROMOTER_MIN,
+    Sums,
+    high_sql,
+    is_low,
+    nps_groups,
+    rows,
+    sums_from_scores,
+    t_interval,
+    wilson_interval,
+    z_value,
+)
+from tajriba.metrics.tickets import (
+    AGE_BANDS,
+    TicketQuery,
+    backlog,
+    check_targets,
+    pending_complaints,
+    service_kpis,
+    set_targets,
+    targets,
+    time_kpis,
+)
+from tajriba.metrics.trend import fit_line, line_at
 from tajriba.models.journeys import Journey, Stage, Touchpoint
 
 if TYPE_CHECKING:
@@ -26,6 +70,55 @@ if TYPE_CHECKING:
 
     from tajriba.models.accounts import Workspace
     from tajriba.warehouse import Warehouse
+
+# The public face of the metrics package: its own queries, and the numbers defined once in scores,
+# estimates, tickets, trend and response_rate that other domains reach through this module only.
+__all__ = [
+    "DIMENSIONS",
+    "Query",
+    "daily_sums",
+    "metric_table",
+    "compare",
+    "trend_table",
+    "EMPTY",
+    "NO_DIFFERENCE",
+    "Estimate",
+    "difference_normal",
+    "difference_of_means",
+    "mean",
+    "mean_from_sums",
+    "median",
+    "nps",
+    "nps_se",
+    "sd_from_sums",
+    "wilson",
+    "response_rate",
+    "DETRACTOR_MAX",
+    "LEVEL",
+    "METRICS",
+    "MIN_SAMPLE",
+    "PROMOTER_MIN",
+    "Sums",
+    "high_sql",
+    "is_low",
+    "nps_groups",
+    "rows",
+    "sums_from_scores",
+    "t_interval",
+    "wilson_interval",
+    "z_value",
+    "AGE_BANDS",
+    "TicketQuery",
+    "backlog",
+    "check_targets",
+    "pending_complaints",
+    "service_kpis",
+    "set_targets",
+    "targets",
+    "time_kpis",
+    "fit_line",
+    "line_at",
+]
 
 DIMENSIONS = (
     "touchpoint",
@@ -77,23 +170,7 @@ class Query:
 
     def check(self) -> None:
         scores.check_metric(self.metric)
-        check_slice(self, DIMENSIONS)
-
-
-def check_slice(q: Any, dimensions: tuple[str, ...]) -> None:
-    """The checks every metrics query shares: by, period and calendar, start < end, level, min_n."""
-    if q.by is not None and q.by not in dimensions:
-        raise Invalid(f"by must be one of {', '.join(dimensions)}", field="by")
-    if q.period is not None:
-        periods.check(q.period, q.calendar, q.week_start)
-    elif q.calendar not in periods.CALENDARS:
-        raise Invalid(f"calendar must be one of {', '.join(periods.CALENDARS)}", field="calendar")
-    if q.start and q.end and q.start >= q.end:
-        raise Invalid("the period's start must be before its end", field="start")
-    if not 0.5 <= q.level < 1:
-        raise Invalid("level must be at least 0.5 and below 1", field="level")
-    if q.min_n < 1:
-        raise Invalid("min_n must be 1 or more", field="min_n")
+        scores.check_slice(self, DIMENSIONS)
 
 
 def daily_sums(wh: Warehouse, workspace: Workspace, q: Query) -> pd.DataFrame:

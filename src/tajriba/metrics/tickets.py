@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.metrics import estimates as est
-from tajriba.metrics import periods, scores
-from tajriba.metrics.service import check_slice
+from tajriba.metrics import scores
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -82,7 +82,7 @@ class TicketQuery:
     min_n: int = scores.MIN_SAMPLE
 
     def check(self) -> None:
-        check_slice(self, DIMENSIONS)
+        scores.check_slice(self, DIMENSIONS)
 
 
 _KEY = {
@@ -124,7 +124,7 @@ def service_kpis(
     """Per slice and period (of creation): tickets, complaints, open, first-response and resolution time
     (median and p90 with intervals, minutes and hours) and the share within each target (Wilson)."""
     q.check()
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     goal = targets(workspace)
     where, params = _where(workspace, q, tz)
     window = periods.Window(tz, q.start, q.end)
@@ -230,7 +230,7 @@ def pending_complaints(
     oldest: int = 20,
 ) -> dict[str, Any]:
     """Complaints not resolved at `now`: counts by age band (days) and the oldest ones."""
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     where, params = _where(
         workspace, TicketQuery(channel=channel, touchpoint_id=touchpoint_id, complaints=True), tz
     )
@@ -286,7 +286,7 @@ def backlog(
 ) -> dict[str, Any]:
     """Per period: tickets created, resolved, and open at the period's end (its last local day's end)."""
     periods.check(period, calendar, week_start)
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     only = TicketQuery(channel=channel, touchpoint_id=touchpoint_id, complaints=complaints)
     where, params = _where(workspace, only, tz)
     window = periods.Window(tz)

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from tajriba.metrics import scores
 from tajriba.metrics import service as metrics
-from tajriba.metrics import tickets as ticket_kpis
 from tajriba.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -103,7 +101,7 @@ def overview(session: Session, warehouse: Warehouse, workspace: Workspace) -> Ov
     ]
     out.feedback = sum(d["n"] for d in out.feedback_languages)
 
-    service = ticket_kpis.service_kpis(warehouse, workspace, ticket_kpis.TicketQuery(min_n=1))
+    service = metrics.service_kpis(warehouse, workspace, metrics.TicketQuery(min_n=1))
     if service["rows"]:
         row = service["rows"][0]
         out.tickets, out.open_tickets = int(row["n"]), int(row["open"])
@@ -133,7 +131,7 @@ def responses_by_touchpoint(
     """Answers and the metric (NPS, CSAT, CES as the metrics module computes them, every scale mapped onto the
     metric's own) per touchpoint."""
     out = []
-    for metric in scores.METRICS:
+    for metric in metrics.METRICS:
         table = metrics.metric_table(
             session, warehouse, workspace, metrics.Query(metric, by="touchpoint", min_n=1)
         )

@@ -18,14 +18,14 @@ import time as clock
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tajriba import periods
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import LOCALES, _, speaking
-from tajriba.metrics.periods import WEEK_STARTS
 from tajriba.models import ReportSubscription, Workspace
+from tajriba.periods import WEEK_STARTS
 from tajriba.reports import render, summary
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ MAX_LINK_DAYS = 90
 
 def next_sending(workspace: Workspace, frequency: str, after: datetime) -> datetime:
     """The first sending time (UTC) strictly after `after`: 08:00 local on the week's first day, or the 1st."""
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     local = after.astimezone(tz)
     day = local.date()
     start = WEEK_STARTS.get(str((workspace.settings or {}).get("week_start") or "sunday"), 6)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.i18n import _, get_locale, localized
 
@@ -51,7 +51,7 @@ def period(frequency: str, today: date) -> Period:
 
 
 def local_today(workspace: Workspace, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+    return (now or datetime.now(UTC)).astimezone(periods.zone_of(workspace)).date()
 
 
 def build(
@@ -67,14 +67,13 @@ def build(
     from tajriba.goals import service as goals
     from tajriba.journeys.service import touchpoint_names
     from tajriba.metrics import service as metrics
-    from tajriba.metrics import tickets
     from tajriba.stories import service as stories
     from tajriba.text import service as text
     from tajriba.text import topics
 
     now = now or datetime.now(UTC)
     p = period(frequency, local_today(workspace, now))
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
 
     def utc(day: date) -> datetime:
         return datetime.combine(day, time(), tz).astimezone(UTC)
@@ -102,7 +101,7 @@ def build(
     for r in pains:
         r["touchpoint"] = names.get(r["touchpoint_id"], "")
         r["topic_name"] = topic_names.get(r["topic"], r["topic"])
-    service = tickets.service_kpis(wh, workspace, tickets.TicketQuery(start=p.start, end=p.end), now=now)
+    service = metrics.service_kpis(wh, workspace, metrics.TicketQuery(start=p.start, end=p.end), now=now)
     measured = goals.dashboard(session, wh, workspace, now=now)
     cases = cases_report.summary(
         session, wh, workspace=workspace, start=utc(p.start), end=utc(p.end), now=now
@@ -116,7 +115,7 @@ def build(
         "goals": measured["goals"],
         "pain_points": pains,
         "service": service["rows"][0] if service["rows"] else None,
-        "service_targets": tickets.targets(workspace),
+        "service_targets": metrics.targets(workspace),
         "cases": cases,
         "stories": found.get("stories", [])[:3],
     }

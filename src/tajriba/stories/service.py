@@ -18,15 +18,15 @@ import re
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 
+from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import scores
-from tajriba.metrics.periods import Window
+from tajriba.metrics import service as metrics
 from tajriba.models.accounts import Membership, User
+from tajriba.periods import Window
 from tajriba.text import pii
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def stories(
         raise Invalid("limit must be 1 to 200", field="limit")
     if not 0 <= min_chars <= 2000:
         raise Invalid("min_chars must be 0 to 2000", field="min_chars")
-    tz = ZoneInfo(workspace.timezone or "UTC")
+    tz = periods.zone_of(workspace)
     lo, hi = Window(tz, start, end).utc()
     where: list[str] = ["TRUE"]
     params: dict[str, Any] = {"ws": workspace.id, "min_chars": min_chars}
@@ -114,7 +114,7 @@ def stories(
     def high(
         metric: str, lo: int, hi: int
     ) -> str:  # the metrics module's "high" answer, on the answer's scale
-        return scores.high_sql(
+        return metrics.high_sql(
             metric, "s.score", f"COALESCE(s.scale_min, {lo})", f"COALESCE(s.scale_max, {hi})"
         )
 

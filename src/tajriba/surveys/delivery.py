@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tajriba import periods
 from tajriba.audit import Auditor
 from tajriba.config import Settings
 from tajriba.errors import Invalid
@@ -150,7 +151,7 @@ def invite(
     workspace = session.get(Workspace, survey.workspace_id)
     assert workspace is not None
     rules = Rules.of(workspace)
-    zone = ZoneInfo(workspace.timezone)
+    zone = periods.zone_of(workspace)
     now = now or datetime.now(UTC)
     people = list(recipients)
     definition = service.definition_of(survey)
@@ -483,7 +484,7 @@ def dispatch(
                 inv.status = "expired"
                 report.expired += 1
                 continue
-            if reminder and Rules.of(workspace).quiet(now.astimezone(ZoneInfo(workspace.timezone))):
+            if reminder and Rules.of(workspace).quiet(now.astimezone(periods.zone_of(workspace))):
                 continue
             try:
                 if inv.channel == "email":

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from fastapi.responses import Response
 
+from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.surveys.definition import Definition, Question, pick
@@ -245,7 +246,7 @@ def responses_file(
         fmt,
         stem=f"{survey.key}-responses",
         locale=locale,
-        tz=ZoneInfo(workspace.timezone or "UTC"),
+        tz=periods.zone_of(workspace),
         touchpoints=touchpoint_names(session, workspace_id=workspace.id, locale=locale),
         personal=personal,
     )

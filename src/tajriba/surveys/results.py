@@ -18,11 +18,12 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from tajriba import periods
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
-from tajriba.metrics import scores
-from tajriba.metrics.periods import Window
-from tajriba.metrics.response_rate import response_rate
+from tajriba.metrics import service as metrics
+from tajriba.metrics.service import response_rate
+from tajriba.periods import Window
 from tajriba.surveys.definition import METRIC_TYPES, Definition, Question, pick
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def response_counts(wh: Warehouse, workspace_id: int) -> dict[int, int]:
 def responses(wh: Warehouse, workspace: Workspace, survey: Survey, f: Filters) -> pd.DataFrame:
     """One row per response (newest first): response_id, customer_id, touchpoint_id, channel, language,
     submitted_at (naive UTC), answers (dict), hidden (dict)."""
-    where, params = f.check().where(ZoneInfo(workspace.timezone or "UTC"))
+    where, params = f.check().where(periods.zone_of(workspace))
     frame = wh.frame(
         f"SELECT {_COLUMNS} FROM survey_responses WHERE workspace_id = ? AND survey_id = ?{where} "
         "ORDER BY submitted_at DESC, response_id",
@@ -136,11 +137,11 @@ def _texts(value: Any, locale: str, fallback: str) -> str:
     return pick(value, locale, fallback) if isinstance(value, dict) else str(value or "")
 
 
-def metric_sums(q: Question, values: np.ndarray) -> scores.Sums:
+def metric_sums(q: Question, values: np.ndarray) -> metrics.Sums:
     """The sums the metrics module keeps for these answers: CSAT means on 1-5 (1 + 4 (s - min) / (max - min)),
     shares read on the question's own scale."""
     lo, hi = q.bounds
-    one = scores.sums_from_scores(q.type, values, np.zeros(values.size, dtype=np.int64), 1, (lo, hi))
+    one = metrics.sums_from_scores(q.type, values, np.zeros(values.size, dtype=np.int64), 1, (lo, hi))
     if q.type == "csat" and (lo, hi) != (1, 5):
         t = 1 + 4 * (values - lo) / (hi - lo)
         one.total, one.total_sq = np.array([t.sum()]), np.array([(t * t).sum()])
@@ -160,14 +161,14 @@ def _points(values: np.ndarray, lo: int, hi: int) -> list[dict[str, Any]]:
 def _share(k: int, n: int, z: float) -> dict[str, Any]:
     if not n:
         return {"n": k, "share": None, "ci_low": None, "ci_high": None}
-    p, lo, hi = (float(v) for v in scores.wilson_interval(k, n, z))
+    p, lo, hi = (float(v) for v in metrics.wilson_interval(k, n, z))
     return {"n": k, "share": p, "ci_low": lo, "ci_high": hi}
 
 
 def _mean(values: np.ndarray, level: float) -> dict[str, Any]:
     if not values.size:
         return {"n": 0, "value": None, "ci_low": None, "ci_high": None}
-    mean, lo, hi, _se = scores.t_interval(values.size, values.sum(), (values * values).sum(), level)
+    mean, lo, hi, _se = metrics.t_interval(values.size, values.sum(), (values * values).sum(), level)
     return {
         "n": int(values.size),
         "value": float(mean),
@@ -177,10 +178,10 @@ def _mean(values: np.ndarray, level: float) -> dict[str, Any]:
 
 
 def question_result(
-    q: Question, answers: list[Any], *, total: int, locale: str, fallback: str, level: float = scores.LEVEL
+    q: Question, answers: list[Any], *, total: int, locale: str, fallback: str, level: float = metrics.LEVEL
 ) -> dict[str, Any]:
     """One question's distribution over the given answers (None where not answered)."""
-    z = scores.z_value(level)
+    z = metrics.z_value(level)
     given = [a for a in answers if a not in (None, "", [], {})]
     out: dict[str, Any] = {
         "key": q.key,
@@ -197,7 +198,7 @@ def question_result(
         out["high_label"] = _texts(q.high_label, locale, fallback)
         out["points"] = _points(values, lo, hi)
         if q.type in METRIC_TYPES:
-            out["estimate"] = scores.rows(q.type, [None], metric_sums(q, values), level=level)[0]
+            out["estimate"] = metrics.rows(q.type, [None], metric_sums(q, values), level=level)[0]
         else:
             out["estimate"] = _mean(values, level)
     elif q.type in ("single", "multiple"):
@@ -244,7 +245,7 @@ def summary(
     f: Filters,
     *,
     locale: str,
-    level: float = scores.LEVEL,
+    level: float = metrics.LEVEL,
     frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Response count and rate, first and last answer, and every question's distribution (`frame`: the
@@ -310,7 +311,7 @@ def open_answers(
     sentiment and the most named topics. Texts are redacted unless `personal` (pii:read)."""
     if sentiment is not None and sentiment not in ("positive", "negative", "neutral", "mixed"):
         raise Invalid(_("Unknown sentiment."), field="sentiment")
-    where, params = f.check().where(ZoneInfo(workspace.timezone or "UTC"), "r.")
+    where, params = f.check().where(periods.zone_of(workspace), "r.")
     base = (
         "FROM feedback_texts t JOIN survey_responses r ON r.workspace_id = t.workspace_id "
         "AND r.response_id = t.response_id AND r.survey_id = ? "

@@ -145,7 +145,7 @@ def probability_of_purchase(
 
 def calibration_table(predicted: np.ndarray, observed: np.ndarray, *, bins: int = 10) -> pd.DataFrame:
     """Predicted vs observed share by bins of the prediction (equal-count bins), with Wilson intervals."""
-    from tajriba.metrics.estimates import wilson
+    from tajriba.metrics.service import wilson
 
     predicted = np.asarray(predicted, dtype=float)
     observed = np.asarray(observed, dtype=bool)

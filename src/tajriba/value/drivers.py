@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
-from tajriba.metrics import estimates, scores
+from tajriba.metrics import service as metrics
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
 MAX_DRIVERS = 12
@@ -33,7 +33,7 @@ def nps_group(score: Any) -> np.ndarray:
     if bad.any():
         row = int(np.argmax(bad))
         raise Invalid(f"row {row + 1}: an NPS score is a number from 0 to 10, got {s[row]!r}", field="score")
-    return scores.nps_groups(s)
+    return metrics.nps_groups(s)
 
 
 def outcome_by_group(
@@ -49,11 +49,7 @@ def outcome_by_group(
     rows = []
     for g in groups:
         values = frame.loc[frame[group].astype(str) == g, outcome].dropna().to_numpy(dtype=float)
-        est = (
-            estimates.mean(values)
-            if kind == "mean"
-            else estimates.wilson(int(values.sum()), int(values.size))
-        )
+        est = metrics.mean(values) if kind == "mean" else metrics.wilson(int(values.sum()), int(values.size))
         rows.append({"group": g, "n": est.n, "value": est.value, "ci_low": est.low, "ci_high": est.high})
     return pd.DataFrame(rows)
 
@@ -66,12 +62,12 @@ def compare_groups(
     b = frame.loc[frame[group].astype(str) == second, outcome].dropna().to_numpy(dtype=float)
     if kind == "mean":
         sd = lambda v: float(v.std(ddof=1)) if v.size > 1 else 0.0  # noqa: E731
-        diff = estimates.difference_of_means(estimates.mean(b), sd(b), estimates.mean(a), sd(a))
+        diff = metrics.difference_of_means(metrics.mean(b), sd(b), metrics.mean(a), sd(a))
     elif a.size == 0 or b.size == 0:
-        diff = estimates.NO_DIFFERENCE
+        diff = metrics.NO_DIFFERENCE
     else:
         pa, pb = float(a.mean()), float(b.mean())
-        diff = estimates.difference_normal(
+        diff = metrics.difference_normal(
             pb, math.sqrt(pb * (1 - pb) / b.size), pa, math.sqrt(pa * (1 - pa) / a.size)
         )
     return {"first": first, "second": second, **diff.to_dict()}

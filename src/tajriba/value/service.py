@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
-from tajriba.metrics import estimates
+from tajriba.metrics import service as metrics
 from tajriba.value import cohorts, drivers, rfm
 from tajriba.value.bgnbd import BetaGeoModel
 from tajriba.value.clv import ClvSettings, customer_lifetime_value
@@ -232,7 +232,7 @@ def overview(
     if values.empty:
         return {"computed": False}
     clv = values["clv"].to_numpy(dtype=float)
-    mean = estimates.mean(clv)
+    mean = metrics.mean(clv)
     at_risk = values.assign(
         churn_risk=1 - values["p_alive"], value_at_risk=(1 - values["p_alive"]) * values["clv_high"]
     )
@@ -359,11 +359,11 @@ def order_value(orders: pd.DataFrame, *, by: str | None = None) -> list[dict[str
     groups = [(None, orders)] if by is None else list(orders.groupby(orders[by].fillna("-").astype(str)))
     rows = []
     for key, part in groups:
-        aov = estimates.mean(part["amount"].to_numpy(dtype=float))
+        aov = metrics.mean(part["amount"].to_numpy(dtype=float))
         items = part["items"].dropna().to_numpy(dtype=float)
         days = part[["customer_id"]].assign(day=part["ordered_at"].dt.normalize()).drop_duplicates()
         per_customer = days.groupby("customer_id").size()
-        repeat = estimates.wilson(int((per_customer > 1).sum()), int(per_customer.size))
+        repeat = metrics.wilson(int((per_customer > 1).sum()), int(per_customer.size))
         rows.append(
             {
                 "group": key,

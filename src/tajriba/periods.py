@@ -111,6 +111,11 @@ def axis(
     return sorted(set(out))
 
 
+def zone_of(workspace: Any) -> ZoneInfo:
+    """The workspace's time zone (UTC when it has none): the one place it is built (ZoneInfo caches it)."""
+    return ZoneInfo(getattr(workspace, "timezone", None) or "UTC")
+
+
 @dataclass(frozen=True)
 class Window:
     """Local days [start, end) of one time zone (either end open), and what "today" is there."""
@@ -122,7 +127,7 @@ class Window:
     @classmethod
     def of(cls, workspace: Any, start: date | None = None, end: date | None = None) -> Window:
         """The window in a workspace's time zone (UTC when it has none)."""
-        return cls(ZoneInfo(getattr(workspace, "timezone", None) or "UTC"), start, end)
+        return cls(zone_of(workspace), start, end)
 
     def utc(self) -> tuple[datetime | None, datetime | None]:
         """The bounds as naive UTC instants (what the warehouse stores)."""
