@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tajriba.accounts import security
+from tajriba import security
 
 
 def run(

@@ -20,11 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tajriba import __version__
+from tajriba.accounts import service as accounts_service
 from tajriba.config import Settings
+from tajriba.customers import service as customers_service
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, N_, _, set_locale
-from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, LoginRequired
+from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, Directory, LoginRequired
 from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
 
@@ -121,7 +123,9 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.warehouse = warehouse
-    app.state.renderer = Renderer(settings.secret)
+    app.state.renderer = Renderer(settings.secret, filters={"mask": customers_service.mask})
+    directory: Directory = accounts_service
+    app.state.directory = directory
     app.state.started_at = time.time()
     app.state.write_keys = {}
     # SQLite: requests that write take turns (web.deps.write_turn); PostgreSQL lets them run together

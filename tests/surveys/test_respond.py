@@ -10,7 +10,7 @@ import pytest
 
 from tajriba.accounts import service as accounts
 from tajriba.models import SurveyInvitation
-from tajriba.surveys import service
+from tajriba.surveys import links
 from tests.conftest import make_workspace
 
 
@@ -176,7 +176,7 @@ def test_personal_link_is_single_use_and_signed(client, shop, db, app) -> None: 
     forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
     assert client.get(forged).status_code == 404
     stored.expires_at = datetime.now(UTC) - timedelta(days=1)
-    token = service.personal_token(app.state.settings.secret, stored)
+    token = links.personal_token(app.state.settings.secret, stored)
     assert client.get(f"/s/{token}").status_code == 410
 
 

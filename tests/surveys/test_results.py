@@ -13,7 +13,7 @@ import pytest
 
 from tajriba.metrics import service as metrics
 from tajriba.surveys import results, service
-from tajriba.surveys.definition import Definition
+from tajriba.surveys.definition import Definition, definition_of
 from tests.conftest import login, make_user, make_workspace
 
 T = {"ar": "سؤال", "en": "Question"}
@@ -112,7 +112,7 @@ class _Quiet:
 
 def _summary(db, survey, f=results.Filters()):  # type: ignore[no-untyped-def]
     s = survey["survey"]
-    return results.summary(db, survey["wh"], survey["ws"], s, service.definition_of(s), f, locale="en")
+    return results.summary(db, survey["wh"], survey["ws"], s, definition_of(s), f, locale="en")
 
 
 def test_distributions_are_the_hand_counted_ones(db, survey) -> None:  # type: ignore[no-untyped-def]

@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tajriba.accounts import service
-from tajriba.accounts.permissions import MATRIX, ROLES, allowed, permission_table
 from tajriba.app import routers
+from tajriba.permissions import MATRIX, ROLES, allowed, permission_table
 from tajriba.web.deps import Require, RequireKey
 from tests.conftest import csrf_from, login, make_user, make_workspace
 

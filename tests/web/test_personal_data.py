@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tajriba.accounts import service as accounts
-from tajriba.accounts.permissions import ROLES, allowed
 from tajriba.customers.identity import IdentityPolicy
 from tajriba.ingest.segment import parse_request
 from tajriba.ingest.writer import WorkspaceRules, store
 from tajriba.logs import RedactingFormatter
+from tajriba.permissions import ROLES, allowed
 from tests.conftest import login, make_user, make_workspace
 
 EMAIL = "Sara.Ahmadi@Example.com"

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tajriba.accounts import service
-from tajriba.accounts.permissions import ROLES
 from tajriba.audit import list_entries, record
 from tajriba.errors import Invalid, TajribaError, TooManyRequests, Unauthorized
 from tajriba.i18n import LOCALES, _
 from tajriba.models import User
+from tajriba.permissions import ROLES
 from tajriba.web.deps import (
     DB,
     LOCALE_COOKIE,

@@ -10,14 +10,14 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tajriba.accounts import security
-from tajriba.accounts.permissions import ROLES
+from tajriba import security
 from tajriba.audit import record
 from tajriba.config import Settings
 from tajriba.db.base import utcnow
 from tajriba.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tajriba.i18n import LOCALES, _
 from tajriba.models import ApiKey, Membership, User, UserSession, Workspace
+from tajriba.permissions import ROLES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -36,8 +36,7 @@ def schedule(session: Session, *, case: Case) -> None:
 
 def invite(session: Session, warehouse: Warehouse, *, case: Case) -> SurveyInvitation | None:
     """Create the follow-up invitation (by the workspace's survey rules: consent, address, channel)."""
-    from tajriba.surveys.delivery import Recipient
-    from tajriba.surveys.delivery import invite as survey_invite
+    from tajriba.surveys import service as surveys
 
     workspace = session.get(Workspace, case.workspace_id)
     if workspace is None or case.customer_id is None:
@@ -46,13 +45,13 @@ def invite(session: Session, warehouse: Warehouse, *, case: Case) -> SurveyInvit
     survey = session.get(Survey, int(chosen.get("follow_up_survey_id") or 0))
     if survey is None or survey.workspace_id != case.workspace_id or survey.status != "active":
         return None
-    report = survey_invite(
+    report = surveys.invite(
         session,
         warehouse,
         survey=survey,
         channel=str(chosen.get("follow_up_channel") or "email"),
         recipients=[
-            Recipient(
+            surveys.Recipient(
                 customer_id=case.customer_id,
                 language=case.language,
                 dedupe_key=f"case:{case.id}:{case.reopened}",

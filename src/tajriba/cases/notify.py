@@ -173,7 +173,7 @@ def mail_digests(session: Session, *, settings: Any, now: datetime | None = None
         by_user.setdefault((note.workspace_id, note.user_id), []).append(note)
     if not by_user or not settings.smtp_host:
         return 0
-    from tajriba.surveys.delivery import Mailer
+    from tajriba.mail import Mailer
 
     sent = 0
     with Mailer(settings) as mailer:
@@ -455,7 +455,7 @@ def send_customer_message(
     from email.message import EmailMessage
     from email.utils import formataddr, make_msgid
 
-    from tajriba.surveys.delivery import Mailer, send_message
+    from tajriba.mail import Mailer, send_message
 
     rows = warehouse.sql(
         "SELECT email, phone FROM customers WHERE workspace_id = ? AND customer_id = ?",
@@ -475,5 +475,5 @@ def send_customer_message(
         with Mailer(settings) as mailer:
             mailer.send(msg)
     else:
-        send_message(settings, channel=channel, to=address, text=text, invitation_id=0)
+        send_message(settings, channel=channel, to=address, text=text, reference={"case_id": case_id})
     return str(address)

@@ -178,7 +178,7 @@ def send_due(
     Three short steps, so a slow mail server never holds the database's write turn: claim the due ones and move
     their next date on (one write transaction), build and send (reads only), record what happened (one more)."""
     from tajriba.db.session import transaction
-    from tajriba.surveys.delivery import Mailer
+    from tajriba.mail import Mailer
 
     now = now or datetime.now(UTC)
     with transaction(factory, mode="reads") as session:

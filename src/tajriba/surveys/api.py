@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from tajriba.errors import Invalid
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
-from tajriba.surveys import delivery, results, service, surveyjs, templates
-from tajriba.surveys.definition import pick
+from tajriba.surveys import delivery, links, results, service, surveyjs, templates
+from tajriba.surveys.definition import definition_of, invitation_text, pick
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep, public_base
 from tajriba.web.params import Moment
 
@@ -76,7 +76,7 @@ def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
         "reminder_days": survey.reminder_days,
         "link_days": survey.link_days,
         "public_link": survey.public_link,
-        "public_url": service.public_url(public_base(request), survey) if survey.public_link else None,
+        "public_url": links.public_url(public_base(request), survey) if survey.public_link else None,
         "definition": survey.definition,
         "created_at": survey.created_at,
         "updated_at": survey.updated_at,
@@ -206,20 +206,20 @@ def delete_survey(db: DB, ctx: Write, survey_id: int) -> Response:
 @router.get("/{survey_id}/surveyjs")
 def export_surveyjs(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    return surveyjs.export(service.definition_of(survey), name=survey.name)
+    return surveyjs.export(definition_of(survey), name=survey.name)
 
 
 @router.get("/{survey_id}/links")
-def links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+def survey_links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
     """The public link (with optional hidden fields from the query), embed snippet and share texts."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     hidden = {
         k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
     }
-    url = service.public_url(public_base(request), survey, **hidden)
+    url = links.public_url(public_base(request), survey, **hidden)
     locale = definition.default_language
-    text = service.invitation_text(definition, locale)
+    text = invitation_text(definition, locale)
     return {
         "public_url": url,
         "embed": service.embed_snippet(url, title=pick(definition.title, locale, locale)),
@@ -232,12 +232,12 @@ def links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]
 @router.get("/{survey_id}/qr.{fmt}")
 def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     hidden = {
         k: v for k, v in request.query_params.items() if k in definition.hidden_fields and k != "customer_id"
     }
     hidden.setdefault("channel", "qr")
-    body, media = service.qr_code(service.public_url(public_base(request), survey, **hidden), fmt)
+    body, media = service.qr_code(links.public_url(public_base(request), survey, **hidden), fmt)
     return Response(
         body,
         media_type=media,
@@ -266,7 +266,7 @@ def invite(
 
 def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> dict[str, Any]:
     settings = request.app.state.settings
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     out: dict[str, Any] = {
         "id": inv.id,
         "customer_id": inv.customer_id,
@@ -282,10 +282,10 @@ def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> d
         "response_id": inv.response_id,
     }
     if inv.status in ("scheduled", "sent"):
-        url = service.personal_url(public_base(request), settings.secret, inv)
+        url = links.personal_url(public_base(request), settings.secret, inv)
         out["url"] = url
         if inv.channel in ("link", "whatsapp", "sms"):
-            text = service.invitation_text(definition, definition.language(inv.language))
+            text = invitation_text(definition, definition.language(inv.language))
             out["share"] = service.share_links(text, url, inv.address if inv.channel != "link" else None)
     return out
 
@@ -359,7 +359,7 @@ def survey_results(
     `channel`, `language`."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     locale = request.state.locale if hasattr(request.state, "locale") else ctx.workspace.default_locale
-    out = results.summary(db, wh, ctx.workspace, survey, service.definition_of(survey), f, locale=locale)
+    out = results.summary(db, wh, ctx.workspace, survey, definition_of(survey), f, locale=locale)
     texts = results.open_answers(wh, ctx.workspace, survey, f, personal=ctx.can("pii:read"), limit=0)
     out["open_answers"] = {k: texts[k] for k in ("total", "by_sentiment", "topics")}
     return _plain(out)

@@ -10,11 +10,14 @@ question when it does not), and which warehouse metric rows a complete response 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tajriba.i18n import _, to_latin_digits  # digits typed in Arabic-Indic or Persian form
+
+if TYPE_CHECKING:
+    from tajriba.models import Survey
 
 LOCALES = ("ar", "fa", "en")
 QUESTION_TYPES = ("nps", "csat", "ces", "rating", "single", "multiple", "text", "matrix", "consent")
@@ -445,3 +448,16 @@ def open_texts(definition: Definition, answers: dict[str, Any]) -> list[tuple[Qu
         elif q.type == "single" and isinstance(a, dict) and a.get("other"):
             out.append((q, str(a["other"])))
     return out
+
+
+def definition_of(survey: Survey) -> Definition:
+    return Definition.model_validate(survey.definition)
+
+
+def invitation_text(definition: Definition, locale: str) -> str:
+    """The invitation message in `locale`: the survey's title and a request to answer."""
+    from tajriba.i18n import speaking
+
+    with speaking(locale):
+        title = pick(definition.title, locale, definition.default_language)
+        return _("{title}: we would value your answer (under a minute).").format(title=title)

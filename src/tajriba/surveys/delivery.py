@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import ssl
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -32,9 +30,10 @@ from tajriba.audit import Auditor
 from tajriba.config import Settings
 from tajriba.errors import Invalid
 from tajriba.i18n import DIRECTION, _, speaking
+from tajriba.mail import Mailer, send_message
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger, Workspace
-from tajriba.surveys import service
-from tajriba.surveys.definition import pick
+from tajriba.surveys import links
+from tajriba.surveys.definition import definition_of, invitation_text, pick
 from tajriba.warehouse import Warehouse
 
 log = logging.getLogger("tajriba.surveys")
@@ -154,7 +153,7 @@ def invite(
     zone = periods.zone_of(workspace)
     now = now or datetime.now(UTC)
     people = list(recipients)
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     hidden_allowed = set(definition.hidden_fields)
     ids = sorted({r.customer_id for r in people if r.customer_id})
     contacts = _contacts(warehouse, survey.workspace_id, ids)
@@ -206,7 +205,7 @@ def invite(
             reason=reason,
             scheduled_at=scheduled,
             sent_at=scheduled if channel == "link" and reason is None else None,
-            expires_at=service.expiry(survey, scheduled),
+            expires_at=links.expiry(survey, scheduled),
         )
         session.add(inv)
         if reason:
@@ -319,53 +318,17 @@ def _last_asked(session: Session, workspace_id: int, ids: list[str]) -> dict[str
 # -- sending -------------------------------------------------------------------------------------------------
 
 
-class Mailer:
-    """One SMTP connection for a batch of mails (STARTTLS, SSL or plain, with optional login)."""
-
-    def __init__(self, settings: Settings) -> None:
-        if not settings.smtp_host:
-            raise Invalid(_("No SMTP server is configured (TAJRIBA_SMTP_HOST)."), field="smtp_host")
-        self.settings = settings
-        self.smtp: smtplib.SMTP | None = None
-
-    def __enter__(self) -> Mailer:
-        s = self.settings
-        assert s.smtp_host is not None
-        if s.smtp_security == "ssl":
-            self.smtp = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=30, context=ssl.create_default_context()
-            )
-        else:
-            self.smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
-            if s.smtp_security == "starttls":
-                self.smtp.starttls(context=ssl.create_default_context())
-        if s.smtp_username:
-            self.smtp.login(s.smtp_username, s.smtp_password or "")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except smtplib.SMTPException:
-                self.smtp.close()
-
-    def send(self, message: EmailMessage) -> None:
-        assert self.smtp is not None
-        self.smtp.send_message(message)
-
-
 def invitation_mail(
     settings: Settings, workspace: Workspace, survey: Survey, inv: SurveyInvitation, *, reminder: bool
 ) -> EmailMessage:
     """The invitation (or reminder) in the invitee's language: plain text and HTML, right to left in ar/fa."""
     from markupsafe import escape
 
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     locale = definition.language(inv.language)
     with speaking(locale):
         title = pick(definition.title, locale, definition.default_language)
-        url = service.personal_url(settings.links_base, settings.secret, inv)
+        url = links.personal_url(settings.links_base, settings.secret, inv)
         subject = (_("Reminder: {title}") if reminder else "{title}").format(title=title)
         ask = _("We would value your answer. It takes under a minute.")
         button = _("Answer the survey")
@@ -389,30 +352,13 @@ def invitation_mail(
         return msg
 
 
-def send_message(settings: Settings, *, channel: str, to: str, text: str, invitation_id: int) -> None:
-    """SMS / WhatsApp through the configured gateway: POST {"channel", "to", "text"} as JSON; 2xx = accepted."""
-    if not settings.messaging_webhook_url:
-        raise Invalid(
-            _("No messaging gateway is configured (TAJRIBA_MESSAGING_WEBHOOK_URL)."), field="channel"
-        )
-    body = json.dumps({"channel": channel, "to": to, "text": text, "invitation_id": invitation_id}).encode()
-    request = urllib.request.Request(  # noqa: S310 - the operator's own gateway URL
-        settings.messaging_webhook_url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    if settings.messaging_webhook_token:
-        request.add_header("Authorization", f"Bearer {settings.messaging_webhook_token}")
-    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
-        if not 200 <= response.status < 300:
-            raise OSError(f"gateway answered {response.status}")
-
-
 def message_text(settings: Settings, survey: Survey, inv: SurveyInvitation, *, reminder: bool) -> str:
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     locale = definition.language(inv.language)
-    text = service.invitation_text(definition, locale)
+    text = invitation_text(definition, locale)
     if reminder:
         text = _("Reminder") + ": " + text
-    return f"{text}\n{service.personal_url(settings.links_base, settings.secret, inv)}"
+    return f"{text}\n{links.personal_url(settings.links_base, settings.secret, inv)}"
 
 
 @dataclass
@@ -497,7 +443,7 @@ def dispatch(
                         channel=inv.channel,
                         to=str(inv.address),
                         text=message_text(settings, survey, inv, reminder=reminder),
-                        invitation_id=inv.id,
+                        reference={"invitation_id": inv.id},
                     )
             except (OSError, smtplib.SMTPException, Invalid) as exc:
                 inv.attempts += 1
@@ -629,7 +575,7 @@ def create_trigger(
         raise Invalid(_("Name the event that triggers the survey."), field="event")
     if not 0 <= delay_minutes <= 60 * 24 * 30:
         raise Invalid(_("The delay is 0 to 43200 minutes (30 days)."), field="delay_minutes")
-    allowed = set(service.definition_of(survey).hidden_fields)
+    allowed = set(definition_of(survey).hidden_fields)
     for name in hidden_from or {}:
         if name not in allowed:
             raise Invalid(

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from tajriba import periods
 from tajriba.errors import Invalid
 from tajriba.i18n import _
-from tajriba.surveys.definition import Definition, Question, pick
+from tajriba.surveys.definition import Definition, Question, definition_of, pick
 from tajriba.surveys.results import local
 from tajriba.web.export import FORMATS as TABLE_FORMATS
 from tajriba.web.export import table_file
@@ -238,11 +238,11 @@ def responses_file(
 ) -> Response:
     """A survey's filtered responses as `fmt`, labelled in `locale` (what the page and the API hand out)."""
     from tajriba.journeys.service import touchpoint_names
-    from tajriba.surveys import results, service
+    from tajriba.surveys import results
 
     return download(
         results.responses(wh, workspace, survey, f),
-        service.definition_of(survey),
+        definition_of(survey),
         fmt,
         stem=f"{survey.key}-responses",
         locale=locale,

@@ -20,9 +20,16 @@ from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
 from tajriba.models import SurveyInvitation, Touchpoint
 from tajriba.overview import service as overview
-from tajriba.surveys import delivery, respondent, results, service, surveyjs, templates
+from tajriba.surveys import delivery, links, respondent, results, service, surveyjs, templates
 from tajriba.surveys import export as survey_export
-from tajriba.surveys.definition import LOCALES, QUESTION_TYPES, Definition, pick
+from tajriba.surveys.definition import (
+    LOCALES,
+    QUESTION_TYPES,
+    Definition,
+    definition_of,
+    invitation_text,
+    pick,
+)
 from tajriba.text import topics
 from tajriba.web.deps import (
     DB,
@@ -202,8 +209,8 @@ def survey_page(
     request: Request, db: DB, ctx: Read, survey_id: int, error: str | None = None, saved: str | None = None
 ) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    definition = service.definition_of(survey)
-    url = service.public_url(public_base(request), survey)
+    definition = definition_of(survey)
+    url = links.public_url(public_base(request), survey)
     locale = request.state.locale
     invitations = delivery.list_invitations(db, survey=survey, limit=50)
     return _render(
@@ -220,7 +227,7 @@ def survey_page(
         url=url,
         dead_link=is_loopback(url),
         embed=service.embed_snippet(url, title=pick(definition.title, locale, definition.default_language)),
-        share=service.share_links(service.invitation_text(definition, definition.default_language), url),
+        share=service.share_links(invitation_text(definition, definition.default_language), url),
         definition_json=orjson.dumps(survey.definition, option=orjson.OPT_INDENT_2).decode(),
         counts=delivery.invitation_counts(db, survey=survey),
         invitations=invitations,
@@ -236,7 +243,7 @@ def survey_page(
 def _personal_links(request: Request, invitations: list[SurveyInvitation]) -> dict[int, str]:
     settings = request.app.state.settings
     return {
-        i.id: service.personal_url(public_base(request), settings.secret, i)
+        i.id: links.personal_url(public_base(request), settings.secret, i)
         for i in invitations
         if i.status in ("sent", "scheduled")
     }
@@ -253,16 +260,14 @@ def preview(
 @router.get("/surveys/{survey_id}/qr.{fmt}")
 def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    body, media = service.qr_code(service.public_url(public_base(request), survey, channel="qr"), fmt)
+    body, media = service.qr_code(links.public_url(public_base(request), survey, channel="qr"), fmt)
     return attachment(body, media, f"survey-{survey.key}.{fmt}")
 
 
 @router.get("/surveys/{survey_id}/surveyjs.json")
 def export(db: DB, ctx: Read, survey_id: int) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    body = orjson.dumps(
-        surveyjs.export(service.definition_of(survey), name=survey.name), option=orjson.OPT_INDENT_2
-    )
+    body = orjson.dumps(surveyjs.export(definition_of(survey), name=survey.name), option=orjson.OPT_INDENT_2)
     return attachment(body, "application/json", f"{survey.key}.surveyjs.json")
 
 
@@ -557,7 +562,7 @@ def results_page(
 ) -> Response:
     """The survey's answers: count and rate, each question's distribution, open answers, the response list."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     locale = request.state.locale
     page = max(1, min(page, 10_000))
     per_page = 25
@@ -610,7 +615,7 @@ def response_page(
 ) -> Response:
     """One response: every answer as the respondent saw the question, where it came from, its analysis."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    definition = service.definition_of(survey)
+    definition = definition_of(survey)
     found = results.response(wh, ctx.workspace, survey, response_id)
     personal = ctx.can("pii:read")
     if not personal:

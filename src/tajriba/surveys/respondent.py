@@ -28,7 +28,7 @@ from tajriba import i18n
 from tajriba.errors import NotFound, TooManyRequests
 from tajriba.i18n import _
 from tajriba.models import Survey, SurveyInvitation, SurveyProgress
-from tajriba.surveys import service
+from tajriba.surveys import links, service
 from tajriba.surveys.definition import Definition, Question, pick
 from tajriba.web.deps import DB, FormDep, WarehouseDep
 from tajriba.web.ratelimit import per_minute
@@ -67,7 +67,7 @@ def _definition(survey: Survey) -> Definition:
 
 def _resolve(db: Session, request: Request, token: str) -> tuple[Survey, SurveyInvitation | None]:
     if "." in token:
-        inv_id = service.read_personal_token(request.app.state.settings.secret, token)
+        inv_id = links.read_personal_token(request.app.state.settings.secret, token)
         inv = db.get(SurveyInvitation, inv_id)
         if inv is None:
             raise NotFound(_("This survey link does not exist."))
@@ -153,7 +153,7 @@ def show(
 ) -> Response:
     try:
         survey, inv = _resolve(db, request, token)
-    except service.LinkClosed as exc:
+    except links.LinkClosed as exc:
         return _closed(request, None, exc.message, 410)
     definition = _definition(survey)
     ptoken, progress = _progress(db, request, survey, inv, p)
@@ -266,7 +266,7 @@ def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep)
         )
     try:
         survey, inv = _resolve(db, request, token)
-    except service.LinkClosed as exc:
+    except links.LinkClosed as exc:
         return _closed(request, None, exc.message, 410)
     definition = _definition(survey)
     form = _form_dict(raw)
@@ -404,7 +404,7 @@ def _rows(result: Any) -> int:
 def done(request: Request, token: str, db: DB, lang: str | None = None) -> Response:
     try:
         survey, _inv = _resolve(db, request, token)
-    except service.LinkClosed:
+    except links.LinkClosed:
         survey = None
     if survey is None:
         return _closed(request, None, _("Thank you!"), 200, lang if lang in i18n.LOCALES else None)

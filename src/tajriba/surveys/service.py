@@ -6,18 +6,14 @@ invitations (SMTP, messaging gateway), fatigue rules and event triggers are in `
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import io
 import re
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pyarrow as pa
 from pydantic import ValidationError
@@ -25,11 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
-from tajriba.errors import Conflict, Invalid, NotFound, TajribaError
+from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models import Stage, Survey, SurveyInvitation, SurveyProgress, Touchpoint
 from tajriba.surveys import templates
-from tajriba.surveys.definition import Definition, metric_scores, open_texts, pick
+from tajriba.surveys.definition import Definition, definition_of, metric_scores, open_texts
+from tajriba.surveys.delivery import Recipient as Recipient  # public: cases invite customers to follow-ups
+from tajriba.surveys.delivery import invite as invite
 from tajriba.warehouse import Warehouse
 
 STATUSES = ("draft", "active", "closed")
@@ -53,10 +51,6 @@ def parse_definition(data: Any) -> Definition:
             f"{where or 'definition'}: {first.get('msg', '').removeprefix('Value error, ')}",
             field="definition",
         ) from None
-
-
-def definition_of(survey: Survey) -> Definition:
-    return Definition.model_validate(survey.definition)
 
 
 # -- surveys --------------------------------------------------------------------------------------------
@@ -261,67 +255,6 @@ def survey_for_link(session: Session, token: str) -> Survey:
     return survey
 
 
-# -- links ------------------------------------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _sign(secret: str, text: str) -> str:
-    return _b64(hmac.new(secret.encode(), b"survey-link:" + text.encode(), hashlib.sha256).digest()[:12])
-
-
-def personal_token(secret: str, invitation: SurveyInvitation) -> str:
-    """`<id>.<expiry>.<signature>`: short enough for an SMS, unguessable, and checked without a lookup."""
-    expires = int(invitation.expires_at.timestamp())  # UTCDateTime hands out aware datetimes
-    body = f"{_to36(invitation.id)}.{_to36(expires)}"
-    return f"{body}.{_sign(secret, body)}"
-
-
-def read_personal_token(secret: str, token: str) -> int:
-    """The invitation id in a personal token, or an error (forged, or expired by its own date)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise NotFound(_("This survey link does not exist."))
-    body = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_sign(secret, body), parts[2]):
-        raise NotFound(_("This survey link does not exist."))
-    try:
-        inv_id, expires = int(parts[0], 36), int(parts[1], 36)
-    except ValueError:
-        raise NotFound(_("This survey link does not exist.")) from None
-    if expires < time.time():
-        raise LinkClosed(_("This survey link has expired."))
-    return inv_id
-
-
-class LinkClosed(TajribaError):
-    """A personal link that expired or was already used (410 Gone)."""
-
-    status = 410
-    code = "link_closed"
-
-
-def _to36(n: int) -> str:
-    chars = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = chars[r] + out
-        if n == 0:
-            return out
-
-
-def public_url(base: str, survey: Survey, **hidden: str) -> str:
-    query = urlencode({k: v for k, v in hidden.items() if v not in (None, "")})
-    return f"{base.rstrip('/')}/s/{survey.public_token}" + (f"?{query}" if query else "")
-
-
-def personal_url(base: str, secret: str, invitation: SurveyInvitation) -> str:
-    return f"{base.rstrip('/')}/s/{personal_token(secret, invitation)}"
-
-
 def qr_code(url: str, kind: str = "svg", *, scale: int = 8) -> tuple[bytes, str]:
     """The link as a QR code (error correction M, quiet zone 4): PNG or SVG bytes and the media type."""
     import segno
@@ -357,15 +290,6 @@ def share_links(text: str, url: str, phone: str | None = None) -> dict[str, str]
         "whatsapp": f"https://wa.me/{digits}?text={quote(message)}",
         "sms": f"sms:{('+' + digits) if digits else ''}?body={quote(message)}",
     }
-
-
-def invitation_text(definition: Definition, locale: str) -> str:
-    """The invitation message in `locale`: the survey's title and a request to answer."""
-    from tajriba.i18n import speaking
-
-    with speaking(locale):
-        title = pick(definition.title, locale, definition.default_language)
-        return _("{title}: we would value your answer (under a minute).").format(title=title)
 
 
 # -- responses -------------------------------------------------------------------------------------------
@@ -537,7 +461,7 @@ def _json(value: Any) -> str:
 def progress_for(session: Session, token: str | None, survey: Survey) -> SurveyProgress | None:
     if not token:
         return None
-    from tajriba.accounts.security import hash_token
+    from tajriba.security import hash_token
 
     row = session.scalar(select(SurveyProgress).where(SurveyProgress.token_hash == hash_token(token)))
     return row if row is not None and row.survey_id == survey.id else None
@@ -551,7 +475,7 @@ def start_progress(
     hidden: dict[str, Any],
     invitation: SurveyInvitation | None,
 ) -> tuple[str, SurveyProgress]:
-    from tajriba.accounts.security import hash_token, new_token
+    from tajriba.security import hash_token, new_token
 
     token = new_token(18)
     row = SurveyProgress(
@@ -576,7 +500,3 @@ def invitation_progress(session: Session, invitation: SurveyInvitation) -> Surve
         .order_by(SurveyProgress.id.desc())
         .limit(1)
     )
-
-
-def expiry(survey: Survey, at: datetime | None = None) -> datetime:
-    return (at or _now()) + timedelta(days=survey.link_days)

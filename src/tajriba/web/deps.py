@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import Depends, Request
@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
-from tajriba.accounts import security, service
-from tajriba.accounts.permissions import allowed
+from tajriba import security
 from tajriba.audit import record
 from tajriba.config import Settings
 from tajriba.db.session import transaction
 from tajriba.errors import Forbidden, Invalid, NotFound, TajribaError, Unauthorized
 from tajriba.i18n import _, set_locale
 from tajriba.models import ApiKey, User, Workspace
+from tajriba.permissions import allowed
 from tajriba.warehouse import Warehouse
 
 SESSION_COOKIE = "tajriba_session"
@@ -77,6 +77,25 @@ def get_warehouse(request: Request) -> Warehouse:
     return request.app.state.warehouse
 
 
+class Directory(Protocol):
+    """Who is who: sessions, workspaces, memberships and keys. The accounts domain's service answers these;
+    the app factory registers it as `app.state.directory`, so the web layer needs no domain."""
+
+    def user_for_session(self, session: Session, *, token: str, settings: Settings) -> User | None: ...
+
+    def get_workspace(self, session: Session, *, slug: str) -> Workspace: ...
+
+    def role_of(self, session: Session, *, user: User, workspace: Workspace) -> str | None: ...
+
+    def list_workspaces(self, session: Session, *, user: User | None = None) -> list[Workspace]: ...
+
+    def resolve_key(self, session: Session, *, token: str, kind: str) -> ApiKey: ...
+
+
+def directory(request: Request) -> Directory:
+    return request.app.state.directory
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 
@@ -94,7 +113,7 @@ def optional_user(request: Request, db: DB) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     user = None
     if token:
-        user = service.user_for_session(db, token=token, settings=request.app.state.settings)
+        user = directory(request).user_for_session(db, token=token, settings=request.app.state.settings)
     request.state.user = UserView(user.id, user.name, user.email) if user else None
     apply_locale(request, user=user)
     return user
@@ -177,16 +196,18 @@ class Require:
 
     def __call__(self, request: Request, workspace: str, user: CurrentUser, db: DB) -> Context:
         try:
-            ws = service.get_workspace(db, slug=workspace)
+            ws = directory(request).get_workspace(db, slug=workspace)
         except NotFound:
             raise NotFound(_("No such workspace.")) from None
-        role = service.role_of(db, user=user, workspace=ws)
+        role = directory(request).role_of(db, user=user, workspace=ws)
         if role is None:
             raise NotFound(_("No such workspace."))
         apply_locale(request, user=user, workspace=ws)
         if not allowed(role, self.permission):
             raise Forbidden(_("Your role does not allow this."))
-        ctx = Context(workspace=ws, role=role, user=user, workspaces=service.list_workspaces(db, user=user))
+        ctx = Context(
+            workspace=ws, role=role, user=user, workspaces=directory(request).list_workspaces(db, user=user)
+        )
         request.state.ctx = ctx
         return ctx
 
@@ -203,7 +224,7 @@ class RequireKey:
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized(_("Send an API key as 'Authorization: Bearer <key>'."))
-        key = service.resolve_key(db, token=token.strip(), kind="api")
+        key = directory(request).resolve_key(db, token=token.strip(), kind="api")
         ws = db.get(Workspace, key.workspace_id)
         if ws is None:
             raise Unauthorized(_("Invalid API key."))

@@ -13,9 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from tajriba import __version__, i18n
-from tajriba.accounts.permissions import ROLE_LABELS
-from tajriba.accounts.security import csrf_token
 from tajriba.calendars import CALENDAR_LABELS
+from tajriba.permissions import ROLE_LABELS
+from tajriba.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -47,9 +47,7 @@ def build_environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     from tajriba import labels
-    from tajriba.customers.service import mask
 
-    env.filters["mask"] = mask
     env.filters["own"] = own_words
     env.filters["channel"] = labels.channel_label
     env.filters["language"] = labels.language_label
@@ -91,8 +89,10 @@ def interval(low: object, high: object) -> Markup:
 
 
 class Renderer:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, filters: dict[str, Any] | None = None) -> None:
+        """`filters`: the domains' own template filters, registered by the app factory (e.g. `mask`)."""
         self.env = build_environment()
+        self.env.filters.update(filters or {})
         self.secret = secret
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from tajriba.accounts import security, service
+from tajriba import security
+from tajriba.accounts import service
 from tajriba.audit import record, verify_chain
 from tajriba.errors import Invalid, Unauthorized
 from tajriba.models import ApiKey, AuditEntry, User
