@@ -239,6 +239,7 @@ def worker_cmd(data_dir: DataDir = None) -> None:
     """Run the job worker alone (production, beside `serve --no-worker`)."""
     import signal
 
+    from tajriba import app as _registers_job_handlers  # noqa: F401
     from tajriba import logs
     from tajriba.jobs.worker import Worker
 

@@ -180,7 +180,7 @@ def test_taxonomy_api_validates_audits_and_schedules_reprocessing(app, db, shop)
     jobs = db.scalars(select(Job).where(Job.kind == "text.enrich")).all()
     assert len(jobs) == 1 and jobs[0].payload == {"workspace_id": ws.id}
     # the job handler enriches the workspace with its edited taxonomy
-    from tajriba.jobs.tasks import text_enrich
+    from tajriba.text.tasks import text_enrich
 
     result = text_enrich(factory=app.state.session_factory, warehouse=app.state.warehouse, workspace_id=ws.id)
     assert result["processed"] == len(TEXTS) + 1 and result["taxonomy_version"] == saved.json()["version"]

@@ -10,18 +10,36 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tajriba.config import Settings
 from tajriba.db.base import utcnow
 from tajriba.models import Job
 
 Handler = Callable[..., dict[str, Any] | None]
+# Each domain registers its own handlers in its `tasks.py`; the entry points (app, CLI) import those modules.
 HANDLERS: dict[str, Handler] = {}
+# job kinds the worker queues by itself, with how often (seconds, read from the settings)
+PERIODIC: dict[str, Callable[[Settings], float]] = {}
+# hourly clean-ups, run by the `maintenance` job: each returns what it did, e.g. {"sessions_purged": 3}
+MAINTENANCE: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register a function as the handler of one job kind."""
+def handler(kind: str, *, every: Callable[[Settings], float] | None = None) -> Callable[[Handler], Handler]:
+    """Register a function as the handler of one job kind; with `every`, the worker also queues it that often."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if every is not None:
+            PERIODIC[kind] = every
+        return fn
+
+    return register
+
+
+def maintenance_step(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Register an hourly clean-up (called with factory, settings and warehouse as keywords)."""
+
+    def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        MAINTENANCE[name] = fn
         return fn
 
     return register

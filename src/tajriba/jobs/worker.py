@@ -20,7 +20,6 @@ from tajriba.warehouse import Warehouse
 
 log = logging.getLogger("tajriba.worker")
 MAINTENANCE_EVERY_S = 3600.0
-DISPATCH_EVERY_S = 60.0
 
 
 def maintenance_key(at: float) -> str:
@@ -38,8 +37,6 @@ class Worker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from tajriba.jobs import tasks  # noqa: F401  (registers handlers)
-
         self._thread = threading.Thread(target=self.run, name="tajriba-worker", daemon=True)
         self._thread.start()
 
@@ -49,23 +46,21 @@ class Worker:
             self._thread.join(timeout)
 
     def run(self) -> None:
-        from tajriba.jobs import tasks  # noqa: F401
+        from tajriba.jobs import tasks  # noqa: F401  (the maintenance handler; domains register theirs)
 
         with transaction(self.factory, mode="writes") as session:
             service.requeue_stale(session)
             service.enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time()))
-        next_dispatch = next_cases = 0.0
+        next_run = dict.fromkeys(service.PERIODIC, 0.0)
         while not self._stop.is_set():
             try:
-                if time.monotonic() >= next_cases:  # case rules, SLA clocks, notification digests
+                due = [kind for kind, at in next_run.items() if time.monotonic() >= at]
+                if due:  # e.g. case rules and SLA clocks every few seconds, survey sends once a minute
                     with transaction(self.factory, mode="writes") as session:
-                        service.enqueue(session, kind="cases.tick", dedupe_key="cases.tick")
-                    next_cases = time.monotonic() + self.settings.cases_tick_seconds
-                if time.monotonic() >= next_dispatch:  # survey sends and reminders, once a minute
-                    with transaction(self.factory, mode="writes") as session:
-                        service.enqueue(session, kind="surveys.dispatch", dedupe_key="surveys.dispatch")
-                        service.enqueue(session, kind="reports.send", dedupe_key="reports.send")
-                    next_dispatch = time.monotonic() + DISPATCH_EVERY_S
+                        for kind in due:
+                            service.enqueue(session, kind=kind, dedupe_key=kind)
+                    for kind in due:
+                        next_run[kind] = time.monotonic() + service.PERIODIC[kind](self.settings)
                 worked = self.run_once()
             except Exception:  # noqa: BLE001 - the loop must survive a broken database moment
                 log.exception("worker loop error")

@@ -1,0 +1,82 @@
+"""Job handlers of the ingest domain: file imports started from the web UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tajriba.config import Settings
+from tajriba.db.session import transaction
+from tajriba.errors import TajribaError
+from tajriba.i18n import speaking
+from tajriba.jobs.service import handler, maintenance_step
+from tajriba.warehouse import Warehouse
+
+
+@handler("import.file")
+def import_file_job(
+    *,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    path: str,
+    mapping: dict[str, Any],
+    dry_run: bool = False,
+    locale: str = "en",
+    **_: Any,
+) -> dict[str, Any]:
+    """Run a file import started from the web UI; the report becomes the job's result, its rejection
+    reasons in the language of the person who started it."""
+    from pathlib import Path
+
+    from tajriba.ingest.imports.mapping import Mapping
+    from tajriba.ingest.imports.service import import_file
+    from tajriba.models import Workspace
+
+    with transaction(factory) as session:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None:
+            raise LookupError(f"workspace {workspace_id} no longer exists")
+        tz, region, currency = ws.timezone, (ws.settings or {}).get("region", "SA"), ws.currency
+    chosen = Mapping(**mapping)
+    chosen.check()
+    from tajriba.ingest.imports import uploads
+
+    own = warehouse.cursor()  # the import's long transaction must not stall the tracking API's flushes
+    try:
+        with speaking(locale):
+            report = import_file(
+                own,
+                workspace_id=workspace_id,
+                kind=kind,
+                path=Path(path),
+                mapping=chosen,
+                dry_run=dry_run,
+                tz=tz,
+                region=region,
+                currency=currency,
+            )
+    except TajribaError:
+        uploads.remove(Path(path))  # the file cannot be imported as it is: nothing to keep it for
+        raise
+    finally:
+        own.close()
+    if not dry_run:
+        uploads.remove(Path(path))  # imported: the rows are in the warehouse, the report stays beside it
+    if not dry_run and kind in ("feedback", "tickets"):
+        from tajriba.text.service import schedule
+
+        with transaction(factory) as session:
+            schedule(session, workspace_id)
+    return report.as_dict()
+
+
+@maintenance_step("ingest.uploads")
+def purge_uploads(*, settings: Settings, **_: Any) -> dict[str, Any]:
+    """Uploaded files nobody imported within a day are removed."""
+    from tajriba.ingest.imports import uploads
+
+    return {"uploads_removed": uploads.purge(settings.data_dir / "uploads")}
