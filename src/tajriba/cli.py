@@ -79,6 +79,7 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    from tajriba import app as _wiring  # noqa: F401  (connects the domains: job handlers, workspace set-up)
     from tajriba.config import load_settings
 
     return load_settings(data_dir=data_dir, **overrides)
@@ -239,7 +240,6 @@ def worker_cmd(data_dir: DataDir = None) -> None:
     """Run the job worker alone (production, beside `serve --no-worker`)."""
     import signal
 
-    from tajriba import app as _registers_job_handlers  # noqa: F401
     from tajriba import logs
     from tajriba.jobs.worker import Worker
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -25,6 +26,11 @@ KEY_KINDS = ("write", "api")
 
 
 # -- workspaces -----------------------------------------------------------------------------------
+
+
+# What other domains set up in every new workspace (cases seeds its root causes). The app factory's module
+# registers them (tajriba.app.wire), so accounts needs no domain above it.
+WORKSPACE_SETUP: list[Callable[..., None]] = []
 
 
 def create_workspace(
@@ -69,9 +75,8 @@ def create_workspace(
     )
     session.add(workspace)
     session.flush()
-    from tajriba.cases.root_causes import seed_root_causes
-
-    seed_root_causes(session, workspace_id=workspace.id)
+    for setup in WORKSPACE_SETUP:
+        setup(session, workspace_id=workspace.id)
     return workspace
 
 

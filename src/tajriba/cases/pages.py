@@ -30,8 +30,8 @@ from tajriba.cases.schemas import (
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.models import Membership, Persona, RootCause, Touchpoint, User
-from tajriba.text import topics
-from tajriba.value.rfm import SEGMENTS
+from tajriba.text import service as text
+from tajriba.value import service as value
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
 
@@ -121,7 +121,7 @@ def _choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
         "touchpoints": {i: (names or {}).get(locale) or name for i, name, names in tps},
         "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
         "causes": root_causes.root_causes(db, workspace_id=ws),
-        "topic_names": topics.names(ctx.workspace.settings, locale),
+        "topic_names": text.topic_names(ctx.workspace.settings, locale),
         "cause_label": root_causes.label,
     }
 
@@ -271,7 +271,7 @@ def case_page(
             wh, workspace_id=ctx.workspace.id, customer_id=case.customer_id, pii=pii
         ),
         cause=db.get(RootCause, case.root_cause_id) if case.root_cause_id else None,
-        segment_labels=SEGMENTS,
+        segment_labels=value.RFM_SEGMENTS,
         **_choices(db, ctx, getattr(request.state, "locale", "en")),
     )
 

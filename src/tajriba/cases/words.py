@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tajriba.text.normalize import fold
+from tajriba.text import service as text_service
 
 COMPLAINT_WORDS: dict[str, tuple[str, ...]] = {
     "ar": (
@@ -149,7 +149,7 @@ def all_words() -> tuple[str, ...]:
 
 def pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     """One regular expression finding any of the words at a word start in folded text."""
-    folded = sorted({fold(w) for w in words if w and w.strip()}, key=len, reverse=True)
+    folded = sorted({text_service.fold(w) for w in words if w and w.strip()}, key=len, reverse=True)
     latin = [w for w in folded if w.isascii()]
     other = [w for w in folded if not w.isascii()]
     parts = []
@@ -164,4 +164,4 @@ def found(text: str, compiled: re.Pattern[str] | None) -> list[str]:
     """The complaint words in a text."""
     if compiled is None or not text:
         return []
-    return sorted({next(g for g in m.groups() if g) for m in compiled.finditer(fold(text))})
+    return sorted({next(g for g in m.groups() if g) for m in compiled.finditer(text_service.fold(text))})

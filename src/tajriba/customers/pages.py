@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.customers import service
 from tajriba.customers.consent import PURPOSE_LABELS
-from tajriba.journeys.service import list_personas, touchpoint_names
 from tajriba.web.deps import DB, Context, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(
@@ -69,29 +68,28 @@ def customer_page(
     items, more = service.timeline(wh, workspace_id=ctx.workspace.id, customer_id=customer_id, page=page)
     if not ctx.can("pii:read"):
         items = service.masked_timeline(items)
-    personas = {
-        p.key: (p.names or {}).get(request.state.locale) or p.name
-        for p in list_personas(db, workspace_id=ctx.workspace.id)
-    }
-    from tajriba.value import service as value_service
-    from tajriba.value.rfm import SEGMENTS
-
-    can_value = ctx.can("value:read")
-    value = value_service.customer_value(wh, ctx.workspace.id, customer_id) if can_value else None
+    sections: dict[str, object] = {}
+    for section in request.app.state.profile_sections:  # the parts other domains own (see app.py)
+        sections.update(
+            section(
+                db,
+                wh,
+                workspace_id=ctx.workspace.id,
+                customer_id=customer_id,
+                locale=request.state.locale,
+                can=ctx.can,
+            )
+        )
     return _render(
         request,
         "customer.html",
-        value=value,
-        can_value=can_value,
-        segment_labels=SEGMENTS,
-        personas=personas,
+        **sections,
         purpose_labels=PURPOSE_LABELS,
         active="customers",
         p=profile,
         items=items,
         more=more,
         page=page,
-        names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
     )
 
 

@@ -7,10 +7,30 @@ from typing import Any
 
 import orjson
 
-from tajriba.customers import consent
+from tajriba.customers import consent, identifiers, identity, segments
+from tajriba.customers.identity import Identifier as Identifier
+from tajriba.customers.identity import IdentityPolicy as IdentityPolicy
+from tajriba.customers.identity import Merge as Merge
+from tajriba.customers.identity import Resolution as Resolution
 from tajriba.errors import Conflict, NotFound
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import ROW_KEYS
+
+# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
+
+resolve_identities = identity.resolve
+normalize_identifier = identifiers.normalize
+ConsentObservation = consent.Observation
+consent_state = consent.current_state
+consent_from_context = consent.from_context
+consent_purpose = consent.purpose_key
+record_consent = consent.record
+SEGMENT_ROWS = segments.ROWS
+check_segment = segments.check
+count_segment = segments.count
+segment_from_rows = segments.from_rows
+segment_to_rows = segments.to_rows
+segment_members = segments.matching
 
 
 def list_merges(
@@ -290,9 +310,9 @@ def redact(value: Any) -> Any:
     """Free text (or a JSON detail) with the personal data it holds replaced by its kind, e.g. "[EMAIL]"."""
     if not isinstance(value, str) or not value:
         return value
-    from tajriba.text import pii
+    from tajriba.text import service as text
 
-    return pii.redact(value, pii.detect(value))
+    return text.redact_pii(value, text.detect_pii(value))
 
 
 def masked_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

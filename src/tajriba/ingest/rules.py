@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tajriba.customers.identity import IdentityPolicy
+from tajriba.customers import service as customers
 from tajriba.ingest.mapping import load_rules
 from tajriba.ingest.writer import WorkspaceRules
 from tajriba.models import Workspace
@@ -37,7 +37,7 @@ class RulesCache:
             settings = dict(ws.settings or {}) if ws else {}
             touchpoints = load_rules(session, workspace_id=workspace_id)
         rules = WorkspaceRules(
-            policy=IdentityPolicy.from_settings(settings),
+            policy=customers.IdentityPolicy.from_settings(settings),
             region=str(settings.get("region", "SA")),
             touchpoints=touchpoints,
         )

@@ -12,9 +12,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from tajriba.customers import consent
-from tajriba.customers.identifiers import normalize
-from tajriba.customers.identity import Identifier, IdentityPolicy, Merge, Resolution, resolve
+from tajriba.customers import service as customer_service
 from tajriba.ingest.segment import Message
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import CUSTOMER_TABLES, ROW_KEYS
@@ -26,7 +24,7 @@ log = logging.getLogger("tajriba.identity")
 class WorkspaceRules:
     """Per-workspace ingestion settings: identity policy, default phone region, touchpoint rules."""
 
-    policy: IdentityPolicy
+    policy: customer_service.IdentityPolicy
     region: str = "SA"
     touchpoints: Sequence[Any] = ()
 
@@ -59,7 +57,7 @@ def store(
         for m in fresh:
             groups.append(_identifiers(m, rules.region, known_users))
             explicit.append(m.type == "alias")
-        res = resolve(
+        res = customer_service.resolve_identities(
             warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy
         )
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -77,7 +75,7 @@ def store(
         warehouse.upsert("customers", _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now))
         if changes:
             warehouse.append("trait_changes", pa.Table.from_pylist(changes))
-        consent.record(
+        customer_service.record_consent(
             warehouse,
             workspace_id=workspace_id,
             observations=_consents(fresh, res.customer_ids, source),
@@ -106,8 +104,8 @@ def _known_user_ids(warehouse: Warehouse, workspace_id: int, messages: Sequence[
 
 def _identifiers(
     m: Message, region: str, known_users: set[str] | frozenset[str] = frozenset()
-) -> list[Identifier]:
-    out: list[Identifier] = []
+) -> list[customer_service.Identifier]:
+    out: list[customer_service.Identifier] = []
     if m.user_id:
         out.append(("user_id", m.user_id))
     if m.anonymous_id:
@@ -116,7 +114,7 @@ def _identifiers(
         out.append(("user_id" if m.previous_id in known_users else "anonymous_id", m.previous_id))
     if m.type == "identify":
         for kind in ("email", "phone"):
-            value = normalize(kind, m.traits.get(kind), region=region)
+            value = customer_service.normalize_identifier(kind, m.traits.get(kind), region=region)
             if value:
                 out.append((kind, value))
     return out
@@ -124,15 +122,17 @@ def _identifiers(
 
 def _consents(
     messages: Sequence[Message], customers: Sequence[str | None], source: str
-) -> list[consent.Observation]:
+) -> list[customer_service.ConsentObservation]:
     out = []
     for m, customer in zip(messages, customers, strict=True):
         if customer is None or ("consent" not in m.context and "consentManagement" not in m.context):
             continue
         at = _naive(m.timestamp)
         assert at is not None
-        for purpose, granted in consent.from_context(m.context).items():
-            out.append(consent.Observation(customer, purpose, granted, at, m.message_id, source))
+        for purpose, granted in customer_service.consent_from_context(m.context).items():
+            out.append(
+                customer_service.ConsentObservation(customer, purpose, granted, at, m.message_id, source)
+            )
     return out
 
 
@@ -211,10 +211,12 @@ def _scalar(value: Any) -> str | None:
 
 
 def _identity_times(
-    messages: Sequence[Message], groups: Sequence[list[Identifier]], wanted: dict[Identifier, str]
-) -> dict[Identifier, tuple[datetime | None, datetime | None]]:
+    messages: Sequence[Message],
+    groups: Sequence[list[customer_service.Identifier]],
+    wanted: dict[customer_service.Identifier, str],
+) -> dict[customer_service.Identifier, tuple[datetime | None, datetime | None]]:
     """First and last time each new identifier was seen in this flush."""
-    out: dict[Identifier, tuple[datetime, datetime]] = {}
+    out: dict[customer_service.Identifier, tuple[datetime, datetime]] = {}
     for m, group in zip(messages, groups, strict=True):
         t = m.timestamp
         for ident in group:
@@ -273,8 +275,8 @@ def _profile_rows(
             {
                 "customer_id": customer,
                 "name": str(name) if name else None,
-                "email": normalize("email", traits.get("email"), region=region),
-                "phone": normalize("phone", traits.get("phone"), region=region),
+                "email": customer_service.normalize_identifier("email", traits.get("email"), region=region),
+                "phone": customer_service.normalize_identifier("phone", traits.get("phone"), region=region),
                 "country": _scalar(traits.get("country") or address.get("country")),
                 "city": _scalar(traits.get("city") or address.get("city")),
                 "language": _scalar(traits.get("language")),
@@ -361,11 +363,11 @@ def apply_resolution(
     warehouse: Warehouse,
     *,
     workspace_id: int,
-    res: Resolution,
+    res: customer_service.Resolution,
     source: str,
     reason: str,
     at: datetime,
-    seen: dict[Identifier, tuple[datetime | None, datetime | None]] | None = None,
+    seen: dict[customer_service.Identifier, tuple[datetime | None, datetime | None]] | None = None,
 ) -> None:
     """Store what identity resolution decided: log the guards' decisions, merge profiles, add identifiers.
 
@@ -396,7 +398,9 @@ def apply_resolution(
     )
 
 
-def apply_merge(warehouse: Warehouse, *, workspace_id: int, merge: Merge, reason: str, at: datetime) -> str:
+def apply_merge(
+    warehouse: Warehouse, *, workspace_id: int, merge: customer_service.Merge, reason: str, at: datetime
+) -> str:
     """Move everything of the merged profiles onto one, recording what moved so an admin can undo it."""
     merged = merge.merged
     snapshot: dict[str, Any] = {}

@@ -104,9 +104,11 @@ def segment_customers(
     """Customers of the persona filter: its segment rule, or the profiles' persona key when it has none."""
     if not filters.persona:
         return None
-    from tajriba.customers.segments import matching
+    from tajriba.customers import service as customers
 
-    return matching(warehouse, workspace_id=workspace_id, rule=persona_rule, persona_key=filters.persona)
+    return customers.segment_members(
+        warehouse, workspace_id=workspace_id, rule=persona_rule, persona_key=filters.persona
+    )
 
 
 def compute(

@@ -53,9 +53,9 @@ def load_log(
     if name.endswith((".xes", ".xes.gz")):
         table = _xes(path)
     else:
-        from tajriba.ingest.imports.readers import open_source, read_batches
+        from tajriba.ingest.imports import service as imports
 
-        batches = list(read_batches(open_source(path)))
+        batches = list(imports.read_batches(imports.open_source(path)))
         table = pa.concat_tables(batches) if batches else pa.table({})
     return _from_arrow(con, table, path, case, activity, timestamp, order, timestamp_format, tz)
 
@@ -101,7 +101,7 @@ def _from_arrow(
     fmt: str,
     tz: str,
 ) -> ir.Table:
-    from tajriba.ingest.imports import convert
+    from tajriba.ingest.imports import service as imports
 
     columns = [c for c in table.column_names if c != "__row"]
     if table.num_rows == 0:
@@ -111,8 +111,8 @@ def _from_arrow(
     if pa.types.is_timestamp(raw_ts.type):
         ts = pc.cast(raw_ts, pa.timestamp("us", tz=raw_ts.type.tz)).cast(pa.timestamp("us"))
     else:
-        ts = convert.to_timestamp(raw_ts.cast(pa.string()), fmt=fmt, tz=tz)
-        bad = pc.and_(pc.is_null(ts), pc.is_valid(convert.clean(raw_ts.cast(pa.string()))))
+        ts = imports.to_timestamp(raw_ts.cast(pa.string()), fmt=fmt, tz=tz)
+        bad = pc.and_(pc.is_null(ts), pc.is_valid(imports.clean(raw_ts.cast(pa.string()))))
         if pc.any(bad).as_py():
             i = pc.index(bad, True).as_py()
             raise Invalid(
@@ -120,7 +120,7 @@ def _from_arrow(
                 field="timestamp",
             )
     if order is not None:
-        ord_col = convert.to_float(table.column(order).cast(pa.string()))
+        ord_col = imports.to_float(table.column(order).cast(pa.string()))
     elif "__row" in table.column_names:
         ord_col = table.column("__row").cast(pa.int64())
     else:

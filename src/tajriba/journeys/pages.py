@@ -597,10 +597,10 @@ def analytics_page(
 def _persona_values(form: FormData) -> dict[str, Any]:
     import orjson
 
-    from tajriba.customers import segments
+    from tajriba.customers import service as customers
 
     rule_text = str(form.get("segment_rule") or "").strip()
-    rule = segments.from_rows(
+    rule = customers.segment_from_rows(
         str(form.get("rule_match") or "all"),
         [
             (
@@ -608,7 +608,7 @@ def _persona_values(form: FormData) -> dict[str, Any]:
                 str(form.get(f"rule_op_{i}") or ""),
                 str(form.get(f"rule_value_{i}") or ""),
             )
-            for i in range(segments.ROWS)
+            for i in range(customers.SEGMENT_ROWS)
         ],
     )
     if rule is None and rule_text:
@@ -647,7 +647,7 @@ def _persona_form(
     error: str | None = None,
     values: dict | None = None,
 ) -> Response:
-    from tajriba.customers import segments
+    from tajriba.customers import service as customers
 
     v = values or (
         service.persona_out(persona)
@@ -657,7 +657,7 @@ def _persona_form(
     size = None
     if persona is not None and not error:
         try:
-            size = segments.count(
+            size = customers.count_segment(
                 wh, workspace_id=ctx.workspace.id, rule=persona.segment_rule, persona_key=persona.key
             )
         except TajribaError:
@@ -670,7 +670,7 @@ def _persona_form(
         v=v,
         error=error,
         segment_size=size,
-        rule_rows=segments.to_rows,
+        rule_rows=customers.segment_to_rows,
     )
 
 

@@ -154,11 +154,11 @@ class PersonaIn(_In):
     @classmethod
     def _rule(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value:
-            from tajriba.customers.segments import check
+            from tajriba.customers import service as customers
             from tajriba.errors import Invalid
 
             try:
-                check(value)
+                customers.check_segment(value)
             except Invalid as exc:
                 raise ValueError(exc.message) from None
         return value or None

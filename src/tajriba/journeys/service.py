@@ -6,6 +6,7 @@ and their old and new values: that is the journey's edit history. Functions flus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -715,3 +716,23 @@ def history(session: Session, *, journey: Journey, limit: int = 500) -> list[dic
         }
         for e in entries
     ]
+
+
+def profile_section(
+    session: Session,
+    wh: object,
+    *,
+    workspace_id: int,
+    customer_id: str,
+    locale: str,
+    can: Callable[[str], bool],
+) -> dict[str, object]:
+    """What a customer's profile page shows from this domain: persona and touchpoint names in `locale`."""
+    personas = {
+        p.key: (p.names or {}).get(locale) or p.name
+        for p in list_personas(session, workspace_id=workspace_id)
+    }
+    return {
+        "personas": personas,
+        "names": touchpoint_names(session, workspace_id=workspace_id, locale=locale),
+    }

@@ -89,8 +89,7 @@ def compute_file(
 
     from tajriba import periods
     from tajriba.errors import Invalid
-    from tajriba.ingest.imports.convert import to_float, to_timestamp
-    from tajriba.ingest.imports.readers import open_source, read_batches
+    from tajriba.ingest.imports import service as imports
     from tajriba.metrics import scores
 
     scores.check_metric(metric)
@@ -117,7 +116,7 @@ def compute_file(
     days: list[np.ndarray] = []
     row_numbers: list[np.ndarray] = []
     skipped = 0
-    for table in read_batches(open_source(file)):
+    for table in imports.read_batches(imports.open_source(file)):
         missing = [c for c in wanted if c not in table.column_names]
         if missing:
             raise Invalid(
@@ -125,7 +124,7 @@ def compute_file(
                 field=missing[0],
             )
         raw = table[score_column]
-        number = to_float(raw)
+        number = imports.to_float(raw)
         bad = np.flatnonzero(pc.and_(raw.is_valid(), number.is_null()).to_numpy(zero_copy_only=False))
         bad = bad[[bool(str(raw[int(i)].as_py() or "").strip()) for i in bad]]
         rows = table["__row"].to_numpy()
@@ -146,7 +145,7 @@ def compute_file(
                 np.array(["" if col[i] is None else str(col[i]).strip() for i in keep], dtype=object)
             )
         if period and time_column:
-            times = to_timestamp(table[time_column], tz=timezone)
+            times = imports.to_timestamp(table[time_column], tz=timezone)
             stamp = times.to_numpy(zero_copy_only=False)[keep]
             missing_time = np.flatnonzero(np.isnat(stamp))
             if missing_time.size:

@@ -69,7 +69,6 @@ def build(
     from tajriba.metrics import service as metrics
     from tajriba.stories import service as stories
     from tajriba.text import service as text
-    from tajriba.text import topics
 
     now = now or datetime.now(UTC)
     p = period(frequency, local_today(workspace, now))
@@ -89,7 +88,7 @@ def build(
             {"metric": metric, "now": row["after"], "before": row["before"], "change": row.get("change")}
         )
     names = touchpoint_names(session, workspace_id=workspace.id, locale=get_locale())
-    topic_names = topics.names(workspace.settings, get_locale())
+    topic_names = text.topic_names(workspace.settings, get_locale())
     pains = text.pain_points(
         wh,
         workspace.id,

@@ -27,7 +27,7 @@ from tajriba.errors import Invalid
 from tajriba.metrics import service as metrics
 from tajriba.models.accounts import Membership, User
 from tajriba.periods import Window
-from tajriba.text import pii
+from tajriba.text import service as text_service
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -184,7 +184,7 @@ def stories(
         elif isinstance(redacted, str):
             shown = redacted
         else:
-            shown = pii.redact(text, pii.detect(text))
+            shown = text_service.redact_pii(text, text_service.detect_pii(text))
         consent = cols["consent"][i]
         items.append(
             {

@@ -290,9 +290,9 @@ def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[s
 
 
 def _declined(warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str) -> set[str]:
-    from tajriba.customers.consent import current_state
+    from tajriba.customers import service as customers
 
-    state = current_state(warehouse, workspace_id=workspace_id, customer_ids=ids)
+    state = customers.consent_state(warehouse, workspace_id=workspace_id, customer_ids=ids)
     purposes = {"surveys"} | ({"whatsapp"} if channel == "whatsapp" else set())
     return {c for (c, p), granted in state.items() if p in purposes and not granted}
 

@@ -30,7 +30,7 @@ from tajriba.surveys.definition import (
     invitation_text,
     pick,
 )
-from tajriba.text import topics
+from tajriba.text import service as text
 from tajriba.web.deps import (
     DB,
     Context,
@@ -592,7 +592,7 @@ def results_page(
         more=len(frame) > page * per_page,
         facets=results.facets(wh, ctx.workspace.id, survey.id),
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-        topic_names=topics.names(ctx.workspace.settings, locale),
+        topic_names=text.topic_names(ctx.workspace.settings, locale),
         type_labels=TYPE_LABELS,
     )
 
@@ -642,7 +642,7 @@ def response_page(
             for q in definition.questions
         ],
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=locale),
-        topic_names=topics.names(ctx.workspace.settings, locale),
+        topic_names=text.topic_names(ctx.workspace.settings, locale),
         type_labels=TYPE_LABELS,
     )
 

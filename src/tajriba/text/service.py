@@ -21,11 +21,17 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.models import Job, Workspace
-from tajriba.text import models
+from tajriba.text import models, pii, topics
 from tajriba.text.normalize import fold
 from tajriba.text.pipeline import analyze
 from tajriba.text.topics import Taxonomy
 from tajriba.warehouse import Warehouse
+
+# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
+detect_pii = pii.detect
+redact_pii = pii.redact
+default_topics = topics.default
+topic_names = topics.names
 
 SOURCES_SQL = """
 SELECT 'feedback' AS source, feedback_id AS source_id, text, customer_id, touchpoint_id, channel,

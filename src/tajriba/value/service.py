@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,9 @@ from tajriba.value.paretonbd import ParetoNBDModel
 from tajriba.value.summary import summarize
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
+
+# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
+RFM_SEGMENTS = rfm.SEGMENTS
 
 _VALUE_COLUMNS = ", ".join(c for c in TABLES["customer_values"].column_names if c != "workspace_id")
 
@@ -593,3 +597,21 @@ def key_drivers(
     split = table["driver"].str.split(":", n=1, expand=True)
     table["metric"], table["touchpoint_id"] = split[0], split[1].astype(int)
     return {"drivers": _records(table), "r2": table.attrs["r2"], "n": table.attrs["n"], "reason": None}
+
+
+def profile_section(
+    session: object,
+    wh: Warehouse,
+    *,
+    workspace_id: int,
+    customer_id: str,
+    locale: str,
+    can: Callable[[str], bool],
+) -> dict[str, object]:
+    """What a customer's profile page shows from this domain: lifetime value and RFM segment, to those allowed."""
+    allowed = can("value:read")
+    return {
+        "value": customer_value(wh, workspace_id, customer_id) if allowed else None,
+        "can_value": allowed,
+        "segment_labels": rfm.SEGMENTS,
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tajriba.customers.consent import purpose_key
+from tajriba.customers import service as customers
 from tajriba.errors import Invalid
 from tajriba.i18n import N_
 
@@ -146,10 +146,10 @@ class Mapping:
         if self.kind not in KINDS:
             raise Invalid(f"mapping kind must be one of {', '.join(KINDS)}", field="kind")
         for purpose in self.consents:
-            if purpose_key(purpose) != purpose:
+            if customers.consent_purpose(purpose) != purpose:
                 raise Invalid(
                     f"mapping: consent purpose {purpose!r} must be lower-case letters, digits and _ "
-                    f"(e.g. {purpose_key(purpose) or 'email_marketing'!r})",
+                    f"(e.g. {customers.consent_purpose(purpose) or 'email_marketing'!r})",
                     field=purpose,
                 )
         known = FIELDS[self.kind]

@@ -20,17 +20,21 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tajriba.customers import consent
-from tajriba.customers.identifiers import normalize
-from tajriba.customers.identity import IdentityPolicy, resolve
+from tajriba.customers import service as customer_service
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.ingest.imports import convert
+from tajriba.ingest.imports.convert import to_float as to_float
+from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
 from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping, time_format_label
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.ingest.writer import apply_resolution
 from tajriba.sheets import csv_cell
 from tajriba.warehouse import Warehouse
+
+# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
+clean = convert.clean
+
 
 TABLE = {
     "customers": "customers",
@@ -91,7 +95,7 @@ def import_file(
     tz: str = "Asia/Riyadh",
     region: str = "SA",
     currency: str | None = None,
-    policy: IdentityPolicy | None = None,
+    policy: customer_service.IdentityPolicy | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import one file of `kind` for a workspace; see the module docstring for the guarantees."""
@@ -106,7 +110,7 @@ def import_file(
     )
     report = ImportReport(kind=kind, file=str(path), mapping=mapping.name if mapping else "", dry_run=dry_run)
     errors: list[dict[str, Any]] = []
-    policy = policy or IdentityPolicy()
+    policy = policy or customer_service.IdentityPolicy()
     try:
         with warehouse.transaction():
             # identities are resolved against what other processes stored: their flushes of this workspace
@@ -157,7 +161,7 @@ def _run(  # one pass over the file inside the caller's transaction
     tz: str,
     region: str,
     currency: str | None,
-    policy: IdentityPolicy,
+    policy: customer_service.IdentityPolicy,
     progress: Callable[[int], None] | None,
 ) -> None:
     seen_keys: set[str] = set()  # keys met so far, for exports with one row per line item
@@ -374,7 +378,10 @@ def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tup
             )
         elif ident_kind == "phone":
             uniq = pc.unique(arr)
-            normal = pa.array([normalize("phone", v, region=region) for v in uniq.to_pylist()], pa.string())
+            normal = pa.array(
+                [customer_service.normalize_identifier("phone", v, region=region) for v in uniq.to_pylist()],
+                pa.string(),
+            )
             arr = pc.take(normal, pc.index_in(arr, uniq))
         else:
             arr = convert.clean(arr)
@@ -396,14 +403,16 @@ def _store(
     mapping: Mapping,
     *,
     region: str,
-    policy: IdentityPolicy,
+    policy: customer_service.IdentityPolicy,
 ) -> int:
     """Resolve customers for the batch (merging profiles a row links), then append or upsert."""
     n = table.num_rows
     groups = _identifier_groups(table, kind, region)
     customer_ids: list[str | None] = [None] * n
-    if any(groups):  # resolve() works on each distinct group once
-        res = resolve(warehouse, workspace_id=workspace_id, groups=groups, policy=policy)
+    if any(groups):  # resolve_identities() works on each distinct group once
+        res = customer_service.resolve_identities(
+            warehouse, workspace_id=workspace_id, groups=groups, policy=policy
+        )
         customer_ids = res.customer_ids
         apply_resolution(
             warehouse,
@@ -485,10 +494,14 @@ def _profiles(
         "workspace_id": pa.array([workspace_id] * n, pa.int32()),
         "customer_id": cust,
         "name": name if name is not None else pa.nulls(n, pa.string()),
-        "email": pa.array([normalize("email", v) for v in email.to_pylist()], pa.string())
+        "email": pa.array(
+            [customer_service.normalize_identifier("email", v) for v in email.to_pylist()], pa.string()
+        )
         if email is not None
         else pa.nulls(n, pa.string()),
-        "phone": pa.array([normalize("phone", v) for v in phone.to_pylist()], pa.string())
+        "phone": pa.array(
+            [customer_service.normalize_identifier("phone", v) for v in phone.to_pylist()], pa.string()
+        )
         if phone is not None
         else pa.nulls(n, pa.string()),
         "first_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
@@ -529,9 +542,11 @@ def _consents(
             at = times[i] if times is not None and times[i] is not None else now
             ref = f"import:{mapping.name}:{kind}:{rows[i]}:{customers[i]}"
             observations.append(
-                consent.Observation(customers[i], purpose, bool(granted), at, ref, f"import:{mapping.name}")
+                customer_service.ConsentObservation(
+                    customers[i], purpose, bool(granted), at, ref, f"import:{mapping.name}"
+                )
             )
-    consent.record(warehouse, workspace_id=workspace_id, observations=observations)
+    customer_service.record_consent(warehouse, workspace_id=workspace_id, observations=observations)
 
 
 def _hash_ids(prefix: str, columns: list[Any]) -> pa.Array:
