@@ -172,7 +172,6 @@ def routers() -> list[APIRouter]:
     from tajriba.journeys import api as journeys_api
     from tajriba.journeys import pages as journeys_pages
     from tajriba.metrics import api as metrics_api
-    from tajriba.metrics import pages as metrics_pages
     from tajriba.overview import api as overview_api
     from tajriba.overview import pages as overview_pages
     from tajriba.reports import pages as reports_pages
@@ -217,7 +216,6 @@ def routers() -> list[APIRouter]:
         goals_pages.router,
         stories_api.router,
         stories_pages.router,
-        metrics_pages.router,
         cases_api.router,
         cases_pages.router,
         reports_pages.router,

@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.db.base import utcnow
 from tajriba.models import AuditEntry
+from tajriba.models.base import utcnow
 
 GENESIS = "0" * 64
 

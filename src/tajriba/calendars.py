@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from tajriba.i18n import N_, gettext
+from tajriba.i18n import N_, apply_digits, gettext
 
 GREGORIAN_MONTHS = (
     N_("January"),
@@ -94,3 +95,31 @@ def parts(day: date, calendar: str) -> tuple[int, int, int]:
 
 def _names(calendar: str) -> tuple[str, ...]:
     return {"hijri": HIJRI_MONTHS, "jalali": JALALI_MONTHS}.get(calendar, GREGORIAN_MONTHS)
+
+
+def format_date(
+    value: date | datetime | str | None,
+    *,
+    locale: str,
+    calendar: str = "gregorian",
+    digits: str = "latn",
+    tz: str | None = None,
+    with_time: bool = False,
+) -> str:
+    """Format a date in the Gregorian, Hijri (Umm al-Qura) or Jalali calendar, in the user's language."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):  # an ISO date from a JSON-shaped service result
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+    if isinstance(value, datetime) and tz:
+        value = (
+            value.astimezone(ZoneInfo(tz))
+            if value.tzinfo
+            else value.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
+        )
+    day = value.date() if isinstance(value, datetime) else value
+    text = format_day(day, calendar=calendar)
+    if with_time and isinstance(value, datetime):
+        text = f"{text} {value:%H:%M}"
+    return apply_digits(text, locale, digits)

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
     from tajriba.config import Settings
-    from tajriba.warehouse import Warehouse
+
+from tajriba.commands import Stores, echo_json, settings_for  # noqa: E402
 
 app = typer.Typer(
     help="Tajriba: Arabic-first customer-experience management.",
@@ -30,6 +29,14 @@ journeys_app = typer.Typer(help="Journey analytics.", no_args_is_help=True)
 warehouse_app = typer.Typer(
     help="The warehouse of experience data (DuckDB file or PostgreSQL).", no_args_is_help=True
 )
+
+
+@app.callback()
+def _connect_domains() -> None:
+    # the app module registers every domain's job handlers and workspace set-up (see tajriba/app.py)
+    from tajriba import app as _app  # noqa: F401
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(ws_app, name="workspaces")
@@ -78,53 +85,6 @@ DataDir = Annotated[
 ]
 
 
-def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
-    from tajriba import app as _wiring  # noqa: F401  (connects the domains: job handlers, workspace set-up)
-    from tajriba.config import load_settings
-
-    return load_settings(data_dir=data_dir, **overrides)
-
-
-class Stores:
-    """The two stores opened for one CLI command."""
-
-    def __init__(self, settings: Settings, *, warehouse: bool = True) -> None:
-        from tajriba.db import migrate
-        from tajriba.db.session import make_engine, make_session_factory
-
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = settings
-        self.engine = make_engine(settings.db_url)
-        migrate.upgrade(self.engine)
-        self.factory: sessionmaker[Session] = make_session_factory(self.engine)
-        self.warehouse: Warehouse | None = None
-        if warehouse:
-            from tajriba.warehouse import open_warehouse
-
-            self.warehouse = open_warehouse(settings.warehouse_address)
-            self.warehouse.create_schema()
-
-    def session(self):
-        from tajriba.db.session import transaction
-
-        return transaction(self.factory)
-
-    def close(self) -> None:
-        if self.warehouse is not None:
-            self.warehouse.close()
-        self.engine.dispose()
-
-    def __enter__(self) -> Stores:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 # -- init / serve / worker ------------------------------------------------------------------------
 
 
@@ -156,7 +116,7 @@ def init(
     from tajriba.accounts import service
     from tajriba.errors import TajribaError
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     password = password or os.environ.get("TAJRIBA_INIT_PASSWORD") or None
     interactive = sys.stdin.isatty()
     missing = [flag for flag, value in (("--email", email), ("--password", password)) if value is None]
@@ -202,7 +162,7 @@ def serve(
     ] = True,
 ) -> None:
     """Run the web UI, JSON API and the in-process job worker."""
-    settings = _settings(data_dir, worker=worker)
+    settings = settings_for(data_dir, worker=worker)
     _serve(settings, host=host, port=port)
 
 
@@ -212,8 +172,9 @@ def _serve(settings: Settings, *, host: str, port: int, banner: str | None = Non
 
     from tajriba import logs
     from tajriba.app import create_app
+    from tajriba.text import service as text_service
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, redact=text_service.redact_line)
     if settings.served_url is None:  # where mails' links point when TAJRIBA_PUBLIC_URL is not set
         shown = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
         settings = settings.model_copy(update={"served_url": f"http://{shown}:{port}"})
@@ -242,9 +203,10 @@ def worker_cmd(data_dir: DataDir = None) -> None:
 
     from tajriba import logs
     from tajriba.jobs.worker import Worker
+    from tajriba.text import service as text_service
 
-    settings = _settings(data_dir)
-    logs.configure(settings.log_level)
+    settings = settings_for(data_dir)
+    logs.configure(settings.log_level, redact=text_service.redact_line)
     stores = Stores(settings)
     assert stores.warehouse is not None
     w = Worker(stores.factory, settings=settings, warehouse=stores.warehouse)
@@ -269,7 +231,7 @@ def db_upgrade(
     from tajriba.db import migrate
     from tajriba.db.session import make_engine
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     migrate.upgrade(engine, revision)
@@ -283,7 +245,7 @@ def db_current(data_dir: DataDir = None) -> None:
     from tajriba.db import migrate
     from tajriba.db.session import make_engine
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     engine = make_engine(settings.db_url)
     typer.echo(f"current: {migrate.current(engine) or 'empty'}\nhead: {migrate.head()}")
     engine.dispose()
@@ -307,7 +269,7 @@ def users_create(
 
     if password is None:
         password = typer.prompt("Password (10+ characters)", hide_input=True, confirmation_prompt=True)
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         user = service.create_user(
             session, email=email, name=name or email.split("@")[0], password=password, locale=locale
         )
@@ -322,7 +284,7 @@ def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("
     """List users with their workspaces and roles."""
     from tajriba.accounts import service
 
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         rows = [
             {
                 "id": u.id,
@@ -334,7 +296,7 @@ def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("
             for u in service.list_users(session)
         ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         memberships: dict[str, str] = r["workspaces"]  # type: ignore[assignment]
@@ -352,7 +314,7 @@ def users_set_role(
     """Give a user a role in a workspace (adds them when they are not a member)."""
     from tajriba.accounts import service
 
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         ws = service.get_workspace(session, slug=workspace)
         user = service.get_user_by_email(session, email=email)
         service.set_role(session, workspace=ws, user=user, role=role)
@@ -376,7 +338,7 @@ def workspaces_create(
     """Create a workspace."""
     from tajriba.accounts import service
 
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         ws = service.create_workspace(
             session,
             slug=slug,
@@ -400,7 +362,7 @@ def workspaces_list(
     """List workspaces."""
     from tajriba.accounts import service
 
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         rows = [
             {
                 "id": w.id,
@@ -414,7 +376,7 @@ def workspaces_list(
             for w in service.list_workspaces(session)
         ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['id']:>4}  {r['slug']:<20} {r['name']}")
@@ -434,7 +396,7 @@ def keys_create(
     """Create a key and print its secret once; only a hash is stored."""
     from tajriba.accounts import service
 
-    with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
         ws = service.get_workspace(session, slug=workspace)
         _key, secret = service.create_key(session, workspace=ws, kind=kind, name=name or kind, role=role)
     typer.echo(secret)
@@ -451,13 +413,15 @@ def stats(
     data_dir: DataDir = None,
 ) -> None:
     """Print row counts of every table in both stores."""
+    from tajriba.accounts import service
     from tajriba.stats import table_counts
 
-    with Stores(_settings(data_dir)) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir)) as stores, stores.session() as session:
         assert stores.warehouse is not None
-        counts = table_counts(session, stores.warehouse, workspace=workspace)
+        ws = service.get_workspace(session, slug=workspace) if workspace else None
+        counts = table_counts(session, stores.warehouse, workspace=ws)
     if as_json:
-        _echo_json(counts)
+        echo_json(counts)
         return
     for store in ("database", "warehouse"):
         tables: dict[str, int] = counts[store]  # type: ignore[assignment]
@@ -481,7 +445,7 @@ def demo(
 
     from tajriba.demo import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     with Stores(settings) as stores:
         started = time.perf_counter()
         assert stores.warehouse is not None
@@ -530,7 +494,7 @@ def import_cmd(
     from tajriba.ingest.imports.mapping import load_mapping
     from tajriba.ingest.imports.service import import_file
 
-    with Stores(_settings(data_dir)) as stores:
+    with Stores(settings_for(data_dir)) as stores:
         with stores.session() as session:
             ws = service.get_workspace(session, slug=workspace)
             ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
@@ -561,7 +525,7 @@ def import_cmd(
             progress=progress,
         )
     if as_json:
-        _echo_json(report.as_dict())
+        echo_json(report.as_dict())
     else:
         d = report.as_dict()
         typer.echo(
@@ -601,7 +565,7 @@ def warehouse_copy(
         raise typer.BadParameter("--from and --to name the same warehouse", param_hint="--to")
     ws_id = None
     if workspace is not None:
-        with Stores(_settings(data_dir), warehouse=False) as stores, stores.session() as session:
+        with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
             ws_id = service.get_workspace(session, slug=workspace).id
     try:
         src, dst = open_warehouse(source), open_warehouse(target)
@@ -620,7 +584,7 @@ def warehouse_copy(
         src.close()
         dst.close()
     if as_json:
-        _echo_json({"complete": report.complete, "tables": report.tables})
+        echo_json({"complete": report.complete, "tables": report.tables})
     else:
         for name, t in report.tables.items():
             typer.echo(

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 LOCALES: tuple[str, ...] = ("ar", "fa", "en")
 DIRECTION = {"ar": "rtl", "fa": "rtl", "en": "ltr"}
@@ -151,34 +149,4 @@ def format_percent(value: float | None, *, locale: str, digits: str = "latn", de
 
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     text = fp(value, format=fmt, locale=locale, numbering_system=_numbering(locale, digits))
-    return apply_digits(text, locale, digits)
-
-
-def format_date(
-    value: date | datetime | str | None,
-    *,
-    locale: str,
-    calendar: str = "gregorian",
-    digits: str = "latn",
-    tz: str | None = None,
-    with_time: bool = False,
-) -> str:
-    """Format a date in the Gregorian, Hijri (Umm al-Qura) or Jalali calendar, in the user's language."""
-    if value is None:
-        return "–"
-    from tajriba import calendars
-
-    if isinstance(value, str):  # an ISO date from a JSON-shaped service result
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-
-    if isinstance(value, datetime) and tz:
-        value = (
-            value.astimezone(ZoneInfo(tz))
-            if value.tzinfo
-            else value.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz))
-        )
-    day = value.date() if isinstance(value, datetime) else value
-    text = calendars.format_day(day, calendar=calendar)
-    if with_time and isinstance(value, datetime):
-        text = f"{text} {value:%H:%M}"
     return apply_digits(text, locale, digits)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tajriba.accounts import service
-from tajriba.db.base import Base
+from tajriba.models import Workspace
+from tajriba.models.base import Base
 from tajriba.warehouse import Warehouse
 
 
 def table_counts(
-    session: Session, warehouse: Warehouse, *, workspace: str | None = None
+    session: Session, warehouse: Warehouse, *, workspace: Workspace | None = None
 ) -> dict[str, object]:
-    """Count rows per table; with a workspace slug, only that workspace's rows (tables without one are skipped)."""
-    ws = service.get_workspace(session, slug=workspace) if workspace else None
+    """Count rows per table; with a workspace, only its rows (tables without one are skipped)."""
+    ws = workspace
     app_counts: dict[str, int] = {}
     for table in Base.metadata.sorted_tables:
         query = select(func.count()).select_from(table)

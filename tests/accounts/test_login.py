@@ -8,8 +8,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from tajriba.db.base import utcnow
 from tajriba.models import User, UserSession
+from tajriba.models.base import utcnow
 from tajriba.web.deps import SESSION_COOKIE
 from tests.conftest import PASSWORD, csrf_from, login, make_user, make_workspace
 

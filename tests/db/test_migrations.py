@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tajriba.db import migrate
-from tajriba.db.base import Base
 from tajriba.db.session import make_engine
+from tajriba.models.base import Base
 
 EXPECTED = {
     "workspaces",

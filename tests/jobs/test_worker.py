@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tajriba.db.base import utcnow
 from tajriba.jobs import service
 from tajriba.jobs.worker import Worker
 from tajriba.models import Job, UserSession
+from tajriba.models.base import utcnow
 from tests.conftest import make_user
 
 CALLS: list[dict] = []

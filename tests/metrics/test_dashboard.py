@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
-from tajriba.metrics import dashboard, service
+from tajriba.metrics import service
+from tajriba.overview import dashboard
 from tests.conftest import login, make_user, make_workspace
 
 

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from tajriba.errors import Invalid
+from tajriba.metrics.estimates import compare_groups, outcome_by_group
 from tajriba.value.cohorts import cohort_table, new_vs_returning, project_retention
-from tajriba.value.drivers import compare_groups, key_drivers, nps_group, outcome_by_group
+from tajriba.value.drivers import key_drivers, nps_group
 from tajriba.value.rfm import GRID, SEGMENTS, movement, quintile_scores, rfm_table, segment_counts
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from tajriba import security
 from tajriba.audit import record
 from tajriba.config import Settings
-from tajriba.db.base import utcnow
 from tajriba.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tajriba.i18n import LOCALES, _
 from tajriba.models import ApiKey, Membership, User, UserSession, Workspace
+from tajriba.models.base import utcnow
 from tajriba.permissions import ROLES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba import periods
-from tajriba.db.base import utcnow
 from tajriba.models import AlertRule, Membership, Notification, Workspace
+from tajriba.models.base import utcnow
 from tajriba.warehouse import Warehouse
 
 CHECK_EVERY = timedelta(hours=1)

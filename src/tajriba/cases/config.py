@@ -12,7 +12,8 @@ from tajriba.audit import Auditor
 from tajriba.cases import business_time as bt
 from tajriba.cases import sla
 from tajriba.cases.schemas import AlertRuleIn, CalendarIn, SlaPolicyIn, TeamIn
-from tajriba.errors import Invalid, NotFound
+from tajriba.db import scoped
+from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.models import (
     AlertRule,
@@ -28,21 +29,12 @@ from tajriba.models import (
 
 
 def _owned(session: Session, model: Any, workspace_id: int, row_id: int | None, name: str) -> Any:
-    row = session.get(model, row_id) if row_id is not None else None
-    if row is None or row.workspace_id != workspace_id:
-        raise NotFound(_("{name} {row_id} not found").format(name=name, row_id=row_id))
-    return row
+    missing = _("{name} {row_id} not found").format(name=name, row_id=row_id)
+    return scoped.get(session, model, row_id, workspace_id=workspace_id, missing=missing)
 
 
 def _ref(session: Session, model: Any, workspace_id: int, row_id: int | None, field: str) -> None:
-    if row_id is None:
-        return
-    row = session.get(model, row_id)
-    if row is None or row.workspace_id != workspace_id:
-        raise Invalid(
-            _("{field}: {row_id} does not exist in this workspace").format(field=field, row_id=row_id),
-            field=field,
-        )
+    scoped.check_ref(session, model, row_id, workspace_id=workspace_id, field=field)
 
 
 # ---- calendars --------------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.cases import sla
-from tajriba.db.base import utcnow
-from tajriba.errors import Invalid, NotFound
+from tajriba.db import scoped
+from tajriba.errors import Invalid
 from tajriba.i18n import N_, _
 from tajriba.models import (
     AlertRule,
@@ -35,6 +35,7 @@ from tajriba.models import (
     WebhookDelivery,
     Workspace,
 )
+from tajriba.models.base import utcnow
 
 KIND_LABELS = {
     "assigned": N_("Case assigned to you"),
@@ -362,9 +363,13 @@ def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any
 
 
 def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webhook:
-    hook = session.get(Webhook, webhook_id)
-    if hook is None or hook.workspace_id != workspace_id:
-        raise NotFound(_("webhook {webhook_id} not found").format(webhook_id=webhook_id))
+    hook = scoped.get(
+        session,
+        Webhook,
+        webhook_id,
+        workspace_id=workspace_id,
+        missing=_("webhook {webhook_id} not found").format(webhook_id=webhook_id),
+    )
     return hook
 
 

@@ -12,11 +12,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.db.base import utcnow
 from tajriba.i18n import localized
 from tajriba.metrics import service as metrics
 from tajriba.metrics.service import AGE_BANDS, targets, time_kpis
 from tajriba.models import Case, RootCause, Touchpoint, Workspace
+from tajriba.models.base import utcnow
 from tajriba.warehouse import Warehouse
 
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from tajriba.cases import service, words
 from tajriba.cases.schemas import RuleConditions, RuleIn
-from tajriba.db.base import utcnow
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.models import CaseLink, CaseRule, Team, Touchpoint
+from tajriba.models.base import utcnow
 from tajriba.warehouse import Warehouse
 
 REFERENCE_MAX = {"nps": 6.0, "csat": 2.0, "ces": 3.0}  # NPS 0-10 detractor, CSAT 1-5 bottom two, CES 1-7 hard

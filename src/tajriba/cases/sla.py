@@ -19,8 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tajriba.cases import business_time as bt
-from tajriba.db.base import utcnow
 from tajriba.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, Team
+from tajriba.models.base import utcnow
 from tajriba.models.cases import NEVER
 
 ALWAYS_OPEN = bt.Calendar(timezone="UTC", week=bt.parse_week("mon-sun 00:00-24:00"))

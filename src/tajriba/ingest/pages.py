@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from tajriba.db import scoped
 from tajriba.errors import TajribaError
 from tajriba.ingest import mapping
 from tajriba.models import Touchpoint
@@ -30,7 +31,7 @@ def _page(
     tps = db.scalars(
         select(Touchpoint).where(Touchpoint.workspace_id == ctx.workspace.id).order_by(Touchpoint.position)
     ).all()
-    names = {t.id: (t.names or {}).get(request.state.locale) or t.name for t in tps}
+    names = {t.id: scoped.localized_name(t, request.state.locale) for t in tps}
     return request.app.state.renderer.page(
         request,
         "tracking.html",

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.config import Settings
-from tajriba.db.base import utcnow
 from tajriba.models import Job
+from tajriba.models.base import utcnow
 
 Handler = Callable[..., dict[str, Any] | None]
 # Each domain registers its own handlers in its `tasks.py`; the entry points (app, CLI) import those modules.

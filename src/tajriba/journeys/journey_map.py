@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.db import scoped
 from tajriba.i18n import _
 from tajriba.journeys import effectiveness, kpis, schemas, service
 from tajriba.journeys.kpis import Filters
@@ -41,7 +42,7 @@ class MapData:
 
 
 def _name(obj: Any, locale: str) -> str:
-    return (obj.names or {}).get(locale) or obj.name
+    return scoped.localized_name(obj, locale)
 
 
 def kpi_label(kpi: str) -> str:

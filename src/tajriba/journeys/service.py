@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
+from tajriba.db import scoped
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.journeys import schemas
@@ -72,9 +73,9 @@ def list_personas(session: Session, *, workspace_id: int) -> list[Persona]:
 
 
 def get_persona(session: Session, *, workspace_id: int, persona_id: int) -> Persona:
-    persona = session.get(Persona, persona_id)
-    if persona is None or persona.workspace_id != workspace_id:
-        raise NotFound(_("No such persona."))
+    persona = scoped.get(
+        session, Persona, persona_id, workspace_id=workspace_id, missing=_("No such persona.")
+    )
     return persona
 
 
@@ -153,9 +154,9 @@ def list_journeys(session: Session, *, workspace_id: int, status: str | None = N
 
 
 def get_journey(session: Session, *, workspace_id: int, journey_id: int) -> Journey:
-    journey = session.get(Journey, journey_id)
-    if journey is None or journey.workspace_id != workspace_id:
-        raise NotFound(_("No such journey."))
+    journey = scoped.get(
+        session, Journey, journey_id, workspace_id=workspace_id, missing=_("No such journey.")
+    )
     return journey
 
 
@@ -412,16 +413,15 @@ def list_touchpoints(
 
 
 def get_touchpoint(session: Session, *, workspace_id: int, touchpoint_id: int) -> Touchpoint:
-    tp = session.get(Touchpoint, touchpoint_id)
-    if tp is None or tp.workspace_id != workspace_id:
-        raise NotFound(_("No such touchpoint."))
+    tp = scoped.get(
+        session, Touchpoint, touchpoint_id, workspace_id=workspace_id, missing=_("No such touchpoint.")
+    )
     return tp
 
 
 def touchpoint_names(session: Session, *, workspace_id: int, locale: str) -> dict[int, str]:
     """Every touchpoint's name in `locale` (falling back to its main name), by id."""
-    rows = session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace_id))
-    return {t.id: (t.names or {}).get(locale) or t.name for t in rows}
+    return scoped.localized_names(session, Touchpoint, workspace_id=workspace_id, locale=locale)
 
 
 def made_key(
@@ -628,9 +628,7 @@ def list_items(
 
 
 def get_item(session: Session, *, workspace_id: int, item_id: int) -> TouchpointItem:
-    item = session.get(TouchpointItem, item_id)
-    if item is None or item.workspace_id != workspace_id:
-        raise NotFound(_("No such item."))
+    item = scoped.get(session, TouchpointItem, item_id, workspace_id=workspace_id, missing=_("No such item."))
     return item
 
 
@@ -729,8 +727,7 @@ def profile_section(
 ) -> dict[str, object]:
     """What a customer's profile page shows from this domain: persona and touchpoint names in `locale`."""
     personas = {
-        p.key: (p.names or {}).get(locale) or p.name
-        for p in list_personas(session, workspace_id=workspace_id)
+        p.key: scoped.localized_name(p, locale) for p in list_personas(session, workspace_id=workspace_id)
     }
     return {
         "personas": personas,

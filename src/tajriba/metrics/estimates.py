@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
+from tajriba.errors import Invalid
 from tajriba.metrics import scores
 
 LEVEL = scores.LEVEL
@@ -160,3 +162,38 @@ def difference_normal(
         return Difference(diff, diff, diff, None if diff == 0 else 0.0)
     z = scores.z_value(level)
     return Difference(diff, diff - z * se, diff + z * se, float(2 * stats.norm.sf(abs(diff) / se)))
+
+
+def outcome_by_group(
+    frame: pd.DataFrame, *, group: str, outcome: str, kind: str = "mean", order: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """One row per group: n, value, ci_low, ci_high (kind = 'mean' or 'share' of a 0/1 outcome)."""
+    for col in (group, outcome):
+        if col not in frame.columns:
+            raise Invalid(f"column {col!r} is missing", field=col)
+    if kind not in ("mean", "share"):
+        raise Invalid("kind must be 'mean' or 'share'", field="kind")
+    groups = order or tuple(sorted(map(str, frame[group].dropna().unique())))
+    rows = []
+    for g in groups:
+        values = frame.loc[frame[group].astype(str) == g, outcome].dropna().to_numpy(dtype=float)
+        est = mean(values) if kind == "mean" else wilson(int(values.sum()), int(values.size))
+        rows.append({"group": g, "n": est.n, "value": est.value, "ci_low": est.low, "ci_high": est.high})
+    return pd.DataFrame(rows)
+
+
+def compare_groups(
+    frame: pd.DataFrame, *, group: str, outcome: str, first: str, second: str, kind: str = "mean"
+) -> dict[str, Any]:
+    """Difference first - second with its interval and p-value."""
+    a = frame.loc[frame[group].astype(str) == first, outcome].dropna().to_numpy(dtype=float)
+    b = frame.loc[frame[group].astype(str) == second, outcome].dropna().to_numpy(dtype=float)
+    if kind == "mean":
+        sd = lambda v: float(v.std(ddof=1)) if v.size > 1 else 0.0  # noqa: E731
+        diff = difference_of_means(mean(b), sd(b), mean(a), sd(a))
+    elif a.size == 0 or b.size == 0:
+        diff = NO_DIFFERENCE
+    else:
+        pa, pb = float(a.mean()), float(b.mean())
+        diff = difference_normal(pb, math.sqrt(pb * (1 - pb) / b.size), pa, math.sqrt(pa * (1 - pa) / a.size))
+    return {"first": first, "second": second, **diff.to_dict()}

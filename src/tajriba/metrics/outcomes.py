@@ -11,7 +11,7 @@ Outcomes over the `days` after the answer, from the orders table (cancelled orde
 - churned: no order in the `churn_days` after the answer (share, Wilson interval).
 Only answers whose whole window lies before the end of the data are used, so late answers with short
 follow-up do not look like churn. Differences (first group minus last: promoters - detractors, good - bad)
-carry Welch / normal intervals and p-values (`value.drivers.compare_groups`). These are associations, not
+carry Welch / normal intervals and p-values (`metrics.estimates.compare_groups`). These are associations, not
 causes: the page says so.
 """
 
@@ -25,9 +25,8 @@ import pandas as pd
 
 from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import scores
+from tajriba.metrics import estimates, scores
 from tajriba.periods import Window
-from tajriba.value import drivers
 
 if TYPE_CHECKING:
     from tajriba.models.accounts import Workspace
@@ -111,9 +110,9 @@ def outcomes(
     differences: list[dict[str, Any]] = []
     for outcome, kind in OUTCOMES:
         data = churn if outcome == "churned" else full
-        table = drivers.outcome_by_group(data, group="group", outcome=outcome, kind=kind, order=order)
+        table = estimates.outcome_by_group(data, group="group", outcome=outcome, kind=kind, order=order)
         rows.extend({"outcome": outcome, **_plain_row(r)} for r in table.to_dict("records"))
-        diff = drivers.compare_groups(
+        diff = estimates.compare_groups(
             data, group="group", outcome=outcome, first=order[0], second=order[-1], kind=kind
         )
         differences.append({"outcome": outcome, **_plain_row(diff)})

@@ -24,6 +24,7 @@ from tajriba.metrics.estimates import (
     EMPTY,
     NO_DIFFERENCE,
     Estimate,
+    compare_groups,
     difference_normal,
     difference_of_means,
     mean,
@@ -31,9 +32,11 @@ from tajriba.metrics.estimates import (
     median,
     nps,
     nps_se,
+    outcome_by_group,
     sd_from_sums,
     wilson,
 )
+from tajriba.metrics.outcomes import outcomes
 from tajriba.metrics.response_rate import response_rate
 from tajriba.metrics.scores import (
     DETRACTOR_MAX,
@@ -80,10 +83,13 @@ __all__ = [
     "metric_table",
     "compare",
     "trend_table",
+    "responses_by_touchpoint",
     "EMPTY",
     "NO_DIFFERENCE",
     "Estimate",
+    "compare_groups",
     "difference_normal",
+    "outcome_by_group",
     "difference_of_means",
     "mean",
     "mean_from_sums",
@@ -93,6 +99,7 @@ __all__ = [
     "sd_from_sums",
     "wilson",
     "response_rate",
+    "outcomes",
     "DETRACTOR_MAX",
     "LEVEL",
     "METRICS",
@@ -389,3 +396,24 @@ def trend_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query)
     ]
     del table["rows"]
     return table
+
+
+def responses_by_touchpoint(
+    session: Session, warehouse: Warehouse, *, workspace: Workspace
+) -> list[dict[str, Any]]:
+    """Answers and the metric (NPS, CSAT, CES as the metrics module computes them, every scale mapped onto the
+    metric's own) per touchpoint."""
+    out = []
+    for metric in METRICS:
+        table = metric_table(session, warehouse, workspace, Query(metric, by="touchpoint", min_n=1))
+        for row in table["rows"]:
+            if row["group"]:
+                out.append(
+                    {
+                        "touchpoint_id": int(row["group"]),
+                        "metric": metric,
+                        "n": row["n"],
+                        "value": row["value"],
+                    }
+                )
+    return sorted(out, key=lambda r: (r["touchpoint_id"], r["metric"]))

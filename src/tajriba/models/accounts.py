@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tajriba.db.base import Base, UTCDateTime, utcnow
+from tajriba.models.base import Base, UTCDateTime, utcnow
 
 
 class Workspace(Base):

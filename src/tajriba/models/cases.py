@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tajriba.db.base import Base, UTCDateTime, utcnow
+from tajriba.models.base import Base, UTCDateTime, utcnow
 
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)  # the queue time of a case nothing is due on
 URGENCY = {"breached": 0, "at_risk": 1}

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tajriba.db.base import Base, UTCDateTime, utcnow
+from tajriba.models.base import Base, UTCDateTime, utcnow
 
 
 class Goal(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tajriba.db.base import Base, UTCDateTime, utcnow
+from tajriba.models.base import Base, UTCDateTime, utcnow
 
 
 class Job(Base):

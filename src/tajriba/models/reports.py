@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tajriba.db.base import Base, UTCDateTime, utcnow
+from tajriba.models.base import Base, UTCDateTime, utcnow
 
 
 class ReportSubscription(Base):

@@ -125,39 +125,6 @@ def complete_weeks(
     ]
 
 
-def responses_by_touchpoint(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace
-) -> list[dict[str, Any]]:
-    """Answers and the metric (NPS, CSAT, CES as the metrics module computes them, every scale mapped onto the
-    metric's own) per touchpoint."""
-    out = []
-    for metric in metrics.METRICS:
-        table = metrics.metric_table(
-            session, warehouse, workspace, metrics.Query(metric, by="touchpoint", min_n=1)
-        )
-        for row in table["rows"]:
-            if row["group"]:
-                out.append(
-                    {
-                        "touchpoint_id": int(row["group"]),
-                        "metric": metric,
-                        "n": row["n"],
-                        "value": row["value"],
-                    }
-                )
-    return sorted(out, key=lambda r: (r["touchpoint_id"], r["metric"]))
-
-
-def revenue_by_month(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:
-    t = warehouse.table("orders", workspace_id=workspace_id)
-    rows = warehouse.execute(
-        t.group_by(month=t.ordered_at.truncate("M"))
-        .aggregate(orders=t.count(), revenue=t.amount.sum(), customers=t.customer_id.nunique())
-        .order_by("month")
-    )
-    return rows.to_dict("records")
-
-
 def _dt(value: Any) -> Any:
     if value is None or _isnull(value):
         return None

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tajriba.calendars import format_date
 from tajriba.errors import Invalid, NotFound, TajribaError
-from tajriba.i18n import LOCALES, _, format_date, speaking
+from tajriba.i18n import LOCALES, _, speaking
 from tajriba.reports import render, schedule, summary
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, public_base, verify_csrf
 from tajriba.web.export import FORMATS as TABLE_FORMATS

@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from tajriba import i18n
-from tajriba.goals.pages import STATUS_LABELS as STATUS_NAMES
+from tajriba import calendars, i18n
+from tajriba.goals.schemas import STATUS_LABELS as STATUS_NAMES
 from tajriba.i18n import N_, _
 from tajriba.textdraw import FONTS
 
@@ -49,7 +49,7 @@ def sections(
         return f"[{fmt(lo)} – {fmt(hi)}]" if lo is not None and hi is not None else ""
 
     p = summary["period"]
-    day = lambda d: i18n.format_date(d, locale=locale, calendar=calendar)  # noqa: E731
+    day = lambda d: calendars.format_date(d, locale=locale, calendar=calendar)  # noqa: E731
     last = p.end.fromordinal(p.end.toordinal() - 1)
     title = (
         _("{workspace}: weekly customer experience summary")

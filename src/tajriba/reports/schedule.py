@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from tajriba import periods
+from tajriba.db import scoped
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import LOCALES, _, speaking
 from tajriba.models import ReportSubscription, Workspace
@@ -93,9 +94,13 @@ def subscribe(
 
 
 def unsubscribe(session: Session, *, workspace: Workspace, subscription_id: int) -> None:
-    sub = session.get(ReportSubscription, subscription_id)
-    if sub is None or sub.workspace_id != workspace.id:
-        raise NotFound(_("No such subscription."))
+    sub = scoped.get(
+        session,
+        ReportSubscription,
+        subscription_id,
+        workspace_id=workspace.id,
+        missing=_("No such subscription."),
+    )
     session.delete(sub)
 
 

@@ -63,7 +63,7 @@ def build(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything the summary shows, in the language being spoken (names of touchpoints, topics, labels)."""
-    from tajriba.cases import report as cases_report
+    from tajriba.cases import service as cases
     from tajriba.goals import service as goals
     from tajriba.journeys.service import touchpoint_names
     from tajriba.metrics import service as metrics
@@ -102,7 +102,7 @@ def build(
         r["topic_name"] = topic_names.get(r["topic"], r["topic"])
     service = metrics.service_kpis(wh, workspace, metrics.TicketQuery(start=p.start, end=p.end), now=now)
     measured = goals.dashboard(session, wh, workspace, now=now)
-    cases = cases_report.summary(
+    case_summary = cases.report_summary(
         session, wh, workspace=workspace, start=utc(p.start), end=utc(p.end), now=now
     )
     found = stories.stories(session, wh, workspace, start=p.start, end=p.end, limit=3)
@@ -115,7 +115,7 @@ def build(
         "pain_points": pains,
         "service": service["rows"][0] if service["rows"] else None,
         "service_targets": metrics.targets(workspace),
-        "cases": cases,
+        "cases": case_summary,
         "stories": found.get("stories", [])[:3],
     }
 

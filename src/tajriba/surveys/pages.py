@@ -18,8 +18,8 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
+from tajriba.metrics import service as metrics
 from tajriba.models import SurveyInvitation, Touchpoint
-from tajriba.overview import service as overview
 from tajriba.surveys import delivery, links, respondent, results, service, surveyjs, templates
 from tajriba.surveys import export as survey_export
 from tajriba.surveys.definition import (
@@ -91,7 +91,7 @@ def surveys_page(request: Request, db: DB, wh: WarehouseDep, ctx: Read, error: s
         counts=counts,
         answered=results.response_counts(wh, ctx.workspace.id),
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
-        rows=overview.responses_by_touchpoint(db, wh, workspace=ctx.workspace),
+        rows=metrics.responses_by_touchpoint(db, wh, workspace=ctx.workspace),
         templates=templates.TEMPLATES,
         touchpoints=_touchpoints(db, ctx),
         error=error,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
+from tajriba.db import scoped
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models import Stage, Survey, SurveyInvitation, SurveyProgress, Touchpoint
@@ -63,9 +64,7 @@ def list_surveys(session: Session, *, workspace_id: int) -> list[Survey]:
 
 
 def get_survey(session: Session, *, workspace_id: int, survey_id: int) -> Survey:
-    survey = session.get(Survey, survey_id)
-    if survey is None or survey.workspace_id != workspace_id:
-        raise NotFound(_("No such survey."))
+    survey = scoped.get(session, Survey, survey_id, workspace_id=workspace_id, missing=_("No such survey."))
     return survey
 
 

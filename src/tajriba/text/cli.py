@@ -139,12 +139,12 @@ def reprocess(
     """Enrich the workspace's new texts and redo those enriched by an older model or taxonomy."""
     from sqlalchemy import select
 
-    from tajriba.cli import Stores, _echo_json, _settings
+    from tajriba.commands import Stores, echo_json, settings_for
     from tajriba.errors import NotFound
     from tajriba.models import Workspace
     from tajriba.text import service, topics
 
-    with Stores(_settings(data_dir)) as stores:
+    with Stores(settings_for(data_dir)) as stores:
         with stores.session() as session:
             ws = session.scalar(select(Workspace).where(Workspace.slug == workspace))
             if ws is None:
@@ -162,4 +162,4 @@ def reprocess(
             report = service.enrich(
                 stores.warehouse, ws_id, taxonomy, batch_size=batch_size, limit=limit, progress=progress
             )
-        _echo_json(report.as_dict())
+        echo_json(report.as_dict())

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tajriba.db import scoped
 from tajriba.errors import Invalid
 from tajriba.i18n import N_
-from tajriba.journeys.service import touchpoint_names
+from tajriba.models import Touchpoint
 from tajriba.text import service, topics
 from tajriba.text.api import filters_from
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
@@ -114,7 +115,7 @@ def feedback_page(
         facets=service.facets(wh, ws.id),
         topic_names=topic_names,
         dialect_names=DIALECT_NAMES,
-        names=touchpoint_names(db, workspace_id=ws.id, locale=locale),
+        names=scoped.localized_names(db, Touchpoint, workspace_id=ws.id, locale=locale),
         pending=service.pending_count(wh, ws.id, taxonomy),
     )
 

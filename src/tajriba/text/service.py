@@ -30,6 +30,13 @@ from tajriba.warehouse import Warehouse
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 detect_pii = pii.detect
 redact_pii = pii.redact
+
+
+def redact_line(line: str) -> str:
+    """A line with its personal data replaced by the kind of each item (log lines)."""
+    return pii.redact(line, pii.detect(line))
+
+
 default_topics = topics.default
 topic_names = topics.names
 

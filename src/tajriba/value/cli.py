@@ -244,15 +244,15 @@ def predict_frame(frame: Any, *, model: str, settings: Any, interval: bool = Fal
 def _predict_workspace(slug: str, *, model: str, settings: Any, data_dir: Path | None) -> None:
     from sqlalchemy import select
 
-    from tajriba.cli import Stores, _echo_json, _settings
+    from tajriba.commands import Stores, echo_json, settings_for
     from tajriba.errors import NotFound
     from tajriba.models import Workspace
     from tajriba.value import service
 
-    with Stores(_settings(data_dir)) as stores, stores.session() as session:
+    with Stores(settings_for(data_dir)) as stores, stores.session() as session:
         ws = session.scalar(select(Workspace).where(Workspace.slug == slug))
         if ws is None:
             raise NotFound(f"no workspace {slug!r}")
         assert stores.warehouse is not None
         run = service.compute(stores.warehouse, ws.id, model=model, settings=settings)
-        _echo_json(run.to_dict())
+        echo_json(run.to_dict())

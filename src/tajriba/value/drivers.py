@@ -36,43 +36,6 @@ def nps_group(score: Any) -> np.ndarray:
     return metrics.nps_groups(s)
 
 
-def outcome_by_group(
-    frame: pd.DataFrame, *, group: str, outcome: str, kind: str = "mean", order: tuple[str, ...] | None = None
-) -> pd.DataFrame:
-    """One row per group: n, value, ci_low, ci_high (kind = 'mean' or 'share' of a 0/1 outcome)."""
-    for col in (group, outcome):
-        if col not in frame.columns:
-            raise Invalid(f"column {col!r} is missing", field=col)
-    if kind not in ("mean", "share"):
-        raise Invalid("kind must be 'mean' or 'share'", field="kind")
-    groups = order or tuple(sorted(map(str, frame[group].dropna().unique())))
-    rows = []
-    for g in groups:
-        values = frame.loc[frame[group].astype(str) == g, outcome].dropna().to_numpy(dtype=float)
-        est = metrics.mean(values) if kind == "mean" else metrics.wilson(int(values.sum()), int(values.size))
-        rows.append({"group": g, "n": est.n, "value": est.value, "ci_low": est.low, "ci_high": est.high})
-    return pd.DataFrame(rows)
-
-
-def compare_groups(
-    frame: pd.DataFrame, *, group: str, outcome: str, first: str, second: str, kind: str = "mean"
-) -> dict[str, Any]:
-    """Difference first - second with its interval and p-value."""
-    a = frame.loc[frame[group].astype(str) == first, outcome].dropna().to_numpy(dtype=float)
-    b = frame.loc[frame[group].astype(str) == second, outcome].dropna().to_numpy(dtype=float)
-    if kind == "mean":
-        sd = lambda v: float(v.std(ddof=1)) if v.size > 1 else 0.0  # noqa: E731
-        diff = metrics.difference_of_means(metrics.mean(b), sd(b), metrics.mean(a), sd(a))
-    elif a.size == 0 or b.size == 0:
-        diff = metrics.NO_DIFFERENCE
-    else:
-        pa, pb = float(a.mean()), float(b.mean())
-        diff = metrics.difference_normal(
-            pb, math.sqrt(pb * (1 - pb) / b.size), pa, math.sqrt(pa * (1 - pa) / a.size)
-        )
-    return {"first": first, "second": second, **diff.to_dict()}
-
-
 @functools.cache
 def _lmg_plan(k: int) -> tuple[tuple[tuple[int, ...], ...], np.ndarray]:
     """The 2^k subsets (by bit mask) and the k x 2^k matrix turning their R^2 into Shapley shares:

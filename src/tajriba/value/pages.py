@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.errors import TajribaError
 from tajriba.journeys.service import touchpoint_names
-from tajriba.overview import service as overview_service
 from tajriba.value import service
 from tajriba.value.rfm import SEGMENTS
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
@@ -68,7 +67,7 @@ def _render(
         experience=service.experience(wh, ws, orders=orders, values=values),
         drivers=drivers,
         names=touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale),
-        months=overview_service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
+        months=service.revenue_by_month(wh, workspace_id=ctx.workspace.id),
         by_channel=service.order_value_by(wh, ws, by="channel", orders=orders),
         can_compute=ctx.can("value:compute"),
         error=error,

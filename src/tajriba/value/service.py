@@ -534,11 +534,11 @@ def experience(
             ("churn_risk", "mean"),
             ("clv", "mean"),
         ):
-            table = drivers.outcome_by_group(
+            table = metrics.outcome_by_group(
                 frame, group="group", outcome=outcome, kind=kind, order=drivers.NPS_GROUPS
             )
             out["by_nps"].extend({"outcome": outcome, **r} for r in _records(table))
-            diff = drivers.compare_groups(
+            diff = metrics.compare_groups(
                 frame, group="group", outcome=outcome, first="promoter", second="detractor", kind=kind
             )
             out["differences"].append({"outcome": outcome, **{k: _plain(v) for k, v in diff.items()}})
@@ -550,13 +550,13 @@ def experience(
         later = orders.groupby("customer_id")["ordered_at"].max()
         first = first.assign(again=(later.reindex(first.index) > first["ordered_at"]).astype(float))
         first["experience"] = np.where(first["late"], "late", "on_time")
-        table = drivers.outcome_by_group(
+        table = metrics.outcome_by_group(
             first, group="experience", outcome="again", kind="share", order=("on_time", "late")
         )
         out["delivery"] = _records(table)
         out["delivery_difference"] = {
             k: _plain(v)
-            for k, v in drivers.compare_groups(
+            for k, v in metrics.compare_groups(
                 first, group="experience", outcome="again", first="on_time", second="late", kind="share"
             ).items()
         }
@@ -615,3 +615,14 @@ def profile_section(
         "can_value": allowed,
         "segment_labels": rfm.SEGMENTS,
     }
+
+
+def revenue_by_month(warehouse: Warehouse, *, workspace_id: int) -> list[dict[str, Any]]:
+    """Orders, revenue and buying customers per calendar month."""
+    t = warehouse.table("orders", workspace_id=workspace_id)
+    rows = warehouse.execute(
+        t.group_by(month=t.ordered_at.truncate("M"))
+        .aggregate(orders=t.count(), revenue=t.amount.sum(), customers=t.customer_id.nunique())
+        .order_by("month")
+    )
+    return rows.to_dict("records")

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from tajriba import __version__, i18n
+from tajriba import __version__, calendars, i18n
 from tajriba.calendars import CALENDAR_LABELS
 from tajriba.permissions import ROLE_LABELS
 from tajriba.security import csrf_token
@@ -114,7 +114,7 @@ class Renderer:
             ctx = getattr(state, "ctx", None)
             if ctx is not None:
                 tz = ctx.workspace.timezone
-            return i18n.format_date(
+            return calendars.format_date(
                 value, locale=locale, calendar=calendar, digits=digits, tz=tz, with_time=with_time
             )
 

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import tajriba.models  # noqa: F401  (registers every table)
-from tajriba.db.base import Base, UTCDateTime
+from tajriba.models.base import Base, UTCDateTime
 
 config = context.config
 

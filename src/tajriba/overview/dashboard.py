@@ -1,6 +1,7 @@
-"""The metrics dashboard: NPS, CSAT and CES with intervals and trends, response volume and rate, goals,
-pending complaints, service KPIs and backlog, experience -> outcomes, for the whole workspace, one
-touchpoint or one survey. Every widget is a call to the metrics module; each table can be downloaded."""
+"""The metrics dashboard, an overview of every domain's numbers: NPS, CSAT and CES with intervals and
+trends, response volume and rate, goals, pending complaints, service KPIs and backlog, experience ->
+outcomes, for the whole workspace, one touchpoint or one survey. Every widget is a call to the metrics or
+goals service; each table can be downloaded."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from tajriba import periods
 from tajriba.errors import Invalid
-from tajriba.metrics import outcomes, service, tickets
-from tajriba.metrics import response_rate as rates
+from tajriba.goals import service as goals
+from tajriba.metrics import service as metrics
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -49,8 +50,8 @@ def headline(
     session: Session, wh: Warehouse, workspace: Workspace, f: Filters, metric: str, now: datetime | None
 ) -> dict[str, Any]:
     end = _today(workspace, now) + timedelta(days=1)
-    q = service.Query(metric=metric, touchpoint_id=f.touchpoint_id, survey_id=f.survey_id)
-    change = service.compare(
+    q = metrics.Query(metric=metric, touchpoint_id=f.touchpoint_id, survey_id=f.survey_id)
+    change = metrics.compare(
         session,
         wh,
         workspace,
@@ -63,14 +64,14 @@ def headline(
 
 
 def trends(session: Session, wh: Warehouse, workspace: Workspace, f: Filters, metric: str) -> dict[str, Any]:
-    q = service.Query(
+    q = metrics.Query(
         metric=metric,
         period=f.period,
         calendar=f.calendar,
         touchpoint_id=f.touchpoint_id,
         survey_id=f.survey_id,
     )
-    table = service.trend_table(session, wh, workspace, q)
+    table = metrics.trend_table(session, wh, workspace, q)
     found = table["trends"][0] if table["trends"] else {"points": [], "line": None, "direction": "unknown"}
     return {"metric": metric, **found}
 
@@ -84,30 +85,29 @@ def _volume(trend_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _service(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> dict[str, Any]:
-    q = tickets.TicketQuery(
+    q = metrics.TicketQuery(
         by="channel",
         start=_today(workspace, now) - timedelta(days=f.days - 1),
         touchpoint_id=f.touchpoint_id,
     )
-    return tickets.service_kpis(wh, workspace, q, now=now)
+    return metrics.service_kpis(wh, workspace, q, now=now)
 
 
 def _backlog(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> list[dict[str, Any]]:
-    return tickets.backlog(wh, workspace, period="week", touchpoint_id=f.touchpoint_id, now=now)["rows"][-26:]
+    return metrics.backlog(wh, workspace, period="week", touchpoint_id=f.touchpoint_id, now=now)["rows"][-26:]
 
 
 def _complaints(wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None) -> dict[str, Any]:
-    return tickets.pending_complaints(wh, workspace, touchpoint_id=f.touchpoint_id, now=now, oldest=5)
+    return metrics.pending_complaints(wh, workspace, touchpoint_id=f.touchpoint_id, now=now, oldest=5)
 
 
 def _outcomes(wh: Warehouse, workspace: Workspace, f: Filters) -> dict[str, Any]:
-    return outcomes.outcomes(wh, workspace, metric="nps", touchpoint_id=f.touchpoint_id)
+    return metrics.outcomes(wh, workspace, metric="nps", touchpoint_id=f.touchpoint_id)
 
 
 def _goals(
     session: Session, wh: Warehouse, workspace: Workspace, f: Filters, now: datetime | None
 ) -> dict[str, Any]:
-    from tajriba.goals import service as goals
 
     board = goals.dashboard(session, wh, workspace, now=now)
     if f.touchpoint_id is not None:
@@ -128,7 +128,7 @@ def build(
     out["headlines"] = [headline(session, wh, workspace, f, m, now) for m in SURVEY_METRICS]
     out["trends"] = [trends(session, wh, workspace, f, m) for m in SURVEY_METRICS]
     out["volume"] = _volume(out["trends"])
-    out["response_rate"] = rates.response_rate(session, workspace, survey_id=f.survey_id, min_n=1)["rows"]
+    out["response_rate"] = metrics.response_rate(session, workspace, survey_id=f.survey_id, min_n=1)["rows"]
     out["complaints"] = _complaints(wh, workspace, f, now)
     tickets_apply = f.survey_id is None
     out["service"] = _service(wh, workspace, f, now) if tickets_apply else None
