@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 SCALE ?= 1.0
 
-.PHONY: demo test lint typecheck pytest i18n bench serve clean
+.PHONY: demo test lint typecheck pytest i18n bench serve clean architecture
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ i18n: $(VENV)/.installed-dev
 		--omit-header -o src/tajriba/web/i18n/messages.pot .
 	for l in ar fa; do $(BIN)/pybabel update -i src/tajriba/web/i18n/messages.pot \
 		-o src/tajriba/web/i18n/$$l.po -l $$l --omit-header --no-fuzzy-matching --ignore-obsolete; done
+
+## Redraw the package diagram in docs/architecture.md from the code (a test fails when it is stale).
+architecture: $(VENV)/.installed-dev
+	$(BIN)/python scripts/architecture_doc.py
 
 ## Run the benchmarks (results go in docs/benchmarks.md by hand, with the machine and date).
 bench: $(VENV)/.installed-dev

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
@@ -16,7 +17,13 @@ GENESIS = "0" * 64
 
 
 class Auditor(Protocol):
-    """Who acts, as services see them: anything that appends an audit entry (web.deps.Context does)."""
+    """Who acts, as services see them: anything that appends an audit entry (web.deps.Context does, for a
+    person or an API key; `Operator` for the command line)."""
+
+    @property
+    def actor(self) -> str:
+        """Who acts, for records kept outside the audit log (an email, `key:<id>`, `cli:<name>`)."""
+        ...
 
     def audit(
         self,
@@ -27,6 +34,53 @@ class Auditor(Protocol):
         target_id: str | None = None,
         details: dict | None = None,
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class System:
+    """What rules, the worker and the demo's set-up do: not people's actions, so not in the audit log (their
+    changes are recorded where they happen, e.g. on a case's timeline with the rule behind them)."""
+
+    reason: str
+    user = None
+
+    @property
+    def actor(self) -> str:
+        return f"system:{self.reason}"
+
+    def audit(self, db: Session, action: str, **details: object) -> None:
+        """Nothing to add to the audit log."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Someone acting from the command line (or a script): audited in the workspace with no user or key,
+    under the name given."""
+
+    workspace_id: int | None
+    name: str = "operator"
+
+    @property
+    def actor(self) -> str:
+        return f"cli:{self.name}"
+
+    def audit(
+        self,
+        db: Session,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        details: dict | None = None,
+    ) -> None:
+        record(
+            db,
+            action=action,
+            workspace_id=self.workspace_id,
+            target_type=target_type,
+            target_id=target_id,
+            details={**(details or {}), "by": self.actor},
+        )
 
 
 def _digest(prev_hash: str, entry: AuditEntry) -> str:

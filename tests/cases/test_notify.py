@@ -60,7 +60,7 @@ def receiver():  # type: ignore[no-untyped-def]
 
 def drain(app, *, seconds: float = 10.0, settings=None) -> None:  # type: ignore[no-untyped-def]
     """Run due jobs until none is left (waiting for retries that fall due within `seconds`)."""
-    from tajriba import app  # noqa: F401  (registers the handlers)
+    import tajriba.app  # noqa: F401  (registers the handlers)
 
     worker = Worker(
         app.state.session_factory, settings=settings or app.state.settings, warehouse=app.state.warehouse

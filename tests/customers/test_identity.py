@@ -18,6 +18,17 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 _counter = iter(range(10**6))
 
 
+class Recorder:
+    """An actor that keeps what it was asked to audit."""
+
+    def __init__(self, actor: str) -> None:
+        self.actor = actor
+        self.entries: list[tuple[str, str | None]] = []
+
+    def audit(self, db, action, *, target_id=None, **_kw):  # type: ignore[no-untyped-def]
+        self.entries.append((action, target_id))
+
+
 @pytest.fixture
 def wh(any_wh: Warehouse) -> Warehouse:
     """Each test on DuckDB and on PostgreSQL."""
@@ -131,8 +142,12 @@ def test_undoing_a_merge_restores_both_profiles_and_keeps_them_apart(wh: Warehou
     before = {r[0]: r[1] for r in wh.sql("SELECT coalesce(user_id, anonymous_id), customer_id FROM events")}
     send(wh, {"type": "identify", "userId": "u1", "anonymousId": "a1"})
     merge = service.list_merges(wh, workspace_id=1)[0]
-    counts = service.undo_merge(wh, workspace_id=1, merge_id=merge["merge_id"], actor="admin@example.com")
+    admin = Recorder("admin@example.com")
+    counts = service.undo_merge(None, wh, workspace_id=1, merge_id=merge["merge_id"], actor=admin)  # type: ignore[arg-type]
     assert counts["customer_identities"] >= 1
+    assert admin.entries == [("identity.undo_merge", merge["merge_id"])]
+    undone_by = wh.sql("SELECT undone_by FROM identity_merges WHERE merge_id = ?", [merge["merge_id"]])
+    assert undone_by == [("admin@example.com",)]
     assert customer_of(wh, "anonymous_id", "a1") != customer_of(wh, "user_id", "u1")
     anon_events = wh.sql(
         "SELECT DISTINCT customer_id FROM events WHERE anonymous_id = 'a1' AND user_id IS NULL"
@@ -142,7 +157,7 @@ def test_undoing_a_merge_restores_both_profiles_and_keeps_them_apart(wh: Warehou
     again = send(wh, {"type": "identify", "userId": "u1", "anonymousId": "a1"})
     assert again["merges"] == 0 and live_customers(wh) == 2
     with pytest.raises(Exception, match="already undone"):
-        service.undo_merge(wh, workspace_id=1, merge_id=merge["merge_id"], actor="x")
+        service.undo_merge(None, wh, workspace_id=1, merge_id=merge["merge_id"], actor=Recorder("x"))  # type: ignore[arg-type]
 
 
 def test_identify_traits_merge_last_write_wins_with_history(wh: Warehouse) -> None:

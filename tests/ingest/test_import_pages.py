@@ -19,7 +19,7 @@ CSV = (
 
 
 def run_jobs(app) -> None:  # type: ignore[no-untyped-def]
-    from tajriba import app  # noqa: F401  (registers the handlers)
+    import tajriba.app  # noqa: F401  (registers the handlers)
 
     worker = Worker(app.state.session_factory, settings=app.state.settings, warehouse=app.state.warehouse)
     while worker.run_once():

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tajriba.accounts import service as accounts
+from tajriba.audit import Operator
 from tajriba.errors import Invalid, NotFound
 from tajriba.ingest import mapping
 from tajriba.models import Journey, Stage, Touchpoint
@@ -57,14 +58,25 @@ def mapped(app) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
 
 
 def test_a_rule_needs_a_condition_and_a_touchpoint_of_the_workspace(db, shop) -> None:
+    admin = Operator(shop["ws"].id)
     with pytest.raises(Invalid):
-        mapping.create_rule(db, workspace=shop["ws"], touchpoint_id=shop["tps"]["checkout"])
+        mapping.create_rule(db, workspace=shop["ws"], touchpoint_id=shop["tps"]["checkout"], actor=admin)
     other = make_workspace(db, "other")
     with pytest.raises(NotFound):
-        mapping.create_rule(db, workspace=other, touchpoint_id=shop["tps"]["checkout"], event_name="x")
+        mapping.create_rule(
+            db,
+            workspace=other,
+            touchpoint_id=shop["tps"]["checkout"],
+            event_name="x",
+            actor=Operator(other.id),
+        )
     with pytest.raises(Invalid):
         mapping.create_rule(
-            db, workspace=shop["ws"], touchpoint_id=shop["tps"]["checkout"], event_type="purchase"
+            db,
+            workspace=shop["ws"],
+            touchpoint_id=shop["tps"]["checkout"],
+            event_type="purchase",
+            actor=admin,
         )
 
 

@@ -96,7 +96,7 @@ def test_maintenance_purges_expired_sessions_and_schedules_itself(app, db) -> No
     service.enqueue(db, kind="maintenance", dedupe_key="maintenance:test")
     db.commit()
     worker = _worker(app)
-    from tajriba import app  # noqa: F401  (registers the handlers)
+    import tajriba.app  # noqa: F401  (registers the handlers)
 
     assert worker.run_once() is True
     db.expire_all()

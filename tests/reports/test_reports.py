@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tajriba.audit import Operator
 from tajriba.config import load_settings
 from tajriba.demo import DEMO_SLUG, build_demo
 from tajriba.demo.generate import END
@@ -85,7 +86,7 @@ def test_a_scheduled_report_reaches_a_real_smtp_server_with_arabic_that_extracts
     )  # fmt: skip
     sub = schedule.subscribe(
         db, workspace=demo, email="cx-lead@example.com", frequency="weekly", locale="ar",
-        formats=["pdf", "xlsx"], created_by=None, now=DEMO_NOW - timedelta(days=7),
+        formats=["pdf", "xlsx"], created_by=None, actor=Operator(demo.id), now=DEMO_NOW - timedelta(days=7),
     )  # fmt: skip
     db.commit()
     assert (
@@ -128,7 +129,7 @@ def test_a_failed_sending_is_kept_and_retried(app, db, demo) -> None:  # type: i
 
     sub = schedule.subscribe(
         db, workspace=demo, email="a@example.com", frequency="monthly", locale="fa", formats=["xlsx"],
-        created_by=None, now=DEMO_NOW - timedelta(days=40),
+        created_by=None, actor=Operator(demo.id), now=DEMO_NOW - timedelta(days=40),
     )  # fmt: skip
     db.commit()
     due = sub.next_at
@@ -163,7 +164,7 @@ def test_shared_links_are_read_only_expire_and_can_be_revoked(app, db, client, d
     )
     gone = client.get(f"/r/{old}")
     assert gone.status_code == 404
-    schedule.revoke_links(demo)
+    schedule.revoke_links(db, workspace=demo, actor=Operator(demo.id))
     db.commit()
     assert client.get(f"/r/{token}").status_code == 404
     with pytest.raises(Exception, match="1 to 90"):

@@ -223,23 +223,15 @@ def add_member(
 ) -> Response:
     """Add an existing user by email, or create the account when a name and password are given."""
     try:
-        try:
-            user = service.get_user_by_email(db, email=email)
-        except TajribaError:
-            if not password:
-                raise Invalid(
-                    _("No user with this email. Give a name and a first password to create one."),
-                    field="password",
-                ) from None
-            user = service.create_user(db, email=email, name=name, password=password)
-            ctx.audit(
-                db,
-                "user.create",
-                target_type="user",
-                target_id=str(user.id),
-            )
-        service.set_role(
-            db, workspace=ctx.workspace, user=user, role=role, actor_role=ctx.role, actor=ctx.user
+        service.add_member(
+            db,
+            workspace=ctx.workspace,
+            email=email,
+            role=role,
+            name=name,
+            password=password,
+            actor_role=ctx.role,
+            actor=ctx.user,
         )
     except TajribaError as exc:
         db.rollback()

@@ -227,6 +227,39 @@ def set_role(
     return membership
 
 
+def add_member(
+    session: Session,
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str = "",
+    actor_role: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Add an existing user by email with `role`, or create the account first when a password is given."""
+    try:
+        user = get_user_by_email(session, email=email)
+    except NotFound:
+        if not password:
+            raise Invalid(
+                _("No user with this email. Give a name and a first password to create one."),
+                field="password",
+            ) from None
+        user = create_user(session, email=email, name=name, password=password)
+        record(
+            session,
+            action="user.create",
+            workspace_id=workspace.id,
+            actor_user_id=actor.id if actor else None,
+            target_type="user",
+            target_id=str(user.id),
+        )
+    set_role(session, workspace=workspace, user=user, role=role, actor_role=actor_role, actor=actor)
+    return user
+
+
 # -- login and sessions ---------------------------------------------------------------------------
 
 

@@ -198,11 +198,8 @@ def backfill_rule(
     """Open the cases the rule would have opened over a period (at most 20,000 records a call)."""
     rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
     since, until = _period(start, end)
-    found = rules.evaluate(db, wh, workspace_id=ctx.workspace.id, rules=[rule], since=since, until=until)
-    db.commit()
-    rules.store_signals(wh, found.signals)
-    ctx.audit(
-        db, "case_rule.backfill", target_type="case_rule", target_id=str(rule.id), details=found.as_dict()
+    found = rules.backfill(
+        db, wh, workspace_id=ctx.workspace.id, rule=rule, since=since, until=until, actor=ctx
     )
     return found.as_dict()
 

@@ -423,9 +423,7 @@ def setup_save(request: Request, db: DB, wh: WarehouseDep, ctx: Configure, form:
             end = dt.datetime.fromisoformat(str(form.get("end"))).replace(tzinfo=dt.UTC)
             got = rules.preview(wh, workspace_id=ws, rule=rule, since=start, until=end)
             if form.get("run") == "on":
-                found = rules.evaluate(db, wh, workspace_id=ws, rules=[rule], since=start, until=end)
-                db.commit()
-                rules.store_signals(wh, found.signals)
+                found = rules.backfill(db, wh, workspace_id=ws, rule=rule, since=start, until=end, actor=ctx)
                 got = {**got, "opened": found.opened}
             extra["preview"] = _("{matched} records match; {cases} cases at most.").format(**got)
         elif what == "policy":

@@ -15,8 +15,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.cases import service, words
 from tajriba.cases.schemas import RuleConditions, RuleIn
+from tajriba.db.session import after_commit
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.models import CaseLink, CaseRule, Team, Touchpoint
@@ -347,6 +349,29 @@ def store_signals(warehouse: Warehouse, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     return warehouse.upsert("case_signals", pd.DataFrame(rows))
+
+
+def backfill(
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace_id: int,
+    rule: CaseRule,
+    since: datetime,
+    until: datetime,
+    actor: Auditor,
+) -> Evaluation:
+    """Open the cases `rule` would have opened over [since, until); the signals are stored once they commit."""
+    found = evaluate(session, warehouse, workspace_id=workspace_id, rules=[rule], since=since, until=until)
+    after_commit(session, lambda: store_signals(warehouse, found.signals))
+    actor.audit(
+        session,
+        "case_rule.backfill",
+        target_type="case_rule",
+        target_id=str(rule.id),
+        details=found.as_dict(),
+    )
+    return found
 
 
 def preview(

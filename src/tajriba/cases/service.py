@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor
+from tajriba.audit import Auditor, System
 from tajriba.cases import report, routing, sla
 from tajriba.cases.schemas import OPEN_STATUSES, TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
 from tajriba.errors import Invalid
@@ -51,19 +51,6 @@ SOURCE_LABELS = {
     "social": N_("Social mention"),
     "manual": N_("Opened by hand"),
 }
-
-
-class System:
-    """The actor of what rules and the worker do. Their changes are recorded on the case's timeline (with the
-    rule or signal behind them), not in the audit log of people's actions (decision 010)."""
-
-    user = None
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def audit(self, db: Session, action: str, **details: Any) -> None:
-        """Nothing to add: the timeline already holds it."""
 
 
 def _actor_id(actor: Auditor | None) -> int | None:

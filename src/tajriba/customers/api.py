@@ -70,12 +70,5 @@ def undo_merge(
     db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("identities:manage"))], merge_id: str
 ) -> dict[str, Any]:
     """Split a merge: the profiles get their identifiers and data back and are not merged again automatically."""
-    counts = service.undo_merge(wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.actor)
-    ctx.audit(
-        db,
-        "identity.undo_merge",
-        target_type="merge",
-        target_id=merge_id,
-        details=counts,
-    )
+    counts = service.undo_merge(db, wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx)
     return {"merge_id": merge_id, "restored": counts}

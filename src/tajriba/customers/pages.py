@@ -101,13 +101,6 @@ def undo_merge(
     ctx: Annotated[Context, Depends(Require("identities:manage"))],
     merge_id: str,
 ) -> Response:
-    counts = service.undo_merge(wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx.actor)
-    ctx.audit(
-        db,
-        "identity.undo_merge",
-        target_type="merge",
-        target_id=merge_id,
-        details=counts,
-    )
+    service.undo_merge(db, wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx)
     back = request.headers.get("referer") or f"/w/{ctx.workspace.slug}/customers"
     return RedirectResponse(back if back.startswith("/") or "/w/" in back else "/", status_code=303)

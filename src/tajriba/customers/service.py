@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.customers import consent, identifiers, identity, segments
 from tajriba.customers.identity import Identifier as Identifier
 from tajriba.customers.identity import IdentityPolicy as IdentityPolicy
@@ -66,7 +68,9 @@ def list_merges(
     return out
 
 
-def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor: str) -> dict[str, int]:
+def undo_merge(
+    session: Session, warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor: Auditor
+) -> dict[str, int]:
     """Give the merged profiles back their identifiers and data; events follow their identifiers."""
     rows = warehouse.sql(
         "SELECT into_customer_id, snapshot, undone_at FROM identity_merges "
@@ -113,8 +117,9 @@ def undo_merge(warehouse: Warehouse, *, workspace_id: int, merge_id: str, actor:
         )
         warehouse.run(
             "UPDATE identity_merges SET undone_at = ?, undone_by = ? WHERE workspace_id = ? AND merge_id = ?",
-            [datetime.now(UTC).replace(tzinfo=None), actor, workspace_id, merge_id],
+            [datetime.now(UTC).replace(tzinfo=None), actor.actor, workspace_id, merge_id],
         )
+    actor.audit(session, "identity.undo_merge", target_type="merge", target_id=merge_id, details=counts)
     return counts
 
 

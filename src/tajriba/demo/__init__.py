@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tajriba.audit import System
 from tajriba.db.session import transaction
 from tajriba.warehouse import Warehouse
 
@@ -253,13 +254,6 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
     return ws.id, touchpoint_ids
 
 
-class _Demo:
-    """The demo's set-up is not anyone's action: nothing to audit."""
-
-    def audit(self, db: Session, action: str, **kw: Any) -> None:
-        pass
-
-
 def _surveys(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> dict[str, int]:
     """The store's four surveys, live since the demo year began."""
     from tajriba.demo import surveys as demo_surveys
@@ -276,7 +270,7 @@ def _surveys(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]
             touchpoint_id=touchpoint_ids.get(spec.touchpoint) if spec.touchpoint else None,
             template=spec.template,
             link_days=spec.link_days,
-            actor=_Demo(),
+            actor=System("demo"),
         )
         survey.status = "active"
         out[spec.key] = survey.id
@@ -349,6 +343,6 @@ def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) 
                 due_date=date(2026, 12, 31),
                 owner_id=owner.id if owner else None,
             ),
-            actor=_Demo(),
+            actor=System("demo"),
         )
     return len(specs)

@@ -5,12 +5,12 @@ with a root cause and a follow-up answer, some past their SLA), and a few still 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import System
 from tajriba.cases import business_time as bt
 from tajriba.cases import config, rules, service, sla
 from tajriba.cases.schemas import (
@@ -46,18 +46,11 @@ CAUSE_BY_WORDS = (
 )
 
 
-class Demo:
-    user = None
-
-    def audit(self, db: Session, action: str, **kw: Any) -> None:
-        """The demo's set-up is not an administrative action worth an audit entry."""
-
-
 def configure(
     session: Session, *, workspace_id: int, agent_ids: list[int], lead_id: int, since: datetime
 ) -> None:
     """The care team, its calendar, SLA policies and the rules (running from `since`)."""
-    actor = Demo()
+    actor = System("demo")
     cal = config.save_calendar(
         session,
         workspace_id=workspace_id,

@@ -215,8 +215,7 @@ def create_rule(
     ctx: Annotated[Context, Depends(RequireKey("journeys:write"))],
     rule_in: RuleCreate,
 ) -> dict[str, Any]:
-    rule = mapping.create_rule(db, workspace=ctx.workspace, **rule_in.model_dump())
-    ctx.audit(db, "tracking.rule_create", target_type="touchpoint_rule", target_id=str(rule.id))
+    rule = mapping.create_rule(db, workspace=ctx.workspace, **rule_in.model_dump(), actor=ctx)
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return _rule_json(rule)
 
@@ -225,8 +224,7 @@ def create_rule(
 def delete_rule(
     request: Request, db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))], rule_id: int
 ) -> Response:
-    mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id)
-    ctx.audit(db, "tracking.rule_delete", target_type="touchpoint_rule", target_id=str(rule_id))
+    mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id, actor=ctx)
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return Response(status_code=204)
 
@@ -236,8 +234,4 @@ def reapply_rules(
     db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))]
 ) -> dict[str, Any]:
     """Map stored tracking events again with the current rules."""
-    count = mapping.reapply(
-        wh, workspace_id=ctx.workspace.id, rules=mapping.load_rules(db, workspace_id=ctx.workspace.id)
-    )
-    ctx.audit(db, "tracking.rules_reapply", details={"events": count})
-    return {"events": count}
+    return {"events": mapping.reapply_rules(db, wh, workspace=ctx.workspace, actor=ctx)}

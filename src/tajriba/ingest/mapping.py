@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Invalid, NotFound
 from tajriba.ingest.segment import TYPES, Message
 from tajriba.models import Touchpoint, TouchpointRule, Workspace
@@ -145,6 +146,7 @@ def create_rule(
     property_value: str | None = None,
     channel: str | None = None,
     position: int | None = None,
+    actor: Auditor,
 ) -> TouchpointRule:
     """Add a rule; it needs at least one condition and a touchpoint of this workspace."""
     clean = {
@@ -177,10 +179,11 @@ def create_rule(
     rule = TouchpointRule(workspace_id=workspace.id, touchpoint_id=tp.id, position=position, **clean)
     session.add(rule)
     session.flush()
+    actor.audit(session, "tracking.rule_create", target_type="touchpoint_rule", target_id=str(rule.id))
     return rule
 
 
-def delete_rule(session: Session, *, workspace: Workspace, rule_id: int) -> None:
+def delete_rule(session: Session, *, workspace: Workspace, rule_id: int, actor: Auditor) -> None:
     rule = session.scalar(
         select(TouchpointRule).where(
             TouchpointRule.id == rule_id, TouchpointRule.workspace_id == workspace.id
@@ -190,6 +193,16 @@ def delete_rule(session: Session, *, workspace: Workspace, rule_id: int) -> None
         raise NotFound("no such rule", field="rule_id")
     session.delete(rule)
     session.flush()
+    actor.audit(session, "tracking.rule_delete", target_type="touchpoint_rule", target_id=str(rule_id))
+
+
+def reapply_rules(session: Session, warehouse: Warehouse, *, workspace: Workspace, actor: Auditor) -> int:
+    """Map the stored tracking events again with the workspace's current rules; the number of events."""
+    count = reapply(
+        warehouse, workspace_id=workspace.id, rules=load_rules(session, workspace_id=workspace.id)
+    )
+    actor.audit(session, "tracking.rules_reapply", details={"events": count})
+    return count
 
 
 def reapply(warehouse: Warehouse, *, workspace_id: int, rules: list[Rule]) -> int:

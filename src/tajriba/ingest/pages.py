@@ -67,7 +67,7 @@ def add_rule(
     channel: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        rule = mapping.create_rule(
+        mapping.create_rule(
             db,
             workspace=ctx.workspace,
             touchpoint_id=touchpoint_id,
@@ -77,16 +77,11 @@ def add_rule(
             property_name=property_name,
             property_value=property_value or None,
             channel=channel,
+            actor=ctx,
         )
     except TajribaError as exc:
         db.rollback()
         return _page(request, db, ctx, error=exc.message, status=exc.status)
-    ctx.audit(
-        db,
-        "tracking.rule_create",
-        target_type="touchpoint_rule",
-        target_id=str(rule.id),
-    )
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return RedirectResponse(f"/w/{ctx.workspace.slug}/tracking", status_code=303)
 
@@ -95,13 +90,7 @@ def add_rule(
 def remove_rule(
     request: Request, db: DB, ctx: Annotated[Context, Depends(Require("journeys:write"))], rule_id: int
 ) -> Response:
-    mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id)
-    ctx.audit(
-        db,
-        "tracking.rule_delete",
-        target_type="touchpoint_rule",
-        target_id=str(rule_id),
-    )
+    mapping.delete_rule(db, workspace=ctx.workspace, rule_id=rule_id, actor=ctx)
     request.app.state.ingest_rules.forget(ctx.workspace.id)
     return RedirectResponse(f"/w/{ctx.workspace.slug}/tracking", status_code=303)
 
@@ -110,12 +99,5 @@ def remove_rule(
 def reapply(
     request: Request, db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(Require("journeys:write"))]
 ) -> Response:
-    count = mapping.reapply(
-        wh, workspace_id=ctx.workspace.id, rules=mapping.load_rules(db, workspace_id=ctx.workspace.id)
-    )
-    ctx.audit(
-        db,
-        "tracking.rules_reapply",
-        details={"events": count},
-    )
+    count = mapping.reapply_rules(db, wh, workspace=ctx.workspace, actor=ctx)
     return _page(request, db, ctx, reapplied=count)

@@ -27,6 +27,25 @@ def maintenance_key(at: float) -> str:
     return f"maintenance:{int(at // MAINTENANCE_EVERY_S)}"
 
 
+@service.handler("maintenance")
+def maintenance(
+    *, factory: sessionmaker[Session], settings: Settings, warehouse: Warehouse, **_: Any
+) -> dict[str, Any]:
+    """Run every registered clean-up step, checkpoint the warehouse, and schedule the next run."""
+    done: dict[str, Any] = {}
+    for step in service.MAINTENANCE.values():
+        done.update(step(factory=factory, settings=settings, warehouse=warehouse))
+    warehouse.checkpoint()
+    with transaction(factory) as session:
+        service.enqueue(
+            session,
+            kind="maintenance",
+            dedupe_key=maintenance_key(time.time() + MAINTENANCE_EVERY_S),
+            delay_seconds=MAINTENANCE_EVERY_S,
+        )
+    return done
+
+
 class Worker:
     def __init__(self, factory: sessionmaker[Session], *, settings: Settings, warehouse: Warehouse) -> None:
         self.factory = factory
@@ -46,8 +65,6 @@ class Worker:
             self._thread.join(timeout)
 
     def run(self) -> None:
-        from tajriba.jobs import tasks  # noqa: F401  (the maintenance handler; domains register theirs)
-
         with transaction(self.factory, mode="writes") as session:
             service.requeue_stale(session)
             service.enqueue(session, kind="maintenance", dedupe_key=maintenance_key(time.time()))

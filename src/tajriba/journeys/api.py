@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from tajriba.journeys import journey_map, redesign, schemas, service, transfer
-from tajriba.journeys.render import export_map
+from tajriba.journeys.render import map_file
 from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 from tajriba.web.render import attachment
@@ -218,10 +218,12 @@ def map_export(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, fmt: str, filters: FiltersDep
 ) -> Response:
     """The journey map drawn server-side as SVG, PNG or PDF (Arabic and Persian shaped, right to left)."""
-    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
-    content, media_type = export_map(data, fmt=fmt)
-    return attachment(content, media_type, f"journey-{journey.id}.{fmt}")
+    return attachment(
+        *map_file(
+            db, wh, workspace_id=ctx.workspace.id, journey_id=journey_id, filters=filters,
+            locale=request.state.locale, fmt=fmt,
+        )
+    )  # fmt: skip
 
 
 # -- touchpoints ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import _
 from tajriba.journeys import analytics, journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.discovery import flow
-from tajriba.journeys.render import LABEL_W, MARGIN, export_map, lane_titles, render_svg
+from tajriba.journeys.render import LABEL_W, MARGIN, lane_titles, map_file, render_svg
 from tajriba.models import Membership, Persona, Stage, Touchpoint, User
 from tajriba.web.deps import DB, Context, FormDep, JsonDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import attachment, error_text
@@ -185,10 +185,13 @@ def map_page(
 def map_export(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, fmt: str, filters: FiltersDep
 ) -> Response:
-    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
-    content, media_type = export_map(data, fmt=fmt)
-    return attachment(content, media_type, f"journey-{journey.id}.{fmt}")
+    """The journey map drawn server-side as SVG, PNG or PDF (Arabic and Persian shaped, right to left)."""
+    return attachment(
+        *map_file(
+            db, wh, workspace_id=ctx.workspace.id, journey_id=journey_id, filters=filters,
+            locale=request.state.locale, fmt=fmt,
+        )
+    )  # fmt: skip
 
 
 @router.get("/journeys/{journey_id}/export.{fmt}")

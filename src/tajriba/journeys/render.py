@@ -8,12 +8,19 @@ from the same outlines. In Arabic and Persian the map flows right to left: the f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from tajriba import textdraw
 from tajriba.errors import Invalid
+from tajriba.journeys import journey_map, service
 from tajriba.journeys.journey_map import MapData
+from tajriba.journeys.kpis import Filters
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tajriba.warehouse import Warehouse
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 COLORS = {"excels": "#1a7f37", "meets": "#2563eb", "below": "#c62828", None: "#6b7280"}
@@ -319,6 +326,23 @@ def _emotion(c: _Canvas, data: MapData, col_x: Any, top: float, height: float) -
         anchor=anchor,
         fill=MUTED,
     )
+
+
+def map_file(
+    session: Session,
+    wh: Warehouse,
+    *,
+    workspace_id: int,
+    journey_id: int,
+    filters: Filters,
+    locale: str,
+    fmt: str,
+) -> tuple[bytes, str, str]:
+    """One journey's map, filtered, drawn as `fmt` (svg, png, pdf): bytes, media type, file name."""
+    journey = service.get_journey(session, workspace_id=workspace_id, journey_id=journey_id)
+    data = journey_map.build(session, wh, journey=journey, filters=filters, locale=locale)
+    content, media_type = export_map(data, fmt=fmt)
+    return content, media_type, f"journey-{journey.id}.{fmt}"
 
 
 def export_map(data: MapData, *, fmt: str) -> tuple[bytes, str]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from tajriba.errors import Invalid
 from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
+from tajriba.metrics.schemas import SliceDep
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -19,38 +20,24 @@ Read = Annotated[Context, Depends(RequireKey("metrics:read"))]
 
 def query_from(
     metric: str,
-    by: str | None = None,
-    period: str | None = None,
-    calendar: str = "gregorian",
-    week_start: str = "monday",
-    start: Day | None = None,
-    end: Day | None = None,
+    shared: SliceDep,
     touchpoint: int | None = None,
     stage: int | None = None,
     journey: int | None = None,
     survey: int | None = None,
     channel: str | None = None,
     language: str | None = None,
-    level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
-    min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
 ) -> service.Query:
     """`start` and `end` are local days, `end` excluded."""
     q = service.Query(
         metric=metric,
-        by=by or None,
-        period=period or None,
-        calendar=calendar,
-        week_start=week_start,
-        start=start,
-        end=end,
+        **shared.as_dict(),
         touchpoint_id=touchpoint,
         stage_id=stage,
         journey_id=journey,
         survey_id=survey,
         channel=channel or None,
         language=language or None,
-        level=level,
-        min_n=min_n,
     )
     q.check()
     return q
@@ -125,33 +112,19 @@ def response_rate(
 
 
 def ticket_query(
-    by: str | None = None,
-    period: str | None = None,
-    calendar: str = "gregorian",
-    week_start: str = "monday",
-    start: Day | None = None,
-    end: Day | None = None,
+    shared: SliceDep,
     channel: str | None = None,
     agent: str | None = None,
     touchpoint: int | None = None,
     complaints: bool = False,
-    level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
-    min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
 ) -> tickets.TicketQuery:
     """`start` and `end` are local days of creation, `end` excluded."""
     q = tickets.TicketQuery(
-        by=by or None,
-        period=period or None,
-        calendar=calendar,
-        week_start=week_start,
-        start=start,
-        end=end,
+        **shared.as_dict(),
         channel=channel or None,
         agent=agent or None,
         touchpoint_id=touchpoint,
         complaints=complaints,
-        level=level,
-        min_n=min_n,
     )
     q.check()
     return q

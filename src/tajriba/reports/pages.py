@@ -82,8 +82,8 @@ def change(request: Request, db: DB, ctx: Manage, form: FormDep) -> Response:
                 locale=str(form.get("locale") or ""),
                 formats=[str(f) for f in form.getlist("formats")],
                 created_by=ctx.user.id if ctx.user else None,
+                actor=ctx,
             )
-            ctx.audit(db, "report.subscribe", target_type="report_subscription", target_id=str(sub.id))
             message = _("Subscribed: the first summary goes out {when}.").format(
                 when=format_date(
                     sub.next_at,
@@ -95,25 +95,24 @@ def change(request: Request, db: DB, ctx: Manage, form: FormDep) -> Response:
             )
             return RedirectResponse(f"{base}?saved={_quote(message)}", status_code=303)
         if action == "unsubscribe":
-            schedule.unsubscribe(db, workspace=ctx.workspace, subscription_id=int(str(form.get("id") or "0")))
-            ctx.audit(
-                db, "report.unsubscribe", target_type="report_subscription", target_id=str(form.get("id"))
+            schedule.unsubscribe(
+                db, workspace=ctx.workspace, subscription_id=int(str(form.get("id") or "0")), actor=ctx
             )
             return RedirectResponse(f"{base}?saved={_quote(_('Removed.'))}", status_code=303)
         if action == "share":
             days = int(str(form.get("days") or "7"))
-            token = schedule.share_token(
+            token = schedule.share(
+                db,
                 request.app.state.settings.secret,
                 ctx.workspace,
                 frequency=_frequency(str(form.get("frequency") or "")),
                 days=days,
+                actor=ctx,
             )
-            ctx.audit(db, "report.share", details={"days": days})
             url = f"{public_base(request)}/r/{token}"
             return RedirectResponse(f"{base}?link={_quote(url)}", status_code=303)
         if action == "revoke":
-            schedule.revoke_links(ctx.workspace)
-            ctx.audit(db, "report.revoke_links")
+            schedule.revoke_links(db, workspace=ctx.workspace, actor=ctx)
             return RedirectResponse(
                 f"{base}?saved={_quote(_('Every shared link given so far stops working.'))}", status_code=303
             )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from tajriba import periods
+from tajriba.audit import Auditor
 from tajriba.db import scoped
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import LOCALES, _, speaking
@@ -65,6 +66,7 @@ def subscribe(
     locale: str,
     formats: list[str],
     created_by: int | None,
+    actor: Auditor,
     now: datetime | None = None,
 ) -> ReportSubscription:
     email = email.strip()
@@ -90,10 +92,11 @@ def subscribe(
     if found is None:
         session.add(sub)
     session.flush()
+    actor.audit(session, "report.subscribe", target_type="report_subscription", target_id=str(sub.id))
     return sub
 
 
-def unsubscribe(session: Session, *, workspace: Workspace, subscription_id: int) -> None:
+def unsubscribe(session: Session, *, workspace: Workspace, subscription_id: int, actor: Auditor) -> None:
     sub = scoped.get(
         session,
         ReportSubscription,
@@ -102,6 +105,9 @@ def unsubscribe(session: Session, *, workspace: Workspace, subscription_id: int)
         missing=_("No such subscription."),
     )
     session.delete(sub)
+    actor.audit(
+        session, "report.unsubscribe", target_type="report_subscription", target_id=str(subscription_id)
+    )
 
 
 def subscriptions(session: Session, workspace_id: int) -> list[ReportSubscription]:
@@ -292,7 +298,18 @@ def read_share_token(
     return workspace, "weekly" if parts[1] == "w" else "monthly", datetime.fromtimestamp(expires, UTC)
 
 
-def revoke_links(workspace: Workspace) -> None:
+def share(
+    session: Session, secret: str, workspace: Workspace, *, frequency: str, days: int, actor: Auditor
+) -> str:
+    """Someone shares the summary: a read-only link token for `days` (`share_token`), audited."""
+    token = share_token(secret, workspace, frequency=frequency, days=days)
+    actor.audit(session, "report.share", details={"days": days, "frequency": frequency})
+    return token
+
+
+def revoke_links(session: Session, *, workspace: Workspace, actor: Auditor) -> None:
+    """Every shared link given so far stops working."""
     settings = dict(workspace.settings or {})
     settings["share_generation"] = int(settings.get("share_generation", 0)) + 1
     workspace.settings = settings
+    actor.audit(session, "report.revoke_links")

@@ -163,11 +163,7 @@ def get_rules(ctx: Read) -> dict[str, Any]:
 
 @router.put("/rules")
 def set_rules(db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    rules = delivery.Rules.parse(body)
-    settings = dict(ctx.workspace.settings or {})
-    settings["surveys"] = rules.as_dict()
-    ctx.workspace.settings = settings
-    ctx.audit(db, "survey.rules", details=rules.as_dict())
+    rules = delivery.set_rules(db, workspace=ctx.workspace, rules=delivery.Rules.parse(body), actor=ctx)
     return rules.as_dict()
 
 
@@ -257,8 +253,8 @@ def invite(
         survey=survey,
         channel=body.channel,
         recipients=[delivery.Recipient(**r.model_dump()) for r in body.recipients],
+        actor=ctx,
     )
-    ctx.audit(db, "survey.invite", target_type="survey", target_id=str(survey.id), details=report.as_dict())
     return report.as_dict() | {
         "invitations": [invitation_out(request, survey, i) for i in report.invitations],
     }
@@ -400,8 +396,7 @@ def survey_responses_file(
 
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     locale = lang if lang in ("ar", "fa", "en") else ctx.workspace.default_locale
-    ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
     with speaking(locale):
         return export.responses_file(
-            db, wh, ctx.workspace, survey, f, fmt, locale=locale, personal=ctx.can("pii:read")
+            db, wh, ctx.workspace, survey, f, fmt, locale=locale, personal=ctx.can("pii:read"), actor=ctx
         )

@@ -105,6 +105,15 @@ class Rules:
         return end if end > local else end + timedelta(days=1)
 
 
+def set_rules(session: Session, *, workspace: Workspace, rules: Rules, actor: Auditor) -> Rules:
+    """Make `rules` the workspace's sending rules (fatigue, quiet hours, daily limits), audited."""
+    settings = dict(workspace.settings or {})
+    settings["surveys"] = rules.as_dict()
+    workspace.settings = settings
+    actor.audit(session, "survey.rules", details=rules.as_dict())
+    return rules
+
+
 @dataclass
 class Recipient:
     customer_id: str | None = None
@@ -141,8 +150,10 @@ def invite(
     recipients: Iterable[Recipient],
     channel: str,
     now: datetime | None = None,
+    actor: Auditor | None = None,
 ) -> InviteReport:
-    """Create invitations (personal links) for recipients, applying the workspace's rules."""
+    """Create invitations (personal links) for recipients, applying the workspace's rules; a person's request
+    (an `actor`) is audited, a rule's (a case follow-up) is not."""
     if channel not in CHANNELS:
         raise Invalid(_("The channel is email, sms, whatsapp or link."), field="channel")
     if survey.status != "active":
@@ -216,6 +227,10 @@ def invite(
                 last_asked[r.customer_id] = at
         report.invitations.append(inv)
     session.flush()
+    if actor is not None:
+        actor.audit(
+            session, "survey.invite", target_type="survey", target_id=str(survey.id), details=report.as_dict()
+        )
     return report
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from tajriba import periods
+from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.surveys.definition import Definition, Question, definition_of, pick
@@ -235,8 +236,13 @@ def responses_file(
     *,
     locale: str,
     personal: bool,
+    actor: Auditor,
 ) -> Response:
-    """A survey's filtered responses as `fmt`, labelled in `locale` (what the page and the API hand out)."""
+    """A survey's filtered responses as `fmt`, labelled in `locale` (what the page and the API hand out);
+    every download is audited."""
+    actor.audit(
+        session, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt}
+    )
     from tajriba.journeys.service import touchpoint_names
     from tajriba.surveys import results
 

@@ -484,10 +484,12 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
             if not recipients:
                 raise Invalid(_("List customer ids or addresses, one per line."), field="recipients")
             report = delivery.invite(
-                db, request.app.state.warehouse, survey=survey, recipients=recipients, channel=channel
-            )
-            ctx.audit(
-                db, "survey.invite", target_type="survey", target_id=str(survey.id), details=report.as_dict()
+                db,
+                request.app.state.warehouse,
+                survey=survey,
+                recipients=recipients,
+                channel=channel,
+                actor=ctx,
             )
             skipped = ", ".join(f"{k}: {v}" for k, v in report.skipped.items())
             return _back(
@@ -517,10 +519,7 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
                     },
                 }
             )
-            settings = dict(ctx.workspace.settings or {})
-            settings["surveys"] = rules.as_dict()
-            ctx.workspace.settings = settings
-            ctx.audit(db, "survey.rules", details=rules.as_dict())
+            delivery.set_rules(db, workspace=ctx.workspace, rules=rules, actor=ctx)
         elif action == "delete_survey":
             service.delete_survey(db, survey=survey, actor=ctx)
             return _back(ctx, "/surveys")
@@ -603,9 +602,16 @@ def results_download(
 ) -> Response:
     """The filtered responses as CSV, XLSX or SPSS (.sav) in the reader's language."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    ctx.audit(db, "survey.export", target_type="survey", target_id=str(survey.id), details={"format": fmt})
     return survey_export.responses_file(
-        db, wh, ctx.workspace, survey, f, fmt, locale=request.state.locale, personal=ctx.can("pii:read")
+        db,
+        wh,
+        ctx.workspace,
+        survey,
+        f,
+        fmt,
+        locale=request.state.locale,
+        personal=ctx.can("pii:read"),
+        actor=ctx,
     )
 
 

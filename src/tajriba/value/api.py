@@ -27,15 +27,14 @@ class ComputeIn(BaseModel):
 @router.post("/compute")
 def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> dict[str, Any]:
     """Refit the models on the workspace's orders and store every customer's CLV, P(alive) and RFM segment."""
-    run = service.compute(
+    run = service.recompute(
+        db,
         wh,
-        ctx.workspace.id,
+        workspace_id=ctx.workspace.id,
+        actor=ctx,
         model=body.model,
         observation_end=body.observation_end,
         settings=ClvSettings(horizon_months=body.horizon_months, discount_rate=body.discount_rate),
-    )
-    ctx.audit(
-        db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
     )
     return run.to_dict()
 

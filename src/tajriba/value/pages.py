@@ -83,15 +83,17 @@ def compute_values(request: Request, db: DB, wh: WarehouseDep, ctx: Compute, for
             horizon_months=int(str(form.get("horizon_months") or 12)),
             discount_rate=float(str(form.get("discount_rate") or 1)) / 100,
         )
-        run = service.compute(
-            wh, ctx.workspace.id, model=str(form.get("model") or "bgnbd"), settings=settings
+        service.recompute(
+            db,
+            wh,
+            workspace_id=ctx.workspace.id,
+            actor=ctx,
+            model=str(form.get("model") or "bgnbd"),
+            settings=settings,
         )
     except (TajribaError, ValueError) as exc:
         message = exc.message if isinstance(exc, TajribaError) else str(exc)
         return _render(request, db, wh, ctx, error=message, status=422)
-    ctx.audit(
-        db, "value.compute", target_type="workspace", target_id=str(ctx.workspace.id), details=run.to_dict()
-    )
     return RedirectResponse(f"/w/{ctx.workspace.slug}/value", status_code=303)
 
 

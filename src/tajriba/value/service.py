@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.metrics import service as metrics
 from tajriba.value import cohorts, drivers, rfm
@@ -83,6 +85,17 @@ def _end(orders: pd.DataFrame, observation_end: dt.date | None) -> dt.date:
     if observation_end is not None:
         return observation_end
     return pd.Timestamp(orders["ordered_at"].max()).date()
+
+
+def recompute(
+    session: Session, wh: Warehouse, *, workspace_id: int, actor: Auditor, **options: Any
+) -> ValueRun:
+    """Someone's request to refit the models and store every customer's value (`compute`), audited."""
+    run = compute(wh, workspace_id, **options)
+    actor.audit(
+        session, "value.compute", target_type="workspace", target_id=str(workspace_id), details=run.to_dict()
+    )
+    return run
 
 
 def compute(

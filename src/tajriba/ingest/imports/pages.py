@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _
-from tajriba.ingest.imports import uploads
+from tajriba.ingest.imports import service, uploads
 from tajriba.ingest.imports.mapping import (
     FIELD_LABELS,
     FIELDS,
@@ -188,36 +188,14 @@ def start_import(
         decimal="," if form.get("decimal") == "," else ".",
         line_items=bool(form.get("line_items")),
     )
-    mapping.check()
-    job = jobs.enqueue(
+    service.start_import(
         db,
-        kind="import.file",
         workspace_id=ctx.workspace.id,
-        max_attempts=2,
-        payload={
-            "workspace_id": ctx.workspace.id,
-            "kind": kind,
-            "path": str(path),
-            "dry_run": action != "import",
-            "file": path.name.split("__", 1)[1],
-            "locale": request.state.locale,
-            "mapping": {
-                "kind": kind,
-                "columns": columns,
-                "formats": formats,
-                "defaults": defaults,
-                "name": mapping.name,
-                "decimal": mapping.decimal,
-                "line_items": mapping.line_items,
-            },
-        },
-    )
-    ctx.audit(
-        db,
-        "import.start",
-        target_type="job",
-        target_id=str(job.id) if job else None,
-        details={"kind": kind, "check": action != "import"},
+        path=path,
+        mapping=mapping,
+        dry_run=action != "import",
+        locale=request.state.locale,
+        actor=ctx,
     )
     return RedirectResponse(f"/w/{ctx.workspace.slug}/imports", status_code=303)
 

@@ -19,7 +19,9 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy.orm import Session
 
+from tajriba.audit import Auditor
 from tajriba.customers import service as customer_service
 from tajriba.errors import Invalid
 from tajriba.i18n import _
@@ -29,6 +31,8 @@ from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
 from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, detect_mapping, time_format_label
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.ingest.writer import apply_resolution
+from tajriba.jobs import service as jobs
+from tajriba.models import Job
 from tajriba.sheets import csv_cell
 from tajriba.warehouse import Warehouse
 
@@ -80,6 +84,52 @@ class ImportReport:
             "report": self.report_path,
             "first_errors": self.errors[:20],
         }
+
+
+def start_import(
+    session: Session,
+    *,
+    workspace_id: int,
+    path: Path,
+    mapping: Mapping,
+    dry_run: bool,
+    locale: str,
+    actor: Auditor,
+) -> Job | None:
+    """Queue a check (dry run) or an import of an uploaded file with a checked mapping (the `import.file`
+    job runs it, its report in `locale`), audited."""
+    mapping.check()
+    job = jobs.enqueue(
+        session,
+        kind="import.file",
+        workspace_id=workspace_id,
+        max_attempts=2,
+        payload={
+            "workspace_id": workspace_id,
+            "kind": mapping.kind,
+            "path": str(path),
+            "dry_run": dry_run,
+            "file": path.name.split("__", 1)[1],
+            "locale": locale,
+            "mapping": {
+                "kind": mapping.kind,
+                "columns": mapping.columns,
+                "formats": mapping.formats,
+                "defaults": mapping.defaults,
+                "name": mapping.name,
+                "decimal": mapping.decimal,
+                "line_items": mapping.line_items,
+            },
+        },
+    )
+    actor.audit(
+        session,
+        "import.start",
+        target_type="job",
+        target_id=str(job.id) if job else None,
+        details={"kind": mapping.kind, "check": dry_run},
+    )
+    return job
 
 
 def import_file(
