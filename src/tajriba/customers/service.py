@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pandas as pd
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
@@ -33,6 +35,13 @@ count_segment = segments.count
 segment_from_rows = segments.from_rows
 segment_to_rows = segments.to_rows
 segment_members = segments.matching
+
+
+def store_profiles(warehouse: Warehouse, rows: pa.Table | pd.DataFrame) -> int:
+    """The one write path of customer profiles (tracking flushes and file imports): one row per customer,
+    merged into the stored profile: first seen the earliest, last seen the latest, traits merged key by key
+    (the newer value wins), any other non-null value replaces the stored one (warehouse/schema.py)."""
+    return warehouse.upsert("customers", rows)
 
 
 def list_merges(

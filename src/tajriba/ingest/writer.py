@@ -72,7 +72,9 @@ def store(
         )
         stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
         changes = _trait_changes(warehouse, workspace_id, fresh, res.customer_ids, source)
-        warehouse.upsert("customers", _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now))
+        customer_service.store_profiles(
+            warehouse, _profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now)
+        )
         if changes:
             warehouse.append("trait_changes", pa.Table.from_pylist(changes))
         customer_service.record_consent(

@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tajriba import i18n
@@ -29,7 +28,9 @@ from tajriba.errors import NotFound, TooManyRequests
 from tajriba.i18n import _
 from tajriba.models import Survey, SurveyInvitation, SurveyProgress
 from tajriba.surveys import links, service
+from tajriba.surveys import progress as progress_service
 from tajriba.surveys.definition import Definition, Question, pick
+from tajriba.warehouse import Warehouse
 from tajriba.web.deps import DB, FormDep, WarehouseDep
 from tajriba.web.ratelimit import per_minute
 
@@ -132,9 +133,9 @@ def _progress(
     db: Session, request: Request, survey: Survey, inv: SurveyInvitation | None, p: str | None
 ) -> tuple[str | None, SurveyProgress | None]:
     if inv is not None:
-        return None, service.invitation_progress(db, inv)
+        return None, progress_service.invitation_progress(db, inv)
     token = p or request.cookies.get(f"{COOKIE}{survey.id}")
-    return token, service.progress_for(db, token, survey)
+    return token, progress_service.progress_for(db, token, survey)
 
 
 def _hidden_from_query(request: Request, definition: Definition) -> dict[str, str]:
@@ -254,8 +255,39 @@ def _form_dict(form: Any) -> dict[str, Any]:
     return out
 
 
-@router.post("/{token}")
-def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep) -> Response:
+def _progress_of(
+    db: Session,
+    request: Request,
+    survey: Survey,
+    inv: SurveyInvitation | None,
+    definition: Definition,
+    form: dict[str, Any],
+    locale: str,
+) -> tuple[str | None, SurveyProgress, str | None]:
+    """The respondent's progress (found by the form's token, their cookie or their invitation, or started
+    now with the hidden fields and the time the first screen was shown), its token for the next URL, and a
+    new cookie to set."""
+    ptoken, progress = _progress(db, request, survey, inv, str(form.get("p") or "") or None)
+    if progress is not None:
+        return ptoken, progress, None
+    hidden = dict(inv.hidden) if inv else _hidden_from_query(request, definition)
+    for name in definition.hidden_fields:  # hidden fields of a public link travel in the form
+        if inv is None and name != "customer_id" and form.get(f"h.{name}"):
+            hidden[name] = str(form[f"h.{name}"])[:200]
+    new_cookie, progress = progress_service.start_progress(
+        db, survey=survey, language=locale, hidden=hidden, invitation=inv
+    )
+    try:
+        started = float(str(form.get("started") or "0"))
+        if 0 < time.time() - started < 86400:
+            progress.started_at = datetime.fromtimestamp(started, UTC)
+    except ValueError:
+        pass
+    return (None if inv else new_cookie), progress, new_cookie
+
+
+def _limit(request: Request) -> None:
+    """A per-address cap on posted screens (a flood of answers from one address is refused for a minute)."""
     ip = request.client.host if request.client else "unknown"
     wait = per_minute(
         request.app.state, "survey_limiter", request.app.state.settings.survey_rate_per_minute
@@ -264,6 +296,41 @@ def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep)
         raise TooManyRequests(
             _("Too many answers from this address; try again in a minute."), retry_after=int(wait) + 1
         )
+
+
+def _refused(
+    request: Request,
+    survey: Survey,
+    inv: SurveyInvitation | None,
+    form: dict[str, Any],
+    token: str,
+    locale: str,
+) -> Response | None:
+    """The answer to a post that must not be recorded (closed survey, used link, a bot), or None."""
+    if survey.status != "active":
+        return _closed(request, survey, _("This survey is closed."), 410, locale)
+    if inv is not None and inv.completed_at is not None:
+        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
+    if form.get(HONEYPOT):  # a bot filled the invisible field: thank it and keep nothing
+        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
+    return None
+
+
+def _remember(
+    response: Response, survey: Survey, inv: SurveyInvitation | None, cookie: str | None
+) -> Response:
+    """A public link's respondent keeps their progress token in a cookie (30 days, /s/ only)."""
+    if cookie and inv is None:
+        response.set_cookie(
+            f"{COOKIE}{survey.id}", cookie, max_age=30 * 86400, httponly=True, samesite="lax", path="/s/"
+        )
+    return response
+
+
+@router.post("/{token}")
+def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep) -> Response:
+    """One posted screen: Back keeps what was typed, Next validates and moves on, the last screen stores."""
+    _limit(request)
     try:
         survey, inv = _resolve(db, request, token)
     except links.LinkClosed as exc:
@@ -272,132 +339,61 @@ def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep)
     form = _form_dict(raw)
     locale = _language(request, definition, str(form.get("lang") or ""))
     i18n.set_locale(locale)
-    if survey.status != "active":
-        return _closed(request, survey, _("This survey is closed."), 410, locale)
-    if inv is not None and inv.completed_at is not None:
-        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
-    if form.get(HONEYPOT):  # a bot filled the invisible field: thank it and keep nothing
-        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
-    ptoken, progress = _progress(db, request, survey, inv, str(form.get("p") or "") or None)
-    new_cookie = None
-    if progress is None:
-        hidden = dict(inv.hidden) if inv else _hidden_from_query(request, definition)
-        for name in definition.hidden_fields:  # hidden fields of a public link travel in the form
-            if inv is None and name != "customer_id" and form.get(f"h.{name}"):
-                hidden[name] = str(form[f"h.{name}"])[:200]
-        new_cookie, progress = service.start_progress(
-            db, survey=survey, language=locale, hidden=hidden, invitation=inv
-        )
-        ptoken = None if inv else new_cookie
-        try:
-            started = float(str(form.get("started") or "0"))
-            if 0 < time.time() - started < 86400:
-                progress.started_at = datetime.fromtimestamp(started, UTC)
-        except ValueError:
-            pass
+    refused = _refused(request, survey, inv, form, token, locale)
+    if refused is not None:
+        return refused
+    ptoken, progress, new_cookie = _progress_of(db, request, survey, inv, definition, form, locale)
     if progress.completed_at is not None:
         return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
-    progress.language = locale
-    answers = dict(progress.answers)
-    hidden = dict(progress.hidden)
-    shown_keys = [k for k in str(form.get("screen") or "").split(",") if k]
-    visible = {q.key: q for q in definition.visible(answers, hidden)}
-    shown = [visible[k] for k in shown_keys if k in visible]
-    parsed, errors = definition.parse(form, shown, locale)
-    for q in shown:
-        answers.pop(q.key, None)
-    answers.update(parsed)
-    answers = definition.kept(answers, hidden)
-    progress.answers = answers
-    progress.updated_at = datetime.now(UTC)
-    back = form.get("nav") == "back"
+    screen = progress_service.record_screen(progress, definition, form, locale=locale, now=datetime.now(UTC))
+    response = _next_step(
+        request, db, wh, survey, inv, definition, form, token, locale, progress, ptoken, screen
+    )
+    return _remember(response, survey, inv, new_cookie)
+
+
+def _next_step(
+    request: Request,
+    db: Session,
+    wh: Warehouse,
+    survey: Survey,
+    inv: SurveyInvitation | None,
+    definition: Definition,
+    form: dict[str, Any],
+    token: str,
+    locale: str,
+    progress: SurveyProgress,
+    ptoken: str | None,
+    screen: progress_service.Screen,
+) -> Response:
+    """Where a recorded screen leads: back, the same screen with its errors, the next screen, the first
+    unanswered question, or (the last screen, complete) the response stored once and the thank-you page."""
+    answers, hidden, shown = screen.answers, screen.hidden, screen.shown
     parts = screens(definition, answers, hidden)
     here = next((i for i, s in enumerate(parts) if shown and any(q.key == shown[0].key for q in s)), 0)
-
-    def remember(response: Response) -> Response:
-        """A public link's respondent keeps their progress token in a cookie (30 days, /s/ only)."""
-        if new_cookie and inv is None:
-            response.set_cookie(
-                f"{COOKIE}{survey.id}",
-                new_cookie,
-                max_age=30 * 86400,
-                httponly=True,
-                samesite="lax",
-                path="/s/",
-            )
-        return response
-
-    def redirect(url: str) -> Response:
-        return remember(RedirectResponse(url, status_code=303))
-
     suffix = f"&p={ptoken}" if ptoken else ""
-    if back:
-        target = parts[max(here - 1, 0)][0].key if parts else ""
-        progress.at = target
-        return redirect(f"/s/{token}?lang={locale}&at={target}{suffix}")
-    if errors:
-        response = _screen(
-            request,
-            survey,
-            definition,
-            token,
-            locale,
-            answers,
-            hidden,
-            ptoken,
-            at=shown[0].key if shown else None,
-            errors=errors,
-            form=form,
-            status=422,
-        )
-        return remember(response)
+
+    def go(at: str, *, resume_here: bool = True) -> Response:
+        if resume_here:
+            progress.at = at
+        return RedirectResponse(f"/s/{token}?lang={locale}&at={at}{suffix}", status_code=303)
+
+    if form.get("nav") == "back":
+        return go(parts[max(here - 1, 0)][0].key if parts else "")
+    if screen.errors:
+        at = shown[0].key if shown else None
+        return _screen(
+            request, survey, definition, token, locale, answers, hidden, ptoken,
+            at=at, errors=screen.errors, form=form, status=422,
+        )  # fmt: skip
     if here + 1 < len(parts):
-        progress.at = parts[here + 1][0].key
-        return redirect(f"/s/{token}?lang={locale}&at={parts[here + 1][0].key}{suffix}")
+        return go(parts[here + 1][0].key)
     missing = definition.complete(answers, hidden)
     if missing:
-        return redirect(f"/s/{token}?lang={locale}&at={next(iter(missing))}{suffix}")
+        return go(next(iter(missing)), resume_here=False)
     # the last screen: store once, whatever double click or replay arrives
-    now = datetime.now(UTC)
-    db.flush()
-    claimed = _rows(
-        db.execute(
-            update(SurveyProgress)
-            .where(SurveyProgress.id == progress.id, SurveyProgress.completed_at.is_(None))
-            .values(completed_at=now)
-        )
-    )
-    if inv is not None and claimed:
-        claimed = _rows(
-            db.execute(
-                update(SurveyInvitation)
-                .where(SurveyInvitation.id == inv.id, SurveyInvitation.completed_at.is_(None))
-                .values(completed_at=now, status="completed")
-            )
-        )
-    if claimed:
-        from tajriba.models import Workspace
-
-        ws = db.get(Workspace, survey.workspace_id)
-        stored = service.store_response(
-            db,
-            wh,
-            survey=survey,
-            answers=answers,
-            hidden=hidden,
-            language=locale,
-            started_at=progress.started_at,
-            submitted_at=now,
-            invitation=inv,
-            tz=ws.timezone if ws else None,
-        )
-        progress.response_id = stored.response_id  # store_response marks the invitation itself
-    return redirect(f"/s/{token}/done?lang={locale}")
-
-
-def _rows(result: Any) -> int:
-    """Rows an UPDATE changed: 0 means another request got there first."""
-    return int(result.rowcount)
+    progress_service.complete(db, wh, survey=survey, progress=progress, invitation=inv)
+    return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
 
 
 @router.get("/{token}/done")

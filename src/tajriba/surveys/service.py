@@ -24,7 +24,7 @@ from tajriba.audit import Auditor
 from tajriba.db import scoped
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
-from tajriba.models import Stage, Survey, SurveyInvitation, SurveyProgress, Touchpoint
+from tajriba.models import Stage, Survey, SurveyInvitation, Touchpoint
 from tajriba.surveys import templates
 from tajriba.surveys.definition import Definition, definition_of, metric_scores, open_texts
 from tajriba.surveys.delivery import Recipient as Recipient  # public: cases invite customers to follow-ups
@@ -452,50 +452,3 @@ def _json(value: Any) -> str:
     import orjson
 
     return orjson.dumps(value).decode()
-
-
-# -- partial responses (resume) ------------------------------------------------------------------------------
-
-
-def progress_for(session: Session, token: str | None, survey: Survey) -> SurveyProgress | None:
-    if not token:
-        return None
-    from tajriba.security import hash_token
-
-    row = session.scalar(select(SurveyProgress).where(SurveyProgress.token_hash == hash_token(token)))
-    return row if row is not None and row.survey_id == survey.id else None
-
-
-def start_progress(
-    session: Session,
-    *,
-    survey: Survey,
-    language: str,
-    hidden: dict[str, Any],
-    invitation: SurveyInvitation | None,
-) -> tuple[str, SurveyProgress]:
-    from tajriba.security import hash_token, new_token
-
-    token = new_token(18)
-    row = SurveyProgress(
-        token_hash=hash_token(token),
-        workspace_id=survey.workspace_id,
-        survey_id=survey.id,
-        invitation_id=invitation.id if invitation else None,
-        language=language,
-        answers={},
-        hidden=hidden,
-    )
-    session.add(row)
-    session.flush()
-    return token, row
-
-
-def invitation_progress(session: Session, invitation: SurveyInvitation) -> SurveyProgress | None:
-    """A personal link resumes on any device: its progress is found by the invitation."""
-    return session.scalar(
-        select(SurveyProgress)
-        .where(SurveyProgress.invitation_id == invitation.id)
-        .order_by(SurveyProgress.id.desc())
-        .limit(1)
-    )

@@ -563,8 +563,7 @@ def _profiles(
                 profile[c] = cols[c]
         if "__extra" in cols:
             profile["traits"] = cols["__extra"]
-    table = pa.table(profile).filter(pc.is_valid(cust))
-    warehouse.upsert("customers", table)
+    customer_service.store_profiles(warehouse, pa.table(profile).filter(pc.is_valid(cust)))
 
 
 def _consents(
