@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
+from tajriba.customers import service as customer_service
 from tajriba.db import scoped
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
@@ -29,6 +30,7 @@ from tajriba.surveys import templates
 from tajriba.surveys.definition import Definition, definition_of, metric_scores, open_texts
 from tajriba.surveys.delivery import Recipient as Recipient  # public: cases invite customers to follow-ups
 from tajriba.surveys.delivery import invite as invite
+from tajriba.text import service as text_service
 from tajriba.warehouse import Warehouse
 
 STATUSES = ("draft", "active", "closed")
@@ -320,7 +322,7 @@ def store_response(
     One `survey_responses` row per answered metric question (the first is `<id>`, further ones
     `<id>:<question>`; a response without a metric answer is one `answers` row); open-text answers also
     become `feedback_texts` (source `survey`) queued for text analytics; ticked consents become consent
-    records when the customer is known.
+    records (through the customers domain) when the customer is known.
     """
     definition = definition_of(survey)
     missing = definition.complete(answers, hidden)
@@ -332,21 +334,20 @@ def store_response(
     now = submitted_at or _now()
     customer_id = invitation.customer_id if invitation else None
     channel = (invitation.channel if invitation else None) or str(hidden.get("channel") or "link")
-    touchpoint_id = _touchpoint_id(session, survey, hidden)
     texts = open_texts(definition, answers)
-    comment = texts[0][1] if texts else None
-    payload = {"answers": answers, "hidden": {k: v for k, v in hidden.items() if k != "customer_id"}}
     base = {
         "workspace_id": survey.workspace_id,
         "survey_id": survey.id,
         "customer_id": customer_id,
-        "touchpoint_id": touchpoint_id,
+        "touchpoint_id": _touchpoint_id(session, survey, hidden),
         "order_id": _opt(hidden.get("order_id")),
         "ticket_id": _opt(hidden.get("ticket_id")),
         "channel": channel[:32],
         "language": language,
-        "comment": comment,
-        "answers": _json(payload),
+        "comment": texts[0][1] if texts else None,
+        "answers": _json(
+            {"answers": answers, "hidden": {k: v for k, v in hidden.items() if k != "customer_id"}}
+        ),
         "started_at": _naive(started_at),
         "submitted_at": _naive(now),
         "tz": tz,
@@ -354,76 +355,70 @@ def store_response(
         "source": source,
     }
     scores = metric_scores(definition, answers)
-    rows: list[dict[str, Any]] = []
-    for i, (q, score) in enumerate(scores):
-        lo, hi = q.bounds
-        rows.append(
-            base
-            | {
-                "response_id": rid if i == 0 else f"{rid}:{q.key}",
-                "metric": q.type,
-                "score": score,
-                "scale_min": lo,
-                "scale_max": hi,
-            }
-        )
-    if not rows:
-        rows.append(
-            base
-            | {"response_id": rid, "metric": "answers", "score": None, "scale_min": None, "scale_max": None}
-        )
-    feedback = [
-        {
-            "workspace_id": survey.workspace_id,
-            "feedback_id": f"survey-{rid}-{q.key}",
-            "customer_id": customer_id,
-            "source": "survey",
-            "text": text,
-            "language": language,
-            "rating": scores[0][1] if scores else None,
-            "touchpoint_id": touchpoint_id,
-            "channel": channel[:32],
-            "order_id": base["order_id"],
-            "ticket_id": base["ticket_id"],
-            "response_id": rid,
-            "created_at": _naive(now),
-            "tz": tz,
-            "url": None,
-            "properties": _json({"survey_id": survey.id, "question": q.key}),
-        }
-        for q, text in texts
+    rows = _response_rows(base, rid, scores)
+    feedback = _feedback_rows(base, rid, texts, rating=scores[0][1] if scores else None)
+    consents = [
+        customer_service.ConsentObservation(customer_id, q.purpose or q.key, True, _naive(now), rid, "survey")
+        for q in definition.questions
+        if customer_id and q.type == "consent" and answers.get(q.key) is True
     ]
-    consents = []
-    if customer_id:
-        for q in definition.questions:
-            if q.type == "consent" and answers.get(q.key) is True:
-                consents.append(
-                    {
-                        "workspace_id": survey.workspace_id,
-                        "consent_id": f"survey-{rid}-{q.key}",
-                        "customer_id": customer_id,
-                        "purpose": q.purpose or q.key,
-                        "granted": True,
-                        "recorded_at": _naive(now),
-                        "source": "survey",
-                        "message_id": rid,
-                    }
-                )
     with warehouse.transaction():  # append() conforms each batch to its table's schema
         warehouse.append("survey_responses", pa.Table.from_pylist(rows))
         if feedback:
             warehouse.append("feedback_texts", pa.Table.from_pylist(feedback))
-        if consents:
-            warehouse.append("consents", pa.Table.from_pylist(consents))
+        customer_service.record_consent(warehouse, workspace_id=survey.workspace_id, observations=consents)
     if invitation is not None:
         invitation.completed_at = now
         invitation.status = "completed"
         invitation.response_id = rid
     if feedback:
-        from tajriba.text.service import schedule
-
-        schedule(session, survey.workspace_id, delay_seconds=5)
+        text_service.schedule(session, survey.workspace_id, delay_seconds=5)
     return Stored(rid, len(rows), len(feedback))
+
+
+def _response_rows(base: dict[str, Any], rid: str, scores: list[tuple[Any, float]]) -> list[dict[str, Any]]:
+    """One row per answered metric question (`<id>`, then `<id>:<question>`), or one `answers` row."""
+    rows = [
+        base
+        | {
+            "response_id": rid if i == 0 else f"{rid}:{q.key}",
+            "metric": q.type,
+            "score": score,
+            "scale_min": q.bounds[0],
+            "scale_max": q.bounds[1],
+        }
+        for i, (q, score) in enumerate(scores)
+    ]
+    return rows or [
+        base | {"response_id": rid, "metric": "answers", "score": None, "scale_min": None, "scale_max": None}
+    ]
+
+
+def _feedback_rows(
+    base: dict[str, Any], rid: str, texts: list[tuple[Any, str]], *, rating: float | None
+) -> list[dict[str, Any]]:
+    """Each open-text answer as a feedback text (source `survey`) for text analytics."""
+    return [
+        {
+            "workspace_id": base["workspace_id"],
+            "feedback_id": f"survey-{rid}-{q.key}",
+            "customer_id": base["customer_id"],
+            "source": "survey",
+            "text": text,
+            "language": base["language"],
+            "rating": rating,
+            "touchpoint_id": base["touchpoint_id"],
+            "channel": base["channel"],
+            "order_id": base["order_id"],
+            "ticket_id": base["ticket_id"],
+            "response_id": rid,
+            "created_at": base["submitted_at"],
+            "tz": base["tz"],
+            "url": None,
+            "properties": _json({"survey_id": base["survey_id"], "question": q.key}),
+        }
+        for q, text in texts
+    ]
 
 
 def _touchpoint_id(session: Session, survey: Survey, hidden: dict[str, Any]) -> int | None:
