@@ -1,5 +1,8 @@
 """initial tables
 
+Size: a migration is one frozen list of DDL statements, read top to bottom; splitting it would hide the
+order the database sees.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-22

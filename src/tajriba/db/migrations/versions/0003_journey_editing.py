@@ -1,5 +1,8 @@
 """journey editing
 
+Size: a migration is one frozen list of DDL statements, read top to bottom; splitting it would hide the
+order the database sees.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22

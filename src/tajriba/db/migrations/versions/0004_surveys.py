@@ -1,5 +1,8 @@
 """surveys
 
+Size: a migration is one frozen list of DDL statements, read top to bottom; splitting it would hide the
+order the database sees.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22

@@ -1,5 +1,8 @@
 """cases
 
+Size: a migration is one frozen list of DDL statements, read top to bottom; splitting it would hide the
+order the database sees.
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03
