@@ -1,4 +1,5 @@
-"""Schemathesis over the whole /api/v1 of a live server: whatever the schema lets a client send, never a 500.
+"""Schemathesis over the whole /api/v1 of a live server: whatever the schema lets a client send, never a 500,
+and every answer has the shape the OpenAPI document gives it (tests/web/test_openapi.py).
 
 Every operation of the OpenAPI document gets generated examples (ids up to and past 2**63, dates, odd
 strings, missing and extra fields) with an admin API key, so every route is reached past its role check.
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from tajriba.accounts import service as accounts
 from tests.live import serving, stores
@@ -51,7 +52,7 @@ def test_no_input_the_schema_allows_causes_a_server_error(live_api) -> None:  # 
             case.call_and_validate(
                 base_url=url,
                 headers={"Authorization": f"Bearer {key}"},
-                checks=[not_a_server_error],
+                checks=[not_a_server_error, response_schema_conformance],
                 timeout=60,
             )
 
