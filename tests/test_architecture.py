@@ -152,7 +152,6 @@ LONG_FUNCTIONS = {
     "surveys/delivery.py:dispatch",
     "surveys/delivery.py:invite",
     "surveys/export.py:columns",
-    "surveys/pages.py:edit_survey",
     "surveys/service.py:store_response",
     "surveys/surveyjs.py:_question",
     "surveys/surveyjs.py:export",

@@ -5,6 +5,7 @@ Pages call the same service functions as the JSON API; forms post back and redir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -19,7 +21,7 @@ from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
 from tajriba.metrics import service as metrics
-from tajriba.models import SurveyInvitation, Touchpoint
+from tajriba.models import Survey, SurveyInvitation, Touchpoint
 from tajriba.surveys import delivery, links, respondent, results, service, surveyjs, templates
 from tajriba.surveys import export as survey_export
 from tajriba.surveys.definition import (
@@ -374,161 +376,200 @@ def edit_survey(request: Request, db: DB, ctx: Write, survey_id: int, form: Form
     action = str(form.get("action") or "")
     path = f"/surveys/{survey.id}"
     try:
-        data = dict(survey.definition)
-        if action == "settings":
-            data["title"] = _texts(form, "title")
-            data["intro"] = _texts(form, "intro")
-            data["thank_you"] = _texts(form, "thanks")
-            data["languages"] = [str(x) for x in form.getlist("languages")]
-            data["default_language"] = str(form.get("default_language") or "")
-            data["one_per_screen"] = form.get("one_per_screen") == "1"
-            data["show_progress"] = bool(form.get("show_progress"))
-            data["hidden_fields"] = [
-                h.strip() for h in str(form.get("hidden_fields") or "").split(",") if h.strip()
-            ]
-            reminder = _opt_int(form.get("reminder_days"))
-            service.update_survey(
-                db,
-                survey=survey,
-                actor=ctx,
-                name=str(form.get("name") or ""),
-                definition=service.parse_definition(data),
-                touchpoint_id=_opt_int(form.get("touchpoint_id")),
-                reminder_days=reminder,
-                link_days=_opt_int(form.get("link_days")) or survey.link_days,
-            )
-        elif action == "add_question":
-            taken = {x["key"] for x in data["questions"]} | set(data.get("hidden_fields") or [])
-            q: dict[str, Any] = {
-                "key": str(form.get("key") or "").strip() or _new_key(str(form.get("type") or ""), taken),
-                "type": str(form.get("type") or ""),
-                "title": _texts(form, "qtitle"),
-                "required": bool(form.get("required")),
-                "low_label": _texts(form, "low"),
-                "high_label": _texts(form, "high"),
-            }
-            if form.get("scale"):
-                q["scale"] = int(str(form.get("scale")))
-            if q["type"] in ("single", "multiple"):
-                q["choices"] = _choices(str(form.get("choices") or ""))
-                q["other"] = bool(form.get("other"))
-            if q["type"] == "matrix":
-                q["rows"] = _choices(str(form.get("choices") or ""))
-            if q["type"] == "consent":
-                q["purpose"] = str(form.get("purpose") or "contact")
-            chosen = _condition(form, list(data["questions"]))
-            condition = str(form.get("condition") or "").strip()
-            if chosen is not None:
-                q["visible_if"] = chosen
-            elif condition:
-                try:
-                    q["visible_if"] = surveyjs.parse_expression(condition)
-                except (ValueError, ValidationError) as exc:
-                    raise Invalid(
-                        _("Condition: {error}").format(error=error_text(exc)), field="condition"
-                    ) from None
-            data["questions"] = [*data["questions"], q]
+        if action in QUESTION_EDITS:
+            data = QUESTION_EDITS[action](dict(survey.definition), form, action)
             service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
-        elif action == "logic":
-            key = str(form.get("key") or "")
-            qs = [dict(x) for x in data["questions"]]
-            i = next((n for n, x in enumerate(qs) if x["key"] == key), None)
-            if i is None:
-                raise Invalid(_("No such question."), field="key")
-            qs[i]["visible_if"] = _condition(form, qs, before=i)
-            data["questions"] = qs
-            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
-        elif action == "order":
-            keys = [str(k) for k in form.getlist("keys")]
-            qs = list(data["questions"])
-            if sorted(keys) != sorted(x["key"] for x in qs):
-                raise Invalid(_("The new order must name every question once."), field="keys")
-            by_key = {x["key"]: x for x in qs}
-            data["questions"] = [by_key[k] for k in keys]
-            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
-        elif action in ("up", "down", "delete"):
-            key = str(form.get("key") or "")
-            qs = list(data["questions"])
-            i = next((n for n, x in enumerate(qs) if x["key"] == key), None)
-            if i is None:
-                raise Invalid(_("No such question."), field="key")
-            if action == "delete":
-                qs.pop(i)
-            else:
-                j = i - 1 if action == "up" else i + 1
-                if 0 <= j < len(qs):
-                    qs[i], qs[j] = qs[j], qs[i]
-            data["questions"] = qs
-            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(data))
-        elif action == "json":
-            try:
-                raw = orjson.loads(str(form.get("definition") or ""))
-            except orjson.JSONDecodeError as exc:
-                raise Invalid(
-                    _("The definition is not valid JSON: {error}").format(error=exc), field="definition"
-                ) from None
-            service.update_survey(db, survey=survey, actor=ctx, definition=service.parse_definition(raw))
-        elif action in ("active", "closed", "draft"):
-            service.set_status(db, survey=survey, status=action, actor=ctx)
-        elif action == "invite":
-            channel = str(form.get("channel") or "")
-            recipients = []
-            for line in str(form.get("recipients") or "").splitlines():
-                line = line.strip()
-                if not line:
-                    continue
-                if "@" in line or line.lstrip("+").isdigit():
-                    recipients.append(delivery.Recipient(address=line))
-                else:
-                    recipients.append(delivery.Recipient(customer_id=line))
-            if not recipients:
-                raise Invalid(_("List customer ids or addresses, one per line."), field="recipients")
-            report = delivery.invite(
-                db,
-                request.app.state.warehouse,
-                survey=survey,
-                recipients=recipients,
-                channel=channel,
-                actor=ctx,
-            )
-            skipped = ", ".join(f"{k}: {v}" for k, v in report.skipped.items())
-            return _back(
-                ctx,
-                path,
-                saved=_("{n} invited").format(n=report.scheduled) + (f" ({skipped})" if skipped else ""),
-            )
-        elif action == "trigger":
-            delivery.create_trigger(
-                db,
-                survey=survey,
-                event=str(form.get("event") or ""),
-                channel=str(form.get("channel") or ""),
-                delay_minutes=int(str(form.get("delay_minutes") or "120")),
-                actor=ctx,
-            )
-        elif action == "rules":
-            rules = delivery.Rules.parse(
-                {
-                    "fatigue_days": form.get("fatigue_days"),
-                    "quiet_start": form.get("quiet_start"),
-                    "quiet_end": form.get("quiet_end"),
-                    "limits": {
-                        c: form.get(f"limit_{c}")
-                        for c in ("email", "sms", "whatsapp")
-                        if form.get(f"limit_{c}")
-                    },
-                }
-            )
-            delivery.set_rules(db, workspace=ctx.workspace, rules=rules, actor=ctx)
-        elif action == "delete_survey":
-            service.delete_survey(db, survey=survey, actor=ctx)
-            return _back(ctx, "/surveys")
+        elif action in SURVEY_ACTIONS:
+            answer = SURVEY_ACTIONS[action](request, db, ctx, survey, form, action)
+            if answer is not None:
+                return answer
         else:
             raise Invalid(_("Unknown action."), field="action")
     except (TajribaError, ValidationError, ValueError) as exc:
         db.rollback()
         return _back(ctx, path, error=error_text(exc))
     return _back(ctx, path, saved=_("Saved."))
+
+
+def _settings(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, _a: str) -> None:
+    data = dict(survey.definition)
+    data["title"] = _texts(form, "title")
+    data["intro"] = _texts(form, "intro")
+    data["thank_you"] = _texts(form, "thanks")
+    data["languages"] = [str(x) for x in form.getlist("languages")]
+    data["default_language"] = str(form.get("default_language") or "")
+    data["one_per_screen"] = form.get("one_per_screen") == "1"
+    data["show_progress"] = bool(form.get("show_progress"))
+    data["hidden_fields"] = [h.strip() for h in str(form.get("hidden_fields") or "").split(",") if h.strip()]
+    service.update_survey(
+        db,
+        survey=survey,
+        actor=ctx,
+        name=str(form.get("name") or ""),
+        definition=service.parse_definition(data),
+        touchpoint_id=_opt_int(form.get("touchpoint_id")),
+        reminder_days=_opt_int(form.get("reminder_days")),
+        link_days=_opt_int(form.get("link_days")) or survey.link_days,
+    )
+
+
+def _question_from_form(form: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The question the "add" form describes (a key is made up when none is given)."""
+    taken = {x["key"] for x in data["questions"]} | set(data.get("hidden_fields") or [])
+    q: dict[str, Any] = {
+        "key": str(form.get("key") or "").strip() or _new_key(str(form.get("type") or ""), taken),
+        "type": str(form.get("type") or ""),
+        "title": _texts(form, "qtitle"),
+        "required": bool(form.get("required")),
+        "low_label": _texts(form, "low"),
+        "high_label": _texts(form, "high"),
+    }
+    if form.get("scale"):
+        q["scale"] = int(str(form.get("scale")))
+    if q["type"] in ("single", "multiple"):
+        q["choices"] = _choices(str(form.get("choices") or ""))
+        q["other"] = bool(form.get("other"))
+    if q["type"] == "matrix":
+        q["rows"] = _choices(str(form.get("choices") or ""))
+    if q["type"] == "consent":
+        q["purpose"] = str(form.get("purpose") or "contact")
+    chosen = _condition(form, list(data["questions"]))
+    condition = str(form.get("condition") or "").strip()
+    if chosen is not None:
+        q["visible_if"] = chosen
+    elif condition:
+        try:
+            q["visible_if"] = surveyjs.parse_expression(condition)
+        except (ValueError, ValidationError) as exc:
+            raise Invalid(_("Condition: {error}").format(error=error_text(exc)), field="condition") from None
+    return q
+
+
+def _add_question(data: dict[str, Any], form: Any, _a: str) -> dict[str, Any]:
+    return {**data, "questions": [*data["questions"], _question_from_form(form, data)]}
+
+
+def _index_of(questions: list[dict[str, Any]], form: Any) -> int:
+    key = str(form.get("key") or "")
+    i = next((n for n, x in enumerate(questions) if x["key"] == key), None)
+    if i is None:
+        raise Invalid(_("No such question."), field="key")
+    return i
+
+
+def _logic(data: dict[str, Any], form: Any, _a: str) -> dict[str, Any]:
+    qs = [dict(x) for x in data["questions"]]
+    i = _index_of(qs, form)
+    qs[i]["visible_if"] = _condition(form, qs, before=i)
+    return {**data, "questions": qs}
+
+
+def _order(data: dict[str, Any], form: Any, _a: str) -> dict[str, Any]:
+    keys = [str(k) for k in form.getlist("keys")]
+    qs = list(data["questions"])
+    if sorted(keys) != sorted(x["key"] for x in qs):
+        raise Invalid(_("The new order must name every question once."), field="keys")
+    by_key = {x["key"]: x for x in qs}
+    return {**data, "questions": [by_key[k] for k in keys]}
+
+
+def _move(data: dict[str, Any], form: Any, action: str) -> dict[str, Any]:
+    """Move a question up or down one place, or delete it."""
+    qs = list(data["questions"])
+    i = _index_of(qs, form)
+    if action == "delete":
+        qs.pop(i)
+    else:
+        j = i - 1 if action == "up" else i + 1
+        if 0 <= j < len(qs):
+            qs[i], qs[j] = qs[j], qs[i]
+    return {**data, "questions": qs}
+
+
+def _json(_data: dict[str, Any], form: Any, _a: str) -> dict[str, Any]:
+    try:
+        raw: dict[str, Any] = orjson.loads(str(form.get("definition") or ""))
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(
+            _("The definition is not valid JSON: {error}").format(error=exc), field="definition"
+        ) from None
+    return raw
+
+
+def _status(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, action: str) -> None:
+    service.set_status(db, survey=survey, status=action, actor=ctx)
+
+
+def _invite(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, _a: str) -> Response:
+    recipients = []
+    for line in str(form.get("recipients") or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "@" in line or line.lstrip("+").isdigit():
+            recipients.append(delivery.Recipient(address=line))
+        else:
+            recipients.append(delivery.Recipient(customer_id=line))
+    if not recipients:
+        raise Invalid(_("List customer ids or addresses, one per line."), field="recipients")
+    channel = str(form.get("channel") or "")
+    report = delivery.invite(
+        db, request.app.state.warehouse, survey=survey, recipients=recipients, channel=channel, actor=ctx
+    )
+    skipped = ", ".join(f"{k}: {v}" for k, v in report.skipped.items())
+    saved = _("{n} invited").format(n=report.scheduled) + (f" ({skipped})" if skipped else "")
+    return _back(ctx, f"/surveys/{survey.id}", saved=saved)
+
+
+def _trigger(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, _a: str) -> None:
+    delivery.create_trigger(
+        db,
+        survey=survey,
+        event=str(form.get("event") or ""),
+        channel=str(form.get("channel") or ""),
+        delay_minutes=int(str(form.get("delay_minutes") or "120")),
+        actor=ctx,
+    )
+
+
+def _rules(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, _a: str) -> None:
+    limits = {c: form.get(f"limit_{c}") for c in ("email", "sms", "whatsapp") if form.get(f"limit_{c}")}
+    rules = delivery.Rules.parse(
+        {
+            "fatigue_days": form.get("fatigue_days"),
+            "quiet_start": form.get("quiet_start"),
+            "quiet_end": form.get("quiet_end"),
+            "limits": limits,
+        }
+    )
+    delivery.set_rules(db, workspace=ctx.workspace, rules=rules, actor=ctx)
+
+
+def _delete(request: Request, db: Session, ctx: Context, survey: Survey, form: Any, _a: str) -> Response:
+    service.delete_survey(db, survey=survey, actor=ctx)
+    return _back(ctx, "/surveys")
+
+
+# the builder's buttons: edits of the definition (saved as one update), and other actions on the survey
+QUESTION_EDITS: dict[str, Callable[[dict[str, Any], Any, str], dict[str, Any]]] = {
+    "add_question": _add_question,
+    "logic": _logic,
+    "order": _order,
+    "up": _move,
+    "down": _move,
+    "delete": _move,
+    "json": _json,
+}
+SURVEY_ACTIONS: dict[str, Callable[..., Response | None]] = {
+    "settings": _settings,
+    "active": _status,
+    "closed": _status,
+    "draft": _status,
+    "invite": _invite,
+    "trigger": _trigger,
+    "rules": _rules,
+    "delete_survey": _delete,
+}
 
 
 Filters = Annotated[results.Filters, Depends(results.parse_filters)]
