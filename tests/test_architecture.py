@@ -133,7 +133,6 @@ LONG_FUNCTIONS = {
     "ingest/imports/service.py:_store",
     "ingest/segment.py:_message",
     "ingest/writer.py:_profile_rows",
-    "journeys/journey_map.py:build",
     "journeys/pages.py:analytics_page",
     "journeys/redesign.py:copy_as_future",
     "journeys/render.py:render_svg",
