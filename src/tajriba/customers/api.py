@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from tajriba.customers import service
+from tajriba.customers.schemas import (
+    CustomerRow,
+    ProfileRead,
+    SearchRead,
+    TimelineItem,
+    TimelineRead,
+    UndoRead,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -19,7 +27,7 @@ def search(
     search: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> SearchRead:
     """Customers by name (Arabic or Latin script), email, phone in any format, or any identifier."""
     rows, total = service.search_customers(
         wh,
@@ -33,16 +41,16 @@ def search(
         rows = [service.masked_row(r) for r in rows]
     for r in rows:
         r.pop("traits", None)
-    return {"total": total, "page": page, "customers": rows}
+    return SearchRead(total=total, page=page, customers=[CustomerRow(**r) for r in rows])
 
 
 @router.get("/{customer_id}")
 def profile(
     wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("customers:read"))], customer_id: str
-) -> dict[str, Any]:
+) -> ProfileRead:
     """One profile with identities, merges and a summary; a merged-away id answers with the surviving profile."""
     data = service.get_profile(wh, workspace_id=ctx.workspace.id, customer_id=customer_id)
-    return data if ctx.can("pii:read") else service.masked_profile(data)
+    return ProfileRead(**(data if ctx.can("pii:read") else service.masked_profile(data)))
 
 
 @router.get("/{customer_id}/timeline")
@@ -52,7 +60,7 @@ def timeline(
     customer_id: str,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> TimelineRead:
     """Events, orders, responses, feedback and tickets of one customer, newest first."""
     profile_id = service.get_profile(wh, workspace_id=ctx.workspace.id, customer_id=customer_id)[
         "customer_id"
@@ -62,13 +70,15 @@ def timeline(
     )
     if not ctx.can("pii:read"):
         items = service.masked_timeline(items)
-    return {"customer_id": profile_id, "page": page, "more": more, "items": items}
+    return TimelineRead(
+        customer_id=profile_id, page=page, more=more, items=[TimelineItem(**i) for i in items]
+    )
 
 
 @router.post("/merges/{merge_id}/undo")
 def undo_merge(
     db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("identities:manage"))], merge_id: str
-) -> dict[str, Any]:
+) -> UndoRead:
     """Split a merge: the profiles get their identifiers and data back and are not merged again automatically."""
     counts = service.undo_merge(db, wh, workspace_id=ctx.workspace.id, merge_id=merge_id, actor=ctx)
-    return {"merge_id": merge_id, "restored": counts}
+    return UndoRead(merge_id=merge_id, restored=counts)
