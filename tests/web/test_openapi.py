@@ -46,7 +46,6 @@ NOT_DESCRIBED_YET = {
     "GET /api/v1/personas",
     "GET /api/v1/personas/{persona_id}",
     "GET /api/v1/sla-policies",
-    "GET /api/v1/stories",
     "GET /api/v1/surveys",
     "GET /api/v1/surveys/rules",
     "GET /api/v1/surveys/templates",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from tajriba.stories import service
+from tajriba.stories.schemas import StoriesRead
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -24,7 +25,7 @@ def stories(
     end: Day | None = None,
     min_chars: Annotated[int, Query(ge=0, le=2000)] = 40,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
+) -> StoriesRead:
     """High scores with rich comments and praise naming staff, best first, with the customer's consent to
     being quoted; texts redacted unless the key may read personal data."""
     result = service.stories(
@@ -38,4 +39,4 @@ def stories(
         limit=limit,
         show_personal_data=ctx.can("pii:read"),
     )
-    return {"workspace": ctx.workspace.slug, **result}
+    return StoriesRead(workspace=ctx.workspace.slug, **result)
