@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from tajriba.goals import service
+from tajriba.goals.schemas import GoalRead, GoalsRead
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/goals", tags=["goals"])
@@ -14,30 +15,34 @@ Read = Annotated[Context, Depends(RequireKey("metrics:read"))]
 Write = Annotated[Context, Depends(RequireKey("goals:write"))]
 
 
-def _measured(db: DB, wh: WarehouseDep, ctx: Context, goal: service.Goal) -> dict[str, Any]:
-    return service.named(db, ctx.workspace.id, [service.measure(db, wh, ctx.workspace, goal)])[0]
+def _measured(db: DB, wh: WarehouseDep, ctx: Context, goal: service.Goal) -> GoalRead:
+    return GoalRead.model_validate(
+        service.named(db, ctx.workspace.id, [service.measure(db, wh, ctx.workspace, goal)])[0]
+    )
 
 
 @router.get("")
-def list_goals(db: DB, wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
+def list_goals(db: DB, wh: WarehouseDep, ctx: Read) -> GoalsRead:
     """Every live goal, measured: current value, baseline, progress, projection at the due date, status."""
-    return {"workspace": ctx.workspace.slug, **service.dashboard(db, wh, ctx.workspace)}
+    return GoalsRead.model_validate(
+        {"workspace": ctx.workspace.slug, **service.dashboard(db, wh, ctx.workspace)}
+    )
 
 
 @router.post("", status_code=201)
-def create_goal(db: DB, wh: WarehouseDep, ctx: Write, body: service.GoalIn) -> dict[str, Any]:
+def create_goal(db: DB, wh: WarehouseDep, ctx: Write, body: service.GoalIn) -> GoalRead:
     goal = service.create_goal(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
     return _measured(db, wh, ctx, goal)
 
 
 @router.get("/{goal_id}")
-def get_goal(db: DB, wh: WarehouseDep, ctx: Read, goal_id: int) -> dict[str, Any]:
+def get_goal(db: DB, wh: WarehouseDep, ctx: Read, goal_id: int) -> GoalRead:
     """One goal with its weekly series (value and interval per week since the start date)."""
     return _measured(db, wh, ctx, service.get_goal(db, ctx.workspace.id, goal_id))
 
 
 @router.put("/{goal_id}")
-def update_goal(db: DB, wh: WarehouseDep, ctx: Write, goal_id: int, body: service.GoalIn) -> dict[str, Any]:
+def update_goal(db: DB, wh: WarehouseDep, ctx: Write, goal_id: int, body: service.GoalIn) -> GoalRead:
     goal = service.update_goal(db, goal=service.get_goal(db, ctx.workspace.id, goal_id), data=body, actor=ctx)
     return _measured(db, wh, ctx, goal)
 

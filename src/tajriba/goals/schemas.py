@@ -1,8 +1,15 @@
-"""What goals look like to people: the names of metrics, statuses and scopes (pages, reports, exports)."""
+"""Goals in and out: the answer models of `/api/v1/goals`, and the names people see of metrics, statuses and
+scopes (pages, reports, exports)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
 from tajriba.i18n import N_
+from tajriba.web.answers import Answer
 
 METRIC_LABELS = {
     "nps": N_("NPS"),
@@ -43,3 +50,72 @@ SCOPE_LABELS = {
     "touchpoint": N_("Touchpoint"),
     "persona": N_("Persona"),
 }
+
+
+class Reading(Answer):
+    """A measure over a window or a week, with its interval (None below the minimum sample)."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    std_error: float | None
+    n: int
+
+
+class CurrentReading(Reading):
+    """The last 28 days (to the last day with data)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+
+
+class WeekReading(Reading):
+    period: str
+    position: float
+
+
+class Projection(Answer):
+    """Where the measure will be at the due date: the weekly trend line's value and band, or (too few weeks)
+    the current value; `informative` says whether the band is narrow enough to say anything."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    slope_per_week: float | None = None
+    method: Literal["trend", "current"]
+    informative: bool
+
+
+class GoalRead(Answer):
+    """A goal measured: current value and baseline, progress, weekly series, projection and status."""
+
+    id: int
+    name: str
+    feeling: str | None
+    metric: str
+    scope: str
+    scope_id: int | None
+    target: float
+    start_date: date
+    due_date: date
+    owner_id: int | None
+    higher_is_better: bool
+    percent: bool
+    as_of: date
+    current: CurrentReading
+    baseline: Reading | None
+    progress: float | None
+    series: list[WeekReading]
+    projection: Projection | None
+    status: str
+    status_reason: str
+    scope_name: str | None
+    owner_name: str | None
+
+
+class GoalsRead(Answer):
+    workspace: str
+    goals: list[GoalRead]
+    counts: dict[str, int]
