@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from tajriba.errors import Invalid
 from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
-from tajriba.metrics.schemas import SliceDep
+from tajriba.metrics.schemas import CompareTable, MetricTable, SliceDep, TrendTable
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -46,14 +46,16 @@ def query_from(
 QueryDep = Annotated[service.Query, Depends(query_from)]
 
 
-@router.get("/metrics")
-def metrics(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> dict[str, Any]:
+@router.get("/metrics", response_model_exclude_unset=True)
+def metrics(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> MetricTable:
     """NPS, CSAT or CES per slice (touchpoint, stage, journey, channel, language, survey, agent, persona,
     segment) and period (day, week, month, quarter, year; Gregorian, Hijri or Jalali), with intervals."""
-    return {"workspace": ctx.workspace.slug, **service.metric_table(db, wh, ctx.workspace, q)}
+    return MetricTable.model_validate(
+        {"workspace": ctx.workspace.slug, **service.metric_table(db, wh, ctx.workspace, q)}
+    )
 
 
-@router.get("/metrics/compare")
+@router.get("/metrics/compare", response_model_exclude_unset=True)
 def compare(
     db: DB,
     wh: WarehouseDep,
@@ -63,7 +65,7 @@ def compare(
     before_end: dt.date,
     after_start: dt.date,
     after_end: dt.date,
-) -> dict[str, Any]:
+) -> CompareTable:
     """The change between two periods per slice, with its interval and a two-sided p-value."""
     for name, (a, b) in {
         "before_start": (before_start, before_end),
@@ -72,14 +74,16 @@ def compare(
         if a >= b:
             raise Invalid("each period's start must be before its end", field=name)
     result = service.compare(db, wh, ctx.workspace, q, (before_start, before_end), (after_start, after_end))
-    return {"workspace": ctx.workspace.slug, **result}
+    return CompareTable.model_validate({"workspace": ctx.workspace.slug, **result})
 
 
-@router.get("/metrics/trend")
-def trend(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> dict[str, Any]:
+@router.get("/metrics/trend", response_model_exclude_unset=True)
+def trend(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> TrendTable:
     """Per slice: the metric per period with its interval (the band) and a weighted straight line through
     the periods (slope per period, its interval and p-value; direction rising, falling or flat)."""
-    return {"workspace": ctx.workspace.slug, **service.trend_table(db, wh, ctx.workspace, q)}
+    return TrendTable.model_validate(
+        {"workspace": ctx.workspace.slug, **service.trend_table(db, wh, ctx.workspace, q)}
+    )
 
 
 @router.get("/metrics/response-rate")

@@ -1,13 +1,15 @@
-"""What the metrics API reads from a request: the slice every metrics question shares."""
+"""What the metrics API reads from a request (the slice every metrics question shares) and what it answers."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
 
 from tajriba.metrics.scores import LEVEL, MIN_SAMPLE
+from tajriba.web.answers import Answer
 from tajriba.web.params import Day
 
 
@@ -44,3 +46,102 @@ def slice_params(
 
 
 SliceDep = Annotated[Slice, Depends(slice_params)]
+
+
+class MetricRow(Answer):
+    """One slice (and period): n and the estimate with its interval; NPS adds its shares, CSAT its top-2-box
+    and CES its share finding it easy, each with a Wilson interval. Below the minimum sample the figures are
+    null and `suppressed` says why. Fields a metric does not have are left out."""
+
+    group: str | None = None
+    label: str | None = None
+    period: str | None = None
+    n: int
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    std_error: float | None = None
+    promoters: float | None = None
+    passives: float | None = None
+    detractors: float | None = None
+    top2_box: float | None = None
+    top2_box_ci_low: float | None = None
+    top2_box_ci_high: float | None = None
+    easy: float | None = None
+    easy_ci_low: float | None = None
+    easy_ci_high: float | None = None
+    suppressed: str | None = None
+
+
+class MetricTable(Answer):
+    workspace: str
+    metric: str
+    scale: list[int]
+    level: float
+    by: str | None
+    period: str | None
+    calendar: str
+    min_n: int
+    rows: list[MetricRow]
+
+
+class Change(Answer):
+    """After minus before, its interval and two-sided p-value."""
+
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+
+
+class CompareRow(Answer):
+    group: str | None
+    label: str | None
+    before: MetricRow | None
+    after: MetricRow | None
+    change: Change | None
+    suppressed: str | None = None
+
+
+class CompareTable(Answer):
+    workspace: str
+    metric: str
+    by: str | None
+    before: list[date]
+    after: list[date]
+    rows: list[CompareRow]
+
+
+class TrendLine(Answer):
+    """The weighted straight line through the periods: slope per period with its interval and p-value, and
+    the fitted value with its band at every period."""
+
+    slope: float
+    slope_ci_low: float
+    slope_ci_high: float
+    slope_std_error: float
+    p_value: float | None
+    dispersion: float
+    fit: list[float]
+    fit_low: list[float]
+    fit_high: list[float]
+
+
+class Trend(Answer):
+    group: str | None
+    label: str | None
+    points: list[MetricRow]
+    line: TrendLine | None
+    direction: Literal["rising", "falling", "flat", "unknown"]
+
+
+class TrendTable(Answer):
+    workspace: str
+    metric: str
+    scale: list[int]
+    level: float
+    by: str | None
+    period: str | None
+    calendar: str
+    min_n: int
+    trends: list[Trend]
