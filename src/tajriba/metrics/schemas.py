@@ -73,7 +73,9 @@ class MetricRow(Answer):
     suppressed: str | None = None
 
 
-class MetricTable(Answer):
+class MetricQueryRead(Answer):
+    """What was asked: the metric (on its scale), the slice and period, the level and the minimum sample."""
+
     workspace: str
     metric: str
     scale: list[int]
@@ -82,6 +84,9 @@ class MetricTable(Answer):
     period: str | None
     calendar: str
     min_n: int
+
+
+class MetricTable(MetricQueryRead):
     rows: list[MetricRow]
 
 
@@ -135,13 +140,5 @@ class Trend(Answer):
     direction: Literal["rising", "falling", "flat", "unknown"]
 
 
-class TrendTable(Answer):
-    workspace: str
-    metric: str
-    scale: list[int]
-    level: float
-    by: str | None
-    period: str | None
-    calendar: str
-    min_n: int
+class TrendTable(MetricQueryRead):
     trends: list[Trend]
