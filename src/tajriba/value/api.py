@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from tajriba.value import service
 from tajriba.value.clv import ClvSettings
+from tajriba.value.schemas import CustomerValueRead, CustomerValuesRead, ValueRunRead
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -25,7 +26,7 @@ class ComputeIn(BaseModel):
 
 
 @router.post("/compute")
-def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> dict[str, Any]:
+def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> ValueRunRead:
     """Refit the models on the workspace's orders and store every customer's CLV, P(alive) and RFM segment."""
     run = service.recompute(
         db,
@@ -36,7 +37,7 @@ def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> dict[str
         observation_end=body.observation_end,
         settings=ClvSettings(horizon_months=body.horizon_months, discount_rate=body.discount_rate),
     )
-    return run.to_dict()
+    return ValueRunRead.model_validate(run.to_dict())
 
 
 @router.get("/overview")
@@ -60,20 +61,21 @@ def customers(
     sort: str = "churn",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> CustomerValuesRead:
     """Customers' stored values; sort by churn (risk x spend), clv or spend; filter by RFM segment."""
-    return service.customers(wh, ctx.workspace.id, segment=segment, sort=sort, limit=limit, offset=offset)
+    found = service.customers(wh, ctx.workspace.id, segment=segment, sort=sort, limit=limit, offset=offset)
+    return CustomerValuesRead.model_validate(found)
 
 
 @router.get("/customers/{customer_id}")
-def customer(wh: WarehouseDep, ctx: Read, customer_id: str) -> dict[str, Any]:
+def customer(wh: WarehouseDep, ctx: Read, customer_id: str) -> CustomerValueRead:
     """One customer's CLV (with interval), P(alive), expected purchases and RFM segment."""
     from tajriba.errors import NotFound
 
     row = service.customer_value(wh, ctx.workspace.id, customer_id)
     if row is None:
         raise NotFound(f"no value for customer {customer_id!r}: not a buyer, or values not computed yet")
-    return row
+    return CustomerValueRead.model_validate(row)
 
 
 @router.get("/cohorts")
