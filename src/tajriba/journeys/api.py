@@ -25,31 +25,31 @@ Write = Annotated[Context, Depends(RequireKey("journeys:write"))]
 # -- personas ------------------------------------------------------------------------------------
 
 
-@personas_router.get("")
-def list_personas(db: DB, ctx: Read) -> dict[str, Any]:
+@personas_router.get("", response_model_exclude_unset=True)
+def list_personas(db: DB, ctx: Read) -> schemas.PersonasRead:
     """Every persona of the workspace."""
-    return {
-        "personas": [service.persona_out(p) for p in service.list_personas(db, workspace_id=ctx.workspace.id)]
-    }
+    personas = service.list_personas(db, workspace_id=ctx.workspace.id)
+    return schemas.PersonasRead.model_validate({"personas": [service.persona_out(p) for p in personas]})
 
 
-@personas_router.post("", status_code=201)
-def create_persona(db: DB, ctx: Write, body: schemas.PersonaIn) -> dict[str, Any]:
+@personas_router.post("", status_code=201, response_model_exclude_unset=True)
+def create_persona(db: DB, ctx: Write, body: schemas.PersonaIn) -> schemas.PersonaRead:
     persona = service.create_persona(db, workspace_id=ctx.workspace.id, persona_in=body, actor=ctx)
-    return service.persona_out(persona)
+    return schemas.PersonaRead.model_validate(service.persona_out(persona))
 
 
-@personas_router.get("/{persona_id}")
-def get_persona(db: DB, ctx: Read, persona_id: int) -> dict[str, Any]:
-    return service.persona_out(service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id))
+@personas_router.get("/{persona_id}", response_model_exclude_unset=True)
+def get_persona(db: DB, ctx: Read, persona_id: int) -> schemas.PersonaRead:
+    persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
+    return schemas.PersonaRead.model_validate(service.persona_out(persona))
 
 
-@personas_router.patch("/{persona_id}")
-def update_persona(db: DB, ctx: Write, persona_id: int, body: schemas.PersonaUpdate) -> dict[str, Any]:
+@personas_router.patch("/{persona_id}", response_model_exclude_unset=True)
+def update_persona(db: DB, ctx: Write, persona_id: int, body: schemas.PersonaUpdate) -> schemas.PersonaRead:
     """Change the fields sent; the answer lists what changed."""
     persona = service.get_persona(db, workspace_id=ctx.workspace.id, persona_id=persona_id)
     changes = service.update_persona(db, persona=persona, persona_in=body, actor=ctx)
-    return {**service.persona_out(persona), "changed": sorted(changes)}
+    return schemas.PersonaRead.model_validate({**service.persona_out(persona), "changed": sorted(changes)})
 
 
 @personas_router.delete("/{persona_id}", status_code=204)
@@ -125,20 +125,21 @@ def export_journey(
     return attachment(content, media_type, filename)
 
 
-@router.post("/{journey_id}/stages", status_code=201)
-def create_stage(db: DB, ctx: Write, journey_id: int, body: schemas.StageIn) -> dict[str, Any]:
+@router.post("/{journey_id}/stages", status_code=201, response_model_exclude_unset=True)
+def create_stage(db: DB, ctx: Write, journey_id: int, body: schemas.StageIn) -> schemas.StageRead:
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return service.stage_out(service.create_stage(db, journey=journey, stage_in=body, actor=ctx))
+    stage = service.create_stage(db, journey=journey, stage_in=body, actor=ctx)
+    return schemas.StageRead.model_validate(service.stage_out(stage))
 
 
-@router.patch("/{journey_id}/stages/{stage_id}")
+@router.patch("/{journey_id}/stages/{stage_id}", response_model_exclude_unset=True)
 def update_stage(
     db: DB, ctx: Write, journey_id: int, stage_id: int, body: schemas.StageUpdate
-) -> dict[str, Any]:
+) -> schemas.StageRead:
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     stage = service.get_stage(db, journey=journey, stage_id=stage_id)
     service.update_stage(db, stage=stage, stage_in=body, actor=ctx)
-    return service.stage_out(stage)
+    return schemas.StageRead.model_validate(service.stage_out(stage))
 
 
 @router.delete("/{journey_id}/stages/{stage_id}", status_code=204)
@@ -148,12 +149,13 @@ def delete_stage(db: DB, ctx: Write, journey_id: int, stage_id: int) -> Response
     return Response(status_code=204)
 
 
-@router.put("/{journey_id}/stage-order")
-def reorder_stages(db: DB, ctx: Write, journey_id: int, body: schemas.Order) -> dict[str, Any]:
+@router.put("/{journey_id}/stage-order", response_model_exclude_unset=True)
+def reorder_stages(db: DB, ctx: Write, journey_id: int, body: schemas.Order) -> schemas.StagesRead:
     """Put the stages in this order (every stage id once)."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     service.reorder_stages(db, journey=journey, order=body, actor=ctx)
-    return {"stages": [service.stage_out(s) for s in service.list_stages(db, journey_id=journey.id)]}
+    stages = service.list_stages(db, journey_id=journey.id)
+    return schemas.StagesRead.model_validate({"stages": [service.stage_out(s) for s in stages]})
 
 
 @router.put("/{journey_id}/stages/{stage_id}/touchpoint-order")
@@ -229,39 +231,40 @@ def map_export(
 # -- touchpoints ---------------------------------------------------------------------------------
 
 
-@touchpoints_router.get("")
-def list_touchpoints(db: DB, ctx: Read, journey_id: int | None = None) -> dict[str, Any]:
+@touchpoints_router.get("", response_model_exclude_unset=True)
+def list_touchpoints(db: DB, ctx: Read, journey_id: int | None = None) -> schemas.TouchpointsRead:
     """Touchpoints of the workspace, or of one journey, in customer order."""
     if journey_id is not None:
         service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     tps = service.list_touchpoints(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return {"touchpoints": [service.touchpoint_out(t) for t in tps]}
+    return schemas.TouchpointsRead.model_validate({"touchpoints": [service.touchpoint_out(t) for t in tps]})
 
 
-@touchpoints_router.post("", status_code=201)
+@touchpoints_router.post("", status_code=201, response_model_exclude_unset=True)
 def create_touchpoint(
     db: DB, ctx: Write, body: schemas.TouchpointIn, journey_id: Annotated[int, Query()]
-) -> dict[str, Any]:
+) -> schemas.TouchpointRead:
     """Add a touchpoint to a stage of the journey (at the stage's end)."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return service.touchpoint_out(
-        service.create_touchpoint(db, journey=journey, touchpoint_in=body, actor=ctx)
+    tp = service.create_touchpoint(db, journey=journey, touchpoint_in=body, actor=ctx)
+    return schemas.TouchpointRead.model_validate(service.touchpoint_out(tp))
+
+
+@touchpoints_router.get("/{touchpoint_id}", response_model_exclude_unset=True)
+def get_touchpoint(db: DB, ctx: Read, touchpoint_id: int) -> schemas.TouchpointRead:
+    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
+    return schemas.TouchpointRead.model_validate(
+        service.touchpoint_out(tp, items=service.list_items(db, touchpoint_id=tp.id))
     )
 
 
-@touchpoints_router.get("/{touchpoint_id}")
-def get_touchpoint(db: DB, ctx: Read, touchpoint_id: int) -> dict[str, Any]:
-    tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
-    return service.touchpoint_out(tp, items=service.list_items(db, touchpoint_id=tp.id))
-
-
-@touchpoints_router.patch("/{touchpoint_id}")
+@touchpoints_router.patch("/{touchpoint_id}", response_model_exclude_unset=True)
 def update_touchpoint(
     db: DB, ctx: Write, touchpoint_id: int, body: schemas.TouchpointUpdate
-) -> dict[str, Any]:
+) -> schemas.TouchpointRead:
     tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
     changes = service.update_touchpoint(db, touchpoint=tp, touchpoint_in=body, actor=ctx)
-    return {**service.touchpoint_out(tp), "changed": sorted(changes)}
+    return schemas.TouchpointRead.model_validate({**service.touchpoint_out(tp), "changed": sorted(changes)})
 
 
 @touchpoints_router.delete("/{touchpoint_id}", status_code=204)
@@ -271,18 +274,19 @@ def delete_touchpoint(db: DB, ctx: Write, touchpoint_id: int) -> Response:
     return Response(status_code=204)
 
 
-@touchpoints_router.post("/{touchpoint_id}/items", status_code=201)
-def create_item(db: DB, ctx: Write, touchpoint_id: int, body: schemas.ItemIn) -> dict[str, Any]:
+@touchpoints_router.post("/{touchpoint_id}/items", status_code=201, response_model_exclude_unset=True)
+def create_item(db: DB, ctx: Write, touchpoint_id: int, body: schemas.ItemIn) -> schemas.ItemRead:
     """Note a pain point, opportunity or solution on the touchpoint."""
     tp = service.get_touchpoint(db, workspace_id=ctx.workspace.id, touchpoint_id=touchpoint_id)
-    return service.item_out(service.create_item(db, touchpoint=tp, item_in=body, actor=ctx))
+    item = service.create_item(db, touchpoint=tp, item_in=body, actor=ctx)
+    return schemas.ItemRead.model_validate(service.item_out(item))
 
 
-@items_router.patch("/{item_id}")
-def update_item(db: DB, ctx: Write, item_id: int, body: schemas.ItemUpdate) -> dict[str, Any]:
+@items_router.patch("/{item_id}", response_model_exclude_unset=True)
+def update_item(db: DB, ctx: Write, item_id: int, body: schemas.ItemUpdate) -> schemas.ItemRead:
     item = service.get_item(db, workspace_id=ctx.workspace.id, item_id=item_id)
     service.update_item(db, item=item, item_in=body, actor=ctx)
-    return service.item_out(item)
+    return schemas.ItemRead.model_validate(service.item_out(item))
 
 
 @items_router.delete("/{item_id}", status_code=204)

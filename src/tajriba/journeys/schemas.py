@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tajriba.i18n import N_
 from tajriba.labels import CHANNELS
+from tajriba.web.answers import Answer
 from tajriba.web.params import Moment
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -299,3 +300,84 @@ class Order(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     ids: list[int] = Field(min_length=1)
+
+
+# -- answers ------------------------------------------------------------------------------------------
+
+
+class PersonaRead(Answer):
+    id: int
+    key: str
+    name: str
+    names: dict[str, str]
+    avatar: str | None
+    description: str | None
+    goals: list[str]
+    needs: list[str]
+    frustrations: list[str]
+    habits: list[str]
+    channels: list[str]
+    languages: list[str]
+    quote: str | None
+    desired_experience: str | None
+    segment_rule: dict[str, Any] | None
+    changed: list[str] | None = None  # after an update: the fields that changed
+
+
+class PersonasRead(Answer):
+    personas: list[PersonaRead]
+
+
+class ItemRead(Answer):
+    """A pain point, opportunity or solution noted on a touchpoint."""
+
+    id: int
+    touchpoint_id: int
+    kind: str
+    text: str
+    owner_user_id: int | None
+    owner_team: str | None
+    status: str
+    changed: list[str] | None = None
+
+
+class TouchpointRead(Answer):
+    id: int
+    journey_id: int
+    stage_id: int
+    position: int
+    based_on_id: int | None
+    key: str
+    name: str
+    names: dict[str, str]
+    customer_action: str | None
+    channel: str
+    direct: bool
+    business_purpose: str | None
+    customer_impact: str | None
+    owner_user_id: int | None
+    owner_team: str | None
+    desired_emotion: str | None
+    targets: dict[str, Any]
+    manual_assessment: str | None
+    notes: str | None
+    unnecessary: bool
+    items: list[ItemRead] | None = None
+    changed: list[str] | None = None
+
+
+class TouchpointsRead(Answer):
+    touchpoints: list[TouchpointRead]
+
+
+class StageRead(Answer):
+    id: int
+    key: str
+    name: str
+    names: dict[str, str]
+    position: int
+    changed: list[str] | None = None
+
+
+class StagesRead(Answer):
+    stages: list[StageRead]
