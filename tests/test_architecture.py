@@ -181,7 +181,6 @@ LONG_MODULES = {
     "journeys/service.py",
     "journeys/transfer.py",
     "metrics/service.py",
-    "surveys/api.py",
     "surveys/definition.py",
     "surveys/delivery.py",
     "surveys/pages.py",

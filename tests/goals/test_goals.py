@@ -12,6 +12,7 @@ import pytest
 from tajriba.accounts import service as accounts
 from tajriba.errors import Invalid
 from tajriba.goals import service
+from tajriba.goals.schemas import GoalCreate
 from tajriba.journeys import schemas
 from tajriba.journeys import service as journeys
 from tests.conftest import csrf_from, login, make_user, make_workspace
@@ -78,7 +79,7 @@ def shop(app, db):  # type: ignore[no-untyped-def]
 
 
 def _goal(db, ws, tp, target: float, **kw) -> service.Goal:  # type: ignore[no-untyped-def]
-    data = service.GoalIn(
+    data = GoalCreate(
         name="Delivery people love",
         feeling="Customers feel the courier respects their time",
         metric=kw.pop("metric", "nps"),
@@ -217,7 +218,7 @@ def test_goal_input_is_checked(app, db, shop) -> None:  # type: ignore[no-untype
             _goal(db, ws, tp, target=change.pop("target", 40), **change)
         assert err.value.field == field
     with pytest.raises(ValueError, match="metric must be one of"):
-        service.GoalIn(
+        GoalCreate(
             name="x", metric="happiness", target=1, start_date=START, due_date=START + timedelta(days=9)
         )
 
@@ -308,3 +309,10 @@ def test_a_projection_spanning_most_of_the_scale_is_not_a_projection() -> None:
     frt = SimpleNamespace(metric="first_response_median", target=30.0)
     assert _informative(frt, {"value": 40.0, "low": 10.0, "high": 80.0})
     assert not _informative(frt, {"value": 40.0, "low": 0.0, "high": 200.0})
+
+
+def test_every_goal_metric_and_scope_has_a_name_people_see() -> None:
+    from tajriba.goals import schemas
+
+    assert set(schemas.METRIC_LABELS) == set(service.METRICS)
+    assert set(schemas.SCOPE_LABELS) == set(service.SCOPES)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tajriba.accounts import service
 from tajriba.app import routers
+from tajriba.goals.schemas import GoalCreate
 from tajriba.permissions import MATRIX, ROLES, allowed, permission_table
 from tajriba.web.deps import Require, RequireKey
 from tests.conftest import csrf_from, login, make_user, make_workspace
@@ -203,7 +204,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     goal = goals.create_goal(
         db,
         workspace_id=ws.id,
-        data=goals.GoalIn(
+        data=GoalCreate(
             name="G", metric="nps", target=30, start_date=date(2026, 1, 1), due_date=date(2026, 6, 1)
         ),
         actor=actor,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.audit import System
 from tajriba.db.session import transaction
+from tajriba.goals.schemas import GoalCreate
 from tajriba.warehouse import Warehouse
 
 DEMO_SLUG = "demo"
@@ -332,7 +333,7 @@ def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) 
         goals.create_goal(
             session,
             workspace_id=workspace_id,
-            data=goals.GoalIn(
+            data=GoalCreate(
                 name=name,
                 feeling=feeling,
                 metric=metric,

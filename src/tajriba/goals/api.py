@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from tajriba.goals import service
-from tajriba.goals.schemas import GoalRead, GoalsRead
+from tajriba.goals.schemas import GoalCreate, GoalRead, GoalsRead
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/goals", tags=["goals"])
@@ -30,7 +30,7 @@ def list_goals(db: DB, wh: WarehouseDep, ctx: Read) -> GoalsRead:
 
 
 @router.post("", status_code=201)
-def create_goal(db: DB, wh: WarehouseDep, ctx: Write, body: service.GoalIn) -> GoalRead:
+def create_goal(db: DB, wh: WarehouseDep, ctx: Write, body: GoalCreate) -> GoalRead:
     goal = service.create_goal(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
     return _measured(db, wh, ctx, goal)
 
@@ -42,7 +42,7 @@ def get_goal(db: DB, wh: WarehouseDep, ctx: Read, goal_id: int) -> GoalRead:
 
 
 @router.put("/{goal_id}")
-def update_goal(db: DB, wh: WarehouseDep, ctx: Write, goal_id: int, body: service.GoalIn) -> GoalRead:
+def update_goal(db: DB, wh: WarehouseDep, ctx: Write, goal_id: int, body: GoalCreate) -> GoalRead:
     goal = service.update_goal(db, goal=service.get_goal(db, ctx.workspace.id, goal_id), data=body, actor=ctx)
     return _measured(db, wh, ctx, goal)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tajriba.errors import Invalid, TajribaError
 from tajriba.goals import service
-from tajriba.goals.schemas import METRIC_LABELS, SCOPE_LABELS, STATUS_LABELS, STATUS_REASONS
+from tajriba.goals.schemas import METRIC_LABELS, SCOPE_LABELS, STATUS_LABELS, STATUS_REASONS, GoalCreate
 from tajriba.i18n import _, localized, to_latin_digits
 from tajriba.models import Journey, Membership, Persona, Stage, Touchpoint, User
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
@@ -68,10 +68,10 @@ def _number(value: Any) -> float:
         raise Invalid(_("The target must be a number."), field="target") from None
 
 
-def _goal_in(form: Any) -> service.GoalIn:
+def _goal_in(form: Any) -> GoalCreate:
     scope = str(form.get("scope") or "company")
     raw_id = form.get(f"scope_id_{scope}") or form.get("scope_id") or None
-    return service.GoalIn(
+    return GoalCreate(
         name=str(form.get("name") or ""),
         feeling=str(form.get("feeling") or "") or None,
         metric=str(form.get("metric") or ""),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tajriba.i18n import N_
 from tajriba.web.answers import Answer
@@ -119,3 +119,31 @@ class GoalsRead(Answer):
     workspace: str
     goals: list[GoalRead]
     counts: dict[str, int]
+
+
+class GoalCreate(BaseModel):
+    """A new goal, or the whole of a goal's new settings (PUT)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    feeling: str | None = Field(default=None, max_length=2000)
+    metric: str
+    scope: str = "company"
+    scope_id: int | None = None
+    target: float
+    start_date: date
+    due_date: date
+    owner_id: int | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if v not in METRIC_LABELS:
+            raise ValueError(f"metric must be one of {', '.join(METRIC_LABELS)}")
+        return v
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, v: str) -> str:
+        if v not in SCOPE_LABELS:
+            raise ValueError(f"scope must be one of {', '.join(SCOPE_LABELS)}")
+        return v

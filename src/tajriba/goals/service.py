@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
 from tajriba import periods
 from tajriba.errors import Invalid, NotFound
+from tajriba.goals.schemas import GoalCreate
 from tajriba.i18n import localized
 from tajriba.metrics import service as metrics
 from tajriba.models.accounts import Membership, User
@@ -89,33 +89,7 @@ METRICS: dict[str, MetricSpec] = {
 RANGES = {"nps": (-100, 100), "csat": (1, 5), "ces": (1, 7)}
 
 
-class GoalIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    feeling: str | None = Field(default=None, max_length=2000)
-    metric: str
-    scope: str = "company"
-    scope_id: int | None = None
-    target: float
-    start_date: date
-    due_date: date
-    owner_id: int | None = None
-
-    @field_validator("metric")
-    @classmethod
-    def _metric(cls, v: str) -> str:
-        if v not in METRICS:
-            raise ValueError(f"metric must be one of {', '.join(METRICS)}")
-        return v
-
-    @field_validator("scope")
-    @classmethod
-    def _scope(cls, v: str) -> str:
-        if v not in SCOPES:
-            raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
-        return v
-
-
-def _check(session: Session, workspace_id: int, data: GoalIn) -> None:
+def _check(session: Session, workspace_id: int, data: GoalCreate) -> None:
     spec = METRICS[data.metric]
     if data.scope not in spec.scopes:
         raise Invalid(
@@ -151,7 +125,7 @@ def _check(session: Session, workspace_id: int, data: GoalIn) -> None:
             raise Invalid(f"user {data.owner_id} is not a member of this workspace", field="owner_id")
 
 
-def create_goal(session: Session, *, workspace_id: int, data: GoalIn, actor: Auditor) -> Goal:
+def create_goal(session: Session, *, workspace_id: int, data: GoalCreate, actor: Auditor) -> Goal:
     _check(session, workspace_id, data)
     goal = Goal(workspace_id=workspace_id, **data.model_dump())
     session.add(goal)
@@ -166,7 +140,7 @@ def create_goal(session: Session, *, workspace_id: int, data: GoalIn, actor: Aud
     return goal
 
 
-def update_goal(session: Session, *, goal: Goal, data: GoalIn, actor: Auditor) -> Goal:
+def update_goal(session: Session, *, goal: Goal, data: GoalCreate, actor: Auditor) -> Goal:
     _check(session, goal.workspace_id, data)
     for key, value in data.model_dump().items():
         setattr(goal, key, value)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tajriba.accounts import service as accounts
@@ -16,6 +15,7 @@ from tajriba.db.session import transaction
 from tajriba.errors import Unauthorized
 from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
+from tajriba.ingest.schemas import RuleCreate, RuleRead, RulesRead
 from tajriba.ingest.segment import (
     MAX_REQUEST_BYTES,
     SHORT_PATHS,
@@ -173,39 +173,11 @@ async def project_settings(request: Request, write_key: str) -> Response:
 rules_router = APIRouter(prefix="/api/v1/touchpoint-rules", tags=["tracking"])
 
 
-class RuleCreate(BaseModel):
-    touchpoint_id: int
-    event_type: str | None = None
-    event_name: str | None = None
-    page_path: str | None = None
-    property_name: str | None = None
-    property_value: str | None = None
-    channel: str | None = None
-    position: int | None = None
-
-
-def _rule_json(r: Any) -> dict[str, Any]:
-    return {
-        k: getattr(r, k)
-        for k in (
-            "id",
-            "touchpoint_id",
-            "position",
-            "event_type",
-            "event_name",
-            "page_path",
-            "property_name",
-            "property_value",
-            "channel",
-            "enabled",
-        )
-    }
-
-
 @rules_router.get("")
-def list_rules(db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:read"))]) -> dict[str, Any]:
+def list_rules(db: DB, ctx: Annotated[Context, Depends(RequireKey("journeys:read"))]) -> RulesRead:
     """Rules in the order they are tried; the first match maps an event to its touchpoint."""
-    return {"rules": [_rule_json(r) for r in mapping.list_rules(db, workspace=ctx.workspace)]}
+    rules = mapping.list_rules(db, workspace=ctx.workspace)
+    return RulesRead(rules=[RuleRead.model_validate(r, from_attributes=True) for r in rules])
 
 
 @rules_router.post("", status_code=201)
@@ -214,10 +186,10 @@ def create_rule(
     db: DB,
     ctx: Annotated[Context, Depends(RequireKey("journeys:write"))],
     rule_in: RuleCreate,
-) -> dict[str, Any]:
+) -> RuleRead:
     rule = mapping.create_rule(db, workspace=ctx.workspace, **rule_in.model_dump(), actor=ctx)
     request.app.state.ingest_rules.forget(ctx.workspace.id)
-    return _rule_json(rule)
+    return RuleRead.model_validate(rule, from_attributes=True)
 
 
 @rules_router.delete("/{rule_id}", status_code=204)

@@ -2,66 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from tajriba.errors import Invalid
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
 from tajriba.surveys import delivery, links, results, service, surveyjs, templates
 from tajriba.surveys.definition import definition_of, invitation_text, pick
+from tajriba.surveys.schemas import InviteCreate, SurveyCreate, SurveyUpdate, TriggerCreate
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep, public_base
-from tajriba.web.params import Moment
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
 Read = Annotated[Context, Depends(RequireKey("surveys:read"))]
 Write = Annotated[Context, Depends(RequireKey("surveys:write"))]
-
-
-class SurveyIn(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
-    key: str | None = None
-    template: str | None = None
-    definition: dict[str, Any] | None = None
-    touchpoint_id: int | None = None
-    stage_id: int | None = None
-    reminder_days: int | None = None
-    link_days: int = 14
-
-
-class SurveyPatch(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
-    definition: dict[str, Any] | None = None
-    touchpoint_id: int | None = None
-    stage_id: int | None = None
-    reminder_days: int | None = None
-    link_days: int | None = None
-    public_link: bool | None = None
-    status: Literal["draft", "active", "closed"] | None = None
-
-
-class RecipientIn(BaseModel):
-    customer_id: str | None = None
-    address: str | None = Field(default=None, max_length=320)
-    language: str | None = None
-    hidden: dict[str, str] = Field(default_factory=dict)
-    dedupe_key: str | None = Field(default=None, max_length=200)
-    at: Moment | None = None
-
-
-class InviteIn(BaseModel):
-    channel: Literal["email", "sms", "whatsapp", "link"]
-    recipients: list[RecipientIn] = Field(min_length=1, max_length=10000)
-
-
-class TriggerIn(BaseModel):
-    event: str = Field(min_length=1, max_length=200)
-    channel: Literal["email", "sms", "whatsapp"]
-    delay_minutes: int = 120
-    hidden_from: dict[str, str] = Field(default_factory=dict)
 
 
 def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
@@ -102,7 +58,7 @@ def list_templates(ctx: Read) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def create_survey(request: Request, db: DB, ctx: Write, body: SurveyIn) -> dict[str, Any]:
+def create_survey(request: Request, db: DB, ctx: Write, body: SurveyCreate) -> dict[str, Any]:
     """From a template (`template`) or a definition (`definition`); the name defaults to the template's."""
     scope: dict[str, Any] = {
         "key": body.key,
@@ -173,7 +129,7 @@ def get_survey(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str,
 
 
 @router.patch("/{survey_id}")
-def update_survey(request: Request, db: DB, ctx: Write, survey_id: int, body: SurveyPatch) -> dict[str, Any]:
+def update_survey(request: Request, db: DB, ctx: Write, survey_id: int, body: SurveyUpdate) -> dict[str, Any]:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     sent = body.model_dump(exclude_unset=True)
     kwargs: dict[str, Any] = {k: sent[k] for k in ("touchpoint_id", "stage_id", "reminder_days") if k in sent}
@@ -243,7 +199,7 @@ def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Respons
 
 @router.post("/{survey_id}/invitations", status_code=201)
 def invite(
-    request: Request, db: DB, wh: WarehouseDep, ctx: Write, survey_id: int, body: InviteIn
+    request: Request, db: DB, wh: WarehouseDep, ctx: Write, survey_id: int, body: InviteCreate
 ) -> dict[str, Any]:
     """Invite customers; fatigue, consent, quiet hours and channel limits apply. `link` only makes personal links."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
@@ -309,7 +265,7 @@ def trigger_out(t: SurveyTrigger) -> dict[str, Any]:
 
 
 @router.post("/{survey_id}/triggers", status_code=201)
-def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerIn) -> dict[str, Any]:
+def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerCreate) -> dict[str, Any]:
     """Invite after an event, e.g. `Order Delivered` -> this survey by SMS 120 minutes later."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     trig = delivery.create_trigger(

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from tajriba.errors import Invalid
 from tajriba.text import models, service, topics
 from tajriba.text.pipeline import analyze
+from tajriba.text.schemas import MAX_TEXTS, AnalyzeIn
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -18,13 +18,7 @@ router = APIRouter(prefix="/api/v1/text", tags=["text"])
 Read = Annotated[Context, Depends(RequireKey("feedback:read"))]
 Analyze = Annotated[Context, Depends(RequireKey("text:analyze"))]
 Manage = Annotated[Context, Depends(RequireKey("text:manage"))]
-MAX_TEXTS = 1000
 MAX_CHARS = 20_000
-
-
-class AnalyzeIn(BaseModel):
-    text: str | None = Field(None, description="One text; or use texts")
-    texts: list[str] | None = Field(None, description=f"Up to {MAX_TEXTS} texts, answered in order")
 
 
 @router.post("/analyze")

@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from tajriba.value import service
 from tajriba.value.clv import ClvSettings
-from tajriba.value.schemas import CustomerValueRead, CustomerValuesRead, ValueRunRead
+from tajriba.value.schemas import ComputeIn, CustomerValueRead, CustomerValuesRead, ValueRunRead
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
-from tajriba.web.params import Day
 
 router = APIRouter(prefix="/api/v1/value", tags=["value"])
 Read = Annotated[Context, Depends(RequireKey("value:read"))]
 Compute = Annotated[Context, Depends(RequireKey("value:compute"))]
-
-
-class ComputeIn(BaseModel):
-    model: str = Field("bgnbd", description="bgnbd or pareto-nbd")
-    horizon_months: int = Field(12, ge=1, le=600)
-    discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
-    observation_end: Day | None = None
 
 
 @router.post("/compute")

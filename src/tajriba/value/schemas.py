@@ -1,11 +1,14 @@
-"""What the value API answers: model runs and customers' stored values (the other value answers are listed
-as not described yet in tests/web/test_openapi.py)."""
+"""What the value API reads (a refit's settings) and answers (model runs, customers' stored values); the other
+value answers are listed as not described yet in tests/web/test_openapi.py."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel, Field
+
 from tajriba.web.answers import Answer
+from tajriba.web.params import Day
 
 
 class ParameterRead(Answer):
@@ -63,3 +66,10 @@ class CustomerValueRead(Answer):
 class CustomerValuesRead(Answer):
     total: int
     customers: list[CustomerValueRead]
+
+
+class ComputeIn(BaseModel):
+    model: str = Field("bgnbd", description="bgnbd or pareto-nbd")
+    horizon_months: int = Field(12, ge=1, le=600)
+    discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
+    observation_end: Day | None = None
