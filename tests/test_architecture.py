@@ -113,7 +113,6 @@ LONG_FUNCTIONS = {
     "app.py:create_app",
     "app.py:routers",
     "cases/alerts.py:run",
-    "cases/pages.py:setup_save",
     "cases/report.py:summary",
     "cases/rules.py:candidates_sql",
     "cases/rules.py:evaluate",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tajriba.cases import config, context, inbox, notify, report, root_causes, rules, service
 from tajriba.cases.schemas import (
@@ -32,6 +33,7 @@ from tajriba.i18n import N_, _
 from tajriba.models import Membership, Persona, RootCause, Touchpoint, User
 from tajriba.text import service as text
 from tajriba.value import service as value
+from tajriba.warehouse import Warehouse
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
 
@@ -409,6 +411,8 @@ def _rule_in(form: Any) -> RuleIn:
 
 @router.post("/cases-setup")
 def setup_save(request: Request, db: DB, wh: WarehouseDep, ctx: Configure, form: FormDep) -> Response:
+    """One form per part of the set-up: rules (and their back-fill), SLA policies, calendars, teams, root
+    causes, webhooks."""
     what = str(form.get("what") or "")
     ws = ctx.workspace.id
     extra: dict[str, str] = {}
@@ -416,114 +420,110 @@ def setup_save(request: Request, db: DB, wh: WarehouseDep, ctx: Configure, form:
         if what == "rule":
             rules.create_rule(db, workspace_id=ws, data=_rule_in(form), actor=ctx)
         elif what == "rule_preview":
-            import datetime as dt
-
-            rule = rules.get_rule(db, workspace_id=ws, rule_id=_int(form.get("rule_id")) or 0)
-            start = dt.datetime.fromisoformat(str(form.get("start"))).replace(tzinfo=dt.UTC)
-            end = dt.datetime.fromisoformat(str(form.get("end"))).replace(tzinfo=dt.UTC)
-            got = rules.preview(wh, workspace_id=ws, rule=rule, since=start, until=end)
-            if form.get("run") == "on":
-                found = rules.backfill(db, wh, workspace_id=ws, rule=rule, since=start, until=end, actor=ctx)
-                got = {**got, "opened": found.opened}
-            extra["preview"] = _("{matched} records match; {cases} cases at most.").format(**got)
+            extra["preview"] = _rule_preview(db, wh, ctx, form)
         elif what == "policy":
-            config.save_policy(
-                db,
-                workspace_id=ws,
-                actor=ctx,
-                data=SlaPolicyIn.model_validate(
-                    dict(
-                        name=str(form.get("name") or ""),
-                        priorities=_list(form, "priorities"),
-                        sources=_list(form, "sources"),
-                        first_response_minutes=float(str(form.get("first_response_minutes")))
-                        if form.get("first_response_minutes")
-                        else None,
-                        next_response_minutes=float(str(form.get("next_response_minutes")))
-                        if form.get("next_response_minutes")
-                        else None,
-                        resolution_minutes=float(str(form.get("resolution_minutes")))
-                        if form.get("resolution_minutes")
-                        else None,
-                        warn_at=float(str(form.get("warn_at") or 75)) / 100,
-                        calendar_id=_int(form.get("calendar_id")),
-                    )
-                ),
-            )
+            config.save_policy(db, workspace_id=ws, actor=ctx, data=_policy_in(form))
         elif what == "calendar":
-            fitr = str(form.get("eid_al_fitr") or "1,0").split(",")
-            adha = str(form.get("eid_al_adha") or "9,0").split(",")
-            config.save_calendar(
-                db,
-                workspace_id=ws,
-                actor=ctx,
-                data=CalendarIn.model_validate(
-                    dict(
-                        name=str(form.get("name") or ""),
-                        timezone=str(form.get("timezone") or "Asia/Riyadh"),
-                        week=str(form.get("week") or ""),
-                        country=str(form.get("country") or "") or None,
-                        ramadan=str(form.get("ramadan") or "") or None,
-                        eid_al_fitr=(int(fitr[0]), int(fitr[-1])),
-                        eid_al_adha=(int(adha[0]), int(adha[-1])),
-                        closed=[d.strip() for d in str(form.get("closed") or "").split(",") if d.strip()],
-                    )
-                ),
-            )
+            config.save_calendar(db, workspace_id=ws, actor=ctx, data=_calendar_in(form))
         elif what == "team":
-            members = [int(v) for v in _list(form, "members") if v.isdigit()]
-            config.save_team(
-                db,
-                workspace_id=ws,
-                actor=ctx,
-                data=TeamIn.model_validate(
-                    dict(
-                        name=str(form.get("name") or ""),
-                        lead_id=_int(form.get("lead_id")),
-                        calendar_id=_int(form.get("calendar_id")),
-                        routing=str(form.get("routing") or "round_robin"),
-                        capacity=_int(form.get("capacity")),
-                        members=members,
-                        languages={m: _list(form, f"languages_{m}") for m in members},
-                    )
-                ),
-            )
+            config.save_team(db, workspace_id=ws, actor=ctx, data=_team_in(form))
         elif what == "root_cause":
+            labels = {k: str(form.get(f"label_{k}") or "") for k in ("ar", "fa", "en")}
             root_causes.save_root_cause(
-                db,
-                workspace_id=ws,
-                key=str(form.get("key") or ""),
-                actor=ctx,
-                labels={k: str(form.get(f"label_{k}") or "") for k in ("ar", "fa", "en")},
+                db, workspace_id=ws, key=str(form.get("key") or ""), actor=ctx, labels=labels
             )
-        elif what == "webhook":
+        elif what in ("webhook", "webhook_test"):
             if not ctx.can("webhooks:manage"):
                 raise Invalid(_("Your role does not allow this."), field="what")
-            hook = notify.create_webhook(
-                db,
-                workspace_id=ws,
-                actor=ctx,
-                data=WebhookIn.model_validate(
-                    dict(
-                        name=str(form.get("name") or ""),
-                        url=str(form.get("url") or ""),
-                        style=str(form.get("style") or "standard"),
-                        events=_list(form, "events"),
-                    )
-                ),
-            )
-            extra["secret"] = hook.secret
-        elif what == "webhook_test":
-            if not ctx.can("webhooks:manage"):
-                raise Invalid(_("Your role does not allow this."), field="what")
-            notify.send_test(
-                db, hook=notify.get_webhook(db, workspace_id=ws, webhook_id=_int(form.get("webhook_id")) or 0)
-            )
+            if what == "webhook":
+                extra["secret"] = notify.create_webhook(
+                    db, workspace_id=ws, actor=ctx, data=_webhook_in(form)
+                ).secret
+            else:
+                hook_id = _int(form.get("webhook_id")) or 0
+                notify.send_test(db, hook=notify.get_webhook(db, workspace_id=ws, webhook_id=hook_id))
         else:
             raise Invalid(_("Unknown action."), field="what")
     except (TajribaError, ValidationError, ValueError) as exc:
         return _back(ctx, "/cases-setup", error=error_text(exc))
     return _back(ctx, "/cases-setup", **extra)
+
+
+def _rule_preview(db: Session, wh: Warehouse, ctx: Context, form: Any) -> str:
+    """What a rule would match over a period, and (with "run") the back-fill that opens those cases."""
+    import datetime as dt
+
+    ws = ctx.workspace.id
+    rule = rules.get_rule(db, workspace_id=ws, rule_id=_int(form.get("rule_id")) or 0)
+    start = dt.datetime.fromisoformat(str(form.get("start"))).replace(tzinfo=dt.UTC)
+    end = dt.datetime.fromisoformat(str(form.get("end"))).replace(tzinfo=dt.UTC)
+    got = rules.preview(wh, workspace_id=ws, rule=rule, since=start, until=end)
+    if form.get("run") == "on":
+        found = rules.backfill(db, wh, workspace_id=ws, rule=rule, since=start, until=end, actor=ctx)
+        got = {**got, "opened": found.opened}
+    return _("{matched} records match; {cases} cases at most.").format(**got)
+
+
+def _minutes(form: Any, name: str) -> float | None:
+    return float(str(form.get(name))) if form.get(name) else None
+
+
+def _policy_in(form: Any) -> SlaPolicyIn:
+    return SlaPolicyIn.model_validate(
+        dict(
+            name=str(form.get("name") or ""),
+            priorities=_list(form, "priorities"),
+            sources=_list(form, "sources"),
+            first_response_minutes=_minutes(form, "first_response_minutes"),
+            next_response_minutes=_minutes(form, "next_response_minutes"),
+            resolution_minutes=_minutes(form, "resolution_minutes"),
+            warn_at=float(str(form.get("warn_at") or 75)) / 100,
+            calendar_id=_int(form.get("calendar_id")),
+        )
+    )
+
+
+def _calendar_in(form: Any) -> CalendarIn:
+    fitr = str(form.get("eid_al_fitr") or "1,0").split(",")
+    adha = str(form.get("eid_al_adha") or "9,0").split(",")
+    return CalendarIn.model_validate(
+        dict(
+            name=str(form.get("name") or ""),
+            timezone=str(form.get("timezone") or "Asia/Riyadh"),
+            week=str(form.get("week") or ""),
+            country=str(form.get("country") or "") or None,
+            ramadan=str(form.get("ramadan") or "") or None,
+            eid_al_fitr=(int(fitr[0]), int(fitr[-1])),
+            eid_al_adha=(int(adha[0]), int(adha[-1])),
+            closed=[d.strip() for d in str(form.get("closed") or "").split(",") if d.strip()],
+        )
+    )
+
+
+def _team_in(form: Any) -> TeamIn:
+    members = [int(v) for v in _list(form, "members") if v.isdigit()]
+    return TeamIn.model_validate(
+        dict(
+            name=str(form.get("name") or ""),
+            lead_id=_int(form.get("lead_id")),
+            calendar_id=_int(form.get("calendar_id")),
+            routing=str(form.get("routing") or "round_robin"),
+            capacity=_int(form.get("capacity")),
+            members=members,
+            languages={m: _list(form, f"languages_{m}") for m in members},
+        )
+    )
+
+
+def _webhook_in(form: Any) -> WebhookIn:
+    return WebhookIn.model_validate(
+        dict(
+            name=str(form.get("name") or ""),
+            url=str(form.get("url") or ""),
+            style=str(form.get("style") or "standard"),
+            events=_list(form, "events"),
+        )
+    )
 
 
 # ---- notifications ----------------------------------------------------------------------------------------
