@@ -145,7 +145,6 @@ LONG_FUNCTIONS = {
     "overview/service.py:overview",
     "reports/render.py:sections",
     "reports/summary.py:build",
-    "stories/service.py:stories",
     "surveys/definition.py:_parse_one",
     "surveys/delivery.py:dispatch",
     "surveys/delivery.py:invite",

@@ -79,47 +79,12 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(f"(?={_PREFIX}({alternatives})(?=$|[\\s\\W]))", flags=re.IGNORECASE)
 
 
-def stories(
-    session: Session,
-    wh: Warehouse,
-    workspace: Workspace,
-    *,
-    touchpoint_id: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    min_chars: int = 40,
-    limit: int = 20,
-    show_personal_data: bool = False,
-) -> dict[str, Any]:
-    """The best stories, best first, and how many candidates there were."""
-    if not 1 <= limit <= 200:
-        raise Invalid("limit must be 1 to 200", field="limit")
-    if not 0 <= min_chars <= 2000:
-        raise Invalid("min_chars must be 0 to 2000", field="min_chars")
-    tz = periods.zone_of(workspace)
-    lo, hi = Window(tz, start, end).utc()
-    where: list[str] = ["TRUE"]
-    params: dict[str, Any] = {"ws": workspace.id, "min_chars": min_chars}
-    if touchpoint_id is not None:
-        where.append("t.touchpoint_id = $tp")
-        params["tp"] = touchpoint_id
-    if lo is not None:
-        where.append("t.created_at >= $lo")
-        params["lo"] = lo
-    if hi is not None:
-        where.append("t.created_at < $hi")
-        params["hi"] = hi
-    purposes = ", ".join(f"'{p}'" for p in CONSENT_PURPOSES)
-
-    def high(
-        metric: str, lo: int, hi: int
-    ) -> str:  # the metrics module's "high" answer, on the answer's scale
-        return metrics.high_sql(
-            metric, "s.score", f"COALESCE(s.scale_min, {lo})", f"COALESCE(s.scale_max, {hi})"
-        )
-
-    frame = wh.frame(
-        f"""
+def _candidates_sql(
+    *, high_nps: str, high_csat: str, high_ces: str, score: str, purposes: str, where: str
+) -> str:
+    """Every text (feedback, and survey comments not mirrored as feedback) with the scores given with it, its
+    enrichment and the customer's latest consent to being quoted, filtered by `where`."""
+    return f"""
         WITH texts AS (
             SELECT 'feedback' AS source, f.feedback_id AS source_id, f.text, f.customer_id, f.touchpoint_id,
                    f.channel, f.source AS origin, f.created_at, f.rating, f.response_id, f.language
@@ -131,10 +96,10 @@ def stories(
               AND NOT EXISTS (SELECT 1 FROM feedback_texts x WHERE x.workspace_id = $ws AND x.response_id = r.response_id)
         ), scored AS (
             SELECT t.source, t.source_id,
-                   max(CASE WHEN s.metric = 'nps' AND {high("nps", 0, 10)} THEN 1
-                            WHEN s.metric = 'csat' AND {high("csat", 1, 5)} THEN 1
-                            WHEN s.metric = 'ces' AND {high("ces", 1, 7)} THEN 1 ELSE 0 END) AS high,
-                   string_agg(s.metric || ' ' || {_number("s.score")} || '/'
+                   max(CASE WHEN s.metric = 'nps' AND {high_nps} THEN 1
+                            WHEN s.metric = 'csat' AND {high_csat} THEN 1
+                            WHEN s.metric = 'ces' AND {high_ces} THEN 1 ELSE 0 END) AS high,
+                   string_agg(s.metric || ' ' || {score} || '/'
                               || CAST(COALESCE(s.scale_max, 10) AS VARCHAR), ', ')
                        FILTER (s.metric IN ('nps', 'csat', 'ces')) AS scores
             FROM texts t JOIN (
@@ -157,12 +122,98 @@ def stories(
         LEFT JOIN scored sc ON sc.source = t.source AND sc.source_id = t.source_id
         LEFT JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = t.source AND e.source_id = t.source_id
         LEFT JOIN consent c ON c.customer_id = t.customer_id
-        WHERE {" AND ".join(where)} AND length(t.text) >= $min_chars
+        WHERE {where} AND length(t.text) >= $min_chars
           AND (sc.high = 1 OR (sc.high IS NULL AND t.rating >= 4))
           AND (e.sentiment IS NULL OR e.sentiment <> 'negative')
-        """,
-        params,
+"""
+
+
+def _candidates(
+    wh: Warehouse,
+    workspace: Workspace,
+    *,
+    touchpoint_id: int | None,
+    start: date | None,
+    end: date | None,
+    min_chars: int,
+) -> pd.DataFrame:
+    """Texts long enough, with high scores (or a 4-5 rating) and not negative, with their scores, enrichment
+    and the customer's latest decision on being quoted."""
+    tz = periods.zone_of(workspace)
+    lo, hi = Window(tz, start, end).utc()
+    where: list[str] = ["TRUE"]
+    params: dict[str, Any] = {"ws": workspace.id, "min_chars": min_chars}
+    if touchpoint_id is not None:
+        where.append("t.touchpoint_id = $tp")
+        params["tp"] = touchpoint_id
+    if lo is not None:
+        where.append("t.created_at >= $lo")
+        params["lo"] = lo
+    if hi is not None:
+        where.append("t.created_at < $hi")
+        params["hi"] = hi
+    purposes = ", ".join(f"'{p}'" for p in CONSENT_PURPOSES)
+
+    def high(
+        metric: str, lo: int, hi: int
+    ) -> str:  # the metrics module's "high" answer, on the answer's scale
+        return metrics.high_sql(
+            metric, "s.score", f"COALESCE(s.scale_min, {lo})", f"COALESCE(s.scale_max, {hi})"
+        )
+
+    sql = _candidates_sql(
+        high_nps=high("nps", 0, 10),
+        high_csat=high("csat", 1, 5),
+        high_ces=high("ces", 1, 7),
+        score=_number("s.score"),
+        purposes=purposes,
+        where=" AND ".join(where),
     )
+    return wh.frame(sql, params)
+
+
+def _story(
+    cols: dict[str, list[Any]], i: int, shown: str, *, consent: Any, staff: list[str], rank: float, p: float
+) -> dict[str, Any]:
+    """One candidate as the API and the page show it."""
+    return {
+        "source": cols["source"][i],
+        "source_id": cols["source_id"][i],
+        "text": shown,
+        "language": cols["language"][i],
+        "customer_id": cols["customer_id"][i],
+        "touchpoint_id": None if cols["touchpoint_id"][i] is None else int(cols["touchpoint_id"][i]),
+        "channel": cols["channel"][i],
+        "origin": cols["origin"][i],
+        "created_at": pd.Timestamp(cols["created_at"][i]).tz_localize("UTC").isoformat(),
+        "scores": cols["scores"][i],
+        "rating": None if cols["rating"][i] is None else float(cols["rating"][i]),
+        "sentiment": cols["sentiment"][i],
+        "p_positive": None if cols["p_positive"][i] is None else round(p, 4),
+        "staff": staff,
+        "consent": "not_asked" if consent is None else ("granted" if bool(consent) else "withdrawn"),
+        "rank": rank,
+    }
+
+
+def stories(
+    session: Session,
+    wh: Warehouse,
+    workspace: Workspace,
+    *,
+    touchpoint_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    min_chars: int = 40,
+    limit: int = 20,
+    show_personal_data: bool = False,
+) -> dict[str, Any]:
+    """The best stories, best first, and how many candidates there were."""
+    if not 1 <= limit <= 200:
+        raise Invalid("limit must be 1 to 200", field="limit")
+    if not 0 <= min_chars <= 2000:
+        raise Invalid("min_chars must be 0 to 2000", field="min_chars")
+    frame = _candidates(wh, workspace, touchpoint_id=touchpoint_id, start=start, end=end, min_chars=min_chars)
     names = staff_names(session, wh, workspace.id)
     pattern = _names_pattern(tuple(names)) if names else None
     cols = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns}
@@ -187,24 +238,15 @@ def stories(
             shown = text_service.redact_pii(text, text_service.detect_pii(text))
         consent = cols["consent"][i]
         items.append(
-            {
-                "source": cols["source"][i],
-                "source_id": cols["source_id"][i],
-                "text": shown,
-                "language": cols["language"][i],
-                "customer_id": cols["customer_id"][i],
-                "touchpoint_id": None if cols["touchpoint_id"][i] is None else int(cols["touchpoint_id"][i]),
-                "channel": cols["channel"][i],
-                "origin": cols["origin"][i],
-                "created_at": pd.Timestamp(cols["created_at"][i]).tz_localize("UTC").isoformat(),
-                "scores": cols["scores"][i],
-                "rating": None if cols["rating"][i] is None else float(cols["rating"][i]),
-                "sentiment": cols["sentiment"][i],
-                "p_positive": None if cols["p_positive"][i] is None else round(probs[i], 4),
-                "staff": named_staff(text, names) if mentions[i] else [],
-                "consent": "not_asked" if consent is None else ("granted" if bool(consent) else "withdrawn"),
-                "rank": ranks[i],
-            }
+            _story(
+                cols,
+                i,
+                shown,
+                consent=consent,
+                staff=named_staff(text, names) if mentions[i] else [],
+                rank=ranks[i],
+                p=probs[i],
+            )
         )
     return {
         "candidates": len(texts),
