@@ -10,7 +10,14 @@ from fastapi import APIRouter, Body, Depends, Query
 from tajriba.errors import Invalid
 from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
-from tajriba.metrics.schemas import CompareTable, MetricTable, SliceDep, TrendTable
+from tajriba.metrics.schemas import (
+    CompareTable,
+    MetricTable,
+    ServiceTable,
+    ServiceTargets,
+    SliceDep,
+    TrendTable,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -134,13 +141,15 @@ def ticket_query(
     return q
 
 
-@router.get("/metrics/service")
+@router.get("/metrics/service", response_model_exclude_unset=True)
 def service_kpis(
     wh: WarehouseDep, ctx: Read, q: Annotated[tickets.TicketQuery, Depends(ticket_query)]
-) -> dict[str, Any]:
+) -> ServiceTable:
     """Support tickets per slice (channel, agent, team, category, priority, touchpoint) and period: first
     response and resolution time (median, p90, intervals), share within target, complaints, open."""
-    return {"workspace": ctx.workspace.slug, **tickets.service_kpis(wh, ctx.workspace, q)}
+    return ServiceTable.model_validate(
+        {"workspace": ctx.workspace.slug, **tickets.service_kpis(wh, ctx.workspace, q)}
+    )
 
 
 @router.get("/metrics/pending-complaints")
@@ -180,9 +189,9 @@ def backlog(
 
 
 @router.get("/metrics/service-targets")
-def get_service_targets(ctx: Read) -> dict[str, float]:
+def get_service_targets(ctx: Read) -> ServiceTargets:
     """First-response (minutes) and resolution (hours) targets that 'within target' is measured against."""
-    return tickets.targets(ctx.workspace)
+    return ServiceTargets.model_validate(tickets.targets(ctx.workspace))
 
 
 @router.put("/metrics/service-targets")
@@ -190,9 +199,11 @@ def set_service_targets(
     db: DB,
     ctx: Annotated[Context, Depends(RequireKey("goals:write"))],
     body: Annotated[dict[str, Any], Body()],
-) -> dict[str, float]:
+) -> ServiceTargets:
     """Set the service targets (a partial body keeps the others)."""
-    return tickets.set_targets(db, ctx.workspace, tickets.check_targets(body), actor=ctx)
+    return ServiceTargets.model_validate(
+        tickets.set_targets(db, ctx.workspace, tickets.check_targets(body), actor=ctx)
+    )
 
 
 @router.get("/metrics/outcomes")

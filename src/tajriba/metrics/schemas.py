@@ -142,3 +142,54 @@ class Trend(Answer):
 
 class TrendTable(MetricQueryRead):
     trends: list[Trend]
+
+
+class ServiceRow(Answer):
+    """Tickets of one slice (and period): how many, complaints, still open; first-response times (minutes)
+    and resolution times (hours) as median and p90 with order-statistic intervals, and the share within
+    target with a Wilson interval among the tickets whose outcome is known. Suppressed below min_n."""
+
+    group: str | None
+    period: str | None = None
+    n: int
+    complaints: int
+    open: int
+    suppressed: str | None = None
+    first_response_median: float | None = None
+    first_response_median_ci_low: float | None = None
+    first_response_median_ci_high: float | None = None
+    first_response_p90: float | None = None
+    first_response_p90_ci_low: float | None = None
+    first_response_p90_ci_high: float | None = None
+    first_response_n: int | None = None
+    first_response_within_target: float | None = None
+    first_response_within_target_ci_low: float | None = None
+    first_response_within_target_ci_high: float | None = None
+    first_response_decided: int | None = None
+    resolution_median: float | None = None
+    resolution_median_ci_low: float | None = None
+    resolution_median_ci_high: float | None = None
+    resolution_p90: float | None = None
+    resolution_p90_ci_low: float | None = None
+    resolution_p90_ci_high: float | None = None
+    resolution_n: int | None = None
+    resolution_within_target: float | None = None
+    resolution_within_target_ci_low: float | None = None
+    resolution_within_target_ci_high: float | None = None
+    resolution_decided: int | None = None
+
+
+class ServiceTargets(Answer):
+    first_response_minutes: float
+    resolution_hours: float
+
+
+class ServiceTable(Answer):
+    workspace: str
+    by: str | None
+    period: str | None
+    calendar: str
+    level: float
+    targets: ServiceTargets
+    units: dict[str, str]
+    rows: list[ServiceRow]
