@@ -14,6 +14,8 @@ from tajriba.cases import business_time as bt
 from tajriba.cases import config, inbox, notify, report, rules, service
 from tajriba.cases.schemas import (
     AlertRuleIn,
+    AlertRuleRead,
+    AlertRulesRead,
     BulkAssign,
     CalendarIn,
     CaseCreate,
@@ -22,6 +24,8 @@ from tajriba.cases.schemas import (
     RuleIn,
     SlaPolicyIn,
     TeamIn,
+    TeamRead,
+    TeamsRead,
     TransitionIn,
     WebhookIn,
 )
@@ -264,39 +268,42 @@ def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Momen
 
 
 @router.get("/teams")
-def list_teams(db: DB, ctx: Read) -> dict[str, Any]:
-    return {"teams": [config.team_dict(db, t) for t in config.list_teams(db, workspace_id=ctx.workspace.id)]}
+def list_teams(db: DB, ctx: Read) -> TeamsRead:
+    teams = config.list_teams(db, workspace_id=ctx.workspace.id)
+    return TeamsRead.model_validate({"teams": [config.team_dict(db, t) for t in teams]})
 
 
 @router.post("/teams", status_code=201)
-def create_team(db: DB, ctx: Configure, body: TeamIn) -> dict[str, Any]:
-    return config.team_dict(db, config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+def create_team(db: DB, ctx: Configure, body: TeamIn) -> TeamRead:
+    team = config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return TeamRead.model_validate(config.team_dict(db, team))
 
 
 @router.put("/teams/{team_id}")
-def update_team(db: DB, ctx: Configure, team_id: int, body: TeamIn) -> dict[str, Any]:
+def update_team(db: DB, ctx: Configure, team_id: int, body: TeamIn) -> TeamRead:
     team = config.get_team(db, workspace_id=ctx.workspace.id, team_id=team_id)
-    return config.team_dict(
-        db, config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, team=team)
-    )
+    team = config.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, team=team)
+    return TeamRead.model_validate(config.team_dict(db, team))
 
 
 @router.get("/alert-rules")
-def list_alert_rules(db: DB, ctx: Read) -> dict[str, Any]:
-    return {
-        "alert_rules": [config.alert_dict(a) for a in config.list_alerts(db, workspace_id=ctx.workspace.id)]
-    }
+def list_alert_rules(db: DB, ctx: Read) -> AlertRulesRead:
+    alerts = config.list_alerts(db, workspace_id=ctx.workspace.id)
+    return AlertRulesRead.model_validate({"alert_rules": [config.alert_dict(a) for a in alerts]})
 
 
 @router.post("/alert-rules", status_code=201)
-def create_alert_rule(db: DB, ctx: Configure, body: AlertRuleIn) -> dict[str, Any]:
-    return config.alert_dict(config.save_alert(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+def create_alert_rule(db: DB, ctx: Configure, body: AlertRuleIn) -> AlertRuleRead:
+    alert = config.save_alert(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return AlertRuleRead.model_validate(config.alert_dict(alert))
 
 
 @router.put("/alert-rules/{alert_id}")
-def update_alert_rule(db: DB, ctx: Configure, alert_id: int, body: AlertRuleIn) -> dict[str, Any]:
+def update_alert_rule(db: DB, ctx: Configure, alert_id: int, body: AlertRuleIn) -> AlertRuleRead:
     row = config.get_alert(db, workspace_id=ctx.workspace.id, alert_id=alert_id)
-    return config.alert_dict(config.update_alert(db, row=row, data=body, actor=ctx))
+    return AlertRuleRead.model_validate(
+        config.alert_dict(config.update_alert(db, row=row, data=body, actor=ctx))
+    )
 
 
 @router.delete("/alert-rules/{alert_id}", status_code=204)

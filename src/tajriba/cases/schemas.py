@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from tajriba.web.answers import Answer
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # every id fits the databases (and the audit log's JSON)
 Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
@@ -168,3 +170,41 @@ class AlertRuleIn(_In):
     min_count: int = Field(default=10, ge=1, le=100000)
     alpha: float = Field(default=0.01, gt=0, lt=0.5)
     user_ids: list[Id] = Field(default_factory=list, max_length=200)  # empty: owners, admins and analysts
+
+
+# ---- answers ----------------------------------------------------------------------------------------------
+
+
+class TeamMemberRead(Answer):
+    user_id: int
+    languages: list[str]
+    active: bool
+
+
+class TeamRead(Answer):
+    """A team: its lead, business calendar, how cases are routed to its members (and their languages)."""
+
+    id: int
+    name: str
+    lead_id: int | None
+    calendar_id: int | None
+    routing: str
+    capacity: int | None
+    members: list[TeamMemberRead]
+
+
+class TeamsRead(Answer):
+    teams: list[TeamRead]
+
+
+class AlertRuleRead(Answer):
+    id: int
+    name: str
+    kind: str
+    channels: list[str]
+    active: bool
+    settings: dict[str, Any]
+
+
+class AlertRulesRead(Answer):
+    alert_rules: list[AlertRuleRead]
