@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 # or, for a file, its media type.
 NOT_DESCRIBED_YET = {
     "DELETE /api/v1/text/taxonomy",
-    "DELETE /api/v1/webhooks/{webhook_id}",
     "GET /api/v1/calendars",
     "GET /api/v1/calendars/{calendar_id}/business-time",
     "GET /api/v1/case-rules",
@@ -60,7 +59,6 @@ NOT_DESCRIBED_YET = {
     "GET /api/v1/value/movement",
     "GET /api/v1/value/order-value",
     "GET /api/v1/value/overview",
-    "GET /api/v1/webhooks",
     "GET /api/v1/webhooks/{webhook_id}/deliveries",
     "PATCH /api/v1/cases/{case_id}",
     "PATCH /api/v1/journeys/{journey_id}",
@@ -83,8 +81,6 @@ NOT_DESCRIBED_YET = {
     "POST /api/v1/text/analyze",
     "POST /api/v1/text/reprocess",
     "POST /api/v1/touchpoint-rules/reapply",
-    "POST /api/v1/webhooks",
-    "POST /api/v1/webhooks/{webhook_id}/test",
     "PUT /api/v1/calendars/{calendar_id}",
     "PUT /api/v1/case-rules/{rule_id}",
     "PUT /api/v1/journeys/{journey_id}/stages/{stage_id}/touchpoint-order",

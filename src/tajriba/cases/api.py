@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 
 from tajriba.cases import business_time as bt
 from tajriba.cases import config, inbox, notify, report, rules, service
@@ -28,6 +27,9 @@ from tajriba.cases.schemas import (
     TeamsRead,
     TransitionIn,
     WebhookIn,
+    WebhookRead,
+    WebhooksRead,
+    WebhookTestRead,
 )
 from tajriba.errors import Invalid
 from tajriba.i18n import _
@@ -314,33 +316,33 @@ def delete_alert_rule(db: DB, ctx: Configure, alert_id: int) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/webhooks")
-def list_webhooks(db: DB, ctx: Hooks) -> dict[str, Any]:
-    from tajriba.models import Webhook
-
-    hooks = db.scalars(select(Webhook).where(Webhook.workspace_id == ctx.workspace.id).order_by(Webhook.id))
-    return {"webhooks": [config.webhook_dict(h) for h in hooks]}
+@router.get("/webhooks", response_model_exclude_unset=True)
+def list_webhooks(db: DB, ctx: Hooks) -> WebhooksRead:
+    hooks = notify.list_webhooks(db, workspace_id=ctx.workspace.id)
+    return WebhooksRead.model_validate({"webhooks": [config.webhook_dict(h) for h in hooks]})
 
 
-@router.post("/webhooks", status_code=201)
-def create_webhook(db: DB, ctx: Hooks, body: WebhookIn) -> dict[str, Any]:
+@router.post("/webhooks", status_code=201, response_model_exclude_unset=True)
+def create_webhook(db: DB, ctx: Hooks, body: WebhookIn) -> WebhookRead:
     """Create a webhook; the answer carries its signing secret (shown this once)."""
     hook = notify.create_webhook(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
-    return {**config.webhook_dict(hook), "secret": hook.secret}
+    return WebhookRead.model_validate({**config.webhook_dict(hook), "secret": hook.secret})
 
 
-@router.delete("/webhooks/{webhook_id}")
-def deactivate_webhook(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+@router.delete("/webhooks/{webhook_id}", response_model_exclude_unset=True)
+def deactivate_webhook(db: DB, ctx: Hooks, webhook_id: int) -> WebhookRead:
     """Switch the webhook off; its delivery log is kept (no further deliveries)."""
     hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
-    return config.webhook_dict(notify.set_active(db, hook=hook, active=False, actor=ctx))
+    return WebhookRead.model_validate(
+        config.webhook_dict(notify.set_active(db, hook=hook, active=False, actor=ctx))
+    )
 
 
 @router.post("/webhooks/{webhook_id}/test", status_code=202)
-def test_webhook(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+def test_webhook(db: DB, ctx: Hooks, webhook_id: int) -> WebhookTestRead:
     hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
     delivery = notify.send_test(db, hook=hook)
-    return {"delivery_id": delivery.id, "message_id": delivery.message_id}
+    return WebhookTestRead(delivery_id=delivery.id, message_id=delivery.message_id)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries")

@@ -362,6 +362,13 @@ def create_webhook(session: Session, *, workspace_id: int, data: Any, actor: Any
     return hook
 
 
+def list_webhooks(session: Session, *, workspace_id: int) -> list[Webhook]:
+    """The workspace's webhooks, oldest first (switched-off ones too: their delivery logs stay readable)."""
+    return list(
+        session.scalars(select(Webhook).where(Webhook.workspace_id == workspace_id).order_by(Webhook.id))
+    )
+
+
 def get_webhook(session: Session, *, workspace_id: int, webhook_id: int) -> Webhook:
     hook = scoped.get(
         session,

@@ -208,3 +208,24 @@ class AlertRuleRead(Answer):
 
 class AlertRulesRead(Answer):
     alert_rules: list[AlertRuleRead]
+
+
+class WebhookRead(Answer):
+    """A webhook (Standard Webhooks or Slack style); `secret` only in the answer that creates it."""
+
+    id: int
+    name: str
+    url: str
+    style: str
+    events: list[str]
+    active: bool
+    secret: str | None = None
+
+
+class WebhooksRead(Answer):
+    webhooks: list[WebhookRead]
+
+
+class WebhookTestRead(Answer):
+    delivery_id: int
+    message_id: str
