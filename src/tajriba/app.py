@@ -20,30 +20,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tajriba import __version__
+from tajriba import wiring as _wiring  # noqa: F401  (job handlers and workspace set-up, on import)
 from tajriba.accounts import service as accounts_service
-from tajriba.accounts import tasks as accounts_tasks
-from tajriba.cases import tasks as cases_tasks
-from tajriba.cases.root_causes import seed_root_causes
 from tajriba.config import Settings
 from tajriba.customers import service as customers_service
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, N_, _, set_locale
-from tajriba.ingest import tasks as ingest_tasks
 from tajriba.journeys import service as journeys_service
-from tajriba.reports import tasks as reports_tasks
-from tajriba.surveys import tasks as surveys_tasks
-from tajriba.text import tasks as text_tasks
 from tajriba.value import service as value_service
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, Directory, LoginRequired
 from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
-
-# each domain registers its job handlers (and hourly clean-ups) in its own tasks.py: importing is registering
-JOB_MODULES = (accounts_tasks, cases_tasks, ingest_tasks, reports_tasks, surveys_tasks, text_tasks)
-# a lower domain offers a hook, a higher one fills it: every new workspace gets the cases' root causes
-if seed_root_causes not in accounts_service.WORKSPACE_SETUP:
-    accounts_service.WORKSPACE_SETUP.append(seed_root_causes)
 
 log = logging.getLogger("tajriba")
 # what a page says (in the reader's language) for the validation errors a hand-edited address causes

@@ -5,8 +5,8 @@ Three kinds of top-level package:
   shell, the job queue, mail, audit). It imports no domain, so it can be read and tested alone.
 - domains: one subject each (accounts, customers, surveys, ...). A domain imports another domain's
   `service` or `schemas` only; the packages import each other without a loop.
-- entry points: the app factory and the CLI, which wire domains together (routers, job handlers,
-  template globals), and the demo generator, which plays every domain's part at once.
+- entry points: the app factory, the CLI and `wiring`, which connect the domains (routers, job handlers,
+  template filters, workspace set-up), and the demo generator, which plays every domain's part at once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ DOMAINS = (
     "accounts", "text", "customers", "ingest", "metrics", "journeys", "surveys", "value", "goals", "stories",
     "overview", "cases", "reports",
 )  # fmt: skip
-ENTRY_POINTS = ("app", "cli", "demo")
+ENTRY_POINTS = ("app", "cli", "wiring", "demo")
 PUBLIC = ("service", "schemas")
 ROOT = "tajriba"
 

@@ -33,8 +33,8 @@ warehouse_app = typer.Typer(
 
 @app.callback()
 def _connect_domains() -> None:
-    # the app module registers every domain's job handlers and workspace set-up (see tajriba/app.py)
-    from tajriba import app as _app  # noqa: F401
+    # every domain's job handlers and the set-up of new workspaces (tajriba/wiring.py)
+    from tajriba import wiring  # noqa: F401
 
 
 app.add_typer(db_app, name="db")
