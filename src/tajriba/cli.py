@@ -174,7 +174,7 @@ def _serve(settings: Settings, *, host: str, port: int, banner: str | None = Non
     from tajriba.app import create_app
     from tajriba.text import service as text_service
 
-    logs.configure(settings.log_level, redact=text_service.redact_line)
+    logs.configure(settings.log_level, redact=text_service.redact)
     if settings.served_url is None:  # where mails' links point when TAJRIBA_PUBLIC_URL is not set
         shown = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
         settings = settings.model_copy(update={"served_url": f"http://{shown}:{port}"})
@@ -206,7 +206,7 @@ def worker_cmd(data_dir: DataDir = None) -> None:
     from tajriba.text import service as text_service
 
     settings = settings_for(data_dir)
-    logs.configure(settings.log_level, redact=text_service.redact_line)
+    logs.configure(settings.log_level, redact=text_service.redact)
     stores = Stores(settings)
     assert stores.warehouse is not None
     w = Worker(stores.factory, settings=settings, warehouse=stores.warehouse)

@@ -24,7 +24,7 @@ from tajriba.ingest.segment import parse_request
 from tajriba.ingest.writer import WorkspaceRules, store
 from tajriba.logs import RedactingFormatter
 from tajriba.permissions import ROLES, allowed
-from tajriba.text.service import redact_line
+from tajriba.text.service import redact
 from tests.conftest import login, make_user, make_workspace
 
 EMAIL = "Sara.Ahmadi@Example.com"
@@ -254,5 +254,5 @@ def test_log_lines_carry_no_email_or_phone() -> None:
     record = logging.LogRecord(
         "tajriba", logging.ERROR, __file__, 1, "lookup failed for %s / %s", (EMAIL, PHONE_LOCAL), None
     )
-    line = RedactingFormatter("%(message)s", redact=redact_line).format(record)
+    line = RedactingFormatter("%(message)s", redact=redact).format(record)
     assert _leaks(line) == [] and "lookup failed" in line

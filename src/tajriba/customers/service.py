@@ -326,7 +326,7 @@ def redact(value: Any) -> Any:
         return value
     from tajriba.text import service as text
 
-    return text.redact_pii(value, text.detect_pii(value))
+    return text.redact(value)
 
 
 def masked_timeline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -235,7 +235,7 @@ def stories(
         elif isinstance(redacted, str):
             shown = redacted
         else:
-            shown = text_service.redact_pii(text, text_service.detect_pii(text))
+            shown = text_service.redact(text)
         consent = cols["consent"][i]
         items.append(
             _story(

@@ -27,17 +27,14 @@ from tajriba.text.pipeline import analyze
 from tajriba.text.topics import Taxonomy
 from tajriba.warehouse import Warehouse
 
+
+def redact(text: str) -> str:
+    """The text with each piece of personal data it holds replaced by its kind, e.g. "[EMAIL]" (pages for
+    roles without pii:read, stories, log lines)."""
+    return pii.redact(text, pii.detect(text))
+
+
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-detect_pii = pii.detect
-redact_pii = pii.redact
-
-
-def redact_line(line: str) -> str:
-    """A line with its personal data replaced by the kind of each item (log lines)."""
-    return pii.redact(line, pii.detect(line))
-
-
-default_topics = topics.default
 topic_names = topics.names
 
 SOURCES_SQL = """
