@@ -21,14 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tajriba import __version__
 from tajriba import wiring as _wiring  # noqa: F401  (job handlers and workspace set-up, on import)
-from tajriba.accounts import service as accounts_service
 from tajriba.config import Settings
-from tajriba.customers import service as customers_service
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.errors import Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import LOCALES, N_, _, set_locale
-from tajriba.journeys import service as journeys_service
-from tajriba.value import service as value_service
 from tajriba.web.deps import CSRF_COOKIE, LOCALE_COOKIE, SAFE_METHODS, Directory, LoginRequired
 from tajriba.web.params import check_ids
 from tajriba.web.render import Renderer
@@ -126,6 +122,12 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.warehouse = warehouse
+    # the domains' parts of the web shell (imported here, like the routers, so importing the module stays light)
+    from tajriba.accounts import service as accounts_service
+    from tajriba.customers import service as customers_service
+    from tajriba.journeys import service as journeys_service
+    from tajriba.value import service as value_service
+
     app.state.renderer = Renderer(settings.secret, filters={"mask": customers_service.mask})
     directory: Directory = accounts_service
     # the customer profile page shows parts other domains own (customers sits below them)
