@@ -80,24 +80,25 @@ def transaction(factory: sessionmaker[Session], *, mode: str | None = None) -> I
         session.close()
 
 
+_AFTER_COMMIT = "tajriba.after_commit"
+
+
 def after_commit(session: Session, fn: Callable[[], object]) -> None:
     """Run `fn` once the caller's transaction has committed, never when it rolls back: for a write to the
     warehouse that must follow the application database's (services never commit themselves). A failure is
     logged, not raised: the commit it follows has happened, and such writes are repaired on the next run."""
-    pending = session.info.setdefault(_AFTER_COMMIT, [])
-    pending.append(fn)
-    if not session.info.get(_LISTENING):
-        session.info[_LISTENING] = True
-        event.listen(session, "after_commit", _run_after_commit)
-        event.listen(session, "after_rollback", lambda s: s.info.pop(_AFTER_COMMIT, None))
+    session.info.setdefault(_AFTER_COMMIT, []).append(fn)
 
 
-_AFTER_COMMIT, _LISTENING = "tajriba.after_commit", "tajriba.after_commit.listening"
-
-
+@event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     for fn in session.info.pop(_AFTER_COMMIT, []):
         try:
             fn()
         except Exception:  # noqa: BLE001 - see after_commit
             log.exception("a write after the commit failed; the next run repairs it")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
