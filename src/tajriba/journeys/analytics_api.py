@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from tajriba.journeys import analytics
 from tajriba.journeys.discovery import flow
+from tajriba.journeys.schemas import DiscoveryRead, FunnelRead
 from tajriba.journeys.service import touchpoint_names
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
@@ -40,7 +41,7 @@ def _naive(value: datetime | None) -> datetime | None:
 ScopeDep = Annotated[analytics.Scope, Depends(_scope)]
 
 
-@analytics_router.get("/discovery")
+@analytics_router.get("/discovery", response_model_exclude_unset=True)
 def discovery(
     request: Request,
     db: DB,
@@ -49,17 +50,17 @@ def discovery(
     scope: ScopeDep,
     max_variants: Annotated[int, Query(ge=1, le=1000)] = 50,
     flow_steps: Annotated[int, Query(ge=2, le=12)] = 6,
-) -> dict[str, Any]:
+) -> DiscoveryRead:
     """Directly-follows graph with times, start/end touchpoints, the top variants and a flow (Sankey) view."""
     names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
     result = analytics.discover(
         wh, workspace_id=ctx.workspace.id, scope=scope, names=names, max_variants=max_variants
     )
     result["flow"] = flow(result["variants"], total_cases=result["cases"], max_steps=flow_steps)
-    return result
+    return DiscoveryRead.model_validate(result)
 
 
-@analytics_router.get("/funnel")
+@analytics_router.get("/funnel", response_model_exclude_unset=True)
 def funnel(
     request: Request,
     db: DB,
@@ -69,10 +70,10 @@ def funnel(
     steps: Annotated[list[str], Query(min_length=2, max_length=20)],
     window_days: Annotated[float | None, Query(gt=0, le=3650)] = None,
     by: str | None = None,
-) -> dict[str, Any]:
+) -> FunnelRead:
     """An ordered funnel between touchpoints (ids) or event names within a conversion window."""
     names = touchpoint_names(db, workspace_id=ctx.workspace.id, locale=request.state.locale)
-    return analytics.funnel(
+    result = analytics.funnel(
         wh,
         workspace_id=ctx.workspace.id,
         scope=scope,
@@ -81,3 +82,4 @@ def funnel(
         by=by,
         names=names,
     )
+    return FunnelRead.model_validate(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from tajriba.journeys import journey_map, redesign, schemas, service, transfer
 from tajriba.journeys.render import map_file
 from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
+from tajriba.web.export import files
 from tajriba.web.params import Day
 from tajriba.web.render import attachment
 
@@ -62,43 +63,46 @@ def delete_persona(db: DB, ctx: Write, persona_id: int) -> Response:
 # -- journeys ------------------------------------------------------------------------------------
 
 
-@router.get("")
-def list_journeys(db: DB, ctx: Read, status: str | None = None) -> dict[str, Any]:
+@router.get("", response_model_exclude_unset=True)
+def list_journeys(db: DB, ctx: Read, status: str | None = None) -> schemas.JourneysRead:
     """Journeys of the workspace (without their touchpoints); filter by status."""
     journeys = service.list_journeys(db, workspace_id=ctx.workspace.id, status=status)
-    return {"journeys": [service.journey_out(db, j, full=False) for j in journeys]}
+    return schemas.JourneysRead.model_validate(
+        {"journeys": [service.journey_out(db, j, full=False) for j in journeys]}
+    )
 
 
-@router.post("", status_code=201)
-def create_journey(db: DB, ctx: Write, body: schemas.JourneyIn) -> dict[str, Any]:
+@router.post("", status_code=201, response_model_exclude_unset=True)
+def create_journey(db: DB, ctx: Write, body: schemas.JourneyIn) -> schemas.JourneyRead:
     """A journey with its personas and stages; add touchpoints with POST /touchpoints."""
     journey = service.create_journey(db, workspace_id=ctx.workspace.id, journey_in=body, actor=ctx)
-    return service.journey_out(db, journey)
+    return schemas.JourneyRead.model_validate(service.journey_out(db, journey))
 
 
-@router.post("/import", status_code=201)
-def import_journey(request: Request, db: DB, ctx: Write, body: BodyDep) -> dict[str, Any]:
+@router.post("/import", status_code=201, response_model_exclude_unset=True)
+def import_journey(request: Request, db: DB, ctx: Write, body: BodyDep) -> schemas.JourneyRead:
     """A journey from an export: JSON body, or a spreadsheet (.xlsx) as the request body."""
     kind = "xlsx" if "spreadsheet" in request.headers.get("content-type", "") else "json"
     journey, renamed = transfer.import_journey(
         db, workspace_id=ctx.workspace.id, data=body, kind=kind, actor=ctx
     )
-    return {**service.journey_out(db, journey), "renamed_keys": renamed}
+    return schemas.JourneyRead.model_validate({**service.journey_out(db, journey), "renamed_keys": renamed})
 
 
-@router.get("/{journey_id}")
-def get_journey(db: DB, ctx: Read, journey_id: int) -> dict[str, Any]:
+@router.get("/{journey_id}", response_model_exclude_unset=True)
+def get_journey(db: DB, ctx: Read, journey_id: int) -> schemas.JourneyRead:
     """A journey with its stages, touchpoints (in customer order) and their items."""
-    return service.journey_out(
-        db, service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    )
+    journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
+    return schemas.JourneyRead.model_validate(service.journey_out(db, journey))
 
 
-@router.patch("/{journey_id}")
-def update_journey(db: DB, ctx: Write, journey_id: int, body: schemas.JourneyUpdate) -> dict[str, Any]:
+@router.patch("/{journey_id}", response_model_exclude_unset=True)
+def update_journey(db: DB, ctx: Write, journey_id: int, body: schemas.JourneyUpdate) -> schemas.JourneyRead:
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     changes = service.update_journey(db, journey=journey, journey_in=body, actor=ctx)
-    return {**service.journey_out(db, journey, full=False), "changed": sorted(changes)}
+    return schemas.JourneyRead.model_validate(
+        {**service.journey_out(db, journey, full=False), "changed": sorted(changes)}
+    )
 
 
 @router.delete("/{journey_id}", status_code=204)
@@ -109,13 +113,13 @@ def delete_journey(db: DB, ctx: Write, journey_id: int) -> Response:
 
 
 @router.get("/{journey_id}/history")
-def journey_history(db: DB, ctx: Read, journey_id: int) -> dict[str, Any]:
+def journey_history(db: DB, ctx: Read, journey_id: int) -> schemas.HistoryRead:
     """Every change to the journey, its stages, touchpoints and items, newest first."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return {"history": service.history(db, journey=journey)}
+    return schemas.HistoryRead.model_validate({"history": service.history(db, journey=journey)})
 
 
-@router.get("/{journey_id}/export")
+@router.get("/{journey_id}/export", responses=files("json", "xlsx"))
 def export_journey(
     db: DB, ctx: Read, journey_id: int, format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json"
 ) -> Response:
@@ -158,38 +162,41 @@ def reorder_stages(db: DB, ctx: Write, journey_id: int, body: schemas.Order) -> 
     return schemas.StagesRead.model_validate({"stages": [service.stage_out(s) for s in stages]})
 
 
-@router.put("/{journey_id}/stages/{stage_id}/touchpoint-order")
+@router.put("/{journey_id}/stages/{stage_id}/touchpoint-order", response_model_exclude_unset=True)
 def reorder_touchpoints(
     db: DB, ctx: Write, journey_id: int, stage_id: int, body: schemas.Order
-) -> dict[str, Any]:
+) -> schemas.JourneyRead:
     """Put the stage's touchpoints in this order; ids from other stages of the journey move into it."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
     stage = service.get_stage(db, journey=journey, stage_id=stage_id)
     service.reorder_touchpoints(db, stage=stage, order=body, actor=ctx)
-    return service.journey_out(db, journey)
+    return schemas.JourneyRead.model_validate(service.journey_out(db, journey))
 
 
-@router.post("/{journey_id}/future-state", status_code=201)
-def copy_future_state(db: DB, ctx: Write, journey_id: int) -> dict[str, Any]:
+@router.post("/{journey_id}/future-state", status_code=201, response_model_exclude_unset=True)
+def copy_future_state(db: DB, ctx: Write, journey_id: int) -> schemas.JourneyRead:
     """Copy a journey into a new future-state version to redesign."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return service.journey_out(db, redesign.copy_as_future(db, journey=journey, actor=ctx))
+    future = redesign.copy_as_future(db, journey=journey, actor=ctx)
+    return schemas.JourneyRead.model_validate(service.journey_out(db, future))
 
 
-@router.get("/{journey_id}/compare")
-def compare(db: DB, ctx: Read, journey_id: int, other: int | None = None) -> dict[str, Any]:
+@router.get("/{journey_id}/compare", response_model_exclude_unset=True)
+def compare(db: DB, ctx: Read, journey_id: int, other: int | None = None) -> schemas.CompareRead:
     """Touchpoints added, removed and changed between a future state and the journey it is based on."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return redesign.compare(db, future=journey, current_id=other)
+    return schemas.CompareRead.model_validate(redesign.compare(db, future=journey, current_id=other))
 
 
 @router.get("/{journey_id}/before-after")
 def before_after(
     db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, change_date: Day | None = None, days: int = 90
-) -> dict[str, Any]:
+) -> schemas.BeforeAfterRead:
     """KPIs per touchpoint before and after the change date, with the difference and its uncertainty."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return redesign.before_after(db, wh, journey=journey, change_date=change_date, days=days)
+    return schemas.BeforeAfterRead.model_validate(
+        redesign.before_after(db, wh, journey=journey, change_date=change_date, days=days)
+    )
 
 
 def _filters(
@@ -209,13 +216,14 @@ FiltersDep = Annotated[journey_map.Filters, Depends(_filters)]
 @router.get("/{journey_id}/map")
 def map_data(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, filters: FiltersDep
-) -> dict[str, Any]:
+) -> schemas.MapRead:
     """The journey map's data: stages, touchpoints, KPIs against targets, effectiveness and the emotion curve."""
     journey = service.get_journey(db, workspace_id=ctx.workspace.id, journey_id=journey_id)
-    return journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale).to_dict()
+    data = journey_map.build(db, wh, journey=journey, filters=filters, locale=request.state.locale)
+    return schemas.MapRead.model_validate(data.to_dict())
 
 
-@router.get("/{journey_id}/map.{fmt}")
+@router.get("/{journey_id}/map.{fmt}", responses=files("svg", "png", "pdf"))
 def map_export(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, journey_id: int, fmt: str, filters: FiltersDep
 ) -> Response:

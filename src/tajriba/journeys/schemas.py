@@ -381,3 +381,304 @@ class StageRead(Answer):
 
 class StagesRead(Answer):
     stages: list[StageRead]
+
+
+class StageWithTouchpoints(StageRead):
+    touchpoints: list[TouchpointRead]
+
+
+class JourneyRead(Answer):
+    """A journey; with its stages and their touchpoints (and items) when read whole. After an update
+    `changed` names the fields that changed; after an import `renamed_keys` the keys made unique."""
+
+    id: int
+    name: str
+    names: dict[str, str]
+    description: str | None
+    status: str
+    owner_user_id: int | None
+    based_on_id: int | None
+    launched_at: str | None
+    persona_keys: list[str]
+    updated_at: str | None
+    stages: list[StageWithTouchpoints] | None = None
+    changed: list[str] | None = None
+    renamed_keys: dict[str, str] | None = None
+
+
+class JourneysRead(Answer):
+    journeys: list[JourneyRead]
+
+
+class HistoryEntry(Answer):
+    """A change to the journey from the audit log: when, what, by whom (user or API key), the details."""
+
+    at: str | None
+    action: str
+    actor_user_id: int | None
+    actor_key_id: int | None
+    details: dict[str, Any] | None
+
+
+class HistoryRead(Answer):
+    history: list[HistoryEntry]
+
+
+class TouchpointBrief(Answer):
+    id: int
+    key: str
+    name: str
+    names: dict[str, str]
+    stage: str | None
+
+
+class ChangedTouchpoint(TouchpointBrief):
+    """A future touchpoint, the current one it is based on, and per changed field [old, new]."""
+
+    based_on: TouchpointBrief
+    changes: dict[str, list[Any]]
+
+
+class CompareRead(Answer):
+    """From the current state to the future one: touchpoints added, removed and changed."""
+
+    current: JourneyRead
+    future: JourneyRead
+    added: list[TouchpointBrief]
+    removed: list[TouchpointBrief]
+    changed: list[ChangedTouchpoint]
+    owners_changed: list[str]
+    unchanged: int
+
+
+class EstimateRead(Answer):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class BeforeAfterChange(Answer):
+    """A KPI over the days before and after: both estimates, after minus before, its interval and p-value."""
+
+    before: EstimateRead
+    after: EstimateRead
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+
+
+class DayRange(Answer):
+    start: str
+    end: str
+
+
+class BeforeAfterTouchpoint(Answer):
+    id: int
+    key: str
+    name: str
+    names: dict[str, str]
+    kpis: dict[str, BeforeAfterChange]
+
+
+class BeforeAfterRead(Answer):
+    """The journey's emotion and each touchpoint's KPIs `days` before and after the change date."""
+
+    change_date: str
+    days: int
+    before: DayRange
+    after: DayRange
+    journey_emotion: BeforeAfterChange
+    touchpoints: list[BeforeAfterTouchpoint]
+    computed_at: str
+
+
+class MapJourney(Answer):
+    id: int
+    name: str
+    status: str
+    status_label: str
+    description: str
+
+
+class MapStage(Answer):
+    id: int
+    key: str
+    name: str
+
+
+class MapKpi(Answer):
+    """A KPI against its target: estimate and interval, and whether it excels, meets or is below standard."""
+
+    kpi: str
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    target: float | None
+    better: str
+    status: str | None
+    significant: bool
+
+
+class MapEffectiveness(Answer):
+    status: str | None
+    source: str | None
+    label: str
+
+
+class MapDesiredEmotion(Answer):
+    key: str | None
+    label: str
+    level: float | None
+
+
+class MapItem(Answer):
+    kind: str
+    kind_label: str
+    text: str
+    status: str
+    status_label: str
+    owner: str
+
+
+class MapTouchpoint(Answer):
+    """A touchpoint as the map draws it, in the reader's language, with its KPIs and emotion from data."""
+
+    id: int
+    key: str
+    stage_id: int
+    name: str
+    customer_action: str
+    channel: str
+    channel_label: str
+    direct: bool
+    purpose: str
+    impact: str
+    owner: str
+    unnecessary: bool
+    notes: str
+    kpis: list[MapKpi]
+    effectiveness: MapEffectiveness
+    emotion: EstimateRead
+    desired_emotion: MapDesiredEmotion
+    volume: int
+    customers: int
+    items: list[MapItem]
+
+
+class MapPersona(Answer):
+    key: str
+    name: str
+    desired_experience: str
+
+
+class MapFilters(Answer):
+    persona: str | None
+    start: str | None
+    end: str | None
+    channel: str | None
+    language: str | None
+
+
+class MapRead(Answer):
+    """Everything the journey map shows under the filters, with the labels in the reader's language."""
+
+    journey: MapJourney
+    locale: str
+    direction: str
+    stages: list[MapStage]
+    touchpoints: list[MapTouchpoint]
+    personas: list[MapPersona]
+    filters: MapFilters
+    labels: dict[str, str]
+
+
+class Edge(Answer):
+    """Cases that went from `source` straight to `target`, and the time it took (seconds)."""
+
+    source: str
+    target: str
+    count: int
+    median_s: float | None
+    mean_s: float | None
+    min_s: float | None
+    max_s: float | None
+    source_name: str | None = None
+    target_name: str | None = None
+
+
+class Variant(Answer):
+    activities: list[str]
+    count: int
+
+
+class FlowNode(Answer):
+    """A (position, activity) node; `kind` step, or a bucket (more steps, end, other paths) with no activity."""
+
+    id: str
+    step: int
+    activity: str | None
+    kind: Literal["step", "more", "end", "other"]
+    count: int
+
+
+class FlowLink(Answer):
+    source: str
+    target: str
+    count: int
+
+
+class Flow(Answer):
+    nodes: list[FlowNode]
+    links: list[FlowLink]
+    cases: int
+    cases_shown: int
+
+
+class DiscoveryRead(Answer):
+    """The directly-follows graph, where cases start and end, the top variants and a flow (Sankey) view.
+    Touchpoint activities are ids with their names beside them in `names`."""
+
+    cases: int
+    dfg: list[Edge]
+    start: dict[str, int]
+    end: dict[str, int]
+    variants_total: int
+    variants: list[Variant]
+    names: dict[str, str] | None = None
+    flow: Flow
+
+
+class FunnelStep(Answer):
+    """Cases that reached the step in order within the window, the share of those that entered, times."""
+
+    step: str
+    entered: int
+    conversion: float | None
+    from_previous: float | None
+    drop_off: int | None
+    median_s_from_previous: float | None
+    mean_s_from_previous: float | None
+    median_s_from_start: float | None
+    mean_s_from_start: float | None
+    touchpoint_id: int | None = None
+    name: str | None = None
+
+
+class FunnelGroup(Answer):
+    group: str | None
+    entered: int
+    converted: int
+    steps: list[FunnelStep]
+
+
+class FunnelRead(Answer):
+    steps_requested: list[str]
+    window_seconds: float | None
+    entered: int
+    converted: int
+    steps: list[FunnelStep]
+    groups: list[FunnelGroup]

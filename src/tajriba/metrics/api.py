@@ -11,8 +11,12 @@ from tajriba.errors import Invalid
 from tajriba.metrics import outcomes, service, tickets
 from tajriba.metrics import response_rate as rates
 from tajriba.metrics.schemas import (
+    Backlog,
     CompareTable,
     MetricTable,
+    Outcomes,
+    PendingComplaints,
+    ResponseRateTable,
     ServiceTable,
     ServiceTargets,
     SliceDep,
@@ -93,7 +97,7 @@ def trend(db: DB, wh: WarehouseDep, ctx: Read, q: QueryDep) -> TrendTable:
     )
 
 
-@router.get("/metrics/response-rate")
+@router.get("/metrics/response-rate", response_model_exclude_unset=True)
 def response_rate(
     db: DB,
     ctx: Read,
@@ -105,7 +109,7 @@ def response_rate(
     end: Day | None = None,
     level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
     min_n: Annotated[int, Query(ge=1)] = service.scores.MIN_SAMPLE,
-) -> dict[str, Any]:
+) -> ResponseRateTable:
     """Invitations completed over invitations delivered (Wilson interval), per survey, channel or language."""
     result = rates.response_rate(
         db,
@@ -119,7 +123,7 @@ def response_rate(
         level=level,
         min_n=min_n,
     )
-    return {"workspace": ctx.workspace.slug, **result}
+    return ResponseRateTable.model_validate({"workspace": ctx.workspace.slug, **result})
 
 
 def ticket_query(
@@ -155,10 +159,10 @@ def service_kpis(
 @router.get("/metrics/pending-complaints")
 def pending_complaints(
     wh: WarehouseDep, ctx: Read, channel: str | None = None, touchpoint: int | None = None
-) -> dict[str, Any]:
+) -> PendingComplaints:
     """Complaints not resolved yet, by age (days), with the oldest ones."""
     result = tickets.pending_complaints(wh, ctx.workspace, channel=channel or None, touchpoint_id=touchpoint)
-    return {"workspace": ctx.workspace.slug, **result}
+    return PendingComplaints.model_validate({"workspace": ctx.workspace.slug, **result})
 
 
 @router.get("/metrics/backlog")
@@ -172,7 +176,7 @@ def backlog(
     end: Day | None = None,
     complaints: bool = False,
     channel: str | None = None,
-) -> dict[str, Any]:
+) -> Backlog:
     """Tickets created, resolved and open at the end of each period."""
     result = tickets.backlog(
         wh,
@@ -185,7 +189,7 @@ def backlog(
         complaints=complaints,
         channel=channel or None,
     )
-    return {"workspace": ctx.workspace.slug, **result}
+    return Backlog.model_validate({"workspace": ctx.workspace.slug, **result})
 
 
 @router.get("/metrics/service-targets")
@@ -216,7 +220,7 @@ def outcomes_by_experience(
     start: Day | None = None,
     end: Day | None = None,
     touchpoint: int | None = None,
-) -> dict[str, Any]:
+) -> Outcomes:
     """Repeat purchase, spend and churn after the answer, by NPS group (or good vs bad CSAT / easy vs
     difficult CES), with intervals and the difference between the extremes."""
     result = outcomes.outcomes(
@@ -229,4 +233,4 @@ def outcomes_by_experience(
         end=end,
         touchpoint_id=touchpoint,
     )
-    return {"workspace": ctx.workspace.slug, **result}
+    return Outcomes.model_validate({"workspace": ctx.workspace.slug, **result})

@@ -193,3 +193,114 @@ class ServiceTable(Answer):
     targets: ServiceTargets
     units: dict[str, str]
     rows: list[ServiceRow]
+
+
+class ResponseRateRow(Answer):
+    """Invitations of one slice (and period) by status; the rate is completed over delivered with a Wilson
+    interval, null (with `suppressed` saying why) below the minimum delivered."""
+
+    group: str | None
+    label: str | None
+    period: str | None = None
+    delivered: int
+    completed: int
+    skipped: int
+    failed: int
+    scheduled: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: str | None = None
+
+
+class ResponseRateTable(Answer):
+    workspace: str
+    by: str | None
+    period: str | None
+    calendar: str
+    level: float
+    rows: list[ResponseRateRow]
+
+
+class AgeBand(Answer):
+    """Complaints aged from `from_days` up to `to_days` (open-ended when null)."""
+
+    from_days: int
+    to_days: int | None
+    n: int
+
+
+class PendingComplaint(Answer):
+    ticket_id: str
+    customer_id: str | None
+    subject: str | None
+    channel: str | None
+    agent: str | None
+    created_at: str
+    age_days: float
+
+
+class PendingComplaints(Answer):
+    """Complaints open at `at`: how many, how many never answered, the median age, by age band, oldest first."""
+
+    workspace: str
+    at: str
+    total: int
+    unanswered: int
+    median_age_days: float | None
+    bands: list[AgeBand]
+    oldest: list[PendingComplaint]
+
+
+class BacklogRow(Answer):
+    """One period: tickets created, resolved and open at its end (`end` is the day after it, local)."""
+
+    period: str
+    created: int
+    resolved: int
+    open_at_end: int
+    end: str
+    complete: bool
+
+
+class Backlog(Answer):
+    workspace: str
+    period: str
+    calendar: str
+    rows: list[BacklogRow]
+
+
+class OutcomeRow(Answer):
+    """An outcome (repeat purchase, spend, churn) of the customers of one answer group, with its interval."""
+
+    outcome: str
+    group: str
+    n: int
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class OutcomeDifference(Answer):
+    """First group minus second for one outcome, its interval and two-sided p-value."""
+
+    outcome: str
+    first: str
+    second: str
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+
+
+class Outcomes(Answer):
+    workspace: str
+    metric: str
+    groups: list[str]
+    days: int
+    churn_days: int
+    currency: str
+    answers: int
+    followed: int
+    rows: list[OutcomeRow]
+    differences: list[OutcomeDifference]

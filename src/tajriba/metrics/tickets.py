@@ -220,6 +220,11 @@ def _round(value: float | None, unit: float) -> float | None:
     return None if value is None or value != value else round(value / unit, 4)
 
 
+def _text(value: object) -> str | None:
+    """A text column's value, None where pandas reads a missing one as NaN."""
+    return None if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def pending_complaints(
     wh: Warehouse,
     workspace: Workspace,
@@ -258,10 +263,10 @@ def pending_complaints(
         "oldest": [
             {
                 "ticket_id": r.ticket_id,
-                "customer_id": r.customer_id,
-                "subject": r.subject,
-                "channel": r.channel,
-                "agent": r.agent,
+                "customer_id": _text(r.customer_id),
+                "subject": _text(r.subject),
+                "channel": _text(r.channel),
+                "agent": _text(r.agent),
                 "created_at": pd.Timestamp(r.created_at).tz_localize(UTC).isoformat(),
                 "age_days": round(float(r.age_days), 2),
             }

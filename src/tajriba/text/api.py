@@ -10,7 +10,18 @@ from fastapi import APIRouter, Depends, Query
 from tajriba.errors import Invalid
 from tajriba.text import models, service, topics
 from tajriba.text.pipeline import analyze
-from tajriba.text.schemas import MAX_TEXTS, AnalyzeIn
+from tajriba.text.schemas import (
+    MAX_TEXTS,
+    AnalysesRead,
+    AnalyzeIn,
+    EmergingRead,
+    FeedbackRead,
+    PainPointsRead,
+    ReprocessRead,
+    TaxonomyRead,
+    TopicsRead,
+    TopicTrendRead,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.params import Day
 
@@ -22,7 +33,7 @@ MAX_CHARS = 20_000
 
 
 @router.post("/analyze")
-def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> dict[str, Any]:
+def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> AnalysesRead:
     """Language, dialect, sentiment with probabilities, topics with their sentiment, personal data, redacted text."""
     if (body.text is None) == (body.texts is None):
         raise Invalid("send either text (one string) or texts (a list of strings)", field="text")
@@ -36,7 +47,7 @@ def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> dict[str, Any]:
             )
     taxonomy = topics.for_workspace(ctx.workspace.settings)
     results = [r.as_dict() for r in analyze(texts, taxonomy=taxonomy)]
-    return {"model_version": models.version(), "taxonomy_version": taxonomy.version, "results": results}
+    return AnalysesRead(model_version=models.version(), taxonomy_version=taxonomy.version, results=results)
 
 
 def filters_from(
@@ -73,56 +84,60 @@ def feedback(
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> FeedbackRead:
     """Enriched texts (redacted), newest first, filtered; search folds spelling variants (أ/ا, ی/ي...)."""
-    return service.explore(wh, ctx.workspace.id, filters, limit=limit, offset=offset)
+    return FeedbackRead.model_validate(
+        service.explore(wh, ctx.workspace.id, filters, limit=limit, offset=offset)
+    )
 
 
 @router.get("/topics")
-def topic_counts(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> dict[str, Any]:
+def topic_counts(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> TopicsRead:
     """Mentions per topic and their negative and positive shares."""
-    return {"topics": service.topic_summary(wh, ctx.workspace.id, filters)}
+    return TopicsRead.model_validate({"topics": service.topic_summary(wh, ctx.workspace.id, filters)})
 
 
 @router.get("/pain-points")
-def pain_points(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> dict[str, Any]:
+def pain_points(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> PainPointsRead:
     """Per touchpoint, its most negative topics with example quotes."""
-    return {"pain_points": service.pain_points(wh, ctx.workspace.id, filters)}
+    return PainPointsRead.model_validate({"pain_points": service.pain_points(wh, ctx.workspace.id, filters)})
 
 
 @router.get("/trend")
-def trend(wh: WarehouseDep, ctx: Read, filters: FiltersDep, period: str = "week") -> dict[str, Any]:
+def trend(wh: WarehouseDep, ctx: Read, filters: FiltersDep, period: str = "week") -> TopicTrendRead:
     """Mentions per period of the most mentioned topics (and how many were negative)."""
-    return service.topic_trend(wh, ctx.workspace.id, filters, period=period)
+    return TopicTrendRead.model_validate(service.topic_trend(wh, ctx.workspace.id, filters, period=period))
 
 
 @router.get("/emerging")
-def emerging(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> dict[str, Any]:
+def emerging(wh: WarehouseDep, ctx: Read, filters: FiltersDep) -> EmergingRead:
     """Clusters of recent texts that no topic matched, labelled by their top words."""
-    return {"clusters": service.emerging(wh, ctx.workspace.id, filters)}
+    return EmergingRead.model_validate({"clusters": service.emerging(wh, ctx.workspace.id, filters)})
 
 
 @router.get("/taxonomy")
-def get_taxonomy(ctx: Read) -> dict[str, Any]:
-    return topics.for_workspace(ctx.workspace.settings).as_dict()
+def get_taxonomy(ctx: Read) -> TaxonomyRead:
+    return TaxonomyRead.model_validate(topics.for_workspace(ctx.workspace.settings).as_dict())
 
 
 @router.put("/taxonomy")
-def put_taxonomy(db: DB, ctx: Manage, body: dict[str, Any]) -> dict[str, Any]:
+def put_taxonomy(db: DB, ctx: Manage, body: dict[str, Any]) -> TaxonomyRead:
     """Replace the workspace's topics (keys, names, keywords per language, patterns); texts are re-enriched."""
-    return service.set_taxonomy(db, ctx, ctx.workspace, topics.parse(body)).as_dict()
+    return TaxonomyRead.model_validate(
+        service.set_taxonomy(db, ctx, ctx.workspace, topics.parse(body)).as_dict()
+    )
 
 
 @router.delete("/taxonomy")
-def reset_taxonomy(db: DB, ctx: Manage) -> dict[str, Any]:
+def reset_taxonomy(db: DB, ctx: Manage) -> TaxonomyRead:
     """Go back to the shipped taxonomy."""
-    return service.set_taxonomy(db, ctx, ctx.workspace, None).as_dict()
+    return TaxonomyRead.model_validate(service.set_taxonomy(db, ctx, ctx.workspace, None).as_dict())
 
 
 @router.post("/reprocess")
-def reprocess(db: DB, wh: WarehouseDep, ctx: Manage) -> dict[str, Any]:
+def reprocess(db: DB, wh: WarehouseDep, ctx: Manage) -> ReprocessRead:
     """Queue enrichment of new and stale texts (a background job); returns how many are pending."""
     taxonomy = topics.for_workspace(ctx.workspace.settings)
     pending = service.pending_count(wh, ctx.workspace.id, taxonomy)
     job = service.schedule(db, ctx.workspace.id)
-    return {"pending": pending, "job_id": job.id if job is not None else None}
+    return ReprocessRead(pending=pending, job_id=job.id if job is not None else None)

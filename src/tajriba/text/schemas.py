@@ -1,8 +1,13 @@
-"""What the text API reads: texts to analyse."""
+"""What the text API reads (texts to analyse) and answers: analyses, the feedback explorer, topic summaries,
+pain points, topic trends, emerging clusters, the workspace's taxonomy and reprocessing."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
+
+from tajriba.web.answers import Answer
 
 MAX_TEXTS = 1000
 
@@ -10,3 +15,134 @@ MAX_TEXTS = 1000
 class AnalyzeIn(BaseModel):
     text: str | None = Field(None, description="One text; or use texts")
     texts: list[str] | None = Field(None, description=f"Up to {MAX_TEXTS} texts, answered in order")
+
+
+class TopicMention(Answer):
+    """A topic a text mentions and the sentiment of the clause that mentions it."""
+
+    topic: str
+    sentiment: str
+
+
+class PiiSpan(Answer):
+    """Personal data found at [start, end) of the text (characters)."""
+
+    type: str
+    start: int
+    end: int
+
+
+class AnalysisRead(Answer):
+    language: str
+    dialect: str | None
+    sentiment: str
+    probabilities: dict[str, float]
+    topics: list[TopicMention]
+    pii: list[PiiSpan]
+    redacted: str
+
+
+class AnalysesRead(Answer):
+    """One analysis per text sent, in order, with the versions of the model and taxonomy that made them."""
+
+    model_version: str
+    taxonomy_version: str
+    results: list[AnalysisRead]
+
+
+class FeedbackItem(Answer):
+    """A stored text (redacted) with its analysis."""
+
+    source: str
+    source_id: str
+    origin: str | None
+    touchpoint_id: int | None
+    channel: str | None
+    created_at: datetime | None
+    redacted: str | None
+    language: str | None
+    dialect: str | None
+    sentiment: str | None
+    p_positive: float | None
+    p_negative: float | None
+    topics: list[TopicMention]
+    pii_count: int | None
+
+
+class FeedbackRead(Answer):
+    total: int
+    by_sentiment: dict[str, int]
+    items: list[FeedbackItem]
+
+
+class TopicCount(Answer):
+    """Mentions of a topic and the shares of them that are negative and positive."""
+
+    topic: str
+    n: int
+    negative: float | None
+    positive: float | None
+
+
+class TopicsRead(Answer):
+    topics: list[TopicCount]
+
+
+class PainPoint(Answer):
+    """One of a touchpoint's most negative topics, with up to two example quotes (redacted)."""
+
+    touchpoint_id: int
+    topic: str
+    mentions: int
+    negative: float
+    negative_share: float | None
+    quotes: list[str]
+
+
+class PainPointsRead(Answer):
+    pain_points: list[PainPoint]
+
+
+class TopicSeries(Answer):
+    """Mentions of a topic per period (the answer's `periods`), and the negative ones."""
+
+    topic: str
+    counts: list[int]
+    negative: list[int]
+
+
+class TopicTrendRead(Answer):
+    periods: list[str]
+    series: list[TopicSeries]
+
+
+class Cluster(Answer):
+    """Texts no topic matched that belong together: a label from its top terms, its size and examples."""
+
+    label: str
+    terms: list[str]
+    size: int
+    examples: list[str]
+
+
+class EmergingRead(Answer):
+    clusters: list[Cluster]
+
+
+class TopicRead(Answer):
+    key: str
+    names: dict[str, str]
+    keywords: dict[str, list[str]]
+    patterns: list[str]
+
+
+class TaxonomyRead(Answer):
+    version: str
+    topics: list[TopicRead]
+
+
+class ReprocessRead(Answer):
+    """Texts waiting for enrichment, and the queued job (none when nothing is pending)."""
+
+    pending: int
+    job_id: int | None

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from tajriba.value import service
 from tajriba.value.clv import ClvSettings
-from tajriba.value.schemas import ComputeIn, CustomerValueRead, CustomerValuesRead, ValueRunRead
+from tajriba.value.schemas import (
+    CohortsRead,
+    ComputeIn,
+    CustomerValueRead,
+    CustomerValuesRead,
+    DriversRead,
+    ExperienceRead,
+    MovementRead,
+    OrderValueRead,
+    ValueOverviewRead,
+    ValueRunRead,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/value", tags=["value"])
@@ -31,17 +42,17 @@ def compute(db: DB, wh: WarehouseDep, ctx: Compute, body: ComputeIn) -> ValueRun
     return ValueRunRead.model_validate(run.to_dict())
 
 
-@router.get("/overview")
-def overview(wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
+@router.get("/overview", response_model_exclude_unset=True)
+def overview(wh: WarehouseDep, ctx: Read) -> ValueOverviewRead:
     """CLV distribution and mean with its interval, RFM segments, the churn-risk call list, order value."""
-    return service.overview(wh, ctx.workspace.id)
+    return ValueOverviewRead.model_validate(service.overview(wh, ctx.workspace.id))
 
 
 @router.get("/order-value")
-def order_value(wh: WarehouseDep, ctx: Read, by: str | None = None) -> dict[str, Any]:
+def order_value(wh: WarehouseDep, ctx: Read, by: str | None = None) -> OrderValueRead:
     """Average order value (t interval), items per order and repeat purchase rate (Wilson), optionally by
     channel, RFM segment or persona."""
-    return {"by": by, "groups": service.order_value_by(wh, ctx.workspace.id, by=by)}
+    return OrderValueRead(by=by, groups=service.order_value_by(wh, ctx.workspace.id, by=by))
 
 
 @router.get("/customers")
@@ -69,32 +80,36 @@ def customer(wh: WarehouseDep, ctx: Read, customer_id: str) -> CustomerValueRead
     return CustomerValueRead.model_validate(row)
 
 
-@router.get("/cohorts")
+@router.get("/cohorts", response_model_exclude_unset=True)
 def cohorts(
     wh: WarehouseDep,
     ctx: Read,
     calendar: str = "gregorian",
     horizon: Annotated[int, Query(ge=1, le=120)] = 12,
-) -> dict[str, Any]:
+) -> CohortsRead:
     """Retention and revenue by first-purchase month, new vs returning buyers, sBG projection."""
-    return service.cohort_report(wh, ctx.workspace.id, calendar=calendar, horizon=horizon)
+    return CohortsRead.model_validate(
+        service.cohort_report(wh, ctx.workspace.id, calendar=calendar, horizon=horizon)
+    )
 
 
-@router.get("/movement")
-def movement(wh: WarehouseDep, ctx: Read, days: int = 90) -> dict[str, Any]:
+@router.get("/movement", response_model_exclude_unset=True)
+def movement(wh: WarehouseDep, ctx: Read, days: int = 90) -> MovementRead:
     """How many customers moved between RFM segments over the last ``days`` days."""
-    return service.segment_movement(wh, ctx.workspace.id, days=days)
+    return MovementRead.model_validate(service.segment_movement(wh, ctx.workspace.id, days=days))
 
 
-@router.get("/experience")
-def experience(wh: WarehouseDep, ctx: Read) -> dict[str, Any]:
+@router.get("/experience", response_model_exclude_unset=True)
+def experience(wh: WarehouseDep, ctx: Read) -> ExperienceRead:
     """Spend, repeat rate, churn risk and CLV by NPS group; repeat rate after late vs on-time delivery."""
-    return service.experience(wh, ctx.workspace.id)
+    return ExperienceRead.model_validate(service.experience(wh, ctx.workspace.id))
 
 
-@router.get("/drivers")
+@router.get("/drivers", response_model_exclude_unset=True)
 def drivers(
     wh: WarehouseDep, ctx: Read, target: str = "nps", bootstrap: Annotated[int, Query(ge=0, le=2000)] = 200
-) -> dict[str, Any]:
+) -> DriversRead:
     """Key drivers of NPS among touchpoints' CSAT/CES: Shapley importance with bootstrap intervals."""
-    return service.key_drivers(wh, ctx.workspace.id, target=target, bootstrap=bootstrap)
+    return DriversRead.model_validate(
+        service.key_drivers(wh, ctx.workspace.id, target=target, bootstrap=bootstrap)
+    )

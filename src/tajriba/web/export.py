@@ -18,6 +18,19 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+MEDIA = {
+    **FORMATS,
+    "json": "application/json",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "sav": "application/x-spss-sav",
+}
+
+
+def files(*kinds: str, description: str = "The file, as a download") -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route that answers with a file: its media types in the OpenAPI document."""
+    return {200: {"description": description, "content": {MEDIA[k].split(";")[0]: {} for k in kinds}}}
 
 
 def table_file(
