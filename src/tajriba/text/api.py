@@ -47,7 +47,9 @@ def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> AnalysesRead:
             )
     taxonomy = topics.for_workspace(ctx.workspace.settings)
     results = [r.as_dict() for r in analyze(texts, taxonomy=taxonomy)]
-    return AnalysesRead(model_version=models.version(), taxonomy_version=taxonomy.version, results=results)
+    return AnalysesRead.model_validate(
+        {"model_version": models.version(), "taxonomy_version": taxonomy.version, "results": results}
+    )
 
 
 def filters_from(

@@ -52,7 +52,9 @@ def overview(wh: WarehouseDep, ctx: Read) -> ValueOverviewRead:
 def order_value(wh: WarehouseDep, ctx: Read, by: str | None = None) -> OrderValueRead:
     """Average order value (t interval), items per order and repeat purchase rate (Wilson), optionally by
     channel, RFM segment or persona."""
-    return OrderValueRead(by=by, groups=service.order_value_by(wh, ctx.workspace.id, by=by))
+    return OrderValueRead.model_validate(
+        {"by": by, "groups": service.order_value_by(wh, ctx.workspace.id, by=by)}
+    )
 
 
 @router.get("/customers")
