@@ -7,53 +7,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-# Operations whose answer is not described yet (issue 20 is open): the list may only shrink. A new route
-# declares its response model (a pydantic `XRead` in the domain's schemas.py as its return annotation),
-# or, for a file, its media type.
-NOT_DESCRIBED_YET = {
-    "GET /api/v1/calendars",
-    "GET /api/v1/calendars/{calendar_id}/business-time",
-    "GET /api/v1/case-rules",
-    "GET /api/v1/case-rules/{rule_id}/preview",
-    "GET /api/v1/cases",
-    "GET /api/v1/cases/report",
-    "GET /api/v1/cases/{case_id}",
-    "GET /api/v1/notifications",
-    "GET /api/v1/sla-policies",
-    "GET /api/v1/surveys",
-    "GET /api/v1/surveys/rules",
-    "GET /api/v1/surveys/templates",
-    "GET /api/v1/surveys/{survey_id}",
-    "GET /api/v1/surveys/{survey_id}/invitations",
-    "GET /api/v1/surveys/{survey_id}/links",
-    "GET /api/v1/surveys/{survey_id}/qr.{fmt}",
-    "GET /api/v1/surveys/{survey_id}/responses",
-    "GET /api/v1/surveys/{survey_id}/responses.{fmt}",
-    "GET /api/v1/surveys/{survey_id}/results",
-    "GET /api/v1/surveys/{survey_id}/surveyjs",
-    "GET /api/v1/surveys/{survey_id}/triggers",
-    "GET /api/v1/webhooks/{webhook_id}/deliveries",
-    "PATCH /api/v1/cases/{case_id}",
-    "PATCH /api/v1/surveys/{survey_id}",
-    "POST /api/v1/calendars",
-    "POST /api/v1/case-rules",
-    "POST /api/v1/case-rules/{rule_id}/backfill",
-    "POST /api/v1/cases",
-    "POST /api/v1/cases/bulk-assign",
-    "POST /api/v1/cases/{case_id}/notes",
-    "POST /api/v1/cases/{case_id}/transitions",
-    "POST /api/v1/sla-policies",
-    "POST /api/v1/surveys",
-    "POST /api/v1/surveys/import",
-    "POST /api/v1/surveys/{survey_id}/invitations",
-    "POST /api/v1/surveys/{survey_id}/triggers",
-    "POST /api/v1/touchpoint-rules/reapply",
-    "PUT /api/v1/calendars/{calendar_id}",
-    "PUT /api/v1/case-rules/{rule_id}",
-    "PUT /api/v1/sla-policies/{policy_id}",
-    "PUT /api/v1/surveys/rules",
-}
-
 
 def _operations(client: TestClient) -> dict[str, dict[str, Any]]:
     doc = client.get("/api/openapi.json").json()
@@ -83,11 +36,11 @@ def _described(op: dict[str, Any]) -> bool:
 
 
 def test_every_api_answer_has_a_documented_shape(client: TestClient) -> None:
+    """A route declares its response model (a pydantic `XRead` in the domain's schemas.py as its return
+    annotation), or, for a file, its media types (`responses=files(...)`, tajriba.web.export)."""
     ops = _operations(client)
-    undescribed = {name for name, op in ops.items() if not _described(op)}
-    assert sorted(undescribed - NOT_DESCRIBED_YET) == [], "declare the route's response model"
-    assert sorted(NOT_DESCRIBED_YET - undescribed) == [], "described now: take it off the list"
-    assert sorted(NOT_DESCRIBED_YET - set(ops)) == []
+    assert len(ops) >= 130, "the OpenAPI document lost operations"
+    assert sorted(name for name, op in ops.items() if not _described(op)) == [], "declare the response model"
 
 
 def test_a_described_answer_names_its_fields(client: TestClient) -> None:

@@ -15,12 +15,29 @@ from tajriba.cases.schemas import (
     AlertRuleIn,
     AlertRuleRead,
     AlertRulesRead,
+    AssignedRead,
+    BackfillRead,
     BulkAssign,
+    BusinessTimeRead,
     CalendarIn,
+    CalendarRead,
+    CalendarsRead,
     CaseCreate,
+    CaseDetailRead,
+    CaseEventRead,
+    CaseRead,
+    CaseReportRead,
+    CasesRead,
     CaseUpdate,
+    DeliveriesRead,
     NoteIn,
+    NotificationsRead,
+    PoliciesRead,
+    PolicyRead,
+    PreviewRead,
     RuleIn,
+    RuleRead,
+    RulesRead,
     SlaPolicyIn,
     TeamIn,
     TeamRead,
@@ -72,7 +89,7 @@ def list_cases(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+) -> CasesRead:
     """The inbox: views mine, team, unassigned, at_risk, breached, resolved or all, with filters."""
     filters = inbox.CaseFilters(
         view=view,
@@ -88,17 +105,17 @@ def list_cases(
     rows, total = inbox.list_cases(
         db, workspace_id=ctx.workspace.id, viewer=viewer(db, ctx), filters=filters, limit=limit, offset=offset
     )
-    return {"total": total, "cases": [shown(ctx, c) for c in rows]}
+    return CasesRead.model_validate({"total": total, "cases": [shown(ctx, c) for c in rows]})
 
 
 @router.post("/cases", status_code=201)
-def create_case(db: DB, ctx: Work, body: CaseCreate) -> dict[str, Any]:
+def create_case(db: DB, ctx: Work, body: CaseCreate) -> CaseRead:
     case = service.create_case(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
-    return shown(ctx, case)
+    return CaseRead.model_validate(shown(ctx, case))
 
 
 @router.post("/cases/bulk-assign")
-def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> dict[str, Any]:
+def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> AssignedRead:
     """Give many cases to one owner and/or team."""
     who = viewer(db, ctx)
     done = []
@@ -106,21 +123,23 @@ def bulk_assign(db: DB, ctx: Work, body: BulkAssign) -> dict[str, Any]:
         case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=who)
         service.assign(db, case=case, owner_id=body.owner_id, team_id=body.team_id, actor=ctx)
         done.append(case.id)
-    return {"assigned": done}
+    return AssignedRead(assigned=done)
 
 
-@router.get("/cases/report")
+@router.get("/cases/report", response_model_exclude_unset=True)
 def case_report(
     db: DB, wh: WarehouseDep, ctx: Read, start: Moment | None = None, end: Moment | None = None
-) -> dict[str, Any]:
+) -> CaseReportRead:
     """Recovery rate, repurchase after recovery, SLA compliance, response and resolution times, backlog
     (cases opened in [start, end); times without an offset are UTC)."""
     aware = [t if t is None or t.tzinfo else t.replace(tzinfo=dt.UTC) for t in (start, end)]
-    return report.summary(db, wh, workspace=ctx.workspace, start=aware[0], end=aware[1])
+    return CaseReportRead.model_validate(
+        report.summary(db, wh, workspace=ctx.workspace, start=aware[0], end=aware[1])
+    )
 
 
 @router.get("/cases/{case_id}")
-def get_case(db: DB, ctx: Read, case_id: int) -> dict[str, Any]:
+def get_case(db: DB, ctx: Read, case_id: int) -> CaseDetailRead:
     """The case with its timeline and the records behind it."""
     case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     out = shown(ctx, case)
@@ -135,48 +154,51 @@ def get_case(db: DB, ctx: Read, case_id: int) -> dict[str, Any]:
         }
         for link in inbox.links(db, case=case)
     ]
-    return out
+    return CaseDetailRead.model_validate(out)
 
 
 @router.patch("/cases/{case_id}")
-def update_case(db: DB, ctx: Work, case_id: int, body: CaseUpdate) -> dict[str, Any]:
+def update_case(db: DB, ctx: Work, case_id: int, body: CaseUpdate) -> CaseRead:
     case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
-    return shown(ctx, service.update_case(db, case=case, data=body, actor=ctx))
+    return CaseRead.model_validate(shown(ctx, service.update_case(db, case=case, data=body, actor=ctx)))
 
 
 @router.post("/cases/{case_id}/transitions")
-def transition(db: DB, ctx: Work, case_id: int, body: TransitionIn) -> dict[str, Any]:
+def transition(db: DB, ctx: Work, case_id: int, body: TransitionIn) -> CaseRead:
     """Move the case: open, waiting (pauses the SLA clock), on_hold, resolved (root cause and action), closed,
     reopened."""
     case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
-    return shown(ctx, service.transition(db, case=case, data=body, actor=ctx, workspace=ctx.workspace))
+    moved = service.transition(db, case=case, data=body, actor=ctx, workspace=ctx.workspace)
+    return CaseRead.model_validate(shown(ctx, moved))
 
 
 @router.post("/cases/{case_id}/notes", status_code=201)
-def add_note(db: DB, ctx: Work, case_id: int, body: NoteIn) -> dict[str, Any]:
+def add_note(db: DB, ctx: Work, case_id: int, body: NoteIn) -> CaseEventRead:
     """A note (@mentions notify), a message sent to the customer, a logged call, or the customer's reply."""
     case = inbox.get_case(db, workspace_id=ctx.workspace.id, case_id=case_id, viewer=viewer(db, ctx))
     ev = service.add_note(db, case=case, data=body, actor=ctx)
-    return inbox.event_dict(ev, redact=False)
+    return CaseEventRead.model_validate(inbox.event_dict(ev, redact=False))
 
 
 # ---- configuration ----------------------------------------------------------------------------------------
 
 
 @router.get("/case-rules")
-def list_rules(db: DB, ctx: Read) -> dict[str, Any]:
-    return {"rules": [rules.rule_dict(r) for r in rules.list_rules(db, workspace_id=ctx.workspace.id)]}
+def list_rules(db: DB, ctx: Read) -> RulesRead:
+    found = rules.list_rules(db, workspace_id=ctx.workspace.id)
+    return RulesRead.model_validate({"rules": [rules.rule_dict(r) for r in found]})
 
 
 @router.post("/case-rules", status_code=201)
-def create_rule(db: DB, ctx: Configure, body: RuleIn) -> dict[str, Any]:
-    return rules.rule_dict(rules.create_rule(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+def create_rule(db: DB, ctx: Configure, body: RuleIn) -> RuleRead:
+    rule = rules.create_rule(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return RuleRead.model_validate(rules.rule_dict(rule))
 
 
 @router.put("/case-rules/{rule_id}")
-def update_rule(db: DB, ctx: Configure, rule_id: int, body: RuleIn) -> dict[str, Any]:
+def update_rule(db: DB, ctx: Configure, rule_id: int, body: RuleIn) -> RuleRead:
     rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
-    return rules.rule_dict(rules.update_rule(db, rule=rule, data=body, actor=ctx))
+    return RuleRead.model_validate(rules.rule_dict(rules.update_rule(db, rule=rule, data=body, actor=ctx)))
 
 
 def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -190,70 +212,68 @@ def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datet
 @router.get("/case-rules/{rule_id}/preview")
 def preview_rule(
     db: DB, wh: WarehouseDep, ctx: Configure, rule_id: int, start: Moment, end: Moment
-) -> dict[str, Any]:
+) -> PreviewRead:
     """How many records the rule matches over a period and how many cases a back-fill would open."""
     rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
     since, until = _period(start, end)
-    return rules.preview(wh, workspace_id=ctx.workspace.id, rule=rule, since=since, until=until)
+    return PreviewRead.model_validate(
+        rules.preview(wh, workspace_id=ctx.workspace.id, rule=rule, since=since, until=until)
+    )
 
 
 @router.post("/case-rules/{rule_id}/backfill")
 def backfill_rule(
     db: DB, wh: WarehouseDep, ctx: Configure, rule_id: int, start: Moment, end: Moment
-) -> dict[str, Any]:
+) -> BackfillRead:
     """Open the cases the rule would have opened over a period (at most 20,000 records a call)."""
     rule = rules.get_rule(db, workspace_id=ctx.workspace.id, rule_id=rule_id)
     since, until = _period(start, end)
     found = rules.backfill(
         db, wh, workspace_id=ctx.workspace.id, rule=rule, since=since, until=until, actor=ctx
     )
-    return found.as_dict()
+    return BackfillRead.model_validate(found.as_dict())
 
 
 @router.get("/sla-policies")
-def list_policies(db: DB, ctx: Read) -> dict[str, Any]:
-    return {
-        "policies": [config.policy_dict(p) for p in config.list_policies(db, workspace_id=ctx.workspace.id)]
-    }
+def list_policies(db: DB, ctx: Read) -> PoliciesRead:
+    found = config.list_policies(db, workspace_id=ctx.workspace.id)
+    return PoliciesRead.model_validate({"policies": [config.policy_dict(p) for p in found]})
 
 
 @router.post("/sla-policies", status_code=201)
-def create_policy(db: DB, ctx: Configure, body: SlaPolicyIn) -> dict[str, Any]:
-    return config.policy_dict(config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+def create_policy(db: DB, ctx: Configure, body: SlaPolicyIn) -> PolicyRead:
+    policy = config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return PolicyRead.model_validate(config.policy_dict(policy))
 
 
 @router.put("/sla-policies/{policy_id}")
-def update_policy(db: DB, ctx: Configure, policy_id: int, body: SlaPolicyIn) -> dict[str, Any]:
+def update_policy(db: DB, ctx: Configure, policy_id: int, body: SlaPolicyIn) -> PolicyRead:
     policy = config.get_policy(db, workspace_id=ctx.workspace.id, policy_id=policy_id)
-    return config.policy_dict(
-        config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, policy=policy)
-    )
+    saved = config.save_policy(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, policy=policy)
+    return PolicyRead.model_validate(config.policy_dict(saved))
 
 
 @router.get("/calendars")
-def list_calendars(db: DB, ctx: Read) -> dict[str, Any]:
-    return {
-        "calendars": [
-            config.calendar_dict(c) for c in config.list_calendars(db, workspace_id=ctx.workspace.id)
-        ]
-    }
+def list_calendars(db: DB, ctx: Read) -> CalendarsRead:
+    found = config.list_calendars(db, workspace_id=ctx.workspace.id)
+    return CalendarsRead.model_validate({"calendars": [config.calendar_dict(c) for c in found]})
 
 
 @router.post("/calendars", status_code=201)
-def create_calendar(db: DB, ctx: Configure, body: CalendarIn) -> dict[str, Any]:
-    return config.calendar_dict(config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+def create_calendar(db: DB, ctx: Configure, body: CalendarIn) -> CalendarRead:
+    row = config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    return CalendarRead.model_validate(config.calendar_dict(row))
 
 
 @router.put("/calendars/{calendar_id}")
-def update_calendar(db: DB, ctx: Configure, calendar_id: int, body: CalendarIn) -> dict[str, Any]:
+def update_calendar(db: DB, ctx: Configure, calendar_id: int, body: CalendarIn) -> CalendarRead:
     row = config.get_calendar(db, workspace_id=ctx.workspace.id, calendar_id=calendar_id)
-    return config.calendar_dict(
-        config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, row=row)
-    )
+    saved = config.save_calendar(db, workspace_id=ctx.workspace.id, data=body, actor=ctx, row=row)
+    return CalendarRead.model_validate(config.calendar_dict(saved))
 
 
 @router.get("/calendars/{calendar_id}/business-time")
-def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Moment) -> dict[str, Any]:
+def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Moment) -> BusinessTimeRead:
     """Business seconds between two times on this calendar, with the working intervals."""
     row = config.get_calendar(db, workspace_id=ctx.workspace.id, calendar_id=calendar_id)
     cal = bt.stored(row.definition)
@@ -263,10 +283,9 @@ def business_time(db: DB, ctx: Read, calendar_id: int, start: Moment, end: Momen
     )
     a, b = since.timestamp(), until.timestamp()
     seconds = float(bt.seconds_between(cal, np.array([a]), np.array([b]))[0])
-    return {
-        "seconds": seconds,
-        "intervals": [[bt.iso(s, tz), bt.iso(e, tz)] for s, e in bt.intervals(cal, a, b)],
-    }
+    return BusinessTimeRead(
+        seconds=seconds, intervals=[[bt.iso(s, tz), bt.iso(e, tz)] for s, e in bt.intervals(cal, a, b)]
+    )
 
 
 @router.get("/teams")
@@ -346,18 +365,21 @@ def test_webhook(db: DB, ctx: Hooks, webhook_id: int) -> WebhookTestRead:
 
 
 @router.get("/webhooks/{webhook_id}/deliveries")
-def webhook_deliveries(db: DB, ctx: Hooks, webhook_id: int) -> dict[str, Any]:
+def webhook_deliveries(db: DB, ctx: Hooks, webhook_id: int) -> DeliveriesRead:
     hook = notify.get_webhook(db, workspace_id=ctx.workspace.id, webhook_id=webhook_id)
-    return {"deliveries": [config.delivery_dict(d) for d in notify.deliveries(db, hook=hook)]}
+    found = notify.deliveries(db, hook=hook)
+    return DeliveriesRead.model_validate({"deliveries": [config.delivery_dict(d) for d in found]})
 
 
 @router.get("/notifications")
-def list_notifications(db: DB, ctx: Read) -> dict[str, Any]:
+def list_notifications(db: DB, ctx: Read) -> NotificationsRead:
     """The caller's notifications (API keys have none)."""
     if ctx.user is None:
-        return {"unread": 0, "notifications": []}
+        return NotificationsRead(unread=0, notifications=[])
     rows = notify.list_notifications(db, workspace_id=ctx.workspace.id, user_id=ctx.user.id)
-    return {
-        "unread": notify.unread(db, workspace_id=ctx.workspace.id, user_id=ctx.user.id),
-        "notifications": [config.notification_dict(n) for n in rows],
-    }
+    return NotificationsRead.model_validate(
+        {
+            "unread": notify.unread(db, workspace_id=ctx.workspace.id, user_id=ctx.user.id),
+            "notifications": [config.notification_dict(n) for n in rows],
+        }
+    )

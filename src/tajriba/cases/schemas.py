@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tajriba.metrics.schemas import ServiceTargets, ServiceTimes
 from tajriba.web.answers import Answer
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # every id fits the databases (and the audit log's JSON)
@@ -229,3 +230,235 @@ class WebhooksRead(Answer):
 class WebhookTestRead(Answer):
     delivery_id: int
     message_id: str
+
+
+class CaseRead(Answer):
+    """A case as the API shows it (times in UTC); without pii:read the customer id is hidden and personal
+    data in the subject and action taken is replaced."""
+
+    id: int
+    customer_id: str | None
+    subject: str | None
+    source: str
+    touchpoint_id: int | None
+    stage_id: int | None
+    channel: str | None
+    language: str | None
+    priority: str
+    status: str
+    owner_id: int | None
+    team_id: int | None
+    tags: list[str]
+    root_cause_id: int | None
+    action_taken: str | None
+    rule_id: int | None
+    sla_policy_id: int | None
+    score: float | None
+    metric: str | None
+    opened_at: str | None
+    first_response_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    reopened: int
+    first_response_due_at: str | None
+    next_response_due_at: str | None
+    resolution_due_at: str | None
+    sla_state: str | None
+    escalation_level: int
+    follow_up_score: float | None
+    recovered: bool | None
+    updated_at: str | None
+
+
+class CaseEventRead(Answer):
+    """An entry of the case's timeline: a note, message, call, status change or SLA event."""
+
+    id: int
+    at: str
+    actor_id: int | None
+    kind: str
+    body: str | None
+    data: dict[str, Any] | None
+
+
+class CaseLinkRead(Answer):
+    """A record behind the case (a survey answer, text, ticket...), summarized."""
+
+    source: str
+    source_id: str
+    summary: str | None
+    at: str
+
+
+class CaseDetailRead(CaseRead):
+    timeline: list[CaseEventRead]
+    links: list[CaseLinkRead]
+
+
+class CasesRead(Answer):
+    total: int
+    cases: list[CaseRead]
+
+
+class AssignedRead(Answer):
+    """The ids of the cases given to the owner and/or team."""
+
+    assigned: list[int]
+
+
+class EstimateRead(Answer):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class RecoveryRead(EstimateRead):
+    recovered: int
+
+
+class BoughtAgainRead(Answer):
+    """Share of followed-up customers who ordered after their case was resolved, recovered vs not."""
+
+    recovered: EstimateRead
+    not_recovered: EstimateRead
+
+
+class BacklogBand(Answer):
+    band: str
+    cases: int
+
+
+class CaseCount(Answer):
+    key: int | str | None
+    label: str
+    cases: int
+
+
+class CaseReportRead(Answer):
+    """The closed-loop report over cases opened in the period: recovery, SLA compliance, handling times
+    against targets, the open backlog by age and cases by root cause, touchpoint and source. Only `cases` and
+    `open` when there are none."""
+
+    cases: int
+    open: int
+    recovery: RecoveryRead | None = None
+    bought_again: BoughtAgainRead | None = None
+    sla_compliance: EstimateRead | None = None
+    times: ServiceTimes | None = None
+    targets: ServiceTargets | None = None
+    backlog: list[BacklogBand] | None = None
+    by_root_cause: list[CaseCount] | None = None
+    by_touchpoint: list[CaseCount] | None = None
+    by_source: list[CaseCount] | None = None
+
+
+class RuleRead(Answer):
+    """A rule that opens cases from signals; `since` is when it started to apply."""
+
+    id: int
+    name: str
+    active: bool
+    position: int
+    priority: str
+    team_id: int | None
+    conditions: RuleConditions
+    since: str | None
+
+
+class RulesRead(Answer):
+    rules: list[RuleRead]
+
+
+class PreviewRead(Answer):
+    """Records the rule matches over the period, and the cases a back-fill would open."""
+
+    matched: int
+    cases: int
+
+
+class BackfillRead(Answer):
+    """Records matched, cases opened and signals attached to open cases, per rule id."""
+
+    matched: int
+    opened: int
+    attached: int
+    by_rule: dict[int, int]
+
+
+class PolicyRead(Answer):
+    id: int
+    name: str
+    active: bool
+    position: int
+    priorities: list[str]
+    sources: list[str]
+    touchpoint_ids: list[int]
+    tiers: list[str]
+    first_response_minutes: float | None
+    next_response_minutes: float | None
+    resolution_minutes: float | None
+    warn_at: float
+    calendar_id: int | None
+
+
+class PoliciesRead(Answer):
+    policies: list[PolicyRead]
+
+
+class CalendarRead(Answer):
+    """Working hours (`week`), time zone, public holidays of a country, Ramadan hours, Eid days off, closed
+    days and overrides by date."""
+
+    id: int
+    name: str
+    timezone: str
+    week: str
+    country: str | None
+    ramadan: str | None
+    eid_al_fitr: list[int]  # [first day, days closed]: a pair, as a list (OpenAPI 3.0 has no tuples)
+    eid_al_adha: list[int]
+    closed: list[str]
+    overrides: dict[str, str]
+
+
+class CalendarsRead(Answer):
+    calendars: list[CalendarRead]
+
+
+class BusinessTimeRead(Answer):
+    """Business seconds between two times and the working intervals [start, end] in the calendar's zone."""
+
+    seconds: float
+    intervals: list[list[str]]  # [start, end] pairs
+
+
+class DeliveryRead(Answer):
+    id: int
+    message_id: str
+    event: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: str
+    delivered_at: str | None
+
+
+class DeliveriesRead(Answer):
+    deliveries: list[DeliveryRead]
+
+
+class NotificationRead(Answer):
+    id: int
+    kind: str
+    case_id: int | None
+    text: str
+    urgent: bool
+    created_at: str
+    read_at: str | None
+
+
+class NotificationsRead(Answer):
+    unread: int
+    notifications: list[NotificationRead]

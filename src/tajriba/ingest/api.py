@@ -15,7 +15,7 @@ from tajriba.db.session import transaction
 from tajriba.errors import Unauthorized
 from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
-from tajriba.ingest.schemas import RuleCreate, RuleRead, RulesRead
+from tajriba.ingest.schemas import ReappliedRead, RuleCreate, RuleRead, RulesRead
 from tajriba.ingest.segment import (
     MAX_REQUEST_BYTES,
     SHORT_PATHS,
@@ -204,6 +204,6 @@ def delete_rule(
 @rules_router.post("/reapply")
 def reapply_rules(
     db: DB, wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("journeys:write"))]
-) -> dict[str, Any]:
+) -> ReappliedRead:
     """Map stored tracking events again with the current rules."""
-    return {"events": mapping.reapply_rules(db, wh, workspace=ctx.workspace, actor=ctx)}
+    return ReappliedRead(events=mapping.reapply_rules(db, wh, workspace=ctx.workspace, actor=ctx))

@@ -35,3 +35,9 @@ class RuleRead(Answer):
 
 class RulesRead(Answer):
     rules: list[RuleRead]
+
+
+class ReappliedRead(Answer):
+    """How many stored tracking events were mapped again."""
+
+    events: int

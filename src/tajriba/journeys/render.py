@@ -18,6 +18,8 @@ from tajriba.journeys.journey_map import MapData
 from tajriba.journeys.kpis import Filters
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from tajriba.warehouse import Warehouse
@@ -132,131 +134,22 @@ def lane_titles(data: MapData) -> list[dict[str, Any]]:
 
 
 def render_svg(data: MapData, *, outlines: bool = False) -> str:
-    """The map as one SVG document."""
+    """The map as one SVG document: title, lanes, stage bands, a column per touchpoint, the emotion curve."""
     tps = data.touchpoints
     c = _Canvas(data.direction, outlines)
-    n = max(len(tps), 1)
-    width = MARGIN * 2 + LABEL_W + n * COL_W
+    width = MARGIN * 2 + LABEL_W + max(len(tps), 1) * COL_W
     height = TITLE_H + sum(h for _, h in LANES) + MARGIN
-    rtl = c.rtl
 
     def col_x(i: int) -> float:
         """Centre of the i-th touchpoint column (customer order)."""
         offset = MARGIN + LABEL_W + i * COL_W + COL_W / 2
-        return width - offset if rtl else offset
+        return width - offset if c.rtl else offset
 
-    label_x = width - MARGIN if rtl else MARGIN
-    label_anchor = "right" if rtl else "left"
-    start_anchor = "right" if rtl else "left"
-
-    # title, personas' desired experience, filters
-    c.text(data.journey["name"], label_x, MARGIN + 14, size=18, anchor=start_anchor, bold=True)
-    sub = " · ".join(filter(None, [data.journey["status_label"], *[p["name"] for p in data.personas]]))
-    c.text(sub, label_x, MARGIN + 34, size=11, anchor=start_anchor, fill=MUTED)
-    desired = " | ".join(p["desired_experience"] for p in data.personas if p["desired_experience"])
-    if desired:
-        c.lines(
-            f"{data.labels['desired_experience']}: {desired}",
-            label_x,
-            MARGIN + 52,
-            width=width - 2 * MARGIN,
-            max_lines=1,
-            size=10,
-            anchor=start_anchor,
-            fill=MUTED,
-        )
-
-    y = TITLE_H
-    tops = {}
-    for lane, h in LANES:
-        tops[lane] = y
-        if lane not in ("stage",):
-            c.add(_line(MARGIN, y, width - MARGIN, y, LINE))
-            label = data.labels.get(lane, "")
-            c.lines(
-                label,
-                label_x,
-                y + 16,
-                width=LABEL_W - 12,
-                max_lines=2,
-                size=10,
-                anchor=label_anchor,
-                fill=MUTED,
-                bold=True,
-            )
-        y += h
-
-    # stages: a band over their touchpoints
-    index = {t["id"]: i for i, t in enumerate(tps)}
-    for si, stage in enumerate(data.stages):
-        cols = [index[t["id"]] for t in tps if t["stage_id"] == stage["id"]]
-        if not cols:
-            continue
-        xs = [col_x(i) for i in cols]
-        left, right = min(xs) - COL_W / 2 + 2, max(xs) + COL_W / 2 - 2
-        fill = STAGE_FILLS[si % len(STAGE_FILLS)]
-        c.add(_rect(left, tops["stage"], right - left, height - tops["stage"] - MARGIN, fill, rx=6))
-        c.lines(
-            stage["name"],
-            (left + right) / 2,
-            tops["stage"] + 21,
-            width=right - left - 8,
-            max_lines=1,
-            size=12,
-            bold=True,
-        )
-
+    _title(c, data, width)
+    tops = _lanes(c, data, width)
+    _stage_bands(c, data, col_x, tops["stage"], height)
     for i, t in enumerate(tps):
-        x = col_x(i)
-        w = COL_W - 14
-        c.lines(
-            t["name"],
-            x,
-            tops["touchpoint"] + 18,
-            width=w,
-            max_lines=2,
-            size=12,
-            bold=True,
-            fill=MUTED if t["unnecessary"] else INK,
-        )
-        if t["unnecessary"]:
-            c.text(
-                f"({data.labels['unnecessary']})", x, tops["touchpoint"] + 46, size=9, fill=COLORS["below"]
-            )
-        c.lines(t["customer_action"], x, tops["customer_action"] + 16, width=w, max_lines=3, size=10)
-        channel = t["channel_label"] + ("" if t["direct"] else " *")
-        c.text(channel, x, tops["channel"] + 17, size=10)
-        c.lines(t["owner"], x, tops["owner"] + 17, width=w, max_lines=1, size=10)
-        for j, k in enumerate(t["kpis"][:4]):
-            target = ""
-            if k["target"] is not None:
-                target = (" ≥ " if k["better"] == "higher" else " ≤ ") + _fmt(k["kpi"], k["target"])
-            label = f"{k['label'].split(' (')[0]}: {_fmt(k['kpi'], k['value'])}{target}"
-            ky = tops["kpis"] + 15 + j * 15
-            c.add(_circle(x - w / 2 + 4 if not rtl else x + w / 2 - 4, ky - 4, 3.5, COLORS[k["status"]]))
-            c.lines(label, x, ky, width=w - 14, max_lines=1, size=9)
-        eff = t["effectiveness"]
-        color = COLORS[eff["status"]]
-        bw = min(w, textdraw.width(eff["label"], size=10, bold=True) + 18)
-        c.add(_rect(x - bw / 2, tops["effectiveness"] + 5, bw, 20, color, rx=10))
-        c.text(eff["label"], x, tops["effectiveness"] + 19, size=10, bold=True, fill="#ffffff")
-        for j, item in enumerate(t["items"][:4]):
-            mark = {"pain_point": "−", "opportunity": "+", "solution": "✓"}.get(item["kind"], "•")
-            color = {
-                "pain_point": COLORS["below"],
-                "opportunity": COLORS["meets"],
-                "solution": COLORS["excels"],
-            }.get(item["kind"], INK)
-            c.lines(
-                f"{mark} {item['text']}",
-                x,
-                tops["items"] + 16 + j * 19,
-                width=w,
-                max_lines=1,
-                size=9,
-                fill=color,
-            )
-
+        _column(c, data, t, col_x(i), tops)
     _emotion(c, data, col_x, tops["emotion"], dict(LANES)["emotion"])
     body = (textdraw.svg_defs(c.defs) if c.defs else "") + "".join(c.parts)
     font = "" if outlines else ' font-family="Vazirmatn, Tahoma, sans-serif"'
@@ -265,6 +158,102 @@ def render_svg(data: MapData, *, outlines: bool = False) -> str:
         f' role="img" aria-label="{escape(data.journey["name"], {chr(34): "&quot;"})}" direction="{data.direction}"{font}>'
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>{body}</svg>'
     )
+
+
+def _start(c: _Canvas, width: float) -> tuple[float, str]:
+    """Where lines of text start on this canvas: x and anchor (the right edge in RTL)."""
+    return (width - MARGIN, "right") if c.rtl else (MARGIN, "left")
+
+
+def _title(c: _Canvas, data: MapData, width: float) -> None:
+    """The journey's name, status and personas, and the personas' desired experience."""
+    x, anchor = _start(c, width)
+    c.text(data.journey["name"], x, MARGIN + 14, size=18, anchor=anchor, bold=True)
+    sub = " · ".join(filter(None, [data.journey["status_label"], *[p["name"] for p in data.personas]]))
+    c.text(sub, x, MARGIN + 34, size=11, anchor=anchor, fill=MUTED)
+    desired = " | ".join(p["desired_experience"] for p in data.personas if p["desired_experience"])
+    if desired:
+        text = f"{data.labels['desired_experience']}: {desired}"
+        c.lines(
+            text, x, MARGIN + 52, width=width - 2 * MARGIN, max_lines=1, size=10, anchor=anchor, fill=MUTED
+        )
+
+
+def _lanes(c: _Canvas, data: MapData, width: float) -> dict[str, float]:
+    """The lanes' rules and labels; the top of each lane."""
+    x, anchor = _start(c, width)
+    y = TITLE_H
+    tops: dict[str, float] = {}
+    for lane, h in LANES:
+        tops[lane] = y
+        if lane != "stage":
+            c.add(_line(MARGIN, y, width - MARGIN, y, LINE))
+            label = data.labels.get(lane, "")
+            c.lines(
+                label,
+                x,
+                y + 16,
+                width=LABEL_W - 12,
+                max_lines=2,
+                size=10,
+                anchor=anchor,
+                fill=MUTED,
+                bold=True,
+            )
+        y += h
+    return tops
+
+
+def _stage_bands(c: _Canvas, data: MapData, col_x: Callable[[int], float], top: float, height: float) -> None:
+    """A coloured band per stage over its touchpoints' columns, named at its top."""
+    index = {t["id"]: i for i, t in enumerate(data.touchpoints)}
+    for si, stage in enumerate(data.stages):
+        xs = [col_x(index[t["id"]]) for t in data.touchpoints if t["stage_id"] == stage["id"]]
+        if not xs:
+            continue
+        left, right = min(xs) - COL_W / 2 + 2, max(xs) + COL_W / 2 - 2
+        c.add(_rect(left, top, right - left, height - top - MARGIN, STAGE_FILLS[si % len(STAGE_FILLS)], rx=6))
+        c.lines(
+            stage["name"],
+            (left + right) / 2,
+            top + 21,
+            width=right - left - 8,
+            max_lines=1,
+            size=12,
+            bold=True,
+        )
+
+
+ITEM_MARKS = {"pain_point": ("−", "below"), "opportunity": ("+", "meets"), "solution": ("✓", "excels")}
+
+
+def _column(c: _Canvas, data: MapData, t: dict[str, Any], x: float, tops: dict[str, float]) -> None:
+    """One touchpoint's column: name, customer action, channel, owner, KPIs, effectiveness, items."""
+    w = COL_W - 14
+    fill = MUTED if t["unnecessary"] else INK
+    c.lines(t["name"], x, tops["touchpoint"] + 18, width=w, max_lines=2, size=12, bold=True, fill=fill)
+    if t["unnecessary"]:
+        c.text(f"({data.labels['unnecessary']})", x, tops["touchpoint"] + 46, size=9, fill=COLORS["below"])
+    c.lines(t["customer_action"], x, tops["customer_action"] + 16, width=w, max_lines=3, size=10)
+    c.text(t["channel_label"] + ("" if t["direct"] else " *"), x, tops["channel"] + 17, size=10)
+    c.lines(t["owner"], x, tops["owner"] + 17, width=w, max_lines=1, size=10)
+    for j, k in enumerate(t["kpis"][:4]):
+        target = ""
+        if k["target"] is not None:
+            target = (" ≥ " if k["better"] == "higher" else " ≤ ") + _fmt(k["kpi"], k["target"])
+        label = f"{k['label'].split(' (')[0]}: {_fmt(k['kpi'], k['value'])}{target}"
+        ky = tops["kpis"] + 15 + j * 15
+        c.add(_circle(x - w / 2 + 4 if not c.rtl else x + w / 2 - 4, ky - 4, 3.5, COLORS[k["status"]]))
+        c.lines(label, x, ky, width=w - 14, max_lines=1, size=9)
+    eff = t["effectiveness"]
+    bw = min(w, textdraw.width(eff["label"], size=10, bold=True) + 18)
+    c.add(_rect(x - bw / 2, tops["effectiveness"] + 5, bw, 20, COLORS[eff["status"]], rx=10))
+    c.text(eff["label"], x, tops["effectiveness"] + 19, size=10, bold=True, fill="#ffffff")
+    for j, item in enumerate(t["items"][:4]):
+        mark, status = ITEM_MARKS.get(item["kind"], ("•", None))
+        color = COLORS[status] if status else INK
+        y = tops["items"] + 16 + j * 19
+        c.lines(f"{mark} {item['text']}", x, y, width=w, max_lines=1, size=9, fill=color)
 
 
 def _emotion(c: _Canvas, data: MapData, col_x: Any, top: float, height: float) -> None:

@@ -144,17 +144,10 @@ class TrendTable(MetricQueryRead):
     trends: list[Trend]
 
 
-class ServiceRow(Answer):
-    """Tickets of one slice (and period): how many, complaints, still open; first-response times (minutes)
-    and resolution times (hours) as median and p90 with order-statistic intervals, and the share within
-    target with a Wilson interval among the tickets whose outcome is known. Suppressed below min_n."""
+class ServiceTimes(Answer):
+    """First-response times (minutes) and resolution times (hours) as median and p90 with order-statistic
+    intervals, and the share within target with a Wilson interval among those whose outcome is known."""
 
-    group: str | None
-    period: str | None = None
-    n: int
-    complaints: int
-    open: int
-    suppressed: str | None = None
     first_response_median: float | None = None
     first_response_median_ci_low: float | None = None
     first_response_median_ci_high: float | None = None
@@ -177,6 +170,18 @@ class ServiceRow(Answer):
     resolution_within_target_ci_low: float | None = None
     resolution_within_target_ci_high: float | None = None
     resolution_decided: int | None = None
+
+
+class ServiceRow(ServiceTimes):
+    """Tickets of one slice (and period): how many, complaints, still open, and their times (ServiceTimes).
+    Suppressed below min_n."""
+
+    group: str | None
+    period: str | None = None
+    n: int
+    complaints: int
+    open: int
+    suppressed: str | None = None
 
 
 class ServiceTargets(Answer):

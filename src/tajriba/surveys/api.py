@@ -11,8 +11,26 @@ from tajriba.errors import Invalid
 from tajriba.models import Survey, SurveyInvitation, SurveyTrigger
 from tajriba.surveys import delivery, links, results, service, surveyjs, templates
 from tajriba.surveys.definition import definition_of, invitation_text, pick
-from tajriba.surveys.schemas import InviteCreate, SurveyCreate, SurveyUpdate, TriggerCreate
+from tajriba.surveys.schemas import (
+    InvitationsRead,
+    InviteCreate,
+    InviteRead,
+    LinksRead,
+    ResponsesRead,
+    ResultsRead,
+    RulesRead,
+    SurveyCreate,
+    SurveyJsRead,
+    SurveyRead,
+    SurveysRead,
+    SurveyUpdate,
+    TemplatesRead,
+    TriggerCreate,
+    TriggerRead,
+    TriggersRead,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep, public_base
+from tajriba.web.export import files
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
@@ -20,45 +38,49 @@ Read = Annotated[Context, Depends(RequireKey("surveys:read"))]
 Write = Annotated[Context, Depends(RequireKey("surveys:write"))]
 
 
-def survey_out(request: Request, survey: Survey) -> dict[str, Any]:
-    return {
-        "id": survey.id,
-        "key": survey.key,
-        "name": survey.name,
-        "status": survey.status,
-        "template": survey.template,
-        "touchpoint_id": survey.touchpoint_id,
-        "stage_id": survey.stage_id,
-        "reminder_days": survey.reminder_days,
-        "link_days": survey.link_days,
-        "public_link": survey.public_link,
-        "public_url": links.public_url(public_base(request), survey) if survey.public_link else None,
-        "definition": survey.definition,
-        "created_at": survey.created_at,
-        "updated_at": survey.updated_at,
-    }
+def survey_out(request: Request, survey: Survey) -> SurveyRead:
+    return SurveyRead.model_validate(
+        {
+            "id": survey.id,
+            "key": survey.key,
+            "name": survey.name,
+            "status": survey.status,
+            "template": survey.template,
+            "touchpoint_id": survey.touchpoint_id,
+            "stage_id": survey.stage_id,
+            "reminder_days": survey.reminder_days,
+            "link_days": survey.link_days,
+            "public_link": survey.public_link,
+            "public_url": links.public_url(public_base(request), survey) if survey.public_link else None,
+            "definition": survey.definition,
+            "created_at": survey.created_at,
+            "updated_at": survey.updated_at,
+        }
+    )
 
 
 @router.get("")
-def list_surveys(request: Request, db: DB, ctx: Read) -> dict[str, Any]:
-    return {
-        "surveys": [survey_out(request, s) for s in service.list_surveys(db, workspace_id=ctx.workspace.id)]
-    }
+def list_surveys(request: Request, db: DB, ctx: Read) -> SurveysRead:
+    return SurveysRead(
+        surveys=[survey_out(request, s) for s in service.list_surveys(db, workspace_id=ctx.workspace.id)]
+    )
 
 
 @router.get("/templates")
-def list_templates(ctx: Read) -> dict[str, Any]:
+def list_templates(ctx: Read) -> TemplatesRead:
     """The ready-made surveys, with their names in each language and full definitions."""
-    return {
-        "templates": [
-            {"key": k, "name": t["name"], "metric": t["metric"], "definition": t["definition"]}
-            for k, t in templates.TEMPLATES.items()
-        ]
-    }
+    return TemplatesRead.model_validate(
+        {
+            "templates": [
+                {"key": k, "name": t["name"], "metric": t["metric"], "definition": t["definition"]}
+                for k, t in templates.TEMPLATES.items()
+            ]
+        }
+    )
 
 
 @router.post("", status_code=201)
-def create_survey(request: Request, db: DB, ctx: Write, body: SurveyCreate) -> dict[str, Any]:
+def create_survey(request: Request, db: DB, ctx: Write, body: SurveyCreate) -> SurveyRead:
     """From a template (`template`) or a definition (`definition`); the name defaults to the template's."""
     scope: dict[str, Any] = {
         "key": body.key,
@@ -98,7 +120,7 @@ def create_survey(request: Request, db: DB, ctx: Write, body: SurveyCreate) -> d
 @router.post("/import", status_code=201)
 def import_surveyjs(
     request: Request, db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+) -> SurveyRead:
     """Create a draft survey from SurveyJS JSON (errors name the element, e.g. `pages[0].elements[2]`)."""
     name, definition = surveyjs.parse(body)
     survey = service.create_survey(
@@ -112,24 +134,24 @@ def import_surveyjs(
 
 
 @router.get("/rules")
-def get_rules(ctx: Read) -> dict[str, Any]:
+def get_rules(ctx: Read) -> RulesRead:
     """The workspace's contact rules: fatigue days, quiet hours, per-channel daily limits."""
-    return delivery.Rules.of(ctx.workspace).as_dict()
+    return RulesRead.model_validate(delivery.Rules.of(ctx.workspace).as_dict())
 
 
 @router.put("/rules")
-def set_rules(db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def set_rules(db: DB, ctx: Write, body: Annotated[dict[str, Any], Body()]) -> RulesRead:
     rules = delivery.set_rules(db, workspace=ctx.workspace, rules=delivery.Rules.parse(body), actor=ctx)
-    return rules.as_dict()
+    return RulesRead.model_validate(rules.as_dict())
 
 
 @router.get("/{survey_id}")
-def get_survey(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+def get_survey(request: Request, db: DB, ctx: Read, survey_id: int) -> SurveyRead:
     return survey_out(request, service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id))
 
 
 @router.patch("/{survey_id}")
-def update_survey(request: Request, db: DB, ctx: Write, survey_id: int, body: SurveyUpdate) -> dict[str, Any]:
+def update_survey(request: Request, db: DB, ctx: Write, survey_id: int, body: SurveyUpdate) -> SurveyRead:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     sent = body.model_dump(exclude_unset=True)
     kwargs: dict[str, Any] = {k: sent[k] for k in ("touchpoint_id", "stage_id", "reminder_days") if k in sent}
@@ -156,13 +178,13 @@ def delete_survey(db: DB, ctx: Write, survey_id: int) -> Response:
 
 
 @router.get("/{survey_id}/surveyjs")
-def export_surveyjs(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+def export_surveyjs(db: DB, ctx: Read, survey_id: int) -> SurveyJsRead:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    return surveyjs.export(definition_of(survey), name=survey.name)
+    return SurveyJsRead.model_validate(surveyjs.export(definition_of(survey), name=survey.name))
 
 
 @router.get("/{survey_id}/links")
-def survey_links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+def survey_links(request: Request, db: DB, ctx: Read, survey_id: int) -> LinksRead:
     """The public link (with optional hidden fields from the query), embed snippet and share texts."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     definition = definition_of(survey)
@@ -172,16 +194,18 @@ def survey_links(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[st
     url = links.public_url(public_base(request), survey, **hidden)
     locale = definition.default_language
     text = invitation_text(definition, locale)
-    return {
-        "public_url": url,
-        "embed": service.embed_snippet(url, title=pick(definition.title, locale, locale)),
-        "share": service.share_links(text, url),
-        "qr_png": f"/api/v1/surveys/{survey.id}/qr.png",
-        "qr_svg": f"/api/v1/surveys/{survey.id}/qr.svg",
-    }
+    return LinksRead.model_validate(
+        {
+            "public_url": url,
+            "embed": service.embed_snippet(url, title=pick(definition.title, locale, locale)),
+            "share": service.share_links(text, url),
+            "qr_png": f"/api/v1/surveys/{survey.id}/qr.png",
+            "qr_svg": f"/api/v1/surveys/{survey.id}/qr.svg",
+        }
+    )
 
 
-@router.get("/{survey_id}/qr.{fmt}")
+@router.get("/{survey_id}/qr.{fmt}", responses=files("png", "svg"))
 def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Response:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     definition = definition_of(survey)
@@ -197,10 +221,10 @@ def qr(request: Request, db: DB, ctx: Read, survey_id: int, fmt: str) -> Respons
     )
 
 
-@router.post("/{survey_id}/invitations", status_code=201)
+@router.post("/{survey_id}/invitations", status_code=201, response_model_exclude_unset=True)
 def invite(
     request: Request, db: DB, wh: WarehouseDep, ctx: Write, survey_id: int, body: InviteCreate
-) -> dict[str, Any]:
+) -> InviteRead:
     """Invite customers; fatigue, consent, quiet hours and channel limits apply. `link` only makes personal links."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     report = delivery.invite(
@@ -211,9 +235,9 @@ def invite(
         recipients=[delivery.Recipient(**r.model_dump()) for r in body.recipients],
         actor=ctx,
     )
-    return report.as_dict() | {
-        "invitations": [invitation_out(request, survey, i) for i in report.invitations],
-    }
+    return InviteRead.model_validate(
+        report.as_dict() | {"invitations": [invitation_out(request, survey, i) for i in report.invitations]}
+    )
 
 
 def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> dict[str, Any]:
@@ -242,30 +266,34 @@ def invitation_out(request: Request, survey: Survey, inv: SurveyInvitation) -> d
     return out
 
 
-@router.get("/{survey_id}/invitations")
-def list_invitations(request: Request, db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+@router.get("/{survey_id}/invitations", response_model_exclude_unset=True)
+def list_invitations(request: Request, db: DB, ctx: Read, survey_id: int) -> InvitationsRead:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    return {
-        "counts": delivery.invitation_counts(db, survey=survey),
-        "invitations": [
-            invitation_out(request, survey, i) for i in delivery.list_invitations(db, survey=survey)
-        ],
-    }
+    return InvitationsRead.model_validate(
+        {
+            "counts": delivery.invitation_counts(db, survey=survey),
+            "invitations": [
+                invitation_out(request, survey, i) for i in delivery.list_invitations(db, survey=survey)
+            ],
+        }
+    )
 
 
-def trigger_out(t: SurveyTrigger) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "event": t.event,
-        "channel": t.channel,
-        "delay_minutes": t.delay_minutes,
-        "hidden_from": t.hidden_from,
-        "active": t.active,
-    }
+def trigger_out(t: SurveyTrigger) -> TriggerRead:
+    return TriggerRead.model_validate(
+        {
+            "id": t.id,
+            "event": t.event,
+            "channel": t.channel,
+            "delay_minutes": t.delay_minutes,
+            "hidden_from": t.hidden_from,
+            "active": t.active,
+        }
+    )
 
 
 @router.post("/{survey_id}/triggers", status_code=201)
-def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerCreate) -> dict[str, Any]:
+def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerCreate) -> TriggerRead:
     """Invite after an event, e.g. `Order Delivered` -> this survey by SMS 120 minutes later."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     trig = delivery.create_trigger(
@@ -281,9 +309,9 @@ def create_trigger(db: DB, ctx: Write, survey_id: int, body: TriggerCreate) -> d
 
 
 @router.get("/{survey_id}/triggers")
-def list_triggers(db: DB, ctx: Read, survey_id: int) -> dict[str, Any]:
+def list_triggers(db: DB, ctx: Read, survey_id: int) -> TriggersRead:
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
-    return {"triggers": [trigger_out(t) for t in delivery.list_triggers(db, survey=survey)]}
+    return TriggersRead(triggers=[trigger_out(t) for t in delivery.list_triggers(db, survey=survey)])
 
 
 ResultFilters = Annotated[results.Filters, Depends(results.parse_filters)]
@@ -302,10 +330,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@router.get("/{survey_id}/results")
+@router.get("/{survey_id}/results", response_model_exclude_unset=True)
 def survey_results(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, f: ResultFilters
-) -> dict[str, Any]:
+) -> ResultsRead:
     """Responses, response rate and every question's distribution (metric questions with their intervals),
     plus the open answers' sentiment counts and topics; filters `start`, `end` (local days), `touchpoint`,
     `channel`, `language`."""
@@ -314,7 +342,7 @@ def survey_results(
     out = results.summary(db, wh, ctx.workspace, survey, definition_of(survey), f, locale=locale)
     texts = results.open_answers(wh, ctx.workspace, survey, f, personal=ctx.can("pii:read"), limit=0)
     out["open_answers"] = {k: texts[k] for k in ("total", "by_sentiment", "topics")}
-    return _plain(out)
+    return ResultsRead.model_validate(_plain(out))
 
 
 @router.get("/{survey_id}/responses")
@@ -326,7 +354,7 @@ def survey_responses(
     f: ResultFilters,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+) -> ResponsesRead:
     """The responses, newest first, each with its whole answer set (customer ids only with pii:read)."""
     survey = service.get_survey(db, workspace_id=ctx.workspace.id, survey_id=survey_id)
     frame = results.responses(wh, ctx.workspace, survey, f)
@@ -338,10 +366,10 @@ def survey_responses(
             r["customer_id"] = None
             r["answers"] = {k: redact(v) for k, v in r["answers"].items()}
             r["hidden"] = {k: redact(v) for k, v in r["hidden"].items()}
-    return {"total": len(frame), "items": _plain(page)}
+    return ResponsesRead.model_validate({"total": len(frame), "items": _plain(page)})
 
 
-@router.get("/{survey_id}/responses.{fmt}")
+@router.get("/{survey_id}/responses.{fmt}", responses=files("csv", "xlsx", "sav"))
 def survey_responses_file(
     db: DB, wh: WarehouseDep, ctx: Read, survey_id: int, fmt: str, f: ResultFilters, lang: str | None = None
 ) -> Response:
