@@ -1,4 +1,8 @@
-"""What the cases API and pages accept and return."""
+"""What the cases API and pages accept and return.
+
+Size: one pydantic model per request and answer of the closed loop (cases, rules, SLA policies, calendars,
+teams, alerts, webhooks, notifications); declarations only, no logic, read top to bottom.
+"""
 
 from __future__ import annotations
 

@@ -135,16 +135,19 @@ def resolve(
         )
         res.customer_ids = [res.customer_ids[i] for i in index]
         return res
+    return _resolve_distinct(warehouse, workspace_id, groups, explicit, policy)
+
+
+def _resolve_distinct(
+    warehouse: Warehouse,
+    workspace_id: int,
+    groups: list[list[Identifier]],
+    explicit: list[bool],
+    policy: IdentityPolicy,
+) -> Resolution:
+    """`resolve` on distinct groups."""
     decisions: list[dict[str, object]] = []
-    clean: list[list[Identifier]] = []
-    for group in groups:
-        kept = []
-        for ident in group:
-            if ident[1].casefold() in policy.blocklist:
-                decisions.append({"decision": "ignored", "identifier": list(ident), "reason": "blocklisted"})
-            else:
-                kept.append(ident)
-        clean.append(kept)
+    clean = _drop_blocked(groups, policy, decisions)
     known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
 
     # Fast paths: a lone identifier already known, or one never seen and linked to nothing else in the
@@ -155,19 +158,7 @@ def resolve(
     fresh_ids = {ident: customer_id_for(workspace_id, ident) for ident in fresh_single}
     graph_groups = [g for g, easy in zip(clean, simple, strict=True) if not easy]
     graph_idents = {i for g in graph_groups for i in g}
-    comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
-    for ident in graph_idents:
-        comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
-    involved = {known[i] for i in graph_idents if i in known}
-    for customer in involved:
-        user_ids, count = owners[customer]
-        comps.add(("customer", customer), frozenset(user_ids), count, frozenset([customer]))
-    for ident in graph_idents:
-        if ident in known:
-            comps.parent[ident] = (
-                "customer",
-                known[ident],
-            )  # a known identifier is already part of its profile
+    comps = _components(warehouse, workspace_id, policy, graph_idents, known, owners)
     # Components in C first; every component that breaks no guard is taken whole. Only components that
     # would join two user ids, exceed the size cap, rejoin profiles an admin split, or contain an alias are
     # replayed group by group through the guarded union-find, in arrival order.
@@ -181,7 +172,69 @@ def resolve(
                 decisions.append(
                     {"decision": "not merged", "identifiers": [list(group[0]), list(other)], "reason": why}
                 )
+    assigned, merges, new_customers, redirect = _settle_profiles(comps, known, workspace_id)
+    customer_ids: list[str | None] = []
+    for group, easy in zip(clean, simple, strict=True):
+        if not group:
+            customer_ids.append(None)
+        elif easy and group[0] in known:
+            owner = known[group[0]]
+            customer_ids.append(redirect.get(owner, owner))
+        elif easy:
+            customer_ids.append(fresh_ids[group[0]])
+        else:
+            customer_ids.append(assigned[comps.find(group[0])])
+    new_identities = {i: assigned[comps.find(i)] for i in graph_idents if i not in known}
+    new_identities.update(fresh_ids)
+    new_customers.update(fresh_ids.values())
+    return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
 
+
+def _drop_blocked(
+    groups: list[list[Identifier]], policy: IdentityPolicy, decisions: list[dict[str, object]]
+) -> list[list[Identifier]]:
+    """The groups without blocklisted identifiers (shared test accounts, placeholder emails), each logged."""
+    clean: list[list[Identifier]] = []
+    for group in groups:
+        kept = []
+        for ident in group:
+            if ident[1].casefold() in policy.blocklist:
+                decisions.append({"decision": "ignored", "identifier": list(ident), "reason": "blocklisted"})
+            else:
+                kept.append(ident)
+        clean.append(kept)
+    return clean
+
+
+def _components(
+    warehouse: Warehouse,
+    workspace_id: int,
+    policy: IdentityPolicy,
+    graph_idents: set[Identifier],
+    known: dict[Identifier, str],
+    owners: dict[str, tuple[set[str], int]],
+) -> _Components:
+    """The union-find over the batch's identifiers and the profiles they already belong to."""
+    comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
+    for ident in graph_idents:
+        comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
+    for customer in {known[i] for i in graph_idents if i in known}:
+        user_ids, count = owners[customer]
+        comps.add(("customer", customer), frozenset(user_ids), count, frozenset([customer]))
+    for ident in graph_idents:
+        if ident in known:
+            comps.parent[ident] = (
+                "customer",
+                known[ident],
+            )  # a known identifier is already part of its profile
+    return comps
+
+
+def _settle_profiles(
+    comps: _Components, known: dict[Identifier, str], workspace_id: int
+) -> tuple[dict[object, str], list[Merge], set[str], dict[str, str]]:
+    """The customer of each component: the oldest profile in it (the others merge into it) or a new one.
+    Also the merges, the new customers and where each merged profile now points."""
     members: dict[object, list[object]] = {}
     for node in comps.parent:
         members.setdefault(comps.find(node), []).append(node)
@@ -204,21 +257,7 @@ def resolve(
             target = customer_id_for(workspace_id, (str(first[0]), str(first[1])))
             new_customers.add(target)
         assigned[root] = target
-    customer_ids: list[str | None] = []
-    for group, easy in zip(clean, simple, strict=True):
-        if not group:
-            customer_ids.append(None)
-        elif easy and group[0] in known:
-            owner = known[group[0]]
-            customer_ids.append(redirect.get(owner, owner))
-        elif easy:
-            customer_ids.append(fresh_ids[group[0]])
-        else:
-            customer_ids.append(assigned[comps.find(group[0])])
-    new_identities = {i: assigned[comps.find(i)] for i in graph_idents if i not in known}
-    new_identities.update(fresh_ids)
-    new_customers.update(fresh_ids.values())
-    return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
+    return assigned, merges, new_customers, redirect
 
 
 def _settle_easy_components(

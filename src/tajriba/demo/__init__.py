@@ -142,9 +142,8 @@ def _cases(
 
 
 def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
-    from tajriba.demo.catalog import PERSONAS, STAGES, STORE_NAME, TOUCHPOINTS
-    from tajriba.errors import NotFound
-    from tajriba.models import Journey, JourneyPersona, Persona, Stage, Touchpoint
+    """The demo workspace, its people (one per role), personas, journey, stages, touchpoints and items."""
+    from tajriba.demo.catalog import STORE_NAME
 
     ws = accounts.create_workspace(
         session,
@@ -156,24 +155,40 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         currency="SAR",
     )
     ws.settings = {"names": STORE_NAME}
+    users = _demo_users(session, accounts, ws)
+    personas = _demo_personas(session, ws.id)
+    journey_id, stage_ids = _demo_journey(session, ws.id, owner_id=users["owner"].id, personas=personas)
+    return ws.id, _demo_touchpoints(session, ws.id, journey_id, stage_ids)
+
+
+USER_NAMES = {"owner": "مدير التجربة", "analyst": "محللة البيانات", "agent": "موظف الخدمة", "viewer": "مشاهد"}
+
+
+def _demo_users(session: Session, accounts: Any, ws: Any) -> dict[str, Any]:
+    """The demo login (owner) and one person per other role, reused when they exist already."""
+    from tajriba.errors import NotFound
+
     users = {}
     for role, email in {"owner": DEMO_EMAIL, **DEMO_ROLES}.items():
         try:
             user = accounts.get_user_by_email(session, email=email)
         except NotFound:
-            name = {
-                "owner": "مدير التجربة",
-                "analyst": "محللة البيانات",
-                "agent": "موظف الخدمة",
-                "viewer": "مشاهد",
-            }[role]
-            user = accounts.create_user(session, email=email, name=name, password=DEMO_PASSWORD, locale="ar")
+            user = accounts.create_user(
+                session, email=email, name=USER_NAMES[role], password=DEMO_PASSWORD, locale="ar"
+            )
         accounts.set_role(session, workspace=ws, user=user, role=role)
         users[role] = user
+    return users
+
+
+def _demo_personas(session: Session, workspace_id: int) -> list[Any]:
+    from tajriba.demo.catalog import PERSONAS
+    from tajriba.models import Persona
+
     personas = []
     for p in PERSONAS:
         persona = Persona(
-            workspace_id=ws.id,
+            workspace_id=workspace_id,
             key=p["key"],
             name=p["names"]["en"],
             names=p["names"],
@@ -190,22 +205,32 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         )
         session.add(persona)
         personas.append(persona)
+    return personas
+
+
+def _demo_journey(
+    session: Session, workspace_id: int, *, owner_id: int, personas: list[Any]
+) -> tuple[int, dict[str, int]]:
+    """The online shopping journey for every persona, with its stages: (journey id, stage ids by key)."""
+    from tajriba.demo.catalog import STAGES
+    from tajriba.models import Journey, JourneyPersona, Stage
+
     journey = Journey(
-        workspace_id=ws.id,
+        workspace_id=workspace_id,
         name="Online shopping journey",
         names={"ar": "رحلة التسوق الإلكتروني", "fa": "سفر خرید آنلاین", "en": "Online shopping journey"},
         description="من أول إعلان إلى الولاء والتوصية",
         status="current",
-        owner_user_id=users["owner"].id,
+        owner_user_id=owner_id,
     )
     session.add(journey)
     session.flush()
     for persona in personas:
-        session.add(JourneyPersona(journey_id=journey.id, persona_id=persona.id, workspace_id=ws.id))
+        session.add(JourneyPersona(journey_id=journey.id, persona_id=persona.id, workspace_id=workspace_id))
     stage_ids = {}
     for position, (key, names) in enumerate(STAGES):
         stage = Stage(
-            workspace_id=ws.id,
+            workspace_id=workspace_id,
             journey_id=journey.id,
             key=key,
             name=names["en"],
@@ -215,11 +240,21 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         session.add(stage)
         session.flush()
         stage_ids[key] = stage.id
+    return journey.id, stage_ids
+
+
+def _demo_touchpoints(
+    session: Session, workspace_id: int, journey_id: int, stage_ids: dict[str, int]
+) -> dict[str, int]:
+    """The touchpoint inventory and its pain points, opportunities and solutions: touchpoint ids by key."""
+    from tajriba.demo.catalog import ITEMS, TOUCHPOINTS
+    from tajriba.models import Touchpoint, TouchpointItem
+
     touchpoint_ids = {}
     for position, t in enumerate(TOUCHPOINTS):
         tp = Touchpoint(
-            workspace_id=ws.id,
-            journey_id=journey.id,
+            workspace_id=workspace_id,
+            journey_id=journey_id,
             stage_id=stage_ids[t.stage],
             key=t.key,
             name=t.names["en"],
@@ -236,14 +271,11 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
         session.add(tp)
         session.flush()
         touchpoint_ids[t.key] = tp.id
-    from tajriba.demo.catalog import ITEMS
-    from tajriba.models import TouchpointItem
-
     for position, (key, kind, text, team, status) in enumerate(ITEMS):
         session.add(
             TouchpointItem(
-                workspace_id=ws.id,
-                journey_id=journey.id,
+                workspace_id=workspace_id,
+                journey_id=journey_id,
                 touchpoint_id=touchpoint_ids[key],
                 kind=kind,
                 text=text,
@@ -252,7 +284,7 @@ def _configure(session: Session, accounts: Any) -> tuple[int, dict[str, int]]:
                 position=position,
             )
         )
-    return ws.id, touchpoint_ids
+    return touchpoint_ids
 
 
 def _surveys(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from tajriba.cases import config, rules, service, sla
 from tajriba.cases.schemas import (
     CalendarIn,
     NoteIn,
+    Priority,
     RuleConditions,
     RuleIn,
     SlaPolicyIn,
@@ -79,72 +80,54 @@ def configure(
             languages={a: (["ar", "en"] if i else ["ar", "fa", "en"]) for i, a in enumerate(agent_ids)},
         ),
     )
-    config.save_policy(
-        session,
-        workspace_id=workspace_id,
-        actor=actor,
-        data=SlaPolicyIn(
-            name="عاجل",
-            position=0,
-            priorities=["urgent", "high"],
-            first_response_minutes=60,
-            resolution_minutes=8 * 60,
-        ),
-    )
-    config.save_policy(
-        session,
-        workspace_id=workspace_id,
-        actor=actor,
-        data=SlaPolicyIn(
-            name="قياسي",
-            position=1,
-            first_response_minutes=4 * 60,
-            next_response_minutes=8 * 60,
-            resolution_minutes=3 * 11 * 60,
-        ),
-    )
-    made = [
-        RuleIn(
-            name="المنتقدون (NPS من 0 إلى 6)",
-            priority="high",
-            team_id=team.id,
-            position=0,
-            conditions=RuleConditions(signal="score", metric="nps", dedupe_days=14),
-        ),
-        RuleIn(
-            name="رضا منخفض (CSAT 1-2)",
-            priority="normal",
-            team_id=team.id,
-            position=1,
-            conditions=RuleConditions(signal="score", metric="csat", dedupe_days=14),
-        ),
-        RuleIn(
-            name="كلمات الشكوى في التقييمات",
-            priority="normal",
-            team_id=team.id,
-            position=2,
-            conditions=RuleConditions(
+    for policy in POLICIES:
+        config.save_policy(session, workspace_id=workspace_id, actor=actor, data=policy)
+    for data in _rules(team.id):
+        rule = rules.create_rule(session, workspace_id=workspace_id, data=data, actor=actor)
+        rule.since = since
+
+
+POLICIES = (
+    SlaPolicyIn(
+        name="عاجل",
+        position=0,
+        priorities=["urgent", "high"],
+        first_response_minutes=60,
+        resolution_minutes=8 * 60,
+    ),
+    SlaPolicyIn(
+        name="قياسي",
+        position=1,
+        first_response_minutes=4 * 60,
+        next_response_minutes=8 * 60,
+        resolution_minutes=3 * 11 * 60,
+    ),
+)
+
+
+def _rules(team_id: int) -> list[RuleIn]:
+    """Detractors, low CSAT, complaint words in reviews, complaint tickets, valuable customers slipping away."""
+    conditions: list[tuple[str, Priority, RuleConditions]] = [
+        ("المنتقدون (NPS من 0 إلى 6)", "high", RuleConditions(signal="score", metric="nps", dedupe_days=14)),
+        ("رضا منخفض (CSAT 1-2)", "normal", RuleConditions(signal="score", metric="csat", dedupe_days=14)),
+        (
+            "كلمات الشكوى في التقييمات",
+            "normal",
+            RuleConditions(
                 signal="text", sentiments=["negative", "mixed"], use_complaint_words=True, dedupe_days=14
             ),
         ),
-        RuleIn(
-            name="تذاكر الشكاوى",
-            priority="high",
-            team_id=team.id,
-            position=3,
-            conditions=RuleConditions(signal="ticket", dedupe_days=14),
-        ),
-        RuleIn(
-            name="عملاء ذوو قيمة عالية معرضون للمغادرة",
-            priority="urgent",
-            team_id=team.id,
-            position=4,
-            conditions=RuleConditions(signal="churn", tiers=["high"], max_p_alive=0.3, dedupe_days=30),
+        ("تذاكر الشكاوى", "high", RuleConditions(signal="ticket", dedupe_days=14)),
+        (
+            "عملاء ذوو قيمة عالية معرضون للمغادرة",
+            "urgent",
+            RuleConditions(signal="churn", tiers=["high"], max_p_alive=0.3, dedupe_days=30),
         ),
     ]
-    for data in made:
-        rule = rules.create_rule(session, workspace_id=workspace_id, data=data, actor=actor)
-        rule.since = since
+    return [
+        RuleIn(name=name, priority=priority, team_id=team_id, position=i, conditions=c)
+        for i, (name, priority, c) in enumerate(conditions)
+    ]
 
 
 def _add(cal: bt.Calendar, start: datetime, seconds: float) -> datetime:
@@ -161,78 +144,77 @@ def work(
     causes = {
         c.key: c for c in session.scalars(select(RootCause).where(RootCause.workspace_id == workspace.id))
     }
-    keys = list(causes)
     cases = list(
         session.scalars(
             select(Case).where(Case.workspace_id == workspace.id).order_by(Case.opened_at, Case.id)
         )
     )
     counts = {"resolved": 0, "breached": 0, "recovered": 0, "open": 0}
-    open_tail = cases[-STILL_OPEN:]
     for case in cases[:-STILL_OPEN]:
-        cal = sla.calendar_for(session, case, None)
-        slow = rng.random() < 0.12
-        # work that would run past the demo's last day is done just before it: only the last few stay open
-        first = min(
-            _add(cal, case.opened_at, float(rng.lognormal(np.log(35 * 60), 0.6)) * (6 if slow else 1)),
-            max(end - timedelta(hours=2), case.opened_at + timedelta(minutes=5)),
-        )
-        service.add_note(
-            session,
-            case=case,
-            actor=None,
-            at=first,
-            data=NoteIn(kind="message", channel="whatsapp", body="نعتذر عن التجربة، نتابع طلبك الآن"),
-        )
-        resolved_at = min(
-            _add(cal, first, float(rng.lognormal(np.log(5 * 3600), 0.7)) * (5 if slow else 1)),
-            max(end - timedelta(hours=1), first + timedelta(minutes=5)),
-        )
-        words = str(case.subject).lower()
-        key = (
-            next((k for k, ws in CAUSE_BY_WORDS if any(w in words for w in ws)), None)
-            or keys[int(rng.integers(len(keys)))]
-        )
-        case.root_cause_id = causes[key].id if key in causes else None
-        case.action_taken = ACTIONS[int(rng.integers(len(ACTIONS)))]
-        _mark_sla(session, case, first, resolved_at)
-        service.transition(
-            session,
-            case=case,
-            workspace=workspace,
-            actor=None,
-            at=resolved_at,
-            automatic=True,
-            data=TransitionIn(status="resolved"),
-        )
-        counts["resolved"] += 1
-        counts["breached"] += int(case.sla_state == "breached")
-        if case.metric in ("nps", "csat", "ces") and case.customer_id and rng.random() < 0.7:
-            recovered = rng.random() < 0.62
-            score = float(rng.choice([4, 5]) if recovered else rng.choice([1, 2, 3]))
-            case.follow_up_score, case.recovered = score, recovered
-            service.add_note(
-                session,
-                case=case,
-                actor=None,
-                at=resolved_at + timedelta(hours=20),
-                data=NoteIn(kind="customer", body=f"CSAT {score:g}"),
-            )
-            counts["recovered"] += int(recovered)
-        if resolved_at + timedelta(days=7) < end:
-            service.transition(
-                session,
-                case=case,
-                workspace=workspace,
-                actor=None,
-                automatic=True,
-                at=resolved_at + timedelta(days=7),
-                data=TransitionIn(status="closed"),
-            )
-    for i, case in enumerate(open_tail):
+        _work_case(session, case, workspace=workspace, rng=rng, causes=causes, end=end, counts=counts)
+    for i, case in enumerate(cases[-STILL_OPEN:]):
         _still_open(session, case, workspace, now, i)
         counts["open"] += 1
     return counts
+
+
+def _work_case(
+    session: Session,
+    case: Case,
+    *,
+    workspace: Workspace,
+    rng: np.random.Generator,
+    causes: dict[str, RootCause],
+    end: datetime,
+    counts: dict[str, int],
+) -> None:
+    """One case answered, resolved with a root cause, perhaps followed up, and closed a week later."""
+    cal = sla.calendar_for(session, case, None)
+    slow = rng.random() < 0.12
+    # work that would run past the demo's last day is done just before it: only the last few stay open
+    first = min(
+        _add(cal, case.opened_at, float(rng.lognormal(np.log(35 * 60), 0.6)) * (6 if slow else 1)),
+        max(end - timedelta(hours=2), case.opened_at + timedelta(minutes=5)),
+    )
+    service.add_note(
+        session,
+        case=case,
+        actor=None,
+        at=first,
+        data=NoteIn(kind="message", channel="whatsapp", body="نعتذر عن التجربة، نتابع طلبك الآن"),
+    )
+    resolved_at = min(
+        _add(cal, first, float(rng.lognormal(np.log(5 * 3600), 0.7)) * (5 if slow else 1)),
+        max(end - timedelta(hours=1), first + timedelta(minutes=5)),
+    )
+    words = str(case.subject).lower()
+    keys = list(causes)
+    key = (
+        next((k for k, ws in CAUSE_BY_WORDS if any(w in words for w in ws)), None)
+        or keys[int(rng.integers(len(keys)))]
+    )
+    case.root_cause_id = causes[key].id if key in causes else None
+    case.action_taken = ACTIONS[int(rng.integers(len(ACTIONS)))]
+    _mark_sla(session, case, first, resolved_at)
+    resolve = TransitionIn(status="resolved")
+    service.transition(
+        session, case=case, workspace=workspace, actor=None, at=resolved_at, automatic=True, data=resolve
+    )
+    counts["resolved"] += 1
+    counts["breached"] += int(case.sla_state == "breached")
+    if case.metric in ("nps", "csat", "ces") and case.customer_id and rng.random() < 0.7:
+        recovered = rng.random() < 0.62
+        score = float(rng.choice([4, 5]) if recovered else rng.choice([1, 2, 3]))
+        case.follow_up_score, case.recovered = score, recovered
+        answer = NoteIn(kind="customer", body=f"CSAT {score:g}")
+        service.add_note(session, case=case, actor=None, at=resolved_at + timedelta(hours=20), data=answer)
+        counts["recovered"] += int(recovered)
+    if resolved_at + timedelta(days=7) < end:
+        close = TransitionIn(status="closed")
+        at = resolved_at + timedelta(days=7)
+        service.transition(
+            session, case=case, workspace=workspace, actor=None, automatic=True, at=at, data=close
+        )
 
 
 def _mark_sla(session: Session, case: Case, first: datetime, resolved_at: datetime) -> None:

@@ -170,54 +170,13 @@ def _message(
 ) -> Message:
     if not isinstance(raw, dict):
         raise IngestError(400, "invalid_event", f"event {index} is not a JSON object", index=index)
-    kind = path_type or raw.get("type")
-    if kind not in TYPES:
-        raise IngestError(
-            400,
-            "invalid_type",
-            f"event {index}: 'type' must be one of {', '.join(TYPES)}",
-            index=index,
-            field="type",
-        )
+    kind = _kind(path_type or raw.get("type"), index)
     user_id = _id(raw.get("userId"), index, "userId")
     anonymous_id = _id(raw.get("anonymousId"), index, "anonymousId")
     previous_id = _id(raw.get("previousId"), index, "previousId")
-    if kind == "alias":
-        if user_id is None or previous_id is None:
-            missing = "userId" if user_id is None else "previousId"
-            raise IngestError(
-                400,
-                "missing_field",
-                f"event {index}: alias needs 'userId' and 'previousId'",
-                index=index,
-                field=missing,
-            )
-    elif user_id is None and anonymous_id is None:
-        raise IngestError(
-            400,
-            "missing_field",
-            f"event {index}: needs 'userId' or 'anonymousId'",
-            index=index,
-            field="userId",
-        )
-    event = None
-    if kind == "track":
-        event = raw.get("event")
-        if not isinstance(event, str) or not event.strip():
-            raise IngestError(
-                400,
-                "missing_field",
-                f"event {index}: track needs an 'event' name (string)",
-                index=index,
-                field="event",
-            )
-    group_id = None
-    if kind == "group":
-        group_id = _id(raw.get("groupId"), index, "groupId")
-        if group_id is None:
-            raise IngestError(
-                400, "missing_field", f"event {index}: group needs 'groupId'", index=index, field="groupId"
-            )
+    _check_identity(kind, user_id, anonymous_id, previous_id, index)
+    event = _event_name(kind, raw, index)
+    group_id = _group_id(kind, raw, index)
     properties = _object(raw.get("properties"), index, "properties")
     context = _object(raw.get("context"), index, "context")
     if shared_context:
@@ -236,31 +195,13 @@ def _message(
         stored = {"previousId": previous_id, **stored}
     elif kind == "group":
         stored = {"groupId": group_id, **stored}
-    stored_json, context_json = orjson.dumps(stored), orjson.dumps(context)
-    if len(stored_json) + len(context_json) > MAX_EVENT_BYTES - 512:  # near the limit: measure exactly
-        size = len(orjson.dumps(raw))
-        if size > MAX_EVENT_BYTES:
-            raise IngestError(
-                400,
-                "event_too_large",
-                f"event {index} is {size} bytes; the limit is {MAX_EVENT_BYTES}",
-                index=index,
-            )
-    message_id = _id(raw.get("messageId"), index, "messageId") or str(uuid.uuid4())
-    if len(message_id) > 200:
-        raise IngestError(
-            400,
-            "invalid_field",
-            f"event {index}: messageId is longer than 200 characters",
-            index=index,
-            field="messageId",
-        )
+    stored_json, context_json = _encoded(raw, index, stored, context)
     return Message(
-        message_id=message_id,
+        message_id=_message_id(raw, index),
         type=kind,
         user_id=user_id,
         anonymous_id=anonymous_id,
-        event=event.strip() if isinstance(event, str) else None,
+        event=event,
         timestamp=corrected_timestamp(original, sent_at, received_at),
         original_timestamp=original,
         sent_at=sent_at,
@@ -275,6 +216,88 @@ def _message(
         stored_json=stored_json,
         context_json=context_json,
     )
+
+
+def _kind(kind: Any, index: int) -> str:
+    """The call's type (from the path, e.g. /v1/track, or the event's `type`)."""
+    if kind not in TYPES:
+        raise IngestError(
+            400,
+            "invalid_type",
+            f"event {index}: 'type' must be one of {', '.join(TYPES)}",
+            index=index,
+            field="type",
+        )
+    return str(kind)
+
+
+def _missing(index: int, field: str, what: str) -> IngestError:
+    return IngestError(400, "missing_field", f"event {index}: {what}", index=index, field=field)
+
+
+def _check_identity(
+    kind: str, user_id: str | None, anonymous_id: str | None, previous_id: str | None, index: int
+) -> None:
+    """An alias names both ids; every other call names the user or the anonymous visitor."""
+    if kind == "alias":
+        if user_id is None or previous_id is None:
+            field = "userId" if user_id is None else "previousId"
+            raise _missing(index, field, "alias needs 'userId' and 'previousId'")
+    elif user_id is None and anonymous_id is None:
+        raise _missing(index, "userId", "needs 'userId' or 'anonymousId'")
+
+
+def _event_name(kind: str, raw: dict[str, Any], index: int) -> str | None:
+    """A track call's event name (trimmed); none for the other calls."""
+    if kind != "track":
+        return None
+    event = raw.get("event")
+    if not isinstance(event, str) or not event.strip():
+        raise _missing(index, "event", "track needs an 'event' name (string)")
+    return event.strip()
+
+
+def _group_id(kind: str, raw: dict[str, Any], index: int) -> str | None:
+    """A group call's groupId (required); none for the other calls."""
+    if kind != "group":
+        return None
+    group_id = _id(raw.get("groupId"), index, "groupId")
+    if group_id is None:
+        raise _missing(index, "groupId", "group needs 'groupId'")
+    return group_id
+
+
+def _encoded(
+    raw: dict[str, Any], index: int, stored: dict[str, Any], context: dict[str, Any]
+) -> tuple[bytes, bytes]:
+    """The stored payload and context as JSON; an event over MAX_EVENT_BYTES is refused (measured exactly
+    only near the limit)."""
+    stored_json, context_json = orjson.dumps(stored), orjson.dumps(context)
+    if len(stored_json) + len(context_json) <= MAX_EVENT_BYTES - 512:
+        return stored_json, context_json
+    size = len(orjson.dumps(raw))
+    if size > MAX_EVENT_BYTES:
+        raise IngestError(
+            400,
+            "event_too_large",
+            f"event {index} is {size} bytes; the limit is {MAX_EVENT_BYTES}",
+            index=index,
+        )
+    return stored_json, context_json
+
+
+def _message_id(raw: dict[str, Any], index: int) -> str:
+    """The sender's messageId (what makes a retried call count once), or a new one."""
+    message_id = _id(raw.get("messageId"), index, "messageId") or str(uuid.uuid4())
+    if len(message_id) > 200:
+        raise IngestError(
+            400,
+            "invalid_field",
+            f"event {index}: messageId is longer than 200 characters",
+            index=index,
+            field="messageId",
+        )
+    return message_id
 
 
 def corrected_timestamp(

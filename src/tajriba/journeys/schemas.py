@@ -2,6 +2,9 @@
 
 The vocabularies (purposes, impacts, emotions, statuses) live here once; pages and exports translate
 their labels.
+
+Size: one pydantic model per request and answer of journeys, the map, redesign and journey analytics;
+declarations only, no logic.
 """
 
 from __future__ import annotations

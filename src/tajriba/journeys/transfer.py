@@ -143,17 +143,50 @@ def _from_xlsx(content: bytes) -> dict[str, Any]:
         raise Invalid(f"not a readable .xlsx file: {exc}", field="file") from None
     if "touchpoints" not in wb.sheetnames:
         raise Invalid("the spreadsheet needs a sheet named 'touchpoints'", field="file")
+    meta = _journey_sheet(wb["journey"]) if "journey" in wb.sheetnames else {"names": {}}
+    stages, by_key = _touchpoints_sheet(list(wb["touchpoints"].iter_rows(values_only=True)))
+    if "items" in wb.sheetnames:
+        _items_sheet(list(wb["items"].iter_rows(values_only=True)), by_key)
+    return {
+        "tajriba_journey": FORMAT_VERSION,
+        "name": _text(meta.get("name")) or "Imported journey",
+        "names": meta["names"],
+        "description": _text(meta.get("description")),
+        "status": _text(meta.get("status")) or "current",
+        "personas": [],
+        "stages": list(stages.values()),
+    }
+
+
+def _journey_sheet(sheet: Any) -> dict[str, Any]:
+    """The journey's fields, one per row (key, value); `name_ar` etc. are its names by language."""
     meta: dict[str, Any] = {"names": {}}
-    if "journey" in wb.sheetnames:
-        for row in wb["journey"].iter_rows(values_only=True):
-            if row and row[0]:
-                key, value = str(row[0]), row[1] if len(row) > 1 else None
-                if key.startswith("name_"):
-                    if value:
-                        meta["names"][key[5:]] = str(value)
-                else:
-                    meta[key] = value
-    rows = list(wb["touchpoints"].iter_rows(values_only=True))
+    for row in sheet.iter_rows(values_only=True):
+        if row and row[0]:
+            key, value = str(row[0]), row[1] if len(row) > 1 else None
+            if key.startswith("name_"):
+                if value:
+                    meta["names"][key[5:]] = str(value)
+            else:
+                meta[key] = value
+    return meta
+
+
+def _records(rows: list[tuple[Any, ...]]) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, cells by header) of the rows under the header that are not empty."""
+    header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+    out = []
+    for number, raw in enumerate(rows[1:], start=2):
+        r = {h: v for h, v in zip(header, raw, strict=False) if h}
+        if not all(v in (None, "") for v in r.values()):
+            out.append((number, r))
+    return out
+
+
+def _touchpoints_sheet(
+    rows: list[tuple[Any, ...]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The stages (by key, in first-seen order) with their touchpoints, and the touchpoints by key."""
     if not rows:
         raise Invalid("sheet 'touchpoints' is empty", field="touchpoints")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
@@ -165,10 +198,7 @@ def _from_xlsx(content: bytes) -> dict[str, Any]:
         raise Invalid(f"sheet 'touchpoints': unknown column '{unknown[0]}'", field=unknown[0])
     stages: dict[str, dict[str, Any]] = {}
     by_key: dict[str, dict[str, Any]] = {}
-    for number, raw in enumerate(rows[1:], start=2):
-        r = {h: v for h, v in zip(header, raw, strict=False) if h}
-        if all(v in (None, "") for v in r.values()):
-            continue
+    for number, r in _records(rows):
         where = f"sheet 'touchpoints', row {number}"
         stage_key = _text(r.get("stage_key")) or ""
         if not stage_key:
@@ -183,64 +213,57 @@ def _from_xlsx(content: bytes) -> dict[str, Any]:
                 "_row": number,
             },
         )
-        targets: dict[str, Any] = {}
-        for kpi in schemas.KPIS:
-            value = r.get(f"target_{kpi}")
-            if value in (None, ""):
-                continue
-            targets[kpi] = parse_target(value, f"{where}, column target_{kpi}", f"target_{kpi}")
-        tp: dict[str, Any] = {
-            "key": _text(r.get("key")),
-            "name": _text(r.get("name")),
-            "names": {k: v for k in ("ar", "fa", "en") if (v := _text(r.get(f"name_{k}")))},
-            "customer_action": _text(r.get("customer_action")),
-            "channel": _text(r.get("channel")) or "other",
-            "direct": _yes(r.get("direct"), True, f"{where}, column direct", "direct"),
-            "business_purpose": _text(r.get("business_purpose")),
-            "customer_impact": _text(r.get("customer_impact")),
-            "owner_team": _text(r.get("owner_team")),
-            "desired_emotion": _text(r.get("desired_emotion")),
-            "targets": targets,
-            "manual_assessment": _text(r.get("manual_assessment")),
-            "notes": _text(r.get("notes")),
-            "unnecessary": _yes(r.get("unnecessary"), False, f"{where}, column unnecessary", "unnecessary"),
-            "items": [],
-            "_row": number,
-        }
+        tp = _touchpoint_row(r, number, where)
         stage["touchpoints"].append(tp)
         if tp["key"]:
             by_key[tp["key"]] = tp
-    if "items" in wb.sheetnames:
-        item_rows = list(wb["items"].iter_rows(values_only=True))
-        ih = [str(h).strip() if h is not None else "" for h in (item_rows[0] if item_rows else [])]
-        for number, raw in enumerate(item_rows[1:], start=2):
-            r = {h: v for h, v in zip(ih, raw, strict=False) if h}
-            if all(v in (None, "") for v in r.values()):
-                continue
-            key = _text(r.get("touchpoint_key")) or ""
-            if key not in by_key:
-                raise Invalid(
-                    f"sheet 'items', row {number}: no touchpoint with key '{key}' in sheet 'touchpoints'",
-                    field="touchpoint_key",
-                )
-            by_key[key]["items"].append(
-                {
-                    "kind": _text(r.get("kind")),
-                    "text": _text(r.get("text")),
-                    "owner_team": _text(r.get("owner_team")),
-                    "status": _text(r.get("status")) or "open",
-                    "_row": number,
-                }
-            )
+    return stages, by_key
+
+
+def _touchpoint_row(r: dict[str, Any], number: int, where: str) -> dict[str, Any]:
+    targets: dict[str, Any] = {}
+    for kpi in schemas.KPIS:
+        value = r.get(f"target_{kpi}")
+        if value not in (None, ""):
+            targets[kpi] = parse_target(value, f"{where}, column target_{kpi}", f"target_{kpi}")
     return {
-        "tajriba_journey": FORMAT_VERSION,
-        "name": _text(meta.get("name")) or "Imported journey",
-        "names": meta["names"],
-        "description": _text(meta.get("description")),
-        "status": _text(meta.get("status")) or "current",
-        "personas": [],
-        "stages": list(stages.values()),
+        "key": _text(r.get("key")),
+        "name": _text(r.get("name")),
+        "names": {k: v for k in ("ar", "fa", "en") if (v := _text(r.get(f"name_{k}")))},
+        "customer_action": _text(r.get("customer_action")),
+        "channel": _text(r.get("channel")) or "other",
+        "direct": _yes(r.get("direct"), True, f"{where}, column direct", "direct"),
+        "business_purpose": _text(r.get("business_purpose")),
+        "customer_impact": _text(r.get("customer_impact")),
+        "owner_team": _text(r.get("owner_team")),
+        "desired_emotion": _text(r.get("desired_emotion")),
+        "targets": targets,
+        "manual_assessment": _text(r.get("manual_assessment")),
+        "notes": _text(r.get("notes")),
+        "unnecessary": _yes(r.get("unnecessary"), False, f"{where}, column unnecessary", "unnecessary"),
+        "items": [],
+        "_row": number,
     }
+
+
+def _items_sheet(rows: list[tuple[Any, ...]], by_key: dict[str, dict[str, Any]]) -> None:
+    """Pain points, opportunities and solutions, each added to its touchpoint (named by key)."""
+    for number, r in _records(rows):
+        key = _text(r.get("touchpoint_key")) or ""
+        if key not in by_key:
+            raise Invalid(
+                f"sheet 'items', row {number}: no touchpoint with key '{key}' in sheet 'touchpoints'",
+                field="touchpoint_key",
+            )
+        by_key[key]["items"].append(
+            {
+                "kind": _text(r.get("kind")),
+                "text": _text(r.get("text")),
+                "owner_team": _text(r.get("owner_team")),
+                "status": _text(r.get("status")) or "open",
+                "_row": number,
+            }
+        )
 
 
 def _text(value: Any) -> str | None:

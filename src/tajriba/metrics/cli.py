@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def metrics_command(
@@ -85,11 +89,40 @@ def compute_file(
 ) -> dict[str, Any]:
     """Read the file, check every score, and summarise per group: {"rows": [...], "skipped": n}."""
     import numpy as np
-    import pyarrow.compute as pc
 
     from tajriba import periods
-    from tajriba.errors import Invalid
     from tajriba.ingest.imports import service as imports
+    from tajriba.metrics import scores
+
+    span = _check_options(metric, scale, period, time_column, calendar, week_start, timezone, level, min_n)
+    columns = _Columns(score_column, by, time_column if period else None, timezone)
+    parts = [_batch(file.name, table, columns) for table in imports.read_batches(imports.open_source(file))]
+    s = np.concatenate([p.values for p in parts]) if parts else np.zeros(0)
+    scores.check_scores(metric, s, span, np.concatenate([p.rows for p in parts]) if parts else None)
+    keys: list[np.ndarray] = []
+    if by:
+        keys.append(np.concatenate([p.groups for p in parts]) if parts else np.zeros(0, dtype=object))
+    if period:
+        d = np.concatenate([p.days for p in parts]) if parts else np.zeros(0, dtype="datetime64[D]")
+        keys.append(periods.labels(d, period, calendar, week_start))
+    out = _summarise(metric, s, keys, span, level=level, min_n=min_n, by=by, period=period)
+    return {"rows": out, "skipped": sum(p.skipped for p in parts)}
+
+
+def _check_options(
+    metric: str,
+    scale: int | None,
+    period: str | None,
+    time_column: str | None,
+    calendar: str,
+    week_start: str,
+    timezone: str,
+    level: float,
+    min_n: int,
+) -> tuple[int, int]:
+    """Every option checked before the file is read; the score scale (low, high)."""
+    from tajriba import periods
+    from tajriba.errors import Invalid
     from tajriba.metrics import scores
 
     scores.check_metric(metric)
@@ -109,61 +142,95 @@ def compute_file(
         ZoneInfo(timezone)
     except Exception:
         raise Invalid(f"unknown time zone {timezone!r}", field="timezone") from None
+    return span
 
-    wanted = [c for c in (score_column, by, time_column) if c]
-    values: list[np.ndarray] = []
-    groups: list[np.ndarray] = []
-    days: list[np.ndarray] = []
-    row_numbers: list[np.ndarray] = []
-    skipped = 0
-    for table in imports.read_batches(imports.open_source(file)):
-        missing = [c for c in wanted if c not in table.column_names]
-        if missing:
+
+@dataclass(frozen=True)
+class _Columns:
+    score: str
+    by: str | None
+    time: str | None  # only when cutting by period
+    timezone: str
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one batch of the file gives: its scores, their file rows, groups and local days."""
+
+    values: Any  # numpy arrays (numpy is imported when a file is read, not when the CLI starts)
+    rows: Any
+    groups: Any
+    days: Any
+    skipped: int
+
+
+def _batch(name: str, table: Any, columns: _Columns) -> _Part:
+    """One batch's scores (an empty cell is skipped, anything else must be a number) with their groups and
+    local days; the first bad cell is an error naming its row and column."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from tajriba.errors import Invalid
+    from tajriba.ingest.imports import service as imports
+
+    wanted = [c for c in (columns.score, columns.by, columns.time) if c]
+    missing = [c for c in wanted if c not in table.column_names]
+    if missing:
+        raise Invalid(
+            f"{name}: no column {missing[0]!r}; the columns are {', '.join(table.column_names[:-1])}",
+            field=missing[0],
+        )
+    raw = table[columns.score]
+    number = imports.to_float(raw)
+    bad = np.flatnonzero(pc.and_(raw.is_valid(), number.is_null()).to_numpy(zero_copy_only=False))
+    bad = bad[[bool(str(raw[int(i)].as_py() or "").strip()) for i in bad]]
+    rows = table["__row"].to_numpy()
+    if bad.size:
+        i = int(bad[0])
+        raise Invalid(
+            f"row {rows[i]}, column {columns.score!r}: {raw[i].as_py()!r} is not a number",
+            field=columns.score,
+        )
+    present = number.is_valid().to_numpy(zero_copy_only=False)
+    keep = np.flatnonzero(present)
+    groups = np.zeros(0, dtype=object)
+    if columns.by:
+        col = table[columns.by].to_pylist()
+        groups = np.array(["" if col[i] is None else str(col[i]).strip() for i in keep], dtype=object)
+    days = np.zeros(0, dtype="datetime64[D]")
+    if columns.time:
+        stamp = imports.to_timestamp(table[columns.time], tz=columns.timezone).to_numpy(zero_copy_only=False)[
+            keep
+        ]
+        missing_time = np.flatnonzero(np.isnat(stamp))
+        if missing_time.size:
+            i = int(missing_time[0])
+            given = table[columns.time][int(keep[i])].as_py()
             raise Invalid(
-                f"{file.name}: no column {missing[0]!r}; the columns are {', '.join(table.column_names[:-1])}",
-                field=missing[0],
+                f"row {rows[keep[i]]}, column {columns.time!r}: {given!r} is not a date or time",
+                field=columns.time,
             )
-        raw = table[score_column]
-        number = imports.to_float(raw)
-        bad = np.flatnonzero(pc.and_(raw.is_valid(), number.is_null()).to_numpy(zero_copy_only=False))
-        bad = bad[[bool(str(raw[int(i)].as_py() or "").strip()) for i in bad]]
-        rows = table["__row"].to_numpy()
-        if bad.size:
-            i = int(bad[0])
-            raise Invalid(
-                f"row {rows[i]}, column {score_column!r}: {raw[i].as_py()!r} is not a number",
-                field=score_column,
-            )
-        present = number.is_valid().to_numpy(zero_copy_only=False)
-        skipped += int((~present).sum())
-        keep = np.flatnonzero(present)
-        values.append(number.to_numpy(zero_copy_only=False)[keep].astype(float))
-        row_numbers.append(rows[keep])
-        if by:
-            col = table[by].to_pylist()
-            groups.append(
-                np.array(["" if col[i] is None else str(col[i]).strip() for i in keep], dtype=object)
-            )
-        if period and time_column:
-            times = imports.to_timestamp(table[time_column], tz=timezone)
-            stamp = times.to_numpy(zero_copy_only=False)[keep]
-            missing_time = np.flatnonzero(np.isnat(stamp))
-            if missing_time.size:
-                i = int(missing_time[0])
-                given = table[time_column][int(keep[i])].as_py()
-                raise Invalid(
-                    f"row {rows[keep[i]]}, column {time_column!r}: {given!r} is not a date or time",
-                    field=time_column,
-                )
-            days.append(_local_days(stamp, timezone))
-    s = np.concatenate(values) if values else np.zeros(0)
-    scores.check_scores(metric, s, span, np.concatenate(row_numbers) if row_numbers else None)
-    keys: list[np.ndarray] = []
-    if by:
-        keys.append(np.concatenate(groups) if groups else np.zeros(0, dtype=object))
-    if period:
-        d = np.concatenate(days) if days else np.zeros(0, dtype="datetime64[D]")
-        keys.append(periods.labels(d, period, calendar, week_start))
+        days = _local_days(stamp, columns.timezone)
+    values = number.to_numpy(zero_copy_only=False)[keep].astype(float)
+    return _Part(values, rows[keep], groups, days, int((~present).sum()))
+
+
+def _summarise(
+    metric: str,
+    s: np.ndarray,
+    keys: list[np.ndarray],
+    span: tuple[int, int],
+    *,
+    level: float,
+    min_n: int,
+    by: str | None,
+    period: str | None,
+) -> list[dict[str, Any]]:
+    """The metric per group (and period), from the scores and their keys."""
+    import numpy as np
+
+    from tajriba.metrics import scores
+
     if not keys:
         keys.append(np.full(s.size, "all", dtype=object))
     combined = (
@@ -183,7 +250,7 @@ def compute_file(
         for row in out:
             row["period"] = row["group"]
             row["group"] = "all"
-    return {"rows": out, "skipped": skipped}
+    return out
 
 
 def _local_days(stamp: Any, timezone: str) -> Any:

@@ -9,15 +9,19 @@ order so that text extraction (pdftotext, screen readers, search) gives back the
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tajriba import calendars, i18n
 from tajriba.goals.schemas import STATUS_LABELS as STATUS_NAMES
 from tajriba.i18n import N_, _
 from tajriba.textdraw import FONTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 METRIC_NAMES = {"nps": N_("NPS"), "csat": N_("CSAT (mean, 1-5)"), "ces": N_("Customer effort (mean, 1-7)")}
 
@@ -34,22 +38,29 @@ def _t(message: str) -> str:
     return _(message).replace("%%", "%")
 
 
+@dataclass(frozen=True)
+class _Fmt:
+    """Numbers, shares and intervals written in the reader's language."""
+
+    locale: str
+
+    def num(self, v: Any, d: int | None = None) -> str:
+        return i18n.format_number(v, locale=self.locale, decimals=d)
+
+    def pct(self, v: Any) -> str:
+        return i18n.format_percent(v, locale=self.locale, decimals=0)
+
+    @staticmethod
+    def ci(lo: Any, hi: Any, fmt: Callable[[Any], str]) -> str:
+        return f"[{fmt(lo)} – {fmt(hi)}]" if lo is not None and hi is not None else ""
+
+
 def sections(
     summary: dict[str, Any], *, locale: str, calendar: str = "gregorian"
 ) -> tuple[str, str, list[Section]]:
     """(title, subtitle, sections) in the language being spoken."""
-
-    def num(v: Any, d: int | None = None) -> str:
-        return i18n.format_number(v, locale=locale, decimals=d)
-
-    def pct(v: Any) -> str:
-        return i18n.format_percent(v, locale=locale, decimals=0)
-
-    def ci(lo: Any, hi: Any, fmt: Any) -> str:
-        return f"[{fmt(lo)} – {fmt(hi)}]" if lo is not None and hi is not None else ""
-
+    f = _Fmt(locale)
     p = summary["period"]
-    day = lambda d: calendars.format_date(d, locale=locale, calendar=calendar)  # noqa: E731
     last = p.end.fromordinal(p.end.toordinal() - 1)
     title = (
         _("{workspace}: weekly customer experience summary")
@@ -57,9 +68,26 @@ def sections(
         else _("{workspace}: monthly customer experience summary")
     ).format(workspace=summary["workspace"])
     subtitle = _("From {start} to {end}, compared with the period before.").format(
-        start=day(p.start), end=day(last)
+        start=calendars.format_date(p.start, locale=locale, calendar=calendar),
+        end=calendars.format_date(last, locale=locale, calendar=calendar),
     )
-    out = []
+    parts = (_headlines, _goals, _pain_points, _service, _closed_loop, _stories)
+    return title, subtitle, [part(summary, f) for part in parts]
+
+
+def _verdict(change: dict[str, Any], f: _Fmt, d: int) -> str:
+    """The change in plain words: better or worse beyond chance (p < 0.05), or no clear change."""
+    if change.get("difference") is None:
+        return ""
+    sign = "+" if change["difference"] > 0 else ""
+    if change.get("p_value") is not None and change["p_value"] < 0.05:
+        words = _("Better, and not by chance") if change["difference"] > 0 else _("Worse, and not by chance")
+    else:
+        words = _("No clear change: it could be chance")
+    return f"{sign}{f.num(change['difference'], d)} · {words}"
+
+
+def _headlines(summary: dict[str, Any], f: _Fmt) -> Section:
     head = Section(
         _("Headline measures"),
         [_("Measure"), _("Value"), _("95% interval"), _("Answers"), _("Change")],
@@ -67,97 +95,77 @@ def sections(
     for h in summary["headlines"]:
         now, change = h["now"] or {}, h["change"] or {}
         d = 1 if h["metric"] == "nps" else 2
+        name = _t(METRIC_NAMES[h["metric"]])
         if now.get("value") is None:
-            head.rows.append([_t(METRIC_NAMES[h["metric"]]), "–", "", num(now.get("n", 0)), ""])
+            head.rows.append([name, "–", "", f.num(now.get("n", 0)), ""])
             continue
-        verdict = ""
-        if change.get("difference") is not None:
-            sign = "+" if change["difference"] > 0 else ""
-            if change.get("p_value") is not None and change["p_value"] < 0.05:
-                words = (
-                    _("Better, and not by chance")
-                    if change["difference"] > 0
-                    else _("Worse, and not by chance")
-                )
-            else:
-                words = _("No clear change: it could be chance")
-            verdict = f"{sign}{num(change['difference'], d)} · {words}"
-        head.rows.append(
-            [
-                _t(METRIC_NAMES[h["metric"]]),
-                num(now["value"], d),
-                ci(now.get("ci_low"), now.get("ci_high"), lambda v, d=d: num(v, d)),
-                num(now["n"]),
-                verdict,
-            ]
-        )
-    out.append(head)
+        interval = f.ci(now.get("ci_low"), now.get("ci_high"), functools.partial(f.num, d=d))
+        head.rows.append([name, f.num(now["value"], d), interval, f.num(now["n"]), _verdict(change, f, d)])
+    return head
+
+
+def _goals(summary: dict[str, Any], f: _Fmt) -> Section:
     goals = Section(_("Goals"), [_("Goal"), _("Status"), _("Current"), _("Target")], empty=_("No goals yet."))
     for g in summary["goals"]:
         current = (g.get("current") or {}).get("value")
-        goals.rows.append(
-            [g["name"], _t(STATUS_NAMES.get(g["status"], g["status"])), num(current, 1), num(g["target"], 1)]
-        )
-    out.append(goals)
+        status = _t(STATUS_NAMES.get(g["status"], g["status"]))
+        goals.rows.append([g["name"], status, f.num(current, 1), f.num(g["target"], 1)])
+    return goals
+
+
+def _pain_points(summary: dict[str, Any], f: _Fmt) -> Section:
     pains = Section(
         _("Top pain points by touchpoint"),
         [_("Touchpoint"), _("Topic"), _("Negative mentions"), _("Mentions")],
         empty=_("No pain point stood out in this period."),
     )
     for r in summary["pain_points"]:
-        pains.rows.append([r["touchpoint"], r["topic_name"], num(r["negative"]), num(r["mentions"])])
-    out.append(pains)
-    s = summary["service"]
-    targets = summary["service_targets"]
+        pains.rows.append([r["touchpoint"], r["topic_name"], f.num(r["negative"]), f.num(r["mentions"])])
+    return pains
+
+
+def _service(summary: dict[str, Any], f: _Fmt) -> Section:
+    s, targets = summary["service"], summary["service_targets"]
     service = Section(
         _("Service"), [_("Measure"), _("Value"), _("95% interval")], empty=_("No tickets in this period.")
     )
-    if s and s.get("n"):
-        service.rows += [
-            [_("Tickets"), num(s["n"]), ""],
-            [
-                _("Median first response (minutes)"),
-                num(s.get("first_response_median"), 0),
-                ci(
-                    s.get("first_response_median_ci_low"),
-                    s.get("first_response_median_ci_high"),
-                    lambda v: num(v, 0),
-                ),
-            ],
-            [
-                _("First responses within {n} minutes").format(n=num(targets["first_response_minutes"], 0)),
-                pct(s.get("first_response_within_target")),
-                ci(
-                    s.get("first_response_within_target_ci_low"),
-                    s.get("first_response_within_target_ci_high"),
-                    pct,
-                ),
-            ],
-            [
-                _("Median resolution time (hours)"),
-                num(s.get("resolution_median"), 1),
-                ci(
-                    s.get("resolution_median_ci_low"), s.get("resolution_median_ci_high"), lambda v: num(v, 1)
-                ),
-            ],
-        ]
-    out.append(service)
+    if not (s and s.get("n")):
+        return service
+
+    def row(label: str, key: str, fmt: Callable[[Any], str]) -> list[str]:
+        return [label, fmt(s.get(key)), f.ci(s.get(f"{key}_ci_low"), s.get(f"{key}_ci_high"), fmt)]
+
+    within = _("First responses within {n} minutes").format(n=f.num(targets["first_response_minutes"], 0))
+    service.rows += [
+        [_("Tickets"), f.num(s["n"]), ""],
+        row(_("Median first response (minutes)"), "first_response_median", lambda v: f.num(v, 0)),
+        row(within, "first_response_within_target", f.pct),
+        row(_("Median resolution time (hours)"), "resolution_median", lambda v: f.num(v, 1)),
+    ]
+    return service
+
+
+def _closed_loop(summary: dict[str, Any], f: _Fmt) -> Section:
     c = summary["cases"]
     cases = Section(_("Closed loop"), [_("Measure"), _("Value"), _("95% interval")])
     cases.rows += [
-        [_("Cases opened"), num(c.get("cases", 0)), ""],
-        [_("Still open"), num(c.get("open", 0)), ""],
+        [_("Cases opened"), f.num(c.get("cases", 0)), ""],
+        [_("Still open"), f.num(c.get("open", 0)), ""],
     ]
     for label, key in ((_("Within SLA"), "sla_compliance"), (_("Customers recovered"), "recovery")):
         share = c.get(key) or {}
         if share.get("value") is not None:
-            cases.rows.append([label, pct(share["value"]), ci(share.get("low"), share.get("high"), pct)])
-    out.append(cases)
+            cases.rows.append(
+                [label, f.pct(share["value"]), f.ci(share.get("low"), share.get("high"), f.pct)]
+            )
+    return cases
+
+
+def _stories(summary: dict[str, Any], f: _Fmt) -> Section:
     stories = Section(_("Success stories"), [_("What a customer said")], empty=_("No story in this period."))
     for st in summary["stories"]:
         stories.rows.append([str(st["text"])[:400]])
-    out.append(stories)
-    return title, subtitle, out
+    return stories
 
 
 def pdf(summary: dict[str, Any], *, locale: str, calendar: str = "gregorian") -> bytes:

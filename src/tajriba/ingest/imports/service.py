@@ -243,6 +243,35 @@ def _run(  # one pass over the file inside the caller's transaction
             progress(report.rows)
 
 
+class _Rejects:
+    """Which rows of a batch are bad, with a reported error per bad cell (up to MAX_REPORTED in all)."""
+
+    def __init__(self, batch: pa.Table, errors: list[dict[str, Any]]) -> None:
+        self.batch, self.errors = batch, errors
+        self.rows = batch.column("__row")
+        self.bad = pa.chunked_array([pa.array([False] * batch.num_rows)])
+
+    def reject(
+        self, mask: pa.ChunkedArray, target: str, source_col: str, raw: pa.ChunkedArray | None, reason: str
+    ) -> None:
+        idx = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+        if not idx:
+            return
+        self.bad = pc.or_(self.bad, pc.fill_null(mask, False))
+        row_numbers = self.rows.to_pylist()
+        raw_values = raw.to_pylist() if raw is not None else [None] * self.batch.num_rows
+        for i in idx[: MAX_REPORTED - len(self.errors)]:
+            self.errors.append(
+                {
+                    "row": row_numbers[i],
+                    "column": source_col,
+                    "field": target,
+                    "value": raw_values[i],
+                    "reason": reason,
+                }
+            )
+
+
 def _convert(
     batch: pa.Table,
     mapping: Mapping,
@@ -253,106 +282,96 @@ def _convert(
 ) -> tuple[pa.Table, pa.Array]:
     """Typed columns for every mapped field, and which rows are valid (errors are appended)."""
     kind = mapping.kind
-    rows = batch.column("__row")
-    out: dict[str, pa.ChunkedArray] = {"__row": rows}
-    bad = pa.chunked_array([pa.array([False] * batch.num_rows)])
-
-    def reject(
-        mask: pa.ChunkedArray, target: str, source_col: str, raw: pa.ChunkedArray | None, reason: str
-    ) -> None:
-        nonlocal bad
-        idx = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
-        if not idx:
-            return
-        bad = pc.or_(bad, pc.fill_null(mask, False))
-        row_numbers = rows.to_pylist()
-        raw_values = raw.to_pylist() if raw is not None else [None] * batch.num_rows
-        for i in idx[: MAX_REPORTED - len(errors)]:
-            errors.append(
-                {
-                    "row": row_numbers[i],
-                    "column": source_col,
-                    "field": target,
-                    "value": raw_values[i],
-                    "reason": reason,
-                }
-            )
-
+    rejects = _Rejects(batch, errors)
+    out: dict[str, pa.ChunkedArray] = {"__row": rejects.rows}
     for target, ftype in FIELDS[kind].items():
-        src = mapping.columns.get(target)
-        if src is not None and src in batch.column_names:
-            raw = batch.column(src)
-        elif target in mapping.defaults:
-            raw = pa.chunked_array([pa.array([mapping.defaults[target]] * batch.num_rows, pa.string())])
-            src = f"(default {target})"
-        else:
-            continue
-        if ftype == "text" and target.endswith("_id"):
-            value = convert.clean(raw)  # identifiers: Arabic-Indic and Persian digits written as Latin
-        else:
-            value = _typed(raw, ftype, mapping.formats.get(target, "iso"), tz=tz, decimal=mapping.decimal)
-        if ftype != "text":
-            expected = {
-                "time": _("expected a date and time ({format})").format(
-                    format=time_format_label(mapping.formats.get(target, "iso"))
-                ),
-                "money": _("expected an amount"),
-                "int": _("expected a whole number"),
-                "float": _("expected a number"),
-                "bool": _("expected yes or no"),
-            }[ftype]
-            reject(convert.failed(convert.clean(raw), value), target, src, raw, expected)
-        if target in ("amount", "discount", "shipping") and ftype == "money":
-            reject(pc.less(value, 0), target, src, raw, _("must not be negative"))
-        out[target] = value
-        if target in REQUIRED[kind]:
-            reject(pc.is_null(convert.clean(raw)), target, src, raw, _("required, but empty"))
-    links = [out[f] for f in LINKS[kind] if f in out]
-    if LINKS[kind] and links:
-        none_linked = functools.reduce(pc.and_, [pc.is_null(a) for a in links])
-        reject(
-            none_linked,
+        _field(batch, mapping, target, ftype, tz=tz, rejects=rejects, out=out)
+    linked = [f for f in LINKS[kind] if f in out]
+    if linked:
+        rejects.reject(
+            functools.reduce(pc.and_, [pc.is_null(out[f]) for f in linked]),
             "customer",
-            "/".join(mapping.columns.get(f, f) for f in LINKS[kind] if f in out),
+            "/".join(mapping.columns.get(f, f) for f in linked),
             None,
-            _("no customer identifier ({fields})").format(
-                fields=", ".join(f for f in LINKS[kind] if f in out)
-            ),
+            _("no customer identifier ({fields})").format(fields=", ".join(linked)),
         )
     for purpose, src in mapping.consents.items():
         if src not in batch.column_names:
             continue
         raw = batch.column(src)
         value = convert.to_bool(raw)
-        reject(
-            convert.failed(convert.clean(raw), value), f"consent:{purpose}", src, raw, _("expected yes or no")
-        )
+        failed = convert.failed(convert.clean(raw), value)
+        rejects.reject(failed, f"consent:{purpose}", src, raw, _("expected yes or no"))
         out[f"__consent:{purpose}"] = value
     if mapping.traits:
-        present = [(k, s) for k, s in mapping.traits.items() if s in batch.column_names]
-        cols = [batch.column(s).to_pylist() for _k, s in present]
-        out["__extra"] = pa.chunked_array(
-            [
-                pa.array(
-                    [
-                        orjson.dumps(
-                            {k: v for (k, _s), v in zip(present, vals, strict=True) if v not in (None, "")}
-                        ).decode()
-                        for vals in zip(*cols, strict=True)
-                    ]
-                    if cols
-                    else ["{}"] * batch.num_rows,
-                    pa.string(),
-                )
-            ]
-        )
+        out["__extra"] = _traits_column(batch, mapping)
     table = pa.table(out)
-    ok = pc.invert(bad)
+    ok = pc.invert(rejects.bad)
     if mapping.line_items:
         table, ok = _fold_line_items(
             table, ok, mapping, errors, seen_keys if seen_keys is not None else set()
         )
     return table, ok
+
+
+def _expected(ftype: str, time_format: str) -> str:
+    """What a cell of this type should hold, in words for the error."""
+    return {
+        "time": _("expected a date and time ({format})").format(format=time_format_label(time_format)),
+        "money": _("expected an amount"),
+        "int": _("expected a whole number"),
+        "float": _("expected a number"),
+        "bool": _("expected yes or no"),
+    }[ftype]
+
+
+def _field(
+    batch: pa.Table,
+    mapping: Mapping,
+    target: str,
+    ftype: str,
+    *,
+    tz: str,
+    rejects: _Rejects,
+    out: dict[str, pa.ChunkedArray],
+) -> None:
+    """One mapped field (from its column or its default) typed into `out`; bad cells rejected."""
+    src = mapping.columns.get(target)
+    if src is not None and src in batch.column_names:
+        raw = batch.column(src)
+    elif target in mapping.defaults:
+        raw = pa.chunked_array([pa.array([mapping.defaults[target]] * batch.num_rows, pa.string())])
+        src = f"(default {target})"
+    else:
+        return
+    time_format = mapping.formats.get(target, "iso")
+    if ftype == "text" and target.endswith("_id"):
+        value = convert.clean(raw)  # identifiers: Arabic-Indic and Persian digits written as Latin
+    else:
+        value = _typed(raw, ftype, time_format, tz=tz, decimal=mapping.decimal)
+    if ftype != "text":
+        rejects.reject(
+            convert.failed(convert.clean(raw), value), target, src, raw, _expected(ftype, time_format)
+        )
+    if target in ("amount", "discount", "shipping") and ftype == "money":
+        rejects.reject(pc.less(value, 0), target, src, raw, _("must not be negative"))
+    out[target] = value
+    if target in REQUIRED[mapping.kind]:
+        rejects.reject(pc.is_null(convert.clean(raw)), target, src, raw, _("required, but empty"))
+
+
+def _traits_column(batch: pa.Table, mapping: Mapping) -> pa.ChunkedArray:
+    """The mapped extra traits of each row as one JSON object (empty cells left out)."""
+    present = [(k, s) for k, s in mapping.traits.items() if s in batch.column_names]
+    cols = [batch.column(s).to_pylist() for _k, s in present]
+    if not cols:
+        return pa.chunked_array([pa.array(["{}"] * batch.num_rows, pa.string())])
+    names = [k for k, _s in present]
+    values = [
+        orjson.dumps({k: v for k, v in zip(names, vals, strict=True) if v not in (None, "")}).decode()
+        for vals in zip(*cols, strict=True)
+    ]
+    return pa.chunked_array([pa.array(values, pa.string())])
 
 
 def _fold_line_items(
