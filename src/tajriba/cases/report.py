@@ -85,7 +85,35 @@ def summary(
         z=z,
         level=level,
     )
-    detractor = f.apply(
+    followed = f[_detractors(f) & f["follow_up_score"].notna()]
+    recovered = followed[followed["recovered"].astype(bool)]
+    recovery = metrics.wilson(len(recovered), len(followed), level=level)
+    sla = f[f["sla_state"].isin(("met", "breached"))]
+    compliance = metrics.wilson(int((sla["sla_state"] == "met").sum()), len(sla), level=level)
+    open_cases = f[f["resolved_at"].isna()]
+    ages = ((now_ts - open_cases["opened_at"]).dt.total_seconds() / 86400).to_numpy(dtype=float)
+    return {
+        "cases": len(f),
+        "open": len(open_cases),
+        "recovery": {**recovery.to_dict(), "recovered": len(recovered)},
+        "bought_again": bought_again(warehouse, workspace_id=workspace.id, cases=followed, level=level),
+        "sla_compliance": compliance.to_dict(),
+        "times": times,
+        "targets": goal,
+        "backlog": [
+            {
+                "band": f"{lo}-{hi}" if hi is not None else f"{lo}+",
+                "cases": int(((ages >= lo) & (ages < (hi or np.inf))).sum()),
+            }
+            for lo, hi in AGE_BANDS
+        ],
+        **_breakdowns(session, f, workspace_id=workspace.id, locale=locale),
+    }
+
+
+def _detractors(f: pd.DataFrame) -> pd.Series:
+    """Cases opened from a low score (NPS detractor, CSAT 1-2, CES difficult)."""
+    return f.apply(
         lambda r: (
             r["metric"] in metrics.METRICS
             and r["score"] is not None
@@ -94,26 +122,20 @@ def summary(
         ),
         axis=1,
     )
-    followed = f[detractor & f["follow_up_score"].notna()]
-    recovered = followed[followed["recovered"].astype(bool)]
-    recovery = metrics.wilson(len(recovered), len(followed), level=level)
-    sla = f[f["sla_state"].isin(("met", "breached"))]
-    compliance = metrics.wilson(int((sla["sla_state"] == "met").sum()), len(sla), level=level)
-    open_cases = f[f["resolved_at"].isna()]
-    ages = ((now_ts - open_cases["opened_at"]).dt.total_seconds() / 86400).to_numpy(dtype=float)
-    backlog = [
-        {
-            "band": f"{lo}-{hi}" if hi is not None else f"{lo}+",
-            "cases": int(((ages >= lo) & (ages < (hi or np.inf))).sum()),
-        }
-        for lo, hi in AGE_BANDS
-    ]
+
+
+def _breakdowns(
+    session: Session, f: pd.DataFrame, *, workspace_id: int, locale: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Cases by root cause, touchpoint and source, most first, named in the reader's language."""
+    from tajriba.cases.root_causes import label
+
     causes = {
-        r.id: r for r in session.scalars(select(RootCause).where(RootCause.workspace_id == workspace.id))
+        r.id: r for r in session.scalars(select(RootCause).where(RootCause.workspace_id == workspace_id))
     }
     tps = {
         t.id: localized(t.name, t.names)
-        for t in session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace.id))
+        for t in session.scalars(select(Touchpoint).where(Touchpoint.workspace_id == workspace_id))
     }
 
     def counted(column: str, name: Any) -> list[dict[str, Any]]:
@@ -130,17 +152,7 @@ def summary(
             key=lambda r: -r["cases"],
         )
 
-    from tajriba.cases.root_causes import label
-
     return {
-        "cases": len(f),
-        "open": len(open_cases),
-        "recovery": {**recovery.to_dict(), "recovered": len(recovered)},
-        "bought_again": bought_again(warehouse, workspace_id=workspace.id, cases=followed, level=level),
-        "sla_compliance": compliance.to_dict(),
-        "times": times,
-        "targets": goal,
-        "backlog": backlog,
         "by_root_cause": counted(
             "root_cause_id", lambda k: "" if pd.isna(k) else label(causes.get(int(k)), locale)
         ),

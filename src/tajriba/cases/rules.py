@@ -72,76 +72,95 @@ def _persona(column: str) -> str:
 def candidates_sql(c: RuleConditions, params: dict[str, Any]) -> str:
     """The query of one rule's candidates: columns source, source_id, customer_id, touchpoint_id, channel,
     language, happened_at, score, metric, text, tier."""
-    tiers = f"LEFT JOIN ({TIERS_SQL}) v ON v.customer_id = {{alias}}.customer_id"
-    if c.signal == "score":
-        if c.metric is None:
-            raise Invalid(_("a score rule needs its metric: nps, csat or ces"), field="conditions.metric")
-        params["metric"] = c.metric
-        params["max_score"] = float(c.max_score if c.max_score is not None else REFERENCE_MAX[c.metric])
-        scaled = {  # the reference threshold on each answer's own scale
-            "nps": "r.score <= $max_score",
-            "csat": "r.score * 5.0 <= $max_score * coalesce(r.scale_max, 5)",
-            "ces": "r.score <= $max_score",
-        }[c.metric]
-        where = [
-            "r.workspace_id = $ws",
-            "r.metric = $metric",
-            "r.score IS NOT NULL",
-            scaled,
-            "r.submitted_at >= $since",
-            "r.submitted_at < $until",
-            NOT_SEEN.format(source="survey_response", column="r.response_id"),
-            *_common(c, params, "r"),
-        ]
-        if c.languages:
-            where.append(_in("r.language", c.languages, params, "langs"))
-        return (
-            "SELECT 'survey_response' AS source, r.response_id AS source_id, r.customer_id, r.touchpoint_id, "
-            "r.channel, r.language, r.submitted_at AS happened_at, r.score, r.metric, r.comment AS text, v.tier "
-            f"FROM survey_responses r {tiers.format(alias='r')} WHERE {' AND '.join(where)}"
-        )
-    if c.signal == "text":
-        from tajriba.text.service import SOURCES_SQL
+    return {"score": _score_sql, "text": _text_sql, "ticket": _ticket_sql, "churn": _churn_sql}[c.signal](
+        c, params
+    )
 
-        where = [
-            "s.created_at >= $since",
-            "s.created_at < $until",
-            "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = "
-            "CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AND cs.source_id = s.source_id)",
-            *_common(c, params, "s"),
-        ]
-        if c.sentiments:
-            where.append(_in("e.sentiment", list(c.sentiments), params, "sentiments"))
-        if c.topics:
-            likes = []
-            for i, t in enumerate(c.topics):
-                params[f"topic{i}"] = f"%|{t}|%"
-                likes.append(f"e.topic_keys LIKE $topic{i}")
-            where.append(f"({' OR '.join(likes)})")
-        if c.languages:
-            where.append(_in("e.language", c.languages, params, "langs"))
-        return (
-            "SELECT CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AS source, s.source_id, "
-            "s.customer_id, s.touchpoint_id, s.channel, e.language, s.created_at AS happened_at, NULL::DOUBLE AS score, "
-            f"NULL::VARCHAR AS metric, s.text, v.tier FROM ({SOURCES_SQL}) s "
-            "JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id "
-            f"{tiers.format(alias='s')} WHERE {' AND '.join(where)}"
-        )
-    if c.signal == "ticket":
-        where = [
-            "t.workspace_id = $ws",
-            "(t.is_complaint OR lower(t.category) = 'complaint')",
-            "t.created_at >= $since",
-            "t.created_at < $until",
-            NOT_SEEN.format(source="ticket", column="t.ticket_id"),
-            *_common(c, params, "t"),
-        ]
-        return (
-            "SELECT 'ticket' AS source, t.ticket_id AS source_id, t.customer_id, t.touchpoint_id, t.channel, "
-            "NULL::VARCHAR AS language, t.created_at AS happened_at, NULL::DOUBLE AS score, NULL::VARCHAR AS metric, "
-            f"t.subject AS text, v.tier FROM tickets t {tiers.format(alias='t')} WHERE {' AND '.join(where)}"
-        )
-    # churn: valuable customers whose chance of still being a customer fell below the line
+
+def _tiers(alias: str) -> str:
+    """Each candidate's CLV tier (high, medium, low) beside it."""
+    return f"LEFT JOIN ({TIERS_SQL}) v ON v.customer_id = {alias}.customer_id"
+
+
+def _score_sql(c: RuleConditions, params: dict[str, Any]) -> str:
+    """Survey answers at or below the rule's score on the reference scale (NPS 0-10, CSAT 1-5, CES 1-7)."""
+    if c.metric is None:
+        raise Invalid(_("a score rule needs its metric: nps, csat or ces"), field="conditions.metric")
+    params["metric"] = c.metric
+    params["max_score"] = float(c.max_score if c.max_score is not None else REFERENCE_MAX[c.metric])
+    scaled = {  # the reference threshold on each answer's own scale
+        "nps": "r.score <= $max_score",
+        "csat": "r.score * 5.0 <= $max_score * coalesce(r.scale_max, 5)",
+        "ces": "r.score <= $max_score",
+    }[c.metric]
+    where = [
+        "r.workspace_id = $ws",
+        "r.metric = $metric",
+        "r.score IS NOT NULL",
+        scaled,
+        "r.submitted_at >= $since",
+        "r.submitted_at < $until",
+        NOT_SEEN.format(source="survey_response", column="r.response_id"),
+        *_common(c, params, "r"),
+    ]
+    if c.languages:
+        where.append(_in("r.language", c.languages, params, "langs"))
+    return (
+        "SELECT 'survey_response' AS source, r.response_id AS source_id, r.customer_id, r.touchpoint_id, "
+        "r.channel, r.language, r.submitted_at AS happened_at, r.score, r.metric, r.comment AS text, v.tier "
+        f"FROM survey_responses r {_tiers('r')} WHERE {' AND '.join(where)}"
+    )
+
+
+def _text_sql(c: RuleConditions, params: dict[str, Any]) -> str:
+    """Analysed texts (reviews, comments, chats) with the rule's sentiments, topics and languages."""
+    from tajriba.text.service import SOURCES_SQL
+
+    where = [
+        "s.created_at >= $since",
+        "s.created_at < $until",
+        "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = "
+        "CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AND cs.source_id = s.source_id)",
+        *_common(c, params, "s"),
+    ]
+    if c.sentiments:
+        where.append(_in("e.sentiment", list(c.sentiments), params, "sentiments"))
+    if c.topics:
+        likes = []
+        for i, t in enumerate(c.topics):
+            params[f"topic{i}"] = f"%|{t}|%"
+            likes.append(f"e.topic_keys LIKE $topic{i}")
+        where.append(f"({' OR '.join(likes)})")
+    if c.languages:
+        where.append(_in("e.language", c.languages, params, "langs"))
+    return (
+        "SELECT CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AS source, s.source_id, "
+        "s.customer_id, s.touchpoint_id, s.channel, e.language, s.created_at AS happened_at, NULL::DOUBLE AS score, "
+        f"NULL::VARCHAR AS metric, s.text, v.tier FROM ({SOURCES_SQL}) s "
+        "JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id "
+        f"{_tiers('s')} WHERE {' AND '.join(where)}"
+    )
+
+
+def _ticket_sql(c: RuleConditions, params: dict[str, Any]) -> str:
+    """Complaint tickets."""
+    where = [
+        "t.workspace_id = $ws",
+        "(t.is_complaint OR lower(t.category) = 'complaint')",
+        "t.created_at >= $since",
+        "t.created_at < $until",
+        NOT_SEEN.format(source="ticket", column="t.ticket_id"),
+        *_common(c, params, "t"),
+    ]
+    return (
+        "SELECT 'ticket' AS source, t.ticket_id AS source_id, t.customer_id, t.touchpoint_id, t.channel, "
+        "NULL::VARCHAR AS language, t.created_at AS happened_at, NULL::DOUBLE AS score, NULL::VARCHAR AS metric, "
+        f"t.subject AS text, v.tier FROM tickets t {_tiers('t')} WHERE {' AND '.join(where)}"
+    )
+
+
+def _churn_sql(c: RuleConditions, params: dict[str, Any]) -> str:
+    """Valuable customers whose chance of still being a customer fell below the line."""
     if c.personas:
         params["personas"] = list(c.personas)
     params["max_p_alive"] = float(c.max_p_alive if c.max_p_alive is not None else 0.5)

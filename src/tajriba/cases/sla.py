@@ -264,82 +264,12 @@ def recompute(session: Session, *, workspace_id: int) -> int:
     back in one executemany. Returns the clocks updated."""
     from sqlalchemy import bindparam, update
 
-    cols = (
-        Case.id,
-        Case.team_id,
-        Case.sla_policy_id,
-        Case.clock_running_since,
-        Case.clock_consumed_s,
-        Case.next_response_from_s,
-        Case.first_response_at,
-        Case.resolved_at,
-    )
-    rows = session.execute(
-        select(*cols).where(
-            Case.workspace_id == workspace_id,
-            Case.clock_running_since.is_not(None),
-            Case.sla_policy_id.is_not(None),
-        )
-    ).all()
-    if not rows:
+    frame, policies = _running_clocks(session, workspace_id)
+    if frame is None:
         return 0
-    policies = {
-        p.id: p for p in session.scalars(select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id))
-    }
-    teams = {
-        t.id: t.calendar_id for t in session.scalars(select(Team).where(Team.workspace_id == workspace_id))
-    }
-    calendars = {
-        c.id: bt.stored(c.definition)
-        for c in session.scalars(
-            select(BusinessCalendar).where(BusinessCalendar.workspace_id == workspace_id)
-        )
-    }
-    frame = pd.DataFrame(rows, columns=[c.key for c in cols])
-    frame = frame[frame["sla_policy_id"].isin(list(policies))]
-
-    def cal_of(team_id: Any, policy_id: int) -> bt.Calendar:
-        cal_id = teams.get(int(team_id)) if pd.notna(team_id) else None
-        cal_id = cal_id or policies[policy_id].calendar_id
-        return calendars.get(cal_id, ALWAYS_OPEN) if cal_id else ALWAYS_OPEN
-
-    frame["calendar"] = [
-        cal_of(t, int(p)) for t, p in zip(frame["team_id"], frame["sla_policy_id"], strict=True)
-    ]
     updates: list[dict[str, Any]] = []
     for (cal, policy_id), g in frame.groupby(["calendar", "sla_policy_id"], sort=False):
-        policy = policies[int(policy_id)]
-        since = pd.to_datetime(g["clock_running_since"], utc=True).astype("int64").to_numpy() / 1e6
-        consumed = g["clock_consumed_s"].to_numpy(dtype=float)
-        nan = np.full(len(g), np.nan)
-        first = np.where(
-            g["first_response_at"].isna(), (policy.first_response_minutes or np.nan) * 60, np.nan
-        )
-        nxt_from = g["next_response_from_s"].to_numpy(dtype=float)
-        nxt = nxt_from + (policy.next_response_minutes or np.nan) * 60
-        res = np.where(g["resolved_at"].isna(), (policy.resolution_minutes or np.nan) * 60, np.nan)
-        warn = np.fmin(
-            np.fmin(first * policy.warn_at, res * policy.warn_at),
-            nxt_from + (nxt - nxt_from) * policy.warn_at,
-        )
-        due = {}
-        for name, level in (("first", first), ("next", nxt), ("res", res), ("warn", warn)):
-            ok = ~np.isnan(level)
-            out = nan.copy()
-            if ok.any():
-                out[ok] = due_times(cal, since[ok], consumed[ok], level[ok])
-            due[name] = out
-        for k, case_id in enumerate(g["id"].to_numpy()):
-            updates.append(
-                {
-                    "b_id": int(case_id),
-                    "b_first": _at(due["first"][k]),
-                    "b_next": _at(due["next"][k]),
-                    "b_res": _at(due["res"][k]),
-                    "b_queue": _at(due["res"][k]) or NEVER,
-                    "b_warn": _at(due["warn"][k]),
-                }
-            )
+        updates += _due_rows(cal, policies[int(policy_id)], g)
     session.execute(
         update(Case.__table__)  # type: ignore[arg-type]
         .where(Case.__table__.c.id == bindparam("b_id"))
@@ -354,6 +284,90 @@ def recompute(session: Session, *, workspace_id: int) -> int:
     )
     session.expire_all()
     return len(updates)
+
+
+CLOCK_COLUMNS = (
+    Case.id,
+    Case.team_id,
+    Case.sla_policy_id,
+    Case.clock_running_since,
+    Case.clock_consumed_s,
+    Case.next_response_from_s,
+    Case.first_response_at,
+    Case.resolved_at,
+)
+
+
+def _running_clocks(session: Session, workspace_id: int) -> tuple[pd.DataFrame | None, dict[int, SlaPolicy]]:
+    """The running clocks as columns, each with its calendar (the team's, else the policy's), and the
+    policies by id; no frame when no clock runs."""
+    rows = session.execute(
+        select(*CLOCK_COLUMNS).where(
+            Case.workspace_id == workspace_id,
+            Case.clock_running_since.is_not(None),
+            Case.sla_policy_id.is_not(None),
+        )
+    ).all()
+    policies = {
+        p.id: p for p in session.scalars(select(SlaPolicy).where(SlaPolicy.workspace_id == workspace_id))
+    }
+    if not rows:
+        return None, policies
+    teams = {
+        t.id: t.calendar_id for t in session.scalars(select(Team).where(Team.workspace_id == workspace_id))
+    }
+    calendars = {
+        c.id: bt.stored(c.definition)
+        for c in session.scalars(
+            select(BusinessCalendar).where(BusinessCalendar.workspace_id == workspace_id)
+        )
+    }
+    frame = pd.DataFrame(rows, columns=[c.key for c in CLOCK_COLUMNS])
+    frame = frame[frame["sla_policy_id"].isin(list(policies))]
+
+    def cal_of(team_id: Any, policy_id: int) -> bt.Calendar:
+        cal_id = teams.get(int(team_id)) if pd.notna(team_id) else None
+        cal_id = cal_id or policies[policy_id].calendar_id
+        return calendars.get(cal_id, ALWAYS_OPEN) if cal_id else ALWAYS_OPEN
+
+    frame["calendar"] = [
+        cal_of(t, int(p)) for t, p in zip(frame["team_id"], frame["sla_policy_id"], strict=True)
+    ]
+    return frame, policies
+
+
+def _due_rows(cal: bt.Calendar, policy: SlaPolicy, g: pd.DataFrame) -> list[dict[str, Any]]:
+    """Due times (first response, next response, resolution, warning) of one group's clocks, as rows for
+    the executemany."""
+    since = pd.to_datetime(g["clock_running_since"], utc=True).astype("int64").to_numpy() / 1e6
+    consumed = g["clock_consumed_s"].to_numpy(dtype=float)
+    nan = np.full(len(g), np.nan)
+    first = np.where(g["first_response_at"].isna(), (policy.first_response_minutes or np.nan) * 60, np.nan)
+    nxt_from = g["next_response_from_s"].to_numpy(dtype=float)
+    nxt = nxt_from + (policy.next_response_minutes or np.nan) * 60
+    res = np.where(g["resolved_at"].isna(), (policy.resolution_minutes or np.nan) * 60, np.nan)
+    warn = np.fmin(
+        np.fmin(first * policy.warn_at, res * policy.warn_at),
+        nxt_from + (nxt - nxt_from) * policy.warn_at,
+    )
+    due = {}
+    for name, level in (("first", first), ("next", nxt), ("res", res), ("warn", warn)):
+        ok = ~np.isnan(level)
+        out = nan.copy()
+        if ok.any():
+            out[ok] = due_times(cal, since[ok], consumed[ok], level[ok])
+        due[name] = out
+    return [
+        {
+            "b_id": int(case_id),
+            "b_first": _at(due["first"][k]),
+            "b_next": _at(due["next"][k]),
+            "b_res": _at(due["res"][k]),
+            "b_queue": _at(due["res"][k]) or NEVER,
+            "b_warn": _at(due["warn"][k]),
+        }
+        for k, case_id in enumerate(g["id"].to_numpy())
+    ]
 
 
 def _at(epoch: float) -> datetime | None:

@@ -304,23 +304,13 @@ def measure(
     tomorrow = data_day + timedelta(days=1)
     window_start = max(goal.start_date, tomorrow - timedelta(days=CURRENT_DAYS))
     out: dict[str, Any] = {**as_dict(goal), "as_of": data_day.isoformat()}
-    current_rows = (
-        _rows(session, wh, workspace, goal, window_start, tomorrow, None, now)
-        if window_start < tomorrow
-        else []
-    )
-    current = _reading(spec, current_rows[0] if current_rows else None)
-    base_rows = _rows(
-        session,
-        wh,
-        workspace,
-        goal,
-        goal.start_date - timedelta(days=CURRENT_DAYS),
-        goal.start_date,
-        None,
-        now,
-    )
-    baseline = _reading(spec, base_rows[0] if base_rows else None)
+
+    def reading(start: date, end: date) -> Any:
+        rows = _rows(session, wh, workspace, goal, start, end, None, now) if start < end else []
+        return _reading(spec, rows[0] if rows else None)
+
+    current = reading(window_start, tomorrow)
+    baseline = reading(goal.start_date - timedelta(days=CURRENT_DAYS), goal.start_date)
     out["current"] = {**_plain(current), "from": window_start.isoformat(), "to": data_day.isoformat()}
     out["baseline"] = _plain(baseline) if baseline.n >= min_n else None
     out["progress"] = None
@@ -335,19 +325,32 @@ def measure(
         else []
     )
     monday = goal.start_date - timedelta(days=goal.start_date.weekday())
-    points = []
-    for row in weekly:
-        r = _reading(spec, row)
-        week = date.fromisoformat(row["period"])
-        points.append({"period": row["period"], "position": (week - monday).days / 7, **_plain(r)})
-    out["series"] = points
-    due_position = (goal.due_date - monday).days / 7
+    out["series"] = [
+        {
+            "period": row["period"],
+            "position": (date.fromisoformat(row["period"]) - monday).days / 7,
+            **_plain(_reading(spec, row)),
+        }
+        for row in weekly
+    ]
+    projection = _projection(goal, out["series"], current, (goal.due_date - monday).days / 7, min_n)
+    out["projection"] = projection
+    out["status"], out["status_reason"] = _status(goal, current, projection, today, min_n)
+    return out
+
+
+def _projection(
+    goal: Goal, points: list[dict[str, Any]], current: Any, due_position: float, min_n: int
+) -> dict[str, Any] | None:
+    """Where the metric will be on the due date: the weighted trend through the weekly points (those the
+    pages show) with its band, else the current value; clipped to the metric's scale."""
     usable = [p for p in points if p["value"] is not None and p["n"] >= min_n]  # as the pages suppress them
     line = metrics.fit_line(
         [p["value"] for p in usable],
         [p["std_error"] or np.nan for p in usable],
         [p["position"] for p in usable],
     )
+    projection: dict[str, Any]
     if line is not None:
         at = metrics.line_at(line, [due_position])
         projection = {
@@ -365,18 +368,14 @@ def measure(
             "method": "current",
         }
     else:
-        projection = None
-    if projection is not None:
-        low, high = _bounds(goal.metric)
-        for key in ("value", "low", "high"):
-            v = projection.get(key)
-            if isinstance(v, float):
-                projection[key] = _r(min(max(v, low), high))
-    if projection is not None:
-        projection["informative"] = _informative(goal, projection)
-    out["projection"] = projection
-    out["status"], out["status_reason"] = _status(goal, current, projection, today, min_n)
-    return out
+        return None
+    low, high = _bounds(goal.metric)
+    for key in ("value", "low", "high"):
+        v = projection.get(key)
+        if isinstance(v, float):
+            projection[key] = _r(min(max(v, low), high))
+    projection["informative"] = _informative(goal, projection)
+    return projection
 
 
 def _informative(goal: Goal, projection: dict[str, Any]) -> bool:

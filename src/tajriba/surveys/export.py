@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ def _part(value: str, i: int) -> str:
 
 
 def columns(definition: Definition, locale: str, *, personal: bool) -> list[Column]:
-    fb = definition.default_language
+    """The export's columns: the response's own, hidden fields, then every question's (one per choice of a
+    multiple choice, one per matrix row), with SPSS measure levels and value labels."""
     cols = [
         Column("response_id", _("Response"), get=lambda r: r["response_id"]),
         Column("submitted", _("Submitted"), "scale", get=lambda r: r["submitted"]),
@@ -73,81 +75,67 @@ def columns(definition: Definition, locale: str, *, personal: bool) -> list[Colu
         label = _("Agent") if name == "agent" else name
         cols.append(Column(f"h_{name}"[:32], label, get=lambda r, n=name: _plain(r["hidden"].get(n))))
     for q in definition.questions:
-        title = _title(q, locale, fb)
-        key = q.key[:32]
-        if q.type in ("nps", "csat", "ces", "rating"):
-            lo, hi = q.bounds
-            ends = {lo: pick(q.low_label, locale, fb), hi: pick(q.high_label, locale, fb)}
-            cols.append(
-                Column(
-                    key,
-                    title,
-                    "ordinal" if q.type == "rating" else "scale",
-                    codes={k: v for k, v in ends.items() if v},
-                    get=lambda r, k=q.key: _number(r["answers"].get(k)),
-                )
-            )
-        elif q.type == "single":
-            codes = {i + 1: pick(c.label, locale, fb) for i, c in enumerate(q.choices)}
-            index = {c.value: i + 1 for i, c in enumerate(q.choices)}
-            if q.other:
-                codes[OTHER_CODE] = _("Other")
-            cols.append(
-                Column(
-                    key, title, codes=codes, get=lambda r, k=q.key, ix=index: _single(r["answers"].get(k), ix)
-                )
-            )
-            if q.other:
-                cols.append(
-                    Column(
-                        f"{key}_other"[:32],
-                        f"{title} ({_('Other')})",
-                        get=lambda r, k=q.key: _other_text(r["answers"].get(k)),
-                    )
-                )
-        elif q.type == "multiple":
-            chosen = {0: _("Not chosen"), 1: _("Chosen")}
-            for i, c in enumerate(q.choices):
-                cols.append(
-                    Column(
-                        f"{key}_{_part(c.value, i)}"[:32],
-                        f"{title}: {pick(c.label, locale, fb)}",
-                        codes=chosen,
-                        get=lambda r, k=q.key, v=c.value: _picked(r["answers"].get(k), v),
-                    )
-                )
-            if q.other:
-                cols.append(
-                    Column(
-                        f"{key}_other"[:32],
-                        f"{title} ({_('Other')})",
-                        get=lambda r, k=q.key: _multiple_other(r["answers"].get(k)),
-                    )
-                )
-        elif q.type == "matrix":
-            ends = {1: pick(q.low_label, locale, fb), int(q.scale or 5): pick(q.high_label, locale, fb)}
-            for i, row in enumerate(q.rows):
-                cols.append(
-                    Column(
-                        f"{key}_{_part(row.value, i)}"[:32],
-                        f"{title}: {pick(row.label, locale, fb)}",
-                        "ordinal",
-                        codes={k: v for k, v in ends.items() if v},
-                        get=lambda r, k=q.key, v=row.value: _number((r["answers"].get(k) or {}).get(v)),
-                    )
-                )
-        elif q.type == "text":
-            cols.append(Column(key, title, get=lambda r, k=q.key: _plain(r["answers"].get(k))))
-        else:  # consent
-            cols.append(
-                Column(
-                    key,
-                    title,
-                    codes={0: _("No"), 1: _("Yes")},
-                    get=lambda r, k=q.key: 1 if r["answers"].get(k) is True else 0,
-                )
-            )
+        cols += _question_columns(q, locale, definition.default_language)
     return cols
+
+
+def _question_columns(q: Any, locale: str, fb: str) -> list[Column]:
+    title = _title(q, locale, fb)
+    key = q.key[:32]
+    if q.type in ("nps", "csat", "ces", "rating"):
+        lo, hi = q.bounds
+        ends = {lo: pick(q.low_label, locale, fb), hi: pick(q.high_label, locale, fb)}
+        level = "ordinal" if q.type == "rating" else "scale"
+        codes = {k: v for k, v in ends.items() if v}
+        return [Column(key, title, level, codes=codes, get=lambda r, k=q.key: _number(r["answers"].get(k)))]
+    if q.type == "single":
+        codes = {i + 1: pick(c.label, locale, fb) for i, c in enumerate(q.choices)}
+        index = {c.value: i + 1 for i, c in enumerate(q.choices)}
+        if q.other:
+            codes[OTHER_CODE] = _("Other")
+        cols = [
+            Column(key, title, codes=codes, get=lambda r, k=q.key, ix=index: _single(r["answers"].get(k), ix))
+        ]
+        if q.other:
+            cols.append(_other_column(key, title, q.key, _other_text))
+        return cols
+    if q.type == "multiple":
+        chosen = {0: _("Not chosen"), 1: _("Chosen")}
+        cols = [
+            Column(
+                f"{key}_{_part(c.value, i)}"[:32],
+                f"{title}: {pick(c.label, locale, fb)}",
+                codes=chosen,
+                get=lambda r, k=q.key, v=c.value: _picked(r["answers"].get(k), v),
+            )
+            for i, c in enumerate(q.choices)
+        ]
+        if q.other:
+            cols.append(_other_column(key, title, q.key, _multiple_other))
+        return cols
+    if q.type == "matrix":
+        ends = {1: pick(q.low_label, locale, fb), int(q.scale or 5): pick(q.high_label, locale, fb)}
+        return [
+            Column(
+                f"{key}_{_part(row.value, i)}"[:32],
+                f"{title}: {pick(row.label, locale, fb)}",
+                "ordinal",
+                codes={k: v for k, v in ends.items() if v},
+                get=lambda r, k=q.key, v=row.value: _number((r["answers"].get(k) or {}).get(v)),
+            )
+            for i, row in enumerate(q.rows)
+        ]
+    if q.type == "text":
+        return [Column(key, title, get=lambda r, k=q.key: _plain(r["answers"].get(k)))]
+    consent = {0: _("No"), 1: _("Yes")}
+    return [Column(key, title, codes=consent, get=lambda r, k=q.key: 1 if r["answers"].get(k) is True else 0)]
+
+
+def _other_column(key: str, title: str, question: str, text: Callable[[Any], Any]) -> Column:
+    """The text written beside "Other" of a choice question (`text` finds it in the answer)."""
+    return Column(
+        f"{key}_other"[:32], f"{title} ({_('Other')})", get=lambda r: text(r["answers"].get(question))
+    )
 
 
 def _plain(value: Any) -> Any:

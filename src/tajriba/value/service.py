@@ -116,6 +116,27 @@ def compute(
     if orders.empty:
         raise Invalid("this workspace has no orders yet: import orders first", field="orders")
     end = _end(orders, observation_end)
+    summary = _fit_summary(orders, end)
+    tm = MODELS[model]().fit(summary["frequency"], summary["recency"], summary["T"])
+    gg = GammaGammaModel().fit(summary["frequency"], summary["monetary_value"])
+    at = computed_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    frame = _values(workspace_id, orders, summary, tm, gg, settings, model=model, end=end, at=at)
+    with wh.transaction():
+        wh.run("DELETE FROM customer_values WHERE workspace_id = ?", [workspace_id])
+        wh.append("customer_values", frame)
+    return ValueRun(
+        observation_end=end,
+        customers=len(frame),
+        model=model,
+        transaction_params=tm.summary.to_dict(orient="records"),
+        spend_params=gg.summary.to_dict(orient="records"),
+        log_likelihood=tm.log_likelihood_,
+        settings=settings,
+    )
+
+
+def _fit_summary(orders: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """Each customer's frequency, recency, age and spend (in weeks) up to `end`, checked to be enough to fit."""
     summary = summarize(
         orders,
         customer="customer_id",
@@ -134,66 +155,55 @@ def compute(
         raise Invalid(
             f"{repeaters} repeat buyers: the models need at least {MIN_REPEAT_BUYERS}", field="orders"
         )
-    tm = MODELS[model]().fit(summary["frequency"], summary["recency"], summary["T"])
-    gg = GammaGammaModel().fit(summary["frequency"], summary["monetary_value"])
+    return summary
+
+
+def _values(
+    workspace_id: int,
+    orders: pd.DataFrame,
+    summary: pd.DataFrame,
+    tm: Any,
+    gg: GammaGammaModel,
+    settings: ClvSettings,
+    *,
+    model: str,
+    end: dt.date,
+    at: dt.datetime,
+) -> pd.DataFrame:
+    """The customer_values rows: RFM summary, P(alive), expected purchases and spend, CLV with its interval."""
+    f, r, t = summary["frequency"], summary["recency"], summary["T"]
     values = customer_lifetime_value(
-        tm,
-        gg,
-        summary["frequency"],
-        summary["recency"],
-        summary["T"],
-        summary["monetary_value"],
-        settings=settings,
-        interval=True,
+        tm, gg, f, r, t, summary["monetary_value"], settings=settings, interval=True
     )
     horizon = settings.horizon_months * 365.25 / 12 / 7
     scores = rfm.rfm_table(summary)
-    counts = orders.groupby("customer_id").size()
-    currency = orders.groupby("customer_id")["currency"].first()
-    at = computed_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ids = summary["customer_id"].astype(str)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "workspace_id": workspace_id,
             "customer_id": ids,
             "computed_at": at,
             "observation_end": pd.Timestamp(end),
             "model": model,
-            "orders": counts.reindex(ids).fillna(0).astype(int).to_numpy(),
-            "frequency": summary["frequency"].astype(int),
-            "recency_days": summary["recency"] * 7,
-            "age_days": summary["T"] * 7,
+            "orders": orders.groupby("customer_id").size().reindex(ids).fillna(0).astype(int).to_numpy(),
+            "frequency": f.astype(int),
+            "recency_days": r * 7,
+            "age_days": t * 7,
             "days_since_last": summary["since_last"] * 7,
             "total_spend": summary["total_spend"],
             "mean_spend": summary["mean_spend"],
-            "p_alive": tm.probability_alive(summary["frequency"], summary["recency"], summary["T"]),
-            "expected_purchases": tm.conditional_expected_purchases(
-                horizon, summary["frequency"], summary["recency"], summary["T"]
-            ),
-            "expected_spend": gg.conditional_expected_average_profit(
-                summary["frequency"], summary["monetary_value"]
-            ),
+            "p_alive": tm.probability_alive(f, r, t),
+            "expected_purchases": tm.conditional_expected_purchases(horizon, f, r, t),
+            "expected_spend": gg.conditional_expected_average_profit(f, summary["monetary_value"]),
             "clv": values["clv"].to_numpy(),
             "clv_low": values["clv_low"].to_numpy(),
             "clv_high": values["clv_high"].to_numpy(),
             "rfm": scores["rfm"].to_numpy(),
             "segment": scores["segment"].to_numpy(),
-            "currency": currency.reindex(ids).to_numpy(),
+            "currency": orders.groupby("customer_id")["currency"].first().reindex(ids).to_numpy(),
             "horizon_months": settings.horizon_months,
             "discount_rate": settings.discount_rate,
         }
-    )
-    with wh.transaction():
-        wh.run("DELETE FROM customer_values WHERE workspace_id = ?", [workspace_id])
-        wh.append("customer_values", frame)
-    return ValueRun(
-        observation_end=end,
-        customers=len(frame),
-        model=model,
-        transaction_params=tm.summary.to_dict(orient="records"),
-        spend_params=gg.summary.to_dict(orient="records"),
-        log_likelihood=tm.log_likelihood_,
-        settings=settings,
     )
 
 
