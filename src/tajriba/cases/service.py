@@ -297,6 +297,55 @@ def prefetch_open_cases(
     return out
 
 
+def _values_of(signal: Signal, *, priority: str, rule_id: int | None) -> dict[str, Any]:
+    """A new case's fields from the signal that opens it."""
+    return {
+        "customer_id": signal.customer_id,
+        "subject": signal.summary[:300] or "-",
+        "source": CASE_SOURCE.get(signal.source, "manual"),
+        "touchpoint_id": signal.touchpoint_id,
+        "channel": signal.channel,
+        "language": signal.language,
+        "priority": priority,
+        "rule_id": rule_id,
+        "score": signal.score,
+        "metric": signal.metric,
+    }
+
+
+def _open_case_of(
+    session: Session,
+    workspace_id: int,
+    signal: Signal,
+    dedupe_days: int,
+    open_cases: dict[tuple[str, int | None], Case] | None,
+    checked: bool,
+) -> Case | None:
+    """The customer's open case on the signal's touchpoint opened within `dedupe_days`, if any."""
+    if not signal.customer_id or dedupe_days <= 0:
+        return None
+    key = (signal.customer_id, signal.touchpoint_id)
+    if open_cases is not None and (key in open_cases or checked):
+        # the caller fetched the customers' open cases (prefetch_open_cases): no query per signal
+        found = open_cases.get(key)
+        window = signal.at - timedelta(days=dedupe_days)
+        return found if found is not None and found.opened_at >= window else None
+    return session.scalar(
+        select(Case)
+        .where(
+            Case.workspace_id == workspace_id,
+            Case.customer_id == signal.customer_id,
+            Case.touchpoint_id.is_(None)
+            if signal.touchpoint_id is None
+            else Case.touchpoint_id == signal.touchpoint_id,
+            Case.status.in_(OPEN_STATUSES),
+            Case.opened_at >= signal.at - timedelta(days=dedupe_days),
+        )
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
 def open_or_attach(
     session: Session,
     *,
@@ -312,46 +361,13 @@ def open_or_attach(
     """Attach the signal to the customer's open case on the same touchpoint (opened within `dedupe_days`),
     or open one; returns (case, opened)."""
     key = (signal.customer_id or "", signal.touchpoint_id)
-    case = None
-    if signal.customer_id and dedupe_days > 0:
-        if open_cases is not None and (key in open_cases or checked):
-            # the caller fetched the customers' open cases (prefetch_open_cases): no query per signal
-            found = open_cases.get(key)
-            window = signal.at - timedelta(days=dedupe_days)
-            case = found if found is not None and found.opened_at >= window else None
-        else:
-            case = session.scalar(
-                select(Case)
-                .where(
-                    Case.workspace_id == workspace_id,
-                    Case.customer_id == signal.customer_id,
-                    Case.touchpoint_id.is_(None)
-                    if signal.touchpoint_id is None
-                    else Case.touchpoint_id == signal.touchpoint_id,
-                    Case.status.in_(OPEN_STATUSES),
-                    Case.opened_at >= signal.at - timedelta(days=dedupe_days),
-                )
-                .order_by(Case.id.desc())
-                .limit(1)
-            )
+    case = _open_case_of(session, workspace_id, signal, dedupe_days, open_cases, checked)
     opened = case is None
     if case is None:
-        values = {
-            "customer_id": signal.customer_id,
-            "subject": signal.summary[:300] or "-",
-            "source": CASE_SOURCE.get(signal.source, "manual"),
-            "touchpoint_id": signal.touchpoint_id,
-            "channel": signal.channel,
-            "language": signal.language,
-            "priority": priority,
-            "rule_id": rule_id,
-            "score": signal.score,
-            "metric": signal.metric,
-        }
         case = _open(
             session,
             workspace_id=workspace_id,
-            values=values,
+            values=_values_of(signal, priority=priority, rule_id=rule_id),
             team_id=team_id,
             actor=System(f"rule {rule_id}"),
             at=signal.at,

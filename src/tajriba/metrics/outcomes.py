@@ -60,15 +60,14 @@ def outcomes(
     lo, hi = Window(tz, start, end).utc()
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL", "r.customer_id IS NOT NULL"]
     params: list[Any] = [workspace.id, metric]
-    if touchpoint_id is not None:
-        where.append("r.touchpoint_id = ?")
-        params.append(touchpoint_id)
-    if lo is not None:
-        where.append("r.submitted_at >= ?")
-        params.append(lo)
-    if hi is not None:
-        where.append("r.submitted_at < ?")
-        params.append(hi)
+    for clause, value in (
+        ("r.touchpoint_id = ?", touchpoint_id),
+        ("r.submitted_at >= ?", lo),
+        ("r.submitted_at < ?", hi),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
     default_lo, default_hi = scores.default_scale(metric)
     data_end_sql = (
         "(SELECT max(ordered_at) FROM orders WHERE workspace_id = ?)"
@@ -100,6 +99,14 @@ def outcomes(
     )
     frame["group"] = _groups(metric, frame)
     frame = frame[frame["group"] != ""]
+    return _estimates(workspace, frame, metric=metric, days=days, churn_days=churn_days)
+
+
+def _estimates(
+    workspace: Workspace, frame: pd.DataFrame, *, metric: str, days: int, churn_days: int
+) -> dict[str, Any]:
+    """Repeat purchase and spend over `days` after the answer (customers followed that long) and churn over
+    `churn_days`, per group, with the difference between the best and the worst group."""
     full = frame[frame["full_window"].fillna(False).astype(bool)].copy()
     full["repeat"] = (full["orders"] > 0).astype(float)
     full["spend"] = full["spend"].astype(float)

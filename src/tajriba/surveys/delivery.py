@@ -165,58 +165,25 @@ def invite(
     now = now or datetime.now(UTC)
     people = list(recipients)
     definition = definition_of(survey)
-    hidden_allowed = set(definition.hidden_fields)
     ids = sorted({r.customer_id for r in people if r.customer_id})
-    contacts = _contacts(warehouse, survey.workspace_id, ids)
-    consent = _declined(warehouse, survey.workspace_id, ids, channel)
-    last_asked = _last_asked(session, survey.workspace_id, ids)
+    contacts, consent, last_asked = _about(session, warehouse, survey.workspace_id, ids, channel)
     seen_keys = _existing_keys(session, survey.id, [r.dedupe_key for r in people if r.dedupe_key])
     report = InviteReport()
     day_counts: dict[str, int] = {}
     for r in people:
         at = _aware(r.at) or now
-        reason = None
-        address = r.address
-        language = r.language
-        if r.customer_id:
-            c = contacts.get(r.customer_id, {})
-            if address is None and channel == "email":
-                address = c.get("email")
-            elif address is None and channel in ("sms", "whatsapp"):
-                address = c.get("phone")
-            language = language or c.get("language")
+        address, language = _address(r, contacts.get(r.customer_id or "", {}), channel)
         if r.dedupe_key:
             if r.dedupe_key in seen_keys:
                 report.skipped["duplicate"] = report.skipped.get("duplicate", 0) + 1
                 continue
             seen_keys.add(r.dedupe_key)
-        if channel != "link" and not address:
-            reason = "no_address"
-        elif r.customer_id and r.customer_id in consent:
-            reason = "no_consent"
-        elif r.customer_id and rules.fatigue_days > 0:
-            last = last_asked.get(r.customer_id)
-            if last is not None and abs((at - last).total_seconds()) < rules.fatigue_days * 86400:
-                reason = "fatigue"
+        reason = _skip_reason(r, address, channel, at, consent=consent, rules=rules, last_asked=last_asked)
         scheduled = at
         if reason is None and channel != "link":
             scheduled = _slot(session, survey.workspace_id, channel, at, rules, zone, day_counts)
-        inv = SurveyInvitation(
-            workspace_id=survey.workspace_id,
-            survey_id=survey.id,
-            customer_id=r.customer_id,
-            channel=channel,
-            address=address,
-            language=definition.language(language),
-            hidden={
-                k: str(v)[:200] for k, v in r.hidden.items() if k in hidden_allowed and v not in (None, "")
-            },
-            dedupe_key=r.dedupe_key,
-            status="skipped" if reason else ("sent" if channel == "link" else "scheduled"),
-            reason=reason,
-            scheduled_at=scheduled,
-            sent_at=scheduled if channel == "link" and reason is None else None,
-            expires_at=links.expiry(survey, scheduled),
+        inv = _invitation(
+            survey, definition, r, channel, address, language, reason=reason, scheduled=scheduled
         )
         session.add(inv)
         if reason:
@@ -399,6 +366,81 @@ class DispatchReport:
 MAX_ATTEMPTS = 5
 
 
+def _invitation(
+    survey: Survey,
+    definition: Any,
+    r: Recipient,
+    channel: str,
+    address: str | None,
+    language: str | None,
+    *,
+    reason: str | None,
+    scheduled: datetime,
+) -> SurveyInvitation:
+    """One invitation: skipped (with the reason), sent (a link to share) or scheduled; the hidden fields the
+    survey declares, each cut to 200 characters."""
+    allowed = set(definition.hidden_fields)
+    return SurveyInvitation(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        customer_id=r.customer_id,
+        channel=channel,
+        address=address,
+        language=definition.language(language),
+        hidden={k: str(v)[:200] for k, v in r.hidden.items() if k in allowed and v not in (None, "")},
+        dedupe_key=r.dedupe_key,
+        status="skipped" if reason else ("sent" if channel == "link" else "scheduled"),
+        reason=reason,
+        scheduled_at=scheduled,
+        sent_at=scheduled if channel == "link" and reason is None else None,
+        expires_at=links.expiry(survey, scheduled),
+    )
+
+
+def _about(
+    session: Session, warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str
+) -> tuple[dict[str, dict[str, Any]], set[str], dict[str, datetime]]:
+    """For the customers invited: their contacts, who declined surveys on the channel, when each was last
+    asked."""
+    return (
+        _contacts(warehouse, workspace_id, ids),
+        _declined(warehouse, workspace_id, ids, channel),
+        _last_asked(session, workspace_id, ids),
+    )
+
+
+def _address(r: Recipient, contact: dict[str, Any], channel: str) -> tuple[str | None, str | None]:
+    """Where to send (given, else the customer's email or phone for the channel) and in which language."""
+    address = r.address
+    if address is None and channel == "email":
+        address = contact.get("email")
+    elif address is None and channel in ("sms", "whatsapp"):
+        address = contact.get("phone")
+    return address, r.language or contact.get("language")
+
+
+def _skip_reason(
+    r: Recipient,
+    address: str | None,
+    channel: str,
+    at: datetime,
+    *,
+    consent: set[str],
+    rules: Rules,
+    last_asked: dict[str, datetime],
+) -> str | None:
+    """Why this person is not invited (no address, declined surveys, asked too recently), or None."""
+    if channel != "link" and not address:
+        return "no_address"
+    if r.customer_id and r.customer_id in consent:
+        return "no_consent"
+    if r.customer_id and rules.fatigue_days > 0:
+        last = last_asked.get(r.customer_id)
+        if last is not None and abs((at - last).total_seconds()) < rules.fatigue_days * 86400:
+            return "fatigue"
+    return None
+
+
 def dispatch(
     session: Session,
     warehouse: Warehouse,
@@ -411,14 +453,7 @@ def dispatch(
     now = now or datetime.now(UTC)
     report = DispatchReport()
     report.triggered = run_triggers(session, warehouse, now=now)
-    due = list(
-        session.scalars(
-            select(SurveyInvitation)
-            .where(SurveyInvitation.status == "scheduled", SurveyInvitation.scheduled_at <= now)
-            .order_by(SurveyInvitation.scheduled_at, SurveyInvitation.id)
-            .limit(batch)
-        )
-    )
+    due = _due(session, now, batch)
     reminders = _reminders_due(session, now, batch)
     if not due and not reminders:
         report.expired = _expire(session, now)
@@ -433,8 +468,7 @@ def dispatch(
             workspaces[inv.workspace_id] = session.get(Workspace, inv.workspace_id)  # type: ignore[assignment]
         return surveys[inv.survey_id], workspaces[inv.workspace_id]
 
-    mailer: Mailer | None = None
-    try:
+    with _Post(settings) as post:
         for inv, reminder in [(i, False) for i in due] + [(i, True) for i in reminders]:
             survey, workspace = parts(inv)
             if survey.status != "active":
@@ -448,31 +482,11 @@ def dispatch(
             if reminder and Rules.of(workspace).quiet(now.astimezone(periods.zone_of(workspace))):
                 continue
             try:
-                if inv.channel == "email":
-                    if mailer is None:
-                        mailer = Mailer(settings).__enter__()
-                    mailer.send(invitation_mail(settings, workspace, survey, inv, reminder=reminder))
-                else:
-                    send_message(
-                        settings,
-                        channel=inv.channel,
-                        to=str(inv.address),
-                        text=message_text(settings, survey, inv, reminder=reminder),
-                        reference={"invitation_id": inv.id},
-                    )
+                post.send(inv, workspace, survey, reminder=reminder)
             except (OSError, smtplib.SMTPException, Invalid) as exc:
-                inv.attempts += 1
-                inv.last_error = str(exc)[:500]
-                report.errors.append(f"invitation {inv.id}: {exc}")
-                if reminder:
-                    inv.reminded_at = now  # one reminder attempt; the invitation itself was delivered
-                elif inv.attempts >= MAX_ATTEMPTS or isinstance(exc, Invalid):
-                    inv.status = "failed"
-                    report.failed += 1
-                else:
-                    inv.scheduled_at = now + timedelta(minutes=5 * 2**inv.attempts)
-                if isinstance(exc, smtplib.SMTPServerDisconnected) and mailer is not None:
-                    mailer = None
+                _failed(inv, exc, reminder=reminder, now=now, report=report)
+                if isinstance(exc, smtplib.SMTPServerDisconnected):
+                    post.mailer = None
                 continue
             if reminder:
                 inv.reminded_at = now
@@ -480,12 +494,68 @@ def dispatch(
             else:
                 inv.status, inv.sent_at = "sent", now
                 report.sent += 1
-    finally:
-        if mailer is not None:
-            mailer.__exit__(None, None, None)
     report.expired += _expire(session, now)
     session.flush()
     return report
+
+
+def _due(session: Session, now: datetime, batch: int) -> list[SurveyInvitation]:
+    """Invitations scheduled for now or earlier, oldest first, at most `batch`."""
+    return list(
+        session.scalars(
+            select(SurveyInvitation)
+            .where(SurveyInvitation.status == "scheduled", SurveyInvitation.scheduled_at <= now)
+            .order_by(SurveyInvitation.scheduled_at, SurveyInvitation.id)
+            .limit(batch)
+        )
+    )
+
+
+class _Post:
+    """Sends invitations: email over one SMTP connection opened at the first email, messages through the
+    messaging gateway."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.mailer: Mailer | None = None
+
+    def __enter__(self) -> _Post:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.mailer is not None:
+            self.mailer.__exit__(None, None, None)
+
+    def send(self, inv: SurveyInvitation, workspace: Workspace, survey: Survey, *, reminder: bool) -> None:
+        if inv.channel == "email":
+            if self.mailer is None:
+                self.mailer = Mailer(self.settings).__enter__()
+            self.mailer.send(invitation_mail(self.settings, workspace, survey, inv, reminder=reminder))
+            return
+        send_message(
+            self.settings,
+            channel=inv.channel,
+            to=str(inv.address),
+            text=message_text(self.settings, survey, inv, reminder=reminder),
+            reference={"invitation_id": inv.id},
+        )
+
+
+def _failed(
+    inv: SurveyInvitation, exc: Exception, *, reminder: bool, now: datetime, report: DispatchReport
+) -> None:
+    """A send that failed: retried later with back-off, failed for good after MAX_ATTEMPTS (or a message the
+    gateway refuses); a failed reminder is not retried (the invitation itself was delivered)."""
+    inv.attempts += 1
+    inv.last_error = str(exc)[:500]
+    report.errors.append(f"invitation {inv.id}: {exc}")
+    if reminder:
+        inv.reminded_at = now
+    elif inv.attempts >= MAX_ATTEMPTS or isinstance(exc, Invalid):
+        inv.status = "failed"
+        report.failed += 1
+    else:
+        inv.scheduled_at = now + timedelta(minutes=5 * 2**inv.attempts)
 
 
 def _reminders_due(session: Session, now: datetime, batch: int) -> list[SurveyInvitation]:
