@@ -228,6 +228,42 @@ def _identity_times(
     return {i: (_naive(lo), _naive(hi)) for i, (lo, hi) in out.items()}
 
 
+PROFILE_COLUMNS = (
+    "customer_id",
+    "external_id",
+    "name",
+    "email",
+    "phone",
+    "country",
+    "city",
+    "language",
+    "gender",
+    "traits",
+    "first_seen_at",
+    "last_seen_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _identified(m: Message, customer: str, region: str) -> dict[str, Any]:
+    """The profile fields an identify call's traits give (Segment's spec names; address.country/city too)."""
+    traits = m.traits
+    name = traits.get("name") or " ".join(str(traits[k]) for k in ("firstName", "lastName") if traits.get(k))
+    address = _obj(traits, "address")
+    return {
+        "customer_id": customer,
+        "name": str(name) if name else None,
+        "email": customer_service.normalize_identifier("email", traits.get("email"), region=region),
+        "phone": customer_service.normalize_identifier("phone", traits.get("phone"), region=region),
+        "country": _scalar(traits.get("country") or address.get("country")),
+        "city": _scalar(traits.get("city") or address.get("city")),
+        "language": _scalar(traits.get("language")),
+        "gender": _scalar(traits.get("gender")),
+        "traits": m.stored_json.decode(),
+    }
+
+
 def _profile_rows(
     workspace_id: int,
     messages: Sequence[Message],
@@ -267,42 +303,8 @@ def _profile_rows(
         ),
         key=lambda p: p[0].timestamp,
     )
-    for m, customer in identifies:
-        traits = m.traits
-        name = traits.get("name") or " ".join(
-            str(traits[k]) for k in ("firstName", "lastName") if traits.get(k)
-        )
-        address = _obj(traits, "address")
-        rows.append(
-            {
-                "customer_id": customer,
-                "name": str(name) if name else None,
-                "email": customer_service.normalize_identifier("email", traits.get("email"), region=region),
-                "phone": customer_service.normalize_identifier("phone", traits.get("phone"), region=region),
-                "country": _scalar(traits.get("country") or address.get("country")),
-                "city": _scalar(traits.get("city") or address.get("city")),
-                "language": _scalar(traits.get("language")),
-                "gender": _scalar(traits.get("gender")),
-                "traits": m.stored_json.decode(),
-            }
-        )
-    columns = [
-        "customer_id",
-        "external_id",
-        "name",
-        "email",
-        "phone",
-        "country",
-        "city",
-        "language",
-        "gender",
-        "traits",
-        "first_seen_at",
-        "last_seen_at",
-        "created_at",
-        "updated_at",
-    ]
-    data = {c: [r.get(c) for r in rows] for c in columns}
+    rows += [_identified(m, customer, region) for m, customer in identifies]
+    data = {c: [r.get(c) for r in rows] for c in PROFILE_COLUMNS}
     ts = pa.timestamp("us")
     return pa.table(
         {

@@ -73,6 +73,53 @@ class Analysis:
         }
 
 
+def _units(
+    languages: list[str], folded: list[str]
+) -> tuple[dict[str, list[str]], list[tuple[str, int, list[tuple[int, int, int]]]]]:
+    """Every text, and every clause of a text with more than one, in one batch per sentiment model; for each
+    text its model, its own index in the batch and its clauses' (start, end, index)."""
+    units: dict[str, list[str]] = {}
+    where: list[tuple[str, int, list[tuple[int, int, int]]]] = []
+    for language, f in zip(languages, folded, strict=True):
+        model = SENTIMENT_MODELS[language]
+        bucket = units.setdefault(model, [])
+        whole = len(bucket)
+        bucket.append(f)
+        parts = clauses(f)
+        spans = []
+        if len(parts) > 1:
+            for a, b in parts:
+                spans.append((a, b, len(bucket)))
+                bucket.append(f[a:b])
+        where.append((model, whole, spans))
+    return units, where
+
+
+def _dialects(arabic: list[int], folded: list[str]) -> dict[int, tuple[str, float]]:
+    """The dialect (and its probability) of each Arabic text, by the text's index."""
+    if not arabic:
+        return {}
+    dm = models.load("dialect_ar")
+    dp = dm.predict_proba([folded[i] for i in arabic])
+    out = {}
+    for row, i in enumerate(arabic):
+        j = int(np.argmax(dp[row]))
+        out[i] = (dm.classes[j], round(float(dp[row, j]), 3))
+    return out
+
+
+def _sentiment(p: np.ndarray, cls: tuple[str, ...], clause_info: list[dict[str, Any]]) -> str:
+    """The text's sentiment; "mixed" when one clause is clearly positive and another clearly negative."""
+    pos, neg = cls.index("positive"), cls.index("negative")
+    if (
+        clause_info
+        and any(c["p"][pos] > MIXED_THRESHOLD for c in clause_info)
+        and any(c["p"][neg] > MIXED_THRESHOLD for c in clause_info)
+    ):
+        return "mixed"
+    return _label(p, cls)
+
+
 def clauses(folded: str) -> list[tuple[int, int]]:
     """(start, end) of each non-empty clause of a folded text."""
     out, last = [], 0
@@ -101,49 +148,21 @@ def analyze(
     texts = [t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in texts]
     langs = langid.identify_batch(texts)
     folded = [fold(t) for t in texts]
-    # every text, and every clause of a text with more than one, scored in one batch per language model
-    units: dict[str, list[str]] = {}
-    where: list[tuple[str, int, list[tuple[int, int, int]]]] = []
-    for lang, f in zip(langs, folded, strict=True):
-        model = SENTIMENT_MODELS[lang.language]
-        bucket = units.setdefault(model, [])
-        whole = len(bucket)
-        bucket.append(f)
-        parts = clauses(f)
-        spans = []
-        if len(parts) > 1:
-            for a, b in parts:
-                spans.append((a, b, len(bucket)))
-                bucket.append(f[a:b])
-        where.append((model, whole, spans))
+    units, where = _units([lang.language for lang in langs], folded)
     probs = {name: models.load(name).predict_proba(batch) for name, batch in units.items()}
     classes = {name: models.load(name).classes for name in units}
-    arabic = [i for i, lang in enumerate(langs) if lang.language == "ar"]
-    dialects: dict[int, tuple[str, float]] = {}
-    if arabic:
-        dm = models.load("dialect_ar")
-        dp = dm.predict_proba([folded[i] for i in arabic])
-        for row, i in enumerate(arabic):
-            j = int(np.argmax(dp[row]))
-            dialects[i] = (dm.classes[j], round(float(dp[row, j]), 3))
+    dialects = _dialects([i for i, lang in enumerate(langs) if lang.language == "ar"], folded)
     spans_pii = pii.detect_batch(texts)
     out = []
     for i in range(n):
         model, whole, units_of_text = where[i]
         cls = classes[model]
         p = probs[model][whole]
-        label = _label(p, cls)
-        clause_info = []
-        pos, neg = cls.index("positive"), cls.index("negative")
-        for a, b, k in units_of_text:
-            cp = probs[model][k]
-            clause_info.append({"start": a, "end": b, "sentiment": _label(cp, cls), "p": cp})
-        if (
-            clause_info
-            and any(c["p"][pos] > MIXED_THRESHOLD for c in clause_info)
-            and any(c["p"][neg] > MIXED_THRESHOLD for c in clause_info)
-        ):
-            label = "mixed"
+        clause_info = [
+            {"start": a, "end": b, "sentiment": _label(probs[model][k], cls), "p": probs[model][k]}
+            for a, b, k in units_of_text
+        ]
+        label = _sentiment(p, cls, clause_info)
         topic_out = []
         for key, found in taxonomy.spans(folded[i]).items():
             inside = [c["p"] for c in clause_info if any(c["start"] <= s and e <= c["end"] for s, e in found)]
