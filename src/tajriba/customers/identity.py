@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -260,25 +260,15 @@ def _settle_profiles(
     return assigned, merges, new_customers, redirect
 
 
-def _settle_easy_components(
-    comps: _Components,
-    known: dict[Identifier, str],
-    owners: dict[str, tuple[set[str], int]],
-    graph_groups: list[list[Identifier]],
-    explicit: list[bool],
-    simple: list[bool],
-    clean: list[list[Identifier]],
-    policy: IdentityPolicy,
-) -> set[int]:
-    """Join every guard-respecting component at once; return the ids of the groups that need the slow path."""
+def _component_labels(
+    node_id: dict[object, int], known: dict[Identifier, str], graph_groups: list[list[Identifier]]
+) -> Any:
+    """The connected component of each node (scipy, in C): identifiers joined to their profiles and to the
+    other identifiers of their groups."""
     import numpy as np
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    nodes = list(comps.parent)
-    if not nodes:
-        return set()
-    node_id = {n: i for i, n in enumerate(nodes)}
     src: list[int] = []
     dst: list[int] = []
     for ident, customer in known.items():
@@ -290,16 +280,25 @@ def _settle_easy_components(
         for other in group[1:]:
             src.append(first)
             dst.append(node_id[other])
-    n = len(nodes)
+    n = len(node_id)
     graph = coo_matrix(
         (np.ones(len(src), dtype=np.int8), (np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))),
         shape=(n, n),
     )
-    _count, labels = connected_components(graph, directed=False)
+    return connected_components(graph, directed=False)[1]
+
+
+def _tally(
+    nodes: list[object],
+    labels: list[int],
+    known: dict[Identifier, str],
+    owners: dict[str, tuple[set[str], int]],
+) -> tuple[dict[int, set[str]], dict[int, int], dict[int, set[str]]]:
+    """Per connected component: its user ids, its size in identities, and the existing profiles in it."""
     users: dict[int, set[str]] = {}
     size: dict[int, int] = {}
     customers: dict[int, set[str]] = {}
-    for node, label in zip(nodes, labels.tolist(), strict=True):
+    for node, label in zip(nodes, labels, strict=True):
         assert isinstance(node, tuple)
         if node[0] == "customer":
             user_ids, count = owners[str(node[1])]
@@ -311,6 +310,26 @@ def _settle_easy_components(
             size[label] = size.get(label, 0) + 1
             if node[0] == "user_id":
                 users.setdefault(label, set()).add(str(node[1]))
+    return users, size, customers
+
+
+def _settle_easy_components(
+    comps: _Components,
+    known: dict[Identifier, str],
+    owners: dict[str, tuple[set[str], int]],
+    graph_groups: list[list[Identifier]],
+    explicit: list[bool],
+    simple: list[bool],
+    clean: list[list[Identifier]],
+    policy: IdentityPolicy,
+) -> set[int]:
+    """Join every guard-respecting component at once; return the ids of the groups that need the slow path."""
+    nodes = list(comps.parent)
+    if not nodes:
+        return set()
+    node_id = {n: i for i, n in enumerate(nodes)}
+    labels = _component_labels(node_id, known, graph_groups)
+    users, size, customers = _tally(nodes, labels.tolist(), known, owners)
     bad = {label for label, u in users.items() if len(u) > policy.max_user_ids}
     bad |= {label for label, s in size.items() if s > policy.max_identities}
     if comps.apart:

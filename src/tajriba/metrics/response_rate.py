@@ -71,6 +71,14 @@ def _count_in_sql(
             bucket[status] += n
 
 
+COLUMNS = {
+    None: None,
+    "survey": SurveyInvitation.survey_id,
+    "channel": SurveyInvitation.channel,
+    "language": SurveyInvitation.language,
+}
+
+
 def response_rate(
     session: Session,
     workspace: Workspace,
@@ -90,12 +98,7 @@ def response_rate(
         raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
     if period is not None:
         periods.check(period, calendar)
-    column = {
-        None: None,
-        "survey": SurveyInvitation.survey_id,
-        "channel": SurveyInvitation.channel,
-        "language": SurveyInvitation.language,
-    }[by]
+    column = COLUMNS[by]
     picked = [column] if column is not None else []
     query = select(
         *picked, SurveyInvitation.status, SurveyInvitation.sent_at, SurveyInvitation.scheduled_at
@@ -124,12 +127,28 @@ def response_rate(
             bucket[status] += 1
     names: dict[str, str] = {}
     if by == "survey":
-        names = {
-            str(i): n
-            for i, n in session.execute(
-                select(Survey.id, Survey.name).where(Survey.workspace_id == workspace.id)
-            )
-        }
+        surveys = session.execute(select(Survey.id, Survey.name).where(Survey.workspace_id == workspace.id))
+        names = {str(i): n for i, n in surveys}
+    return {
+        "by": by,
+        "period": period,
+        "calendar": calendar,
+        "level": level,
+        "rows": _rows(counts, names, by=by, period=period, level=level, min_n=min_n),
+    }
+
+
+def _rows(
+    counts: dict[tuple[str, str], dict[str, int]],
+    names: dict[str, str],
+    *,
+    by: str | None,
+    period: str | None,
+    level: float,
+    min_n: int,
+) -> list[dict[str, Any]]:
+    """A row per slice and period: the counts, and the rate with its Wilson interval (suppressed below
+    min_n delivered)."""
     z = scores.z_value(level)
     rows = []
     for (key, label), c in sorted(counts.items()):
@@ -146,4 +165,4 @@ def response_rate(
         else:
             row.update(rate=round(rate, 4), ci_low=round(low, 4), ci_high=round(high, 4))
         rows.append(row)
-    return {"by": by, "period": period, "calendar": calendar, "level": level, "rows": rows}
+    return rows
