@@ -513,21 +513,40 @@ def transition(
             actor=actor,
         )
     # closing a case nobody resolved is resolving it: the same root cause and action are asked for
-    if (
-        (target == "resolved" or (target == "closed" and case.resolved_at is None))
-        and not automatic
-        and requires_root_cause(workspace)
-    ):
-        missing = [
-            n
-            for n, v in (("root_cause_id", case.root_cause_id), ("action_taken", case.action_taken))
-            if not v
-        ]
-        if missing:
-            raise Invalid(_("resolving a case needs its root cause and the action taken"), field=missing[0])
+    resolving = target == "resolved" or (target == "closed" and case.resolved_at is None)
+    if resolving and not automatic and requires_root_cause(workspace):
+        _check_resolution(case)
     now = at or utcnow()
     previous = case.status
     case.status = target
+    _move_clock(session, case, previous=previous, target=target, now=now, automatic=automatic)
+    _event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
+    _audit(session, actor, case, "case.status", status=target, previous=previous)
+    if target == "resolved":
+        from tajriba.cases import notify
+
+        notify.case_event(session, case, "resolved")
+    if target == "resolved" and not automatic:
+        from tajriba.cases import followup
+
+        followup.schedule(session, case=case)
+    return case
+
+
+def _check_resolution(case: Case) -> None:
+    """A case is resolved with its root cause and the action taken (when the workspace asks for them)."""
+    missing = [
+        n for n, v in (("root_cause_id", case.root_cause_id), ("action_taken", case.action_taken)) if not v
+    ]
+    if missing:
+        raise Invalid(_("resolving a case needs its root cause and the action taken"), field=missing[0])
+
+
+def _move_clock(
+    session: Session, case: Case, *, previous: str, target: str, now: datetime, automatic: bool
+) -> None:
+    """The SLA clock and the case's times follow its new status: waiting pauses the clock, resolving and
+    closing stop it, reopening restarts it."""
     if target == "waiting":
         sla.pause(session, case, at=now, reason="waiting on customer")
     elif previous == "waiting" and target in ("open", "on_hold"):
@@ -547,17 +566,6 @@ def transition(
         if case.sla_state == "met":
             case.sla_state = "ok"
         sla.resume(session, case, at=now)
-    _event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
-    _audit(session, actor, case, "case.status", status=target, previous=previous)
-    if target == "resolved":
-        from tajriba.cases import notify
-
-        notify.case_event(session, case, "resolved")
-    if target == "resolved" and not automatic:
-        from tajriba.cases import followup
-
-        followup.schedule(session, case=case)
-    return case
 
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+\.[\w.-]+|[\w.-]+)")

@@ -498,12 +498,19 @@ def _store(
     _consents(warehouse, workspace_id, kind, cols, cust, mapping)
     if kind == "customers":
         return sum(1 for c in customer_ids if c)  # profiles created or updated
+    table_name, data = _rows(kind, cols, cust, mapping, n)
+    return warehouse.append(table_name, pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+
+
+def _rows(
+    kind: str, cols: dict[str, Any], cust: pa.Array, mapping: Mapping, n: int
+) -> tuple[str, dict[str, Any]]:
+    """The warehouse table a kind of import goes to, and its columns (besides workspace and customer)."""
+    extra = {"properties": cols["__extra"]} if "__extra" in cols else {}
     if kind == "orders":
         data = {k: cols[k] for k in FIELDS["orders"] if k in cols and not k.startswith("customer_")}
         data.setdefault("source", pa.array([f"import:{mapping.name}"] * n, pa.string()))
-        if "__extra" in cols:
-            data["properties"] = cols["__extra"]
-        return warehouse.append("orders", pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+        return "orders", {**data, **extra}
     if kind == "tickets":
         data = {
             k: cols[k]
@@ -516,15 +523,13 @@ def _store(
             data["first_response_at"] = pc.cast(
                 pc.add(pc.cast(cols["created_at"], pa.int64()), offset), pa.timestamp("us")
             )
-        if "__extra" in cols:
-            data["properties"] = cols["__extra"]
-        return warehouse.append("tickets", pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+        return "tickets", {**data, **extra}
     if kind == "feedback":
         data = {k: cols[k] for k in FIELDS["feedback"] if k in cols and not k.startswith("customer_")}
         if "feedback_id" not in data:
             data["feedback_id"] = _hash_ids("fb", [cols["text"], cols["created_at"], cust])
         data.setdefault("source", pa.array(["review"] * n, pa.string()))
-        return warehouse.append("feedback_texts", pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+        return "feedback_texts", data
     data = {k: cols[k] for k in ("event", "timestamp", "channel", "page_path", "source") if k in cols}
     data["message_id"] = (
         cols["message_id"]
@@ -536,9 +541,7 @@ def _store(
     for src, dst in (("customer_user_id", "user_id"), ("customer_anonymous_id", "anonymous_id")):
         if src in cols:
             data[dst] = cols[src]
-    if "__extra" in cols:
-        data["properties"] = cols["__extra"]
-    return warehouse.append("events", pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+    return "events", {**data, **extra}
 
 
 def _profiles(
