@@ -254,6 +254,23 @@ def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
     )
 
 
+def _signal(key: tuple[str, str], row: Any) -> service.Signal:
+    """A candidate row as the signal that opens or joins a case."""
+    return service.Signal(
+        source=key[0],
+        source_id=key[1],
+        customer_id=_str(row.customer_id),
+        touchpoint_id=None if pd.isna(row.touchpoint_id) else int(row.touchpoint_id),
+        channel=_str(row.channel),
+        language=_str(row.language),
+        at=_utc(row.happened_at),
+        summary=_summary(row),
+        score=None if pd.isna(row.score) else float(row.score),
+        metric=_str(row.metric),
+        tier=_str(row.tier),
+    )
+
+
 def evaluate(
     session: Session,
     warehouse: Warehouse,
@@ -296,23 +313,10 @@ def evaluate(
             if key in known:  # stored in the app DB by a run whose warehouse write was lost: remember it
                 out.signals.append(_signal_row(workspace_id, row, rule.id, known[key], matched_at))
                 continue
-            signal = service.Signal(
-                source=key[0],
-                source_id=key[1],
-                customer_id=_str(row.customer_id),
-                touchpoint_id=None if pd.isna(row.touchpoint_id) else int(row.touchpoint_id),
-                channel=_str(row.channel),
-                language=_str(row.language),
-                at=_utc(row.happened_at),
-                summary=_summary(row),
-                score=None if pd.isna(row.score) else float(row.score),
-                metric=_str(row.metric),
-                tier=_str(row.tier),
-            )
             case, opened = service.open_or_attach(
                 session,
                 workspace_id=workspace_id,
-                signal=signal,
+                signal=_signal(key, row),
                 rule_id=rule.id,
                 priority=rule.priority,
                 team_id=rule.team_id,

@@ -305,15 +305,7 @@ def import_journey(
     session: Session, *, workspace_id: int, data: bytes, kind: str, actor: Auditor
 ) -> tuple[Journey, dict[str, str]]:
     """Create a journey from an export; return it and the touchpoint keys that had to be renamed."""
-    if kind == "xlsx":
-        doc = _from_xlsx(data)
-    else:
-        try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise Invalid(f"the body is not valid JSON: {exc}", field="body") from None
-        if not isinstance(doc, dict) or "stages" not in doc:
-            raise Invalid("expected a journey export: an object with 'name' and 'stages'", field="body")
+    doc = _from_xlsx(data) if kind == "xlsx" else _from_json(data)
     stages_in, tps_in, items_in = _validate(doc)
     personas = doc.get("personas") or []
     for number, p in enumerate(personas):
@@ -336,6 +328,32 @@ def import_journey(
     except ValidationError as exc:
         raise _invalid(exc, "journey") from None
     journey = service.create_journey(session, workspace_id=workspace_id, journey_in=journey_in, actor=actor)
+    renamed = _add_touchpoints(session, workspace_id, journey, tps_in, items_in)
+    actor.audit(
+        session,
+        "journey.import",
+        target_type="journey",
+        target_id=str(journey.id),
+        details={"touchpoints": len(tps_in), "renamed": renamed, "format": kind},
+    )
+    return journey, renamed
+
+
+def _from_json(data: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"the body is not valid JSON: {exc}", field="body") from None
+    if not isinstance(doc, dict) or "stages" not in doc:
+        raise Invalid("expected a journey export: an object with 'name' and 'stages'", field="body")
+    return doc
+
+
+def _add_touchpoints(
+    session: Session, workspace_id: int, journey: Journey, tps_in: list[Any], items_in: list[Any]
+) -> dict[str, str]:
+    """The imported touchpoints and their items, in order within each stage; a key the workspace already
+    uses is made unique. Returns the renamed keys (old -> new)."""
     stage_ids = {s.key: s.id for s in service.list_stages(session, journey_id=journey.id)}
     renamed: dict[str, str] = {}
     positions: dict[str, int] = {}
@@ -366,14 +384,7 @@ def import_journey(
                 )
             )
     session.flush()
-    actor.audit(
-        session,
-        "journey.import",
-        target_type="journey",
-        target_id=str(journey.id),
-        details={"touchpoints": len(tps_in), "renamed": renamed, "format": kind},
-    )
-    return journey, renamed
+    return renamed
 
 
 def _validate(
