@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI
@@ -36,6 +37,46 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     warehouse = open_warehouse(settings.warehouse_address)
     warehouse.create_schema()
     run_worker = settings.worker if start_worker is None else start_worker
+
+    app = FastAPI(
+        title="Tajriba",
+        version=__version__,
+        lifespan=_lifespan(settings, engine, warehouse, run_worker=run_worker),
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        dependencies=[Depends(check_ids)],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.warehouse = warehouse
+    # the domains' parts of the web shell (imported here, like the routers, so importing the module stays light)
+    from tajriba.accounts import service as accounts_service
+    from tajriba.customers import service as customers_service
+    from tajriba.journeys import service as journeys_service
+    from tajriba.value import service as value_service
+
+    app.state.renderer = Renderer(settings.secret, filters={"mask": customers_service.mask})
+    directory: Directory = accounts_service
+    # the customer profile page shows parts other domains own (customers sits below them)
+    app.state.profile_sections = (journeys_service.profile_section, value_service.profile_section)
+    app.state.directory = directory
+    app.state.started_at = time.time()
+    app.state.write_keys = {}
+    # SQLite: requests that write take turns (web.deps.write_turn); PostgreSQL lets them run together
+    app.state.write_turn = anyio.Lock() if engine.dialect.name == "sqlite" else None
+
+    _install_middleware(app, settings)
+    handlers.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _include_routers(app)
+    return app
+
+
+def _lifespan(settings: Settings, engine: Any, warehouse: Any, *, run_worker: bool) -> Any:
+    """What runs while the app serves: the ingest flusher and (unless disabled) the job worker; the stores
+    close when it stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,108 +110,57 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         warehouse.close()
         engine.dispose()
 
-    app = FastAPI(
-        title="Tajriba",
-        version=__version__,
-        lifespan=lifespan,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
-        redoc_url=None,
-        dependencies=[Depends(check_ids)],
-    )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    app.state.warehouse = warehouse
-    # the domains' parts of the web shell (imported here, like the routers, so importing the module stays light)
-    from tajriba.accounts import service as accounts_service
-    from tajriba.customers import service as customers_service
-    from tajriba.journeys import service as journeys_service
-    from tajriba.value import service as value_service
+    return lifespan
 
-    app.state.renderer = Renderer(settings.secret, filters={"mask": customers_service.mask})
-    directory: Directory = accounts_service
-    # the customer profile page shows parts other domains own (customers sits below them)
-    app.state.profile_sections = (journeys_service.profile_section, value_service.profile_section)
-    app.state.directory = directory
-    app.state.started_at = time.time()
-    app.state.write_keys = {}
-    # SQLite: requests that write take turns (web.deps.write_turn); PostgreSQL lets them run together
-    app.state.write_turn = anyio.Lock() if engine.dialect.name == "sqlite" else None
 
-    _install_middleware(app, settings)
-    handlers.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _include_routers(app)
-    return app
+# Every router, in the order they are included: "module:attribute" (imported when the app is built, so that
+# importing this module stays light; tests walk these routes).
+ROUTERS = (
+    "tajriba.web.health:router",
+    "tajriba.ingest.api:router",
+    "tajriba.surveys.respondent:router",
+    "tajriba.accounts.pages:router",
+    "tajriba.overview.pages:router",
+    "tajriba.value.pages:router",
+    "tajriba.text.pages:router",
+    "tajriba.journeys.pages:router",
+    "tajriba.customers.pages:router",
+    "tajriba.ingest.pages:router",
+    "tajriba.ingest.imports.pages:router",
+    "tajriba.accounts.api:router",
+    "tajriba.customers.api:router",
+    "tajriba.ingest.api:rules_router",
+    "tajriba.overview.api:router",
+    "tajriba.journeys.api:router",
+    "tajriba.journeys.api:touchpoints_router",
+    "tajriba.journeys.api:personas_router",
+    "tajriba.journeys.api:items_router",
+    "tajriba.journeys.analytics_api:analytics_router",
+    "tajriba.value.api:router",
+    "tajriba.text.api:router",
+    "tajriba.metrics.api:router",
+    "tajriba.surveys.api:router",
+    "tajriba.surveys.pages:router",
+    "tajriba.goals.api:router",
+    "tajriba.goals.pages:router",
+    "tajriba.stories.api:router",
+    "tajriba.stories.pages:router",
+    "tajriba.cases.api:router",
+    "tajriba.cases.pages:router",
+    "tajriba.reports.pages:router",
+    "tajriba.reports.pages:shared_router",
+)
 
 
 def routers() -> list[APIRouter]:
-    """Every router of the application, in the order they are included (tests walk these routes)."""
-    from tajriba.accounts import api as accounts_api
-    from tajriba.accounts import pages as accounts_pages
-    from tajriba.cases import api as cases_api
-    from tajriba.cases import pages as cases_pages
-    from tajriba.customers import api as customers_api
-    from tajriba.customers import pages as customers_pages
-    from tajriba.goals import api as goals_api
-    from tajriba.goals import pages as goals_pages
-    from tajriba.ingest import api as ingest_api
-    from tajriba.ingest import pages as ingest_pages
-    from tajriba.ingest.imports import pages as import_pages
-    from tajriba.journeys import analytics_api as journey_analytics_api
-    from tajriba.journeys import api as journeys_api
-    from tajriba.journeys import pages as journeys_pages
-    from tajriba.metrics import api as metrics_api
-    from tajriba.overview import api as overview_api
-    from tajriba.overview import pages as overview_pages
-    from tajriba.reports import pages as reports_pages
-    from tajriba.stories import api as stories_api
-    from tajriba.stories import pages as stories_pages
-    from tajriba.surveys import api as surveys_api
-    from tajriba.surveys import pages as surveys_pages
-    from tajriba.surveys import respondent
-    from tajriba.text import api as text_api
-    from tajriba.text import pages as text_pages
-    from tajriba.value import api as value_api
-    from tajriba.value import pages as value_pages
-    from tajriba.web import health
+    """Every router of the application, in the order they are included."""
+    import importlib
 
-    return [
-        health.router,
-        ingest_api.router,
-        respondent.router,
-        accounts_pages.router,
-        overview_pages.router,
-        value_pages.router,
-        text_pages.router,
-        journeys_pages.router,
-        customers_pages.router,
-        ingest_pages.router,
-        import_pages.router,
-        accounts_api.router,
-        customers_api.router,
-        ingest_api.rules_router,
-        overview_api.router,
-        journeys_api.router,
-        journeys_api.touchpoints_router,
-        journeys_api.personas_router,
-        journeys_api.items_router,
-        journey_analytics_api.analytics_router,
-        value_api.router,
-        text_api.router,
-        metrics_api.router,
-        surveys_api.router,
-        surveys_pages.router,
-        goals_api.router,
-        goals_pages.router,
-        stories_api.router,
-        stories_pages.router,
-        cases_api.router,
-        cases_pages.router,
-        reports_pages.router,
-        reports_pages.shared_router,
-    ]
+    found = []
+    for name in ROUTERS:
+        module, attribute = name.split(":")
+        found.append(getattr(importlib.import_module(module), attribute))
+    return found
 
 
 def _include_routers(app: FastAPI) -> None:
