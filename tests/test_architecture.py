@@ -112,7 +112,6 @@ LONG_FUNCTIONS = {
     "cases/alerts.py:run",
     "cli.py:import_cmd",
     "cli.py:init",
-    "demo/__init__.py:build_demo",
     "journeys/pages.py:analytics_page",
     "journeys/redesign.py:copy_as_future",
     "metrics/service.py:compare",

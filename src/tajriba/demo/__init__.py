@@ -23,6 +23,36 @@ DEMO_ROLES = {
 }
 
 
+def _store(warehouse: Warehouse, data: Any) -> dict[str, int]:
+    """The generated world into the warehouse, table by table: rows stored per table."""
+    return {
+        table: warehouse.append(table, frame)
+        for table, frame in (
+            ("customers", data.customers),
+            ("customer_identities", data.identities),
+            ("orders", data.orders),
+            ("survey_responses", data.responses),
+            ("feedback_texts", data.feedback),
+            ("tickets", data.tickets),
+            ("consents", data.consents),
+            ("events", data.events),
+        )
+    }
+
+
+def _derived(warehouse: Warehouse, workspace_id: int) -> dict[str, int]:
+    """What the product computes from the data, as of the last demo day (so the demo stays deterministic):
+    customers' lifetime values and the texts' analyses."""
+    from tajriba.demo.generate import END
+    from tajriba.text import service as text_service
+    from tajriba.text import topics
+    from tajriba.value import service as value_service
+
+    run = value_service.compute(warehouse, workspace_id, computed_at=END)
+    enriched = text_service.enrich(warehouse, workspace_id, topics.default(), processed_at=END)
+    return {"customer_values": run.customers, "text_enrichments": enriched.processed}
+
+
 def build_demo(
     factory: sessionmaker[Session],
     warehouse: Warehouse,
@@ -62,31 +92,9 @@ def build_demo(
         survey_ids=survey_ids,
     )
     progress(f"generated {len(data.events):,} events in {time.perf_counter() - started:.1f} s")
-    counts = {}
-    for table, frame in (
-        ("customers", data.customers),
-        ("customer_identities", data.identities),
-        ("orders", data.orders),
-        ("survey_responses", data.responses),
-        ("feedback_texts", data.feedback),
-        ("tickets", data.tickets),
-        ("consents", data.consents),
-        ("events", data.events),
-    ):
-        counts[table] = warehouse.append(table, frame)
+    counts = _store(warehouse, data)
     counts["survey_invitations"] = _invitations(factory, data.responses, survey_ids, workspace_id, seed)
-    from tajriba.demo.generate import END
-    from tajriba.value import service as value_service
-
-    # customers' lifetime values, as of the last demo day (deterministic: computed_at is that day)
-    run = value_service.compute(warehouse, workspace_id, computed_at=END)
-    counts["customer_values"] = run.customers
-    from tajriba.text import service as text_service
-    from tajriba.text import topics
-
-    counts["text_enrichments"] = text_service.enrich(
-        warehouse, workspace_id, topics.default(), processed_at=END
-    ).processed
+    counts.update(_derived(warehouse, workspace_id))
     with transaction(factory) as session:
         counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
     counts.update(_cases(factory, warehouse, workspace_id, accounts))

@@ -303,6 +303,21 @@ class Stored:
     texts: int
 
 
+def _write(
+    warehouse: Warehouse,
+    workspace_id: int,
+    rows: list[dict[str, Any]],
+    feedback: list[dict[str, Any]],
+    consents: list[Any],
+) -> None:
+    """A response's rows, open texts and consents, in one warehouse transaction: all or nothing."""
+    with warehouse.transaction():  # append() conforms each batch to its table's schema
+        warehouse.append("survey_responses", pa.Table.from_pylist(rows))
+        if feedback:
+            warehouse.append("feedback_texts", pa.Table.from_pylist(feedback))
+        customer_service.record_consent(warehouse, workspace_id=workspace_id, observations=consents)
+
+
 def store_response(
     session: Session,
     warehouse: Warehouse,
@@ -362,11 +377,7 @@ def store_response(
         for q in definition.questions
         if customer_id and q.type == "consent" and answers.get(q.key) is True
     ]
-    with warehouse.transaction():  # append() conforms each batch to its table's schema
-        warehouse.append("survey_responses", pa.Table.from_pylist(rows))
-        if feedback:
-            warehouse.append("feedback_texts", pa.Table.from_pylist(feedback))
-        customer_service.record_consent(warehouse, workspace_id=survey.workspace_id, observations=consents)
+    _write(warehouse, survey.workspace_id, rows, feedback, consents)
     if invitation is not None:
         invitation.completed_at = now
         invitation.status = "completed"
