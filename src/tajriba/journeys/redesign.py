@@ -78,6 +78,19 @@ def copy_as_future(session: Session, *, journey: Journey, actor: Auditor) -> Jou
         session.add(copy)
         session.flush()
         stage_map[s.id] = copy.id
+    _copy_touchpoints(session, journey, future, stage_map)
+    actor.audit(
+        session,
+        "journey.copy_future",
+        target_type="journey",
+        target_id=str(future.id),
+        details={"based_on": journey.id},
+    )
+    return future
+
+
+def _copy_touchpoints(session: Session, journey: Journey, future: Journey, stage_map: dict[int, int]) -> None:
+    """The journey's touchpoints (with new keys, `based_on` the originals) and their items, into the future."""
     items = service.list_items(session, journey_id=journey.id)
     for t in service.list_touchpoints(session, journey_id=journey.id):
         values = {f: getattr(t, f) for f in service.TOUCHPOINT_FIELDS}
@@ -108,14 +121,6 @@ def copy_as_future(session: Session, *, journey: Journey, actor: Auditor) -> Jou
                     )
                 )
     session.flush()
-    actor.audit(
-        session,
-        "journey.copy_future",
-        target_type="journey",
-        target_id=str(future.id),
-        details={"based_on": journey.id},
-    )
-    return future
 
 
 def compare(session: Session, *, future: Journey, current_id: int | None = None) -> dict[str, Any]:

@@ -85,11 +85,8 @@ def feedback_page(
         )
     except Invalid as exc:
         error, filters = exc.message, service.Filters()
-    taxonomy = topics.for_workspace(ws.settings)
     page = max(1, page)
-    found = service.explore(wh, ws.id, filters, limit=PAGE, offset=(page - 1) * PAGE)
-    trend = service.topic_trend(wh, ws.id, filters)
-    topic_names = {t.key: t.name(locale) for t in taxonomy.topics}  # the taxonomy is at hand
+    view = service.feedback_view(wh, ws, filters, locale=locale, limit=PAGE, offset=(page - 1) * PAGE)
     return request.app.state.renderer.page(
         request,
         "feedback.html",
@@ -97,26 +94,12 @@ def feedback_page(
         active="feedback",
         error=error,
         form=form,
-        found=found,
         page=page,
-        pages=max(1, -(-found["total"] // PAGE)),
-        summary=service.topic_summary(wh, ws.id, filters),
-        pain=service.pain_points(wh, ws.id, filters),
-        trend=trend,
-        trend_days=[dt.date.fromisoformat(p) for p in trend["periods"]],
-        trend_chart={
-            "labels": trend["periods"],
-            "series": [
-                {"name": topic_names.get(x["topic"], x["topic"]), "values": x["counts"]}
-                for x in trend["series"]
-            ],
-        },
-        emerging=service.emerging(wh, ws.id, filters, sample=1500),
-        facets=service.facets(wh, ws.id),
-        topic_names=topic_names,
+        pages=max(1, -(-view["found"]["total"] // PAGE)),
+        trend_days=[dt.date.fromisoformat(p) for p in view["trend"]["periods"]],
         dialect_names=DIALECT_NAMES,
         names=scoped.localized_names(db, Touchpoint, workspace_id=ws.id, locale=locale),
-        pending=service.pending_count(wh, ws.id, taxonomy),
+        **view,
     )
 
 

@@ -103,6 +103,39 @@ class Taxonomy:
         return {"version": self.version, "topics": [t.as_dict() for t in self.topics]}
 
 
+def _keywords(keywords: Any, where: str) -> dict[str, list[str]]:
+    """A topic's keywords by language (ar, fa, en), trimmed; a lone "*" is dropped."""
+    if not isinstance(keywords, dict):
+        raise Invalid(f"{where}.keywords: expected {{language: [words]}}", field=f"{where}.keywords")
+    clean: dict[str, list[str]] = {}
+    for lang, words in keywords.items():
+        if lang not in LANGUAGES:
+            raise Invalid(
+                f"{where}.keywords: unknown language {lang!r} (ar, fa or en)",
+                field=f"{where}.keywords.{lang}",
+            )
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise Invalid(
+                f"{where}.keywords.{lang}: expected a list of words", field=f"{where}.keywords.{lang}"
+            )
+        clean[lang] = [w.strip() for w in words if w.strip() and w.strip() != "*"]
+    return clean
+
+
+def _patterns(patterns: Any, where: str) -> list[str]:
+    """A topic's regular expressions, each checked to compile."""
+    if not isinstance(patterns, list):
+        raise Invalid(f"{where}.patterns: expected a list of regular expressions", field=f"{where}.patterns")
+    for j, p in enumerate(patterns):
+        try:
+            re.compile(str(p))
+        except re.error as exc:
+            raise Invalid(
+                f"{where}.patterns[{j}]: not a regular expression ({exc})", field=f"{where}.patterns[{j}]"
+            ) from exc
+    return [str(p) for p in patterns]
+
+
 def parse(data: dict[str, Any]) -> Taxonomy:
     """A taxonomy from its JSON form, every problem named by topic and field."""
     if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
@@ -127,39 +160,12 @@ def parse(data: dict[str, Any]) -> Taxonomy:
             raise Invalid(
                 f"{where}.names: give the topic a name in at least one language", field=f"{where}.names"
             )
-        keywords = raw.get("keywords") or {}
-        if not isinstance(keywords, dict):
-            raise Invalid(f"{where}.keywords: expected {{language: [words]}}", field=f"{where}.keywords")
-        clean_kw: dict[str, list[str]] = {}
-        for lang, words in keywords.items():
-            if lang not in LANGUAGES:
-                raise Invalid(
-                    f"{where}.keywords: unknown language {lang!r} (ar, fa or en)",
-                    field=f"{where}.keywords.{lang}",
-                )
-            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise Invalid(
-                    f"{where}.keywords.{lang}: expected a list of words", field=f"{where}.keywords.{lang}"
-                )
-            clean_kw[lang] = [w.strip() for w in words if w.strip() and w.strip() != "*"]
-        patterns = raw.get("patterns") or []
-        if not isinstance(patterns, list):
-            raise Invalid(
-                f"{where}.patterns: expected a list of regular expressions", field=f"{where}.patterns"
-            )
-        for j, p in enumerate(patterns):
-            try:
-                re.compile(str(p))
-            except re.error as exc:
-                raise Invalid(
-                    f"{where}.patterns[{j}]: not a regular expression ({exc})", field=f"{where}.patterns[{j}]"
-                ) from exc
         topics.append(
             Topic(
                 key,
                 {k: str(v).strip() for k, v in names.items() if str(v).strip()},
-                clean_kw,
-                [str(p) for p in patterns],
+                _keywords(raw.get("keywords") or {}, where),
+                _patterns(raw.get("patterns") or [], where),
             )
         )
     version = str(data.get("version") or "") or content_version(topics)
