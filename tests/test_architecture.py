@@ -110,17 +110,12 @@ MAX_FUNCTION_LINES, MAX_MODULE_LINES = 60, 400
 LONG_FUNCTIONS = {
     "accounts/pages.py:login",
     "cases/alerts.py:run",
-    "cli.py:import_cmd",
-    "cli.py:init",
     "journeys/pages.py:analytics_page",
     "metrics/service.py:compare",
-    "overview/dashboard.py:table",
     "overview/service.py:overview",
     "reports/summary.py:build",
-    "surveys/definition.py:_parse_one",
     "surveys/service.py:store_response",
     "text/service.py:enrich",
-    "text/topics.py:discover",
     "value/drivers.py:key_drivers",
     "value/service.py:overview",
 }

@@ -145,9 +145,8 @@ def init(
     except TajribaError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"Initialised {settings.data_dir.resolve()}")
-    typer.echo(f"Workspace '{workspace}' created; owner {email}.")
     typer.echo(
+        f"Initialised {settings.data_dir.resolve()}\nWorkspace '{workspace}' created; owner {email}.\n"
         f"Start with: tajriba serve --data-dir {settings.data_dir} and log in at http://127.0.0.1:8000/login"
     )
 
@@ -471,6 +470,18 @@ def demo(
         typer.echo(banner)
 
 
+def _say_imported(report: Any, *, kind: str, dry_run: bool) -> None:
+    d = report.as_dict()
+    typer.echo(
+        f"{'Checked' if dry_run else 'Imported'} {d['rows']:,} rows of {kind} with mapping '{d['mapping']}' "
+        f"in {d['seconds']:.1f} s ({d['rows_per_second']:,} rows/s): {d['valid']:,} valid, "
+        f"{d['stored']:,} {'would be stored' if dry_run else 'stored'}, {d['duplicates']:,} already present, "
+        f"{d['rejected']:,} rejected."
+    )
+    if report.report_path:
+        typer.echo(f"Rejected rows: {report.report_path}")
+
+
 @app.command("import")
 def import_cmd(
     kind: Annotated[str, typer.Argument(help="customers, events, orders, tickets or feedback")],
@@ -527,15 +538,7 @@ def import_cmd(
     if as_json:
         echo_json(report.as_dict())
     else:
-        d = report.as_dict()
-        typer.echo(
-            f"{'Checked' if dry_run else 'Imported'} {d['rows']:,} rows of {kind} with mapping '{d['mapping']}' "
-            f"in {d['seconds']:.1f} s ({d['rows_per_second']:,} rows/s): {d['valid']:,} valid, "
-            f"{d['stored']:,} {'would be stored' if dry_run else 'stored'}, {d['duplicates']:,} already present, "
-            f"{d['rejected']:,} rejected."
-        )
-        if report.report_path:
-            typer.echo(f"Rejected rows: {report.report_path}")
+        _say_imported(report, kind=kind, dry_run=dry_run)
     if report.rejected and not report.valid:
         raise SystemExit(1)
 

@@ -154,6 +154,27 @@ GOAL_COLUMNS = [
 ]  # fmt: skip
 
 
+BACKLOG_COLUMNS = ["period", "created", "resolved", "open_at_end", "complete"]
+OUTCOME_COLUMNS = ["outcome", "group", "n", "value", "ci_low", "ci_high"]
+
+
+def _headline_row(metric: str, h: dict[str, Any]) -> dict[str, Any]:
+    """A headline as a table row: the estimate now, before, and the change with its interval and p-value."""
+    now_, before, change = h["now"] or {}, h["before"] or {}, h["change"] or {}
+    return {
+        "metric": metric,
+        "n": now_.get("n"),
+        "value": now_.get("value"),
+        "ci_low": now_.get("ci_low"),
+        "ci_high": now_.get("ci_high"),
+        "before": before.get("value"),
+        "difference": change.get("difference"),
+        "difference_ci_low": change.get("low"),
+        "difference_ci_high": change.get("high"),
+        "p_value": change.get("p_value"),
+    }
+
+
 def table(
     session: Session,
     wh: Warehouse,
@@ -174,25 +195,9 @@ def table(
             *SURVEY_METRICS,
         ]
     if name == "headlines":
-        rows = []
-        for m in SURVEY_METRICS:
-            h = headline(session, wh, workspace, f, m, now)
-            now_, before, change = h["now"] or {}, h["before"] or {}, h["change"] or {}
-            rows.append(
-                {
-                    "metric": m,
-                    "n": now_.get("n"),
-                    "value": now_.get("value"),
-                    "ci_low": now_.get("ci_low"),
-                    "ci_high": now_.get("ci_high"),
-                    "before": before.get("value"),
-                    "difference": change.get("difference"),
-                    "difference_ci_low": change.get("low"),
-                    "difference_ci_high": change.get("high"),
-                    "p_value": change.get("p_value"),
-                }
-            )
-        return rows, HEADLINE_COLUMNS
+        return [
+            _headline_row(m, headline(session, wh, workspace, f, m, now)) for m in SURVEY_METRICS
+        ], HEADLINE_COLUMNS
     if name == "complaints":
         return _complaints(wh, workspace, f, now)["bands"], ["from_days", "to_days", "n"]
     if name == "goals":
@@ -205,20 +210,7 @@ def table(
         if name == "service":
             return _service(wh, workspace, f, now)["rows"], SERVICE_COLUMNS
         if name == "backlog":
-            return _backlog(wh, workspace, f, now), [
-                "period",
-                "created",
-                "resolved",
-                "open_at_end",
-                "complete",
-            ]
+            return _backlog(wh, workspace, f, now), BACKLOG_COLUMNS
         if name == "outcomes":
-            return _outcomes(wh, workspace, f)["rows"], [
-                "outcome",
-                "group",
-                "n",
-                "value",
-                "ci_low",
-                "ci_high",
-            ]
+            return _outcomes(wh, workspace, f)["rows"], OUTCOME_COLUMNS
     raise Invalid(f"no table {name!r} on this dashboard", field="table")

@@ -225,10 +225,8 @@ def _stop(word: str) -> bool:
     return word in STOPWORDS or fold(word) in STOPWORDS
 
 
-def discover(
-    texts: list[str], *, k: int | None = None, seed: int = 7, top: int = 4, min_size: int = 3
-) -> list[dict[str, Any]]:
-    """Clusters of texts with a label of top words: [{label, terms, size, members (indices)}], largest first."""
+def _tfidf(texts: list[str]) -> tuple[Any, dict[str, int]]:
+    """Sublinear TF-IDF of the folded texts over the words found in at least two of them (stop words out)."""
     folded = [fold(t) for t in texts]
     docs = [[w for w in _WORDS.findall(f) if not _stop(w)] for f in folded]
     df = Counter(w for d in docs for w in set(d))
@@ -240,12 +238,22 @@ def discover(
             rows.append(r)
             cols.append(vocab[w])
             vals.append(1 + np.log(c))
+    if not vocab:
+        return None, vocab
     n = len(texts)
-    if n < min_size or not vocab:
-        return []
     x = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
     idf = np.log((1 + n) / (1 + np.array([df[w] for w in sorted(vocab, key=vocab.get)]))) + 1  # type: ignore[arg-type]
-    x = x @ sp.diags(idf)
+    return x @ sp.diags(idf), vocab
+
+
+def discover(
+    texts: list[str], *, k: int | None = None, seed: int = 7, top: int = 4, min_size: int = 3
+) -> list[dict[str, Any]]:
+    """Clusters of texts with a label of top words: [{label, terms, size, members (indices)}], largest first."""
+    n = len(texts)
+    x, vocab = _tfidf(texts)
+    if n < min_size or not vocab:
+        return []
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1))).ravel()
     keep = np.flatnonzero(norms > 0)
     if len(keep) < min_size:
