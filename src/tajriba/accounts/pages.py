@@ -62,15 +62,7 @@ def login(
 ) -> Response:
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
-    # one limiter per application, not per process
-    wait = per_minute(
-        request.app.state, "login_limiter", request.app.state.settings.login_rate_per_minute
-    ).hit(ip)
-    if wait:
-        raise TooManyRequests(
-            _("Too many login attempts from your network. Wait a minute and try again."),
-            retry_after=int(wait) + 1,
-        )
+    _limit_attempts(request, ip)
     backoff = login_backoff(request.app.state, settings.login_max_failures, settings.lockout_minutes)
     key = f"{email.strip().casefold()}|{ip}"
     try:
@@ -104,16 +96,24 @@ def login(
     )
     record(db, action="user.login", actor_user_id=user.id, target_type="user", target_id=str(user.id), ip=ip)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
+    max_age = int(settings.session_hours * 3600)
     response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        max_age=int(settings.session_hours * 3600),
-        path="/",
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, max_age=max_age, path="/"
     )
     return response
+
+
+def _limit_attempts(request: Request, ip: str) -> None:
+    """Login attempts per network per minute (one limiter per application, not per process)."""
+    wait = per_minute(
+        request.app.state, "login_limiter", request.app.state.settings.login_rate_per_minute
+    ).hit(ip)
+    if wait:
+        raise TooManyRequests(
+            _("Too many login attempts from your network. Wait a minute and try again."),
+            retry_after=int(wait) + 1,
+        )
 
 
 @router.post("/logout")

@@ -136,10 +136,41 @@ def recipients(session: Session, workspace_id: int, settings: dict[str, Any]) ->
     )
 
 
-def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: bool = False) -> int:
-    """Check the metric alert rules that are due (hourly); notify and call webhooks once per finding."""
+def _tell(
+    session: Session,
+    rule: AlertRule,
+    settings: dict[str, Any],
+    finding: dict[str, Any],
+    text: str,
+    *,
+    now: datetime,
+) -> None:
+    """One finding to the rule's channels: in-app notifications (emailed later when asked) and webhooks."""
     from tajriba.cases import notify
 
+    if {"in_app", "email"} & set(rule.channels or []):
+        for uid in recipients(session, rule.workspace_id, settings):
+            session.add(
+                Notification(
+                    workspace_id=rule.workspace_id,
+                    user_id=uid,
+                    kind="alert",
+                    text=f"{rule.name}: {text}"[:300],
+                    data={"rule_id": rule.id, **finding},
+                    emailed_at=None if "email" in rule.channels else now,
+                )
+            )
+    if "webhook" in (rule.channels or []):
+        notify.emit(
+            session,
+            workspace_id=rule.workspace_id,
+            event="alert",
+            data={"rule": rule.name, "kind": rule.kind, **finding},
+        )
+
+
+def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: bool = False) -> int:
+    """Check the metric alert rules that are due (hourly); notify and call webhooks once per finding."""
     now = now or utcnow()
     fired = 0
     rules = session.scalars(
@@ -173,25 +204,7 @@ def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: 
                 if rule.kind == "score_drop"
                 else f"{finding['topic']}: {finding['previous']} -> {finding['recent']}"
             )
-            if {"in_app", "email"} & set(rule.channels or []):
-                for uid in recipients(session, rule.workspace_id, settings):
-                    session.add(
-                        Notification(
-                            workspace_id=rule.workspace_id,
-                            user_id=uid,
-                            kind="alert",
-                            text=f"{rule.name}: {text}"[:300],
-                            data={"rule_id": rule.id, **finding},
-                            emailed_at=None if "email" in rule.channels else now,
-                        )
-                    )
-            if "webhook" in (rule.channels or []):
-                notify.emit(
-                    session,
-                    workspace_id=rule.workspace_id,
-                    event="alert",
-                    data={"rule": rule.name, "kind": rule.kind, **finding},
-                )
+            _tell(session, rule, settings, finding, text, now=now)
             fired += 1
         state["fired"] = sorted(seen)[-500:]
         state["checked_at"] = now.isoformat()

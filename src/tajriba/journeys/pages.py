@@ -529,6 +529,20 @@ def compare_page(
 # -- journey analytics ---------------------------------------------------------------------------
 
 
+def _sankey(result: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """The flow view of the top paths, each node labelled: the touchpoint's name, or the bucket's."""
+    sankey = flow(result["variants"], total_cases=result["cases"], max_steps=6)
+    kinds = {"other": _("Other paths"), "more": _("More steps"), "end": _("Journey ends")}
+    for node in sankey["nodes"]:
+        activity = node.get("activity")
+        node["label"] = (
+            names.get(int(activity), activity)
+            if node["kind"] == "step" and activity
+            else kinds.get(node["kind"], node["kind"])
+        )
+    return sankey
+
+
 @router.get("/journey-analytics")
 def analytics_page(
     request: Request,
@@ -551,15 +565,7 @@ def analytics_page(
         case, "touchpoint", start_dt, end_dt, channel or None, persona or None, collapse=collapse == "1"
     )
     result = analytics.discover(wh, workspace_id=ctx.workspace.id, scope=scope, names=names, max_variants=15)
-    sankey = flow(result["variants"], total_cases=result["cases"], max_steps=6)
-    kinds = {"other": _("Other paths"), "more": _("More steps"), "end": _("Journey ends")}
-    for node in sankey["nodes"]:
-        activity = node.get("activity")
-        node["label"] = (
-            names.get(int(activity), activity)
-            if node["kind"] == "step" and activity
-            else kinds.get(node["kind"], node["kind"])
-        )
+    sankey = _sankey(result, names)
     chosen = [s for s in request.query_params.getlist("steps") if s]
     funnel = None
     if len(chosen) >= 2:

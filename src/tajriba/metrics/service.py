@@ -309,6 +309,24 @@ def metric_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query
     }
 
 
+def _change(q: Query, ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
+    """After minus before: NPS with a normal interval from the two standard errors, means with Welch's t."""
+    if q.metric == "nps":
+        diff = est.difference_normal(
+            ra["value"], ra["std_error"] or 0.0, rb["value"], rb["std_error"] or 0.0, level=q.level
+        )
+        return _rounded(diff.to_dict())
+    sd = lambda r: (r["std_error"] or 0.0) * np.sqrt(r["n"])  # noqa: E731
+    diff = est.difference_of_means(
+        est.Estimate(ra["value"], None, None, ra["n"]),
+        sd(ra),
+        est.Estimate(rb["value"], None, None, rb["n"]),
+        sd(rb),
+        level=q.level,
+    )
+    return _rounded(diff.to_dict())
+
+
 def compare(
     session: Session,
     wh: Warehouse,
@@ -347,21 +365,8 @@ def compare(
         if ra is None or rb is None or min(ra["n"], rb["n"]) < q.min_n:
             row["change"] = None
             row["suppressed"] = f"fewer than {q.min_n} answers in a period"
-        elif q.metric == "nps":
-            diff = est.difference_normal(
-                ra["value"], ra["std_error"] or 0.0, rb["value"], rb["std_error"] or 0.0, level=q.level
-            )
-            row["change"] = _rounded(diff.to_dict())
         else:
-            sd = lambda r: (r["std_error"] or 0.0) * np.sqrt(r["n"])  # noqa: E731
-            diff = est.difference_of_means(
-                est.Estimate(ra["value"], None, None, ra["n"]),
-                sd(ra),
-                est.Estimate(rb["value"], None, None, rb["n"]),
-                sd(rb),
-                level=q.level,
-            )
-            row["change"] = _rounded(diff.to_dict())
+            row["change"] = _change(q, ra, rb)
         out.append(row)
     return {
         "metric": q.metric,

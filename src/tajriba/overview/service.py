@@ -44,13 +44,8 @@ class Overview:
     feedback_languages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def overview(session: Session, warehouse: Warehouse, workspace: Workspace) -> Overview:
-    """Headline numbers of one workspace."""
-    workspace_id = workspace.id
-    out = Overview()
-    customers = warehouse.table("customers", workspace_id=workspace_id)
-    out.customers = int(warehouse.execute(customers.count()))
-
+def _events(warehouse: Warehouse, workspace_id: int, out: Overview) -> None:
+    """Events: how many, the first and last, and per week (weeks without events shown as zero)."""
     events = warehouse.table("events", workspace_id=workspace_id)
     row = warehouse.execute(
         events.aggregate(n=events.count(), first=events["timestamp"].min(), last=events["timestamp"].max())
@@ -69,6 +64,16 @@ def overview(session: Session, warehouse: Warehouse, workspace: Workspace) -> Ov
         first=out.first_event,
         last=out.last_event,
     )
+
+
+def overview(session: Session, warehouse: Warehouse, workspace: Workspace) -> Overview:
+    """Headline numbers of one workspace."""
+    workspace_id = workspace.id
+    out = Overview()
+    customers = warehouse.table("customers", workspace_id=workspace_id)
+    out.customers = int(warehouse.execute(customers.count()))
+
+    _events(warehouse, workspace_id, out)
 
     orders = warehouse.table("orders", workspace_id=workspace_id)
     row = warehouse.execute(orders.aggregate(n=orders.count(), revenue=orders.amount.sum())).iloc[0]

@@ -54,6 +54,18 @@ def local_today(workspace: Workspace, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(periods.zone_of(workspace)).date()
 
 
+def _headline(session: Session, wh: Warehouse, workspace: Workspace, metric: str, p: Any) -> dict[str, Any]:
+    """The metric over the period, the period before, and the change between them."""
+    from tajriba.metrics import service as metrics
+
+    q = metrics.Query(metric=metric)
+    rows = metrics.compare(session, wh, workspace, q, (p.before_start, p.before_end), (p.start, p.end))[
+        "rows"
+    ]
+    row = rows[0] if rows else {"after": None, "before": None, "change": None}
+    return {"metric": metric, "now": row["after"], "before": row["before"], "change": row.get("change")}
+
+
 def build(
     session: Session,
     wh: Warehouse,
@@ -77,16 +89,7 @@ def build(
     def utc(day: date) -> datetime:
         return datetime.combine(day, time(), tz).astimezone(UTC)
 
-    headlines = []
-    for metric in METRICS:
-        q = metrics.Query(metric=metric)
-        rows = metrics.compare(session, wh, workspace, q, (p.before_start, p.before_end), (p.start, p.end))[
-            "rows"
-        ]
-        row = rows[0] if rows else {"after": None, "before": None, "change": None}
-        headlines.append(
-            {"metric": metric, "now": row["after"], "before": row["before"], "change": row.get("change")}
-        )
+    headlines = [_headline(session, wh, workspace, metric, p) for metric in METRICS]
     names = touchpoint_names(session, workspace_id=workspace.id, locale=get_locale())
     topic_names = text.topic_names(workspace.settings, get_locale())
     pains = text.pain_points(

@@ -303,6 +303,15 @@ class Stored:
     texts: int
 
 
+def _checked(definition: Any, answers: dict[str, Any], hidden: dict[str, Any]) -> dict[str, Any]:
+    """The answers to the questions still shown (a skipped question's answer dropped); every required one given."""
+    missing = definition.complete(answers, hidden)
+    if missing:
+        key = next(iter(missing))
+        raise Invalid(_("Question {key} needs an answer.").format(key=key), field=key)
+    return definition.kept(answers, hidden)
+
+
 def _write(
     warehouse: Warehouse,
     workspace_id: int,
@@ -340,13 +349,8 @@ def store_response(
     records (through the customers domain) when the customer is known.
     """
     definition = definition_of(survey)
-    missing = definition.complete(answers, hidden)
-    if missing:
-        key = next(iter(missing))
-        raise Invalid(_("Question {key} needs an answer.").format(key=key), field=key)
-    answers = definition.kept(answers, hidden)
-    rid = uuid.uuid4().hex[:20]
-    now = submitted_at or _now()
+    answers = _checked(definition, answers, hidden)
+    rid, now = uuid.uuid4().hex[:20], submitted_at or _now()
     customer_id = invitation.customer_id if invitation else None
     channel = (invitation.channel if invitation else None) or str(hidden.get("channel") or "link")
     texts = open_texts(definition, answers)
@@ -379,9 +383,7 @@ def store_response(
     ]
     _write(warehouse, survey.workspace_id, rows, feedback, consents)
     if invitation is not None:
-        invitation.completed_at = now
-        invitation.status = "completed"
-        invitation.response_id = rid
+        invitation.completed_at, invitation.status, invitation.response_id = now, "completed", rid
     if feedback:
         text_service.schedule(session, survey.workspace_id, delay_seconds=5)
     return Stored(rid, len(rows), len(feedback))

@@ -91,6 +91,45 @@ def pending_count(warehouse: Warehouse, workspace_id: int, taxonomy: Taxonomy) -
     return int(row[0][0])
 
 
+def _enrichments(
+    workspace_id: int,
+    batch: pd.DataFrame,
+    texts: list[str],
+    results: list[Any],
+    *,
+    taxonomy: Taxonomy,
+    model_version: str,
+    at: datetime,
+) -> pd.DataFrame:
+    """The text_enrichments rows of one analysed batch (with an MD5 of each text, to notice edits)."""
+    mv, now = model_version, at
+    return pd.DataFrame(
+        {
+            "workspace_id": workspace_id,
+            "source": batch["source"],
+            "source_id": batch["source_id"],
+            "language": [r.language for r in results],
+            "arabizi": [r.arabizi for r in results],
+            "dialect": [r.dialect for r in results],
+            "dialect_score": [r.dialect_score for r in results],
+            "sentiment": [r.sentiment for r in results],
+            "p_positive": [r.probabilities["positive"] for r in results],
+            "p_negative": [r.probabilities["negative"] for r in results],
+            "p_neutral": [r.probabilities["neutral"] for r in results],
+            "topics": [json.dumps(r.topics, ensure_ascii=False) for r in results],
+            "topic_keys": ["|" + "|".join(t["topic"] for t in r.topics) + "|" for r in results],
+            "pii": [json.dumps([s.as_dict() for s in r.pii]) for r in results],
+            "pii_count": [len(r.pii) for r in results],
+            "redacted": [r.redacted for r in results],
+            "normalized": [r.normalized for r in results],
+            "text_hash": [hashlib.md5(t.encode(), usedforsecurity=False).hexdigest() for t in texts],
+            "model_version": mv,
+            "taxonomy_version": taxonomy.version,
+            "processed_at": now,
+        }
+    )
+
+
 def enrich(
     warehouse: Warehouse,
     workspace_id: int,
@@ -122,31 +161,7 @@ def enrich(
         texts = batch["text"].astype(str).tolist()
         results = analyze(texts, taxonomy=taxonomy)
         now = processed_at or datetime.now(UTC).replace(tzinfo=None)
-        frame = pd.DataFrame(
-            {
-                "workspace_id": workspace_id,
-                "source": batch["source"],
-                "source_id": batch["source_id"],
-                "language": [r.language for r in results],
-                "arabizi": [r.arabizi for r in results],
-                "dialect": [r.dialect for r in results],
-                "dialect_score": [r.dialect_score for r in results],
-                "sentiment": [r.sentiment for r in results],
-                "p_positive": [r.probabilities["positive"] for r in results],
-                "p_negative": [r.probabilities["negative"] for r in results],
-                "p_neutral": [r.probabilities["neutral"] for r in results],
-                "topics": [json.dumps(r.topics, ensure_ascii=False) for r in results],
-                "topic_keys": ["|" + "|".join(t["topic"] for t in r.topics) + "|" for r in results],
-                "pii": [json.dumps([s.as_dict() for s in r.pii]) for r in results],
-                "pii_count": [len(r.pii) for r in results],
-                "redacted": [r.redacted for r in results],
-                "normalized": [r.normalized for r in results],
-                "text_hash": [hashlib.md5(t.encode(), usedforsecurity=False).hexdigest() for t in texts],
-                "model_version": mv,
-                "taxonomy_version": taxonomy.version,
-                "processed_at": now,
-            }
-        )
+        frame = _enrichments(workspace_id, batch, texts, results, taxonomy=taxonomy, model_version=mv, at=now)
         warehouse.upsert("text_enrichments", frame)
         report.processed += len(frame)
         if progress is not None:

@@ -89,16 +89,8 @@ def shapley_r2(data: np.ndarray) -> np.ndarray:
     return _shapley_from_correlations(corr)[0]
 
 
-def key_drivers(
-    frame: pd.DataFrame,
-    *,
-    target: str,
-    drivers: list[str],
-    bootstrap: int = 200,
-    seed: int = 0,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Relative importance of each driver for the target, with bootstrap intervals and performance."""
+def _complete_rows(frame: pd.DataFrame, target: str, drivers: list[str]) -> np.ndarray:
+    """The drivers' and target's values of the rows that have them all, checked to be enough to decompose."""
     if not drivers:
         raise Invalid("name at least one driver", field="drivers")
     if len(drivers) > MAX_DRIVERS:
@@ -112,6 +104,21 @@ def key_drivers(
     n, k = data.shape[0], len(drivers)
     if n < k + 10:
         raise Invalid(f"{n} complete rows for {k} drivers: need at least {k + 10}", field="drivers")
+    return data
+
+
+def key_drivers(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    drivers: list[str],
+    bootstrap: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Relative importance of each driver for the target, with bootstrap intervals and performance."""
+    data = _complete_rows(frame, target, drivers)
+    n, k = data.shape[0], len(drivers)
     shares = shapley_r2(data)
     std = data.std(axis=0, ddof=1)
     beta = (

@@ -246,6 +246,39 @@ def _histogram(values: np.ndarray, bins: int = 12) -> list[dict[str, float]]:
     ]
 
 
+CALL_COLUMNS = [
+    "customer_id",
+    "segment",
+    "orders",
+    "total_spend",
+    "days_since_last",
+    "p_alive",
+    "clv",
+    "clv_low",
+    "clv_high",
+    "name",
+    "phone",
+    "called_at",
+]
+
+
+def _calls(wh: Warehouse, workspace_id: int, values: pd.DataFrame, size: int) -> pd.DataFrame:
+    """Customers to call first: valuable (high past spend) and slipping (high churn risk), with name and
+    phone; those called in the last CALLED_DAYS days wait at the end of the list, marked."""
+    calls = values[values["frequency"] > 0].assign(score=lambda f: (1 - f["p_alive"]) * f["total_spend"])
+    called = last_called(wh, workspace_id, calls["customer_id"].tolist())
+    calls = calls.assign(called_at=calls["customer_id"].map(called))
+    calls = calls.assign(_called=calls["called_at"].notna()).sort_values(
+        ["_called", "score"], ascending=[True, False]
+    )
+    calls = calls.head(size)
+    contacts = _contacts(wh, workspace_id, calls["customer_id"].tolist())
+    return calls.assign(
+        name=calls["customer_id"].map(lambda c: contacts.get(c, (None, None))[0]),
+        phone=calls["customer_id"].map(lambda c: contacts.get(c, (None, None))[1]),
+    )
+
+
 def overview(
     wh: Warehouse,
     workspace_id: int,
@@ -260,23 +293,6 @@ def overview(
         return {"computed": False}
     clv = values["clv"].to_numpy(dtype=float)
     mean = metrics.mean(clv)
-    at_risk = values.assign(
-        churn_risk=1 - values["p_alive"], value_at_risk=(1 - values["p_alive"]) * values["clv_high"]
-    )
-    # customers to call first: valuable (high past spend and upper CLV) and slipping (high churn risk)
-    calls = at_risk[at_risk["frequency"] > 0].assign(score=lambda f: (1 - f["p_alive"]) * f["total_spend"])
-    # customers called in the last CALLED_DAYS days wait at the end of the list, marked
-    called = last_called(wh, workspace_id, calls["customer_id"].tolist())
-    calls = calls.assign(called_at=calls["customer_id"].map(called))
-    calls = calls.assign(_called=calls["called_at"].notna()).sort_values(
-        ["_called", "score"], ascending=[True, False]
-    )
-    calls = calls.head(call_list)
-    contacts = _contacts(wh, workspace_id, calls["customer_id"].tolist())
-    calls = calls.assign(
-        name=calls["customer_id"].map(lambda c: contacts.get(c, (None, None))[0]),
-        phone=calls["customer_id"].map(lambda c: contacts.get(c, (None, None))[1]),
-    )
     orders = load_orders(wh, workspace_id) if orders is None else orders
     return {
         "computed": True,
@@ -290,24 +306,7 @@ def overview(
         "clv_histogram": _histogram(clv),
         "expected_active": float(values["p_alive"].sum()),
         "segments": _records(rfm.segment_counts(values)),
-        "call_list": _records(
-            calls[
-                [
-                    "customer_id",
-                    "segment",
-                    "orders",
-                    "total_spend",
-                    "days_since_last",
-                    "p_alive",
-                    "clv",
-                    "clv_low",
-                    "clv_high",
-                    "name",
-                    "phone",
-                    "called_at",
-                ]
-            ]
-        ),
+        "call_list": _records(_calls(wh, workspace_id, values, call_list)[CALL_COLUMNS]),
         "order_value": order_value(orders),
     }
 
