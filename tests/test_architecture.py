@@ -115,7 +115,6 @@ LONG_MODULES = {
     "cases/rules.py",
     "cases/service.py",
     "cases/sla.py",
-    "cli.py",
     "goals/service.py",
     "ingest/imports/service.py",
     "ingest/writer.py",

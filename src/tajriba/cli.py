@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,7 +11,7 @@ import typer
 if TYPE_CHECKING:
     from tajriba.config import Settings
 
-from tajriba.commands import Stores, echo_json, settings_for  # noqa: E402
+from tajriba.commands import DataDir, Stores, echo_json, settings_for  # noqa: E402
 
 app = typer.Typer(
     help="Tajriba: Arabic-first customer-experience management.",
@@ -22,10 +20,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Application database migrations.", no_args_is_help=True)
-users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
-ws_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys and write keys.", no_args_is_help=True)
-journeys_app = typer.Typer(help="Journey analytics.", no_args_is_help=True)
 warehouse_app = typer.Typer(
     help="The warehouse of experience data (DuckDB file or PostgreSQL).", no_args_is_help=True
 )
@@ -38,11 +32,23 @@ def _connect_domains() -> None:
 
 
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(ws_app, name="workspaces")
-app.add_typer(keys_app, name="keys")
-app.add_typer(journeys_app, name="journeys")
 app.add_typer(warehouse_app, name="warehouse")
+
+
+def _domain_commands() -> None:
+    """Each domain's commands, from its own cli.py."""
+    from tajriba.accounts.cli import keys_app, users_app, workspaces_app
+    from tajriba.ingest.cli import import_cmd
+    from tajriba.journeys.cli import journeys_app
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(workspaces_app, name="workspaces")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(journeys_app, name="journeys")
+    app.command("import")(import_cmd)
+
+
+_domain_commands()
 
 
 def _value_app() -> typer.Typer:
@@ -79,10 +85,6 @@ def _metrics_command() -> Any:
 
 
 app.command("metrics")(_metrics_command())
-
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
-]
 
 
 # -- init / serve / worker ------------------------------------------------------------------------
@@ -250,158 +252,6 @@ def db_current(data_dir: DataDir = None) -> None:
     engine.dispose()
 
 
-# -- users ----------------------------------------------------------------------------------------
-
-
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Option(help="Email (login).")],
-    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
-    workspace: Annotated[str | None, typer.Option(help="Add to this workspace.")] = None,
-    role: Annotated[str, typer.Option(help="Role in that workspace.")] = "viewer",
-    locale: Annotated[str | None, typer.Option(help="Preferred language.")] = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Create a user, optionally adding them to a workspace with a role."""
-    from tajriba.accounts import service
-
-    if password is None:
-        password = typer.prompt("Password (10+ characters)", hide_input=True, confirmation_prompt=True)
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        user = service.create_user(
-            session, email=email, name=name or email.split("@")[0], password=password, locale=locale
-        )
-        if workspace:
-            ws = service.get_workspace(session, slug=workspace)
-            service.set_role(session, workspace=ws, user=user, role=role)
-    typer.echo(f"User {email} created" + (f" as {role} in {workspace}" if workspace else "") + ".")
-
-
-@users_app.command("list")
-def users_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List users with their workspaces and roles."""
-    from tajriba.accounts import service
-
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        rows = [
-            {
-                "id": u.id,
-                "email": u.email,
-                "name": u.name,
-                "active": u.is_active,
-                "workspaces": {m.workspace.slug: m.role for m in u.memberships},
-            }
-            for u in service.list_users(session)
-        ]
-    if as_json:
-        echo_json(rows)
-        return
-    for r in rows:
-        memberships: dict[str, str] = r["workspaces"]  # type: ignore[assignment]
-        roles = ", ".join(f"{k}:{v}" for k, v in memberships.items()) or "-"
-        typer.echo(f"{r['id']:>4}  {r['email']:<36} {r['name']:<24} {roles}")
-
-
-@users_app.command("set-role")
-def users_set_role(
-    email: Annotated[str, typer.Option(help="The user's email.")],
-    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
-    role: Annotated[str, typer.Option(help="owner, admin, analyst, agent or viewer.")],
-    data_dir: DataDir = None,
-) -> None:
-    """Give a user a role in a workspace (adds them when they are not a member)."""
-    from tajriba.accounts import service
-
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        ws = service.get_workspace(session, slug=workspace)
-        user = service.get_user_by_email(session, email=email)
-        service.set_role(session, workspace=ws, user=user, role=role)
-    typer.echo(f"{email} is now {role} in {workspace}.")
-
-
-# -- workspaces -----------------------------------------------------------------------------------
-
-
-@ws_app.command("create")
-def workspaces_create(
-    slug: Annotated[str, typer.Option(help="URL name: lowercase letters, digits, dashes.")],
-    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    locale: Annotated[str, typer.Option(help="Default language.")] = "ar",
-    calendar: Annotated[str, typer.Option(help="gregorian, hijri or jalali.")] = "gregorian",
-    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Asia/Riyadh",
-    currency: Annotated[str, typer.Option(help="ISO 4217 currency.")] = "SAR",
-    owner: Annotated[str | None, typer.Option(help="Email of an existing user to make owner.")] = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Create a workspace."""
-    from tajriba.accounts import service
-
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        ws = service.create_workspace(
-            session,
-            slug=slug,
-            name=name or slug,
-            default_locale=locale,
-            calendar=calendar,
-            timezone=timezone,
-            currency=currency,
-        )
-        if owner:
-            service.set_role(
-                session, workspace=ws, user=service.get_user_by_email(session, email=owner), role="owner"
-            )
-    typer.echo(f"Workspace {slug} created.")
-
-
-@ws_app.command("list")
-def workspaces_list(
-    data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
-    """List workspaces."""
-    from tajriba.accounts import service
-
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        rows = [
-            {
-                "id": w.id,
-                "slug": w.slug,
-                "name": w.name,
-                "locale": w.default_locale,
-                "calendar": w.calendar,
-                "timezone": w.timezone,
-                "currency": w.currency,
-            }
-            for w in service.list_workspaces(session)
-        ]
-    if as_json:
-        echo_json(rows)
-        return
-    for r in rows:
-        typer.echo(f"{r['id']:>4}  {r['slug']:<20} {r['name']}")
-
-
-# -- keys -----------------------------------------------------------------------------------------
-
-
-@keys_app.command("create")
-def keys_create(
-    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
-    kind: Annotated[str, typer.Option(help="write (tracking API) or api (/api/v1).")],
-    name: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
-    role: Annotated[str, typer.Option(help="Role the key acts with.")] = "analyst",
-    data_dir: DataDir = None,
-) -> None:
-    """Create a key and print its secret once; only a hash is stored."""
-    from tajriba.accounts import service
-
-    with Stores(settings_for(data_dir), warehouse=False) as stores, stores.session() as session:
-        ws = service.get_workspace(session, slug=workspace)
-        _key, secret = service.create_key(session, workspace=ws, kind=kind, name=name or kind, role=role)
-    typer.echo(secret)
-    typer.echo("Store this key now: it cannot be shown again.", err=True)
-
-
 # -- stats and demo -------------------------------------------------------------------------------
 
 
@@ -470,82 +320,6 @@ def demo(
         typer.echo(banner)
 
 
-def _say_imported(report: Any, *, kind: str, dry_run: bool) -> None:
-    d = report.as_dict()
-    typer.echo(
-        f"{'Checked' if dry_run else 'Imported'} {d['rows']:,} rows of {kind} with mapping '{d['mapping']}' "
-        f"in {d['seconds']:.1f} s ({d['rows_per_second']:,} rows/s): {d['valid']:,} valid, "
-        f"{d['stored']:,} {'would be stored' if dry_run else 'stored'}, {d['duplicates']:,} already present, "
-        f"{d['rejected']:,} rejected."
-    )
-    if report.report_path:
-        typer.echo(f"Rejected rows: {report.report_path}")
-
-
-@app.command("import")
-def import_cmd(
-    kind: Annotated[str, typer.Argument(help="customers, events, orders, tickets or feedback")],
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, XLSX, JSONL or Parquet file.")],
-    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
-    mapping: Annotated[
-        str | None, typer.Option(help="Mapping TOML file or built-in name (shopify_orders, ...).")
-    ] = None,
-    file_format: Annotated[
-        str | None, typer.Option("--format", help="Override the format from the extension.")
-    ] = None,
-    encoding: Annotated[str | None, typer.Option(help="auto (default), utf-8, utf-16, cp1256, ...")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    data_dir: DataDir = None,
-) -> None:
-    """Import a file; rejected rows are listed in FILE.rejected.csv and a re-import stores nothing twice."""
-    import time
-
-    from tajriba.accounts import service
-    from tajriba.ingest.imports.mapping import load_mapping
-    from tajriba.ingest.imports.service import import_file
-
-    with Stores(settings_for(data_dir)) as stores:
-        with stores.session() as session:
-            ws = service.get_workspace(session, slug=workspace)
-            ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
-            currency = ws.currency
-        chosen = load_mapping(mapping, kind=kind) if mapping else None
-        started = time.perf_counter()
-        last = [started]
-
-        def progress(rows: int) -> None:
-            now = time.perf_counter()
-            if not as_json and now - last[0] > 0.5:
-                typer.echo(f"  {rows:,} rows read, {rows / (now - started):,.0f} rows/s", err=True)
-                last[0] = now
-
-        assert stores.warehouse is not None
-        report = import_file(
-            stores.warehouse,
-            workspace_id=ws_id,
-            kind=kind,
-            path=file,
-            mapping=chosen,
-            fmt=file_format,
-            encoding=encoding,
-            dry_run=dry_run,
-            tz=tz,
-            region=region,
-            currency=currency,
-            progress=progress,
-        )
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        _say_imported(report, kind=kind, dry_run=dry_run)
-    if report.rejected and not report.valid:
-        raise SystemExit(1)
-
-
-# -- warehouse ----------------------------------------------------------------------------------
-
-
 @warehouse_app.command("copy")
 def warehouse_copy(
     source: Annotated[str, typer.Option("--from", help="duckdb:///PATH or postgresql://HOST/DB[?schema=S]")],
@@ -599,56 +373,6 @@ def warehouse_copy(
 
 
 # -- journeys -----------------------------------------------------------------------------------
-
-
-@journeys_app.command("discover")
-def journeys_discover(
-    file: Annotated[
-        Path, typer.Argument(help="Event log: Parquet, CSV, TSV, XLSX, JSONL or XES (.xes, .xes.gz).")
-    ],
-    case: Annotated[
-        str, typer.Option(help="Case column (a customer, session, ticket).")
-    ] = "case:concept:name",
-    activity: Annotated[str, typer.Option(help="Activity column (touchpoint, event).")] = "concept:name",
-    timestamp: Annotated[str, typer.Option(help="Timestamp column.")] = "time:timestamp",
-    order: Annotated[
-        str | None, typer.Option(help="Column ordering events with equal timestamps (default: file order).")
-    ] = None,
-    timestamp_format: Annotated[
-        str, typer.Option(help="iso (default), a strptime pattern, hijri or jalali (text timestamps).")
-    ] = "iso",
-    max_variants: Annotated[int | None, typer.Option(help="Print only the most frequent variants.")] = None,
-    output: Annotated[str, typer.Option("--format", help="json (default) or text.")] = "json",
-) -> None:
-    """Directly-follows graph (counts and times), start and end activities and variants of an event log."""
-    from tajriba.errors import Invalid
-    from tajriba.journeys.discovery import discover
-    from tajriba.journeys.logs import load_log
-
-    if output not in ("json", "text"):
-        raise Invalid("--format must be json or text", field="format")
-    events = load_log(
-        file,
-        case=case,
-        activity=activity,
-        timestamp=timestamp,
-        order=order,
-        timestamp_format=timestamp_format,
-    )
-    result = discover(events, max_variants=max_variants)
-    if output == "json":
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    typer.echo(f"{len(result['dfg'])} transitions, {result['variants_total']} variants")
-    typer.echo("start: " + ", ".join(f"{a} ({n})" for a, n in result["start"].items()))
-    typer.echo("end:   " + ", ".join(f"{a} ({n})" for a, n in result["end"].items()))
-    for edge in result["dfg"]:
-        typer.echo(
-            f"{edge['count']:>9,}  {edge['source']} -> {edge['target']}  median {edge['median_s']:,.0f} s, "
-            f"mean {edge['mean_s']:,.0f} s"
-        )
-    for variant in result["variants"][:20]:
-        typer.echo(f"{variant['count']:>9,}  " + " > ".join(variant["activities"]))
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
     from tajriba.config import Settings
     from tajriba.warehouse import Warehouse
+
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (default: $TAJRIBA_DATA_DIR or ./.tajriba).")
+]
 
 
 def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
