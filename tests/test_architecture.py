@@ -118,7 +118,6 @@ LONG_MODULES = {
     "goals/service.py",
     "ingest/imports/service.py",
     "ingest/writer.py",
-    "journeys/service.py",
     "journeys/transfer.py",
     "metrics/service.py",
     "surveys/definition.py",
