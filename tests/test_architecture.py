@@ -122,7 +122,6 @@ LONG_MODULES = {
     "metrics/service.py",
     "surveys/definition.py",
     "surveys/delivery.py",
-    "surveys/pages.py",
     "surveys/respondent.py",
     "surveys/service.py",
     "surveys/surveyjs.py",

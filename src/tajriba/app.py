@@ -144,6 +144,8 @@ ROUTERS = (
     "tajriba.metrics.api:router",
     "tajriba.surveys.api:router",
     "tajriba.surveys.pages:router",
+    "tajriba.surveys.editor_pages:router",
+    "tajriba.surveys.results_pages:router",
     "tajriba.goals.api:router",
     "tajriba.goals.pages:router",
     "tajriba.stories.api:router",

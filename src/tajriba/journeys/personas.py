@@ -12,9 +12,7 @@ from tajriba.db import scoped
 from tajriba.errors import Conflict
 from tajriba.i18n import _
 from tajriba.journeys import records, schemas
-from tajriba.models import (
-    Persona,
-)
+from tajriba.models import Persona
 
 
 def list_personas(session: Session, *, workspace_id: int) -> list[Persona]:

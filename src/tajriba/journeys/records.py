@@ -13,9 +13,7 @@ from tajriba.audit import Auditor
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.journeys import schemas
-from tajriba.models import (
-    Membership,
-)
+from tajriba.models import Membership
 
 PERSONA_FIELDS = list(schemas.PersonaIn.model_fields)
 STAGE_FIELDS = ["key", "name", "names"]

@@ -55,13 +55,7 @@ from tajriba.journeys.touchpoints import (
     update_item,
     update_touchpoint,
 )
-from tajriba.models import (
-    AuditEntry,
-    Journey,
-    JourneyPersona,
-    Persona,
-    Stage,
-)
+from tajriba.models import AuditEntry, Journey, JourneyPersona, Persona, Stage
 
 # personas, stages and touchpoints are reached through this module (docs/architecture.md)
 __all__ = [

@@ -11,11 +11,7 @@ from tajriba.audit import Auditor
 from tajriba.errors import Conflict, NotFound
 from tajriba.i18n import _
 from tajriba.journeys import records, schemas
-from tajriba.models import (
-    Journey,
-    Stage,
-    Touchpoint,
-)
+from tajriba.models import Journey, Stage, Touchpoint
 
 
 def list_stages(session: Session, *, journey_id: int) -> list[Stage]:

@@ -14,12 +14,7 @@ from tajriba.errors import Conflict, Invalid
 from tajriba.i18n import _
 from tajriba.journeys import records, schemas
 from tajriba.journeys.stages import get_stage
-from tajriba.models import (
-    Journey,
-    Stage,
-    Touchpoint,
-    TouchpointItem,
-)
+from tajriba.models import Journey, Stage, Touchpoint, TouchpointItem
 
 
 def list_touchpoints(
