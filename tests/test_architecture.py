@@ -121,7 +121,6 @@ LONG_MODULES = {
     "journeys/transfer.py",
     "metrics/service.py",
     "surveys/definition.py",
-    "surveys/delivery.py",
     "surveys/respondent.py",
     "surveys/service.py",
     "surveys/surveyjs.py",
