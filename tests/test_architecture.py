@@ -124,7 +124,6 @@ LONG_MODULES = {
     "surveys/respondent.py",
     "surveys/service.py",
     "surveys/surveyjs.py",
-    "value/service.py",
     "warehouse/schema.py",
     "warehouse/store.py",
 }
