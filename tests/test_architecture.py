@@ -116,7 +116,6 @@ LONG_MODULES = {
     "cases/service.py",
     "cases/sla.py",
     "goals/service.py",
-    "ingest/imports/service.py",
     "ingest/writer.py",
     "journeys/transfer.py",
     "metrics/service.py",

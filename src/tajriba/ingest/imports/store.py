@@ -1,0 +1,228 @@
+"""A checked batch stored: customers resolved from the row's identifiers (merging the profiles a row links),
+profiles and consents written, then the rows appended (or upserted) to their warehouse table."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tajriba.customers import service as customer_service
+from tajriba.ingest.imports import convert
+from tajriba.ingest.imports.convert import to_float as to_float
+from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
+from tajriba.ingest.imports.mapping import FIELDS, Mapping
+from tajriba.ingest.writer import apply_resolution
+from tajriba.warehouse import Warehouse
+
+# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
+
+
+def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tuple[str, str]]]:
+    """Normalised identifiers of each row (vectorised; phones once per distinct value)."""
+    cols = {
+        "external_id": "external_id" if kind == "customers" else "customer_external_id",
+        "email": "email" if kind == "customers" else "customer_email",
+        "phone": "phone" if kind == "customers" else "customer_phone",
+        "user_id": "customer_user_id",
+        "anonymous_id": "customer_anonymous_id",
+    }
+    data: dict[str, list[str | None]] = {}
+    for ident_kind, col in cols.items():
+        if col not in table.column_names:
+            continue
+        arr = table.column(col)
+        if ident_kind == "email":
+            arr = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+            arr = pc.if_else(
+                pc.match_substring_regex(arr, r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+                arr,
+                pa.scalar(None, pa.string()),
+            )
+        elif ident_kind == "phone":
+            uniq = pc.unique(arr)
+            normal = pa.array(
+                [customer_service.normalize_identifier("phone", v, region=region) for v in uniq.to_pylist()],
+                pa.string(),
+            )
+            arr = pc.take(normal, pc.index_in(arr, uniq))
+        else:
+            arr = convert.clean(arr)
+        data[ident_kind] = arr.to_pylist()
+    kinds = list(data)
+    columns = [data[k] for k in kinds]
+    return (
+        [[(k, v) for k, v in zip(kinds, row, strict=True) if v] for row in zip(*columns, strict=True)]
+        if columns
+        else [[] for _ in range(table.num_rows)]
+    )
+
+
+def store_batch(
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    table: pa.Table,
+    mapping: Mapping,
+    *,
+    region: str,
+    policy: customer_service.IdentityPolicy,
+) -> int:
+    """Resolve customers for the batch (merging profiles a row links), then append or upsert."""
+    n = table.num_rows
+    groups = _identifier_groups(table, kind, region)
+    customer_ids: list[str | None] = [None] * n
+    if any(groups):  # resolve_identities() works on each distinct group once
+        res = customer_service.resolve_identities(
+            warehouse, workspace_id=workspace_id, groups=groups, policy=policy
+        )
+        customer_ids = res.customer_ids
+        apply_resolution(
+            warehouse,
+            workspace_id=workspace_id,
+            res=res,
+            source=f"import:{mapping.name}",
+            reason=f"identifiers shared in an import row ({mapping.name})",
+            at=datetime.now(UTC).replace(tzinfo=None),
+        )
+    cols = {c: table.column(c) for c in table.column_names}
+    ws = pa.array([workspace_id] * n, pa.int32())
+    cust = pa.array(customer_ids, pa.string())
+    _profiles(warehouse, workspace_id, kind, cols, cust, n)
+    _consents(warehouse, workspace_id, kind, cols, cust, mapping)
+    if kind == "customers":
+        return sum(1 for c in customer_ids if c)  # profiles created or updated
+    table_name, data = _rows(kind, cols, cust, mapping, n)
+    return warehouse.append(table_name, pa.table({"workspace_id": ws, "customer_id": cust, **data}))
+
+
+def _rows(
+    kind: str, cols: dict[str, Any], cust: pa.Array, mapping: Mapping, n: int
+) -> tuple[str, dict[str, Any]]:
+    """The warehouse table a kind of import goes to, and its columns (besides workspace and customer)."""
+    extra = {"properties": cols["__extra"]} if "__extra" in cols else {}
+    if kind == "orders":
+        data = {k: cols[k] for k in FIELDS["orders"] if k in cols and not k.startswith("customer_")}
+        data.setdefault("source", pa.array([f"import:{mapping.name}"] * n, pa.string()))
+        return "orders", {**data, **extra}
+    if kind == "tickets":
+        data = {
+            k: cols[k]
+            for k in FIELDS["tickets"]
+            if k in cols and not k.startswith("customer_") and k != "first_response_minutes"
+        }
+        if "first_response_minutes" in cols and "first_response_at" not in cols:
+            minutes = pc.multiply(pc.fill_null(cols["first_response_minutes"], float("nan")), 60_000_000)
+            offset = pc.cast(pc.if_else(pc.is_nan(minutes), None, minutes), pa.int64())
+            data["first_response_at"] = pc.cast(
+                pc.add(pc.cast(cols["created_at"], pa.int64()), offset), pa.timestamp("us")
+            )
+        return "tickets", {**data, **extra}
+    if kind == "feedback":
+        data = {k: cols[k] for k in FIELDS["feedback"] if k in cols and not k.startswith("customer_")}
+        if "feedback_id" not in data:
+            data["feedback_id"] = _hash_ids("fb", [cols["text"], cols["created_at"], cust])
+        data.setdefault("source", pa.array(["review"] * n, pa.string()))
+        return "feedback_texts", data
+    data = {k: cols[k] for k in ("event", "timestamp", "channel", "page_path", "source") if k in cols}
+    data["message_id"] = (
+        cols["message_id"]
+        if "message_id" in cols
+        else _hash_ids("imp", [cols["event"], cols["timestamp"], cust])
+    )
+    data["type"] = pa.array(["track"] * n, pa.string())
+    data.setdefault("source", pa.array([f"import:{mapping.name}"] * n, pa.string()))
+    for src, dst in (("customer_user_id", "user_id"), ("customer_anonymous_id", "anonymous_id")):
+        if src in cols:
+            data[dst] = cols[src]
+    return "events", {**data, **extra}
+
+
+def _profiles(
+    warehouse: Warehouse, workspace_id: int, kind: str, cols: dict[str, Any], cust: pa.Array, n: int
+) -> None:
+    """Create or update the profiles the rows belong to (names, contacts, first/last seen)."""
+    if pc.all(pc.is_null(cust)).as_py():
+        return
+    prefix = "" if kind == "customers" else "customer_"
+    when = next((cols[c] for c in ("ordered_at", "created_at", "timestamp") if c in cols), None)
+    name = cols.get(f"{prefix}name")
+    if kind == "customers" and name is None and ("first_name" in cols or "last_name" in cols):
+        first = cols.get("first_name", pa.nulls(n, pa.string()))
+        last = cols.get("last_name", pa.nulls(n, pa.string()))
+        name = pc.utf8_trim_whitespace(
+            pc.binary_join_element_wise(pc.fill_null(first, ""), pc.fill_null(last, ""), " ")
+        )
+        name = pc.if_else(pc.equal(name, ""), pa.scalar(None, pa.string()), name)
+    email = cols.get(f"{prefix}email")
+    phone = cols.get(f"{prefix}phone")
+    profile = {
+        "workspace_id": pa.array([workspace_id] * n, pa.int32()),
+        "customer_id": cust,
+        "name": name if name is not None else pa.nulls(n, pa.string()),
+        "email": pa.array(
+            [customer_service.normalize_identifier("email", v) for v in email.to_pylist()], pa.string()
+        )
+        if email is not None
+        else pa.nulls(n, pa.string()),
+        "phone": pa.array(
+            [customer_service.normalize_identifier("phone", v) for v in phone.to_pylist()], pa.string()
+        )
+        if phone is not None
+        else pa.nulls(n, pa.string()),
+        "first_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
+        "last_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
+    }
+    if kind == "customers":
+        for c in ("external_id", "country", "city", "language", "gender", "birth_year"):
+            if c in cols:
+                profile[c] = cols[c]
+        if "__extra" in cols:
+            profile["traits"] = cols["__extra"]
+    customer_service.store_profiles(warehouse, pa.table(profile).filter(pc.is_valid(cust)))
+
+
+def _consents(
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    cols: dict[str, Any],
+    cust: pa.Array,
+    mapping: Mapping,
+) -> None:
+    """Record the yes/no consent columns a mapping names, as of the row's time (or now, for profile exports)."""
+    purposes = [c.split(":", 1)[1] for c in cols if c.startswith("__consent:")]
+    if not purposes:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    when_col = next((cols[c] for c in ("ordered_at", "created_at", "timestamp") if c in cols), None)
+    times = when_col.to_pylist() if when_col is not None and kind != "customers" else None
+    customers = cust.to_pylist()
+    rows = cols["__row"].to_pylist()
+    observations = []
+    for purpose in purposes:
+        for i, granted in enumerate(cols[f"__consent:{purpose}"].to_pylist()):
+            if granted is None or customers[i] is None:
+                continue
+            at = times[i] if times is not None and times[i] is not None else now
+            ref = f"import:{mapping.name}:{kind}:{rows[i]}:{customers[i]}"
+            observations.append(
+                customer_service.ConsentObservation(
+                    customers[i], purpose, bool(granted), at, ref, f"import:{mapping.name}"
+                )
+            )
+    customer_service.record_consent(warehouse, workspace_id=workspace_id, observations=observations)
+
+
+def _hash_ids(prefix: str, columns: list[Any]) -> pa.Array:
+    values = [c.to_pylist() for c in columns]
+    out = []
+    for row in zip(*values, strict=True):
+        digest = hashlib.sha256("\x1f".join("" if v is None else str(v) for v in row).encode()).hexdigest()[
+            :24
+        ]
+        out.append(f"{prefix}-{digest}")
+    return pa.array(out, pa.string())
