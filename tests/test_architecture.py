@@ -113,7 +113,6 @@ LONG_MODULES = {
     "cases/notify.py",
     "cases/pages.py",
     "cases/rules.py",
-    "cases/service.py",
     "cases/sla.py",
     "goals/service.py",
     "ingest/writer.py",

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.cases import config, context, inbox, notify, report, root_causes, rules, service
+from tajriba.cases import config, context, inbox, notify, report, root_causes, rules, service, signals
 from tajriba.cases.schemas import (
     PRIORITIES,
     SOURCES,
@@ -200,7 +200,7 @@ def create_case(request: Request, db: DB, ctx: Work, form: FormDep) -> Response:
         links = []
         if form.get("link_source") and form.get("link_id"):
             links.append((str(form.get("link_source"))[:24], str(form.get("link_id"))[:128]))
-        existing = service.existing_case(
+        existing = signals.existing_case(
             db,
             workspace_id=ctx.workspace.id,
             links=links,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
-from tajriba.cases import service, words
+from tajriba.cases import signals, words
 from tajriba.cases.schemas import RuleConditions, RuleIn
 from tajriba.db.session import after_commit
 from tajriba.errors import Invalid
@@ -254,9 +254,9 @@ def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
     )
 
 
-def _signal(key: tuple[str, str], row: Any) -> service.Signal:
+def _signal(key: tuple[str, str], row: Any) -> signals.Signal:
     """A candidate row as the signal that opens or joins a case."""
-    return service.Signal(
+    return signals.Signal(
         source=key[0],
         source_id=key[1],
         customer_id=_str(row.customer_id),
@@ -302,7 +302,7 @@ def evaluate(
         known = _linked(session, workspace_id, frame)
         fresh = [str(c) for c in frame["customer_id"].dropna() if (str(c), None) not in open_cases]
         if fresh:  # the open cases of the batch's customers, in a few queries instead of one per signal
-            fetched = service.prefetch_open_cases(session, workspace_id=workspace_id, customer_ids=fresh)
+            fetched = signals.prefetch_open_cases(session, workspace_id=workspace_id, customer_ids=fresh)
             open_cases.update({k: v for k, v in fetched.items() if k not in open_cases})
         c = RuleConditions.model_validate(rule.conditions)
         for row in frame.itertuples(index=False):
@@ -313,7 +313,7 @@ def evaluate(
             if key in known:  # stored in the app DB by a run whose warehouse write was lost: remember it
                 out.signals.append(_signal_row(workspace_id, row, rule.id, known[key], matched_at))
                 continue
-            case, opened = service.open_or_attach(
+            case, opened = signals.open_or_attach(
                 session,
                 workspace_id=workspace_id,
                 signal=_signal(key, row),

@@ -4,29 +4,19 @@ assign, move through statuses, notes and messages, who may see which case, and t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor, System
-from tajriba.cases import report, routing, sla
-from tajriba.cases.schemas import OPEN_STATUSES, TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
+from tajriba.audit import Auditor
+from tajriba.cases import report, sla
+from tajriba.cases.events import actor_id, audit, check_refs, event
+from tajriba.cases.schemas import TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
+from tajriba.cases.signals import link, open_case
 from tajriba.errors import Invalid
 from tajriba.i18n import N_, _
-from tajriba.models import (
-    Case,
-    CaseEvent,
-    CaseLink,
-    Membership,
-    RootCause,
-    Team,
-    Touchpoint,
-    User,
-    Workspace,
-)
+from tajriba.models import Case, CaseEvent, Membership, User, Workspace
 from tajriba.models.base import utcnow
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
@@ -53,131 +43,16 @@ SOURCE_LABELS = {
 }
 
 
-def _actor_id(actor: Auditor | None) -> int | None:
-    user = getattr(actor, "user", None)
-    return user.id if user is not None else None
-
-
-def _audit(session: Session, actor: Auditor | None, case: Case, action: str, **details: Any) -> None:
-    """People's changes to a case go to the audit log; what rules and the worker do is recorded on the case's
-    own append-only timeline (events with their time and cause) and not copied there (decision 010)."""
-    if actor is None or isinstance(actor, System):
-        return
-    actor.audit(session, action, target_type="case", target_id=str(case.id), details=details)
-
-
-def _event(
-    session: Session,
-    case: Case,
-    kind: str,
-    actor: Auditor | None,
-    body: str | None = None,
-    at: datetime | None = None,
-    **data: Any,
-) -> CaseEvent:
-    ev = CaseEvent(
-        workspace_id=case.workspace_id,
-        case_id=case.id,
-        at=at or utcnow(),
-        actor_id=_actor_id(actor),
-        kind=kind,
-        body=body,
-        data=data,
-    )
-    session.add(ev)
-    return ev
-
-
 # ---- opening ----------------------------------------------------------------------------------------------
-
-
-def _check_refs(
-    session: Session,
-    workspace_id: int,
-    *,
-    team_id: int | None,
-    owner_id: int | None,
-    touchpoint_id: int | None = None,
-    root_cause_id: int | None = None,
-) -> None:
-    """Every id given names a row of this workspace (and the owner is a member who can work cases)."""
-    for model, row_id, field_name, message in (
-        (Team, team_id, "team_id", _("team {id} does not exist in this workspace")),
-        (Touchpoint, touchpoint_id, "touchpoint_id", _("touchpoint {id} does not exist in this workspace")),
-        (RootCause, root_cause_id, "root_cause_id", _("root cause {id} does not exist in this workspace")),
-    ):
-        if row_id is not None:
-            row = session.get(model, row_id)
-            if row is None or getattr(row, "workspace_id", None) != workspace_id:
-                raise Invalid(message.format(id=row_id), field=field_name)
-    if owner_id is not None:
-        member = session.scalar(
-            select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == owner_id)
-        )
-        if member is None or member.role == "viewer":
-            raise Invalid(
-                _("user {id} is not a member who can own cases").format(id=owner_id), field="owner_id"
-            )
-
-
-def _route(session: Session, case: Case, *, team_id: int | None) -> None:
-    """Team and owner of a new case: the rule's team, else the touchpoint's owner."""
-    case.team_id = team_id
-    if case.owner_id is not None:
-        return
-    if team_id is not None:
-        # locked for the transaction (round robin's position is shared by every worker), read once
-        known = sla.remembered(session)
-        if ("team", team_id) not in known:
-            with session.no_autoflush:
-                known[("team", team_id)] = session.scalar(
-                    select(Team).where(Team.id == team_id).with_for_update()
-                )
-        team = known[("team", team_id)]
-        if team is not None:
-            case.owner_id = routing.choose_owner(session, team=team, language=case.language)
-            return
-    if case.touchpoint_id is not None:
-        tp = session.get(Touchpoint, case.touchpoint_id)
-        if tp is not None and tp.owner_user_id is not None:
-            case.owner_id = tp.owner_user_id
-
-
-def _open(
-    session: Session,
-    *,
-    workspace_id: int,
-    values: dict[str, Any],
-    team_id: int | None,
-    actor: Auditor | None,
-    at: datetime,
-    tier: str | None = None,
-) -> Case:
-    case = Case(workspace_id=workspace_id, status="new", opened_at=at, **values)
-    if case.touchpoint_id is not None and case.stage_id is None:
-        tp = session.get(Touchpoint, case.touchpoint_id)
-        case.stage_id = tp.stage_id if tp else None
-    _route(session, case, team_id=team_id)
-    session.add(case)
-    session.flush()
-    _event(session, case, "status", actor, at=at, status="new")
-    sla.start(session, case, at=at, tier=tier)
-    _audit(session, actor, case, "case.create", source=case.source, priority=case.priority)
-    from tajriba.cases import notify
-
-    notify.case_event(session, case, "created")
-    if case.owner_id is not None:
-        notify.to_user(session, case, case.owner_id, "assigned", urgent=case.priority == "urgent")
-    return case
 
 
 def create_case(session: Session, *, workspace_id: int, data: CaseCreate, actor: Auditor) -> Case:
     """Open a case by hand."""
-    _check_refs(
+    check_refs(
         session, workspace_id, team_id=data.team_id, owner_id=data.owner_id, touchpoint_id=data.touchpoint_id
     )
     values = data.model_dump(exclude={"note", "links", "team_id"})
-    case = _open(
+    case = open_case(
         session, workspace_id=workspace_id, values=values, team_id=data.team_id, actor=actor, at=utcnow()
     )
     for source, source_id in data.links:
@@ -185,220 +60,6 @@ def create_case(session: Session, *, workspace_id: int, data: CaseCreate, actor:
     if data.note:
         add_note(session, case=case, data=NoteIn(kind="note", body=data.note), actor=actor)
     return case
-
-
-def existing_case(
-    session: Session, *, workspace_id: int, links: list[tuple[str, str]], customer_id: str | None, source: str
-) -> int | None:
-    """The case a source record already belongs to, or the customer's open case from the same kind of source
-    (a churn call opened twice from the value page is one case)."""
-    for link_source, link_id in links:
-        found = session.scalar(
-            select(CaseLink.case_id).where(
-                CaseLink.workspace_id == workspace_id,
-                CaseLink.source == link_source,
-                CaseLink.source_id == link_id,
-            )
-        )
-        if found is not None:
-            return int(found)
-    if customer_id and source == "churn":
-        found = session.scalar(
-            select(Case.id)
-            .where(
-                Case.workspace_id == workspace_id,
-                Case.customer_id == customer_id,
-                Case.source == source,
-                Case.status.in_(OPEN_STATUSES),
-            )
-            .limit(1)
-        )
-        return int(found) if found is not None else None
-    return None
-
-
-@dataclass
-class Signal:
-    """Something a customer said or did that a rule turned into a case."""
-
-    source: str  # survey_response | feedback | ticket | customer
-    source_id: str
-    customer_id: str | None
-    touchpoint_id: int | None
-    channel: str | None
-    language: str | None
-    at: datetime
-    summary: str
-    score: float | None = None
-    metric: str | None = None
-    tier: str | None = None
-
-
-CASE_SOURCE = {"survey_response": "survey", "feedback": "feedback", "ticket": "ticket", "customer": "churn"}
-
-
-def link(
-    session: Session,
-    *,
-    case: Case,
-    source: str,
-    source_id: str,
-    summary: str | None,
-    rule_id: int | None,
-    checked: bool = False,
-    at: datetime | None = None,
-) -> bool:
-    """Link a source record to the case; False when it already belongs to a case (`checked`: the caller
-    knows it does not)."""
-    exists = (
-        None
-        if checked
-        else session.scalar(
-            select(CaseLink.id).where(
-                CaseLink.workspace_id == case.workspace_id,
-                CaseLink.source == source,
-                CaseLink.source_id == source_id,
-            )
-        )
-    )
-    if exists is not None:
-        return False
-    session.add(
-        CaseLink(
-            workspace_id=case.workspace_id,
-            case_id=case.id,
-            source=source,
-            source_id=source_id,
-            rule_id=rule_id,
-            summary=summary,
-            at=at or utcnow(),
-        )
-    )
-    return True
-
-
-def prefetch_open_cases(
-    session: Session, *, workspace_id: int, customer_ids: list[str]
-) -> dict[tuple[str, int | None], Case]:
-    """The newest open case of each (customer, touchpoint), for a batch of signals (chunked IN queries)."""
-    out: dict[tuple[str, int | None], Case] = {}
-    ids = sorted(set(customer_ids))
-    for start in range(0, len(ids), 900):
-        for case in session.scalars(
-            select(Case)
-            .where(
-                Case.workspace_id == workspace_id,
-                Case.customer_id.in_(ids[start : start + 900]),
-                Case.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Case.id)
-        ):
-            out[(case.customer_id or "", case.touchpoint_id)] = case  # the newest wins
-    return out
-
-
-def _values_of(signal: Signal, *, priority: str, rule_id: int | None) -> dict[str, Any]:
-    """A new case's fields from the signal that opens it."""
-    return {
-        "customer_id": signal.customer_id,
-        "subject": signal.summary[:300] or "-",
-        "source": CASE_SOURCE.get(signal.source, "manual"),
-        "touchpoint_id": signal.touchpoint_id,
-        "channel": signal.channel,
-        "language": signal.language,
-        "priority": priority,
-        "rule_id": rule_id,
-        "score": signal.score,
-        "metric": signal.metric,
-    }
-
-
-def _open_case_of(
-    session: Session,
-    workspace_id: int,
-    signal: Signal,
-    dedupe_days: int,
-    open_cases: dict[tuple[str, int | None], Case] | None,
-    checked: bool,
-) -> Case | None:
-    """The customer's open case on the signal's touchpoint opened within `dedupe_days`, if any."""
-    if not signal.customer_id or dedupe_days <= 0:
-        return None
-    key = (signal.customer_id, signal.touchpoint_id)
-    if open_cases is not None and (key in open_cases or checked):
-        # the caller fetched the customers' open cases (prefetch_open_cases): no query per signal
-        found = open_cases.get(key)
-        window = signal.at - timedelta(days=dedupe_days)
-        return found if found is not None and found.opened_at >= window else None
-    return session.scalar(
-        select(Case)
-        .where(
-            Case.workspace_id == workspace_id,
-            Case.customer_id == signal.customer_id,
-            Case.touchpoint_id.is_(None)
-            if signal.touchpoint_id is None
-            else Case.touchpoint_id == signal.touchpoint_id,
-            Case.status.in_(OPEN_STATUSES),
-            Case.opened_at >= signal.at - timedelta(days=dedupe_days),
-        )
-        .order_by(Case.id.desc())
-        .limit(1)
-    )
-
-
-def open_or_attach(
-    session: Session,
-    *,
-    workspace_id: int,
-    signal: Signal,
-    rule_id: int | None,
-    priority: str,
-    team_id: int | None,
-    dedupe_days: int,
-    open_cases: dict[tuple[str, int | None], Case] | None = None,
-    checked: bool = False,
-) -> tuple[Case, bool]:
-    """Attach the signal to the customer's open case on the same touchpoint (opened within `dedupe_days`),
-    or open one; returns (case, opened)."""
-    key = (signal.customer_id or "", signal.touchpoint_id)
-    case = _open_case_of(session, workspace_id, signal, dedupe_days, open_cases, checked)
-    opened = case is None
-    if case is None:
-        case = _open(
-            session,
-            workspace_id=workspace_id,
-            values=_values_of(signal, priority=priority, rule_id=rule_id),
-            team_id=team_id,
-            actor=System(f"rule {rule_id}"),
-            at=signal.at,
-            tier=signal.tier,
-        )
-    if link(
-        session,
-        case=case,
-        source=signal.source,
-        source_id=signal.source_id,
-        summary=signal.summary,
-        rule_id=rule_id,
-        checked=checked,
-        at=signal.at,
-    ):
-        _event(
-            session,
-            case,
-            "signal",
-            None,
-            signal.summary,
-            at=signal.at,
-            source=signal.source,
-            source_id=signal.source_id,
-            score=signal.score,
-            metric=signal.metric,
-            rule_id=rule_id,
-        )
-    if open_cases is not None and signal.customer_id:
-        open_cases[key] = case
-    return case, opened
 
 
 # ---- changing ---------------------------------------------------------------------------------------------
@@ -414,14 +75,14 @@ def assign(
     reason: str = "manual",
 ) -> None:
     """Give the case to a team and/or an owner (None leaves the team as it is and unassigns the owner)."""
-    _check_refs(session, case.workspace_id, team_id=team_id, owner_id=owner_id)
+    check_refs(session, case.workspace_id, team_id=team_id, owner_id=owner_id)
     before = (case.owner_id, case.team_id)
     if team_id is not None:
         case.team_id = team_id
     case.owner_id = owner_id
     if (case.owner_id, case.team_id) == before:
         return
-    _event(
+    event(
         session,
         case,
         "owner",
@@ -431,11 +92,11 @@ def assign(
         reason=reason,
         previous_owner_id=before[0],
     )
-    _audit(session, actor, case, "case.assign", owner_id=owner_id, team_id=case.team_id, reason=reason)
+    audit(session, actor, case, "case.assign", owner_id=owner_id, team_id=case.team_id, reason=reason)
     from tajriba.cases import notify
 
     notify.case_event(session, case, "assigned")
-    if owner_id is not None and owner_id != _actor_id(actor):
+    if owner_id is not None and owner_id != actor_id(actor):
         notify.to_user(session, case, owner_id, "assigned", urgent=case.priority == "urgent")
 
 
@@ -447,7 +108,7 @@ def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Audito
         for k, v in data.model_dump(exclude_unset=True).items()
         if v is not None or k not in ("subject", "priority", "tags")
     }
-    _check_refs(
+    check_refs(
         session,
         case.workspace_id,
         team_id=sent.get("team_id"),
@@ -469,8 +130,8 @@ def update_case(session: Session, *, case: Case, data: CaseUpdate, actor: Audito
             changed[key] = value
             setattr(case, key, value)
     if changed:
-        _event(session, case, "change", actor, **{k: v for k, v in changed.items() if k != "action_taken"})
-        _audit(session, actor, case, "case.update", fields=sorted(changed))
+        event(session, case, "change", actor, **{k: v for k, v in changed.items() if k != "action_taken"})
+        audit(session, actor, case, "case.update", fields=sorted(changed))
         if "priority" in changed:
             policy = sla.choose_policy(session, case)
             if policy is not None and policy.id != case.sla_policy_id and case.sla_policy_id is not None:
@@ -520,8 +181,8 @@ def transition(
     previous = case.status
     case.status = target
     _move_clock(session, case, previous=previous, target=target, now=now, automatic=automatic)
-    _event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
-    _audit(session, actor, case, "case.status", status=target, previous=previous)
+    event(session, case, "status", actor, data.note, at=now, status=target, previous=previous)
+    audit(session, actor, case, "case.status", status=target, previous=previous)
     if target == "resolved":
         from tajriba.cases import notify
 
@@ -597,7 +258,7 @@ def add_note(
     clock and, if we were waiting on them, resumes the clock."""
     now = at or utcnow()
     kind = {"note": "note", "message": "message", "call": "call", "customer": "customer"}[data.kind]
-    ev = _event(session, case, kind, actor, data.body, at=now, channel=data.channel)
+    ev = event(session, case, kind, actor, data.body, at=now, channel=data.channel)
     if kind in ("message", "call"):
         if case.first_response_at is None:
             case.first_response_at = now
@@ -606,11 +267,11 @@ def add_note(
             sla.fulfil(session, case, at=now, target="next_response")
         if case.status in ("new", "reopened"):
             case.status = "open"
-            _event(session, case, "status", actor, at=now, status="open", previous="new")
+            event(session, case, "status", actor, at=now, status="open", previous="new")
     elif kind == "customer":
         if case.status == "waiting":
             case.status = "open"
-            _event(session, case, "status", None, at=now, status="open", previous="waiting")
+            event(session, case, "status", None, at=now, status="open", previous="waiting")
             sla.resume(session, case, at=now)
         if case.first_response_at is not None and case.next_response_from_s is None:
             case.next_response_from_s = sla.reading(session, case, now)
@@ -619,8 +280,8 @@ def add_note(
         from tajriba.cases import notify
 
         for uid in mentioned_users(session, case.workspace_id, data.body):
-            if uid != _actor_id(actor):
+            if uid != actor_id(actor):
                 notify.to_user(session, case, uid, "mentioned")
-    _audit(session, actor, case, f"case.{kind}")
+    audit(session, actor, case, f"case.{kind}")
     session.flush()
     return ev
