@@ -123,7 +123,6 @@ LONG_MODULES = {
     "surveys/service.py",
     "surveys/surveyjs.py",
     "warehouse/schema.py",
-    "warehouse/store.py",
 }
 
 

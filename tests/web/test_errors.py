@@ -78,7 +78,8 @@ def test_a_warehouse_held_by_another_process_gives_a_clear_error(tmp_path) -> No
 
     import pytest
 
-    from tajriba.warehouse.store import DuckDBWarehouse, WarehouseBusy
+    from tajriba.warehouse.duckdb_engine import DuckDBWarehouse
+    from tajriba.warehouse.store import WarehouseBusy
 
     path = tmp_path / "held.duckdb"
     holder = subprocess.Popen(

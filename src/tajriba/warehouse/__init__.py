@@ -1,6 +1,7 @@
 """The warehouse of experience data: an embedded DuckDB file by default, or PostgreSQL shared by processes."""
 
-from tajriba.warehouse.store import DuckDBWarehouse, Warehouse
+from tajriba.warehouse.duckdb_engine import DuckDBWarehouse
+from tajriba.warehouse.store import Warehouse
 
 __all__ = ["DuckDBWarehouse", "Warehouse", "open_warehouse"]
 

@@ -24,13 +24,13 @@ from tajriba.warehouse.store import (
     Params,
     PerThread,
     Warehouse,
-    _spec,
-    _with_row_number,
     conform,
     first_of_each_key,
     merge_aggregates,
     merge_sets,
     nested_transaction,
+    spec_of,
+    with_row_number,
 )
 
 if TYPE_CHECKING:
@@ -139,12 +139,12 @@ class PostgresWarehouse(Warehouse):
                 con.execute(spec.ddl("postgres"))
 
     def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
-        spec = _spec(table)
+        spec = spec_of(table)
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
         # the first row of each key in the batch, as the embedded engine keeps it
-        first = self._local_duck().execute(first_of_each_key(spec), [], batch=_with_row_number(data))
+        first = self._local_duck().execute(first_of_each_key(spec), [], batch=with_row_number(data))
         cols = ", ".join(spec.column_names)
         with self.transaction():
             self._copy_in("__append", spec, first)
@@ -155,7 +155,7 @@ class PostgresWarehouse(Warehouse):
         return stored
 
     def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
-        spec = _spec(table)
+        spec = spec_of(table)
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
@@ -173,7 +173,7 @@ class PostgresWarehouse(Warehouse):
         merged = self._local_duck().execute(
             f"SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch GROUP BY {keys}",
             [],
-            batch=_with_row_number(data),
+            batch=with_row_number(data),
         )
         cols = ", ".join(spec.column_names)
         update = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
@@ -205,7 +205,7 @@ class PostgresWarehouse(Warehouse):
     def read_batches(
         self, table: str, *, workspace_id: int | None = None, rows: int = 100_000
     ) -> Iterator[pa.Table]:
-        spec = _spec(table)
+        spec = spec_of(table)
         where, params = ("WHERE workspace_id = %s", [workspace_id]) if workspace_id is not None else ("", [])
         reader = PostgresWarehouse(self.url)  # its own connection: the reader streams while the caller works
         try:

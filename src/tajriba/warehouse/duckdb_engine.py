@@ -1,0 +1,262 @@
+"""The embedded warehouse engine: one DuckDB file, a handle per thread (reads run in parallel, writes take
+turns through DuckDB's own lock), reopened when the file is replaced."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from tajriba.warehouse.schema import TABLES
+from tajriba.warehouse.store import (
+    Params,
+    PerThread,
+    Warehouse,
+    WarehouseBusy,
+    conform,
+    first_of_each_key,
+    merge_aggregates,
+    merge_sets,
+    nested_transaction,
+    spec_of,
+    with_row_number,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+
+class DuckDBWarehouse(Warehouse):
+    """One DuckDB database shared by every thread of the process.
+
+    Each thread reads and writes through its own connection to the database (a DuckDB cursor), so a
+    statement of one request never finds the connection busy with another's, and a failed statement only
+    affects its own transaction. Writes of the shared handle are serialised by `lock` (DuckDB would fail one
+    of two conflicting writers); reads take no lock. `cursor()` gives long work (a file import) a handle of its
+    own whose transaction does not hold `lock`.
+    """
+
+    engine = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        self._start(path, _open(path), pinned=False)
+
+    def _start(self, path: str, root: duckdb.DuckDBPyConnection, *, pinned: bool) -> None:
+        self.path = path
+        self._root = root
+        self.lock = threading.RLock()
+        self._handles: PerThread[_Handle] = PerThread()
+        self._closed = False
+        self._pinned: _Handle | None = _Handle(root) if pinned else None
+
+    def close(self) -> None:
+        """Close every thread's connection, then the database (a handle from `cursor()` closes only its own).
+
+        A closed warehouse opens the database again on its next use (an app whose lifespan restarts)."""
+        with self.lock:
+            if self._pinned is not None:
+                self._pinned.close()
+                return
+            self._closed = True
+            self._handles.close_all()
+            self._root.close()
+
+    def _reopen(self) -> None:
+        with self.lock:
+            if self._closed:
+                self._root = _open(self.path)
+                self._closed = False
+
+    def cursor(self) -> DuckDBWarehouse:
+        """A second handle on the same database with its own connection, lock and transactions.
+
+        Long work (a file import) runs on one so that its transaction does not hold the lock the tracking
+        API's flushes use; DuckDB isolates concurrent transactions (a write conflict fails one of them,
+        which is then retried; nothing is half-written).
+        """
+        self._reopen()
+        other = DuckDBWarehouse.__new__(DuckDBWarehouse)
+        other._start(self.path, self._root, pinned=True)
+        return other
+
+    def _handle(self) -> _Handle:
+        if self._pinned is not None:
+            if self._pinned.broken:
+                self._pinned = _Handle(self._root)
+            return self._pinned
+
+        def make() -> _Handle:
+            self._reopen()
+            return _Handle(self._root)
+
+        return self._handles.get(make)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection to the database."""
+        return self._handle().con
+
+    @property
+    def ibis(self) -> Any:
+        """This thread's Ibis backend (over its own connection)."""
+        return self._handle().backend()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        with self.lock:
+            for spec in TABLES.values():
+                self.con.execute(spec.ddl())
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        spec = spec_of(table)
+        data = conform(spec, batch)
+        if data.num_rows == 0:
+            return 0
+        sql = f"INSERT INTO {spec.name} BY NAME {first_of_each_key(spec)} ON CONFLICT DO NOTHING"
+        return self._write(sql, with_row_number(data))
+
+    def upsert(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
+        spec = spec_of(table)
+        data = conform(spec, batch)
+        if data.num_rows == 0:
+            return 0
+        keys = ", ".join(spec.key)
+        aggs = merge_aggregates(spec)
+        sets = merge_sets(
+            spec,
+            new="m",
+            old="t",
+            json=lambda c: f"json_merge_patch(coalesce(t.{c}, '{{}}'), m.{c})",
+        )
+        join = " AND ".join(f"t.{k} = m.{k}" for k in spec.key)
+        # Rows of one key within a batch merge as a sequence of single upserts would; then one set-based
+        # UPDATE for keys already stored and one INSERT for new keys (faster in DuckDB than ON CONFLICT
+        # DO UPDATE, whose cost jumped by an order of magnitude on batches that update many rows).
+        data = with_row_number(data)
+        with self.lock, self.transaction():
+            con = self.con
+            con.register("__batch", data)
+            try:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE __merged AS SELECT {keys}, {', '.join(aggs)} "
+                    f"FROM __batch GROUP BY {keys}"
+                )
+                con.execute(f"UPDATE {spec.name} AS t SET {', '.join(sets)} FROM __merged m WHERE {join}")
+                con.execute(
+                    f"INSERT INTO {spec.name} BY NAME SELECT m.* FROM __merged m "
+                    f"ANTI JOIN {spec.name} t ON {join}"
+                )
+                (merged,) = con.execute("SELECT count(*) FROM __merged").fetchone() or (0,)
+                con.execute("DROP TABLE __merged")
+            finally:
+                con.unregister("__batch")
+        return int(merged)
+
+    def _write(self, sql: str, data: pa.Table) -> int:
+        with self.lock, self.transaction():
+            con = self.con
+            con.register("__batch", data)
+            try:
+                row = con.execute(sql).fetchone()
+            finally:
+                con.unregister("__batch")
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.lock, nested_transaction(self._handle()):
+            yield
+
+    def run(self, query: str, params: Params = None) -> int:
+        with self.lock:
+            row = self.con.execute(query, params or []).fetchone()
+        return int(row[0]) if row else 0
+
+    def sql(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(query, params or []).fetchall()
+
+    def frame(self, query: str, params: Params = None) -> pd.DataFrame:
+        return self.con.execute(query, params or []).df()
+
+    @contextmanager
+    def register(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
+        con = self.con
+        con.register(name, data)
+        try:
+            yield
+        finally:
+            con.unregister(name)
+
+    def read_batches(
+        self, table: str, *, workspace_id: int | None = None, rows: int = 100_000
+    ) -> Iterator[pa.Table]:
+        spec = spec_of(table)
+        where, params = ("WHERE workspace_id = ?", [workspace_id]) if workspace_id is not None else ("", [])
+        con = self.con.cursor()  # its own connection: the reader streams while the caller works
+        try:
+            reader: pa.RecordBatchReader = con.sql(
+                f"SELECT {', '.join(spec.column_names)} FROM {spec.name} {where}", params=params or None
+            ).to_arrow_reader(rows)
+            for batch in reader:
+                yield pa.Table.from_batches([batch]).cast(spec.arrow_schema())
+        finally:
+            con.close()
+
+    def checkpoint(self) -> None:
+        self.sql("CHECKPOINT")
+
+
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    try:
+        root = duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise WarehouseBusy(
+            f"The warehouse {path} is open in another Tajriba process (serve or worker). Stop that process, "
+            "or ask the running server instead (GET /api/v1/stats)."
+        ) from None
+    root.execute("SET TimeZone = 'UTC'")
+    return root
+
+
+class _Handle:
+    """One connection to the database, its transaction depth and (made on first use) its Ibis backend."""
+
+    def __init__(self, root: duckdb.DuckDBPyConnection) -> None:
+        self.con = root.cursor()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.depth = 0
+        self.broken = False
+        self._backend: Any = None
+
+    def backend(self) -> Any:
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
+
+    def rollback(self) -> None:
+        """Roll back; a connection that cannot is retired (the thread gets a new one on its next use)."""
+        try:
+            self.con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - DuckDB may have rolled back already (a failed COMMIT)
+            try:
+                self.con.execute("SELECT 1").fetchall()
+            except Exception:  # noqa: BLE001 - unusable: retire it
+                self.close()
+
+    def close(self) -> None:
+        self.broken = True
+        with suppress(Exception):
+            self.con.close()
