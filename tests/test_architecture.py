@@ -111,7 +111,6 @@ LONG_MODULES = {
     "accounts/service.py",
     "cases/business_time.py",
     "cases/notify.py",
-    "cases/pages.py",
     "cases/rules.py",
     "cases/sla.py",
     "goals/service.py",

@@ -152,6 +152,7 @@ ROUTERS = (
     "tajriba.stories.pages:router",
     "tajriba.cases.api:router",
     "tajriba.cases.pages:router",
+    "tajriba.cases.setup_pages:router",
     "tajriba.reports.pages:router",
     "tajriba.reports.pages:shared_router",
 )
