@@ -111,7 +111,6 @@ LONG_MODULES = {
     "accounts/service.py",
     "cases/business_time.py",
     "cases/notify.py",
-    "cases/rules.py",
     "cases/sla.py",
     "goals/service.py",
     "ingest/writer.py",

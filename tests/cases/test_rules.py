@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import func, select
 
-from tajriba.cases import rules
+from tajriba.cases import candidates, rules
 from tajriba.models import Case, CaseLink, CaseRule
 from tests.cases.conftest import responses
 
@@ -220,5 +220,5 @@ def test_a_text_rule_on_topics_matches_any_of_them_on_every_engine(any_wh) -> No
         (["nothing"], set()),
     ):
         params = {"ws": 1, "since": datetime(2026, 1, 1), "until": datetime(2027, 1, 1)}
-        sql = rules.candidates_sql(RuleConditions(signal="text", topics=topics), params)
+        sql = candidates.candidates_sql(RuleConditions(signal="text", topics=topics), params)
         assert set(any_wh.frame(sql, params)["source_id"]) == expected, topics
