@@ -190,7 +190,7 @@ def test_a_text_rule_on_topics_matches_any_of_them_on_every_engine(any_wh) -> No
 
     import pandas as pd
 
-    from tajriba.cases import rules
+    from tajriba.cases import candidates
     from tajriba.cases.schemas import RuleConditions
 
     at = datetime(2026, 5, 1, 10)
