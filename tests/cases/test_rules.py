@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import func, select
 
-from tajriba.cases import candidates, rules
+from tajriba.cases import rules
 from tajriba.models import Case, CaseLink, CaseRule
 from tests.cases.conftest import responses
 
