@@ -298,7 +298,7 @@ def test_goals_api_and_pages(app, db, client, shop) -> None:  # type: ignore[no-
 def test_a_projection_spanning_most_of_the_scale_is_not_a_projection() -> None:
     from types import SimpleNamespace
 
-    from tajriba.goals.service import _informative
+    from tajriba.goals.measure import _informative
 
     nps = SimpleNamespace(metric="nps", target=30.0)
     # "-16.5 [-100, 97.2]" says nothing: the band covers 197 of NPS's 200 points
