@@ -112,8 +112,6 @@ LONG_MODULES = {
     "cases/business_time.py",
     "cases/sla.py",
     "ingest/writer.py",
-    "journeys/transfer.py",
-    "metrics/service.py",
     "surveys/definition.py",
     "surveys/respondent.py",
     "surveys/service.py",

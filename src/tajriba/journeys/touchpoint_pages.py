@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import _
-from tajriba.journeys import forms, schemas, service, transfer
+from tajriba.journeys import forms, schemas, service, sheets
 from tajriba.models import Touchpoint
 from tajriba.web.deps import DB, Context, FormDep, verify_csrf
 from tajriba.web.render import error_text
@@ -24,7 +24,7 @@ def _touchpoint_values(form: FormData) -> dict[str, Any]:
     for kpi in schemas.KPIS:
         raw = str(form.get(f"target_{kpi}") or "").strip()
         if raw:
-            targets[kpi] = transfer.parse_target(raw, _("Target {kpi}").format(kpi=kpi), f"target_{kpi}")
+            targets[kpi] = sheets.parse_target(raw, _("Target {kpi}").format(kpi=kpi), f"target_{kpi}")
     return {
         "key": str(form.get("key") or "").strip(),
         "name": str(form.get("name") or "").strip(),
