@@ -1,5 +1,5 @@
-"""Telling people: the in-app notification centre, email (held outside the recipient's working hours and
-sent as one digest when their day starts, unless urgent), and webhooks signed per the Standard Webhooks
+"""Telling people (webhooks.py re-exported here): the in-app notification centre, email (held outside the
+recipient's working hours and sent as one digest when their day starts, unless urgent), and webhooks signed per the Standard Webhooks
 specification (webhook-id, webhook-timestamp, webhook-signature = v1,base64 HMAC-SHA256 of
 "id.timestamp.body"), retried with backoff and logged; Slack-compatible payloads for Slack-style hooks."""
 
@@ -13,42 +13,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.cases import sla
-from tajriba.cases.webhooks import (
-    EVENTS,
-    MAX_ATTEMPTS,
-    create_webhook,
-    deliver,
-    deliveries,
-    emit,
-    get_webhook,
-    list_webhooks,
-    new_secret,
-    send_test,
-    set_active,
-    sign,
-    slack_body,
-)
+from tajriba.cases.webhooks import EVENTS as EVENTS
+from tajriba.cases.webhooks import MAX_ATTEMPTS as MAX_ATTEMPTS
+from tajriba.cases.webhooks import create_webhook as create_webhook
+from tajriba.cases.webhooks import deliver as deliver
+from tajriba.cases.webhooks import deliveries as deliveries
+from tajriba.cases.webhooks import emit as emit
+from tajriba.cases.webhooks import get_webhook as get_webhook
+from tajriba.cases.webhooks import list_webhooks as list_webhooks
+from tajriba.cases.webhooks import new_secret as new_secret
+from tajriba.cases.webhooks import send_test as send_test
+from tajriba.cases.webhooks import set_active as set_active
+from tajriba.cases.webhooks import sign as sign
+from tajriba.cases.webhooks import slack_body as slack_body
 from tajriba.errors import Invalid
 from tajriba.i18n import N_, _
 from tajriba.models import AlertRule, Case, Notification, Team, TeamMember, User, Workspace
 from tajriba.models.base import utcnow
-
-# webhooks are reached through this module too (webhooks.py)
-__all__ = [
-    "EVENTS",
-    "MAX_ATTEMPTS",
-    "create_webhook",
-    "deliver",
-    "deliveries",
-    "emit",
-    "get_webhook",
-    "list_webhooks",
-    "new_secret",
-    "send_test",
-    "set_active",
-    "sign",
-    "slack_body",
-]
 
 KIND_LABELS = {
     "assigned": N_("Case assigned to you"),

@@ -1,4 +1,4 @@
-"""Goals: create, change, list, and measure them against the data.
+"""Goals: create, change, list, and measure them against the data (measure.py, re-exported here).
 
 A goal's figures come from the metrics module (the same numbers as every other page):
 - current: the metric over the last `CURRENT_DAYS` local days up to today, or up to the last day with data
@@ -30,35 +30,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from tajriba.errors import Invalid, NotFound
-from tajriba.goals.measure import (
-    CURRENT_DAYS,
-    METRICS,
-    RANGES,
-    SCOPES,
-    STATUSES,
-    MetricSpec,
-    Reading,
-    as_dict,
-    measure,
-)
+from tajriba.goals.measure import CURRENT_DAYS as CURRENT_DAYS
+from tajriba.goals.measure import METRICS as METRICS
+from tajriba.goals.measure import RANGES as RANGES
+from tajriba.goals.measure import SCOPES as SCOPES
+from tajriba.goals.measure import STATUSES as STATUSES
+from tajriba.goals.measure import MetricSpec as MetricSpec
+from tajriba.goals.measure import Reading as Reading
+from tajriba.goals.measure import as_dict as as_dict
+from tajriba.goals.measure import measure as measure
 from tajriba.goals.schemas import GoalCreate
 from tajriba.i18n import localized
 from tajriba.models.accounts import Membership, User
 from tajriba.models.goals import Goal
 from tajriba.models.journeys import Journey, Persona, Stage, Touchpoint
-
-# measuring goals (measure.py) is reached through this module
-__all__ = [
-    "CURRENT_DAYS",
-    "METRICS",
-    "MetricSpec",
-    "RANGES",
-    "Reading",
-    "SCOPES",
-    "STATUSES",
-    "as_dict",
-    "measure",
-]
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -19,80 +19,40 @@ from tajriba.db import scoped
 from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.journeys import records, schemas
-from tajriba.journeys.personas import (
-    create_persona,
-    delete_persona,
-    get_persona,
-    list_personas,
-    persona_out,
-    update_persona,
-)
-from tajriba.journeys.records import ITEM_FIELDS, PERSONA_FIELDS, STAGE_FIELDS, TOUCHPOINT_FIELDS
-from tajriba.journeys.stages import (
-    create_stage,
-    delete_stage,
-    get_stage,
-    list_stages,
-    reorder_stages,
-    stage_out,
-    update_stage,
-)
-from tajriba.journeys.touchpoints import (
-    create_item,
-    create_touchpoint,
-    delete_item,
-    delete_touchpoint,
-    free_key,
-    get_item,
-    get_touchpoint,
-    item_out,
-    list_items,
-    list_touchpoints,
-    made_key,
-    reorder_touchpoints,
-    touchpoint_names,
-    touchpoint_out,
-    update_item,
-    update_touchpoint,
-)
+from tajriba.journeys.personas import create_persona as create_persona
+from tajriba.journeys.personas import delete_persona as delete_persona
+from tajriba.journeys.personas import get_persona as get_persona
+from tajriba.journeys.personas import list_personas as list_personas
+from tajriba.journeys.personas import persona_out as persona_out
+from tajriba.journeys.personas import update_persona as update_persona
+from tajriba.journeys.records import ITEM_FIELDS as ITEM_FIELDS
+from tajriba.journeys.records import PERSONA_FIELDS as PERSONA_FIELDS
+from tajriba.journeys.records import STAGE_FIELDS as STAGE_FIELDS
+from tajriba.journeys.records import TOUCHPOINT_FIELDS as TOUCHPOINT_FIELDS
+from tajriba.journeys.stages import create_stage as create_stage
+from tajriba.journeys.stages import delete_stage as delete_stage
+from tajriba.journeys.stages import get_stage as get_stage
+from tajriba.journeys.stages import list_stages as list_stages
+from tajriba.journeys.stages import reorder_stages as reorder_stages
+from tajriba.journeys.stages import stage_out as stage_out
+from tajriba.journeys.stages import update_stage as update_stage
+from tajriba.journeys.touchpoints import create_item as create_item
+from tajriba.journeys.touchpoints import create_touchpoint as create_touchpoint
+from tajriba.journeys.touchpoints import delete_item as delete_item
+from tajriba.journeys.touchpoints import delete_touchpoint as delete_touchpoint
+from tajriba.journeys.touchpoints import free_key as free_key
+from tajriba.journeys.touchpoints import get_item as get_item
+from tajriba.journeys.touchpoints import get_touchpoint as get_touchpoint
+from tajriba.journeys.touchpoints import item_out as item_out
+from tajriba.journeys.touchpoints import list_items as list_items
+from tajriba.journeys.touchpoints import list_touchpoints as list_touchpoints
+from tajriba.journeys.touchpoints import made_key as made_key
+from tajriba.journeys.touchpoints import reorder_touchpoints as reorder_touchpoints
+from tajriba.journeys.touchpoints import touchpoint_names as touchpoint_names
+from tajriba.journeys.touchpoints import touchpoint_out as touchpoint_out
+from tajriba.journeys.touchpoints import update_item as update_item
+from tajriba.journeys.touchpoints import update_touchpoint as update_touchpoint
 from tajriba.models import AuditEntry, Journey, JourneyPersona, Persona, Stage
-
-# personas, stages and touchpoints are reached through this module (docs/architecture.md)
-__all__ = [
-    "ITEM_FIELDS",
-    "PERSONA_FIELDS",
-    "STAGE_FIELDS",
-    "TOUCHPOINT_FIELDS",
-    "create_item",
-    "create_persona",
-    "create_stage",
-    "create_touchpoint",
-    "delete_item",
-    "delete_persona",
-    "delete_stage",
-    "delete_touchpoint",
-    "free_key",
-    "get_item",
-    "get_persona",
-    "get_stage",
-    "get_touchpoint",
-    "item_out",
-    "list_items",
-    "list_personas",
-    "list_stages",
-    "list_touchpoints",
-    "made_key",
-    "persona_out",
-    "reorder_stages",
-    "reorder_touchpoints",
-    "stage_out",
-    "touchpoint_names",
-    "touchpoint_out",
-    "update_item",
-    "update_persona",
-    "update_stage",
-    "update_touchpoint",
-]
 
 # -- journeys ------------------------------------------------------------------------------------
 

@@ -21,20 +21,18 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor
 from tajriba.models import Job, Workspace
 from tajriba.text import models, pii, topics
-from tajriba.text.explorer import (
-    SENTIMENTS,
-    Filters,
-    emerging,
-    explore,
-    facets,
-    feedback_view,
-    pain_points,
-    topic_summary,
-    topic_trend,
-)
-from tajriba.text.normalize import fold
+from tajriba.text.explorer import SENTIMENTS as SENTIMENTS
+from tajriba.text.explorer import Filters as Filters
+from tajriba.text.explorer import emerging as emerging
+from tajriba.text.explorer import explore as explore
+from tajriba.text.explorer import facets as facets
+from tajriba.text.explorer import feedback_view as feedback_view
+from tajriba.text.explorer import pain_points as pain_points
+from tajriba.text.explorer import topic_summary as topic_summary
+from tajriba.text.explorer import topic_trend as topic_trend
+from tajriba.text.normalize import fold as fold
 from tajriba.text.pipeline import analyze
-from tajriba.text.sources import SOURCES_SQL
+from tajriba.text.sources import SOURCES_SQL as SOURCES_SQL
 from tajriba.text.topics import Taxonomy
 from tajriba.warehouse import Warehouse
 
@@ -47,19 +45,6 @@ def redact(text: str) -> str:
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 topic_names = topics.names
-__all__ = [
-    "SENTIMENTS",
-    "SOURCES_SQL",
-    "Filters",
-    "emerging",
-    "explore",
-    "facets",
-    "feedback_view",
-    "fold",
-    "pain_points",
-    "topic_summary",
-    "topic_trend",
-]
 
 
 @dataclass

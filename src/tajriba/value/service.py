@@ -1,5 +1,6 @@
-"""Value analytics on a workspace's warehouse: one run fits the models on the orders and stores a row per
-customer in `customer_values`; the overview, cohort, movement and driver reads compute from the warehouse.
+"""Value analytics on a workspace's warehouse (reports.py, calls.py and frames.py re-exported here): one run
+fits the models on the orders and stores a row per customer in `customer_values`; the overview, cohort,
+movement and driver reads compute from the warehouse.
 
 Orders that were cancelled do not count as purchases; returned orders do (the customer bought), their
 value is kept. Days are UTC days.
@@ -20,51 +21,30 @@ from tajriba.errors import Invalid
 from tajriba.metrics import service as metrics
 from tajriba.value import rfm
 from tajriba.value.bgnbd import BetaGeoModel
-from tajriba.value.calls import CALL_COLUMNS, CALL_EVENT, CALLED_DAYS, calls_to_make, last_called, mark_called
+from tajriba.value.calls import CALL_COLUMNS, calls_to_make
+from tajriba.value.calls import CALL_EVENT as CALL_EVENT
+from tajriba.value.calls import CALLED_DAYS as CALLED_DAYS
+from tajriba.value.calls import last_called as last_called
+from tajriba.value.calls import mark_called as mark_called
 from tajriba.value.clv import ClvSettings, customer_lifetime_value
-from tajriba.value.frames import (
-    VALUE_COLUMNS,
-    histogram,
-    load_orders,
-    observation_end_of,
-    plain,
-    records,
-    values_frame,
-)
+from tajriba.value.frames import VALUE_COLUMNS, histogram, observation_end_of, plain, records
+from tajriba.value.frames import load_orders as load_orders
+from tajriba.value.frames import values_frame as values_frame
 from tajriba.value.gammagamma import GammaGammaModel
 from tajriba.value.paretonbd import ParetoNBDModel
-from tajriba.value.reports import (
-    ORDER_VALUE_BY,
-    cohort_report,
-    customers,
-    experience,
-    key_drivers,
-    order_value,
-    order_value_by,
-    revenue_by_month,
-    segment_movement,
-)
+from tajriba.value.reports import ORDER_VALUE_BY as ORDER_VALUE_BY
+from tajriba.value.reports import cohort_report as cohort_report
+from tajriba.value.reports import customers as customers
+from tajriba.value.reports import experience as experience
+from tajriba.value.reports import key_drivers as key_drivers
+from tajriba.value.reports import order_value
+from tajriba.value.reports import order_value_by as order_value_by
+from tajriba.value.reports import revenue_by_month as revenue_by_month
+from tajriba.value.reports import segment_movement as segment_movement
 from tajriba.value.summary import summarize
 from tajriba.warehouse import Warehouse
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-# the value reports and the call list are reached through this module (docs/architecture.md)
-__all__ = [
-    "CALLED_DAYS",
-    "CALL_EVENT",
-    "ORDER_VALUE_BY",
-    "cohort_report",
-    "customers",
-    "experience",
-    "key_drivers",
-    "last_called",
-    "load_orders",
-    "mark_called",
-    "order_value_by",
-    "revenue_by_month",
-    "segment_movement",
-    "values_frame",
-]
 RFM_SEGMENTS = rfm.SEGMENTS
 
 
