@@ -1,6 +1,6 @@
 """Telling people (webhooks.py re-exported here): the in-app notification centre, email (held outside the
-recipient's working hours and sent as one digest when their day starts, unless urgent), and webhooks signed per the Standard Webhooks
-specification (webhook-id, webhook-timestamp, webhook-signature = v1,base64 HMAC-SHA256 of
+recipient's working hours and sent as one digest when their day starts, unless urgent), and webhooks signed
+per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature = v1,base64 HMAC-SHA256 of
 "id.timestamp.body"), retried with backoff and logged; Slack-compatible payloads for Slack-style hooks."""
 
 from __future__ import annotations
