@@ -112,7 +112,6 @@ LONG_MODULES = {
     "cases/sla.py",
     "surveys/definition.py",
     "surveys/respondent.py",
-    "surveys/service.py",
     "surveys/surveyjs.py",
     "warehouse/schema.py",
 }
