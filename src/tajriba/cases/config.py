@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.cases import business_time as bt
-from tajriba.cases import sla
+from tajriba.cases import clocks, sla
 from tajriba.cases.schemas import AlertRuleIn, CalendarIn, SlaPolicyIn, TeamIn
 from tajriba.db import scoped
 from tajriba.errors import Invalid
@@ -81,7 +81,7 @@ def save_calendar(
     actor.audit(
         session, "calendar.save", target_type="calendar", target_id=str(row.id), details=row.definition
     )
-    sla.recompute(session, workspace_id=workspace_id)
+    clocks.recompute(session, workspace_id=workspace_id)
     return row
 
 
@@ -131,7 +131,7 @@ def save_policy(
         target_id=str(policy.id),
         details=data.model_dump(mode="json"),
     )
-    sla.recompute(session, workspace_id=workspace_id)
+    clocks.recompute(session, workspace_id=workspace_id)
     return policy
 
 
