@@ -15,28 +15,23 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tajriba import i18n
-from tajriba.errors import NotFound, TooManyRequests
+from tajriba.errors import NotFound
 from tajriba.i18n import _
 from tajriba.models import Survey, SurveyInvitation, SurveyProgress
-from tajriba.surveys import links, service
+from tajriba.surveys import links, respondent_parts, service
 from tajriba.surveys import progress as progress_service
 from tajriba.surveys.definition import Definition, Question, pick
 from tajriba.warehouse import Warehouse
 from tajriba.web.deps import DB, FormDep, WarehouseDep
-from tajriba.web.ratelimit import per_minute
 
 router = APIRouter(prefix="/s", include_in_schema=False)
-COOKIE = "tjs_"
-HONEYPOT = "website"
 
 
 def screens(definition: Definition, answers: dict[str, Any], hidden: dict[str, Any]) -> list[list[Question]]:
@@ -53,17 +48,6 @@ def screens(definition: Definition, answers: dict[str, Any], hidden: dict[str, A
     if current:
         out.append(current)
     return out
-
-
-@lru_cache(maxsize=256)
-def _parsed(raw: bytes) -> Definition:
-    return Definition.model_validate_json(raw)
-
-
-def _definition(survey: Survey) -> Definition:
-    """The survey's definition, validated once per content (these pages only read it; keyed by its JSON, so an
-    edited survey is never served stale)."""
-    return _parsed(orjson.dumps(survey.definition))
 
 
 def _resolve(db: Session, request: Request, token: str) -> tuple[Survey, SurveyInvitation | None]:
@@ -94,47 +78,12 @@ def _language(request: Request, definition: Definition, *choices: str | None) ->
     return definition.default_language
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    locale = context["locale"]
-    i18n.set_locale(locale)
-    env = request.app.state.renderer.env
-    context.setdefault("digits", "native" if locale in ("ar", "fa") else "latn")
-
-    def n(value: int | float | str) -> str:
-        return i18n.apply_digits(str(value), locale, context["digits"])
-
-    html = env.get_template(template).render(
-        dir=i18n.DIRECTION.get(locale, "ltr"),
-        n=n,
-        t=lambda texts: pick(texts, locale, context["fallback"]),
-        **context,
-    )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _closed(
-    request: Request, survey: Survey | None, message: str, status: int, locale: str | None = None
-) -> HTMLResponse:
-    definition = _definition(survey) if survey is not None else None
-    loc = locale or (definition.default_language if definition else "ar")
-    i18n.set_locale(loc)
-    return _page(
-        request,
-        "respond/closed.html",
-        status=status,
-        locale=loc,
-        fallback=loc,
-        title=pick(definition.title, loc, definition.default_language) if definition else "",
-        message=message,
-    )
-
-
 def _progress(
     db: Session, request: Request, survey: Survey, inv: SurveyInvitation | None, p: str | None
 ) -> tuple[str | None, SurveyProgress | None]:
     if inv is not None:
         return None, progress_service.invitation_progress(db, inv)
-    token = p or request.cookies.get(f"{COOKIE}{survey.id}")
+    token = p or request.cookies.get(f"{respondent_parts.COOKIE}{survey.id}")
     return token, progress_service.progress_for(db, token, survey)
 
 
@@ -155,19 +104,21 @@ def show(
     try:
         survey, inv = _resolve(db, request, token)
     except links.LinkClosed as exc:
-        return _closed(request, None, exc.message, 410)
-    definition = _definition(survey)
+        return respondent_parts.closed(request, None, exc.message, 410)
+    definition = respondent_parts.definition_cached(survey)
     ptoken, progress = _progress(db, request, survey, inv, p)
     locale = _language(
         request, definition, lang, progress.language if progress else None, inv.language if inv else None
     )
     i18n.set_locale(locale)
     if inv is not None and inv.completed_at is not None:
-        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
+        return respondent_parts.closed(
+            request, survey, _("You have already answered this survey. Thank you!"), 410, locale
+        )
     if inv is not None and inv.status == "expired":
-        return _closed(request, survey, _("This survey link has expired."), 410, locale)
+        return respondent_parts.closed(request, survey, _("This survey link has expired."), 410, locale)
     if survey.status != "active":
-        return _closed(request, survey, _("This survey is closed."), 410, locale)
+        return respondent_parts.closed(request, survey, _("This survey is closed."), 410, locale)
     if progress is not None and progress.completed_at is not None:
         return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
     if inv is not None and inv.opened_at is None:
@@ -222,7 +173,7 @@ def _screen(
     values = dict(answers)
     if form is not None:
         values.update({k: v for k, v in form.items()})
-    return _page(
+    return respondent_parts.page(
         request,
         "respond/survey.html",
         status=status,
@@ -286,60 +237,19 @@ def _progress_of(
     return (None if inv else new_cookie), progress, new_cookie
 
 
-def _limit(request: Request) -> None:
-    """A per-address cap on posted screens (a flood of answers from one address is refused for a minute)."""
-    ip = request.client.host if request.client else "unknown"
-    wait = per_minute(
-        request.app.state, "survey_limiter", request.app.state.settings.survey_rate_per_minute
-    ).hit(ip)
-    if wait:
-        raise TooManyRequests(
-            _("Too many answers from this address; try again in a minute."), retry_after=int(wait) + 1
-        )
-
-
-def _refused(
-    request: Request,
-    survey: Survey,
-    inv: SurveyInvitation | None,
-    form: dict[str, Any],
-    token: str,
-    locale: str,
-) -> Response | None:
-    """The answer to a post that must not be recorded (closed survey, used link, a bot), or None."""
-    if survey.status != "active":
-        return _closed(request, survey, _("This survey is closed."), 410, locale)
-    if inv is not None and inv.completed_at is not None:
-        return _closed(request, survey, _("You have already answered this survey. Thank you!"), 410, locale)
-    if form.get(HONEYPOT):  # a bot filled the invisible field: thank it and keep nothing
-        return RedirectResponse(f"/s/{token}/done?lang={locale}", status_code=303)
-    return None
-
-
-def _remember(
-    response: Response, survey: Survey, inv: SurveyInvitation | None, cookie: str | None
-) -> Response:
-    """A public link's respondent keeps their progress token in a cookie (30 days, /s/ only)."""
-    if cookie and inv is None:
-        response.set_cookie(
-            f"{COOKIE}{survey.id}", cookie, max_age=30 * 86400, httponly=True, samesite="lax", path="/s/"
-        )
-    return response
-
-
 @router.post("/{token}")
 def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep) -> Response:
     """One posted screen: Back keeps what was typed, Next validates and moves on, the last screen stores."""
-    _limit(request)
+    respondent_parts.limit(request)
     try:
         survey, inv = _resolve(db, request, token)
     except links.LinkClosed as exc:
-        return _closed(request, None, exc.message, 410)
-    definition = _definition(survey)
+        return respondent_parts.closed(request, None, exc.message, 410)
+    definition = respondent_parts.definition_cached(survey)
     form = _form_dict(raw)
     locale = _language(request, definition, str(form.get("lang") or ""))
     i18n.set_locale(locale)
-    refused = _refused(request, survey, inv, form, token, locale)
+    refused = respondent_parts.refused(request, survey, inv, form, token, locale)
     if refused is not None:
         return refused
     ptoken, progress, new_cookie = _progress_of(db, request, survey, inv, definition, form, locale)
@@ -349,7 +259,7 @@ def answer(request: Request, token: str, db: DB, wh: WarehouseDep, raw: FormDep)
     response = _next_step(
         request, db, wh, survey, inv, definition, form, token, locale, progress, ptoken, screen
     )
-    return _remember(response, survey, inv, new_cookie)
+    return respondent_parts.remember(response, survey, inv, new_cookie)
 
 
 def _next_step(
@@ -403,19 +313,21 @@ def done(request: Request, token: str, db: DB, lang: str | None = None) -> Respo
     except links.LinkClosed:
         survey = None
     if survey is None:
-        return _closed(request, None, _("Thank you!"), 200, lang if lang in i18n.LOCALES else None)
-    definition = _definition(survey)
+        return respondent_parts.closed(
+            request, None, _("Thank you!"), 200, lang if lang in i18n.LOCALES else None
+        )
+    definition = respondent_parts.definition_cached(survey)
     locale = _language(request, definition, lang)
     i18n.set_locale(locale)
     message = pick(definition.thank_you, locale, definition.default_language) or _(
         "Thank you for your answers!"
     )
-    return _closed(request, survey, message, 200, locale)
+    return respondent_parts.closed(request, survey, message, 200, locale)
 
 
 def preview(request: Request, survey: Survey, locale: str, at: str | None = None) -> HTMLResponse:
     """The respondent page as staff see it before publishing (nothing is stored)."""
-    definition = _definition(survey)
+    definition = respondent_parts.definition_cached(survey)
     locale = definition.language(locale)
     return _screen(
         request,
