@@ -8,7 +8,7 @@ import pytest
 
 from tajriba.errors import Invalid
 from tajriba.i18n import set_locale
-from tajriba.surveys import surveyjs, templates
+from tajriba.surveys import expressions, surveyjs, templates
 from tajriba.surveys.definition import Definition, metric_scores, open_texts
 from tajriba.surveys.respondent import screens
 
@@ -320,7 +320,7 @@ def test_surveyjs_errors_name_the_element(data: object, message: str) -> None:
 
 
 def test_expression_parser() -> None:
-    tree = surveyjs.parse_expression(
+    tree = expressions.parse_expression(
         "({nps} <= 6 or {channel} anyof ['sms', \"whatsapp\"]) and {q2} notempty"
     )
     assert tree == {
@@ -334,12 +334,12 @@ def test_expression_parser() -> None:
             {"question": "q2", "op": "answered"},
         ]
     }
-    assert surveyjs.parse_expression("{a} <> 'x'") == {"question": "a", "op": "!=", "value": "x"}
-    assert surveyjs.parse_expression("{a} noneof [1, 2]") == {
+    assert expressions.parse_expression("{a} <> 'x'") == {"question": "a", "op": "!=", "value": "x"}
+    assert expressions.parse_expression("{a} noneof [1, 2]") == {
         "question": "a",
         "op": "not_in",
         "value": [1, 2],
     }
     for bad in ("{a} <=", "({a} = 1", "{a} = 1 {b}", "a = 1"):
         with pytest.raises(ValueError):
-            surveyjs.parse_expression(bad)
+            expressions.parse_expression(bad)

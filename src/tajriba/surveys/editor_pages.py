@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from tajriba.errors import Invalid, TajribaError
 from tajriba.i18n import _
 from tajriba.models import Survey
-from tajriba.surveys import delivery, forms, service, surveyjs
+from tajriba.surveys import delivery, expressions, forms, service
 from tajriba.surveys.definition import LOCALES
 from tajriba.web.deps import DB, Context, FormDep, verify_csrf
 from tajriba.web.render import error_text
@@ -187,7 +187,7 @@ def _question_from_form(form: Any, data: dict[str, Any]) -> dict[str, Any]:
         q["visible_if"] = chosen
     elif condition:
         try:
-            q["visible_if"] = surveyjs.parse_expression(condition)
+            q["visible_if"] = expressions.parse_expression(condition)
         except (ValueError, ValidationError) as exc:
             raise Invalid(_("Condition: {error}").format(error=error_text(exc)), field="condition") from None
     return q

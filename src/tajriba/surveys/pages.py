@@ -20,7 +20,17 @@ from tajriba.i18n import N_, _
 from tajriba.journeys.service import touchpoint_names
 from tajriba.metrics import service as metrics
 from tajriba.models import SurveyInvitation, Touchpoint
-from tajriba.surveys import delivery, forms, links, respondent, results, service, surveyjs, templates
+from tajriba.surveys import (
+    delivery,
+    expressions,
+    forms,
+    links,
+    respondent,
+    results,
+    service,
+    surveyjs,
+    templates,
+)
 from tajriba.surveys.definition import (
     LOCALES,
     QUESTION_TYPES,
@@ -105,7 +115,7 @@ def _question_rows(definition: Definition, locale: str) -> list[dict[str, Any]]:
             "q": q,
             "number": i + 1,
             "title": pick(q.title, locale, definition.default_language),
-            "condition": surveyjs.expression(q.visible_if) if q.visible_if else "",
+            "condition": expressions.expression(q.visible_if) if q.visible_if else "",
             "shown_when": describe(q.visible_if, definition, locale) if q.visible_if else "",
             "missing": [loc for loc in definition.languages if loc not in q.title],
         }

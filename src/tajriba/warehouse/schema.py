@@ -4,6 +4,9 @@ Timestamps are UTC without a zone (`TIMESTAMP`); the zone the source used is kep
 (an IANA name such as `Asia/Riyadh`, or an offset `+03:00`). Money is `DECIMAL(18,4)` plus an
 ISO 4217 `currency`. Every row carries `workspace_id`; every customer-derived row `customer_id`.
 See docs/data-model.md.
+
+Size: every experience table declared one after another (columns, keys, merge rules), declarations only, so
+the whole data model reads in one place.
 """
 
 from __future__ import annotations
