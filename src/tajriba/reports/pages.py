@@ -13,6 +13,7 @@ from tajriba.calendars import format_date
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import LOCALES, _, speaking
 from tajriba.reports import render, schedule, summary
+from tajriba.reports.schemas import ShareIn, SubscriptionIn
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, public_base, verify_csrf
 from tajriba.web.export import FORMATS as TABLE_FORMATS
 from tajriba.web.render import attachment, error_text
@@ -74,13 +75,11 @@ def change(request: Request, db: DB, ctx: Manage, form: FormDep) -> Response:
     base = f"/w/{ctx.workspace.slug}/reports"
     try:
         if action == "subscribe":
+            wanted = SubscriptionIn.from_form(form)
             sub = schedule.subscribe(
                 db,
                 workspace=ctx.workspace,
-                email=str(form.get("email") or ""),
-                frequency=str(form.get("frequency") or ""),
-                locale=str(form.get("locale") or ""),
-                formats=[str(f) for f in form.getlist("formats")],
+                **wanted.model_dump(),
                 created_by=ctx.user.id if ctx.user else None,
                 actor=ctx,
             )
@@ -100,13 +99,13 @@ def change(request: Request, db: DB, ctx: Manage, form: FormDep) -> Response:
             )
             return RedirectResponse(f"{base}?saved={_quote(_('Removed.'))}", status_code=303)
         if action == "share":
-            days = int(str(form.get("days") or "7"))
+            link = ShareIn.from_form(form)
             token = schedule.share(
                 db,
                 request.app.state.settings.secret,
                 ctx.workspace,
-                frequency=_frequency(str(form.get("frequency") or "")),
-                days=days,
+                frequency=_frequency(link.frequency),
+                days=link.days,
                 actor=ctx,
             )
             url = f"{public_base(request)}/r/{token}"
