@@ -275,10 +275,9 @@ class Backlog(Answer):
     rows: list[BacklogRow]
 
 
-class OutcomeRow(Answer):
-    """An outcome (repeat purchase, spend, churn) of the customers of one answer group, with its interval."""
+class GroupEstimate(Answer):
+    """An outcome's estimate in one group (customers of an answer group, orders of a delivery experience)."""
 
-    outcome: str
     group: str
     n: int
     value: float | None
@@ -286,16 +285,27 @@ class OutcomeRow(Answer):
     ci_high: float | None
 
 
-class OutcomeDifference(Answer):
-    """First group minus second for one outcome, its interval and two-sided p-value."""
+class GroupDifference(Answer):
+    """First group minus second, its interval and two-sided p-value."""
 
-    outcome: str
     first: str
     second: str
     difference: float | None
     low: float | None
     high: float | None
     p_value: float | None
+
+
+class OutcomeRow(GroupEstimate):
+    """An outcome (repeat purchase, spend, churn) of the customers of one answer group, with its interval."""
+
+    outcome: str
+
+
+class OutcomeDifference(GroupDifference):
+    """For one outcome: first group minus second."""
+
+    outcome: str
 
 
 class Outcomes(Answer):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from tajriba.metrics.schemas import OutcomeDifference, OutcomeRow
+from tajriba.metrics.schemas import GroupDifference, GroupEstimate, OutcomeDifference, OutcomeRow
 from tajriba.web.answers import Answer
 from tajriba.web.params import Day
 
@@ -203,30 +203,13 @@ class MovementRead(Answer):
     matrix: list[list[int]]
 
 
-class GroupRow(Answer):
-    group: str
-    n: int
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-
-
-class GroupDifference(Answer):
-    first: str
-    second: str
-    difference: float | None
-    low: float | None
-    high: float | None
-    p_value: float | None
-
-
 class ExperienceRead(Answer):
     """Spend, repeat purchase, churn risk and CLV by NPS group (promoters minus detractors), and repeat
     purchase after a late vs an on-time first delivery."""
 
     by_nps: list[OutcomeRow]
     differences: list[OutcomeDifference]
-    delivery: list[GroupRow]
+    delivery: list[GroupEstimate]
     delivery_difference: GroupDifference | None = None
 
 
