@@ -4,6 +4,7 @@ hand, random data against independent pandas / NumPy / SciPy computations, and t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -287,6 +288,12 @@ def test_response_rate_counts_delivered_invitations_only(app, db) -> None:  # ty
     assert by_survey["rows"][0]["label"] == "Post purchase"
     assert by_survey["rows"][0]["rate"] is None and "fewer than 25" in by_survey["rows"][0]["suppressed"]
     assert {r["group"] for r in rates.response_rate(db, ws, by="channel")["rows"]} == {"email", "sms"}
+    # weeks start where the workspace says, as on every metrics question: the week's label is its first day
+    sent = (NOW - timedelta(days=1)).astimezone(ZoneInfo(ws.timezone)).date()
+    for start, weekday in (("monday", 0), ("saturday", 5), ("sunday", 6)):
+        (week,) = rates.response_rate(db, ws, period="week", week_start=start)["rows"]
+        first = sent - timedelta(days=(sent.weekday() - weekday) % 7)
+        assert week["period"] == first.isoformat(), start
 
 
 def test_outcomes_by_nps_group_and_by_good_or_bad_experience(app, db) -> None:  # type: ignore[no-untyped-def]

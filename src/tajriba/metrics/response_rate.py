@@ -86,6 +86,7 @@ def response_rate(
     by: str | None = None,
     period: str | None = None,
     calendar: str = "gregorian",
+    week_start: str = "monday",
     survey_id: int | None = None,
     start: date | None = None,
     end: date | None = None,
@@ -97,7 +98,7 @@ def response_rate(
     if by is not None and by not in DIMENSIONS:
         raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
     if period is not None:
-        periods.check(period, calendar)
+        periods.check(period, calendar, week_start)
     column = COLUMNS[by]
     picked = [column] if column is not None else []
     query = select(
@@ -116,7 +117,7 @@ def response_rate(
         day = when.astimezone(tz).date()
         if (start is not None and day < start) or (end is not None and day >= end):
             continue
-        label = periods.label(day, period, calendar) if period else ""
+        label = periods.label(day, period, calendar, week_start) if period else ""
         bucket = counts.setdefault(
             (key, label), dict.fromkeys(("delivered", "completed", "skipped", "failed", "scheduled"), 0)
         )
