@@ -243,3 +243,29 @@ def test_bad_queries_name_the_field(shop, params, field) -> None:  # type: ignor
     response = call("/api/v1/metrics", **params)
     assert response.status_code in (400, 422), response.text
     assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("period", "week_start"),
+    [("week", "monday"), ("week", "saturday"), ("week", "sunday"), ("quarter", "monday"), ("year", "monday")],
+)
+def test_periods_cut_at_local_midnight_however_the_warehouse_buckets_them(shop, period, week_start) -> None:  # type: ignore[no-untyped-def]
+    """Gregorian months, quarters, years and Monday weeks are bucketed in SQL, other weeks from the days in
+    Python (metrics.query.bucket): both give pandas' figures on Riyadh's local days."""
+    from tajriba import periods
+
+    ws, frame, tps, call = shop
+    body = call(
+        "/api/v1/metrics", metric="csat", by="touchpoint", period=period, week_start=week_start, min_n=1
+    ).json()
+    csat = frame[frame["metric"] == "csat"].copy()
+    csat["on5"] = 1 + 4 * (csat["score"] - csat["scale_min"]) / (csat["scale_max"] - csat["scale_min"])
+    csat["label"] = [periods.label(d, period, "gregorian", week_start) for d in csat["day"]]
+    expected = {
+        (str(tps[tp]), label): (len(part), part["on5"].mean())
+        for (tp, label), part in csat.groupby(["tp_key", "label"])
+    }
+    got = {(r["group"], r["period"]): (r["n"], r["value"]) for r in body["rows"]}
+    assert set(got) == set(expected)
+    for key, (n, mean) in expected.items():
+        assert got[key][0] == n and got[key][1] == pytest.approx(mean, abs=1e-3), key

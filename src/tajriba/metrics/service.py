@@ -36,7 +36,7 @@ from tajriba.metrics.estimates import (
     wilson,
 )
 from tajriba.metrics.outcomes import outcomes
-from tajriba.metrics.query import DIMENSIONS, Query, daily_sums
+from tajriba.metrics.query import DIMENSIONS, Query, bucket, daily_sums
 from tajriba.metrics.response_rate import response_rate
 from tajriba.metrics.scores import (
     DETRACTOR_MAX,
@@ -163,7 +163,8 @@ def metric_table(session: Session, wh: Warehouse, workspace: Workspace, q: Query
             "a stage or journey filter goes with by=touchpoint, stage or journey (or none)", field="by"
         )
     # a stage or journey filter needs each row's touchpoint: key by it, filter, then merge
-    frame = daily_sums(wh, workspace, q if scoped is None else replace(q, by=by or "touchpoint"))
+    asked = q if scoped is None else replace(q, by=by or "touchpoint")
+    frame = daily_sums(wh, workspace, asked, grain=bucket(q))
     if scoped is not None:
         frame = frame[frame["key"].isin(scoped)].copy()
         if by is None:
