@@ -372,9 +372,6 @@ def warehouse_copy(
         raise SystemExit(1)
 
 
-# -- journeys -----------------------------------------------------------------------------------
-
-
 def main() -> None:
     from tajriba.errors import TajribaError
 

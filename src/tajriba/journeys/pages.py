@@ -309,6 +309,3 @@ def compare_page(
         journeys=service.list_journeys(db, workspace_id=ctx.workspace.id),
         other=other,
     )
-
-
-# -- journey analytics ---------------------------------------------------------------------------

@@ -283,6 +283,3 @@ def share_links(text: str, url: str, phone: str | None = None) -> dict[str, str]
         "whatsapp": f"https://wa.me/{digits}?text={quote(message)}",
         "sms": f"sms:{('+' + digits) if digits else ''}?body={quote(message)}",
     }
-
-
-# -- responses -------------------------------------------------------------------------------------------

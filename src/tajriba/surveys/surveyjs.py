@@ -317,6 +317,3 @@ def _choice(c: Any, where: str, texts: Any) -> dict[str, Any]:
     if not value:
         raise Invalid(f"{where}: a choice needs a value.")
     return {"value": value[:64], "label": label}
-
-
-# -- SurveyJS expressions (the subset conditions use) ---------------------------------------------------
