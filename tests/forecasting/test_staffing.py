@@ -169,3 +169,34 @@ def test_the_staffing_command_contract() -> None:
         check=False,
     )
     assert bad.returncode == 2 and "interval_seconds" in bad.stderr
+
+
+def test_a_plan_interval_by_interval_with_the_gap_to_a_schedule() -> None:
+    rows = staffing.plan(
+        [100, 50, 0, 130],
+        interval_seconds=1800,
+        aht_seconds=180,
+        shrinkage=0.3,
+        scheduled_agents=[20, 10, 0, 18],
+    )
+    assert [(r["agents"], r["scheduled_needed"], r["gap"]) for r in rows] == [
+        (14, 20, 0),
+        (8, 12, -2),
+        (0, 0, 0),
+        (17, 25, -7),
+    ]
+    # 20 scheduled at 30 % shrinkage put 14 on the phones: the reference's 14-agent service level
+    assert round(rows[0]["service_level"], 4) == 0.8884
+    # 10 scheduled put 7 on the phones for 5 Erlangs
+    assert rows[1]["service_level"] == pytest.approx(
+        staffing.erlang_c(staffing.Load(50, 1800, 180), 7, 20).service_level
+    )
+    assert rows[2]["service_level"] == 1.0  # nobody called
+    assert rows[3]["service_level"] == staffing.erlang_c(staffing.Load(130, 1800, 180), 12, 20).service_level
+    patient = staffing.plan(
+        [100], interval_seconds=1800, aht_seconds=180, patience_seconds=180, scheduled_agents=[12]
+    )
+    assert patient[0]["agents"] == 12 and round(patient[0]["p_abandon"], 4) == 0.0531
+    with pytest.raises(Invalid) as exc:
+        staffing.plan([1, 2], interval_seconds=1800, aht_seconds=180, scheduled_agents=[1])
+    assert exc.value.field == "scheduled_agents"

@@ -79,6 +79,8 @@ def erlang_c(load: Load, agents: int, target_seconds: float) -> Staffed:
     """Erlang C for `agents` people; with no more agents than the load, everyone waits (the queue grows)."""
     load.check()
     a, n = load.erlangs, int(agents)
+    if a == 0:  # nobody calls: nobody waits
+        return Staffed(n, 0.0, 1.0, 0.0, 0.0)
     if n <= a:
         return Staffed(n, 1.0, 0.0, None, 1.0)
     # C(n, a) from the Erlang B recursion (stable for any n): B_k = a·B_{k-1} / (k + a·B_{k-1})
@@ -187,6 +189,8 @@ def agents_needed(
         )
         return level and asa and (max_occupancy is None or s.occupancy <= max_occupancy)
 
+    if load.contacts == 0:  # a closed or silent interval needs nobody
+        return Staffed(0, 0.0, 1.0, 0.0, 0.0, None if patience_seconds is None else 0.0)
     # every measure improves with each agent added: double until the target is met, then bisect
     low, high = 0, max(1, math.floor(load.erlangs / 2))
     while not meets(staffed(high)):
@@ -205,3 +209,51 @@ def scheduled(agents: int, shrinkage: float) -> int:
     if not 0 <= shrinkage < 1:
         raise Invalid("shrinkage must be at least 0 and below 1 (e.g. 0.3)", field="shrinkage")
     return math.ceil(agents / (1 - shrinkage) - 1e-9)
+
+
+def plan(
+    contacts: list[float],
+    *,
+    interval_seconds: float,
+    aht_seconds: float,
+    target_level: float = 0.8,
+    target_seconds: float = 20,
+    shrinkage: float = 0.0,
+    patience_seconds: float | None = None,
+    scheduled_agents: list[int] | None = None,
+) -> list[dict[str, Any]]:
+    """A staffing plan, interval by interval: the agents each interval's contacts need (give a forecast
+    quantile, e.g. the 80 % upper bound, not the mean) and the people to schedule; with a schedule, the gap
+    and what the scheduled people would give (service level, P(abandon) with a patience)."""
+    if scheduled_agents is not None and len(scheduled_agents) != len(contacts):
+        raise Invalid(
+            f"{len(scheduled_agents)} scheduled counts for {len(contacts)} intervals",
+            field="scheduled_agents",
+        )
+    rows = []
+    for i, volume in enumerate(contacts):
+        load = Load(float(volume), interval_seconds, aht_seconds).check()
+        needed = agents_needed(
+            load, target_level=target_level, target_seconds=target_seconds, patience_seconds=patience_seconds
+        )
+        row: dict[str, Any] = {
+            "interval": i,
+            "contacts": float(volume),
+            "agents": needed.agents,
+            "scheduled_needed": scheduled(needed.agents, shrinkage),
+        }
+        if scheduled_agents is not None:
+            on_phones = math.floor(scheduled_agents[i] * (1 - shrinkage) + 1e-9)
+            given = (
+                erlang_c(load, on_phones, target_seconds)
+                if patience_seconds is None
+                else erlang_a(load, max(on_phones, 0), target_seconds, patience_seconds)
+            )
+            row.update(
+                scheduled=scheduled_agents[i],
+                gap=scheduled_agents[i] - row["scheduled_needed"],
+                service_level=given.service_level,
+                p_abandon=given.p_abandon,
+            )
+        rows.append(row)
+    return rows
