@@ -192,6 +192,11 @@ def test_a_plan_interval_by_interval_with_the_gap_to_a_schedule() -> None:
         staffing.erlang_c(staffing.Load(50, 1800, 180), 7, 20).service_level
     )
     assert rows[2]["service_level"] == 1.0  # nobody called
+    silent = staffing.Load(0, 1800, 180)
+    assert staffing.erlang_a(silent, 3, 20, 60).as_dict() == staffing.erlang_c(silent, 3, 20).as_dict() | {
+        "p_abandon": 0.0
+    }
+    assert staffing.agents_needed(silent, patience_seconds=60).agents == 0
     assert rows[3]["service_level"] == staffing.erlang_c(staffing.Load(130, 1800, 180), 12, 20).service_level
     patient = staffing.plan(
         [100], interval_seconds=1800, aht_seconds=180, patience_seconds=180, scheduled_agents=[12]

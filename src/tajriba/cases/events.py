@@ -15,8 +15,6 @@ from tajriba.i18n import _
 from tajriba.models import Case, CaseEvent, Membership, RootCause, Team, Touchpoint
 from tajriba.models.base import utcnow
 
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
 
 def actor_id(actor: Auditor | None) -> int | None:
     user = getattr(actor, "user", None)

@@ -18,8 +18,6 @@ from tajriba.cases.schemas import OPEN_STATUSES
 from tajriba.models import Case, CaseLink, Team, Touchpoint
 from tajriba.models.base import utcnow
 
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
 
 def route(session: Session, case: Case, *, team_id: int | None) -> None:
     """Team and owner of a new case: the rule's team, else the touchpoint's owner."""

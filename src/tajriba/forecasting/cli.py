@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -42,7 +43,8 @@ def erlang_c_cmd(
 ) -> None:
     """Agents needed when callers wait as long as it takes, and P(wait), service level, ASA and occupancy
     for the head counts around it."""
-    _report(locals(), patience_seconds=None)
+    targets = Targets(target_level, target_seconds, target_asa, max_occupancy, shrinkage)
+    _report(contacts, interval_seconds, aht_seconds, targets, patience_seconds=None, fmt=fmt)
 
 
 @staffing_app.command("erlang-a")
@@ -59,38 +61,56 @@ def erlang_a_cmd(
     fmt: Format = "json",
 ) -> None:
     """Agents needed when callers hang up after an exponential patience, with P(abandon) beside the rest."""
-    _report(locals(), patience_seconds=patience_seconds)
+    targets = Targets(target_level, target_seconds, target_asa, max_occupancy, shrinkage)
+    _report(contacts, interval_seconds, aht_seconds, targets, patience_seconds=patience_seconds, fmt=fmt)
 
 
-def _report(args: dict[str, Any], *, patience_seconds: float | None) -> None:
+@dataclass(frozen=True)
+class Targets:
+    level: float
+    seconds: float
+    asa: float | None
+    max_occupancy: float | None
+    shrinkage: float
+
+
+def _report(
+    contacts: float,
+    interval_seconds: float,
+    aht_seconds: float,
+    targets: Targets,
+    *,
+    patience_seconds: float | None,
+    fmt: str,
+) -> None:
     from tajriba.errors import Invalid
     from tajriba.forecasting import staffing
 
-    if args["fmt"] not in ("json", "text"):
+    if fmt not in ("json", "text"):
         raise Invalid("--format is json or text", field="format")
-    load = staffing.Load(args["contacts"], args["interval_seconds"], args["aht_seconds"]).check()
+    load = staffing.Load(contacts, interval_seconds, aht_seconds).check()
     needed = staffing.agents_needed(
         load,
-        target_level=args["target_level"],
-        target_seconds=args["target_seconds"],
-        target_asa=args["target_asa"],
-        max_occupancy=args["max_occupancy"],
+        target_level=targets.level,
+        target_seconds=targets.seconds,
+        target_asa=targets.asa,
+        max_occupancy=targets.max_occupancy,
         patience_seconds=patience_seconds,
     )
     rows = []
     for n in range(max(1, needed.agents - SPREAD), needed.agents + SPREAD + 1):
         if patience_seconds is None:
-            rows.append(staffing.erlang_c(load, n, args["target_seconds"]).as_dict())
+            rows.append(staffing.erlang_c(load, n, targets.seconds).as_dict())
         else:
-            rows.append(staffing.erlang_a(load, n, args["target_seconds"], patience_seconds).as_dict())
+            rows.append(staffing.erlang_a(load, n, targets.seconds, patience_seconds).as_dict())
     out: dict[str, Any] = {
         "model": "erlang_c" if patience_seconds is None else "erlang_a",
         "erlangs": round(load.erlangs, 4),
         "agents": needed.agents,
-        "scheduled": staffing.scheduled(needed.agents, args["shrinkage"]),
+        "scheduled": staffing.scheduled(needed.agents, targets.shrinkage),
         "rows": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
     }
-    if args["fmt"] == "json":
+    if fmt == "json":
         echo_json(out)
         return
     typer.echo(f"{out['erlangs']} Erlangs: {out['agents']} agents needed, {out['scheduled']} to schedule")

@@ -106,11 +106,13 @@ def erlang_a(load: Load, agents: int, target_seconds: float, patience_seconds: f
     if not math.isfinite(patience_seconds) or patience_seconds <= 0:
         raise Invalid("patience_seconds must be more than 0", field="patience_seconds")
     n, lam, mu, theta = int(agents), load.rate, 1 / load.aht_seconds, 1 / patience_seconds
+    if lam == 0:  # nobody calls: nobody waits or hangs up
+        return Staffed(n, 0.0, 1.0, 0.0, 0.0, 0.0)
     pi = _stationary(n, lam, mu, theta)
     waiting = np.arange(len(pi)) - n
     queue = np.clip(waiting, 0, None)
     p_wait = float(pi[n:].sum())
-    p_abandon = float(theta * (queue * pi).sum() / lam) if lam > 0 else 0.0
+    p_abandon = float(theta * (queue * pi).sum() / lam)
     # an arrival with k people waiting ahead moves through states k, k-1, ..., 0 (people ahead) at rate
     # nμ + iθ (an agent frees up, or someone ahead hangs up) until an agent takes it, unless its own patience
     # (rate θ) runs out first: one chain for every k, one matrix exponential for all of them
@@ -140,20 +142,20 @@ def erlang_a(load: Load, agents: int, target_seconds: float, patience_seconds: f
 
 
 def _stationary(n: int, lam: float, mu: float, theta: float) -> np.ndarray:
-    """π of the M/M/n+M chain, up to the state where the tail's mass is below TAIL (in logs: no overflow)."""
+    """π of the M/M/n+M chain, up to the state where the tail's mass is below TAIL (in logs: no overflow).
+    Past n the ratio of successive terms, λ / (nμ + kθ), falls with every k (θ > 0), so the chain settles."""
     logs = [0.0]
+    top = 0.0
     j = 0
     while True:
         j += 1
-        out = min(j, n) * mu + max(j - n, 0) * theta
-        logs.append(logs[-1] + math.log(lam) - math.log(out) if lam > 0 else -math.inf)
-        # past the mode the terms fall geometrically at least as fast as the current ratio
+        logs.append(logs[-1] + math.log(lam) - math.log(min(j, n) * mu + max(j - n, 0) * theta))
+        top = max(top, logs[-1])
+        # past the mode the terms fall geometrically at least as fast as the next ratio: bound the tail by it
         ratio = lam / (min(j + 1, n) * mu + max(j + 1 - n, 0) * theta)
-        if j > n and ratio < 1 and logs[-1] - max(logs) + math.log(1 / (1 - ratio)) < math.log(TAIL):
+        if j > n and ratio < 1 and logs[-1] - top - math.log(1 - ratio) < math.log(TAIL):
             break
-        if j > n + 10_000_000:
-            raise Invalid("the queue does not settle: give the callers a patience", field="patience_seconds")
-    values = np.exp(np.array(logs) - max(logs))
+    values = np.exp(np.array(logs) - top)
     return values / values.sum()
 
 

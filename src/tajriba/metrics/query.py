@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from tajriba.models.accounts import Workspace
     from tajriba.warehouse import Warehouse
 
-# The public face of the metrics package: its own queries, and the numbers defined once in scores,
-# estimates, tickets, trend and response_rate that other domains reach through this module only.
-
 
 DIMENSIONS = (
     "touchpoint",

@@ -18,8 +18,6 @@ from tajriba.i18n import _
 from tajriba.models import Survey, SurveyInvitation, Touchpoint
 from tajriba.models.base import utcnow
 from tajriba.surveys.definition import definition_of, metric_scores, open_texts
-from tajriba.surveys.delivery import Recipient as Recipient  # public: cases invite customers to follow-ups
-from tajriba.surveys.delivery import invite as invite
 from tajriba.text import service as text_service
 from tajriba.warehouse import Warehouse
 

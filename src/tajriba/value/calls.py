@@ -9,9 +9,6 @@ import pandas as pd
 
 from tajriba.warehouse import Warehouse
 
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
-
 CALL_COLUMNS = [
     "customer_id",
     "segment",

@@ -13,9 +13,6 @@ import pandas as pd
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
 
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
-
 VALUE_COLUMNS = ", ".join(c for c in TABLES["customer_values"].column_names if c != "workspace_id")
 
 

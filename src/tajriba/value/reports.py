@@ -16,8 +16,6 @@ from tajriba.value.frames import VALUE_COLUMNS, load_orders, observation_end_of,
 from tajriba.value.summary import summarize
 from tajriba.warehouse import Warehouse
 
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
 
 def order_value(orders: pd.DataFrame, *, by: str | None = None) -> list[dict[str, Any]]:
     """Average order value (t interval), items per order, repeat purchase rate (Wilson), per group."""

@@ -12,13 +12,9 @@ import pyarrow.compute as pc
 
 from tajriba.customers import service as customer_service
 from tajriba.ingest.imports import convert
-from tajriba.ingest.imports.convert import to_float as to_float
-from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
 from tajriba.ingest.imports.mapping import FIELDS, Mapping
 from tajriba.ingest.writer import apply_resolution
 from tajriba.warehouse import Warehouse
-
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 
 
 def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tuple[str, str]]]:

@@ -13,12 +13,7 @@ import pyarrow.compute as pc
 
 from tajriba.i18n import _
 from tajriba.ingest.imports import convert
-from tajriba.ingest.imports.convert import to_float as to_float
-from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
 from tajriba.ingest.imports.mapping import FIELDS, LINKS, REQUIRED, Mapping, time_format_label
-
-# what other domains use of this package's modules, reached through this service only (docs/architecture.md)
-
 
 MAX_REPORTED = 100_000
 
