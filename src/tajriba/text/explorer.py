@@ -13,7 +13,7 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.text import topics
 from tajriba.text.normalize import fold
-from tajriba.text.sources import SOURCES_SQL
+from tajriba.text.sources import SOURCES_SQL, pending_count
 from tajriba.warehouse import Warehouse
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
@@ -210,8 +210,6 @@ def feedback_view(
     """What the feedback page shows under the filters: the matching texts (a page of them), topic summary,
     pain points, topic trend (and its chart), emerging clusters, the facets to filter by and the texts still
     waiting for analysis."""
-    from tajriba.text.service import pending_count
-
     taxonomy = topics.for_workspace(workspace.settings)
     topic_names = {t.key: t.name(locale) for t in taxonomy.topics}
     trend = topic_trend(warehouse, workspace.id, filters)

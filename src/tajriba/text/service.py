@@ -32,7 +32,9 @@ from tajriba.text.explorer import topic_summary as topic_summary
 from tajriba.text.explorer import topic_trend as topic_trend
 from tajriba.text.normalize import fold as fold
 from tajriba.text.pipeline import analyze
+from tajriba.text.sources import PENDING_SQL
 from tajriba.text.sources import SOURCES_SQL as SOURCES_SQL
+from tajriba.text.sources import pending_count as pending_count
 from tajriba.text.topics import Taxonomy
 from tajriba.warehouse import Warehouse
 
@@ -61,21 +63,6 @@ class EnrichReport:
 
 # a text is pending unless an enrichment of this very text by the current model and taxonomy exists
 # (written as NOT EXISTS: DuckDB 2.0 ignored a LIMIT on the equivalent LEFT JOIN ... OR ... form)
-PENDING_SQL = f"""
-SELECT s.source, s.source_id, s.text FROM ({SOURCES_SQL}) s WHERE NOT EXISTS (
-  SELECT 1 FROM text_enrichments e WHERE e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id
-  AND e.model_version = $mv AND e.taxonomy_version = $tv AND e.text_hash = md5(s.text))
-"""
-
-
-def pending_count(warehouse: Warehouse, workspace_id: int, taxonomy: Taxonomy) -> int:
-    row = warehouse.sql(
-        f"SELECT count(*) FROM ({PENDING_SQL}) p",
-        {"ws": workspace_id, "mv": models.version(), "tv": taxonomy.version},
-    )
-    return int(row[0][0])
-
-
 def _enrichments(
     workspace_id: int,
     batch: pd.DataFrame,

@@ -1,5 +1,16 @@
 """Every text of a workspace, as one query: feedback texts, survey comments not mirrored as feedback, and
-ticket subjects (columns source, source_id, text, customer_id, touchpoint_id, channel, origin, created_at)."""
+ticket subjects (columns source, source_id, text, customer_id, touchpoint_id, channel, origin, created_at);
+and those not yet analysed by the current model and taxonomy (or changed since)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tajriba.text import models
+
+if TYPE_CHECKING:
+    from tajriba.text.topics import Taxonomy
+    from tajriba.warehouse import Warehouse
 
 SOURCES_SQL = """
 SELECT 'feedback' AS source, feedback_id AS source_id, text, customer_id, touchpoint_id, channel,
@@ -13,3 +24,18 @@ UNION ALL
 SELECT 'ticket', ticket_id, subject, customer_id, touchpoint_id, channel, 'ticket', created_at
 FROM tickets WHERE workspace_id = $ws AND subject IS NOT NULL AND trim(subject) <> ''
 """
+
+
+PENDING_SQL = f"""
+SELECT s.source, s.source_id, s.text FROM ({SOURCES_SQL}) s WHERE NOT EXISTS (
+  SELECT 1 FROM text_enrichments e WHERE e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id
+  AND e.model_version = $mv AND e.taxonomy_version = $tv AND e.text_hash = md5(s.text))
+"""
+
+
+def pending_count(warehouse: Warehouse, workspace_id: int, taxonomy: Taxonomy) -> int:
+    row = warehouse.sql(
+        f"SELECT count(*) FROM ({PENDING_SQL}) p",
+        {"ws": workspace_id, "mv": models.version(), "tv": taxonomy.version},
+    )
+    return int(row[0][0])
