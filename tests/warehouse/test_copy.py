@@ -80,11 +80,13 @@ def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tm
             with factory() as session:
                 ws = session.scalar(select(Workspace))
                 assert ws is not None
-                # months and Monday weeks are bucketed in SQL, Saturday weeks from the days (metrics.query.bucket)
+                # months and Monday weeks are bucketed in SQL, Saturday weeks from the days, no period by key
+                # alone (metrics.query.bucket)
                 for metric, period, start in (
                     ("nps", "month", "monday"),
                     ("csat", "week", "monday"),
                     ("ces", "week", "saturday"),
+                    ("csat", None, "monday"),
                 ):
                     q = metrics.Query(metric=metric, by="touchpoint", period=period, week_start=start)
                     duck, postgres = (metrics.metric_table(session, w, ws, q) for w in engines[:2])

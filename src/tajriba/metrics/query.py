@@ -75,11 +75,16 @@ class Query:
         scores.check_slice(self, DIMENSIONS)
 
 
+GRAINS = ("day", "week", "month", "quarter", "year", "all")
+
+
 def bucket(q: Query) -> str:
-    """The coarsest local-day bucket the warehouse may group by for this question: the period itself where SQL
-    knows it (Gregorian months, quarters and years, weeks starting on Monday), else the day (Hijri and Jalali
-    months, other week starts: labelled from the days in Python). Sums are additive, so the figures are the
-    same either way; a coarser bucket only means fewer rows to carry out of the warehouse."""
+    """The coarsest local-day bucket the warehouse may group by for this question: none without a period; the
+    period itself where SQL knows it (Gregorian months, quarters and years, weeks starting on Monday); else
+    the day (Hijri and Jalali months, other week starts: labelled from the days in Python). Sums are additive,
+    so the figures are the same either way; a coarser bucket only means fewer rows out of the warehouse."""
+    if q.period is None:
+        return "all"
     if q.period in ("month", "quarter", "year") and q.calendar == "gregorian":
         return q.period
     if q.period == "week" and q.week_start == "monday":
@@ -89,11 +94,16 @@ def bucket(q: Query) -> str:
 
 def daily_sums(wh: Warehouse, workspace: Workspace, q: Query, *, grain: str = "day") -> pd.DataFrame:
     """Columns key (text, "" for none), day, n, total, total_sq, high, low: one row per slice key and local day
-    (or, with `grain` week, month, quarter or year, per slice key and the first local day of that bucket)."""
+    (or, with `grain` week, month, quarter or year, per slice key and the first local day of that bucket;
+    with `all`, per slice key, the day left empty)."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
     window = periods.Window.of(workspace, q.start, q.end)
     start, end = window.utc()
     day = window.local_day("r.submitted_at")
-    if grain != "day":
+    if grain == "all":
+        day = "CAST(NULL AS DATE)"
+    elif grain != "day":
         day = f"CAST(date_trunc('{grain}', {day}) AS DATE)"
     key = _KEY_SQL[q.by] if q.by else "'all'"
     where = ["r.workspace_id = ?", "r.metric = ?", "r.score IS NOT NULL"]
