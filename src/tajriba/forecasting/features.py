@@ -92,7 +92,7 @@ def calendar_features(
         return pd.DataFrame(columns=list(COLUMNS), index=index)
     plain = [d.date() for d in index]
     frame = pd.DataFrame(0, index=index, columns=list(COLUMNS), dtype=np.int64)
-    weekday = index.weekday.to_numpy()
+    weekday = index.day_of_week.to_numpy()
     frame["weekend"] = np.isin(weekday, WEEKENDS.get(country, (5, 6))).astype(int)
     frame["public_holiday"] = _public_holidays(plain, country)
     years = range(to_hijri(min(plain))[0] - 1, to_hijri(max(plain))[0] + 2)
@@ -111,13 +111,18 @@ def calendar_features(
 
 
 def _public_holidays(days: list[date], country: str) -> list[int]:
+    return [int(name is not None) for name in holiday_names(days, country)]
+
+
+def holiday_names(days: list[date], country: str) -> list[str | None]:
+    """The public holiday's name (the `holidays` package, in English) on each day, or None."""
     import holidays
 
     try:
         found = holidays.country_holidays(country, years=sorted({d.year for d in days}))
     except NotImplementedError:
         raise Invalid(f"no public holidays are known for country {country!r}", field="country") from None
-    return [int(d in found) for d in days]
+    return [found.get(d) for d in days]
 
 
 def _ramadan(frame: pd.DataFrame, first: date, eid: date) -> None:
@@ -143,3 +148,34 @@ def _around(frame: pd.DataFrame, event: str, first: date, length: int) -> None:
             frame.loc[day, event] = 1
         else:
             frame.loc[day, f"days_after_{event}"] = offset - length + 1
+
+
+def design(cal: pd.DataFrame, last_known: int) -> np.ndarray:
+    """The calendar model's regressors from the calendar features `cal`, one row per day (the history's,
+    then the horizon's): an intercept, weekdays, Ramadan (its days, a slope through it, the last ten nights),
+    both Eids and the days around them (1-3 and 4-7 days before and after), public holidays, White Friday,
+    11.11, salary days, Nowruz, Yalda, the year's shape (two harmonics, given a year and a half), and a
+    piecewise-linear level with a knot every 91 days that stays flat after day `last_known` (the smoothing
+    of the residuals carries the level forward, not a trend line)."""
+    days = pd.DatetimeIndex(cal.index)
+    n = len(days)
+    weekday = days.day_of_week.to_numpy()
+    cols: list[np.ndarray] = [np.ones(n)]
+    cols += [(weekday == w).astype(float) for w in range(1, 7)]
+    cols += [cal["ramadan"].to_numpy(float), cal["ramadan_day"].to_numpy(float) / 30,
+             cal["ramadan_last_ten"].to_numpy(float)]  # fmt: skip
+    for event in ("eid_al_fitr", "eid_al_adha"):
+        before, after = cal[f"days_before_{event}"].to_numpy(), cal[f"days_after_{event}"].to_numpy()
+        cols += [cal[event].to_numpy(float)]
+        cols += [
+            ((lo <= d) & (d <= hi)).astype(float) for d in (before, after) for lo, hi in ((1, 3), (4, 7))
+        ]
+    for name in ("public_holiday", "white_friday", "singles_day", "salary_day", "nowruz", "yalda"):
+        cols.append(cal[name].to_numpy(float))
+    if last_known >= 548:  # the year's shape only from a year and a half of history
+        year = 2 * np.pi * days.dayofyear.to_numpy() / 365.25
+        cols += [f(k * year) for k in (1, 2) for f in (np.sin, np.cos)]
+    t = np.minimum(np.arange(n), last_known).astype(float)
+    cols.append(t / 365.25)
+    cols += [np.maximum(t - knot, 0) / 365.25 for knot in range(91, max(last_known - 30, 91), 91)]
+    return np.column_stack(cols)
