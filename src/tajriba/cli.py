@@ -38,7 +38,7 @@ app.add_typer(warehouse_app, name="warehouse")
 def _domain_commands() -> None:
     """Each domain's commands, from its own cli.py."""
     from tajriba.accounts.cli import keys_app, users_app, workspaces_app
-    from tajriba.forecasting.cli import staffing_app
+    from tajriba.forecasting.cli import forecast_cmd, staffing_app
     from tajriba.ingest.cli import import_cmd
     from tajriba.journeys.cli import journeys_app
 
@@ -48,6 +48,7 @@ def _domain_commands() -> None:
     app.add_typer(journeys_app, name="journeys")
     app.add_typer(staffing_app, name="staffing")
     app.command("import")(import_cmd)
+    app.command("forecast")(forecast_cmd)
 
 
 _domain_commands()

@@ -1,8 +1,10 @@
-"""`tajriba staffing erlang-c|erlang-a`: the agents an interval's contacts need, and what each head count gives."""
+"""`tajriba staffing erlang-c|erlang-a`: the agents an interval's contacts need, and what each head count gives;
+`tajriba forecast FILE`: forecasts of the counts in a file, with the backtest that chose each series' model."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -121,3 +123,77 @@ def _report(
             f"{r['agents']:>6}  P(wait) {r['p_wait']:.4f}  service level {r['service_level']:.4f}  "
             f"ASA {asa}  occupancy {r['occupancy']:.3f}{abandon}"
         )
+
+
+def forecast_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, TSV, XLSX, JSONL or Parquet: one row per time (and series).")
+    ],
+    time_column: Annotated[str, typer.Option("--time-column", help="The column of dates or times.")],
+    value_column: Annotated[str, typer.Option("--value-column", help="The column of counts.")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Steps ahead: days, or intervals of --freq.")],
+    freq: Annotated[str, typer.Option("--freq", help="D, 5min, 10min, 15min, 30min or 60min.")] = "D",
+    series_column: Annotated[
+        str | None, typer.Option("--series-column", help="The column naming each series (team, channel...).")
+    ] = None,
+    country: Annotated[
+        str, typer.Option("--country", help="Calendar and holidays: SA, AE, EG, IR...")
+    ] = "SA",
+    level: Annotated[
+        list[str] | None, typer.Option("--level", help="Interval levels: --level 80 --level 95 (or 80,95).")
+    ] = None,
+    backtest: Annotated[
+        int | None, typer.Option("--backtest", help="Backtest windows; prints each model's scores.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+) -> None:
+    """Forecast contact volume (or any count) from a file, each series' model chosen by rolling-origin backtest."""
+    from tajriba.errors import Invalid
+    from tajriba.forecasting import series, service
+
+    if fmt not in ("json", "csv"):
+        raise Invalid("--format is json or csv", field="format")
+    levels = _levels(level or ["80", "95"])
+    shape = series.Shape(freq=freq, country=country.upper(), levels=levels)
+    item = series.from_file(file, time_column=time_column, value_column=value_column,
+                            series_column=series_column, shape=shape)  # fmt: skip
+    result, steps = service.run(item, horizon, 3 if backtest is None else backtest)
+    rows = service.forecast_rows(result, steps)
+    table = service.backtest_rows(result) if backtest else None
+    if fmt == "json":
+        out: dict[str, Any] = {"freq": freq, "horizon": horizon, "levels": list(levels), "forecast": rows}
+        if table is not None:
+            out["backtest"] = table
+        echo_json(out)
+        return
+    _csv(rows)
+    if table is not None:
+        typer.echo("")
+        _csv(table)
+
+
+def _levels(raw: list[str]) -> tuple[int, ...]:
+    from tajriba.errors import Invalid
+
+    out = []
+    for part in ",".join(raw).split(","):
+        try:
+            out.append(int(part.strip()))
+        except ValueError:
+            raise Invalid(
+                f"--level {part!r}: expected a whole percentage such as 80 or 95", field="level"
+            ) from None
+    return tuple(sorted(set(out)))
+
+
+def _csv(rows: list[dict[str, Any]]) -> None:
+    import csv
+    import io
+
+    if not rows:
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    typer.echo(buffer.getvalue(), nl=False)

@@ -40,6 +40,7 @@ class History:
     values: np.ndarray
     country: str = "SA"
     overrides: Overrides | None = None
+    levels: tuple[int, ...] = LEVELS
     _calendar: pd.DataFrame | None = field(default=None, repr=False)
 
     def calendar(self, count: int) -> pd.DataFrame:
@@ -59,11 +60,16 @@ class History:
             raise Invalid(f"a forecast needs at least {3 * SEASON} days of history", field="history")
         if np.any(self.values[~np.isnan(self.values)] < 0):
             raise Invalid("counts cannot be negative", field="values")
+        if not self.levels or any(not 50 <= level < 100 for level in self.levels):
+            raise Invalid("each interval level must be at least 50 and below 100 (e.g. 80 95)", field="level")
         return self
 
 
 @dataclass
 class Forecast:
+    """Forecasts of every series (counts; 0 on closed days) with interval bounds per level, the model each
+    series chose and its backtest."""
+
     names: list[str]
     days: pd.DatetimeIndex
     mean: np.ndarray  # series x horizon, counts
@@ -71,6 +77,7 @@ class Forecast:
     closed: np.ndarray  # series x horizon
     chosen: list[str]
     backtest: list[dict[str, dict[str, Any]]] = field(default_factory=list)  # per series: model -> scores
+    slots: list[str] | None = None  # intraday: the intervals of each day (mean: series x days x intervals)
 
 
 def closed_days(values: np.ndarray, cal: pd.DataFrame, upto: int) -> np.ndarray:
@@ -130,16 +137,18 @@ def fit_all(history: History, upto: int, horizon: int, names: tuple[str, ...] = 
     shut = closed[:, upto : upto + horizon]
     out: dict[str, Any] = {"closed": shut, "models": {}}
     for name, fit in fits.items():
-        out["models"][name] = counts(fit, shut)
+        out["models"][name] = counts(fit, shut, history.levels)
     return out
 
 
-def counts(fit: models.Fit, shut: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+def counts(
+    fit: models.Fit, shut: np.ndarray, levels: tuple[int, ...]
+) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
     """A fit's forecasts and interval bounds as counts (0 on closed days)."""
     mean = np.where(shut, 0.0, np.maximum(np.expm1(fit.mean), 0.0))
     bounds = {
         level: (np.where(shut, 0.0, np.maximum(np.expm1(lo), 0.0)), np.where(shut, 0.0, np.expm1(hi)))
-        for level, (lo, hi) in models.intervals(fit, LEVELS).items()
+        for level, (lo, hi) in models.intervals(fit, levels).items()
     }
     return mean, bounds
 
@@ -221,8 +230,9 @@ def summary(totals: dict[str, dict[str, np.ndarray]], i: int) -> dict[str, dict[
             "days": int(n),
             "event_days": int(ne),
         }
-        for level in LEVELS:
-            row[f"coverage_{level}"] = _ratio(t[f"hit{level}"][i], n)
+        for key in t:
+            if key.startswith("hit"):
+                row[f"coverage_{key[3:]}"] = _ratio(t[key][i], n)
         out[name] = row
     return out
 
@@ -242,11 +252,11 @@ def forecast(history: History, horizon: int, *, folds: int = 3) -> Forecast:
     n = len(history.days)
     fitted = fit_all(history, n, horizon, tuple(sorted(set(chosen))))
     mean = np.zeros((len(history.names), horizon))
-    bounds = {level: (np.zeros_like(mean), np.zeros_like(mean)) for level in LEVELS}
+    bounds = {level: (np.zeros_like(mean), np.zeros_like(mean)) for level in history.levels}
     for i, name in enumerate(chosen):
         counts, b = fitted["models"][name]
         mean[i] = counts[i]
-        for level in LEVELS:
+        for level in history.levels:
             bounds[level][0][i], bounds[level][1][i] = b[level][0][i], b[level][1][i]
     future = pd.date_range(history.days[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
     return Forecast(history.names, future, mean, bounds, fitted["closed"], chosen, reports)

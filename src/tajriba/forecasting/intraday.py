@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
-from tajriba.forecasting import daily
+from tajriba.forecasting import daily, models
 from tajriba.forecasting.features import Overrides
 
 MODELS = ("seasonal_naive", "seasonal_naive_week", "profile_ets", "profile_calendar")
@@ -40,6 +40,7 @@ class Intraday:
     values: np.ndarray
     country: str = "SA"
     overrides: Overrides | None = None
+    levels: tuple[int, ...] = daily.LEVELS
     _daily: daily.History | None = field(default=None, repr=False)
 
     def totals(self) -> daily.History:
@@ -48,7 +49,9 @@ class Intraday:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 total = np.where(np.isnan(self.values).all(axis=2), np.nan, np.nansum(self.values, axis=2))
-            self._daily = daily.History(self.names, self.days, total, self.country, self.overrides).check()
+            self._daily = daily.History(
+                self.names, self.days, total, self.country, self.overrides, self.levels
+            ).check()
         return self._daily
 
 
@@ -108,7 +111,7 @@ def predict(item: Intraday, upto: int, horizon: int) -> dict[str, Any]:
         mean = _point(name, item, fits, shape, upto, horizon)
         mean = np.where(shut[..., None], 0.0, mean)
         errors = _errors(name, item, fits, upto, horizon, weekdays, ramadan)
-        out["models"][name] = (mean, _bounds(mean, errors, shut))
+        out["models"][name] = (mean, _bounds(mean, errors, shut, item.levels))
     return out
 
 
@@ -157,21 +160,17 @@ def _in_sample(name, item, fits, origin, target, upto, weekdays, ramadan) -> np.
     return total[:, None] * shape
 
 
-def _bounds(mean, errors, shut) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _bounds(mean, errors, shut, levels) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Bounds from the errors' quantiles per interval of the day and distance ahead, each interval's errors
     pooled with its two neighbours' on each side (a few dozen days alone make a narrow tail), at the
     finite-sample quantile level (1 - α)(1 + 1/n) of split conformal prediction."""
     k = errors.shape[-1]
     pooled = np.concatenate([errors[..., np.clip(np.arange(k) + d, 0, k - 1)] for d in range(-2, 3)], axis=1)
-    count = max(int(np.isfinite(pooled).sum(axis=1).min()) if pooled.size else 0, 1)
     out = {}
-    for level in daily.LEVELS:
-        tail = (100 - level) / 200
-        q = min(tail * (1 + 1 / count), 0.5) if pooled.shape[1] else 0.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low = np.nan_to_num(np.nanquantile(pooled, q, axis=1)) if pooled.shape[1] else 0.0
-            high = np.nan_to_num(np.nanquantile(pooled, 1 - q, axis=1)) if pooled.shape[1] else 0.0
+    count = max(int(np.isfinite(pooled).sum(axis=1).min()) if pooled.size else 0, 1)
+    for level in levels:
+        q = min((100 - level) / 200 * (1 + 1 / count), 0.5)
+        low, high = models.nanquantiles(pooled, [q, 1 - q]) if pooled.shape[1] else (0.0, 0.0)
         lo = np.maximum(np.expm1(np.log1p(mean) + low), 0.0)
         hi = np.expm1(np.log1p(mean) + high)
         out[level] = (np.where(shut[..., None], 0.0, lo), np.where(shut[..., None], 0.0, hi))
@@ -219,7 +218,7 @@ def backtest(item: Intraday, horizon: int, folds: int) -> dict[str, dict[str, np
     return totals
 
 
-def forecast(item: Intraday, horizon: int, *, folds: int = 7) -> dict[str, Any]:
+def forecast(item: Intraday, horizon: int, *, folds: int = 7) -> daily.Forecast:
     """Each series' model chosen by backtest, its forecasts for the next `horizon` days, interval by interval."""
     if not 1 <= horizon <= 62:
         raise Invalid("an intraday horizon must be between 1 and 62 days", field="horizon")
@@ -228,19 +227,10 @@ def forecast(item: Intraday, horizon: int, *, folds: int = 7) -> dict[str, Any]:
     chosen = [daily.choose(r, MODELS) for r in reports] if folds else ["profile_ets"] * len(item.names)
     got = predict(item, len(item.days), horizon)
     mean = np.stack([got["models"][name][0][i] for i, name in enumerate(chosen)])
-    bounds = {
-        level: tuple(
-            np.stack([got["models"][name][1][level][side][i] for i, name in enumerate(chosen)])
-            for side in (0, 1)
-        )
-        for level in daily.LEVELS
-    }
+    bounds = {}
+    for level in item.levels:
+        lo = np.stack([got["models"][name][1][level][0][i] for i, name in enumerate(chosen)])
+        hi = np.stack([got["models"][name][1][level][1][i] for i, name in enumerate(chosen)])
+        bounds[level] = (lo, hi)
     future = pd.date_range(item.days[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
-    return {
-        "days": future,
-        "mean": mean,
-        "bounds": bounds,
-        "closed": got["closed"],
-        "chosen": chosen,
-        "backtest": reports,
-    }
+    return daily.Forecast(item.names, future, mean, bounds, got["closed"], chosen, reports, list(item.slots))
