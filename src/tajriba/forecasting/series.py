@@ -43,13 +43,12 @@ def check_freq(freq: str) -> int:
 def from_file(path: Path, *, time_column: str, value_column: str, series_column: str | None,
               shape: Shape) -> daily.History | intraday.Intraday:  # fmt: skip
     """Read the three columns of a file (streaming, with the import's limits) and build the series."""
-    from tajriba.ingest.imports.readers import open_source, read_batches
+    from tajriba.ingest.imports.service import read_file
 
-    source = open_source(path)
     wanted = [c for c in (time_column, value_column, series_column) if c]
     parts: list[pd.DataFrame] = []
     count = 0
-    for batch in read_batches(source):
+    for batch in read_file(path):
         missing = [c for c in wanted if c not in batch.column_names]
         if missing:
             raise Invalid(f"{path.name}: no column {missing[0]!r} (columns: {', '.join(batch.column_names[:-1])})",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,9 @@ from tajriba.jobs import service as jobs
 from tajriba.models import Job
 from tajriba.sheets import csv_cell
 from tajriba.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 clean = convert.clean
@@ -77,6 +80,12 @@ class ImportReport:
             "report": self.report_path,
             "first_errors": self.errors[:20],
         }
+
+
+def read_file(path: Path) -> Iterator[pa.Table]:
+    """The rows of a CSV, TSV, XLSX, JSONL or Parquet file as batches of text columns (with `__row`, the
+    data row's number), under the import's limits: for other domains that read a user's file."""
+    return read_batches(open_source(path))
 
 
 def start_import(
