@@ -142,6 +142,7 @@ ROUTERS = (
     "tajriba.value.api:router",
     "tajriba.text.api:router",
     "tajriba.metrics.api:router",
+    "tajriba.forecasting.api:router",
     "tajriba.surveys.api:router",
     "tajriba.surveys.pages:router",
     "tajriba.surveys.editor_pages:router",

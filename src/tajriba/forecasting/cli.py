@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +27,6 @@ Occupancy = Annotated[
 ]
 Asa = Annotated[float | None, typer.Option("--target-asa", help="Average speed of answer to stay under (s).")]
 Format = Annotated[str, typer.Option("--format", help="json or text.")]
-SPREAD = 2  # head counts shown on each side of the one needed
 
 
 @staffing_app.command("erlang-c")
@@ -45,7 +43,7 @@ def erlang_c_cmd(
 ) -> None:
     """Agents needed when callers wait as long as it takes, and P(wait), service level, ASA and occupancy
     for the head counts around it."""
-    targets = Targets(target_level, target_seconds, target_asa, max_occupancy, shrinkage)
+    targets = (target_level, target_seconds, target_asa, max_occupancy, shrinkage)
     _report(contacts, interval_seconds, aht_seconds, targets, patience_seconds=None, fmt=fmt)
 
 
@@ -63,55 +61,28 @@ def erlang_a_cmd(
     fmt: Format = "json",
 ) -> None:
     """Agents needed when callers hang up after an exponential patience, with P(abandon) beside the rest."""
-    targets = Targets(target_level, target_seconds, target_asa, max_occupancy, shrinkage)
+    targets = (target_level, target_seconds, target_asa, max_occupancy, shrinkage)
     _report(contacts, interval_seconds, aht_seconds, targets, patience_seconds=patience_seconds, fmt=fmt)
-
-
-@dataclass(frozen=True)
-class Targets:
-    level: float
-    seconds: float
-    asa: float | None
-    max_occupancy: float | None
-    shrinkage: float
 
 
 def _report(
     contacts: float,
     interval_seconds: float,
     aht_seconds: float,
-    targets: Targets,
+    targets: tuple[float, float, float | None, float | None, float],
     *,
     patience_seconds: float | None,
     fmt: str,
 ) -> None:
     from tajriba.errors import Invalid
-    from tajriba.forecasting import staffing
+    from tajriba.forecasting import service
+    from tajriba.forecasting.staffing import Targets
 
     if fmt not in ("json", "text"):
         raise Invalid("--format is json or text", field="format")
-    load = staffing.Load(contacts, interval_seconds, aht_seconds).check()
-    needed = staffing.agents_needed(
-        load,
-        target_level=targets.level,
-        target_seconds=targets.seconds,
-        target_asa=targets.asa,
-        max_occupancy=targets.max_occupancy,
-        patience_seconds=patience_seconds,
+    out = service.staffing(
+        contacts, interval_seconds, aht_seconds, Targets(*targets), patience_seconds=patience_seconds
     )
-    rows = []
-    for n in range(max(1, needed.agents - SPREAD), needed.agents + SPREAD + 1):
-        if patience_seconds is None:
-            rows.append(staffing.erlang_c(load, n, targets.seconds).as_dict())
-        else:
-            rows.append(staffing.erlang_a(load, n, targets.seconds, patience_seconds).as_dict())
-    out: dict[str, Any] = {
-        "model": "erlang_c" if patience_seconds is None else "erlang_a",
-        "erlangs": round(load.erlangs, 4),
-        "agents": needed.agents,
-        "scheduled": staffing.scheduled(needed.agents, targets.shrinkage),
-        "rows": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
-    }
     if fmt == "json":
         echo_json(out)
         return

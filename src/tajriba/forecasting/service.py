@@ -16,6 +16,7 @@ import pandas as pd
 
 from tajriba.errors import Invalid
 from tajriba.forecasting import daily, intraday
+from tajriba.forecasting import staffing as erlang
 
 MAX_FOLDS = 60
 
@@ -75,3 +76,34 @@ def backtest_rows(result: daily.Forecast) -> list[dict[str, Any]]:
             row.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in scores.items()})
             rows.append(row)
     return rows
+
+
+SPREAD = 2  # head counts shown on each side of the one needed
+
+
+def staffing(contacts: float, interval_seconds: float, aht_seconds: float, targets: erlang.Targets, *,
+             patience_seconds: float | None = None) -> dict[str, Any]:  # fmt: skip
+    """The agents one interval needs (Erlang C, or Erlang A with a patience) and the people to schedule, with
+    what two head counts on each side of it would give."""
+    load = erlang.Load(contacts, interval_seconds, aht_seconds).check()
+    needed = erlang.agents_needed(
+        load,
+        target_level=targets.level,
+        target_seconds=targets.seconds,
+        target_asa=targets.asa,
+        max_occupancy=targets.max_occupancy,
+        patience_seconds=patience_seconds,
+    )
+    rows = []
+    for n in range(max(1, needed.agents - SPREAD), needed.agents + SPREAD + 1):
+        if patience_seconds is None:
+            rows.append(erlang.erlang_c(load, n, targets.seconds).as_dict())
+        else:
+            rows.append(erlang.erlang_a(load, n, targets.seconds, patience_seconds).as_dict())
+    return {
+        "model": "erlang_c" if patience_seconds is None else "erlang_a",
+        "erlangs": round(load.erlangs, 4),
+        "agents": needed.agents,
+        "scheduled": erlang.scheduled(needed.agents, targets.shrinkage),
+        "rows": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
+    }

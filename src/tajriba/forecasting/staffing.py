@@ -60,6 +60,18 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """What a team promises: a share answered within some seconds, optionally an average speed of answer and
+    an occupancy cap; and the share of scheduled time away from the queue."""
+
+    level: float = 0.8
+    seconds: float = 20
+    asa: float | None = None
+    max_occupancy: float | None = None
+    shrinkage: float = 0.0
+
+
+@dataclass(frozen=True)
 class Staffed:
     """What `agents` people give on this load: the chance to wait, the share answered within the target time,
     the average wait of those answered (Erlang C: of everyone), occupancy, and (Erlang A) the share who hang up."""
