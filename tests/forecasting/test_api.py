@@ -101,7 +101,11 @@ def _service_answer(ask: dict) -> list[dict]:
             {"contacts": 100, "interval_seconds": 0, "aht_seconds": 180},
             "interval_seconds",
         ),
-        ("/api/v1/staffing", {"contacts": 1e7, "interval_seconds": 1, "aht_seconds": 86400}, "agents can carry"),
+        (
+            "/api/v1/staffing",
+            {"contacts": 1e7, "interval_seconds": 1, "aht_seconds": 86400},
+            "agents can carry",
+        ),
     ],
 )
 def test_bad_questions_are_refused_by_field(site, path: str, body: dict, needle: str) -> None:  # type: ignore[no-untyped-def]

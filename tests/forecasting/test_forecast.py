@@ -164,3 +164,19 @@ def test_the_forecast_command_refuses_bad_input(tmp_path: Path, args: list[str],
         base[key] = value
     out = run("forecast", str(_csv(tmp_path)), *[x for kv in base.items() for x in kv], check=False)
     assert out.returncode == 2 and message in out.stderr
+
+
+def test_questions_too_large_for_memory_are_refused_before_any_work() -> None:
+    from tajriba.errors import Invalid
+
+    wide = daily.History([f"s{i}" for i in range(2001)], DAYS[:30], np.ones((2001, 30)))
+    with pytest.raises(Invalid, match="2001 series x 100 days is more than 200,000"):
+        daily.forecast(wide, 100)
+    slots = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 1440, 5)]
+    item = intraday.Intraday(["a", "b", "c"], DAYS[:30], slots, np.ones((3, 30, 288)))
+    with pytest.raises(Invalid, match="3 series x 62 days x 288 intervals"):
+        intraday.forecast(item, 62)
+    names = pd.Series([f"team{i}" for i in range(10)] * 2)
+    times = pd.Series(["2005-01-01 08:00"] * 10 + ["2024-12-31 08:05"] * 10)
+    with pytest.raises(Invalid, match="10 series x 7,305 days x 288 intervals"):
+        series.from_rows(names, times, pd.Series([1] * 20), pd.Series(range(20)), series.Shape(freq="5min"))

@@ -29,6 +29,7 @@ SEASON = 7
 LEVELS = (80, 95)
 EVENT_COLUMNS = ("ramadan", "eid_al_fitr", "eid_al_adha", "public_holiday", "white_friday", "singles_day")
 MODELS = ("seasonal_naive", "ets", "calendar")
+MAX_SERIES_DAYS = 200_000  # series x horizon days in one forecast (bounds the memory of the errors kept)
 
 
 @dataclass
@@ -246,6 +247,9 @@ def forecast(history: History, horizon: int, *, folds: int = 3) -> Forecast:
     history.check()
     if not 1 <= horizon <= 366:
         raise Invalid("horizon must be between 1 and 366 days", field="horizon")
+    if len(history.names) * horizon > MAX_SERIES_DAYS:  # each model keeps its errors: series x 112 x horizon
+        raise Invalid(f"{len(history.names)} series x {horizon} days is more than {MAX_SERIES_DAYS:,} at once; "
+                      "forecast fewer series or a shorter horizon", field="horizon")  # fmt: skip
     totals = backtest(history, horizon, folds) if folds else {}
     reports = [summary(totals, i) for i in range(len(history.names))] if folds else []
     chosen = [choose(report, MODELS) for report in reports] if folds else ["ets"] * len(history.names)

@@ -28,6 +28,7 @@ MODELS = ("seasonal_naive", "seasonal_naive_week", "profile_ets", "profile_calen
 SHAPE_DAYS = 4  # same-weekday days whose shares make a day's shape
 RAMADAN_DAYS = 7  # Ramadan days the history must hold for a Ramadan shape
 ERROR_DAYS = 112  # days inside the history whose errors make the intervals
+MAX_CELLS = 50_000  # series x horizon days x intervals in one forecast (bounds the errors' memory)
 
 
 @dataclass
@@ -222,6 +223,10 @@ def forecast(item: Intraday, horizon: int, *, folds: int = 7) -> daily.Forecast:
     """Each series' model chosen by backtest, its forecasts for the next `horizon` days, interval by interval."""
     if not 1 <= horizon <= 62:
         raise Invalid("an intraday horizon must be between 1 and 62 days", field="horizon")
+    cells = len(item.names) * horizon * len(item.slots)
+    if cells > MAX_CELLS:  # the errors kept: series x 112 days x horizon x intervals, five times pooled
+        raise Invalid(f"{len(item.names)} series x {horizon} days x {len(item.slots)} intervals is more than "
+                      f"{MAX_CELLS:,} at once; forecast fewer series or a shorter horizon", field="horizon")  # fmt: skip
     totals = backtest(item, horizon, folds) if folds else {}
     reports = [daily.summary(totals, i) for i in range(len(item.names))] if folds else []
     chosen = [daily.choose(r, MODELS) for r in reports] if folds else ["profile_ets"] * len(item.names)

@@ -23,6 +23,7 @@ FREQS = {"D": 0, "5min": 5, "10min": 10, "15min": 15, "30min": 30, "60min": 60, 
 MAX_SERIES = 5_000
 MAX_DAYS = 20 * 366
 MAX_ROWS = 20_000_000
+MAX_CELLS = 20_000_000  # series x days (x intervals of the day) held in memory
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ def from_rows(series: pd.Series, times: pd.Series, values: pd.Series, rows: pd.S
     days = pd.date_range(when.min().normalize(), when.max().normalize(), freq="D")
     if len(days) > MAX_DAYS:
         raise Invalid(f"the times span {len(days):,} days; at most {MAX_DAYS:,}", field="time_column")
+    width = 1 if minutes == 0 else 24 * 60 // minutes
+    if len(names) * len(days) * width > MAX_CELLS:
+        raise Invalid(f"{len(names)} series x {len(days):,} days x {width} intervals is more than "
+                      f"{MAX_CELLS:,} values; forecast fewer series or a shorter history at once", field="file")  # fmt: skip
     which = pd.Categorical(series, categories=names).codes
     day = ((when.dt.normalize() - days[0]) // pd.Timedelta(days=1)).to_numpy()
     if minutes == 0:
