@@ -4,7 +4,6 @@ service's own for the same question, and bad input is refused by field and point
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pandas as pd
