@@ -143,6 +143,7 @@ ROUTERS = (
     "tajriba.text.api:router",
     "tajriba.metrics.api:router",
     "tajriba.forecasting.api:router",
+    "tajriba.forecasting.pages:router",
     "tajriba.surveys.api:router",
     "tajriba.surveys.pages:router",
     "tajriba.surveys.editor_pages:router",

@@ -47,6 +47,8 @@ MATRIX: dict[str, tuple[set[str], str]] = {
         _ANALYSTS,
         "set case rules, SLA policies, business calendars, teams, root causes, alerts",
     ),
+    "staffing:read": (_ALL, "see contact forecasts and staffing plans"),
+    "staffing:plan": (_ANALYSTS, "set teams' service targets and handle times, and upload their schedules"),
     "webhooks:manage": (_ADMINS, "create webhooks (their signing secrets) and read their delivery log"),
     "members:manage": (_ADMINS, "add members and change roles (only owners grant owner)"),
     "keys:manage": (_ADMINS, "create and revoke API keys and write keys"),

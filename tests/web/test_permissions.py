@@ -225,6 +225,10 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     hook = notify.create_webhook(
         db, workspace_id=ws.id, actor=actor, data=WebhookIn(name="H", url="http://127.0.0.1:9/hook")
     )
+    from tajriba.forecasting import plans
+    from tajriba.forecasting.schemas import TeamIn as StaffingTeamIn
+
+    staffing = plans.save_team(db, workspace_id=ws.id, data=StaffingTeamIn(name="Care"), actor=actor)
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
     db.flush()
@@ -234,6 +238,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "webhook_id": hook.id,
         "policy_id": 0,
         "team_id": team.id,
+        "staffing_team_id": staffing.id,
         "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,

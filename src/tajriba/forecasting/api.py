@@ -5,12 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
-from tajriba.forecasting import series, service
-from tajriba.forecasting.schemas import ForecastAsk, ForecastRead, StaffingAsk, StaffingRead
+from tajriba.forecasting import plans, series, service, sources
+from tajriba.forecasting.schemas import (
+    CalendarIn,
+    CalendarRead,
+    ForecastAsk,
+    ForecastRead,
+    PlanRead,
+    ScheduleIn,
+    ScheduleRead,
+    StaffingAsk,
+    StaffingRead,
+    TeamIn,
+    TeamRead,
+    TeamsRead,
+)
 from tajriba.forecasting.staffing import Targets
-from tajriba.web.deps import Context, RequireKey
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1", tags=["forecasting"])
 Read = Annotated[Context, Depends(RequireKey("metrics:read"))]
@@ -27,6 +40,10 @@ def _forecast(body: ForecastAsk) -> dict[str, Any]:
         shape,
     )
     result, steps = service.run(item, body.horizon, body.backtest)
+    return _answer(result, steps, body.freq, shape.levels)
+
+
+def _answer(result: Any, steps: int, freq: str, levels: tuple[int, ...]) -> dict[str, Any]:
     forecast = []
     for row in service.forecast_rows(result, steps):
         bounds = {k: row.pop(k) for k in list(row) if k.startswith(("lo_", "hi_"))}
@@ -35,8 +52,13 @@ def _forecast(body: ForecastAsk) -> dict[str, Any]:
     for row in service.backtest_rows(result):
         coverage = {k.removeprefix("coverage_"): row.pop(k) for k in list(row) if k.startswith("coverage_")}
         backtest.append({**row, "coverage": coverage})
-    return {"freq": body.freq, "horizon": body.horizon, "levels": list(shape.levels), "forecast": forecast,
-            "backtest": backtest}  # fmt: skip
+    return {
+        "freq": freq,
+        "horizon": steps,
+        "levels": list(levels),
+        "forecast": forecast,
+        "backtest": backtest,
+    }
 
 
 @router.post("/forecasts")
@@ -57,3 +79,80 @@ def staffing(ctx: Read, body: StaffingAsk) -> StaffingRead:
     out = service.staffing(body.contacts, body.interval_seconds, body.aht_seconds, targets,
                            patience_seconds=body.patience_seconds)  # fmt: skip
     return StaffingRead.model_validate(out)
+
+
+Plan = Annotated[Context, Depends(RequireKey("staffing:plan"))]
+See = Annotated[Context, Depends(RequireKey("staffing:read"))]
+Admin = Annotated[Context, Depends(RequireKey("settings:manage"))]
+
+
+@router.get("/forecasts/workspace")
+def workspace_forecast(
+    wh: WarehouseDep, ctx: See, source: str = "tickets", by: str | None = None, freq: str = "D",
+    horizon: int = 28, backtest: int = 3,
+) -> ForecastRead:  # fmt: skip
+    """Forecast the workspace's own tickets (by team or channel), orders, survey responses or events, from
+    today, each series' model chosen by backtest."""
+    ask = sources.Ask(source=source, by=by, freq=freq).check()
+    try:
+        result, steps, _ = plans.workspace_forecast(wh, ctx.workspace, ask, horizon, backtest)
+    except sources.NotEnough as exc:  # a young workspace: nothing to forecast yet, and why
+        return ForecastRead(
+            freq=freq, horizon=horizon, levels=[80, 95], forecast=[], backtest=[], note=str(exc)
+        )
+    return ForecastRead.model_validate(_answer(result, steps, freq, (80, 95)))
+
+
+@router.get("/staffing/teams")
+def list_teams(db: DB, ctx: See) -> TeamsRead:
+    return TeamsRead(teams=[TeamRead.model_validate(t) for t in plans.teams(db, ctx.workspace.id)])
+
+
+@router.put("/staffing/teams")
+def save_team(db: DB, ctx: Plan, body: TeamIn) -> TeamRead:
+    """Create the team of this name (as its tickets name it) or change its targets."""
+    return TeamRead.model_validate(plans.save_team(db, workspace_id=ctx.workspace.id, data=body, actor=ctx))
+
+
+@router.delete("/staffing/teams/{staffing_team_id}", status_code=204)
+def delete_team(db: DB, ctx: Plan, staffing_team_id: int) -> Response:
+    plans.delete_team(db, team=plans.get_team(db, ctx.workspace.id, staffing_team_id), actor=ctx)
+    return Response(status_code=204)
+
+
+@router.post("/staffing/schedule")
+def load_schedule(db: DB, ctx: Plan, body: ScheduleIn) -> ScheduleRead:
+    """Store the people scheduled per team and interval (each team's span in the question is replaced)."""
+    rows = pd.DataFrame([s.model_dump() for s in body.shifts])
+    rows["row"] = range(len(rows))
+    return ScheduleRead(stored=plans.load_schedule(db, workspace_id=ctx.workspace.id, rows=rows, actor=ctx))
+
+
+@router.get("/staffing/teams/{staffing_team_id}/plan")
+def team_plan(db: DB, wh: WarehouseDep, ctx: See, staffing_team_id: int, days: int = 7) -> PlanRead:
+    """The next `days` days interval by interval: forecast contacts (mean, and the bound staffed to), agents
+    and people needed, scheduled people, gap, service level and abandonment the schedule gives; per day the
+    totals; and the CSAT and NPS of tickets answered quickly and slowly."""
+    team = plans.get_team(db, ctx.workspace.id, staffing_team_id)
+    try:
+        out = plans.plan(db, wh, ctx.workspace, team, days=days)
+    except sources.NotEnough as exc:  # no history of this team yet: nothing to plan from, and why
+        out = {"team": team.name, "interval_minutes": team.interval_minutes, "quantile": team.quantile, "model": None,
+               "backtest": {}, "rows": [], "days": [], "scheduled_known": False, "note": str(exc)}  # fmt: skip
+    out["slow_answers"] = plans.slow_answers(wh, ctx.workspace, team)
+    return PlanRead.model_validate(out)
+
+
+@router.get("/staffing/calendar")
+def get_calendar(ctx: See) -> CalendarRead:
+    country, overrides = plans.settings(ctx.workspace)
+    return CalendarRead(
+        country=country, overrides={f"{e}:{y}": d.isoformat() for (e, y), d in overrides.items()}
+    )
+
+
+@router.put("/staffing/calendar")
+def set_calendar(db: DB, ctx: Admin, body: CalendarIn) -> CalendarRead:
+    """The country whose holidays and weekend the forecasts use, and the moon-sighting overrides."""
+    plans.set_calendar(db, workspace=ctx.workspace, country=body.country, overrides=body.overrides, actor=ctx)
+    return get_calendar(ctx)

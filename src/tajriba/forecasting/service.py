@@ -33,6 +33,13 @@ def run(item: daily.History | intraday.Intraday, horizon: int, folds: int = 3) -
     return intraday.forecast(item, days, folds=folds), horizon
 
 
+def fitting_folds(item: daily.History | intraday.Intraday, horizon: int, wanted: int) -> int:
+    """As many of the `wanted` backtest windows as the history holds (a young workspace gets fewer, or none:
+    then each series takes the default model)."""
+    days = horizon if isinstance(item, daily.History) else math.ceil(horizon / len(item.slots))
+    return max(0, min(wanted, (len(item.days) - 3 * daily.SEASON) // days))
+
+
 def _round(x: float) -> float:
     return round(float(x), 2)
 

@@ -17,6 +17,7 @@ from tajriba.models.cases import (
     Webhook,
     WebhookDelivery,
 )
+from tajriba.models.forecasting import StaffingShift, StaffingTeam
 from tajriba.models.goals import Goal
 from tajriba.models.jobs import Job
 from tajriba.models.journeys import (
@@ -41,6 +42,8 @@ __all__ = [
     "Notification",
     "RootCause",
     "SlaPolicy",
+    "StaffingShift",
+    "StaffingTeam",
     "Team",
     "TeamMember",
     "Webhook",

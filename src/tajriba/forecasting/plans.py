@@ -1,0 +1,314 @@
+"""Staffing plans per team: the forecast of the team's tickets interval by interval, the agents it needs (Erlang C,
+or Erlang A with a patience; chats shared by `concurrency` per agent), the schedule the team uploaded, the gap,
+what the schedule would give (service level, abandonment), and what slow answers cost in this workspace's own
+history (CSAT and NPS of contacts answered within the target and after it, with intervals).
+
+The team's volume is staffed to a forecast bound (`quantile`: the 80 % upper bound by default), not the mean:
+staffing to the mean meets the target in about half the intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tajriba.audit import Auditor
+from tajriba.errors import Invalid, NotFound
+from tajriba.forecasting import intraday, series, service, sources
+from tajriba.forecasting import staffing as erlang
+from tajriba.forecasting.features import check_overrides
+from tajriba.forecasting.schemas import TeamIn
+from tajriba.models import StaffingShift, StaffingTeam, Workspace
+from tajriba.periods import Window
+from tajriba.warehouse import Warehouse
+
+MAX_SHIFTS = 200_000  # rows of one uploaded schedule
+PLAN_DAYS = 14
+
+
+def settings(workspace: Workspace) -> tuple[str, dict[tuple[str, int], date]]:
+    """The workspace's forecasting calendar: its country and the moon-sighting overrides it recorded."""
+    own = (workspace.settings or {}).get("forecasting", {})
+    return str(own.get("country", "SA")), check_overrides(own.get("overrides", {}))
+
+
+def teams(db: Session, workspace_id: int) -> list[StaffingTeam]:
+    return list(
+        db.scalars(
+            select(StaffingTeam).where(StaffingTeam.workspace_id == workspace_id).order_by(StaffingTeam.name)
+        )
+    )
+
+
+def get_team(db: Session, workspace_id: int, team_id: int) -> StaffingTeam:
+    team = db.get(StaffingTeam, team_id)
+    if team is None or team.workspace_id != workspace_id:
+        raise NotFound("no such staffing team")
+    return team
+
+
+def save_team(db: Session, *, workspace_id: int, data: TeamIn, actor: Auditor) -> StaffingTeam:
+    """Create the team of this name, or change its targets."""
+    found = db.scalar(
+        select(StaffingTeam).where(StaffingTeam.workspace_id == workspace_id, StaffingTeam.name == data.name)
+    )
+    team = found or StaffingTeam(workspace_id=workspace_id, name=data.name)
+    for key, value in data.model_dump().items():
+        setattr(team, key, value)
+    db.add(team)
+    db.flush()
+    actor.audit(
+        db,
+        "staffing.team.save",
+        target_type="staffing_team",
+        target_id=str(team.id),
+        details=data.model_dump(),
+    )
+    return team
+
+
+def delete_team(db: Session, *, team: StaffingTeam, actor: Auditor) -> None:
+    actor.audit(db, "staffing.team.delete", target_type="staffing_team", target_id=str(team.id))
+    db.delete(team)
+    db.flush()
+
+
+def load_schedule(db: Session, *, workspace_id: int, rows: pd.DataFrame, actor: Auditor) -> dict[str, int]:
+    """Store a schedule: rows with `team`, `start` (local date and time of an interval) and `people`, plus
+    `row` (their numbers, for errors). Each team's intervals in the span the file covers are replaced as a
+    whole; a row naming an unknown team, an unreadable time or a count that is not a whole number of 0 or
+    more refuses the file, by row, and nothing is stored."""
+    if len(rows) > MAX_SHIFTS:
+        raise Invalid(f"at most {MAX_SHIFTS:,} schedule rows at once", field="file")
+    known = {t.name: t for t in teams(db, workspace_id)}
+    when = pd.to_datetime(rows["start"], errors="coerce", format="mixed")
+    people = pd.to_numeric(rows["people"], errors="coerce")
+    for i in range(len(rows)):
+        name, number = str(rows["team"].iloc[i]), rows["row"].iloc[i]
+        if name not in known:
+            raise Invalid(
+                f"row {number}: no staffing team {name!r} (teams: {', '.join(known) or 'none yet'})",
+                field="team",
+            )
+        if pd.isna(when.iloc[i]):
+            raise Invalid(f"row {number}: {rows['start'].iloc[i]!r} is not a date and time", field="start")
+        value = people.iloc[i]
+        if pd.isna(value) or value < 0 or value != int(value) or value > 100_000:
+            raise Invalid(
+                f"row {number}: {rows['people'].iloc[i]!r} is not a number of people", field="people"
+            )
+    frame = pd.DataFrame(
+        {
+            "team": rows["team"].astype(str).to_numpy(),
+            "start": when.dt.tz_localize(None) if when.dt.tz else when,
+            "people": people.astype(int),
+        }
+    )
+    frame = frame.groupby(["team", "start"], as_index=False)["people"].sum()
+    stored: dict[str, int] = {}
+    for name, part in frame.groupby("team"):
+        team = known[str(name)]
+        db.execute(delete(StaffingShift).where(StaffingShift.team_id == team.id,
+                                               StaffingShift.starts_at >= part["start"].min().to_pydatetime(),
+                                               StaffingShift.starts_at <= part["start"].max().to_pydatetime()))  # fmt: skip
+        db.add_all(StaffingShift(workspace_id=workspace_id, team_id=team.id, starts_at=s.to_pydatetime(), people=int(p))
+                   for s, p in zip(part["start"], part["people"], strict=True))  # fmt: skip
+        stored[str(name)] = len(part)
+    db.flush()
+    actor.audit(
+        db, "staffing.schedule.load", target_type="workspace", target_id=str(workspace_id), details=stored
+    )
+    return stored
+
+
+def scheduled(db: Session, team: StaffingTeam, start: datetime, end: datetime) -> dict[datetime, int]:
+    """People scheduled per interval start in [start, end)."""
+    found = db.execute(select(StaffingShift.starts_at, StaffingShift.people).where(
+        StaffingShift.team_id == team.id, StaffingShift.starts_at >= start, StaffingShift.starts_at < end))  # fmt: skip
+    return {when: people for when, people in found}
+
+
+def forecast(
+    wh: Warehouse, workspace: Workspace, team: StaffingTeam, days: int, *, today: date | None = None
+) -> dict[str, Any]:
+    """The team's tickets forecast at its interval for `days` days from today: per interval the mean and the
+    bound staffed to; and the model chosen with its backtest."""
+    country, overrides = settings(workspace)
+    levels = (80, 95) if team.quantile == 50 else tuple(sorted({80, 95, team.quantile}))
+    shape = series.Shape(
+        freq=f"{team.interval_minutes}min", country=country, overrides=overrides, levels=levels
+    )
+    ask = sources.Ask(source="tickets", by="team", freq=shape.freq)
+    item = sources.load(wh, workspace, ask, shape, today=today)
+    if team.name not in item.names:
+        raise sources.NotEnough(f"no tickets of team {team.name!r} to forecast yet", field="team")
+    assert isinstance(item, intraday.Intraday)
+    i = item.names.index(team.name)
+    one = intraday.Intraday(
+        [team.name], item.days, item.slots, item.values[i : i + 1], country, overrides, levels
+    )
+    result = intraday.forecast(one, days, folds=service.fitting_folds(one, days * len(one.slots), 7))
+    staffed = result.mean[0] if team.quantile == 50 else result.bounds[team.quantile][1][0]
+    return {"result": result, "mean": result.mean[0], "staffed": staffed}
+
+
+def plan(db: Session, wh: Warehouse, workspace: Workspace, team: StaffingTeam, *, days: int = 7,
+         today: date | None = None) -> dict[str, Any]:  # fmt: skip
+    """The staffing plan of the next `days` days: one row per interval and a summary per day."""
+    if not 1 <= days <= PLAN_DAYS:
+        raise Invalid(f"a staffing plan covers 1 to {PLAN_DAYS} days", field="days")
+    today = today or Window.of(workspace).today()
+    got = forecast(wh, workspace, team, days, today=today)
+    result = got["result"]
+    start = datetime.combine(today, datetime.min.time())
+    schedule = scheduled(db, team, start, start + timedelta(days=days))
+    rows = []
+    for d, day in enumerate(result.days):
+        for k, slot in enumerate(result.slots):
+            when = day.to_pydatetime() + timedelta(hours=int(slot[:2]), minutes=int(slot[3:]))
+            rows.append(_interval(team, when, bool(result.closed[0, d]), float(got["mean"][d, k]),
+                                  float(got["staffed"][d, k]), schedule.get(when)))  # fmt: skip
+    return {
+        "team": team.name,
+        "interval_minutes": team.interval_minutes,
+        "quantile": team.quantile,
+        "model": result.chosen[0],
+        "backtest": result.backtest[0] if result.backtest else {},
+        "rows": rows,
+        "days": _days(rows),
+        "scheduled_known": bool(schedule),
+    }
+
+
+def _interval(
+    team: StaffingTeam, when: datetime, closed: bool, mean: float, staffed: float, people: int | None
+) -> dict[str, Any]:
+    """One interval: contacts (mean, and the bound staffed to), agents and people needed, the schedule's
+    people, the gap and what they would give."""
+    seconds = team.interval_minutes * 60
+    row: dict[str, Any] = {"start": when.isoformat(), "closed": closed, "contacts": round(mean, 2),
+                           "contacts_staffed": round(staffed, 2), "scheduled": people}  # fmt: skip
+    load = erlang.Load(staffed, seconds, team.aht_seconds).check()
+    if closed or staffed <= 0:
+        row.update(
+            agents=0, needed=0, gap=None if people is None else people, service_level=None, p_abandon=None
+        )
+        return row
+    needed = erlang.agents_needed(load, target_level=team.target_level, target_seconds=team.target_seconds,
+                                  max_occupancy=team.max_occupancy, patience_seconds=team.patience_seconds)  # fmt: skip
+    agents = math.ceil(needed.agents / max(team.concurrency, 1))  # a chat agent holds `concurrency` chats
+    row.update(agents=agents, needed=erlang.scheduled(agents, team.shrinkage))
+    row["gap"] = None if people is None else people - row["needed"]
+    row["service_level"] = row["p_abandon"] = None
+    if people is not None:
+        seats = math.floor(people * (1 - team.shrinkage) + 1e-9) * max(team.concurrency, 1)
+        mean_load = erlang.Load(mean, seconds, team.aht_seconds).check()
+        given = (erlang.erlang_c(mean_load, seats, team.target_seconds) if team.patience_seconds is None
+                 else erlang.erlang_a(mean_load, seats, team.target_seconds, team.patience_seconds))  # fmt: skip
+        row["service_level"] = round(given.service_level, 4)
+        row["p_abandon"] = None if given.p_abandon is None else round(given.p_abandon, 4)
+    return row
+
+
+def _days(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per day: contacts, people-hours needed and scheduled, intervals short, the service level the schedule
+    gives weighted by contacts (None without a schedule)."""
+    frame = pd.DataFrame(rows)
+    frame["day"] = frame["start"].str[:10]
+    out = []
+    for day, part in frame.groupby("day", sort=True):
+        known = part["scheduled"].notna()
+        weights = part.loc[known & part["service_level"].notna(), "contacts"]
+        levels = part.loc[known & part["service_level"].notna(), "service_level"].astype(float)
+        out.append({
+            "day": day,
+            "closed": bool(part["closed"].all()),
+            "contacts": round(float(part["contacts"].sum()), 1),
+            "needed": int(part["needed"].sum()),
+            "scheduled": int(part.loc[known, "scheduled"].sum()) if known.any() else None,
+            "short_intervals": int((part["gap"].dropna() < 0).sum()),
+            "service_level": round(float(np.average(levels, weights=weights)), 4) if weights.sum() > 0 else None,
+        })  # fmt: skip
+    return out
+
+
+def slow_answers(
+    wh: Warehouse, workspace: Workspace, team: StaffingTeam, *, days: int = 365
+) -> dict[str, Any]:
+    """What a slow answer costs this team, from the last `days` days of its tickets: the CSAT (the ticket's
+    satisfaction rating) and the NPS (answers linked to the ticket) of tickets first answered within the team's
+    target time and after it, each with its 95 % interval, and the differences (slow minus quick) with theirs
+    (the metrics module's estimates)."""
+    from tajriba.metrics import service as metrics
+
+    window = Window.of(workspace)
+    end = window.today() + timedelta(days=1)
+    low, high = Window(window.zone, end - timedelta(days=days), end).utc()
+    found = wh.frame(
+        "SELECT CASE WHEN epoch(t.first_response_at) - epoch(t.created_at) <= ? THEN 'quick' ELSE 'slow' END AS speed, "
+        "t.satisfaction AS csat, r.score AS nps FROM tickets t LEFT JOIN survey_responses r ON r.workspace_id = t.workspace_id "
+        "AND r.ticket_id = t.ticket_id AND r.metric = 'nps' WHERE t.workspace_id = ? AND t.team = ? "
+        "AND t.first_response_at IS NOT NULL AND t.created_at >= ? AND t.created_at < ?",
+        [team.target_seconds, workspace.id, team.name, low, high],
+    )
+    out: dict[str, Any] = {"threshold_seconds": team.target_seconds, "days": days}
+    groups = {}
+    for speed in ("quick", "slow"):
+        part = found[found["speed"] == speed]
+        groups[speed] = part
+        scores = part["nps"].dropna().to_numpy(float)
+        kinds = metrics.nps_groups(scores) if scores.size else np.array([])
+        counts = [int((kinds == g).sum()) for g in ("promoter", "passive", "detractor")]
+        out[speed] = {"tickets": len(part), "csat": metrics.mean(part["csat"].dropna().to_numpy(float)).to_dict(),
+                      "nps": metrics.nps(*counts).to_dict(), "nps_counts": counts}  # fmt: skip
+    both = pd.concat(groups.values())
+    out["csat_difference"] = metrics.compare_groups(
+        both, group="speed", outcome="csat", first="slow", second="quick"
+    )
+    q, s = out["quick"]["nps_counts"], out["slow"]["nps_counts"]
+    if sum(q) > 1 and sum(s) > 1:
+        diff = metrics.difference_normal(  # b - a: slow minus quick
+            out["quick"]["nps"]["value"], metrics.nps_se(*q), out["slow"]["nps"]["value"], metrics.nps_se(*s)
+        )
+        out["nps_difference"] = diff.to_dict()
+    else:
+        out["nps_difference"] = metrics.NO_DIFFERENCE.to_dict()
+    return out
+
+
+def set_calendar(
+    db: Session, *, workspace: Workspace, country: str, overrides: dict[str, str], actor: Auditor
+) -> None:
+    """Record the workspace's forecasting country and moon-sighting overrides (each checked: a known country,
+    a day at most two days from the calendar's)."""
+    from tajriba.forecasting.features import calendar_features
+
+    calendar_features([date(2026, 1, 1)], country=country.upper())  # an unknown country is refused here
+    check_overrides(overrides)
+    own = dict(workspace.settings or {})
+    own["forecasting"] = {"country": country.upper(), "overrides": dict(overrides)}
+    workspace.settings = own
+    db.flush()
+    actor.audit(
+        db,
+        "forecasting.calendar",
+        target_type="workspace",
+        target_id=str(workspace.id),
+        details=own["forecasting"],
+    )
+
+
+def workspace_forecast(wh: Warehouse, workspace: Workspace, ask: sources.Ask, horizon: int, folds: int,
+                       levels: tuple[int, ...] = (80, 95)) -> tuple[Any, int, Any]:  # fmt: skip
+    """A forecast of the workspace's own series (`sources.Ask`) for `horizon` steps from today, and the
+    history it was made from."""
+    country, overrides = settings(workspace)
+    item = sources.load(wh, workspace, ask, series.Shape(ask.freq, country, overrides, levels))
+    result, steps = service.run(item, horizon, service.fitting_folds(item, horizon, folds))
+    return result, steps, item

@@ -1,0 +1,109 @@
+"""A workspace's own series to forecast: tickets (all, per team, per channel), orders, survey responses and
+any tracked event, counted per local day or interval of the workspace's time zone.
+
+The warehouse counts per UTC quarter hour (one portable query, docs/decisions/013-one-sql-dialect.md); the
+quarters are moved to the workspace's local time here (every time zone's offset is a whole number of quarter
+hours), then added up to days or 15/30/60-minute intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tajriba.errors import Invalid
+from tajriba.forecasting import daily, intraday, series
+from tajriba.periods import Window, zone_of
+from tajriba.warehouse import Warehouse
+
+QUARTER = 900
+# what can be counted: table, time column, the columns a series may be split by
+SOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "tickets": ("tickets", "created_at", ("team", "channel")),
+    "orders": ("orders", "ordered_at", ()),
+    "responses": ("survey_responses", "submitted_at", ("channel",)),
+    "events": ("events", "timestamp", ("event",)),
+}
+HISTORY_DAYS = 3 * 365  # at most this much history is read
+
+
+class NotEnough(Invalid):
+    """The workspace has too little of this series yet to forecast it (not a mistake in the question)."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Which series: `source` (tickets, orders, responses, events), split `by` one of its columns (or not), at
+    `freq` (D, 15min, 30min, 60min), over the local days [start, end) (default: the last three years to today)."""
+
+    source: str = "tickets"
+    by: str | None = None
+    freq: str = "D"
+    start: date | None = None
+    end: date | None = None
+
+    def check(self) -> Ask:
+        if self.source not in SOURCES:
+            raise Invalid(f"source must be one of {', '.join(SOURCES)}", field="source")
+        if self.by is not None and self.by not in SOURCES[self.source][2]:
+            allowed = ", ".join(SOURCES[self.source][2]) or "nothing"
+            raise Invalid(f"{self.source} can be split by {allowed}", field="by")
+        if self.freq not in ("D", "15min", "30min", "60min"):
+            raise Invalid("freq must be D, 15min, 30min or 60min", field="freq")
+        return self
+
+
+def counts(wh: Warehouse, workspace: Any, ask: Ask, *, today: date | None = None) -> pd.DataFrame:
+    """Columns series, ds (local time), y: the counts per series and UTC quarter hour moved to local time."""
+    ask.check()
+    table, column, _ = SOURCES[ask.source]
+    window = Window.of(workspace, None, None)
+    end = ask.end or (today or window.today()) + timedelta(days=1)
+    start = ask.start or end - timedelta(days=HISTORY_DAYS)
+    if (end - start).days > series.MAX_DAYS or end <= start:
+        raise Invalid("the days asked must run forwards and span at most twenty years", field="start")
+    low, high = Window(window.zone, start, end).utc()
+    key = f"coalesce(CAST({ask.by} AS VARCHAR), '')" if ask.by else "''"
+    rows = wh.frame(
+        f"SELECT {key} AS series, CAST(floor(epoch({column}) / {QUARTER}) AS BIGINT) AS quarter, "
+        f"count(*) AS y FROM {table} WHERE workspace_id = ? AND {column} >= ? AND {column} < ? GROUP BY ALL",
+        [workspace.id, low, high],
+    )
+    stamps = pd.to_datetime(rows["quarter"].astype("int64") * QUARTER, unit="s", utc=True)
+    rows["ds"] = stamps.dt.tz_convert(zone_of(workspace)).dt.tz_localize(None)
+    return rows[["series", "ds", "y"]].sort_values(["series", "ds"], ignore_index=True)
+
+
+def load(wh: Warehouse, workspace: Any, ask: Ask, shape: series.Shape, *,
+         today: date | None = None) -> daily.History | intraday.Intraday:  # fmt: skip
+    """The series of `ask` ready to forecast: every local day from the first count to the day before today
+    (today is not over); a day or interval without a count had none (a closed weekday or holiday is then
+    recognised as closed by the forecast)."""
+    found = counts(wh, workspace, ask, today=today)
+    last = (today or Window.of(workspace).today()) - timedelta(days=1)
+    found = found[found["ds"] < datetime.combine(last + timedelta(days=1), datetime.min.time())]
+    if found.empty:
+        raise NotEnough(f"no {ask.source} to forecast yet", field="source")
+    span = (last - found["ds"].min().date()).days + 1
+    if span < 3 * daily.SEASON:
+        raise NotEnough(f"{span} days of {ask.source} so far; a forecast needs at least {3 * daily.SEASON}",
+                        field="source")  # fmt: skip
+    rows = pd.Series(range(len(found)))
+    item = series.from_rows(found["series"], found["ds"], found["y"].astype(float), rows,
+                            series.Shape(ask.freq, shape.country, shape.overrides, shape.levels))  # fmt: skip
+    return _through(item, last)
+
+
+def _through(item: daily.History | intraday.Intraday, last: date) -> daily.History | intraday.Intraday:
+    """Zeros where nothing was counted, up to `last` (yesterday), so that the forecast starts today."""
+    days = pd.date_range(item.days[0], pd.Timestamp(last), freq="D")
+    missing = len(days) - len(item.days)
+    if isinstance(item, daily.History):
+        values = np.nan_to_num(np.pad(item.values, ((0, 0), (0, missing))))
+        return daily.History(item.names, days, values, item.country, item.overrides, item.levels).check()
+    values = np.nan_to_num(np.pad(item.values, ((0, 0), (0, missing), (0, 0))))
+    return intraday.Intraday(item.names, days, item.slots, values, item.country, item.overrides, item.levels)

@@ -1,0 +1,84 @@
+"""The forecast and staffing pages, in Arabic with Hijri dates: the chart's data, the events ahead in both
+calendars, the backtest; teams, a schedule upload refused by row, the heat map."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tajriba import calendars, i18n
+from tajriba.i18n import to_latin_digits
+from tests.conftest import csrf_from, login, make_user, make_workspace
+from tests.forecasting.test_plans import _tickets
+
+TODAY = datetime.now(ZoneInfo("Asia/Riyadh")).date()
+
+
+@pytest.fixture
+def site(app, client: TestClient, db):  # type: ignore[no-untyped-def]
+    ws = make_workspace(db, "calls")
+    user = make_user(db, workspace=ws, role="admin", locale="ar")
+    user.calendar = "hijri"
+    db.commit()
+    _, (tickets, responses) = _tickets(ws.id)
+    app.state.warehouse.append("tickets", tickets)
+    app.state.warehouse.append("survey_responses", responses)
+    login(client, user)
+    return client
+
+
+def test_the_forecast_page_in_arabic_with_hijri_dates(site: TestClient) -> None:
+    page = site.get("/w/calls/forecasts", params={"by": "team", "horizon": 60})
+    assert page.status_code == 200 and 'dir="rtl"' in page.text
+    charts = re.findall(r'id="forecast-\d+-data">(.*?)</script>', page.text, re.S)
+    assert len(charts) == 2, re.findall(r"role=.alert.>([^<]*)", page.text)
+    data = json.loads(charts[0])
+    assert data["dir"] == "rtl" and len(data["labels"]) == 91 + 60
+    assert (
+        data["lines"][0]["values"][90] is not None and data["lines"][0]["values"][91] is None
+    )  # history ends
+    assert (
+        data["lines"][1]["values"][90] is None and data["lines"][1]["values"][91] is not None
+    )  # forecast starts
+    i18n.set_locale("ar")
+    expected = calendars.format_date(TODAY, locale="ar", calendar="hijri")  # the first forecast day, in Hijri
+    assert to_latin_digits(data["labels"][91]) == expected
+    # the salary days ahead, in both calendars
+    payday = next(TODAY + timedelta(days=k) for k in range(60) if (TODAY + timedelta(days=k)).day == 25)
+    text = to_latin_digits(page.text)
+    for cal in ("hijri", "gregorian"):
+        assert calendars.format_date(payday, locale="ar", calendar=cal) in text
+    assert "MASE" in text and "✓" in text  # the backtest with the chosen model marked
+
+
+def test_bad_choices_are_said_not_crashed(site: TestClient) -> None:
+    page = site.get("/w/calls/forecasts", params={"source": "tickets", "by": "event"})
+    assert page.status_code == 200 and 'role="alert"' in page.text
+
+
+def test_the_staffing_page(site: TestClient) -> None:
+    token = csrf_from(site, "/w/calls/staffing")
+    saved = site.post("/w/calls/staffing/teams", data={"csrf_token": token, "name": "voice", "aht_seconds": "180",
+                                                         "target_level": "0.8", "target_seconds": "20", "shrinkage": "0.3",
+                                                         "interval_minutes": "60", "quantile": "80"})  # fmt: skip
+    assert saved.status_code == 303 and "error" not in saved.headers["location"], saved.headers["location"]
+    start = datetime.combine(TODAY, datetime.min.time())
+    lines = ["team,start,people"] + [f"voice,{(start + timedelta(hours=h)).isoformat()},3" for h in range(24)]
+    bad = site.post("/w/calls/staffing/schedule", data={"csrf_token": token},
+                    files={"file": ("s.csv", "\n".join([*lines, "voice,soon,2"]).encode(), "text/csv")})  # fmt: skip
+    assert bad.status_code == 303 and "error=" in bad.headers["location"]
+    assert "row+26%3A+%27soon%27+is+not+a+date" in bad.headers["location"]
+    good = site.post("/w/calls/staffing/schedule", data={"csrf_token": token},
+                     files={"file": ("s.csv", "\n".join(lines).encode(), "text/csv")})  # fmt: skip
+    assert good.status_code == 303 and "error" not in good.headers["location"]
+    page = site.get("/w/calls/staffing", params={"days": 2})
+    assert page.status_code == 200
+    assert (
+        page.text.count('class="num heat-') >= 24 and "heat-short" in page.text
+    )  # 3 people cannot carry the day
+    assert "CSAT" in page.text and "NPS" in page.text
