@@ -21,7 +21,7 @@ ALLOWED = {
     "ord", "tkt", "rsp", "demo", "v1", "b", "k", "m", "t", "e", "a", "c", "d", "s", "w", "pii",
     # brands a Saudi store's customers and staff name as they are
     "apple", "pay", "enps", "tabby", "tamara", "mada", "stc", "slack", "excel", "tsv", "parquet", "english",
-    "yyyy-mm-dd", "jsonl",
+    "yyyy-mm-dd", "jsonl", "mase", "smape",
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'.-]*")
 SKIP_TEXT = re.compile(

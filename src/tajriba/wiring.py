@@ -8,6 +8,7 @@ from tajriba.accounts import service as accounts_service
 from tajriba.accounts import tasks as accounts_tasks
 from tajriba.cases import tasks as cases_tasks
 from tajriba.cases.root_causes import seed_root_causes
+from tajriba.forecasting import tasks as forecasting_tasks
 from tajriba.ingest import tasks as ingest_tasks
 from tajriba.jobs import worker as _maintenance  # the queue's own hourly job
 from tajriba.reports import tasks as reports_tasks
@@ -18,6 +19,7 @@ from tajriba.text import tasks as text_tasks
 JOB_MODULES = (
     accounts_tasks,
     cases_tasks,
+    forecasting_tasks,
     ingest_tasks,
     reports_tasks,
     surveys_tasks,

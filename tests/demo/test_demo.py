@@ -175,3 +175,23 @@ def test_the_demo_map_shows_an_emotion_at_every_touchpoint_and_noted_pain_points
     assert len(with_emotion) >= 18, [t["key"] for t in data.touchpoints if t not in with_emotion]
     pains = [i for t in data.touchpoints for i in t["items"] if i["kind"] == "pain_point"]
     assert len(pains) >= 6 and all(i["text"] for i in pains)
+
+
+def test_the_contact_centre_has_two_teams_with_hijri_peaks_and_a_short_schedule(demo) -> None:  # type: ignore[no-untyped-def]
+    wh, report = demo
+    assert report["counts"]["contact_intervals"] == 2 * 365 * 48
+    assert report["counts"]["staffing_shifts"] == 2 * 14 * 48
+    daily = dict(wh.sql("""SELECT CAST(starts_at + INTERVAL 3 HOUR AS DATE), sum(offered) FROM contact_intervals
+                           WHERE team = 'call_centre' GROUP BY 1"""))  # fmt: skip
+    ordinary = sorted(daily.values())[len(daily) // 2]
+    fridays = [daily[date(2025, 11, 28) + timedelta(days=7 * k)] for k in (-3, -2, -1, 1, 2, 3) if k != 0 and
+               date(2025, 11, 28) + timedelta(days=7 * k) in daily]  # fmt: skip
+    assert daily[date(2025, 11, 28)] > 1.8 * max(fridays)  # White Friday against the Fridays around it
+    eid = date(2026, 3, 20)  # Eid al-Fitr 1447 (Umm al-Qura): quiet
+    assert daily[eid] < 0.7 * ordinary
+    nights = wh.sql("""SELECT avg(offered) FILTER (WHERE hour(starts_at + INTERVAL 3 HOUR) = 22 AND starts_at >= '2026-02-20'
+                              AND starts_at < '2026-03-15'),
+                              avg(offered) FILTER (WHERE hour(starts_at + INTERVAL 3 HOUR) = 22 AND starts_at >= '2026-01-10'
+                              AND starts_at < '2026-02-10')
+                       FROM contact_intervals WHERE team = 'call_centre'""")[0]  # fmt: skip
+    assert nights[0] > 1.3 * nights[1]  # Ramadan nights are busy

@@ -45,14 +45,14 @@ def test_the_forecast_page_in_arabic_with_hijri_dates(site: TestClient) -> None:
     assert (
         data["lines"][1]["values"][90] is None and data["lines"][1]["values"][91] is not None
     )  # forecast starts
-    i18n.set_locale("ar")
-    expected = calendars.format_date(TODAY, locale="ar", calendar="hijri")  # the first forecast day, in Hijri
-    assert to_latin_digits(data["labels"][91]) == expected
-    # the salary days ahead, in both calendars
-    payday = next(TODAY + timedelta(days=k) for k in range(60) if (TODAY + timedelta(days=k)).day == 25)
-    text = to_latin_digits(page.text)
-    for cal in ("hijri", "gregorian"):
-        assert calendars.format_date(payday, locale="ar", calendar=cal) in text
+    with i18n.speaking("ar"):  # month names in Arabic, as the page wrote them
+        expected = calendars.format_date(TODAY, locale="ar", calendar="hijri")  # the first forecast day
+        assert to_latin_digits(data["labels"][91]) == expected
+        # the salary days ahead, in both calendars
+        payday = next(TODAY + timedelta(days=k) for k in range(60) if (TODAY + timedelta(days=k)).day == 25)
+        text = to_latin_digits(page.text)
+        for cal in ("hijri", "gregorian"):
+            assert calendars.format_date(payday, locale="ar", calendar=cal) in text
     assert "MASE" in text and "✓" in text  # the backtest with the chosen model marked
 
 
@@ -82,3 +82,36 @@ def test_the_staffing_page(site: TestClient) -> None:
         page.text.count('class="num heat-') >= 24 and "heat-short" in page.text
     )  # 3 people cannot carry the day
     assert "CSAT" in page.text and "NPS" in page.text
+
+
+def test_a_short_week_ahead_is_told_once(app, site: TestClient, db) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.audit import System
+    from tajriba.cases import config
+    from tajriba.cases.schemas import AlertRuleIn
+    from tajriba.forecasting import alerts, plans
+    from tajriba.forecasting.schemas import TeamIn
+    from tajriba.models import Notification, Workspace
+
+    ws = db.query(Workspace).filter_by(slug="calls").one()
+    actor = System("test")
+    team = plans.save_team(
+        db, workspace_id=ws.id, actor=actor, data=TeamIn.model_validate({"name": "voice", "aht_seconds": 180})
+    )
+    start = datetime.combine(TODAY, datetime.min.time())
+    rows = [{"team": "voice", "start": (start + timedelta(minutes=30 * i)).isoformat(), "people": 2, "row": i}
+            for i in range(48 * 3)]  # fmt: skip
+    import pandas as pd
+
+    plans.load_schedule(db, workspace_id=ws.id, rows=pd.DataFrame(rows), actor=actor)
+    rule = config.save_alert(db, workspace_id=ws.id, actor=actor,
+                             data=AlertRuleIn(name="Short staffed", kind="staffing_gap", days=3, min_count=2))  # fmt: skip
+    db.commit()
+    wh = app.state.warehouse
+    fired = alerts.run(db, wh, force=True)
+    db.commit()
+    told = db.query(Notification).filter_by(workspace_id=ws.id, kind="alert").all()
+    assert fired == len(told) == 3 * len({m.user_id for m in told})  # three short days, each member told once
+    assert all(n.data["team"] == "voice" and n.data["short_intervals"] >= 2 for n in told)
+    assert "voice" in told[0].text and "intervals short" in told[0].text
+    assert alerts.run(db, wh, force=True) == 0  # told once
+    assert plans.get_team(db, ws.id, team.id).name == "voice" and rule.settings["checked_at"]

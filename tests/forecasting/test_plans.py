@@ -18,6 +18,7 @@ from tajriba.accounts import service as accounts
 from tajriba.config import load_settings
 from tajriba.forecasting import simulate
 from tajriba.forecasting import staffing as erlang
+from tajriba.forecasting.features import calendar_features
 from tajriba.warehouse import open_warehouse
 from tests.live import serving, stores
 
@@ -133,7 +134,7 @@ def test_the_plan_interval_by_interval(site) -> None:  # type: ignore[no-untyped
     voice = frame[(frame["team"] == "voice")]
     cost = got["slow_answers"]
     for speed, part in (("quick", voice[voice["wait"] <= 20]), ("slow", voice[voice["wait"] > 20])):
-        assert cost[speed]["tickets"] == len(part)
+        assert cost[speed]["count"] == len(part) and cost["unit"] == "tickets"
         assert cost[speed]["csat"]["value"] == pytest.approx(part["satisfaction"].mean())
     assert cost["csat_difference"]["high"] < 0  # slower answers, lower CSAT, the whole interval below 0
     assert cost["nps_difference"]["high"] < 0
@@ -186,3 +187,57 @@ def test_the_calendar_is_the_admins(site) -> None:  # type: ignore[no-untyped-de
     assert odd.status_code == 422 and "ZZ" in odd.text
     back = httpx.put(f"{url}/api/v1/staffing/calendar", json={"country": "SA"}, headers=admin)
     assert back.json() == {"country": "SA", "overrides": {}}
+
+
+def test_a_contact_centre_history_is_imported_and_planned_from(site) -> None:  # type: ignore[no-untyped-def]
+    url, analyst, viewer, _, _ = site
+    days = pd.date_range(TODAY - timedelta(days=60), TODAY - timedelta(days=1), freq="D")
+    hours = simulate.hourly_counts(days, 2000, seed=5)
+    rows = []
+    for d, day in enumerate(days):
+        for h in range(8, 22):
+            start = (day + pd.Timedelta(hours=h)).isoformat()
+            answered = int(hours[d, h] * 0.9)
+            met = (d + h) % 3 != 0  # two intervals in three meet the 80 % target, and rate higher
+            rows.append({"team": "billing", "channel": "phone", "start": start, "minutes": 60, "offered": int(hours[d, h]),
+                         "answered": answered, "answered_within": int(answered * (0.9 if met else 0.5)),
+                         "handle_seconds": 200.0, "csat": 4.5 if met else 3.9 + 0.01 * (h % 5), "csat_n": 10})  # fmt: skip
+    wrong = [*rows[:5], {**rows[5], "answered": rows[5]["offered"] + 1}]
+    bad = httpx.post(
+        f"{url}/api/v1/staffing/contacts", json={"intervals": wrong}, headers=analyst, timeout=60
+    )
+    assert (
+        bad.status_code == 422
+        and "row 5: answered" in bad.text
+        and "more than the contacts offered" in bad.text
+    )
+    stored = httpx.post(
+        f"{url}/api/v1/staffing/contacts", json={"intervals": rows}, headers=analyst, timeout=60
+    )
+    assert stored.status_code == 200, stored.text
+    assert stored.json() == {"stored": len(rows)}
+    again = httpx.post(
+        f"{url}/api/v1/staffing/contacts", json={"intervals": rows}, headers=analyst, timeout=60
+    )
+    assert again.json() == {"stored": len(rows)}  # the same intervals replaced, not doubled
+    team = {"name": "billing", "aht_seconds": 200, "interval_minutes": 60}
+    saved = httpx.put(f"{url}/api/v1/staffing/teams", json=team, headers=analyst).json()
+    plan = httpx.get(
+        f"{url}/api/v1/staffing/teams/{saved['id']}/plan", params={"days": 2}, headers=viewer, timeout=120
+    ).json()
+    assert plan["source"] == "contacts" and len(plan["rows"]) == 2 * 14  # the hours the centre is open
+    day = [r for r in plan["rows"] if r["start"].startswith(plan["first_day"])]
+    first = pd.date_range(plan["first_day"], periods=1)
+    shape = simulate.RAMADAN_SHAPE if calendar_features(first.date)["ramadan"].iloc[0] else simulate.DAY_SHAPE
+    truth = simulate.daily_means(first, 2000)[0] * sum(shape[8:22]) / sum(shape)
+    assert abs(sum(r["contacts"] for r in day) / truth - 1) < 0.15
+    forecast = httpx.get(
+        f"{url}/api/v1/forecasts/workspace", params={"source": "contacts", "horizon": 7}, headers=viewer
+    ).json()
+    assert len(forecast["forecast"]) == 7
+    cost = plan["slow_answers"]  # from the intervals: those meeting the target against those missing it
+    met = [r for r in rows if r["answered"] and r["answered_within"] >= 0.8 * r["answered"]]
+    assert cost["unit"] == "intervals" and cost["quick"]["count"] == len(met)
+    assert cost["slow"]["count"] == len([r for r in rows if r["answered"]]) - len(met)
+    assert cost["quick"]["csat"]["value"] == pytest.approx(4.5)
+    assert cost["csat_difference"]["high"] < 0

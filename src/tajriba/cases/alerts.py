@@ -26,6 +26,7 @@ CHECK_EVERY = timedelta(hours=1)
 DEFAULTS: dict[str, dict[str, Any]] = {
     "score_drop": {"metric": "nps", "days": 7, "min_n": 30, "level": 0.95},
     "topic_spike": {"days": 7, "min_count": 10, "alpha": 0.01},
+    "staffing_gap": {"days": 7, "min_count": 1},  # checked by tajriba.forecasting.alerts
 }
 
 
@@ -136,7 +137,7 @@ def recipients(session: Session, workspace_id: int, settings: dict[str, Any]) ->
     )
 
 
-def _tell(
+def tell(
     session: Session,
     rule: AlertRule,
     settings: dict[str, Any],
@@ -145,7 +146,8 @@ def _tell(
     *,
     now: datetime,
 ) -> None:
-    """One finding to the rule's channels: in-app notifications (emailed later when asked) and webhooks."""
+    """One finding to the rule's channels: in-app notifications (emailed later when asked) and webhooks (also
+    for other domains' alert kinds, through cases.service)."""
     from tajriba.cases import notify
 
     if {"in_app", "email"} & set(rule.channels or []):
@@ -169,44 +171,58 @@ def _tell(
         )
 
 
-def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: bool = False) -> int:
-    """Check the metric alert rules that are due (hourly); notify and call webhooks once per finding."""
-    now = now or utcnow()
-    fired = 0
-    rules = session.scalars(
-        select(AlertRule).where(AlertRule.active.is_(True), AlertRule.kind.in_(("score_drop", "topic_spike")))
-    ).all()
-    for rule in rules:
+def due(
+    session: Session, kind: str, now: datetime, *, force: bool = False
+) -> list[tuple[AlertRule, dict[str, Any]]]:
+    """The active rules of one kind whose hourly check is due, with their settings (defaults filled in)."""
+    out = []
+    for rule in session.scalars(select(AlertRule).where(AlertRule.active.is_(True), AlertRule.kind == kind)):
         state = dict(rule.settings or {})
         checked = state.get("checked_at")
         if not force and checked and now - datetime.fromisoformat(checked) < CHECK_EVERY:
             continue
-        workspace = session.get(Workspace, rule.workspace_id)
-        if workspace is None:
-            continue
         settings = {
-            **DEFAULTS[rule.kind],
-            **{k: v for k, v in state.items() if k in DEFAULTS[rule.kind] or k == "user_ids"},
+            **DEFAULTS[kind],
+            **{k: v for k, v in state.items() if k in DEFAULTS[kind] or k == "user_ids"},
         }
-        today = now.astimezone(periods.zone_of(workspace)).date()
-        found = (
-            score_drops(session, wh, workspace, settings, today)
-            if rule.kind == "score_drop"
-            else topic_spikes(wh, workspace, settings, today)
-        )
-        seen = set(state.get("fired") or [])
-        for finding in found:
-            if finding["key"] in seen:
+        out.append((rule, settings))
+    return out
+
+
+def remember(rule: AlertRule, fired: set[str], now: datetime) -> None:
+    """What a rule has told (each finding once) and when it was checked."""
+    state = dict(rule.settings or {})
+    state["fired"] = sorted(fired)[-500:]
+    state["checked_at"] = now.isoformat()
+    rule.settings = state
+
+
+def run(session: Session, wh: Warehouse, *, now: datetime | None = None, force: bool = False) -> int:
+    """Check the metric alert rules that are due (hourly); notify and call webhooks once per finding."""
+    now = now or utcnow()
+    fired = 0
+    for kind in ("score_drop", "topic_spike"):
+        for rule, settings in due(session, kind, now, force=force):
+            workspace = session.get(Workspace, rule.workspace_id)
+            if workspace is None:
                 continue
-            seen.add(finding["key"])
-            text = (
-                f"{finding['metric'].upper()} {finding['touchpoint']}: {finding['before']:.1f} -> {finding['after']:.1f}"
-                if rule.kind == "score_drop"
-                else f"{finding['topic']}: {finding['previous']} -> {finding['recent']}"
+            today = now.astimezone(periods.zone_of(workspace)).date()
+            found = (
+                score_drops(session, wh, workspace, settings, today)
+                if kind == "score_drop"
+                else topic_spikes(wh, workspace, settings, today)
             )
-            _tell(session, rule, settings, finding, text, now=now)
-            fired += 1
-        state["fired"] = sorted(seen)[-500:]
-        state["checked_at"] = now.isoformat()
-        rule.settings = state
+            seen = set((rule.settings or {}).get("fired") or [])
+            for finding in found:
+                if finding["key"] in seen:
+                    continue
+                seen.add(finding["key"])
+                text = (
+                    f"{finding['metric'].upper()} {finding['touchpoint']}: {finding['before']:.1f} -> {finding['after']:.1f}"
+                    if kind == "score_drop"
+                    else f"{finding['topic']}: {finding['previous']} -> {finding['recent']}"
+                )
+                tell(session, rule, settings, finding, text, now=now)
+                fired += 1
+            remember(rule, seen, now)
     return fired

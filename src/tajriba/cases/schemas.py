@@ -164,7 +164,7 @@ class WebhookIn(_In):
 
 class AlertRuleIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["assigned", "sla_at_risk", "sla_breached", "score_drop", "topic_spike"]
+    kind: Literal["assigned", "sla_at_risk", "sla_breached", "score_drop", "topic_spike", "staffing_gap"]
     channels: list[Literal["in_app", "email", "webhook"]] = Field(default=["in_app"])
     active: bool = True
     # score_drop: which metric, over windows of `days`, with at least `min_n` answers in each
@@ -172,6 +172,7 @@ class AlertRuleIn(_In):
     days: int = Field(default=7, ge=1, le=90)
     min_n: int = Field(default=30, ge=2, le=100000)
     # topic_spike: at least `min_count` recent texts and a p-value below `alpha`
+    # staffing_gap (tajriba.forecasting): a day of the next `days` with at least `min_count` intervals short
     min_count: int = Field(default=10, ge=1, le=100000)
     alpha: float = Field(default=0.01, gt=0, lt=0.5)
     user_ids: list[Id] = Field(default_factory=list, max_length=200)  # empty: owners, admins and analysts

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.cases import report, sla
+from tajriba.cases.alerts import due as due
+from tajriba.cases.alerts import remember as remember
+from tajriba.cases.alerts import tell as tell
 from tajriba.cases.events import actor_id, audit, check_refs, event
 from tajriba.cases.schemas import TRANSITIONS, CaseCreate, CaseUpdate, NoteIn, TransitionIn
 from tajriba.cases.signals import link, open_case

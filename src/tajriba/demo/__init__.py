@@ -99,6 +99,10 @@ def build_demo(
         counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
     counts.update(_cases(factory, warehouse, workspace_id, accounts))
     progress(f"cases worked in {time.perf_counter() - started:.1f} s")
+    with transaction(factory) as session:
+        from tajriba.demo import contact_centre
+
+        counts.update(contact_centre.configure(session, warehouse, workspace_id, seed))
     warehouse.checkpoint()
     progress(f"stored in {time.perf_counter() - started:.1f} s")
     return {"skipped": False, "workspace_id": workspace_id, "counts": counts}

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Response
 
-from tajriba.forecasting import plans, series, service, sources
+from tajriba.forecasting import contacts, plans, series, service, sources
 from tajriba.forecasting.schemas import (
     CalendarIn,
     CalendarRead,
+    ContactsIn,
+    ContactsRead,
     ForecastAsk,
     ForecastRead,
     PlanRead,
@@ -126,6 +128,15 @@ def load_schedule(db: DB, ctx: Plan, body: ScheduleIn) -> ScheduleRead:
     rows = pd.DataFrame([s.model_dump() for s in body.shifts])
     rows["row"] = range(len(rows))
     return ScheduleRead(stored=plans.load_schedule(db, workspace_id=ctx.workspace.id, rows=rows, actor=ctx))
+
+
+@router.post("/staffing/contacts")
+def load_contacts(wh: WarehouseDep, ctx: Plan, body: ContactsIn) -> ContactsRead:
+    """Store a contact centre's interval history (offered, answered, abandoned, handle and wait times per team,
+    channel and interval); the same intervals sent again are replaced. Plans then read it instead of tickets."""
+    rows = pd.DataFrame([i.model_dump() for i in body.intervals])
+    rows["row"] = range(len(rows))
+    return ContactsRead(stored=contacts.store(wh, ctx.workspace, rows))
 
 
 @router.get("/staffing/teams/{staffing_team_id}/plan")

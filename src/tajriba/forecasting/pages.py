@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from tajriba import calendars
 from tajriba.errors import Invalid, TajribaError
-from tajriba.forecasting import plans, sources
+from tajriba.forecasting import contacts, plans, sources
 from tajriba.forecasting.features import calendar_features
 from tajriba.forecasting.schemas import EVENT_LABELS, MODEL_LABELS, SOURCE_LABELS, TeamIn
 from tajriba.i18n import _, to_latin_digits
@@ -182,8 +182,8 @@ async def upload_schedule(request: Request, db: DB, ctx: Plan, file: UploadFile)
     raw = await file.read(MAX_UPLOAD + 1)
     try:
         if len(raw) > MAX_UPLOAD:
-            raise Invalid(_("The schedule file is larger than 8 MB."), field="file")
-        rows = _schedule_rows(raw)
+            raise Invalid(_("The file is larger than 8 MB."), field="file")
+        rows = _csv_rows(raw, ("team", "start", "people"))
         plans.load_schedule(db, workspace_id=ctx.workspace.id, rows=rows, actor=ctx)
     except TajribaError as exc:
         db.rollback()
@@ -191,18 +191,34 @@ async def upload_schedule(request: Request, db: DB, ctx: Plan, file: UploadFile)
     return _back(ctx)
 
 
-def _schedule_rows(raw: bytes) -> pd.DataFrame:
+@router.post("/staffing/contacts")
+async def upload_contacts(request: Request, wh: WarehouseDep, ctx: Plan, file: UploadFile) -> Response:
+    """A contact centre's interval history as CSV: team, channel, start, minutes, offered, answered..."""
+    raw = await file.read(MAX_UPLOAD + 1)
+    try:
+        if len(raw) > MAX_UPLOAD:
+            raise Invalid(_("The file is larger than 8 MB."), field="file")
+        contacts.store(wh, ctx.workspace, _csv_rows(raw, ("team", "start", "offered")))
+    except TajribaError as exc:
+        return _back(ctx, error=error_text(exc))
+    return _back(ctx)
+
+
+def _csv_rows(raw: bytes, required: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV file's rows with `row`, their line numbers; the required columns checked."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid(_("The schedule must be a UTF-8 CSV file."), field="file") from None
+        raise Invalid(_("The file must be a UTF-8 CSV file."), field="file") from None
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("team", "start", "people") if c not in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid(_("The schedule needs the columns team, start and people."), field="file")
+        raise Invalid(
+            _("The file needs the columns {columns}.").format(columns=", ".join(required)), field="file"
+        )
     rows = pd.DataFrame(list(reader))
     if rows.empty:
-        raise Invalid(_("The schedule file has no rows."), field="file")
+        raise Invalid(_("The file has no rows."), field="file")
     rows["row"] = range(2, len(rows) + 2)
     return rows
 

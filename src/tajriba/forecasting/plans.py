@@ -137,17 +137,18 @@ def scheduled(db: Session, team: StaffingTeam, start: datetime, end: datetime) -
 def forecast(
     wh: Warehouse, workspace: Workspace, team: StaffingTeam, days: int, *, today: date | None = None
 ) -> dict[str, Any]:
-    """The team's tickets forecast at its interval for `days` days from today: per interval the mean and the
+    """The team's contacts (or tickets) forecast at its interval for `days` days from today: per interval the mean and the
     bound staffed to; and the model chosen with its backtest."""
     country, overrides = settings(workspace)
     levels = (80, 95) if team.quantile == 50 else tuple(sorted({80, 95, team.quantile}))
     shape = series.Shape(
         freq=f"{team.interval_minutes}min", country=country, overrides=overrides, levels=levels
     )
-    ask = sources.Ask(source="tickets", by="team", freq=shape.freq)
+    source = team_source(wh, workspace, team)
+    ask = sources.Ask(source=source, by="team", freq=shape.freq)
     item = sources.load(wh, workspace, ask, shape, today=today)
     if team.name not in item.names:
-        raise sources.NotEnough(f"no tickets of team {team.name!r} to forecast yet", field="team")
+        raise sources.NotEnough(f"no {source} of team {team.name!r} to forecast yet", field="team")
     assert isinstance(item, intraday.Intraday)
     i = item.names.index(team.name)
     one = intraday.Intraday(
@@ -155,18 +156,29 @@ def forecast(
     )
     result = intraday.forecast(one, days, folds=service.fitting_folds(one, days * len(one.slots), 7))
     staffed = result.mean[0] if team.quantile == 50 else result.bounds[team.quantile][1][0]
-    return {"result": result, "mean": result.mean[0], "staffed": staffed}
+    return {"result": result, "mean": result.mean[0], "staffed": staffed, "source": source}
+
+
+def team_source(wh: Warehouse, workspace: Workspace, team: StaffingTeam) -> str:
+    """What a team's volume is read from: its contact centre's interval history when there is one, else its
+    tickets."""
+    found = wh.sql(
+        "SELECT count(*) FROM contact_intervals WHERE workspace_id = ? AND team = ?",
+        [workspace.id, team.name],
+    )
+    return "contacts" if found[0][0] else "tickets"
 
 
 def plan(db: Session, wh: Warehouse, workspace: Workspace, team: StaffingTeam, *, days: int = 7,
          today: date | None = None) -> dict[str, Any]:  # fmt: skip
-    """The staffing plan of the next `days` days: one row per interval and a summary per day."""
+    """The staffing plan of the `days` days after the team's data (from today when they are up to date): one
+    row per interval and a summary per day."""
     if not 1 <= days <= PLAN_DAYS:
         raise Invalid(f"a staffing plan covers 1 to {PLAN_DAYS} days", field="days")
     today = today or Window.of(workspace).today()
     got = forecast(wh, workspace, team, days, today=today)
     result = got["result"]
-    start = datetime.combine(today, datetime.min.time())
+    start = result.days[0].to_pydatetime()
     schedule = scheduled(db, team, start, start + timedelta(days=days))
     rows = []
     for d, day in enumerate(result.days):
@@ -179,10 +191,12 @@ def plan(db: Session, wh: Warehouse, workspace: Workspace, team: StaffingTeam, *
         "interval_minutes": team.interval_minutes,
         "quantile": team.quantile,
         "model": result.chosen[0],
+        "source": got["source"],
         "backtest": result.backtest[0] if result.backtest else {},
         "rows": rows,
         "days": _days(rows),
         "scheduled_known": bool(schedule),
+        "first_day": result.days[0].date().isoformat(),
     }
 
 
@@ -241,23 +255,42 @@ def _days(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def slow_answers(
     wh: Warehouse, workspace: Workspace, team: StaffingTeam, *, days: int = 365
 ) -> dict[str, Any]:
-    """What a slow answer costs this team, from the last `days` days of its tickets: the CSAT (the ticket's
-    satisfaction rating) and the NPS (answers linked to the ticket) of tickets first answered within the team's
-    target time and after it, each with its 95 % interval, and the differences (slow minus quick) with theirs
-    (the metrics module's estimates)."""
-    from tajriba.metrics import service as metrics
+    """What a slow answer costs this team over the last `days` days, each figure with its 95 % interval and the
+    differences (slow minus quick) with theirs (the metrics module's estimates).
 
+    From the contact centre's history when the team has one: the mean CSAT of intervals that met the team's
+    target (its share answered within the target time) and of those that missed it (`unit` intervals). Else
+    from its tickets: the CSAT (the ticket's rating, else the linked CSAT answer) and NPS (linked answers) of
+    tickets first answered within the target time and after it (`unit` tickets)."""
     window = Window.of(workspace)
     end = window.today() + timedelta(days=1)
     low, high = Window(window.zone, end - timedelta(days=days), end).utc()
+    if team_source(wh, workspace, team) == "contacts":
+        found = wh.frame(
+            "SELECT CASE WHEN answered_within >= ? * answered THEN 'quick' ELSE 'slow' END AS speed, csat, "
+            "CAST(NULL AS DOUBLE) AS nps FROM contact_intervals WHERE workspace_id = ? AND team = ? AND answered > 0 "
+            "AND answered_within IS NOT NULL AND starts_at >= ? AND starts_at < ?",
+            [team.target_level, workspace.id, team.name, low, high],
+        )
+        return _cost(found, "intervals", team, days)
     found = wh.frame(
         "SELECT CASE WHEN epoch(t.first_response_at) - epoch(t.created_at) <= ? THEN 'quick' ELSE 'slow' END AS speed, "
-        "t.satisfaction AS csat, r.score AS nps FROM tickets t LEFT JOIN survey_responses r ON r.workspace_id = t.workspace_id "
-        "AND r.ticket_id = t.ticket_id AND r.metric = 'nps' WHERE t.workspace_id = ? AND t.team = ? "
+        "coalesce(t.satisfaction, c.score) AS csat, r.score AS nps FROM tickets t "
+        "LEFT JOIN survey_responses r ON r.workspace_id = t.workspace_id AND r.ticket_id = t.ticket_id AND r.metric = 'nps' "
+        "LEFT JOIN survey_responses c ON c.workspace_id = t.workspace_id AND c.ticket_id = t.ticket_id AND c.metric = 'csat' "
+        "WHERE t.workspace_id = ? AND t.team = ? "
         "AND t.first_response_at IS NOT NULL AND t.created_at >= ? AND t.created_at < ?",
         [team.target_seconds, workspace.id, team.name, low, high],
     )
-    out: dict[str, Any] = {"threshold_seconds": team.target_seconds, "days": days}
+    return _cost(found, "tickets", team, days)
+
+
+def _cost(found: pd.DataFrame, unit: str, team: StaffingTeam, days: int) -> dict[str, Any]:
+    """CSAT and NPS with intervals per speed ('quick', 'slow'), and their differences."""
+    from tajriba.metrics import service as metrics
+
+    out: dict[str, Any] = {"threshold_seconds": team.target_seconds, "target_level": team.target_level,
+                           "days": days, "unit": unit}  # fmt: skip
     groups = {}
     for speed in ("quick", "slow"):
         part = found[found["speed"] == speed]
@@ -265,7 +298,7 @@ def slow_answers(
         scores = part["nps"].dropna().to_numpy(float)
         kinds = metrics.nps_groups(scores) if scores.size else np.array([])
         counts = [int((kinds == g).sum()) for g in ("promoter", "passive", "detractor")]
-        out[speed] = {"tickets": len(part), "csat": metrics.mean(part["csat"].dropna().to_numpy(float)).to_dict(),
+        out[speed] = {"count": len(part), "csat": metrics.mean(part["csat"].dropna().to_numpy(float)).to_dict(),
                       "nps": metrics.nps(*counts).to_dict(), "nps_counts": counts}  # fmt: skip
     both = pd.concat(groups.values())
     out["csat_difference"] = metrics.compare_groups(

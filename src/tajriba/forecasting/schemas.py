@@ -30,6 +30,7 @@ MODEL_LABELS = {
     "profile_calendar": N_("Calendar day total x day shape"),
 }
 SOURCE_LABELS = {
+    "contacts": N_("Contact centre history"),
     "tickets": N_("Tickets"),
     "orders": N_("Orders"),
     "responses": N_("Survey responses"),
@@ -193,6 +194,7 @@ class PlanDay(Answer):
 
 class PlanRead(Answer):
     team: str
+    source: str | None = Field(None, description="contacts (the contact centre's history) or tickets.")
     interval_minutes: int
     quantile: int
     model: str | None
@@ -200,6 +202,7 @@ class PlanRead(Answer):
     rows: list[PlanInterval]
     days: list[PlanDay]
     scheduled_known: bool
+    first_day: str | None = None
     slow_answers: dict[str, object]
     note: str | None = Field(None, description="Why there is no plan yet (too little history).")
 
@@ -215,3 +218,30 @@ class CalendarIn(BaseModel):
 
 class CalendarRead(CalendarIn):
     model_config = ConfigDict(extra="forbid")
+
+
+class ContactInterval(BaseModel):
+    """One interval of a contact centre's history, as its ACD or chat platform exports it."""
+
+    model_config = ConfigDict(extra="forbid")
+    team: str = Field(min_length=1, max_length=200)
+    channel: str = Field("", max_length=200)
+    start: str = Field(max_length=40, description="The interval's local start, e.g. 2026-03-01T09:30.")
+    minutes: Literal[5, 10, 15, 30, 60] = 30
+    offered: int = Field(ge=0, le=10**9)
+    answered: int | None = Field(None, ge=0, le=10**9)
+    abandoned: int | None = Field(None, ge=0, le=10**9)
+    answered_within: int | None = Field(None, ge=0, le=10**9)
+    handle_seconds: float | None = Field(None, ge=0, le=86_400)
+    wait_seconds: float | None = Field(None, ge=0, le=86_400)
+    csat: float | None = Field(None, ge=0, le=10)
+    csat_n: int | None = Field(None, ge=0, le=10**9)
+
+
+class ContactsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    intervals: list[ContactInterval] = Field(min_length=1, max_length=500_000)
+
+
+class ContactsRead(Answer):
+    stored: int

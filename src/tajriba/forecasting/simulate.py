@@ -41,11 +41,11 @@ class Effects:
 
 
 def daily_means(days: pd.DatetimeIndex, level: float, *, growth: float = 0.15, country: str = "SA",
-                effects: Effects | None = None) -> np.ndarray:  # fmt: skip
+                effects: Effects | None = None, cal: pd.DataFrame | None = None) -> np.ndarray:  # fmt: skip
     """The expected contacts of each day (before noise): the level growing by `growth` a year, the week's
-    shape and the calendar's effects."""
+    shape and the calendar's effects (`cal`: the days' calendar features, when already computed)."""
     e = effects or Effects()
-    cal = calendar_features(days.date, country=country)
+    cal = calendar_features(days.date, country=country) if cal is None else cal
     years = np.arange(len(days)) / 365.25
     mean = level * (1 + growth) ** years * np.array(WEEK)[days.day_of_week.to_numpy()]
     mean *= np.where(cal["ramadan"] == 1, e.ramadan, 1.0) * np.where(
@@ -68,8 +68,11 @@ def daily_counts(days: pd.DatetimeIndex, level: float, seed: int, **kwargs) -> n
 
 def hourly_counts(days: pd.DatetimeIndex, level: float, seed: int, **kwargs) -> np.ndarray:
     """Poisson counts per hour (days x 24): the day's expected total spread by the ordinary or Ramadan shape."""
-    means = daily_means(days, level, **kwargs)
-    ramadan = calendar_features(days.date, country=kwargs.get("country", "SA"))["ramadan"].to_numpy() == 1
+    cal = kwargs.pop("cal", None)
+    if cal is None:
+        cal = calendar_features(days.date, country=kwargs.get("country", "SA"))
+    means = daily_means(days, level, cal=cal, **kwargs)
+    ramadan = cal["ramadan"].to_numpy() == 1
     shape = np.where(ramadan[:, None], np.array(RAMADAN_SHAPE), np.array(DAY_SHAPE))
     shape = shape / shape.sum(axis=1, keepdims=True)
     return np.random.default_rng(seed).poisson(means[:, None] * shape).astype(float)

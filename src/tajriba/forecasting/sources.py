@@ -1,5 +1,6 @@
-"""A workspace's own series to forecast: tickets (all, per team, per channel), orders, survey responses and
-any tracked event, counted per local day or interval of the workspace's time zone.
+"""A workspace's own series to forecast: contacts offered to its contact centre (contact_intervals, per team or
+channel), tickets (all, per team, per channel), orders, survey responses and any tracked event, counted per
+local day or interval of the workspace's time zone.
 
 The warehouse counts per UTC quarter hour (one portable query, docs/decisions/013-one-sql-dialect.md); the
 quarters are moved to the workspace's local time here (every time zone's offset is a whole number of quarter
@@ -21,12 +22,13 @@ from tajriba.periods import Window, zone_of
 from tajriba.warehouse import Warehouse
 
 QUARTER = 900
-# what can be counted: table, time column, the columns a series may be split by
-SOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "tickets": ("tickets", "created_at", ("team", "channel")),
-    "orders": ("orders", "ordered_at", ()),
-    "responses": ("survey_responses", "submitted_at", ("channel",)),
-    "events": ("events", "timestamp", ("event",)),
+# what can be counted: table, time column, the columns a series may be split by, what is added up
+SOURCES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "contacts": ("contact_intervals", "starts_at", ("team", "channel"), "sum(offered)"),
+    "tickets": ("tickets", "created_at", ("team", "channel"), "count(*)"),
+    "orders": ("orders", "ordered_at", (), "count(*)"),
+    "responses": ("survey_responses", "submitted_at", ("channel",), "count(*)"),
+    "events": ("events", "timestamp", ("event",), "count(*)"),
 }
 HISTORY_DAYS = 3 * 365  # at most this much history is read
 
@@ -37,8 +39,9 @@ class NotEnough(Invalid):
 
 @dataclass(frozen=True)
 class Ask:
-    """Which series: `source` (tickets, orders, responses, events), split `by` one of its columns (or not), at
-    `freq` (D, 15min, 30min, 60min), over the local days [start, end) (default: the last three years to today)."""
+    """Which series: `source` (contacts offered to a contact centre, tickets, orders, responses, events), split
+    `by` one of its columns (or not), at `freq` (D, 15min, 30min, 60min), over the local days [start, end)
+    (default: the last three years to today)."""
 
     source: str = "tickets"
     by: str | None = None
@@ -60,7 +63,7 @@ class Ask:
 def counts(wh: Warehouse, workspace: Any, ask: Ask, *, today: date | None = None) -> pd.DataFrame:
     """Columns series, ds (local time), y: the counts per series and UTC quarter hour moved to local time."""
     ask.check()
-    table, column, _ = SOURCES[ask.source]
+    table, column, _, total = SOURCES[ask.source]
     window = Window.of(workspace, None, None)
     end = ask.end or (today or window.today()) + timedelta(days=1)
     start = ask.start or end - timedelta(days=HISTORY_DAYS)
@@ -70,7 +73,7 @@ def counts(wh: Warehouse, workspace: Any, ask: Ask, *, today: date | None = None
     key = f"coalesce(CAST({ask.by} AS VARCHAR), '')" if ask.by else "''"
     rows = wh.frame(
         f"SELECT {key} AS series, CAST(floor(epoch({column}) / {QUARTER}) AS BIGINT) AS quarter, "
-        f"count(*) AS y FROM {table} WHERE workspace_id = ? AND {column} >= ? AND {column} < ? GROUP BY ALL",
+        f"{total} AS y FROM {table} WHERE workspace_id = ? AND {column} >= ? AND {column} < ? GROUP BY ALL",
         [workspace.id, low, high],
     )
     stamps = pd.to_datetime(rows["quarter"].astype("int64") * QUARTER, unit="s", utc=True)
@@ -80,14 +83,16 @@ def counts(wh: Warehouse, workspace: Any, ask: Ask, *, today: date | None = None
 
 def load(wh: Warehouse, workspace: Any, ask: Ask, shape: series.Shape, *,
          today: date | None = None) -> daily.History | intraday.Intraday:  # fmt: skip
-    """The series of `ask` ready to forecast: every local day from the first count to the day before today
-    (today is not over); a day or interval without a count had none (a closed weekday or holiday is then
-    recognised as closed by the forecast)."""
+    """The series of `ask` ready to forecast: every local day from the first count to the last day with one
+    (at most yesterday: today is not over), so that a workspace whose data arrive late, or a demo, is forecast
+    from the day after its data and not from a run of empty days; inside that span a day or interval without
+    a count had none (a closed weekday or holiday is then recognised as closed by the forecast)."""
     found = counts(wh, workspace, ask, today=today)
-    last = (today or Window.of(workspace).today()) - timedelta(days=1)
-    found = found[found["ds"] < datetime.combine(last + timedelta(days=1), datetime.min.time())]
+    yesterday = (today or Window.of(workspace).today()) - timedelta(days=1)
+    found = found[found["ds"] < datetime.combine(yesterday + timedelta(days=1), datetime.min.time())]
     if found.empty:
         raise NotEnough(f"no {ask.source} to forecast yet", field="source")
+    last = found["ds"].max().date()
     span = (last - found["ds"].min().date()).days + 1
     if span < 3 * daily.SEASON:
         raise NotEnough(f"{span} days of {ask.source} so far; a forecast needs at least {3 * daily.SEASON}",

@@ -226,7 +226,9 @@ class AlertRule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(24))  # assigned|sla_at_risk|sla_breached|score_drop|topic_spike
+    kind: Mapped[str] = mapped_column(
+        String(24)
+    )  # assigned|sla_at_risk|sla_breached|score_drop|topic_spike|staffing_gap
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     channels: Mapped[list] = mapped_column(JSON, default=list)  # in_app, email, webhook
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -401,6 +401,29 @@ CASE_SIGNALS = TableSpec(
     key=("workspace_id", "source", "source_id"),
 )
 
+# a contact centre's interval history (its ACD or chat platform's export): contacts offered, answered and
+# abandoned per team, channel and interval, with handle and wait times (tajriba.forecasting)
+CONTACT_INTERVALS = TableSpec(
+    "contact_intervals",
+    (
+        _ws(),
+        _text("team", True),
+        _text("channel", True),
+        _ts("starts_at", True),
+        _int("minutes"),
+        _int("offered"),
+        _int("answered"),
+        _int("abandoned"),
+        _int("answered_within"),
+        _c("handle_seconds", "DOUBLE", pa.float64()),
+        _c("wait_seconds", "DOUBLE", pa.float64()),
+        _c("csat", "DOUBLE", pa.float64()),
+        _int("csat_n"),
+        _text("source"),
+    ),
+    key=("workspace_id", "team", "channel", "starts_at"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -417,5 +440,6 @@ TABLES: dict[str, TableSpec] = {
         CUSTOMER_VALUES,
         TEXT_ENRICHMENTS,
         CASE_SIGNALS,
+        CONTACT_INTERVALS,
     )
 }
