@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -115,3 +116,30 @@ def test_a_short_week_ahead_is_told_once(app, site: TestClient, db) -> None:  # 
     assert "voice" in told[0].text and "intervals short" in told[0].text
     assert alerts.run(db, wh, force=True) == 0  # told once
     assert plans.get_team(db, ws.id, team.id).name == "voice" and rule.settings["checked_at"]
+
+
+def test_the_cases_the_loop_opened_are_a_series_in_local_days(app, site: TestClient, db) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.forecasting import sources
+    from tajriba.models import Case, Team, Workspace
+
+    ws = db.query(Workspace).filter_by(slug="calls").one()
+    team = Team(workspace_id=ws.id, name="Care")
+    db.add(team)
+    db.flush()
+    first = datetime(2026, 1, 1, 22, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 the next day in Riyadh
+    for i in range(50):
+        db.add(Case(workspace_id=ws.id, subject="s", source="survey" if i % 2 else "ticket", team_id=team.id,
+                    created_at=first + timedelta(hours=12 * i)))  # fmt: skip
+    db.commit()
+    ask = sources.Ask(
+        source="cases", by="team", start=datetime(2026, 1, 1).date(), end=datetime(2026, 3, 1).date()
+    )
+    found = sources.counts(app.state.warehouse, ws, ask, db=db)
+    assert set(found["series"]) == {"Care"} and found["y"].sum() == 50
+    local = pd.Series([(first + timedelta(hours=12 * i + 3)).date() for i in range(50)]).value_counts()
+    mine = found.groupby(found["ds"].dt.date)["y"].sum()
+    assert mine.sort_index().to_dict() == local.sort_index().to_dict()
+    by_origin = sources.counts(
+        app.state.warehouse, ws, sources.Ask(source="cases", by="origin", start=ask.start, end=ask.end), db=db
+    )
+    assert by_origin.groupby("series")["y"].sum().to_dict() == {"survey": 25, "ticket": 25}

@@ -4,6 +4,7 @@ and many planners at once getting the same answers."""
 
 from __future__ import annotations
 
+import json
 import math
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -241,3 +242,22 @@ def test_a_contact_centre_history_is_imported_and_planned_from(site) -> None:  #
     assert cost["slow"]["count"] == len([r for r in rows if r["answered"]]) - len(met)
     assert cost["quick"]["csat"]["value"] == pytest.approx(4.5)
     assert cost["csat_difference"]["high"] < 0
+
+
+def test_a_years_history_fits_and_a_larger_body_is_refused(site) -> None:  # type: ignore[no-untyped-def]
+    url, analyst, _, _, _ = site
+    start = pd.Timestamp("2024-01-01")
+    rows = [
+        {"team": "archive", "channel": "phone", "start": (start + pd.Timedelta(minutes=30 * i)).isoformat(),
+         "offered": i % 40, "answered": i % 40, "handle_seconds": 180.5, "wait_seconds": 12.25}
+        for i in range(20_000)
+    ]  # fmt: skip
+    body = json.dumps({"intervals": rows})
+    assert len(body) > 2 << 20  # more than the API's usual 2 MiB
+    stored = httpx.post(f"{url}/api/v1/staffing/contacts", content=body, timeout=120,
+                        headers={**analyst, "Content-Type": "application/json"})  # fmt: skip
+    assert stored.status_code == 200, stored.text[:300]
+    assert stored.json() == {"stored": 20_000}
+    huge = httpx.post(f"{url}/api/v1/staffing/contacts", content=b"[" + b" " * (33 << 20) + b"]", timeout=120,
+                      headers={**analyst, "Content-Type": "application/json"})  # fmt: skip
+    assert huge.status_code == 413

@@ -90,14 +90,15 @@ Admin = Annotated[Context, Depends(RequireKey("settings:manage"))]
 
 @router.get("/forecasts/workspace")
 def workspace_forecast(
-    wh: WarehouseDep, ctx: See, source: str = "tickets", by: str | None = None, freq: str = "D",
+    db: DB, wh: WarehouseDep, ctx: See, source: str = "tickets", by: str | None = None, freq: str = "D",
     horizon: int = 28, backtest: int = 3,
 ) -> ForecastRead:  # fmt: skip
-    """Forecast the workspace's own tickets (by team or channel), orders, survey responses or events, from
-    today, each series' model chosen by backtest."""
+    """Forecast the workspace's own series from the day after its data: `source` contacts (the contact
+    centre's history, by team or channel), tickets (by team or channel), orders, responses (by channel), events
+    (by event) or cases (by team, channel or origin); each series' model chosen by backtest."""
     ask = sources.Ask(source=source, by=by, freq=freq).check()
     try:
-        result, steps, _ = plans.workspace_forecast(wh, ctx.workspace, ask, horizon, backtest)
+        result, steps, _ = plans.workspace_forecast(wh, ctx.workspace, ask, horizon, backtest, db=db)
     except sources.NotEnough as exc:  # a young workspace: nothing to forecast yet, and why
         return ForecastRead(
             freq=freq, horizon=horizon, levels=[80, 95], forecast=[], backtest=[], note=str(exc)

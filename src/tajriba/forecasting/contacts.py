@@ -19,7 +19,7 @@ from tajriba.warehouse import Warehouse
 
 COUNTS = ("offered", "answered", "abandoned", "answered_within", "csat_n")
 MEANS = ("handle_seconds", "wait_seconds", "csat")
-MAX_ROWS = 500_000
+MAX_ROWS = 500_000  # a CSV of 32 MiB holds about 400,000 intervals
 
 
 def store(wh: Warehouse, workspace: Any, rows: pd.DataFrame) -> int:

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)],
 See = Annotated[Context, Depends(Require("staffing:read"))]
 Plan = Annotated[Context, Depends(Require("staffing:plan"))]
 HISTORY_SHOWN = 91  # days of history drawn before the forecast
-MAX_UPLOAD = 8 << 20
+MAX_UPLOAD = 32 << 20  # the body limit of these addresses (web/middleware.py)
 
 
 def _render(request: Request, template: str, **context: Any) -> Response:
@@ -63,7 +63,7 @@ def events_ahead(
 
 
 @router.get("/forecasts")
-def forecast_page(request: Request, wh: WarehouseDep, ctx: See, source: str = "tickets", by: str = "",
+def forecast_page(request: Request, db: DB, wh: WarehouseDep, ctx: See, source: str = "tickets", by: str = "",
                   freq: str = "D", horizon: int = 28) -> Response:  # fmt: skip
     """One chart per series: the last three months and the forecast with its 80 % and 95 % bands."""
     error, charts, events, backtest = None, [], [], []
@@ -72,7 +72,7 @@ def forecast_page(request: Request, wh: WarehouseDep, ctx: See, source: str = "t
         if not 1 <= horizon <= 92:
             raise Invalid(_("The horizon must be between 1 and 92 days."), field="horizon")
         steps = horizon if freq == "D" else horizon * 24 * 60 // int(freq.removesuffix("min"))
-        result, steps, item = plans.workspace_forecast(wh, ctx.workspace, ask, steps, 3)
+        result, steps, item = plans.workspace_forecast(wh, ctx.workspace, ask, steps, 3, db=db)
         charts = [_chart(request, item, result, i) for i in range(len(result.names))]
         country, overrides = plans.settings(ctx.workspace)
         events = events_ahead(request, result.days, country, overrides)
@@ -182,7 +182,7 @@ async def upload_schedule(request: Request, db: DB, ctx: Plan, file: UploadFile)
     raw = await file.read(MAX_UPLOAD + 1)
     try:
         if len(raw) > MAX_UPLOAD:
-            raise Invalid(_("The file is larger than 8 MB."), field="file")
+            raise Invalid(_("The file is larger than 32 MB."), field="file")
         rows = _csv_rows(raw, ("team", "start", "people"))
         plans.load_schedule(db, workspace_id=ctx.workspace.id, rows=rows, actor=ctx)
     except TajribaError as exc:
@@ -197,7 +197,7 @@ async def upload_contacts(request: Request, wh: WarehouseDep, ctx: Plan, file: U
     raw = await file.read(MAX_UPLOAD + 1)
     try:
         if len(raw) > MAX_UPLOAD:
-            raise Invalid(_("The file is larger than 8 MB."), field="file")
+            raise Invalid(_("The file is larger than 32 MB."), field="file")
         contacts.store(wh, ctx.workspace, _csv_rows(raw, ("team", "start", "offered")))
     except TajribaError as exc:
         return _back(ctx, error=error_text(exc))

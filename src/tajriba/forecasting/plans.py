@@ -338,10 +338,10 @@ def set_calendar(
 
 
 def workspace_forecast(wh: Warehouse, workspace: Workspace, ask: sources.Ask, horizon: int, folds: int,
-                       levels: tuple[int, ...] = (80, 95)) -> tuple[Any, int, Any]:  # fmt: skip
+                       levels: tuple[int, ...] = (80, 95), db: Session | None = None) -> tuple[Any, int, Any]:  # fmt: skip
     """A forecast of the workspace's own series (`sources.Ask`) for `horizon` steps from today, and the
     history it was made from."""
     country, overrides = settings(workspace)
-    item = sources.load(wh, workspace, ask, series.Shape(ask.freq, country, overrides, levels))
+    item = sources.load(wh, workspace, ask, series.Shape(ask.freq, country, overrides, levels), db=db)
     result, steps = service.run(item, horizon, service.fitting_folds(item, horizon, folds))
     return result, steps, item

@@ -35,6 +35,8 @@ SOURCE_LABELS = {
     "orders": N_("Orders"),
     "responses": N_("Survey responses"),
     "events": N_("Tracked events"),
+    "cases": N_("Cases"),
+    "origin": N_("Origin"),
     "team": N_("Team"),
     "channel": N_("Channel"),
     "event": N_("Event"),
@@ -240,7 +242,7 @@ class ContactInterval(BaseModel):
 
 class ContactsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    intervals: list[ContactInterval] = Field(min_length=1, max_length=500_000)
+    intervals: list[ContactInterval] = Field(min_length=1, max_length=200_000)
 
 
 class ContactsRead(Answer):

@@ -44,12 +44,19 @@ class BodyTooLarge(StarletteHTTPException):
         )
 
 
+HISTORY_UPLOADS = ("/staffing/contacts", "/staffing/schedule")  # a contact centre's year, a month's schedule
+HISTORY_MAX_BYTES = 32 << 20
+
+
 def body_limit(path: str, settings: Settings) -> int | None:
-    """The largest body a path accepts: uploads of import files, the tracking API (its own limit), the rest."""
+    """The largest body a path accepts: uploads of import files, the tracking API (its own limit), a contact
+    centre's interval history or schedule (32 MiB: a year of half hours for a few teams), the rest."""
     if path.startswith(INGEST_PREFIXES):
         return None  # the tracking API reads its body with its own limit and Segment-style errors
     if path.startswith("/w/") and path.rstrip("/").endswith("/imports"):
         return settings.upload_max_bytes
+    if path.rstrip("/").endswith(HISTORY_UPLOADS):
+        return max(HISTORY_MAX_BYTES, settings.api_max_body_bytes)
     return settings.api_max_body_bytes
 
 
