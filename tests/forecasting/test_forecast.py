@@ -180,3 +180,16 @@ def test_questions_too_large_for_memory_are_refused_before_any_work() -> None:
     times = pd.Series(["2005-01-01 08:00"] * 10 + ["2024-12-31 08:05"] * 10)
     with pytest.raises(Invalid, match="10 series x 7,305 days x 288 intervals"):
         series.from_rows(names, times, pd.Series([1] * 20), pd.Series(range(20)), series.Shape(freq="5min"))
+
+
+def test_a_plan_forecasts_the_same_history_once() -> None:
+    from tajriba.forecasting import plans
+
+    hours = simulate.hourly_counts(DAYS[:120], 300, seed=4)[None]
+    item = intraday.Intraday(["a"], DAYS[:120], [f"{h:02d}:00" for h in range(24)], hours)
+    first = plans._cached_forecast(item, 2)
+    assert plans._cached_forecast(item, 2) is first
+    changed = hours.copy()
+    changed[0, -1, 12] += 1  # one more call yesterday noon: a new forecast
+    assert plans._cached_forecast(intraday.Intraday(["a"], DAYS[:120], item.slots, changed), 2) is not first
+    assert plans._cached_forecast(item, 3) is not first

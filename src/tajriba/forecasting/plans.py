@@ -9,7 +9,10 @@ staffing to the mean meets the target in about half the intervals.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -154,9 +157,33 @@ def forecast(
     one = intraday.Intraday(
         [team.name], item.days, item.slots, item.values[i : i + 1], country, overrides, levels
     )
-    result = intraday.forecast(one, days, folds=service.fitting_folds(one, days * len(one.slots), 7))
+    result = _cached_forecast(one, days)
     staffed = result.mean[0] if team.quantile == 50 else result.bounds[team.quantile][1][0]
     return {"result": result, "mean": result.mean[0], "staffed": staffed, "source": source}
+
+
+_FORECASTS: OrderedDict[str, Any] = OrderedDict()  # the last plans' forecasts, by what they were made from
+_FORECASTS_LOCK = threading.Lock()
+CACHED = 64
+
+
+def _cached_forecast(item: intraday.Intraday, days: int) -> Any:
+    """The intraday forecast of one team's history, computed once for the same history, calendar and horizon
+    (a plan page opened by a whole team at once, and every hour by the alerts, costs one forecast)."""
+    digest = hashlib.sha256(item.values.tobytes())
+    digest.update(repr((item.names, str(item.days[0]), len(item.days), item.slots, item.country,
+                        sorted((item.overrides or {}).items()), item.levels, days)).encode())  # fmt: skip
+    key = digest.hexdigest()
+    with _FORECASTS_LOCK:
+        if key in _FORECASTS:
+            _FORECASTS.move_to_end(key)
+            return _FORECASTS[key]
+    result = intraday.forecast(item, days, folds=service.fitting_folds(item, days * len(item.slots), 7))
+    with _FORECASTS_LOCK:
+        _FORECASTS[key] = result
+        while len(_FORECASTS) > CACHED:
+            _FORECASTS.popitem(last=False)
+    return result
 
 
 def team_source(wh: Warehouse, workspace: Workspace, team: StaffingTeam) -> str:
