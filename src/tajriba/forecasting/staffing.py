@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -110,6 +111,7 @@ def erlang_c(load: Load, agents: int, target_seconds: float) -> Staffed:
     )
 
 
+@lru_cache(maxsize=65_536)  # a plan asks the same intervals again (each view, each hourly alert check)
 def erlang_a(load: Load, agents: int, target_seconds: float, patience_seconds: float) -> Staffed:
     """Erlang A (M/M/n+M) for `agents` people whose callers' mean patience is `patience_seconds`."""
     from scipy.linalg import expm
