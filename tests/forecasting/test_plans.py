@@ -261,3 +261,31 @@ def test_a_years_history_fits_and_a_larger_body_is_refused(site) -> None:  # typ
     huge = httpx.post(f"{url}/api/v1/staffing/contacts", content=b"[" + b" " * (33 << 20) + b"]", timeout=120,
                       headers={**analyst, "Content-Type": "application/json"})  # fmt: skip
     assert huge.status_code == 413
+
+
+def test_planners_saving_the_same_team_and_schedule_at_once(site) -> None:  # type: ignore[no-untyped-def]
+    url, analyst, viewer, _, _ = site
+    start = datetime.combine(TODAY + timedelta(days=20), datetime.min.time())
+    voice = {"name": "voice", "aht_seconds": 180, "target_level": 0.8, "target_seconds": 20, "shrinkage": 0.3}
+    assert httpx.put(f"{url}/api/v1/staffing/teams", json=voice, headers=analyst).status_code == 200
+
+    def save(i: int) -> httpx.Response:
+        if i % 2:
+            team = {"name": "night", "aht_seconds": 100 + i}
+            return httpx.put(f"{url}/api/v1/staffing/teams", json=team, headers=analyst, timeout=60)
+        shifts = [{"team": "voice", "start": (start + timedelta(minutes=30 * k)).isoformat(), "people": i}
+                  for k in range(48)]  # fmt: skip
+        return httpx.post(
+            f"{url}/api/v1/staffing/schedule", json={"shifts": shifts}, headers=analyst, timeout=60
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(save, range(16)))
+    assert [a.status_code for a in answers] == [200] * 16, [a.text[:200] for a in answers]
+    teams = [
+        t
+        for t in httpx.get(f"{url}/api/v1/staffing/teams", headers=viewer).json()["teams"]
+        if t["name"] == "night"
+    ]
+    assert len(teams) == 1 and teams[0]["aht_seconds"] in {100 + i for i in range(1, 16, 2)}
+    assert all(a.json() == {"stored": {"voice": 48}} for i, a in enumerate(answers) if i % 2 == 0)

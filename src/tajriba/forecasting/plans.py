@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
@@ -61,10 +62,21 @@ def save_team(db: Session, *, workspace_id: int, data: TeamIn, actor: Auditor) -
     found = db.scalar(
         select(StaffingTeam).where(StaffingTeam.workspace_id == workspace_id, StaffingTeam.name == data.name)
     )
-    team = found or StaffingTeam(workspace_id=workspace_id, name=data.name)
+    if found is None:  # two planners creating the same team at once: the second one changes the first's
+        try:
+            with db.begin_nested():
+                db.add(StaffingTeam(workspace_id=workspace_id, **data.model_dump()))
+        except IntegrityError:
+            pass
+        found = db.scalar(
+            select(StaffingTeam).where(
+                StaffingTeam.workspace_id == workspace_id, StaffingTeam.name == data.name
+            )
+        )
+    team = found
+    assert team is not None
     for key, value in data.model_dump().items():
         setattr(team, key, value)
-    db.add(team)
     db.flush()
     actor.audit(
         db,
@@ -117,6 +129,8 @@ def load_schedule(db: Session, *, workspace_id: int, rows: pd.DataFrame, actor: 
     stored: dict[str, int] = {}
     for name, part in frame.groupby("team"):
         team = known[str(name)]
+        # one schedule of a team at a time: a second upload waits for the first, then replaces it
+        db.execute(select(StaffingTeam.id).where(StaffingTeam.id == team.id).with_for_update())
         db.execute(delete(StaffingShift).where(StaffingShift.team_id == team.id,
                                                StaffingShift.starts_at >= part["start"].min().to_pydatetime(),
                                                StaffingShift.starts_at <= part["start"].max().to_pydatetime()))  # fmt: skip
