@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -57,9 +58,14 @@ def test_the_forecast_page_in_arabic_with_hijri_dates(site: TestClient) -> None:
     assert "MASE" in text and "✓" in text  # the backtest with the chosen model marked
 
 
-def test_bad_choices_are_said_not_crashed(site: TestClient) -> None:
+def test_bad_choices_are_said_not_crashed_and_hours_are_drawn_per_day(site: TestClient) -> None:
     page = site.get("/w/calls/forecasts", params={"source": "tickets", "by": "event"})
     assert page.status_code == 200 and 'role="alert"' in page.text
+    page = site.get("/w/calls/forecasts", params={"by": "team", "freq": "60min", "horizon": 2})
+    charts = re.findall(r'id="forecast-\d+-data">(.*?)</script>', page.text, re.S)
+    assert len(charts) == 2 and len(json.loads(charts[0])["labels"]) == 91 + 2
+    far = site.get("/w/calls/forecasts", params={"freq": "30min", "horizon": 90})
+    assert far.status_code == 200 and "62" in "".join(re.findall(r'role="alert">([^<]*)', far.text))
 
 
 def test_the_staffing_page(site: TestClient) -> None:
@@ -73,7 +79,8 @@ def test_the_staffing_page(site: TestClient) -> None:
     bad = site.post("/w/calls/staffing/schedule", data={"csrf_token": token},
                     files={"file": ("s.csv", "\n".join([*lines, "voice,soon,2"]).encode(), "text/csv")})  # fmt: skip
     assert bad.status_code == 303 and "error=" in bad.headers["location"]
-    assert "row+26%3A+%27soon%27+is+not+a+date" in bad.headers["location"]
+    said = unquote_plus(bad.headers["location"])  # in the planner's Arabic, naming the row
+    assert "الصف 26: 'soon' ليس تاريخًا ووقتًا" in said
     good = site.post("/w/calls/staffing/schedule", data={"csrf_token": token},
                      files={"file": ("s.csv", "\n".join(lines).encode(), "text/csv")})  # fmt: skip
     assert good.status_code == 303 and "error" not in good.headers["location"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
+from tajriba.i18n import N_, _
 from tajriba.periods import zone_of
 from tajriba.warehouse import Warehouse
 
@@ -25,11 +26,16 @@ MAX_ROWS = 500_000  # a CSV of 32 MiB holds about 400,000 intervals
 def store(wh: Warehouse, workspace: Any, rows: pd.DataFrame) -> int:
     """Check and store the rows (with `row`, their numbers for errors); return how many intervals were stored."""
     if len(rows) > MAX_ROWS:
-        raise Invalid(f"at most {MAX_ROWS:,} contact intervals at once", field="file")
+        raise Invalid(
+            _("at most {count} contact intervals at once").format(count=f"{MAX_ROWS:,}"), field="file"
+        )
     for column in ("team", "start", "offered"):
         if column not in rows.columns:
             raise Invalid(
-                f"the column {column} is missing (team, channel, start, minutes, offered...)", field=column
+                _("the column {column} is missing (team, channel, start, minutes, offered...)").format(
+                    column=column
+                ),
+                field=column,
             )
     out = pd.DataFrame(index=rows.index)
     out["workspace_id"] = workspace.id
@@ -39,28 +45,28 @@ def store(wh: Warehouse, workspace: Any, rows: pd.DataFrame) -> int:
             if name in rows.columns
             else pd.Series("", index=rows.index)
         )
-        _refuse(text.str.len() > 200, rows, name, "is longer than 200 characters")
+        _refuse(text.str.len() > 200, rows, name, N_("is longer than 200 characters"))
         out[name] = text
-    _refuse(out["team"] == "", rows, "team", "has no team")
+    _refuse(out["team"] == "", rows, "team", N_("has no team"))
     local = pd.to_datetime(rows["start"], errors="coerce", format="mixed")
-    _refuse(local.isna(), rows, "start", "is not a date and time")
+    _refuse(local.isna(), rows, "start", N_("is not a date and time"))
     if local.dt.tz is not None:
         local = local.dt.tz_convert(zone_of(workspace)).dt.tz_localize(None)
     utc = local.dt.tz_localize(zone_of(workspace), ambiguous="NaT", nonexistent="NaT")
-    _refuse(utc.isna(), rows, "start", "does not exist in the workspace's time zone (a clock change)")
+    _refuse(utc.isna(), rows, "start", N_("does not exist in the workspace's time zone (a clock change)"))
     out["starts_at"] = utc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
     minutes = _numbers(rows, "minutes", whole=True, default=30)
-    _refuse(~minutes.isin([5, 10, 15, 30, 60]), rows, "minutes", "is not 5, 10, 15, 30 or 60")
+    _refuse(~minutes.isin([5, 10, 15, 30, 60]), rows, "minutes", N_("is not 5, 10, 15, 30 or 60"))
     out["minutes"] = minutes.astype("int32")
     for name in COUNTS:
         out[name] = _numbers(rows, name, whole=True).astype("Int32")
     for name in MEANS:
         out[name] = _numbers(rows, name, whole=False)
-    _refuse(out["offered"].isna(), rows, "offered", "has no count of contacts offered")
+    _refuse(out["offered"].isna(), rows, "offered", N_("has no count of contacts offered"))
     answered = out["answered"].fillna(0)
-    _refuse(answered > out["offered"], rows, "answered", "is more than the contacts offered")
+    _refuse(answered > out["offered"], rows, "answered", N_("is more than the contacts offered"))
     _refuse(out["answered_within"].fillna(0) > out["answered"].fillna(np.iinfo(np.int32).max), rows,
-            "answered_within", "is more than the contacts answered")  # fmt: skip
+            "answered_within", N_("is more than the contacts answered"))  # fmt: skip
     out["source"] = "import"
     return wh.upsert("contact_intervals", out.reset_index(drop=True))
 
@@ -74,8 +80,12 @@ def _numbers(rows: pd.DataFrame, name: str, *, whole: bool, default: float | Non
     bad = (~empty & value.isna()) | (value < 0) | (value > 1e9)
     if whole:
         bad |= value.notna() & (value != value.round())
-    kind = "a whole number of 0 or more" if whole else "a number of 0 or more"
-    _refuse(bad, rows, name, f"is not {kind}")
+    _refuse(
+        bad,
+        rows,
+        name,
+        N_("is not a whole number of 0 or more") if whole else N_("is not a number of 0 or more"),
+    )
     return value.fillna(default) if default is not None else value
 
 
@@ -84,5 +94,7 @@ def _refuse(bad: pd.Series, rows: pd.DataFrame, field: str, what: str) -> None:
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
         value = rows[field].iloc[first] if field in rows.columns else ""
-        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-        raise Invalid(f"row {rows['row'].iloc[first]}: {field} {value!r} {what}{more}", field=field)
+        more = _(" (and {count} more rows)").format(count=int(bad.sum()) - 1) if bad.sum() > 1 else ""
+        message = _("row {row}: {field} {value} {what}").format(row=rows["row"].iloc[first], field=field,
+                                                                value=repr(value), what=_(what))  # fmt: skip
+        raise Invalid(message + more, field=field)

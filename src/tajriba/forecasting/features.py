@@ -21,6 +21,7 @@ import pandas as pd
 
 from tajriba.calendars import from_hijri, from_jalali, to_hijri, to_jalali
 from tajriba.errors import Invalid
+from tajriba.i18n import _
 
 EVENTS = ("ramadan", "eid_al_fitr", "eid_al_adha")
 EID_DAYS = {"eid_al_fitr": 3, "eid_al_adha": 4}  # Shawwal 1-3; Dhu al-Hijjah 10-13
@@ -58,7 +59,9 @@ def starts(hijri_year: int, overrides: Overrides | None = None) -> dict[str, dat
         if moved is not None:
             if abs((moved - out[event]).days) > 2:
                 raise Invalid(
-                    f"{event} {hijri_year} on {moved} is more than two days from the calendar's {out[event]}",
+                    _("{event} {year} on {day} is more than two days from the calendar's {calendar}").format(
+                        event=event, year=hijri_year, day=moved, calendar=out[event]
+                    ),
                     field="overrides",
                 )
             out[event] = moved
@@ -69,15 +72,21 @@ def check_overrides(raw: Mapping[str, Any]) -> dict[tuple[str, int], date]:
     """Overrides from their stored form {"eid_al_fitr:1447": "2026-03-21", ...}, each named when wrong."""
     out: dict[tuple[str, int], date] = {}
     for key, value in raw.items():
-        event, _, year = str(key).partition(":")
+        event, _sep, year = str(key).partition(":")
         if event not in EVENTS or not year.isdigit():
             raise Invalid(
-                f"{key!r}: expected ramadan, eid_al_fitr or eid_al_adha and a Hijri year", field=key
+                _("{key}: expected ramadan, eid_al_fitr or eid_al_adha and a Hijri year").format(
+                    key=repr(key)
+                ),
+                field=key,
             )
         try:
             day = date.fromisoformat(str(value))
         except ValueError:
-            raise Invalid(f"{key!r}: {value!r} is not a date (YYYY-MM-DD)", field=key) from None
+            raise Invalid(
+                _("{key}: {value} is not a date (YYYY-MM-DD)").format(key=repr(key), value=repr(value)),
+                field=key,
+            ) from None
         starts(int(year), {(event, int(year)): day})  # the day must be near the calendar's
         out[(event, int(year))] = day
     return out
@@ -121,7 +130,10 @@ def holiday_names(days: list[date], country: str) -> list[str | None]:
     try:
         found = holidays.country_holidays(country, years=sorted({d.year for d in days}))
     except NotImplementedError:
-        raise Invalid(f"no public holidays are known for country {country!r}", field="country") from None
+        raise Invalid(
+            _("no public holidays are known for country {country}").format(country=repr(country)),
+            field="country",
+        ) from None
     return [found.get(d) for d in days]
 
 

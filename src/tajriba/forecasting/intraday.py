@@ -23,6 +23,7 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.forecasting import daily, models
 from tajriba.forecasting.features import Overrides
+from tajriba.i18n import _
 
 MODELS = ("seasonal_naive", "seasonal_naive_week", "profile_ets", "profile_calendar")
 SHAPE_DAYS = 4  # same-weekday days whose shares make a day's shape
@@ -222,7 +223,7 @@ def backtest(item: Intraday, horizon: int, folds: int) -> dict[str, dict[str, np
 def forecast(item: Intraday, horizon: int, *, folds: int = 7) -> daily.Forecast:
     """Each series' model chosen by backtest, its forecasts for the next `horizon` days, interval by interval."""
     if not 1 <= horizon <= 62:
-        raise Invalid("an intraday horizon must be between 1 and 62 days", field="horizon")
+        raise Invalid(_("an intraday horizon must be between 1 and 62 days"), field="horizon")
     cells = len(item.names) * horizon * len(item.slots)
     if cells > MAX_CELLS:  # the errors kept: series x 112 days x horizon x intervals, five times pooled
         raise Invalid(f"{len(item.names)} series x {horizon} days x {len(item.slots)} intervals is more than "

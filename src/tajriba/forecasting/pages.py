@@ -71,8 +71,9 @@ def forecast_page(request: Request, db: DB, wh: WarehouseDep, ctx: See, source: 
         ask = sources.Ask(source=source, by=by or None, freq=freq).check()
         if not 1 <= horizon <= 92:
             raise Invalid(_("The horizon must be between 1 and 92 days."), field="horizon")
-        steps = horizon if freq == "D" else horizon * 24 * 60 // int(freq.removesuffix("min"))
-        result, steps, item = plans.workspace_forecast(wh, ctx.workspace, ask, steps, 3, db=db)
+        result, _steps, item = plans.workspace_forecast(
+            wh, ctx.workspace, ask, horizon, 3, db=db, in_days=True
+        )
         charts = [_chart(request, item, result, i) for i in range(len(result.names))]
         country, overrides = plans.settings(ctx.workspace)
         events = events_ahead(request, result.days, country, overrides)

@@ -28,6 +28,7 @@ from tajriba.forecasting import intraday, series, service, sources
 from tajriba.forecasting import staffing as erlang
 from tajriba.forecasting.features import check_overrides
 from tajriba.forecasting.schemas import TeamIn
+from tajriba.i18n import _
 from tajriba.models import StaffingShift, StaffingTeam, Workspace
 from tajriba.periods import Window
 from tajriba.warehouse import Warehouse
@@ -53,7 +54,7 @@ def teams(db: Session, workspace_id: int) -> list[StaffingTeam]:
 def get_team(db: Session, workspace_id: int, team_id: int) -> StaffingTeam:
     team = db.get(StaffingTeam, team_id)
     if team is None or team.workspace_id != workspace_id:
-        raise NotFound("no such staffing team")
+        raise NotFound(_("no such staffing team"))
     return team
 
 
@@ -100,7 +101,9 @@ def load_schedule(db: Session, *, workspace_id: int, rows: pd.DataFrame, actor: 
     whole; a row naming an unknown team, an unreadable time or a count that is not a whole number of 0 or
     more refuses the file, by row, and nothing is stored."""
     if len(rows) > MAX_SHIFTS:
-        raise Invalid(f"at most {MAX_SHIFTS:,} schedule rows at once", field="file")
+        raise Invalid(
+            _("at most {count} schedule rows at once").format(count=f"{MAX_SHIFTS:,}"), field="file"
+        )
     known = {t.name: t for t in teams(db, workspace_id)}
     when = pd.to_datetime(rows["start"], errors="coerce", format="mixed")
     people = pd.to_numeric(rows["people"], errors="coerce")
@@ -108,15 +111,21 @@ def load_schedule(db: Session, *, workspace_id: int, rows: pd.DataFrame, actor: 
         name, number = str(rows["team"].iloc[i]), rows["row"].iloc[i]
         if name not in known:
             raise Invalid(
-                f"row {number}: no staffing team {name!r} (teams: {', '.join(known) or 'none yet'})",
+                _("row {row}: no staffing team {team} (teams: {teams})").format(
+                    row=number, team=repr(name), teams=", ".join(known) or "–"
+                ),
                 field="team",
             )
         if pd.isna(when.iloc[i]):
-            raise Invalid(f"row {number}: {rows['start'].iloc[i]!r} is not a date and time", field="start")
+            raise Invalid(_("row {row}: {value} is not a date and time").format(row=number, value=repr(rows["start"].iloc[i])),
+                          field="start")  # fmt: skip
         value = people.iloc[i]
         if pd.isna(value) or value < 0 or value != int(value) or value > 100_000:
             raise Invalid(
-                f"row {number}: {rows['people'].iloc[i]!r} is not a number of people", field="people"
+                _("row {row}: {value} is not a number of people").format(
+                    row=number, value=repr(rows["people"].iloc[i])
+                ),
+                field="people",
             )
     frame = pd.DataFrame(
         {
@@ -165,7 +174,8 @@ def forecast(
     ask = sources.Ask(source=source, by="team", freq=shape.freq)
     item = sources.load(wh, workspace, ask, shape, today=today)
     if team.name not in item.names:
-        raise sources.NotEnough(f"no {source} of team {team.name!r} to forecast yet", field="team")
+        raise sources.NotEnough(_("no {source} of team {team} to forecast yet").format(source=source, team=repr(team.name)),
+                                field="team")  # fmt: skip
     assert isinstance(item, intraday.Intraday)
     i = item.names.index(team.name)
     one = intraday.Intraday(
@@ -215,7 +225,7 @@ def plan(db: Session, wh: Warehouse, workspace: Workspace, team: StaffingTeam, *
     """The staffing plan of the `days` days after the team's data (from today when they are up to date): one
     row per interval and a summary per day."""
     if not 1 <= days <= PLAN_DAYS:
-        raise Invalid(f"a staffing plan covers 1 to {PLAN_DAYS} days", field="days")
+        raise Invalid(_("a staffing plan covers 1 to {days} days").format(days=PLAN_DAYS), field="days")
     today = today or Window.of(workspace).today()
     got = forecast(wh, workspace, team, days, today=today)
     result = got["result"]
@@ -379,10 +389,13 @@ def set_calendar(
 
 
 def workspace_forecast(wh: Warehouse, workspace: Workspace, ask: sources.Ask, horizon: int, folds: int,
-                       levels: tuple[int, ...] = (80, 95), db: Session | None = None) -> tuple[Any, int, Any]:  # fmt: skip
-    """A forecast of the workspace's own series (`sources.Ask`) for `horizon` steps from today, and the
-    history it was made from."""
+                       levels: tuple[int, ...] = (80, 95), db: Session | None = None, *,
+                       in_days: bool = False) -> tuple[Any, int, Any]:  # fmt: skip
+    """A forecast of the workspace's own series (`sources.Ask`) for `horizon` steps (or, `in_days`, whole days
+    of its intervals) after its data, and the history it was made from."""
     country, overrides = settings(workspace)
     item = sources.load(wh, workspace, ask, series.Shape(ask.freq, country, overrides, levels), db=db)
+    if in_days and isinstance(item, intraday.Intraday):
+        horizon *= len(item.slots)
     result, steps = service.run(item, horizon, service.fitting_folds(item, horizon, folds))
     return result, steps, item

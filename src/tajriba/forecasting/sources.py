@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.errors import Invalid
 from tajriba.forecasting import daily, intraday, series
+from tajriba.i18n import _
 from tajriba.periods import Window, zone_of
 from tajriba.warehouse import Warehouse
 
@@ -54,12 +55,17 @@ class Ask:
 
     def check(self) -> Ask:
         if self.source not in SOURCES:
-            raise Invalid(f"source must be one of {', '.join(SOURCES)}", field="source")
+            raise Invalid(
+                _("source must be one of {choices}").format(choices=", ".join(SOURCES)), field="source"
+            )
         if self.by is not None and self.by not in SOURCES[self.source][2]:
             allowed = ", ".join(SOURCES[self.source][2]) or "nothing"
-            raise Invalid(f"{self.source} can be split by {allowed}", field="by")
+            raise Invalid(
+                _("{source} can be split by {allowed}").format(source=self.source, allowed=allowed),
+                field="by",
+            )
         if self.freq not in ("D", "15min", "30min", "60min"):
-            raise Invalid("freq must be D, 15min, 30min or 60min", field="freq")
+            raise Invalid(_("freq must be D, 15min, 30min or 60min"), field="freq")
         return self
 
 
@@ -69,12 +75,12 @@ def counts(
     """Columns series, ds (local time), y: the counts per series and UTC quarter hour moved to local time
     (cases come from the application database `db`, the rest from the warehouse)."""
     ask.check()
-    table, column, _, total = SOURCES[ask.source]
+    table, column, _splits, total = SOURCES[ask.source]
     window = Window.of(workspace, None, None)
     end = ask.end or (today or window.today()) + timedelta(days=1)
     start = ask.start or end - timedelta(days=HISTORY_DAYS)
     if (end - start).days > series.MAX_DAYS or end <= start:
-        raise Invalid("the days asked must run forwards and span at most twenty years", field="start")
+        raise Invalid(_("the days asked must run forwards and span at most twenty years"), field="start")
     low, high = Window(window.zone, start, end).utc()
     if ask.source == "cases":
         rows = _case_counts(db, workspace.id, ask.by, low, high)
@@ -126,12 +132,12 @@ def load(wh: Warehouse, workspace: Any, ask: Ask, shape: series.Shape, *,
     yesterday = (today or Window.of(workspace).today()) - timedelta(days=1)
     found = found[found["ds"] < datetime.combine(yesterday + timedelta(days=1), datetime.min.time())]
     if found.empty:
-        raise NotEnough(f"no {ask.source} to forecast yet", field="source")
+        raise NotEnough(_("no {source} to forecast yet").format(source=ask.source), field="source")
     last = found["ds"].max().date()
     span = (last - found["ds"].min().date()).days + 1
     if span < 3 * daily.SEASON:
-        raise NotEnough(f"{span} days of {ask.source} so far; a forecast needs at least {3 * daily.SEASON}",
-                        field="source")  # fmt: skip
+        raise NotEnough(_("{days} days of {source} so far; a forecast needs at least {least}").format(
+            days=span, source=ask.source, least=3 * daily.SEASON), field="source")  # fmt: skip
     rows = pd.Series(range(len(found)))
     item = series.from_rows(found["series"], found["ds"], found["y"].astype(float), rows,
                             series.Shape(ask.freq, shape.country, shape.overrides, shape.levels))  # fmt: skip
