@@ -41,6 +41,7 @@ def test_the_forecast_page_in_arabic_with_hijri_dates(site: TestClient) -> None:
     assert len(charts) == 2, re.findall(r"role=.alert.>([^<]*)", page.text)
     data = json.loads(charts[0])
     assert data["dir"] == "rtl" and len(data["labels"]) == 91 + 60
+    assert [b["name"] for b in data["bands"]] == ["فترة 95%", "فترة 80%"]  # one per cent sign, in Arabic
     assert (
         data["lines"][0]["values"][90] is not None and data["lines"][0]["values"][91] is None
     )  # history ends

@@ -108,7 +108,7 @@ def _chart(request: Request, item: Any, result: Any, i: int) -> dict[str, Any]:
             "dir": "rtl" if request.state.locale in ("ar", "fa") else "ltr",
             "lines": [{"name": _("Actual"), "values": [_num(v) for v in shown] + [None] * n_next},
                       {"name": _("Forecast"), "values": pad + [_num(v) for v in mean], "dashed": True}],
-            "bands": [{"name": _("{level}%% interval").format(level=lv), "low": pad + [_num(v) for v in lo],
+            "bands": [{"name": _("{level}%% interval").replace("%%", "%").format(level=lv), "low": pad + [_num(v) for v in lo],
                        "high": pad + [_num(v) for v in hi]} for lv, (lo, hi) in sorted(bands.items(), reverse=True)],
         },  # fmt: skip
         "rows": [{"day": d.date().isoformat(), "mean": float(mean[j]), "low": float(bands[80][0][j]),
