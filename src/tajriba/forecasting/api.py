@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Response
 
-from tajriba.forecasting import contacts, plans, series, service, sources
+from tajriba.forecasting import contacts, costs, plans, series, service, sources
 from tajriba.forecasting.schemas import (
     CalendarIn,
     CalendarRead,
@@ -151,7 +151,7 @@ def team_plan(db: DB, wh: WarehouseDep, ctx: See, staffing_team_id: int, days: i
     except sources.NotEnough as exc:  # no history of this team yet: nothing to plan from, and why
         out = {"team": team.name, "interval_minutes": team.interval_minutes, "quantile": team.quantile, "model": None,
                "backtest": {}, "rows": [], "days": [], "scheduled_known": False, "note": str(exc)}  # fmt: skip
-    out["slow_answers"] = plans.slow_answers(wh, ctx.workspace, team)
+    out["slow_answers"] = costs.slow_answers(wh, ctx.workspace, team)
     return PlanRead.model_validate(out)
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from tajriba import calendars
 from tajriba.errors import Invalid, TajribaError
-from tajriba.forecasting import contacts, plans, sources
+from tajriba.forecasting import contacts, costs, plans, sources
 from tajriba.forecasting.features import calendar_features
 from tajriba.forecasting.schemas import EVENT_LABELS, MODEL_LABELS, SOURCE_LABELS, TeamIn
 from tajriba.i18n import _, to_latin_digits
@@ -130,7 +130,7 @@ def staffing_page(request: Request, db: DB, wh: WarehouseDep, ctx: See, team: in
     if chosen is not None:
         try:
             plan = plans.plan(db, wh, ctx.workspace, chosen, days=days)
-            cost = plans.slow_answers(wh, ctx.workspace, chosen)
+            cost = costs.slow_answers(wh, ctx.workspace, chosen)
         except TajribaError as exc:
             error = error_text(exc)
     country, overrides = plans.settings(ctx.workspace)
