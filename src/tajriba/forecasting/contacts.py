@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tajriba.errors import Invalid
+from tajriba.forecasting.series import refuse
 from tajriba.i18n import N_, _
 from tajriba.periods import zone_of
 from tajriba.warehouse import Warehouse
@@ -90,11 +91,10 @@ def _numbers(rows: pd.DataFrame, name: str, *, whole: bool, default: float | Non
 
 
 def _refuse(bad: pd.Series, rows: pd.DataFrame, field: str, what: str) -> None:
-    bad = bad.fillna(False).astype(bool)
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        value = rows[field].iloc[first] if field in rows.columns else ""
-        more = _(" (and {count} more rows)").format(count=int(bad.sum()) - 1) if bad.sum() > 1 else ""
-        message = _("row {row}: {field} {value} {what}").format(row=rows["row"].iloc[first], field=field,
-                                                                value=repr(value), what=_(what))  # fmt: skip
-        raise Invalid(message + more, field=field)
+    """Refuse the file by its first row whose `field` is bad: "row N: field 'value' what"."""
+
+    def say(i: int) -> str:
+        value = rows[field].iloc[i] if field in rows.columns else ""
+        return f"{field} {value!r} {_(what)}"
+
+    refuse(bad, rows["row"], field, say)

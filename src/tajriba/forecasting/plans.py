@@ -107,26 +107,16 @@ def load_schedule(db: Session, *, workspace_id: int, rows: pd.DataFrame, actor: 
     known = {t.name: t for t in teams(db, workspace_id)}
     when = pd.to_datetime(rows["start"], errors="coerce", format="mixed")
     people = pd.to_numeric(rows["people"], errors="coerce")
-    for i in range(len(rows)):
-        name, number = str(rows["team"].iloc[i]), rows["row"].iloc[i]
-        if name not in known:
-            raise Invalid(
-                _("row {row}: no staffing team {team} (teams: {teams})").format(
-                    row=number, team=repr(name), teams=", ".join(known) or "–"
-                ),
-                field="team",
-            )
-        if pd.isna(when.iloc[i]):
-            raise Invalid(_("row {row}: {value} is not a date and time").format(row=number, value=repr(rows["start"].iloc[i])),
-                          field="start")  # fmt: skip
-        value = people.iloc[i]
-        if pd.isna(value) or value < 0 or value != int(value) or value > 100_000:
-            raise Invalid(
-                _("row {row}: {value} is not a number of people").format(
-                    row=number, value=repr(rows["people"].iloc[i])
-                ),
-                field="people",
-            )
+    names, numbers = rows["team"].astype(str), rows["row"]
+    teams_known = ", ".join(known) or "–"
+    say_team = _("no staffing team {team} (teams: {teams})")
+    series.refuse(~names.isin(list(known)), numbers, "team",
+                  lambda i: say_team.format(team=repr(names.iloc[i]), teams=teams_known))  # fmt: skip
+    series.refuse(when.isna(), numbers, "start",
+                  lambda i: _("{value} is not a date and time").format(value=repr(rows["start"].iloc[i])))  # fmt: skip
+    whole = people.notna() & (people == people.round()) & (people >= 0) & (people <= 100_000)
+    series.refuse(~whole, numbers, "people",
+                  lambda i: _("{value} is not a number of people").format(value=repr(rows["people"].iloc[i])))  # fmt: skip
     frame = pd.DataFrame(
         {
             "team": rows["team"].astype(str).to_numpy(),

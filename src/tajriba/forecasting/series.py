@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.forecasting import daily, intraday
 from tajriba.forecasting.features import Overrides
+from tajriba.i18n import _
 
 FREQS = {"D": 0, "5min": 5, "10min": 10, "15min": 15, "30min": 30, "60min": 60, "1h": 60}
 MAX_SERIES = 5_000
@@ -74,10 +76,16 @@ def from_rows(series: pd.Series, times: pd.Series, values: pd.Series, rows: pd.S
     when = pd.to_datetime(times, errors="coerce", format="mixed")
     if when.dt.tz is not None:
         when = when.dt.tz_localize(None)
-    _refuse(when.isna(), rows, "time_column", lambda i: f"{times.iloc[i]!r} is not a date or time")
+    refuse(
+        when.isna(),
+        rows,
+        "time_column",
+        lambda i: _("{value} is not a date or time").format(value=repr(times.iloc[i])),
+    )
     count = pd.to_numeric(values, errors="coerce")
     bad = count.isna() | (count < 0) | ~np.isfinite(count.fillna(0))
-    _refuse(bad, rows, "value_column", lambda i: f"{values.iloc[i]!r} is not a count (a number, 0 or more)")
+    refuse(bad, rows, "value_column",
+           lambda i: _("{value} is not a count (a number, 0 or more)").format(value=repr(values.iloc[i])))  # fmt: skip
     names = sorted(series.unique().tolist())
     if len(names) > MAX_SERIES:
         raise Invalid(f"{len(names)} series; at most {MAX_SERIES:,} at once", field="series_column")
@@ -111,9 +119,14 @@ def _intraday(names, days, which, day, when, count, minutes, shape) -> intraday.
     return item
 
 
-def _refuse(bad: pd.Series, rows: pd.Series, field: str, say: Callable[[int], str]) -> None:
-    """Refuse the first bad row by its number in the file, saying how many more there are."""
-    if bad.any():
-        found = bad.to_numpy().nonzero()[0]
-        more = f" (and {len(found) - 1} more rows)" if len(found) > 1 else ""
-        raise Invalid(f"row {rows.iloc[found[0]]}: {say(found[0])}{more}", field=field)
+def refuse(bad: Any, numbers: pd.Series, field: str, say: Callable[[int], str]) -> None:
+    """Refuse a file by its first bad row: its number (from `numbers`), `say(position)` for what is wrong with
+    it, and how many more rows are bad; the one way the forecasting domain names a bad row."""
+    flags = pd.Series(bad).fillna(False).astype(bool).to_numpy()
+    if flags.any():
+        found = np.flatnonzero(flags)
+        more = _(" (and {count} more rows)").format(count=len(found) - 1) if len(found) > 1 else ""
+        problem = say(int(found[0]))
+        raise Invalid(
+            _("row {row}: {problem}").format(row=numbers.iloc[found[0]], problem=problem) + more, field=field
+        )
