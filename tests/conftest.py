@@ -30,9 +30,23 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 # TAJRIBA_TEST_WAREHOUSE=postgres runs every app-level test on a PostgreSQL warehouse (a schema per test in
-# TAJRIBA_TEST_DATABASE_URL's database); CI runs the analytics tests that way too (.ci/run)
+# TAJRIBA_TEST_DATABASE_URL's database), =spark on a Spark (local mode) warehouse in the test's folder; CI runs
+# the analytics tests both ways too (Makefile ENGINE_TESTS, SPARK_TESTS)
 TEST_ENGINE = os.environ.get("TAJRIBA_TEST_WAREHOUSE", "duckdb")
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+def spark_url(tmp_path: Path) -> str:
+    """A Spark (local mode, 2 cores) warehouse address with its lake in the test's folder."""
+    import importlib.util
+    import shutil
+
+    missing = [what for what, ok in (("pyspark", importlib.util.find_spec("pyspark")), ("java", shutil.which("java"))) if not ok]
+    if missing:
+        if TEST_ENGINE == "spark" or os.environ.get("CI"):
+            raise RuntimeError(f"the Spark warehouse tests need {' and '.join(missing)}")
+        pytest.skip(f"{' and '.join(missing)} not installed: Spark warehouse tests skipped")
+    return f"spark+local://2?lake={tmp_path / 'lake'}"
 
 
 def pg_base() -> str:
@@ -64,6 +78,8 @@ def engine_warehouse(engine: str, tmp_path: Path) -> Iterator[Warehouse]:
     """A warehouse with its schema on `engine`, closed (and its PostgreSQL schema dropped) afterwards."""
     if engine == "duckdb":
         url: AbstractContextManager[str] = nullcontext(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    elif engine == "spark":
+        url = nullcontext(spark_url(tmp_path))
     else:
         url = pg_warehouse_url()
     with url as address:
@@ -87,6 +103,8 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     if TEST_ENGINE == "postgres":
         with pg_warehouse_url() as url:
             yield load_settings(data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=url)
+    elif TEST_ENGINE == "spark":
+        yield load_settings(data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=spark_url(tmp_path))
     else:
         yield load_settings(data_dir=tmp_path / "data", worker=False, env="test")
 

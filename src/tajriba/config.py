@@ -123,7 +123,10 @@ class Settings(BaseSettings):
         from tajriba.warehouse import SCHEMES
 
         if value is not None and not value.startswith(SCHEMES):
-            raise ValueError("expected duckdb:///PATH (or duckdb://:memory:) or postgresql://HOST/DATABASE")
+            raise ValueError(
+                "expected duckdb:///PATH (or duckdb://:memory:), postgresql://HOST/DATABASE, "
+                "spark+local://CORES or spark://HOST:PORT"
+            )
         return value
 
     @model_validator(mode="after")
@@ -150,8 +153,12 @@ class Settings(BaseSettings):
 
     @property
     def warehouse_address(self) -> str:
-        """Where the warehouse is: TAJRIBA_WAREHOUSE_URL, else the DuckDB file in the data directory."""
-        return self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+        """Where the warehouse is: TAJRIBA_WAREHOUSE_URL, else the DuckDB file in the data directory. A Spark
+        address without `lake=` keeps its lake in the data directory."""
+        url = self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+        if url.startswith("spark") and "lake=" not in url:
+            url += f"{'&' if '?' in url else '?'}lake={(self.data_dir / 'lake').resolve()}"
+        return url
 
     @cached_property
     def secret(self) -> str:

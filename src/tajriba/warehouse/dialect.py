@@ -15,6 +15,11 @@ sqlglot and writes it for the engine, with the few rewrites sqlglot does not mak
 - `to_days(n)` becomes an interval of n days;
 - a `%` in a string literal is doubled for psycopg's `%s` placeholders.
 
+On Spark (`spark`): `timezone(zone, ts AT TIME ZONE 'UTC')` becomes `from_utc_timestamp(ts, zone)`, `list(x)`
+`collect_list(x)`, `to_days(n)` an interval, `json_object('k', v)` `to_json(named_struct('k', v))`, `epoch(ts)` seconds with their fraction (Spark's `unix_timestamp` drops it),
+and the JSON-array `unnest(from_json(...))` Spark's `inline(from_json(col, 'array<struct<...>>'))`; the rest
+(GROUP BY ALL, FILTER, `max_by`, `array_contains`, `:name` parameters) sqlglot writes itself.
+
 Anything the translation cannot keep portable raises `Unportable` (checked by the test suite on every
 engine, and by tests/warehouse/test_portable.py on every statement outside this package).
 """
@@ -39,18 +44,91 @@ def translate(sql: str, engine: str) -> str:
     """The statement `sql` (DuckDB dialect, `?` or `$name` placeholders) written for `engine`."""
     if engine == "duckdb":
         return sql
-    if engine != "postgres":
+    if engine not in ("postgres", "spark"):
         raise Unportable(f"unknown warehouse engine {engine!r}")
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise Unportable(f"cannot read warehouse SQL: {exc}") from None
+    if engine == "spark":
+        return _spark(tree)
     tree = tree.transform(_portable).transform(_escape_percent)
     for select in list(tree.find_all(exp.Select)):
         _expand_json_unnest(select)
         _expand_group_by_all(select)
         _alias_subqueries(select)
     return tree.sql(dialect="postgres")
+
+
+def _spark(tree: exp.Expression) -> str:
+    tree = tree.transform(_spark_node)
+    for select in list(tree.find_all(exp.Select)):
+        _spark_json_unnest(select)
+    return tree.sql(dialect="spark")
+
+
+def _spark_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "timezone" and len(node.expressions) == 2:
+        # timezone(zone, ts AT TIME ZONE 'UTC'): the zone's wall time of a UTC timestamp
+        zone, value = node.expressions
+        if isinstance(value, exp.AtTimeZone) and value.args["zone"].name.upper() == "UTC":
+            return exp.Anonymous(this="from_utc_timestamp", expressions=[value.this.copy(), zone.copy()])
+        raise Unportable("timezone(zone, x): only of a UTC timestamp (x AT TIME ZONE 'UTC') is portable")
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArgMax | exp.ArgMin):
+        where = node.args.get("expression")
+        return _spark_arg_extreme(node.this, where.this if isinstance(where, exp.Where) else None)
+    if isinstance(node, exp.ArgMax | exp.ArgMin) and not isinstance(node.parent, exp.Filter):
+        return _spark_arg_extreme(node, None)
+    if isinstance(node, exp.List) and len(node.expressions) == 1:  # DuckDB's list() aggregate
+        return exp.ArrayAgg(this=node.expressions[0].copy())
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(
+            this="make_dt_interval", expressions=[exp.cast(node.this.copy(), "INT")]
+        )
+    if isinstance(node, exp.JSONObject):
+        args: list[exp.Expression] = []
+        for pair in node.expressions:
+            args += [pair.this.copy(), pair.expression.copy()]
+        return exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="named_struct", expressions=args)])
+    if isinstance(node, exp.TimeToUnix):
+        # seconds with their fraction, as DuckDB's epoch() of a timestamp or of a difference of two
+        arg = node.this.unnest()
+        if isinstance(arg, exp.Sub):
+            micros: exp.Expression = exp.Sub(this=_micros(arg.this), expression=_micros(arg.expression))
+        else:
+            micros = _micros(arg)
+        return exp.Paren(this=exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0")))
+    return node
+
+
+def _micros(value: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="unix_micros", expressions=[exp.cast(value.copy(), "TIMESTAMP")])
+
+
+def _spark_arg_extreme(node: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    """max_by/min_by skipping rows whose value or key is null, as DuckDB's arg_max/arg_min."""
+    guard: exp.Expression = exp.and_(
+        exp.Not(this=exp.Is(this=node.expression.copy(), expression=exp.Null())),
+        exp.Not(this=exp.Is(this=node.this.copy(), expression=exp.Null())),
+    )
+    if condition is not None:
+        guard = exp.and_(exp.Paren(this=condition.copy()), guard)
+    return exp.Filter(this=node.copy(), expression=exp.Where(this=guard))
+
+
+def _spark_json_unnest(select: exp.Select) -> None:
+    """The JSON-array unnest as Spark's inline(): one row per element, a column per field."""
+    out: list[exp.Expression] = []
+    for item in select.expressions:
+        fields = _json_unnest_fields(item)
+        if fields is None:
+            out.append(item)
+            continue
+        source, names = fields
+        shape = "array<struct<" + ",".join(f"{n}:string" for n in names) + ">>"
+        parsed = exp.Anonymous(this="from_json", expressions=[source.copy(), exp.Literal.string(shape)])
+        out.append(exp.Anonymous(this="inline", expressions=[parsed]))
+    select.set("expressions", out)
 
 
 def _portable(node: exp.Expression) -> exp.Expression:
