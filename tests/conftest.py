@@ -41,7 +41,11 @@ def spark_url(tmp_path: Path) -> str:
     import importlib.util
     import shutil
 
-    missing = [what for what, ok in (("pyspark", importlib.util.find_spec("pyspark")), ("java", shutil.which("java"))) if not ok]
+    missing = [
+        what
+        for what, ok in (("pyspark", importlib.util.find_spec("pyspark")), ("java", shutil.which("java")))
+        if not ok
+    ]
     if missing:
         if TEST_ENGINE == "spark" or os.environ.get("CI"):
             raise RuntimeError(f"the Spark warehouse tests need {' and '.join(missing)}")
@@ -104,7 +108,9 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         with pg_warehouse_url() as url:
             yield load_settings(data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=url)
     elif TEST_ENGINE == "spark":
-        yield load_settings(data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=spark_url(tmp_path))
+        yield load_settings(
+            data_dir=tmp_path / "data", worker=False, env="test", warehouse_url=spark_url(tmp_path)
+        )
     else:
         yield load_settings(data_dir=tmp_path / "data", worker=False, env="test")
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+from ibis.common.exceptions import UnsupportedOperationError
 
 # Variants are grouped as strings with one character per activity (private-use code points); logs with more
 # distinct activities than this use lists instead (slower).
@@ -86,7 +87,9 @@ def _power_of_two(exponent: ir.IntegerValue) -> ir.IntegerValue:
     return (ibis.literal(2.0) ** exponent.cast("float64")).cast("int64")
 
 
-def variants_expr(seq: ir.Table, n_codes: int, limit: int | None = None) -> ir.Table:
+def variants_expr(
+    seq: ir.Table, n_codes: int, limit: int | None = None, *, ordered_aggregates: bool = True
+) -> ir.Table:
     """Variants, most frequent first and then in activity order, with the total number of variants.
 
     A case's first steps are packed into integers (most significant step first, so that integer order is
@@ -105,9 +108,17 @@ def variants_expr(seq: ir.Table, n_codes: int, limit: int | None = None) -> ir.T
     rest = seq.rn >= n_keys * per_key
     if n_codes <= ALPHABET_SIZE:
         alphabet = ibis.literal("".join(chr(ALPHABET_START + i) for i in range(n_codes)))
-        aggs["tail"] = alphabet.substr(seq.code, 1).group_concat("", where=rest, order_by=seq.rn)
-    else:
+        letter = alphabet.substr(seq.code, 1)
+        if ordered_aggregates:
+            aggs["tail"] = letter.group_concat("", where=rest, order_by=seq.rn)
+        else:  # an engine without ordered aggregates (Spark): sort the collected (position, letter) pairs
+            pairs = ibis.struct({"rn": seq.rn, "v": letter}).collect(where=rest).sort()
+            aggs["tail"] = ibis.ifelse(pairs.length() > 0, pairs.map(lambda p: p.v).join(""), ibis.null())
+    elif ordered_aggregates:
         aggs["tail"] = seq.code.collect(where=rest, order_by=seq.rn).cast("string")
+    else:
+        pairs = ibis.struct({"rn": seq.rn, "v": seq.code}).collect(where=rest).sort()
+        aggs["tail"] = ibis.ifelse(pairs.length() > 0, pairs.map(lambda p: p.v).cast("string"), ibis.null())
     paths = seq.group_by("case_id").aggregate(**aggs)
     keys = [f"k{j}" for j in range(n_keys)] + ["tail"]
     out = paths.group_by(keys).aggregate(count=paths.count())
@@ -143,7 +154,14 @@ def discover(events: ir.Table, *, max_variants: int | None = None) -> dict[str, 
     with sequence(events, names).cache() as seq:
         dfg = dfg_expr(seq).to_pyarrow().to_pylist()
         ends = ends_expr(seq).to_pyarrow().to_pylist()
-        variants = variants_expr(seq, len(names), max_variants).to_pyarrow().to_pylist()
+        try:
+            variants = variants_expr(seq, len(names), max_variants).to_pyarrow().to_pylist()
+        except UnsupportedOperationError:
+            variants = (
+                variants_expr(seq, len(names), max_variants, ordered_aggregates=False)
+                .to_pyarrow()
+                .to_pylist()
+            )
 
     edges = [
         {

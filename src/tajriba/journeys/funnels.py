@@ -78,10 +78,12 @@ def funnel(
         aggs[f"n{j}"] = reached.sum()
         prev = cases[f"t{j}"].delta(cases[f"t{j - 1}"], unit="microsecond").cast("float64") / 1e6
         start = cases[f"t{j}"].delta(cases["t1"], unit="microsecond").cast("float64") / 1e6
-        aggs[f"prev_median{j}"] = prev.median(where=reached)
-        aggs[f"prev_mean{j}"] = prev.mean(where=reached)
-        aggs[f"start_median{j}"] = start.median(where=reached)
-        aggs[f"start_mean{j}"] = start.mean(where=reached)
+        # the times are null for cases that did not reach step j, so the aggregates skip them (no `where=`:
+        # Ibis's PySpark backend writes a median with one as a percentile Spark rejects)
+        aggs[f"prev_median{j}"] = prev.median()
+        aggs[f"prev_mean{j}"] = prev.mean()
+        aggs[f"start_median{j}"] = start.median()
+        aggs[f"start_mean{j}"] = start.mean()
     overall = cases.aggregate(**aggs).mutate(group=ibis.literal(None, type="string"))
     rows = overall.to_pyarrow().to_pylist()
     groups = []

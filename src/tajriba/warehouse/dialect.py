@@ -15,10 +15,16 @@ sqlglot and writes it for the engine, with the few rewrites sqlglot does not mak
 - `to_days(n)` becomes an interval of n days;
 - a `%` in a string literal is doubled for psycopg's `%s` placeholders.
 
-On Spark (`spark`): `timezone(zone, ts AT TIME ZONE 'UTC')` becomes `from_utc_timestamp(ts, zone)`, `list(x)`
-`collect_list(x)`, `to_days(n)` an interval, `json_object('k', v)` `to_json(named_struct('k', v))`, `epoch(ts)` seconds with their fraction (Spark's `unix_timestamp` drops it),
-and the JSON-array `unnest(from_json(...))` Spark's `inline(from_json(col, 'array<struct<...>>'))`; the rest
-(GROUP BY ALL, FILTER, `max_by`, `array_contains`, `:name` parameters) sqlglot writes itself.
+On Spark (`spark`), besides what sqlglot writes itself (GROUP BY ALL, FILTER, `max_by`, `array_contains`,
+`:name` parameters):
+
+- `timezone(zone, ts AT TIME ZONE 'UTC')` becomes `from_utc_timestamp(ts, zone)`;
+- `arg_max/arg_min` become `max_by/min_by` skipping rows whose value or key is null, as DuckDB's;
+- `list(x)` becomes `collect_list(x)`, and `list(x ORDER BY k)` a sorted list of (k, x) structs (Spark keeps
+  no order in collect_list); `list[a:b]` becomes `slice(list, a, b - a + 1)`;
+- `epoch(ts)` and `epoch(a - b)` become seconds with their fraction (Spark's `unix_timestamp` drops it);
+- `to_days(n)` becomes `make_dt_interval(n)`, `json_object('k', v)` `to_json(named_struct('k', v))`;
+- the JSON-array `unnest(from_json(...))` becomes `inline(from_json(col, 'array<struct<...>>'))`.
 
 Anything the translation cannot keep portable raises `Unportable` (checked by the test suite on every
 engine, and by tests/warehouse/test_portable.py on every statement outside this package).
@@ -80,16 +86,32 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ArgMax | exp.ArgMin) and not isinstance(node.parent, exp.Filter):
         return _spark_arg_extreme(node, None)
     if isinstance(node, exp.List) and len(node.expressions) == 1:  # DuckDB's list() aggregate
+        if isinstance(node.expressions[0], exp.Order):
+            return _spark_ordered_list(node.expressions[0])
         return exp.ArrayAgg(this=node.expressions[0].copy())
-    if isinstance(node, exp.ToDays):
+    if (
+        isinstance(node, exp.Bracket)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Slice)
+    ):
+        # list[a:b] (1-based, inclusive): slice(list, a, b - a + 1)
+        first, last = node.expressions[0].this, node.expressions[0].expression
+        if not (isinstance(first, exp.Literal) and isinstance(last, exp.Literal)):
+            raise Unportable("a list slice is portable with literal bounds only")
+        length = int(last.this) - int(first.this) + 1
         return exp.Anonymous(
-            this="make_dt_interval", expressions=[exp.cast(node.this.copy(), "INT")]
+            this="slice",
+            expressions=[node.this.copy().transform(_spark_node), first.copy(), exp.Literal.number(length)],
         )
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(this="make_dt_interval", expressions=[exp.cast(node.this.copy(), "INT")])
     if isinstance(node, exp.JSONObject):
         args: list[exp.Expression] = []
         for pair in node.expressions:
             args += [pair.this.copy(), pair.expression.copy()]
-        return exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="named_struct", expressions=args)])
+        return exp.Anonymous(
+            this="to_json", expressions=[exp.Anonymous(this="named_struct", expressions=args)]
+        )
     if isinstance(node, exp.TimeToUnix):
         # seconds with their fraction, as DuckDB's epoch() of a timestamp or of a difference of two
         arg = node.this.unnest()
@@ -97,8 +119,27 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
             micros: exp.Expression = exp.Sub(this=_micros(arg.this), expression=_micros(arg.expression))
         else:
             micros = _micros(arg)
-        return exp.Paren(this=exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0")))
+        return exp.Paren(
+            this=exp.Div(this=exp.Paren(this=micros), expression=exp.Literal.number("1000000.0"))
+        )
     return node
+
+
+def _spark_ordered_list(order: exp.Order) -> exp.Expression:
+    """list(x ORDER BY k1, k2): Spark's collect_list keeps no order, so the keys travel with the value in a
+    struct, the array is sorted, and the values taken out again."""
+    keys = order.expressions
+    descending = {bool(k.args.get("desc")) for k in keys}
+    if len(descending) != 1:
+        raise Unportable("list(x ORDER BY ...) is portable with every key in the same direction")
+    fields: list[exp.Expression] = []
+    for i, key in enumerate(keys):
+        fields += [exp.Literal.string(f"k{i}"), key.this.copy().transform(_spark_node)]
+    fields += [exp.Literal.string("v"), order.this.copy().transform(_spark_node)]
+    packed = exp.ArrayAgg(this=exp.Anonymous(this="named_struct", expressions=fields))
+    ordered = exp.Anonymous(this="sort_array", expressions=[packed, exp.Boolean(this=not descending.pop())])
+    take = exp.Lambda(this=exp.column("v", table="s"), expressions=[exp.to_identifier("s")])
+    return exp.Anonymous(this="transform", expressions=[ordered, take])
 
 
 def _micros(value: exp.Expression) -> exp.Expression:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import orjson
 
+from tajriba.errors import TajribaError
+
 Files = tuple[str, ...]
 
 
@@ -121,9 +123,16 @@ class Lake:
         (self.root / folder).mkdir(parents=True, exist_ok=True)
         return str(folder / f"{uuid.uuid4().hex}.parquet")
 
-    def commit(self, snap: Snapshot) -> Snapshot:
-        """Write `snap` as the next version and point CURRENT at it (the caller holds `writing()`)."""
-        done = Snapshot(self.current().version + 1, snap.copy().tables)
+    def commit(self, snap: Snapshot, base: Snapshot | None = None) -> Snapshot:
+        """Write `snap` as the next version and point CURRENT at it (the caller holds `writing()`).
+
+        `base` is the snapshot the changes started from: when another commit landed since (another handle of
+        the same thread), the changes are applied on top of it, partition by partition; a file this commit
+        replaces that is gone already is a conflict (nothing is written)."""
+        current = self.current()
+        if base is not None and current.version != base.version:
+            snap = rebase(snap, base, current)
+        done = Snapshot(current.version + 1, snap.copy().tables)
         target = self.root / "snapshots" / f"{done.version:012d}.json"
         _write_atomic(target, done.encode())
         _write_atomic(self.root / "CURRENT", str(done.version).encode())
@@ -152,6 +161,29 @@ class Lake:
                     path.unlink(missing_ok=True)
                     removed += 1
             return removed
+
+
+class LakeConflict(TajribaError):
+    status = 503
+    code = "warehouse_busy"
+
+
+def rebase(snap: Snapshot, base: Snapshot, current: Snapshot) -> Snapshot:
+    """The changes from `base` to `snap` applied to `current`."""
+    out = current.copy()
+    for table in set(snap.tables) | set(base.tables):
+        for ws in set(snap.tables.get(table, {})) | set(base.tables.get(table, {})):
+            before, after = set(base.files(table, ws)), snap.files(table, ws)
+            if before == set(after):
+                continue
+            removed, added = before - set(after), [f for f in after if f not in before]
+            now = current.files(table, ws)
+            if removed - set(now):
+                raise LakeConflict(
+                    f"{table}: another write changed workspace {ws}'s rows at the same time; try again"
+                )
+            out.replace(table, ws, tuple(f for f in now if f not in removed) + tuple(added))
+    return out
 
 
 _LAKES: dict[Path, Lake] = {}

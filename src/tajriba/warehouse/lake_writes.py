@@ -31,7 +31,9 @@ COMPACT_AFTER = 24
 class LakeWrites:
     """The writes of one transaction: `snap` is its working snapshot, `created` the files it wrote."""
 
-    def __init__(self, lake: Lake, snap: Snapshot, duck: duckdb.DuckDBPyConnection, created: list[str]) -> None:
+    def __init__(
+        self, lake: Lake, snap: Snapshot, duck: duckdb.DuckDBPyConnection, created: list[str]
+    ) -> None:
         self.lake = lake
         self.snap = snap
         self.duck = duck
@@ -86,7 +88,9 @@ class LakeWrites:
         of the keys), and store rows of new keys in a new file."""
         keys = ", ".join(spec.key)
         with _registered(self.duck, "__batch", _numbered(data)):
-            merged = self._rows(f"SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch GROUP BY {keys}")
+            merged = self._rows(
+                f"SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch GROUP BY {keys}"
+            )
         sets = merge_sets(
             spec, new="m", old="t", json=lambda c: f"json_merge_patch(coalesce(t.{c}, '{{}}'), m.{c})"
         )
@@ -101,7 +105,9 @@ class LakeWrites:
                     f"WHERE {_join(spec, 't', 'm')})"
                 )
                 if touched:
-                    self.duck.execute(f"CREATE OR REPLACE TEMP TABLE __part AS SELECT * FROM {self.source(spec.name, touched)}")
+                    self.duck.execute(
+                        f"CREATE OR REPLACE TEMP TABLE __part AS SELECT * FROM {self.source(spec.name, touched)}"
+                    )
                     try:
                         if sets:
                             self.duck.execute(

@@ -13,8 +13,10 @@ docs/decisions/016-spark-warehouse.md says why.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -25,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 
 from tajriba.errors import TajribaError
-from tajriba.warehouse.dialect import translate
+from tajriba.warehouse.dialect import Unportable, translate
 from tajriba.warehouse.lake import Lake, Snapshot, lake_at
 from tajriba.warehouse.lake_writes import LakeWrites, create_empty_tables
 from tajriba.warehouse.schema import TABLES, TableSpec
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _SPARK_TYPES = {"INTEGER": "INT", "VARCHAR": "STRING", "JSON": "STRING", "TIMESTAMP": "TIMESTAMP"}
+_DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _SESSION_LOCK = threading.Lock()
 _ROOT: dict[str, SparkSession] = {}
 
@@ -52,7 +55,9 @@ def split_url(url: str) -> tuple[str, str, dict[str, str]]:
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     lake = query.pop("lake", "")
     if not lake:
-        raise TajribaError(f"Spark warehouse {url!r}: add ?lake=/path/to/lake (the directory of its Parquet files)")
+        raise TajribaError(
+            f"Spark warehouse {url!r}: add ?lake=/path/to/lake (the directory of its Parquet files)"
+        )
     if parts.scheme == "spark+local":
         cores = parts.netloc or "*"
         if not re.fullmatch(r"\d{1,3}|\*", cores):
@@ -70,10 +75,15 @@ def spark_session(master: str, options: dict[str, str]) -> SparkSession:
             return _ROOT[master]
         if _ROOT:
             raise TajribaError(f"this process already runs Spark on {next(iter(_ROOT))}, not {master}")
+        # pyspark 4 warns that pandas 3 is not fully supported; the paths used here are tested on it
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # errors are raised, not logged
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise SparkUnavailable("the Spark warehouse needs pyspark: pip install 'tajriba[spark]'") from None
+            raise SparkUnavailable(
+                "the Spark warehouse needs pyspark: pip install 'tajriba[spark]'"
+            ) from None
         cores = master[6:-1] if master.startswith("local[") else ""
         partitions = options.get("partitions") or (str(2 * int(cores)) if cores.isdigit() else "")
         builder = (
@@ -89,7 +99,9 @@ def spark_session(master: str, options: dict[str, str]) -> SparkSession:
         if partitions:
             builder = builder.config("spark.sql.shuffle.partitions", partitions)
         if master.startswith("local["):
-            builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+            builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+                "spark.driver.host", "127.0.0.1"
+            )
         session = builder.getOrCreate()
         session.sparkContext.setLogLevel("FATAL")
         _ROOT[master] = session
@@ -162,10 +174,11 @@ class SparkWarehouse(Warehouse):
             yield
             return
         with self.lake.writing():
-            handle.working, handle.created = self.lake.current().copy(), []
+            base = self.lake.current()
+            handle.working, handle.created = base.copy(), []
             try:
                 yield
-                self.lake.commit(handle.working)
+                self.lake.commit(handle.working, base)
             except BaseException:
                 for rel in handle.created:
                     Path(self.lake.path(rel)).unlink(missing_ok=True)
@@ -211,12 +224,16 @@ class SparkWarehouse(Warehouse):
     # -- reads ------------------------------------------------------------------------------------
 
     def _frame(self, query: str, params: Params) -> DataFrame:
+        if _DML.match(query):
+            raise Unportable("Warehouse.sql/frame read; INSERT, UPDATE and DELETE go through Warehouse.run")
         handle = self._handle()
         handle.refresh(tables_in(query))
         args: Any = params if isinstance(params, dict) else (list(params) if params else None)
         return handle.session.sql(translate(query, "spark"), args=args)
 
     def sql(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:
+        if _DML.match(query):  # as on the other engines: one row, how many rows the statement changed
+            return [(self.run(query, params),)]
         table = _naive(self._frame(query, params).toArrow())
         return list(zip(*(c.to_pylist() for c in table.columns), strict=True)) if table.num_columns else []
 
@@ -267,13 +284,20 @@ class _Handle:
 
     def __init__(self, owner: SparkWarehouse) -> None:
         self.owner = owner
-        self.session: SparkSession = owner.session.newSession()
+        self._session: SparkSession | None = None
         self.views: dict[str, tuple[str, ...]] = {}
         self.working: Snapshot | None = None
         self.created: list[str] = []
         self.broken = False
         self._duck: duckdb.DuckDBPyConnection | None = None
         self._backend: Any = None
+
+    @property
+    def session(self) -> SparkSession:
+        """This thread's Spark session (started on the first read: a process that only writes needs no JVM)."""
+        if self._session is None:
+            self._session = self.owner.session.newSession()
+        return self._session
 
     def refresh(self, tables: frozenset[str]) -> None:
         """Point the session's views of `tables` at the files of the snapshot this thread sees."""
@@ -304,7 +328,16 @@ class _Handle:
         if self._backend is None:
             import ibis
 
-            self._backend = ibis.pyspark.connect(self.session)
+            backend = ibis.pyspark.connect(self.session)
+            create_cached = backend._create_cached_table
+
+            def cached(name: str, expr: Any) -> Any:
+                # Ibis 12's PySpark backend caches an expression without registering its in-memory tables
+                backend._run_pre_execute_hooks(expr)
+                return create_cached(name, expr)
+
+            backend._create_cached_table = cached
+            self._backend = backend
         return self._backend
 
     def close(self) -> None:
@@ -319,6 +352,8 @@ def _naive(table: pa.Table) -> pa.Table:
     columns = []
     for column in table.columns:
         if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-            column = column.cast(pa.timestamp(column.type.unit, tz="UTC")).cast(pa.timestamp(column.type.unit))
+            column = column.cast(pa.timestamp(column.type.unit, tz="UTC")).cast(
+                pa.timestamp(column.type.unit)
+            )
         columns.append(column)
     return pa.table(columns, names=table.column_names)
