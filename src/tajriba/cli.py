@@ -325,8 +325,8 @@ def demo(
 
 @warehouse_app.command("copy")
 def warehouse_copy(
-    source: Annotated[str, typer.Option("--from", help="duckdb:///PATH or postgresql://HOST/DB[?schema=S]")],
-    target: Annotated[str, typer.Option("--to", help="duckdb:///PATH or postgresql://HOST/DB[?schema=S]")],
+    source: Annotated[str, typer.Option("--from", help="duckdb:///PATH, postgresql://HOST/DB[?schema=S], spark+local://N?lake=DIR or spark://HOST:PORT?lake=DIR")],
+    target: Annotated[str, typer.Option("--to", help="duckdb:///PATH, postgresql://HOST/DB[?schema=S], spark+local://N?lake=DIR or spark://HOST:PORT?lake=DIR")],
     workspace: Annotated[str | None, typer.Option(help="Only this workspace (slug); default: all.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     data_dir: DataDir = None,

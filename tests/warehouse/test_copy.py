@@ -19,7 +19,7 @@ from tajriba.metrics import service as metrics
 from tajriba.models import Workspace
 from tajriba.warehouse import Warehouse, open_warehouse
 from tajriba.warehouse.schema import TABLES
-from tests.conftest import pg_warehouse_url
+from tests.conftest import pg_warehouse_url, spark_url
 
 
 def _rows(wh: Warehouse, table: str) -> pa.Table:
@@ -94,4 +94,37 @@ def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tm
         finally:
             for w in engines:
                 w.close()
+    engine.dispose()
+
+
+def test_the_demo_copies_to_a_spark_lake_with_the_same_rows_and_numbers(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    engine = make_engine(f"sqlite:///{data / 'tajriba.db'}")
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    first = f"duckdb:///{tmp_path / 'first.duckdb'}"
+    wh = open_warehouse(first)
+    wh.create_schema()
+    build_demo(factory, wh, scale=0.02, seed=5)
+    wh.close()
+    lake = spark_url(tmp_path)
+    report = _copy(data, first, lake)
+    assert report["complete"] and report["tables"]["events"]["stored"] > 10_000
+    again = _copy(data, first, lake)  # a second copy stores nothing twice
+    assert all(t["stored"] == 0 for t in again["tables"].values())
+    engines = [open_warehouse(u) for u in (first, lake)]
+    try:
+        for table in TABLES:
+            assert _rows(engines[0], table).equals(_rows(engines[1], table)), table
+        with factory() as session:
+            ws = session.scalar(select(Workspace))
+            assert ws is not None
+            for metric, period in (("nps", "month"), ("csat", "week"), ("ces", None)):
+                q = metrics.Query(metric=metric, by="touchpoint", period=period)
+                duck, spark = (metrics.metric_table(session, w, ws, q) for w in engines)
+                assert duck["rows"] and duck == spark
+    finally:
+        for w in engines:
+            w.close()
     engine.dispose()

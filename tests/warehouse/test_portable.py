@@ -3,7 +3,7 @@
 Outside it, code reaches the warehouse through `Warehouse` (sql, frame, run, register, table) in the one
 dialect that `warehouse.dialect.translate` writes for each engine. This test reads the source: no engine
 driver imported, no engine connection touched, no SQL the translation cannot carry, and every SQL
-statement outside the package that is a plain string translates to PostgreSQL.
+statement outside the package that is a plain string translates to PostgreSQL and to Spark SQL.
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ def test_no_unportable_sql_outside_the_warehouse() -> None:
 
 
 def test_every_whole_statement_outside_the_warehouse_translates() -> None:
-    """Statements written as one string (most are) must parse and translate; f-strings are covered by the
-    suite running on PostgreSQL (TAJRIBA_TEST_WAREHOUSE=postgres in `make test`)."""
+    """Statements written as one string (most are) must parse and translate for PostgreSQL and Spark; f-strings
+    are covered by the suite running on those warehouses (TAJRIBA_TEST_WAREHOUSE in `make test`)."""
     checked, problems = 0, []
     for path in _modules():
         name = _name(path)
@@ -105,10 +105,11 @@ def test_every_whole_statement_outside_the_warehouse_translates() -> None:
             if not SQL_START.match(text) or " FROM " not in text.upper() + " ":
                 continue
             checked += 1
-            try:
-                translate(text, "postgres")
-            except Unportable as exc:
-                problems.append(f"{name}:{line}: {exc}")
+            for engine in ("postgres", "spark"):
+                try:
+                    translate(text, engine)
+                except Unportable as exc:
+                    problems.append(f"{name}:{line} ({engine}): {exc}")
     assert checked >= 20, f"only {checked} statements found: has the code moved?"
     assert not problems, "\n".join(problems)
 

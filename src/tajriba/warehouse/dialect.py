@@ -85,6 +85,13 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
         return _spark_arg_extreme(node.this, where.this if isinstance(where, exp.Where) else None)
     if isinstance(node, exp.ArgMax | exp.ArgMin) and not isinstance(node.parent, exp.Filter):
         return _spark_arg_extreme(node, None)
+    if (
+        isinstance(node, exp.Filter)
+        and isinstance(node.this, exp.List)
+        and len(node.this.expressions) == 1
+        and isinstance(node.this.expressions[0], exp.Order)
+    ):
+        return _spark_ordered_list(node.this.expressions[0], node.args.get("expression"))
     if isinstance(node, exp.List) and len(node.expressions) == 1:  # DuckDB's list() aggregate
         if isinstance(node.expressions[0], exp.Order):
             return _spark_ordered_list(node.expressions[0])
@@ -125,7 +132,7 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _spark_ordered_list(order: exp.Order) -> exp.Expression:
+def _spark_ordered_list(order: exp.Order, where: exp.Expression | None = None) -> exp.Expression:
     """list(x ORDER BY k1, k2): Spark's collect_list keeps no order, so the keys travel with the value in a
     struct, the array is sorted, and the values taken out again."""
     keys = order.expressions
@@ -136,7 +143,9 @@ def _spark_ordered_list(order: exp.Order) -> exp.Expression:
     for i, key in enumerate(keys):
         fields += [exp.Literal.string(f"k{i}"), key.this.copy().transform(_spark_node)]
     fields += [exp.Literal.string("v"), order.this.copy().transform(_spark_node)]
-    packed = exp.ArrayAgg(this=exp.Anonymous(this="named_struct", expressions=fields))
+    packed: exp.Expression = exp.ArrayAgg(this=exp.Anonymous(this="named_struct", expressions=fields))
+    if where is not None:
+        packed = exp.Filter(this=packed, expression=where.copy().transform(_spark_node))
     ordered = exp.Anonymous(this="sort_array", expressions=[packed, exp.Boolean(this=not descending.pop())])
     take = exp.Lambda(this=exp.column("v", table="s"), expressions=[exp.to_identifier("s")])
     return exp.Anonymous(this="transform", expressions=[ordered, take])
