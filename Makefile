@@ -41,12 +41,22 @@ typecheck: $(VENV)/.installed-dev
 ENGINE_TESTS := tests/metrics tests/journeys tests/goals tests/stories tests/value tests/text tests/surveys \
 	tests/customers tests/cases tests/ingest tests/reports
 
+# the analytics on a Spark warehouse (local mode; each statement costs Spark 0.2-0.5 s, so a subset: the one-number
+# golden tests, metrics, service KPIs, discovery and funnels, goals, stories, value and text aggregates)
+SPARK_TESTS := tests/metrics/test_one_number.py tests/metrics/test_metrics_api.py tests/metrics/test_service_kpis.py \
+	tests/metrics/test_dashboard.py tests/journeys/test_analytics_api.py tests/goals tests/stories \
+	tests/value/test_value_web.py tests/text/test_text_web.py::test_explorer_api_filters_search_and_pain_points
+
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 	@if [ -n "$$TAJRIBA_TEST_DATABASE_URL" ]; then \
 		echo "== the analytics on a PostgreSQL warehouse"; \
 		TAJRIBA_TEST_WAREHOUSE=postgres $(BIN)/python -m pytest -n 2 --dist loadfile -q $(ENGINE_TESTS); \
 	else echo "TAJRIBA_TEST_DATABASE_URL is not set: the PostgreSQL warehouse run is skipped (CI sets it)"; fi
+	@if command -v java >/dev/null 2>&1 || [ -n "$$CI" ]; then \
+		echo "== the analytics on a Spark warehouse (local mode)"; \
+		TAJRIBA_TEST_WAREHOUSE=spark $(BIN)/python -m pytest -n 2 --dist loadfile -q $(SPARK_TESTS); \
+	else echo "java is not installed: the Spark warehouse run is skipped (CI installs it)"; fi
 
 serve: $(VENV)/.installed
 	$(BIN)/tajriba serve --data-dir $(DATA) --host $(HOST) --port $(PORT)

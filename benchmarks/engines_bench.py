@@ -189,7 +189,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
         # DuckDB: the same files, as a view in place of its table
         paths = ", ".join(f"'{lake_dir / r}'" for r in rels)
         cur = duck.cursor()
-        kind = cur.sql("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_responses'")
+        kind = cur.sql(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_responses'"
+        )
         if kind and kind[0][0] == "BASE TABLE":
             cur.sql("DROP TABLE survey_responses")
         cur.sql(f"CREATE OR REPLACE VIEW survey_responses AS SELECT * FROM read_parquet([{paths}])")

@@ -323,10 +323,15 @@ def demo(
         typer.echo(banner)
 
 
+_WAREHOUSE_URLS = (
+    "duckdb:///PATH, postgresql://HOST/DB[?schema=S], spark+local://N?lake=DIR or spark://HOST:PORT?lake=DIR"
+)
+
+
 @warehouse_app.command("copy")
 def warehouse_copy(
-    source: Annotated[str, typer.Option("--from", help="duckdb:///PATH, postgresql://HOST/DB[?schema=S], spark+local://N?lake=DIR or spark://HOST:PORT?lake=DIR")],
-    target: Annotated[str, typer.Option("--to", help="duckdb:///PATH, postgresql://HOST/DB[?schema=S], spark+local://N?lake=DIR or spark://HOST:PORT?lake=DIR")],
+    source: Annotated[str, typer.Option("--from", help=_WAREHOUSE_URLS)],
+    target: Annotated[str, typer.Option("--to", help=_WAREHOUSE_URLS)],
     workspace: Annotated[str | None, typer.Option(help="Only this workspace (slug); default: all.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     data_dir: DataDir = None,
