@@ -111,8 +111,6 @@ def test_the_demo_copies_to_a_spark_lake_with_the_same_rows_and_numbers(tmp_path
     lake = spark_url(tmp_path)
     report = _copy(data, first, lake)
     assert report["complete"] and report["tables"]["events"]["stored"] > 10_000
-    again = _copy(data, first, lake)  # a second copy stores nothing twice
-    assert all(t["stored"] == 0 for t in again["tables"].values())
     engines = [open_warehouse(u) for u in (first, lake)]
     try:
         for table in TABLES:

@@ -44,14 +44,8 @@ def copy_warehouse(
         report.tables[name] = {
             "read": read,
             "stored": stored,
-            "source": _count(source, name, workspace_id),
-            "target": _count(target, name, workspace_id),
+            "source": source.count(name, workspace_id),
+            "target": target.count(name, workspace_id),
         }
     target.checkpoint()
     return report
-
-
-def _count(wh: Warehouse, name: str, workspace_id: int | None) -> int:
-    if workspace_id is None:
-        return int(wh.sql(f"SELECT count(*) FROM {name}")[0][0])
-    return int(wh.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])[0][0])

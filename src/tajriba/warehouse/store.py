@@ -189,16 +189,16 @@ class Warehouse:
     def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
         return expr.to_pyarrow()
 
+    def count(self, table: str, workspace_id: int | None = None) -> int:
+        """Rows of one table, optionally of one workspace."""
+        name = spec_of(table).name
+        if workspace_id is None:
+            return int(self.sql(f"SELECT count(*) FROM {name}")[0][0])
+        return int(self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])[0][0])
+
     def counts(self, workspace_id: int | None = None) -> dict[str, int]:
         """Row counts of every table, optionally for one workspace."""
-        out = {}
-        for name in TABLES:
-            if workspace_id is None:
-                rows = self.sql(f"SELECT count(*) FROM {name}")
-            else:
-                rows = self.sql(f"SELECT count(*) FROM {name} WHERE workspace_id = ?", [workspace_id])
-            out[name] = int(rows[0][0])
-        return out
+        return {name: self.count(name, workspace_id) for name in TABLES}
 
 
 class _Closable(Protocol):
