@@ -126,6 +126,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/engines_bench"))
     ap.add_argument("--spark-memory", default="12g")
+    ap.add_argument("--duckdb-memory", default="10GB", help="DuckDB's memory limit for discovery (it spills)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-duckdb-discovery", action="store_true")
     args = ap.parse_args()
@@ -223,6 +224,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
     found = {}
     if not args.skip_duckdb_discovery:
         con = ibis.duckdb.connect()
+        con.raw_sql(f"SET memory_limit = '{args.duckdb_memory}'")
         events = con.read_parquet(event_files)
         best, median, found["duckdb"] = timed(lambda: discover(events, max_variants=100), 1, warm=False)
         print(
