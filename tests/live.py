@@ -22,9 +22,13 @@ from tests.test_serve import wait_healthy
 
 
 @contextmanager
-def stores(data: Path, database_url: str | None = None) -> Iterator[Session]:
+def stores(
+    data: Path, database_url: str | None = None, warehouse_url: str | None = None
+) -> Iterator[Session]:
     """Create both stores in `data` (migrated, warehouse schema) and yield a session committed at the end."""
-    settings = load_settings(data_dir=data, env="test", database_url=database_url)
+    settings = load_settings(
+        data_dir=data, env="test", database_url=database_url, warehouse_url=warehouse_url
+    )
     data.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     migrate.upgrade(engine)

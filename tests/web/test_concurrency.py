@@ -30,9 +30,9 @@ from tajriba.accounts import service as accounts
 from tajriba.journeys import schemas as journey_schemas
 from tajriba.journeys import service as journeys
 from tajriba.surveys import service as surveys
-from tajriba.warehouse import DuckDBWarehouse
+from tajriba.warehouse import open_warehouse
 from tajriba.web.deps import Context
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, spark_url
 from tests.live import start, stores
 
 SECONDS = float(os.environ.get("TAJRIBA_LOAD_SECONDS", "30"))
@@ -70,7 +70,7 @@ class Tally:
             self.requests[kind] += 1
 
 
-def _prepare(data: Path, database_url: str | None) -> Site:
+def _prepare(data: Path, database_url: str | None, warehouse_url: str | None = None) -> Site:
     env = {
         # every respondent comes from 127.0.0.1 here: the per-address limit is tested elsewhere
         "TAJRIBA_SURVEY_RATE_PER_MINUTE": "1000000",
@@ -79,7 +79,9 @@ def _prepare(data: Path, database_url: str | None) -> Site:
     }
     if database_url:
         env["TAJRIBA_DATABASE_URL"] = database_url
-    with stores(data, database_url) as s:
+    if warehouse_url:
+        env["TAJRIBA_WAREHOUSE_URL"] = warehouse_url
+    with stores(data, database_url, warehouse_url) as s:
         ws = accounts.create_workspace(s, slug="shop", name="Shop")
         user = accounts.create_user(s, email="reader@example.com", name="Reader", password=PASSWORD)
         accounts.set_role(s, workspace=ws, user=user, role="analyst")
@@ -395,7 +397,9 @@ def _run_load(site: Site) -> None:
     assert site.proc.wait(timeout=60) == 0
     log = (site.data.parent / "serve.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
-    wh = DuckDBWarehouse(str(site.data / "warehouse.duckdb"))
+    wh = open_warehouse(
+        site.env.get("TAJRIBA_WAREHOUSE_URL") or f"duckdb:///{site.data / 'warehouse.duckdb'}"
+    )
     try:
         stored_answers = {
             r[0] for r in wh.sql("SELECT DISTINCT order_id FROM survey_responses WHERE order_id LIKE 'R%'")
@@ -407,7 +411,7 @@ def _run_load(site: Site) -> None:
         }
     finally:
         wh.close()
-    with stores(site.data, site.env.get("TAJRIBA_DATABASE_URL")) as s:
+    with stores(site.data, site.env.get("TAJRIBA_DATABASE_URL"), site.env.get("TAJRIBA_WAREHOUSE_URL")) as s:
         from sqlalchemy import func, select
 
         from tajriba.models import Case, CaseLink
@@ -423,8 +427,8 @@ def _run_load(site: Site) -> None:
     assert tally.acked <= stored_events, f"{len(tally.acked - stored_events)} acknowledged events lost"
 
 
-def _load_test(data: Path, database_url: str | None) -> None:
-    site = _prepare(data, database_url)
+def _load_test(data: Path, database_url: str | None, warehouse_url: str | None = None) -> None:
+    site = _prepare(data, database_url, warehouse_url)
     _start(site)
     try:
         _run_load(site)
@@ -440,3 +444,9 @@ def test_many_respondents_trackers_and_readers_at_once_on_sqlite(tmp_path: Path)
 @pytest.mark.postgres
 def test_many_respondents_trackers_and_readers_at_once_on_postgres(tmp_path: Path, pg_url: str) -> None:
     _load_test(tmp_path / "data", pg_url)
+
+
+def test_many_respondents_trackers_and_readers_at_once_on_a_spark_warehouse(tmp_path: Path) -> None:
+    """The same load with the warehouse a Parquet lake read by Spark (local mode): commits take turns through
+    the lake's lock, reads run on Spark while they land."""
+    _load_test(tmp_path / "data", None, spark_url(tmp_path))
