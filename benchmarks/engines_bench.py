@@ -137,14 +137,13 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
     )
 
     import ibis
+    from metrics_bench import bench_workspace  # type: ignore[import-not-found]
 
     from tajriba.app import create_app
     from tajriba.config import load_settings
-    from tajriba.journeys import schemas
     from tajriba.journeys import service as journeys
     from tajriba.journeys.discovery import discover
     from tajriba.metrics import service
-    from tajriba.models.accounts import Workspace
     from tajriba.warehouse.lake import Snapshot, lake_at
     from tajriba.warehouse.spark import SparkWarehouse
 
@@ -156,30 +155,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
     factory, duck = app.state.session_factory, app.state.warehouse
     lake_dir = args.dir / "lake"
     with factory() as db:
-        ws = db.query(Workspace).filter_by(slug="bench").one_or_none()
-        if ws is None:
-            ws = Workspace(slug="bench", name="Bench")
-            db.add(ws)
-            db.flush()
-
-            class Actor:
-                def audit(self, db, action, **kw):  # type: ignore[no-untyped-def]
-                    pass
-
-            journey = journeys.create_journey(
-                db,
-                workspace_id=ws.id,
-                journey_in=schemas.JourneyIn(name="J", stages=[schemas.StageIn(key="s", name="S")]),
-                actor=Actor(),
-            )
-            for i in range(50):
-                journeys.create_touchpoint(
-                    db,
-                    journey=journey,
-                    touchpoint_in=schemas.TouchpointIn(key=f"t{i}", name=f"T{i}", stage_key="s"),
-                    actor=Actor(),
-                )
-            db.commit()
+        ws = bench_workspace(db, 50)
         tps = [tp.id for tp in journeys.list_touchpoints(db, workspace_id=ws.id)]
         rels = write_answers(lake_dir, args.answers, ws.id, tps)
         conform_answers([str(lake_dir / r) for r in rels])

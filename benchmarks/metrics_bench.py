@@ -20,6 +20,40 @@ import time
 from pathlib import Path
 
 
+def bench_workspace(db, touchpoints: int):  # type: ignore[no-untyped-def]
+    """The workspace `bench` with one journey of `touchpoints` touchpoints (made once, found afterwards)."""
+    from tajriba.journeys import schemas
+    from tajriba.journeys import service as journeys
+    from tajriba.models.accounts import Workspace
+
+    ws = db.query(Workspace).filter_by(slug="bench").one_or_none()
+    if ws is not None:
+        return ws
+    ws = Workspace(slug="bench", name="Bench")
+    db.add(ws)
+    db.flush()
+
+    class Actor:
+        def audit(self, db, action, **kw):  # type: ignore[no-untyped-def]
+            pass
+
+    journey = journeys.create_journey(
+        db,
+        workspace_id=ws.id,
+        journey_in=schemas.JourneyIn(name="J", stages=[schemas.StageIn(key="s", name="S")]),
+        actor=Actor(),
+    )
+    for i in range(touchpoints):
+        journeys.create_touchpoint(
+            db,
+            journey=journey,
+            touchpoint_in=schemas.TouchpointIn(key=f"t{i}", name=f"T{i}", stage_key="s"),
+            actor=Actor(),
+        )
+    db.commit()
+    return ws
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -30,40 +64,15 @@ def main() -> None:
 
     from tajriba.app import create_app
     from tajriba.config import load_settings
-    from tajriba.journeys import schemas
     from tajriba.journeys import service as journeys
     from tajriba.metrics import service
-    from tajriba.models.accounts import Workspace
 
     args.dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=args.dir)
     app = create_app(settings, start_worker=False)
     factory, wh = app.state.session_factory, app.state.warehouse
     with factory() as db:
-        ws = db.query(Workspace).filter_by(slug="bench").one_or_none()
-        if ws is None:
-            ws = Workspace(slug="bench", name="Bench")
-            db.add(ws)
-            db.flush()
-
-            class Actor:
-                def audit(self, db, action, **kw):  # type: ignore[no-untyped-def]
-                    pass
-
-            journey = journeys.create_journey(
-                db,
-                workspace_id=ws.id,
-                journey_in=schemas.JourneyIn(name="J", stages=[schemas.StageIn(key="s", name="S")]),
-                actor=Actor(),
-            )
-            for i in range(args.touchpoints):
-                journeys.create_touchpoint(
-                    db,
-                    journey=journey,
-                    touchpoint_in=schemas.TouchpointIn(key=f"t{i}", name=f"T{i}", stage_key="s"),
-                    actor=Actor(),
-                )
-            db.commit()
+        ws = bench_workspace(db, args.touchpoints)
         tp_ids = [tp.id for tp in journeys.list_touchpoints(db, workspace_id=ws.id)]
         have = wh.sql("SELECT count(*) FROM survey_responses WHERE workspace_id = ?", [ws.id])[0][0]
         if have != args.rows:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -51,7 +52,8 @@ def _copy(data: Path, source: str, target: str) -> dict:
     return dict(orjson.loads(done.stdout))
 
 
-def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tmp_path: Path) -> None:
+def _demo(tmp_path: Path) -> tuple[Path, Any, Any, str]:
+    """A small demo workspace: its data folder, application database (engine, sessions) and DuckDB warehouse."""
     data = tmp_path / "data"
     data.mkdir()
     engine = make_engine(f"sqlite:///{data / 'tajriba.db'}")
@@ -62,6 +64,11 @@ def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tm
     wh.create_schema()
     build_demo(factory, wh, scale=0.02, seed=5)
     wh.close()
+    return data, engine, factory, first
+
+
+def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tmp_path: Path) -> None:
+    data, engine, factory, first = _demo(tmp_path)
 
     with pg_warehouse_url() as pg:
         report = _copy(data, first, pg)
@@ -98,16 +105,7 @@ def test_the_demo_round_trips_through_postgres_with_the_same_rows_and_numbers(tm
 
 
 def test_the_demo_copies_to_a_spark_lake_with_the_same_rows_and_numbers(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    engine = make_engine(f"sqlite:///{data / 'tajriba.db'}")
-    migrate.upgrade(engine)
-    factory = make_session_factory(engine)
-    first = f"duckdb:///{tmp_path / 'first.duckdb'}"
-    wh = open_warehouse(first)
-    wh.create_schema()
-    build_demo(factory, wh, scale=0.02, seed=5)
-    wh.close()
+    data, engine, factory, first = _demo(tmp_path)
     lake = spark_url(tmp_path)
     report = _copy(data, first, lake)
     assert report["complete"] and report["tables"]["events"]["stored"] > 10_000
