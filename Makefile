@@ -42,9 +42,10 @@ ENGINE_TESTS := tests/metrics tests/journeys tests/goals tests/stories tests/val
 	tests/customers tests/cases tests/ingest tests/reports
 
 # the analytics on a Spark warehouse (local mode; each statement costs Spark 0.2-0.5 s, so a subset: the one-number
-# golden tests, metrics, service KPIs, discovery and funnels, goals, stories, value and text aggregates)
+# golden tests (map, metrics API, dashboard, export), metrics, service KPIs, discovery and funnels, goals, stories,
+# value and text aggregates)
 SPARK_TESTS := tests/metrics/test_one_number.py tests/metrics/test_metrics_api.py tests/metrics/test_service_kpis.py \
-	tests/metrics/test_dashboard.py tests/journeys/test_analytics_api.py tests/goals tests/stories \
+	tests/journeys/test_analytics_api.py tests/goals tests/stories \
 	tests/value/test_value_web.py tests/text/test_text_web.py::test_explorer_api_filters_search_and_pain_points
 
 pytest: $(VENV)/.installed-dev

@@ -353,7 +353,7 @@ def _health(site: Site, tally: Tally, stop: threading.Event, slowest: list[float
             stop.wait(0.5)
 
 
-def _run_load(site: Site) -> None:
+def _run_load(site: Site, seconds: float = SECONDS) -> None:
     tally = Tally()
     stop = threading.Event()
     health_times: list[float] = []
@@ -366,7 +366,7 @@ def _run_load(site: Site) -> None:
     )
     for t in threads:
         t.start()
-    time.sleep(SECONDS)
+    time.sleep(seconds)
     stop.set()
     for t in threads:
         t.join(timeout=120)
@@ -427,11 +427,13 @@ def _run_load(site: Site) -> None:
     assert tally.acked <= stored_events, f"{len(tally.acked - stored_events)} acknowledged events lost"
 
 
-def _load_test(data: Path, database_url: str | None, warehouse_url: str | None = None) -> None:
+def _load_test(
+    data: Path, database_url: str | None, warehouse_url: str | None = None, seconds: float = SECONDS
+) -> None:
     site = _prepare(data, database_url, warehouse_url)
     _start(site)
     try:
-        _run_load(site)
+        _run_load(site, seconds)
     finally:
         if site.proc is not None and site.proc.poll() is None:
             site.proc.kill()
@@ -448,5 +450,5 @@ def test_many_respondents_trackers_and_readers_at_once_on_postgres(tmp_path: Pat
 
 def test_many_respondents_trackers_and_readers_at_once_on_a_spark_warehouse(tmp_path: Path) -> None:
     """The same load with the warehouse a Parquet lake read by Spark (local mode): commits take turns through
-    the lake's lock, reads run on Spark while they land."""
-    _load_test(tmp_path / "data", None, spark_url(tmp_path))
+    the lake's lock, reads run on Spark while they land (15 seconds: the suite's time)."""
+    _load_test(tmp_path / "data", None, spark_url(tmp_path), seconds=min(SECONDS, 15.0))
