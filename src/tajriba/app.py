@@ -157,6 +157,7 @@ ROUTERS = (
     "tajriba.cases.setup_pages:router",
     "tajriba.reports.pages:router",
     "tajriba.reports.pages:shared_router",
+    "tajriba.privacy.api:router",
 )
 
 

@@ -49,6 +49,8 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     ),
     "staffing:read": (_ALL, "see contact forecasts and staffing plans"),
     "staffing:plan": (_ANALYSTS, "set teams' service targets and handle times, and upload their schedules"),
+    "privacy:request": (_STAFF, "log a person's request about their data (access, correction, erasure...)"),
+    "privacy:manage": (_ADMINS, "work the queue of data-subject requests: see, extend and answer them"),
     "webhooks:manage": (_ADMINS, "create webhooks (their signing secrets) and read their delivery log"),
     "members:manage": (_ADMINS, "add members and change roles (only owners grant owner)"),
     "keys:manage": (_ADMINS, "create and revoke API keys and write keys"),

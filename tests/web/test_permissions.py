@@ -229,6 +229,12 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     from tajriba.forecasting.schemas import TeamIn as StaffingTeamIn
 
     staffing = plans.save_team(db, workspace_id=ws.id, data=StaffingTeamIn(name="Care"), actor=actor)
+    from tajriba.privacy import service as privacy
+    from tajriba.privacy.schemas import RequestIn
+
+    privacy_request = privacy.log_request(
+        db, workspace_id=ws.id, data=RequestIn(kind="access", channel="agent"), actor=actor
+    )
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
     db.flush()
@@ -239,6 +245,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "policy_id": 0,
         "team_id": team.id,
         "staffing_team_id": staffing.id,
+        "privacy_request_id": privacy_request.id,
         "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,

@@ -29,6 +29,7 @@ from tajriba.models.journeys import (
     TouchpointItem,
     TouchpointRule,
 )
+from tajriba.models.privacy import DataSubjectRequest
 from tajriba.models.reports import ReportSubscription
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
@@ -39,6 +40,7 @@ __all__ = [
     "CaseEvent",
     "CaseLink",
     "CaseRule",
+    "DataSubjectRequest",
     "Notification",
     "RootCause",
     "SlaPolicy",

@@ -1,0 +1,46 @@
+"""`/api/v1/privacy/requests`: data-subject requests with their legal due dates (the queue of the privacy
+team; agents and the shop's systems log requests)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from tajriba.privacy import requests
+from tajriba.privacy.schemas import ExtensionIn, RequestIn, RequestOut
+from tajriba.web.deps import DB, Context, RequireKey
+
+router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+Log = Annotated[Context, Depends(RequireKey("privacy:request"))]
+Manage = Annotated[Context, Depends(RequireKey("privacy:manage"))]
+
+
+@router.post("/requests", status_code=201)
+def log_request(db: DB, ctx: Log, body: RequestIn) -> RequestOut:
+    """Record a request (from a form, an e-mail, or said to an agent) with its jurisdiction's due date."""
+    return RequestOut.model_validate(
+        requests.log_request(db, workspace_id=ctx.workspace.id, data=body, actor=ctx)
+    )
+
+
+@router.get("/requests")
+def list_requests(db: DB, ctx: Manage, open_only: bool = True) -> list[RequestOut]:
+    """The queue: open requests, the soonest due first."""
+    rows = requests.list_requests(db, workspace_id=ctx.workspace.id, open_only=open_only)
+    return [RequestOut.model_validate(r) for r in rows]
+
+
+@router.get("/requests/{privacy_request_id}")
+def get_request(db: DB, ctx: Manage, privacy_request_id: int) -> RequestOut:
+    found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
+    return RequestOut.model_validate(found)
+
+
+@router.post("/requests/{privacy_request_id}/extension")
+def extend_request(db: DB, ctx: Manage, privacy_request_id: int, body: ExtensionIn) -> RequestOut:
+    """The one extension the law allows, with the reason the person is told, before the first due date."""
+    found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
+    return RequestOut.model_validate(
+        requests.extend_request(db, request=found, reason=body.reason, actor=ctx)
+    )
