@@ -41,12 +41,14 @@ def _domain_commands() -> None:
     from tajriba.forecasting.cli import forecast_cmd, staffing_app
     from tajriba.ingest.cli import import_cmd
     from tajriba.journeys.cli import journeys_app
+    from tajriba.privacy.cli import privacy_app
 
     app.add_typer(users_app, name="users")
     app.add_typer(workspaces_app, name="workspaces")
     app.add_typer(keys_app, name="keys")
     app.add_typer(journeys_app, name="journeys")
     app.add_typer(staffing_app, name="staffing")
+    app.add_typer(privacy_app, name="privacy")
     app.command("import")(import_cmd)
     app.command("forecast")(forecast_cmd)
 

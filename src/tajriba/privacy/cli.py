@@ -1,0 +1,41 @@
+"""`tajriba privacy export`: the access archive of one person (privacy.export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tajriba.commands import DataDir, Stores, echo_json, settings_for
+
+privacy_app = typer.Typer(help="Privacy operations: a person's data, their requests.", no_args_is_help=True)
+
+
+@privacy_app.command("export")
+def export_cmd(
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
+    customer: Annotated[str, typer.Option(help="The customer's id (as on their profile page).")],
+    out: Annotated[Path, typer.Option(help="The ZIP file to write.")],
+    language: Annotated[str, typer.Option(help="Language of the summary: ar, fa or en.")] = "ar",
+    data_dir: DataDir = None,
+) -> None:
+    """Write everything held about one customer (both stores) as JSON + CSV, with a summary in their language;
+    prints the number of items per table."""
+    from tajriba.accounts import service as accounts
+    from tajriba.errors import TajribaError
+    from tajriba.privacy import export
+
+    if language not in ("ar", "fa", "en"):
+        raise typer.BadParameter("expected ar, fa or en", param_hint="--language")
+    with Stores(settings_for(data_dir)) as stores, stores.session() as session:
+        assert stores.warehouse is not None
+        try:
+            ws = accounts.get_workspace(session, slug=workspace)
+            tables = export.collect(session, stores.warehouse, workspace_id=ws.id, customer_id=customer)
+        except TajribaError as exc:
+            typer.echo(str(exc), err=True)
+            raise SystemExit(2) from None
+        doc = export.document(tables, workspace=workspace, customer_id=customer)
+        counts = export.archive(doc, out, language=language)
+    echo_json({"out": str(out), "items": counts})
