@@ -7,12 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
 from tajriba.accounts import service as accounts
+from tajriba.config import load_settings
 from tajriba.db.session import make_engine, make_session_factory
 from tajriba.models import AuditEntry
+from tajriba.warehouse import open_warehouse
 from tests.live import serving, stores
 
 
@@ -27,6 +30,10 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
             for role in ("admin", "analyst", "agent", "viewer")
         }
         keys["other-admin"] = accounts.create_key(s, workspace=other, kind="api", name="o", role="admin")[1]
+        ws_id = ws.id
+    wh = open_warehouse(load_settings(data_dir=data, env="test").warehouse_address)
+    wh.upsert("customers", pa.table({"workspace_id": [ws_id], "customer_id": ["sara"], "name": ["سارة"]}))
+    wh.close()
     with serving(data) as live:
         yield live.url, {role: {"Authorization": f"Bearer {k}"} for role, k in keys.items()}, data
 
@@ -112,3 +119,31 @@ def test_many_agents_at_once_lose_no_request_and_the_queue_is_by_due_date(site) 
     assert ids <= {r["id"] for r in queue}
     dues = [r["current_due_at"] for r in queue]
     assert dues == sorted(dues)
+
+
+def test_an_access_request_is_answered_with_the_archive_and_the_audit_keeps_a_token(site) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+    import zipfile
+
+    url, keys, data = site
+    asked = _log(url, keys["agent"], kind="access", customer_id="sara", language="en").json()
+    archive = f"{url}/api/v1/privacy/requests/{asked['id']}/archive"
+    assert httpx.get(archive, headers=keys["agent"]).status_code == 403
+    answer = httpx.get(archive, headers=keys["admin"], timeout=60)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as z:
+        doc = json.loads(z.read("data.json"))
+        assert doc["tables"]["customers"][0]["name"] == "سارة"
+        assert "A copy of the data we hold about you" in z.read("summary.txt").decode()
+    erase = _log(url, keys["admin"], kind="erasure", customer_id="sara").json()
+    wrong = httpx.get(f"{url}/api/v1/privacy/requests/{erase['id']}/archive", headers=keys["admin"])
+    assert wrong.status_code == 422 and "access" in wrong.text
+    unlinked = _log(url, keys["admin"], kind="access").json()
+    missing = httpx.get(f"{url}/api/v1/privacy/requests/{unlinked['id']}/archive", headers=keys["admin"])
+    assert missing.status_code == 422 and "profile" in missing.text
+    engine = make_engine(f"sqlite:///{data / 'tajriba.db'}")
+    with make_session_factory(engine)() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.export"))
+        assert entry is not None and entry.target_id != "sara" and "sara" not in str(entry.details)
+    engine.dispose()

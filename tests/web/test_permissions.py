@@ -233,7 +233,10 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     from tajriba.privacy.schemas import RequestIn
 
     privacy_request = privacy.log_request(
-        db, workspace_id=ws.id, data=RequestIn(kind="access", channel="agent"), actor=actor
+        db,
+        workspace_id=ws.id,
+        data=RequestIn(kind="access", channel="agent", customer_id=f"{ws.slug}-0"),
+        actor=actor,
     )
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
-from tajriba.privacy import requests
+from tajriba.privacy import export, requests
 from tajriba.privacy.schemas import ExtensionIn, RequestIn, RequestOut
-from tajriba.web.deps import DB, Context, RequireKey
+from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+from tajriba.web.export import MEDIA, files
 
 router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
 Log = Annotated[Context, Depends(RequireKey("privacy:request"))]
@@ -44,3 +45,12 @@ def extend_request(db: DB, ctx: Manage, privacy_request_id: int, body: Extension
     return RequestOut.model_validate(
         requests.extend_request(db, request=found, reason=body.reason, actor=ctx)
     )
+
+
+@router.get("/requests/{privacy_request_id}/archive", response_class=Response, responses=files("zip"))
+def request_archive(db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: int) -> Response:
+    """The ZIP answering an access or portability request: everything held about the person (docs/privacy.md)."""
+    found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
+    content = export.request_archive(db, wh, request=found, actor=ctx)
+    headers = {"Content-Disposition": f'attachment; filename="privacy-request-{found.id}.zip"'}
+    return Response(content, media_type=MEDIA["zip"], headers=headers)

@@ -23,6 +23,7 @@ def export_cmd(
     """Write everything held about one customer (both stores) as JSON + CSV, with a summary in their language;
     prints the number of items per table."""
     from tajriba.accounts import service as accounts
+    from tajriba.audit import Operator
     from tajriba.errors import TajribaError
     from tajriba.privacy import export
 
@@ -32,10 +33,16 @@ def export_cmd(
         assert stores.warehouse is not None
         try:
             ws = accounts.get_workspace(session, slug=workspace)
-            tables = export.collect(session, stores.warehouse, workspace_id=ws.id, customer_id=customer)
+            counts = export.export_customer(
+                session,
+                stores.warehouse,
+                workspace=ws,
+                customer_id=customer,
+                out=out,
+                language=language,
+                actor=Operator(ws.id, "privacy-export"),
+            )
         except TajribaError as exc:
             typer.echo(str(exc), err=True)
             raise SystemExit(2) from None
-        doc = export.document(tables, workspace=workspace, customer_id=customer)
-        counts = export.archive(doc, out, language=language)
     echo_json({"out": str(out), "items": counts})

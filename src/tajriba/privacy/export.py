@@ -15,21 +15,23 @@ The JSON follows docs/schemas/privacy-export.schema.json.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.errors import NotFound
+from tajriba.audit import Auditor
+from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _, speaking
-from tajriba.models import Case, CaseEvent, DataSubjectRequest
+from tajriba.models import Case, CaseEvent, DataSubjectRequest, Workspace
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
 
@@ -144,7 +146,58 @@ def document(tables: dict[str, list[dict[str, Any]]], *, workspace: str, custome
     }
 
 
-def archive(doc: dict[str, Any], out: Path, *, language: str) -> dict[str, int]:
+def subject_token(workspace_id: int, customer_id: str) -> str:
+    """What audit entries name a person by: a digest of their id, not the id (SEC-2)."""
+    return hashlib.sha256(f"{workspace_id}:{customer_id}".encode()).hexdigest()[:20]
+
+
+def export_customer(
+    db: Session,
+    wh: Warehouse,
+    *,
+    workspace: Workspace,
+    customer_id: str,
+    out: Path | BinaryIO,
+    language: str,
+    actor: Auditor,
+) -> dict[str, int]:
+    """Collect, write the archive and record the export in the audit log (by token, with the counts)."""
+    tables = collect(db, wh, workspace_id=workspace.id, customer_id=customer_id)
+    counts = archive(
+        document(tables, workspace=workspace.slug, customer_id=customer_id), out, language=language
+    )
+    actor.audit(
+        db,
+        "privacy.export",
+        target_type="subject",
+        target_id=subject_token(workspace.id, customer_id),
+        details={"items": counts},
+    )
+    return counts
+
+
+def request_archive(db: Session, wh: Warehouse, *, request: DataSubjectRequest, actor: Auditor) -> bytes:
+    """The archive answering an access (or portability) request, in the language the person asked in."""
+    if request.kind not in ("access", "portability"):
+        raise Invalid(_("only access and portability requests are answered with an archive"), field="kind")
+    if not request.customer_id:
+        raise Invalid(_("link the request to the customer's profile first"), field="customer_id")
+    workspace = db.get(Workspace, request.workspace_id)
+    assert workspace is not None
+    buffer = io.BytesIO()
+    export_customer(
+        db,
+        wh,
+        workspace=workspace,
+        customer_id=request.customer_id,
+        out=buffer,
+        language=request.language,
+        actor=actor,
+    )
+    return buffer.getvalue()
+
+
+def archive(doc: dict[str, Any], out: Path | BinaryIO, *, language: str) -> dict[str, int]:
     """Write the ZIP; return the number of items per table."""
     counts = {name: len(rows) for name, rows in doc["tables"].items()}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:

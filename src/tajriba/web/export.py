@@ -25,6 +25,7 @@ MEDIA = {
     "png": "image/png",
     "pdf": "application/pdf",
     "sav": "application/x-spss-sav",
+    "zip": "application/zip",
 }
 
 
