@@ -45,8 +45,11 @@ class LakeWrites:
         """SQL for the rows of `files` of a table (an empty relation of the table's shape when there are none)."""
         if not files:
             return f"(SELECT * FROM empty.{table})"
-        paths = ", ".join("'" + self.lake.path(f).replace("'", "''") + "'" for f in files)
-        return f"read_parquet([{paths}])"
+        return f"read_parquet([{self._paths(files)}])"
+
+    def _paths(self, files: Files) -> str:
+        """The files' absolute paths as SQL string literals."""
+        return ", ".join("'" + self.lake.path(f).replace("'", "''") + "'" for f in files)
 
     def write(self, spec: TableSpec, workspace_id: int, data: pa.Table) -> str | None:
         """Write rows of one workspace as a new file; return its relative path (None when there are no rows)."""
@@ -127,9 +130,8 @@ class LakeWrites:
         """The files of a partition that hold one of the keys in `m`."""
         if not files:
             return ()
-        paths = ", ".join("'" + self.lake.path(f).replace("'", "''") + "'" for f in files)
         rows = self.duck.execute(
-            f"SELECT DISTINCT t.filename FROM read_parquet([{paths}], filename = true) t "
+            f"SELECT DISTINCT t.filename FROM read_parquet([{self._paths(files)}], filename = true) t "
             f"JOIN m ON {_join(spec, 't', 'm')}"
         ).fetchall()
         names = {str(r[0]) for r in rows}
