@@ -380,7 +380,10 @@ def _run_load(
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a client hung after the load stopped"
     print(dict(tally.requests), "answers", len(tally.answered), "events", len(tally.acked))
-    assert tally.errors == [], f"{len(tally.errors)} errors, first: {tally.errors[:5]}"
+    if tally.errors:  # the server's own account of the failure (the tracebacks it logged) goes in the report
+        log = (site.data.parent / "serve.log").read_text(errors="replace")
+        traces = [part[:3000] for part in log.split("Traceback")[1:3]]
+        raise AssertionError(f"{len(tally.errors)} errors, first: {tally.errors[:5]}; server log: {traces}")
     # the load really ran: every kind of client got through many requests
     for kind, least in minimums.items():
         assert tally.requests[kind] >= least, tally.requests

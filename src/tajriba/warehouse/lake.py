@@ -79,24 +79,24 @@ class Lake:
         self._lock = threading.RLock()
         self._held = 0
         self._lock_file: int | None = None
-        self._cache: tuple[tuple[int, int], Snapshot] | None = None
+        self._cache: Snapshot | None = None
 
     def path(self, relative: str) -> str:
         return str(self.root / relative)
 
     def current(self) -> Snapshot:
-        """The snapshot readers use now (read again only when CURRENT changed)."""
-        pointer = self.root / "CURRENT"
+        """The snapshot readers use now (its file read again only when CURRENT names another version).
+
+        CURRENT's content is read every time: a stat mark (mtime, inode) can repeat when two commits land in
+        one tick of the file system's clock and the second's file reuses the first's freed inode."""
         try:
-            stat = pointer.stat()
+            version = int((self.root / "CURRENT").read_text().strip())
         except FileNotFoundError:
             return Snapshot()
-        mark = (stat.st_mtime_ns, stat.st_ino)
-        if self._cache is not None and self._cache[0] == mark:
-            return self._cache[1]
-        version = int(pointer.read_text().strip())
+        if self._cache is not None and self._cache.version == version:
+            return self._cache
         snap = Snapshot.decode((self.root / "snapshots" / f"{version:012d}.json").read_bytes())
-        self._cache = (mark, snap)
+        self._cache = snap
         return snap
 
     @contextmanager
