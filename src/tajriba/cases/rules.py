@@ -69,6 +69,18 @@ def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
     )
 
 
+def gather(
+    session: Session, warehouse: Warehouse, *, workspace_id: int, until: datetime, limit: int = BATCH
+) -> dict[int, pd.DataFrame]:
+    """Every active rule's candidates up to `until`, by rule id (warehouse reads only)."""
+    return {
+        rule.id: candidates(
+            warehouse, workspace_id=workspace_id, rule=rule, since=rule.since, until=until, limit=limit
+        )
+        for rule in active_rules(session, workspace_id)
+    }
+
+
 def _signal(key: tuple[str, str], row: Any) -> signals.Signal:
     """A candidate row as the signal that opens or joins a case."""
     return signals.Signal(
@@ -96,22 +108,32 @@ def evaluate(
     until: datetime | None = None,
     limit: int = BATCH,
     now: datetime | None = None,
+    gathered: dict[int, pd.DataFrame] | None = None,
 ) -> Evaluation:
-    """Open or attach cases for what the rules match; the caller commits, then stores `signals`."""
+    """Open or attach cases for what the rules match; the caller commits, then stores `signals`.
+
+    `gathered` (from `gather`, read before the caller's write transaction began) are the rules' candidates:
+    then no warehouse query runs while the transaction holds the application database's write lock (a slow
+    warehouse would hold it for every other writer)."""
     out = Evaluation()
     until = until or utcnow()
     matched_at = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
     taken: set[tuple[str, str]] = set()
     open_cases: dict[tuple[str, int | None], Any] = {}
     for rule in rules if rules is not None else active_rules(session, workspace_id):
-        frame = candidates(
-            warehouse,
-            workspace_id=workspace_id,
-            rule=rule,
-            since=since or rule.since,
-            until=until,
-            limit=limit,
-        )
+        if gathered is not None:
+            frame = gathered.get(rule.id)
+            if frame is None:  # a rule made since the candidates were read: its turn comes next run
+                continue
+        else:
+            frame = candidates(
+                warehouse,
+                workspace_id=workspace_id,
+                rule=rule,
+                since=since or rule.since,
+                until=until,
+                limit=limit,
+            )
         if frame.empty:
             continue
         known = _linked(session, workspace_id, frame)

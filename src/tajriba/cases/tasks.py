@@ -21,6 +21,7 @@ def cases_tick(
 
     from tajriba.cases import alerts, followup, notify, rules, sla
     from tajriba.models import CaseRule
+    from tajriba.models.base import utcnow
 
     with transaction(factory, mode="writes") as session:
         workspaces = sorted(
@@ -28,8 +29,11 @@ def cases_tick(
         )
     totals: dict[str, int] = {"matched": 0, "opened": 0, "attached": 0, "follow_ups": 0}
     for ws_id in workspaces:
+        until = utcnow()
+        with transaction(factory, mode="reads") as session:  # the warehouse is read outside the write lock
+            gathered = rules.gather(session, warehouse, workspace_id=ws_id, until=until)
         with transaction(factory, mode="writes") as session:
-            found = rules.evaluate(session, warehouse, workspace_id=ws_id)
+            found = rules.evaluate(session, warehouse, workspace_id=ws_id, until=until, gathered=gathered)
             totals["follow_ups"] += followup.collect(session, warehouse, workspace_id=ws_id)
         rules.store_signals(warehouse, found.signals)  # after the commit: a lost write is repaired next run
         for key in ("matched", "opened", "attached"):

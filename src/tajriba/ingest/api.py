@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -26,6 +27,8 @@ from tajriba.ingest.segment import (
     parse_request,
 )
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
+
+log = logging.getLogger("tajriba.ingest")
 
 router = APIRouter(tags=["tracking"])
 OK = b'{"success":true}'
@@ -110,6 +113,7 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
         busy = IngestError(503, "saturated", f"busy: {exc}; retry shortly")
         return _error(request, busy, {"Retry-After": "1", "X-RateLimit-Reset": "1"})
     except Exception:  # noqa: BLE001 - storing failed: 500 makes every client resend the batch
+        log.exception("a tracking request failed")
         failed = IngestError(500, "store_failed", "the events could not be stored; retry")
         return _error(request, failed, {"Retry-After": "1"})
     return _cors(request, Response(OK, media_type="application/json"))
