@@ -29,7 +29,7 @@ from tajriba.models.journeys import (
     TouchpointItem,
     TouchpointRule,
 )
-from tajriba.models.privacy import DataSubjectRequest
+from tajriba.models.privacy import Breach, DataSubjectRequest, LegalHold, Purpose, RetentionRule
 from tajriba.models.reports import ReportSubscription
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
@@ -40,7 +40,11 @@ __all__ = [
     "CaseEvent",
     "CaseLink",
     "CaseRule",
+    "Breach",
     "DataSubjectRequest",
+    "LegalHold",
+    "Purpose",
+    "RetentionRule",
     "Notification",
     "RootCause",
     "SlaPolicy",

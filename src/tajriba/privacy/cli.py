@@ -46,3 +46,45 @@ def export_cmd(
             typer.echo(str(exc), err=True)
             raise SystemExit(2) from None
     echo_json({"out": str(out), "items": counts})
+
+
+@privacy_app.command("erase")
+def erase_cmd(
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
+    customer: Annotated[str, typer.Option(help="The customer's id (as on their profile page).")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why (kept in the audit log), e.g. the request number.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Erase one customer from both stores and the uploaded files, then rewrite the stores' files so that no
+    erased value is left in free space. Deferred (exit code 3) while a legal hold is active."""
+    from tajriba.accounts import service as accounts
+    from tajriba.audit import Operator
+    from tajriba.errors import TajribaError
+    from tajriba.privacy import erase
+    from tajriba.warehouse import open_warehouse
+
+    settings = settings_for(data_dir)
+    with Stores(settings) as stores, stores.session() as session:
+        assert stores.warehouse is not None
+        try:
+            ws = accounts.get_workspace(session, slug=workspace)
+            outcome = erase.erase_customer(
+                session,
+                stores.warehouse,
+                workspace_id=ws.id,
+                customer_id=customer,
+                actor=Operator(ws.id, "privacy-erase"),
+                uploads=settings.data_dir / "uploads",
+                reason=reason,
+            )
+        except TajribaError as exc:
+            typer.echo(str(exc), err=True)
+            raise SystemExit(2) from None
+    if outcome.reclaimed.get("warehouse") == "next_open":  # this command had the file to itself: now
+        open_warehouse(settings.warehouse_address).close()
+        outcome.reclaimed["warehouse"] = "done"
+    echo_json(outcome.as_dict())
+    if outcome.status == "deferred":
+        raise SystemExit(3)

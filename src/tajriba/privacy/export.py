@@ -15,7 +15,6 @@ The JSON follows docs/schemas/privacy-export.schema.json.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import zipfile
@@ -32,6 +31,7 @@ from tajriba.audit import Auditor
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _, speaking
 from tajriba.models import Case, CaseEvent, DataSubjectRequest, Workspace
+from tajriba.privacy.tokens import subject_token
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
 
@@ -144,11 +144,6 @@ def document(tables: dict[str, list[dict[str, Any]]], *, workspace: str, custome
         "generated_at": datetime.now(UTC).isoformat(),
         "tables": {name: [_plain(row) for row in rows] for name, rows in sorted(tables.items())},
     }
-
-
-def subject_token(workspace_id: int, customer_id: str) -> str:
-    """What audit entries name a person by: a digest of their id, not the id (SEC-2)."""
-    return hashlib.sha256(f"{workspace_id}:{customer_id}".encode()).hexdigest()[:20]
 
 
 def export_customer(

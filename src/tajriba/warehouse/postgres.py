@@ -10,7 +10,7 @@ conversion DuckDB uses, so a page sees the same column types on both engines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -226,6 +226,12 @@ class PostgresWarehouse(Warehouse):
         "one row" until autovacuum comes by, and plans nested loops that take seconds instead of milliseconds)."""
         for name in TABLES:
             self._rowcount(f"ANALYZE {name}")
+
+    def reclaim(self, tables: Iterable[str]) -> str:
+        """VACUUM FULL rewrites each table without its dead rows (it locks the table while it runs)."""
+        for name in tables:
+            self._rowcount(f"VACUUM FULL {spec_of(name).name}")
+        return "done"
 
     def lock_workspace(self, workspace_id: int) -> None:
         self._handle().con.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7419, workspace_id])

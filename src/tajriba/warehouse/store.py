@@ -7,7 +7,7 @@ engines. Reads are SQL in DuckDB's dialect, translated per engine by `dialect.tr
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -97,6 +97,11 @@ class Warehouse:
     def checkpoint(self) -> None:
         """After bulk writes and from the maintenance job: fold DuckDB's write-ahead log into the file, refresh
         PostgreSQL's planner statistics."""
+
+    def reclaim(self, tables: Iterable[str]) -> str:
+        """After an erasure: leave none of the deleted rows of `tables` readable in the warehouse's files.
+        Returns "done", or "next_open" when it happens the next time the warehouse is opened."""
+        raise NotImplementedError
 
     @property
     def ibis(self) -> Any:
