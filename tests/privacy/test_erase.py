@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tajriba.accounts import service as accounts
-from tajriba.config import load_settings
 from tajriba.surveys import service as surveys
-from tajriba.warehouse import open_warehouse
 from tajriba.web.deps import Context
 from tests.conftest import PASSWORD
 from tests.live import serving, stores
@@ -46,8 +45,8 @@ OMAR = {"id": "omar-z-2", "anon": "anon-omar-9", "name": "عمر الزهران�
         "phone": "+966509876543", "nid": None}  # fmt: skip
 
 
-def _site(data: Path) -> dict[str, Any]:
-    with stores(data) as s:
+def _site(data: Path, database_url: str | None, warehouse_url: str | None) -> dict[str, Any]:
+    with stores(data, database_url, warehouse_url) as s:
         out: dict[str, Any] = {}
         owner = accounts.create_user(s, email="privacy@example.com", name="DPO", password=PASSWORD)
         for slug in ("shop", "twin"):
@@ -222,41 +221,49 @@ def _metrics(url: str, key: dict[str, str]) -> dict[str, Any]:
     )
 
 
-def test_an_erased_person_is_nowhere_in_the_data_directory_and_the_numbers_forget_them(
-    tmp_path: Path,
-) -> None:
+def _pg_scan(url: str, needles: list[str]) -> dict[str, int]:
+    """Every text, JSON and array column of every table in every schema of a PostgreSQL database: rows that
+    hold a needle, by table and column."""
+    import psycopg
+
+    found: dict[str, int] = {}
+    patterns = [f"%{n.lower()}%" for n in needles]
+    with psycopg.connect(url, autocommit=True) as conn:
+        columns = conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema "
+            "NOT IN ('pg_catalog', 'information_schema') AND data_type IN ('text', 'character varying', 'json', "
+            "'jsonb', 'ARRAY')"
+        ).fetchall()
+        for schema, table, column in columns:
+            n = conn.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" WHERE lower("{column}"::text) LIKE ANY(%s)',
+                [patterns],
+            ).fetchone()[0]  # type: ignore[index]
+            if n:
+                found[f"{schema}.{table}.{column}"] = n
+    return found
+
+
+def _scenario(tmp_path: Path, database_url: str | None, warehouse_url: str | None) -> None:
     data = tmp_path / "data"
-    site = _site(data)
+    site = _site(data, database_url, warehouse_url)
     env = {"TAJRIBA_SURVEY_RATE_PER_MINUTE": "100000", "TAJRIBA_CASES_TICK_SECONDS": "3600"}
+    env |= {"TAJRIBA_DATABASE_URL": database_url} if database_url else {}
+    env |= {"TAJRIBA_WAREHOUSE_URL": warehouse_url} if warehouse_url else {}
     with serving(data, env=env, worker=True) as live:
-        ids = _seed(live.url, site["shop"], [OMAR, SARA])
-        _seed(live.url, site["twin"], [OMAR])
-        sara = ids[SARA["id"]]
-        needles = [*NEEDLES, sara]
-        browser, csrf = _browser(live.url)
-        for slug, people in (("shop", [OMAR, SARA]), ("twin", [OMAR])):
-            rows = [f"t-{p['id']},{p['email']},لم يصل الطلب، جوالي {p['phone'][4:7]} {p['phone'][7:10]} "
-                    f"{p['phone'][10:]},2026-11-01T10:00:00Z,chat" for p in people]  # fmt: skip
-            if slug == "shop":  # a rejected row (no date) naming her: kept in the rejected-rows report
-                rows.append(f"t-bad,{SARA['email']},هويتي {SARA['nid']},not a date,chat")
-            _import_tickets(browser, csrf, slug, rows)
-        # an upload she is in, waiting to be imported
-        waiting = browser.post("/w/shop/imports", data={"kind": "customers", "csrf_token": csrf},
-                               files={"file": ("crm.csv", f"email,name\n{SARA['email']},{SARA['name']}\n"
-                                               f"{OMAR['email']},{OMAR['name']}\n".encode())})  # fmt: skip
-        assert waiting.status_code == 303
-        request = httpx.post(f"{live.url}/api/v1/privacy/requests", headers=site["shop"]["api"], timeout=30,
-                             json={"kind": "erasure", "contact": SARA["email"], "customer_id": sara,
-                                   "details": f"please erase {SARA['name']}"})  # fmt: skip
-        assert request.status_code == 201
+        sara = _seed_everything(live.url, site)
+    needles = [*NEEDLES, sara]
     seeded = _scan(data, needles)
-    assert {"tajriba.db", "warehouse.duckdb"} <= {p.split("/")[0] for p in seeded} | set(seeded), seeded
     assert any(p.startswith("uploads/") for p in seeded), seeded
+    if database_url:
+        assert _pg_scan(database_url, needles), "the seeding left nothing to find"
+    else:
+        assert {"tajriba.db", "warehouse.duckdb"} <= set(seeded), seeded
 
     erased = subprocess.run(
         [sys.executable, "-m", "tajriba.cli", "privacy", "erase", "--workspace", "shop", "--customer",
          sara, "--reason", "request 1", "--data-dir", str(data)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "TAJRIBA_ENV": "test"},
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TAJRIBA_ENV": "test", **env},
     )  # fmt: skip
     assert erased.returncode == 0, erased.stderr[-3000:]
     outcome = json.loads(erased.stdout)
@@ -265,17 +272,46 @@ def test_an_erased_person_is_nowhere_in_the_data_directory_and_the_numbers_forge
                   "survey_invitations", "identity_merges", "privacy_requests", "uploaded_files"):  # fmt: skip
         assert outcome["counts"].get(table, 0) >= 1, (table, outcome["counts"])
     assert _scan(data, needles) == {}
+    if database_url:
+        assert _pg_scan(database_url, needles) == {}
 
-    wh = open_warehouse(load_settings(data_dir=data, env="test").warehouse_address)
-    try:
-        assert (
-            wh.sql("SELECT count(*) FROM customers WHERE email = ?", [OMAR["email"]])[0][0] == 2
-        )  # his stay
-    finally:
-        wh.close()
     with serving(data, env=env) as live:
         shop, twin = _metrics(live.url, site["shop"]["api"]), _metrics(live.url, site["twin"]["api"])
-        assert shop == twin
+        assert shop == twin  # as if she had never been a customer
+        assert [r["n"] for r in shop["nps"]["rows"]] == [1], shop  # his answer is still counted
         kept = httpx.get(f"{live.url}/api/v1/privacy/requests?open_only=false", headers=site["shop"]["api"])
         (req,) = kept.json()
         assert req["kind"] == "erasure" and req["customer_id"] is None and req["status"] == "done"
+
+
+def _seed_everything(url: str, site: dict[str, Any]) -> str:
+    """Both workspaces seeded, hers with her too; returns her profile id."""
+    ids = _seed(url, site["shop"], [OMAR, SARA])
+    _seed(url, site["twin"], [OMAR])
+    sara = ids[SARA["id"]]
+    browser, csrf = _browser(url)
+    for slug, people in (("shop", [OMAR, SARA]), ("twin", [OMAR])):
+        rows = [f"t-{p['id']},{p['email']},لم يصل الطلب، جوالي {p['phone'][4:7]} {p['phone'][7:10]} "
+                f"{p['phone'][10:]},2026-11-01T10:00:00Z,chat" for p in people]  # fmt: skip
+        if slug == "shop":  # a rejected row (no date) naming her: kept in the rejected-rows report
+            rows.append(f"t-bad,{SARA['email']},هويتي {SARA['nid']},not a date,chat")
+        _import_tickets(browser, csrf, slug, rows)
+    # an upload she is in, waiting to be imported
+    waiting = browser.post("/w/shop/imports", data={"kind": "customers", "csrf_token": csrf},
+                           files={"file": ("crm.csv", f"email,name\n{SARA['email']},{SARA['name']}\n"
+                                           f"{OMAR['email']},{OMAR['name']}\n".encode())})  # fmt: skip
+    assert waiting.status_code == 303
+    request = httpx.post(f"{url}/api/v1/privacy/requests", headers=site["shop"]["api"], timeout=30,
+                         json={"kind": "erasure", "contact": SARA["email"], "customer_id": sara,
+                               "details": f"please erase {SARA['name']}"})  # fmt: skip
+    assert request.status_code == 201
+    return sara
+
+
+def test_an_erased_person_is_nowhere_in_the_data_directory_and_the_numbers_forget_them(tmp_path: Path) -> None:
+    _scenario(tmp_path, None, None)
+
+
+@pytest.mark.postgres
+def test_an_erased_person_is_nowhere_in_the_postgresql_database_either(tmp_path: Path, pg_url: str) -> None:
+    _scenario(tmp_path, pg_url, f"{pg_url}?schema=warehouse")
