@@ -308,7 +308,9 @@ def _seed_everything(url: str, site: dict[str, Any]) -> str:
     return sara
 
 
-def test_an_erased_person_is_nowhere_in_the_data_directory_and_the_numbers_forget_them(tmp_path: Path) -> None:
+def test_an_erased_person_is_nowhere_in_the_data_directory_and_the_numbers_forget_them(
+    tmp_path: Path,
+) -> None:
     _scenario(tmp_path, None, None)
 
 

@@ -32,7 +32,8 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         keys["other-admin"] = accounts.create_key(s, workspace=other, kind="api", name="o", role="admin")[1]
         ws_id = ws.id
     wh = open_warehouse(load_settings(data_dir=data, env="test").warehouse_address)
-    wh.upsert("customers", pa.table({"workspace_id": [ws_id], "customer_id": ["sara"], "name": ["سارة"]}))
+    wh.upsert("customers", pa.table({"workspace_id": [ws_id] * 2, "customer_id": ["sara", "hana"],
+                                     "name": ["سارة", "هناء المطيري"], "email": [None, "hana.m@example.sa"]}))  # fmt: skip
     wh.close()
     with serving(data) as live:
         yield live.url, {role: {"Authorization": f"Bearer {k}"} for role, k in keys.items()}, data
@@ -146,4 +147,52 @@ def test_an_access_request_is_answered_with_the_archive_and_the_audit_keeps_a_to
     with make_session_factory(engine)() as s:
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "privacy.export"))
         assert entry is not None and entry.target_id != "sara" and "sara" not in str(entry.details)
+    engine.dispose()
+
+
+def test_a_legal_hold_defers_an_erasure_until_it_is_released(site) -> None:  # type: ignore[no-untyped-def]
+    url, keys, data = site
+    admin = keys["admin"]
+    asked = _log(url, keys["agent"], kind="erasure", customer_id="hana", contact="hana.m@example.sa").json()
+    hold = {
+        "customer_id": "hana",
+        "reason": "court case 2026/114 at the commercial court",
+        "reference": "2026/114",
+    }
+    assert httpx.post(f"{url}/api/v1/privacy/holds", json=hold, headers=keys["agent"]).status_code == 403
+    placed = httpx.post(f"{url}/api/v1/privacy/holds", json=hold, headers=admin)
+    assert placed.status_code == 201, placed.text
+    assert httpx.post(f"{url}/api/v1/privacy/holds", json=hold, headers=admin).status_code == 409
+    short = httpx.post(
+        f"{url}/api/v1/privacy/holds", json={**hold, "customer_id": "x", "reason": "law"}, headers=admin
+    )
+    assert short.status_code == 422 and "reason" in short.text
+
+    erase = f"{url}/api/v1/privacy/requests/{asked['id']}/erasure"
+    assert httpx.post(erase, headers=keys["agent"]).status_code == 403
+    deferred = httpx.post(erase, headers=admin, timeout=60)
+    assert deferred.status_code == 200, deferred.text
+    assert deferred.json()["status"] == "deferred" and "2026/114" in deferred.json()["hold"]
+    profile = httpx.get(f"{url}/api/v1/customers/hana", headers=admin)
+    assert profile.status_code == 200  # kept while the hold lasts
+    request = httpx.get(f"{url}/api/v1/privacy/requests/{asked['id']}", headers=admin).json()
+    assert request["status"] == "deferred"
+
+    released = httpx.post(f"{url}/api/v1/privacy/holds/{placed.json()['id']}/release", headers=admin)
+    assert released.status_code == 200 and released.json()["released_at"]
+    done = httpx.post(erase, headers=admin, timeout=60)
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "erased" and body["counts"]["customers"] == 1
+    assert body["reclaimed"]["warehouse"] == "next_open"  # the DuckDB file is rewritten at the next start
+    assert httpx.get(f"{url}/api/v1/customers/hana", headers=admin).status_code == 404
+    closed = httpx.get(f"{url}/api/v1/privacy/requests/{asked['id']}", headers=admin).json()
+    assert closed["status"] == "done" and closed["customer_id"] is None
+    engine = make_engine(f"sqlite:///{data / 'tajriba.db'}")
+    with make_session_factory(engine)() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action.like("privacy.%"))))
+        assert {"privacy.hold.place", "privacy.erase.defer", "privacy.hold.release", "privacy.erase"} <= {
+            e.action for e in entries
+        }
+        assert not any("hana" in f"{e.target_id} {e.details}" for e in entries)
     engine.dispose()

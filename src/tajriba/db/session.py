@@ -68,7 +68,9 @@ def reclaim(engine: Engine, tables: list[str]) -> str:
     if engine.dialect.name == "sqlite":
         raw = engine.raw_connection()
         try:
+            raw.driver_connection.execute("PRAGMA busy_timeout=2000")  # type: ignore[union-attr]
             busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # type: ignore[union-attr]
+            raw.driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")  # type: ignore[union-attr]
         finally:
             raw.close()
         return "busy" if busy else "done"

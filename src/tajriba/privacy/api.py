@@ -1,14 +1,14 @@
-"""`/api/v1/privacy/requests`: data-subject requests with their legal due dates (the queue of the privacy
-team; agents and the shop's systems log requests)."""
+"""`/api/v1/privacy/...`: data-subject requests with their legal due dates (the queue of the privacy team;
+agents and the shop's systems log requests), their answers (an archive, an erasure) and legal holds."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from tajriba.privacy import export, requests
-from tajriba.privacy.schemas import ExtensionIn, RequestIn, RequestOut
+from tajriba.privacy import erase, export, holds, requests
+from tajriba.privacy.schemas import ErasureOut, ExtensionIn, HoldIn, HoldOut, RequestIn, RequestOut
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.export import MEDIA, files
 
@@ -54,3 +54,44 @@ def request_archive(db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: i
     content = export.request_archive(db, wh, request=found, actor=ctx)
     headers = {"Content-Disposition": f'attachment; filename="privacy-request-{found.id}.zip"'}
     return Response(content, media_type=MEDIA["zip"], headers=headers)
+
+
+@router.post("/requests/{privacy_request_id}/erasure")
+def erase_request(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: int
+) -> ErasureOut:
+    """Answer an erasure request: the linked profile erased from both stores and the uploaded files (deferred
+    while a legal hold is active); the request is closed with what was done."""
+    found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
+    uploads = request.app.state.settings.data_dir / "uploads"
+    outcome = erase.erase_for_request(db, wh, request=found, actor=ctx, uploads=uploads)
+    db.commit()  # the files are reclaimed once the erasure is committed; the answer says how that went
+    return ErasureOut.model_validate(outcome.as_dict())
+
+
+@router.post("/holds", status_code=201)
+def place_hold(db: DB, ctx: Manage, body: HoldIn) -> HoldOut:
+    """Keep one customer's data (a court case, a legal retention period): erasure and the purge wait."""
+    hold = holds.place_hold(
+        db,
+        workspace_id=ctx.workspace.id,
+        customer_id=body.customer_id,
+        reason=body.reason,
+        reference=body.reference,
+        actor=ctx,
+    )
+    return HoldOut.model_validate(hold)
+
+
+@router.get("/holds")
+def list_holds(db: DB, ctx: Manage) -> list[HoldOut]:
+    """Active holds first, then released ones, the newest first."""
+    return [HoldOut.model_validate(h) for h in holds.list_holds(db, workspace_id=ctx.workspace.id)]
+
+
+@router.post("/holds/{hold_id}/release")
+def release_hold(db: DB, ctx: Manage, hold_id: int) -> HoldOut:
+    """End a hold; a deferred erasure runs with the next purge (or answer the request again)."""
+    return HoldOut.model_validate(
+        holds.release_hold(db, workspace_id=ctx.workspace.id, hold_id=hold_id, actor=ctx)
+    )

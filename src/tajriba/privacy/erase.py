@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.db.session import after_commit, reclaim
-from tajriba.errors import NotFound
+from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models import Case, DataSubjectRequest, SurveyInvitation, SurveyProgress
 from tajriba.models.base import Base, utcnow
@@ -258,6 +258,29 @@ def _binary_mentions(path: Path, person: Person) -> bool:
     return person.mentioned(buffer.getvalue())
 
 
+def erase_for_request(
+    db: Session, wh: Warehouse, *, request: DataSubjectRequest, actor: Auditor, uploads: Path | None
+) -> Outcome:
+    """Answer an erasure request: erase the profile it is linked to (or defer it while a hold is active)."""
+    if request.kind != "erasure":
+        raise Invalid(_("only erasure requests erase data"), field="kind")
+    if not request.customer_id:
+        raise Invalid(_("link the request to the customer's profile first"), field="customer_id")
+    outcome = erase_customer(
+        db,
+        wh,
+        workspace_id=request.workspace_id,
+        customer_id=request.customer_id,
+        actor=actor,
+        uploads=uploads,
+        reason=f"privacy request {request.id}",
+    )
+    erased_request(request, outcome)
+    if outcome.status == "deferred":
+        request.outcome = outcome.as_dict()
+    return outcome
+
+
 def erased_request(request: DataSubjectRequest, outcome: Outcome) -> None:
     """Record on an erasure request what answering it did."""
     request.outcome = outcome.as_dict()
@@ -267,4 +290,4 @@ def erased_request(request: DataSubjectRequest, outcome: Outcome) -> None:
         request.status = "deferred"
 
 
-__all__ = ["PHONE_DIGITS", "Outcome", "erase_customer", "erased_request"]
+__all__ = ["PHONE_DIGITS", "Outcome", "erase_customer", "erase_for_request", "erased_request"]

@@ -47,3 +47,35 @@ class RequestOut(BaseModel):
     extended_due_at: datetime | None
     extension_reason: str | None
     current_due_at: datetime
+
+
+class ErasureOut(BaseModel):
+    """What an erasure did: `erased`, or `deferred` while a legal hold is active (its reason in `hold`).
+    `reclaimed`: whether each store's files were rewritten now (`done`), or when the warehouse is next opened
+    (`next_open`, the embedded DuckDB file: at the server's next start), or `busy` (SQLite's log was in use:
+    truncated at the next checkpoint)."""
+
+    status: Literal["erased", "deferred"]
+    token: str = Field(description="how the audit log names the person")
+    counts: dict[str, int]
+    hold: str | None
+    reclaimed: dict[str, str]
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=200)
+    reason: str = Field(max_length=2000, description="why the data must be kept (at least ten characters)")
+    reference: str | None = Field(default=None, max_length=200, description="court case or matter number")
+
+
+class HoldOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: str
+    reason: str
+    reference: str | None
+    placed_at: datetime
+    released_at: datetime | None
