@@ -7,8 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from tajriba.privacy import erase, export, holds, requests
-from tajriba.privacy.schemas import ErasureOut, ExtensionIn, HoldIn, HoldOut, RequestIn, RequestOut
+from tajriba.i18n import _
+from tajriba.privacy import erase, export, holds, requests, retention
+from tajriba.privacy.schemas import (
+    ErasureOut,
+    ExtensionIn,
+    HoldIn,
+    HoldOut,
+    PurgeOut,
+    RequestIn,
+    RequestOut,
+    RetentionIn,
+    RetentionOut,
+)
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 from tajriba.web.export import MEDIA, files
 
@@ -95,3 +106,26 @@ def release_hold(db: DB, ctx: Manage, hold_id: int) -> HoldOut:
     return HoldOut.model_validate(
         holds.release_hold(db, workspace_id=ctx.workspace.id, hold_id=hold_id, actor=ctx)
     )
+
+
+def _retention(months: dict[str, int]) -> RetentionOut:
+    return RetentionOut(months=months, categories={k: _(v) for k, v in retention.CATEGORIES.items()})
+
+
+@router.get("/retention")
+def get_retention(db: DB, ctx: Manage) -> RetentionOut:
+    """How long each category of data is kept (categories without a rule are kept until erased)."""
+    return _retention(retention.rules(db, workspace_id=ctx.workspace.id))
+
+
+@router.put("/retention")
+def set_retention(db: DB, ctx: Manage, body: RetentionIn) -> RetentionOut:
+    """Set the months per category; the hourly purge applies them (preview first with the dry run)."""
+    return _retention(retention.set_rules(db, workspace_id=ctx.workspace.id, months=body.months, actor=ctx))
+
+
+@router.get("/retention/preview")
+def preview_purge(db: DB, wh: WarehouseDep, ctx: Manage) -> PurgeOut:
+    """What the purge would remove now, counted per table (nothing is removed)."""
+    done = retention.purge(db, wh, workspace_id=ctx.workspace.id, actor=ctx, dry_run=True)
+    return PurgeOut.model_validate(done.as_dict())

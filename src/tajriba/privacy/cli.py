@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -88,3 +89,38 @@ def erase_cmd(
     echo_json(outcome.as_dict())
     if outcome.status == "deferred":
         raise SystemExit(3)
+
+
+@privacy_app.command("purge")
+def purge_cmd(
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; remove nothing.")] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="Purge as if it were this date (e.g. preview next month's run with --dry-run)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Remove what the workspace's retention rules say is past keeping (a legal hold keeps a person's data) and
+    carry out erasures whose hold was released; prints the counts per table."""
+    from tajriba.accounts import service as accounts
+    from tajriba.audit import Operator
+    from tajriba.errors import TajribaError
+    from tajriba.privacy import retention
+
+    with Stores(settings_for(data_dir)) as stores, stores.session() as session:
+        assert stores.warehouse is not None
+        try:
+            ws = accounts.get_workspace(session, slug=workspace)
+            done = retention.purge(
+                session,
+                stores.warehouse,
+                workspace_id=ws.id,
+                actor=Operator(ws.id, "privacy-purge"),
+                now=as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of,
+                dry_run=dry_run,
+            )
+        except TajribaError as exc:
+            typer.echo(str(exc), err=True)
+            raise SystemExit(2) from None
+    echo_json(done.as_dict())

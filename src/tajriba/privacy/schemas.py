@@ -79,3 +79,25 @@ class HoldOut(BaseModel):
     reference: str | None
     placed_at: datetime
     released_at: datetime | None
+
+
+class RetentionIn(BaseModel):
+    """Months each data category is kept (null removes the rule: kept until erased)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    months: dict[str, int | None] = Field(description='category -> months, e.g. {"feedback_text": 24}')
+
+
+class RetentionOut(BaseModel):
+    months: dict[str, int]
+    categories: dict[str, str] = Field(
+        description="every category and what it holds, in the caller's language"
+    )
+
+
+class PurgeOut(BaseModel):
+    dry_run: bool
+    cutoffs: dict[str, datetime]
+    counts: dict[str, int]
+    erasures: int
