@@ -3,13 +3,17 @@ agents and the shop's systems log requests), their answers (an archive, an erasu
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from tajriba.i18n import _
-from tajriba.privacy import erase, export, holds, requests, retention
+from tajriba.privacy import breaches, drafts, erase, export, holds, requests, retention
 from tajriba.privacy.schemas import (
+    BreachIn,
+    BreachOut,
+    BreachUpdate,
+    DraftOut,
     ErasureOut,
     ExtensionIn,
     HoldIn,
@@ -129,3 +133,59 @@ def preview_purge(db: DB, wh: WarehouseDep, ctx: Manage) -> PurgeOut:
     """What the purge would remove now, counted per table (nothing is removed)."""
     done = retention.purge(db, wh, workspace_id=ctx.workspace.id, actor=ctx, dry_run=True)
     return PurgeOut.model_validate(done.as_dict())
+
+
+def _breach(b: Any) -> BreachOut:
+    c = breaches.clock(b)
+    return BreachOut.model_validate(
+        {
+            **{k: getattr(b, k) for k in BreachOut.model_fields if hasattr(b, k)},
+            "hours_left": c.hours_left,
+            "clock": c.state,
+            "missing": breaches.missing(b),
+        }  # fmt: skip
+    )
+
+
+@router.post("/breaches", status_code=201)
+def log_breach(db: DB, ctx: Manage, body: BreachIn) -> BreachOut:
+    """Record an incident: the 72-hour clock runs from `aware_at`; owners and admins are told 24 hours before."""
+    return _breach(breaches.log_breach(db, workspace_id=ctx.workspace.id, data=body.model_dump(), actor=ctx))
+
+
+@router.get("/breaches")
+def list_breaches(db: DB, ctx: Manage) -> list[BreachOut]:
+    """Open incidents first, the soonest due first."""
+    return [_breach(b) for b in breaches.list_breaches(db, workspace_id=ctx.workspace.id)]
+
+
+@router.get("/breaches/{breach_id}")
+def get_breach(db: DB, ctx: Manage, breach_id: int) -> BreachOut:
+    return _breach(breaches.get_breach(db, workspace_id=ctx.workspace.id, breach_id=breach_id))
+
+
+@router.patch("/breaches/{breach_id}")
+def update_breach(db: DB, ctx: Manage, breach_id: int, body: BreachUpdate) -> BreachOut:
+    """Fill in facts as they become known; `authority_notified_at` stops the clock; `closed` ends the case."""
+    found = breaches.get_breach(db, workspace_id=ctx.workspace.id, breach_id=breach_id)
+    data = body.model_dump(exclude_unset=True)
+    return _breach(breaches.update_breach(db, breach=found, data=data, actor=ctx))
+
+
+@router.get("/breaches/{breach_id}/draft")
+def breach_draft(
+    db: DB,
+    ctx: Manage,
+    breach_id: int,
+    audience: Literal["authority", "subjects"] = "authority",
+    language: Literal["ar", "en", "fa"] = "ar",
+    authority: Literal["sdaia", "gdpr"] = "sdaia",
+) -> DraftOut:
+    """The notice to the authority or to the people affected, for a person to review and send."""
+    found = breaches.get_breach(db, workspace_id=ctx.workspace.id, breach_id=breach_id)
+    name = ctx.workspace.name
+    if audience == "authority":
+        return DraftOut(
+            **drafts.authority_notice(found, organisation=name, language=language, authority=authority)
+        )
+    return DraftOut(**drafts.subject_notice(found, organisation=name, language=language))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,3 +101,67 @@ class PurgeOut(BaseModel):
     cutoffs: dict[str, datetime]
     counts: dict[str, int]
     erasures: int
+
+
+class BreachIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=200)
+    description: str = Field(min_length=1, max_length=20000, description="what happened")
+    occurred_at: datetime | None = None
+    aware_at: datetime | None = Field(
+        default=None, description="when the organisation became aware (default: now)"
+    )
+    categories: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+    subjects_count: int | None = Field(default=None, ge=0)
+    records_count: int | None = Field(default=None, ge=0)
+    consequences: str | None = Field(default=None, max_length=20000)
+    measures: str | None = Field(default=None, max_length=20000)
+    contact: str | None = Field(default=None, max_length=320)
+
+
+class BreachUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    description: str | None = Field(default=None, max_length=20000)
+    occurred_at: datetime | None = None
+    categories: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    subjects_count: int | None = Field(default=None, ge=0)
+    records_count: int | None = Field(default=None, ge=0)
+    consequences: str | None = Field(default=None, max_length=20000)
+    measures: str | None = Field(default=None, max_length=20000)
+    contact: str | None = Field(default=None, max_length=320)
+    authority_notified_at: datetime | None = None
+    subjects_informed_at: datetime | None = None
+    closed: bool = False
+
+
+class BreachOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str
+    occurred_at: datetime | None
+    aware_at: datetime
+    due_at: datetime
+    categories: list[str]
+    subjects_count: int | None
+    records_count: int | None
+    consequences: str | None
+    measures: str | None
+    contact: str | None
+    authority_notified_at: datetime | None
+    subjects_informed_at: datetime | None
+    status: str
+    escalated_at: datetime | None
+    hours_left: float = Field(description="until the 72-hour deadline (negative: past it)")
+    clock: str = Field(description="on_time, at_risk (under 24 hours), overdue, notified or closed")
+    missing: list[str] = Field(description="facts a notice must give that are still blank")
+
+
+class DraftOut(BaseModel):
+    language: str
+    subject: str
+    body: str

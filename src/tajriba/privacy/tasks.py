@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.db.session import transaction
-from tajriba.jobs.service import maintenance_step
+from tajriba.jobs.service import handler, maintenance_step
 from tajriba.warehouse import Warehouse
 
 
@@ -41,3 +41,12 @@ def retention_purge(*, factory: sessionmaker[Session], warehouse: Warehouse, **_
             removed[key] = removed.get(key, 0) + n
         removed["erasures"] = removed.get("erasures", 0) + done.erasures
     return {"purged": removed}
+
+
+@handler("privacy.breach_clock", every=lambda settings: 300.0)
+def breach_clock(*, factory: sessionmaker[Session], **_: Any) -> dict[str, Any]:
+    """Every five minutes: owners and admins told of incidents 24 hours from their 72-hour deadline."""
+    from tajriba.privacy import breaches
+
+    with transaction(factory, mode="writes") as session:
+        return {"escalated": breaches.escalate(session)}
