@@ -238,6 +238,9 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         data=RequestIn(kind="access", channel="agent", customer_id=f"{ws.slug}-0"),
         actor=actor,
     )
+    breach = privacy.log_breach(
+        db, workspace_id=ws.id, data={"title": "lost laptop", "description": "a laptop was stolen"}, actor=actor
+    )
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
     db.flush()
@@ -249,6 +252,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "team_id": team.id,
         "staffing_team_id": staffing.id,
         "privacy_request_id": privacy_request.id,
+        "breach_id": breach.id,
         "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,

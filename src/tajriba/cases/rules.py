@@ -69,6 +69,21 @@ def active_rules(session: Session, workspace_id: int) -> list[CaseRule]:
     )
 
 
+def _frame_of(
+    rule: CaseRule,
+    gathered: dict[int, pd.DataFrame] | None,
+    warehouse: Warehouse,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> pd.DataFrame | None:
+    """A rule's candidates: as gathered (None for a rule made since: its turn comes next run), or read now."""
+    if gathered is not None:
+        return gathered.get(rule.id)
+    return candidates(warehouse, workspace_id=workspace_id, rule=rule, since=since, until=until, limit=limit)
+
+
 def gather(
     session: Session, warehouse: Warehouse, *, workspace_id: int, until: datetime, limit: int = BATCH
 ) -> dict[int, pd.DataFrame]:
@@ -121,20 +136,8 @@ def evaluate(
     taken: set[tuple[str, str]] = set()
     open_cases: dict[tuple[str, int | None], Any] = {}
     for rule in rules if rules is not None else active_rules(session, workspace_id):
-        if gathered is not None:
-            frame = gathered.get(rule.id)
-            if frame is None:  # a rule made since the candidates were read: its turn comes next run
-                continue
-        else:
-            frame = candidates(
-                warehouse,
-                workspace_id=workspace_id,
-                rule=rule,
-                since=since or rule.since,
-                until=until,
-                limit=limit,
-            )
-        if frame.empty:
+        frame = _frame_of(rule, gathered, warehouse, workspace_id, since or rule.since, until, limit)
+        if frame is None or frame.empty:
             continue
         known = _linked(session, workspace_id, frame)
         fresh = [str(c) for c in frame["customer_id"].dropna() if (str(c), None) not in open_cases]

@@ -2,8 +2,8 @@
 
 Each thread has its own connection (autocommit outside `transaction()`), as on DuckDB. Batches are merged
 within themselves by an in-memory DuckDB (the same SQL as the embedded engine, so both keep the same rows),
-copied into a temporary table with COPY, then applied with one INSERT ... ON CONFLICT. Reads are translated
-from DuckDB's dialect (`dialect.translate`); result frames are built through the same Arrow -> pandas
+copied into a temporary table with COPY (`pg_copy.py`), then applied with one INSERT ... ON CONFLICT. Reads are
+translated from DuckDB's dialect (`dialect.translate`); result frames are built through the same Arrow -> pandas
 conversion DuckDB uses, so a page sees the same column types on both engines.
 """
 
@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from tajriba.errors import TajribaError
 from tajriba.warehouse.dialect import translate
+from tajriba.warehouse.pg_copy import copy_rows, pg_type
 from tajriba.warehouse.schema import TABLES, TableSpec
 from tajriba.warehouse.store import (
     Params,
@@ -62,16 +63,6 @@ _ARROW_OF_OID: dict[int, pa.DataType] = {
     1016: pa.list_(pa.int64()),
     1022: pa.list_(pa.float64()),
 }
-
-# Arrow types -> PostgreSQL column types, for registered batches
-_PG_OF_ARROW = (
-    (pa.types.is_boolean, "BOOLEAN"),
-    (pa.types.is_integer, "BIGINT"),
-    (pa.types.is_floating, "DOUBLE PRECISION"),
-    (pa.types.is_decimal, "NUMERIC"),
-    (pa.types.is_timestamp, "TIMESTAMP"),
-    (pa.types.is_date, "DATE"),
-)
 
 
 class WarehouseUnreachable(TajribaError):
@@ -190,7 +181,7 @@ class PostgresWarehouse(Warehouse):
         """Copy a conformed batch into a temporary table shaped like `spec`'s (dropped at commit)."""
         con = self._handle().con
         con.execute(f"CREATE TEMP TABLE {name} (LIKE {spec.name}) ON COMMIT DROP")
-        _copy_rows(con, name, spec.column_names, data.select(spec.column_names))
+        copy_rows(con, name, spec.column_names, data.select(spec.column_names))
 
     def _rowcount(self, query: str, params: Params = None) -> int:
         with self._handle().con.cursor() as cur:
@@ -264,10 +255,10 @@ class PostgresWarehouse(Warehouse):
         if not isinstance(data, pa.Table):
             data = pa.Table.from_pandas(data, preserve_index=False)
         con = self._handle().con
-        cols = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in data.schema)
+        cols = ", ".join(f'"{f.name}" {pg_type(f.type)}' for f in data.schema)
         con.execute(f'CREATE TEMP TABLE "{name}" ({cols})')
         try:
-            _copy_rows(con, name, data.column_names, data)
+            copy_rows(con, name, data.column_names, data)
             yield
         finally:
             from psycopg.pq import TransactionStatus
@@ -364,40 +355,3 @@ def _array(values: list[Any], kind: pa.DataType | None) -> pa.Array:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
     return pa.array(values)
-
-
-def _pg_type(kind: pa.DataType) -> str:
-    for test, name in _PG_OF_ARROW:
-        if test(kind):
-            return name
-    return "TEXT"
-
-
-def _copy_rows(con: psycopg.Connection[Any], name: str, columns: list[str], data: pa.Table) -> None:
-    """COPY a batch into a table: written as CSV by Arrow (C speed), row by row for types CSV cannot carry."""
-    import io
-
-    import pyarrow.compute as pc
-    import pyarrow.csv as pa_csv
-
-    names = ", ".join(f'"{c}"' for c in columns)
-    arrays = []
-    for c in columns:
-        column = data.column(c)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            # PostgreSQL text cannot hold NUL: it becomes the replacement character
-            column = pc.replace_substring(column, "\x00", "\ufffd")
-        arrays.append(column)
-    table = pa.table(arrays, names=columns)
-    with con.cursor() as cur:
-        try:
-            buffer = io.BytesIO()
-            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            with cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as copy:
-                for row in zip(*(a.to_pylist() for a in arrays), strict=True):
-                    copy.write_row(row)
-            return
-        # CSV: an unquoted empty field is NULL, a quoted one an empty text
-        with cur.copy(f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
-            copy.write(buffer.getvalue())
