@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 
 from tajriba.i18n import _
-from tajriba.privacy import breaches, drafts, erase, export, holds, requests, retention
+from tajriba.privacy import breaches, drafts, erase, export, holds, records, requests, retention
 from tajriba.privacy.schemas import (
     BreachIn,
     BreachOut,
@@ -19,6 +19,10 @@ from tajriba.privacy.schemas import (
     HoldIn,
     HoldOut,
     PurgeOut,
+    PurposeIn,
+    PurposeOut,
+    PurposeUpdate,
+    RecordsOut,
     RequestIn,
     RequestOut,
     RetentionIn,
@@ -189,3 +193,39 @@ def breach_draft(
             **drafts.authority_notice(found, organisation=name, language=language, authority=authority)
         )
     return DraftOut(**drafts.subject_notice(found, organisation=name, language=language))
+
+
+@router.post("/purposes", status_code=201)
+def register_purpose(db: DB, ctx: Manage, body: PurposeIn) -> PurposeOut:
+    """Register a processing purpose in the records of processing."""
+    return PurposeOut.model_validate(
+        records.register(db, workspace_id=ctx.workspace.id, data=body.model_dump(), actor=ctx)
+    )
+
+
+@router.get("/purposes")
+def list_purposes(db: DB, ctx: Manage) -> list[PurposeOut]:
+    """Purposes in use and those retired within five years."""
+    return [PurposeOut.model_validate(p) for p in records.purposes(db, workspace_id=ctx.workspace.id)]
+
+
+@router.patch("/purposes/{purpose_id}")
+def update_purpose(db: DB, ctx: Manage, purpose_id: int, body: PurposeUpdate) -> PurposeOut:
+    found = records.get_purpose(db, workspace_id=ctx.workspace.id, purpose_id=purpose_id)
+    return PurposeOut.model_validate(
+        records.update(db, purpose=found, data=body.model_dump(exclude_unset=True), actor=ctx)
+    )
+
+
+@router.get("/records")
+def processing_records(db: DB, ctx: Manage) -> RecordsOut:
+    """The records of processing (PDPL Art 31, GDPR Art 30) as one document."""
+    return RecordsOut.model_validate(records.document(db, workspace_id=ctx.workspace.id))
+
+
+@router.get("/records.csv", response_class=Response, responses=files("csv"))
+def processing_records_csv(db: DB, ctx: Manage) -> Response:
+    """The purposes of the records of processing as a spreadsheet (one row per purpose)."""
+    content = records.as_csv(records.document(db, workspace_id=ctx.workspace.id))
+    headers = {"Content-Disposition": 'attachment; filename="records-of-processing.csv"'}
+    return Response(content, media_type=MEDIA["csv"], headers=headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -165,3 +165,67 @@ class DraftOut(BaseModel):
     language: str
     subject: str
     body: str
+
+
+LawfulBasis = Literal[
+    "consent", "contract", "legal_obligation", "vital_interest", "public_interest", "legitimate_interest"
+]
+Items = list[Annotated[str, Field(max_length=200)]]
+
+
+class PurposeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. surveys, marketing_email")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    lawful_basis: LawfulBasis
+    explicit: bool = Field(default=False, description="needs explicit consent (sensitive or credit data)")
+    data_categories: Items = Field(default_factory=list, max_length=50)
+    subject_categories: Items = Field(default_factory=list, max_length=50)
+    recipients: Items = Field(default_factory=list, max_length=50)
+    transfers: Items = Field(default_factory=list, max_length=50, description="countries and mechanism")
+    retention: str | None = Field(default=None, max_length=200)
+
+
+class PurposeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    lawful_basis: LawfulBasis | None = None
+    explicit: bool | None = None
+    data_categories: Items | None = Field(default=None, max_length=50)
+    subject_categories: Items | None = Field(default=None, max_length=50)
+    recipients: Items | None = Field(default=None, max_length=50)
+    transfers: Items | None = Field(default=None, max_length=50)
+    retention: str | None = Field(default=None, max_length=200)
+    retired: bool | None = Field(default=None, description="true: the processing stopped (kept 5 years)")
+
+
+class PurposeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    name: str
+    description: str | None
+    lawful_basis: str
+    explicit: bool
+    data_categories: list[str]
+    subject_categories: list[str]
+    recipients: list[str]
+    transfers: list[str]
+    retention: str | None
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class RecordsOut(BaseModel):
+    """The records of processing: the controller, the retention rules and every purpose (retired ones for five
+    years)."""
+
+    controller: dict[str, str | None]
+    generated_at: datetime
+    retention_months: dict[str, int]
+    purposes: list[dict[str, Any]]
