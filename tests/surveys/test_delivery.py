@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from tajriba.models import SurveyInvitation
 from tajriba.surveys import delivery, service
@@ -296,3 +297,23 @@ def test_event_trigger_invites_after_the_delay_once_per_event(app, db, shop) -> 
     assert delivery.dispatch(db, shop["wh"], app.state.settings, now=NOW).triggered == 0
     trig.watermark = NOW - timedelta(hours=1)  # even a replay of the same events
     assert delivery.dispatch(db, shop["wh"], app.state.settings, now=NOW).triggered == 0
+
+
+def test_a_withdrawal_after_scheduling_stops_the_send(app, db, shop, smtp) -> None:  # type: ignore[no-untyped-def]
+    """Consent withdrawn between scheduling and sending (CON-3): the invitation is not sent, nor reminded."""
+    port, inbox = smtp
+    settings = app.state.settings
+    settings.smtp_host, settings.smtp_port, settings.smtp_security = "127.0.0.1", port, "none"
+    later = NOW + timedelta(hours=2)
+    report = delivery.invite(db, shop["wh"], survey=shop["survey"], recipients=[
+        delivery.Recipient(customer_id=c, at=later) for c in ("c1", "c2")], channel="email", now=NOW)  # fmt: skip
+    assert report.scheduled == 2
+    db.commit()
+    shop["wh"].append("consents", pd.DataFrame({"workspace_id": [shop["ws"].id], "consent_id": ["k2"],
+                                                "customer_id": ["c2"], "purpose": ["surveys"], "granted": [False],
+                                                "recorded_at": [datetime(2026, 11, 22, 10, 0)]}))  # fmt: skip
+    out = delivery.dispatch(db, shop["wh"], settings, now=later + timedelta(minutes=1))
+    db.commit()
+    assert out.sent == 1 and [m["X-Rcpt"] for m in inbox.messages] == ["c1@example.com"]
+    statuses = {i.customer_id: (i.status, i.reason) for i in db.scalars(select(SurveyInvitation))}
+    assert statuses == {"c1": ("sent", None), "c2": ("skipped", "no_consent")}

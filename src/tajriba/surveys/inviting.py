@@ -180,7 +180,7 @@ def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[s
     return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}
 
 
-def _declined(warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str) -> set[str]:
+def declined(warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str) -> set[str]:
     from tajriba.customers import service as customers
 
     state = customers.consent_state(warehouse, workspace_id=workspace_id, customer_ids=ids)
@@ -244,7 +244,7 @@ def _about(
     asked."""
     return (
         _contacts(warehouse, workspace_id, ids),
-        _declined(warehouse, workspace_id, ids, channel),
+        declined(warehouse, workspace_id, ids, channel),
         _last_asked(session, workspace_id, ids),
     )
 

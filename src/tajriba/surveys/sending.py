@@ -22,6 +22,7 @@ from tajriba.models import Survey, SurveyInvitation, Workspace
 from tajriba.surveys import links
 from tajriba.surveys.contact_rules import Rules
 from tajriba.surveys.definition import definition_of, invitation_text, pick
+from tajriba.surveys.inviting import declined
 from tajriba.surveys.triggers import run_triggers
 from tajriba.warehouse import Warehouse
 
@@ -109,6 +110,7 @@ def dispatch(
     if not due and not reminders:
         report.expired = _expire(session, now)
         return report
+    withdrawn = _withdrawn(warehouse, due + reminders)  # consent withdrawn since they were scheduled
     surveys: dict[int, Survey] = {}
     workspaces: dict[int, Workspace] = {}
 
@@ -122,9 +124,12 @@ def dispatch(
     with _Post(settings) as post:
         for inv, reminder in [(i, False) for i in due] + [(i, True) for i in reminders]:
             survey, workspace = parts(inv)
-            if survey.status != "active":
+            if survey.status != "active" or inv.id in withdrawn:
                 if not reminder:
-                    inv.status, inv.reason = "skipped", "survey_closed"
+                    inv.status, inv.reason = (
+                        "skipped",
+                        "survey_closed" if survey.status != "active" else "no_consent",
+                    )
                 continue
             if inv.expires_at <= now:
                 inv.status = "expired"
@@ -148,6 +153,21 @@ def dispatch(
     report.expired += _expire(session, now)
     session.flush()
     return report
+
+
+def _withdrawn(warehouse: Warehouse, invitations: list[SurveyInvitation]) -> set[int]:
+    """The invitations (and reminders) whose customer withdrew consent to surveys (or WhatsApp) since."""
+    groups: dict[tuple[int, str], list[SurveyInvitation]] = {}
+    for inv in invitations:
+        if inv.customer_id:
+            groups.setdefault((inv.workspace_id, inv.channel), []).append(inv)
+    out: set[int] = set()
+    for (workspace_id, channel), items in groups.items():
+        refused = declined(
+            warehouse, workspace_id, sorted({i.customer_id for i in items if i.customer_id}), channel
+        )
+        out |= {i.id for i in items if i.customer_id in refused}
+    return out
 
 
 def _due(session: Session, now: datetime, batch: int) -> list[SurveyInvitation]:
