@@ -20,6 +20,10 @@ from tajriba.accounts.access import resolve_key as resolve_key
 from tajriba.accounts.access import revoke_key as revoke_key
 from tajriba.accounts.access import start_session as start_session
 from tajriba.accounts.access import user_for_session as user_for_session
+from tajriba.accounts.notice import current_notice as current_notice
+from tajriba.accounts.notice import notice_version as notice_version
+from tajriba.accounts.notice import notices as notices
+from tajriba.accounts.notice import publish_notice as publish_notice
 from tajriba.audit import record
 from tajriba.errors import Conflict, Forbidden, Invalid, NotFound
 from tajriba.i18n import LOCALES, _

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from tajriba.accounts import service as accounts
 from tajriba.i18n import _
 from tajriba.privacy import breaches, drafts, erase, export, holds, records, requests, retention
 from tajriba.privacy.schemas import (
@@ -18,6 +19,8 @@ from tajriba.privacy.schemas import (
     ExtensionIn,
     HoldIn,
     HoldOut,
+    NoticeIn,
+    NoticeOut,
     PurgeOut,
     PurposeIn,
     PurposeOut,
@@ -229,3 +232,24 @@ def processing_records_csv(db: DB, ctx: Manage) -> Response:
     content = records.as_csv(records.document(db, workspace_id=ctx.workspace.id))
     headers = {"Content-Disposition": 'attachment; filename="records-of-processing.csv"'}
     return Response(content, media_type=MEDIA["csv"], headers=headers)
+
+
+@router.post("/notice", status_code=201)
+def publish_notice(db: DB, ctx: Manage, body: NoticeIn) -> NoticeOut:
+    """Publish a new version of the privacy notice: respondents see it under every survey screen and each answer
+    records the version it was collected under."""
+    notice = accounts.publish_notice(
+        db,
+        workspace=ctx.workspace,
+        version=body.version,
+        texts={str(k): v for k, v in body.texts.items()},
+        contact=body.contact,
+        actor=ctx,
+    )
+    return NoticeOut.model_validate(notice)
+
+
+@router.get("/notice")
+def list_notices(ctx: Manage) -> list[NoticeOut]:
+    """Every published version, the newest last."""
+    return [NoticeOut.model_validate(n) for n in accounts.notices(ctx.workspace)]

@@ -229,3 +229,20 @@ class RecordsOut(BaseModel):
     generated_at: datetime
     retention_months: dict[str, int]
     purposes: list[dict[str, Any]]
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(max_length=40, description="e.g. 2026-12; a published version never changes")
+    texts: dict[Literal["ar", "fa", "en"], Annotated[str, Field(max_length=20000)]]
+    contact: str | None = Field(
+        default=None, max_length=320, description="the privacy officer's e-mail or phone"
+    )
+
+
+class NoticeOut(BaseModel):
+    version: str
+    texts: dict[str, str]
+    contact: str | None
+    published_at: datetime

@@ -19,12 +19,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tajriba import i18n
+from tajriba.accounts import service as accounts
 from tajriba.errors import NotFound
 from tajriba.i18n import _
-from tajriba.models import Survey, SurveyInvitation, SurveyProgress
+from tajriba.models import Survey, SurveyInvitation, SurveyProgress, Workspace
 from tajriba.surveys import links, respondent_parts, service
 from tajriba.surveys import progress as progress_service
 from tajriba.surveys.definition import Definition, Question, pick
@@ -195,7 +196,15 @@ def _screen(
         preview=preview,
         languages=definition.languages,
         title=pick(definition.title, locale, definition.default_language),
+        notice=_notice(survey),
     )
+
+
+def _notice(survey: Survey) -> dict[str, Any] | None:
+    """The workspace's privacy notice, shown under every screen (answers record its version)."""
+    session = object_session(survey)
+    workspace = session.get(Workspace, survey.workspace_id) if session is not None else None
+    return accounts.current_notice(workspace) if workspace is not None else None
 
 
 def _form_dict(form: Any) -> dict[str, Any]:

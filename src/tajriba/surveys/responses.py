@@ -12,10 +12,11 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tajriba.accounts import service as accounts
 from tajriba.customers import service as customer_service
 from tajriba.errors import Invalid
 from tajriba.i18n import _
-from tajriba.models import Survey, SurveyInvitation, Touchpoint
+from tajriba.models import Survey, SurveyInvitation, Touchpoint, Workspace
 from tajriba.models.base import utcnow
 from tajriba.surveys.definition import definition_of, metric_scores, open_texts
 from tajriba.text import service as text_service
@@ -96,7 +97,7 @@ def store_response(
         "started_at": _naive(started_at),
         "submitted_at": _naive(now),
         "tz": tz,
-        "notice_version": None,
+        "notice_version": accounts.notice_version(session.get(Workspace, survey.workspace_id)),
         "source": source,
     }
     scores = metric_scores(definition, answers)
