@@ -158,6 +158,8 @@ ROUTERS = (
     "tajriba.reports.pages:router",
     "tajriba.reports.pages:shared_router",
     "tajriba.privacy.api:router",
+    "tajriba.privacy.pages:router",
+    "tajriba.privacy.public:router",
 )
 
 

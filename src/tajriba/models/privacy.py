@@ -43,6 +43,11 @@ class DataSubjectRequest(Base):
     subject_token: Mapped[str | None] = mapped_column(String(40))
     # what answering it did: {"status": "erased"|"deferred", "counts": {...}, "hold": ...}
     outcome: Mapped[dict | None] = mapped_column(JSON)
+    # the public form: the link the person follows (hashed) and the code sent to their contact (hashed)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def current_due_at(self) -> datetime:
