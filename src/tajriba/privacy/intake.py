@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formataddr
 
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba import mail, security
+from tajriba import security
 from tajriba.audit import System
 from tajriba.config import Settings
 from tajriba.customers import service as customers
@@ -26,7 +24,7 @@ from tajriba.i18n import _, speaking
 from tajriba.models import Workspace
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import DataSubjectRequest
-from tajriba.privacy import requests
+from tajriba.privacy import messages, requests
 from tajriba.privacy.schemas import RequestIn
 from tajriba.warehouse import Warehouse
 
@@ -60,7 +58,7 @@ def submit(
     details: str | None, jurisdiction: str = "pdpl",
 ) -> tuple[DataSubjectRequest, str]:  # fmt: skip
     """Record the request and send the code; returns it with the ticket for the person's link."""
-    how, address = contact_of(contact, (workspace.settings or {}).get("region", "SA"))
+    _how, address = contact_of(contact, (workspace.settings or {}).get("region", "SA"))
     data = RequestIn.model_validate({"kind": kind, "channel": "web", "jurisdiction": jurisdiction,
                                      "contact": address, "language": language, "details": details})  # fmt: skip
     request = requests.log_request(db, workspace_id=workspace.id, data=data, actor=System("public form"))
@@ -68,26 +66,17 @@ def submit(
     request.status, request.ticket_hash = "unverified", security.hash_token(ticket)
     request.code_hash, request.code_expires_at = _code_hash(request.id, code), utcnow() + CODE_TTL
     db.flush()
-    _send(settings, workspace, how, address, code, language)
+    _send(settings, workspace, address, code, language)
     return request, ticket
 
 
-def _send(settings: Settings, workspace: Workspace, how: str, address: str, code: str, language: str) -> None:
+def _send(settings: Settings, workspace: Workspace, address: str, code: str, language: str) -> None:
     with speaking(language):
         text = _(
             "Your code to confirm your request about your data at {name}: {code}. It is valid for 30 minutes."
         ).format(name=workspace.name, code=code)
         subject = _("Confirm your request about your data")
-    if how == "phone":
-        mail.send_message(settings, channel="sms", to=address, text=text, reference={"privacy": workspace.id})
-        return
-    message = EmailMessage()
-    message["Subject"], message["To"] = subject, address
-    message["From"] = formataddr((workspace.name, settings.mail_from))
-    message.set_content(text + "\n")
-    message["Content-Language"] = language  # after set_content, which replaces the Content-* headers
-    with mail.Mailer(settings) as mailer:
-        mailer.send(message)
+    messages.send(settings, workspace, to=address, subject=subject, text=text, language=language)
 
 
 def by_ticket(db: Session, *, workspace: Workspace, ticket: str) -> DataSubjectRequest:

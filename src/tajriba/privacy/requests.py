@@ -3,14 +3,16 @@ extension told to the person before that date (privacy.deadlines)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.errors import NotFound
-from tajriba.i18n import _
+from tajriba.i18n import _, speaking
+from tajriba.jobs import service as jobs
+from tajriba.models import Membership, Notification, Workspace
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import DataSubjectRequest
 from tajriba.privacy import deadlines
@@ -76,6 +78,9 @@ def extend_request(
     request.extension_reason = reason.strip()
     request.extended_at = moment
     db.flush()
+    if request.contact:  # the person is told the reason before the first due date (IR Art 3, GDPR Art 12(3))
+        jobs.enqueue(db, kind="privacy.tell_extension", payload={"request_id": request.id},
+                     workspace_id=request.workspace_id, dedupe_key=f"privacy-extension-{request.id}")  # fmt: skip
     actor.audit(
         db,
         "privacy.request.extend",
@@ -84,3 +89,46 @@ def extend_request(
         details={"due_at": request.extended_due_at.isoformat()},
     )
     return request
+
+
+REMIND_BEFORE = timedelta(days=7)
+
+
+def remind(db: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """Tell the workspace's owners and admins of open requests due within a week (once), and again, urgently,
+    of those past their due date (once)."""
+    moment = _utc(now) if now else utcnow()
+    open_ = list(db.scalars(select(DataSubjectRequest).where(DataSubjectRequest.closed_at.is_(None))))
+    counts = {"reminded": 0, "escalated": 0}
+    for request in open_:
+        due = _utc(request.current_due_at)
+        if due <= moment and request.escalated_at is None:
+            _tell_team(db, request, due, urgent=True)
+            request.escalated_at = request.reminded_at = moment
+            counts["escalated"] += 1
+        elif due - REMIND_BEFORE <= moment and request.reminded_at is None:
+            _tell_team(db, request, due, urgent=False)
+            request.reminded_at = moment
+            counts["reminded"] += 1
+    db.flush()
+    return counts
+
+
+def _tell_team(db: Session, request: DataSubjectRequest, due: datetime, *, urgent: bool) -> None:
+    workspace = db.get(Workspace, request.workspace_id)
+    people = db.scalars(
+        select(Membership.user_id).where(
+            Membership.workspace_id == request.workspace_id, Membership.role.in_(("owner", "admin"))
+        )
+    ).all()
+    with speaking((workspace.default_locale if workspace else None) or "en"):
+        template = (
+            _("Privacy request #{id} is past its due date ({due}): answer it now")
+            if urgent
+            else _("Privacy request #{id} is due on {due}")
+        )
+        text = template.format(id=request.id, due=due.strftime("%Y-%m-%d"))
+    for user_id in people:
+        db.add(Notification(workspace_id=request.workspace_id, user_id=user_id, kind="privacy_due", text=text,
+                            data={"privacy_request_id": request.id, "email": True, "in_app": True}, urgent=urgent,
+                            emailed_at=None))  # fmt: skip
