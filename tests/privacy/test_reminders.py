@@ -32,9 +32,9 @@ def test_reminders_escalation_and_the_extension_notice(app, db, smtp) -> None:  
     assert requests.remind(db, now=now) == {"reminded": 1, "escalated": 1}
     assert requests.remind(db, now=now + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}  # once each
     told = db.scalars(select(Notification).where(Notification.kind == "privacy_due")).all()
-    assert {(n.user_id, n.urgent, f"#{late.id}" in n.text) for n in told} == {
-        (owner.id, False, False),
-        (owner.id, True, True),
+    assert {(n.user_id, n.urgent, n.data["privacy_request_id"]) for n in told} == {
+        (owner.id, False, soon.id),
+        (owner.id, True, late.id),
     }
 
     requests.extend_request(db, request=soon, actor=actor, now=now,

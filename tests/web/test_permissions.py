@@ -33,6 +33,11 @@ PUBLIC = {
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
     ("GET", "/s/{token}/done"),
+    # the public privacy request form and its code page: anyone (tests/privacy/test_pages.py)
+    ("GET", "/privacy/{workspace}/request"),
+    ("POST", "/privacy/{workspace}/request"),
+    ("GET", "/privacy/{workspace}/request/{ticket}"),
+    ("POST", "/privacy/{workspace}/request/{ticket}"),
     # a signed, expiring link to the read-only executive summary (tests/reports)
     ("GET", "/r/{token}"),
     ("GET", "/r/{token}/summary.{fmt}"),
@@ -238,8 +243,19 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         data=RequestIn(kind="access", channel="agent", customer_id=f"{ws.slug}-0"),
         actor=actor,
     )
+    hold = privacy.place_hold(
+        db,
+        workspace_id=ws.id,
+        customer_id=f"{ws.slug}-9",
+        reason="court case 1/2026 pending",
+        reference=None,
+        actor=actor,
+    )
     breach = privacy.log_breach(
-        db, workspace_id=ws.id, data={"title": "lost laptop", "description": "a laptop was stolen"}, actor=actor
+        db,
+        workspace_id=ws.id,
+        data={"title": "lost laptop", "description": "a laptop was stolen"},
+        actor=actor,
     )
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
@@ -253,6 +269,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "staffing_team_id": staffing.id,
         "privacy_request_id": privacy_request.id,
         "breach_id": breach.id,
+        "hold_id": hold.id,
         "goal_id": goal.id,
         "survey_id": survey.id,
         "journey_id": future.id,

@@ -100,20 +100,22 @@ def log_request(db: DB, ctx: Log, form: FormDep) -> Response:
     return _back(ctx, "privacy/new", done=str(made.id))
 
 
-@router.post("/privacy/requests/{request_id}/extension")
-def extend(db: DB, ctx: Manage, request_id: int, form: FormDep) -> Response:
+@router.post("/privacy/requests/{privacy_request_id}/extension")
+def extend(db: DB, ctx: Manage, privacy_request_id: int, form: FormDep) -> Response:
     try:
-        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=request_id)
+        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
         requests.extend_request(db, request=found, reason=str(form.get("reason") or ""), actor=ctx)
     except TajribaError as exc:
         return _back(ctx, error=error_text(exc))
-    return _back(ctx, done=f"request-{request_id}")
+    return _back(ctx, done=f"request-{privacy_request_id}")
 
 
-@router.post("/privacy/requests/{request_id}/erasure")
-def erase_request(request: Request, db: DB, wh: WarehouseDep, ctx: Manage, request_id: int) -> Response:
+@router.post("/privacy/requests/{privacy_request_id}/erasure")
+def erase_request(
+    request: Request, db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: int
+) -> Response:
     try:
-        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=request_id)
+        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
         uploads = request.app.state.settings.data_dir / "uploads"
         outcome = erase.erase_for_request(db, wh, request=found, actor=ctx, uploads=uploads)
     except TajribaError as exc:
@@ -121,10 +123,10 @@ def erase_request(request: Request, db: DB, wh: WarehouseDep, ctx: Manage, reque
     return _back(ctx, done=f"erasure-{outcome.status}")
 
 
-@router.get("/privacy/requests/{request_id}/archive")
-def archive(db: DB, wh: WarehouseDep, ctx: Manage, request_id: int) -> Response:
+@router.get("/privacy/requests/{privacy_request_id}/archive")
+def archive(db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: int) -> Response:
     try:
-        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=request_id)
+        found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
         content = export.request_archive(db, wh, request=found, actor=ctx)
     except TajribaError as exc:
         return _back(ctx, error=error_text(exc))

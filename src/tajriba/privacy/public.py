@@ -67,6 +67,7 @@ def submit(request: Request, db: DB, workspace: str, form: FormDep) -> Response:
     ws = _workspace(db, workspace)
     locale = _language(request, str(form.get("lang") or ""))
     values = {k: str(form.get(k) or "") for k in ("kind", "contact", "details")}
+    i18n.set_locale(locale)  # the errors are written in the person's language
     try:
         made, ticket = intake.submit(db, request.app.state.settings, workspace=ws, kind=values["kind"],
                                      contact=values["contact"], language=locale, details=values["details"] or None)  # fmt: skip
