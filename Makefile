@@ -49,7 +49,7 @@ SPARK_TESTS := tests/metrics/test_one_number.py tests/metrics/test_metrics_api.p
 	tests/value/test_value_web.py tests/text/test_text_web.py::test_explorer_api_filters_search_and_pain_points
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 	@if [ -n "$$TAJRIBA_TEST_DATABASE_URL" ]; then \
 		echo "== the analytics on a PostgreSQL warehouse"; \
 		TAJRIBA_TEST_WAREHOUSE=postgres $(BIN)/python -m pytest -n 2 --dist loadfile -q $(ENGINE_TESTS); \
