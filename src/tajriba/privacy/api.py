@@ -8,12 +8,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 
 from tajriba.accounts import service as accounts
+from tajriba.errors import Invalid
 from tajriba.i18n import _
-from tajriba.privacy import breaches, drafts, erase, export, holds, records, requests, retention
+from tajriba.models.base import utcnow
+from tajriba.privacy import breaches, correct, drafts, erase, export, holds, records, requests, retention
 from tajriba.privacy.schemas import (
     BreachIn,
     BreachOut,
     BreachUpdate,
+    CorrectionIn,
+    CorrectionOut,
     DraftOut,
     ErasureOut,
     ExtensionIn,
@@ -253,3 +257,19 @@ def publish_notice(db: DB, ctx: Manage, body: NoticeIn) -> NoticeOut:
 def list_notices(ctx: Manage) -> list[NoticeOut]:
     """Every published version, the newest last."""
     return [NoticeOut.model_validate(n) for n in accounts.notices(ctx.workspace)]
+
+
+@router.post("/requests/{privacy_request_id}/correction")
+def correct_request(
+    db: DB, wh: WarehouseDep, ctx: Manage, privacy_request_id: int, body: CorrectionIn
+) -> CorrectionOut:
+    """Answer a correction request: the linked profile's name, e-mail or phone corrected everywhere it is kept
+    (the old value replaced in the person's own words too); the request is closed."""
+    found = requests.get_request(db, workspace_id=ctx.workspace.id, request_id=privacy_request_id)
+    if found.kind != "correction" or not found.customer_id:
+        raise Invalid(_("only a correction request linked to a profile corrects data"), field="kind")
+    counts = correct.correct_customer(db, wh, workspace_id=ctx.workspace.id, customer_id=found.customer_id,
+                                      changes={str(k): v for k, v in body.changes.items()}, actor=ctx,
+                                      region=(ctx.workspace.settings or {}).get("region", "SA"))  # fmt: skip
+    found.status, found.closed_at, found.outcome = "done", utcnow(), {"status": "corrected", "counts": counts}
+    return CorrectionOut(counts=counts)

@@ -37,7 +37,7 @@ from tajriba.i18n import _
 from tajriba.models import Case, DataSubjectRequest, SurveyInvitation, SurveyProgress
 from tajriba.models.base import Base, utcnow
 from tajriba.privacy import holds
-from tajriba.privacy.person import PHONE_DIGITS, Person, identify
+from tajriba.privacy.person import ERASED, PHONE_DIGITS, Person, identify
 from tajriba.privacy.tokens import subject_token
 from tajriba.warehouse import Warehouse
 
@@ -143,7 +143,7 @@ def _application(db: Session, person: Person, token: str) -> tuple[dict[str, int
         request.details = person.scrub(request.details) if request.details else None
     counts["privacy_requests"] = len(requests)
     db.flush()
-    for name, n in _scrub_everything(db, person).items():
+    for name, n in scrub_application(db, person).items():
         counts[name] = counts.get(name, 0) + n
     return counts, list(requests)
 
@@ -174,8 +174,9 @@ def _mentions(column: Any, person: Person) -> Any:
     return or_(*[text.contains(p, autoescape=True) for p in patterns])
 
 
-def _scrub_everything(db: Session, person: Person) -> dict[str, int]:
-    """Every text and JSON column of every table of the workspace: mentions of the person become [erased]."""
+def scrub_application(db: Session, person: Person, replacement: str = ERASED) -> dict[str, int]:
+    """Every text and JSON column of every table of the workspace: mentions of the person become [erased] (or,
+    for a correction, the corrected value)."""
     counts: dict[str, int] = {}
     for table in Base.metadata.sorted_tables:
         if table.name in NOT_SCRUBBED or "workspace_id" not in table.c or not table.primary_key.columns:
@@ -190,11 +191,12 @@ def _scrub_everything(db: Session, person: Person) -> dict[str, int]:
                 )
             ).all()
             for *key, value in rows:
-                new = person.scrub_json(value)
+                new = person.scrub_json(value, replacement)
                 if new != value:
                     match = and_(*[k == v for k, v in zip(keys, key, strict=True)])
                     db.execute(update(table).where(match).values({column.name: new}))
-                    counts[table.name] = counts.get(table.name, 0) + 1
+                    name = str(table.name)  # a plain str (the JSON of audit details wants one)
+                    counts[name] = counts.get(name, 0) + 1
     return counts
 
 

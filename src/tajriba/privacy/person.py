@@ -52,12 +52,13 @@ class Person:
             return None
         return re.compile("|".join(re.escape(v) for v in usable), re.IGNORECASE)
 
-    def scrub(self, value: str) -> str:
-        """The text with each identifying value, and each way of writing their phones, replaced by [erased]."""
+    def scrub(self, value: str, replacement: str = ERASED) -> str:
+        """The text with each identifying value, and each way of writing their phones, replaced by [erased] (or,
+        for a correction, by the corrected value)."""
         pattern = self._values_re()
-        out = pattern.sub(ERASED, value) if pattern is not None else value
+        out = pattern.sub(lambda _m: replacement, value) if pattern is not None else value
         if self.phones:
-            out = _NUMBER.sub(lambda m: ERASED if self._is_phone(m.group(0)) else m.group(0), out)
+            out = _NUMBER.sub(lambda m: replacement if self._is_phone(m.group(0)) else m.group(0), out)
         return out
 
     def _is_phone(self, written: str) -> bool:
@@ -67,14 +68,16 @@ class Person:
     def mentioned(self, value: str) -> bool:
         return self.scrub(value) != value
 
-    def scrub_json(self, value: Any) -> Any:
+    def scrub_json(self, value: Any, replacement: str = ERASED) -> Any:
         """A JSON value with every string in it scrubbed (keys too)."""
         if isinstance(value, str):
-            return self.scrub(value)
+            return self.scrub(value, replacement)
         if isinstance(value, list):
-            return [self.scrub_json(v) for v in value]
+            return [self.scrub_json(v, replacement) for v in value]
         if isinstance(value, dict):
-            return {self.scrub(str(k)): self.scrub_json(v) for k, v in value.items()}
+            return {
+                self.scrub(str(k), replacement): self.scrub_json(v, replacement) for k, v in value.items()
+            }
         return value
 
     def needles(self) -> list[str]:

@@ -246,3 +246,15 @@ class NoticeOut(BaseModel):
     texts: dict[str, str]
     contact: str | None
     published_at: datetime
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: dict[Literal["name", "email", "phone"], Annotated[str, Field(min_length=1, max_length=320)]] = (
+        Field(min_length=1, description='e.g. {"phone": "+966 55 765 4321"}')
+    )
+
+
+class CorrectionOut(BaseModel):
+    counts: dict[str, int] = Field(description="rows changed per table")
