@@ -102,6 +102,6 @@ def test_maintenance_purges_expired_sessions_and_schedules_itself(app, db) -> No
     db.expire_all()
     assert len(db.scalars(select(UserSession)).all()) == 1
     done = db.scalar(select(Job).where(Job.dedupe_key == "maintenance:test"))
-    assert done.status == "done" and done.result == {"sessions_purged": 1, "uploads_removed": 0}
+    assert done.status == "done" and done.result == {"sessions_purged": 1, "uploads_removed": 0, "purged": {}}
     nxt = db.scalars(select(Job).where(Job.kind == "maintenance", Job.status == "queued")).all()
     assert len(nxt) == 1 and nxt[0].run_after > utcnow() + timedelta(minutes=50)

@@ -171,11 +171,16 @@ def _naive(moment: datetime) -> datetime:
     )
 
 
-def _count_or_run(wh: Warehouse, dry_run: bool, table: str, where: str, params: list[Any], dml: str) -> int:
+def _count_or_run(
+    wh: Warehouse, dry_run: bool, table: str, where: str, params: list[Any], *, words_only: bool = False
+) -> int:
+    """Count (dry run) or remove the rows `where` selects; `words_only` clears a survey answer's free text and
+    keeps its score."""
     if dry_run:
         return int(wh.sql(f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])
-    return wh.run(f"{dml} {table}{' SET comment = NULL, answers = NULL' if dml == 'UPDATE' else ''} WHERE {where}",
-                  params)  # fmt: skip
+    if words_only:
+        return wh.run(f"UPDATE {table} SET comment = NULL, answers = NULL WHERE {where}", params)
+    return wh.run(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def _warehouse(
@@ -184,12 +189,10 @@ def _warehouse(
     if category == "feedback_text":
         old = f"workspace_id = ? AND created_at < ? AND {_NOT_HELD}"
         out = _enrichments(wh, "feedback", ws, old, [ws, cutoff, held], dry_run)
-        out["feedback_texts"] = _count_or_run(
-            wh, dry_run, "feedback_texts", old, [ws, cutoff, held], "DELETE FROM"
-        )
+        out["feedback_texts"] = _count_or_run(wh, dry_run, "feedback_texts", old, [ws, cutoff, held])
         words = f"workspace_id = ? AND submitted_at < ? AND {_NOT_HELD} AND (comment IS NOT NULL OR answers IS NOT NULL)"
         out["survey_comments"] = _count_or_run(
-            wh, dry_run, "survey_responses", words, [ws, cutoff, held], "UPDATE"
+            wh, dry_run, "survey_responses", words, [ws, cutoff, held], words_only=True
         )
         return out
     if category not in _TABLES:
@@ -197,7 +200,7 @@ def _warehouse(
     table, column, source = _TABLES[category]
     where = f"workspace_id = ? AND {column} < ? AND {_NOT_HELD}"
     out = _enrichments(wh, source, ws, where, [ws, cutoff, held], dry_run) if source else {}
-    out[table] = _count_or_run(wh, dry_run, table, where, [ws, cutoff, held], "DELETE FROM")
+    out[table] = _count_or_run(wh, dry_run, table, where, [ws, cutoff, held])
     return out
 
 
@@ -207,7 +210,7 @@ def _enrichments(
     """What text analysis derived from rows about to go goes first (it names them by id)."""
     table, key = _KEYS[source]
     rows = f"workspace_id = ? AND source = ? AND source_id IN (SELECT {key} FROM {table} WHERE {where})"
-    n = _count_or_run(wh, dry_run, "text_enrichments", rows, [ws, source, *params], "DELETE FROM")
+    n = _count_or_run(wh, dry_run, "text_enrichments", rows, [ws, source, *params])
     return {"text_enrichments": n}
 
 
