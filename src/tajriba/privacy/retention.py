@@ -17,6 +17,7 @@ The purge also carries out erasures that waited for a legal hold the team has si
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,9 +126,10 @@ def plan(db: Session, *, workspace_id: int, now: datetime | None = None, dry_run
 
 
 def purge_warehouse(wh: Warehouse, plan: Plan) -> dict[str, int]:
-    """The warehouse's part, in one transaction (run outside the application database's write transaction)."""
+    """The warehouse's part, in one transaction (run outside the application database's write transaction); a
+    dry run only reads, so it takes no writer's turn (on Spark a transaction holds the lake's writer lock)."""
     counts: dict[str, int] = {}
-    with wh.transaction():
+    with nullcontext() if plan.dry_run else wh.transaction():
         for category, cutoff in plan.cutoffs.items():
             for table, n in _warehouse(
                 wh, category, plan.workspace_id, _naive(cutoff), plan.held, plan.dry_run
