@@ -11,7 +11,8 @@ measures taken, whether the people were told, and whom to contact; `missing` lis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -19,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.errors import Invalid, NotFound
-from tajriba.i18n import N_, _, speaking
-from tajriba.models import Membership, Notification, Workspace
+from tajriba.i18n import N_, _
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import Breach
+from tajriba.privacy import notify
+from tajriba.privacy.deadlines import utc
 
 CLOCK = timedelta(hours=72)
 WARN = timedelta(hours=24)
@@ -40,13 +42,9 @@ FIELDS = ("title", "description", "occurred_at", "aware_at", "categories", "subj
           "consequences", "measures", "contact")  # fmt: skip
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def log_breach(db: Session, *, workspace_id: int, data: dict[str, Any], actor: Auditor) -> Breach:
     """Record an incident; its clock runs from `aware_at` (default: now)."""
-    aware = _utc(data.get("aware_at") or utcnow())
+    aware = utc(data.get("aware_at") or utcnow())
     if aware > utcnow() + timedelta(minutes=5):
         raise Invalid(_("the moment you became aware cannot be in the future"), field="aware_at")
     breach = Breach(workspace_id=workspace_id, **{k: v for k, v in data.items() if k in FIELDS})
@@ -73,7 +71,7 @@ def list_breaches(db: Session, *, workspace_id: int) -> list[Breach]:
     rank = {"open": 0, "notified": 1, "closed": 2}
 
     def key(b: Breach) -> tuple[int, float]:
-        due = _utc(b.due_at).timestamp()
+        due = utc(b.due_at).timestamp()
         return rank.get(b.status, 0), -due if b.status == "closed" else due
 
     return sorted(rows, key=key)
@@ -86,7 +84,7 @@ def update_breach(db: Session, *, breach: Breach, data: dict[str, Any], actor: A
             setattr(breach, key, data[key])
     for key in ("authority_notified_at", "subjects_informed_at"):
         if data.get(key) is not None:
-            setattr(breach, key, _utc(data[key]))
+            setattr(breach, key, utc(data[key]))
     if breach.authority_notified_at is not None and breach.status == "open":
         breach.status = "notified"
     if data.get("closed"):
@@ -105,8 +103,8 @@ class Clock:
 
 
 def clock(breach: Breach, now: datetime | None = None) -> Clock:
-    moment = _utc(now) if now else utcnow()
-    due = _utc(breach.due_at)
+    moment = utc(now) if now else utcnow()
+    due = utc(breach.due_at)
     left = (due - moment).total_seconds() / 3600
     if breach.status == "closed":
         state = "closed"
@@ -125,27 +123,27 @@ def missing(breach: Breach) -> list[str]:
 def escalate(db: Session, *, now: datetime | None = None) -> int:
     """At 24 hours before the due time of an incident the authority has not been told of, tell the workspace's
     owners and admins (in the app, urgent, and in their mail digest). Each incident once; returns how many."""
-    moment = _utc(now) if now else utcnow()
+    moment = utc(now) if now else utcnow()
     due = db.scalars(
         select(Breach).where(
             Breach.status == "open", Breach.escalated_at.is_(None), Breach.due_at <= moment + WARN
         )
     ).all()
     for breach in due:
-        people = db.scalars(
-            select(Membership.user_id).where(
-                Membership.workspace_id == breach.workspace_id, Membership.role.in_(("owner", "admin"))
-            )
-        ).all()
-        workspace = db.get(Workspace, breach.workspace_id)
-        with speaking((workspace.default_locale if workspace else None) or "en"):
-            text = _("Breach #{id} “{title}”: the authority must be notified by {due} UTC").format(
-                id=breach.id, title=breach.title, due=_utc(breach.due_at).strftime("%Y-%m-%d %H:%M")
-            )
-        for user_id in people:
-            db.add(Notification(workspace_id=breach.workspace_id, user_id=user_id, kind="breach_due",
-                                text=text[:300], data={"breach_id": breach.id, "email": True, "in_app": True},
-                                urgent=True, emailed_at=None))  # fmt: skip
+        notify.tell_owners(
+            db,
+            workspace_id=breach.workspace_id,
+            kind="breach_due",
+            text=partial(_due_text, breach),
+            data={"breach_id": breach.id},
+            urgent=True,
+        )
         breach.escalated_at = moment
     db.flush()
     return len(due)
+
+
+def _due_text(breach: Breach) -> str:
+    return _("Breach #{id} “{title}”: the authority must be notified by {due} UTC").format(
+        id=breach.id, title=breach.title, due=utc(breach.due_at).strftime("%Y-%m-%d %H:%M")
+    )

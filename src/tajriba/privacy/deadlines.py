@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tajriba.errors import Invalid
 from tajriba.i18n import _
@@ -47,6 +47,11 @@ def rule_of(jurisdiction: str) -> Rule:
             ),
             field="jurisdiction",
         ) from None
+
+
+def utc(moment: datetime) -> datetime:
+    """The moment in UTC (a naive one is taken as UTC, as the stores keep them)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -278,8 +278,6 @@ def erase_for_request(
         reason=f"privacy request {request.id}",
     )
     erased_request(request, outcome)
-    if outcome.status == "deferred":
-        request.outcome = outcome.as_dict()
     return outcome
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,20 +36,15 @@ def _code_hash(request_id: int, code: str) -> str:
 
 
 def contact_of(raw: str, region: str) -> tuple[str, str]:
-    """("email", address) or ("phone", E.164) for what the person typed; Invalid otherwise."""
-    value = raw.strip()
-    if "@" in value:
-        local, _at, domain = value.rpartition("@")
-        if local and "." in domain and " " not in value and len(value) <= 320:
-            return "email", value
+    """("email", address) or ("phone", E.164) for what the person typed, normalised as identity resolution
+    normalises identifiers (so the verified request finds their profile); Invalid otherwise."""
+    kind = "email" if "@" in raw else "phone"
+    normal = customers.normalize_identifier(kind, raw, region=region)
+    if normal:
+        return kind, normal
+    if kind == "email":
         raise Invalid(_("this is not an e-mail address"), field="contact")
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise Invalid(_("write an e-mail address or a mobile number"), field="contact")
-    return "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise Invalid(_("write an e-mail address or a mobile number"), field="contact")
 
 
 def submit(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from tajriba.models import Workspace
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import Purpose
 from tajriba.privacy import retention
-from tajriba.privacy.deadlines import add_months
+from tajriba.privacy.deadlines import add_months, utc
 
 KEEP_RETIRED_YEARS = 5
 LAWFUL_BASES = (
@@ -36,10 +36,6 @@ COLUMNS = ("key", "name", "description", "lawful_basis", "explicit_consent", "da
            "recipients", "transfers_abroad", "retention", "since", "retired")  # fmt: skip
 FIELDS = ("name", "description", "lawful_basis", "explicit", "data_categories", "subject_categories", "recipients",
           "transfers", "retention")  # fmt: skip
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _check(data: dict[str, Any]) -> None:
@@ -96,10 +92,10 @@ def update(db: Session, *, purpose: Purpose, data: dict[str, Any], actor: Audito
 
 def purposes(db: Session, *, workspace_id: int, now: datetime | None = None) -> list[Purpose]:
     """Purposes in use, and retired ones within five years of retiring (older ones leave the records)."""
-    moment = _utc(now) if now else utcnow()
+    moment = utc(now) if now else utcnow()
     cutoff = add_months(moment, -12 * KEEP_RETIRED_YEARS)
     rows = db.scalars(select(Purpose).where(Purpose.workspace_id == workspace_id).order_by(Purpose.key))
-    return [p for p in rows if p.retired_at is None or _utc(p.retired_at) >= cutoff]
+    return [p for p in rows if p.retired_at is None or utc(p.retired_at) >= cutoff]
 
 
 def document(db: Session, *, workspace_id: int, now: datetime | None = None) -> dict[str, Any]:
@@ -109,7 +105,7 @@ def document(db: Session, *, workspace_id: int, now: datetime | None = None) -> 
     privacy = (workspace.settings or {}).get("privacy", {})
     return {
         "controller": {"name": workspace.name, "contact": privacy.get("dpo_contact")},
-        "generated_at": (_utc(now) if now else utcnow()).isoformat(),
+        "generated_at": (utc(now) if now else utcnow()).isoformat(),
         "retention_months": retention.rules(db, workspace_id=workspace_id),
         "purposes": [_row(p) for p in purposes(db, workspace_id=workspace_id, now=now)],
     }
@@ -127,8 +123,8 @@ def _row(p: Purpose) -> dict[str, Any]:
         "recipients": p.recipients or [],
         "transfers_abroad": p.transfers or [],
         "retention": p.retention,
-        "since": _utc(p.created_at).isoformat(),
-        "retired": _utc(p.retired_at).isoformat() if p.retired_at else None,
+        "since": utc(p.created_at).isoformat(),
+        "retired": utc(p.retired_at).isoformat() if p.retired_at else None,
     }
 
 

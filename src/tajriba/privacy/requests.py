@@ -3,30 +3,26 @@ extension told to the person before that date (privacy.deadlines)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.errors import NotFound
-from tajriba.i18n import _, speaking
+from tajriba.i18n import _
 from tajriba.jobs import service as jobs
-from tajriba.models import Membership, Notification, Workspace
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import DataSubjectRequest
-from tajriba.privacy import deadlines
+from tajriba.privacy import deadlines, notify
+from tajriba.privacy.deadlines import utc
 from tajriba.privacy.schemas import RequestIn
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def log_request(db: Session, *, workspace_id: int, data: RequestIn, actor: Auditor) -> DataSubjectRequest:
     """Record a request (an oral one noted by an agent too) with its due date; the audit entry names the
     request, not the person."""
-    received = _utc(data.received_at) if data.received_at else utcnow()
+    received = utc(data.received_at) if data.received_at else utcnow()
     user = getattr(actor, "user", None)
     request = DataSubjectRequest(
         workspace_id=workspace_id,
@@ -60,17 +56,17 @@ def list_requests(db: Session, *, workspace_id: int, open_only: bool = True) -> 
     if open_only:
         query = query.where(DataSubjectRequest.closed_at.is_(None))
     rows = list(db.scalars(query))
-    return sorted(rows, key=lambda r: (_utc(r.current_due_at), r.id))
+    return sorted(rows, key=lambda r: (utc(r.current_due_at), r.id))
 
 
 def extend_request(
     db: Session, *, request: DataSubjectRequest, reason: str, actor: Auditor, now: datetime | None = None
 ) -> DataSubjectRequest:
     """The one extension the law allows, refused after the first due date or without a reason."""
-    moment = _utc(now) if now else utcnow()
+    moment = utc(now) if now else utcnow()
     request.extended_due_at = deadlines.extended_due_at(
         jurisdiction=request.jurisdiction,
-        due=_utc(request.due_at),
+        due=utc(request.due_at),
         extended=request.extended_due_at is not None,
         reason=reason,
         now=moment,
@@ -97,11 +93,11 @@ REMIND_BEFORE = timedelta(days=7)
 def remind(db: Session, *, now: datetime | None = None) -> dict[str, int]:
     """Tell the workspace's owners and admins of open requests due within a week (once), and again, urgently,
     of those past their due date (once)."""
-    moment = _utc(now) if now else utcnow()
+    moment = utc(now) if now else utcnow()
     open_ = list(db.scalars(select(DataSubjectRequest).where(DataSubjectRequest.closed_at.is_(None))))
     counts = {"reminded": 0, "escalated": 0}
     for request in open_:
-        due = _utc(request.current_due_at)
+        due = utc(request.current_due_at)
         if due <= moment and request.escalated_at is None:
             _tell_team(db, request, due, urgent=True)
             request.escalated_at = request.reminded_at = moment
@@ -115,20 +111,13 @@ def remind(db: Session, *, now: datetime | None = None) -> dict[str, int]:
 
 
 def _tell_team(db: Session, request: DataSubjectRequest, due: datetime, *, urgent: bool) -> None:
-    workspace = db.get(Workspace, request.workspace_id)
-    people = db.scalars(
-        select(Membership.user_id).where(
-            Membership.workspace_id == request.workspace_id, Membership.role.in_(("owner", "admin"))
-        )
-    ).all()
-    with speaking((workspace.default_locale if workspace else None) or "en"):
+    def text() -> str:
         template = (
             _("Privacy request #{id} is past its due date ({due}): answer it now")
             if urgent
             else _("Privacy request #{id} is due on {due}")
         )
-        text = template.format(id=request.id, due=due.strftime("%Y-%m-%d"))
-    for user_id in people:
-        db.add(Notification(workspace_id=request.workspace_id, user_id=user_id, kind="privacy_due", text=text,
-                            data={"privacy_request_id": request.id, "email": True, "in_app": True}, urgent=urgent,
-                            emailed_at=None))  # fmt: skip
+        return template.format(id=request.id, due=due.strftime("%Y-%m-%d"))
+
+    notify.tell_owners(db, workspace_id=request.workspace_id, kind="privacy_due", text=text,
+                       data={"privacy_request_id": request.id}, urgent=urgent)  # fmt: skip
