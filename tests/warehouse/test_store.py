@@ -52,6 +52,10 @@ def _events(ids: list[str], ws: int = 1, customer: str = "c1") -> pa.Table:
     )
 
 
+def test_the_health_probe_answers_on_every_engine(wh: Warehouse) -> None:
+    assert wh.ping() is None  # raises when the engine does not answer
+
+
 def test_the_same_batch_twice_is_stored_once(wh: Warehouse) -> None:
     batch = _events(["m1", "m2", "m3"])
     assert wh.append("events", batch) == 3

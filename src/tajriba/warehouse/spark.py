@@ -229,6 +229,13 @@ class SparkWarehouse(Warehouse):
 
     # -- reads ------------------------------------------------------------------------------------
 
+    def ping(self) -> None:
+        """The lake's current snapshot is readable and the Spark driver answers, without a Spark job (a job
+        would wait its turn behind every running read)."""
+        self.lake.current()
+        if self.session.sparkContext._jsc.sc().isStopped():  # noqa: SLF001 - pyspark has no public probe
+            raise SparkUnavailable("the Spark context has stopped")
+
     def _frame(self, query: str, params: Params) -> DataFrame:
         if _DML.match(query):
             raise Unportable("Warehouse.sql/frame read; INSERT, UPDATE and DELETE go through Warehouse.run")

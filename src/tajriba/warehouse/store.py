@@ -91,6 +91,10 @@ class Warehouse:
         """The rows of one table (of one workspace, or all), as Arrow batches in the table's schema."""
         raise NotImplementedError
 
+    def ping(self) -> None:
+        """Raise unless the warehouse answers (the health check's probe: cheap, queues behind no one's reads)."""
+        self.sql("SELECT 1")
+
     def lock_workspace(self, workspace_id: int) -> None:
         """Inside a transaction: hold off other processes' writers of the workspace until it ends."""
 
