@@ -49,14 +49,14 @@ SPARK_TESTS := tests/metrics/test_one_number.py tests/metrics/test_metrics_api.p
 	tests/value/test_value_web.py tests/text/test_text_web.py::test_explorer_api_filters_search_and_pain_points
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25 --junitxml=test-results/main.xml
 	@if [ -n "$$TAJRIBA_TEST_DATABASE_URL" ]; then \
 		echo "== the analytics on a PostgreSQL warehouse"; \
-		TAJRIBA_TEST_WAREHOUSE=postgres $(BIN)/python -m pytest -n 2 --dist loadfile -q $(ENGINE_TESTS); \
+		TAJRIBA_TEST_WAREHOUSE=postgres $(BIN)/python -m pytest -n 2 --dist loadfile -q --junitxml=test-results/postgres.xml $(ENGINE_TESTS); \
 	else echo "TAJRIBA_TEST_DATABASE_URL is not set: the PostgreSQL warehouse run is skipped (CI sets it)"; fi
 	@if command -v java >/dev/null 2>&1 || [ -n "$$CI" ]; then \
 		echo "== the analytics on a Spark warehouse (local mode)"; \
-		TAJRIBA_TEST_WAREHOUSE=spark $(BIN)/python -m pytest -n 2 --dist loadfile -q $(SPARK_TESTS); \
+		TAJRIBA_TEST_WAREHOUSE=spark $(BIN)/python -m pytest -n 2 --dist loadfile -q --junitxml=test-results/spark.xml $(SPARK_TESTS); \
 	else echo "java is not installed: the Spark warehouse run is skipped (CI installs it)"; fi
 
 serve: $(VENV)/.installed

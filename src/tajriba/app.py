@@ -118,6 +118,7 @@ def _lifespan(settings: Settings, engine: Any, warehouse: Any, *, run_worker: bo
 ROUTERS = (
     "tajriba.web.health:router",
     "tajriba.ingest.api:router",
+    "tajriba.surveys.stop:router",  # before the respondent's /s/{token}/... routes
     "tajriba.surveys.respondent:router",
     "tajriba.accounts.pages:router",
     "tajriba.overview.pages:router",

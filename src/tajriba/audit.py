@@ -16,6 +16,11 @@ from tajriba.models.base import utcnow
 GENESIS = "0" * 64
 
 
+def subject_token(workspace_id: int, customer_id: str) -> str:
+    """How audit entries and erased records name a person: a digest of their id, never the id (SEC-2)."""
+    return hashlib.sha256(f"{workspace_id}:{customer_id}".encode()).hexdigest()[:20]
+
+
 class Auditor(Protocol):
     """Who acts, as services see them: anything that appends an audit entry (web.deps.Context does, for a
     person or an API key; `Operator` for the command line)."""

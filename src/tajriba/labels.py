@@ -44,6 +44,10 @@ OTHER_CHANNELS = {
     "review": N_("Reviews"),
     "api": N_("API"),
     "import": N_("Import"),
+    "in_person": N_("In person"),
+    "letter": N_("Letter"),
+    "agent": N_("Told to an agent"),
+    "survey": N_("Survey"),
 }
 LANGUAGES = {"ar": N_("Arabic"), "fa": N_("Persian"), "en": N_("English"), "other": N_("Other")}
 

@@ -27,6 +27,7 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "customers:read": (_STAFF, "see customer profiles and timelines"),
     "pii:read": ({"owner", "admin", "agent"}, "see raw personal data (others see it redacted)"),
     "identities:manage": (_ADMINS, "undo identity merges of customer profiles"),
+    "consents:record": (_STAFF, "record a consent or its withdrawal a customer gave by phone or in person"),
     "surveys:read": (_ALL, "see surveys and their results"),
     "surveys:write": (_ANALYSTS, "build and send surveys"),
     "feedback:read": (_ALL, "explore feedback texts (redacted), their topics, sentiment and pain points"),

@@ -317,3 +317,28 @@ def test_a_withdrawal_after_scheduling_stops_the_send(app, db, shop, smtp) -> No
     assert out.sent == 1 and [m["X-Rcpt"] for m in inbox.messages] == ["c1@example.com"]
     statuses = {i.customer_id: (i.status, i.reason) for i in db.scalars(select(SurveyInvitation))}
     assert statuses == {"c1": ("sent", None), "c2": ("skipped", "no_consent")}
+
+
+def test_a_purpose_resting_on_explicit_consent_invites_only_those_who_gave_it(app, db, shop) -> None:  # type: ignore[no-untyped-def]
+    """CON-2: once the records of processing say surveys need explicit consent, implied consent and silence are
+    not enough (invitations; the send applies the same rule, tested with a withdrawal above)."""
+    from tajriba.customers import service as customers
+    from tajriba.privacy import records
+
+    ws, wh = shop["ws"], shop["wh"]
+    wh.append("consents", pd.DataFrame({
+        "workspace_id": ws.id, "consent_id": ["e1", "i2"], "customer_id": ["c1", "c2"], "purpose": "surveys",
+        "granted": True, "explicit": [True, False], "recorded_at": datetime(2026, 2, 1)}))  # fmt: skip
+    everyone = ["c1", "c2", "c3", "c4"]
+    # no purpose registered: everyone but c4, who refused
+    assert customers.consent_blocked(db, wh, workspace_id=ws.id, purposes=["surveys"], customer_ids=everyone) == {
+        "c4": "withdrawn"}  # fmt: skip
+    records.register(db, workspace_id=ws.id, actor=Actor(), data={
+        "key": "surveys", "name": "Surveys", "lawful_basis": "consent", "explicit": True})  # fmt: skip
+    report = delivery.invite(db, wh, survey=shop["other"], recipients=_people("c1", "c2", "c3", "c4"),
+                             channel="link", now=NOW)  # fmt: skip
+    assert report.scheduled == 1 and dict(report.skipped) == {"no_consent": 3}
+    reasons = customers.consent_blocked(
+        db, wh, workspace_id=ws.id, purposes=["surveys"], customer_ids=everyone
+    )
+    assert reasons == {"c2": "not_explicit", "c3": "no_consent", "c4": "withdrawn"}

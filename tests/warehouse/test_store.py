@@ -56,6 +56,46 @@ def test_the_health_probe_answers_on_every_engine(wh: Warehouse) -> None:
     assert wh.ping() is None  # raises when the engine does not answer
 
 
+ADDED_TO_CONSENTS = ("lawful_basis", "explicit", "channel", "notice_version", "language", "tz", "actor")
+
+
+def _as_an_older_release_left_it(wh: Warehouse) -> None:
+    """The consents table without the columns added to it since (each engine's own way of storing it)."""
+    if wh.engine == "duckdb":
+        for name in ADDED_TO_CONSENTS:
+            wh.con.execute(f"ALTER TABLE consents DROP COLUMN {name}")  # type: ignore[attr-defined]
+    elif wh.engine == "postgres":
+        with wh.transaction():
+            for name in ADDED_TO_CONSENTS:
+                wh._handle().con.execute(f"ALTER TABLE consents DROP COLUMN {name}")  # type: ignore[attr-defined]
+    else:
+        import pyarrow.parquet as pq
+
+        for rel in wh.lake.current().files("consents"):  # type: ignore[attr-defined]
+            path = wh.lake.path(rel)  # type: ignore[attr-defined]
+            pq.write_table(pq.read_table(path).drop_columns(list(ADDED_TO_CONSENTS)), path)
+
+
+def test_an_older_warehouse_gains_the_columns_added_since_and_keeps_its_rows(wh: Warehouse) -> None:
+    old = {"workspace_id": [1], "consent_id": ["k1"], "customer_id": ["c1"], "purpose": ["surveys"],
+           "granted": [True], "recorded_at": [T0], "source": ["survey"]}  # fmt: skip
+    wh.append("consents", pd.DataFrame(old))
+    _as_an_older_release_left_it(wh)
+    wh.create_schema()  # what every start does
+    new = {**old, "consent_id": ["k2"], "granted": [False], "recorded_at": [T0 + timedelta(hours=1)],
+           "lawful_basis": ["consent"], "explicit": [True], "channel": ["phone"], "language": ["ar"]}  # fmt: skip
+    assert wh.append("consents", pd.DataFrame(new)) == 1
+    rows = wh.sql(
+        "SELECT consent_id, granted, lawful_basis, explicit, channel FROM consents ORDER BY consent_id"
+    )
+    assert rows == [("k1", True, None, None, None), ("k2", False, "consent", True, "phone")]
+    # the older rows take part in every write and read: a customer's erasure, a streamed copy
+    batches = list(wh.read_batches("consents", workspace_id=1))
+    assert sum(b.num_rows for b in batches) == 2 and batches[0].column_names[-1] == "actor"
+    assert wh.delete_customer(1, "c1")["consents"] == 2
+    assert wh.count("consents") == 0
+
+
 def test_the_same_batch_twice_is_stored_once(wh: Warehouse) -> None:
     batch = _events(["m1", "m2", "m3"])
     assert wh.append("events", batch) == 3

@@ -33,6 +33,9 @@ PUBLIC = {
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
     ("GET", "/s/{token}/done"),
+    # the one-tap stop link every invitation carries: anyone holding it (tests/surveys/test_stop.py)
+    ("GET", "/s/stop/{token}"),
+    ("POST", "/s/stop/{token}"),
     # the public privacy request form and its code page: anyone (tests/privacy/test_pages.py)
     ("GET", "/privacy/{workspace}/request"),
     ("POST", "/privacy/{workspace}/request"),

@@ -8,6 +8,10 @@ from fastapi import APIRouter, Depends, Query
 
 from tajriba.customers import service
 from tajriba.customers.schemas import (
+    ConsentGiven,
+    ConsentHistory,
+    ConsentIn,
+    ConsentRecord,
     CustomerRow,
     ProfileRead,
     SearchRead,
@@ -73,6 +77,36 @@ def timeline(
     return TimelineRead(
         customer_id=profile_id, page=page, more=more, items=[TimelineItem(**i) for i in items]
     )
+
+
+@router.get("/{customer_id}/consents")
+def consent_history(
+    wh: WarehouseDep, ctx: Annotated[Context, Depends(RequireKey("customers:read"))], customer_id: str
+) -> ConsentHistory:
+    """The person's consent ledger: every grant and withdrawal as stored, newest first (append-only)."""
+    profile_id = service.get_profile(wh, workspace_id=ctx.workspace.id, customer_id=customer_id)[
+        "customer_id"
+    ]
+    rows = service.consent_history(wh, workspace_id=ctx.workspace.id, customer_id=profile_id)
+    if not ctx.can("pii:read"):  # staff addresses are personal data too
+        rows = [{**r, "actor": "subject" if r["actor"] == "subject" else None} for r in rows]
+    return ConsentHistory(customer_id=profile_id, records=[ConsentRecord(**r) for r in rows])
+
+
+@router.post("/{customer_id}/consents", status_code=201)
+def record_consent(
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Annotated[Context, Depends(RequireKey("consents:record"))],
+    customer_id: str,
+    body: ConsentIn,
+) -> ConsentGiven:
+    """Record a decision the person gave staff (on the phone, at a branch): a grant or a withdrawal, with how
+    it was given. It takes effect at once: survey invitations not yet sent are skipped after a withdrawal."""
+    given = service.record_consent_given(
+        db, wh, workspace_id=ctx.workspace.id, customer_id=customer_id, change=body.model_dump(), actor=ctx
+    )
+    return ConsentGiven(**given)
 
 
 @router.post("/merges/{merge_id}/undo")

@@ -38,12 +38,26 @@ PURPOSE_LABELS = {
 
 @dataclass(frozen=True)
 class Observation:
+    """One decision as it reached us. The ledger keeps what the regulators ask for (PDPL IR Art 11-12, GDPR Art
+    7(1): the controller proves the consent): on what basis, how explicit, by which channel, under which notice,
+    in which language, the zone of the moment, and who recorded it."""
+
     customer_id: str
     purpose: str
     granted: bool
     at: datetime  # naive UTC
     message_id: str
     source: str
+    lawful_basis: str = "consent"
+    explicit: bool = False
+    channel: str | None = None
+    notice_version: str | None = None
+    language: str | None = None
+    tz: str | None = None
+    actor: str = "subject"
+
+
+LEDGER_FIELDS = ("source", "lawful_basis", "explicit", "channel", "notice_version", "language", "tz", "actor")
 
 
 def purpose_key(name: object) -> str | None:
@@ -77,44 +91,60 @@ def from_context(context: Mapping[str, Any]) -> dict[str, bool]:
     return out
 
 
-def changes(
-    current: Mapping[tuple[str, str], bool], observations: Iterable[Observation], *, workspace_id: int
-) -> pa.Table:
-    """Rows for the observations that change a customer's decision for a purpose, in event-time order."""
-    state = dict(current)
-    rows: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "consent_id",
-            "customer_id",
-            "purpose",
-            "granted",
-            "recorded_at",
-            "source",
-            "message_id",
-        )
+def how_given(context: Mapping[str, Any]) -> dict[str, Any]:
+    """What a tracking call says about how its consent was given: the page or app's channel and language, and,
+    from a consent manager that sends them, the notice version and whether the choice was express
+    (`context.consent.noticeVersion` / `policyVersion`, `context.consent.explicit`)."""
+    consent = context.get("consent") if isinstance(context.get("consent"), dict) else {}
+    channel, locale = context.get("channel"), context.get("locale")
+    library = context.get("library") if isinstance(context.get("library"), dict) else {}
+    if not isinstance(channel, str):
+        channel = "app" if isinstance(context.get("app"), dict) else "web" if library else None
+    notice = consent.get("noticeVersion") or consent.get("policyVersion")
+    return {
+        "channel": channel[:32] if isinstance(channel, str) else None,
+        "language": locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None,
+        "notice_version": str(notice)[:64] if isinstance(notice, (str, int)) else None,
+        "explicit": consent.get("explicit") is True,
     }
+
+
+def changes(
+    current: Mapping[tuple[str, str], tuple[bool, bool]],
+    observations: Iterable[Observation],
+    *,
+    workspace_id: int,
+) -> pa.Table:
+    """Rows for the observations that change a customer's decision for a purpose (granted or withdrawn, implied
+    or explicit), in event-time order: a page view carrying the same preferences as before adds nothing."""
+    state = dict(current)
+    rows: list[Observation] = []
     for obs in sorted(observations, key=lambda o: (o.at, o.message_id, o.purpose)):
         key = (obs.customer_id, obs.purpose)
-        if state.get(key) is obs.granted:
+        decision = (obs.granted, obs.explicit and obs.granted)
+        if state.get(key) == decision:
             continue
-        state[key] = obs.granted
-        digest = hashlib.sha256(f"{obs.message_id}\x00{obs.purpose}".encode()).hexdigest()[:32]
-        for name, value in (
-            ("consent_id", digest),
-            ("customer_id", obs.customer_id),
-            ("purpose", obs.purpose),
-            ("granted", obs.granted),
-            ("recorded_at", obs.at),
-            ("source", obs.source),
-            ("message_id", obs.message_id),
-        ):
-            rows[name].append(value)
-    n = len(rows["consent_id"])
+        state[key] = decision
+        rows.append(obs)
+    n = len(rows)
     return pa.table(
         {
             "workspace_id": pa.array([workspace_id] * n, pa.int32()),
-            **{k: pa.array(v, pa.bool_() if k == "granted" else None) for k, v in rows.items()},
+            "consent_id": pa.array(
+                [hashlib.sha256(f"{o.message_id}\x00{o.purpose}".encode()).hexdigest()[:32] for o in rows],
+                pa.string(),
+            ),
+            "customer_id": pa.array([o.customer_id for o in rows], pa.string()),
+            "purpose": pa.array([o.purpose for o in rows], pa.string()),
+            "granted": pa.array([o.granted for o in rows], pa.bool_()),
+            "recorded_at": pa.array([o.at for o in rows], pa.timestamp("us")),
+            "message_id": pa.array([o.message_id for o in rows], pa.string()),
+            **{
+                name: pa.array(
+                    [getattr(o, name) for o in rows], pa.bool_() if name == "explicit" else pa.string()
+                )
+                for name in LEDGER_FIELDS
+            },
         }
     )
 
@@ -123,22 +153,33 @@ def current_state(
     warehouse: Warehouse, *, workspace_id: int, customer_ids: Iterable[str]
 ) -> dict[tuple[str, str], bool]:
     """The latest decision per (customer, purpose) among the given customers."""
+    decisions = current_decisions(warehouse, workspace_id=workspace_id, customer_ids=customer_ids)
+    return {key: granted for key, (granted, _explicit) in decisions.items()}
+
+
+def current_decisions(
+    warehouse: Warehouse, *, workspace_id: int, customer_ids: Iterable[str], purpose: str | None = None
+) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """(granted, explicitly) per (customer, purpose) among the given customers, as of their latest change."""
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
     rows = warehouse.sql(
-        "SELECT customer_id, purpose, arg_max(granted, (recorded_at, consent_id)) FROM consents "
-        "WHERE workspace_id = ? AND list_contains(?, customer_id) GROUP BY 1, 2",
-        [workspace_id, ids],
+        "SELECT customer_id, purpose, arg_max(granted, (recorded_at, consent_id)), "
+        "arg_max(coalesce(explicit, false), (recorded_at, consent_id)) FROM consents "
+        "WHERE workspace_id = ? AND list_contains(?, customer_id)"
+        + (" AND purpose = ?" if purpose else "")
+        + " GROUP BY 1, 2",
+        [workspace_id, ids, *([purpose] if purpose else [])],
     )
-    return {(c, p): bool(g) for c, p, g in rows}
+    return {(c, p): (bool(g), bool(g) and bool(e)) for c, p, g, e in rows}
 
 
 def record(warehouse: Warehouse, *, workspace_id: int, observations: list[Observation]) -> int:
     """Store the changes among the observations; return how many were stored (replays store nothing)."""
     if not observations:
         return 0
-    current = current_state(
+    current = current_decisions(
         warehouse, workspace_id=workspace_id, customer_ids=(o.customer_id for o in observations)
     )
     table = changes(current, observations, workspace_id=workspace_id)
@@ -146,14 +187,35 @@ def record(warehouse: Warehouse, *, workspace_id: int, observations: list[Observ
 
 
 def for_customer(warehouse: Warehouse, *, workspace_id: int, customer_id: str) -> list[dict[str, Any]]:
-    """Current decision per purpose (newest first), each with how many changes led there."""
+    """Current decision per purpose (newest first), each with how it was given and how many changes led there."""
+    last = "(recorded_at, consent_id)"
     rows = warehouse.sql(
-        "SELECT purpose, arg_max(granted, (recorded_at, consent_id)), max(recorded_at), "
-        "arg_max(source, (recorded_at, consent_id)), count(*) FROM consents "
-        "WHERE workspace_id = ? AND customer_id = ? GROUP BY 1 ORDER BY 3 DESC, 1",
+        f"SELECT purpose, arg_max(granted, {last}), max(recorded_at), arg_max(source, {last}), count(*), "
+        f"arg_max(coalesce(explicit, false), {last}), arg_max(lawful_basis, {last}), arg_max(channel, {last}) "
+        "FROM consents WHERE workspace_id = ? AND customer_id = ? GROUP BY 1 ORDER BY 3 DESC, 1",
         [workspace_id, customer_id],
     )
     return [
-        {"purpose": p, "granted": bool(g), "recorded_at": at, "source": s, "changes": int(n)}
-        for p, g, at, s, n in rows
+        {
+            "purpose": p,
+            "granted": bool(g),
+            "recorded_at": at,
+            "source": s,
+            "changes": int(n),
+            "explicit": bool(g) and bool(e),
+            "lawful_basis": basis,
+            "channel": ch,
+        }  # fmt: skip
+        for p, g, at, s, n, e, basis, ch in rows
     ]
+
+
+def history(warehouse: Warehouse, *, workspace_id: int, customer_id: str) -> list[dict[str, Any]]:
+    """Every change of the person's decisions, newest first: the ledger's rows as stored."""
+    cols = ("consent_id", "purpose", "granted", "recorded_at", "message_id", *LEDGER_FIELDS)
+    rows = warehouse.sql(
+        f"SELECT {', '.join(cols)} FROM consents WHERE workspace_id = ? AND customer_id = ? "
+        "ORDER BY recorded_at DESC, consent_id DESC",
+        [workspace_id, customer_id],
+    )
+    return [dict(zip(cols, row, strict=True)) for row in rows]

@@ -11,12 +11,12 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
-from tajriba.customers import consent, identifiers, identity, segments
+from tajriba.customers import consent, consent_policy, identifiers, identity, segments
 from tajriba.customers.identity import Identifier as Identifier
 from tajriba.customers.identity import IdentityPolicy as IdentityPolicy
 from tajriba.customers.identity import Merge as Merge
 from tajriba.customers.identity import Resolution as Resolution
-from tajriba.errors import Conflict, NotFound
+from tajriba.errors import Conflict, NotFound, TajribaError
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import ROW_KEYS
 
@@ -27,8 +27,15 @@ normalize_identifier = identifiers.normalize
 ConsentObservation = consent.Observation
 consent_state = consent.current_state
 consent_from_context = consent.from_context
+consent_context = consent.how_given
 consent_purpose = consent.purpose_key
 record_consent = consent.record
+consent_history = consent.history
+consent_blocked = consent_policy.blocked
+record_consent_given = consent_policy.record_given
+CONSENT_BLOCKED = consent_policy.BLOCKED
+CONSENT_CHANNELS = consent_policy.CHANNELS
+LAWFUL_BASES = consent_policy.LAWFUL_BASES
 SEGMENT_ROWS = segments.ROWS
 check_segment = segments.check
 count_segment = segments.count
@@ -214,6 +221,19 @@ def search_customers(
         [*params, per_page, (page - 1) * per_page],
     )
     return [dict(zip(PROFILE_COLUMNS, r, strict=True)) for r in rows], total
+
+
+def profile_with_contact(warehouse: Warehouse, *, workspace_id: int, contact: str | None) -> str | None:
+    """The customer whose e-mail or phone (any format) is `contact`, when exactly one is."""
+    if not contact:
+        return None
+    try:
+        rows, total = search_customers(
+            warehouse, workspace_id=workspace_id, query=contact, page=1, per_page=2
+        )
+    except TajribaError:
+        return None
+    return str(rows[0]["customer_id"]) if total == 1 else None
 
 
 def get_profile(warehouse: Warehouse, *, workspace_id: int, customer_id: str) -> dict[str, Any]:

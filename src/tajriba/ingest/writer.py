@@ -132,9 +132,12 @@ def _consents(
             continue
         at = naive(m.timestamp)
         assert at is not None
+        how = customer_service.consent_context(m.context)
         for purpose, granted in customer_service.consent_from_context(m.context).items():
             out.append(
-                customer_service.ConsentObservation(customer, purpose, granted, at, m.message_id, source)
+                customer_service.ConsentObservation(
+                    customer, purpose, granted, at, m.message_id, source, tz=m.tz, **how
+                )
             )
     return out
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor
+from tajriba.audit import Auditor, subject_token
 from tajriba.customers import service as customers
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.privacy.erase import scrub_application
 from tajriba.privacy.person import PHONE_DIGITS, Person, digits
-from tajriba.privacy.tokens import subject_token
 from tajriba.warehouse import Warehouse
 
 FIELDS = ("name", "email", "phone")

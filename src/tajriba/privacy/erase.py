@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, and_, cast, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor
+from tajriba.audit import Auditor, subject_token
 from tajriba.db.session import after_commit, reclaim
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
@@ -38,7 +38,6 @@ from tajriba.models import Case, DataSubjectRequest, SurveyInvitation, SurveyPro
 from tajriba.models.base import Base, utcnow
 from tajriba.privacy import holds
 from tajriba.privacy.person import ERASED, PHONE_DIGITS, Person, identify
-from tajriba.privacy.tokens import subject_token
 from tajriba.warehouse import Warehouse
 
 log = logging.getLogger("tajriba.privacy")

@@ -27,11 +27,10 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor
+from tajriba.audit import Auditor, subject_token
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _, speaking
 from tajriba.models import Case, CaseEvent, DataSubjectRequest, Workspace
-from tajriba.privacy.tokens import subject_token
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
 

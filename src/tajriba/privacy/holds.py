@@ -7,12 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.audit import Auditor
+from tajriba.audit import Auditor, subject_token
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models.base import utcnow
 from tajriba.models.privacy import LegalHold
-from tajriba.privacy.tokens import subject_token
 
 MIN_REASON = 10
 

@@ -18,7 +18,7 @@ from tajriba import security
 from tajriba.audit import System
 from tajriba.config import Settings
 from tajriba.customers import service as customers
-from tajriba.errors import Invalid, NotFound, TajribaError
+from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _, speaking
 from tajriba.models import Workspace
 from tajriba.models.base import utcnow
@@ -108,9 +108,4 @@ def verify(
 
 def _profile_of(wh: Warehouse, request: DataSubjectRequest) -> str | None:
     """The customer whose e-mail or phone is the request's contact, when exactly one is."""
-    try:
-        rows, total = customers.search_customers(wh, workspace_id=request.workspace_id, query=request.contact,
-                                                  page=1, per_page=2)  # fmt: skip
-    except TajribaError:
-        return None
-    return str(rows[0]["customer_id"]) if total == 1 else None
+    return customers.profile_with_contact(wh, workspace_id=request.workspace_id, contact=request.contact)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
+from tajriba.customers import service as customers
 from tajriba.errors import Conflict, Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models import Workspace
@@ -24,14 +25,7 @@ from tajriba.privacy import retention
 from tajriba.privacy.deadlines import add_months, utc
 
 KEEP_RETIRED_YEARS = 5
-LAWFUL_BASES = (
-    "consent",
-    "contract",
-    "legal_obligation",
-    "vital_interest",
-    "public_interest",
-    "legitimate_interest",
-)
+LAWFUL_BASES = customers.LAWFUL_BASES
 COLUMNS = ("key", "name", "description", "lawful_basis", "explicit_consent", "data_categories", "subject_categories",
            "recipients", "transfers_abroad", "retention", "since", "retired")  # fmt: skip
 FIELDS = ("name", "description", "lawful_basis", "explicit", "data_categories", "subject_categories", "recipients",

@@ -46,7 +46,7 @@ class InviteReport:
 SKIP_REASONS = {
     "fatigue": "asked recently",
     "no_address": "no address for the channel",
-    "no_consent": "declined surveys",
+    "no_consent": "no consent to surveys",
     "duplicate": "already invited for this event",
 }
 
@@ -180,12 +180,19 @@ def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[s
     return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}
 
 
-def declined(warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str) -> set[str]:
+def declined(
+    session: Session, warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str
+) -> set[str]:
+    """The customers who may not be surveyed on the channel: they withdrew, or the workspace's records of
+    processing say surveys (or WhatsApp messages) rest on consent, explicit or not, they have not given."""
     from tajriba.customers import service as customers
 
-    state = customers.consent_state(warehouse, workspace_id=workspace_id, customer_ids=ids)
     purposes = {"surveys"} | ({"whatsapp"} if channel == "whatsapp" else set())
-    return {c for (c, p), granted in state.items() if p in purposes and not granted}
+    return set(
+        customers.consent_blocked(
+            session, warehouse, workspace_id=workspace_id, purposes=purposes, customer_ids=ids
+        )
+    )
 
 
 def _last_asked(session: Session, workspace_id: int, ids: list[str]) -> dict[str, datetime]:
@@ -244,7 +251,7 @@ def _about(
     asked."""
     return (
         _contacts(warehouse, workspace_id, ids),
-        declined(warehouse, workspace_id, ids, channel),
+        declined(session, warehouse, workspace_id, ids, channel),
         _last_asked(session, workspace_id, ids),
     )
 

@@ -63,6 +63,30 @@ def _to36(n: int) -> str:
             return out
 
 
+def _stop_signature(secret: str, body: str) -> str:
+    return _b64(hmac.new(secret.encode(), b"survey-stop:" + body.encode(), hashlib.sha256).digest()[:12])
+
+
+def stop_token(secret: str, invitation: SurveyInvitation) -> str:
+    """`<id>.<signature>` of the one-tap "stop these surveys" link every invitation carries: it never expires
+    (a person may say stop from an old message), and it only ever withdraws."""
+    body = _to36(invitation.id)
+    return f"{body}.{_stop_signature(secret, body)}"
+
+
+def read_stop_token(secret: str, token: str) -> int:
+    """The invitation id in a stop token, or NotFound."""
+    body, _dot, signature = token.partition(".")
+    valid = body.isalnum() and body.isascii() and len(body) <= 13
+    if not valid or not hmac.compare_digest(_stop_signature(secret, body), signature):
+        raise NotFound(_("This link does not exist."))
+    return int(body, 36)
+
+
+def stop_url(base: str, secret: str, invitation: SurveyInvitation) -> str:
+    return f"{base.rstrip('/')}/s/stop/{stop_token(secret, invitation)}"
+
+
 def public_url(base: str, survey: Survey, **hidden: str) -> str:
     query = urlencode({k: v for k, v in hidden.items() if v not in (None, "")})
     return f"{base.rstrip('/')}/s/{survey.public_token}" + (f"?{query}" if query else "")

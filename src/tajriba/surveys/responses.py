@@ -103,17 +103,36 @@ def store_response(
     scores = metric_scores(definition, answers)
     rows = _response_rows(base, rid, scores)
     feedback = _feedback_rows(base, rid, texts, rating=scores[0][1] if scores else None)
-    consents = [
-        customer_service.ConsentObservation(customer_id, q.purpose or q.key, True, _naive(now), rid, "survey")
-        for q in definition.questions
-        if customer_id and q.type == "consent" and answers.get(q.key) is True
-    ]
+    consents = _consents(definition, answers, base, rid) if customer_id else []
     _write(warehouse, survey.workspace_id, rows, feedback, consents)
     if invitation is not None:
         invitation.completed_at, invitation.status, invitation.response_id = now, "completed", rid
     if feedback:
         text_service.schedule(session, survey.workspace_id, delay_seconds=5)
     return Stored(rid, len(rows), len(feedback))
+
+
+def _consents(
+    definition: Any, answers: dict[str, Any], base: dict[str, Any], rid: str
+) -> list[customer_service.ConsentObservation]:
+    """The consent boxes ticked: each an express statement, made under the notice shown with the survey."""
+    return [
+        customer_service.ConsentObservation(
+            base["customer_id"],
+            q.purpose or q.key,
+            True,
+            base["submitted_at"],
+            rid,
+            "survey",
+            explicit=True,
+            channel=base["channel"],
+            notice_version=base["notice_version"],
+            language=base["language"],
+            tz=base["tz"],
+        )  # fmt: skip
+        for q in definition.questions
+        if q.type == "consent" and answers.get(q.key) is True
+    ]
 
 
 def _response_rows(base: dict[str, Any], rid: str, scores: list[tuple[Any, float]]) -> list[dict[str, Any]]:

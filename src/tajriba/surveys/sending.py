@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tajriba import periods
@@ -42,19 +42,27 @@ def invitation_mail(
         ask = _("We would value your answer. It takes under a minute.")
         button = _("Answer the survey")
         note = _("This link is personal and works once.")
+        # who sends it and the one-tap way to say stop, in every message (CON-3, CON-4)
+        stop = links.stop_url(settings.links_base, settings.secret, inv)
+        sender = _("Sent by {sender}.").format(sender=workspace.name)
+        stop_text = _("No more survey invitations")
         direction = DIRECTION.get(locale, "ltr")
         msg = EmailMessage()
         msg["Subject"] = subject
         msg["From"] = formataddr((workspace.name, settings.mail_from))
         msg["To"] = str(inv.address)
         msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-        msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n")
+        msg["List-Unsubscribe"] = f"<{stop}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: the mail client's button
+        msg.set_content(f"{title}\n\n{ask}\n\n{url}\n\n{note}\n\n{sender} {stop_text}: {stop}\n")
         msg.add_alternative(
             f'<!doctype html><html lang="{locale}" dir="{direction}"><body style="font-family:sans-serif">'
             f'<h1 style="font-size:20px">{escape(title)}</h1><p>{escape(ask)}</p>'
             f'<p><a href="{escape(url)}" style="display:inline-block;padding:10px 18px;background:#0b6e4f;'
             f'color:#fff;text-decoration:none;border-radius:6px">{escape(button)}</a></p>'
-            f'<p style="color:#666;font-size:12px">{escape(note)}</p></body></html>',
+            f'<p style="color:#666;font-size:12px">{escape(note)}</p>'
+            f'<p style="color:#666;font-size:12px">{escape(sender)} <a href="{escape(stop)}">{escape(stop_text)}</a></p>'
+            "</body></html>",
             subtype="html",
         )
         msg["Content-Language"] = locale  # after the body: set_content() drops Content-* headers
@@ -65,9 +73,11 @@ def message_text(settings: Settings, survey: Survey, inv: SurveyInvitation, *, r
     definition = definition_of(survey)
     locale = definition.language(inv.language)
     text = invitation_text(definition, locale)
-    if reminder:
-        text = _("Reminder") + ": " + text
-    return f"{text}\n{links.personal_url(settings.links_base, settings.secret, inv)}"
+    with speaking(locale):  # the invitee's language, whoever sends
+        if reminder:
+            text = _("Reminder") + ": " + text
+        stop = _("Stop: {url}").format(url=links.stop_url(settings.links_base, settings.secret, inv))
+    return f"{text}\n{links.personal_url(settings.links_base, settings.secret, inv)}\n{stop}"
 
 
 @dataclass
@@ -110,7 +120,7 @@ def dispatch(
     if not due and not reminders:
         report.expired = _expire(session, now)
         return report
-    withdrawn = _withdrawn(warehouse, due + reminders)  # consent withdrawn since they were scheduled
+    withdrawn = _withdrawn(session, warehouse, due + reminders)  # consent withdrawn since they were scheduled
     surveys: dict[int, Survey] = {}
     workspaces: dict[int, Workspace] = {}
 
@@ -155,8 +165,9 @@ def dispatch(
     return report
 
 
-def _withdrawn(warehouse: Warehouse, invitations: list[SurveyInvitation]) -> set[int]:
-    """The invitations (and reminders) whose customer withdrew consent to surveys (or WhatsApp) since."""
+def _withdrawn(session: Session, warehouse: Warehouse, invitations: list[SurveyInvitation]) -> set[int]:
+    """The invitations (and reminders) whose customer withdrew consent to surveys (or WhatsApp) since, or
+    may no longer be surveyed (the records of processing changed)."""
     groups: dict[tuple[int, str], list[SurveyInvitation]] = {}
     for inv in invitations:
         if inv.customer_id:
@@ -164,7 +175,7 @@ def _withdrawn(warehouse: Warehouse, invitations: list[SurveyInvitation]) -> set
     out: set[int] = set()
     for (workspace_id, channel), items in groups.items():
         refused = declined(
-            warehouse, workspace_id, sorted({i.customer_id for i in items if i.customer_id}), channel
+            session, warehouse, workspace_id, sorted({i.customer_id for i in items if i.customer_id}), channel
         )
         out |= {i.id for i in items if i.customer_id in refused}
     return out
@@ -238,6 +249,9 @@ def _reminders_due(session: Session, now: datetime, batch: int) -> list[SurveyIn
             SurveyInvitation.channel != "link",
             SurveyInvitation.reminded_at.is_(None),
             SurveyInvitation.completed_at.is_(None),
+            or_(
+                SurveyInvitation.reason.is_(None), SurveyInvitation.reason != "stopped"
+            ),  # the person said stop
             Survey.reminder_days.is_not(None),
             SurveyInvitation.expires_at > now,
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from tajriba.warehouse import ledger
 from tajriba.warehouse.schema import TABLES
 from tajriba.warehouse.store import (
     Params,
@@ -22,6 +23,7 @@ from tajriba.warehouse.store import (
     first_of_each_key,
     merge_aggregates,
     merge_sets,
+    missing_columns,
     nested_transaction,
     spec_of,
     with_row_number,
@@ -113,6 +115,11 @@ class DuckDBWarehouse(Warehouse):
         with self.lock:
             for spec in TABLES.values():
                 self.con.execute(spec.ddl())
+            have = self.con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+            ).fetchall()
+            for spec, column in missing_columns(set(have)):
+                self.con.execute(spec.add_column(column))
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -177,6 +184,7 @@ class DuckDBWarehouse(Warehouse):
             yield
 
     def run(self, query: str, params: Params = None) -> int:
+        ledger.check(query)
         with self.lock:
             row = self.con.execute(query, params or []).fetchone()
         return int(row[0]) if row else 0

@@ -45,7 +45,11 @@ class LakeWrites:
         """SQL for the rows of `files` of a table (an empty relation of the table's shape when there are none)."""
         if not files:
             return f"(SELECT * FROM empty.{table})"
-        return f"read_parquet([{self._paths(files)}])"
+        # files written before a column was added to the table lack it: by name, under the table's shape
+        return (
+            f"(SELECT * FROM empty.{table} UNION ALL BY NAME "
+            f"SELECT * FROM read_parquet([{self._paths(files)}], union_by_name = true))"
+        )
 
     def _paths(self, files: Files) -> str:
         """The files' absolute paths as SQL string literals."""

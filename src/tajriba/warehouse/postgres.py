@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pyarrow as pa
 
 from tajriba.errors import TajribaError
+from tajriba.warehouse import ledger
 from tajriba.warehouse.dialect import translate
 from tajriba.warehouse.pg_copy import copy_rows, pg_type
 from tajriba.warehouse.schema import TABLES, TableSpec
@@ -29,6 +30,7 @@ from tajriba.warehouse.store import (
     first_of_each_key,
     merge_aggregates,
     merge_sets,
+    missing_columns,
     nested_transaction,
     spec_of,
     with_row_number,
@@ -128,6 +130,15 @@ class PostgresWarehouse(Warehouse):
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             for spec in TABLES.values():
                 con.execute(spec.ddl("postgres"))
+            have = con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
+                [self.schema],
+            ).fetchall()
+            for spec, column in missing_columns({(str(t), str(c)) for t, c in have}):
+                con.execute(spec.add_column(column, "postgres"))
+            for table in ledger.LEDGERS:
+                for statement in ledger.POSTGRES_TRIGGER:
+                    con.execute(statement.replace("{table}", table))
 
     def append(self, table: str, batch: pa.Table | pd.DataFrame) -> int:
         spec = spec_of(table)
@@ -230,6 +241,11 @@ class PostgresWarehouse(Warehouse):
     # -- reads ------------------------------------------------------------------------------------
 
     def run(self, query: str, params: Params = None) -> int:
+        ledger.check(query)
+        if ledger.is_erasing() and ledger.touches(query):
+            with self.transaction():  # the database's own trigger lets an erasure's delete through
+                self._handle().con.execute("SELECT set_config('tajriba.erasing', 'on', true)")
+                return self._rowcount(translate(query, "postgres"), _params(params))
         return self._rowcount(translate(query, "postgres"), _params(params))
 
     def sql(self, query: str, params: Params = None) -> list[tuple[Any, ...]]:

@@ -48,6 +48,13 @@ class TableSpec:
             f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(self.key)})\n)"
         )
 
+    def add_column(self, column: Column, engine: str = "duckdb") -> str:
+        """The statement that gives an older table a column added to the spec since (always nullable: the rows
+        stored before have no value)."""
+        return (
+            f"ALTER TABLE {self.name} ADD COLUMN IF NOT EXISTS {column.name} {sql_type(column.sql, engine)}"
+        )
+
 
 def sql_type(sql: str, engine: str) -> str:
     """A column type written for the engine (the specs use DuckDB's names)."""
@@ -301,6 +308,17 @@ CONSENTS = TableSpec(
         _ts("recorded_at", True),
         _text("source"),  # tracking library, import mapping, survey, agent
         _text("message_id"),  # the event or file row that carried it
+        # added later (a column added to a spec goes at its end, nullable: `create_schema` adds it to an older
+        # warehouse, and a lake's older files read it as NULL)
+        _text("lawful_basis"),  # consent, contract, legal_obligation, ... (privacy.records.LAWFUL_BASES)
+        _c(
+            "explicit", "BOOLEAN", pa.bool_()
+        ),  # an express statement (a ticked box, a signed form), not implied
+        _text("channel"),  # web, app, email, sms, whatsapp, phone, in_person, import, api
+        _text("notice_version"),  # the privacy notice the person was shown
+        _text("language"),  # ar, fa, en: the language they were asked in
+        _text("tz"),  # the zone of the moment they decided (IANA name or offset), as events keep it
+        _text("actor"),  # "subject" (the person themself), "user:<id>" (an agent), "import:<id>"
     ),
     key=("workspace_id", "consent_id"),
 )

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 
 from tajriba.errors import TajribaError
+from tajriba.warehouse import ledger
 from tajriba.warehouse.dialect import Unportable, translate
 from tajriba.warehouse.lake import Lake, Snapshot, lake_at
 from tajriba.warehouse.lake_writes import LakeWrites, create_empty_tables
@@ -208,6 +209,7 @@ class SparkWarehouse(Warehouse):
             return self._writes().upsert(spec, data)
 
     def run(self, query: str, params: Params = None) -> int:
+        ledger.check(query)
         with self.transaction():
             return self._writes().run(query, params)
 
@@ -290,8 +292,11 @@ class SparkWarehouse(Warehouse):
         con = duckdb.connect()
         try:
             paths = [self.lake.path(f) for f in files]
+            con.execute(spec.ddl())  # empty, the table's shape: older files lack the columns added since
             reader = con.sql(
-                f"SELECT {', '.join(spec.column_names)} FROM read_parquet(?)", params=[paths]
+                f"SELECT {', '.join(spec.column_names)} FROM (SELECT * FROM {spec.name} UNION ALL BY NAME "
+                "SELECT * FROM read_parquet(?, union_by_name = true))",
+                params=[paths],
             ).to_arrow_reader(rows)
             for batch in reader:
                 yield pa.Table.from_batches([batch]).cast(spec.arrow_schema())

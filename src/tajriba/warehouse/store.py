@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tajriba.errors import Invalid, TajribaError
-from tajriba.warehouse.schema import TABLES, TableSpec
+from tajriba.warehouse import ledger
+from tajriba.warehouse.schema import TABLES, Column, TableSpec
 
 Params = list[Any] | dict[str, Any] | None
 
@@ -127,7 +128,7 @@ class Warehouse:
 
         counts: dict[str, int] = {}
         params = [workspace_id, customer_id]
-        with self.transaction():
+        with self.transaction(), ledger.erasing():
             ids = self.sql(
                 "SELECT kind, value FROM customer_identities WHERE workspace_id = ? AND customer_id = ?",
                 params,
@@ -180,7 +181,7 @@ class Warehouse:
     def delete_workspace(self, workspace_id: int) -> dict[str, int]:
         """Remove every row of one workspace from every table."""
         counts = {}
-        with self.transaction():
+        with self.transaction(), ledger.erasing():
             for name in TABLES:
                 counts[name] = self.run(f"DELETE FROM {name} WHERE workspace_id = ?", [workspace_id])
         return counts
@@ -250,6 +251,16 @@ class PerThread(Generic[H]):
         for _thread, handle in handles:
             handle.close()
         self._local = threading.local()
+
+
+def missing_columns(have: set[tuple[str, str]]) -> list[tuple[TableSpec, Column]]:
+    """The columns of the specs an older warehouse's tables lack, given its (table, column) pairs."""
+    return [
+        (spec, column)
+        for spec in TABLES.values()
+        for column in spec.columns
+        if (spec.name, column.name) not in have
+    ]
 
 
 def spec_of(table: str) -> TableSpec:

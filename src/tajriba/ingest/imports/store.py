@@ -207,8 +207,15 @@ def _consents(
             ref = f"import:{mapping.name}:{kind}:{rows[i]}:{customers[i]}"
             observations.append(
                 customer_service.ConsentObservation(
-                    customers[i], purpose, bool(granted), at, ref, f"import:{mapping.name}"
-                )
+                    customers[i],
+                    purpose,
+                    bool(granted),
+                    at,
+                    ref,
+                    f"import:{mapping.name}",
+                    channel="import",
+                    actor=f"import:{mapping.name}",
+                )  # fmt: skip
             )
     customer_service.record_consent(warehouse, workspace_id=workspace_id, observations=observations)
 
