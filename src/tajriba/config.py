@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     messaging_webhook_token: str | None = Field(default=None, repr=False)
     # respondent pages: submissions per client address per minute
     survey_rate_per_minute: int = Field(default=30, ge=1)
+    # the public privacy request form: posts per client address per minute (each may send a code)
+    privacy_rate_per_minute: int = Field(default=10, ge=1)
     # request handling: threads that run routes at once (the database pool is sized to match)
     threads: int = Field(default=32, ge=2, le=512)
     # largest request body the JSON API accepts (bytes); the tracking API has its own 500 KB limit

@@ -95,10 +95,11 @@ def how_given(context: Mapping[str, Any]) -> dict[str, Any]:
     """What a tracking call says about how its consent was given: the page or app's channel and language, and,
     from a consent manager that sends them, the notice version and whether the choice was express
     (`context.consent.noticeVersion` / `policyVersion`, `context.consent.explicit`)."""
-    consent = context.get("consent") if isinstance(context.get("consent"), dict) else {}
+    found = context.get("consent")
+    consent: Mapping[str, Any] = found if isinstance(found, dict) else {}
     channel, locale = context.get("channel"), context.get("locale")
-    library = context.get("library") if isinstance(context.get("library"), dict) else {}
     if not isinstance(channel, str):
+        library = isinstance(context.get("library"), dict)
         channel = "app" if isinstance(context.get("app"), dict) else "web" if library else None
     notice = consent.get("noticeVersion") or consent.get("policyVersion")
     return {

@@ -21,7 +21,6 @@ from tajriba.web.render import error_text
 router = APIRouter(prefix="/privacy/{workspace}", include_in_schema=False)
 LANGUAGES = ("ar", "fa", "en")
 KINDS = ("access", "correction", "erasure", "objection", "portability", "restriction")
-PER_MINUTE = 10  # posts per address and minute (each may send a code)
 
 
 def _language(request: Request, asked: str | None) -> str:
@@ -41,7 +40,8 @@ def _page(request: Request, template: str, locale: str, status: int = 200, **con
 
 def _limit(request: Request) -> None:
     ip = request.client.host if request.client else "unknown"
-    if per_minute(request.app.state, "privacy_limiter", PER_MINUTE).hit(ip):
+    limit = request.app.state.settings.privacy_rate_per_minute  # posts per address (each may send a code)
+    if per_minute(request.app.state, "privacy_limiter", limit).hit(ip):
         raise TooManyRequests(
             _("Too many requests from this address; try again in a minute."), retry_after=60
         )

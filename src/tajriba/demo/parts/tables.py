@@ -129,5 +129,13 @@ class Tables(World):
                 "recorded_at": _ts(df["seconds"].to_numpy(dtype=float)),
                 "source": np.where(df["purpose"] == "whatsapp", "whatsapp", "web"),
                 "message_id": None,
+                # a box ticked at sign-up (or a WhatsApp "yes"): an express grant under the notice of the day
+                "lawful_basis": "consent",
+                "explicit": df["granted"],
+                "channel": np.where(df["purpose"] == "whatsapp", "whatsapp", "web"),
+                "notice_version": "2025-01",
+                "language": self.language[df["i"].to_numpy()],
+                "tz": "Asia/Riyadh",
+                "actor": "subject",
             }
         )
