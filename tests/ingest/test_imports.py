@@ -579,3 +579,13 @@ def test_a_broken_file_names_the_file_and_the_line_in_the_readers_language(
     bad.write_text('{"event": "a"}\nnot json\n', encoding="utf-8")
     with pytest.raises(Invalid, match=r"events.jsonl: line 2 is not JSON"):
         import_file(wh, workspace_id=1, kind="events", path=bad)
+
+
+def test_a_profiles_phone_is_read_in_the_workspaces_region_like_its_identifier(wh: Warehouse, tmp_path: Path) -> None:
+    """0501234567 is a Saudi mobile and an Egyptian landline: an Egyptian workspace reads it as Egyptian, on the
+    profile as in the identifiers (each distinct phone parsed once)."""
+    rows = [["order_id", "ordered_at", "amount", "currency", "customer_phone"],
+            ["E-1", "2026-03-01", "10", "EGP", "0501234567"], ["E-2", "2026-03-02", "12", "EGP", "050 123 4567"]]  # fmt: skip
+    import_file(wh, workspace_id=1, kind="orders", path=write_csv(tmp_path / "eg.csv", rows), region="EG")
+    assert wh.sql("SELECT DISTINCT phone FROM customers") == [("+20501234567",)]
+    assert wh.sql("SELECT value FROM customer_identities WHERE kind = 'phone'") == [("+20501234567",)]

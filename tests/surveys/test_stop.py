@@ -79,3 +79,16 @@ def test_an_address_without_a_profile_stops_what_is_scheduled_to_it(app, db, sho
     db.rollback()  # a fresh read of what the server committed
     assert [i.status for i in db.scalars(select(SurveyInvitation))] == ["skipped", "skipped"]
     assert links.read_stop_token(app.state.settings.secret, stop.rsplit("/", 1)[1]) == first.id
+
+
+def test_a_link_shared_by_hand_stops_only_itself(app, db, shop, client) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A personal link with neither a profile nor an address behind it stops that invitation alone."""
+    for _ in range(2):
+        delivery.invite(db, shop["wh"], survey=shop["survey"], recipients=[delivery.Recipient()], channel="link",
+                        now=NOW)  # fmt: skip
+    db.commit()
+    first, second = db.scalars(select(SurveyInvitation).order_by(SurveyInvitation.id)).all()
+    assert client.post(f"/s/stop/{links.stop_token(app.state.settings.secret, first)}").status_code == 200
+    db.rollback()
+    assert [(i.status, i.reason) for i in db.scalars(select(SurveyInvitation).order_by(SurveyInvitation.id))] == [
+        (first.status, "stopped"), (second.status, None)]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tajriba.i18n import to_latin_digits
 
@@ -43,6 +44,11 @@ def normalize_email(value: str) -> str | None:
 
 def normalize_phone(value: str, *, region: str = "SA") -> str | None:
     """E.164 for a phone written in any digit script, with spaces, dashes, 00 or a local 0 prefix."""
+    return _phone(value, region)
+
+
+@lru_cache(maxsize=1 << 16)  # a customer's phone comes back on each of their events and orders
+def _phone(value: str, region: str) -> str | None:
     import phonenumbers
 
     text = to_latin_digits(value).strip()

@@ -48,14 +48,12 @@ def withdraw(
             customer, "surveys", False, now.replace(tzinfo=None), f"stop:{invitation.id}:{uuid.uuid4().hex[:8]}",
             "invitation", explicit=False, channel=invitation.channel, language=invitation.language,
         )])  # fmt: skip
-    theirs = (
-        SurveyInvitation.customer_id == customer
-        if customer
-        else SurveyInvitation.address == invitation.address
-    )
+    who = [SurveyInvitation.id == invitation.id]  # whoever it was sent to: this one at least
+    if customer:
+        who.append(SurveyInvitation.customer_id == customer)
     if invitation.address:
-        theirs = or_(theirs, SurveyInvitation.address == invitation.address)
-    mine = (SurveyInvitation.workspace_id == ws, theirs)
+        who.append(SurveyInvitation.address == invitation.address)
+    mine = (SurveyInvitation.workspace_id == ws, or_(*who))
     db.execute(update(SurveyInvitation).where(*mine, SurveyInvitation.status == "scheduled")
                .values(status="skipped", reason="no_consent"))  # fmt: skip
     db.execute(update(SurveyInvitation).where(*mine, SurveyInvitation.status == "sent",

@@ -39,12 +39,7 @@ def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tup
                 pa.scalar(None, pa.string()),
             )
         elif ident_kind == "phone":
-            uniq = pc.unique(arr)
-            normal = pa.array(
-                [customer_service.normalize_identifier("phone", v, region=region) for v in uniq.to_pylist()],
-                pa.string(),
-            )
-            arr = pc.take(normal, pc.index_in(arr, uniq))
+            arr = _phones(arr, region)
         else:
             arr = convert.clean(arr)
         data[ident_kind] = arr.to_pylist()
@@ -55,6 +50,16 @@ def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tup
         if columns
         else [[] for _ in range(table.num_rows)]
     )
+
+
+def _phones(arr: pa.Array | pa.ChunkedArray, region: str) -> pa.Array:
+    """E.164 of a column of phones, each distinct value parsed once."""
+    uniq = pc.unique(arr)
+    normal = pa.array(
+        [customer_service.normalize_identifier("phone", v, region=region) for v in uniq.to_pylist()],
+        pa.string(),
+    )
+    return pc.take(normal, pc.index_in(arr, uniq))
 
 
 def store_batch(
@@ -87,7 +92,7 @@ def store_batch(
     cols = {c: table.column(c) for c in table.column_names}
     ws = pa.array([workspace_id] * n, pa.int32())
     cust = pa.array(customer_ids, pa.string())
-    _profiles(warehouse, workspace_id, kind, cols, cust, n)
+    _profiles(warehouse, workspace_id, kind, cols, cust, n, region)
     _consents(warehouse, workspace_id, kind, cols, cust, mapping)
     if kind == "customers":
         return sum(1 for c in customer_ids if c)  # profiles created or updated
@@ -138,7 +143,13 @@ def _rows(
 
 
 def _profiles(
-    warehouse: Warehouse, workspace_id: int, kind: str, cols: dict[str, Any], cust: pa.Array, n: int
+    warehouse: Warehouse,
+    workspace_id: int,
+    kind: str,
+    cols: dict[str, Any],
+    cust: pa.Array,
+    n: int,
+    region: str,
 ) -> None:
     """Create or update the profiles the rows belong to (names, contacts, first/last seen)."""
     if pc.all(pc.is_null(cust)).as_py():
@@ -164,11 +175,7 @@ def _profiles(
         )
         if email is not None
         else pa.nulls(n, pa.string()),
-        "phone": pa.array(
-            [customer_service.normalize_identifier("phone", v) for v in phone.to_pylist()], pa.string()
-        )
-        if phone is not None
-        else pa.nulls(n, pa.string()),
+        "phone": _phones(phone, region) if phone is not None else pa.nulls(n, pa.string()),
         "first_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
         "last_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
     }
