@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from tajriba.ingest.imports.service import import_file
@@ -72,14 +73,14 @@ def main() -> None:
         write_orders(path, args.rows, args.customers, phones=not args.no_phones)
         print(f"machine: {platform.machine()}, {platform.python_version()}; file {path.stat().st_size / 1e6:.0f} MB "
               f"written in {time.perf_counter() - started:.1f} s")  # fmt: skip
-        floor = DuckDBWarehouse(f"duckdb:///{tmp}/floor.duckdb")
+        floor = duckdb.connect(f"{tmp}/floor.duckdb")
         started = time.perf_counter()
-        floor.con.execute("CREATE TABLE o AS SELECT * FROM read_csv(?, header = true)", [str(path)])
-        floor.con.execute("ALTER TABLE o ADD PRIMARY KEY (order_id)")
+        floor.execute("CREATE TABLE o AS SELECT * FROM read_csv(?, header = true)", [str(path)])
+        floor.execute("ALTER TABLE o ADD PRIMARY KEY (order_id)")
         took = time.perf_counter() - started
         print(f"floor (DuckDB read_csv into a keyed table): {took:.1f} s = {args.rows / took:,.0f} rows/s")
         floor.close()
-        wh = DuckDBWarehouse(f"duckdb:///{tmp}/wh.duckdb")
+        wh = DuckDBWarehouse(f"{tmp}/wh.duckdb")
         wh.create_schema()
         for label in ("first import", "re-import"):
             started = time.perf_counter()

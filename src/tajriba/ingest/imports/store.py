@@ -17,8 +17,8 @@ from tajriba.ingest.writer import apply_resolution
 from tajriba.warehouse import Warehouse
 
 
-def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tuple[str, str]]]:
-    """Normalised identifiers of each row (vectorised; phones once per distinct value)."""
+def _identifier_groups(table: pa.Table, kind: str) -> list[list[tuple[str, str]]]:
+    """Normalised identifiers of each row (vectorised; the phones are E.164 already)."""
     cols = {
         "external_id": "external_id" if kind == "customers" else "customer_external_id",
         "email": "email" if kind == "customers" else "customer_email",
@@ -38,9 +38,7 @@ def _identifier_groups(table: pa.Table, kind: str, region: str) -> list[list[tup
                 arr,
                 pa.scalar(None, pa.string()),
             )
-        elif ident_kind == "phone":
-            arr = _phones(arr, region)
-        else:
+        elif ident_kind != "phone":  # phones: store_batch made them E.164 for the identifiers and the profile
             arr = convert.clean(arr)
         data[ident_kind] = arr.to_pylist()
     kinds = list(data)
@@ -74,7 +72,10 @@ def store_batch(
 ) -> int:
     """Resolve customers for the batch (merging profiles a row links), then append or upsert."""
     n = table.num_rows
-    groups = _identifier_groups(table, kind, region)
+    phone = "phone" if kind == "customers" else "customer_phone"
+    if phone in table.column_names:  # parsed once per distinct value, used by the identifiers and the profile
+        table = table.set_column(table.column_names.index(phone), phone, _phones(table.column(phone), region))
+    groups = _identifier_groups(table, kind)
     customer_ids: list[str | None] = [None] * n
     if any(groups):  # resolve_identities() works on each distinct group once
         res = customer_service.resolve_identities(
@@ -175,7 +176,7 @@ def _profiles(
         )
         if email is not None
         else pa.nulls(n, pa.string()),
-        "phone": _phones(phone, region) if phone is not None else pa.nulls(n, pa.string()),
+        "phone": phone if phone is not None else pa.nulls(n, pa.string()),
         "first_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
         "last_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
     }
