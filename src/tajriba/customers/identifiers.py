@@ -44,19 +44,24 @@ def normalize_email(value: str) -> str | None:
 
 def normalize_phone(value: str, *, region: str = "SA") -> str | None:
     """E.164 for a phone written in any digit script, with spaces, dashes, 00 or a local 0 prefix."""
-    return _phone(value, region)
-
-
-@lru_cache(maxsize=1 << 16)  # a customer's phone comes back on each of their events and orders
-def _phone(value: str, region: str) -> str | None:
-    import phonenumbers
-
-    text = to_latin_digits(value).strip()
-    text = re.sub(r"[\s\-().\u200e\u200f\u202a-\u202e]", "", text)
+    text = _SEPARATORS.sub("", to_latin_digits(value).strip())
     if text.startswith("00"):
         text = "+" + text[2:]
-    if not text or not re.fullmatch(r"\+?\d{6,16}", text):
+    if not text or not _DIGITS.fullmatch(text):
         return None
+    return _parsed(text, region)
+
+
+_SEPARATORS = re.compile(r"[\s\-().\u200e\u200f\u202a-\u202e]")
+_DIGITS = re.compile(r"\+?\d{6,16}")
+
+
+# keyed by the digits, so one number written several ways is parsed once; a customer's phone comes back on
+# each of their events and orders (65,536 numbers: about 15 MB at most)
+@lru_cache(maxsize=1 << 16)
+def _parsed(text: str, region: str) -> str | None:
+    import phonenumbers
+
     # A local number (no +) is read in the workspace's region first, then in the neighbouring ones.
     regions = [None] if text.startswith("+") else list(dict.fromkeys([region, *LOCAL_REGIONS]))
     for candidate in regions:
