@@ -53,7 +53,14 @@ def write_orders(path: Path, rows: int, customers: int, phones: bool) -> None:
         for i in range(rows):
             c = int(who[i])
             day = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1_735_689_600 + int(seconds[i])))
-            row = [f"O-{i}", f"{day}+03:00", f"{amount[i]:,.2f}", "SAR", f"customer{c}@example.com", NAMES[c % 6]]
+            row = [
+                f"O-{i}",
+                f"{day}+03:00",
+                f"{amount[i]:,.2f}",
+                "SAR",
+                f"customer{c}@example.com",
+                NAMES[c % 6],
+            ]
             out.writerow(row + ([_phone(c * 7919, int(style[c]))] if phones else []))
 
 

@@ -581,7 +581,9 @@ def test_a_broken_file_names_the_file_and_the_line_in_the_readers_language(
         import_file(wh, workspace_id=1, kind="events", path=bad)
 
 
-def test_a_profiles_phone_is_read_in_the_workspaces_region_like_its_identifier(wh: Warehouse, tmp_path: Path) -> None:
+def test_a_profiles_phone_is_read_in_the_workspaces_region_like_its_identifier(
+    wh: Warehouse, tmp_path: Path
+) -> None:
     """0501234567 is a Saudi mobile and an Egyptian landline: an Egyptian workspace reads it as Egyptian, on the
     profile as in the identifiers (each distinct phone parsed once)."""
     rows = [["order_id", "ordered_at", "amount", "currency", "customer_phone"],
