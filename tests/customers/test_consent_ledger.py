@@ -80,6 +80,25 @@ def test_a_tracked_consent_and_a_withdrawal_told_to_an_agent_keep_every_field(ap
     assert len(audit) == 2 and customer not in str([a.target_id for a in audit])  # a token, not the id
 
 
+def test_a_page_views_implied_consent_never_downgrades_an_express_one(app, client, db) -> None:  # type: ignore[no-untyped-def]
+    ws = make_workspace(db, "ledger4")
+    key = accounts.create_key(db, workspace=ws, kind="api", name="crm", role="agent")[1]
+    db.commit()
+    wh = app.state.warehouse
+    send(wh, ws.id, [page("v1", "2026-04-01T10:00:00Z", {"sms_marketing": True})])  # implied, by the banner
+    customer = wh.sql("SELECT customer_id FROM customer_identities WHERE value = 'u-1'")[0][0]
+    express = {"purpose": "sms_marketing", "granted": True, "explicit": True, "channel": "in_person"}
+    made = client.post(
+        f"/api/v1/customers/{customer}/consents", json=express, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert made.json()["changed"] is True  # implied made express: a change
+    send(wh, ws.id, [page("v2", "2099-01-01T10:00:00Z", {"sms_marketing": True})])  # the banner again, later
+    rows = wh.sql("SELECT explicit FROM consents WHERE workspace_id = ? ORDER BY recorded_at", [ws.id])
+    assert rows == [(False,), (True,)]  # nothing new: the express grant stands
+    send(wh, ws.id, [page("v3", "2099-02-01T10:00:00Z", {"sms_marketing": False})])
+    assert len(wh.sql("SELECT 1 FROM consents WHERE workspace_id = ?", [ws.id])) == 3  # a withdrawal is news
+
+
 def _key_actor(db) -> str:  # type: ignore[no-untyped-def]
     from tajriba.models import ApiKey
 

@@ -116,16 +116,24 @@ def changes(
     *,
     workspace_id: int,
 ) -> pa.Table:
-    """Rows for the observations that change a customer's decision for a purpose (granted or withdrawn, implied
-    or explicit), in event-time order: a page view carrying the same preferences as before adds nothing."""
+    """Rows for the observations that change a customer's decision for a purpose (a grant, a withdrawal, or an
+    implied grant made express), in event-time order: a page view carrying the same preferences as before adds
+    nothing."""
     state = dict(current)
     rows: list[Observation] = []
     for obs in sorted(observations, key=lambda o: (o.at, o.message_id, o.purpose)):
         key = (obs.customer_id, obs.purpose)
-        decision = (obs.granted, obs.explicit and obs.granted)
-        if state.get(key) == decision:
-            continue
-        state[key] = decision
+        was_granted, was_explicit = state.get(key, (None, False))
+        if obs.granted:
+            # a grant is news when nothing was granted, or when it makes an implied grant express; an implied
+            # grant (a page view's banner state) never downgrades an express one
+            if was_granted and (was_explicit or not obs.explicit):
+                continue
+            state[key] = (True, obs.explicit)
+        else:
+            if was_granted is False:
+                continue
+            state[key] = (False, False)
         rows.append(obs)
     n = len(rows)
     return pa.table(
