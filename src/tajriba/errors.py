@@ -61,6 +61,17 @@ class TooManyRequests(TajribaError):
         self.retry_after = retry_after
 
 
+class Busy(TajribaError):
+    """A store stayed locked past the wait (a long write elsewhere): nothing was done; try again shortly."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 5, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
 class ConfigError(TajribaError):
     """Invalid settings: stops start-up with one clear line."""
 

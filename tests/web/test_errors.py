@@ -47,6 +47,38 @@ def test_unexpected_errors_give_a_request_id_and_no_traceback(app) -> None:
     assert expected.json() == {"error": {"code": "conflict", "message": "already there", "field": "slug"}}
 
 
+def test_a_database_locked_past_the_wait_is_a_503_to_retry_not_a_500(app) -> None:
+    """SQLite's write lock held by someone else past the busy timeout: the caller is told to come back."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    router = APIRouter()
+
+    @router.post("/api/v1/locked")
+    def locked() -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    @router.post("/locked-page")
+    def locked_page() -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    @router.post("/api/v1/other")
+    def other() -> None:
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = client.post("/api/v1/locked")
+        page = client.post("/locked-page", headers={"Accept": "text/html"})
+        broken = client.post("/api/v1/other")
+    assert (
+        api.status_code == 503 and api.json()["error"]["code"] == "busy" and api.headers["retry-after"] == "5"
+    )
+    assert page.status_code == 503 and page.headers["retry-after"] == "5" and "<html" in page.text
+    assert broken.status_code == 500  # any other database failure is ours
+
+
 def test_validation_errors_name_the_field(client, db) -> None:
     from tests.conftest import login, make_user, make_workspace
 

@@ -8,10 +8,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tajriba.errors import Invalid, TajribaError, TooManyRequests
+from tajriba.errors import Busy, Invalid, TajribaError, TooManyRequests
 from tajriba.i18n import N_, _
 from tajriba.web.deps import LoginRequired
 from tajriba.web.render import Renderer
@@ -65,7 +65,7 @@ async def _login(request: Request, exc: LoginRequired) -> Response:
 
 async def _expected(request: Request, exc: TajribaError) -> Response:
     headers = {}
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, (TooManyRequests, Busy)):
         headers["Retry-After"] = str(exc.retry_after)
     if wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
@@ -106,6 +106,12 @@ async def _rejected(request: Request, exc: Exception) -> Response:
     rejected = _unstorable(exc)
     if rejected is not None:  # a value the databases cannot hold: the caller's mistake, not ours
         return await _expected(request, Invalid(rejected))
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        # SQLite's write lock held past the busy timeout: the transaction was rolled back, nothing half-done;
+        # the caller may simply try again (logged: a lock held that long is worth a look)
+        log.warning("database locked past the busy timeout request_id=%s path=%s",
+                    getattr(request.state, "request_id", "-"), request.url.path)  # fmt: skip
+        return await _expected(request, Busy(_("The database is busy; try again in a few seconds.")))
     return await _unexpected(request, exc)
 
 
