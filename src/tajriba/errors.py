@@ -52,24 +52,27 @@ class Conflict(TajribaError):
     code = "conflict"
 
 
-class TooManyRequests(TajribaError):
+class RetryLater(TajribaError):
+    """Refused for now: the answer says when to try again (`Retry-After`)."""
+
+    default_retry_after = 60
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = self.default_retry_after if retry_after is None else retry_after
+
+
+class TooManyRequests(RetryLater):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, *, retry_after: int = 60, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.retry_after = retry_after
 
-
-class Busy(TajribaError):
+class Busy(RetryLater):
     """A store stayed locked past the wait (a long write elsewhere): nothing was done; try again shortly."""
 
     status = 503
     code = "busy"
-
-    def __init__(self, message: str, *, retry_after: int = 5, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.retry_after = retry_after
+    default_retry_after = 5
 
 
 class ConfigError(TajribaError):

@@ -158,16 +158,8 @@ def changes(
     )
 
 
-def current_state(
-    warehouse: Warehouse, *, workspace_id: int, customer_ids: Iterable[str]
-) -> dict[tuple[str, str], bool]:
-    """The latest decision per (customer, purpose) among the given customers."""
-    decisions = current_decisions(warehouse, workspace_id=workspace_id, customer_ids=customer_ids)
-    return {key: granted for key, (granted, _explicit) in decisions.items()}
-
-
 def current_decisions(
-    warehouse: Warehouse, *, workspace_id: int, customer_ids: Iterable[str], purpose: str | None = None
+    warehouse: Warehouse, *, workspace_id: int, customer_ids: Iterable[str]
 ) -> dict[tuple[str, str], tuple[bool, bool]]:
     """(granted, explicitly) per (customer, purpose) among the given customers, as of their latest change."""
     ids = sorted(set(customer_ids))
@@ -176,10 +168,8 @@ def current_decisions(
     rows = warehouse.sql(
         "SELECT customer_id, purpose, arg_max(granted, (recorded_at, consent_id)), "
         "arg_max(coalesce(explicit, false), (recorded_at, consent_id)) FROM consents "
-        "WHERE workspace_id = ? AND list_contains(?, customer_id)"
-        + (" AND purpose = ?" if purpose else "")
-        + " GROUP BY 1, 2",
-        [workspace_id, ids, *([purpose] if purpose else [])],
+        "WHERE workspace_id = ? AND list_contains(?, customer_id) GROUP BY 1, 2",
+        [workspace_id, ids],
     )
     return {(c, p): (bool(g), bool(g) and bool(e)) for c, p, g, e in rows}
 

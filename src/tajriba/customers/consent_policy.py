@@ -42,12 +42,6 @@ LAWFUL_BASES = (
 # how a person told us (the ledger's `channel`); the tracking API and imports add web, app and import
 CHANNELS = ("phone", "in_person", "email", "sms", "whatsapp", "letter", "web", "app", "api")
 LANGUAGES = ("ar", "fa", "en")
-# why someone is left out of processing for a purpose
-BLOCKED = {
-    "withdrawn": "withdrew or objected",
-    "no_consent": "gave no consent",
-    "not_explicit": "gave no explicit consent",
-}
 
 
 def registered(db: Session, workspace_id: int, purposes: Iterable[str]) -> dict[str, Purpose]:
@@ -72,7 +66,7 @@ def blocked(
     customer_ids: Iterable[str],
 ) -> dict[str, str]:
     """The customers among `customer_ids` who may not be processed for every one of `purposes`, each with the
-    reason (a key of BLOCKED)."""
+    reason: "withdrawn" (withdrew or objected), "no_consent" (gave none), "not_explicit" (gave no express one)."""
     ids, wanted = sorted(set(customer_ids)), sorted(set(purposes))
     if not ids or not wanted:
         return {}

@@ -25,7 +25,6 @@ from tajriba.warehouse.store import ROW_KEYS
 resolve_identities = identity.resolve
 normalize_identifier = identifiers.normalize
 ConsentObservation = consent.Observation
-consent_state = consent.current_state
 consent_from_context = consent.from_context
 consent_context = consent.how_given
 consent_purpose = consent.purpose_key
@@ -33,7 +32,6 @@ record_consent = consent.record
 consent_history = consent.history
 consent_blocked = consent_policy.blocked
 record_consent_given = consent_policy.record_given
-CONSENT_BLOCKED = consent_policy.BLOCKED
 CONSENT_CHANNELS = consent_policy.CHANNELS
 LAWFUL_BASES = consent_policy.LAWFUL_BASES
 SEGMENT_ROWS = segments.ROWS

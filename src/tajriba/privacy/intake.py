@@ -102,10 +102,7 @@ def verify(
             field="code",
         )
     request.verified_at, request.status, request.code_hash = moment, "verified", None
-    request.customer_id = request.customer_id or _profile_of(wh, request)
+    request.customer_id = request.customer_id or customers.profile_with_contact(
+        wh, workspace_id=request.workspace_id, contact=request.contact
+    )
     db.flush()
-
-
-def _profile_of(wh: Warehouse, request: DataSubjectRequest) -> str | None:
-    """The customer whose e-mail or phone is the request's contact, when exactly one is."""
-    return customers.profile_with_contact(wh, workspace_id=request.workspace_id, contact=request.contact)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tajriba.errors import Busy, Invalid, TajribaError, TooManyRequests
+from tajriba.errors import Busy, Invalid, RetryLater, TajribaError
 from tajriba.i18n import N_, _
 from tajriba.web.deps import LoginRequired
 from tajriba.web.render import Renderer
@@ -65,7 +65,7 @@ async def _login(request: Request, exc: LoginRequired) -> Response:
 
 async def _expected(request: Request, exc: TajribaError) -> Response:
     headers = {}
-    if isinstance(exc, (TooManyRequests, Busy)):
+    if isinstance(exc, RetryLater):
         headers["Retry-After"] = str(exc.retry_after)
     if wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
