@@ -1,113 +1,119 @@
 """Identity resolution in bulk: one profile per person, however they reached us.
 
 Each incoming record brings a group of identifiers (user id, anonymous id, email, phone, external id)
-that belong together. A union-find over the batch's groups and the profiles those identifiers already
-point to gives connected components: one customer each. Guards stop over-merging: blocklisted
-identifiers never link, two different user ids never join through a shared device or email (only an
-explicit alias joins them), and a profile may hold at most `max_identities` identifiers. Every refused
-link is returned as a decision to log. One query reads the known identifiers; no lookup per event.
+that belong together. The batch's groups and the profiles those identifiers already point to form a graph
+whose connected components are one customer each (identity_graph.py, on integer columns). Guards stop
+over-merging (identity_rules.py): blocklisted identifiers never link, two different user ids never join
+through a shared device or email (only an explicit alias joins them), and a profile may hold at most
+`max_identities` identifiers. Every refused link is returned as a decision to log. One query reads the
+known identifiers; no lookup per event.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
-from tajriba.customers.identifiers import DEFAULT_BLOCKLIST
+from tajriba.customers.identity_graph import (
+    Batch,
+    Graph,
+    Known,
+    Names,
+    bad_components,
+    blocked_decisions,
+    component_graph,
+    encode,
+    hard_components,
+    known_profiles,
+    present,
+    replay,
+    settle_easy,
+)
+from tajriba.customers.identity_rules import Components, customer_id_for, kept_apart, settle_profiles
+from tajriba.customers.identity_rules import Identifier as Identifier
+from tajriba.customers.identity_rules import IdentityPolicy as IdentityPolicy
+from tajriba.customers.identity_rules import Merge as Merge
+from tajriba.customers.identity_rules import Resolution as Resolution
 
 if TYPE_CHECKING:
     from tajriba.warehouse import Warehouse
 
-Identifier = tuple[str, str]
+
+def resolve_batch(warehouse: Warehouse, workspace_id: int, b: Batch, policy: IdentityPolicy) -> Resolution:
+    """Assign a customer to each group of the batch, creating and merging profiles as needed."""
+    blocked = np.array([v.casefold() in policy.blocklist for v in b.values], bool)
+    decisions = blocked_decisions(b, blocked) if blocked.any() else []
+    keep = ~blocked[b.code]
+    row, code = b.row[keep], b.code[keep]
+    known = known_profiles(warehouse, workspace_id, b, present(code, len(b.kinds)))
+    g = component_graph(b, row, code, known)
+    apart = kept_apart(warehouse, workspace_id) if len(g.profiles) else set()
+    bad = bad_components(b, g, known, policy, apart)
+    names = Names(known.names)
+    target, merges = settle_easy(b, g, known, bad, names, workspace_id)
+    head = np.where(g.first >= 0, g.first, 0)
+    graph_rows = ~g.simple & (g.length > 0)
+    hard_rows = np.flatnonzero(graph_rows & bad[g.label[head]])
+    hard: dict[object, str] = {}
+    comps = None
+    if len(hard_rows) or bad[g.label[g.idents]].any():
+        comps = hard_components(b, g, known, bad, policy, apart)
+        replay(b, hard_rows, blocked, comps, decisions)
+        known_idents = {b.ident(c) for c in g.idents.tolist() if known.owner[c] >= 0}
+        hard, hard_merges, hard_new, _ = settle_profiles(comps, known_idents, workspace_id)
+        merges += hard_merges
+        for name in hard_new:
+            names.of(name, new=True)
+    return _assemble(b, g, known, bad, target, merges, names, decisions, comps, hard, workspace_id)
 
 
-@dataclass(frozen=True)
-class IdentityPolicy:
-    blocklist: frozenset[str] = DEFAULT_BLOCKLIST
-    max_identities: int = 50
-    max_user_ids: int = 1
-
-    @classmethod
-    def from_settings(cls, settings: dict | None) -> IdentityPolicy:
-        conf = (settings or {}).get("identity", {})
-        extra = {str(v).strip().casefold() for v in conf.get("blocklist", [])}
-        return cls(
-            blocklist=DEFAULT_BLOCKLIST | frozenset(extra),
-            max_identities=int(conf.get("max_identities", 50)),
-            max_user_ids=int(conf.get("max_user_ids", 1)),
+def _assemble(
+    b: Batch,
+    g: Graph,
+    known: Known,
+    bad: np.ndarray,
+    target: np.ndarray,
+    merges: list[Merge],
+    names: Names,
+    decisions: list[dict[str, object]],
+    comps: Components | None,
+    hard: dict[object, str],
+    workspace_id: int,
+) -> Resolution:
+    """Each group's customer id, and the identifiers the batch adds."""
+    final = np.arange(len(known.names), dtype=np.int64)  # where a profile merged away now points
+    for merge in merges:
+        for name in merge.merged:
+            final[names.index[name]] = names.index[merge.into]
+    head = np.where(g.first >= 0, g.first, 0)
+    owner = known.owner[head]
+    out = np.full(b.n, -1, np.int64)
+    simple_known = g.simple & (owner >= 0)
+    out[simple_known] = final[owner[simple_known]]
+    fresh_rows = g.simple & (owner < 0)
+    fresh_codes = np.unique(head[fresh_rows])
+    fresh_target = np.full(len(b.kinds), -1, np.int64)
+    for c in fresh_codes.tolist():
+        fresh_target[c] = names.of(customer_id_for(workspace_id, b.ident(c)), new=True)
+    out[fresh_rows] = fresh_target[head[fresh_rows]]
+    easy_rows = ~g.simple & (g.length > 0) & ~bad[g.label[head]]
+    out[easy_rows] = target[g.label[head[easy_rows]]]
+    new_identities: dict[Identifier, str] = {}
+    for c in g.idents[known.owner[g.idents] < 0].tolist():
+        lab = g.label[c]
+        ident = b.ident(c)
+        new_identities[ident] = (
+            names.names[target[lab]] if not bad[lab] else hard[comps.find(ident)]  # type: ignore[union-attr]
         )
-
-
-@dataclass
-class Merge:
-    into: str
-    merged: list[str]
-    via: list[Identifier]
-
-
-@dataclass
-class Resolution:
-    customer_ids: list[str | None]
-    new_identities: dict[Identifier, str]
-    new_customers: set[str]
-    merges: list[Merge] = field(default_factory=list)
-    decisions: list[dict[str, object]] = field(default_factory=list)
-
-
-def customer_id_for(workspace_id: int, identifier: Identifier) -> str:
-    """A stable id for a new profile, derived from its first identifier (replays give the same id)."""
-    digest = hashlib.sha256(f"{workspace_id}\x00{identifier[0]}\x00{identifier[1]}".encode()).hexdigest()
-    return f"c_{digest[:24]}"
-
-
-class _Components:
-    def __init__(self, policy: IdentityPolicy, apart: set[frozenset[str]]) -> None:
-        self.parent: dict[object, object] = {}
-        self.users: dict[object, frozenset[str]] = {}
-        self.size: dict[object, int] = {}
-        self.customers: dict[object, frozenset[str]] = {}
-        self.policy = policy
-        self.apart = apart
-
-    def add(
-        self, node: object, users: frozenset[str], size: int, customers: frozenset[str] = frozenset()
-    ) -> None:
-        if node not in self.parent:
-            self.parent[node] = node
-            self.users[node] = users
-            self.size[node] = size
-            self.customers[node] = customers
-
-    def find(self, node: object) -> object:
-        root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:  # path compression
-            self.parent[node], node = root, self.parent[node]
-        return root
-
-    def union(self, a: object, b: object, *, explicit: bool) -> str | None:
-        """Join two components; return why not, when a guard refuses."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return None
-        users = self.users[ra] | self.users[rb]
-        if not explicit and len(users) > self.policy.max_user_ids:
-            return "would join different user ids"
-        if self.size[ra] + self.size[rb] > self.policy.max_identities:
-            return f"profile would exceed {self.policy.max_identities} identities"
-        if any(frozenset((a, b)) in self.apart for a in self.customers[ra] for b in self.customers[rb]):
-            return "an admin undid the merge of these profiles"
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.users[ra] = users
-        self.size[ra] += self.size[rb]
-        self.customers[ra] = self.customers[ra] | self.customers[rb]
-        return None
+    for c in fresh_codes.tolist():
+        new_identities[b.ident(c)] = names.names[fresh_target[c]]
+    lookup = np.array([*names.names, None], dtype=object)
+    customer_ids: list[str | None] = lookup[out].tolist()  # -1 takes the trailing None
+    for r in np.flatnonzero(~g.simple & (g.length > 0) & bad[g.label[head]]).tolist():
+        customer_ids[r] = hard[comps.find(b.ident(int(g.first[r])))]  # type: ignore[union-attr]
+    return Resolution(customer_ids, new_identities, names.new, merges, decisions)
 
 
 def resolve(
@@ -118,283 +124,36 @@ def resolve(
     explicit: list[bool] | None = None,
     policy: IdentityPolicy | None = None,
 ) -> Resolution:
-    """Assign a customer to each group of identifiers, creating and merging profiles as needed."""
-    policy = policy or IdentityPolicy()
-    explicit = explicit or [False] * len(groups)
-    # Events repeat the same identifiers again and again: resolve each distinct group once.
-    slots: dict[tuple[tuple[Identifier, ...], bool], int] = {}
-    index = [slots.setdefault((tuple(g), e), len(slots)) for g, e in zip(groups, explicit, strict=True)]
-    if len(slots) < len(groups):
-        unique = list(slots)
-        res = resolve(
-            warehouse,
-            workspace_id=workspace_id,
-            groups=[list(g) for g, _ in unique],
-            explicit=[e for _, e in unique],
-            policy=policy,
-        )
-        res.customer_ids = [res.customer_ids[i] for i in index]
-        return res
-    return _resolve_distinct(warehouse, workspace_id, groups, explicit, policy)
+    """Assign a customer to each group of identifiers (an alias's group is `explicit`: it may join two user
+    ids), creating and merging profiles as needed."""
+    n = len(groups)
+    flat = [ident for group in groups for ident in group]
+    row = np.repeat(np.arange(n, dtype=np.int64), [len(group) for group in groups])
+    return resolve_columns(
+        warehouse,
+        workspace_id=workspace_id,
+        n=n,
+        row=row,
+        kind=pa.array([k for k, _ in flat], pa.string()),
+        value=pa.array([v for _, v in flat], pa.string()),
+        explicit=np.array(explicit if explicit is not None else [False] * n, bool),
+        policy=policy,
+    )
 
 
-def _resolve_distinct(
+def resolve_columns(
     warehouse: Warehouse,
+    *,
     workspace_id: int,
-    groups: list[list[Identifier]],
-    explicit: list[bool],
-    policy: IdentityPolicy,
+    n: int,
+    row: np.ndarray,
+    kind: pa.Array,
+    value: pa.Array,
+    explicit: np.ndarray | None = None,
+    policy: IdentityPolicy | None = None,
 ) -> Resolution:
-    """`resolve` on distinct groups."""
-    decisions: list[dict[str, object]] = []
-    clean = _drop_blocked(groups, policy, decisions)
-    known, owners = _known(warehouse, workspace_id, {i for g in clean for i in g})
-
-    # Fast paths: a lone identifier already known, or one never seen and linked to nothing else in the
-    # batch, needs no graph work (returning customers' events; one-identifier import rows).
-    in_groups = {i for g in clean if len(g) > 1 for i in g}
-    fresh_single = {g[0] for g in clean if len(g) == 1 and g[0] not in known and g[0] not in in_groups}
-    simple = [len(g) == 1 and (g[0] in known or g[0] in fresh_single) for g in clean]
-    fresh_ids = {ident: customer_id_for(workspace_id, ident) for ident in fresh_single}
-    graph_groups = [g for g, easy in zip(clean, simple, strict=True) if not easy]
-    graph_idents = {i for g in graph_groups for i in g}
-    comps = _components(warehouse, workspace_id, policy, graph_idents, known, owners)
-    # Components in C first; every component that breaks no guard is taken whole. Only components that
-    # would join two user ids, exceed the size cap, rejoin profiles an admin split, or contain an alias are
-    # replayed group by group through the guarded union-find, in arrival order.
-    hard = _settle_easy_components(comps, known, owners, graph_groups, explicit, simple, clean, policy)
-    for group, is_alias, easy in zip(clean, explicit, simple, strict=True):
-        if easy or id(group) not in hard:
-            continue
-        for other in group[1:]:
-            why = comps.union(group[0], other, explicit=is_alias)
-            if why:
-                decisions.append(
-                    {"decision": "not merged", "identifiers": [list(group[0]), list(other)], "reason": why}
-                )
-    assigned, merges, new_customers, redirect = _settle_profiles(comps, known, workspace_id)
-    customer_ids: list[str | None] = []
-    for group, easy in zip(clean, simple, strict=True):
-        if not group:
-            customer_ids.append(None)
-        elif easy and group[0] in known:
-            owner = known[group[0]]
-            customer_ids.append(redirect.get(owner, owner))
-        elif easy:
-            customer_ids.append(fresh_ids[group[0]])
-        else:
-            customer_ids.append(assigned[comps.find(group[0])])
-    new_identities = {i: assigned[comps.find(i)] for i in graph_idents if i not in known}
-    new_identities.update(fresh_ids)
-    new_customers.update(fresh_ids.values())
-    return Resolution(customer_ids, new_identities, new_customers, merges, decisions)
-
-
-def _drop_blocked(
-    groups: list[list[Identifier]], policy: IdentityPolicy, decisions: list[dict[str, object]]
-) -> list[list[Identifier]]:
-    """The groups without blocklisted identifiers (shared test accounts, placeholder emails), each logged."""
-    clean: list[list[Identifier]] = []
-    for group in groups:
-        kept = []
-        for ident in group:
-            if ident[1].casefold() in policy.blocklist:
-                decisions.append({"decision": "ignored", "identifier": list(ident), "reason": "blocklisted"})
-            else:
-                kept.append(ident)
-        clean.append(kept)
-    return clean
-
-
-def _components(
-    warehouse: Warehouse,
-    workspace_id: int,
-    policy: IdentityPolicy,
-    graph_idents: set[Identifier],
-    known: dict[Identifier, str],
-    owners: dict[str, tuple[set[str], int]],
-) -> _Components:
-    """The union-find over the batch's identifiers and the profiles they already belong to."""
-    comps = _Components(policy, _kept_apart(warehouse, workspace_id) if owners else set())
-    for ident in graph_idents:
-        comps.add(ident, frozenset([ident[1]]) if ident[0] == "user_id" else frozenset(), 1)
-    for customer in {known[i] for i in graph_idents if i in known}:
-        user_ids, count = owners[customer]
-        comps.add(("customer", customer), frozenset(user_ids), count, frozenset([customer]))
-    for ident in graph_idents:
-        if ident in known:
-            comps.parent[ident] = (
-                "customer",
-                known[ident],
-            )  # a known identifier is already part of its profile
-    return comps
-
-
-def _settle_profiles(
-    comps: _Components, known: dict[Identifier, str], workspace_id: int
-) -> tuple[dict[object, str], list[Merge], set[str], dict[str, str]]:
-    """The customer of each component: the oldest profile in it (the others merge into it) or a new one.
-    Also the merges, the new customers and where each merged profile now points."""
-    members: dict[object, list[object]] = {}
-    for node in comps.parent:
-        members.setdefault(comps.find(node), []).append(node)
-    assigned: dict[object, str] = {}
-    merges: list[Merge] = []
-    new_customers: set[str] = set()
-    redirect: dict[str, str] = {}
-    for root, nodes in members.items():
-        existing = sorted(str(n[1]) for n in nodes if isinstance(n, tuple) and n[0] == "customer")
-        if existing:
-            target = existing[0]
-            if len(existing) > 1:
-                via = sorted(
-                    n for n in nodes if isinstance(n, tuple) and n[0] != "customer" and n not in known
-                )
-                merges.append(Merge(into=target, merged=existing[1:], via=[(str(k), str(v)) for k, v in via]))
-                redirect.update(dict.fromkeys(existing[1:], target))
-        else:
-            first = min((n for n in nodes if isinstance(n, tuple)), key=lambda n: (str(n[0]), str(n[1])))
-            target = customer_id_for(workspace_id, (str(first[0]), str(first[1])))
-            new_customers.add(target)
-        assigned[root] = target
-    return assigned, merges, new_customers, redirect
-
-
-def _component_labels(
-    node_id: dict[object, int], known: dict[Identifier, str], graph_groups: list[list[Identifier]]
-) -> Any:
-    """The connected component of each node (scipy, in C): identifiers joined to their profiles and to the
-    other identifiers of their groups."""
-    import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    src: list[int] = []
-    dst: list[int] = []
-    for ident, customer in known.items():
-        if ident in node_id:
-            src.append(node_id[ident])
-            dst.append(node_id[("customer", customer)])
-    for group in graph_groups:
-        first = node_id[group[0]]
-        for other in group[1:]:
-            src.append(first)
-            dst.append(node_id[other])
-    n = len(node_id)
-    graph = coo_matrix(
-        (np.ones(len(src), dtype=np.int8), (np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))),
-        shape=(n, n),
+    """`resolve` on columns: identifier i (`kind[i]`, `value[i]`) belongs to group `row[i]` (ascending)."""
+    explicit = np.zeros(n, bool) if explicit is None else explicit
+    return resolve_batch(
+        warehouse, workspace_id, encode(n, row, kind, value, explicit), policy or IdentityPolicy()
     )
-    return connected_components(graph, directed=False)[1]
-
-
-def _tally(
-    nodes: list[object],
-    labels: list[int],
-    known: dict[Identifier, str],
-    owners: dict[str, tuple[set[str], int]],
-) -> tuple[dict[int, set[str]], dict[int, int], dict[int, set[str]]]:
-    """Per connected component: its user ids, its size in identities, and the existing profiles in it."""
-    users: dict[int, set[str]] = {}
-    size: dict[int, int] = {}
-    customers: dict[int, set[str]] = {}
-    for node, label in zip(nodes, labels, strict=True):
-        assert isinstance(node, tuple)
-        if node[0] == "customer":
-            user_ids, count = owners[str(node[1])]
-            size[label] = size.get(label, 0) + count
-            customers.setdefault(label, set()).add(str(node[1]))
-            if user_ids:
-                users.setdefault(label, set()).update(user_ids)
-        elif node not in known:
-            size[label] = size.get(label, 0) + 1
-            if node[0] == "user_id":
-                users.setdefault(label, set()).add(str(node[1]))
-    return users, size, customers
-
-
-def _settle_easy_components(
-    comps: _Components,
-    known: dict[Identifier, str],
-    owners: dict[str, tuple[set[str], int]],
-    graph_groups: list[list[Identifier]],
-    explicit: list[bool],
-    simple: list[bool],
-    clean: list[list[Identifier]],
-    policy: IdentityPolicy,
-) -> set[int]:
-    """Join every guard-respecting component at once; return the ids of the groups that need the slow path."""
-    nodes = list(comps.parent)
-    if not nodes:
-        return set()
-    node_id = {n: i for i, n in enumerate(nodes)}
-    labels = _component_labels(node_id, known, graph_groups)
-    users, size, customers = _tally(nodes, labels.tolist(), known, owners)
-    bad = {label for label, u in users.items() if len(u) > policy.max_user_ids}
-    bad |= {label for label, s in size.items() if s > policy.max_identities}
-    if comps.apart:
-        bad |= {
-            label
-            for label, cs in customers.items()
-            if any(frozenset((a, b)) in comps.apart for a in cs for b in cs if a < b)
-        }
-    hard: set[int] = set()
-    for group, is_alias, easy in zip(clean, explicit, simple, strict=True):
-        if easy or not group:
-            continue
-        label = labels[node_id[group[0]]]
-        if is_alias:
-            bad.add(label)
-    for group, easy in zip(clean, simple, strict=True):
-        if not easy and group and labels[node_id[group[0]]] in bad:
-            hard.add(id(group))
-    roots: dict[int, object] = {}
-    for node, label in zip(nodes, labels.tolist(), strict=True):
-        if label in bad:
-            continue
-        root = roots.setdefault(label, ("customer", min(customers[label])) if label in customers else node)
-        comps.parent[node] = root
-    for label, root in roots.items():
-        comps.parent[root] = root
-        comps.users[root] = frozenset(users.get(label, ()))
-        comps.size[root] = size.get(label, 0)
-        comps.customers[root] = frozenset(customers.get(label, ()))
-    return hard
-
-
-def _kept_apart(warehouse: Warehouse, workspace_id: int) -> set[frozenset[str]]:
-    """Pairs of profiles whose merge an admin undid: never merged again automatically."""
-    import orjson
-
-    rows = warehouse.sql(
-        "SELECT into_customer_id, merged_customer_ids FROM identity_merges "
-        "WHERE workspace_id = ? AND undone_at IS NOT NULL",
-        [workspace_id],
-    )
-    return {frozenset((into, other)) for into, merged in rows for other in orjson.loads(merged)}
-
-
-def _known(
-    warehouse: Warehouse, workspace_id: int, identifiers: set[Identifier]
-) -> tuple[dict[Identifier, str], dict[str, tuple[set[str], int]]]:
-    """Existing owners of the batch's identifiers, and for each owner its user ids and identity count."""
-    if not identifiers:
-        return {}, {}
-    kinds, values = zip(*identifiers, strict=True)
-    probe = pa.table({"kind": list(kinds), "value": list(values)})
-    with warehouse.register("__probe", probe):  # this thread's own connection: no lock needed to read
-        rows = warehouse.sql(
-            "SELECT i.kind, i.value, i.customer_id FROM customer_identities i "
-            "JOIN __probe p ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?",
-            [workspace_id],
-        )
-        owners_rows = warehouse.sql(
-            "SELECT customer_id, count(*), list(value) FILTER (WHERE kind = 'user_id') "
-            "FROM customer_identities WHERE workspace_id = ? AND customer_id IN "
-            "(SELECT i.customer_id FROM customer_identities i JOIN __probe p "
-            " ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?) GROUP BY 1",
-            [workspace_id, workspace_id],
-        )
-    known = {(k, v): c for k, v, c in rows}
-    owners = {c: (set(users or []), int(n)) for c, n, users in owners_rows}
-    return known, owners
