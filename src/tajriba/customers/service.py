@@ -23,7 +23,10 @@ from tajriba.warehouse.store import ROW_KEYS
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 
 resolve_identities = identity.resolve
+resolve_identity_columns = identity.resolve_columns
 normalize_identifier = identifiers.normalize
+normalize_emails = identifiers.normalize_emails
+normalize_phones = identifiers.normalize_phones
 ConsentObservation = consent.Observation
 consent_from_context = consent.from_context
 consent_context = consent.how_given

@@ -88,38 +88,78 @@ def to_timestamp(arr: pa.ChunkedArray, *, fmt: str = "iso", tz: str = "Asia/Riya
     return pc.take(values, idx)
 
 
+_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+_OFFSET_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+
+
 def _vectorised_times(text: pa.ChunkedArray, fmt: str, tz: str) -> pa.ChunkedArray | None:
     """Arrow's own parsers for the common shapes; None when some values need the per-value path."""
     if fmt == "iso":
-        naive = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$")
-        if not pc.all(pc.fill_null(naive, True)).as_py():
+        with_offset = pc.fill_null(pc.match_substring_regex(text, _ISO_OFFSET), False)
+        naive = pc.fill_null(pc.match_substring_regex(text, _ISO_NAIVE), True)
+        if not pc.all(pc.or_(naive, with_offset)).as_py():
             return None
-        filled = pc.if_else(
-            pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"),
-            pc.binary_join_element_wise(text, "T00:00:00", ""),
-            text,
-        )
-        filled = pc.replace_substring_regex(filled, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
-        filled = pc.if_else(
-            pc.match_substring_regex(filled, r"T\d{2}:\d{2}$"),
-            pc.binary_join_element_wise(filled, ":00", ""),
-            filled,
-        )
-        try:
-            local = pc.cast(filled, pa.timestamp("us"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        body = pc.if_else(with_offset, pc.replace_substring_regex(text, _OFFSET_SUFFIX, ""), text)
+        local = _iso_local(body)
+        if local is None:
             return None
-    elif "%z" not in fmt and "%Z" not in fmt:
+        if not pc.any(with_offset).as_py():
+            return _in_zone(local, tz)
+        seconds = _offset_seconds(pc.if_else(with_offset, text, pa.scalar(None, pa.string())))
+        utc = pc.subtract(pc.cast(local, pa.int64()), pc.multiply(seconds, 1_000_000))
+        zoned = _in_zone(pc.if_else(with_offset, pa.scalar(None, pa.timestamp("us")), local), tz)
+        if zoned is None:
+            return None
+        return pc.if_else(with_offset, pc.cast(utc, pa.timestamp("us")), zoned)
+    if "%z" not in fmt and "%Z" not in fmt:
         try:
             local = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-    else:
+        return _in_zone(local, tz)
+    return None
+
+
+def _iso_local(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """ISO dates and times without an offset as naive timestamps (None when one is not a real time)."""
+    filled = pc.if_else(
+        pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"),
+        pc.binary_join_element_wise(text, "T00:00:00", ""),
+        text,
+    )
+    filled = pc.replace_substring_regex(filled, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
+    filled = pc.if_else(
+        pc.match_substring_regex(filled, r"T\d{2}:\d{2}$"),
+        pc.binary_join_element_wise(filled, ":00", ""),
+        filled,
+    )
+    try:
+        return pc.cast(filled, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+
+
+def _offset_seconds(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The UTC offset at the end of ISO times (Z, +03, +0330, -03:30) in seconds."""
+    parts = pc.extract_regex(pc.fill_null(text, "Z"), r"(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{0,2}))$")
+
+    def number(field: str) -> pa.ChunkedArray:
+        digits = pc.struct_field(parts, field)
+        return pc.cast(pc.if_else(pc.equal(digits, ""), "0", digits), pa.int64())
+
+    seconds = pc.add(pc.multiply(number("hh"), 3600), pc.multiply(number("mm"), 60))
+    sign = pc.struct_field(parts, "sign")
+    return pc.if_else(pc.equal(sign, "-"), pc.negate(seconds), seconds)
+
+
+def _in_zone(local: pa.ChunkedArray, tz: str) -> pa.ChunkedArray | None:
+    """Naive local times of `tz` as naive UTC (a time a clock change skipped reads as Python reads it:
+    with the offset before the change)."""
     if tz == "UTC":
         return local
     try:
-        aware = pc.assume_timezone(local, timezone=tz, ambiguous="earliest", nonexistent="earliest")
+        aware = pc.assume_timezone(local, timezone=tz, ambiguous="earliest", nonexistent="latest")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return pc.cast(aware, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))

@@ -7,6 +7,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,8 +18,9 @@ from tajriba.ingest.writer import apply_resolution
 from tajriba.warehouse import Warehouse
 
 
-def _identifier_groups(table: pa.Table, kind: str) -> list[list[tuple[str, str]]]:
-    """Normalised identifiers of each row (vectorised; the phones are E.164 already)."""
+def _identifier_columns(table: pa.Table, kind: str) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """Normalised identifiers of the rows as columns (row, kind, value), rows ascending and each row's
+    identifiers in one order; the phones are E.164 already."""
     cols = {
         "external_id": "external_id" if kind == "customers" else "customer_external_id",
         "email": "email" if kind == "customers" else "customer_email",
@@ -26,38 +28,26 @@ def _identifier_groups(table: pa.Table, kind: str) -> list[list[tuple[str, str]]
         "user_id": "customer_user_id",
         "anonymous_id": "customer_anonymous_id",
     }
-    data: dict[str, list[str | None]] = {}
-    for ident_kind, col in cols.items():
+    rows, kinds, values = [], [], []
+    for i, (ident_kind, col) in enumerate(cols.items()):
         if col not in table.column_names:
             continue
         arr = table.column(col)
         if ident_kind == "email":
-            arr = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-            arr = pc.if_else(
-                pc.match_substring_regex(arr, r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-                arr,
-                pa.scalar(None, pa.string()),
-            )
+            arr = customer_service.normalize_emails(arr)
         elif ident_kind != "phone":  # phones: store_batch made them E.164 for the identifiers and the profile
             arr = convert.clean(arr)
-        data[ident_kind] = arr.to_pylist()
-    kinds = list(data)
-    columns = [data[k] for k in kinds]
-    return (
-        [[(k, v) for k, v in zip(kinds, row, strict=True) if v] for row in zip(*columns, strict=True)]
-        if columns
-        else [[] for _ in range(table.num_rows)]
-    )
-
-
-def _phones(arr: pa.Array | pa.ChunkedArray, region: str) -> pa.Array:
-    """E.164 of a column of phones, each distinct value parsed once."""
-    uniq = pc.unique(arr)
-    normal = pa.array(
-        [customer_service.normalize_identifier("phone", v, region=region) for v in uniq.to_pylist()],
-        pa.string(),
-    )
-    return pc.take(normal, pc.index_in(arr, uniq))
+        present = pc.fill_null(pc.not_equal(arr, ""), False)
+        rows.append(np.flatnonzero(present.to_numpy(zero_copy_only=False)))
+        kinds.append(np.full(len(rows[-1]), i, np.int8))
+        values.append(pc.filter(arr, present))
+    if not rows:
+        return np.zeros(0, np.int64), pa.array([], pa.string()), pa.array([], pa.string())
+    row, which = np.concatenate(rows), np.concatenate(kinds)
+    order = np.lexsort((which, row))
+    names = pa.array(list(cols), pa.string())
+    value = pa.chunked_array([v for v in values], pa.string()).combine_chunks()
+    return row[order], names.take(pa.array(which[order])), value.take(pa.array(order))
 
 
 def store_batch(
@@ -73,13 +63,20 @@ def store_batch(
     """Resolve customers for the batch (merging profiles a row links), then append or upsert."""
     n = table.num_rows
     phone = "phone" if kind == "customers" else "customer_phone"
-    if phone in table.column_names:  # parsed once per distinct value, used by the identifiers and the profile
-        table = table.set_column(table.column_names.index(phone), phone, _phones(table.column(phone), region))
-    groups = _identifier_groups(table, kind)
+    if phone in table.column_names:  # made E.164 once, used by the identifiers and the profile
+        phones = customer_service.normalize_phones(table.column(phone), region=region)
+        table = table.set_column(table.column_names.index(phone), phone, phones)
+    row, ident_kind, ident_value = _identifier_columns(table, kind)
     customer_ids: list[str | None] = [None] * n
-    if any(groups):  # resolve_identities() works on each distinct group once
-        res = customer_service.resolve_identities(
-            warehouse, workspace_id=workspace_id, groups=groups, policy=policy
+    if len(row):
+        res = customer_service.resolve_identity_columns(
+            warehouse,
+            workspace_id=workspace_id,
+            n=n,
+            row=row,
+            kind=ident_kind,
+            value=ident_value,
+            policy=policy,
         )
         customer_ids = res.customer_ids
         apply_resolution(
@@ -171,11 +168,7 @@ def _profiles(
         "workspace_id": pa.array([workspace_id] * n, pa.int32()),
         "customer_id": cust,
         "name": name if name is not None else pa.nulls(n, pa.string()),
-        "email": pa.array(
-            [customer_service.normalize_identifier("email", v) for v in email.to_pylist()], pa.string()
-        )
-        if email is not None
-        else pa.nulls(n, pa.string()),
+        "email": customer_service.normalize_emails(email) if email is not None else pa.nulls(n, pa.string()),
         "phone": phone if phone is not None else pa.nulls(n, pa.string()),
         "first_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
         "last_seen_at": when if when is not None else pa.nulls(n, pa.timestamp("us")),
