@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from tajriba.config import Settings
 
 from tajriba.commands import DataDir, Stores, echo_json, settings_for  # noqa: E402
+from tajriba.progress import bar  # noqa: E402
 
 app = typer.Typer(
     help="Tajriba: Arabic-first customer-experience management.",
@@ -358,15 +359,16 @@ def warehouse_copy(
         src, dst = open_warehouse(source), open_warehouse(target)
     except (ValueError, TajribaError) as exc:
         raise typer.BadParameter(str(exc)) from None
-    last = [""]
-
-    def progress(table: str, rows: int) -> None:
-        if not as_json and table != last[0]:
-            typer.echo(f"  {table} ...", err=True)
-            last[0] = table
-
+    total = sum(src.counts(ws_id).values())
+    done: dict[str, int] = {}
     try:
-        report = copy_warehouse(src, dst, workspace_id=ws_id, progress=progress)
+        with bar("copying", total=total, quiet=as_json) as update:
+
+            def progress(table: str, rows: int) -> None:
+                done[table] = rows
+                update(sum(done.values()), label=f"copying {table}")
+
+            report = copy_warehouse(src, dst, workspace_id=ws_id, progress=progress)
     finally:
         src.close()
         dst.close()

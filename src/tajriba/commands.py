@@ -43,8 +43,12 @@ class Stores:
         if warehouse:
             from tajriba.warehouse import open_warehouse
 
-            self.warehouse = open_warehouse(settings.warehouse_address)
-            self.warehouse.create_schema()
+            try:
+                self.warehouse = open_warehouse(settings.warehouse_address)
+                self.warehouse.create_schema()
+            except BaseException:
+                self.close()
+                raise
 
     def session(self):
         from tajriba.db.session import transaction

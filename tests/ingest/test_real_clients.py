@@ -62,8 +62,9 @@ def prepare(data: Path) -> str:
     return secret
 
 
-def start(data: Path, key: str, env: dict[str, str] | None = None) -> Server:
-    """`tajriba serve --no-worker` on `data` (and `env`, default this process's), healthy, logging to serve.log."""
+def start(data: Path, key: str, env: dict[str, str] | None = None, *, worker: bool = False) -> Server:
+    """`tajriba serve --no-worker` (or with its worker) on `data` (and `env`, default this process's),
+    healthy, logging to serve.log."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -71,7 +72,7 @@ def start(data: Path, key: str, env: dict[str, str] | None = None) -> Server:
             "-m",
             "tajriba.cli",
             "serve",
-            "--no-worker",
+            "--worker" if worker else "--no-worker",
             "--port",
             str(port),
             "--data-dir",

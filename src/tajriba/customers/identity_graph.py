@@ -40,6 +40,7 @@ class Batch:
     kinds: list[str]
     values: list[str]
     explicit: np.ndarray
+    keys: pa.Array  # "kind\x00value" of each code
 
     def ident(self, code: int) -> Identifier:
         return (self.kinds[code], self.values[code])
@@ -54,7 +55,7 @@ def encode(n: int, row: np.ndarray, kind: pa.Array, value: pa.Array, explicit: n
     parts = pc.split_pattern(uniq, "\x00", max_splits=1)
     kinds = pc.list_element(parts, 0).to_pylist()
     values = pc.list_element(parts, 1).to_pylist()
-    return Batch(n, np.asarray(row, np.int64), code, kinds, values, np.asarray(explicit, bool))
+    return Batch(n, np.asarray(row, np.int64), code, kinds, values, np.asarray(explicit, bool), uniq)
 
 
 def present(codes: np.ndarray, size: int) -> np.ndarray:
@@ -77,7 +78,9 @@ def known_profiles(warehouse: Warehouse, workspace_id: int, b: Batch, used: np.n
     owner = np.full(len(b.kinds), -1, np.int64)
     if not len(used):
         return Known(owner, [], np.zeros(0, np.int64), [])
-    probe = pa.table({"kind": [b.kinds[c] for c in used], "value": [b.values[c] for c in used]})
+    probe = pa.table(
+        {"kind": pa.array(b.kinds).take(pa.array(used)), "value": pa.array(b.values).take(pa.array(used))}
+    )
     with warehouse.register("__probe", probe):  # this thread's own connection: no lock needed to read
         rows = warehouse.frame(
             "SELECT i.kind, i.value, i.customer_id FROM customer_identities i "
@@ -93,14 +96,15 @@ def known_profiles(warehouse: Warehouse, workspace_id: int, b: Batch, used: np.n
         )
     owners.sort(key=lambda r: r[0])
     names = [str(r[0]) for r in owners]
-    number = {name: i for i, name in enumerate(names)}
     if len(rows):
         key = pc.binary_join_element_wise(
             pa.array(rows["kind"], pa.string()), pa.array(rows["value"], pa.string()), "\x00"
         )
-        table = pc.binary_join_element_wise(pa.array(b.kinds), pa.array(b.values), "\x00")
-        at = pc.index_in(key, value_set=table).to_numpy(zero_copy_only=False).astype(np.int64)
-        owner[at] = [number[c] for c in rows["customer_id"]]
+        at = pc.index_in(key, value_set=b.keys).to_numpy(zero_copy_only=False).astype(np.int64)
+        their = pc.index_in(
+            pa.array(rows["customer_id"], pa.string()), value_set=pa.array(names, pa.string())
+        )
+        owner[at] = their.to_numpy(zero_copy_only=False)
     count = np.array([int(r[1]) for r in owners], np.int64)
     return Known(owner, names, count, [frozenset(r[2] or ()) for r in owners])
 

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from tajriba.commands import DataDir, Stores, echo_json, settings_for
+from tajriba.errors import Invalid
+from tajriba.progress import bar, estimated_rows
 
 
-def _say_imported(report: Any, *, kind: str, dry_run: bool) -> None:
-    d = report.as_dict()
+def _say_imported(d: dict[str, Any], *, kind: str, dry_run: bool) -> None:
     typer.echo(
         f"{'Checked' if dry_run else 'Imported'} {d['rows']:,} rows of {kind} with mapping '{d['mapping']}' "
         f"in {d['seconds']:.1f} s ({d['rows_per_second']:,} rows/s): {d['valid']:,} valid, "
         f"{d['stored']:,} {'would be stored' if dry_run else 'stored'}, {d['duplicates']:,} already present, "
         f"{d['rejected']:,} rejected."
     )
-    if report.report_path:
-        typer.echo(f"Rejected rows: {report.report_path}")
+    if d.get("report"):
+        typer.echo(f"Rejected rows: {d['report']}")
 
 
 def import_cmd(
@@ -38,48 +40,93 @@ def import_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Import a file; rejected rows are listed in FILE.rejected.csv and a re-import stores nothing twice."""
-    import time
-
     from tajriba.accounts import service
     from tajriba.ingest.imports.mapping import load_mapping
     from tajriba.ingest.imports.service import import_file
+    from tajriba.warehouse.store import WarehouseBusy
 
-    with Stores(settings_for(data_dir)) as stores:
-        with stores.session() as session:
-            ws = service.get_workspace(session, slug=workspace)
-            ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
-            currency = ws.currency
-        chosen = load_mapping(mapping, kind=kind) if mapping else None
-        started = time.perf_counter()
-        last = [started]
-
-        def progress(rows: int) -> None:
-            now = time.perf_counter()
-            if not as_json and now - last[0] > 0.5:
-                typer.echo(f"  {rows:,} rows read, {rows / (now - started):,.0f} rows/s", err=True)
-                last[0] = now
-
-        assert stores.warehouse is not None
-        report = import_file(
-            stores.warehouse,
-            workspace_id=ws_id,
-            kind=kind,
-            path=file,
-            mapping=chosen,
-            fmt=file_format,
-            encoding=encoding,
-            dry_run=dry_run,
-            tz=tz,
-            region=region,
-            currency=currency,
-            progress=progress,
-        )
+    settings = settings_for(data_dir)
+    chosen = load_mapping(mapping, kind=kind) if mapping else None
+    try:
+        stores = Stores(settings)
+    except WarehouseBusy:  # the server holds the warehouse: its worker imports the file, we show progress
+        with Stores(settings, warehouse=False) as app_stores:
+            report = _through_server(app_stores, workspace, kind, file, chosen, dry_run, file_format,
+                                     encoding, quiet=as_json)  # fmt: skip
+    else:
+        with stores:
+            with stores.session() as session:
+                ws = service.get_workspace(session, slug=workspace)
+                ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
+                currency = ws.currency
+            assert stores.warehouse is not None
+            label = f"{'checking' if dry_run else 'importing'} {file.name}"
+            with bar(label, total=estimated_rows(file), quiet=as_json) as progress:
+                report = import_file(stores.warehouse, workspace_id=ws_id, kind=kind, path=file, mapping=chosen,
+                                     fmt=file_format, encoding=encoding, dry_run=dry_run, tz=tz, region=region,
+                                     currency=currency, progress=progress).as_dict()  # fmt: skip
     if as_json:
-        echo_json(report.as_dict())
+        echo_json(report)
     else:
         _say_imported(report, kind=kind, dry_run=dry_run)
-    if report.rejected and not report.valid:
+    if report["rejected"] and not report["valid"]:
         raise SystemExit(1)
+
+
+WORKER_WAIT_S = 60.0  # TAJRIBA_CLI_WORKER_WAIT_SECONDS overrides it
+
+
+def _through_server(
+    stores: Stores,
+    workspace: str,
+    kind: str,
+    file: Path,
+    mapping: Any,
+    dry_run: bool,
+    fmt: str | None,
+    encoding: str | None,
+    *,
+    quiet: bool,
+) -> dict[str, Any]:
+    """Queue the file for the running server's worker and follow the job until it ends."""
+    import time
+
+    from tajriba.accounts import service
+    from tajriba.ingest.imports.service import queue_local_file
+    from tajriba.models import Job
+
+    if not file.is_file():
+        raise Invalid(f"{file}: no such file", field="file")
+    with stores.session() as session:
+        ws = service.get_workspace(session, slug=workspace)
+        job = queue_local_file(session, workspace_id=ws.id, kind=kind, path=file, mapping=mapping,
+                               dry_run=dry_run, fmt=fmt, encoding=encoding)  # fmt: skip
+        job_id = job.id
+    if not quiet:
+        typer.echo(f"The server holds the warehouse: its worker runs this import (job {job_id}).", err=True)
+    wait = float(os.environ.get("TAJRIBA_CLI_WORKER_WAIT_SECONDS", WORKER_WAIT_S))
+    queued_at = time.monotonic()
+    with bar(f"importing {file.name} (server)", total=estimated_rows(file), quiet=quiet) as progress:
+        while True:
+            with stores.session() as session:
+                row = session.get(Job, job_id)
+                assert row is not None
+                status, result, error = row.status, dict(row.result or {}), row.last_error
+                abandoned = status == "queued" and time.monotonic() - queued_at > wait
+                if abandoned:
+                    session.delete(row)  # nobody took it: take it back rather than have it run unseen later
+            if abandoned:
+                raise Invalid(
+                    f"the warehouse is held by another process, but no worker took the import within "
+                    f"{wait:.0f} s; run the server with its worker, or stop it and import again",
+                    field="warehouse",
+                )
+            if status == "done":
+                return result
+            if status == "failed":
+                raise Invalid(f"the import failed: {error}", field="file")
+            progress(int(result.get("progress", {}).get("rows", 0)))
+            time.sleep(0.3)
 
 
 # -- warehouse ----------------------------------------------------------------------------------

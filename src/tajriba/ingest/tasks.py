@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +12,7 @@ from tajriba.config import Settings
 from tajriba.db.session import transaction
 from tajriba.errors import TajribaError
 from tajriba.i18n import speaking
-from tajriba.jobs.service import handler, maintenance_step
+from tajriba.jobs.service import handler, maintenance_step, report_progress
 from tajriba.warehouse import Warehouse
 
 
@@ -23,13 +25,19 @@ def import_file_job(
     workspace_id: int,
     kind: str,
     path: str,
-    mapping: dict[str, Any],
+    mapping: dict[str, Any] | None,
     dry_run: bool = False,
     locale: str = "en",
+    fmt: str | None = None,
+    encoding: str | None = None,
+    keep_file: bool = False,
+    job_id: int | None = None,
     **_: Any,
 ) -> dict[str, Any]:
-    """Run a file import started from the web UI; the report becomes the job's result, its rejection
-    reasons in the language of the person who started it."""
+    """Run a file import started from the web UI (an upload, removed once imported) or from the CLI while the
+    server holds the warehouse (a file of this machine, kept); the report becomes the job's result, its
+    rejection reasons in the language of the person who started it; rows read so far are the job's
+    progress."""
     from pathlib import Path
 
     from tajriba.ingest.imports.mapping import Mapping
@@ -41,8 +49,9 @@ def import_file_job(
         if ws is None:
             raise LookupError(f"workspace {workspace_id} no longer exists")
         tz, region, currency = ws.timezone, (ws.settings or {}).get("region", "SA"), ws.currency
-    chosen = Mapping(**mapping)
-    chosen.check()
+    chosen = Mapping(**mapping) if mapping is not None else None
+    if chosen is not None:
+        chosen.check()
     from tajriba.ingest.imports import uploads
 
     own = warehouse.cursor()  # the import's long transaction must not stall the tracking API's flushes
@@ -58,13 +67,17 @@ def import_file_job(
                 tz=tz,
                 region=region,
                 currency=currency,
+                fmt=fmt,
+                encoding=encoding,
+                progress=_progress(factory, job_id),
             )
     except TajribaError:
-        uploads.remove(Path(path))  # the file cannot be imported as it is: nothing to keep it for
+        if not keep_file:
+            uploads.remove(Path(path))  # the file cannot be imported as it is: nothing to keep it for
         raise
     finally:
         own.close()
-    if not dry_run:
+    if not dry_run and not keep_file:
         uploads.remove(Path(path))  # imported: the rows are in the warehouse, the report stays beside it
     if not dry_run and kind in ("feedback", "tickets"):
         from tajriba.text.service import schedule
@@ -72,6 +85,21 @@ def import_file_job(
         with transaction(factory) as session:
             schedule(session, workspace_id)
     return report.as_dict()
+
+
+def _progress(factory: sessionmaker[Session], job_id: int | None) -> Callable[[int], None] | None:
+    """Rows read so far, written on the job at most twice a second."""
+    if job_id is None:
+        return None
+    last = [0.0]
+
+    def progress(rows: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5:
+            last[0] = now
+            report_progress(factory, job_id, {"rows": rows})
+
+    return progress
 
 
 @maintenance_step("ingest.uploads")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.config import Settings
 from tajriba.models import Job
@@ -101,6 +101,16 @@ def claim(session: Session, *, worker_id: str) -> Job | None:
                 session.refresh(job)
             return job
     return None
+
+
+def report_progress(factory: sessionmaker[Session], job_id: int, progress: dict[str, Any]) -> None:
+    """What a running job has done so far, kept as its result until it finishes (one small write)."""
+    from tajriba.db.session import transaction
+
+    with transaction(factory, mode="writes") as session:
+        job = session.get(Job, job_id)
+        if job is not None and job.status == "running":
+            job.result = {"progress": progress}
 
 
 def finish(session: Session, *, job: Job, result: dict[str, Any] | None) -> None:

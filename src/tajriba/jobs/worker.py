@@ -97,7 +97,11 @@ class Worker:
             if fn is None:
                 raise LookupError(f"no handler for job kind {kind!r}")
             result: dict[str, Any] | None = fn(
-                factory=self.factory, settings=self.settings, warehouse=self.warehouse, **payload
+                factory=self.factory,
+                settings=self.settings,
+                warehouse=self.warehouse,
+                job_id=job_id,
+                **payload,
             )
         except TajribaError as exc:  # an expected, permanent problem (bad input): no retry
             with transaction(self.factory, mode="writes") as session:

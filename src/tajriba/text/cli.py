@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from tajriba.progress import bar
+
 text_app = typer.Typer(
     help="Text analytics: language, sentiment, topics, personal data.", no_args_is_help=True
 )
@@ -151,13 +153,10 @@ def reprocess(
                 raise NotFound(f"no workspace {workspace!r}")
             ws_id, taxonomy = ws.id, topics.for_workspace(ws.settings)
         assert stores.warehouse is not None
-        with typer.progressbar(length=1, label="enriching", file=sys.stderr) as bar:
-            state = {"done": 0}
+        with bar("enriching texts", unit="texts") as update:
 
             def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - state["done"])
-                state["done"] = done
+                update(done, total)
 
             report = service.enrich(
                 stores.warehouse, ws_id, taxonomy, batch_size=batch_size, limit=limit, progress=progress

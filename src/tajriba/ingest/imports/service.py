@@ -21,7 +21,7 @@ from tajriba.errors import Invalid
 from tajriba.ingest.imports import convert
 from tajriba.ingest.imports.convert import to_float as to_float
 from tajriba.ingest.imports.convert import to_timestamp as to_timestamp
-from tajriba.ingest.imports.mapping import Mapping, detect_mapping
+from tajriba.ingest.imports.mapping import FIELDS, Mapping, detect_mapping
 from tajriba.ingest.imports.readers import open_source, read_batches
 from tajriba.ingest.imports.store import store_batch
 from tajriba.ingest.imports.validate import MAX_REPORTED, convert_batch
@@ -113,15 +113,7 @@ def start_import(
             "dry_run": dry_run,
             "file": path.name.split("__", 1)[1],
             "locale": locale,
-            "mapping": {
-                "kind": mapping.kind,
-                "columns": mapping.columns,
-                "formats": mapping.formats,
-                "defaults": mapping.defaults,
-                "name": mapping.name,
-                "decimal": mapping.decimal,
-                "line_items": mapping.line_items,
-            },
+            "mapping": _mapping_payload(mapping),
         },
     )
     actor.audit(
@@ -131,6 +123,54 @@ def start_import(
         target_id=str(job.id) if job else None,
         details={"kind": mapping.kind, "check": dry_run},
     )
+    return job
+
+
+def _mapping_payload(mapping: Mapping) -> dict[str, Any]:
+    return {
+        "kind": mapping.kind,
+        "columns": mapping.columns,
+        "formats": mapping.formats,
+        "defaults": mapping.defaults,
+        "name": mapping.name,
+        "decimal": mapping.decimal,
+        "line_items": mapping.line_items,
+    }
+
+
+def queue_local_file(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    path: Path,
+    mapping: Mapping | None,
+    dry_run: bool,
+    fmt: str | None,
+    encoding: str | None,
+) -> Job:
+    """Queue the import of a file on this machine for the running server's worker (the CLI, when the server
+    holds the warehouse); the file stays where it is. Not retried: the person waiting sees the error."""
+    if kind not in FIELDS:
+        raise Invalid(f"unknown kind {kind!r}; expected one of {', '.join(FIELDS)}", field="kind")
+    job = jobs.enqueue(
+        session,
+        kind="import.file",
+        workspace_id=workspace_id,
+        max_attempts=1,
+        payload={
+            "workspace_id": workspace_id,
+            "kind": kind,
+            "path": str(path.resolve()),
+            "dry_run": dry_run,
+            "file": path.name,
+            "mapping": _mapping_payload(mapping) if mapping else None,
+            "fmt": fmt,
+            "encoding": encoding,
+            "keep_file": True,
+        },
+    )
+    assert job is not None  # no dedupe key: always queued
     return job
 
 
