@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,28 @@ from tajriba.web.render import Renderer
 
 log = logging.getLogger("tajriba")
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+def run(settings: Settings, *, processes: int = 1, **options: Any) -> None:
+    """Serve the app with uvicorn until stopped; with several processes sharing the port, each builds the
+    app from the same settings, passed on in the environment."""
+    import uvicorn
+
+    options = {"access_log": False, "timeout_graceful_shutdown": 5, **options}
+    if processes == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    from tajriba.config import settings_environment
+
+    os.environ.update(settings_environment(settings))
+    uvicorn.run("tajriba.app:from_environment", factory=True, workers=processes, **options)
+
+
+def from_environment() -> FastAPI:
+    """The app of one of several serve processes, its settings from TAJRIBA_* (set by `serve --workers`)."""
+    from tajriba.config import load_settings
+
+    return create_app(load_settings())
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:

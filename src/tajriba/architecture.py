@@ -18,7 +18,7 @@ from pathlib import Path
 
 FOUNDATION = (
     "config", "errors", "i18n", "calendars", "labels", "logs", "db", "models", "warehouse", "audit",
-    "security", "permissions", "periods", "mail", "sheets", "textdraw", "stats", "commands", "web", "jobs",
+    "security", "permissions", "periods", "progress", "mail", "sheets", "textdraw", "stats", "commands", "web", "jobs",
     "architecture",
 )  # fmt: skip
 # lowest first: a domain may use the ones before it (the order the loop check enforces)

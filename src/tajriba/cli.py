@@ -167,18 +167,21 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run the job worker in-process.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="HTTP processes (a shared warehouse only).")
+    ] = 1,
 ) -> None:
     """Run the web UI, JSON API and the in-process job worker."""
     settings = settings_for(data_dir, worker=worker)
-    _serve(settings, host=host, port=port)
+    _serve(settings, host=host, port=port, processes=workers)
 
 
-def _serve(settings: Settings, *, host: str, port: int, banner: str | None = None) -> None:
-
-    import uvicorn
+def _serve(
+    settings: Settings, *, host: str, port: int, banner: str | None = None, processes: int = 1
+) -> None:
 
     from tajriba import logs
-    from tajriba.app import create_app
+    from tajriba.app import run
     from tajriba.text import service as text_service
 
     logs.configure(settings.log_level, redact=text_service.redact)
@@ -187,20 +190,18 @@ def _serve(settings: Settings, *, host: str, port: int, banner: str | None = Non
         settings = settings.model_copy(update={"served_url": f"http://{shown}:{port}"})
     if settings.public_url is None:
         typer.echo("TAJRIBA_PUBLIC_URL is not set: survey links in mails point at the address served here.")
-    application = create_app(settings)
-    url = f"http://{host}:{port}/"
-    typer.echo(f"Tajriba is serving {settings.data_dir.resolve()} at {url}")
+    if processes > 1 and settings.warehouse_address.startswith("duckdb"):
+        raise typer.BadParameter(
+            "several processes need a shared warehouse (TAJRIBA_WAREHOUSE_URL=postgresql://... or spark...): "
+            "the embedded DuckDB file is opened by one process",
+            param_hint="--workers",
+        )
+    shown = f" with {processes} processes" if processes > 1 else ""
+    typer.echo(f"Tajriba is serving {settings.data_dir.resolve()} at http://{host}:{port}/{shown}")
     if banner:
         typer.echo(banner)
     sys.stdout.flush()
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    run(settings, processes=processes, host=host, port=port, log_level=settings.log_level.lower())
 
 
 @app.command("worker")

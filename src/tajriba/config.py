@@ -187,6 +187,17 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(_describe(exc)) from None
 
 
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The TAJRIBA_* variables that rebuild `settings` in another process (serve --workers N)."""
+    out = {}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, (str, int, float, bool, Path)):
+            out[f"TAJRIBA_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    if not settings.secret_key:
+        out["TAJRIBA_SECRET_KEY"] = settings.secret  # generated once into the data directory: one for all
+    return out
+
+
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
     field = ".".join(str(p) for p in error.get("loc", ()))

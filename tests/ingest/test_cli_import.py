@@ -124,3 +124,13 @@ def test_without_a_worker_the_cli_says_so_and_takes_its_job_back(tmp_path: Path)
         server.proc.kill()
     with sqlite3.connect(data / "tajriba.db") as db:  # the job was taken back: it will not run unseen later
         assert db.execute("SELECT count(*) FROM jobs WHERE kind = 'import.file'").fetchone() == (0,)
+
+
+def test_several_serve_processes_need_a_shared_warehouse(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tajriba.cli", "serve", "--workers", "2", "--data-dir", str(tmp_path / "d")],
+        capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "TAJRIBA_WAREHOUSE_URL"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "shared warehouse" in result.stderr and "--workers" in result.stderr

@@ -62,7 +62,9 @@ def prepare(data: Path) -> str:
     return secret
 
 
-def start(data: Path, key: str, env: dict[str, str] | None = None, *, worker: bool = False) -> Server:
+def start(
+    data: Path, key: str, env: dict[str, str] | None = None, *, worker: bool = False, processes: int = 1
+) -> Server:
     """`tajriba serve --no-worker` (or with its worker) on `data` (and `env`, default this process's),
     healthy, logging to serve.log."""
     port = free_port()
@@ -73,6 +75,8 @@ def start(data: Path, key: str, env: dict[str, str] | None = None, *, worker: bo
             "tajriba.cli",
             "serve",
             "--worker" if worker else "--no-worker",
+            "--workers",
+            str(processes),
             "--port",
             str(port),
             "--data-dir",

@@ -37,8 +37,8 @@ def test_a_queued_job_runs_once_with_its_payload(app, db) -> None:
     worker = _worker(app)
     assert worker.run_once() is True
     assert worker.run_once() is False
-    assert CALLS == [{"n": 7, "text": "مرحبا"}]
     job = db.scalar(select(Job).where(Job.kind == "test.record"))
+    assert [{"n": 7, "text": "مرحبا", "job_id": job.id}] == CALLS  # the payload, and which job it is
     db.refresh(job)
     assert (job.status, job.attempts, job.result) == ("done", 1, {"ok": True})
 

@@ -153,3 +153,82 @@ def test_two_servers_and_a_cli_import_share_one_postgres_warehouse(pg_url: str, 
             assert loose == 0
         finally:
             wh.close()
+
+
+def test_serve_with_two_processes_stores_every_event_once_even_when_resent(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """`serve --workers 2`: requests land on either process; a batch resent (a client that timed out) may
+    reach the other one, and is stored once."""
+    with pg_warehouse_url() as warehouse_url:
+        env = {**os.environ, "TAJRIBA_DATABASE_URL": pg_url, "TAJRIBA_WAREHOUSE_URL": warehouse_url}
+        env.pop("TAJRIBA_TEST_WAREHOUSE", None)
+        settings = load_settings(data_dir=tmp_path / "d0", env="test", database_url=pg_url)
+        engine = make_engine(settings.db_url)
+        migrate.upgrade(engine)
+        with transaction(make_session_factory(engine)) as s:
+            ws = service.create_workspace(s, slug="shop2", name="Shop")
+            _key, secret = service.create_key(s, workspace=ws, kind="write", name="segment")
+            ws_id = ws.id
+        engine.dispose()
+        server = start(tmp_path / "d1", secret, env, processes=2)
+        acked: list[str] = []
+        errors: list[str] = []
+        try:
+            auth = {"Authorization": "Basic " + base64.b64encode(f"{secret}:".encode()).decode()}
+
+            def send(prefix: str) -> None:
+                # a fresh connection per request: the kernel spreads them over both processes
+                for b in range(20):
+                    batch = [
+                        {
+                            "type": "track",
+                            "event": "Viewed",
+                            "userId": f"u{j % 9}",
+                            "messageId": f"{prefix}-{b}-{j}",
+                        }
+                        for j in range(25)
+                    ]
+                    body = orjson.dumps({"batch": batch})
+                    for _attempt in range(2):  # every batch sent twice
+                        response = httpx.post(
+                            f"{server.url}/v1/batch", content=body, headers=auth, timeout=60
+                        )
+                        if response.status_code == 200:
+                            acked.extend(m["messageId"] for m in batch)
+                        else:
+                            errors.append(f"{response.status_code}: {response.text[:200]}")
+
+            threads = [threading.Thread(target=send, args=(f"p{n}",)) for n in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=600)
+            pids = {int(line.split()[1]) for line in _process_lines(server.proc.pid)}
+            assert len(pids) >= 2, pids  # two processes really served
+        finally:
+            server.proc.send_signal(signal.SIGINT)
+            try:
+                server.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.proc.kill()
+        assert not errors, errors[:5]
+        wh = open_warehouse(warehouse_url)
+        try:
+            rows = wh.sql(
+                "SELECT count(*), count(DISTINCT message_id) FROM events WHERE workspace_id = ?", [ws_id]
+            )
+            assert rows[0] == (len(set(acked)), len(set(acked))) == (4 * 20 * 25, 4 * 20 * 25)
+            users = wh.sql(
+                "SELECT count(DISTINCT customer_id) FROM customer_identities WHERE workspace_id = ? AND kind = 'user_id'",
+                [ws_id],
+            )
+            assert users[0][0] == 9  # one profile per user, whichever process saw them first
+        finally:
+            wh.close()
+
+
+def _process_lines(parent: int) -> list[str]:
+    """`ps` lines of the server's child processes (uvicorn's workers)."""
+    out = subprocess.run(["ps", "-o", "ppid=,pid=", "--ppid", str(parent)], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line.strip()]

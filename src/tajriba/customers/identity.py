@@ -58,7 +58,7 @@ def resolve_batch(warehouse: Warehouse, workspace_id: int, b: Batch, policy: Ide
     hard_rows = np.flatnonzero(graph_rows & bad[g.label[head]])
     hard: dict[object, str] = {}
     comps = None
-    if len(hard_rows) or bad[g.label[g.idents]].any():
+    if len(hard_rows):  # every component that breaks a guard holds a group of the batch
         comps = hard_components(b, g, known, bad, policy, apart)
         replay(b, hard_rows, blocked, comps, decisions)
         known_idents = {b.ident(c) for c in g.idents.tolist() if known.owner[c] >= 0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,17 +39,10 @@ def import_file_job(
     server holds the warehouse (a file of this machine, kept); the report becomes the job's result, its
     rejection reasons in the language of the person who started it; rows read so far are the job's
     progress."""
-    from pathlib import Path
-
     from tajriba.ingest.imports.mapping import Mapping
     from tajriba.ingest.imports.service import import_file
-    from tajriba.models import Workspace
 
-    with transaction(factory) as session:
-        ws = session.get(Workspace, workspace_id)
-        if ws is None:
-            raise LookupError(f"workspace {workspace_id} no longer exists")
-        tz, region, currency = ws.timezone, (ws.settings or {}).get("region", "SA"), ws.currency
+    tz, region, currency = _workspace_settings(factory, workspace_id)
     chosen = Mapping(**mapping) if mapping is not None else None
     if chosen is not None:
         chosen.check()
@@ -77,14 +71,34 @@ def import_file_job(
         raise
     finally:
         own.close()
-    if not dry_run and not keep_file:
-        uploads.remove(Path(path))  # imported: the rows are in the warehouse, the report stays beside it
-    if not dry_run and kind in ("feedback", "tickets"):
+    if not dry_run:
+        _imported(factory, workspace_id, kind, Path(path) if not keep_file else None)
+    return report.as_dict()
+
+
+def _imported(factory: sessionmaker[Session], workspace_id: int, kind: str, upload: Path | None) -> None:
+    """After an import: its upload removed (the rows are in the warehouse, the report stays beside it), and
+    new texts queued for enrichment."""
+    from tajriba.ingest.imports import uploads
+
+    if upload is not None:
+        uploads.remove(upload)
+    if kind in ("feedback", "tickets"):
         from tajriba.text.service import schedule
 
         with transaction(factory) as session:
             schedule(session, workspace_id)
-    return report.as_dict()
+
+
+def _workspace_settings(factory: sessionmaker[Session], workspace_id: int) -> tuple[str, str, str | None]:
+    """The zone, phone region and currency an import reads the workspace's files in."""
+    from tajriba.models import Workspace
+
+    with transaction(factory) as session:
+        ws = session.get(Workspace, workspace_id)
+        if ws is None:
+            raise LookupError(f"workspace {workspace_id} no longer exists")
+        return ws.timezone, (ws.settings or {}).get("region", "SA"), ws.currency
 
 
 def _progress(factory: sessionmaker[Session], job_id: int | None) -> Callable[[int], None] | None:
