@@ -80,7 +80,13 @@ def app(flusher: Flusher):  # type: ignore[no-untyped-def]
             body += message.get("body", b"")
             more = message.get("more_body", False)
         await flusher.submit(orjson.loads(body)["batch"])
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"success":true}'})
 
     return asgi
@@ -93,7 +99,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", required=True)
     args = parser.parse_args()
-    uvicorn.run(app(Flusher(args.db)), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app(Flusher(args.db)), host="127.0.0.1", port=args.port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def wrk(url: str, body: Path, key: str, seconds: float, connections: int, lua: P
 
     auth = base64.b64encode(f"{key}:".encode()).decode()
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(lua),
+        ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "--latency", "-s", str(lua),
          url, "--", str(body), auth],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -112,13 +112,30 @@ def run_one(which: str, size: int, args: argparse.Namespace, tmp: Path, lua: Pat
     url = f"http://127.0.0.1:{port}"
     if which == "floor":
         db = tmp / f"floor-{size}.duckdb"
-        cmd = [sys.executable, str(ROOT / "benchmarks" / "ingest_floor.py"), "--port", str(port), "--db", str(db)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "ingest_floor.py"),
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+        ]
         key = "floor"
     else:
         data = tmp / f"data-{size}"
         key = prepare(data)
         db = data / "warehouse.duckdb"
-        cmd = [sys.executable, "-m", "tajriba.cli", "serve", "--no-worker", "--port", str(port), "--data-dir", str(data)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tajriba.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ]
         cmd += [a for w in args.workers for a in ("--workers", str(w))]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
     try:
@@ -128,14 +145,16 @@ def run_one(which: str, size: int, args: argparse.Namespace, tmp: Path, lua: Pat
         _stop(proc)
     stored, distinct = _count(db)
     result["events_s"] = result["rate"] * size
-    result["exact"] = stored == distinct == (result["requests"] - result["bad"]) * size
+    acked = (result["requests"] - result["bad"]) * size
+    # wrk stops with a request in flight on each connection: stored but not counted as answered
+    result["exact"] = stored == distinct and acked <= stored <= acked + args.connections * size
     result["stored"] = stored
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--batch-sizes", default="1,100,500")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, action="append", default=[], help="serve --workers N")
@@ -143,8 +162,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tajriba-wrk-"))
     lua = tmp / "post.lua"
     lua.write_text(LUA)
-    print(f"{os.cpu_count()} cores; wrk -t1 -c{args.connections} -d{args.seconds}s; server and wrk on one host")
-    print("| batch | server | events/s | p50 ms | p99 ms | non-200 | stored = acknowledged | product/floor |")
+    print(
+        f"{os.cpu_count()} cores; wrk -t1 -c{args.connections} -d{args.seconds}s; server and wrk on one host"
+    )
+    print(
+        "| batch | server | events/s | p50 ms | p99 ms | non-200 | stored once, none lost | product/floor |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.batch_sizes.split(",")):
         floor = run_one("floor", size, args, tmp, lua)

@@ -140,33 +140,26 @@ class DuckDBWarehouse(Warehouse):
         aggs = merge_aggregates(spec)
         sets = merge_sets(
             spec,
-            new="m",
-            old="t",
-            json=lambda c: f"json_merge_patch(coalesce(t.{c}, '{{}}'), m.{c})",
+            new="EXCLUDED",
+            old=spec.name,
+            json=lambda c: f"json_merge_patch(coalesce({spec.name}.{c}, '{{}}'), EXCLUDED.{c})",
         )
-        join = " AND ".join(f"t.{k} = m.{k}" for k in spec.key)
-        # Rows of one key within a batch merge as a sequence of single upserts would; then one set-based
-        # UPDATE for keys already stored and one INSERT for new keys (faster in DuckDB than ON CONFLICT
-        # DO UPDATE, whose cost jumped by an order of magnitude on batches that update many rows).
+        # Rows of one key within a batch merge as a sequence of single upserts would (one row per key: DuckDB
+        # updates a row once per statement), then one INSERT ... ON CONFLICT DO UPDATE, which finds stored
+        # keys through the primary-key index: its cost follows the batch, not the table (a join for the
+        # update read the whole table on every tracking flush; measured in docs/benchmarks.md).
         data = with_row_number(data)
         with self.lock, self.transaction():
             con = self.con
             con.register("__batch", data)
             try:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE __merged AS SELECT {keys}, {', '.join(aggs)} "
-                    f"FROM __batch GROUP BY {keys}"
-                )
-                con.execute(f"UPDATE {spec.name} AS t SET {', '.join(sets)} FROM __merged m WHERE {join}")
-                con.execute(
-                    f"INSERT INTO {spec.name} BY NAME SELECT m.* FROM __merged m "
-                    f"ANTI JOIN {spec.name} t ON {join}"
-                )
-                (merged,) = con.execute("SELECT count(*) FROM __merged").fetchone() or (0,)
-                con.execute("DROP TABLE __merged")
+                row = con.execute(
+                    f"INSERT INTO {spec.name} BY NAME SELECT {keys}, {', '.join(aggs)} FROM __batch "
+                    f"GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
+                ).fetchone()
             finally:
                 con.unregister("__batch")
-        return int(merged)
+        return int(row[0]) if row else 0
 
     def _write(self, sql: str, data: pa.Table) -> int:
         with self.lock, self.transaction():
