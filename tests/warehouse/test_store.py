@@ -450,3 +450,53 @@ def test_a_checkpoint_gives_postgres_the_statistics_its_plans_need(tmp_path: Pat
         assert {"events", "customers", "survey_responses"} <= {r[0] for r in rows}
         (estimate,) = w.sql("SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass")[0]
         assert estimate == 500
+
+
+def test_small_and_large_upserts_merge_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB upserts a tracking flush through the key's index and an import's large batch through joins:
+    the same batches give the same rows either way (repeated keys in a batch, traits merged key by key,
+    first seen kept earliest, nulls keeping stored values), inside one transaction or not."""
+    import random
+
+    from tajriba.warehouse import duckdb_engine
+
+    rng = random.Random(11)
+    start = datetime(2026, 1, 1)
+
+    def batch(n: int) -> pa.Table:
+        ids = [f"c{rng.randrange(60)}" for _ in range(n)]
+        return pa.table(
+            {
+                "workspace_id": pa.array([1] * n, pa.int32()),
+                "customer_id": ids,
+                "name": [rng.choice([None, "منى", "Sara", "سارا"]) for _ in ids],
+                "email": [rng.choice([None, f"{i}@x.sa"]) for i in ids],
+                "traits": [
+                    rng.choice([None, '{"plan":"gold"}', '{"plan":null,"vip":true}', '{"age":30}'])
+                    for _ in ids
+                ],
+                "first_seen_at": [start + timedelta(hours=rng.randrange(1000)) for _ in ids],
+                "last_seen_at": [start + timedelta(hours=rng.randrange(1000)) for _ in ids],
+            }
+        )
+
+    batches = [batch(rng.choice((1, 5, 40, 200))) for _ in range(25)]
+    tables = []
+    for name, limit in (("index", 10**9), ("join", 0)):
+        monkeypatch.setattr(duckdb_engine, "INDEXED_UPSERT_ROWS", limit)
+        wh = DuckDBWarehouse(str(tmp_path / f"{name}.duckdb"))
+        wh.create_schema()
+        for b in batches[:10]:
+            wh.upsert("customers", b)
+        with wh.transaction():  # as an import does: many batches in one transaction
+            for b in batches[10:]:
+                wh.upsert("customers", b)
+        tables.append(
+            wh.sql(
+                "SELECT customer_id, name, email, traits, first_seen_at, last_seen_at FROM customers "
+                "ORDER BY customer_id"
+            )
+        )
+        wh.close()
+    assert tables[0] == tables[1]
+    assert len(tables[0]) > 40 and any(r[3] and "vip" in r[3] for r in tables[0])

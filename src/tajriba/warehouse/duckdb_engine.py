@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from tajriba.warehouse import ledger
-from tajriba.warehouse.schema import TABLES
+from tajriba.warehouse.schema import TABLES, TableSpec
 from tajriba.warehouse.store import (
     Params,
     PerThread,
@@ -136,30 +136,16 @@ class DuckDBWarehouse(Warehouse):
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
-        keys = ", ".join(spec.key)
-        aggs = merge_aggregates(spec)
-        sets = merge_sets(
-            spec,
-            new="EXCLUDED",
-            old=spec.name,
-            json=lambda c: f"json_merge_patch(coalesce({spec.name}.{c}, '{{}}'), EXCLUDED.{c})",
-        )
-        # Rows of one key within a batch merge as a sequence of single upserts would (one row per key: DuckDB
-        # updates a row once per statement), then one INSERT ... ON CONFLICT DO UPDATE, which finds stored
-        # keys through the primary-key index: its cost follows the batch, not the table (a join for the
-        # update read the whole table on every tracking flush; measured in docs/benchmarks.md).
         data = with_row_number(data)
         with self.lock, self.transaction():
             con = self.con
             con.register("__batch", data)
             try:
-                row = con.execute(
-                    f"INSERT INTO {spec.name} BY NAME SELECT {keys}, {', '.join(aggs)} FROM __batch "
-                    f"GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
-                ).fetchone()
+                if data.num_rows <= INDEXED_UPSERT_ROWS:
+                    return _upsert_by_index(con, spec)
+                return _upsert_by_join(con, spec)
             finally:
                 con.unregister("__batch")
-        return int(row[0]) if row else 0
 
     def _write(self, sql: str, data: pa.Table) -> int:
         with self.lock, self.transaction():
@@ -248,6 +234,50 @@ def rewrite(path: str) -> None:
     os.replace(fresh, path)
     Path(path + ".wal").unlink(missing_ok=True)
     Path(path + REWRITE_MARK).unlink(missing_ok=True)
+
+
+# Rows of one key within a batch merge as a sequence of single upserts would (one row per key), then:
+# - a small batch (a tracking flush) goes through INSERT ... ON CONFLICT DO UPDATE, which finds stored keys
+#   through the primary-key index: its cost follows the batch, not the table (1 row into 3 M rows: 3.6 ms,
+#   where a join read the whole table: 23 ms);
+# - a large batch (an import's 100,000 rows) is merged by one UPDATE ... FROM and one INSERT ... ANTI JOIN:
+#   reading the table once per batch is cheaper there than ON CONFLICT, which slowed to seconds a batch
+#   on rows inserted earlier in the import's own transaction (docs/benchmarks.md, DuckDB 2.0.1).
+INDEXED_UPSERT_ROWS = 20_000
+
+
+def _upsert_by_index(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
+    keys = ", ".join(spec.key)
+    sets = merge_sets(
+        spec,
+        new="EXCLUDED",
+        old=spec.name,
+        json=lambda c: f"json_merge_patch(coalesce({spec.name}.{c}, '{{}}'), EXCLUDED.{c})",
+    )
+    row = con.execute(
+        f"INSERT INTO {spec.name} BY NAME SELECT {keys}, {', '.join(merge_aggregates(spec))} FROM __batch "
+        f"GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _upsert_by_join(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
+    keys = ", ".join(spec.key)
+    sets = merge_sets(
+        spec, new="m", old="t", json=lambda c: f"json_merge_patch(coalesce(t.{c}, '{{}}'), m.{c})"
+    )
+    join = " AND ".join(f"t.{k} = m.{k}" for k in spec.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE __merged AS SELECT {keys}, {', '.join(merge_aggregates(spec))} "
+        f"FROM __batch GROUP BY {keys}"
+    )
+    con.execute(f"UPDATE {spec.name} AS t SET {', '.join(sets)} FROM __merged m WHERE {join}")
+    con.execute(
+        f"INSERT INTO {spec.name} BY NAME SELECT m.* FROM __merged m ANTI JOIN {spec.name} t ON {join}"
+    )
+    (merged,) = con.execute("SELECT count(*) FROM __merged").fetchone() or (0,)
+    con.execute("DROP TABLE __merged")
+    return int(merged)
 
 
 def _open(path: str) -> duckdb.DuckDBPyConnection:
