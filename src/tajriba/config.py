@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     survey_rate_per_minute: int = Field(default=30, ge=1)
     # the public privacy request form: posts per client address per minute (each may send a code)
     privacy_rate_per_minute: int = Field(default=10, ge=1)
+    # `tajriba import` on the embedded DuckDB file: the memory DuckDB may hold (it writes to disk past it; too
+    # little fails the import with DuckDB's out-of-memory error); unset: DuckDB's default, 80 % of RAM
+    import_memory_mb: int | None = Field(default=None, ge=64)
     # request handling: threads that run routes at once (the database pool is sized to match)
     threads: int = Field(default=32, ge=2, le=512)
     # largest request body the JSON API accepts (bytes); the tracking API has its own 500 KB limit

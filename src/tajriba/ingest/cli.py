@@ -43,6 +43,7 @@ def import_cmd(
     from tajriba.accounts import service
     from tajriba.ingest.imports.mapping import load_mapping
     from tajriba.ingest.imports.service import import_file
+    from tajriba.warehouse import DuckDBWarehouse
     from tajriba.warehouse.store import WarehouseBusy
 
     settings = settings_for(data_dir)
@@ -60,6 +61,8 @@ def import_cmd(
                 ws_id, tz, region = ws.id, ws.timezone, (ws.settings or {}).get("region", "SA")
                 currency = ws.currency
             assert stores.warehouse is not None
+            if settings.import_memory_mb and isinstance(stores.warehouse, DuckDBWarehouse):
+                stores.warehouse.run(f"SET memory_limit = '{settings.import_memory_mb}MB'")
             label = f"{'checking' if dry_run else 'importing'} {file.name}"
             with bar(label, total=estimated_rows(file), quiet=as_json) as progress:
                 report = import_file(stores.warehouse, workspace_id=ws_id, kind=kind, path=file, mapping=chosen,

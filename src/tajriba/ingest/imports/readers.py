@@ -236,13 +236,17 @@ def _csv(source: Source, batch_rows: int) -> Iterator[pa.Table]:
     )
     parse_opts = csv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True)
     try:
-        # the first open learns the header; the second reads every column as text
-        names = csv.open_csv(source.path, read_options=read_opts, parse_options=parse_opts).schema.names
+        # the first open learns the header; the second reads every column as text. Through a Python file
+        # object: on a path Arrow's own reader read ahead to the end of the file (a 83 MB file held 87 MB;
+        # through the file object 19 MB, and no slower)
+        with source.path.open("rb") as head:
+            names = csv.open_csv(head, read_options=read_opts, parse_options=parse_opts).schema.names
         convert = csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True)
-        for batch in csv.open_csv(
-            source.path, read_options=read_opts, parse_options=parse_opts, convert_options=convert
-        ):
-            yield _as_text(pa.Table.from_batches([batch]))
+        with source.path.open("rb") as handle:
+            for batch in csv.open_csv(
+                handle, read_options=read_opts, parse_options=parse_opts, convert_options=convert
+            ):
+                yield _as_text(pa.Table.from_batches([batch]))
     except pa.ArrowInvalid as exc:
         raise Invalid(_csv_problem(source, str(exc)), field="file") from None
 
