@@ -64,6 +64,22 @@ def write_orders(path: Path, rows: int, customers: int, phones: bool) -> None:
             out.writerow(row + ([_phone(c * 7919, int(style[c]))] if phones else []))
 
 
+def _as_xlsx(path: Path) -> Path:
+    """The CSV's rows as an XLSX workbook (openpyxl, write-only)."""
+    from openpyxl import Workbook
+
+    started = time.perf_counter()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            sheet.append(row)
+    out = path.with_suffix(".xlsx")
+    book.save(out)
+    print(f"XLSX {out.stat().st_size / 1e6:.0f} MB written in {time.perf_counter() - started:.1f} s")
+    return out
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -73,6 +89,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=300_000)
     parser.add_argument("--no-phones", action="store_true")
+    parser.add_argument(
+        "--memory-mb", type=int, default=None, help="DuckDB memory_limit, as TAJRIBA_IMPORT_MEMORY_MB"
+    )
+    parser.add_argument("--xlsx", action="store_true", help="the same rows as an XLSX file (first sheet)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "orders.csv"
@@ -80,11 +100,14 @@ def main() -> None:
         write_orders(path, args.rows, args.customers, phones=not args.no_phones)
         print(f"machine: {platform.machine()}, {platform.python_version()}; file {path.stat().st_size / 1e6:.0f} MB "
               f"written in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        source = _as_xlsx(path) if args.xlsx else path
         wh = DuckDBWarehouse(f"{tmp}/wh.duckdb")
         wh.create_schema()
+        if args.memory_mb:
+            wh.run(f"SET memory_limit = '{args.memory_mb}MB'")
         for label in ("first import", "re-import"):
             started = time.perf_counter()
-            report = import_file(wh, workspace_id=1, kind="orders", path=path)
+            report = import_file(wh, workspace_id=1, kind="orders", path=source)
             took = time.perf_counter() - started
             print(f"{label}: {took:.1f} s = {args.rows / took:,.0f} rows/s, stored {report.stored:,}, "
                   f"rejected {report.rejected:,}; peak RSS so far {_peak_mb():,.0f} MB")  # fmt: skip
