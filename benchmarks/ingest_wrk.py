@@ -92,13 +92,23 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def _count(path: Path) -> tuple[int, int]:
+def _count(path: Path, warehouse: str | None = None) -> tuple[int, int]:
+    """Events stored, and distinct message ids, in the floor's file or the product's warehouse."""
+    if warehouse:
+        from tajriba.warehouse import open_warehouse
+
+        wh = open_warehouse(warehouse)
+        try:
+            row = wh.sql("SELECT count(*), count(DISTINCT message_id) FROM events")[0]
+            return int(row[0]), int(row[1])
+        finally:
+            wh.close()
     import duckdb
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        row = con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        found = con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchone()
+        return (int(found[0]), int(found[1])) if found else (0, 0)
     finally:
         con.close()
 
@@ -136,14 +146,19 @@ def run_one(which: str, size: int, args: argparse.Namespace, tmp: Path, lua: Pat
             "--data-dir",
             str(data),
         ]
-        cmd += [a for w in args.workers for a in ("--workers", str(w))]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+        cmd += ["--workers", str(args.workers)]
+    env = {**os.environ}
+    warehouse = None
+    if which == "product" and args.postgres:  # a fresh schema per run
+        warehouse = f"{args.postgres}?schema=wrk_{size}_{args.workers}_{int(time.time())}"
+        env["TAJRIBA_WAREHOUSE_URL"] = warehouse
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         _wait(url, proc)
         result = wrk(url, body, key, args.seconds, args.connections, lua)
     finally:
         _stop(proc)
-    stored, distinct = _count(db)
+    stored, distinct = _count(db, warehouse)
     result["events_s"] = result["rate"] * size
     acked = (result["requests"] - result["bad"]) * size
     # wrk stops with a request in flight on each connection: stored but not counted as answered
@@ -157,7 +172,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--batch-sizes", default="1,100,500")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, action="append", default=[], help="serve --workers N")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve --workers N (needs --postgres when > 1)"
+    )
+    parser.add_argument("--postgres", default=None, help="the product on a PostgreSQL warehouse at this URL")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tajriba-wrk-"))
     lua = tmp / "post.lua"

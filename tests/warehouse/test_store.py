@@ -500,3 +500,16 @@ def test_small_and_large_upserts_merge_alike(tmp_path: Path, monkeypatch: pytest
         wh.close()
     assert tables[0] == tables[1]
     assert len(tables[0]) > 40 and any(r[3] and "vip" in r[3] for r in tables[0])
+
+
+def test_writes_work_on_a_connection_ibis_has_wrapped(tmp_path: Path) -> None:
+    """Ibis turns off DuckDB's scan of Python variables on its connection; the writes use it."""
+    wh = DuckDBWarehouse(str(tmp_path / "wh.duckdb"))
+    wh.create_schema()
+    wh.execute(wh.table("customers", workspace_id=1).count())  # the thread's handle now has its Ibis backend
+    rows = pa.table({"workspace_id": pa.array([1], pa.int32()), "customer_id": ["c1"], "name": ["منى"]})
+    assert wh.upsert("customers", rows) == 1
+    assert wh.append("customers", rows.set_column(1, "customer_id", pa.array(["c2"]))) == 1
+    with wh.transaction(), wh.register("__probe", rows):
+        assert wh.sql("SELECT count(*) FROM __probe") == [(1,)]
+    wh.close()

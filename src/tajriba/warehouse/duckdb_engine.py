@@ -323,6 +323,10 @@ class _Handle:
             import ibis
 
             self._backend = ibis.duckdb.from_connection(self.con)
+            # Ibis turns off DuckDB's scan of Python variables on the connection it wraps; the warehouse's
+            # writes give DuckDB their batches that way (_on_batch), so it is turned back on (a name that is no
+            # table still fails, after looking at the calling frame)
+            self.con.execute("SET python_enable_replacements = true")
         return self._backend
 
     def rollback(self) -> None:
