@@ -54,18 +54,24 @@ def _send(url: str, key: str, prefix: str, acked: list[str], errors: list[str]) 
                 errors.append(f"{response.status_code}: {response.text[:200]}")
 
 
+def _shared(pg_url: str, warehouse_url: str, tmp_path: Path, slug: str) -> tuple[dict[str, str], str, int]:
+    """The environment of processes sharing the PostgreSQL stores, a workspace in them, and its write key."""
+    env = {**os.environ, "TAJRIBA_DATABASE_URL": pg_url, "TAJRIBA_WAREHOUSE_URL": warehouse_url}
+    env.pop("TAJRIBA_TEST_WAREHOUSE", None)
+    settings = load_settings(data_dir=tmp_path / "d0", env="test", database_url=pg_url)
+    engine = make_engine(settings.db_url)
+    migrate.upgrade(engine)
+    with transaction(make_session_factory(engine)) as s:
+        ws = service.create_workspace(s, slug=slug, name="Shop")
+        _key, secret = service.create_key(s, workspace=ws, kind="write", name="segment")
+        ws_id = ws.id
+    engine.dispose()
+    return env, secret, ws_id
+
+
 def test_two_servers_and_a_cli_import_share_one_postgres_warehouse(pg_url: str, tmp_path: Path) -> None:
     with pg_warehouse_url() as warehouse_url:
-        env = {**os.environ, "TAJRIBA_DATABASE_URL": pg_url, "TAJRIBA_WAREHOUSE_URL": warehouse_url}
-        env.pop("TAJRIBA_TEST_WAREHOUSE", None)
-        settings = load_settings(data_dir=tmp_path / "d0", env="test", database_url=pg_url)
-        engine = make_engine(settings.db_url)
-        migrate.upgrade(engine)
-        with transaction(make_session_factory(engine)) as s:
-            ws = service.create_workspace(s, slug="shop", name="Shop")
-            _key, secret = service.create_key(s, workspace=ws, kind="write", name="segment")
-            ws_id = ws.id
-        engine.dispose()
+        env, secret, ws_id = _shared(pg_url, warehouse_url, tmp_path, "shop")
 
         orders = tmp_path / "orders.csv"
         lines = ["order_id,customer_id,ordered_at,amount,currency"]
@@ -161,16 +167,7 @@ def test_serve_with_two_processes_stores_every_event_once_even_when_resent(
     """`serve --workers 2`: requests land on either process; a batch resent (a client that timed out) may
     reach the other one, and is stored once."""
     with pg_warehouse_url() as warehouse_url:
-        env = {**os.environ, "TAJRIBA_DATABASE_URL": pg_url, "TAJRIBA_WAREHOUSE_URL": warehouse_url}
-        env.pop("TAJRIBA_TEST_WAREHOUSE", None)
-        settings = load_settings(data_dir=tmp_path / "d0", env="test", database_url=pg_url)
-        engine = make_engine(settings.db_url)
-        migrate.upgrade(engine)
-        with transaction(make_session_factory(engine)) as s:
-            ws = service.create_workspace(s, slug="shop2", name="Shop")
-            _key, secret = service.create_key(s, workspace=ws, kind="write", name="segment")
-            ws_id = ws.id
-        engine.dispose()
+        env, secret, ws_id = _shared(pg_url, warehouse_url, tmp_path, "shop2")
         server = start(tmp_path / "d1", secret, env, processes=2)
         acked: list[str] = []
         errors: list[str] = []
