@@ -164,7 +164,8 @@ def component_graph(b: Batch, row: np.ndarray, code: np.ndarray, known: Known) -
     src = np.concatenate([linked, first[row[graph_entry]]])
     dst = np.concatenate([u + known.owner[linked], code[graph_entry]])
     size = u + len(known.names)
-    matrix = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(size, size))
+    # a batch repeats the same edge many times and duplicates are summed: int32, so the sum never wraps
+    matrix = coo_matrix((np.ones(len(src), np.int32), (src, dst)), shape=(size, size))
     label = connected_components(matrix, directed=False)[1].astype(np.int64)
     return Graph(first, length, simple, idents, label, present(known.owner[linked], len(known.names)))
 
