@@ -60,13 +60,15 @@ class Live:
         return int(self.proc.returncode)
 
 
-def start(data: Path, *, env: dict[str, str] | None = None, worker: bool = False) -> Live:
-    """Start `tajriba serve` on a free port (output to serve.log beside the data dir) and wait until healthy."""
+def start(data: Path, *, env: dict[str, str] | None = None, worker: bool = False, processes: int = 1) -> Live:
+    """Start `tajriba serve` on a free port (output to serve.log beside the data dir) and wait until healthy;
+    `processes` > 1 serves with `--workers` (a shared warehouse only)."""
     port = free_port()
     log = data.parent / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tajriba.cli", "serve", "--port", str(port), "--data-dir", str(data)]
-        + ([] if worker else ["--no-worker"]),
+        + ([] if worker else ["--no-worker"])
+        + (["--workers", str(processes)] if processes > 1 else []),
         # a file, not a pipe: nobody reads a pipe while the server runs, and a full pipe blocks the server
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
@@ -82,8 +84,10 @@ def start(data: Path, *, env: dict[str, str] | None = None, worker: bool = False
 
 
 @contextmanager
-def serving(data: Path, *, env: dict[str, str] | None = None, worker: bool = False) -> Iterator[Live]:
-    live = start(data, env=env, worker=worker)
+def serving(
+    data: Path, *, env: dict[str, str] | None = None, worker: bool = False, processes: int = 1
+) -> Iterator[Live]:
+    live = start(data, env=env, worker=worker, processes=processes)
     try:
         yield live
     finally:

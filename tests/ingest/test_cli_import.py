@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,8 @@ import httpx
 import orjson
 
 from tajriba.warehouse import DuckDBWarehouse
-from tests.ingest.test_real_clients import prepare, start
+from tests.ingest.test_real_clients import prepare
+from tests.live import serving, start
 
 ORDERS = 20_000
 
@@ -58,7 +58,7 @@ def test_the_cli_imports_through_the_running_server_while_events_arrive(tmp_path
         for i in range(ORDERS)
     ]
     orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    server = start(data, key, worker=True)
+    server = start(data, worker=True)
     acked: list[str] = []
     errors: list[str] = []
     stop = threading.Event()
@@ -86,12 +86,7 @@ def test_the_cli_imports_through_the_running_server_while_events_arrive(tmp_path
         assert orders.exists()  # the user's own file is kept
     finally:
         stop.set()
-        if server.proc.poll() is None:
-            server.proc.send_signal(signal.SIGINT)
-        try:
-            server.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
+        server.stop()
     assert "Traceback" not in (tmp_path / "serve.log").read_text(errors="replace")
     wh = DuckDBWarehouse(str(data / "warehouse.duckdb"))
     try:
@@ -105,13 +100,12 @@ def test_the_cli_imports_through_the_running_server_while_events_arrive(tmp_path
 
 def test_without_a_worker_the_cli_says_so_and_takes_its_job_back(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    key = prepare(data)
+    prepare(data)
     orders = tmp_path / "orders.csv"
     orders.write_text(
         "order_id,customer_email,ordered_at,amount\nO1,a@b.sa,2026-05-01,10\n", encoding="utf-8"
     )
-    server = start(data, key)  # --no-worker
-    try:
+    with serving(data):  # --no-worker
         env = {**os.environ, "TAJRIBA_CLI_WORKER_WAIT_SECONDS": "2"}
         result = subprocess.run(
             [sys.executable, "-m", "tajriba.cli", "import", "orders", str(orders), "--workspace", "shop",
@@ -120,8 +114,6 @@ def test_without_a_worker_the_cli_says_so_and_takes_its_job_back(tmp_path: Path)
         )  # fmt: skip
         assert result.returncode != 0
         assert "no worker took the import" in result.stderr
-    finally:
-        server.proc.kill()
     with sqlite3.connect(data / "tajriba.db") as db:  # the job was taken back: it will not run unseen later
         assert db.execute("SELECT count(*) FROM jobs WHERE kind = 'import.file'").fetchone() == (0,)
 

@@ -62,11 +62,8 @@ def prepare(data: Path) -> str:
     return secret
 
 
-def start(
-    data: Path, key: str, env: dict[str, str] | None = None, *, worker: bool = False, processes: int = 1
-) -> Server:
-    """`tajriba serve --no-worker` (or with its worker) on `data` (and `env`, default this process's),
-    healthy, logging to serve.log."""
+def start(data: Path, key: str, env: dict[str, str] | None = None) -> Server:
+    """`tajriba serve --no-worker` on `data` (and `env`, default this process's), healthy, logging to serve.log."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -74,9 +71,7 @@ def start(
             "-m",
             "tajriba.cli",
             "serve",
-            "--worker" if worker else "--no-worker",
-            "--workers",
-            str(processes),
+            "--no-worker",
             "--port",
             str(port),
             "--data-dir",

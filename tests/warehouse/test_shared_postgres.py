@@ -22,6 +22,7 @@ from tajriba.config import load_settings
 from tajriba.db import migrate
 from tajriba.db.session import make_engine, make_session_factory, transaction
 from tajriba.warehouse import open_warehouse
+from tests import live
 from tests.conftest import pg_warehouse_url
 from tests.ingest.test_real_clients import start
 
@@ -168,7 +169,7 @@ def test_serve_with_two_processes_stores_every_event_once_even_when_resent(
     reach the other one, and is stored once."""
     with pg_warehouse_url() as warehouse_url:
         env, secret, ws_id = _shared(pg_url, warehouse_url, tmp_path, "shop2")
-        server = start(tmp_path / "d1", secret, env, processes=2)
+        server = live.start(tmp_path / "d1", env=env, processes=2)
         acked: list[str] = []
         errors: list[str] = []
         try:
@@ -204,11 +205,7 @@ def test_serve_with_two_processes_stores_every_event_once_even_when_resent(
             pids = {int(line.split()[1]) for line in _process_lines(server.proc.pid)}
             assert len(pids) >= 2, pids  # two processes really served
         finally:
-            server.proc.send_signal(signal.SIGINT)
-            try:
-                server.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
+            server.stop()
         assert not errors, errors[:5]
         wh = open_warehouse(warehouse_url)
         try:

@@ -153,11 +153,7 @@ def reprocess(
                 raise NotFound(f"no workspace {workspace!r}")
             ws_id, taxonomy = ws.id, topics.for_workspace(ws.settings)
         assert stores.warehouse is not None
-        with bar("enriching texts", unit="texts") as update:
-
-            def progress(done: int, total: int) -> None:
-                update(done, total)
-
+        with bar("enriching texts", unit="texts") as progress:  # progress(done, total)
             report = service.enrich(
                 stores.warehouse, ws_id, taxonomy, batch_size=batch_size, limit=limit, progress=progress
             )
