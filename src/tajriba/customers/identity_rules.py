@@ -1,12 +1,6 @@
-"""Identity resolution in bulk: one profile per person, however they reached us.
-
-Each incoming record brings a group of identifiers (user id, anonymous id, email, phone, external id)
-that belong together. A union-find over the batch's groups and the profiles those identifiers already
-point to gives connected components: one customer each. Guards stop over-merging: blocklisted
-identifiers never link, two different user ids never join through a shared device or email (only an
-explicit alias joins them), and a profile may hold at most `max_identities` identifiers. Every refused
-link is returned as a decision to log. One query reads the known identifiers; no lookup per event.
-"""
+"""The rules of identity resolution (identity.py): the policy and its guards, the stable id of a new
+profile, the guarded union-find that settles the components breaking a guard group by group, and which
+profiles an admin kept apart."""
 
 from __future__ import annotations
 
