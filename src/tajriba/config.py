@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     import_memory_mb: int | None = Field(default=None, ge=64)
     # request handling: threads that run routes at once (the database pool is sized to match)
     threads: int = Field(default=32, ge=2, le=512)
+    # tracking API: processes that parse large requests beside the one that stores them (started at the first
+    # large request); 0 parses everything in the serving process
+    parse_processes: int = Field(default=1, ge=0, le=64)
     # largest request body the JSON API accepts (bytes); the tracking API has its own 500 KB limit
     api_max_body_bytes: int = Field(default=2 << 20, ge=1024, le=1 << 30)
     # file uploads: largest file, and what one workspace may keep waiting for import at once

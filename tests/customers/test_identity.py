@@ -37,10 +37,8 @@ def wh(any_wh: Warehouse) -> Warehouse:
 
 def send(wh: Warehouse, *events: dict, policy: IdentityPolicy | None = None) -> dict:
     batch = [{"messageId": f"m{next(_counter)}", "type": "track", "event": "Viewed", **e} for e in events]
-    messages, _ = parse_request(orjson.dumps({"batch": batch}), path_type=None, received_at=NOW)
-    return store(
-        wh, workspace_id=1, messages=messages, rules=WorkspaceRules(policy=policy or IdentityPolicy())
-    )
+    batch, _ = parse_request(orjson.dumps({"batch": batch}), path_type=None, received_at=NOW)
+    return store(wh, workspace_id=1, batch=batch, rules=WorkspaceRules(policy=policy or IdentityPolicy()))
 
 
 def customer_of(wh: Warehouse, kind: str, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import pickle
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tajriba.accounts import service
-from tajriba.ingest.segment import IngestError, corrected_timestamp, parse_request
+from tajriba.ingest.segment import PARSED, IngestError, corrected_timestamp, parse_request
 from tests.conftest import SHARED, make_workspace
 
 FIXTURES = SHARED / "contracts" / "segment" / "fixtures"
@@ -321,12 +322,13 @@ def test_timestamps_keep_the_source_offset_and_batch_sent_at_applies() -> None:
             ],
         }
     )
-    (m,), _ = parse_request(body, path_type=None, received_at=NOW + timedelta(minutes=1))
-    assert m.user_id == "7" and m.anonymous_id is None and len(m.message_id) == 36
-    assert m.tz == "+03:30"
-    assert m.original_timestamp == datetime(2026, 11, 22, 8, 59, 0, 123456, tzinfo=UTC)
+    parsed, _ = parse_request(body, path_type=None, received_at=NOW + timedelta(minutes=1))
+    (m,) = parsed.to_pylist()
+    assert m["user_id"] == "7" and m["anonymous_id"] is None and len(m["message_id"]) == 36
+    assert m["tz"] == "+03:30"
+    assert m["original_timestamp"] == datetime(2026, 11, 22, 8, 59, 0, 123456)  # UTC
     # sent 09:00 UTC by the device, received 08:01: the device was 59 minutes fast
-    assert m.timestamp == m.original_timestamp - timedelta(minutes=59)
+    assert m["timestamp"] == m["original_timestamp"] - timedelta(minutes=59)
 
 
 def test_envelope_context_merges_into_every_event_with_the_event_winning() -> None:
@@ -339,9 +341,13 @@ def test_envelope_context_merges_into_every_event_with_the_event_winning() -> No
             ],
         }
     )
-    (a, b), _ = parse_request(body, path_type=None, received_at=NOW)
-    assert a.context == {"locale": "fa-IR", "app": "shop"}
-    assert b.traits == {"plan": "pro"}  # rudder-python puts identify traits only in context.traits
+    parsed, _ = parse_request(body, path_type=None, received_at=NOW)
+    a, b = parsed.to_pylist()
+    assert orjson.loads(a["context"]) == {"locale": "fa-IR", "app": "shop"}
+    assert a["language"] == "fa"
+    assert orjson.loads(b["traits"]) == {
+        "plan": "pro"
+    }  # rudder-python puts identify traits only in context.traits
 
 
 json_values = st.recursive(
@@ -384,15 +390,18 @@ message = st.fixed_dictionaries(
 )
 def test_the_parser_accepts_or_refuses_cleanly_never_crashes(doc: dict) -> None:
     try:
-        messages, _ = parse_request(orjson.dumps(doc), path_type=None, received_at=NOW)
+        parsed, _ = parse_request(orjson.dumps(doc), path_type=None, received_at=NOW)
     except IngestError as err:
         assert 400 <= err.status < 500 and err.message
+        assert pickle.loads(pickle.dumps(err)).body() == err.body()  # noqa: S301 - as a parser process hands it back
         return
-    for m in messages:
-        assert m.type in ("track", "identify", "page", "screen", "group", "alias")
-        assert m.user_id or m.anonymous_id
-        assert m.timestamp.tzinfo is not None
-        orjson.dumps(m.properties)
+    assert parsed.schema == PARSED
+    for m in parsed.to_pylist():
+        assert m["type"] in ("track", "identify", "page", "screen", "group", "alias")
+        assert m["user_id"] or m["anonymous_id"]
+        assert m["timestamp"] is not None
+        assert isinstance(orjson.loads(m["properties"]), dict)
+        assert isinstance(orjson.loads(m["context"]), dict)
 
 
 def test_a_full_buffer_answers_503_with_retry_after_and_stores_nothing_extra(client, app, write_key) -> None:

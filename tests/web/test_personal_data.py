@@ -65,10 +65,8 @@ def shop(app, db):  # type: ignore[no-untyped-def]
             },
         ]
     }
-    messages, _ = parse_request(
-        orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 2, tzinfo=UTC)
-    )
-    store(wh, workspace_id=ws.id, messages=messages, rules=WorkspaceRules(policy=IdentityPolicy()))
+    batch, _ = parse_request(orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 2, tzinfo=UTC))
+    store(wh, workspace_id=ws.id, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
     customer = wh.sql("SELECT customer_id FROM customer_identities WHERE value = 'anon-7'")[0][0]
     wh.append(
         "feedback_texts",

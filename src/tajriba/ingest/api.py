@@ -16,6 +16,7 @@ from tajriba.db.session import transaction
 from tajriba.errors import Unauthorized
 from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
+from tajriba.ingest.parsers import Parsers
 from tajriba.ingest.schemas import ReappliedRead, RuleCreate, RuleRead, RulesRead
 from tajriba.ingest.segment import (
     MAX_REQUEST_BYTES,
@@ -23,8 +24,6 @@ from tajriba.ingest.segment import (
     TYPES,
     IngestError,
     basic_auth_user,
-    decode_body,
-    parse_request,
 )
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
@@ -97,8 +96,10 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
     received_at = datetime.now(UTC)
     try:
         raw = await _read(request)
-        body = decode_body(raw, request.headers.get("content-encoding"))
-        messages, body_key = parse_request(body, path_type=path_type, received_at=received_at)
+        parsers: Parsers = request.app.state.parsers
+        batch, body_key = await parsers.parse(
+            raw, request.headers.get("content-encoding"), path_type=path_type, received_at=received_at
+        )
         key = (
             basic_auth_user(request.headers.get("authorization"))
             or body_key
@@ -106,7 +107,7 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
         )
         workspace_id = await _workspace_for_key(request, key)
         ingestor: Ingestor = request.app.state.ingestor
-        await ingestor.submit(workspace_id, messages)
+        await ingestor.submit(workspace_id, batch)
     except IngestError as err:
         return _error(request, err)
     except Saturated as exc:

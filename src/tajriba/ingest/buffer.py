@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tajriba.ingest.segment import Message
+import pyarrow as pa
+
 from tajriba.ingest.writer import WorkspaceRules, store
 from tajriba.warehouse import Warehouse
 
@@ -29,7 +30,7 @@ class Saturated(Exception):
 @dataclass
 class _Pending:
     workspace_id: int
-    messages: list[Message]
+    batch: pa.Table  # segment.PARSED rows
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
 
@@ -65,17 +66,17 @@ class Ingestor:
         self._wake.set()
         self._thread.join(timeout)
 
-    async def submit(self, workspace_id: int, messages: list[Message]) -> None:
-        """Queue messages and wait until they are durably stored (raises Saturated when full)."""
+    async def submit(self, workspace_id: int, batch: pa.Table) -> None:
+        """Queue parsed messages and wait until they are durably stored (raises Saturated when full)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:
             if self._stop.is_set():
                 raise Saturated("the server is shutting down")
-            if self._pending_events + len(messages) > self.max_pending:
+            if self._pending_events + batch.num_rows > self.max_pending:
                 raise Saturated(f"{self._pending_events} events are waiting to be stored")
-            self._queue.append(_Pending(workspace_id, messages, loop, future))
-            self._pending_events += len(messages)
+            self._queue.append(_Pending(workspace_id, batch, loop, future))
+            self._pending_events += batch.num_rows
         self._wake.set()
         await future
 
@@ -83,10 +84,10 @@ class Ingestor:
         with self._lock:
             taken: list[_Pending] = []
             count = 0
-            while self._queue and (not taken or count + len(self._queue[0].messages) <= self.max_flush):
+            while self._queue and (not taken or count + self._queue[0].batch.num_rows <= self.max_flush):
                 item = self._queue.popleft()
                 taken.append(item)
-                count += len(item.messages)
+                count += item.batch.num_rows
             self._pending_events -= count
             if not self._queue:
                 self._wake.clear()
@@ -108,17 +109,17 @@ class Ingestor:
         for item in batch:
             by_workspace.setdefault(item.workspace_id, []).append(item)
         for workspace_id, items in by_workspace.items():
-            messages = [m for item in items for m in item.messages]
+            batch = pa.concat_tables([item.batch for item in items])
             error: BaseException | None = None
             try:
                 store(
                     self.warehouse,
                     workspace_id=workspace_id,
-                    messages=messages,
+                    batch=batch,
                     rules=self.rules_for(workspace_id),
                 )
             except Exception as exc:  # noqa: BLE001 - every waiting request learns of it and retries
-                log.exception("storing %d events of workspace %d failed", len(messages), workspace_id)
+                log.exception("storing %d events of workspace %d failed", batch.num_rows, workspace_id)
                 error = exc
             for item in items:
                 item.loop.call_soon_threadsafe(_settle, item.future, error)

@@ -2,23 +2,27 @@
 
 A rule has one or more conditions, all of which must hold: event type, event name (glob), page path (glob),
 a property equal to a value. Rules are tried by position; the first match wins. The same semantics run
-on ingest (Python, per event) and when rules change (SQL over stored events, `reapply`).
+on ingest (Arrow over a flush's columns, `match_touchpoints`) and when rules change (SQL over stored events,
+`reapply`): globs as the same RE2 expressions, a property condition on the stored properties.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.errors import Invalid, NotFound
-from tajriba.ingest.segment import TYPES, Message
+from tajriba.ingest.segment import TYPES
 from tajriba.models import Touchpoint, TouchpointRule, Workspace
 from tajriba.warehouse import Warehouse
 
@@ -32,21 +36,6 @@ class Rule:
     page_path: str | None = None
     property_name: str | None = None
     property_value: str | None = None
-
-    def matches(self, m: Message, path: Any) -> bool:
-        if self.event_type and m.type != self.event_type:
-            return False
-        if self.event_name:
-            name = m.event if m.type == "track" else m.name
-            if not isinstance(name, str) or not fnmatch.fnmatchcase(name, self.event_name):
-                return False
-        if self.page_path and (not isinstance(path, str) or not fnmatch.fnmatchcase(path, self.page_path)):
-            return False
-        if self.property_name:
-            value = m.properties.get(self.property_name)
-            if value is None or _text(value) != self.property_value:
-                return False
-        return True
 
     def sql(self) -> tuple[str, list[Any]]:
         conds, params = [], []
@@ -98,6 +87,34 @@ def glob_regex(pattern: str) -> str:
             out.append(re.escape(c) if c.isascii() and not c.isalnum() else c)
     out.append("$")
     return "".join(out)
+
+
+def match_touchpoints(rules: Sequence[Rule], batch: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """Each message's touchpoint and the rule's channel (null where no rule matches), the first matching rule
+    winning. `batch` has the events columns type, event, page_path and properties (JSON)."""
+    n = batch.num_rows
+    which = np.full(n, len(rules), np.int64)  # index of the matching rule; len(rules) stands for none
+    for i, rule in enumerate(rules):
+        mask = which == len(rules)
+        if rule.event_type:
+            mask &= _true(pc.equal(batch["type"], rule.event_type))
+        if rule.event_name:
+            mask &= _true(pc.match_substring_regex(batch["event"], glob_regex(rule.event_name)))
+        if rule.page_path:
+            mask &= _true(pc.match_substring_regex(batch["page_path"], glob_regex(rule.page_path)))
+        if rule.property_name and mask.any():
+            at = np.flatnonzero(mask)
+            for r, text in zip(at.tolist(), batch["properties"].take(pa.array(at)).to_pylist(), strict=True):
+                value = orjson.loads(text).get(rule.property_name) if text else None
+                mask[r] = value is not None and _text(value) == rule.property_value
+        which[mask] = i
+    touchpoints = pa.array([r.touchpoint_id for r in rules] + [None], pa.int32())
+    channels = pa.array([r.channel or None for r in rules] + [None], pa.string())
+    return touchpoints.take(which), channels.take(which)
+
+
+def _true(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), bool)
 
 
 def _text(value: Any) -> str:

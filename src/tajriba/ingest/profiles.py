@@ -5,19 +5,40 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tajriba.customers import service as customer_service
-from tajriba.ingest.segment import Message
 from tajriba.warehouse import Warehouse
 
 
-def naive(dt: datetime | None) -> datetime | None:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt is not None else None
+@dataclass(frozen=True)
+class Identify:
+    """An identify call with traits, of a resolved customer."""
+
+    message_id: str
+    at: datetime  # naive UTC
+    customer: str
+    traits: dict[str, Any]
+    traits_json: str
+
+
+def identify_calls(batch: pa.Table, customers: pa.Array) -> list[Identify]:
+    """The batch's identify calls that carry traits (`segment.PARSED` rows), in event-time order."""
+    mask = pc.and_(pc.is_valid(batch["traits"]), pc.is_valid(customers))
+    if not pc.any(mask).as_py():
+        return []
+    rows = batch.filter(mask).select(["message_id", "timestamp", "traits"]).to_pylist()
+    calls = [
+        Identify(r["message_id"], r["timestamp"], c, orjson.loads(r["traits"]), r["traits"])
+        for r, c in zip(rows, customers.filter(mask).to_pylist(), strict=True)
+    ]
+    return sorted(calls, key=lambda call: call.at)
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -47,13 +68,13 @@ PROFILE_COLUMNS = (
 )
 
 
-def _identified(m: Message, customer: str, region: str) -> dict[str, Any]:
+def _identified(call: Identify, region: str) -> dict[str, Any]:
     """The profile fields an identify call's traits give (Segment's spec names; address.country/city too)."""
-    traits = m.traits
+    traits = call.traits
     name = traits.get("name") or " ".join(str(traits[k]) for k in ("firstName", "lastName") if traits.get(k))
     address = _obj(traits, "address")
     return {
-        "customer_id": customer,
+        "customer_id": call.customer,
         "name": str(name) if name else None,
         "email": customer_service.normalize_identifier("email", traits.get("email"), region=region),
         "phone": customer_service.normalize_identifier("phone", traits.get("phone"), region=region),
@@ -61,74 +82,66 @@ def _identified(m: Message, customer: str, region: str) -> dict[str, Any]:
         "city": _scalar(traits.get("city") or address.get("city")),
         "language": _scalar(traits.get("language")),
         "gender": _scalar(traits.get("gender")),
-        "traits": m.stored_json.decode(),
+        "traits": call.traits_json,
     }
 
 
 def profile_rows(
     workspace_id: int,
-    messages: Sequence[Message],
-    customers: Sequence[str | None],
+    events: pa.Table,
+    identifies: Sequence[Identify],
     region: str,
     now: datetime,
 ) -> pa.Table:
-    """One row per customer touched: first/last seen, and identify traits (last write wins per trait)."""
-    # First and last seen per customer (not per event), then one row per identify call in event-time order,
-    # so the latest identify wins each trait even when calls arrive out of order.
-    span: dict[str, tuple[datetime, datetime, str | None]] = {}
-    for m, customer in zip(messages, customers, strict=True):
-        if customer is None:
-            continue
-        t = m.timestamp
-        old = span.get(customer)
-        if old is None:
-            span[customer] = (t, t, m.user_id)
-        else:
-            span[customer] = (min(old[0], t), max(old[1], t), m.user_id or old[2])
-    rows: list[dict[str, Any]] = [
-        {
-            "customer_id": c,
-            "first_seen_at": naive(lo),
-            "last_seen_at": naive(hi),
-            "created_at": now,
-            "updated_at": now,
-            "external_id": user,
-        }
-        for c, (lo, hi, user) in span.items()
-    ]
-    identifies = sorted(
-        (
-            (m, c)
-            for m, c in zip(messages, customers, strict=True)
-            if c is not None and m.type == "identify" and m.traits
-        ),
-        key=lambda p: p[0].timestamp,
+    """One row per customer touched: first/last seen, and identify traits (last write wins per trait).
+
+    `events` is the flush's events table (`customer_id`, `timestamp`, `user_id`, in arrival order)."""
+    # First and last seen per customer (not per event) and the last user id sent, grouped by Arrow in
+    # arrival order; then one row per identify call in event-time order, so the latest identify wins each
+    # trait even when calls arrive out of order.
+    seen = events.select(["customer_id", "timestamp", "user_id"]).filter(pc.is_valid(events["customer_id"]))
+    span = seen.group_by("customer_id", use_threads=False).aggregate(
+        [
+            ("timestamp", "min"),
+            ("timestamp", "max"),
+            ("user_id", "last", pc.ScalarAggregateOptions(skip_nulls=True)),
+        ]
     )
-    rows += [_identified(m, customer, region) for m, customer in identifies]
-    data = {c: [r.get(c) for r in rows] for c in PROFILE_COLUMNS}
+    n = span.num_rows
     ts = pa.timestamp("us")
+    spans = {c: pa.nulls(n, ts if c.endswith("_at") else pa.string()) for c in PROFILE_COLUMNS}
+    spans |= {
+        "customer_id": span["customer_id"],
+        "external_id": span["user_id_last"],
+        "first_seen_at": span["timestamp_min"],
+        "last_seen_at": span["timestamp_max"],
+        "created_at": pa.array([now] * n, ts),
+        "updated_at": pa.array([now] * n, ts),
+    }
+    rows = [_identified(call, region) for call in identifies]
+    traits = {
+        c: pa.array([r.get(c) for r in rows], ts if c.endswith("_at") else pa.string())
+        for c in PROFILE_COLUMNS
+    }
     return pa.table(
         {
-            "workspace_id": pa.array([workspace_id] * len(rows), pa.int32()),
-            **{c: pa.array(v, ts if c.endswith("_at") else pa.string()) for c, v in data.items()},
+            "workspace_id": pa.array([workspace_id] * (n + len(rows)), pa.int32()),
+            **{c: pa.concat_arrays([_flat(spans[c]), traits[c]]) for c in PROFILE_COLUMNS},
         }
     )
+
+
+def _flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def trait_changes(
-    warehouse: Warehouse,
-    workspace_id: int,
-    messages: Sequence[Message],
-    customers: Sequence[str | None],
-    source: str,
+    warehouse: Warehouse, workspace_id: int, identifies: Sequence[Identify], source: str
 ) -> list[dict[str, Any]]:
     """One row per trait whose value an identify call changes, in the order the calls were made."""
-    pairs = [
-        (m, c) for m, c in zip(messages, customers, strict=True) if m.type == "identify" and m.traits and c
-    ]
-    if not pairs:
+    if not identifies:
         return []
-    ids = sorted({c for _, c in pairs})
+    ids = sorted({call.customer for call in identifies})
     current = dict(
         warehouse.sql(
             "SELECT customer_id, traits FROM customers WHERE workspace_id = ? AND list_contains(?, customer_id)",
@@ -137,23 +150,23 @@ def trait_changes(
     )
     state: dict[str, dict[str, Any]] = {c: orjson.loads(current[c]) if current.get(c) else {} for c in ids}
     out = []
-    for m, customer in sorted(pairs, key=lambda p: p[0].timestamp):
-        before = state[customer]
-        for trait, value in m.traits.items():
+    for call in identifies:
+        before = state[call.customer]
+        for trait, value in call.traits.items():
             old = before.get(trait)
             if old == value:
                 continue
-            key = f"{m.message_id}\x00{trait}"
+            key = f"{call.message_id}\x00{trait}"
             out.append(
                 {
                     "workspace_id": workspace_id,
                     "change_id": hashlib.sha256(key.encode()).hexdigest()[:32],
-                    "customer_id": customer,
+                    "customer_id": call.customer,
                     "trait": trait,
                     "old_value": None if old is None else orjson.dumps(old).decode(),
                     "new_value": orjson.dumps(value).decode(),
-                    "changed_at": naive(m.timestamp),
-                    "message_id": m.message_id,
+                    "changed_at": call.at,
+                    "message_id": call.message_id,
                     "source": source,
                 }
             )

@@ -1,7 +1,8 @@
 """Parse and validate Segment/RudderStack tracking requests (see shared/contracts/segment/CONTRACT.md).
 
-The hot path: bytes -> (gunzip with a cap) -> orjson -> per-message checks -> flat rows. Nothing here
-touches a store; `ingest.buffer` stores the rows and acknowledges them once durable.
+The hot path: bytes -> (gunzip with a cap) -> orjson -> per-message checks -> one Arrow table of columns
+(`PARSED`). Nothing here touches a store, so it runs in parser processes (`ingest.parsers`); `ingest.buffer`
+stores the tables and acknowledges them once durable.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import base64
 import uuid
 import zlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 MAX_REQUEST_BYTES = 500 * 1024
 MAX_EVENT_BYTES = 32 * 1024
@@ -32,6 +33,9 @@ class IngestError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.index, self.field = status, code, message, index, field
 
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a parser process, re-raised in the server
+        return (_ingest_error, (self.status, self.code, self.message, self.index, self.field))
+
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"success": False, "code": self.code, "message": self.message}
         if self.index is not None:
@@ -41,28 +45,42 @@ class IngestError(Exception):
         return out
 
 
-@dataclass(slots=True)
-class Message:
-    """One normalised tracking message, ready to store."""
+# One row per message: what the events table stores (times naive UTC), and what a flush needs besides:
+# the alias's previousId, an identify call's traits (JSON) with its raw email and phone, the SDK's library
+# name (the default `source`), and whether the context carries consent.
+_TIME = pa.timestamp("us")
+PARSED = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("type", pa.string()),
+        ("user_id", pa.string()),
+        ("anonymous_id", pa.string()),
+        ("previous_id", pa.string()),
+        ("event", pa.string()),
+        ("timestamp", _TIME),
+        ("original_timestamp", _TIME),
+        ("sent_at", _TIME),
+        ("received_at", _TIME),
+        ("tz", pa.string()),
+        ("properties", pa.string()),
+        ("context", pa.string()),
+        ("traits", pa.string()),
+        ("email", pa.string()),
+        ("phone", pa.string()),
+        ("page_path", pa.string()),
+        ("language", pa.string()),
+        ("session_id", pa.string()),
+        ("channel", pa.string()),
+        ("library", pa.string()),
+        ("consent", pa.bool_()),
+    ]
+)
+_TIMES = frozenset(i for i, f in enumerate(PARSED) if f.type == _TIME)
+_JSON = frozenset(PARSED.get_field_index(n) for n in ("properties", "context", "traits"))  # orjson's bytes
 
-    message_id: str
-    type: str
-    user_id: str | None
-    anonymous_id: str | None
-    event: str | None
-    timestamp: datetime
-    original_timestamp: datetime | None
-    sent_at: datetime | None
-    received_at: datetime
-    tz: str | None
-    properties: dict[str, Any]
-    context: dict[str, Any]
-    traits: dict[str, Any] = field(default_factory=dict)
-    previous_id: str | None = None
-    group_id: str | None = None
-    name: str | None = None
-    stored_json: bytes = b"{}"  # what the events table keeps as `properties` (serialised once, here)
-    context_json: bytes = b"{}"
+
+def _ingest_error(status: int, code: str, message: str, index: int | None, field: str | None) -> IngestError:
+    return IngestError(status, code, message, index=index, field=field)
 
 
 def decode_body(raw: bytes, content_encoding: str | None, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
@@ -109,10 +127,17 @@ def basic_auth_user(header: str | None) -> str | None:
     return decoded.split(":", 1)[0] or None
 
 
+def parse_body(
+    raw: bytes, content_encoding: str | None, *, path_type: str | None, received_at: datetime
+) -> tuple[pa.Table, str | None]:
+    """`decode_body` then `parse_request`: the whole of a request's parsing, in one call a parser process runs."""
+    return parse_request(decode_body(raw, content_encoding), path_type=path_type, received_at=received_at)
+
+
 def parse_request(
     body: bytes, *, path_type: str | None, received_at: datetime
-) -> tuple[list[Message], str | None]:
-    """Parse a request body into messages; return them with the body's write key (if any)."""
+) -> tuple[pa.Table, str | None]:
+    """Parse a request body into a table of its messages (`PARSED`); return it with the body's write key."""
     if not body.strip():
         raise IngestError(400, "invalid_json", "the request body is empty; send a JSON object")
     try:
@@ -145,7 +170,7 @@ def parse_request(
         write_key = _str_or_none(batch[0].get("writeKey"))
     shared_context = envelope.get("context") if isinstance(envelope.get("context"), dict) else None
     batch_sent_at = _time(envelope.get("sentAt"), index=None, field="sentAt") if envelope else None
-    messages = [
+    rows = [
         _message(
             raw,
             i,
@@ -156,7 +181,20 @@ def parse_request(
         )
         for i, raw in enumerate(batch)
     ]
-    return messages, write_key
+    return _table(rows), write_key
+
+
+def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
+    utc = pa.timestamp("us", tz="UTC")
+    arrays = [
+        pa.array(column, utc).cast(_TIME)
+        if i in _TIMES
+        else pa.array(column, pa.binary()).cast(pa.string())
+        if i in _JSON
+        else pa.array(column, PARSED.field(i).type)
+        for i, column in enumerate(zip(*rows, strict=True))
+    ]
+    return pa.Table.from_arrays(arrays, schema=PARSED)
 
 
 def _message(
@@ -167,7 +205,8 @@ def _message(
     shared_context: dict[str, Any] | None,
     batch_sent_at: datetime | None,
     received_at: datetime,
-) -> Message:
+) -> tuple[Any, ...]:
+    """One message checked and flattened into a `PARSED` row."""
     if not isinstance(raw, dict):
         raise IngestError(400, "invalid_event", f"event {index} is not a JSON object", index=index)
     kind = _kind(path_type or raw.get("type"), index)
@@ -196,26 +235,51 @@ def _message(
     elif kind == "group":
         stored = {"groupId": group_id, **stored}
     stored_json, context_json = _encoded(raw, index, stored, context)
-    return Message(
-        message_id=_message_id(raw, index),
-        type=kind,
-        user_id=user_id,
-        anonymous_id=anonymous_id,
-        event=event,
-        timestamp=corrected_timestamp(original, sent_at, received_at),
-        original_timestamp=original,
-        sent_at=sent_at,
-        received_at=received_at,
-        tz=_offset(original_raw) if isinstance(original_raw, str) else None,
-        properties=properties,
-        context=context,
-        traits=traits,
-        previous_id=previous_id,
-        group_id=group_id,
-        name=name,
-        stored_json=stored_json,
-        context_json=context_json,
+    identified = kind == "identify" and bool(traits)
+    return (
+        _message_id(raw, index),
+        kind,
+        user_id,
+        anonymous_id,
+        previous_id,
+        event if kind == "track" else name,
+        corrected_timestamp(original, sent_at, received_at),
+        original,
+        sent_at,
+        received_at,
+        _offset(original_raw) if isinstance(original_raw, str) else None,
+        stored_json,
+        context_json,
+        stored_json if identified else None,  # an identify call's traits are what it stores
+        _raw_text(traits.get("email")) if identified else None,
+        _raw_text(traits.get("phone")) if identified else None,
+        *_context_fields(context, properties),
     )
+
+
+def _context_fields(context: dict[str, Any], properties: dict[str, Any]) -> tuple[Any, ...]:
+    """page_path, language, session_id, channel, library and whether consent is given, from the context (and
+    the page's properties)."""
+    page = context.get("page")
+    path = properties.get("path") or (page.get("path") if isinstance(page, dict) else None)
+    locale = context.get("locale")
+    library = context.get("library")
+    lib_name = library.get("name") if isinstance(library, dict) else None
+    channel = context.get("channel")
+    sid = context.get("sessionId") or properties.get("session_id")
+    return (
+        path if isinstance(path, str) else None,
+        locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None,
+        None if sid is None or isinstance(sid, (dict, list)) else str(sid),
+        channel if isinstance(channel, str) else None,
+        lib_name if isinstance(lib_name, str) else None,
+        "consent" in context or "consentManagement" in context,
+    )
+
+
+def _raw_text(value: Any) -> str | None:
+    """A trait as text for identifier normalisation (which reads None and booleans as absent)."""
+    return None if value is None or isinstance(value, bool) else str(value)
 
 
 def _kind(kind: Any, index: int) -> str:

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tajriba.customers import service as customer_service
-from tajriba.ingest.profiles import naive, profile_rows, trait_changes
-from tajriba.ingest.segment import Message
+from tajriba.ingest.mapping import match_touchpoints
+from tajriba.ingest.profiles import identify_calls, profile_rows, trait_changes
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.store import CUSTOMER_TABLES, ROW_KEYS
 
@@ -34,32 +36,31 @@ def store(
     warehouse: Warehouse,
     *,
     workspace_id: int,
-    messages: Sequence[Message],
+    batch: pa.Table,
     rules: WorkspaceRules,
     source: str = "segment",
 ) -> dict[str, int]:
-    """Resolve and store messages of one workspace; return counts. Idempotent on message ids."""
-    if not messages:
+    """Resolve and store parsed messages (`segment.PARSED` rows) of one workspace; return counts. Idempotent
+    on message ids."""
+    if not batch.num_rows:
         return {"events": 0}
     # Resent batches are stored once: the events insert skips known message ids, and everything else a
     # flush writes (identities, profile traits, trait history keyed by message id) is idempotent.
-    fresh: list[Message] = []
-    seen: set[str] = set()
-    for m in messages:  # the first of each message id, in arrival order
-        if m.message_id not in seen:
-            seen.add(m.message_id)
-            fresh.append(m)
+    fresh = _first_of_each_id(batch)
     with warehouse.transaction():  # the whole flush is stored, or nothing
         # another process flushing this workspace waits here (PostgreSQL): identities are resolved on what
         # it stored, so two processes never make two profiles of one new customer
         warehouse.lock_workspace(workspace_id)
-        known_users = _known_user_ids(warehouse, workspace_id, fresh)
-        groups, explicit = [], []
-        for m in fresh:
-            groups.append(_identifiers(m, rules.region, known_users))
-            explicit.append(m.type == "alias")
-        res = customer_service.resolve_identities(
-            warehouse, workspace_id=workspace_id, groups=groups, explicit=explicit, policy=rules.policy
+        idents = _identifiers(warehouse, workspace_id, fresh, rules.region)
+        res = customer_service.resolve_identity_columns(
+            warehouse,
+            workspace_id=workspace_id,
+            n=fresh.num_rows,
+            row=idents.row,
+            kind=idents.kind,
+            value=idents.value,
+            explicit=pc.equal(fresh["type"], "alias").to_numpy(zero_copy_only=False),
+            policy=rules.policy,
         )
         now = datetime.now(UTC).replace(tzinfo=None)
         apply_resolution(
@@ -69,19 +70,20 @@ def store(
             source=source,
             reason="identifiers shared in events",
             at=now,
-            seen=_identity_times(fresh, groups, res.new_identities) if res.new_identities else None,
+            seen=_identity_times(fresh, idents, res.new_identities) if res.new_identities else None,
         )
-        stored = warehouse.append("events", _event_rows(workspace_id, fresh, res.customer_ids, rules, source))
-        changes = trait_changes(warehouse, workspace_id, fresh, res.customer_ids, source)
+        customers = pa.array(res.customer_ids, pa.string())
+        events = _event_rows(workspace_id, fresh, customers, rules, source)
+        stored = warehouse.append("events", events)
+        identifies = identify_calls(fresh, customers)
+        changes = trait_changes(warehouse, workspace_id, identifies, source)
         customer_service.store_profiles(
-            warehouse, profile_rows(workspace_id, fresh, res.customer_ids, rules.region, now)
+            warehouse, profile_rows(workspace_id, events, identifies, rules.region, now)
         )
         if changes:
             warehouse.append("trait_changes", pa.Table.from_pylist(changes))
         customer_service.record_consent(
-            warehouse,
-            workspace_id=workspace_id,
-            observations=_consents(fresh, res.customer_ids, source),
+            warehouse, workspace_id=workspace_id, observations=_consents(fresh, customers, source)
         )
     return {
         "events": stored,
@@ -91,132 +93,146 @@ def store(
     }
 
 
-def _known_user_ids(warehouse: Warehouse, workspace_id: int, messages: Sequence[Message]) -> set[str]:
-    """Which alias previousIds are user ids (known, or used as userId in this flush) rather than anonymous ids."""
-    previous = sorted({m.previous_id for m in messages if m.type == "alias" and m.previous_id})
-    if not previous:
-        return set()
-    batch_users = {m.user_id for m in messages if m.user_id}
+def _first_of_each_id(batch: pa.Table) -> pa.Table:
+    """The first message of each message id, in arrival order."""
+    ids = batch["message_id"]
+    if pc.count_distinct(ids).as_py() == batch.num_rows:
+        return batch
+    order = pa.table({"id": ids, "i": pa.array(np.arange(batch.num_rows))})
+    first = order.group_by("id", use_threads=False).aggregate([("i", "min")])["i_min"]
+    return batch.take(pc.sort_indices(first))
+
+
+@dataclass
+class _Identifiers:
+    """The flush's identifiers as columns: identifier i is (`kind[i]`, `value[i]`) of message `row[i]`."""
+
+    row: np.ndarray
+    kind: pa.Array
+    value: pa.Array
+
+
+def _identifiers(warehouse: Warehouse, workspace_id: int, batch: pa.Table, region: str) -> _Identifiers:
+    """Each message's identifiers in the order that names a new profile: user id, anonymous id, an alias's
+    previous id, then an identify call's email and phone (normalised)."""
+    n = batch.num_rows
+    is_alias = pc.equal(batch["type"], "alias")
+    previous = pc.if_else(
+        pc.and_(is_alias, pc.fill_null(pc.not_equal(batch["previous_id"], batch["user_id"]), True)),
+        batch["previous_id"],
+        pa.scalar(None, pa.string()),
+    )
+    known = _known_user_ids(warehouse, workspace_id, batch, previous)
+    previous_kind = pc.if_else(pc.is_in(previous, value_set=known), "user_id", "anonymous_id")
+    slots = [
+        (pa.array(["user_id"] * n, pa.string()), _flat(batch["user_id"])),
+        (pa.array(["anonymous_id"] * n, pa.string()), _flat(batch["anonymous_id"])),
+        (_flat(previous_kind), _flat(previous)),
+        (pa.array(["email"] * n, pa.string()), _flat(customer_service.normalize_emails(batch["email"]))),
+        (
+            pa.array(["phone"] * n, pa.string()),
+            _flat(customer_service.normalize_phones(batch["phone"], region=region)),
+        ),
+    ]
+    kinds = pa.concat_arrays([k for k, _ in slots])
+    values = pa.concat_arrays([v for _, v in slots])
+    rows = np.tile(np.arange(n, dtype=np.int64), len(slots))
+    keep = pc.is_valid(values)
+    kinds, values = kinds.filter(keep), values.filter(keep)
+    rows = rows[keep.to_numpy(zero_copy_only=False)]
+    order = np.argsort(rows, kind="stable")  # by message, each message's identifiers in slot order
+    return _Identifiers(rows[order], kinds.take(order), values.take(order))
+
+
+def _flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _known_user_ids(warehouse: Warehouse, workspace_id: int, batch: pa.Table, previous: pa.Array) -> pa.Array:
+    """Which aliases' previousIds are user ids (known, or used as userId in this flush) rather than anonymous
+    ids."""
+    wanted = pc.unique(pc.drop_null(previous))
+    if not len(wanted):
+        return pa.array([], pa.string())
     rows = warehouse.sql(
         "SELECT value FROM customer_identities WHERE workspace_id = ? AND kind = 'user_id' "
         "AND list_contains(?, value)",
-        [workspace_id, previous],
+        [workspace_id, sorted(wanted.to_pylist())],
     )
-    return {r[0] for r in rows} | (batch_users & set(previous))
+    in_batch = pc.filter(wanted, pc.is_in(wanted, value_set=pc.drop_null(batch["user_id"])))
+    return pa.concat_arrays([pa.array([r[0] for r in rows], pa.string()), in_batch])
 
 
-def _identifiers(
-    m: Message, region: str, known_users: set[str] | frozenset[str] = frozenset()
-) -> list[customer_service.Identifier]:
-    out: list[customer_service.Identifier] = []
-    if m.user_id:
-        out.append(("user_id", m.user_id))
-    if m.anonymous_id:
-        out.append(("anonymous_id", m.anonymous_id))
-    if m.type == "alias" and m.previous_id and m.previous_id != m.user_id:
-        out.append(("user_id" if m.previous_id in known_users else "anonymous_id", m.previous_id))
-    if m.type == "identify":
-        for kind in ("email", "phone"):
-            value = customer_service.normalize_identifier(kind, m.traits.get(kind), region=region)
-            if value:
-                out.append((kind, value))
-    return out
+def _identity_times(
+    batch: pa.Table, idents: _Identifiers, wanted: dict[customer_service.Identifier, str]
+) -> dict[customer_service.Identifier, tuple[datetime | None, datetime | None]]:
+    """First and last time each new identifier was seen in this flush."""
+    seen = pa.table(
+        {"kind": idents.kind, "value": idents.value, "at": batch["timestamp"].take(pa.array(idents.row))}
+    )
+    spans = seen.group_by(["kind", "value"], use_threads=False).aggregate([("at", "min"), ("at", "max")])
+    return {
+        (k, v): (lo, hi)
+        for k, v, lo, hi in zip(
+            spans["kind"].to_pylist(),
+            spans["value"].to_pylist(),
+            spans["at_min"].to_pylist(),
+            spans["at_max"].to_pylist(),
+            strict=True,
+        )
+        if (k, v) in wanted
+    }
 
 
-def _consents(
-    messages: Sequence[Message], customers: Sequence[str | None], source: str
-) -> list[customer_service.ConsentObservation]:
+def _consents(batch: pa.Table, customers: pa.Array, source: str) -> list[customer_service.ConsentObservation]:
+    """What the contexts that carry consent say, one observation per purpose."""
+    given = batch.filter(pc.and_(batch["consent"], pc.is_valid(customers)))
+    if not given.num_rows:
+        return []
+    whose = customers.filter(pc.and_(batch["consent"], pc.is_valid(customers))).to_pylist()
     out = []
-    for m, customer in zip(messages, customers, strict=True):
-        if customer is None or ("consent" not in m.context and "consentManagement" not in m.context):
-            continue
-        at = naive(m.timestamp)
-        assert at is not None
-        how = customer_service.consent_context(m.context)
-        for purpose, granted in customer_service.consent_from_context(m.context).items():
+    for row, customer in zip(
+        given.select(["context", "timestamp", "message_id", "tz"]).to_pylist(), whose, strict=True
+    ):
+        context = orjson.loads(row["context"])
+        how = customer_service.consent_context(context)
+        for purpose, granted in customer_service.consent_from_context(context).items():
             out.append(
                 customer_service.ConsentObservation(
-                    customer, purpose, granted, at, m.message_id, source, tz=m.tz, **how
+                    customer,
+                    purpose,
+                    granted,
+                    row["timestamp"],
+                    row["message_id"],
+                    source,
+                    tz=row["tz"],
+                    **how,
                 )
             )
     return out
 
 
+EVENT_COLUMNS = (
+    "message_id", "anonymous_id", "user_id", "type", "event", "timestamp", "original_timestamp", "sent_at",
+    "received_at", "tz", "language", "session_id", "page_path", "properties", "context",
+)  # fmt: skip
+
+
 def _event_rows(
-    workspace_id: int,
-    messages: Sequence[Message],
-    customers: Sequence[str | None],
-    rules: WorkspaceRules,
-    source: str,
+    workspace_id: int, batch: pa.Table, customers: pa.Array, rules: WorkspaceRules, source: str
 ) -> pa.Table:
-    n = len(messages)
-    event, touchpoint, channel, language, session, path_col, src = [], [], [], [], [], [], []
-    for m in messages:
-        ctx = m.context
-        page = ctx.get("page")
-        path = m.properties.get("path") or (page.get("path") if isinstance(page, dict) else None)
-        locale = ctx.get("locale")
-        library = ctx.get("library")
-        lib_name = library.get("name") if isinstance(library, dict) else None
-        tp, ch = _match_touchpoint(rules.touchpoints, m, path) if rules.touchpoints else (None, None)
-        ctx_channel = ctx.get("channel")
-        event.append(m.event if m.type == "track" else m.name)
-        touchpoint.append(tp)
-        channel.append(ch or (ctx_channel if isinstance(ctx_channel, str) else None))
-        language.append(locale.split("-")[0].lower()[:8] if isinstance(locale, str) and locale else None)
-        sid = ctx.get("sessionId") or m.properties.get("session_id")
-        session.append(None if sid is None or isinstance(sid, (dict, list)) else str(sid))
-        path_col.append(path if isinstance(path, str) else None)
-        src.append(lib_name if isinstance(lib_name, str) else source)
-    utc = pa.timestamp("us", tz="UTC")
-    naive = pa.timestamp("us")
+    n = batch.num_rows
+    touchpoint, channel = match_touchpoints(rules.touchpoints, batch)
     return pa.table(
         {
             "workspace_id": pa.array([workspace_id] * n, pa.int32()),
-            "message_id": [m.message_id for m in messages],
-            "customer_id": pa.array(customers, pa.string()),
-            "anonymous_id": [m.anonymous_id for m in messages],
-            "user_id": [m.user_id for m in messages],
-            "type": [m.type for m in messages],
-            "event": pa.array(event, pa.string()),
-            "timestamp": pa.array([m.timestamp for m in messages], utc).cast(naive),
-            "original_timestamp": pa.array([m.original_timestamp for m in messages], utc).cast(naive),
-            "sent_at": pa.array([m.sent_at for m in messages], utc).cast(naive),
-            "received_at": pa.array([m.received_at for m in messages], utc).cast(naive),
-            "tz": pa.array([m.tz for m in messages], pa.string()),
-            "touchpoint_id": pa.array(touchpoint, pa.int32()),
-            "channel": pa.array(channel, pa.string()),
-            "language": pa.array(language, pa.string()),
-            "session_id": pa.array(session, pa.string()),
-            "page_path": pa.array(path_col, pa.string()),
-            "properties": pa.array([m.stored_json for m in messages], pa.binary()).cast(pa.string()),
-            "context": pa.array([m.context_json for m in messages], pa.binary()).cast(pa.string()),
-            "source": src,
+            "customer_id": customers,
+            **{c: batch[c] for c in EVENT_COLUMNS},
+            "touchpoint_id": touchpoint,
+            "channel": pc.coalesce(channel, batch["channel"]),
+            "source": pc.coalesce(batch["library"], pa.scalar(source, pa.string())),
         }
     )
-
-
-def _match_touchpoint(rules: Sequence[Any], m: Message, path: Any) -> tuple[int | None, str | None]:
-    for rule in rules:
-        if rule.matches(m, path):
-            return rule.touchpoint_id, rule.channel
-    return None, None
-
-
-def _identity_times(
-    messages: Sequence[Message],
-    groups: Sequence[list[customer_service.Identifier]],
-    wanted: dict[customer_service.Identifier, str],
-) -> dict[customer_service.Identifier, tuple[datetime | None, datetime | None]]:
-    """First and last time each new identifier was seen in this flush."""
-    out: dict[customer_service.Identifier, tuple[datetime, datetime]] = {}
-    for m, group in zip(messages, groups, strict=True):
-        t = m.timestamp
-        for ident in group:
-            if ident in wanted:
-                lo, hi = out.get(ident, (t, t))
-                out[ident] = (min(lo, t), max(hi, t))
-    return {i: (naive(lo), naive(hi)) for i, (lo, hi) in out.items()}
 
 
 def apply_resolution(
