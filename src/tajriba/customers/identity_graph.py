@@ -82,7 +82,7 @@ def known_profiles(warehouse: Warehouse, workspace_id: int, b: Batch, used: np.n
         {"kind": pa.array(b.kinds).take(pa.array(used)), "value": pa.array(b.values).take(pa.array(used))}
     )
     with warehouse.register("__probe", probe):  # this thread's own connection: no lock needed to read
-        rows = warehouse.frame(
+        rows = warehouse.arrow(
             "SELECT i.kind, i.value, i.customer_id FROM customer_identities i "
             "JOIN __probe p ON i.kind = p.kind AND i.value = p.value WHERE i.workspace_id = ?",
             [workspace_id],
@@ -96,14 +96,12 @@ def known_profiles(warehouse: Warehouse, workspace_id: int, b: Batch, used: np.n
         )
     owners.sort(key=lambda r: r[0])
     names = [str(r[0]) for r in owners]
-    if len(rows):
+    if rows.num_rows:
         key = pc.binary_join_element_wise(
-            pa.array(rows["kind"], pa.string()), pa.array(rows["value"], pa.string()), "\x00"
+            rows["kind"].cast(pa.string()), rows["value"].cast(pa.string()), "\x00"
         )
         at = pc.index_in(key, value_set=b.keys).to_numpy(zero_copy_only=False).astype(np.int64)
-        their = pc.index_in(
-            pa.array(rows["customer_id"], pa.string()), value_set=pa.array(names, pa.string())
-        )
+        their = pc.index_in(rows["customer_id"].cast(pa.string()), value_set=pa.array(names, pa.string()))
         owner[at] = their.to_numpy(zero_copy_only=False)
     count = np.array([int(r[1]) for r in owners], np.int64)
     return Known(owner, names, count, [frozenset(r[2] or ()) for r in owners])

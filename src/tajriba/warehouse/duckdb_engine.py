@@ -25,6 +25,7 @@ from tajriba.warehouse.store import (
     merge_sets,
     missing_columns,
     nested_transaction,
+    one_row_per_key,
     spec_of,
     with_row_number,
 )
@@ -128,6 +129,10 @@ class DuckDBWarehouse(Warehouse):
         data = conform(spec, batch)
         if data.num_rows == 0:
             return 0
+        if one_row_per_key(spec, data):
+            return self._write(
+                f"INSERT INTO {spec.name} BY NAME SELECT * FROM __batch ON CONFLICT DO NOTHING", data
+            )
         sql = f"INSERT INTO {spec.name} BY NAME {first_of_each_key(spec)} ON CONFLICT DO NOTHING"
         return self._write(sql, with_row_number(data))
 
@@ -163,6 +168,9 @@ class DuckDBWarehouse(Warehouse):
 
     def frame(self, query: str, params: Params = None) -> pd.DataFrame:
         return self.con.execute(query, params or []).df()
+
+    def arrow(self, query: str, params: Params = None) -> pa.Table:
+        return self.con.sql(query, params=params or None).to_arrow_table()
 
     @contextmanager
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:

@@ -254,8 +254,10 @@ class PostgresWarehouse(Warehouse):
             return cur.fetchall() if cur.description else []
 
     def frame(self, query: str, params: Params = None) -> pd.DataFrame:
-        handle = self._handle()
-        with handle.con.cursor() as cur:
+        return self._handle().duck().from_arrow(self.arrow(query, params)).df()
+
+    def arrow(self, query: str, params: Params = None) -> pa.Table:
+        with self._handle().con.cursor() as cur:
             cur.execute(translate(query, "postgres"), _params(params))
             rows = cur.fetchall()
             described = [(d.name, d.type_code) for d in cur.description or []]
@@ -263,8 +265,7 @@ class PostgresWarehouse(Warehouse):
         arrays = {}
         for (name, oid), values in zip(described, columns, strict=True):
             arrays[name] = _array(list(values), _ARROW_OF_OID.get(oid))
-        table = pa.table(arrays) if arrays else pa.table({})
-        return handle.duck().from_arrow(table).df()
+        return pa.table(arrays) if arrays else pa.table({})
 
     @contextmanager
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:

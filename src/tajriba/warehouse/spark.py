@@ -253,8 +253,10 @@ class SparkWarehouse(Warehouse):
         return list(zip(*(c.to_pylist() for c in table.columns), strict=True)) if table.num_columns else []
 
     def frame(self, query: str, params: Params = None) -> pd.DataFrame:
-        table = _naive(self._frame(query, params).toArrow())
-        return self._handle().duck().from_arrow(table).df()
+        return self._handle().duck().from_arrow(self.arrow(query, params)).df()
+
+    def arrow(self, query: str, params: Params = None) -> pa.Table:
+        return _naive(self._frame(query, params).toArrow())
 
     @contextmanager
     def register(self, name: str, data: pa.Table | pd.DataFrame) -> Iterator[None]:
