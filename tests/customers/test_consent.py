@@ -21,10 +21,10 @@ from tests.conftest import csrf_from, login, make_user, make_workspace
 
 
 def send(wh, ws_id: int, batch: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    batch, _ = parse_request(
+    parsed, _ = parse_request(
         orjson.dumps({"batch": batch}), path_type=None, received_at=datetime(2026, 5, 1, tzinfo=UTC)
     )
-    store(wh, workspace_id=ws_id, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
+    store(wh, workspace_id=ws_id, batch=parsed.table(), rules=WorkspaceRules(policy=IdentityPolicy()))
 
 
 def page(mid: str, at: str, prefs: dict | None = None, managed: dict | None = None) -> dict:

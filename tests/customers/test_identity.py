@@ -37,8 +37,10 @@ def wh(any_wh: Warehouse) -> Warehouse:
 
 def send(wh: Warehouse, *events: dict, policy: IdentityPolicy | None = None) -> dict:
     batch = [{"messageId": f"m{next(_counter)}", "type": "track", "event": "Viewed", **e} for e in events]
-    batch, _ = parse_request(orjson.dumps({"batch": batch}), path_type=None, received_at=NOW)
-    return store(wh, workspace_id=1, batch=batch, rules=WorkspaceRules(policy=policy or IdentityPolicy()))
+    parsed, _ = parse_request(orjson.dumps({"batch": batch}), path_type=None, received_at=NOW)
+    return store(
+        wh, workspace_id=1, batch=parsed.table(), rules=WorkspaceRules(policy=policy or IdentityPolicy())
+    )
 
 
 def customer_of(wh: Warehouse, kind: str, value: str) -> str:

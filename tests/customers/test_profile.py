@@ -55,8 +55,10 @@ def shop(app, db):  # type: ignore[no-untyped-def]
             },
         ]
     }
-    batch, _ = parse_request(orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 3, tzinfo=UTC))
-    store(wh, workspace_id=ws.id, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
+    parsed, _ = parse_request(
+        orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    store(wh, workspace_id=ws.id, batch=parsed.table(), rules=WorkspaceRules(policy=IdentityPolicy()))
     ahmad = wh.sql("SELECT customer_id FROM customer_identities WHERE value = 'u-ahmad'")[0][0]
     wh.append(
         "orders",
@@ -182,10 +184,10 @@ def test_customer_page_shows_the_timeline_and_admins_can_undo_a_merge(app, clien
         [{"type": "track", "anonymousId": "tablet-9", "event": "Cart Viewed", "messageId": "m9"}],
         [{"type": "identify", "userId": "u-ahmad", "anonymousId": "tablet-9", "messageId": "m10"}],
     ):
-        batch, _ = parse_request(
+        parsed, _ = parse_request(
             orjson.dumps({"batch": batch}), path_type=None, received_at=datetime(2026, 3, 4, tzinfo=UTC)
         )
-        store(wh, workspace_id=ws_id, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
+        store(wh, workspace_id=ws_id, batch=parsed.table(), rules=WorkspaceRules(policy=IdentityPolicy()))
     user = make_user(db, workspace=shop["ws"], role="admin")
     login(client, user)
     page = client.get(f"/w/shop/customers/{shop['ahmad']}")

@@ -459,8 +459,10 @@ def test_imported_orders_join_the_profile_the_tracking_api_created(wh: Warehouse
     from tajriba.ingest.writer import WorkspaceRules, store
 
     body = {"batch": [{"type": "identify", "userId": "u1", "traits": {"email": "mona@example.com"}}]}
-    batch, _ = parse_request(orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 1, tzinfo=UTC))
-    store(wh, workspace_id=1, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
+    parsed, _ = parse_request(
+        orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    store(wh, workspace_id=1, batch=parsed.table(), rules=WorkspaceRules(policy=IdentityPolicy()))
     tracked = wh.sql("SELECT customer_id FROM customer_identities WHERE value = 'u1'")[0][0]
     import_file(wh, workspace_id=1, kind="orders", path=write_csv(tmp_path / "o.csv", ORDERS))
     assert orders(wh)["A-1"][3] == tracked

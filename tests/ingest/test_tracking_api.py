@@ -323,7 +323,7 @@ def test_timestamps_keep_the_source_offset_and_batch_sent_at_applies() -> None:
         }
     )
     parsed, _ = parse_request(body, path_type=None, received_at=NOW + timedelta(minutes=1))
-    (m,) = parsed.to_pylist()
+    (m,) = parsed.table().to_pylist()
     assert m["user_id"] == "7" and m["anonymous_id"] is None and len(m["message_id"]) == 36
     assert m["tz"] == "+03:30"
     assert m["original_timestamp"] == datetime(2026, 11, 22, 8, 59, 0, 123456)  # UTC
@@ -342,7 +342,7 @@ def test_envelope_context_merges_into_every_event_with_the_event_winning() -> No
         }
     )
     parsed, _ = parse_request(body, path_type=None, received_at=NOW)
-    a, b = parsed.to_pylist()
+    a, b = parsed.table().to_pylist()
     assert orjson.loads(a["context"]) == {"locale": "fa-IR", "app": "shop"}
     assert a["language"] == "fa"
     assert orjson.loads(b["traits"]) == {
@@ -395,8 +395,9 @@ def test_the_parser_accepts_or_refuses_cleanly_never_crashes(doc: dict) -> None:
         assert 400 <= err.status < 500 and err.message
         assert pickle.loads(pickle.dumps(err)).body() == err.body()  # noqa: S301 - as a parser process hands it back
         return
-    assert parsed.schema == PARSED
-    for m in parsed.to_pylist():
+    assert parsed.table().schema == PARSED
+    assert pickle.loads(pickle.dumps(parsed)).table().equals(parsed.table())  # noqa: S301 - from a parser process
+    for m in parsed.table().to_pylist():
         assert m["type"] in ("track", "identify", "page", "screen", "group", "alias")
         assert m["user_id"] or m["anonymous_id"]
         assert m["timestamp"] is not None

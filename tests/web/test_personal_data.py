@@ -65,8 +65,10 @@ def shop(app, db):  # type: ignore[no-untyped-def]
             },
         ]
     }
-    batch, _ = parse_request(orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 2, tzinfo=UTC))
-    store(wh, workspace_id=ws.id, batch=batch, rules=WorkspaceRules(policy=IdentityPolicy()))
+    parsed, _ = parse_request(
+        orjson.dumps(body), path_type=None, received_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    store(wh, workspace_id=ws.id, batch=parsed.table(), rules=WorkspaceRules(policy=IdentityPolicy()))
     customer = wh.sql("SELECT customer_id FROM customer_identities WHERE value = 'anon-7'")[0][0]
     wh.append(
         "feedback_texts",

@@ -97,7 +97,7 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
     try:
         raw = await _read(request)
         parsers: Parsers = request.app.state.parsers
-        batch, body_key = await parsers.parse(
+        parsed, body_key = await parsers.parse(
             raw, request.headers.get("content-encoding"), path_type=path_type, received_at=received_at
         )
         key = (
@@ -107,7 +107,7 @@ async def _ingest(request: Request, path_type: str | None) -> Response:
         )
         workspace_id = await _workspace_for_key(request, key)
         ingestor: Ingestor = request.app.state.ingestor
-        await ingestor.submit(workspace_id, batch)
+        await ingestor.submit(workspace_id, parsed)
     except IngestError as err:
         return _error(request, err)
     except Saturated as exc:

@@ -15,8 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyarrow as pa
-
+from tajriba.ingest.segment import Parsed, combine
 from tajriba.ingest.writer import WorkspaceRules, store
 from tajriba.warehouse import Warehouse
 
@@ -30,7 +29,7 @@ class Saturated(Exception):
 @dataclass
 class _Pending:
     workspace_id: int
-    batch: pa.Table  # segment.PARSED rows
+    parsed: Parsed
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
 
@@ -66,17 +65,17 @@ class Ingestor:
         self._wake.set()
         self._thread.join(timeout)
 
-    async def submit(self, workspace_id: int, batch: pa.Table) -> None:
+    async def submit(self, workspace_id: int, parsed: Parsed) -> None:
         """Queue parsed messages and wait until they are durably stored (raises Saturated when full)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:
             if self._stop.is_set():
                 raise Saturated("the server is shutting down")
-            if self._pending_events + batch.num_rows > self.max_pending:
+            if self._pending_events + parsed.num_rows > self.max_pending:
                 raise Saturated(f"{self._pending_events} events are waiting to be stored")
-            self._queue.append(_Pending(workspace_id, batch, loop, future))
-            self._pending_events += batch.num_rows
+            self._queue.append(_Pending(workspace_id, parsed, loop, future))
+            self._pending_events += parsed.num_rows
         self._wake.set()
         await future
 
@@ -84,10 +83,10 @@ class Ingestor:
         with self._lock:
             taken: list[_Pending] = []
             count = 0
-            while self._queue and (not taken or count + self._queue[0].batch.num_rows <= self.max_flush):
+            while self._queue and (not taken or count + self._queue[0].parsed.num_rows <= self.max_flush):
                 item = self._queue.popleft()
                 taken.append(item)
-                count += item.batch.num_rows
+                count += item.parsed.num_rows
             self._pending_events -= count
             if not self._queue:
                 self._wake.clear()
@@ -109,17 +108,17 @@ class Ingestor:
         for item in batch:
             by_workspace.setdefault(item.workspace_id, []).append(item)
         for workspace_id, items in by_workspace.items():
-            batch = pa.concat_tables([item.batch for item in items])
+            table = combine([item.parsed for item in items])
             error: BaseException | None = None
             try:
                 store(
                     self.warehouse,
                     workspace_id=workspace_id,
-                    batch=batch,
+                    batch=table,
                     rules=self.rules_for(workspace_id),
                 )
             except Exception as exc:  # noqa: BLE001 - every waiting request learns of it and retries
-                log.exception("storing %d events of workspace %d failed", batch.num_rows, workspace_id)
+                log.exception("storing %d events of workspace %d failed", table.num_rows, workspace_id)
                 error = exc
             for item in items:
                 item.loop.call_soon_threadsafe(_settle, item.future, error)

@@ -20,9 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
-import pyarrow as pa
-
-from tajriba.ingest.segment import parse_body
+from tajriba.ingest.segment import Parsed, parse_body
 
 log = logging.getLogger("tajriba.ingest")
 
@@ -53,7 +51,7 @@ class Parsers:
 
     async def parse(
         self, raw: bytes, content_encoding: str | None, *, path_type: str | None, received_at: datetime
-    ) -> tuple[pa.Table, str | None]:
+    ) -> tuple[Parsed, str | None]:
         """`segment.parse_body` of one request, in a parser process when it is large enough."""
         pool = self._pool_for(len(raw))
         if pool is None:
@@ -97,5 +95,5 @@ class Parsers:
 
 def _parse(
     raw: bytes, content_encoding: str | None, path_type: str | None, received_at: datetime
-) -> tuple[pa.Table, str | None]:
+) -> tuple[Parsed, str | None]:
     return parse_body(raw, content_encoding, path_type=path_type, received_at=received_at)

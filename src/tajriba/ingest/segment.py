@@ -127,17 +127,45 @@ def basic_auth_user(header: str | None) -> str | None:
     return decoded.split(":", 1)[0] or None
 
 
+class Parsed:
+    """A request's messages: the rows as parsed (cheap to gather: a flush makes one table of many requests'
+    rows) or the `PARSED` table they make (cheap to hand from a parser process to the server, as pickling
+    a `Parsed` sends its table)."""
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, rows: list[tuple[Any, ...]] | None = None, table: pa.Table | None = None) -> None:
+        self._rows, self._table = rows, table
+
+    @property
+    def num_rows(self) -> int:
+        return self._table.num_rows if self._table is not None else len(self._rows or ())
+
+    def table(self) -> pa.Table:
+        if self._table is None:
+            self._table = _table(self._rows or [])
+        return self._table
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Parsed, (None, self.table()))
+
+
+def combine(parts: list[Parsed]) -> pa.Table:
+    """One table of several requests' messages, in order."""
+    if all(p._table is None for p in parts):  # noqa: SLF001 - the rows of many requests, converted once
+        return _table([row for p in parts for row in p._rows or ()])  # noqa: SLF001
+    return pa.concat_tables([p.table() for p in parts])
+
+
 def parse_body(
     raw: bytes, content_encoding: str | None, *, path_type: str | None, received_at: datetime
-) -> tuple[pa.Table, str | None]:
+) -> tuple[Parsed, str | None]:
     """`decode_body` then `parse_request`: the whole of a request's parsing, in one call a parser process runs."""
     return parse_request(decode_body(raw, content_encoding), path_type=path_type, received_at=received_at)
 
 
-def parse_request(
-    body: bytes, *, path_type: str | None, received_at: datetime
-) -> tuple[pa.Table, str | None]:
-    """Parse a request body into a table of its messages (`PARSED`); return it with the body's write key."""
+def parse_request(body: bytes, *, path_type: str | None, received_at: datetime) -> tuple[Parsed, str | None]:
+    """Parse a request body into its messages (`PARSED` rows); return them with the body's write key."""
     if not body.strip():
         raise IngestError(400, "invalid_json", "the request body is empty; send a JSON object")
     try:
@@ -181,10 +209,12 @@ def parse_request(
         )
         for i, raw in enumerate(batch)
     ]
-    return _table(rows), write_key
+    return Parsed(rows), write_key
 
 
 def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
+    if not rows:
+        return PARSED.empty_table()
     utc = pa.timestamp("us", tz="UTC")
     arrays = [
         pa.array(column, utc).cast(_TIME)

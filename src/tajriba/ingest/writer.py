@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -128,10 +128,10 @@ def _identifiers(warehouse: Warehouse, workspace_id: int, batch: pa.Table, regio
         (pa.array(["user_id"] * n, pa.string()), _flat(batch["user_id"])),
         (pa.array(["anonymous_id"] * n, pa.string()), _flat(batch["anonymous_id"])),
         (_flat(previous_kind), _flat(previous)),
-        (pa.array(["email"] * n, pa.string()), _flat(customer_service.normalize_emails(batch["email"]))),
+        (pa.array(["email"] * n, pa.string()), _traits(batch["email"], customer_service.normalize_emails)),
         (
             pa.array(["phone"] * n, pa.string()),
-            _flat(customer_service.normalize_phones(batch["phone"], region=region)),
+            _traits(batch["phone"], lambda v: customer_service.normalize_phones(v, region=region)),
         ),
     ]
     kinds = pa.concat_arrays([k for k, _ in slots])
@@ -142,6 +142,13 @@ def _identifiers(warehouse: Warehouse, workspace_id: int, batch: pa.Table, regio
     rows = rows[keep.to_numpy(zero_copy_only=False)]
     order = np.argsort(rows, kind="stable")  # by message, each message's identifiers in slot order
     return _Identifiers(rows[order], kinds.take(order), values.take(order))
+
+
+def _traits(values: pa.ChunkedArray, normalize: Callable[[pa.ChunkedArray], pa.Array]) -> pa.Array:
+    """An identify trait's identifiers normalised (most flushes have none: then no Arrow work at all)."""
+    if values.null_count == len(values):
+        return pa.nulls(len(values), pa.string())
+    return _flat(normalize(values))
 
 
 def _flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
