@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tajriba.accounts import service
-from tajriba.ingest.segment import PARSED, IngestError, corrected_timestamp, parse_request
+from tajriba.ingest.messages import PARSED, IngestError, corrected_timestamp
+from tajriba.ingest.segment import parse_request
 from tests.conftest import SHARED, make_workspace
 
 FIXTURES = SHARED / "contracts" / "segment" / "fixtures"

@@ -16,15 +16,10 @@ from tajriba.db.session import transaction
 from tajriba.errors import Unauthorized
 from tajriba.ingest import mapping
 from tajriba.ingest.buffer import Ingestor, Saturated
+from tajriba.ingest.messages import TYPES, IngestError
 from tajriba.ingest.parsers import Parsers
 from tajriba.ingest.schemas import ReappliedRead, RuleCreate, RuleRead, RulesRead
-from tajriba.ingest.segment import (
-    MAX_REQUEST_BYTES,
-    SHORT_PATHS,
-    TYPES,
-    IngestError,
-    basic_auth_user,
-)
+from tajriba.ingest.segment import MAX_REQUEST_BYTES, SHORT_PATHS, basic_auth_user
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
 
 log = logging.getLogger("tajriba.ingest")

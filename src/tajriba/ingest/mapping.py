@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
 from tajriba.errors import Invalid, NotFound
-from tajriba.ingest.segment import TYPES
+from tajriba.ingest.messages import TYPES
 from tajriba.models import Touchpoint, TouchpointRule, Workspace
 from tajriba.warehouse import Warehouse
 
