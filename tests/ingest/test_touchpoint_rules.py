@@ -200,3 +200,45 @@ def test_viewers_cannot_change_rules(client, db, shop) -> None:
         headers={"Authorization": f"Bearer {viewer}"},
     )
     assert response.status_code == 403
+
+
+def test_ingest_maps_as_reapply_does_on_random_events(client, app, db, shop) -> None:
+    """The flush matches rules with Arrow over columns, `reapply` with SQL over stored rows: the same answers."""
+    import random
+
+    headers = {"Authorization": f"Bearer {shop['api']}"}
+    tps = shop["tps"]
+    for body in (
+        {"touchpoint_id": tps["whatsapp"], "property_name": "via", "property_value": "5", "channel": "wa"},
+        {"touchpoint_id": tps["whatsapp"], "property_name": "via", "property_value": "true"},
+        {"touchpoint_id": tps["checkout"], "event_type": "page", "page_path": "/ar/[!p]*"},
+        {"touchpoint_id": tps["product"], "event_name": "منتج ?"},
+        {"touchpoint_id": tps["product"], "event_name": "Product [VA]*", "channel": "app"},
+        {"touchpoint_id": tps["other"], "event_type": "screen"},
+    ):
+        assert client.post("/api/v1/touchpoint-rules", json=body, headers=headers).status_code == 201
+    rng = random.Random(7)
+    batch = []
+    for i in range(300):
+        kind = rng.choice(["track", "track", "page", "screen", "identify"])
+        message: dict = {"type": kind, "userId": f"u{i % 9}", "messageId": f"r{i}"}
+        name = rng.choice(
+            ["Product Viewed", "Product Added", "Product Removed", "منتج ا", "منتج اب", "Other"]
+        )
+        if kind == "track":
+            message["event"] = name
+        elif kind in ("page", "screen"):
+            message["name"] = name
+        via = rng.choice([None, "5", 5, True, False, "whatsapp", 5.5])
+        path = rng.choice([None, "/ar/cart", "/ar/p/1", "/en/x", "/ar/"])
+        message["properties"] = {k: v for k, v in (("via", via), ("path", path)) if v is not None}
+        message["context"] = {"channel": rng.choice(["web", "app"])}
+        batch.append(message)
+    send(client, shop["write"], batch)
+    on_ingest = mapped(app)
+    assert len(on_ingest) == 300 and any(v[0] for v in on_ingest.values())
+    assert (
+        len({v[0] for v in on_ingest.values()}) == 5
+    )  # every touchpoint matched something, and some nothing
+    assert client.post("/api/v1/touchpoint-rules/reapply", headers=headers).status_code == 200
+    assert mapped(app) == on_ingest

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from tajriba.progress import bar
+
 value_app = typer.Typer(
     help="Customer value: summaries, lifetime-value models, predictions.", no_args_is_help=True
 )
@@ -146,7 +148,13 @@ def fit_cmd(
 
     if output_format not in ("text", "json"):
         raise Invalid("--format must be text or json", field="format")
-    fitted = fit_model(model, _read(input_file))
+    frame = _read(input_file)
+    # a fit of a million customers takes a while: the bar says what runs and for how long (on standard error)
+    with bar(
+        f"fitting {model}", total=len(frame), unit="customers", quiet=output_format == "json"
+    ) as progress:
+        fitted = fit_model(model, frame)
+        progress(len(frame))
     results = []
     for m in fitted:
         data = m.to_dict()
