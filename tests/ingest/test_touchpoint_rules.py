@@ -242,3 +242,18 @@ def test_ingest_maps_as_reapply_does_on_random_events(client, app, db, shop) -> 
     )  # every touchpoint matched something, and some nothing
     assert client.post("/api/v1/touchpoint-rules/reapply", headers=headers).status_code == 200
     assert mapped(app) == on_ingest
+
+
+def test_a_property_name_with_quotes_is_refused(db, shop) -> None:
+    """Reapply writes the name into its statement as a JSON path; quotes would read differently per engine."""
+    for name in ("it's", 'say "hi"', "back\\slash"):
+        with pytest.raises(Invalid) as caught:
+            mapping.create_rule(
+                db,
+                workspace=shop["ws"],
+                touchpoint_id=shop["tps"]["other"],
+                property_name=name,
+                property_value="x",
+                actor=Operator(shop["ws"].id),
+            )
+        assert caught.value.field == "property_name"

@@ -49,8 +49,11 @@ class Rule:
             conds.append("regexp_matches(page_path, ?)")
             params.append(glob_regex(self.page_path))
         if self.property_name:
-            conds.append("json_extract_string(properties, ?) = ?")
-            params += ["$." + orjson.dumps(self.property_name).decode(), self.property_value or ""]
+            # the path is written into the statement, not passed as a parameter: each engine's translation
+            # rewrites a literal path its own way (PostgreSQL takes the key, Spark a bracketed path)
+            path = "$." + orjson.dumps(self.property_name).decode()
+            conds.append(f"json_extract_string(properties, '{path.replace(chr(39), chr(39) * 2)}') = ?")
+            params.append(self.property_value or "")
         return " AND ".join(conds) or "TRUE", params
 
 
@@ -186,6 +189,9 @@ def create_rule(
         raise Invalid(f"event type must be one of {', '.join(TYPES)}", field="event_type")
     if clean["property_name"] and clean["property_value"] is None:
         raise Invalid("a property condition needs a value", field="property_value")
+    if clean["property_name"] and any(c in clean["property_name"] for c in "'\"\\"):
+        # the name is written into the reapply statement as a JSON path, which every engine must read alike
+        raise Invalid("a property name may not contain quotes or backslashes", field="property_name")
     tp = session.scalar(
         select(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.workspace_id == workspace.id)
     )
