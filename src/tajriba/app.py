@@ -57,10 +57,10 @@ def from_environment() -> FastAPI:
 def collect_less() -> None:
     """Tune Python's cyclic garbage collector for serving (not for tests, which build many apps in one process).
 
-    The tracking API allocates a few dozen objects per event, so with the default thresholds (a young
-    collection every 700 allocations) the collector also ran full collections over the whole app's heap
-    several times per flush. What the app built at start is frozen out of those collections and young ones
-    run less often: a 4,000-event flush 54 -> 43 us/event (docs/benchmarks.md)."""
+    With the default thresholds (a young collection every 700 allocations) the collector also ran full
+    collections over the whole app's heap several times per tracking flush. What the app built at start is
+    frozen out of those collections and young ones run less often: a 4,000-event flush, median of five runs,
+    34.4 -> 31.1 us/event (benchmarks/flush_bench.py --gc default|tuned; docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)

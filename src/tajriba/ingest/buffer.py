@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tajriba.ingest.segment import Parsed, combine
+from tajriba.ingest.segment import Parsed
 from tajriba.ingest.writer import WorkspaceRules, store
 from tajriba.warehouse import Warehouse
 
@@ -108,7 +108,7 @@ class Ingestor:
         for item in batch:
             by_workspace.setdefault(item.workspace_id, []).append(item)
         for workspace_id, items in by_workspace.items():
-            table = combine([item.parsed for item in items])
+            table = Parsed.combine([item.parsed for item in items])
             error: BaseException | None = None
             try:
                 store(

@@ -109,8 +109,12 @@ def profile_rows(
     )
     n = span.num_rows
     ts = pa.timestamp("us")
-    spans = {c: pa.nulls(n, ts if c.endswith("_at") else pa.string()) for c in PROFILE_COLUMNS}
-    spans |= {
+    schema = pa.schema(
+        [("workspace_id", pa.int32())]
+        + [(c, ts if c.endswith("_at") else pa.string()) for c in PROFILE_COLUMNS]
+    )
+    spans = {
+        "workspace_id": pa.array([workspace_id] * n, pa.int32()),
         "customer_id": span["customer_id"],
         "external_id": span["user_id_last"],
         "first_seen_at": span["timestamp_min"],
@@ -118,21 +122,13 @@ def profile_rows(
         "created_at": pa.array([now] * n, ts),
         "updated_at": pa.array([now] * n, ts),
     }
-    rows = [_identified(call, region) for call in identifies]
-    traits = {
-        c: pa.array([r.get(c) for r in rows], ts if c.endswith("_at") else pa.string())
-        for c in PROFILE_COLUMNS
-    }
-    return pa.table(
-        {
-            "workspace_id": pa.array([workspace_id] * (n + len(rows)), pa.int32()),
-            **{c: pa.concat_arrays([_flat(spans[c]), traits[c]]) for c in PROFILE_COLUMNS},
-        }
+    rows = [{"workspace_id": workspace_id, **_identified(call, region)} for call in identifies]
+    return pa.concat_tables(
+        [
+            pa.table({f.name: spans.get(f.name, pa.nulls(n, f.type)) for f in schema}, schema=schema),
+            pa.Table.from_pylist(rows, schema=schema),
+        ]
     )
-
-
-def _flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def trait_changes(

@@ -88,12 +88,12 @@ class Parsed:
     def __reduce__(self) -> tuple[Any, ...]:
         return (Parsed, (None, self.table()))
 
-
-def combine(parts: list[Parsed]) -> pa.Table:
-    """One table of several requests' messages, in order."""
-    if all(p._table is None for p in parts):  # noqa: SLF001 - the rows of many requests, converted once
-        return rows_table([row for p in parts for row in p._rows or ()])  # noqa: SLF001
-    return pa.concat_tables([p.table() for p in parts])
+    @staticmethod
+    def combine(parts: list[Parsed]) -> pa.Table:
+        """One table of several requests' messages, in order (rows parsed in place converted at once)."""
+        if all(p._table is None for p in parts):
+            return rows_table([row for p in parts for row in p._rows or ()])
+        return pa.concat_tables([p.table() for p in parts])
 
 
 def parse_body(

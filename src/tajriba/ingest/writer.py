@@ -193,10 +193,11 @@ def _identity_times(
 
 def _consents(batch: pa.Table, customers: pa.Array, source: str) -> list[customer_service.ConsentObservation]:
     """What the contexts that carry consent say, one observation per purpose."""
-    given = batch.filter(pc.and_(batch["consent"], pc.is_valid(customers)))
+    carries = pc.and_(batch["consent"], pc.is_valid(customers))
+    given = batch.filter(carries)
     if not given.num_rows:
         return []
-    whose = customers.filter(pc.and_(batch["consent"], pc.is_valid(customers))).to_pylist()
+    whose = customers.filter(carries).to_pylist()
     out = []
     for row, customer in zip(
         given.select(["context", "timestamp", "message_id", "tz"]).to_pylist(), whose, strict=True
