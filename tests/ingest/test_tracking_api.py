@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from tajriba.accounts import service
 from tajriba.ingest.messages import PARSED, IngestError, corrected_timestamp
 from tajriba.ingest.segment import parse_request
-from tests.conftest import SHARED, make_workspace
+from tests.conftest import make_workspace
 
-FIXTURES = SHARED / "contracts" / "segment" / "fixtures"
-CAPTURES = sorted(FIXTURES.glob("*.jsonl")) if FIXTURES.is_dir() else []
+# the official clients' captured requests (copied from ../shared/contracts/segment: tests/data/segment/SOURCE.md)
+CAPTURES = sorted((Path(__file__).parents[1] / "data" / "segment").glob("*.jsonl"))
 
 
 @pytest.fixture
@@ -46,7 +46,10 @@ def track(i: int = 0, **extra: object) -> dict:
 # -- the captured requests of the real clients -----------------------------------------------------
 
 
-@pytest.mark.skipif(not CAPTURES, reason="shared/contracts/segment/fixtures not present")
+def test_the_client_captures_are_in_the_repository() -> None:
+    assert len(CAPTURES) == 5, "tests/data/segment/*.jsonl are missing"
+
+
 @pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.stem)
 def test_every_captured_request_is_accepted_and_stored_exactly(client, app, write_key, capture: Path) -> None:
     sent: dict[str, dict] = {}
