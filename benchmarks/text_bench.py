@@ -1,7 +1,9 @@
 """Text enrichment throughput, model loading and memory (issue 6 targets: >= 5,000 review-length texts/s
-per core for language + sentiment + topics + PII, loading < 1 s, memory < 500 MB).
+per core for language + sentiment + topics + PII, loading < 1 s, memory < 500 MB; issue 23: the default
+pipeline with dialect, intents and aspects >= 3,000 texts/s per core, the encoder stage reported apart).
 
-    .venv/bin/python benchmarks/text_bench.py [--texts 20000] [--data ../shared/data/sentiment] [--demo-dir DIR]
+    .venv/bin/python benchmarks/text_bench.py [--texts 20000] [--encoder-texts 1000] [--data ../shared/data/sentiment]
+        [--demo-dir DIR]
 
 Runs pinned to one core (os.sched_setaffinity) with BLAS on one thread. Texts are review-length samples
 (Arabic restaurant and product reviews, Persian food-delivery comments, English review sentences),
@@ -22,7 +24,7 @@ from pathlib import Path
 def _load_time() -> float:
     code = (
         "import time; t = time.perf_counter(); from tajriba.text import models; "
-        "[models.load(n) for n in ('sentiment_ar', 'sentiment_fa', 'sentiment_en', 'dialect_ar')]; "
+        "[models.load(n) for n in ('sentiment_ar', 'sentiment_fa', 'sentiment_en', 'dialect_ar', 'intent')]; "
         "from tajriba.text.topics import default; default(); print(time.perf_counter() - t)"
     )
     return float(
@@ -33,6 +35,9 @@ def _load_time() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--texts", type=int, default=20_000)
+    ap.add_argument(
+        "--encoder-texts", type=int, default=1000, help="texts to time the encoder stage on (0: skip)"
+    )
     ap.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
     ap.add_argument(
         "--demo-dir", help="also time the Feedback page of a demo built there (tajriba demo --no-serve)"
@@ -74,6 +79,13 @@ def main() -> None:
     )
     print(f"model loading (fresh process, all models + taxonomy): median {sorted(loads)[1]:.2f} s")
     print(f"peak memory: {rss_mb:.0f} MB")
+    if args.encoder_texts:
+        few = texts[: args.encoder_texts]
+        analyze(few[:10], encoder_stage=True)  # warm: the encoder loaded
+        started = time.perf_counter()
+        analyze(few, encoder_stage=True)
+        took = time.perf_counter() - started
+        print(f"with the encoder stage: {len(few) / took:,.1f} texts/s ({len(few):,} texts, {took:.1f} s)")
     from tajriba.text import langid, models, pii
     from tajriba.text.normalize import fold
 
@@ -87,6 +99,9 @@ def main() -> None:
     t = time.perf_counter()
     models.load("sentiment_ar").predict_proba(folded)
     stages["sentiment (one model, whole texts)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    models.load("intent").predict_proba(folded)
+    stages["intents (fast model, whole texts)"] = time.perf_counter() - t
     t = time.perf_counter()
     pii.detect_batch(texts)
     stages["PII"] = time.perf_counter() - t

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+import pytest
 from sqlalchemy import func, select
 
 from tajriba.cases import rules
@@ -222,3 +223,55 @@ def test_a_text_rule_on_topics_matches_any_of_them_on_every_engine(any_wh) -> No
         params = {"ws": 1, "since": datetime(2026, 1, 1), "until": datetime(2027, 1, 1)}
         sql = candidates.candidates_sql(RuleConditions(signal="text", topics=topics), params)
         assert set(any_wh.frame(sql, params)["source_id"]) == expected, topics
+
+
+def test_a_text_rule_on_intents_and_aspect_polarity_on_every_engine(any_wh) -> None:  # type: ignore[no-untyped-def]
+    """ "Complaints about delivery" is a rule: the words model's intents and each aspect's polarity, matched in
+    the engine (a flat-toned complaint is still one; praise of delivery is not a complaint about it)."""
+    import pandas as pd
+
+    from tajriba.cases import candidates
+    from tajriba.cases.schemas import RuleConditions
+
+    at = datetime(2026, 5, 1, 10)
+    rows = {
+        "late": ("neutral", "|complaint|", "|delivery:negative|"),
+        "late_refund": ("negative", "|complaint|request_refund|", "|delivery:negative|returns:negative|"),
+        "fast": ("positive", "|praise|", "|delivery:positive|"),
+        "rude": ("negative", "|complaint|", "|staff:negative|"),
+        "where": ("neutral", "|question|", "|delivery:neutral|"),
+    }
+    any_wh.append(
+        "feedback_texts",
+        pd.DataFrame(
+            [
+                {"workspace_id": 1, "feedback_id": f, "source": "review", "text": "نص", "created_at": at}
+                for f in rows
+            ]
+        ),
+    )
+    any_wh.append(
+        "text_enrichments",
+        pd.DataFrame(
+            [
+                {"workspace_id": 1, "source": "feedback", "source_id": f, "sentiment": s, "intent_keys": i,
+                 "aspect_keys": a, "processed_at": at}
+                for f, (s, i, a) in rows.items()
+            ]
+        ),
+    )  # fmt: skip
+    for conditions, expected in (
+        ({"intents": ["complaint"]}, {"late", "late_refund", "rude"}),
+        ({"intents": ["request_refund", "question"]}, {"late_refund", "where"}),
+        ({"aspects": ["delivery:negative"]}, {"late", "late_refund"}),
+        (
+            {"intents": ["complaint"], "aspects": ["delivery:negative", "staff:negative"]},
+            {"late", "late_refund", "rude"},
+        ),
+        ({"intents": ["praise"], "aspects": ["delivery:negative"]}, set()),
+    ):
+        params = {"ws": 1, "since": datetime(2026, 1, 1), "until": datetime(2027, 1, 1)}
+        sql = candidates.candidates_sql(RuleConditions(signal="text", **conditions), params)
+        assert set(any_wh.frame(sql, params)["source_id"]) == expected, conditions
+    with pytest.raises(ValueError, match="aspects"):
+        RuleConditions(signal="text", aspects=["delivery:angry"])

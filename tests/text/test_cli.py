@@ -10,7 +10,10 @@ from typer.testing import CliRunner
 from tajriba.cli import app
 
 runner = CliRunner()
-KEYS = {"language", "dialect", "sentiment", "probabilities", "topics", "pii", "redacted"}
+KEYS = {
+    "language", "dialect", "sentiment", "probabilities", "intents", "intent_probabilities", "aspects", "topics", "pii",
+    "redacted",
+}  # fmt: skip
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment"
 
 
@@ -39,6 +42,13 @@ def test_classify_reads_one_text_per_line_and_answers_in_order(tmp_path) -> None
     assert rows[2]["pii"] == [{"type": "PHONE", "start": 29, "end": 45}]
     assert rows[2]["redacted"] == "Terrible support, call me on [PHONE]"
     assert rows[1]["dialect"] is None and rows[0]["dialect"] is not None
+    # "terrible support": a complaint; the first text praises
+    assert "complaint" in rows[2]["intents"] and rows[0]["intents"] == ["praise"]
+    assert {"aspect": "staff", "sentiment": "negative"} in [
+        {k: a[k] for k in ("aspect", "sentiment")} for a in rows[2]["aspects"]
+    ]
+    encoded = _lines(runner.invoke(app, ["text", "classify", "--encoder", str(path)]).stdout)
+    assert len(encoded) == len(texts) and "complaint" in encoded[1]["intents"]
 
 
 def test_classify_reads_a_column_of_a_csv_or_tsv_and_standard_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +88,9 @@ def test_evaluate_prints_the_table_for_every_split_found(tmp_path) -> None:  # t
     rows = json.loads(result.stdout)["sentiment"]
     assert [(r["corpus"], r["n"]) for r in rows] == [("uci_amazon_yelp", 2)]
     assert rows[0]["accuracy"] == 100.0
+    # the text table ends with the CX set's table, every language group and "all"
+    table = runner.invoke(app, ["text", "evaluate", "--data", str(tmp_path)])
+    assert table.exit_code == 0, table.output
+    cx = table.stdout.split("CX set, test side (fast pipeline)")[1].splitlines()
+    groups = {line.split()[0] for line in cx[2:] if line.strip()}
+    assert groups == {"gulf", "egyptian", "levantine", "maghrebi", "msa", "fa", "en", "all"}

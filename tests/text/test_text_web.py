@@ -122,7 +122,14 @@ def test_analyze_api_contract_limits_and_permissions(shop) -> None:  # type: ign
     body = res.json()
     assert body["model_version"] and body["taxonomy_version"]
     first = body["results"][0]
-    assert set(first) == {"language", "dialect", "sentiment", "probabilities", "topics", "pii", "redacted"}
+    assert set(first) == {
+        "language", "dialect", "sentiment", "probabilities", "intents", "intent_probabilities", "aspects", "topics",
+        "pii", "redacted",
+    }  # fmt: skip
+    # "the order came very late": a complaint about delivery, whatever the tone
+    assert "complaint" in first["intents"] and first["intent_probabilities"]["complaint"] >= 0.5
+    assert {"aspect": "delivery", "sentiment": "negative", "intents": ["complaint"]} in first["aspects"]
+    assert "praise" in body["results"][1]["intents"] and "complaint" not in body["results"][1]["intents"]
     assert [r["language"] for r in body["results"]] == ["ar", "en", "fa"]
     assert first["dialect"] in ("msa", "gulf", "egyptian", "levantine", "maghrebi")
     assert body["results"][1]["dialect"] is None
@@ -154,6 +161,24 @@ def test_explorer_api_filters_search_and_pain_points(app, shop) -> None:  # type
     dated = call("GET", "/api/v1/text/feedback", params={"since": "2026-01-04", "until": "2026-01-04"}).json()
     assert dated["total"] == 1
     assert call("GET", "/api/v1/text/feedback", params={"sentiment": "angry"}).status_code == 422
+    # intents and aspect polarity: the nine late-delivery complaints, not the nine praises
+    complaints = call("GET", "/api/v1/text/feedback", params={"intent": "complaint", "limit": 100}).json()
+    assert {r["redacted"][:10] for r in complaints["items"]} >= {t[:10] for t, _, tp in TEXTS if tp == 1}
+    assert not any(t[:10] == r["redacted"][:10] for r in complaints["items"] for t, _, tp in TEXTS if tp == 2)
+    assert all("complaint" in r["intents"] for r in complaints["items"])
+    assert everything["complaints"] == complaints["total"]
+    late = call(
+        "GET", "/api/v1/text/feedback", params={"topic": "delivery", "topic_sentiment": "negative"}
+    ).json()
+    assert late["total"] == 9
+    praised = call(
+        "GET", "/api/v1/text/feedback", params={"topic_sentiment": "positive", "limit": 100}
+    ).json()
+    assert praised["total"] >= 6 and not {r["source_id"] for r in praised["items"]} & {
+        r["source_id"] for r in late["items"]
+    }
+    assert call("GET", "/api/v1/text/feedback", params={"intent": "angry"}).status_code == 422
+    assert call("GET", "/api/v1/text/feedback", params={"topic_sentiment": "mixed"}).status_code == 422
     summary = {t["topic"]: t for t in call("GET", "/api/v1/text/topics").json()["topics"]}
     assert summary["delivery"]["n"] >= 9 and summary["delivery"]["negative"] > 0.5
     pains = call("GET", "/api/v1/text/pain-points").json()["pain_points"]
@@ -203,8 +228,13 @@ def test_feedback_explorer_page(app, db, client, shop, locale: str) -> None:  # 
     assert ('dir="rtl"' in html) == (locale in ("ar", "fa"))
     assert "0551234567" not in html and "[PHONE]" in html
     assert 'data-chart="trend"' in html and '<bdi translate="no">' in html
+    complaints = client.get("/w/shop/feedback", params={"intent": "complaint", "topic_sentiment": "negative"})
+    assert complaints.status_code == 200
+    assert 'value="complaint" selected' in complaints.text and "[PHONE]" in complaints.text
+    assert "Great staff" not in complaints.text  # praise is filtered out
     bad = client.get("/w/shop/feedback", params={"since": "yesterday"})
     assert bad.status_code == 422
+    assert client.get("/w/shop/feedback", params={"intent": "shouting"}).status_code == 422
     topics_page = client.get("/w/shop/feedback/topics")
     assert topics_page.status_code == 200 and 'name="key-0"' not in topics_page.text  # viewers read only
 

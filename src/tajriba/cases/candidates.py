@@ -127,6 +127,8 @@ def _text_sql(c: RuleConditions, params: dict[str, Any]) -> str:
             params[f"topic{i}"] = f"%|{t}|%"
             likes.append(f"e.topic_keys LIKE $topic{i}")
         where.append(f"({' OR '.join(likes)})")
+    where += _contains_any("e.intent_keys", [f"|{i}|" for i in c.intents], params, "intent")
+    where += _contains_any("e.aspect_keys", [f"|{a}|" for a in c.aspects], params, "aspect")
     if c.languages:
         where.append(_in("e.language", c.languages, params, "langs"))
     return (
@@ -136,6 +138,15 @@ def _text_sql(c: RuleConditions, params: dict[str, Any]) -> str:
         "JOIN text_enrichments e ON e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id "
         f"{_tiers('s')} WHERE {' AND '.join(where)}"
     )
+
+
+def _contains_any(column: str, needles: list[str], params: dict[str, Any], name: str) -> list[str]:
+    """A condition that the column holds any of the needles (none: no condition)."""
+    if not needles:
+        return []
+    for i, needle in enumerate(needles):
+        params[f"{name}{i}"] = needle
+    return ["(" + " OR ".join(f"contains({column}, ${name}{i})" for i in range(len(needles))) + ")"]
 
 
 def _ticket_sql(c: RuleConditions, params: dict[str, Any]) -> str:

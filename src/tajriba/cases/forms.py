@@ -116,6 +116,7 @@ def choices(db: DB, ctx: Context, locale: str) -> dict[str, Any]:
         "personas": {key: (names or {}).get(locale) or name for key, name, names in personas},
         "causes": root_causes.root_causes(db, workspace_id=ws),
         "topic_names": text.topic_names(ctx.workspace.settings, locale),
+        "intent_names": text.INTENT_NAMES,
         "cause_label": root_causes.label,
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tajriba.metrics.schemas import ServiceTargets, ServiceTimes
 from tajriba.web.answers import Answer
@@ -17,6 +17,16 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # every id fits the databases (a
 Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 Priority = Literal["low", "normal", "high", "urgent"]
+Intent = Literal[
+    "complaint",
+    "praise",
+    "question",
+    "request_refund",
+    "request_cancel",
+    "request_change",
+    "request_contact",
+    "suggestion",
+]
 Status = Literal["new", "open", "waiting", "on_hold", "resolved", "closed", "reopened"]
 Source = Literal["survey", "feedback", "ticket", "churn", "metric", "social", "manual"]
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
@@ -94,6 +104,12 @@ class RuleConditions(_In):
     max_score: float | None = None  # on the reference scale: NPS 0-10, CSAT 1-5, CES 1-7
     sentiments: list[Literal["negative", "mixed", "neutral", "positive"]] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list, max_length=50)
+    # text rules: any of these intents (the words model's reading: a complaint even in a flat tone) ...
+    intents: list[Intent] = Field(default_factory=list)
+    # ... and any of these aspects with their polarity, "topic:negative" (a complaint about delivery)
+    aspects: list[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}:(negative|positive|neutral)$")]
+    ] = Field(default_factory=list, max_length=50)
     words: list[str] = Field(default_factory=list, max_length=500)  # complaint words (any)
     use_complaint_words: bool = False  # add the shipped list for ar/fa/en
     max_p_alive: float | None = Field(default=None, ge=0, le=1)  # churn rules

@@ -65,6 +65,8 @@ def _rule_in(form: Any) -> RuleIn:
             max_score=float(max_score) if max_score else None,
             sentiments=forms.listed(form, "sentiments"),
             topics=[str(t).strip() for t in form.getlist("topics") if str(t).strip()],
+            intents=forms.listed(form, "intents"),
+            aspects=[f"{t}:negative" for t in forms.listed(form, "complained_topics")],
             words=[w.strip() for w in str(form.get("words") or "").split(",") if w.strip()],
             use_complaint_words=form.get("use_complaint_words") == "on",
             max_p_alive=float(str(form.get("max_p_alive"))) if form.get("max_p_alive") else None,

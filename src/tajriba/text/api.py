@@ -30,11 +30,13 @@ Read = Annotated[Context, Depends(RequireKey("feedback:read"))]
 Analyze = Annotated[Context, Depends(RequireKey("text:analyze"))]
 Manage = Annotated[Context, Depends(RequireKey("text:manage"))]
 MAX_CHARS = 20_000
+MAX_ENCODER_TEXTS = 100  # about 35 texts/s: a request stays under a few seconds
 
 
 @router.post("/analyze")
 def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> AnalysesRead:
-    """Language, dialect, sentiment with probabilities, topics with their sentiment, personal data, redacted text."""
+    """Language, dialect, sentiment with probabilities, intents (complaint, question, requests...), aspects (topics
+    with the polarity of the clauses that mention them), personal data, redacted text."""
     if (body.text is None) == (body.texts is None):
         raise Invalid("send either text (one string) or texts (a list of strings)", field="text")
     texts = [body.text] if body.text is not None else list(body.texts or [])
@@ -46,7 +48,12 @@ def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> AnalysesRead:
                 f"texts[{i}] has {len(t)} characters; the limit is {MAX_CHARS}", field=f"texts[{i}]"
             )
     taxonomy = topics.for_workspace(ctx.workspace.settings)
-    results = [r.as_dict() for r in analyze(texts, taxonomy=taxonomy)]
+    if body.encoder and len(texts) > MAX_ENCODER_TEXTS:
+        raise Invalid(
+            f"with the encoder, at most {MAX_ENCODER_TEXTS} texts per request, got {len(texts)}",
+            field="texts",
+        )
+    results = [r.as_dict() for r in analyze(texts, taxonomy=taxonomy, encoder_stage=body.encoder)]
     return AnalysesRead.model_validate(
         {"model_version": models.version(), "taxonomy_version": taxonomy.version, "results": results}
     )
@@ -55,6 +62,8 @@ def analyze_texts(db: DB, ctx: Analyze, body: AnalyzeIn) -> AnalysesRead:
 def filters_from(
     sentiment: str | None = None,
     topic: str | None = None,
+    topic_sentiment: str | None = None,
+    intent: str | None = None,
     touchpoint: int | None = None,
     language: str | None = None,
     dialect: str | None = None,
@@ -66,6 +75,8 @@ def filters_from(
     return service.Filters(
         sentiment=sentiment or None,
         topic=topic or None,
+        topic_sentiment=topic_sentiment or None,
+        intent=intent or None,
         touchpoint_id=touchpoint,
         language=language or None,
         dialect=dialect or None,

@@ -36,14 +36,20 @@ def train(
         raise Invalid(f"--data: {data} is not a folder of corpora", field="data")
     man = train_all(data, output or MODEL_DIR, log=lambda m: typer.echo(m, err=True))
     _print_table(man["evaluation"], man["dialect_evaluation"])
+    _print_cx(man.get("cx_evaluation", []), "fast pipeline")
+    _print_cx(man.get("cx_evaluation_encoder", []), "with the encoder stage")
 
 
 @text_app.command()
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Folder of sentiment corpora.")] = DEFAULT_DATA,
     output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    encoder: Annotated[
+        bool, typer.Option("--encoder", help="Score the CX set with the encoder stage.")
+    ] = False,
 ) -> None:
-    """Accuracy, macro-F1, F1-PN and macro-recall of the shipped models on every split found."""
+    """Accuracy, macro-F1, F1-PN and macro-recall of the shipped models on every split found, dialect
+    identification, and the CX set's intents and aspects per language and dialect."""
     from tajriba.errors import Invalid
     from tajriba.text.train import evaluate_all
 
@@ -51,11 +57,12 @@ def evaluate(
         raise Invalid(f"--data: {data} is not a folder of corpora", field="data")
     if output_format not in ("text", "json"):
         raise Invalid("--format must be text or json", field="format")
-    result = evaluate_all(data)
+    result = evaluate_all(data, encoder_stage=encoder)
     if output_format == "json":
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
     _print_table(result["sentiment"], result["dialect"])
+    _print_cx(result["cx"], "with the encoder stage" if encoder else "fast pipeline")
 
 
 def _print_table(rows: list[dict], dialect_rows: list[dict]) -> None:
@@ -71,6 +78,25 @@ def _print_table(rows: list[dict], dialect_rows: list[dict]) -> None:
     for r in dialect_rows:
         typer.echo(
             f"dialect id on {r['corpus']:14} n={r['n']:>6} accuracy {r['accuracy']:.1f} macro-F1 {r['macro_f1']:.1f}"
+        )
+
+
+def _print_cx(rows: list[dict], title: str) -> None:
+    if not rows:
+        return
+    typer.echo(
+        f"\nCX set, test side ({title}): complaint precision/recall, intents, aspects, dialect (percent)"
+    )
+    typer.echo(
+        f"{'group':10} {'part':9} {'n':>5} {'compl.':>6} {'P':>6} {'R':>6} {'microF1':>8} {'exact':>6} "
+        f"{'aspects':>7} {'polarity':>8} {'dialect':>7}"
+    )
+    for r in rows:
+        dialect = "" if r["dialect"] is None else f"{r['dialect']:.1f}"
+        typer.echo(
+            f"{r['group']:10} {r['part']:9} {r['n']:>5} {r['complaints']:>6} {r['complaint_precision']:>6.1f} "
+            f"{r['complaint_recall']:>6.1f} {r['intent_micro_f1']:>8.1f} {r['exact_intents']:>6.1f} {r['aspects']:>7} "
+            f"{r['aspect_polarity']:>8.1f} {dialect:>7}"
         )
 
 
@@ -112,8 +138,15 @@ def classify(
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
     batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = 10_000,
+    encoder: Annotated[
+        bool,
+        typer.Option(
+            "--encoder", help="Also read intents with the sentence encoder (slower, more accurate)."
+        ),
+    ] = False,
 ) -> None:
-    """One JSON object per input text, in order: language, dialect, sentiment, probabilities, topics, pii, redacted."""
+    """One JSON object per input text, in order: language, dialect, sentiment, probabilities, intents, aspects,
+    topics, pii, redacted."""
     from tajriba.errors import Invalid
     from tajriba.text.pipeline import analyze
 
@@ -122,7 +155,7 @@ def classify(
     texts = _read_texts(file, text_column)
     out = sys.stdout
     for start in range(0, len(texts), batch_size):
-        for result in analyze(texts[start : start + batch_size]):
+        for result in analyze(texts[start : start + batch_size], encoder_stage=encoder):
             out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
     out.flush()
 

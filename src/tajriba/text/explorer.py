@@ -12,17 +12,22 @@ import pandas as pd
 
 from tajriba.errors import Invalid
 from tajriba.text import topics
+from tajriba.text.intents import INTENTS
 from tajriba.text.normalize import fold
 from tajriba.text.sources import SOURCES_SQL, pending_count
 from tajriba.warehouse import Warehouse
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+POLARITIES = ("negative", "positive", "neutral")
 
 
 @dataclass
 class Filters:
     sentiment: str | None = None
     topic: str | None = None
+    # an aspect's polarity: with a topic, texts where that topic is judged so; alone, any aspect judged so
+    topic_sentiment: str | None = None
+    intent: str | None = None  # complaint, praise, question, a request, suggestion
     touchpoint_id: int | None = None
     language: str | None = None
     dialect: str | None = None
@@ -34,6 +39,10 @@ class Filters:
     def check(self) -> Filters:
         if self.sentiment and self.sentiment not in SENTIMENTS:
             raise Invalid(f"sentiment must be one of {', '.join(SENTIMENTS)}", field="sentiment")
+        if self.topic_sentiment and self.topic_sentiment not in POLARITIES:
+            raise Invalid(f"topic_sentiment must be one of {', '.join(POLARITIES)}", field="topic_sentiment")
+        if self.intent and self.intent not in INTENTS:
+            raise Invalid(f"intent must be one of {', '.join(INTENTS)}", field="intent")
         if self.since and self.until and self.since > self.until:
             raise Invalid("the start date is after the end date", field="since")
         return self
@@ -44,9 +53,18 @@ class Filters:
         if self.sentiment:
             clauses.append("e.sentiment = $sentiment")
             params["sentiment"] = self.sentiment
-        if self.topic:
+        if self.topic and self.topic_sentiment:
+            clauses.append("contains(e.aspect_keys, $aspect)")
+            params["aspect"] = f"|{self.topic}:{self.topic_sentiment}|"
+        elif self.topic:
             clauses.append("contains(e.topic_keys, $topic)")
             params["topic"] = f"|{self.topic}|"
+        elif self.topic_sentiment:
+            clauses.append("contains(e.aspect_keys, $aspect)")
+            params["aspect"] = f":{self.topic_sentiment}|"
+        if self.intent:
+            clauses.append("contains(e.intent_keys, $intent)")
+            params["intent"] = f"|{self.intent}|"
         if self.touchpoint_id is not None:
             clauses.append("s.touchpoint_id = $tp")
             params["tp"] = self.touchpoint_id
@@ -81,21 +99,30 @@ def _joined(where: str) -> str:
 def explore(
     warehouse: Warehouse, workspace_id: int, filters: Filters, *, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
-    """Matching texts (redacted), newest first, with the total and counts by sentiment."""
+    """Matching texts (redacted), newest first, with the total, counts by sentiment and the complaints."""
     where, params = filters.check().where()
     params["ws"] = workspace_id
     rows = warehouse.frame(
         "SELECT s.source, s.source_id, s.origin, s.touchpoint_id, s.channel, s.created_at, e.redacted, e.language, "
-        "e.dialect, e.sentiment, e.p_positive, e.p_negative, e.topics, e.pii_count "
+        "e.dialect, e.sentiment, e.p_positive, e.p_negative, e.topics, e.intent_keys, e.pii_count "
         f"{_joined(where)} ORDER BY s.created_at DESC, s.source_id LIMIT {int(limit)} OFFSET {int(offset)}",
         params,
     )
     counts = warehouse.sql(f"SELECT e.sentiment, count(*) {_joined(where)} GROUP BY 1", params)
+    complaints = warehouse.sql(
+        f"SELECT count(*) {_joined(where)} AND contains(e.intent_keys, '|complaint|')", params
+    )
     items = rows.astype(object).where(rows.notna(), None).to_dict("records")  # NaN (no dialect) -> None
     for item in items:
         item["topics"] = json.loads(item["topics"] or "[]")
+        item["intents"] = [i for i in (item.pop("intent_keys") or "").split("|") if i]
     by = {str(k): int(n) for k, n in counts}
-    return {"total": sum(by.values()), "by_sentiment": by, "items": items}
+    return {
+        "total": sum(by.values()),
+        "by_sentiment": by,
+        "complaints": int(complaints[0][0]),
+        "items": items,
+    }
 
 
 def topic_summary(warehouse: Warehouse, workspace_id: int, filters: Filters) -> list[dict[str, Any]]:

@@ -138,7 +138,16 @@ class Featurizer:
 
     def linear_scores(self, texts: list[str], weights: np.ndarray, idf: np.ndarray | None) -> np.ndarray:
         """matrix(texts, idf) @ weights without building the summed matrix (one pass per family)."""
-        n_docs, fams = self.families(texts)
+        return self.scores_of(self.families(texts), weights, idf)
+
+    def scores_of(
+        self,
+        families: tuple[int, list[tuple[np.ndarray, np.ndarray]]],
+        weights: np.ndarray,
+        idf: np.ndarray | None,
+    ) -> np.ndarray:
+        """`linear_scores` from n-grams already hashed by `families` (several models, one hashing)."""
+        n_docs, fams = families
         scores = np.zeros((n_docs, weights.shape[1]), np.float32)
         if n_docs == 0:
             return scores

@@ -75,3 +75,40 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10)
         if m.any():
             total += m.mean() * abs(correct[m].mean() - conf[m].mean())
     return float(total)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def fit_multilabel(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    *,
+    sample_weight: np.ndarray | None = None,
+    label_mask: np.ndarray | None = None,
+    l2: float = 1e-5,
+    max_iter: int = 300,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per column of the 0/1 label matrix `y` (n x k), fitted together: weights
+    (n_features x k, float32) and biases minimising the mean weighted binary log-loss summed over labels
+    + l2/2 |W|^2. `label_mask` (n x k, 0/1) leaves out the labels a row says nothing about."""
+    n, d = x.shape
+    k = y.shape[1]
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    w = w / w.sum()
+    cell = w[:, None] * (np.ones((n, k)) if label_mask is None else np.asarray(label_mask, float))
+    xt = x.T.tocsr()
+    yf = y.astype(float)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef = theta[: d * k].reshape(d, k)
+        z = x @ coef + theta[d * k :]
+        # log(1 + e^z) - y z, computed without overflow
+        ll = float((cell * (np.logaddexp(0.0, z) - yf * z)).sum())
+        g = (sigmoid(z) - yf) * cell
+        value = ll + 0.5 * l2 * float((coef * coef).sum())
+        return value, np.concatenate(((xt @ g + l2 * coef).ravel(), g.sum(axis=0)))
+
+    res = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+    return res.x[: d * k].reshape(d, k).astype(np.float32), res.x[d * k :].astype(np.float32)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tajriba.text.features import Featurizer
-from tajriba.text.linear import softmax
+from tajriba.text.linear import sigmoid, softmax
 
 MODEL_DIR = Path(str(resources.files("tajriba.text").joinpath("models")))
 
@@ -31,6 +31,10 @@ class LinearTextModel:
     bias: np.ndarray
     idf: np.ndarray
     temperature: float = 1.0
+    # softmax: one class per text; sigmoid: each class (an intent) on its own, several may hold
+    activation: str = "softmax"
+    # sigmoid models: each class's decision threshold, chosen after training (None: 0.5 for every class)
+    thresholds: np.ndarray | None = None
 
     def scores(self, folded: list[str]) -> np.ndarray:
         return self.featurizer.linear_scores(folded, self.weights, self.idf) + self.bias
@@ -39,10 +43,17 @@ class LinearTextModel:
         """Calibrated class probabilities, one row per (folded) text."""
         if not folded:
             return np.zeros((0, len(self.classes)), np.float32)
-        return softmax(self.scores(folded) / self.temperature)
+        return self._proba(self.scores(folded))
+
+    def _proba(self, scores: np.ndarray) -> np.ndarray:
+        z = scores / self.temperature
+        return sigmoid(z) if self.activation == "sigmoid" else softmax(z)
 
     def save(self, path: Path) -> None:
         f = self.featurizer
+        extra: dict[str, Any] = (
+            {} if self.thresholds is None else {"thresholds": self.thresholds.astype(np.float32)}
+        )
         np.savez_compressed(
             path,
             weights=self.weights.astype(np.float16),
@@ -51,6 +62,8 @@ class LinearTextModel:
             classes=np.array(self.classes),
             temperature=np.array(self.temperature),
             featurizer=np.array([f.n_features, f.char_min, f.char_max, f.word_max]),
+            activation=np.array(self.activation),
+            **extra,
         )
 
     @classmethod
@@ -65,6 +78,8 @@ class LinearTextModel:
                 bias=z["bias"],
                 idf=z["idf"].astype(np.float32),
                 temperature=float(z["temperature"]),
+                activation=str(z["activation"]) if "activation" in z.files else "softmax",
+                thresholds=z["thresholds"] if "thresholds" in z.files else None,
             )
 
 
@@ -85,3 +100,19 @@ def load(name: str, model_dir: Path = MODEL_DIR) -> LinearTextModel:
 
 def version(model_dir: Path = MODEL_DIR) -> str:
     return str(manifest(model_dir)["version"])
+
+
+def predict_together(models: list[LinearTextModel], folded: list[str]) -> list[np.ndarray]:
+    """Each model's `predict_proba(folded)`, hashing the texts' n-grams once for models that share a
+    featurizer (the sentiment and intent models do)."""
+    out: list[np.ndarray] = []
+    hashed: dict[Featurizer, tuple[int, list[tuple[np.ndarray, np.ndarray]]]] = {}
+    for m in models:
+        if not folded:
+            out.append(np.zeros((0, len(m.classes)), np.float32))
+            continue
+        fams = hashed.get(m.featurizer)
+        if fams is None:
+            fams = hashed[m.featurizer] = m.featurizer.families(folded)
+        out.append(m._proba(m.featurizer.scores_of(fams, m.weights, m.idf) + m.bias))
+    return out

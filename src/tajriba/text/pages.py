@@ -55,6 +55,8 @@ def feedback_page(
     ctx: Annotated[Context, Depends(Require("feedback:read"))],
     sentiment: str | None = None,
     topic: str | None = None,
+    topic_sentiment: str | None = None,
+    intent: str | None = None,
     touchpoint: str | None = None,
     language: str | None = None,
     dialect: str | None = None,
@@ -67,7 +69,8 @@ def feedback_page(
     locale = request.state.locale
     ws = ctx.workspace
     form = {
-        "sentiment": sentiment or "", "topic": topic or "", "touchpoint": touchpoint or "", "language": language or "",
+        "sentiment": sentiment or "", "topic": topic or "", "topic_sentiment": topic_sentiment or "",
+        "intent": intent or "", "touchpoint": touchpoint or "", "language": language or "",
         "dialect": dialect or "", "source": source or "", "since": since or "", "until": until or "", "q": q or "",
     }  # fmt: skip
     error = None
@@ -75,6 +78,8 @@ def feedback_page(
         filters = filters_from(
             sentiment=sentiment,
             topic=topic,
+            topic_sentiment=topic_sentiment,
+            intent=intent,
             touchpoint=_optional_int(touchpoint, "touchpoint"),
             language=language,
             dialect=dialect,
@@ -98,6 +103,7 @@ def feedback_page(
         pages=max(1, -(-view["found"]["total"] // PAGE)),
         trend_days=[dt.date.fromisoformat(p) for p in view["trend"]["periods"]],
         dialect_names=DIALECT_NAMES,
+        intent_names=service.INTENT_NAMES,
         names=scoped.localized_names(db, Touchpoint, workspace_id=ws.id, locale=locale),
         **view,
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor
 from tajriba.models import Job, Workspace
 from tajriba.text import models, pii, topics
+from tajriba.text.explorer import POLARITIES as POLARITIES
 from tajriba.text.explorer import SENTIMENTS as SENTIMENTS
 from tajriba.text.explorer import Filters as Filters
 from tajriba.text.explorer import emerging as emerging
@@ -30,9 +31,11 @@ from tajriba.text.explorer import feedback_view as feedback_view
 from tajriba.text.explorer import pain_points as pain_points
 from tajriba.text.explorer import topic_summary as topic_summary
 from tajriba.text.explorer import topic_trend as topic_trend
+from tajriba.text.intents import INTENT_NAMES as INTENT_NAMES
+from tajriba.text.intents import INTENTS as INTENTS
 from tajriba.text.normalize import fold as fold
 from tajriba.text.pipeline import analyze
-from tajriba.text.sources import PENDING_SQL
+from tajriba.text.sources import PENDING_SQL, versions
 from tajriba.text.sources import SOURCES_SQL as SOURCES_SQL
 from tajriba.text.sources import pending_count as pending_count
 from tajriba.text.topics import Taxonomy
@@ -95,6 +98,11 @@ def _enrichments(
             "p_neutral": [r.probabilities["neutral"] for r in results],
             "topics": [json.dumps(r.topics, ensure_ascii=False) for r in results],
             "topic_keys": ["|" + "|".join(t["topic"] for t in r.topics) + "|" for r in results],
+            "intent_keys": ["|" + "|".join(r.intent_labels) + "|" for r in results],
+            "p_complaint": [r.intents["complaint"] for r in results],
+            "aspect_keys": [
+                "|" + "|".join(f"{a['aspect']}:{a['sentiment']}" for a in r.aspects) + "|" for r in results
+            ],
             "pii": [json.dumps([s.as_dict() for s in r.pii]) for r in results],
             "pii_count": [len(r.pii) for r in results],
             "redacted": [r.redacted for r in results],
@@ -116,11 +124,14 @@ def enrich(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     processed_at: datetime | None = None,
+    encoder_stage: bool = False,
 ) -> EnrichReport:
-    """Enrich what is new or stale; `progress(done, total)` after each batch; `limit` caps this run."""
+    """Enrich what is new or stale; `progress(done, total)` after each batch; `limit` caps this run. With
+    `encoder_stage` the rows' model version carries "+encoder"."""
     mv = models.version()
-    report = EnrichReport(model_version=mv, taxonomy_version=taxonomy.version)
-    params = {"ws": workspace_id, "mv": mv, "tv": taxonomy.version}
+    stored = mv + ("+encoder" if encoder_stage else "")
+    report = EnrichReport(model_version=stored, taxonomy_version=taxonomy.version)
+    params = versions(workspace_id, taxonomy)
     # enrichments of texts that are gone (deleted elsewhere)
     report.removed = warehouse.run(
         f"DELETE FROM text_enrichments e WHERE e.workspace_id = $ws AND NOT EXISTS (SELECT 1 FROM ({SOURCES_SQL}) s "
@@ -136,9 +147,11 @@ def enrich(
         if batch.empty:
             break
         texts = batch["text"].astype(str).tolist()
-        results = analyze(texts, taxonomy=taxonomy)
+        results = analyze(texts, taxonomy=taxonomy, encoder_stage=encoder_stage)
         now = processed_at or datetime.now(UTC).replace(tzinfo=None)
-        frame = _enrichments(workspace_id, batch, texts, results, taxonomy=taxonomy, model_version=mv, at=now)
+        frame = _enrichments(
+            workspace_id, batch, texts, results, taxonomy=taxonomy, model_version=stored, at=now
+        )
         warehouse.upsert("text_enrichments", frame)
         report.processed += len(frame)
         if progress is not None:

