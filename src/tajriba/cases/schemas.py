@@ -11,22 +11,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tajriba.metrics.schemas import ServiceTargets, ServiceTimes
+from tajriba.text.schemas import Intent
 from tajriba.web.answers import Answer
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]  # every id fits the databases (and the audit log's JSON)
 Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 Priority = Literal["low", "normal", "high", "urgent"]
-Intent = Literal[
-    "complaint",
-    "praise",
-    "question",
-    "request_refund",
-    "request_cancel",
-    "request_change",
-    "request_contact",
-    "suggestion",
-]
 Status = Literal["new", "open", "waiting", "on_hold", "resolved", "closed", "reopened"]
 Source = Literal["survey", "feedback", "ticket", "churn", "metric", "social", "manual"]
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from tajriba.i18n import N_
 
-INTENTS = (
+Intent = Literal[
     "complaint",
     "praise",
     "question",
@@ -13,7 +15,8 @@ INTENTS = (
     "request_change",
     "request_contact",
     "suggestion",
-)
+]
+INTENTS: tuple[str, ...] = get_args(Intent)
 REQUESTS = ("request_refund", "request_cancel", "request_change", "request_contact")
 INTENT_NAMES = {
     "complaint": N_("Complaint"),

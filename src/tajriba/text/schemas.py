@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from tajriba.text.intents import Intent as Intent
 from tajriba.web.answers import Answer
 
 MAX_TEXTS = 1000
