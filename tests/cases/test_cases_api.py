@@ -162,6 +162,14 @@ def test_setup_forms_create_rules_policies_calendars_and_teams(client, db, shop)
             "dedupe_days": "7",
         },
         {
+            "what": "rule",
+            "name": "Late deliveries",
+            "signal": "text",
+            "intents": ["complaint", "request_refund"],
+            "complained_topics": ["delivery"],
+            "priority": "high",
+        },
+        {
             "what": "team",
             "name": "Tier 2",
             "routing": "least_loaded",
@@ -186,10 +194,15 @@ def test_setup_forms_create_rules_policies_calendars_and_teams(client, db, shop)
         "Riyadh",
         "Cairo",
     ]
-    rule = client.get("/api/v1/case-rules", headers=api).json()["rules"][-1]
+    rules = client.get("/api/v1/case-rules", headers=api).json()["rules"]
+    rule = next(r for r in rules if r["name"] == "Angry words")
     assert rule["conditions"]["use_complaint_words"] is True and rule["conditions"]["sentiments"] == [
         "negative"
     ]
+    late = next(r for r in rules if r["name"] == "Late deliveries")["conditions"]
+    assert late["intents"] == ["complaint", "request_refund"] and late["aspects"] == ["delivery:negative"]
+    page = client.get(base).text  # the rule reads back in words: its intents and the topic complained about
+    assert "Late deliveries" in page and "يطلب استرداد المبلغ" in page and "التوصيل والشحن: " in page
     assert db.scalar(select(Team).where(Team.name == "Tier 2")).routing == "least_loaded"
 
 
