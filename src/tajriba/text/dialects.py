@@ -47,21 +47,29 @@ MARKERS: dict[str, tuple[str, ...]] = {
 _CLITICS = r"(?:و|ف|ب|ل|ك|ال|وال|بال|فال|لل)?"
 
 
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    alts = sorted({r"\s+".join(map(re.escape, fold(w).split())) for w in words}, key=len, reverse=True)
-    return re.compile(rf"(?<![^\W_]){_CLITICS}(?:{'|'.join(alts)})(?![^\W_])")
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(
+        sorted({r"\s+".join(map(re.escape, fold(w).split())) for w in words}, key=len, reverse=True)
+    )
 
 
-_PATTERNS = {d: _pattern(ws) for d, ws in MARKERS.items()}
+# one pass over a text: a named group per dialect
+_PATTERN = re.compile(
+    rf"(?<![^\W_]){_CLITICS}(?:"
+    + "|".join(f"(?P<{d}>{_alternation(ws)})" for d, ws in MARKERS.items())
+    + r")(?![^\W_])"
+)
 
 
 def marker_counts(folded: list[str], classes: tuple[str, ...]) -> np.ndarray:
     """How many markers of each dialect (columns in `classes` order) each folded text holds."""
     out = np.zeros((len(folded), len(classes)), np.float32)
-    for j, d in enumerate(classes):
-        rx = _PATTERNS.get(d)
-        if rx is not None:
-            out[:, j] = [len(rx.findall(t)) for t in folded]
+    column = {d: j for j, d in enumerate(classes)}
+    for i, t in enumerate(folded):
+        for m in _PATTERN.finditer(t):
+            j = column.get(m.lastgroup or "")
+            if j is not None:
+                out[i, j] += 1
     return out
 
 

@@ -58,6 +58,39 @@ def _keyword_regex(word: str) -> str:
     return body
 
 
+def _trie_regex(words: list[str]) -> str:
+    """The same pattern as `"|".join(_keyword_regex(w) for w in words)` (longest keywords first), written as a
+    trie: at each letter one branch per next letter, so a word start costs one step per letter instead of
+    one attempt per keyword (500 keywords: topics were a third of the pipeline's time)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        prefix = word.endswith("*")
+        body = fold(word.rstrip("*"))
+        kind = "prefix" if prefix else "arabic" if _ARABIC_SCRIPT.search(body) else "plain"
+        node = root
+        for i, part in enumerate(body.split()):
+            if i:
+                node = node.setdefault(" ", {})
+            for ch in part:
+                node = node.setdefault(ch, {})
+        node.setdefault("", set()).add(kind)
+
+    ends = {"prefix": r"\w*", "arabic": _SUFFIXES, "plain": ""}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [
+            (r"\s+" if key == " " else re.escape(key)) + emit(child)
+            for key, child in node.items()
+            if key != ""
+        ]
+        branches += [ends[k] for k in ("prefix", "arabic", "plain") if k in node.get("", ())]
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
+
+
 class Taxonomy:
     """Compiled topics; `match` gives, per text, the keys of the topics it mentions, in taxonomy order."""
 
@@ -72,7 +105,7 @@ class Taxonomy:
             words = sorted({w for ws in t.keywords.values() for w in ws if w.strip()}, key=len, reverse=True)
             if words:
                 self._group_topic[f"t{i}"] = t.key
-                groups.append(f"(?P<t{i}>" + "|".join(_keyword_regex(w) for w in words) + ")")
+                groups.append(f"(?P<t{i}>" + _trie_regex(words) + ")")
             if t.patterns:
                 self._patterns.append(
                     (t.key, re.compile("|".join(f"(?:{p})" for p in t.patterns), re.IGNORECASE))
