@@ -86,6 +86,14 @@ def main() -> None:
         analyze(few, encoder_stage=True)
         took = time.perf_counter() - started
         print(f"with the encoder stage: {len(few) / took:,.1f} texts/s ({len(few):,} texts, {took:.1f} s)")
+        from tajriba.text.cxset import written
+
+        short = [e.text for e in written()]
+        started = time.perf_counter()
+        analyze(short, encoder_stage=True)
+        took = time.perf_counter() - started
+        mean = sum(map(len, short)) / len(short)
+        print(f"  on the CX set's written texts (mean {mean:.0f} characters): {len(short) / took:,.1f} texts/s")
     from tajriba.text import langid, models, pii
     from tajriba.text.normalize import fold
 

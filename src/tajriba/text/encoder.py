@@ -28,6 +28,9 @@ from tajriba.text.models import MODEL_DIR
 
 ENCODER_MODEL = "intent_e5"
 DIM = 384
+# characters of a text or clause the encoder reads: its cost grows with the square of the length, and a long
+# review's clauses are read one by one anyway (the CX set's longest text has 160)
+MAX_CHARS = 400
 # the C engine keeps its working buffers in the model handle: one embedding at a time per process
 _LOCK = threading.Lock()
 
@@ -50,11 +53,12 @@ def _embedder() -> Any:
 
 
 def embed(folded: list[str]) -> np.ndarray:
-    """One L2-normalised 384-number row per (folded) text; empty texts embed as a space."""
+    """One L2-normalised 384-number row per (folded) text, of its first MAX_CHARS characters; empty texts
+    embed as a space."""
     if not folded:
         return np.zeros((0, DIM), np.float32)
     with _LOCK:
-        rows = _embedder().query([t if t.strip() else " " for t in folded])
+        rows = _embedder().query([t[:MAX_CHARS] if t.strip() else " " for t in folded])
     return np.asarray(rows, np.float32).reshape(len(folded), DIM)
 
 
