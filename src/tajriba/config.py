@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     # large request); 0 parses everything in the serving process
     parse_processes: int = Field(default=1, ge=0, le=64)
     # text enrichment also reads intents with the sentence encoder (tajriba.text.encoder): more accurate on
-    # wording unlike the training texts, about 35 texts/s per core instead of thousands
+    # wording unlike the training texts, about 25 short texts/s per core instead of thousands
     text_encoder: bool = False
     # largest request body the JSON API accepts (bytes); the tracking API has its own 500 KB limit
     api_max_body_bytes: int = Field(default=2 << 20, ge=1024, le=1 << 30)

@@ -3,7 +3,7 @@
 The fast pipeline reads hashed n-grams; it knows the words it was trained on. A sentence encoder knows
 that "the watch arrived smashed" and "وصلت الساعة مكسورة" are the same complaint without having seen
 either, so on texts worded unlike the training set it finds intents far better (docs/models.md#cx-set), at
-about 35 texts/s per core instead of thousands. It is off unless the setting `text_encoder` is on
+about 25 short texts/s per core (3 of review length) instead of thousands. It is off unless the setting `text_encoder` is on
 (`TAJRIBA_TEXT_ENCODER=true`), `tajriba text classify --encoder` asks for it, or an API call sends
 `"encoder": true`.
 

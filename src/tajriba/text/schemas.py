@@ -17,7 +17,8 @@ class AnalyzeIn(BaseModel):
     text: str | None = Field(None, description="One text; or use texts")
     texts: list[str] | None = Field(None, description=f"Up to {MAX_TEXTS} texts, answered in order")
     encoder: bool = Field(
-        False, description="Also read intents with the sentence encoder: more accurate, about 35 texts/s"
+        False,
+        description="Also read intents with the sentence encoder: more accurate, about 25 short texts/s",
     )
 
 
