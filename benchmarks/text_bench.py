@@ -93,7 +93,9 @@ def main() -> None:
         analyze(short, encoder_stage=True)
         took = time.perf_counter() - started
         mean = sum(map(len, short)) / len(short)
-        print(f"  on the CX set's written texts (mean {mean:.0f} characters): {len(short) / took:,.1f} texts/s")
+        print(
+            f"  on the CX set's written texts (mean {mean:.0f} characters): {len(short) / took:,.1f} texts/s"
+        )
     from tajriba.text import langid, models, pii
     from tajriba.text.normalize import fold
 
