@@ -104,3 +104,40 @@ def test_discover_groups_similar_unmatched_texts_and_labels_them() -> None:
         k=2,
     )
     assert sorted(tuple(sorted(c["terms"][:2])) for c in once) == [("full", "parking"), ("prayer", "room")]
+
+
+def _alternation(words: list[str]) -> str:
+    """The keywords as a plain alternation, longest first: what the trie must match like (the reference)."""
+    import re
+
+    from tajriba.text.topics import _ARABIC_SCRIPT, _SUFFIXES
+
+    out = []
+    for word in words:
+        body = fold(word.rstrip("*"))
+        regex = r"\s+".join(re.escape(part) for part in body.split())
+        if word.endswith("*"):
+            regex += r"\w*"
+        elif _ARABIC_SCRIPT.search(body):
+            regex += _SUFFIXES
+        out.append(regex)
+    return "|".join(out)
+
+
+def test_the_keyword_trie_finds_the_same_spans_as_the_alternation(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The shipped taxonomy over every CX-set text and the topic examples: spans, topic and position, equal."""
+    from tajriba.text import cxset, topics
+
+    texts = [fold(e.text) for e in cxset.cx_set()] + [
+        fold("Delivery was delayed, the courier didn't answer, refund please"),
+        fold("الطلبيه وصلات ناقصه والليفرور ما جاوبش"),
+        fold("پیک دیر رسید و کیفیت غذا بد بود"),
+    ]
+    tax = topics.default()
+    trie = topics.Taxonomy(tax.topics, tax.version)
+    monkeypatch.setattr(topics, "_trie_regex", _alternation)
+    plain = topics.Taxonomy(tax.topics, tax.version)
+    assert trie._keywords.pattern != plain._keywords.pattern  # type: ignore[union-attr]
+    found = [trie.spans(t) for t in texts]
+    assert found == [plain.spans(t) for t in texts]
+    assert sum(map(len, found)) > 3000  # most texts mention a topic: the comparison is not of empty answers

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor
 from tajriba.models import Job, Workspace
 from tajriba.text import models, pii, topics
-from tajriba.text.explorer import POLARITIES as POLARITIES
 from tajriba.text.explorer import SENTIMENTS as SENTIMENTS
 from tajriba.text.explorer import Filters as Filters
 from tajriba.text.explorer import emerging as emerging
@@ -32,7 +31,6 @@ from tajriba.text.explorer import pain_points as pain_points
 from tajriba.text.explorer import topic_summary as topic_summary
 from tajriba.text.explorer import topic_trend as topic_trend
 from tajriba.text.intents import INTENT_NAMES as INTENT_NAMES
-from tajriba.text.intents import INTENTS as INTENTS
 from tajriba.text.normalize import fold as fold
 from tajriba.text.pipeline import analyze
 from tajriba.text.sources import PENDING_SQL, versions

@@ -76,44 +76,42 @@ def intent_data(
     return texts, np.array([rows[t][0] for t in texts], np.int8), weights, mask
 
 
-def train_intents(
-    data_dir: Path | None, log: Log = print, *, weak_weight: float = WEAK_WEIGHT, l2: float = L2
-) -> tuple[LinearTextModel, dict[str, Any]]:
-    texts, y, w, mask = intent_data(data_dir, weak_weight)
+def train_intents(data_dir: Path | None, log: Log = print) -> tuple[LinearTextModel, dict[str, Any]]:
+    texts, y, w, mask = intent_data(data_dir)
     featurizer = Featurizer(n_features=N_FEATURES)
     df = featurizer.document_frequency(texts)
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
     started = time.perf_counter()
     x = featurizer.matrix(texts, idf)
-    coef, bias = fit_multilabel(x, y, sample_weight=w, label_mask=mask, l2=l2, max_iter=400)
+    coef, bias = fit_multilabel(x, y, sample_weight=w, label_mask=mask, l2=L2, max_iter=400)
     model = LinearTextModel("intent", INTENTS, featurizer, coef, bias, idf, activation="sigmoid")
     info = {
         "train_texts": len(texts),
         "cx_texts": int((w == 1).sum()),
         "weak_texts": int((w != 1).sum()),
-        "weak_weight": weak_weight,
+        "weak_weight": WEAK_WEIGHT,
         "label_counts": {i: int(n) for i, n in zip(INTENTS, y.sum(axis=0), strict=True)},
         "fit_seconds": round(time.perf_counter() - started, 1),
-        "l2": l2,
+        "l2": L2,
     }
     log(f"intent: {info}")
     return model, info
 
 
-def train_encoder_intents(log: Log = print, *, l2: float = ENCODER_L2) -> tuple[DenseModel, dict[str, Any]]:
+def train_encoder_intents(log: Log = print) -> tuple[DenseModel, dict[str, Any]]:
     """The encoder stage's intent model: the CX set's training side only (the encoder brings the vocabulary
     that the weak reviews bring to the fast model)."""
     texts, y, w, _ = intent_data(None)
     started = time.perf_counter()
     x = sp.csr_matrix(encoder.embed(texts))
     embedded = time.perf_counter() - started
-    coef, bias = fit_multilabel(x, y, sample_weight=w, l2=l2, max_iter=1000)
+    coef, bias = fit_multilabel(x, y, sample_weight=w, l2=ENCODER_L2, max_iter=1000)
     model = DenseModel(encoder.ENCODER_MODEL, INTENTS, coef, bias)
     info = {
         "train_texts": len(texts),
         "embed_seconds": round(embedded, 1),
         "fit_seconds": round(time.perf_counter() - started - embedded, 1),
-        "l2": l2,
+        "l2": ENCODER_L2,
     }
     log(f"{encoder.ENCODER_MODEL}: {info}")
     return model, info
