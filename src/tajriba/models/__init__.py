@@ -19,6 +19,20 @@ from tajriba.models.cases import (
 )
 from tajriba.models.forecasting import StaffingShift, StaffingTeam
 from tajriba.models.goals import Goal
+from tajriba.models.loyalty import (
+    LoyaltyCampaign,
+    LoyaltyMember,
+    LoyaltyNotice,
+    LoyaltyProgramme,
+    LoyaltyReward,
+    LoyaltyRule,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    LoyaltyTransfer,
+    LoyaltyVoucher,
+    Offer,
+    OfferBatch,
+)
 from tajriba.models.jobs import Job
 from tajriba.models.journeys import (
     Journey,
@@ -34,6 +48,18 @@ from tajriba.models.reports import ReportSubscription
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
 __all__ = [
+    "LoyaltyCampaign",
+    "LoyaltyMember",
+    "LoyaltyNotice",
+    "LoyaltyProgramme",
+    "LoyaltyReward",
+    "LoyaltyRule",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
+    "LoyaltyTransfer",
+    "LoyaltyVoucher",
+    "Offer",
+    "OfferBatch",
     "AlertRule",
     "BusinessCalendar",
     "Case",

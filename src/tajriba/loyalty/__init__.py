@@ -1,0 +1,1 @@
+"""Loyalty: the points programme (ledger, rules, campaigns, tiers, rewards) and next-best offers."""

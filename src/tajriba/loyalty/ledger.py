@@ -1,0 +1,248 @@
+"""The points ledger: double-entry, append-only, idempotent (decision 021, docs/loyalty.md).
+
+Accounts: `member` (one per customer: the rows' `customer_id`), `programme` (where awarded points come from and
+reversed ones go back), `redeemed` and `expired`. Every row moves points between two of them; a member's balance
+is what their account received minus what it gave, summed over the rows of the lots that have not expired.
+
+A transaction's rows share its key. Posting a key that is already in the ledger posts nothing and returns what
+the first posting stored (a replay), or refuses when the caller meant something else by it. Writers hold the
+member's row lock (`lock`), so two requests for one member never draw from the same lot at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from tajriba.errors import Conflict, Invalid
+from tajriba.i18n import _
+from tajriba.models.loyalty import LoyaltyMember, LoyaltyTransfer
+
+MEMBER, PROGRAMME, REDEEMED, EXPIRED = "member", "programme", "redeemed", "expired"
+ACCOUNTS = (MEMBER, PROGRAMME, REDEEMED, EXPIRED)
+KINDS = ("earn", "bonus", "redeem", "expire", "reverse", "adjust")
+T = LoyaltyTransfer
+_SIGNED = case((T.credit == MEMBER, T.points), else_=-T.points)
+
+
+@dataclass(frozen=True)
+class Lot:
+    id: int
+    remaining: int
+    expires_at: datetime
+
+
+@dataclass
+class Posted:
+    """A transaction as stored: its rows, and whether this call stored them or found them (a replay)."""
+
+    key: str
+    rows: list[LoyaltyTransfer]
+    replay: bool = False
+    shortfall: int = 0  # points a reversal could not take back (already spent)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def points(self) -> int:
+        """The change to the member's balance."""
+        return sum(r.points if r.credit == MEMBER else -r.points for r in self.rows)
+
+
+def lock(session: Session, member: LoyaltyMember) -> LoyaltyMember:
+    """Take the member's row lock (PostgreSQL; SQLite writers already hold the database's write lock)."""
+    locked = session.scalar(select(LoyaltyMember).where(LoyaltyMember.id == member.id).with_for_update())
+    return locked if locked is not None else member
+
+
+def balance(session: Session, *, workspace_id: int, customer_id: str, as_of: datetime) -> int:
+    """Points the member holds in lots that have not expired at `as_of` (one indexed sum)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(_SIGNED), 0)).where(
+            T.workspace_id == workspace_id, T.customer_id == customer_id, T.expires_at > as_of
+        )
+    )
+    return int(total or 0)
+
+
+def lots(session: Session, *, workspace_id: int, customer_id: str, as_of: datetime) -> list[Lot]:
+    """The member's lots with points left at `as_of`, the one expiring first first."""
+    lot = func.coalesce(T.lot_id, T.id)
+    remaining = func.sum(_SIGNED)
+    rows = session.execute(
+        select(lot, remaining, func.max(T.expires_at))
+        .where(T.workspace_id == workspace_id, T.customer_id == customer_id, T.expires_at > as_of)
+        .group_by(lot)
+        .having(remaining > 0)
+        .order_by(func.max(T.expires_at), lot)
+    ).all()
+    return [Lot(int(i), int(r), e) for i, r, e in rows]
+
+
+def find(session: Session, *, workspace_id: int, key: str) -> list[LoyaltyTransfer]:
+    """The rows stored under a transaction key, in leg order."""
+    return list(session.scalars(select(T).where(T.workspace_id == workspace_id, T.key == key).order_by(T.leg)))
+
+
+def replay_of(rows: list[LoyaltyTransfer], *, customer_id: str, kind: str, key: str) -> Posted:
+    if rows[0].customer_id != customer_id or rows[0].kind != kind:
+        raise Conflict(
+            _("the key {key} was already used for another transaction").format(key=key),
+            code="key_reused",
+        )
+    return Posted(key=key, rows=rows, replay=True)
+
+
+def award(
+    session: Session,
+    *,
+    member: LoyaltyMember,
+    key: str,
+    points: int,
+    reason: str,
+    occurred_at: datetime,
+    expires_at: datetime,
+    kind: str = "earn",
+    spend: Decimal | None = None,
+    note: str | None = None,
+) -> Posted:
+    """Give the member `points` in a new lot expiring at `expires_at` (programme -> member)."""
+    if points <= 0:
+        raise Invalid(_("points to award must be a whole number above 0"), field="points")
+    found = find(session, workspace_id=member.workspace_id, key=key)
+    if found:
+        return replay_of(found, customer_id=member.customer_id, kind=kind, key=key)
+    row = T(
+        workspace_id=member.workspace_id,
+        key=key,
+        leg=0,
+        customer_id=member.customer_id,
+        kind=kind,
+        debit=PROGRAMME,
+        credit=MEMBER,
+        points=points,
+        expires_at=expires_at,
+        reason=reason,
+        spend=spend,
+        note=note,
+        occurred_at=occurred_at,
+    )
+    session.add(row)
+    session.flush()
+    return Posted(key=key, rows=[row])
+
+
+def _draw_rows(
+    member: LoyaltyMember, key: str, taken: list[tuple[Lot, int]], *, kind: str, credit: str, reason: str,
+    occurred_at: datetime, note: str | None,
+) -> list[LoyaltyTransfer]:  # fmt: skip
+    return [
+        T(
+            workspace_id=member.workspace_id,
+            key=key,
+            leg=leg,
+            customer_id=member.customer_id,
+            kind=kind,
+            debit=MEMBER,
+            credit=credit,
+            points=n,
+            lot_id=lot.id,
+            expires_at=lot.expires_at,
+            reason=reason,
+            note=note,
+            occurred_at=occurred_at,
+        )
+        for leg, (lot, n) in enumerate(taken)
+    ]
+
+
+def take(open_lots: list[Lot], points: int, *, first: tuple[int, ...] = ()) -> tuple[list[tuple[Lot, int]], int]:
+    """Split `points` over the lots: the lots in `first` before the others, each in the order given (oldest
+    expiry first); return the draws and what the lots could not cover."""
+    ordered = [lot for lot in open_lots if lot.id in first] + [lot for lot in open_lots if lot.id not in first]
+    draws: list[tuple[Lot, int]] = []
+    left = points
+    for lot in ordered:
+        if left <= 0:
+            break
+        n = min(lot.remaining, left)
+        draws.append((lot, n))
+        left -= n
+    return draws, left
+
+
+def draw(
+    session: Session,
+    *,
+    member: LoyaltyMember,
+    key: str,
+    points: int,
+    kind: str,
+    credit: str,
+    reason: str,
+    occurred_at: datetime,
+    now: datetime,
+    first: tuple[int, ...] = (),
+    partial: bool = False,
+    note: str | None = None,
+) -> Posted:
+    """Take `points` from the member's open lots, oldest expiry first (member -> `credit`). Without `partial`,
+    more than the balance is refused; with it, what the lots cannot cover is the shortfall."""
+    if points <= 0:
+        raise Invalid(_("points must be a whole number above 0"), field="points")
+    found = find(session, workspace_id=member.workspace_id, key=key)
+    if found:
+        return replay_of(found, customer_id=member.customer_id, kind=kind, key=key)
+    open_lots = lots(session, workspace_id=member.workspace_id, customer_id=member.customer_id, as_of=now)
+    draws, short = take(open_lots, points, first=first)
+    if short and not partial:
+        have = points - short
+        raise Conflict(
+            _("the balance is {have} points; {points} cannot be redeemed").format(have=have, points=points),
+            code="insufficient_points",
+        )
+    rows = _draw_rows(member, key, draws, kind=kind, credit=credit, reason=reason, occurred_at=occurred_at, note=note)
+    session.add_all(rows)
+    session.flush()
+    return Posted(key=key, rows=rows, shortfall=short)
+
+
+def expire_due(session: Session, *, workspace_id: int, now: datetime, customer_id: str | None = None) -> int:
+    """Move what is left of every lot whose expiry has passed to `expired`; return the points expired."""
+    lot = func.coalesce(T.lot_id, T.id)
+    remaining = func.sum(_SIGNED)
+    where = [T.workspace_id == workspace_id, T.expires_at <= now]
+    if customer_id is not None:
+        where.append(T.customer_id == customer_id)
+    due = session.execute(
+        select(lot, T.customer_id, remaining, func.max(T.expires_at)).where(and_(*where))
+        .group_by(lot, T.customer_id).having(remaining > 0)
+    ).all()  # fmt: skip
+    rows = [
+        {
+            "workspace_id": workspace_id, "key": f"expire:{lot_id}", "leg": 0, "customer_id": cid, "kind": "expire",
+            "debit": MEMBER, "credit": EXPIRED, "points": int(left), "lot_id": int(lot_id), "expires_at": expires,
+            "reason": "expired", "occurred_at": expires, "created_at": now,
+        }
+        for lot_id, cid, left, expires in due
+    ]  # fmt: skip
+    return sum(r["points"] for r in insert_new(session, rows))
+
+
+def insert_new(session: Session, rows: list[dict[str, object]], *, chunk: int = 50_000) -> list[dict[str, object]]:
+    """Insert ledger rows in bulk, skipping any whose (workspace, key, leg) is stored (a replay or a concurrent
+    writer's); return the rows given (the caller checked they are new, or accepts they may not be)."""
+    if not rows:
+        return rows
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(T.__table__).on_conflict_do_nothing(index_elements=["workspace_id", "key", "leg"])
+    for start in range(0, len(rows), chunk):
+        session.execute(statement, rows[start : start + chunk])
+    return rows

@@ -1,0 +1,151 @@
+"""Loyalty: what the API, the pages, the jobs and other domains call (docs/loyalty.md).
+
+The ledger's rules are in `ledger`, batch earning in `earning`, tiers in `tiers`, rewards in `rewards`, the
+programme's figures in `dashboard`; this module puts them together per use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tajriba.errors import Invalid
+from tajriba.i18n import _
+from tajriba.loyalty import ledger, members, tiers, transactions
+from tajriba.loyalty.earning import Earned as Earned
+from tajriba.loyalty.earning import earn_orders as earn_orders
+from tajriba.loyalty.members import enrol as _enrol
+from tajriba.loyalty.members import get_member as get_member
+from tajriba.loyalty.members import programme_of as programme_of
+from tajriba.loyalty.members import start_programme as start_programme
+from tajriba.loyalty.seasons import SEASONS as SEASONS
+from tajriba.loyalty.seasons import season_days as season_days
+from tajriba.loyalty.tiers import review as review_tiers
+from tajriba.loyalty.transactions import adjust as adjust
+from tajriba.loyalty.transactions import earn_order as earn_order
+from tajriba.loyalty.transactions import redeem as redeem
+from tajriba.loyalty.transactions import reverse_order as reverse_order
+from tajriba.models.accounts import Workspace
+from tajriba.models.loyalty import LoyaltyMember, LoyaltyProgramme, LoyaltyRule, LoyaltyTransfer
+
+T = LoyaltyTransfer
+balance = ledger.balance
+expire_due = ledger.expire_due
+
+
+def bonus_rule(session: Session, *, workspace_id: int, trigger: str) -> LoyaltyRule | None:
+    """The active bonus rule for a trigger (review, survey, referral, birthday), if the programme has one."""
+    return session.scalar(
+        select(LoyaltyRule)
+        .where(LoyaltyRule.workspace_id == workspace_id, LoyaltyRule.trigger == trigger, LoyaltyRule.active)
+        .order_by(LoyaltyRule.id)
+        .limit(1)
+    )
+
+
+def enrol(
+    session: Session,
+    *,
+    programme: LoyaltyProgramme,
+    customer_id: str,
+    now: datetime,
+    referral_code: str | None = None,
+    birthday: Any = None,
+) -> LoyaltyMember:
+    """Enrol a customer; with a referral code, both the new member and the referrer earn the referral bonus."""
+    existing = session.scalar(
+        select(LoyaltyMember).where(
+            LoyaltyMember.workspace_id == programme.workspace_id, LoyaltyMember.customer_id == customer_id
+        )
+    )
+    if existing is not None:
+        return existing
+    member = _enrol(
+        session, programme=programme, customer_id=customer_id, at=now, referral_code=referral_code, birthday=birthday
+    )
+    rule = bonus_rule(session, workspace_id=programme.workspace_id, trigger="referral")
+    if member.referred_by and rule is not None:
+        for who, side in ((member.referred_by, "referrer"), (customer_id, "referee")):
+            transactions.earn_bonus(
+                session, programme=programme, rule=rule, customer_id=who, key=f"referral:{customer_id}:{side}",
+                at=now, now=now,
+            )  # fmt: skip
+    return member
+
+
+def history(session: Session, *, workspace_id: int, customer_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The member's transactions, newest first: key, kind, reason, change to the balance, when, expiry."""
+    rows = session.scalars(
+        select(T)
+        .where(T.workspace_id == workspace_id, T.customer_id == customer_id)
+        .order_by(T.occurred_at.desc(), T.id.desc())
+        .limit(limit * 4)
+    ).all()
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        item = out.setdefault(
+            r.key,
+            {"key": r.key, "kind": r.kind, "reason": r.reason, "points": 0, "occurred_at": r.occurred_at,
+             "expires_at": r.expires_at if r.lot_id is None else None, "note": r.note},
+        )  # fmt: skip
+        item["points"] += r.points if r.credit == ledger.MEMBER else -r.points
+    return list(out.values())[:limit]
+
+
+def member_summary(session: Session, *, member: LoyaltyMember, now: datetime) -> dict[str, Any]:
+    """Balance, tier (with its standing and the next tier's threshold), expiring points and history."""
+    programme = programme_of(session, member.workspace_id)
+    ws = member.workspace_id
+    all_tiers = tiers.tiers_of(session, ws)
+    standing = tiers.qualifying(
+        session, workspace_id=ws, as_of=now, window_days=programme.qualification_days, customer_ids=[member.customer_id]
+    ).get(member.customer_id, tiers.Standing(0, 0))  # type: ignore[arg-type]
+    current = next((t for t in all_tiers if t.key == member.tier), all_tiers[0])
+    higher = [t for t in all_tiers if t.rank > current.rank]
+    open_lots = ledger.lots(session, workspace_id=ws, customer_id=member.customer_id, as_of=now)
+    return {
+        "customer_id": member.customer_id,
+        "balance": sum(lot.remaining for lot in open_lots),
+        "value": round(sum(lot.remaining for lot in open_lots) * programme.point_value, 2),
+        "currency": programme.currency,
+        "tier": {"key": current.key, "name": current.name, "since": member.tier_since, "benefits": current.benefits},
+        "next_tier": (
+            {"key": higher[0].key, "name": higher[0].name, "min_points": higher[0].min_points,
+             "min_spend": higher[0].min_spend}
+            if higher else None
+        ),  # fmt: skip
+        "qualifying_points": standing.points,
+        "qualifying_spend": standing.spend,
+        "review_at": member.review_at,
+        "grace_until": member.grace_until,
+        "referral_code": member.code,
+        "joined_at": member.joined_at,
+        "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at} for lot in open_lots[:5]],
+        "history": history(session, workspace_id=ws, customer_id=member.customer_id),
+    }
+
+
+def transact(
+    session: Session, *, workspace: Workspace, data: Any, now: datetime
+) -> ledger.Posted:
+    """One API transaction (schemas.TransactionCreate): earn (an order or a bonus), redeem or adjust."""
+    programme = programme_of(session, workspace.id)
+    if data.kind == "earn":
+        if data.order_id is None:
+            raise Invalid(_("an earn transaction names its order_id and amount"), field="order_id")
+        return earn_order(
+            session, workspace=workspace, programme=programme, customer_id=data.customer_id, order_id=data.order_id,
+            amount=float(data.amount), ordered_at=data.occurred_at or now, now=now, channel=data.channel,
+            category=data.category,
+        )  # fmt: skip
+    member = get_member(session, workspace_id=workspace.id, customer_id=data.customer_id)
+    if data.kind == "redeem":
+        return redeem(
+            session, programme=programme, member=member, points=data.points, key=data.key, reason=data.reason, now=now
+        )
+    return adjust(
+        session, programme=programme, member=member, points=data.points, key=data.key, reason=data.reason, now=now
+    )
