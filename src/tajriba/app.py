@@ -193,6 +193,7 @@ ROUTERS = (
     "tajriba.surveys.editor_pages:router",
     "tajriba.surveys.results_pages:router",
     "tajriba.goals.api:router",
+    "tajriba.loyalty.api:router",
     "tajriba.goals.pages:router",
     "tajriba.stories.api:router",
     "tajriba.stories.pages:router",

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     # case rules over new data, SLA checks and notification digests run this often (seconds)
     cases_tick_seconds: float = Field(default=5.0, gt=0)
+    # how often the loyalty job earns from new orders, expires points, sends notices and reviews tiers
+    loyalty_tick_seconds: float = Field(default=300.0, gt=0)
     # the first webhook retry waits this long, each next one four times longer (6 attempts in all)
     webhook_retry_seconds: float = Field(default=30.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -11,6 +11,7 @@ from tajriba.cases.root_causes import seed_root_causes
 from tajriba.forecasting import tasks as forecasting_tasks
 from tajriba.ingest import tasks as ingest_tasks
 from tajriba.jobs import worker as _maintenance  # the queue's own hourly job
+from tajriba.loyalty import tasks as loyalty_tasks
 from tajriba.privacy import tasks as privacy_tasks
 from tajriba.reports import tasks as reports_tasks
 from tajriba.surveys import tasks as surveys_tasks
@@ -22,6 +23,7 @@ JOB_MODULES = (
     cases_tasks,
     forecasting_tasks,
     ingest_tasks,
+    loyalty_tasks,
     privacy_tasks,
     reports_tasks,
     surveys_tasks,

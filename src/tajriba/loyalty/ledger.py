@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.errors import Conflict, Invalid
@@ -130,9 +131,19 @@ def award(
         note=note,
         occurred_at=occurred_at,
     )
-    session.add(row)
-    session.flush()
-    return Posted(key=key, rows=[row])
+    return _store(session, [row], member=member, kind=kind, key=key)
+
+
+def _store(session: Session, rows: list[LoyaltyTransfer], *, member: LoyaltyMember, kind: str, key: str) -> Posted:
+    """Add the rows; when a concurrent writer stored the same key first (PostgreSQL: another member's lock),
+    answer as for a replay."""
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+            session.flush()
+    except IntegrityError:
+        return replay_of(find(session, workspace_id=member.workspace_id, key=key), customer_id=member.customer_id, kind=kind, key=key)
+    return Posted(key=key, rows=rows)
 
 
 def _draw_rows(
@@ -205,9 +216,9 @@ def draw(
             code="insufficient_points",
         )
     rows = _draw_rows(member, key, draws, kind=kind, credit=credit, reason=reason, occurred_at=occurred_at, note=note)
-    session.add_all(rows)
-    session.flush()
-    return Posted(key=key, rows=rows, shortfall=short)
+    posted = _store(session, rows, member=member, kind=kind, key=key)
+    posted.shortfall = 0 if posted.replay else short
+    return posted
 
 
 def expire_due(session: Session, *, workspace_id: int, now: datetime, customer_id: str | None = None) -> int:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.errors import Invalid, NotFound
@@ -110,9 +111,13 @@ def enrol(
         review_at=at + timedelta(days=programme.qualification_days), joined_at=at,
         referred_by=referrer.customer_id if referrer is not None else None, birthday=birthday,
     )  # fmt: skip
-    session.add(member)
-    session.add(LoyaltyTierChange(workspace_id=ws, customer_id=customer_id, to_tier=base, reason="joined", at=at))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.add(LoyaltyTierChange(workspace_id=ws, customer_id=customer_id, to_tier=base, reason="joined", at=at))
+            session.flush()
+    except IntegrityError:  # enrolled by a concurrent request (PostgreSQL)
+        return get_member(session, workspace_id=ws, customer_id=customer_id)
     return member
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tajriba.errors import Invalid
+from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
-from tajriba.loyalty import ledger, members, tiers, transactions
+from tajriba.loyalty import ledger, rewards, tiers, transactions
 from tajriba.loyalty.earning import Earned as Earned
 from tajriba.loyalty.earning import earn_orders as earn_orders
 from tajriba.loyalty.members import enrol as _enrol
@@ -29,11 +29,15 @@ from tajriba.loyalty.transactions import earn_order as earn_order
 from tajriba.loyalty.transactions import redeem as redeem
 from tajriba.loyalty.transactions import reverse_order as reverse_order
 from tajriba.models.accounts import Workspace
-from tajriba.models.loyalty import LoyaltyMember, LoyaltyProgramme, LoyaltyRule, LoyaltyTransfer
+from tajriba.models.loyalty import LoyaltyCampaign, LoyaltyMember, LoyaltyProgramme, LoyaltyRule, LoyaltyTransfer
 
 T = LoyaltyTransfer
 balance = ledger.balance
 expire_due = ledger.expire_due
+catalogue = rewards.catalogue
+create_reward = rewards.create_reward
+redeem_reward = rewards.redeem_reward
+use_voucher = rewards.use_voucher
 
 
 def bonus_rule(session: Session, *, workspace_id: int, trigger: str) -> LoyaltyRule | None:
@@ -149,3 +153,59 @@ def transact(
     return adjust(
         session, programme=programme, member=member, points=data.points, key=data.key, reason=data.reason, now=now
     )
+
+
+def transaction_answer(session: Session, *, posted: ledger.Posted, now: datetime) -> dict[str, Any]:
+    """What the API returns for a transaction: its legs, the change, and the balance after it."""
+    rows = posted.rows
+    cid = rows[0].customer_id if rows else ""
+    ws = rows[0].workspace_id if rows else 0
+    return {
+        "key": posted.key,
+        "customer_id": cid,
+        "kind": rows[0].kind if rows else "reverse",
+        "points": posted.points,
+        "replay": posted.replay,
+        "shortfall": posted.shortfall,
+        "balance": balance(session, workspace_id=ws, customer_id=cid, as_of=now) if rows else 0,
+        "legs": [
+            {"leg": r.leg, "debit": r.debit, "credit": r.credit, "points": r.points, "reason": r.reason,
+             "expires_at": r.expires_at}
+            for r in rows
+        ],  # fmt: skip
+    }
+
+
+def create_campaign(session: Session, *, workspace_id: int, data: Any) -> LoyaltyCampaign:
+    """A campaign over its dates, or its season's in `year` (Hijri seasons: the Gregorian or the Hijri year)."""
+    programme_of(session, workspace_id)
+    starts, ends = data.starts_on, data.ends_on
+    if data.season is not None and (starts is None or ends is None):
+        starts, ends = season_days(data.season, data.year)
+    if ends < starts:
+        raise Invalid(_("a campaign ends on or after the day it starts"), field="ends_on")
+    campaign = LoyaltyCampaign(
+        workspace_id=workspace_id, name=data.name, season=data.season, starts_on=starts, ends_on=ends,
+        multiplier=data.multiplier, bonus_points=data.bonus_points, min_amount=data.min_amount,
+        cap_points=data.cap_points, holdout_share=data.holdout_share,
+    )  # fmt: skip
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def campaigns(session: Session, *, workspace_id: int) -> list[LoyaltyCampaign]:
+    return list(
+        session.scalars(
+            select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == workspace_id).order_by(LoyaltyCampaign.starts_on.desc())
+        )
+    )
+
+
+def get_campaign(session: Session, *, workspace_id: int, campaign_id: int) -> LoyaltyCampaign:
+    found = session.scalar(
+        select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == workspace_id, LoyaltyCampaign.id == campaign_id)
+    )
+    if found is None:
+        raise NotFound(_("no campaign {id}").format(id=campaign_id), code="no_campaign")
+    return found

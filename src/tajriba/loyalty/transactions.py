@@ -45,8 +45,11 @@ def earn_order(
     )  # fmt: skip
     rows = earning._award(session, frame, workspace, programme, {customer_id: member}, now)
     ledger.insert_new(session, rows)
+    stored = ledger.find(session, workspace_id=workspace.id, key=key)
+    if stored and stored[0].customer_id != customer_id:  # a concurrent request stored the key for another member
+        return ledger.replay_of(stored, customer_id=customer_id, kind="earn", key=key)
     tiers.upgrade(session, programme=programme, members=[member], now=now)
-    return ledger.Posted(key=key, rows=ledger.find(session, workspace_id=workspace.id, key=key))
+    return ledger.Posted(key=key, rows=stored)
 
 
 def earn_bonus(
