@@ -288,3 +288,22 @@ def add_note(
     audit(session, actor, case, f"case.{kind}")
     session.flush()
     return ev
+
+
+def customers_with_open_cases(session: Session, *, workspace_id: int, customer_ids: list[str]) -> set[str]:
+    """The customers among `customer_ids` with a case not yet resolved (next-best actions fix those first)."""
+    from tajriba.cases.schemas import OPEN_STATUSES
+
+    found: set[str] = set()
+    for start in range(0, len(customer_ids), 5000):
+        chunk = customer_ids[start : start + 5000]
+        found.update(
+            c
+            for c in session.scalars(
+                select(Case.customer_id).where(
+                    Case.workspace_id == workspace_id, Case.status.in_(OPEN_STATUSES), Case.customer_id.in_(chunk)
+                )
+            )
+            if c is not None
+        )
+    return found
