@@ -95,12 +95,17 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     from tajriba.accounts import service as accounts_service
     from tajriba.customers import service as customers_service
     from tajriba.journeys import service as journeys_service
+    from tajriba.loyalty import service as loyalty_service
     from tajriba.value import service as value_service
 
     app.state.renderer = Renderer(settings.secret, filters={"mask": customers_service.mask})
     directory: Directory = accounts_service
     # the customer profile page shows parts other domains own (customers sits below them)
-    app.state.profile_sections = (journeys_service.profile_section, value_service.profile_section)
+    app.state.profile_sections = (
+        journeys_service.profile_section,
+        value_service.profile_section,
+        loyalty_service.profile_section,
+    )
     app.state.directory = directory
     app.state.started_at = time.time()
     app.state.write_keys = {}
@@ -194,6 +199,7 @@ ROUTERS = (
     "tajriba.surveys.results_pages:router",
     "tajriba.goals.api:router",
     "tajriba.loyalty.api:router",
+    "tajriba.loyalty.pages:router",
     "tajriba.goals.pages:router",
     "tajriba.stories.api:router",
     "tajriba.stories.pages:router",

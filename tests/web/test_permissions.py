@@ -260,6 +260,11 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         data={"title": "lost laptop", "description": "a laptop was stolen"},
         actor=actor,
     )
+    from tajriba.loyalty import service as loyalty
+    from tajriba.models.base import utcnow
+
+    programme = loyalty.start_programme(db, workspace_id=ws.id, name="Rewards")
+    loyalty.enrol(db, programme=programme, customer_id=f"{ws.slug}-0", now=utcnow())
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
     db.flush()

@@ -12,12 +12,14 @@ from tajriba.loyalty.schemas import (
     CampaignRead,
     MemberCreate,
     MemberRead,
+    ProgrammeRead,
     RedemptionCreate,
     RewardCreate,
     RewardRead,
     TransactionCreate,
     TransactionRead,
     VoucherRead,
+    VoucherUsed,
 )
 from tajriba.models.base import utcnow
 from tajriba.web.deps import DB, Context, RequireKey, WarehouseDep
@@ -90,10 +92,11 @@ def redeem_reward(db: DB, ctx: Transact, reward_id: int, body: RedemptionCreate)
 
 
 @router.post("/vouchers/{code}/use")
-def use_voucher(db: DB, ctx: Transact, code: str) -> dict[str, object]:
+def use_voucher(db: DB, ctx: Transact, code: str) -> VoucherUsed:
     """Mark a voucher used at checkout; a used or expired voucher is refused."""
     voucher = service.use_voucher(db, workspace_id=ctx.workspace.id, code=code, now=utcnow())
-    return {"code": voucher.code, "used_at": voucher.used_at, "reward_id": voucher.reward_id}
+    assert voucher.used_at is not None
+    return VoucherUsed(code=voucher.code, used_at=voucher.used_at, reward_id=voucher.reward_id)
 
 
 @router.get("/campaigns")
@@ -109,7 +112,7 @@ def create_campaign(db: DB, ctx: Manage, body: CampaignCreate) -> CampaignRead:
 
 
 @router.get("/programme")
-def programme_figures(db: DB, wh: WarehouseDep, ctx: Read) -> dict[str, object]:
+def programme_figures(db: DB, wh: WarehouseDep, ctx: Read) -> ProgrammeRead:
     """Members, active share, points liability with expected breakage, redemption rate, tier movement, and each
     campaign's lift against its holdout."""
-    return dashboard.figures(db, wh, workspace=ctx.workspace, now=utcnow())
+    return ProgrammeRead.model_validate(dashboard.figures(db, wh, workspace=ctx.workspace, now=utcnow()))

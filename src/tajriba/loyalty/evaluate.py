@@ -69,9 +69,9 @@ def _als(model: recommend.Model, ids: list[str], k: int) -> dict[str, list[str]]
     from implicit.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
-    als = AlternatingLeastSquares(factors=64, iterations=15, regularization=0.05, random_state=0)
     with threadpool_limits(1, "blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # implicit's BLAS check; one thread is set here
+        als = AlternatingLeastSquares(factors=64, iterations=15, regularization=0.05, random_state=0)
         als.fit(model.bought, show_progress=False)
     als_model = recommend.Model(model.customers, model.products, model.bought, model.popular, als)
     return recommend.recommend(als_model, ids, n=k)

@@ -83,7 +83,7 @@ def fit(frame: pd.DataFrame, *, neighbours: int = NEIGHBOURS) -> Model:
     model = CosineRecommender(K=neighbours)
     if len(products):
         with warnings.catch_warnings():  # implicit converts the transpose it makes itself, and says so
-            warnings.simplefilter("ignore", category=UserWarning)
+            warnings.simplefilter("ignore")
             model.fit(bought, show_progress=False)
     return Model(customers, products, bought, popular, model)
 

@@ -196,3 +196,28 @@ class CampaignRead(Answer):
     min_amount: Decimal | None
     cap_points: int | None
     holdout_share: float
+
+
+class VoucherUsed(Answer):
+    code: str
+    used_at: datetime
+    reward_id: int
+
+
+class ProgrammeRead(Answer):
+    """The programme's figures (docs/loyalty.md, "The dashboard"); each campaign with its lift against its holdout."""
+
+    programme: dict[str, Any]
+    members: int
+    active: dict[str, Any] | None
+    outstanding_points: int
+    liability: float
+    breakage_rate: float | None
+    expected_liability: float
+    issued_points_year: int
+    redeemed_points_year: int
+    expired_points_year: int
+    redemption_rate: float | None
+    tiers: list[dict[str, Any]]
+    tier_movement: list[dict[str, Any]]
+    campaigns: list[dict[str, Any]]

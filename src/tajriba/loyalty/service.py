@@ -209,3 +209,28 @@ def get_campaign(session: Session, *, workspace_id: int, campaign_id: int) -> Lo
     if found is None:
         raise NotFound(_("no campaign {id}").format(id=campaign_id), code="no_campaign")
     return found
+
+
+def profile_section(
+    session: Session,
+    wh: object,
+    *,
+    workspace_id: int,
+    customer_id: str,
+    locale: str,
+    can: Any,
+) -> dict[str, object]:
+    """What a customer's page shows from the programme: balance, tier, expiring points, history, latest offer."""
+    from tajriba.models.base import utcnow
+    from tajriba.models.loyalty import Offer
+
+    allowed = can("loyalty:members")
+    member = session.scalar(
+        select(LoyaltyMember).where(LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id == customer_id)
+    )
+    if not allowed or member is None:
+        return {"loyalty": None}
+    offer = session.scalar(
+        select(Offer).where(Offer.workspace_id == workspace_id, Offer.customer_id == customer_id).order_by(Offer.id.desc()).limit(1)
+    )
+    return {"loyalty": member_summary(session, member=member, now=utcnow()), "loyalty_offer": offer}
