@@ -120,3 +120,50 @@ def _concurrent_redemptions(data, database_url) -> None:  # type: ignore[no-unty
         # six distinct keys of 70 against 300 points: exactly four fit, replays of them answer 200 again
         assert member["balance"] == 300 - 4 * 70
         assert sum(1 for item in member["history"] if item["kind"] == "redeem") == 4
+
+
+def test_the_loyalty_page_and_the_customer_panel_by_role(app, client, db, ws, programme) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from tests.conftest import csrf_from, login, make_user
+
+    app.state.warehouse.append("customers", pd.DataFrame({"workspace_id": [ws.id], "customer_id": ["c-9"]}))
+    service.earn_order(db, workspace=ws, programme=programme, customer_id="c-9", order_id="O9", amount=250,
+                       ordered_at=__import__("tests.loyalty.conftest", fromlist=["T0"]).T0, now=__import__("tests.loyalty.conftest", fromlist=["T0"]).T0)  # fmt: skip
+    db.commit()
+    analyst = make_user(db, workspace=ws, role="analyst", locale="ar")
+    login(client, analyst)
+    page = client.get(f"/w/{ws.slug}/loyalty")
+    assert page.status_code == 200 and 'dir="rtl"' in page.text
+    token = csrf_from(client, f"/w/{ws.slug}/loyalty")
+    r = client.post(f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, "name": "Eid", "season": "eid_al_fitr",
+                                                            "year": "1447", "multiplier": "3", "holdout_percent": "20"})  # fmt: skip
+    assert r.status_code == 303 and "error" not in r.headers["location"]
+    bad = client.post(f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, "name": "x", "multiplier": "1"})
+    assert "error=" in bad.headers["location"]
+    (eid,) = service.campaigns(db, workspace_id=ws.id)
+    assert (eid.name, str(eid.starts_on), str(eid.ends_on), eid.multiplier) == ("Eid", "2026-03-20", "2026-03-22", 3.0)
+    assert 'id="campaign-' in client.get(f"/w/{ws.slug}/loyalty").text
+    panel = client.get(f"/w/{ws.slug}/customers/c-9")
+    assert panel.status_code == 200 and 'id="loyalty"' in panel.text
+    viewer_client = client
+    client.cookies.clear()
+    viewer = make_user(db, workspace=ws, role="viewer")
+    login(viewer_client, viewer)
+    assert viewer_client.get(f"/w/{ws.slug}/loyalty").status_code == 200
+    token = csrf_from(viewer_client, f"/w/{ws.slug}/loyalty")
+    assert viewer_client.post(f"/w/{ws.slug}/loyalty/run", data={"csrf_token": token}).status_code == 403
+
+
+def test_an_erasure_removes_the_members_rows_and_an_export_holds_them(db, ws, programme) -> None:  # type: ignore[no-untyped-def]
+    from tests.loyalty.conftest import T0
+
+    service.earn_order(db, workspace=ws, programme=programme, customer_id="gone", order_id="G1", amount=100, ordered_at=T0, now=T0)
+    service.enrol(db, programme=programme, customer_id="friend", now=T0,
+                  referral_code=service.get_member(db, workspace_id=ws.id, customer_id="gone").code)  # fmt: skip
+    rows = service.customer_rows(db, workspace_id=ws.id, customer_id="gone")
+    assert len(rows["loyalty_members"]) == 1 and len(rows["loyalty_transfers"]) == 2  # the order and the referral
+    counts = service.erase_customers(db, workspace_id=ws.id, customer_ids=["gone"])
+    assert counts["loyalty_members"] == 1 and counts["loyalty_transfers"] == 2
+    assert service.customer_rows(db, workspace_id=ws.id, customer_id="gone") == {}
+    assert service.get_member(db, workspace_id=ws.id, customer_id="friend").referred_by is None

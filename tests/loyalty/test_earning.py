@@ -60,7 +60,7 @@ def test_orders_earn_by_the_most_specific_rule_with_a_ramadan_campaign_and_its_h
         db, workspace_id=ws.id,
         data=CampaignCreate(name="Double points in Ramadan", season="ramadan", year=1447, multiplier=2.0, holdout_share=0.5),
     )  # fmt: skip
-    held = {c: points.in_holdout(campaign.id, c, 0.5) for c in "abc"}
+    held = {c: points.in_holdout(campaign.holdout_key, c, 0.5) for c in "abc"}
     done = service.earn_orders(db, shop, workspace=ws, programme=programme, now=NOW)
     assert done.orders == 6 and done.awarded == 5 and done.enrolled == 3
     got: dict[str, int] = {}

@@ -11,11 +11,14 @@ import random
 
 import numpy as np
 
+from tajriba.loyalty.seasons import season_days
+
 from tajriba.demo.parts.customers import Customers
 from tajriba.demo.parts.loyalty import Loyalty
 from tajriba.demo.parts.orders import Orders
 from tajriba.demo.parts.responses import Responses
 from tajriba.demo.parts.sessions import Sessions
+from tajriba.demo.parts.shop import Shop
 from tajriba.demo.parts.social import Social
 from tajriba.demo.parts.support import Support
 from tajriba.demo.parts.tables import Tables
@@ -26,7 +29,7 @@ from tajriba.demo.world import day_weights
 from tajriba.demo.world import peaks as peaks
 
 
-class _Gen(Customers, Sessions, Orders, Support, Loyalty, Responses, Social, Tables):
+class _Gen(Customers, Sessions, Orders, Shop, Support, Loyalty, Responses, Social, Tables):
     """The whole store: every part over one world."""
 
 
@@ -51,8 +54,11 @@ def generate(
     g.customers()
     g.sessions()
     g.orders_and_delivery()
+    g.products()
     g.support()
     g.loyalty()
     g.surveys()
     g.social()
+    first, last = season_days("ramadan", 1447)
+    g.ramadan_campaign((first - START.date()).days, (last - first).days + 1)
     return g.result()

@@ -125,7 +125,7 @@ def campaign_lift(
             [workspace.id, naive[0]],
         )
     )
-    held = np.array([points.in_holdout(campaign.id, c, campaign.holdout_share) for c in ids])
+    held = np.array([points.in_holdout(campaign.holdout_key, c, campaign.holdout_share) for c in ids])
     result = lift.lift(
         bought=np.array([c in bought for c in ids], dtype=float),
         spend=np.array([float(bought[c][1] or 0) if c in bought else 0.0 for c in ids]),

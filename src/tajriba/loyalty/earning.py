@@ -120,7 +120,7 @@ def _rules_and_campaigns(session: Session, ws: int) -> tuple[list[points.OrderRu
     campaigns = [
         points.Campaign(
             c.id, c.starts_on, c.ends_on, c.multiplier, c.bonus_points,
-            float(c.min_amount) if c.min_amount is not None else None, c.cap_points, c.holdout_share,
+            float(c.min_amount) if c.min_amount is not None else None, c.cap_points, c.holdout_share, c.holdout_key,
         )
         for c in session.scalars(select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == ws))
     ]  # fmt: skip

@@ -44,13 +44,14 @@ class Campaign:
     min_amount: float | None = None
     cap_points: int | None = None
     holdout_share: float = 0.0
+    holdout_key: str = ""
 
 
-def in_holdout(campaign_id: int | str, customer_id: str, share: float) -> bool:
-    """Whether the customer is in the campaign's random holdout: a stable hash of both, below `share`."""
+def in_holdout(key: int | str, customer_id: str, share: float) -> bool:
+    """Whether the customer is in the random holdout named by `key`: a stable hash of both, below `share`."""
     if share <= 0:
         return False
-    digest = hashlib.blake2b(f"{campaign_id}:{customer_id}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{key}:{customer_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < share
 
 
@@ -117,7 +118,7 @@ def campaign_awards(
         sub = order_base[mask]
         if sub.empty:
             continue
-        held_ids = {cid for cid in sub["customer_id"].unique() if in_holdout(c.id, cid, c.holdout_share)}
+        held_ids = {cid for cid in sub["customer_id"].unique() if in_holdout(c.holdout_key, cid, c.holdout_share)}
         held = sub["customer_id"].isin(held_ids).to_numpy()
         sub = sub[~held]
         extra = np.floor(sub["points"].to_numpy() * (c.multiplier - 1) + 1e-9).astype(np.int64) + c.bonus_points

@@ -234,3 +234,41 @@ def profile_section(
         select(Offer).where(Offer.workspace_id == workspace_id, Offer.customer_id == customer_id).order_by(Offer.id.desc()).limit(1)
     )
     return {"loyalty": member_summary(session, member=member, now=utcnow()), "loyalty_offer": offer}
+
+
+def _personal_models() -> list[Any]:
+    from tajriba.models.loyalty import LoyaltyNotice, LoyaltyTierChange, LoyaltyVoucher, Offer
+
+    return [LoyaltyMember, LoyaltyTransfer, LoyaltyVoucher, LoyaltyNotice, LoyaltyTierChange, Offer]
+
+
+def customer_rows(session: Session, *, workspace_id: int, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Everything the programme holds about one customer, table by table (a data-subject access export); tables
+    without a row of theirs are left out."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for model in _personal_models():
+        rows = session.scalars(select(model).where(model.workspace_id == workspace_id, model.customer_id == customer_id))
+        found = [{c.name: getattr(r, c.key) for c in model.__table__.columns} for r in rows]
+        if found:
+            out[model.__tablename__] = found
+    return out
+
+
+def erase_customers(session: Session, *, workspace_id: int, customer_ids: list[str]) -> dict[str, int]:
+    """Delete the programme's rows of these customers (an erasure); members they referred keep no trace of them.
+    Each ledger row is a whole transfer, so what remains still balances."""
+    from sqlalchemy import delete, update
+
+    counts: dict[str, int] = {}
+    for model in _personal_models():
+        result = session.execute(
+            delete(model).where(model.workspace_id == workspace_id, model.customer_id.in_(customer_ids))
+        )
+        counts[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    session.execute(
+        update(LoyaltyMember)
+        .where(LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.referred_by.in_(customer_ids))
+        .values(referred_by=None)
+    )
+    session.flush()
+    return counts

@@ -10,6 +10,7 @@ member's account names the lot it draws from (`lot_id`). See docs/loyalty.md and
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -99,6 +100,8 @@ class LoyaltyCampaign(Base):
     min_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     cap_points: Mapped[int | None] = mapped_column(Integer)  # extra points per member over the campaign
     holdout_share: Mapped[float] = mapped_column(Float, default=0.1)
+    # members are held out by a hash of this key and their id: fixed at creation, so the holdout never moves
+    holdout_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -34,6 +34,7 @@ from tajriba.audit import Auditor, subject_token
 from tajriba.db.session import after_commit, reclaim
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
+from tajriba.loyalty import service as loyalty
 from tajriba.models import Case, DataSubjectRequest, SurveyInvitation, SurveyProgress
 from tajriba.models.base import Base, utcnow
 from tajriba.privacy import holds
@@ -125,6 +126,7 @@ def _application(db: Session, person: Person, token: str) -> tuple[dict[str, int
     counts: dict[str, int] = {}
     # cases go with their messages, notes, links and notifications (ON DELETE CASCADE)
     counts["cases"] = _delete(db, Case, and_(Case.workspace_id == ws, Case.customer_id.in_(ids)))
+    counts.update(loyalty.erase_customers(db, workspace_id=ws, customer_ids=ids))
     invited = or_(SurveyInvitation.customer_id.in_(ids), _mentions(SurveyInvitation.address, person))
     counts["survey_invitations"] = _delete(
         db, SurveyInvitation, and_(SurveyInvitation.workspace_id == ws, invited)

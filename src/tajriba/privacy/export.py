@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from tajriba.audit import Auditor, subject_token
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _, speaking
+from tajriba.loyalty import service as loyalty
 from tajriba.models import Case, CaseEvent, DataSubjectRequest, Workspace
 from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
@@ -131,6 +132,7 @@ def _application(db: Session, workspace_id: int, customer_id: str) -> dict[str, 
         "cases": [_columns(c) for c in cases],
         "case_events": [_columns(e) for e in events],
         "privacy_requests": [_columns(r) for r in requests],
+        **loyalty.customer_rows(db, workspace_id=workspace_id, customer_id=customer_id),
     }
 
 

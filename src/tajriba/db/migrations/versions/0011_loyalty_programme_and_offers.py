@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('min_amount', sa.Numeric(precision=18, scale=4), nullable=True),
     sa.Column('cap_points', sa.Integer(), nullable=True),
     sa.Column('holdout_share', sa.Float(), nullable=False),
+    sa.Column('holdout_key', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_loyalty_campaigns_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_campaigns'))
