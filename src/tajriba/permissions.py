@@ -39,10 +39,16 @@ MATRIX: dict[str, tuple[set[str], str]] = {
     "value:read": ({"owner", "admin", "analyst", "viewer"}, "see value, loyalty and revenue analytics"),
     "value:compute": (_ANALYSTS, "refit the lifetime-value models and store customers' values"),
     "data:import": (_ANALYSTS, "import files and send events"),
-    "loyalty:read": (_ALL, "see the loyalty programme's figures, tiers, rewards, campaigns and offer results"),
+    "loyalty:read": (
+        _ALL,
+        "see the loyalty programme's figures, tiers, rewards, campaigns and offer results",
+    ),
     "loyalty:members": (_STAFF, "see a member's balance, tier, history and next-best action"),
     "loyalty:transact": (_STAFF, "award, redeem and adjust points, enrol members, issue and use vouchers"),
-    "loyalty:manage": (_ANALYSTS, "set up the programme: earning rules, tiers, rewards, campaigns, offer batches"),
+    "loyalty:manage": (
+        _ANALYSTS,
+        "set up the programme: earning rules, tiers, rewards, campaigns, offer batches",
+    ),
     "cases:read": (
         _ALL,
         "see cases (agents: their own and their teams'; others: all) and the notification centre",

@@ -12,18 +12,28 @@ from tajriba.accounts import service as accounts
 from tajriba.loyalty import service
 from tests.conftest import make_workspace
 from tests.live import serving, stores
+from tests.loyalty.conftest import T0
 
 
 def _keys(db, ws):  # type: ignore[no-untyped-def]
-    out = {role: accounts.create_key(db, workspace=ws, kind="api", name=role, role=role)[1] for role in ("agent", "viewer", "analyst")}
+    out = {
+        role: accounts.create_key(db, workspace=ws, kind="api", name=role, role=role)[1]
+        for role in ("agent", "viewer", "analyst")
+    }
     db.commit()
     return {role: {"Authorization": f"Bearer {key}"} for role, key in out.items()}
 
 
 def test_transactions_by_role_with_keys_and_clear_errors(client, db, ws, programme) -> None:  # type: ignore[no-untyped-def]
     h = _keys(db, ws)
-    earn = {"kind": "earn", "customer_id": "c-1", "order_id": "ORD-1", "amount": "420.50", "channel": "app",
-            "occurred_at": "2026-03-01T10:00:00+03:00"}  # fmt: skip
+    earn = {
+        "kind": "earn",
+        "customer_id": "c-1",
+        "order_id": "ORD-1",
+        "amount": "420.50",
+        "channel": "app",
+        "occurred_at": "2026-03-01T10:00:00+03:00",
+    }
     assert client.post("/api/v1/loyalty/transactions", json=earn, headers=h["viewer"]).status_code == 403
     r = client.post("/api/v1/loyalty/transactions", json=earn, headers=h["agent"])
     assert r.status_code == 200, r.text
@@ -32,19 +42,33 @@ def test_transactions_by_role_with_keys_and_clear_errors(client, db, ws, program
     assert body["legs"][0]["debit"] == "programme" and body["legs"][0]["credit"] == "member"
     again = client.post("/api/v1/loyalty/transactions", json=earn, headers=h["agent"]).json()
     assert again["replay"] and again["points"] == 420 and again["balance"] == 420
-    stolen = client.post("/api/v1/loyalty/transactions", json={**earn, "customer_id": "c-2"}, headers=h["agent"])
+    stolen = client.post(
+        "/api/v1/loyalty/transactions", json={**earn, "customer_id": "c-2"}, headers=h["agent"]
+    )
     assert stolen.status_code == 409 and stolen.json()["error"]["code"] == "key_reused"
     too_much = {"kind": "redeem", "customer_id": "c-1", "points": 500, "key": "pos-77"}
     r = client.post("/api/v1/loyalty/transactions", json=too_much, headers=h["agent"])
     assert r.status_code == 409 and "420" in r.json()["error"]["message"]
     r = client.post("/api/v1/loyalty/transactions", json={**too_much, "points": 120}, headers=h["agent"])
     assert r.json()["balance"] == 300
-    bad = client.post("/api/v1/loyalty/transactions", json={"kind": "redeem", "customer_id": "c-1", "key": "x"}, headers=h["agent"])
+    bad = client.post(
+        "/api/v1/loyalty/transactions",
+        json={"kind": "redeem", "customer_id": "c-1", "key": "x"},
+        headers=h["agent"],
+    )
     assert bad.status_code == 422 and "points" in bad.text
-    naive = client.post("/api/v1/loyalty/transactions", json={**earn, "order_id": "ORD-2", "occurred_at": "2026-03-01T10:00:00"}, headers=h["agent"])
+    naive = client.post(
+        "/api/v1/loyalty/transactions",
+        json={**earn, "order_id": "ORD-2", "occurred_at": "2026-03-01T10:00:00"},
+        headers=h["agent"],
+    )
     assert naive.status_code == 422 and "zone" in naive.text
     member = client.get("/api/v1/loyalty/members/c-1", headers=h["agent"]).json()
-    assert member["balance"] == 300 and member["tier"]["key"] == "blue" and member["history"][0]["points"] == -120
+    assert (
+        member["balance"] == 300
+        and member["tier"]["key"] == "blue"
+        and member["history"][0]["points"] == -120
+    )
     assert client.get("/api/v1/loyalty/members/c-1", headers=h["viewer"]).status_code == 403
 
 
@@ -59,7 +83,9 @@ def test_another_workspaces_member_is_404(client, db, ws, programme) -> None:  #
     redeem = {"kind": "redeem", "customer_id": "c-1", "points": 10, "key": "r1"}
     assert client.post("/api/v1/loyalty/transactions", json=redeem, headers=ho["agent"]).status_code == 404
     # the same order id is a different order in another workspace
-    assert client.post("/api/v1/loyalty/transactions", json=earn, headers=ho["agent"]).json()["replay"] is False
+    assert (
+        client.post("/api/v1/loyalty/transactions", json=earn, headers=ho["agent"]).json()["replay"] is False
+    )
 
 
 def test_rewards_stock_limits_and_vouchers(client, db, ws, programme) -> None:  # type: ignore[no-untyped-def]
@@ -73,14 +99,26 @@ def test_rewards_stock_limits_and_vouchers(client, db, ws, programme) -> None:  
     url = f"/api/v1/loyalty/rewards/{rid}/redemptions"
     first = client.post(url, json={"customer_id": "a", "key": "ra"}, headers=h["agent"])
     assert first.status_code == 201 and first.json()["balance"] == 400
-    assert client.post(url, json={"customer_id": "a", "key": "ra"}, headers=h["agent"]).json()["code"] == first.json()["code"]
-    assert client.post(url, json={"customer_id": "a", "key": "ra2"}, headers=h["agent"]).json()["error"]["code"] == "limit_reached"
+    assert (
+        client.post(url, json={"customer_id": "a", "key": "ra"}, headers=h["agent"]).json()["code"]
+        == first.json()["code"]
+    )
+    assert (
+        client.post(url, json={"customer_id": "a", "key": "ra2"}, headers=h["agent"]).json()["error"]["code"]
+        == "limit_reached"
+    )
     assert client.post(url, json={"customer_id": "b", "key": "rb"}, headers=h["agent"]).status_code == 201
-    assert client.post(url, json={"customer_id": "c", "key": "rc"}, headers=h["agent"]).json()["error"]["code"] == "out_of_stock"
+    assert (
+        client.post(url, json={"customer_id": "c", "key": "rc"}, headers=h["agent"]).json()["error"]["code"]
+        == "out_of_stock"
+    )
     assert client.get("/api/v1/loyalty/rewards", headers=h["viewer"]).json()[0]["stock_left"] == 0
     code = first.json()["code"]
     assert client.post(f"/api/v1/loyalty/vouchers/{code}/use", headers=h["agent"]).status_code == 200
-    assert client.post(f"/api/v1/loyalty/vouchers/{code}/use", headers=h["agent"]).json()["error"]["code"] == "voucher_used"
+    assert (
+        client.post(f"/api/v1/loyalty/vouchers/{code}/use", headers=h["agent"]).json()["error"]["code"]
+        == "voucher_used"
+    )
 
 
 def test_concurrent_redemptions_against_a_live_server_never_overdraw(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +138,7 @@ def _concurrent_redemptions(data, database_url) -> None:  # type: ignore[no-unty
     headers = {"Authorization": f"Bearer {key}"}
     env = {"TAJRIBA_DATABASE_URL": database_url} if database_url else None
     with serving(data, env=env) as live, httpx.Client(base_url=live.url, headers=headers, timeout=60) as http:
+
         def earn(i: int) -> int:  # the first orders of a new member, at once: one enrolment, three awards
             with httpx.Client(base_url=live.url, headers=headers, timeout=60) as c:
                 body = {"kind": "earn", "customer_id": "c", "order_id": f"O{i % 3}", "amount": 100}
@@ -128,21 +167,42 @@ def test_the_loyalty_page_and_the_customer_panel_by_role(app, client, db, ws, pr
     from tests.conftest import csrf_from, login, make_user
 
     app.state.warehouse.append("customers", pd.DataFrame({"workspace_id": [ws.id], "customer_id": ["c-9"]}))
-    service.earn_order(db, workspace=ws, programme=programme, customer_id="c-9", order_id="O9", amount=250,
-                       ordered_at=__import__("tests.loyalty.conftest", fromlist=["T0"]).T0, now=__import__("tests.loyalty.conftest", fromlist=["T0"]).T0)  # fmt: skip
+    service.earn_order(
+        db,
+        workspace=ws,
+        programme=programme,
+        customer_id="c-9",
+        order_id="O9",
+        amount=250,
+        ordered_at=T0,
+        now=T0,
+    )
     db.commit()
     analyst = make_user(db, workspace=ws, role="analyst", locale="ar")
     login(client, analyst)
     page = client.get(f"/w/{ws.slug}/loyalty")
     assert page.status_code == 200 and 'dir="rtl"' in page.text
     token = csrf_from(client, f"/w/{ws.slug}/loyalty")
-    r = client.post(f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, "name": "Eid", "season": "eid_al_fitr",
-                                                            "year": "1447", "multiplier": "3", "holdout_percent": "20"})  # fmt: skip
+    form = {
+        "name": "Eid",
+        "season": "eid_al_fitr",
+        "year": "1447",
+        "multiplier": "3",
+        "holdout_percent": "20",
+    }
+    r = client.post(f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, **form})
     assert r.status_code == 303 and "error" not in r.headers["location"]
-    bad = client.post(f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, "name": "x", "multiplier": "1"})
+    bad = client.post(
+        f"/w/{ws.slug}/loyalty/campaigns", data={"csrf_token": token, "name": "x", "multiplier": "1"}
+    )
     assert "error=" in bad.headers["location"]
     (eid,) = service.campaigns(db, workspace_id=ws.id)
-    assert (eid.name, str(eid.starts_on), str(eid.ends_on), eid.multiplier) == ("Eid", "2026-03-20", "2026-03-22", 3.0)
+    assert (eid.name, str(eid.starts_on), str(eid.ends_on), eid.multiplier) == (
+        "Eid",
+        "2026-03-20",
+        "2026-03-22",
+        3.0,
+    )
     assert 'id="campaign-' in client.get(f"/w/{ws.slug}/loyalty").text
     panel = client.get(f"/w/{ws.slug}/customers/c-9")
     assert panel.status_code == 200 and 'id="loyalty"' in panel.text
@@ -158,11 +218,27 @@ def test_the_loyalty_page_and_the_customer_panel_by_role(app, client, db, ws, pr
 def test_an_erasure_removes_the_members_rows_and_an_export_holds_them(db, ws, programme) -> None:  # type: ignore[no-untyped-def]
     from tests.loyalty.conftest import T0
 
-    service.earn_order(db, workspace=ws, programme=programme, customer_id="gone", order_id="G1", amount=100, ordered_at=T0, now=T0)
-    service.enrol(db, programme=programme, customer_id="friend", now=T0,
-                  referral_code=service.get_member(db, workspace_id=ws.id, customer_id="gone").code)  # fmt: skip
+    service.earn_order(
+        db,
+        workspace=ws,
+        programme=programme,
+        customer_id="gone",
+        order_id="G1",
+        amount=100,
+        ordered_at=T0,
+        now=T0,
+    )
+    service.enrol(
+        db,
+        programme=programme,
+        customer_id="friend",
+        now=T0,
+        referral_code=service.get_member(db, workspace_id=ws.id, customer_id="gone").code,
+    )
     rows = service.customer_rows(db, workspace_id=ws.id, customer_id="gone")
-    assert len(rows["loyalty_members"]) == 1 and len(rows["loyalty_transfers"]) == 2  # the order and the referral
+    assert (
+        len(rows["loyalty_members"]) == 1 and len(rows["loyalty_transfers"]) == 2
+    )  # the order and the referral
     counts = service.erase_customers(db, workspace_id=ws.id, customer_ids=["gone"])
     assert counts["loyalty_members"] == 1 and counts["loyalty_transfers"] == 2
     assert service.customer_rows(db, workspace_id=ws.id, customer_id="gone") == {}

@@ -50,16 +50,30 @@ def shop(app, db, ws, programme):  # type: ignore[no-untyped-def]
     wh = app.state.warehouse
     wh.append("orders", _orders(ws.id))
     db.add(LoyaltyRule(workspace_id=ws.id, name="App", trigger="order", channel="app", points_per_unit=2.0))
-    db.add(LoyaltyRule(workspace_id=ws.id, name="Perfume", trigger="order", category="perfume", points_per_unit=3.0, cap_points=200))
+    db.add(
+        LoyaltyRule(
+            workspace_id=ws.id,
+            name="Perfume",
+            trigger="order",
+            category="perfume",
+            points_per_unit=3.0,
+            cap_points=200,
+        )
+    )
     db.commit()
     return wh
 
 
-def test_orders_earn_by_the_most_specific_rule_with_a_ramadan_campaign_and_its_holdout(db, ws, programme, shop) -> None:  # type: ignore[no-untyped-def]
+def test_orders_earn_by_the_most_specific_rule_with_a_ramadan_campaign_and_its_holdout(
+    db, ws, programme, shop
+) -> None:  # type: ignore[no-untyped-def]
     campaign = service.create_campaign(
-        db, workspace_id=ws.id,
-        data=CampaignCreate(name="Double points in Ramadan", season="ramadan", year=1447, multiplier=2.0, holdout_share=0.5),
-    )  # fmt: skip
+        db,
+        workspace_id=ws.id,
+        data=CampaignCreate(
+            name="Double points in Ramadan", season="ramadan", year=1447, multiplier=2.0, holdout_share=0.5
+        ),
+    )
     held = {c: points.in_holdout(campaign.holdout_key, c, 0.5) for c in "abc"}
     done = service.earn_orders(db, shop, workspace=ws, programme=programme, now=NOW)
     assert done.orders == 6 and done.awarded == 5 and done.enrolled == 3
@@ -74,17 +88,27 @@ def test_orders_earn_by_the_most_specific_rule_with_a_ramadan_campaign_and_its_h
     assert got == {f"order:{o}": p for o, p in want.items()}
     assert "order:B2" not in got  # cancelled before it was awarded
     # a replay of the batch awards nothing more
-    again = service.earn_orders(db, shop, workspace=ws, programme=programme, now=NOW, since=datetime(2026, 1, 1, tzinfo=UTC))
+    again = service.earn_orders(
+        db, shop, workspace=ws, programme=programme, now=NOW, since=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     assert again.awarded == 0 and len(rows(db, ws.id)) == len([r for r in rows(db, ws.id)])
     assert sum(r.points for r in rows(db, ws.id)) == sum(want.values())
 
 
 def test_a_rule_cap_limits_points_per_member_and_month(db, ws, programme, shop) -> None:  # type: ignore[no-untyped-def]
     extra = pd.DataFrame(
-        {"workspace_id": ws.id, "order_id": ["A4", "A5"], "customer_id": "a",
-         "ordered_at": pd.to_datetime(["2026-03-02 10:00", "2026-04-01 09:00"]), "channel": "web",
-         "properties": json.dumps({"category": "perfume"}), "currency": "SAR", "amount": [50.0, 50.0], "status": "delivered"}
-    )  # fmt: skip
+        {
+            "workspace_id": ws.id,
+            "order_id": ["A4", "A5"],
+            "customer_id": "a",
+            "ordered_at": pd.to_datetime(["2026-03-02 10:00", "2026-04-01 09:00"]),
+            "channel": "web",
+            "properties": json.dumps({"category": "perfume"}),
+            "currency": "SAR",
+            "amount": [50.0, 50.0],
+            "status": "delivered",
+        }
+    )
     shop.append("orders", extra)
     service.earn_orders(db, shop, workspace=ws, programme=programme, now=NOW)
     by_key = {r.key: r.points for r in rows(db, ws.id) if r.kind == "earn"}
@@ -97,10 +121,16 @@ def test_a_rule_cap_limits_points_per_member_and_month(db, ws, programme, shop) 
 def test_refund_and_cancellation_events_reverse_the_points(db, ws, programme, shop) -> None:  # type: ignore[no-untyped-def]
     service.earn_orders(db, shop, workspace=ws, programme=programme, now=NOW)
     events = pd.DataFrame(
-        {"workspace_id": ws.id, "message_id": ["m1", "m2"], "customer_id": ["b", "a"], "type": "track",
-         "event": ["Order Refunded", "Order Cancelled"], "timestamp": pd.to_datetime(["2026-04-02 10:00", "2026-04-02 11:00"]),
-         "properties": [json.dumps({"order_id": "B1", "total": 250}), json.dumps({"order_id": "A1"})]}
-    )  # fmt: skip
+        {
+            "workspace_id": ws.id,
+            "message_id": ["m1", "m2"],
+            "customer_id": ["b", "a"],
+            "type": "track",
+            "event": ["Order Refunded", "Order Cancelled"],
+            "timestamp": pd.to_datetime(["2026-04-02 10:00", "2026-04-02 11:00"]),
+            "properties": [json.dumps({"order_id": "B1", "total": 250}), json.dumps({"order_id": "A1"})],
+        }
+    )
     shop.append("events", events)
     later = NOW + timedelta(days=2)
     b_before = service.balance(db, workspace_id=ws.id, customer_id="b", as_of=later)
@@ -108,7 +138,9 @@ def test_refund_and_cancellation_events_reverse_the_points(db, ws, programme, sh
     done = service.earn_orders(db, shop, workspace=ws, programme=programme, now=later)
     assert done.reversed == 2
     b1 = sum(r.points for r in rows(db, ws.id) if r.key == "order:B1")
-    assert service.balance(db, workspace_id=ws.id, customer_id="b", as_of=later) == b_before - round(b1 * 0.25)
+    assert service.balance(db, workspace_id=ws.id, customer_id="b", as_of=later) == b_before - round(
+        b1 * 0.25
+    )
     assert service.balance(db, workspace_id=ws.id, customer_id="a", as_of=later) == a_before - 200
     assert service.earn_orders(db, shop, workspace=ws, programme=programme, now=later).reversed == 0
 
@@ -143,10 +175,19 @@ def test_the_holdout_is_a_stable_random_share() -> None:
 
 def test_earning_reads_order_completed_events_from_the_tracking_api(db, ws, programme, app) -> None:  # type: ignore[no-untyped-def]
     events = pd.DataFrame(
-        {"workspace_id": ws.id, "message_id": ["e1", "e2"], "customer_id": ["t", "t"], "type": "track",
-         "event": ["Order Completed", "Order Completed"], "timestamp": pd.to_datetime(["2026-03-01 10:00", "2026-03-02 10:00"]),
-         "properties": [json.dumps({"order_id": "W-1", "total": 120.5}), json.dumps({"order_id": "W-2", "revenue": "80"})]}
-    )  # fmt: skip
+        {
+            "workspace_id": ws.id,
+            "message_id": ["e1", "e2"],
+            "customer_id": ["t", "t"],
+            "type": "track",
+            "event": ["Order Completed", "Order Completed"],
+            "timestamp": pd.to_datetime(["2026-03-01 10:00", "2026-03-02 10:00"]),
+            "properties": [
+                json.dumps({"order_id": "W-1", "total": 120.5}),
+                json.dumps({"order_id": "W-2", "revenue": "80"}),
+            ],
+        }
+    )
     app.state.warehouse.append("events", events)
     done = earning.earn_orders(db, app.state.warehouse, workspace=ws, programme=programme, now=NOW)
     assert done.awarded == 2 and done.points == 200

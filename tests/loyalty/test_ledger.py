@@ -62,28 +62,47 @@ def test_ledger_invariants_hold_under_random_sequences(db, ws, programme, ops): 
     for i, (op, n, days, who) in enumerate(ops):
         now = now + timedelta(days=days)
         cid = f"c{who}"
-        before = {c: service.balance(db, workspace_id=ws.id, customer_id=c, as_of=now) for c in ("c0", "c1", "c2")}
+        before = {
+            c: service.balance(db, workspace_id=ws.id, customer_id=c, as_of=now) for c in ("c0", "c1", "c2")
+        }
         if op == "earn":
             oid = f"o{i}"
             service.earn_order(
-                db, workspace=ws, programme=programme, customer_id=cid, order_id=oid, amount=n, ordered_at=now, now=now
+                db,
+                workspace=ws,
+                programme=programme,
+                customer_id=cid,
+                order_id=oid,
+                amount=n,
+                ordered_at=now,
+                now=now,
             )
             orders.append((oid, cid))
             last = {"order": oid, "cid": cid, "amount": n}
         elif op == "replay" and last:
             count = len(rows(db, ws.id))
             service.earn_order(
-                db, workspace=ws, programme=programme, customer_id=str(last["cid"]), order_id=str(last["order"]),
-                amount=float(last["amount"]), ordered_at=now, now=now,  # type: ignore[arg-type]
-            )  # fmt: skip
+                db,
+                workspace=ws,
+                programme=programme,
+                customer_id=str(last["cid"]),
+                order_id=str(last["order"]),
+                amount=float(last["amount"]),
+                ordered_at=now,
+                now=now,  # type: ignore[arg-type]
+            )
             assert len(rows(db, ws.id)) == count
         elif op == "redeem" and db.query(LoyaltyMember).filter_by(customer_id=cid).count():
             member = service.get_member(db, workspace_id=ws.id, customer_id=cid)
             if n > before[cid]:
                 with pytest.raises(Conflict):
-                    service.redeem(db, programme=programme, member=member, points=n, key=f"r{i}", reason="t", now=now)
+                    service.redeem(
+                        db, programme=programme, member=member, points=n, key=f"r{i}", reason="t", now=now
+                    )
             else:
-                service.redeem(db, programme=programme, member=member, points=n, key=f"r{i}", reason="t", now=now)
+                service.redeem(
+                    db, programme=programme, member=member, points=n, key=f"r{i}", reason="t", now=now
+                )
                 assert service.balance(db, workspace_id=ws.id, customer_id=cid, as_of=now) == before[cid] - n
         elif op == "expire":
             ledger.expire_due(db, workspace_id=ws.id, now=now)
@@ -91,10 +110,14 @@ def test_ledger_invariants_hold_under_random_sequences(db, ws, programme, ops): 
                 assert service.balance(db, workspace_id=ws.id, customer_id=c, as_of=now) == b
         elif op == "reverse" and orders:
             oid, _ = orders[n % len(orders)]
-            service.reverse_order(db, workspace_id=ws.id, order_id=oid, refunded=None, tag="cancelled", now=now)
+            service.reverse_order(
+                db, workspace_id=ws.id, order_id=oid, refunded=None, tag="cancelled", now=now
+            )
         elif op == "adjust" and db.query(LoyaltyMember).filter_by(customer_id=cid).count():
             member = service.get_member(db, workspace_id=ws.id, customer_id=cid)
-            service.adjust(db, programme=programme, member=member, points=n, key=f"a{i}", reason="goodwill", now=now)
+            service.adjust(
+                db, programme=programme, member=member, points=n, key=f"a{i}", reason="goodwill", now=now
+            )
         _check_invariants(db, ws.id, now)
     db.rollback()
 
@@ -104,11 +127,20 @@ def test_redemption_draws_the_oldest_expiring_points_first(db, ws, programme):  
     for i, days in enumerate((0, 10, 20)):
         at = T0 + timedelta(days=days)
         service.earn_order(
-            db, workspace=ws, programme=programme, customer_id="c", order_id=f"o{i}", amount=100, ordered_at=at, now=at
+            db,
+            workspace=ws,
+            programme=programme,
+            customer_id="c",
+            order_id=f"o{i}",
+            amount=100,
+            ordered_at=at,
+            now=at,
         )
     member = service.get_member(db, workspace_id=ws.id, customer_id="c")
     now = T0 + timedelta(days=30)
-    posted = service.redeem(db, programme=programme, member=member, points=150, key="r1", reason="reward", now=now)
+    posted = service.redeem(
+        db, programme=programme, member=member, points=150, key="r1", reason="reward", now=now
+    )
     drawn = [(r.expires_at - T0).days for r in posted.rows]
     assert drawn == [100, 110] and [r.points for r in posted.rows] == [100, 50]
     lots = ledger.lots(db, workspace_id=ws.id, customer_id="c", as_of=now)
@@ -137,15 +169,21 @@ def test_a_refund_reverses_the_points_the_order_earned(db, ws, programme):  # ty
     service.earn_order(db, order_id="o2", amount=200, ordered_at=T0 + timedelta(days=1), **args)
     later = T0 + timedelta(days=2)
     # a third of o1 refunded: 100 of its 300 points come back, from o1's own lot
-    part = service.reverse_order(db, workspace_id=ws.id, order_id="o1", refunded=100.0, tag="refund:m1", now=later)
+    part = service.reverse_order(
+        db, workspace_id=ws.id, order_id="o1", refunded=100.0, tag="refund:m1", now=later
+    )
     assert part is not None and part.points == -100 and part.rows[0].lot_id == part.rows[0].lot_id
     lots = {lot.remaining for lot in ledger.lots(db, workspace_id=ws.id, customer_id="c", as_of=later)}
     assert lots == {200}  # o1's lot 300 -> 200, o2's 200
     # then cancelled in full: the remaining 200 of o1, nothing of o2's lot
-    full = service.reverse_order(db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=later)
+    full = service.reverse_order(
+        db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=later
+    )
     assert full is not None and full.points == -200
     assert service.balance(db, workspace_id=ws.id, customer_id="c", as_of=later) == 200
-    assert service.reverse_order(db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=later).replay
+    assert service.reverse_order(
+        db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=later
+    ).replay
 
 
 def test_a_reversal_after_the_points_were_spent_takes_what_is_left(db, ws, programme):  # type: ignore[no-untyped-def]
@@ -154,7 +192,9 @@ def test_a_reversal_after_the_points_were_spent_takes_what_is_left(db, ws, progr
     service.earn_order(db, order_id="o2", amount=100, ordered_at=T0, **args)
     member = service.get_member(db, workspace_id=ws.id, customer_id="c")
     service.redeem(db, programme=programme, member=member, points=350, key="r", reason="t", now=T0)
-    posted = service.reverse_order(db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=T0)
+    posted = service.reverse_order(
+        db, workspace_id=ws.id, order_id="o1", refunded=None, tag="cancelled", now=T0
+    )
     assert posted is not None and posted.points == -50 and posted.shortfall == 250
     assert posted.rows[0].note == "unrecovered:250"
     assert service.balance(db, workspace_id=ws.id, customer_id="c", as_of=T0) == 0

@@ -30,11 +30,21 @@ def _frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
 
 HISTORY = _frame(
     [
-        ("a", "dates", 100), ("a", "coffee", 100), ("b", "dates", 90), ("b", "coffee", 90), ("b", "cups", 90),
-        ("c", "dates", 5), ("d", "oud", 80), ("d", "incense", 80), ("e", "oud", 70), ("e", "incense", 70),
-        ("f", "dates", 60), ("f", "coffee", 60), ("f", "cups", 60),
+        ("a", "dates", 100),
+        ("a", "coffee", 100),
+        ("b", "dates", 90),
+        ("b", "coffee", 90),
+        ("b", "cups", 90),
+        ("c", "dates", 5),
+        ("d", "oud", 80),
+        ("d", "incense", 80),
+        ("e", "oud", 70),
+        ("e", "incense", 70),
+        ("f", "dates", 60),
+        ("f", "coffee", 60),
+        ("f", "cups", 60),
     ]
-)  # fmt: skip
+)
 
 
 def test_recommendations_follow_what_was_bought_together_and_skip_what_was_bought() -> None:
@@ -55,7 +65,11 @@ def test_metrics_on_a_hand_made_case() -> None:
     truth = {"x": {"p2", "p9"}, "y": {"p4"}, "z": {"p1"}}
     s = evaluate.scores(recs, truth, k=2, catalogue=10, method="m")
     # precision: x 1/2, y 0, z 0 -> 1/6; recall: x 1/2, y 0, z 0 -> 1/6; coverage {p1, p2, p3} / 10
-    assert s.precision == pytest.approx(1 / 6) and s.recall == pytest.approx(1 / 6) and s.coverage == pytest.approx(0.3)
+    assert (
+        s.precision == pytest.approx(1 / 6)
+        and s.recall == pytest.approx(1 / 6)
+        and s.coverage == pytest.approx(0.3)
+    )
 
 
 def test_evaluation_beats_random_on_a_repeating_pattern() -> None:
@@ -81,7 +95,9 @@ def _orders_with_products(ws_id: int) -> pd.DataFrame:
             "currency": "SAR",
             "amount": 100.0,
             "status": "delivered",
-            "properties": [json.dumps({"products": [{"product_id": p, "price": 100}]}) for p in frame["product_id"]],
+            "properties": [
+                json.dumps({"products": [{"product_id": p, "price": 100}]}) for p in frame["product_id"]
+            ],
         }
     )
 
@@ -90,21 +106,37 @@ def test_actions_put_problems_first_and_consent_blocks_an_offer(app, db, ws, pro
     wh = app.state.warehouse
     wh.append("orders", _orders_with_products(ws.id))
     answers = pd.DataFrame(
-        {"workspace_id": ws.id, "response_id": ["r1", "r2"], "customer_id": ["b", "d"], "metric": "nps",
-         "score": [3.0, 10.0], "scale_min": 0, "scale_max": 10,
-         "submitted_at": [pd.Timestamp(NOW.replace(tzinfo=None) - timedelta(days=3))] * 2}
-    )  # fmt: skip
+        {
+            "workspace_id": ws.id,
+            "response_id": ["r1", "r2"],
+            "customer_id": ["b", "d"],
+            "metric": "nps",
+            "score": [3.0, 10.0],
+            "scale_min": 0,
+            "scale_max": 10,
+            "submitted_at": [pd.Timestamp(NOW.replace(tzinfo=None) - timedelta(days=3))] * 2,
+        }
+    )
     wh.append("survey_responses", answers)
     db.add(Case(workspace_id=ws.id, subject="Broken cups", source="manual", customer_id="e", status="open"))
     customers.record_consent(
-        wh, workspace_id=ws.id,
-        observations=[customers.ConsentObservation("f", "email_marketing", False, NOW.replace(tzinfo=None), "m1", "test"),
-                      customers.ConsentObservation("a", "personalization", False, NOW.replace(tzinfo=None), "m2", "test")],
-    )  # fmt: skip
+        wh,
+        workspace_id=ws.id,
+        observations=[
+            customers.ConsentObservation(
+                "f", "email_marketing", False, NOW.replace(tzinfo=None), "m1", "test"
+            ),
+            customers.ConsentObservation(
+                "a", "personalization", False, NOW.replace(tzinfo=None), "m2", "test"
+            ),
+        ],
+    )
     db.commit()
     got = {
         a["customer_id"]: a
-        for a in actions.next_best_actions(db, wh, workspace=ws, customer_ids=list("abcdef"), channel="email", now=NOW)
+        for a in actions.next_best_actions(
+            db, wh, workspace=ws, customer_ids=list("abcdef"), channel="email", now=NOW
+        )
     }
     assert got["b"]["action"] == "fix_first" and got["b"]["items"] == []  # detractor three days ago
     assert got["e"]["action"] == "fix_first"  # open case
@@ -112,13 +144,27 @@ def test_actions_put_problems_first_and_consent_blocks_an_offer(app, db, ws, pro
     assert got["c"]["action"] == "offer" and got["c"]["items"]
     assert got["f"]["blocked"] == "withdrawn"
     # a refused personalisation: the most bought products, not their own history's neighbours
-    assert got["a"]["items"] == recommend.recommend(
-        recommend.fit(HISTORY), ["a"], n=5, personal=__import__("numpy").array([False])
-    )["a"]
+    assert (
+        got["a"]["items"]
+        == recommend.recommend(
+            recommend.fit(HISTORY), ["a"], n=5, personal=__import__("numpy").array([False])
+        )["a"]
+    )
     # sms is another purpose: f withdrew e-mail only
     sms = actions.next_best_actions(db, wh, workspace=ws, customer_ids=["f"], channel="sms", now=NOW)
     assert sms[0]["blocked"] is None
-    batch = actions.create_batch(db, wh, workspace=ws, name="June", channel="email", now=NOW, holdout_share=0.5,
-                                 customer_ids=list("abcdef"))  # fmt: skip
-    offered = {o.customer_id for o in db.query(__import__("tajriba.models", fromlist=["Offer"]).Offer).filter_by(batch_id=batch.id)}
+    batch = actions.create_batch(
+        db,
+        wh,
+        workspace=ws,
+        name="June",
+        channel="email",
+        now=NOW,
+        holdout_share=0.5,
+        customer_ids=list("abcdef"),
+    )
+    offered = {
+        o.customer_id
+        for o in db.query(__import__("tajriba.models", fromlist=["Offer"]).Offer).filter_by(batch_id=batch.id)
+    }
     assert "f" not in offered and offered == set("abcde")

@@ -16,7 +16,14 @@ from tests.loyalty.conftest import T0
 
 def _earn(db, ws, programme, order, amount, at):  # type: ignore[no-untyped-def]
     return service.earn_order(
-        db, workspace=ws, programme=programme, customer_id="c", order_id=order, amount=amount, ordered_at=at, now=at
+        db,
+        workspace=ws,
+        programme=programme,
+        customer_id="c",
+        order_id=order,
+        amount=amount,
+        ordered_at=at,
+        now=at,
     )
 
 
@@ -42,7 +49,10 @@ def test_a_member_moves_up_at_once_and_down_only_after_review_and_grace(db, ws, 
     counts = tiers.review(db, programme=programme, now=review + timedelta(days=30))
     assert counts == {"kept": 0, "grace": 0, "downgraded": 1}
     assert member.tier == "blue" and member.grace_until is None
-    reasons = [c.reason for c in db.query(LoyaltyTierChange).filter_by(customer_id="c").order_by(LoyaltyTierChange.id)]
+    reasons = [
+        c.reason
+        for c in db.query(LoyaltyTierChange).filter_by(customer_id="c").order_by(LoyaltyTierChange.id)
+    ]
     assert reasons == ["joined", "upgrade", "downgrade"]
 
 
@@ -84,7 +94,10 @@ def test_ramadan_and_eid_dates_come_from_the_umm_al_qura_calendar(hijri_year: in
     assert first == Hijri(hijri_year, 9, 1).to_gregorian()
     assert last == Hijri(hijri_year, 10, 1).to_gregorian() - timedelta(days=1)
     assert 29 <= (last - first).days + 1 <= 30
-    assert service.season_days("eid_al_fitr", hijri_year) == (last + timedelta(days=1), last + timedelta(days=3))
+    assert service.season_days("eid_al_fitr", hijri_year) == (
+        last + timedelta(days=1),
+        last + timedelta(days=3),
+    )
     adha = Hijri(hijri_year, 12, 10).to_gregorian()
     assert service.season_days("eid_al_adha", hijri_year) == (adha, adha + timedelta(days=3))
     # the same season asked by its Gregorian year

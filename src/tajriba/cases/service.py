@@ -301,7 +301,9 @@ def customers_with_open_cases(session: Session, *, workspace_id: int, customer_i
             c
             for c in session.scalars(
                 select(Case.customer_id).where(
-                    Case.workspace_id == workspace_id, Case.status.in_(OPEN_STATUSES), Case.customer_id.in_(chunk)
+                    Case.workspace_id == workspace_id,
+                    Case.status.in_(OPEN_STATUSES),
+                    Case.customer_id.in_(chunk),
                 )
             )
             if c is not None

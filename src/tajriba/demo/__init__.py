@@ -106,7 +106,9 @@ def build_demo(
 
         redeemed = data.events[data.events["event"] == "Points Redeemed"]
         counts.update(
-            loyalty.configure(session, warehouse, workspace_id=workspace_id, redeemed=redeemed, end=end.replace(tzinfo=UTC))
+            loyalty.configure(
+                session, warehouse, workspace_id=workspace_id, redeemed=redeemed, end=end.replace(tzinfo=UTC)
+            )
         )
     progress(f"loyalty programme run in {time.perf_counter() - started:.1f} s")
     with transaction(factory) as session:

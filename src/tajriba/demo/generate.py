@@ -11,8 +11,6 @@ import random
 
 import numpy as np
 
-from tajriba.loyalty.seasons import season_days
-
 from tajriba.demo.parts.customers import Customers
 from tajriba.demo.parts.loyalty import Loyalty
 from tajriba.demo.parts.orders import Orders
@@ -27,6 +25,7 @@ from tajriba.demo.world import START as START
 from tajriba.demo.world import DemoData as DemoData
 from tajriba.demo.world import day_weights
 from tajriba.demo.world import peaks as peaks
+from tajriba.loyalty.seasons import season_days
 
 
 class _Gen(Customers, Sessions, Orders, Shop, Support, Loyalty, Responses, Social, Tables):

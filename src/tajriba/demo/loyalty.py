@@ -28,7 +28,9 @@ REWARDS = (
 LADDER = {"silver": 1500, "gold": 3500, "platinum": 7000}
 
 
-def configure(session: Session, warehouse: Warehouse, *, workspace_id: int, redeemed: pd.DataFrame, end: datetime) -> dict[str, Any]:
+def configure(
+    session: Session, warehouse: Warehouse, *, workspace_id: int, redeemed: pd.DataFrame, end: datetime
+) -> dict[str, Any]:
     """Set up and run the programme; return counts for the demo's summary."""
     from tajriba.demo.parts.shop import RAMADAN_HOLDOUT, RAMADAN_HOLDOUT_KEY
 
@@ -40,11 +42,22 @@ def configure(session: Session, warehouse: Warehouse, *, workspace_id: int, rede
         if tier.key in LADDER:
             tier.min_points, tier.min_spend = LADDER[tier.key], Decimal(LADDER[tier.key])
     for name, points, stock, per_member in REWARDS:
-        service.create_reward(session, workspace_id=workspace_id, data=RewardCreate(name=name, points=points, stock=stock, per_member=per_member))
+        service.create_reward(
+            session,
+            workspace_id=workspace_id,
+            data=RewardCreate(name=name, points=points, stock=stock, per_member=per_member),
+        )
     campaign = service.create_campaign(
-        session, workspace_id=workspace_id,
-        data=CampaignCreate(name="نقاط مضاعفة في رمضان", season="ramadan", year=1447, multiplier=2.0, holdout_share=RAMADAN_HOLDOUT),
-    )  # fmt: skip
+        session,
+        workspace_id=workspace_id,
+        data=CampaignCreate(
+            name="نقاط مضاعفة في رمضان",
+            season="ramadan",
+            year=1447,
+            multiplier=2.0,
+            holdout_share=RAMADAN_HOLDOUT,
+        ),
+    )
     campaign.holdout_key = RAMADAN_HOLDOUT_KEY
     session.flush()
     start = end - timedelta(days=366)
@@ -52,32 +65,58 @@ def configure(session: Session, warehouse: Warehouse, *, workspace_id: int, rede
     counts = {"loyalty_redemptions": 0}
     while month < end:
         after = min((month + timedelta(days=32)).replace(day=1), end)
-        service.earn_orders(session, warehouse, workspace=workspace, programme=programme, now=after, since=month)
+        service.earn_orders(
+            session, warehouse, workspace=workspace, programme=programme, now=after, since=month
+        )
         counts["loyalty_redemptions"] += _redeem(session, programme, redeemed, month, after)
         service.expire_due(session, workspace_id=workspace_id, now=after)
         tiers.review(session, programme=programme, now=after)
         month = after
-    batch = actions.create_batch(session, warehouse, workspace=workspace, name="عروض الشهر", channel="email", now=end, holdout_share=0.1)
+    batch = actions.create_batch(
+        session,
+        warehouse,
+        workspace=workspace,
+        name="عروض الشهر",
+        channel="email",
+        now=end,
+        holdout_share=0.1,
+    )
     counts["offers"] = int(session.scalar(select(func.count()).where(Offer.batch_id == batch.id)) or 0)
     return counts
 
 
-def _redeem(session: Session, programme: Any, redeemed: pd.DataFrame, since: datetime, until: datetime) -> int:
+def _redeem(
+    session: Session, programme: Any, redeemed: pd.DataFrame, since: datetime, until: datetime
+) -> int:
     """A reward for each 'Points Redeemed' event of the month, the dearest the member can afford."""
     when = pd.to_datetime(redeemed["timestamp"]).dt.tz_localize("UTC")
     month = redeemed[(when >= since) & (when < until)]
     rewards = service.catalogue(session, workspace_id=programme.workspace_id)
     done = 0
-    for cid, at, mid in zip(month["customer_id"], pd.to_datetime(month["timestamp"]).dt.tz_localize("UTC"), month["message_id"], strict=True):
+    for cid, at, mid in zip(
+        month["customer_id"],
+        pd.to_datetime(month["timestamp"]).dt.tz_localize("UTC"),
+        month["message_id"],
+        strict=True,
+    ):
         try:
             member = service.get_member(session, workspace_id=programme.workspace_id, customer_id=cid)
         except NotFound:  # not a member yet
             continue
-        have = service.balance(session, workspace_id=programme.workspace_id, customer_id=cid, as_of=at.to_pydatetime())
+        have = service.balance(
+            session, workspace_id=programme.workspace_id, customer_id=cid, as_of=at.to_pydatetime()
+        )
         for reward in sorted(rewards, key=lambda r: -r["points"]):
             if reward["points"] <= have:
                 try:
-                    service.redeem_reward(session, programme=programme, member=member, reward_id=reward["id"], key=f"demo:{mid}", now=at.to_pydatetime())
+                    service.redeem_reward(
+                        session,
+                        programme=programme,
+                        member=member,
+                        reward_id=reward["id"],
+                        key=f"demo:{mid}",
+                        now=at.to_pydatetime(),
+                    )
                 except Conflict:
                     continue
                 done += 1

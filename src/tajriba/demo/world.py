@@ -206,7 +206,9 @@ class World:
         # the follow-up answers of each response (choices, matrix rows): a stream of their own
         self.answer_rng = np.random.default_rng(lapse_seed + 101)
         self.step_rng = np.random.default_rng(lapse_seed + 202)
-        self.shop_rng = np.random.default_rng(lapse_seed + 303)  # products and the loyalty campaign (parts/shop.py)
+        self.shop_rng = np.random.default_rng(
+            lapse_seed + 303
+        )  # products and the loyalty campaign (parts/shop.py)
         self.survey_ids: dict[str, int] = {}
         self.weights, self.cdf, self.load, self.ramadan = weights, cdf, load, ramadan
         self.ws = workspace_id

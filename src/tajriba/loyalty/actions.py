@@ -43,14 +43,18 @@ WIN_BACK_BELOW = 0.5
 HISTORY_DAYS = 365
 
 
-def _answers(warehouse: Warehouse, workspace_id: int, ids: list[str], since: datetime) -> tuple[set[str], set[str]]:
+def _answers(
+    warehouse: Warehouse, workspace_id: int, ids: list[str], since: datetime
+) -> tuple[set[str], set[str]]:
     rows = warehouse.sql(
         "SELECT customer_id, arg_max(metric, submitted_at), arg_max(score, submitted_at), arg_max(scale_max, submitted_at) "
         "FROM survey_responses WHERE workspace_id = ? AND submitted_at >= ? AND score IS NOT NULL "
         "AND metric IN ('nps', 'csat') AND list_contains(?, customer_id) GROUP BY customer_id",
         [workspace_id, since.replace(tzinfo=None), ids],
     )
-    detractors = {c for c, m, s, top in rows if (m == "nps" and s <= 6) or (m == "csat" and s <= 2 and (top or 5) == 5)}
+    detractors = {
+        c for c, m, s, top in rows if (m == "nps" and s <= 6) or (m == "csat" and s <= 2 and (top or 5) == 5)
+    }
     promoters = {c for c, m, s, _top in rows if m == "nps" and s >= 9}
     return detractors, promoters
 
@@ -65,25 +69,45 @@ def _gone(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> set[str]:
 
 
 def next_best_actions(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, customer_ids: list[str], channel: str,
-    now: datetime, n: int = 5, model: recommend.Model | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    customer_ids: list[str],
+    channel: str,
+    now: datetime,
+    n: int = 5,
+    model: recommend.Model | None = None,
+) -> list[dict[str, Any]]:
     """One action per customer: {customer_id, action, items, blocked (a consent reason or None)}."""
     from tajriba.cases import service as cases
     from tajriba.customers import service as customers
 
     if channel not in CHANNEL_PURPOSES:
-        raise Invalid(_("the channel is one of {channels}").format(channels=", ".join(CHANNEL_PURPOSES)), field="channel")
+        raise Invalid(
+            _("the channel is one of {channels}").format(channels=", ".join(CHANNEL_PURPOSES)),
+            field="channel",
+        )
     ids = sorted(set(customer_ids))
     purpose = CHANNEL_PURPOSES[channel]
-    blocked = customers.consent_blocked(session, warehouse, workspace_id=workspace.id, purposes=[purpose], customer_ids=ids) if purpose else {}
-    no_profile = customers.consent_blocked(session, warehouse, workspace_id=workspace.id, purposes=["personalization"], customer_ids=ids)
+    blocked = (
+        customers.consent_blocked(
+            session, warehouse, workspace_id=workspace.id, purposes=[purpose], customer_ids=ids
+        )
+        if purpose
+        else {}
+    )
+    no_profile = customers.consent_blocked(
+        session, warehouse, workspace_id=workspace.id, purposes=["personalization"], customer_ids=ids
+    )
     fixing = cases.customers_with_open_cases(session, workspace_id=workspace.id, customer_ids=ids)
     detractors, promoters = _answers(warehouse, workspace.id, ids, now - timedelta(days=RECENT_DAYS))
     gone = _gone(warehouse, workspace.id, ids)
     if model is None:
         model = recommend.fit(
-            recommend.purchases(warehouse, workspace_id=workspace.id, since=now - timedelta(days=HISTORY_DAYS), until=now)
+            recommend.purchases(
+                warehouse, workspace_id=workspace.id, since=now - timedelta(days=HISTORY_DAYS), until=now
+            )
         )
     recs = recommend.recommend(model, ids, n=n, personal=np.array([c not in no_profile for c in ids]))
     out = []
@@ -100,25 +124,53 @@ def next_best_actions(
 
 
 def create_batch(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, name: str, channel: str, now: datetime,
-    holdout_share: float = 0.1, cost_per_offer: float = 0.0, customer_ids: list[str] | None = None,
-) -> OfferBatch:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    name: str,
+    channel: str,
+    now: datetime,
+    holdout_share: float = 0.1,
+    cost_per_offer: float = 0.0,
+    customer_ids: list[str] | None = None,
+) -> OfferBatch:
     """Choose the next-best action of every member (or the given customers) and keep a random holdout; customers
     the channel may not reach get no offer at all."""
     if not 0 <= holdout_share <= 0.5:
         raise Invalid(_("the holdout is between 0 and 50 percent"), field="holdout_share")
-    ids = customer_ids if customer_ids is not None else list(
-        session.scalars(select(LoyaltyMember.customer_id).where(LoyaltyMember.workspace_id == workspace.id))
-    )  # fmt: skip
-    batch = OfferBatch(workspace_id=workspace.id, name=name, channel=channel, holdout_share=holdout_share,
-                       cost_per_offer=cost_per_offer, created_at=now)  # fmt: skip
+    ids = (
+        customer_ids
+        if customer_ids is not None
+        else list(
+            session.scalars(
+                select(LoyaltyMember.customer_id).where(LoyaltyMember.workspace_id == workspace.id)
+            )
+        )
+    )
+    batch = OfferBatch(
+        workspace_id=workspace.id,
+        name=name,
+        channel=channel,
+        holdout_share=holdout_share,
+        cost_per_offer=cost_per_offer,
+        created_at=now,
+    )
     session.add(batch)
     session.flush()
-    chosen = next_best_actions(session, warehouse, workspace=workspace, customer_ids=ids, channel=channel, now=now)
+    chosen = next_best_actions(
+        session, warehouse, workspace=workspace, customer_ids=ids, channel=channel, now=now
+    )
     session.add_all(
-        Offer(workspace_id=workspace.id, batch_id=batch.id, customer_id=a["customer_id"], action=a["action"],
-              items=a["items"], holdout=points.in_holdout(f"offers:{batch.id}", a["customer_id"], holdout_share),
-              created_at=now)  # fmt: skip
+        Offer(
+            workspace_id=workspace.id,
+            batch_id=batch.id,
+            customer_id=a["customer_id"],
+            action=a["action"],
+            items=a["items"],
+            holdout=points.in_holdout(f"offers:{batch.id}", a["customer_id"], holdout_share),
+            created_at=now,
+        )
         for a in chosen
         if a["blocked"] is None
     )
@@ -127,7 +179,9 @@ def create_batch(
 
 
 def get_batch(session: Session, *, workspace_id: int, batch_id: int) -> OfferBatch:
-    found = session.scalar(select(OfferBatch).where(OfferBatch.workspace_id == workspace_id, OfferBatch.id == batch_id))
+    found = session.scalar(
+        select(OfferBatch).where(OfferBatch.workspace_id == workspace_id, OfferBatch.id == batch_id)
+    )
     if found is None:
         raise NotFound(_("no offer batch {id}").format(id=batch_id), code="no_batch")
     return found
@@ -136,7 +190,9 @@ def get_batch(session: Session, *, workspace_id: int, batch_id: int) -> OfferBat
 def batch_lift(session: Session, warehouse: Warehouse, *, batch: OfferBatch, now: datetime) -> dict[str, Any]:
     """Purchase and spend of the offered against the held-out since the batch (offers and win-backs only)."""
     offers = list(
-        session.scalars(select(Offer).where(Offer.batch_id == batch.id, Offer.action.in_(("offer", "win_back"))))
+        session.scalars(
+            select(Offer).where(Offer.batch_id == batch.id, Offer.action.in_(("offer", "win_back")))
+        )
     )
     if not offers:
         return {"offers": 0, "lift": None}

@@ -44,9 +44,13 @@ def enrol(db: DB, ctx: Transact, body: MemberCreate) -> MemberRead:
     now = utcnow()
     programme = service.programme_of(db, ctx.workspace.id)
     member = service.enrol(
-        db, programme=programme, customer_id=body.customer_id, now=now, referral_code=body.referral_code,
+        db,
+        programme=programme,
+        customer_id=body.customer_id,
+        now=now,
+        referral_code=body.referral_code,
         birthday=body.birthday,
-    )  # fmt: skip
+    )
     return MemberRead.model_validate(service.member_summary(db, member=member, now=now))
 
 
@@ -71,7 +75,11 @@ def create_reward(db: DB, ctx: Manage, body: RewardCreate) -> RewardRead:
     service.programme_of(db, ctx.workspace.id)
     reward = service.create_reward(db, workspace_id=ctx.workspace.id, data=body)
     return RewardRead.model_validate(
-        next(r for r in service.catalogue(db, workspace_id=ctx.workspace.id, active_only=False) if r["id"] == reward.id)
+        next(
+            r
+            for r in service.catalogue(db, workspace_id=ctx.workspace.id, active_only=False)
+            if r["id"] == reward.id
+        )
     )
 
 
@@ -85,10 +93,16 @@ def redeem_reward(db: DB, ctx: Transact, reward_id: int, body: RedemptionCreate)
         db, programme=programme, member=member, reward_id=reward_id, key=body.key, now=now
     )
     return VoucherRead(
-        code=voucher.code, reward_id=voucher.reward_id, customer_id=voucher.customer_id, issued_at=voucher.issued_at,
-        expires_at=voucher.expires_at, used_at=voucher.used_at, points=posted.points, replay=posted.replay,
+        code=voucher.code,
+        reward_id=voucher.reward_id,
+        customer_id=voucher.customer_id,
+        issued_at=voucher.issued_at,
+        expires_at=voucher.expires_at,
+        used_at=voucher.used_at,
+        points=posted.points,
+        replay=posted.replay,
         balance=service.balance(db, workspace_id=ctx.workspace.id, customer_id=member.customer_id, as_of=now),
-    )  # fmt: skip
+    )
 
 
 @router.post("/vouchers/{code}/use")
@@ -101,7 +115,10 @@ def use_voucher(db: DB, ctx: Transact, code: str) -> VoucherUsed:
 
 @router.get("/campaigns")
 def list_campaigns(db: DB, ctx: Read) -> list[CampaignRead]:
-    return [CampaignRead.model_validate(c, from_attributes=True) for c in service.campaigns(db, workspace_id=ctx.workspace.id)]
+    return [
+        CampaignRead.model_validate(c, from_attributes=True)
+        for c in service.campaigns(db, workspace_id=ctx.workspace.id)
+    ]
 
 
 @router.post("/campaigns", status_code=201)

@@ -26,9 +26,14 @@ SOURCES = {
 
 
 def earn_bonuses(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, programme: LoyaltyProgramme,
-    since: datetime, now: datetime,
-) -> int:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    programme: LoyaltyProgramme,
+    since: datetime,
+    now: datetime,
+) -> int:
     """Award the review, survey and birthday bonuses due since `since`; return how many were new."""
     rules = list(
         session.scalars(
@@ -45,15 +50,27 @@ def earn_bonuses(
             members = _members(session, workspace.id, {c for c, _, _ in found})
             for cid, ref, at in found:
                 if cid in members:
-                    new += _give(session, programme, rule, cid, f"rule:{rule.id}:{ref}", at.replace(tzinfo=UTC), now)
+                    new += _give(
+                        session, programme, rule, cid, f"rule:{rule.id}:{ref}", at.replace(tzinfo=UTC), now
+                    )
         elif rule.trigger == "birthday":
             today = now.astimezone(ZoneInfo(workspace.timezone)).date()
             for member in session.scalars(
-                select(LoyaltyMember).where(LoyaltyMember.workspace_id == workspace.id, LoyaltyMember.birthday.is_not(None))
+                select(LoyaltyMember).where(
+                    LoyaltyMember.workspace_id == workspace.id, LoyaltyMember.birthday.is_not(None)
+                )
             ):
                 b = member.birthday
                 if b is not None and (b.month, b.day) == (today.month, today.day):
-                    new += _give(session, programme, rule, member.customer_id, f"rule:{rule.id}:{member.customer_id}:{today.year}", now, now)
+                    new += _give(
+                        session,
+                        programme,
+                        rule,
+                        member.customer_id,
+                        f"rule:{rule.id}:{member.customer_id}:{today.year}",
+                        now,
+                        now,
+                    )
     return new
 
 
@@ -64,7 +81,8 @@ def _members(session: Session, workspace_id: int, ids: set[str]) -> set[str]:
         out.update(
             session.scalars(
                 select(LoyaltyMember.customer_id).where(
-                    LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id.in_(ordered[start : start + 5000])
+                    LoyaltyMember.workspace_id == workspace_id,
+                    LoyaltyMember.customer_id.in_(ordered[start : start + 5000]),
                 )
             )
         )
@@ -72,7 +90,15 @@ def _members(session: Session, workspace_id: int, ids: set[str]) -> set[str]:
 
 
 def _give(
-    session: Session, programme: LoyaltyProgramme, rule: LoyaltyRule, cid: str, key: str, at: datetime, now: datetime
+    session: Session,
+    programme: LoyaltyProgramme,
+    rule: LoyaltyRule,
+    cid: str,
+    key: str,
+    at: datetime,
+    now: datetime,
 ) -> int:
-    posted = transactions.earn_bonus(session, programme=programme, rule=rule, customer_id=cid, key=key, at=at, now=now)
+    posted = transactions.earn_bonus(
+        session, programme=programme, rule=rule, customer_id=cid, key=key, at=at, now=now
+    )
     return int(posted is not None and not posted.replay)

@@ -35,7 +35,9 @@ AFTER_DAYS = 30
 
 def _flows(session: Session, workspace_id: int, since: datetime) -> dict[str, int]:
     rows = session.execute(
-        select(T.kind, func.sum(T.points)).where(T.workspace_id == workspace_id, T.occurred_at > since).group_by(T.kind)
+        select(T.kind, func.sum(T.points))
+        .where(T.workspace_id == workspace_id, T.occurred_at > since)
+        .group_by(T.kind)
     ).all()
     return {k: int(v or 0) for k, v in rows}
 
@@ -54,14 +56,23 @@ def figures(session: Session, warehouse: Warehouse, *, workspace: Workspace, now
         or 0
     )
     signed = case((T.credit == ledger.MEMBER, T.points), else_=-T.points)
-    outstanding = int(session.scalar(select(func.coalesce(func.sum(signed), 0)).where(T.workspace_id == ws, T.expires_at > now)) or 0)
+    outstanding = int(
+        session.scalar(
+            select(func.coalesce(func.sum(signed), 0)).where(T.workspace_id == ws, T.expires_at > now)
+        )
+        or 0
+    )
     year = _flows(session, ws, now - timedelta(days=365))
     issued = year.get("earn", 0) + year.get("bonus", 0) + max(0, 0)
     settled = year.get("redeem", 0) + year.get("expire", 0)
     breakage = year.get("expire", 0) / settled if settled else None
     value = programme.point_value
     by_tier = dict(
-        session.execute(select(LoyaltyMember.tier, func.count()).where(LoyaltyMember.workspace_id == ws).group_by(LoyaltyMember.tier)).all()
+        session.execute(
+            select(LoyaltyMember.tier, func.count())
+            .where(LoyaltyMember.workspace_id == ws)
+            .group_by(LoyaltyMember.tier)
+        ).all()
     )
     moves = session.execute(
         select(LoyaltyTierChange.reason, LoyaltyTierChange.from_tier, LoyaltyTierChange.to_tier, func.count())
@@ -80,44 +91,78 @@ def figures(session: Session, warehouse: Warehouse, *, workspace: Workspace, now
         "redeemed_points_year": year.get("redeem", 0),
         "expired_points_year": year.get("expire", 0),
         "redemption_rate": year.get("redeem", 0) / issued if issued else None,
-        "tiers": [{"key": t.key, "name": t.name, "members": int(by_tier.get(t.key, 0))} for t in tiers_of(session, ws)],
+        "tiers": [
+            {"key": t.key, "name": t.name, "members": int(by_tier.get(t.key, 0))}
+            for t in tiers_of(session, ws)
+        ],
         "tier_movement": [{"reason": r, "from": f, "to": t, "members": int(n)} for r, f, t, n in moves],
-        "campaigns": [campaign_lift(session, warehouse, workspace=workspace, campaign=c, now=now, point_value=value)
-                      for c in session.scalars(select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == ws).order_by(LoyaltyCampaign.starts_on.desc()))],
-    }  # fmt: skip
+        "campaigns": [
+            campaign_lift(session, warehouse, workspace=workspace, campaign=c, now=now, point_value=value)
+            for c in session.scalars(
+                select(LoyaltyCampaign)
+                .where(LoyaltyCampaign.workspace_id == ws)
+                .order_by(LoyaltyCampaign.starts_on.desc())
+            )
+        ],
+    }
 
 
 def campaign_lift(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, campaign: LoyaltyCampaign, now: datetime,
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    campaign: LoyaltyCampaign,
+    now: datetime,
     point_value: float,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The campaign's lift: members who joined before it, treated against held out, over its days and after."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(workspace.timezone)
     start = datetime.combine(campaign.starts_on, time(), zone).astimezone(UTC)
-    end = min(datetime.combine(campaign.ends_on + timedelta(days=1 + AFTER_DAYS), time(), zone).astimezone(UTC), now)
-    head = {"id": campaign.id, "name": campaign.name, "season": campaign.season, "starts_on": campaign.starts_on,
-            "ends_on": campaign.ends_on, "multiplier": campaign.multiplier, "bonus_points": campaign.bonus_points,
-            "holdout_share": campaign.holdout_share, "measured_until": end}  # fmt: skip
+    end = min(
+        datetime.combine(campaign.ends_on + timedelta(days=1 + AFTER_DAYS), time(), zone).astimezone(UTC), now
+    )
+    head = {
+        "id": campaign.id,
+        "name": campaign.name,
+        "season": campaign.season,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "multiplier": campaign.multiplier,
+        "bonus_points": campaign.bonus_points,
+        "holdout_share": campaign.holdout_share,
+        "measured_until": end,
+    }
     if end <= start:
         return {**head, "lift": None}
     ids = list(
         session.scalars(
-            select(LoyaltyMember.customer_id).where(LoyaltyMember.workspace_id == workspace.id, LoyaltyMember.joined_at < start)
+            select(LoyaltyMember.customer_id).where(
+                LoyaltyMember.workspace_id == workspace.id, LoyaltyMember.joined_at < start
+            )
         )
     )
     if not ids:
         return {**head, "lift": None}
-    extra = int(session.scalar(select(func.coalesce(func.sum(T.points), 0)).where(T.workspace_id == workspace.id, T.campaign_id == campaign.id)) or 0)
+    extra = int(
+        session.scalar(
+            select(func.coalesce(func.sum(T.points), 0)).where(
+                T.workspace_id == workspace.id, T.campaign_id == campaign.id
+            )
+        )
+        or 0
+    )
     naive = [start.replace(tzinfo=None), end.replace(tzinfo=None)]
     bought = dict(
-        (c, (n, s)) for c, n, s in warehouse.sql(
+        (c, (n, s))
+        for c, n, s in warehouse.sql(
             "SELECT customer_id, count(*), sum(CAST(amount AS DOUBLE)) FROM orders WHERE workspace_id = ? AND ordered_at >= ? "
             "AND ordered_at < ? AND coalesce(status, '') <> 'cancelled' AND customer_id IS NOT NULL GROUP BY customer_id",
             [workspace.id, *naive],
         )
-    )  # fmt: skip
+    )
     clv = dict(
         warehouse.sql(
             "SELECT customer_id, arg_max(clv, computed_at) FROM customer_values WHERE workspace_id = ? AND computed_at >= ? "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tajriba.loyalty import ledger, members, points, tiers
@@ -59,7 +59,9 @@ class Earned:
         return asdict(self)
 
 
-def read_orders(warehouse: Warehouse, *, workspace: Workspace, since: datetime, until: datetime) -> pd.DataFrame:
+def read_orders(
+    warehouse: Warehouse, *, workspace: Workspace, since: datetime, until: datetime
+) -> pd.DataFrame:
     """Orders placed in [since, until) with their local day and month, first order first, one row per id."""
     frame = warehouse.frame(_ORDERS, [workspace.id, since, until, workspace.id, since, until])
     frame = frame.dropna(subset=["order_id", "amount"]).drop_duplicates("order_id")
@@ -79,11 +81,16 @@ def _awarded(session: Session, workspace_id: int, order_ids: list[str]) -> set[s
     done: set[str] = set()
     for start in range(0, len(order_ids), 5000):
         keys = [f"order:{o}" for o in order_ids[start : start + 5000]]
-        done.update(k[6:] for k in session.scalars(select(T.key).where(T.workspace_id == workspace_id, T.key.in_(keys))))
+        done.update(
+            k[6:]
+            for k in session.scalars(select(T.key).where(T.workspace_id == workspace_id, T.key.in_(keys)))
+        )
     return done
 
 
-def _prior(session: Session, workspace_id: int, frame: pd.DataFrame, tz: str) -> tuple[dict[Any, int], dict[Any, int]]:
+def _prior(
+    session: Session, workspace_id: int, frame: pd.DataFrame, tz: str
+) -> tuple[dict[Any, int], dict[Any, int]]:
     """Points already in the ledger per (customer, rule, period) and per (customer, campaign), for the caps."""
     by_rule: dict[Any, int] = defaultdict(int)
     by_campaign: dict[Any, int] = defaultdict(int)
@@ -92,10 +99,14 @@ def _prior(session: Session, workspace_id: int, frame: pd.DataFrame, tz: str) ->
     since = pd.Timestamp(frame["ordered_at"].min()).tz_localize("UTC").to_pydatetime() - timedelta(days=366)
     rows = session.execute(
         select(T.customer_id, T.reason, T.occurred_at, T.points).where(
-            T.workspace_id == workspace_id, T.kind.in_(("earn", "bonus")), T.occurred_at >= since,
-            T.customer_id.in_(frame["customer_id"].unique().tolist()) if frame["customer_id"].nunique() < 5000 else True,
+            T.workspace_id == workspace_id,
+            T.kind.in_(("earn", "bonus")),
+            T.occurred_at >= since,
+            T.customer_id.in_(frame["customer_id"].unique().tolist())
+            if frame["customer_id"].nunique() < 5000
+            else true(),
         )
-    ).all()  # fmt: skip
+    ).all()
     if not rows:
         return by_rule, by_campaign
     prior = pd.DataFrame(rows, columns=["customer_id", "reason", "at", "points"])
@@ -114,20 +125,31 @@ def _rules_and_campaigns(session: Session, ws: int) -> tuple[list[points.OrderRu
     rules = [
         points.OrderRule(r.id, r.points_per_unit, r.channel, r.category, r.cap_points, r.cap_period)
         for r in session.scalars(
-            select(LoyaltyRule).where(LoyaltyRule.workspace_id == ws, LoyaltyRule.trigger == "order", LoyaltyRule.active)
+            select(LoyaltyRule).where(
+                LoyaltyRule.workspace_id == ws, LoyaltyRule.trigger == "order", LoyaltyRule.active
+            )
         )
     ]
     campaigns = [
         points.Campaign(
-            c.id, c.starts_on, c.ends_on, c.multiplier, c.bonus_points,
-            float(c.min_amount) if c.min_amount is not None else None, c.cap_points, c.holdout_share, c.holdout_key,
+            c.id,
+            c.starts_on,
+            c.ends_on,
+            c.multiplier,
+            c.bonus_points,
+            float(c.min_amount) if c.min_amount is not None else None,
+            c.cap_points,
+            c.holdout_share,
+            c.holdout_key,
         )
         for c in session.scalars(select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == ws))
-    ]  # fmt: skip
+    ]
     return rules, campaigns
 
 
-def _rows(frame: pd.DataFrame, ws: int, kind: str, ref: str, expiry: timedelta, now: datetime) -> list[dict[str, Any]]:
+def _rows(
+    frame: pd.DataFrame, ws: int, kind: str, ref: str, expiry: timedelta, now: datetime
+) -> list[dict[str, Any]]:
     when = pd.to_datetime(frame["ordered_at"]).dt.tz_localize("UTC")  # the warehouse's naive UTC
     at = when.dt.to_pydatetime()
     expires = (when + expiry).dt.to_pydatetime()
@@ -136,24 +158,54 @@ def _rows(frame: pd.DataFrame, ws: int, kind: str, ref: str, expiry: timedelta, 
     refs = frame[ref].to_numpy()
     return [
         {
-            "workspace_id": ws, "key": f"order:{o}", "leg": int(leg), "customer_id": c, "kind": kind,
-            "debit": ledger.PROGRAMME, "credit": ledger.MEMBER, "points": int(p), "lot_id": None,
-            "expires_at": e, "reason": f"{'rule' if kind == 'earn' else 'campaign'}:{r}", "spend": s,
-            "campaign_id": int(r) if kind == "bonus" else None, "note": None, "occurred_at": a, "created_at": now,
+            "workspace_id": ws,
+            "key": f"order:{o}",
+            "leg": int(leg),
+            "customer_id": c,
+            "kind": kind,
+            "debit": ledger.PROGRAMME,
+            "credit": ledger.MEMBER,
+            "points": int(p),
+            "lot_id": None,
+            "expires_at": e,
+            "reason": f"{'rule' if kind == 'earn' else 'campaign'}:{r}",
+            "spend": s,
+            "campaign_id": int(r) if kind == "bonus" else None,
+            "note": None,
+            "occurred_at": a,
+            "created_at": now,
         }
         for o, leg, c, p, e, r, s, a in zip(
-            frame["order_id"], legs, frame["customer_id"], frame["points"], expires, refs, spend, at, strict=True
+            frame["order_id"],
+            legs,
+            frame["customer_id"],
+            frame["points"],
+            expires,
+            refs,
+            spend,
+            at,
+            strict=True,
         )
-    ]  # fmt: skip
+    ]
 
 
 def earn_orders(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, programme: LoyaltyProgramme, now: datetime,
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    programme: LoyaltyProgramme,
+    now: datetime,
     since: datetime | None = None,
-) -> Earned:  # fmt: skip
+) -> Earned:
     """Award the points of the orders placed since the watermark (or `since`) up to `now`; move the watermark."""
-    start = since or (programme.earned_through - LATE if programme.earned_through else datetime(1970, 1, 1, tzinfo=UTC))
-    naive = {"since": start.astimezone(UTC).replace(tzinfo=None), "until": now.astimezone(UTC).replace(tzinfo=None)}
+    start = since or (
+        programme.earned_through - LATE if programme.earned_through else datetime(1970, 1, 1, tzinfo=UTC)
+    )
+    naive = {
+        "since": start.astimezone(UTC).replace(tzinfo=None),
+        "until": now.astimezone(UTC).replace(tzinfo=None),
+    }
     frame = read_orders(warehouse, workspace=workspace, **naive)
     result = Earned(orders=len(frame))
     live = frame[~frame["status"].isin(("cancelled", "returned"))]
@@ -161,9 +213,11 @@ def earn_orders(
     todo = live[~live["order_id"].isin(done)].reset_index(drop=True)
     first = todo.groupby("customer_id", sort=False)["ordered_at"].min().dt.tz_localize("UTC")
     enrolled, result.enrolled = members.enrol_many(
-        session, programme=programme, first_seen=zip(first.index, first.dt.to_pydatetime(), strict=True),
+        session,
+        programme=programme,
+        first_seen=zip(first.index, first.dt.to_pydatetime(), strict=True),
         create=programme.auto_enrol,
-    )  # fmt: skip
+    )
     todo = todo[todo["customer_id"].isin(enrolled)].reset_index(drop=True)
     award_rows = _award(session, todo, workspace, programme, enrolled, now)
     ledger.insert_new(session, award_rows)
@@ -171,7 +225,9 @@ def earn_orders(
     result.points = sum(r["points"] for r in award_rows if r["kind"] == "earn")
     result.campaign_points = sum(r["points"] for r in award_rows if r["kind"] == "bonus")
     touched = {r["customer_id"] for r in award_rows}
-    result.upgraded = tiers.upgrade(session, programme=programme, members=[enrolled[c] for c in touched], now=now)
+    result.upgraded = tiers.upgrade(
+        session, programme=programme, members=[enrolled[c] for c in touched], now=now
+    )
     result.reversed = _reverse_gone(session, warehouse, frame, workspace=workspace, **naive, now=now)
     programme.earned_through = now
     session.flush()
@@ -179,9 +235,13 @@ def earn_orders(
 
 
 def _award(
-    session: Session, todo: pd.DataFrame, workspace: Workspace, programme: LoyaltyProgramme,
-    enrolled: dict[str, Any], now: datetime,
-) -> list[dict[str, Any]]:  # fmt: skip
+    session: Session,
+    todo: pd.DataFrame,
+    workspace: Workspace,
+    programme: LoyaltyProgramme,
+    enrolled: dict[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
     if todo.empty:
         return []
     rules, campaigns = _rules_and_campaigns(session, workspace.id)
@@ -192,7 +252,9 @@ def _award(
     extra = points.campaign_awards(base, campaigns, by_campaign)
     base = base.assign(leg=base.groupby("order_id").cumcount())
     first_extra_leg = base.groupby("order_id")["leg"].max() + 1
-    extra = extra.assign(leg=extra["order_id"].map(first_extra_leg).to_numpy() + extra.groupby("order_id").cumcount())
+    extra = extra.assign(
+        leg=extra["order_id"].map(first_extra_leg).to_numpy() + extra.groupby("order_id").cumcount()
+    )
     expiry = timedelta(days=programme.expiry_days)
     return _rows(base, workspace.id, "earn", "rule_id", expiry, now) + _rows(
         extra.assign(amount=0.0), workspace.id, "bonus", "campaign_id", expiry, now
@@ -200,15 +262,23 @@ def _award(
 
 
 def _reverse_gone(
-    session: Session, warehouse: Warehouse, frame: pd.DataFrame, *, workspace: Workspace, since: datetime,
-    until: datetime, now: datetime,
-) -> int:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    frame: pd.DataFrame,
+    *,
+    workspace: Workspace,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+) -> int:
     """Reverse the awards of orders now cancelled or returned, and of refund events (a share of the order when the
     refund names a total below the order's)."""
     from tajriba.loyalty import transactions
 
     gone = frame[frame["status"].isin(("cancelled", "returned"))]["order_id"].tolist()
-    todo: list[tuple[str, float | None, str]] = [(o, None, "cancelled") for o in _awarded(session, workspace.id, gone)]
+    todo: list[tuple[str, float | None, str]] = [
+        (o, None, "cancelled") for o in _awarded(session, workspace.id, gone)
+    ]
     for order_id, event, total, message_id in warehouse.sql(_REFUNDS, [workspace.id, since, until]):
         if order_id and event == "Order Refunded" and total is not None:
             todo.append((order_id, float(total), f"refund:{message_id}"))

@@ -31,7 +31,9 @@ class Score:
     customers: int
 
 
-def scores(recs: dict[str, list[str]], truth: dict[str, set[str]], *, k: int, catalogue: int, method: str) -> Score:
+def scores(
+    recs: dict[str, list[str]], truth: dict[str, set[str]], *, k: int, catalogue: int, method: str
+) -> Score:
     """precision@k, recall@k (means over the customers in `truth`) and coverage of the catalogue."""
     p, r = [], []
     for cid, bought in truth.items():
@@ -40,8 +42,13 @@ def scores(recs: dict[str, list[str]], truth: dict[str, set[str]], *, k: int, ca
         p.append(hits / k)
         r.append(hits / len(bought) if bought else 0.0)
     shown = {item for items in recs.values() for item in items[:k]}
-    return Score(method, float(np.mean(p)) if p else 0.0, float(np.mean(r)) if r else 0.0,
-                 len(shown) / catalogue if catalogue else 0.0, len(truth))  # fmt: skip
+    return Score(
+        method,
+        float(np.mean(p)) if p else 0.0,
+        float(np.mean(r)) if r else 0.0,
+        len(shown) / catalogue if catalogue else 0.0,
+        len(truth),
+    )
 
 
 def evaluate(frame: pd.DataFrame, *, cut: datetime, k: int = 5, seed: int = 0) -> list[Score]:
@@ -54,7 +61,9 @@ def evaluate(frame: pd.DataFrame, *, cut: datetime, k: int = 5, seed: int = 0) -
     truth = {c: set(g) for c, g in test.groupby("customer_id")["product_id"] if c in known}
     ids = sorted(truth)
     catalogue = len(model.products)
-    out = [scores(recommend.recommend(model, ids, n=k), truth, k=k, catalogue=catalogue, method="item_to_item")]
+    out = [
+        scores(recommend.recommend(model, ids, n=k), truth, k=k, catalogue=catalogue, method="item_to_item")
+    ]
     out.append(scores(_als(model, ids, k), truth, k=k, catalogue=catalogue, method="als"))
     popular = recommend.recommend(model, ids, n=k, personal=np.zeros(len(ids), dtype=bool))
     out.append(scores(popular, truth, k=k, catalogue=catalogue, method="popularity"))
@@ -70,7 +79,9 @@ def _als(model: recommend.Model, ids: list[str], k: int) -> dict[str, list[str]]
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, "blas"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # implicit's BLAS check; one thread is set here
+        warnings.simplefilter(
+            "ignore", category=RuntimeWarning
+        )  # implicit's BLAS check; one thread is set here
         als = AlternatingLeastSquares(factors=64, iterations=15, regularization=0.05, random_state=0)
         als.fit(model.bought, show_progress=False)
     als_model = recommend.Model(model.customers, model.products, model.bought, model.popular, als)
@@ -82,5 +93,5 @@ def _random(model: recommend.Model, customer: str, k: int, rng: np.random.Genera
     u = model.customers.get_loc(customer)
     had = set(model.bought.indices[model.bought.indptr[u] : model.bought.indptr[u + 1]].tolist())
     pool = np.array([i for i in range(len(model.products)) if i not in had])
-    picked = rng.choice(pool, size=min(k, pool.size), replace=False) if pool.size else []
+    picked: list[int] = rng.choice(pool, size=min(k, pool.size), replace=False).tolist() if pool.size else []
     return [str(model.products[i]) for i in picked]

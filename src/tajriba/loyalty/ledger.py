@@ -85,7 +85,9 @@ def lots(session: Session, *, workspace_id: int, customer_id: str, as_of: dateti
 
 def find(session: Session, *, workspace_id: int, key: str) -> list[LoyaltyTransfer]:
     """The rows stored under a transaction key, in leg order."""
-    return list(session.scalars(select(T).where(T.workspace_id == workspace_id, T.key == key).order_by(T.leg)))
+    return list(
+        session.scalars(select(T).where(T.workspace_id == workspace_id, T.key == key).order_by(T.leg))
+    )
 
 
 def replay_of(rows: list[LoyaltyTransfer], *, customer_id: str, kind: str, key: str) -> Posted:
@@ -134,7 +136,9 @@ def award(
     return _store(session, [row], member=member, kind=kind, key=key)
 
 
-def _store(session: Session, rows: list[LoyaltyTransfer], *, member: LoyaltyMember, kind: str, key: str) -> Posted:
+def _store(
+    session: Session, rows: list[LoyaltyTransfer], *, member: LoyaltyMember, kind: str, key: str
+) -> Posted:
     """Add the rows; when a concurrent writer stored the same key first (PostgreSQL: another member's lock),
     answer as for a replay."""
     try:
@@ -142,14 +146,26 @@ def _store(session: Session, rows: list[LoyaltyTransfer], *, member: LoyaltyMemb
             session.add_all(rows)
             session.flush()
     except IntegrityError:
-        return replay_of(find(session, workspace_id=member.workspace_id, key=key), customer_id=member.customer_id, kind=kind, key=key)
+        return replay_of(
+            find(session, workspace_id=member.workspace_id, key=key),
+            customer_id=member.customer_id,
+            kind=kind,
+            key=key,
+        )
     return Posted(key=key, rows=rows)
 
 
 def _draw_rows(
-    member: LoyaltyMember, key: str, taken: list[tuple[Lot, int]], *, kind: str, credit: str, reason: str,
-    occurred_at: datetime, note: str | None,
-) -> list[LoyaltyTransfer]:  # fmt: skip
+    member: LoyaltyMember,
+    key: str,
+    taken: list[tuple[Lot, int]],
+    *,
+    kind: str,
+    credit: str,
+    reason: str,
+    occurred_at: datetime,
+    note: str | None,
+) -> list[LoyaltyTransfer]:
     return [
         T(
             workspace_id=member.workspace_id,
@@ -170,10 +186,14 @@ def _draw_rows(
     ]
 
 
-def take(open_lots: list[Lot], points: int, *, first: tuple[int, ...] = ()) -> tuple[list[tuple[Lot, int]], int]:
+def take(
+    open_lots: list[Lot], points: int, *, first: tuple[int, ...] = ()
+) -> tuple[list[tuple[Lot, int]], int]:
     """Split `points` over the lots: the lots in `first` before the others, each in the order given (oldest
     expiry first); return the draws and what the lots could not cover."""
-    ordered = [lot for lot in open_lots if lot.id in first] + [lot for lot in open_lots if lot.id not in first]
+    ordered = [lot for lot in open_lots if lot.id in first] + [
+        lot for lot in open_lots if lot.id not in first
+    ]
     draws: list[tuple[Lot, int]] = []
     left = points
     for lot in ordered:
@@ -215,7 +235,9 @@ def draw(
             _("the balance is {have} points; {points} cannot be redeemed").format(have=have, points=points),
             code="insufficient_points",
         )
-    rows = _draw_rows(member, key, draws, kind=kind, credit=credit, reason=reason, occurred_at=occurred_at, note=note)
+    rows = _draw_rows(
+        member, key, draws, kind=kind, credit=credit, reason=reason, occurred_at=occurred_at, note=note
+    )
     posted = _store(session, rows, member=member, kind=kind, key=key)
     posted.shortfall = 0 if posted.replay else short
     return posted
@@ -229,21 +251,36 @@ def expire_due(session: Session, *, workspace_id: int, now: datetime, customer_i
     if customer_id is not None:
         where.append(T.customer_id == customer_id)
     due = session.execute(
-        select(lot, T.customer_id, remaining, func.max(T.expires_at)).where(and_(*where))
-        .group_by(lot, T.customer_id).having(remaining > 0)
-    ).all()  # fmt: skip
+        select(lot, T.customer_id, remaining, func.max(T.expires_at))
+        .where(and_(*where))
+        .group_by(lot, T.customer_id)
+        .having(remaining > 0)
+    ).all()
     rows = [
         {
-            "workspace_id": workspace_id, "key": f"expire:{lot_id}", "leg": 0, "customer_id": cid, "kind": "expire",
-            "debit": MEMBER, "credit": EXPIRED, "points": int(left), "lot_id": int(lot_id), "expires_at": expires,
-            "reason": "expired", "occurred_at": expires, "created_at": now,
+            "workspace_id": workspace_id,
+            "key": f"expire:{lot_id}",
+            "leg": 0,
+            "customer_id": cid,
+            "kind": "expire",
+            "debit": MEMBER,
+            "credit": EXPIRED,
+            "points": int(left),
+            "lot_id": int(lot_id),
+            "expires_at": expires,
+            "reason": "expired",
+            "occurred_at": expires,
+            "created_at": now,
         }
         for lot_id, cid, left, expires in due
-    ]  # fmt: skip
-    return sum(r["points"] for r in insert_new(session, rows))
+    ]
+    insert_new(session, rows)
+    return sum(int(left) for _lot, _cid, left, _at in due)
 
 
-def insert_new(session: Session, rows: list[dict[str, object]], *, chunk: int = 50_000) -> list[dict[str, object]]:
+def insert_new(
+    session: Session, rows: list[dict[str, object]], *, chunk: int = 50_000
+) -> list[dict[str, object]]:
     """Insert ledger rows in bulk, skipping any whose (workspace, key, leg) is stored (a replay or a concurrent
     writer's); return the rows given (the caller checked they are new, or accepts they may not be)."""
     if not rows:
@@ -253,7 +290,7 @@ def insert_new(session: Session, rows: list[dict[str, object]], *, chunk: int = 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    statement = insert(T.__table__).on_conflict_do_nothing(index_elements=["workspace_id", "key", "leg"])
+    statement = insert(T).on_conflict_do_nothing(index_elements=["workspace_id", "key", "leg"])
     for start in range(0, len(rows), chunk):
         session.execute(statement, rows[start : start + chunk])
     return rows

@@ -32,9 +32,13 @@ def _means(treated: np.ndarray, held: np.ndarray) -> dict[str, Any]:
 
 
 def lift(
-    *, bought: np.ndarray, spend: np.ndarray, holdout: np.ndarray, clv: np.ndarray | None = None,
+    *,
+    bought: np.ndarray,
+    spend: np.ndarray,
+    holdout: np.ndarray,
+    clv: np.ndarray | None = None,
     cost: float = 0.0,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Treated minus holdout for purchase (share), spend and CLV (means), with intervals and p-values."""
     holdout = np.asarray(holdout, dtype=bool)
     treated = ~holdout
@@ -60,7 +64,5 @@ def lift(
     high = out["spend"]["high"]
     out["incremental_revenue_low"] = None if low is None else round(low * out["n_treated"], 2)
     out["incremental_revenue_high"] = None if high is None else round(high * out["n_treated"], 2)
-    out["return_on_cost"] = (
-        None if d is None or cost <= 0 else round(out["incremental_revenue"] / cost, 2)
-    )
+    out["return_on_cost"] = None if d is None or cost <= 0 else round(out["incremental_revenue"] / cost, 2)
     return out

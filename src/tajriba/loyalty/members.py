@@ -12,17 +12,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.errors import Invalid, NotFound
-from tajriba.i18n import _
+from tajriba.i18n import N_, _
 from tajriba.loyalty.tiers import tiers_of
-from tajriba.models.loyalty import LoyaltyMember, LoyaltyProgramme, LoyaltyRule, LoyaltyTier, LoyaltyTierChange
+from tajriba.models.loyalty import (
+    LoyaltyMember,
+    LoyaltyProgramme,
+    LoyaltyRule,
+    LoyaltyTier,
+    LoyaltyTierChange,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 # the tiers and rules a new programme starts with (editable): points per riyal, bonuses, four tiers
-DEFAULT_TIERS = (
-    ("blue", "Blue", 0, None, None, 1.0, []),
-    ("silver", "Silver", 1, 2000, Decimal(2000), 1.25, ["priority_support"]),
-    ("gold", "Gold", 2, 6000, Decimal(6000), 1.5, ["priority_support", "free_delivery"]),
-    ("platinum", "Platinum", 3, 15000, Decimal(15000), 2.0, ["priority_support", "free_delivery", "personal_shopper"]),
+DEFAULT_TIERS: tuple[tuple[str, str, int, int | None, Decimal | None, float, list[str]], ...] = (
+    ("blue", N_("Blue"), 0, None, None, 1.0, []),
+    ("silver", N_("Silver"), 1, 2000, Decimal(2000), 1.25, ["priority_support"]),
+    ("gold", N_("Gold"), 2, 6000, Decimal(6000), 1.5, ["priority_support", "free_delivery"]),
+    (
+        "platinum",
+        N_("Platinum"),
+        3,
+        15000,
+        Decimal(15000),
+        2.0,
+        ["priority_support", "free_delivery", "personal_shopper"],
+    ),
 )
 DEFAULT_RULES = (
     ("Points per riyal", "order", 1.0, 0, False),
@@ -48,22 +62,34 @@ def start_programme(
     found = session.scalar(select(LoyaltyProgramme).where(LoyaltyProgramme.workspace_id == workspace_id))
     if found is not None:
         return found
-    programme = LoyaltyProgramme(workspace_id=workspace_id, name=name, currency=currency, point_value=point_value)
+    programme = LoyaltyProgramme(
+        workspace_id=workspace_id, name=name, currency=currency, point_value=point_value
+    )
     session.add(programme)
     for key, label, rank, points, spend, multiplier, benefits in DEFAULT_TIERS:
         session.add(
             LoyaltyTier(
-                workspace_id=workspace_id, key=key, name=label, rank=rank, min_points=points, min_spend=spend,
-                multiplier=multiplier, benefits=benefits,
+                workspace_id=workspace_id,
+                key=key,
+                name=label,
+                rank=rank,
+                min_points=points,
+                min_spend=spend,
+                multiplier=multiplier,
+                benefits=benefits,
             )
-        )  # fmt: skip
+        )
     for label, trigger, per_unit, points, once in DEFAULT_RULES:
         session.add(
             LoyaltyRule(
-                workspace_id=workspace_id, name=label, trigger=trigger, points_per_unit=per_unit, points=points,
+                workspace_id=workspace_id,
+                name=label,
+                trigger=trigger,
+                points_per_unit=per_unit,
+                points=points,
                 once=once,
             )
-        )  # fmt: skip
+        )
     session.flush()
     return programme
 
@@ -75,7 +101,9 @@ def new_code() -> str:
 def get_member(session: Session, *, workspace_id: int, customer_id: str) -> LoyaltyMember:
     """The member with this customer id in this workspace (404 otherwise, also for another workspace's)."""
     found = session.scalar(
-        select(LoyaltyMember).where(LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id == customer_id)
+        select(LoyaltyMember).where(
+            LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id == customer_id
+        )
     )
     if found is None:
         raise NotFound(_("no loyalty member {customer}").format(customer=customer_id), code="no_member")
@@ -94,27 +122,43 @@ def enrol(
     """Make the customer a member in the base tier (an existing member is returned as is)."""
     ws = programme.workspace_id
     found = session.scalar(
-        select(LoyaltyMember).where(LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id == customer_id)
+        select(LoyaltyMember).where(
+            LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id == customer_id
+        )
     )
     if found is not None:
         return found
     referrer = None
     if referral_code:
         referrer = session.scalar(
-            select(LoyaltyMember).where(LoyaltyMember.workspace_id == ws, LoyaltyMember.code == referral_code.upper())
+            select(LoyaltyMember).where(
+                LoyaltyMember.workspace_id == ws, LoyaltyMember.code == referral_code.upper()
+            )
         )
         if referrer is None:
-            raise Invalid(_("no member has the referral code {code}").format(code=referral_code), field="referral_code")
+            raise Invalid(
+                _("no member has the referral code {code}").format(code=referral_code), field="referral_code"
+            )
     base = tiers_of(session, ws)[0].key
     member = LoyaltyMember(
-        workspace_id=ws, customer_id=customer_id, code=new_code(), tier=base, tier_since=at,
-        review_at=at + timedelta(days=programme.qualification_days), joined_at=at,
-        referred_by=referrer.customer_id if referrer is not None else None, birthday=birthday,
-    )  # fmt: skip
+        workspace_id=ws,
+        customer_id=customer_id,
+        code=new_code(),
+        tier=base,
+        tier_since=at,
+        review_at=at + timedelta(days=programme.qualification_days),
+        joined_at=at,
+        referred_by=referrer.customer_id if referrer is not None else None,
+        birthday=birthday,
+    )
     try:
         with session.begin_nested():
             session.add(member)
-            session.add(LoyaltyTierChange(workspace_id=ws, customer_id=customer_id, to_tier=base, reason="joined", at=at))
+            session.add(
+                LoyaltyTierChange(
+                    workspace_id=ws, customer_id=customer_id, to_tier=base, reason="joined", at=at
+                )
+            )
             session.flush()
     except IntegrityError:  # enrolled by a concurrent request (PostgreSQL)
         return get_member(session, workspace_id=ws, customer_id=customer_id)
@@ -122,7 +166,11 @@ def enrol(
 
 
 def enrol_many(
-    session: Session, *, programme: LoyaltyProgramme, first_seen: Iterable[tuple[str, datetime]], create: bool = True
+    session: Session,
+    *,
+    programme: LoyaltyProgramme,
+    first_seen: Iterable[tuple[str, datetime]],
+    create: bool = True,
 ) -> tuple[dict[str, LoyaltyMember], int]:
     """The members among the given customers, after enrolling (in bulk, with `create`) those who are not members
     yet at the time given; and how many were enrolled."""
@@ -133,22 +181,31 @@ def enrol_many(
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         for m in session.scalars(
-            select(LoyaltyMember).where(LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id.in_(chunk))
+            select(LoyaltyMember).where(
+                LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id.in_(chunk)
+            )
         ):
             members[m.customer_id] = m
     base = tiers_of(session, ws)[0].key
     window = timedelta(days=programme.qualification_days)
     new = [
         LoyaltyMember(
-            workspace_id=ws, customer_id=cid, code=new_code(), tier=base, tier_since=at, review_at=at + window,
+            workspace_id=ws,
+            customer_id=cid,
+            code=new_code(),
+            tier=base,
+            tier_since=at,
+            review_at=at + window,
             joined_at=at,
         )
         for cid, at in wanted.items()
         if cid not in members and create
-    ]  # fmt: skip
+    ]
     session.add_all(new)
     session.add_all(
-        LoyaltyTierChange(workspace_id=ws, customer_id=m.customer_id, to_tier=base, reason="joined", at=m.joined_at)
+        LoyaltyTierChange(
+            workspace_id=ws, customer_id=m.customer_id, to_tier=base, reason="joined", at=m.joined_at
+        )
         for m in new
     )
     session.flush()

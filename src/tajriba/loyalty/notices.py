@@ -27,7 +27,9 @@ T = LoyaltyTransfer
 PURPOSE = "loyalty"
 
 
-def expiring(session: Session, *, programme: LoyaltyProgramme, now: datetime) -> dict[str, tuple[int, datetime]]:
+def expiring(
+    session: Session, *, programme: LoyaltyProgramme, now: datetime
+) -> dict[str, tuple[int, datetime]]:
     """Per member not yet told: the points of the lots expiring first within the reminder window, and when."""
     lot = func.coalesce(T.lot_id, T.id)
     remaining = func.sum(case((T.credit == ledger.MEMBER, T.points), else_=-T.points))
@@ -54,9 +56,13 @@ def expiring(session: Session, *, programme: LoyaltyProgramme, now: datetime) ->
     return {c: v for c, v in first.items() if (c, v[1].date()) not in told}
 
 
-def _message(workspace: Workspace, settings: Settings, to: str, points: int, expires: datetime) -> EmailMessage:
+def _message(
+    workspace: Workspace, settings: Settings, to: str, points: int, expires: datetime
+) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = _("{points} of your points expire on {day}").format(points=points, day=expires.date().isoformat())
+    msg["Subject"] = _("{points} of your points expire on {day}").format(
+        points=points, day=expires.date().isoformat()
+    )
     msg["From"] = formataddr((workspace.name, settings.mail_from))
     msg["To"] = to
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
@@ -70,9 +76,14 @@ def _message(workspace: Workspace, settings: Settings, to: str, points: int, exp
 
 
 def send_notices(
-    session: Session, warehouse: Warehouse, *, workspace: Workspace, programme: LoyaltyProgramme,
-    settings: Settings, now: datetime,
-) -> dict[str, int]:  # fmt: skip
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    workspace: Workspace,
+    programme: LoyaltyProgramme,
+    settings: Settings,
+    now: datetime,
+) -> dict[str, int]:
     """Tell every member whose points expire within the reminder window; return counts per channel."""
     from tajriba.customers import service as customers
 
@@ -80,29 +91,42 @@ def send_notices(
     if not due:
         return {"email": 0, "sms": 0, "none": 0}
     ids = sorted(due)
-    blocked = customers.consent_blocked(session, warehouse, workspace_id=workspace.id, purposes=[PURPOSE], customer_ids=ids)
+    blocked = customers.consent_blocked(
+        session, warehouse, workspace_id=workspace.id, purposes=[PURPOSE], customer_ids=ids
+    )
     contacts = _contacts(warehouse, workspace.id, ids)
     counts = {"email": 0, "sms": 0, "none": 0}
     mailer = Mailer(settings) if settings.smtp_host else None
     with mailer if mailer is not None else nullcontext():
         for cid in ids:
             points, expires = due[cid]
-            channel = _send(workspace, settings, mailer, contacts.get(cid, {}), points, expires, cid in blocked)
+            channel = _send(
+                workspace, settings, mailer, contacts.get(cid, {}), points, expires, cid in blocked
+            )
             counts[channel or "none"] += 1
             session.add(
                 LoyaltyNotice(
-                    workspace_id=workspace.id, customer_id=cid, expires_on=expires.date(), points=points,
-                    channel=channel, sent_at=now,
+                    workspace_id=workspace.id,
+                    customer_id=cid,
+                    expires_on=expires.date(),
+                    points=points,
+                    channel=channel,
+                    sent_at=now,
                 )
-            )  # fmt: skip
+            )
     session.flush()
     return counts
 
 
 def _send(
-    workspace: Workspace, settings: Settings, mailer: Mailer | None, contact: dict[str, Any], points: int,
-    expires: datetime, blocked: bool,
-) -> str | None:  # fmt: skip
+    workspace: Workspace,
+    settings: Settings,
+    mailer: Mailer | None,
+    contact: dict[str, Any],
+    points: int,
+    expires: datetime,
+    blocked: bool,
+) -> str | None:
     if blocked:
         return None
     with speaking(contact.get("language") or "ar"):
@@ -113,7 +137,9 @@ def _send(
             text = _("{points} points on your {name} account expire on {day}. Use them before then.").format(
                 points=points, name=workspace.name, day=expires.date().isoformat()
             )
-            send_message(settings, channel="sms", to=contact["phone"], text=text, reference={"loyalty": "expiry"})
+            send_message(
+                settings, channel="sms", to=contact["phone"], text=text, reference={"loyalty": "expiry"}
+            )
             return "sms"
     return None
 
@@ -124,4 +150,3 @@ def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[s
         [workspace_id, ids],
     )
     return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}
-

@@ -49,15 +49,28 @@ def loyalty_page(
     except TajribaError:
         figures = None
     batches = list(
-        db.scalars(select(OfferBatch).where(OfferBatch.workspace_id == ctx.workspace.id).order_by(OfferBatch.id.desc()).limit(10))
+        db.scalars(
+            select(OfferBatch)
+            .where(OfferBatch.workspace_id == ctx.workspace.id)
+            .order_by(OfferBatch.id.desc())
+            .limit(10)
+        )
     )
     return request.app.state.renderer.page(
-        request, "loyalty/dashboard.html", active="loyalty", f=figures, error=error, done=done,
+        request,
+        "loyalty/dashboard.html",
+        active="loyalty",
+        f=figures,
+        error=error,
+        done=done,
         rewards=service.catalogue(db, workspace_id=ctx.workspace.id, active_only=False) if figures else [],
         batches=[(b, actions.batch_lift(db, wh, batch=b, now=now)) for b in batches],
-        seasons=service.SEASONS, action_labels=actions.ACTION_LABELS, kind_labels=KIND_LABELS,
-        channels=list(actions.CHANNEL_PURPOSES), this_year=now.year,
-    )  # fmt: skip
+        seasons=service.SEASONS,
+        action_labels=actions.ACTION_LABELS,
+        kind_labels=KIND_LABELS,
+        channels=list(actions.CHANNEL_PURPOSES),
+        this_year=now.year,
+    )
 
 
 @router.post("/loyalty/start")
@@ -72,7 +85,9 @@ def run_now(request: Request, db: DB, wh: WarehouseDep, ctx: Manage) -> Response
     from tajriba.loyalty.tasks import run_programme
 
     try:
-        run_programme(db, wh, workspace_id=ctx.workspace.id, settings=request.app.state.settings, now=utcnow())
+        run_programme(
+            db, wh, workspace_id=ctx.workspace.id, settings=request.app.state.settings, now=utcnow()
+        )
     except TajribaError as exc:
         return _back(ctx, error=error_text(exc))
     return _back(ctx, done="run")
@@ -83,12 +98,15 @@ def create_campaign(request: Request, db: DB, ctx: Manage, form: FormDep) -> Res
     try:
         season = _text(form, "season")
         data = CampaignCreate(
-            name=_text(form, "name") or "", season=season, year=int(_text(form, "year") or 0) or None,
+            name=_text(form, "name") or "",
+            season=season,
+            year=int(_text(form, "year") or 0) or None,
             starts_on=date.fromisoformat(s) if (s := _text(form, "starts_on")) else None,
             ends_on=date.fromisoformat(e) if (e := _text(form, "ends_on")) else None,
-            multiplier=float(_text(form, "multiplier") or 1), bonus_points=int(_text(form, "bonus_points") or 0),
+            multiplier=float(_text(form, "multiplier") or 1),
+            bonus_points=int(_text(form, "bonus_points") or 0),
             holdout_share=float(_text(form, "holdout_percent") or 10) / 100,
-        )  # fmt: skip
+        )
         service.create_campaign(db, workspace_id=ctx.workspace.id, data=data)
     except (TajribaError, ValidationError, ValueError) as exc:
         return _back(ctx, error=error_text(exc))
@@ -99,10 +117,11 @@ def create_campaign(request: Request, db: DB, ctx: Manage, form: FormDep) -> Res
 def create_reward(request: Request, db: DB, ctx: Manage, form: FormDep) -> Response:
     try:
         data = RewardCreate(
-            name=_text(form, "name") or "", points=int(_text(form, "points") or 0),
+            name=_text(form, "name") or "",
+            points=int(_text(form, "points") or 0),
             stock=int(s) if (s := _text(form, "stock")) else None,
             per_member=int(p) if (p := _text(form, "per_member")) else None,
-        )  # fmt: skip
+        )
         service.programme_of(db, ctx.workspace.id)
         service.create_reward(db, workspace_id=ctx.workspace.id, data=data)
     except (TajribaError, ValidationError, ValueError) as exc:
@@ -114,10 +133,15 @@ def create_reward(request: Request, db: DB, ctx: Manage, form: FormDep) -> Respo
 def create_offers(request: Request, db: DB, wh: WarehouseDep, ctx: Manage, form: FormDep) -> Response:
     try:
         actions.create_batch(
-            db, wh, workspace=ctx.workspace, name=_text(form, "name") or "", channel=_text(form, "channel") or "email",
-            now=utcnow(), holdout_share=float(_text(form, "holdout_percent") or 10) / 100,
+            db,
+            wh,
+            workspace=ctx.workspace,
+            name=_text(form, "name") or "",
+            channel=_text(form, "channel") or "email",
+            now=utcnow(),
+            holdout_share=float(_text(form, "holdout_percent") or 10) / 100,
             cost_per_offer=float(_text(form, "cost_per_offer") or 0),
-        )  # fmt: skip
+        )
     except (TajribaError, ValidationError, ValueError) as exc:
         return _back(ctx, error=error_text(exc))
     return _back(ctx, done="offers")

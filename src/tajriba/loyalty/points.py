@@ -94,10 +94,13 @@ def base_awards(
         sub = out.iloc[rows]
         period = sub["month"] if rule.cap_period == "month" else sub["month"].str[:4]
         done = np.array(
-            [prior.get((c, rule.id, p), 0) for c, p in zip(sub["customer_id"], period, strict=True)], dtype=np.int64
+            [prior.get((c, rule.id, p), 0) for c, p in zip(sub["customer_id"], period, strict=True)],
+            dtype=np.int64,
         )
         groups = sub["customer_id"] + "|" + period
-        out.iloc[rows, out.columns.get_loc("points")] = _capped(sub["points"].to_numpy(), groups, done, rule.cap_points)
+        out.iloc[rows, out.columns.get_loc("points")] = _capped(
+            sub["points"].to_numpy(), groups, done, rule.cap_points
+        )
     return out[out["points"] > 0]
 
 
@@ -107,10 +110,17 @@ def campaign_awards(
     """A campaign's extra points per order of `base_awards` (order_id, customer_id, campaign_id, points);
     `prior` the extra points each member already has from each campaign."""
     frames = []
-    order_base = base.groupby("order_id", sort=False).agg(
-        customer_id=("customer_id", "first"), ordered_at=("ordered_at", "first"), day=("day", "first"),
-        amount=("amount", "first"), points=("points", "sum"),
-    ).reset_index()  # fmt: skip
+    order_base = (
+        base.groupby("order_id", sort=False)
+        .agg(
+            customer_id=("customer_id", "first"),
+            ordered_at=("ordered_at", "first"),
+            day=("day", "first"),
+            amount=("amount", "first"),
+            points=("points", "sum"),
+        )
+        .reset_index()
+    )
     for c in campaigns:
         mask = ((order_base["day"] >= c.starts_on) & (order_base["day"] <= c.ends_on)).to_numpy()
         if c.min_amount is not None:
@@ -118,19 +128,28 @@ def campaign_awards(
         sub = order_base[mask]
         if sub.empty:
             continue
-        held_ids = {cid for cid in sub["customer_id"].unique() if in_holdout(c.holdout_key, cid, c.holdout_share)}
+        held_ids = {
+            cid for cid in sub["customer_id"].unique() if in_holdout(c.holdout_key, cid, c.holdout_share)
+        }
         held = sub["customer_id"].isin(held_ids).to_numpy()
         sub = sub[~held]
-        extra = np.floor(sub["points"].to_numpy() * (c.multiplier - 1) + 1e-9).astype(np.int64) + c.bonus_points
+        extra = (
+            np.floor(sub["points"].to_numpy() * (c.multiplier - 1) + 1e-9).astype(np.int64) + c.bonus_points
+        )
         if c.cap_points is not None:
             done = np.array([prior.get((cid, c.id), 0) for cid in sub["customer_id"]], dtype=np.int64)
             extra = _capped(extra, sub["customer_id"], done, c.cap_points)
         frames.append(
             pd.DataFrame(
-                {"order_id": sub["order_id"].to_numpy(), "customer_id": sub["customer_id"].to_numpy(),
-                 "ordered_at": sub["ordered_at"].to_numpy(), "campaign_id": c.id, "points": extra}
+                {
+                    "order_id": sub["order_id"].to_numpy(),
+                    "customer_id": sub["customer_id"].to_numpy(),
+                    "ordered_at": sub["ordered_at"].to_numpy(),
+                    "campaign_id": c.id,
+                    "points": extra,
+                }
             )
-        )  # fmt: skip
+        )
     if not frames:
         return pd.DataFrame(columns=["order_id", "customer_id", "ordered_at", "campaign_id", "points"])
     out = pd.concat(frames, ignore_index=True)

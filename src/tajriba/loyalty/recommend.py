@@ -89,9 +89,13 @@ def fit(frame: pd.DataFrame, *, neighbours: int = NEIGHBOURS) -> Model:
 
 
 def recommend(
-    model: Model, customer_ids: list[str], *, n: int = 5, personal: np.ndarray | None = None,
+    model: Model,
+    customer_ids: list[str],
+    *,
+    n: int = 5,
+    personal: np.ndarray | None = None,
     allowed: set[str] | None = None,
-) -> dict[str, list[str]]:  # fmt: skip
+) -> dict[str, list[str]]:
     """Up to `n` products per customer, best first, none they bought; customers unknown to the model, or whose
     `personal` flag is False, get the most bought products they did not buy."""
     if not len(model.products):
@@ -108,9 +112,11 @@ def recommend(
     if known.any():
         users = pos[known]
         ids, scores = model.recommender.recommend(  # type: ignore[attr-defined]
-            users, model.bought[users], N=min(len(model.products), n + extra + int((~keep).sum())),
+            users,
+            model.bought[users],
+            N=min(len(model.products), n + extra + int((~keep).sum())),
             filter_already_liked_items=False,
-        )  # fmt: skip
+        )
         ids = np.where(scores > 0, ids, -1)  # a product no one bought with theirs is no recommendation
         for cid, u, row in zip(np.asarray(customer_ids)[known], users, ids, strict=True):
             out[cid] = _pick(row, model=model, user=u, keep=keep, n=n, fill=popular)
@@ -123,7 +129,11 @@ def _pick(
     candidates: np.ndarray, *, model: Model, user: int, keep: np.ndarray, n: int, fill: np.ndarray
 ) -> list[str]:
     """The first `n` allowed candidates not bought, then popular ones when the neighbours run out."""
-    had = set(model.bought.indices[model.bought.indptr[user] : model.bought.indptr[user + 1]]) if user >= 0 else set()
+    had = (
+        set(model.bought.indices[model.bought.indptr[user] : model.bought.indptr[user + 1]])
+        if user >= 0
+        else set()
+    )
     chosen: list[int] = []
     for i in (*candidates.tolist(), *fill.tolist()):
         if len(chosen) == n:

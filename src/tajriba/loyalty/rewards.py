@@ -21,7 +21,9 @@ VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def get_reward(session: Session, *, workspace_id: int, reward_id: int, lock: bool = False) -> LoyaltyReward:
-    query = select(LoyaltyReward).where(LoyaltyReward.workspace_id == workspace_id, LoyaltyReward.id == reward_id)
+    query = select(LoyaltyReward).where(
+        LoyaltyReward.workspace_id == workspace_id, LoyaltyReward.id == reward_id
+    )
     found = session.scalar(query.with_for_update() if lock else query)
     if found is None:
         raise NotFound(_("no reward {id}").format(id=reward_id), code="no_reward")
@@ -32,7 +34,9 @@ def issued(session: Session, reward_ids: list[int]) -> dict[int, int]:
     """Vouchers issued per reward."""
     if not reward_ids:
         return {}
-    rows = session.execute(select(V.reward_id, func.count()).where(V.reward_id.in_(reward_ids)).group_by(V.reward_id))
+    rows = session.execute(
+        select(V.reward_id, func.count()).where(V.reward_id.in_(reward_ids)).group_by(V.reward_id)
+    )
     return {int(r): int(n) for r, n in rows}
 
 
@@ -45,13 +49,20 @@ def catalogue(session: Session, *, workspace_id: int, active_only: bool = True) 
     counts = issued(session, [r.id for r in rewards])
     return [
         {
-            "id": r.id, "name": r.name, "description": r.description, "points": r.points,
-            "value": r.value, "min_tier": r.min_tier, "per_member": r.per_member, "valid_days": r.valid_days,
-            "active": r.active, "issued": counts.get(r.id, 0),
+            "id": r.id,
+            "name": r.name,
+            "description": r.description,
+            "points": r.points,
+            "value": r.value,
+            "min_tier": r.min_tier,
+            "per_member": r.per_member,
+            "valid_days": r.valid_days,
+            "active": r.active,
+            "issued": counts.get(r.id, 0),
             "stock_left": None if r.stock is None else max(0, r.stock - counts.get(r.id, 0)),
         }
         for r in rewards
-    ]  # fmt: skip
+    ]
 
 
 def create_reward(session: Session, *, workspace_id: int, data: Any) -> LoyaltyReward:
@@ -66,23 +77,39 @@ def _voucher_code() -> str:
 
 
 def redeem_reward(
-    session: Session, *, programme: LoyaltyProgramme, member: LoyaltyMember, reward_id: int, key: str, now: datetime
+    session: Session,
+    *,
+    programme: LoyaltyProgramme,
+    member: LoyaltyMember,
+    reward_id: int,
+    key: str,
+    now: datetime,
 ) -> tuple[LoyaltyVoucher, ledger.Posted]:
     """Spend the reward's points and issue its voucher; the same key returns the same voucher."""
     ws = member.workspace_id
     previous = session.scalar(select(V).where(V.workspace_id == ws, V.transfer_key == key))
     if previous is not None:
         if previous.customer_id != member.customer_id or previous.reward_id != reward_id:
-            raise Conflict(_("the key {key} was already used for another transaction").format(key=key), code="key_reused")
-        return previous, ledger.Posted(key=key, rows=ledger.find(session, workspace_id=ws, key=key), replay=True)
+            raise Conflict(
+                _("the key {key} was already used for another transaction").format(key=key), code="key_reused"
+            )
+        return previous, ledger.Posted(
+            key=key, rows=ledger.find(session, workspace_id=ws, key=key), replay=True
+        )
     reward = get_reward(session, workspace_id=ws, reward_id=reward_id, lock=True)
     if not reward.active:
-        raise Conflict(_("the reward {name} is no longer offered").format(name=reward.name), code="reward_inactive")
+        raise Conflict(
+            _("the reward {name} is no longer offered").format(name=reward.name), code="reward_inactive"
+        )
     if reward.min_tier is not None:
         ranks = {t.key: t.rank for t in tiers.tiers_of(session, ws)}
         if ranks.get(member.tier, 0) < ranks.get(reward.min_tier, 0):
-            raise Conflict(_("the reward {name} is for members from the {tier} tier").format(
-                name=reward.name, tier=reward.min_tier), code="tier_too_low")  # fmt: skip
+            raise Conflict(
+                _("the reward {name} is for members from the {tier} tier").format(
+                    name=reward.name, tier=reward.min_tier
+                ),
+                code="tier_too_low",
+            )
     if reward.stock is not None and issued(session, [reward.id]).get(reward.id, 0) >= reward.stock:
         raise Conflict(_("the reward {name} is out of stock").format(name=reward.name), code="out_of_stock")
     if reward.per_member is not None:
@@ -95,12 +122,23 @@ def redeem_reward(
                 code="limit_reached",
             )
     posted = transactions.redeem(
-        session, programme=programme, member=member, points=reward.points, key=key, reason=f"reward:{reward.id}", now=now
+        session,
+        programme=programme,
+        member=member,
+        points=reward.points,
+        key=key,
+        reason=f"reward:{reward.id}",
+        now=now,
     )
     voucher = V(
-        workspace_id=ws, reward_id=reward.id, customer_id=member.customer_id, code=_voucher_code(), transfer_key=key,
-        issued_at=now, expires_at=now + timedelta(days=reward.valid_days),
-    )  # fmt: skip
+        workspace_id=ws,
+        reward_id=reward.id,
+        customer_id=member.customer_id,
+        code=_voucher_code(),
+        transfer_key=key,
+        issued_at=now,
+        expires_at=now + timedelta(days=reward.valid_days),
+    )
     session.add(voucher)
     session.flush()
     return voucher, posted
@@ -108,7 +146,9 @@ def redeem_reward(
 
 def use_voucher(session: Session, *, workspace_id: int, code: str, now: datetime) -> LoyaltyVoucher:
     """Mark a voucher used at checkout (once, before it expires)."""
-    voucher = session.scalar(select(V).where(V.workspace_id == workspace_id, V.code == code.upper()).with_for_update())
+    voucher = session.scalar(
+        select(V).where(V.workspace_id == workspace_id, V.code == code.upper()).with_for_update()
+    )
     if voucher is None:
         raise NotFound(_("no voucher {code}").format(code=code), code="no_voucher")
     if voucher.used_at is not None:

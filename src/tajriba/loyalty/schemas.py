@@ -53,10 +53,14 @@ class TransactionCreate(BaseModel):
             raise ValueError("an earn transaction needs order_id and amount")
         if self.kind == "earn":
             if self.key not in (None, f"order:{self.order_id}"):
-                raise ValueError(f"an earn transaction's key is order:<order_id> (here order:{self.order_id})")
+                raise ValueError(
+                    f"an earn transaction's key is order:<order_id> (here order:{self.order_id})"
+                )
             self.key = f"order:{self.order_id}"
         elif self.key is None:
-            raise ValueError(f"a {self.kind} transaction needs a key (any id of yours, unique per transaction)")
+            raise ValueError(
+                f"a {self.kind} transaction needs a key (any id of yours, unique per transaction)"
+            )
         if self.kind != "earn" and self.points is None:
             raise ValueError(f"a {self.kind} transaction needs points")
         if self.kind == "redeem" and self.points is not None and self.points <= 0:

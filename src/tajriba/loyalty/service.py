@@ -23,13 +23,18 @@ from tajriba.loyalty.members import programme_of as programme_of
 from tajriba.loyalty.members import start_programme as start_programme
 from tajriba.loyalty.seasons import SEASONS as SEASONS
 from tajriba.loyalty.seasons import season_days as season_days
-from tajriba.loyalty.tiers import review as review_tiers
 from tajriba.loyalty.transactions import adjust as adjust
 from tajriba.loyalty.transactions import earn_order as earn_order
 from tajriba.loyalty.transactions import redeem as redeem
 from tajriba.loyalty.transactions import reverse_order as reverse_order
 from tajriba.models.accounts import Workspace
-from tajriba.models.loyalty import LoyaltyCampaign, LoyaltyMember, LoyaltyProgramme, LoyaltyRule, LoyaltyTransfer
+from tajriba.models.loyalty import (
+    LoyaltyCampaign,
+    LoyaltyMember,
+    LoyaltyProgramme,
+    LoyaltyRule,
+    LoyaltyTransfer,
+)
 
 T = LoyaltyTransfer
 balance = ledger.balance
@@ -68,19 +73,31 @@ def enrol(
     if existing is not None:
         return existing
     member = _enrol(
-        session, programme=programme, customer_id=customer_id, at=now, referral_code=referral_code, birthday=birthday
+        session,
+        programme=programme,
+        customer_id=customer_id,
+        at=now,
+        referral_code=referral_code,
+        birthday=birthday,
     )
     rule = bonus_rule(session, workspace_id=programme.workspace_id, trigger="referral")
     if member.referred_by and rule is not None:
         for who, side in ((member.referred_by, "referrer"), (customer_id, "referee")):
             transactions.earn_bonus(
-                session, programme=programme, rule=rule, customer_id=who, key=f"referral:{customer_id}:{side}",
-                at=now, now=now,
-            )  # fmt: skip
+                session,
+                programme=programme,
+                rule=rule,
+                customer_id=who,
+                key=f"referral:{customer_id}:{side}",
+                at=now,
+                now=now,
+            )
     return member
 
 
-def history(session: Session, *, workspace_id: int, customer_id: str, limit: int = 50) -> list[dict[str, Any]]:
+def history(
+    session: Session, *, workspace_id: int, customer_id: str, limit: int = 50
+) -> list[dict[str, Any]]:
     """The member's transactions, newest first: key, kind, reason, change to the balance, when, expiry."""
     rows = session.scalars(
         select(T)
@@ -92,9 +109,16 @@ def history(session: Session, *, workspace_id: int, customer_id: str, limit: int
     for r in rows:
         item = out.setdefault(
             r.key,
-            {"key": r.key, "kind": r.kind, "reason": r.reason, "points": 0, "occurred_at": r.occurred_at,
-             "expires_at": r.expires_at if r.lot_id is None else None, "note": r.note},
-        )  # fmt: skip
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "reason": r.reason,
+                "points": 0,
+                "occurred_at": r.occurred_at,
+                "expires_at": r.expires_at if r.lot_id is None else None,
+                "note": r.note,
+            },
+        )
         item["points"] += r.points if r.credit == ledger.MEMBER else -r.points
     return list(out.values())[:limit]
 
@@ -105,7 +129,11 @@ def member_summary(session: Session, *, member: LoyaltyMember, now: datetime) ->
     ws = member.workspace_id
     all_tiers = tiers.tiers_of(session, ws)
     standing = tiers.qualifying(
-        session, workspace_id=ws, as_of=now, window_days=programme.qualification_days, customer_ids=[member.customer_id]
+        session,
+        workspace_id=ws,
+        as_of=now,
+        window_days=programme.qualification_days,
+        customer_ids=[member.customer_id],
     ).get(member.customer_id, tiers.Standing(0, 0))  # type: ignore[arg-type]
     current = next((t for t in all_tiers if t.key == member.tier), all_tiers[0])
     higher = [t for t in all_tiers if t.rank > current.rank]
@@ -115,12 +143,22 @@ def member_summary(session: Session, *, member: LoyaltyMember, now: datetime) ->
         "balance": sum(lot.remaining for lot in open_lots),
         "value": round(sum(lot.remaining for lot in open_lots) * programme.point_value, 2),
         "currency": programme.currency,
-        "tier": {"key": current.key, "name": current.name, "since": member.tier_since, "benefits": current.benefits},
+        "tier": {
+            "key": current.key,
+            "name": current.name,
+            "since": member.tier_since,
+            "benefits": current.benefits,
+        },
         "next_tier": (
-            {"key": higher[0].key, "name": higher[0].name, "min_points": higher[0].min_points,
-             "min_spend": higher[0].min_spend}
-            if higher else None
-        ),  # fmt: skip
+            {
+                "key": higher[0].key,
+                "name": higher[0].name,
+                "min_points": higher[0].min_points,
+                "min_spend": higher[0].min_spend,
+            }
+            if higher
+            else None
+        ),
         "qualifying_points": standing.points,
         "qualifying_spend": standing.spend,
         "review_at": member.review_at,
@@ -132,26 +170,43 @@ def member_summary(session: Session, *, member: LoyaltyMember, now: datetime) ->
     }
 
 
-def transact(
-    session: Session, *, workspace: Workspace, data: Any, now: datetime
-) -> ledger.Posted:
+def transact(session: Session, *, workspace: Workspace, data: Any, now: datetime) -> ledger.Posted:
     """One API transaction (schemas.TransactionCreate): earn (an order or a bonus), redeem or adjust."""
     programme = programme_of(session, workspace.id)
     if data.kind == "earn":
         if data.order_id is None:
             raise Invalid(_("an earn transaction names its order_id and amount"), field="order_id")
         return earn_order(
-            session, workspace=workspace, programme=programme, customer_id=data.customer_id, order_id=data.order_id,
-            amount=float(data.amount), ordered_at=data.occurred_at or now, now=now, channel=data.channel,
+            session,
+            workspace=workspace,
+            programme=programme,
+            customer_id=data.customer_id,
+            order_id=data.order_id,
+            amount=float(data.amount),
+            ordered_at=data.occurred_at or now,
+            now=now,
+            channel=data.channel,
             category=data.category,
-        )  # fmt: skip
+        )
     member = get_member(session, workspace_id=workspace.id, customer_id=data.customer_id)
     if data.kind == "redeem":
         return redeem(
-            session, programme=programme, member=member, points=data.points, key=data.key, reason=data.reason, now=now
+            session,
+            programme=programme,
+            member=member,
+            points=data.points,
+            key=data.key,
+            reason=data.reason,
+            now=now,
         )
     return adjust(
-        session, programme=programme, member=member, points=data.points, key=data.key, reason=data.reason, now=now
+        session,
+        programme=programme,
+        member=member,
+        points=data.points,
+        key=data.key,
+        reason=data.reason,
+        now=now,
     )
 
 
@@ -169,10 +224,16 @@ def transaction_answer(session: Session, *, posted: ledger.Posted, now: datetime
         "shortfall": posted.shortfall,
         "balance": balance(session, workspace_id=ws, customer_id=cid, as_of=now) if rows else 0,
         "legs": [
-            {"leg": r.leg, "debit": r.debit, "credit": r.credit, "points": r.points, "reason": r.reason,
-             "expires_at": r.expires_at}
+            {
+                "leg": r.leg,
+                "debit": r.debit,
+                "credit": r.credit,
+                "points": r.points,
+                "reason": r.reason,
+                "expires_at": r.expires_at,
+            }
             for r in rows
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -185,10 +246,17 @@ def create_campaign(session: Session, *, workspace_id: int, data: Any) -> Loyalt
     if ends < starts:
         raise Invalid(_("a campaign ends on or after the day it starts"), field="ends_on")
     campaign = LoyaltyCampaign(
-        workspace_id=workspace_id, name=data.name, season=data.season, starts_on=starts, ends_on=ends,
-        multiplier=data.multiplier, bonus_points=data.bonus_points, min_amount=data.min_amount,
-        cap_points=data.cap_points, holdout_share=data.holdout_share,
-    )  # fmt: skip
+        workspace_id=workspace_id,
+        name=data.name,
+        season=data.season,
+        starts_on=starts,
+        ends_on=ends,
+        multiplier=data.multiplier,
+        bonus_points=data.bonus_points,
+        min_amount=data.min_amount,
+        cap_points=data.cap_points,
+        holdout_share=data.holdout_share,
+    )
     session.add(campaign)
     session.flush()
     return campaign
@@ -197,14 +265,18 @@ def create_campaign(session: Session, *, workspace_id: int, data: Any) -> Loyalt
 def campaigns(session: Session, *, workspace_id: int) -> list[LoyaltyCampaign]:
     return list(
         session.scalars(
-            select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == workspace_id).order_by(LoyaltyCampaign.starts_on.desc())
+            select(LoyaltyCampaign)
+            .where(LoyaltyCampaign.workspace_id == workspace_id)
+            .order_by(LoyaltyCampaign.starts_on.desc())
         )
     )
 
 
 def get_campaign(session: Session, *, workspace_id: int, campaign_id: int) -> LoyaltyCampaign:
     found = session.scalar(
-        select(LoyaltyCampaign).where(LoyaltyCampaign.workspace_id == workspace_id, LoyaltyCampaign.id == campaign_id)
+        select(LoyaltyCampaign).where(
+            LoyaltyCampaign.workspace_id == workspace_id, LoyaltyCampaign.id == campaign_id
+        )
     )
     if found is None:
         raise NotFound(_("no campaign {id}").format(id=campaign_id), code="no_campaign")
@@ -226,12 +298,17 @@ def profile_section(
 
     allowed = can("loyalty:members")
     member = session.scalar(
-        select(LoyaltyMember).where(LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id == customer_id)
+        select(LoyaltyMember).where(
+            LoyaltyMember.workspace_id == workspace_id, LoyaltyMember.customer_id == customer_id
+        )
     )
     if not allowed or member is None:
         return {"loyalty": None}
     offer = session.scalar(
-        select(Offer).where(Offer.workspace_id == workspace_id, Offer.customer_id == customer_id).order_by(Offer.id.desc()).limit(1)
+        select(Offer)
+        .where(Offer.workspace_id == workspace_id, Offer.customer_id == customer_id)
+        .order_by(Offer.id.desc())
+        .limit(1)
     )
     return {"loyalty": member_summary(session, member=member, now=utcnow()), "loyalty_offer": offer}
 
@@ -242,12 +319,16 @@ def _personal_models() -> list[Any]:
     return [LoyaltyMember, LoyaltyTransfer, LoyaltyVoucher, LoyaltyNotice, LoyaltyTierChange, Offer]
 
 
-def customer_rows(session: Session, *, workspace_id: int, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+def customer_rows(
+    session: Session, *, workspace_id: int, customer_id: str
+) -> dict[str, list[dict[str, Any]]]:
     """Everything the programme holds about one customer, table by table (a data-subject access export); tables
     without a row of theirs are left out."""
     out: dict[str, list[dict[str, Any]]] = {}
     for model in _personal_models():
-        rows = session.scalars(select(model).where(model.workspace_id == workspace_id, model.customer_id == customer_id))
+        rows = session.scalars(
+            select(model).where(model.workspace_id == workspace_id, model.customer_id == customer_id)
+        )
         found = [{c.name: getattr(r, c.key) for c in model.__table__.columns} for r in rows]
         if found:
             out[model.__tablename__] = found

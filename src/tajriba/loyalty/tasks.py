@@ -24,9 +24,17 @@ def run_programme(
     workspace = session.get(Workspace, workspace_id)
     programme = members.programme_of(session, workspace_id)
     assert workspace is not None
-    since = programme.earned_through - earning.LATE if programme.earned_through else datetime(1970, 1, 1, tzinfo=UTC)
-    out: dict[str, Any] = earning.earn_orders(session, warehouse, workspace=workspace, programme=programme, now=now).as_dict()
-    out["bonuses"] = bonuses.earn_bonuses(session, warehouse, workspace=workspace, programme=programme, since=since, now=now)
+    since = (
+        programme.earned_through - earning.LATE
+        if programme.earned_through
+        else datetime(1970, 1, 1, tzinfo=UTC)
+    )
+    out: dict[str, Any] = earning.earn_orders(
+        session, warehouse, workspace=workspace, programme=programme, now=now
+    ).as_dict()
+    out["bonuses"] = bonuses.earn_bonuses(
+        session, warehouse, workspace=workspace, programme=programme, since=since, now=now
+    )
     out["expired"] = ledger.expire_due(session, workspace_id=workspace_id, now=now)
     out["notices"] = notices.send_notices(
         session, warehouse, workspace=workspace, programme=programme, settings=settings, now=now
@@ -48,5 +56,7 @@ def loyalty_tick(
     done: dict[str, Any] = {}
     for ws_id in ids:
         with transaction(factory, mode="writes") as session:
-            done[str(ws_id)] = run_programme(session, warehouse, workspace_id=ws_id, settings=settings, now=utcnow())
+            done[str(ws_id)] = run_programme(
+                session, warehouse, workspace_id=ws_id, settings=settings, now=utcnow()
+            )
     return done

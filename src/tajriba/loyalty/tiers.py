@@ -20,7 +20,13 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from tajriba.models.loyalty import LoyaltyMember, LoyaltyProgramme, LoyaltyTier, LoyaltyTierChange, LoyaltyTransfer
+from tajriba.models.loyalty import (
+    LoyaltyMember,
+    LoyaltyProgramme,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    LoyaltyTransfer,
+)
 
 T = LoyaltyTransfer
 
@@ -34,12 +40,19 @@ class Standing:
 def tiers_of(session: Session, workspace_id: int) -> list[LoyaltyTier]:
     """The programme's tiers, lowest rank first."""
     return list(
-        session.scalars(select(LoyaltyTier).where(LoyaltyTier.workspace_id == workspace_id).order_by(LoyaltyTier.rank))
+        session.scalars(
+            select(LoyaltyTier).where(LoyaltyTier.workspace_id == workspace_id).order_by(LoyaltyTier.rank)
+        )
     )
 
 
 def qualifying(
-    session: Session, *, workspace_id: int, as_of: datetime, window_days: int, customer_ids: Iterable[str] | None = None
+    session: Session,
+    *,
+    workspace_id: int,
+    as_of: datetime,
+    window_days: int,
+    customer_ids: Iterable[str] | None = None,
 ) -> dict[str, Standing]:
     """Qualifying points and spend per member over (as_of - window, as_of]."""
     earned = T.kind.in_(("earn", "bonus", "reverse"))
@@ -77,13 +90,19 @@ def qualified_tier(tiers: list[LoyaltyTier], standing: Standing | None) -> Loyal
     return best
 
 
-def _move(session: Session, member: LoyaltyMember, to: LoyaltyTier, *, reason: str, at: datetime, window: int) -> None:
+def _move(
+    session: Session, member: LoyaltyMember, to: LoyaltyTier, *, reason: str, at: datetime, window: int
+) -> None:
     session.add(
         LoyaltyTierChange(
-            workspace_id=member.workspace_id, customer_id=member.customer_id, from_tier=member.tier,
-            to_tier=to.key, reason=reason, at=at,
+            workspace_id=member.workspace_id,
+            customer_id=member.customer_id,
+            from_tier=member.tier,
+            to_tier=to.key,
+            reason=reason,
+            at=at,
         )
-    )  # fmt: skip
+    )
     member.tier, member.tier_since = to.key, at
     member.review_at, member.grace_until = at + timedelta(days=window), None
 
@@ -98,9 +117,12 @@ def upgrade(
     members = list(members)
     rank = {t.key: t.rank for t in tiers}
     standings = qualifying(
-        session, workspace_id=programme.workspace_id, as_of=now, window_days=programme.qualification_days,
+        session,
+        workspace_id=programme.workspace_id,
+        as_of=now,
+        window_days=programme.qualification_days,
         customer_ids=[m.customer_id for m in members],
-    )  # fmt: skip
+    )
     moved = 0
     for member in members:
         best = qualified_tier(tiers, standings.get(member.customer_id))
@@ -120,14 +142,19 @@ def review(session: Session, *, programme: LoyaltyProgramme, now: datetime) -> d
     by_key = {t.key: t for t in tiers}
     due = list(
         session.scalars(
-            select(LoyaltyMember).where(LoyaltyMember.workspace_id == programme.workspace_id, LoyaltyMember.review_at <= now)
+            select(LoyaltyMember).where(
+                LoyaltyMember.workspace_id == programme.workspace_id, LoyaltyMember.review_at <= now
+            )
         )
     )
     window = programme.qualification_days
     standings = qualifying(
-        session, workspace_id=programme.workspace_id, as_of=now, window_days=window,
+        session,
+        workspace_id=programme.workspace_id,
+        as_of=now,
+        window_days=window,
         customer_ids=[m.customer_id for m in due],
-    )  # fmt: skip
+    )
     counts = {"kept": 0, "grace": 0, "downgraded": 0}
     for member in due:
         current = by_key.get(member.tier, tiers[0])

@@ -19,6 +19,16 @@ from tajriba.models.cases import (
 )
 from tajriba.models.forecasting import StaffingShift, StaffingTeam
 from tajriba.models.goals import Goal
+from tajriba.models.jobs import Job
+from tajriba.models.journeys import (
+    Journey,
+    JourneyPersona,
+    Persona,
+    Stage,
+    Touchpoint,
+    TouchpointItem,
+    TouchpointRule,
+)
 from tajriba.models.loyalty import (
     LoyaltyCampaign,
     LoyaltyMember,
@@ -32,16 +42,6 @@ from tajriba.models.loyalty import (
     LoyaltyVoucher,
     Offer,
     OfferBatch,
-)
-from tajriba.models.jobs import Job
-from tajriba.models.journeys import (
-    Journey,
-    JourneyPersona,
-    Persona,
-    Stage,
-    Touchpoint,
-    TouchpointItem,
-    TouchpointRule,
 )
 from tajriba.models.privacy import Breach, DataSubjectRequest, LegalHold, Purpose, RetentionRule
 from tajriba.models.reports import ReportSubscription

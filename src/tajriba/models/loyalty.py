@@ -107,7 +107,10 @@ class LoyaltyCampaign(Base):
 
 class LoyaltyMember(Base):
     __tablename__ = "loyalty_members"
-    __table_args__ = (UniqueConstraint("workspace_id", "customer_id"), UniqueConstraint("workspace_id", "code"))
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "customer_id"),
+        UniqueConstraint("workspace_id", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

@@ -50,10 +50,16 @@ class Shop(World):
             count = int(rng.integers(1, 4))
             picks = []
             for _ in range(count):
-                theme = favourite[int(cu)][0 if rng.random() < 0.6 else 1] if rng.random() < 0.85 else names[rng.integers(len(names))]
+                theme = (
+                    favourite[int(cu)][0 if rng.random() < 0.6 else 1]
+                    if rng.random() < 0.85
+                    else names[rng.integers(len(names))]
+                )
                 picks.append(THEMES[str(theme)][int(rng.integers(5))])
             base = json.loads(old)
-            base["products"] = [{"product_id": p, "category": _theme_of(p), "quantity": 1} for p in dict.fromkeys(picks)]
+            base["products"] = [
+                {"product_id": p, "category": _theme_of(p), "quantity": 1} for p in dict.fromkeys(picks)
+            ]
             props.append(json.dumps(base))
         self.orders_df["properties"] = props
 
