@@ -191,3 +191,89 @@ def test_earning_reads_order_completed_events_from_the_tracking_api(db, ws, prog
     app.state.warehouse.append("events", events)
     done = earning.earn_orders(db, app.state.warehouse, workspace=ws, programme=programme, now=NOW)
     assert done.awarded == 2 and done.points == 200
+
+
+def test_a_batch_raises_members_who_qualify_new_and_old(db, ws, programme, app) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.models import LoyaltyMember, LoyaltyTierChange
+
+    wh = app.state.warehouse
+    # "old" was a member before the batch with 1,900 points; "new" joins with this batch
+    service.earn_order(
+        db,
+        workspace=ws,
+        programme=programme,
+        customer_id="old",
+        order_id="X0",
+        amount=1900,
+        ordered_at=NOW - timedelta(days=30),
+        now=NOW - timedelta(days=30),
+    )
+    spec = [("X1", "old", 150.0), ("X2", "new", 1200.0), ("X3", "new", 900.0), ("X4", "low", 100.0)]
+    wh.append(
+        "orders",
+        pd.DataFrame(
+            {
+                "workspace_id": ws.id,
+                "order_id": [s[0] for s in spec],
+                "customer_id": [s[1] for s in spec],
+                "ordered_at": pd.Timestamp("2026-03-30 10:00"),
+                "currency": "SAR",
+                "amount": [s[2] for s in spec],
+                "status": "delivered",
+            }
+        ),
+    )
+    done = service.earn_orders(
+        db, wh, workspace=ws, programme=programme, now=NOW, since=datetime(2026, 3, 29, tzinfo=UTC)
+    )
+    # old: 1,900 + 150 = 2,050 qualifying points; new: 2,100 (both earned at x1 within the batch); low: 100
+    assert done.upgraded == 2 and done.enrolled == 2
+    db.expire_all()
+    tiers = {m.customer_id: m.tier for m in db.query(LoyaltyMember).filter_by(workspace_id=ws.id)}
+    assert tiers == {"old": "silver", "new": "silver", "low": "blue"}
+    moves = {(c.customer_id, c.reason) for c in db.query(LoyaltyTierChange).filter_by(workspace_id=ws.id)}
+    assert ("new", "upgrade") in moves and ("old", "upgrade") in moves and ("low", "upgrade") not in moves
+
+
+@pytest.mark.postgres
+def test_batch_earning_on_a_postgresql_application_database(tmp_path, pg_url) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.config import load_settings
+    from tajriba.db import migrate
+    from tajriba.db.session import make_engine, make_session_factory, transaction
+    from tajriba.models import LoyaltyMember, Workspace
+    from tajriba.warehouse import open_warehouse
+
+    settings = load_settings(data_dir=tmp_path / "data", env="test", database_url=pg_url)
+    (tmp_path / "data").mkdir()
+    engine = make_engine(settings.db_url)
+    migrate.upgrade(engine)
+    wh = open_warehouse(settings.warehouse_address)
+    wh.create_schema()
+    factory = make_session_factory(engine)
+    try:
+        with transaction(factory) as s:
+            ws = Workspace(slug="pg", name="PG")
+            s.add(ws)
+            s.flush()
+            ws_id = ws.id
+            service.start_programme(s, workspace_id=ws_id, name="Rewards")
+        wh.append("orders", _orders(ws_id))
+        for _ in range(2):  # the second run finds everything awarded
+            with transaction(factory) as s:
+                ws = s.get(Workspace, ws_id)
+                done = service.earn_orders(
+                    s, wh, workspace=ws, programme=service.programme_of(s, ws_id), now=NOW
+                )
+        assert done.awarded == 0
+        with transaction(factory) as s:
+            assert {m.customer_id for m in s.query(LoyaltyMember).filter_by(workspace_id=ws_id)} == {
+                "a",
+                "b",
+                "c",
+            }
+            # the default rule only (1 point per riyal): a 200 + 300 + 100; b 1,000 (B2 was cancelled)
+            assert service.balance(s, workspace_id=ws_id, customer_id="a", as_of=NOW) == 600
+            assert service.balance(s, workspace_id=ws_id, customer_id="b", as_of=NOW) == 1000
+    finally:
+        wh.close()
+        engine.dispose()

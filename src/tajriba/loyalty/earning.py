@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
@@ -149,44 +148,30 @@ def _rules_and_campaigns(session: Session, ws: int) -> tuple[list[points.OrderRu
 
 def _rows(
     frame: pd.DataFrame, ws: int, kind: str, ref: str, expiry: timedelta, now: datetime
-) -> list[dict[str, Any]]:
-    when = pd.to_datetime(frame["ordered_at"]).dt.tz_localize("UTC")  # the warehouse's naive UTC
-    at = when.dt.to_pydatetime()
-    expires = (when + expiry).dt.to_pydatetime()
-    spend = frame["amount"].to_numpy() if kind == "earn" else [None] * len(frame)
-    legs = frame["leg"].to_numpy()
-    refs = frame[ref].to_numpy()
-    return [
+) -> pd.DataFrame:
+    """Ledger rows (programme -> member) for awards of one kind, on columns."""
+    when = pd.to_datetime(frame["ordered_at"])  # the warehouse's naive UTC
+    refs = frame[ref].astype("int64")
+    return pd.DataFrame(
         {
             "workspace_id": ws,
-            "key": f"order:{o}",
-            "leg": int(leg),
-            "customer_id": c,
+            "key": "order:" + frame["order_id"].astype(str),
+            "leg": frame["leg"].astype("int64"),
+            "customer_id": frame["customer_id"],
             "kind": kind,
             "debit": ledger.PROGRAMME,
             "credit": ledger.MEMBER,
-            "points": int(p),
+            "points": frame["points"].astype("int64"),
             "lot_id": None,
-            "expires_at": e,
-            "reason": f"{'rule' if kind == 'earn' else 'campaign'}:{r}",
-            "spend": s,
-            "campaign_id": int(r) if kind == "bonus" else None,
+            "expires_at": when + expiry,
+            "reason": ("rule:" if kind == "earn" else "campaign:") + refs.astype(str),
+            "spend": frame["amount"].astype(float) if kind == "earn" else None,
+            "campaign_id": refs if kind == "bonus" else None,
             "note": None,
-            "occurred_at": a,
+            "occurred_at": when,
             "created_at": now,
         }
-        for o, leg, c, p, e, r, s, a in zip(
-            frame["order_id"],
-            legs,
-            frame["customer_id"],
-            frame["points"],
-            expires,
-            refs,
-            spend,
-            at,
-            strict=True,
-        )
-    ]
+    )
 
 
 def earn_orders(
@@ -211,27 +196,44 @@ def earn_orders(
     live = frame[~frame["status"].isin(("cancelled", "returned"))]
     done = _awarded(session, workspace.id, live["order_id"].tolist())
     todo = live[~live["order_id"].isin(done)].reset_index(drop=True)
-    first = todo.groupby("customer_id", sort=False)["ordered_at"].min().dt.tz_localize("UTC")
-    enrolled, result.enrolled = members.enrol_many(
-        session,
-        programme=programme,
-        first_seen=zip(first.index, first.dt.to_pydatetime(), strict=True),
-        create=programme.auto_enrol,
+    first = todo.groupby("customer_id", sort=False)["ordered_at"].min()
+    tier_of, new = members.enrol_many(
+        session, programme=programme, first_seen=first, create=programme.auto_enrol
     )
-    todo = todo[todo["customer_id"].isin(enrolled)].reset_index(drop=True)
-    award_rows = _award(session, todo, workspace, programme, enrolled, now)
-    ledger.insert_new(session, award_rows)
-    result.awarded = len({r["key"] for r in award_rows})
-    result.points = sum(r["points"] for r in award_rows if r["kind"] == "earn")
-    result.campaign_points = sum(r["points"] for r in award_rows if r["kind"] == "bonus")
-    touched = {r["customer_id"] for r in award_rows}
-    result.upgraded = tiers.upgrade(
-        session, programme=programme, members=[enrolled[c] for c in touched], now=now
-    )
+    result.enrolled = len(new)
+    todo = todo[todo["customer_id"].isin(list(tier_of))].reset_index(drop=True)
+    awards = _award(session, todo, workspace, programme, tier_of, now)
+    ledger.insert_new(session, awards, checked=True)
+    if len(awards):
+        result.awarded = int(awards["key"].nunique())
+        result.points = int(awards.loc[awards["kind"] == "earn", "points"].sum())
+        result.campaign_points = int(awards.loc[awards["kind"] == "bonus", "points"].sum())
+        touched = awards["customer_id"].unique()
+        result.upgraded = tiers.upgrade_many(
+            session,
+            programme=programme,
+            tier_of={c: tier_of[c] for c in touched},
+            now=now,
+            known=_standings(awards, new, now - timedelta(days=programme.qualification_days)),
+        )
     result.reversed = _reverse_gone(session, warehouse, frame, workspace=workspace, **naive, now=now)
     programme.earned_through = now
     session.flush()
     return result
+
+
+def _standings(awards: pd.DataFrame, new: set[str], since: datetime) -> dict[str, tiers.Standing]:
+    """Qualifying points and spend of members enrolled by this batch: all their ledger rows are its awards."""
+    from decimal import Decimal
+
+    mine = awards[
+        awards["customer_id"].isin(list(new)) & (awards["occurred_at"] > since.replace(tzinfo=None))
+    ]
+    sums = mine.assign(spend=mine["spend"].fillna(0.0)).groupby("customer_id")[["points", "spend"]].sum()
+    return {
+        c: tiers.Standing(int(p), Decimal(str(round(float(s), 4))))
+        for c, p, s in zip(sums.index, sums["points"], sums["spend"], strict=True)
+    }
 
 
 def _award(
@@ -239,14 +241,14 @@ def _award(
     todo: pd.DataFrame,
     workspace: Workspace,
     programme: LoyaltyProgramme,
-    enrolled: dict[str, Any],
+    tier_of: dict[str, str],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> pd.DataFrame:
     if todo.empty:
-        return []
+        return pd.DataFrame()
     rules, campaigns = _rules_and_campaigns(session, workspace.id)
     multipliers = {t.key: t.multiplier for t in tiers.tiers_of(session, workspace.id)}
-    mult = np.array([multipliers.get(enrolled[c].tier, 1.0) for c in todo["customer_id"]])
+    mult = todo["customer_id"].map(tier_of).map(multipliers).fillna(1.0).to_numpy(float)
     by_rule, by_campaign = _prior(session, workspace.id, todo, workspace.timezone)
     base = points.base_awards(todo, rules, mult, by_rule)
     extra = points.campaign_awards(base, campaigns, by_campaign)
@@ -256,8 +258,12 @@ def _award(
         leg=extra["order_id"].map(first_extra_leg).to_numpy() + extra.groupby("order_id").cumcount()
     )
     expiry = timedelta(days=programme.expiry_days)
-    return _rows(base, workspace.id, "earn", "rule_id", expiry, now) + _rows(
-        extra.assign(amount=0.0), workspace.id, "bonus", "campaign_id", expiry, now
+    return pd.concat(
+        [
+            _rows(base, workspace.id, "earn", "rule_id", expiry, now),
+            _rows(extra.assign(amount=0.0), workspace.id, "bonus", "campaign_id", expiry, now),
+        ],
+        ignore_index=True,
     )
 
 

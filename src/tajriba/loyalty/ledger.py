@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.errors import Conflict, Invalid
 from tajriba.i18n import _
+from tajriba.loyalty import bulk
 from tajriba.models.loyalty import LoyaltyMember, LoyaltyTransfer
 
 MEMBER, PROGRAMME, REDEEMED, EXPIRED = "member", "programme", "redeemed", "expired"
@@ -279,18 +281,16 @@ def expire_due(session: Session, *, workspace_id: int, now: datetime, customer_i
 
 
 def insert_new(
-    session: Session, rows: list[dict[str, object]], *, chunk: int = 50_000
-) -> list[dict[str, object]]:
+    session: Session, rows: list[dict[str, object]] | pd.DataFrame, *, checked: bool = False
+) -> None:
     """Insert ledger rows in bulk, skipping any whose (workspace, key, leg) is stored (a replay or a concurrent
-    writer's); return the rows given (the caller checked they are new, or accepts they may not be)."""
-    if not rows:
-        return rows
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    statement = insert(T).on_conflict_do_nothing(index_elements=["workspace_id", "key", "leg"])
-    for start in range(0, len(rows), chunk):
-        session.execute(statement, rows[start : start + chunk])
-    return rows
+    writer's). `checked`: the caller found none of the keys stored, so a key stored since is an error (the
+    transaction fails and its job runs again) and PostgreSQL copies straight into the ledger."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    bulk.write(
+        session,
+        T.__tablename__,
+        frame,
+        datetimes=("expires_at", "occurred_at", "created_at"),
+        conflict=() if checked else ("workspace_id", "key", "leg"),
+    )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _
+from tajriba.loyalty import bulk
 from tajriba.loyalty.tiers import tiers_of
 from tajriba.models.loyalty import (
     LoyaltyMember,
@@ -95,7 +97,7 @@ def start_programme(
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return new_codes(1)[0]
 
 
 def get_member(session: Session, *, workspace_id: int, customer_id: str) -> LoyaltyMember:
@@ -165,49 +167,62 @@ def enrol(
     return member
 
 
+def new_codes(n: int) -> list[str]:
+    """`n` random referral codes (10 characters of CODE_ALPHABET: a collision among a million is ~1 in 2,000)."""
+    raw = np.frombuffer(secrets.token_bytes(10 * n), dtype=np.uint8).reshape(n, 10) % len(CODE_ALPHABET)
+    letters = np.array(list(CODE_ALPHABET))
+    return ["".join(row) for row in letters[raw]]
+
+
 def enrol_many(
-    session: Session,
-    *,
-    programme: LoyaltyProgramme,
-    first_seen: Iterable[tuple[str, datetime]],
-    create: bool = True,
-) -> tuple[dict[str, LoyaltyMember], int]:
-    """The members among the given customers, after enrolling (in bulk, with `create`) those who are not members
-    yet at the time given; and how many were enrolled."""
+    session: Session, *, programme: LoyaltyProgramme, first_seen: pd.Series, create: bool = True
+) -> tuple[dict[str, str], set[str]]:
+    """The tier of each given customer who is a member, after enrolling (with `create`, in bulk) those who are
+    not yet, as of their time in `first_seen` (customer id -> naive UTC timestamp); and those enrolled now."""
     ws = programme.workspace_id
-    wanted = dict(first_seen)
-    members: dict[str, LoyaltyMember] = {}
-    ids = sorted(wanted)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        for m in session.scalars(
-            select(LoyaltyMember).where(
-                LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id.in_(chunk)
+    tier_of: dict[str, str] = {}
+    if session.scalar(select(LoyaltyMember.id).where(LoyaltyMember.workspace_id == ws).limit(1)) is not None:
+        ids = first_seen.index.tolist()
+        for start in range(0, len(ids), 5000):
+            rows = session.execute(
+                select(LoyaltyMember.customer_id, LoyaltyMember.tier).where(
+                    LoyaltyMember.workspace_id == ws, LoyaltyMember.customer_id.in_(ids[start : start + 5000])
+                )
             )
-        ):
-            members[m.customer_id] = m
-    base = tiers_of(session, ws)[0].key
-    window = timedelta(days=programme.qualification_days)
-    new = [
-        LoyaltyMember(
-            workspace_id=ws,
-            customer_id=cid,
-            code=new_code(),
-            tier=base,
-            tier_since=at,
-            review_at=at + window,
-            joined_at=at,
+            tier_of.update((c, t) for c, t in rows)
+    new = first_seen[~first_seen.index.isin(list(tier_of))] if create else first_seen.iloc[:0]
+    if len(new):
+        base = tiers_of(session, ws)[0].key
+        at = pd.to_datetime(new.to_numpy())
+        window = pd.Timedelta(days=programme.qualification_days)
+        members = pd.DataFrame(
+            {
+                "workspace_id": ws,
+                "customer_id": new.index,
+                "code": new_codes(len(new)),
+                "tier": base,
+                "tier_since": at,
+                "review_at": at + window,
+                "joined_at": at,
+            }
         )
-        for cid, at in wanted.items()
-        if cid not in members and create
-    ]
-    session.add_all(new)
-    session.add_all(
-        LoyaltyTierChange(
-            workspace_id=ws, customer_id=m.customer_id, to_tier=base, reason="joined", at=m.joined_at
+        bulk.write(
+            session,
+            "loyalty_members",
+            members,
+            datetimes=("tier_since", "review_at", "joined_at"),
+            conflict=("workspace_id", "customer_id"),
         )
-        for m in new
-    )
-    session.flush()
-    members.update((m.customer_id, m) for m in new)
-    return members, len(new)
+        changes = pd.DataFrame(
+            {
+                "workspace_id": ws,
+                "customer_id": new.index,
+                "from_tier": None,
+                "to_tier": base,
+                "reason": "joined",
+                "at": at,
+            }
+        )
+        bulk.write(session, "loyalty_tier_changes", changes, datetimes=("at",), conflict=("id",))
+        tier_of.update((c, base) for c in new.index)
+    return tier_of, set(new.index)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -67,14 +68,18 @@ def qualifying(
         )
         .group_by(T.customer_id)
     )
-    if customer_ids is not None:
-        ids = sorted(set(customer_ids))
+    if customer_ids is not None and len(ids := sorted(set(customer_ids))) <= 20_000:
         out: dict[str, Standing] = {}
         for start in range(0, len(ids), 5000):
             for cid, p, s in session.execute(query.where(T.customer_id.in_(ids[start : start + 5000]))):
                 out[cid] = Standing(int(p or 0), Decimal(s or 0))
         return out
-    return {cid: Standing(int(p or 0), Decimal(s or 0)) for cid, p, s in session.execute(query)}
+    wanted = None if customer_ids is None else set(ids)
+    return {
+        cid: Standing(int(p or 0), Decimal(s or 0))
+        for cid, p, s in session.execute(query)
+        if wanted is None or cid in wanted
+    }
 
 
 def qualified_tier(tiers: list[LoyaltyTier], standing: Standing | None) -> LoyaltyTier:
@@ -171,3 +176,63 @@ def review(session: Session, *, programme: LoyaltyProgramme, now: datetime) -> d
             counts["downgraded"] += 1
     session.flush()
     return counts
+
+
+def upgrade_many(
+    session: Session,
+    *,
+    programme: LoyaltyProgramme,
+    tier_of: dict[str, str],
+    now: datetime,
+    known: dict[str, Standing] | None = None,
+) -> int:
+    """`upgrade` for a batch (member -> current tier), in bulk statements; objects loaded before are expired.
+    `known` gives the standing of members whose whole ledger the caller holds (enrolled by the batch)."""
+    from tajriba.loyalty import bulk
+
+    ladder = tiers_of(session, programme.workspace_id)
+    if len(ladder) < 2 or not tier_of:
+        return 0
+    rank = {t.key: t.rank for t in ladder}
+    window = programme.qualification_days
+    known = known or {}
+    standings = dict(known)
+    standings.update(
+        qualifying(
+            session,
+            workspace_id=programme.workspace_id,
+            as_of=now,
+            window_days=window,
+            customer_ids=[c for c in tier_of if c not in known],
+        )
+        if len(known) < len(tier_of)
+        else {}
+    )
+    moves = []
+    for cid, standing in standings.items():
+        best = qualified_tier(ladder, standing)
+        if best.rank > rank.get(tier_of.get(cid, ""), 0):
+            moves.append((cid, tier_of[cid], best.key))
+    if not moves:
+        return 0
+    moved = pd.DataFrame(moves, columns=["customer_id", "from_tier", "tier"]).assign(
+        workspace_id=programme.workspace_id,
+        tier_since=now,
+        review_at=now + timedelta(days=window),
+        grace_until=None,
+    )
+    bulk.update(
+        session,
+        "loyalty_members",
+        moved[["workspace_id", "customer_id", "tier", "tier_since", "review_at", "grace_until"]],
+        keys=("workspace_id", "customer_id"),
+        datetimes=("tier_since", "review_at", "grace_until"),
+    )
+    changes = (
+        moved[["customer_id", "from_tier", "tier"]]
+        .rename(columns={"tier": "to_tier"})
+        .assign(workspace_id=programme.workspace_id, reason="upgrade", at=now)
+    )
+    bulk.write(session, "loyalty_tier_changes", changes, datetimes=("at",), conflict=("id",))
+    session.expire_all()  # members loaded earlier in this session read their new tier again
+    return len(moves)
