@@ -91,7 +91,7 @@ def write(
     if big:
         connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        connection.exec_driver_sql(statement, rows)  # type: ignore[arg-type]
+        connection.exec_driver_sql(statement, rows)
     finally:
         if big:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
