@@ -227,7 +227,8 @@ def _standings(awards: pd.DataFrame, new: set[str], since: datetime) -> dict[str
     from decimal import Decimal
 
     mine = awards[
-        awards["customer_id"].isin(list(new)) & (awards["occurred_at"] > since.replace(tzinfo=None))
+        awards["customer_id"].isin(list(new))
+        & (awards["occurred_at"] > since.astimezone(UTC).replace(tzinfo=None))
     ]
     sums = mine.assign(spend=mine["spend"].fillna(0.0)).groupby("customer_id")[["points", "spend"]].sum()
     return {
