@@ -277,3 +277,46 @@ def test_batch_earning_on_a_postgresql_application_database(tmp_path, pg_url) ->
     finally:
         wh.close()
         engine.dispose()
+
+
+def test_bonuses_for_reviews_surveys_birthdays_and_referrals(app, db, ws, programme) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from tajriba.loyalty import bonuses
+    from tajriba.models import LoyaltyTransfer
+
+    wh = app.state.warehouse
+    at = pd.Timestamp("2026-03-10 10:00")
+    wh.append(
+        "feedback_texts",
+        pd.DataFrame(
+            {"workspace_id": ws.id, "feedback_id": ["f1", "f2", "f3"], "customer_id": ["m", "m", "stranger"],
+             "source": "review", "text": "ممتاز", "created_at": at}
+        ),
+    )  # fmt: skip
+    wh.append(
+        "survey_responses",
+        pd.DataFrame(
+            {"workspace_id": ws.id, "response_id": ["r1", "r2"], "customer_id": ["m", "m"], "metric": "nps",
+             "score": 9.0, "submitted_at": at}
+        ),
+    )  # fmt: skip
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    member = service.enrol(db, programme=programme, customer_id="m", now=start, birthday=date(1990, 3, 10))
+    friend = service.enrol(
+        db, programme=programme, customer_id="f", now=start, referral_code=member.code.lower()
+    )
+    assert friend.referred_by == "m"
+    day = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    new = bonuses.earn_bonuses(db, wh, workspace=ws, programme=programme, since=start, now=day)
+    # the first review once (100), two survey answers (20 each), the birthday (200); not the stranger (no member)
+    assert new == 4
+    assert bonuses.earn_bonuses(db, wh, workspace=ws, programme=programme, since=start, now=day) == 0
+    got = {r.key: r.points for r in db.query(LoyaltyTransfer).filter_by(customer_id="m")}
+    rules = {
+        r.trigger: r.id
+        for r in __import__("tajriba.models", fromlist=["LoyaltyRule"]).LoyaltyRule.__table__.c and []
+    } or None
+    del rules
+    assert sorted(got.values()) == [20, 20, 100, 200, 300]  # and the referral bonus
+    assert service.balance(db, workspace_id=ws.id, customer_id="f", as_of=day) == 300

@@ -50,9 +50,10 @@ def test_members_are_told_before_their_points_expire_once(app, db, ws, programme
     assert set(by_to) == {"sara@example.com", "john@example.com"}
     subject = str(make_header(decode_header(by_to["sara@example.com"]["Subject"])))
     assert "300" in subject and "نقاط" in subject  # Arabic for the Arabic speaker
-    assert str(
-        make_header(decode_header(by_to["john@example.com"]["Subject"]))
-    ) == "200 of your points expire on 2026-04-11"
+    assert (
+        str(make_header(decode_header(by_to["john@example.com"]["Subject"])))
+        == "200 of your points expire on 2026-04-11"
+    )
     # a second run tells nobody again; the member who withdrew is recorded as not told
     assert (
         notices.send_notices(db, wh, workspace=ws, programme=programme, settings=settings, now=soon)["email"]
