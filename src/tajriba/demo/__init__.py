@@ -64,7 +64,6 @@ def build_demo(
 ) -> dict[str, Any]:
     """Create the demo workspace and fill both stores; skip when it exists unless `rebuild`."""
     import time
-    from datetime import UTC
 
     from tajriba.accounts import service as accounts
     from tajriba.demo.generate import generate
@@ -100,16 +99,9 @@ def build_demo(
         counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
     counts.update(_cases(factory, warehouse, workspace_id, accounts))
     progress(f"cases worked in {time.perf_counter() - started:.1f} s")
-    with transaction(factory) as session:
-        from tajriba.demo import loyalty
-        from tajriba.demo.generate import END as end
+    from tajriba.demo import loyalty
 
-        redeemed = data.events[data.events["event"] == "Points Redeemed"]
-        counts.update(
-            loyalty.configure(
-                session, warehouse, workspace_id=workspace_id, redeemed=redeemed, end=end.replace(tzinfo=UTC)
-            )
-        )
+    counts.update(loyalty.run(factory, warehouse, workspace_id=workspace_id, events=data.events))
     progress(f"loyalty programme run in {time.perf_counter() - started:.1f} s")
     with transaction(factory) as session:
         from tajriba.demo import contact_centre

@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from tajriba.db.session import transaction
 from tajriba.errors import Conflict, NotFound
 from tajriba.loyalty import actions, service, tiers
 from tajriba.loyalty.schemas import CampaignCreate, RewardCreate
@@ -26,6 +27,19 @@ REWARDS = (
 )
 # the demo's ladder: thresholds the store's spend reaches in a year (qualifying points or SAR)
 LADDER = {"silver": 1500, "gold": 3500, "platinum": 7000}
+
+
+def run(
+    factory: sessionmaker[Session], warehouse: Warehouse, *, workspace_id: int, events: pd.DataFrame
+) -> dict[str, Any]:
+    """Set up and run the programme over the demo year, in its own transaction."""
+    from tajriba.demo.generate import END
+
+    with transaction(factory) as session:
+        redeemed = events[events["event"] == "Points Redeemed"]
+        return configure(
+            session, warehouse, workspace_id=workspace_id, redeemed=redeemed, end=END.replace(tzinfo=UTC)
+        )
 
 
 def configure(

@@ -15,7 +15,7 @@ bought products). An offer batch keeps a random holdout that is sent nothing, so
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _
-from tajriba.loyalty import lift, points, recommend
+from tajriba.loyalty import dashboard, lift, points, recommend
 from tajriba.models.accounts import Workspace
 from tajriba.models.loyalty import LoyaltyMember, Offer, OfferBatch
 
@@ -196,20 +196,15 @@ def batch_lift(session: Session, warehouse: Warehouse, *, batch: OfferBatch, now
     )
     if not offers:
         return {"offers": 0, "lift": None}
-    start = batch.created_at.astimezone(UTC).replace(tzinfo=None)
-    bought = {
-        c: float(s or 0)
-        for c, s in warehouse.sql(
-            "SELECT customer_id, sum(CAST(amount AS DOUBLE)) FROM orders WHERE workspace_id = ? AND ordered_at >= ? "
-            "AND ordered_at < ? AND coalesce(status, '') <> 'cancelled' AND customer_id IS NOT NULL GROUP BY customer_id",
-            [batch.workspace_id, start, now.astimezone(UTC).replace(tzinfo=None)],
-        )
-    }
     ids = [o.customer_id for o in offers]
     held = np.array([o.holdout for o in offers])
+    seen = dashboard.outcomes(
+        warehouse, workspace_id=batch.workspace_id, ids=ids, start=batch.created_at, end=now
+    )
+    assert seen["bought"] is not None and seen["spend"] is not None
     result = lift.lift(
-        bought=np.array([c in bought for c in ids], dtype=float),
-        spend=np.array([bought.get(c, 0.0) for c in ids]),
+        bought=seen["bought"],
+        spend=seen["spend"],
         holdout=held,
         cost=float(batch.cost_per_offer) * int((~held).sum()),
     )

@@ -20,9 +20,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tajriba.db import bulk
 from tajriba.errors import Conflict, Invalid
 from tajriba.i18n import _
-from tajriba.loyalty import bulk
 from tajriba.models.loyalty import LoyaltyMember, LoyaltyTransfer
 
 MEMBER, PROGRAMME, REDEEMED, EXPIRED = "member", "programme", "redeemed", "expired"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tajriba.db import bulk
 from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import N_, _
-from tajriba.loyalty import bulk
 from tajriba.loyalty.tiers import tiers_of
 from tajriba.models.loyalty import (
     LoyaltyMember,

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 NEIGHBOURS = 50
 _SQL = (
     "SELECT customer_id, ordered_at, properties FROM orders WHERE workspace_id = ? AND customer_id IS NOT NULL "
-    "AND ordered_at >= ? AND ordered_at < ? AND coalesce(status, '') <> 'cancelled' AND CAST(properties AS VARCHAR) LIKE '%product%' "
+    "AND ordered_at >= ? AND ordered_at < ? AND coalesce(status, '') <> 'cancelled' "
+    "AND CAST(properties AS VARCHAR) LIKE '%product%' "
     "UNION ALL SELECT customer_id, timestamp, properties FROM events WHERE workspace_id = ? "
     "AND event = 'Order Completed' AND customer_id IS NOT NULL AND timestamp >= ? AND timestamp < ? "
     "AND CAST(properties AS VARCHAR) LIKE '%product%'"

@@ -76,27 +76,9 @@ def _voucher_code() -> str:
     return "-".join("".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
-def redeem_reward(
-    session: Session,
-    *,
-    programme: LoyaltyProgramme,
-    member: LoyaltyMember,
-    reward_id: int,
-    key: str,
-    now: datetime,
-) -> tuple[LoyaltyVoucher, ledger.Posted]:
-    """Spend the reward's points and issue its voucher; the same key returns the same voucher."""
+def _check(session: Session, reward: LoyaltyReward, member: LoyaltyMember) -> None:
+    """Refuse a reward no longer offered, above the member's tier, out of stock, or at the member's limit."""
     ws = member.workspace_id
-    previous = session.scalar(select(V).where(V.workspace_id == ws, V.transfer_key == key))
-    if previous is not None:
-        if previous.customer_id != member.customer_id or previous.reward_id != reward_id:
-            raise Conflict(
-                _("the key {key} was already used for another transaction").format(key=key), code="key_reused"
-            )
-        return previous, ledger.Posted(
-            key=key, rows=ledger.find(session, workspace_id=ws, key=key), replay=True
-        )
-    reward = get_reward(session, workspace_id=ws, reward_id=reward_id, lock=True)
     if not reward.active:
         raise Conflict(
             _("the reward {name} is no longer offered").format(name=reward.name), code="reward_inactive"
@@ -121,6 +103,30 @@ def redeem_reward(
                 _("a member may redeem {name} {n} times").format(name=reward.name, n=reward.per_member),
                 code="limit_reached",
             )
+
+
+def redeem_reward(
+    session: Session,
+    *,
+    programme: LoyaltyProgramme,
+    member: LoyaltyMember,
+    reward_id: int,
+    key: str,
+    now: datetime,
+) -> tuple[LoyaltyVoucher, ledger.Posted]:
+    """Spend the reward's points and issue its voucher; the same key returns the same voucher."""
+    ws = member.workspace_id
+    previous = session.scalar(select(V).where(V.workspace_id == ws, V.transfer_key == key))
+    if previous is not None:
+        if previous.customer_id != member.customer_id or previous.reward_id != reward_id:
+            raise Conflict(
+                _("the key {key} was already used for another transaction").format(key=key), code="key_reused"
+            )
+        return previous, ledger.Posted(
+            key=key, rows=ledger.find(session, workspace_id=ws, key=key), replay=True
+        )
+    reward = get_reward(session, workspace_id=ws, reward_id=reward_id, lock=True)
+    _check(session, reward, member)
     posted = transactions.redeem(
         session,
         programme=programme,

@@ -188,7 +188,7 @@ def upgrade_many(
 ) -> int:
     """`upgrade` for a batch (member -> current tier), in bulk statements; objects loaded before are expired.
     `known` gives the standing of members whose whole ledger the caller holds (enrolled by the batch)."""
-    from tajriba.loyalty import bulk
+    from tajriba.db import bulk
 
     ladder = tiers_of(session, programme.workspace_id)
     if len(ladder) < 2 or not tier_of:

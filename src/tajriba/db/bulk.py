@@ -1,4 +1,5 @@
-"""Bulk writes for the batch path: a frame of rows into one table, skipping rows whose unique key is stored.
+"""Bulk writes into the application database for batch work (loyalty earning): a frame of rows into one table,
+skipping rows whose unique key is stored.
 
 The ORM's bulk insert spends most of its time per value (type processors, parameter dictionaries): 1 M ledger rows
 took ~35 s. Here the columns are converted once, on the frame, to what the driver stores (SQLite: datetimes as
