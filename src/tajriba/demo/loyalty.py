@@ -51,7 +51,6 @@ def configure(
     workspace = session.get(Workspace, workspace_id)
     assert workspace is not None
     programme = service.start_programme(session, workspace_id=workspace_id, name="مكافآت تجربة")
-    programme.expiry_days = 180
     for tier in session.scalars(select(LoyaltyTier).where(LoyaltyTier.workspace_id == workspace_id)):
         if tier.key in LADDER:
             tier.min_points, tier.min_spend = LADDER[tier.key], Decimal(LADDER[tier.key])
