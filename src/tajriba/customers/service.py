@@ -377,3 +377,17 @@ def masked_profile(profile: dict[str, Any]) -> dict[str, Any]:
         for m in profile.get("merges", [])
     ]
     return out
+
+
+def contacts(
+    warehouse: Warehouse, *, workspace_id: int, customer_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """E-mail, phone and language of each given customer who has a profile (raw: for sending, not for showing)."""
+    if not customer_ids:
+        return {}
+    rows = warehouse.sql(
+        "SELECT customer_id, email, phone, language FROM customers WHERE workspace_id = ? "
+        "AND list_contains(?, customer_id)",
+        [workspace_id, customer_ids],
+    )
+    return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}

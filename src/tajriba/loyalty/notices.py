@@ -94,7 +94,7 @@ def send_notices(
     blocked = customers.consent_blocked(
         session, warehouse, workspace_id=workspace.id, purposes=[PURPOSE], customer_ids=ids
     )
-    contacts = _contacts(warehouse, workspace.id, ids)
+    contacts = customers.contacts(warehouse, workspace_id=workspace.id, customer_ids=ids)
     counts = {"email": 0, "sms": 0, "none": 0}
     mailer = Mailer(settings) if settings.smtp_host else None
     with mailer if mailer is not None else nullcontext():
@@ -142,11 +142,3 @@ def _send(
             )
             return "sms"
     return None
-
-
-def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = warehouse.sql(
-        "SELECT customer_id, email, phone, language FROM customers WHERE workspace_id = ? AND list_contains(?, customer_id)",
-        [workspace_id, ids],
-    )
-    return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}

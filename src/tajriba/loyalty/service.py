@@ -189,17 +189,8 @@ def transact(session: Session, *, workspace: Workspace, data: Any, now: datetime
             category=data.category,
         )
     member = get_member(session, workspace_id=workspace.id, customer_id=data.customer_id)
-    if data.kind == "redeem":
-        return redeem(
-            session,
-            programme=programme,
-            member=member,
-            points=data.points,
-            key=data.key,
-            reason=data.reason,
-            now=now,
-        )
-    return adjust(
+    act = redeem if data.kind == "redeem" else adjust
+    return act(
         session,
         programme=programme,
         member=member,

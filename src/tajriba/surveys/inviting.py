@@ -170,16 +170,6 @@ def _existing_keys(session: Session, survey_id: int, keys: list[str]) -> set[str
     return out
 
 
-def _contacts(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not ids:
-        return {}
-    rows = warehouse.sql(
-        "SELECT customer_id, email, phone, language FROM customers WHERE workspace_id = ? AND list_contains(?, customer_id)",
-        [workspace_id, ids],
-    )
-    return {c: {"email": e, "phone": p, "language": lang} for c, e, p, lang in rows}
-
-
 def declined(
     session: Session, warehouse: Warehouse, workspace_id: int, ids: list[str], channel: str
 ) -> set[str]:
@@ -249,8 +239,10 @@ def _about(
 ) -> tuple[dict[str, dict[str, Any]], set[str], dict[str, datetime]]:
     """For the customers invited: their contacts, who declined surveys on the channel, when each was last
     asked."""
+    from tajriba.customers import service as customers
+
     return (
-        _contacts(warehouse, workspace_id, ids),
+        customers.contacts(warehouse, workspace_id=workspace_id, customer_ids=ids),
         declined(session, warehouse, workspace_id, ids, channel),
         _last_asked(session, workspace_id, ids),
     )
