@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from tajriba.customers import service as customers
 from tajriba.loyalty import actions, evaluate, recommend
-from tajriba.models import Case
+from tajriba.loyalty import service as loyalty
+from tajriba.models import Case, Offer
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -146,9 +148,7 @@ def test_actions_put_problems_first_and_consent_blocks_an_offer(app, db, ws, pro
     # a refused personalisation: the most bought products, not their own history's neighbours
     assert (
         got["a"]["items"]
-        == recommend.recommend(
-            recommend.fit(HISTORY), ["a"], n=5, personal=__import__("numpy").array([False])
-        )["a"]
+        == recommend.recommend(recommend.fit(HISTORY), ["a"], n=5, personal=np.array([False]))["a"]
     )
     # sms is another purpose: f withdrew e-mail only
     sms = actions.next_best_actions(db, wh, workspace=ws, customer_ids=["f"], channel="sms", now=NOW)
@@ -163,8 +163,39 @@ def test_actions_put_problems_first_and_consent_blocks_an_offer(app, db, ws, pro
         holdout_share=0.5,
         customer_ids=list("abcdef"),
     )
-    offered = {
-        o.customer_id
-        for o in db.query(__import__("tajriba.models", fromlist=["Offer"]).Offer).filter_by(batch_id=batch.id)
-    }
+    offered = {o.customer_id for o in db.query(Offer).filter_by(batch_id=batch.id)}
     assert "f" not in offered and offered == set("abcde")
+
+
+def test_offer_batches_through_the_api(app, client, db, ws, programme) -> None:  # type: ignore[no-untyped-def]
+    from tajriba.accounts import service as accounts
+    from tests.conftest import make_workspace
+
+    app.state.warehouse.append("orders", _orders_with_products(ws.id))
+    loyalty.earn_orders(db, app.state.warehouse, workspace=ws, programme=programme, now=NOW)
+    db.commit()
+    keys = {
+        r: accounts.create_key(db, workspace=ws, kind="api", name=r, role=r)[1]
+        for r in ("analyst", "agent", "viewer")
+    }
+    db.commit()
+    h = {r: {"Authorization": f"Bearer {k}"} for r, k in keys.items()}
+    body = {"name": "June", "channel": "sms", "holdout_share": 0.5}
+    assert client.post("/api/v1/loyalty/offer-batches", json=body, headers=h["agent"]).status_code == 403
+    r = client.post("/api/v1/loyalty/offer-batches", json=body, headers=h["analyst"])
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert sum(made["actions"].values()) == 6  # every member (a-f) has an action
+    assert all(not o["holdout"] for o in made["offers"]) and made["total"] == len(made["offers"]) < 6
+    page = client.get(f"/api/v1/loyalty/offer-batches/{made['id']}?limit=2", headers=h["agent"]).json()
+    assert len(page["offers"]) == min(2, made["total"]) and page["total"] == made["total"]
+    assert client.get(f"/api/v1/loyalty/offer-batches/{made['id']}", headers=h["viewer"]).status_code == 403
+    bad = client.post("/api/v1/loyalty/offer-batches", json={**body, "channel": "fax"}, headers=h["analyst"])
+    assert bad.status_code == 422 and "channel" in bad.text
+    other = make_workspace(db, "other")
+    other_key = accounts.create_key(db, workspace=other, kind="api", name="o", role="agent")[1]
+    db.commit()
+    far = client.get(
+        f"/api/v1/loyalty/offer-batches/{made['id']}", headers={"Authorization": f"Bearer {other_key}"}
+    )
+    assert far.status_code == 404

@@ -265,6 +265,10 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
     programme = loyalty.start_programme(db, workspace_id=ws.id, name="Rewards")
     loyalty.enrol(db, programme=programme, customer_id=f"{ws.slug}-0", now=utcnow())
+    from tajriba.models import OfferBatch
+
+    offer_batch = OfferBatch(workspace_id=ws.id, name="June", channel="email")
+    db.add(offer_batch)
     case = Case(workspace_id=ws.id, subject=f"{ws.slug} case", source="manual", team_id=team.id)
     db.add(case)
     db.flush()
@@ -279,6 +283,7 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "breach_id": breach.id,
         "hold_id": hold.id,
         "goal_id": goal.id,
+        "batch_id": offer_batch.id,
         "survey_id": survey.id,
         "journey_id": future.id,
         "stage_id": stage.id,

@@ -209,3 +209,33 @@ def batch_lift(session: Session, warehouse: Warehouse, *, batch: OfferBatch, now
         cost=float(batch.cost_per_offer) * int((~held).sum()),
     )
     return {"offers": len(offers), "lift": result}
+
+
+def batch_page(
+    session: Session, warehouse: Warehouse, *, batch: OfferBatch, now: datetime, limit: int, offset: int
+) -> dict[str, Any]:
+    """The batch with its counts per action, its lift so far, and a page of the offers to send (holdout left out)."""
+    from sqlalchemy import func
+
+    counts = dict(
+        session.execute(
+            select(Offer.action, func.count()).where(Offer.batch_id == batch.id).group_by(Offer.action)
+        ).all()
+    )
+    to_send = select(Offer).where(Offer.batch_id == batch.id, Offer.holdout.is_(False))
+    total = int(session.scalar(select(func.count()).select_from(to_send.subquery())) or 0)
+    page = session.scalars(to_send.order_by(Offer.id).limit(limit).offset(offset))
+    return {
+        "id": batch.id,
+        "name": batch.name,
+        "channel": batch.channel,
+        "holdout_share": batch.holdout_share,
+        "created_at": batch.created_at,
+        "actions": {k: int(v) for k, v in counts.items()},
+        "lift": batch_lift(session, warehouse, batch=batch, now=now)["lift"],
+        "offers": [
+            {"customer_id": o.customer_id, "action": o.action, "items": list(o.items), "holdout": o.holdout}
+            for o in page
+        ],
+        "total": total,
+    }

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from tajriba.loyalty import dashboard, service
+from tajriba.loyalty import actions, dashboard, service
 from tajriba.loyalty.schemas import (
     CampaignCreate,
     CampaignRead,
     MemberCreate,
     MemberRead,
+    OfferBatchCreate,
+    OfferBatchRead,
     ProgrammeRead,
     RedemptionCreate,
     RewardCreate,
@@ -133,3 +135,32 @@ def programme_figures(db: DB, wh: WarehouseDep, ctx: Read) -> ProgrammeRead:
     """Members, active share, points liability with expected breakage, redemption rate, tier movement, and each
     campaign's lift against its holdout."""
     return ProgrammeRead.model_validate(dashboard.figures(db, wh, workspace=ctx.workspace, now=utcnow()))
+
+
+@router.post("/offer-batches", status_code=201)
+def create_offer_batch(db: DB, wh: WarehouseDep, ctx: Manage, body: OfferBatchCreate) -> OfferBatchRead:
+    """Choose every member's next-best action now (consent per channel respected; a random holdout kept)."""
+    now = utcnow()
+    service.programme_of(db, ctx.workspace.id)
+    batch = actions.create_batch(
+        db, wh, workspace=ctx.workspace, name=body.name, channel=body.channel, now=now,
+        holdout_share=body.holdout_share, cost_per_offer=float(body.cost_per_offer),
+    )  # fmt: skip
+    return OfferBatchRead.model_validate(
+        actions.batch_page(db, wh, batch=batch, now=now, limit=100, offset=0)
+    )
+
+
+@router.get("/offer-batches/{batch_id}")
+def get_offer_batch(
+    db: DB,
+    wh: WarehouseDep,
+    ctx: Members,
+    batch_id: int,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> OfferBatchRead:
+    """A batch's actions, its lift against the holdout so far, and a page of the offers to send."""
+    batch = actions.get_batch(db, workspace_id=ctx.workspace.id, batch_id=batch_id)
+    page = actions.batch_page(db, wh, batch=batch, now=utcnow(), limit=limit, offset=offset)
+    return OfferBatchRead.model_validate(page)

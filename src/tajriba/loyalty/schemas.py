@@ -225,3 +225,36 @@ class ProgrammeRead(Answer):
     tiers: list[dict[str, Any]]
     tier_movement: list[dict[str, Any]]
     campaigns: list[dict[str, Any]]
+
+
+class OfferBatchCreate(BaseModel):
+    """Choose the next-best action of every member now, keeping a random holdout that is sent nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    channel: Literal["email", "sms", "whatsapp", "app"] = "email"
+    holdout_share: float = Field(default=0.1, ge=0.0, le=0.5)
+    cost_per_offer: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e9"))
+
+
+class OfferRead(Answer):
+    customer_id: str
+    action: str
+    items: list[str]
+    holdout: bool
+
+
+class OfferBatchRead(Answer):
+    """A batch: how many of each action, its lift against the holdout so far, and a page of the offers to send
+    (the holdout's are left out: they are to be sent nothing)."""
+
+    id: int
+    name: str
+    channel: str
+    holdout_share: float
+    created_at: datetime
+    actions: dict[str, int]
+    lift: dict[str, Any] | None
+    offers: list[OfferRead]
+    total: int
