@@ -63,12 +63,22 @@ def test_transactions_by_role_with_keys_and_clear_errors(client, db, ws, program
         headers=h["agent"],
     )
     assert naive.status_code == 422 and "zone" in naive.text
-    member = client.get("/api/v1/loyalty/members/c-1", headers=h["agent"]).json()
+    huge = {
+        **earn,
+        "order_id": "ORD-big",
+        "amount": "10000000000",
+        "channel": "web",
+    }  # 10 billion: 64-bit points
     assert (
-        member["balance"] == 300
-        and member["tier"]["key"] == "blue"
-        and member["history"][0]["points"] == -120
+        client.post("/api/v1/loyalty/transactions", json=huge, headers=h["agent"]).json()["points"] == 10**10
     )
+    refund = {"kind": "adjust", "customer_id": "c-1", "points": -(10**7), "key": "fix-big"}
+    assert client.post("/api/v1/loyalty/transactions", json=refund, headers=h["agent"]).status_code == 200
+    too_big = client.post("/api/v1/loyalty/transactions", json={**huge, "amount": "1e11"}, headers=h["agent"])
+    assert too_big.status_code == 422 and "amount" in too_big.text
+    member = client.get("/api/v1/loyalty/members/c-1", headers=h["agent"]).json()
+    assert member["balance"] == 300 + 10**10 - 10**7 and member["tier"]["key"] == "platinum"
+    assert member["history"][0]["points"] == -(10**7)
     assert client.get("/api/v1/loyalty/members/c-1", headers=h["viewer"]).status_code == 403
 
 

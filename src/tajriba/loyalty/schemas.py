@@ -40,7 +40,7 @@ class TransactionCreate(BaseModel):
     customer_id: str = CustomerId
     key: str | None = Key
     order_id: str | None = Field(default=None, min_length=1, max_length=160)
-    amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e12"))
+    amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e10"))
     channel: str | None = Field(default=None, max_length=40)
     category: str | None = Field(default=None, max_length=100)
     occurred_at: datetime | None = None

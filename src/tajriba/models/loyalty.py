@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -153,7 +154,7 @@ class LoyaltyTransfer(Base):
     kind: Mapped[str] = mapped_column(String(12))  # earn | bonus | redeem | expire | reverse | adjust
     debit: Mapped[str] = mapped_column(String(12))  # the account the points leave
     credit: Mapped[str] = mapped_column(String(12))  # the account they reach
-    points: Mapped[int] = mapped_column(Integer)  # > 0
+    points: Mapped[int] = mapped_column(BigInteger)  # > 0 (an order of a billion at 20x is past 32 bits)
     lot_id: Mapped[int | None] = mapped_column(Integer)  # the award drawn from (None: the row is an award)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the lot's expiry, on every row of the lot
     reason: Mapped[str] = mapped_column(String(40))
@@ -205,7 +206,7 @@ class LoyaltyNotice(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     customer_id: Mapped[str] = mapped_column(String(200))
     expires_on: Mapped[date] = mapped_column(Date)
-    points: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(BigInteger)
     channel: Mapped[str | None] = mapped_column(String(20))  # email, or None when no channel was allowed
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

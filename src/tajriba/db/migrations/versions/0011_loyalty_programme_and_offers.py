@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.String(length=200), nullable=False),
         sa.Column("expires_on", sa.Date(), nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -223,7 +223,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("debit", sa.String(length=12), nullable=False),
         sa.Column("credit", sa.String(length=12), nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("lot_id", sa.Integer(), nullable=True),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=False),
