@@ -202,7 +202,7 @@ def earn_orders(
     )
     result.enrolled = len(new)
     todo = todo[todo["customer_id"].isin(list(tier_of))].reset_index(drop=True)
-    awards = _award(session, todo, workspace, programme, tier_of, now)
+    awards = awards_for(session, todo, workspace, programme, tier_of, now)
     ledger.insert_new(session, awards, checked=True)
     if len(awards):
         result.awarded = int(awards["key"].nunique())
@@ -237,7 +237,7 @@ def _standings(awards: pd.DataFrame, new: set[str], since: datetime) -> dict[str
     }
 
 
-def _award(
+def awards_for(
     session: Session,
     todo: pd.DataFrame,
     workspace: Workspace,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from tajriba.errors import TajribaError
 from tajriba.i18n import to_latin_digits
 from tajriba.loyalty import actions, dashboard, service
-from tajriba.loyalty.schemas import KIND_LABELS, CampaignCreate, RewardCreate
+from tajriba.loyalty.schemas import CampaignCreate, RewardCreate
 from tajriba.models import OfferBatch
 from tajriba.models.base import utcnow
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
@@ -67,7 +67,6 @@ def loyalty_page(
         batches=[(b, actions.batch_lift(db, wh, batch=b, now=now)) for b in batches],
         seasons=service.SEASONS,
         action_labels=actions.ACTION_LABELS,
-        kind_labels=KIND_LABELS,
         channels=list(actions.CHANNEL_PURPOSES),
         this_year=now.year,
     )

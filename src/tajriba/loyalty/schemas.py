@@ -19,13 +19,6 @@ KIND_LABELS = {
     "reverse": N_("Reversed"),
     "adjust": N_("Adjusted"),
 }
-TRIGGER_LABELS = {
-    "order": N_("Orders"),
-    "review": N_("Review written"),
-    "survey": N_("Survey answered"),
-    "referral": N_("Referral"),
-    "birthday": N_("Birthday"),
-}
 Key = Field(default=None, min_length=1, max_length=160, pattern=r"^[\w.:@/+\-]+$")
 CustomerId = Field(min_length=1, max_length=200)
 

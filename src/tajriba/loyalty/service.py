@@ -284,6 +284,8 @@ def profile_section(
     can: Any,
 ) -> dict[str, object]:
     """What a customer's page shows from the programme: balance, tier, expiring points, history, latest offer."""
+    from tajriba.loyalty.actions import ACTION_LABELS
+    from tajriba.loyalty.schemas import KIND_LABELS
     from tajriba.models.base import utcnow
     from tajriba.models.loyalty import Offer
 
@@ -301,7 +303,12 @@ def profile_section(
         .order_by(Offer.id.desc())
         .limit(1)
     )
-    return {"loyalty": member_summary(session, member=member, now=utcnow()), "loyalty_offer": offer}
+    return {
+        "loyalty": member_summary(session, member=member, now=utcnow()),
+        "loyalty_offer": offer,
+        "loyalty_kinds": KIND_LABELS,
+        "loyalty_actions": ACTION_LABELS,
+    }
 
 
 def _personal_models() -> list[Any]:

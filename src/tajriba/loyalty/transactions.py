@@ -59,7 +59,7 @@ def earn_order(
             "month": [local.strftime("%Y-%m")],
         }
     )
-    rows = earning._award(session, frame, workspace, programme, {customer_id: member.tier}, now)
+    rows = earning.awards_for(session, frame, workspace, programme, {customer_id: member.tier}, now)
     ledger.insert_new(session, rows)
     stored = ledger.find(session, workspace_id=workspace.id, key=key)
     if (
