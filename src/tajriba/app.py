@@ -200,6 +200,7 @@ ROUTERS = (
     "tajriba.goals.api:router",
     "tajriba.loyalty.api:router",
     "tajriba.loyalty.pages:router",
+    "tajriba.social.api:router",
     "tajriba.goals.pages:router",
     "tajriba.stories.api:router",
     "tajriba.stories.pages:router",

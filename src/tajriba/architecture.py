@@ -24,7 +24,7 @@ FOUNDATION = (
 # lowest first: a domain may use the ones before it (the order the loop check enforces)
 DOMAINS = (
     "accounts", "text", "customers", "ingest", "metrics", "journeys", "surveys", "value", "goals", "stories",
-    "overview", "cases", "forecasting", "loyalty", "reports", "privacy",
+    "overview", "cases", "forecasting", "loyalty", "social", "reports", "privacy",
 )  # fmt: skip
 ENTRY_POINTS = ("app", "cli", "wiring", "demo")
 PUBLIC = ("service", "schemas")

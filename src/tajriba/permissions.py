@@ -49,6 +49,11 @@ MATRIX: dict[str, tuple[set[str], str]] = {
         _ANALYSTS,
         "set up the programme: earning rules, tiers, rewards, campaigns, offer batches",
     ),
+    "social:read": (
+        _ALL,
+        "see the listening dashboard, the mention stream (redacted) and spikes; providers read pending replies",
+    ),
+    "social:manage": (_ANALYSTS, "edit listening queries, sources (webhooks, feeds) and topic touchpoints"),
     "cases:read": (
         _ALL,
         "see cases (agents: their own and their teams'; others: all) and the notification centre",

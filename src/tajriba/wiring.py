@@ -14,6 +14,7 @@ from tajriba.jobs import worker as _maintenance  # the queue's own hourly job
 from tajriba.loyalty import tasks as loyalty_tasks
 from tajriba.privacy import tasks as privacy_tasks
 from tajriba.reports import tasks as reports_tasks
+from tajriba.social import tasks as social_tasks
 from tajriba.surveys import tasks as surveys_tasks
 from tajriba.text import tasks as text_tasks
 
@@ -26,6 +27,7 @@ JOB_MODULES = (
     loyalty_tasks,
     privacy_tasks,
     reports_tasks,
+    social_tasks,
     surveys_tasks,
     text_tasks,
     _maintenance,

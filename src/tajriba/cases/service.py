@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tajriba.audit import Auditor
-from tajriba.cases import report, sla
+from tajriba.cases import report, signals, sla
 from tajriba.cases.alerts import due as due
 from tajriba.cases.alerts import remember as remember
 from tajriba.cases.alerts import tell as tell
@@ -24,6 +24,8 @@ from tajriba.models.base import utcnow
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 report_summary = report.summary
+Signal = signals.Signal
+open_or_attach = signals.open_or_attach
 
 STATUS_LABELS = {
     "new": N_("New, unanswered"),

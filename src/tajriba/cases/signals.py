@@ -117,7 +117,13 @@ class Signal:
     tier: str | None = None
 
 
-CASE_SOURCE = {"survey_response": "survey", "feedback": "feedback", "ticket": "ticket", "customer": "churn"}
+CASE_SOURCE = {
+    "survey_response": "survey",
+    "feedback": "feedback",
+    "ticket": "ticket",
+    "customer": "churn",
+    "mention": "social",
+}
 
 
 def link(

@@ -3,9 +3,6 @@ to the workspace's endpoints (standard JSON or Slack), retried with back-off, ea
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -23,6 +20,7 @@ from tajriba.errors import Invalid
 from tajriba.i18n import _
 from tajriba.models import Webhook, WebhookDelivery
 from tajriba.models.base import utcnow
+from tajriba.security import new_webhook_secret, webhook_signature
 
 EVENTS = ("case.created", "case.assigned", "case.sla_at_risk", "case.sla_breached", "case.resolved", "alert")
 
@@ -30,15 +28,8 @@ EVENTS = ("case.created", "case.assigned", "case.sla_at_risk", "case.sla_breache
 MAX_ATTEMPTS = 6
 
 
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The webhook-signature header value (Standard Webhooks, v1 = HMAC-SHA256)."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+new_secret = new_webhook_secret
+sign = webhook_signature
 
 
 def emit(session: Session, *, workspace_id: int, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:

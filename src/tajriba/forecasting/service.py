@@ -17,6 +17,10 @@ import pandas as pd
 from tajriba.errors import Invalid
 from tajriba.forecasting import daily, intraday
 from tajriba.forecasting import staffing as erlang
+from tajriba.forecasting.features import calendar_features as calendar_features
+
+# what other domains use of this package's modules (docs/architecture.md): the day's calendar (Ramadan, Eid, sales
+# days, weekends, public holidays) for seasonal baselines (tajriba.social's spike detection)
 
 MAX_FOLDS = 60
 

@@ -45,6 +45,7 @@ from tajriba.models.loyalty import (
 )
 from tajriba.models.privacy import Breach, DataSubjectRequest, LegalHold, Purpose, RetentionRule
 from tajriba.models.reports import ReportSubscription
+from tajriba.models.social import SocialQuery, SocialReply, SocialSource
 from tajriba.models.surveys import Survey, SurveyInvitation, SurveyProgress, SurveyTrigger
 
 __all__ = [
@@ -89,6 +90,9 @@ __all__ = [
     "Membership",
     "Persona",
     "ReportSubscription",
+    "SocialQuery",
+    "SocialReply",
+    "SocialSource",
     "Stage",
     "Survey",
     "SurveyInvitation",

@@ -53,6 +53,8 @@ def personal_data(text: str) -> list[tuple[str, str]]:
 
 # what other domains use of this package's modules, reached through this service only (docs/architecture.md)
 topic_names = topics.names
+taxonomy_for = topics.for_workspace
+content_words = topics.content_words
 
 
 @dataclass
@@ -111,6 +113,18 @@ def _enrichments(
             "processed_at": now,
         }
     )
+
+
+def analysed(
+    workspace_id: int, source: str, ids: list[str], texts: list[str], *, taxonomy: Taxonomy, at: datetime
+) -> tuple[pd.DataFrame, list[Any]]:
+    """Texts analysed on their way in (public mentions): their text_enrichments rows, as `enrich` would write
+    them (so the background run finds them done), and the pipeline's results."""
+    results = analyze(texts, taxonomy=taxonomy)
+    batch = pd.DataFrame({"source": source, "source_id": ids})
+    return _enrichments(
+        workspace_id, batch, texts, results, taxonomy=taxonomy, model_version=models.version(), at=at
+    ), results
 
 
 def enrich(

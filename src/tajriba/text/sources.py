@@ -1,5 +1,5 @@
-"""Every text of a workspace, as one query: feedback texts, survey comments not mirrored as feedback, and
-ticket subjects (columns source, source_id, text, customer_id, touchpoint_id, channel, origin, created_at);
+"""Every text of a workspace, as one query: feedback texts, survey comments not mirrored as feedback, ticket
+subjects and public mentions (tajriba.social) (columns source, source_id, text, customer_id, touchpoint_id, channel, origin, created_at);
 and those not yet analysed by the current model and taxonomy (or changed since)."""
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ FROM survey_responses r WHERE r.workspace_id = $ws AND r.comment IS NOT NULL AND
 UNION ALL
 SELECT 'ticket', ticket_id, subject, customer_id, touchpoint_id, channel, 'ticket', created_at
 FROM tickets WHERE workspace_id = $ws AND subject IS NOT NULL AND trim(subject) <> ''
+UNION ALL
+SELECT 'mention', mention_id, text, NULL, touchpoint_id, platform, 'social', created_at
+FROM social_mentions WHERE workspace_id = $ws AND trim(text) <> ''
 """
 
 

@@ -249,6 +249,11 @@ def _stop(word: str) -> bool:
     return word in STOPWORDS or fold(word) in STOPWORDS
 
 
+def content_words(text: str) -> list[str]:
+    """The folded words of three letters or more that are not stop words (what a burst of texts is about)."""
+    return [w for w in _WORDS.findall(fold(text)) if not _stop(w)]
+
+
 def _tfidf(texts: list[str]) -> tuple[Any, dict[str, int]]:
     """Sublinear TF-IDF of the folded texts over the words found in at least two of them (stop words out)."""
     folded = [fold(t) for t in texts]

@@ -447,6 +447,45 @@ CONTACT_INTERVALS = TableSpec(
     key=("workspace_id", "team", "channel", "starts_at"),
 )
 
+# public mentions of a brand (tajriba.social): posts, comments, reviews and articles from listening providers,
+# feeds and exports; `mention_id` is derived from the post's URL (else the platform's id), so the same post from
+# two sources is one row. `fingerprint` (the folded words) finds near-identical copies; `query_keys` holds the
+# ids of the queries that match ("|1|4|"), `touchpoint_id` the touchpoint of its first mapped topic; the text
+# goes through tajriba.text like every feedback text (text_enrichments, source "mention")
+SOCIAL_MENTIONS = TableSpec(
+    "social_mentions",
+    (
+        _ws(),
+        _text("mention_id", True),
+        _text("platform", True),  # x, instagram, tiktok, youtube, app_store, google_play, google, news, web
+        _text("external_id"),
+        _text("url"),
+        _text("author_handle"),
+        _text("author_name"),
+        _c("author_followers", "BIGINT", pa.int64()),
+        _c("author_verified", "BOOLEAN", pa.bool_()),
+        _text("title"),
+        _text("text", True),
+        _text("language"),
+        _ts("created_at", True),
+        _c("likes", "BIGINT", pa.int64()),
+        _c("shares", "BIGINT", pa.int64()),
+        _c("replies", "BIGINT", pa.int64()),
+        _c("views", "BIGINT", pa.int64()),
+        _c("reach", "BIGINT", pa.int64()),  # followers, else views: how many could have seen it
+        _c("engagement", "BIGINT", pa.int64()),  # likes + shares + replies
+        _c("rating", "DOUBLE", pa.float64()),  # a review's stars
+        _text("reply_to"),
+        _text("fingerprint"),
+        _text("query_keys"),
+        _int("touchpoint_id"),
+        _int("source_id"),  # the social source (webhook, feed) it came through, if any
+        _json("properties"),
+        _ts("ingested_at", True),
+    ),
+    key=("workspace_id", "mention_id"),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -464,5 +503,6 @@ TABLES: dict[str, TableSpec] = {
         TEXT_ENRICHMENTS,
         CASE_SIGNALS,
         CONTACT_INTERVALS,
+        SOCIAL_MENTIONS,
     )
 }
