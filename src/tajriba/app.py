@@ -201,6 +201,7 @@ ROUTERS = (
     "tajriba.loyalty.api:router",
     "tajriba.loyalty.pages:router",
     "tajriba.social.api:router",
+    "tajriba.social.pages:router",
     "tajriba.goals.pages:router",
     "tajriba.stories.api:router",
     "tajriba.stories.pages:router",

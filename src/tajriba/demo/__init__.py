@@ -103,6 +103,19 @@ def build_demo(
 
     counts.update(loyalty.run(factory, warehouse, workspace_id=workspace_id, events=data.events))
     progress(f"loyalty programme run in {time.perf_counter() - started:.1f} s")
+    from tajriba.demo import listening
+
+    counts.update(
+        listening.run(
+            factory,
+            warehouse,
+            workspace_id=workspace_id,
+            seed=seed,
+            scale=scale,
+            touchpoint_ids=touchpoint_ids,
+        )
+    )
+    progress(f"social mentions stored in {time.perf_counter() - started:.1f} s")
     with transaction(factory) as session:
         from tajriba.demo import contact_centre
 

@@ -38,6 +38,7 @@ from tajriba.social.schemas import (
     SourceRead,
     SpikeList,
 )
+from tajriba.social.stream import as_seen
 from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
@@ -57,6 +58,7 @@ def _listening(request: Request, key_permission: str | None, source_key: str | N
         if source_key is not None:
             source = service.sources.by_key(session, source_key)
             workspace = session.get(Workspace, source.workspace_id)
+            assert workspace is not None  # a source goes with its workspace
         else:
             assert key_permission is not None
             workspace = RequireKey(key_permission)(request, session).workspace
@@ -73,6 +75,8 @@ def _open(request: Request, workspace_id: int, found: list[Any], source_id: int 
                 source.stored += stored
                 source.last_run_at, source.last_status, source.last_error = utcnow(), "ok", None
         workspace = session.get(Workspace, workspace_id)
+        if workspace is None:
+            raise NotFound(_("no such workspace"))
         return service.open_cases(session, workspace=workspace, found=found) if found else 0
 
 
@@ -164,15 +168,6 @@ async def webhook(request: Request, key: str, body: BodyDep, format: str = Query
 # ---- mentions out ----------------------------------------------------------------------------------------------
 
 
-def shown(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """The mention as this reader may see it: the text redacted unless their role reads personal data."""
-    out = dict(row)
-    redacted = out.pop("redacted", None)
-    if not ctx.can("pii:read"):
-        out["text"] = redacted if redacted is not None else ""
-    return out
-
-
 @router.get("/mentions")
 def list_mentions(
     wh: WarehouseDep,
@@ -199,7 +194,7 @@ def list_mentions(
         total=total,
         limit=limit,
         offset=offset,
-        mentions=[MentionRead.model_validate(shown(r, ctx)) for r in rows],
+        mentions=[MentionRead.model_validate(as_seen(r, ctx)) for r in rows],
     )
 
 
@@ -208,7 +203,7 @@ def get_mention(wh: WarehouseDep, ctx: Read, mention_id: str) -> MentionRead:
     row = service.one(wh, ctx.workspace.id, mention_id[:80])
     if row is None:
         raise NotFound(_("no such mention"))
-    return MentionRead.model_validate(shown(row, ctx))
+    return MentionRead.model_validate(as_seen(row, ctx))
 
 
 @router.post("/mentions/{mention_id}/replies", status_code=201)
@@ -301,7 +296,9 @@ def overview(
     """Totals, share of voice with intervals, sentiment per brand, volume per day, platforms, dialects, topics, top
     authors and the most engaged mentions over local days [start, end)."""
     data = service.overview(db, wh, workspace=ctx.workspace, start=start, end=end)
-    data["engaged"] = [shown(r, ctx) for r in data["engaged"]]
+    data["engaged"] = [as_seen(r, ctx) for r in data["engaged"]]
+    if not ctx.can("pii:read"):
+        data["authors"] = [a | {"name": None} for a in data["authors"]]
     return Overview.model_validate(data)
 
 
@@ -314,5 +311,5 @@ def spikes(
         wh, workspace=ctx.workspace, query_id=query_id, now=utcnow().replace(tzinfo=None), days=days
     )
     for s in found:
-        s["examples"] = [shown(r, ctx) for r in s["examples"]]
-    return SpikeList(query_id=query_id, spikes=found)
+        s["examples"] = [as_seen(r, ctx) for r in s["examples"]]
+    return SpikeList.model_validate({"query_id": query_id, "spikes": found})

@@ -63,8 +63,7 @@ def find(
     for series in ("all", "negative"):
         hourly = _hourly(warehouse, workspace, query_id, since, series == "negative")
         found, _frame = spikes.detect(hourly, country=country, since=local_start.to_pydatetime())
-        for spike in found:
-            out.append({"series": series, **spike.as_dict()})
+        out += [{"series": series, **spike.as_dict()} for spike in found]
     out = _merge(out)
     for spike in out:
         spike.update(context(warehouse, workspace, query_id=query_id, start=spike["start"], end=spike["end"]))
@@ -146,7 +145,7 @@ def rising_words(
     total_both = sum(both.values())
     n_a, n_b = sum(a.values()), sum(b.values())
     alpha0 = prior * len(both)
-    out = []
+    out: list[dict[str, Any]] = []
     for w, ya in a.items():
         if ya < 3:
             continue

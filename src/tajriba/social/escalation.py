@@ -1,10 +1,10 @@
-"""Negative mentions that many people can see become cases (the closed loop), and the replies written to them.
+"""Negative mentions that many people can see become cases (the closed loop).
 
-A stored mention opens a case when it is negative (its sentiment, or a complaint among its intents), its reach (the author's followers, else its
-views) or its engagement is at least the workspace's threshold (settings `social.case_reach`, default 5,000;
-`social.case_engagement`, default 200), and it matches one of the workspace's brand queries (when it has any).
-The case is routed like any other (the team in `social.case_team_id`, else the touchpoint's owner), `urgent`
-at ten times the threshold, `high` otherwise. Its subject is the redacted text.
+A stored mention opens a case when it is negative (its sentiment, or a complaint among its intents), its reach
+(the author's followers, else its views) or its engagement is at least the workspace's threshold (settings
+`social.case_reach`, default 5,000; `social.case_engagement`, default 200), and it matches one of the workspace's
+brand queries (when it has any). The case is routed like any other (the team in `social.case_team_id`, else the
+touchpoint's owner), `urgent` at ten times the threshold, `high` otherwise. Its subject is the redacted text.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def candidates(listening: Any, rows: pd.DataFrame, results: list[Any]) -> list[C
         reach, engaged = _num(row["reach"]), _num(row["engagement"])
         if reach < cfg["case_reach"] and engaged < cfg["case_engagement"]:
             continue
-        keys = {int(k) for k in (row["query_keys"] or "").strip("|").split("|") if k}
+        raw = row["query_keys"]
+        keys = {int(k) for k in raw.strip("|").split("|") if k} if isinstance(raw, str) else set()
         if listening.brands and not keys & listening.brands:
             continue
         signal = cases_service.Signal(

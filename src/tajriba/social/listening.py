@@ -98,7 +98,7 @@ def volume(
     )
     periods = [str(pd.Timestamp(p).date()) for p in frame.iloc[:, 0]] if len(frame) else []
     values = frame.iloc[:, 1:].fillna(0).astype(int).to_numpy().T if len(frame) else []
-    series = (
+    series: list[dict[str, Any]] = (
         [{"query_id": None, "counts": list(map(int, values[0])), "negative": list(map(int, values[1]))}]
         if periods
         else []

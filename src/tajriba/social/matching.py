@@ -2,7 +2,8 @@
 
 A query's keywords are matched on the folded text (`text.service.fold`: أ/إ/آ -> ا, ى -> ي, ة -> ه, Persian ی/ک,
 diacritics and tatweel gone, Latin lower-cased, elongations cut), as whole words; an Arabic-script keyword also
-matches behind the clitics written onto it (و ف ب ل ك and the article: "والراجحي", "بنون", "للراجحي"), and, in
+matches behind the clitics written onto it (و ف ب ل ك: "وبنخلة"; before the article when the keyword has it:
+"والراجحي", "للراجحي"; a keyword without the article does not match the article's noun), and, in
 Latin-script words (Arabizi: "noon", "raj7i", "jarir"/"garir"), by its consonant skeleton: both sides are written
 as classes of letters (ح/h/7 -> h, ج/j/g -> j, ق/ك/q/k -> k, ع/ء/2/3 and vowels dropped...) and a keyword of three
 or more classes matches a Latin word or two-word run with the same classes. Hashtags match a "#tag" (any case, `_`
@@ -20,7 +21,8 @@ from tajriba.text.service import fold
 
 _WORD = r"[\w#@]"
 _AR_LETTERS = "\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff"
-_PROCLITICS = "(?:[وف]?(?:[بلك]|ال|بال|لل|كال)?)"
+_PROCLITICS = "[وف]?[بلك]?"  # and, then; with, for, like (written onto the word)
+_ARTICLE = "[وف]?(?:ال|بال|كال|لل)"  # the same before the article; ل + ال is written لل
 
 # Arabic letters and Arabizi spellings as consonant classes ("" = dropped: vowels, alef, ain, hamza)
 _AR_CLASS = {
@@ -46,6 +48,7 @@ def skeleton_arabic(word: str) -> str:
     # an Arabic word's classes (the article dropped); ج is j and g alike, so is its Egyptian spelling
     word = fold(word)
     word = word[2:] if word.startswith("ال") and len(word) > 3 else word
+    word = word[:-1] if word.endswith("ه") and len(word) > 2 else word  # ة (folded to ه) is written a or e
     out = "".join(_AR_CLASS.get(ch, "") for ch in word)
     return _squeeze(out)
 
@@ -54,6 +57,7 @@ def skeleton_latin(word: str) -> str:
     word = word.lower()
     word = word[3:] if word.startswith(("al-", "el-")) else word
     word = re.sub(r"^(al|el)(?=[^aeiou])", "", word) if len(word) > 4 else word
+    word = word[:-1] if word.endswith(("ah", "eh")) and len(word) > 3 else word
     out = _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], word)
     return _squeeze(out)
 
@@ -80,8 +84,13 @@ def _words(keywords: list[str]) -> re.Pattern[str] | None:
         folded = fold(kw).replace("_", " ").strip()
         if not folded:
             continue
+        if _ARABIC.match(folded) and folded.startswith("ال") and len(folded) > 3:
+            # a keyword with the article ("الراجحي") takes the clitics before it; one without ("نخلة") does not
+            # match the article's noun ("النخلة", the palm tree)
+            prefix, folded = _ARTICLE, folded[2:]
+        else:
+            prefix = _PROCLITICS if _ARABIC.match(folded) else ""
         body = r"\s+".join(re.escape(w) for w in folded.split())
-        prefix = _PROCLITICS if _ARABIC.match(folded) else ""
         parts.append(f"(?<!{_WORD}){prefix}{body}(?!{_WORD})")
     return re.compile("|".join(parts)) if parts else None
 

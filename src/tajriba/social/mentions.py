@@ -243,8 +243,8 @@ def _new(warehouse: Warehouse, workspace_id: int, rows: pd.DataFrame) -> pd.Seri
     marks the copies in rows["_near"]."""
     batch = pa.table(
         {
-            "mention_id": pa.array(rows["mention_id"].tolist(), pa.string()),
-            "fingerprint": pa.array(rows["fingerprint"].tolist(), pa.string()),
+            "mention_id": pa.array(rows["mention_id"].tolist(), pa.string(), from_pandas=True),
+            "fingerprint": pa.array(rows["fingerprint"].tolist(), pa.string(), from_pandas=True),
         }
     )
     first = min(rows["created_at"]) - timedelta(days=NEAR_DAYS)

@@ -6,6 +6,7 @@ Google Play Console reviews export, Google Business Profile API); tests replay r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,15 +19,11 @@ Reader = tuple[list[Any], Callable[[Any], Mention]]
 def x(payload: Any) -> Reader:
     """X API v2 (recent/full-archive search, mentions timeline) with `expansions=author_id`."""
     users = {}
-    includes = payload.get("includes") if isinstance(payload, dict) else None
-    for user in (includes or {}).get("users", []) if isinstance(includes, dict) else []:
+    for user in _obj(_obj(payload).get("includes")).get("users") or []:
         if isinstance(user, dict) and "id" in user:
             users[str(user["id"])] = user
-    items = (
-        _items(payload, "data")
-        if not (isinstance(payload, dict) and payload.get("meta", {}).get("result_count") == 0)
-        else []
-    )
+    empty = _obj(_obj(payload).get("meta")).get("result_count") == 0 and "data" not in _obj(payload)
+    items = [] if empty else _items(payload, "data")
 
     def build(item: dict[str, Any]) -> Mention:
         tweet_id = _get(item, "id", short)
@@ -44,7 +41,7 @@ def x(payload: Any) -> Reader:
         )
         return Mention(
             platform="x",
-            text=_get(item, "text", lambda v: v if isinstance(v, str) else ""),
+            text=_get(item, "text", _str),
             created_at=_get(item, "created_at", when),
             external_id=tweet_id,
             url=f"https://x.com/{handle or 'i'}/status/{tweet_id}"
@@ -71,6 +68,15 @@ def x(payload: Any) -> Reader:
     return items, build
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a platform left it out or sent null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _sum(*values: int | None) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -81,22 +87,17 @@ def instagram(payload: Any) -> Reader:
     items: list[Any] = []
     for item in _items(payload, "data"):
         items.append(item)
-        replies = (
-            item.get("replies", {}).get("data")
-            if isinstance(item, dict) and isinstance(item.get("replies"), dict)
-            else None
-        )
-        for reply in replies or []:
+        for reply in _obj(_obj(item).get("replies")).get("data") or []:
             if isinstance(reply, dict):
                 items.append({**reply, "parent_id": reply.get("parent_id") or item.get("id")})
-    permalink = payload.get("media_permalink") if isinstance(payload, dict) else None
+    permalink = _obj(payload).get("media_permalink")
 
     def build(item: dict[str, Any]) -> Mention:
         is_post = "caption" in item
-        owner = item.get("from") if isinstance(item.get("from"), dict) else {}
+        owner = _obj(item.get("from"))
         return Mention(
             platform="instagram",
-            text=_get(item, "caption" if is_post else "text", lambda v: v if isinstance(v, str) else ""),
+            text=_get(item, "caption" if is_post else "text", _str),
             created_at=_get(item, "timestamp", when),
             external_id=_get(item, "id", short),
             url=_get(item, "permalink", lambda v: short(v, 2000)) if is_post else permalink,
@@ -112,8 +113,7 @@ def instagram(payload: Any) -> Reader:
 
 def tiktok(payload: Any) -> Reader:
     """TikTok Research API: video comments (`data.comments`) or a video query (`data.videos`)."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    videos = isinstance(data, dict) and "videos" in data
+    videos = "videos" in _obj(_obj(payload).get("data"))
     items = _items(payload, "data", "videos" if videos else "comments")
 
     def build(item: dict[str, Any]) -> Mention:
@@ -122,7 +122,7 @@ def tiktok(payload: Any) -> Reader:
             vid = _get(item, "id", short)
             return Mention(
                 platform="tiktok",
-                text=_get(item, "video_description", lambda v: v if isinstance(v, str) else ""),
+                text=_get(item, "video_description", _str),
                 created_at=_get(item, "create_time", when),
                 external_id=vid,
                 url=f"https://www.tiktok.com/@{handle}/video/{vid}" if handle and vid else None,
@@ -137,7 +137,7 @@ def tiktok(payload: Any) -> Reader:
         video = short(item.get("video_id"))
         return Mention(
             platform="tiktok",
-            text=_get(item, "text", lambda v: v if isinstance(v, str) else ""),
+            text=_get(item, "text", _str),
             created_at=_get(item, "create_time", when),
             external_id=_get(item, "id", short),
             likes=_get(item, "like_count", count),
@@ -156,24 +156,19 @@ def youtube(payload: Any) -> Reader:
         if not isinstance(thread, dict):
             items.append(thread)
             continue
-        snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
-        top = snippet.get("topLevelComment") if isinstance(snippet.get("topLevelComment"), dict) else {}
+        snippet = _obj(thread.get("snippet"))
+        top = _obj(snippet.get("topLevelComment"))
         items.append({**top, "videoId": snippet.get("videoId"), "replyCount": snippet.get("totalReplyCount")})
-        for reply in (
-            (thread.get("replies") or {}).get("comments", [])
-            if isinstance(thread.get("replies"), dict)
-            else []
-        ):
+        for reply in _obj(thread.get("replies")).get("comments") or []:
             items.append({**reply, "videoId": snippet.get("videoId")})
 
     def build(item: dict[str, Any]) -> Mention:
-        s = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
+        s = _obj(item.get("snippet"))
         cid, video = _get(item, "id", short), short(item.get("videoId") or s.get("videoId"))
         channel = short(s.get("authorChannelUrl"), 2000)
         return Mention(
             platform="youtube",
-            text=_get(s, "textOriginal", lambda v: v if isinstance(v, str) else "")
-            or _get(s, "textDisplay", lambda v: v if isinstance(v, str) else ""),
+            text=_get(s, "textOriginal", _str) or _get(s, "textDisplay", _str),
             created_at=_get(s, "publishedAt", when),
             external_id=cid,
             url=f"https://www.youtube.com/watch?v={video}&lc={cid}" if video and cid else None,
@@ -193,7 +188,7 @@ def app_store(payload: Any) -> Reader:
 
     def build(item: dict[str, Any]) -> Mention:
         title = _get(item, "title", short, "attributes")
-        body = _get(item, "body", lambda v: v if isinstance(v, str) else "", "attributes")
+        body = _get(item, "body", _str, "attributes")
         return Mention(
             platform="app_store",
             text=body or (title or ""),
@@ -229,10 +224,10 @@ def google_reviews(payload: Any) -> Reader:
     """Google Business Profile API `accounts.locations.reviews.list`."""
 
     def build(item: dict[str, Any]) -> Mention:
-        reviewer = item.get("reviewer") if isinstance(item.get("reviewer"), dict) else {}
+        reviewer = _obj(item.get("reviewer"))
         return Mention(
             platform="google",
-            text=_get(item, "comment", lambda v: v if isinstance(v, str) else ""),
+            text=_get(item, "comment", _str),
             created_at=_get(item, "createTime", when),
             external_id=_get(item, "reviewId", short),
             author_name=short(reviewer.get("displayName")),
@@ -258,7 +253,9 @@ def google_play(row: dict[str, Any]) -> Mention:
         if millis
         else _get(row, "Review Submit Date and Time", when),
         url=link,
-        external_id=link.rsplit("=", 1)[-1] if link and "reviewId=" in link else None,
+        external_id=(
+            found.group(1) if link and (found := re.search(r"reviewid=([^&#]+)", link, re.I)) else None
+        ),
         language=(short(row.get("Reviewer Language"), 8) or "").split("_")[0] or None,
         rating=_get(row, "Star Rating", _stars),
         properties={

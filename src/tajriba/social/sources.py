@@ -124,6 +124,7 @@ def poll(
 ) -> mentions.Report | None:
     """Read a feed once: its new entries stored (all or none), its status and error kept on the source."""
     workspace = session.get(Workspace, source.workspace_id)
+    assert workspace is not None  # the source is deleted with its workspace
     source.last_run_at = now
     try:
         items = feeds.parse(

@@ -12,8 +12,8 @@ Each day's expected count per hour is built only from the days before it (as a d
 - the hourly shares of a class come from its past days (the last 60 of them, within 400 days), so Ramadan
   evenings are compared with earlier Ramadan evenings (this Ramadan's first days, or last year's);
 - a class seen on fewer than three past days is *unfamiliar*: its hours are compared with the busiest hour of a
-  normal day and need three times the expected count, not 1.5 times (the first Ramadan or White Friday a
-  workspace ever sees does not raise alarms for its ordinary rhythm).
+  normal day and need three times the expected count, not 1.5 times (the first Ramadan a workspace ever sees
+  may raise an alarm on its first two evenings, when its night rhythm is new; from the third day it is learnt).
 
 Counts are over-dispersed, so an hour is tested against a negative binomial with the expected count as its mean
 and a dispersion estimated (method of moments) from the last 28 days' hours. An hour is a spike when its upper
@@ -42,7 +42,7 @@ MIN_CLASS_DAYS = 3
 
 @dataclass(frozen=True)
 class Settings:
-    alpha: float = 1e-4
+    alpha: float = 3e-4
     min_ratio: float = 1.5
     unfamiliar_ratio: float = 3.0
     min_excess: float = 5.0

@@ -55,7 +55,8 @@ class Filters:
     def where(self, workspace_id: int) -> tuple[str, dict[str, Any]]:
         """The WHERE clause (on `m` and `e`) and its parameters."""
         start, end = self.window.utc()
-        where, params = ["m.workspace_id = $ws"], {"ws": workspace_id}
+        where: list[str] = ["m.workspace_id = $ws"]
+        params: dict[str, Any] = {"ws": workspace_id}
         if start is not None:
             where.append("m.created_at >= $start")
             params["start"] = start
@@ -130,8 +131,9 @@ def row_of(r: dict[str, Any]) -> dict[str, Any]:
         "touchpoint_id",
         "pii_count",
     ):
-        if out.get(name) is not None:
-            out[name] = int(out[name])
+        value = out.get(name)
+        if value is not None:
+            out[name] = int(value)
     return out
 
 
@@ -149,3 +151,13 @@ def one(warehouse: Warehouse, workspace_id: int, mention_id: str) -> dict[str, A
         {"ws": workspace_id, "id": mention_id},
     )
     return row_of(frame.to_dict("records")[0]) if len(frame) else None
+
+
+def as_seen(row: dict[str, Any], ctx: Any) -> dict[str, Any]:
+    """The mention as this reader may see it: the text redacted unless their role reads personal data."""
+    out = dict(row)
+    redacted = out.pop("redacted", None)
+    if not ctx.can("pii:read"):
+        out["text"] = redacted if redacted is not None else ""
+        out["author_name"] = None  # a person's name; the handle stays (it is how the platform shows them)
+    return out
