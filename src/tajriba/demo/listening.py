@@ -25,7 +25,7 @@ from tajriba.social.connectors import Mention
 from tajriba.social.schemas import QueryIn, SourceIn
 from tajriba.warehouse import Warehouse
 
-BRANDS = {
+BRANDS: dict[str, dict[str, Any]] = {
     "nakhla": {
         "query": QueryIn(name="Nakhla", kind="brand", keywords=["متجر نخلة", "نخلة", "nakhla", "na5la"],
                          hashtags=["#متجر_نخلة", "#نخلة"], handles=["@nakhlastore"], exclusions=["نخلة التمر", "زراعة النخيل"]),

@@ -1,5 +1,6 @@
 """Every text of a workspace, as one query: feedback texts, survey comments not mirrored as feedback, ticket
-subjects and public mentions (tajriba.social) (columns source, source_id, text, customer_id, touchpoint_id, channel, origin, created_at);
+subjects and public mentions (tajriba.social) (columns source, source_id, text, customer_id, touchpoint_id,
+channel, origin, created_at);
 and those not yet analysed by the current model and taxonomy (or changed since)."""
 
 from __future__ import annotations
