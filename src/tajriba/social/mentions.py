@@ -31,6 +31,7 @@ from tajriba.warehouse import Warehouse
 from tajriba.warehouse.schema import TABLES
 
 NEAR_DAYS = 3
+REVIEW_PLATFORMS = ("app_store", "google_play", "google")
 _TRACKING = ("utm_", "fbclid", "gclid", "igshid", "s", "t", "ref_src", "ref_url")
 
 
@@ -49,8 +50,11 @@ def canonical_url(url: str) -> str:
 
 
 def mention_id(m: Mention) -> str:
-    """The mention's key: from its URL, else its platform's id, else its content."""
-    if m.url:
+    """The mention's key: from its URL, else its platform's id, else its content. Reviews go by their id first (a
+    store console's review link differs only in its fragment)."""
+    if m.external_id and m.platform in REVIEW_PLATFORMS:
+        seed = f"id:{m.platform}:{m.external_id}"
+    elif m.url:
         seed = "url:" + canonical_url(m.url)
     elif m.external_id:
         seed = f"id:{m.platform}:{m.external_id}"
@@ -82,21 +86,22 @@ def queries_of(session: Session, workspace_id: int) -> list[matching.Compiled]: 
 def _unique(mentions: list[Mention]) -> tuple[list[Mention], list[str], list[str | None], int, int]:
     """The payload without its own copies: mentions, ids, fingerprints, duplicates, near-duplicates."""
     seen_ids: set[str] = set()
-    seen_prints: set[str] = set()
+    seen_prints: dict[str, list[datetime]] = {}
     kept, ids, prints = [], [], []
     dup = near = 0
+    window = timedelta(days=NEAR_DAYS)
     for m in mentions:
         key = mention_id(m)
         fp = matching.fingerprint(m.text)
         if key in seen_ids:
             dup += 1
             continue
-        if fp is not None and fp in seen_prints:
+        if fp is not None and any(abs(m.created_at - t) <= window for t in seen_prints.get(fp, [])):
             near += 1
             continue
         seen_ids.add(key)
         if fp is not None:
-            seen_prints.add(fp)
+            seen_prints.setdefault(fp, []).append(m.created_at)
         kept.append(m)
         ids.append(key)
         prints.append(fp)
@@ -239,28 +244,27 @@ def _rows(
 
 
 def _new(warehouse: Warehouse, workspace_id: int, rows: pd.DataFrame) -> pd.Series:
-    """Which rows are neither stored already (their id) nor a copy of a recent stored mention (fingerprint);
-    marks the copies in rows["_near"]."""
+    """Which rows are neither stored already (their id) nor a copy of a stored mention from within three days of
+    theirs (fingerprint); marks the copies in rows["_near"]."""
     batch = pa.table(
         {
             "mention_id": pa.array(rows["mention_id"].tolist(), pa.string(), from_pandas=True),
             "fingerprint": pa.array(rows["fingerprint"].tolist(), pa.string(), from_pandas=True),
+            "created_at": pa.array(rows["created_at"].tolist(), pa.timestamp("us")),
         }
     )
-    first = min(rows["created_at"]) - timedelta(days=NEAR_DAYS)
-    last = max(rows["created_at"]) + timedelta(days=NEAR_DAYS)
     with warehouse.register("incoming_mentions", batch):
         known = warehouse.sql(
             "SELECT i.mention_id, 'id' FROM incoming_mentions i JOIN social_mentions m ON m.workspace_id = $ws "
-            "AND m.mention_id = i.mention_id UNION ALL SELECT DISTINCT i.fingerprint, 'fp' FROM incoming_mentions i "
+            "AND m.mention_id = i.mention_id UNION ALL SELECT DISTINCT i.mention_id, 'fp' FROM incoming_mentions i "
             "JOIN social_mentions m ON m.workspace_id = $ws AND m.fingerprint = i.fingerprint "
-            "AND m.created_at >= $first AND m.created_at <= $last",
-            {"ws": workspace_id, "first": first, "last": last},
+            f"AND m.created_at >= i.created_at - to_days({NEAR_DAYS}) AND m.created_at <= i.created_at + to_days({NEAR_DAYS})",
+            {"ws": workspace_id},
         )
-    stored_ids = {k for k, kind in known if kind == "id"}
-    stored_prints = {k for k, kind in known if kind == "fp"}
-    seen = rows["mention_id"].isin(stored_ids)
-    near = ~seen & rows["fingerprint"].isin(stored_prints)
+    stored = {k for k, kind in known if kind == "id"}
+    copies = {k for k, kind in known if kind == "fp"}
+    seen = rows["mention_id"].isin(stored)
+    near = ~seen & rows["mention_id"].isin(copies)
     rows["_near"] = near
     return ~(seen | near)
 
