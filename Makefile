@@ -39,7 +39,7 @@ typecheck: $(VENV)/.installed-dev
 
 # the analytics again on a PostgreSQL warehouse (a schema per test) when a test database is configured (CI)
 ENGINE_TESTS := tests/metrics tests/journeys tests/goals tests/stories tests/value tests/text tests/surveys \
-	tests/customers tests/cases tests/ingest tests/reports tests/loyalty
+	tests/customers tests/cases tests/ingest tests/reports tests/loyalty tests/social
 
 # the analytics on a Spark warehouse (local mode; each statement costs Spark 0.2-0.5 s, so a subset: the one-number
 # golden tests (map, metrics API, dashboard, export), metrics, service KPIs, discovery and funnels, goals, stories,

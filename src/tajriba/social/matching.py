@@ -160,12 +160,12 @@ def keys(ids: list[int]) -> str | None:
     return "|" + "|".join(str(i) for i in sorted(ids)) + "|" if ids else None
 
 
-_NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w.]+|^rt\b|[^\w\s]|\d+|_", re.UNICODE)
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w.]+|^rt\b|[^\w\s]|_", re.UNICODE)
 
 
 def fingerprint(text: str) -> str | None:
     """What near-identical copies share (a retweet, a pasted complaint): the folded words without links,
-    handles, digits, punctuation and emoji, in order. None for texts under four words (a bare "thanks" is not
+    handles, punctuation and emoji, in order (numbers stay: "3 days late" and "5 days late" are two people). None for texts under four words (a bare "thanks" is not
     a copy of another)."""
     words = _NOISE.sub(" ", fold(text)).split()
     if len(words) < 4:
