@@ -44,6 +44,8 @@ PUBLIC = {
     # a signed, expiring link to the read-only executive summary (tests/reports)
     ("GET", "/r/{token}"),
     ("GET", "/r/{token}/summary.{fmt}"),
+    # a listening provider's delivery, signed with its source's secret (tests/social/test_api.py)
+    ("POST", "/api/v1/social/webhooks/{key}"),
 }
 LOGGED_IN = {("GET", "/"), ("GET", "/account")}
 # routes that need query parameters to answer 200
@@ -111,6 +113,8 @@ def test_every_route_declares_who_may_use_it(app) -> None:
         perm = _permission(route)
         if path.startswith("/w/{workspace}"):
             assert isinstance(perm, Require), f"{method} {path} has no workspace permission check"
+        elif (method, path) in PUBLIC:
+            assert perm is None, f"{method} {path} is listed as public but checks a permission"
         elif path.startswith("/api/v1/"):
             assert isinstance(perm, RequireKey), f"{method} {path} has no API key permission check"
         elif path.startswith("/v1/") or path in ("/batch", "/b"):
@@ -156,6 +160,9 @@ def world(app, db):  # type: ignore[no-untyped-def]
     a_key, _secret = service.create_key(db, workspace=a, kind="api", name="alpha key")
     db.commit()
     ids = {ws.slug: _journey_objects(db, ws) for ws in (a, b)}
+    db.commit()
+    for ws in (a, b):
+        ids[ws.slug].update(_social_objects(db, wh, ws))
     db.commit()
     return {
         "a": a,
@@ -293,6 +300,28 @@ def _journey_objects(db, ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
     }
 
 
+def _social_objects(db, wh, ws) -> dict[str, int | str]:  # type: ignore[no-untyped-def]
+    """A listening query, a webhook source, a mention and a reply to it."""
+    from tajriba.models.base import utcnow
+    from tajriba.social import service as social
+    from tajriba.social.connectors import Mention
+    from tajriba.social.schemas import QueryIn, ReplyIn, SourceIn
+
+    class System:
+        def audit(self, db, action, **kw):  # type: ignore[no-untyped-def]
+            pass
+
+    actor = System()
+    query = social.create_query(db, workspace=ws, data=QueryIn(name="Us", keywords=[ws.slug]), actor=actor)
+    source = social.create_source(db, workspace=ws, data=SourceIn(kind="webhook", name="P"), actor=actor)
+    item = Mention(platform="x", text=f"{ws.slug} mention", url=f"https://x.com/{ws.slug}/status/1",
+                   created_at=datetime(2026, 1, 1))  # fmt: skip
+    report = social.take(db, wh, workspace=ws, items=[item], now=utcnow().replace(tzinfo=None))
+    reply = social.reply(db, workspace_id=ws.id, mention_id=report.ids[0], data=ReplyIn(text="hi"), user_id=None,
+                         actor=actor)  # fmt: skip
+    return {"query_id": query.id, "source_id": source.id, "mention_id": report.ids[0], "reply_id": reply.id}
+
+
 def _page_routes(app, method: str) -> list[tuple[str, Require]]:  # type: ignore[no-untyped-def]
     out = []
     for m, path, route in _routes(app):
@@ -326,6 +355,7 @@ def _fill(path: str, ws_slug: str, key_id: int = 1, user_id: int = 1, **ids: int
         job_id=999999,
         customer_id=f"{ws_slug}-0",
         merge_id="no-such-merge",
+        key="src_no_such_source",
     )
 
 

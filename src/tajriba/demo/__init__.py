@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tajriba.audit import System
 from tajriba.db.session import transaction
-from tajriba.goals.schemas import GoalCreate
 from tajriba.warehouse import Warehouse
 
 DEMO_SLUG = "demo"
@@ -95,16 +94,36 @@ def build_demo(
     counts = _store(warehouse, data)
     counts["survey_invitations"] = _invitations(factory, data.responses, survey_ids, workspace_id, seed)
     counts.update(_derived(warehouse, workspace_id))
+    from tajriba.demo import goals
+
     with transaction(factory) as session:
-        counts["goals"] = _goals(session, workspace_id, touchpoint_ids)
+        counts["goals"] = goals.create(session, workspace_id, touchpoint_ids)
     counts.update(_cases(factory, warehouse, workspace_id, accounts))
     progress(f"cases worked in {time.perf_counter() - started:.1f} s")
-    from tajriba.demo import loyalty
+    counts.update(_loyalty_and_listening(factory, warehouse, data, workspace_id, touchpoint_ids, seed, scale))
+    progress(f"loyalty programme run and social mentions stored in {time.perf_counter() - started:.1f} s")
+    with transaction(factory) as session:
+        from tajriba.demo import contact_centre
 
-    counts.update(loyalty.run(factory, warehouse, workspace_id=workspace_id, events=data.events))
-    progress(f"loyalty programme run in {time.perf_counter() - started:.1f} s")
-    from tajriba.demo import listening
+        counts.update(contact_centre.configure(session, warehouse, workspace_id, seed))
+    warehouse.checkpoint()
+    progress(f"stored in {time.perf_counter() - started:.1f} s")
+    return {"skipped": False, "workspace_id": workspace_id, "counts": counts}
 
+
+def _loyalty_and_listening(
+    factory: sessionmaker[Session],
+    warehouse: Warehouse,
+    data: Any,
+    workspace_id: int,
+    touchpoint_ids: dict[str, int],
+    seed: int,
+    scale: float,
+) -> dict[str, Any]:
+    """The loyalty programme run over the year, then the year's public mentions of the store and two rivals."""
+    from tajriba.demo import listening, loyalty
+
+    counts = loyalty.run(factory, warehouse, workspace_id=workspace_id, events=data.events)
     counts.update(
         listening.run(
             factory,
@@ -115,14 +134,7 @@ def build_demo(
             touchpoint_ids=touchpoint_ids,
         )
     )
-    progress(f"social mentions stored in {time.perf_counter() - started:.1f} s")
-    with transaction(factory) as session:
-        from tajriba.demo import contact_centre
-
-        counts.update(contact_centre.configure(session, warehouse, workspace_id, seed))
-    warehouse.checkpoint()
-    progress(f"stored in {time.perf_counter() - started:.1f} s")
-    return {"skipped": False, "workspace_id": workspace_id, "counts": counts}
+    return counts
 
 
 def _cases(
@@ -352,59 +364,3 @@ def _invitations(
         for i in range(0, len(rows), 5000):
             session.execute(insert(SurveyInvitation), rows[i : i + 5000])
     return len(rows)
-
-
-def _goals(session: Session, workspace_id: int, touchpoint_ids: dict[str, int]) -> int:
-    """Three goals the demo team set in the summer: the feelings they want, as KPIs with targets."""
-    from datetime import date
-
-    from tajriba.accounts import service as accounts
-    from tajriba.goals import service as goals
-
-    owner = accounts.get_user_by_email(session, email=DEMO_EMAIL)
-    specs = [
-        (
-            "العملاء يوصون بنا",
-            "يفخر عملاؤنا بأن يوصوا بنا لعائلاتهم وأصدقائهم",
-            "nps",
-            "company",
-            None,
-            30.0,
-        ),
-        (
-            "استلام بلا عناء",
-            "يشعر العميل أن استلام طلبه سهل",
-            "ces_easy",
-            "touchpoint",
-            touchpoint_ids.get("courier"),
-            75.0,
-        ),
-        (
-            "نرد بسرعة",
-            "يشعر العميل أننا سمعناه خلال ساعة",
-            "first_response_median",
-            "company",
-            None,
-            30.0,
-        ),
-    ]
-    for name, feeling, metric, scope, scope_id, target in specs:
-        if scope != "company" and scope_id is None:
-            continue
-        goals.create_goal(
-            session,
-            workspace_id=workspace_id,
-            data=GoalCreate(
-                name=name,
-                feeling=feeling,
-                metric=metric,
-                scope=scope,
-                scope_id=scope_id,
-                target=target,
-                start_date=date(2026, 7, 1),
-                due_date=date(2026, 12, 31),
-                owner_id=owner.id if owner else None,
-            ),
-            actor=System("demo"),
-        )
-    return len(specs)

@@ -39,29 +39,27 @@ from tajriba.social.schemas import (
     SpikeList,
 )
 from tajriba.social.stream import as_seen
-from tajriba.web.deps import DB, BodyDep, Context, RequireKey, WarehouseDep
+from tajriba.web.deps import DB, BodyDep, Context, RequireKey, RequireKeyReading, WarehouseDep
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
 Read = Annotated[Context, Depends(RequireKey("social:read"))]
 Manage = Annotated[Context, Depends(RequireKey("social:manage"))]
 Work = Annotated[Context, Depends(RequireKey("cases:work"))]
 Feed = Annotated[Context, Depends(RequireKey("data:import"))]
+Import = Annotated[Context, Depends(RequireKeyReading("data:import"))]
 
 
 # ---- mentions in ---------------------------------------------------------------------------------------------
 
 
-def _listening(request: Request, key_permission: str | None, source_key: str | None) -> Any:
+def _listening(request: Request, workspace: Workspace | None, source_key: str | None) -> Any:
     """The workspace's listening setup, and the source a webhook names (a read-only session)."""
     with transaction(request.app.state.session_factory, mode="reads") as session:
         source = None
         if source_key is not None:
             source = service.sources.by_key(session, source_key)
             workspace = session.get(Workspace, source.workspace_id)
-            assert workspace is not None  # a source goes with its workspace
-        else:
-            assert key_permission is not None
-            workspace = RequireKey(key_permission)(request, session).workspace
+        assert workspace is not None  # a source goes with its workspace
         return service.listening_of(session, workspace), source
 
 
@@ -84,11 +82,12 @@ async def _store(
     request: Request,
     parse: Any,
     *,
-    permission: str | None = None,
+    ctx: Context | None = None,
     source_key: str | None = None,
     body: bytes = b"",
 ) -> IngestRead:
-    listening, source = await run_in_threadpool(_listening, request, permission, source_key)
+    workspace = ctx.workspace if ctx is not None else None
+    listening, source = await run_in_threadpool(_listening, request, workspace, source_key)
     if source is not None:
         headers = {
             k: request.headers.get(k) for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -119,10 +118,10 @@ async def _store(
 
 
 @router.post("/mentions")
-async def ingest_mentions(request: Request, body: MentionBatch) -> IngestRead:
+async def ingest_mentions(request: Request, ctx: Import, body: MentionBatch) -> IngestRead:
     """Store mentions in Tajriba's format (docs/social.md): deduplicated by URL or id and by near-identical text,
     analysed, tagged by the queries; a negative one with reach opens a case. Needs `data:import`."""
-    return await _store(request, lambda now: [to_mention(m) for m in body.mentions], permission="data:import")
+    return await _store(request, lambda now: [to_mention(m) for m in body.mentions], ctx=ctx)
 
 
 def _decoded(body: bytes, fmt: str) -> Any:
@@ -146,13 +145,13 @@ def _check_format(fmt: str) -> str:
 
 
 @router.post("/imports")
-async def import_mentions(request: Request, body: BodyDep, format: str = Query(...)) -> IngestRead:  # noqa: A002
+async def import_mentions(
+    request: Request, ctx: Import, body: BodyDep, format: str = Query(...)
+) -> IngestRead:  # noqa: A002
     """A platform's payload or export as the body: `x`, `instagram`, `tiktok`, `youtube`, `app_store`,
     `google_reviews` (JSON), `google_play` (the reviews CSV), `rss` (an RSS or Atom document), `tajriba`."""
     fmt = _check_format(format)
-    return await _store(
-        request, lambda now: service.parse(_decoded(body, fmt), fmt, now=now), permission="data:import"
-    )
+    return await _store(request, lambda now: service.parse(_decoded(body, fmt), fmt, now=now), ctx=ctx)
 
 
 @router.post("/webhooks/{key}")

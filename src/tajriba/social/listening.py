@@ -94,7 +94,9 @@ def volume(
             f"count(*) FILTER (WHERE contains(m.query_keys, $k{q}) AND e.sentiment = 'negative')",
         ]
     named = ", ".join(f"{c} AS c{i}" for i, c in enumerate(cols))  # named: PostgreSQL calls them all "count"
-    frame = warehouse.frame(f"SELECT {bucket} AS p, {named} {JOINED} WHERE {where} GROUP BY 1 ORDER BY 1", params)
+    frame = warehouse.frame(
+        f"SELECT {bucket} AS p, {named} {JOINED} WHERE {where} GROUP BY 1 ORDER BY 1", params
+    )
     periods = [str(pd.Timestamp(p).date()) for p in frame.iloc[:, 0]] if len(frame) else []
     values = frame.iloc[:, 1:].fillna(0).astype(int).to_numpy().T if len(frame) else []
     series: list[dict[str, Any]] = (

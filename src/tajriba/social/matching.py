@@ -165,8 +165,8 @@ _NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w.]+|^rt\b|[^\w\s]|_", re.UNICODE
 
 def fingerprint(text: str) -> str | None:
     """What near-identical copies share (a retweet, a pasted complaint): the folded words without links,
-    handles, punctuation and emoji, in order (numbers stay: "3 days late" and "5 days late" are two people). None for texts under four words (a bare "thanks" is not
-    a copy of another)."""
+    handles, punctuation and emoji, in order (numbers stay: "3 days late" and "5 days late" are two people).
+    None for texts under four words (a bare "thanks" is not a copy of another)."""
     words = _NOISE.sub(" ", fold(text)).split()
     if len(words) < 4:
         return None

@@ -69,6 +69,16 @@ def get_db(
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def get_reading_db(request: Request) -> Iterator[Session]:
+    """A read-only session for a request that writes elsewhere (the warehouse) and opens its own short write
+    transaction when it must: it takes no write turn, so long work does not hold up other writers."""
+    with transaction(request.app.state.session_factory, mode="reads") as session:
+        yield session
+
+
+ReadingDB = Annotated[Session, Depends(get_reading_db, scope="function")]
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -233,6 +243,14 @@ class RequireKey:
         ctx = Context(workspace=ws, role=key.role, key=key)
         request.state.ctx = ctx
         return ctx
+
+
+class RequireKeyReading(RequireKey):
+    """`RequireKey` for routes that write the warehouse for a while and the application database briefly, in a
+    transaction of their own (storing social mentions): the key is checked in a read-only session."""
+
+    def __call__(self, request: Request, db: ReadingDB) -> Context:  # type: ignore[override]
+        return super().__call__(request, db)
 
 
 MAX_FORM_FIELDS = 2_000
