@@ -39,7 +39,9 @@ def _payload(start: int, n: int) -> dict[str, object]:
 def _many_clients(data, database_url) -> None:  # type: ignore[no-untyped-def]
     with stores(data, database_url) as s:
         ws = accounts.create_workspace(s, slug="shop", name="Shop")
-        service.create_query(s, workspace=ws, data=QueryIn(name="Souqna", keywords=["سوقنا", "souqna"]), actor=_Actor())
+        service.create_query(
+            s, workspace=ws, data=QueryIn(name="Souqna", keywords=["سوقنا", "souqna"]), actor=_Actor()
+        )
         key = accounts.create_key(s, workspace=ws, kind="api", name="feed", role="analyst")[1]
     headers = {"Authorization": f"Bearer {key}"}
     env = {"TAJRIBA_DATABASE_URL": database_url} if database_url else None
