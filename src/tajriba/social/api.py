@@ -21,7 +21,7 @@ from tajriba.i18n import _
 from tajriba.models import Workspace
 from tajriba.models.base import utcnow
 from tajriba.social import service
-from tajriba.social.connectors import Mention, to_mention
+from tajriba.social.connectors import Mention, from_models
 from tajriba.social.schemas import (
     IngestRead,
     MentionBatch,
@@ -121,7 +121,7 @@ async def _store(
 async def ingest_mentions(request: Request, ctx: Import, body: MentionBatch) -> IngestRead:
     """Store mentions in Tajriba's format (docs/social.md): deduplicated by URL or id and by near-identical text,
     analysed, tagged by the queries; a negative one with reach opens a case. Needs `data:import`."""
-    return await _store(request, lambda now: [to_mention(m) for m in body.mentions], ctx=ctx)
+    return await _store(request, lambda now: from_models(body.mentions), ctx=ctx)
 
 
 def _decoded(body: bytes, fmt: str) -> Any:

@@ -25,8 +25,12 @@ def _hourly(
     warehouse: Warehouse, workspace: Any, query_id: int | None, since: datetime, negative: bool
 ) -> pd.Series:
     """Mentions per local hour from `since` (naive UTC) on, as a series indexed by local (naive) hours."""
-    params: dict[str, Any] = {"ws": workspace.id, "since": since}
-    where = "m.workspace_id = $ws AND m.created_at >= $since"
+    params: dict[str, Any] = {
+        "ws": workspace.id,
+        "since": since,
+        "until": since + timedelta(days=HISTORY_DAYS + 1),
+    }
+    where = "m.workspace_id = $ws AND m.created_at >= $since AND m.created_at < $until"
     if query_id is not None:
         where += " AND contains(m.query_keys, $qkey)"
         params["qkey"] = f"|{int(query_id)}|"
@@ -63,11 +67,18 @@ def find(
     for series in ("all", "negative"):
         hourly = _hourly(warehouse, workspace, query_id, since, series == "negative")
         found, _frame = spikes.detect(hourly, country=country, since=local_start.to_pydatetime())
-        out += [{"series": series, **spike.as_dict()} for spike in found]
+        out += [{"series": series, **_aware(spike.as_dict(), zone)} for spike in found]
     out = _merge(out)
     for spike in out:
         spike.update(context(warehouse, workspace, query_id=query_id, start=spike["start"], end=spike["end"]))
     return sorted(out, key=lambda s: s["start"], reverse=True)
+
+
+def _aware(spike: dict[str, Any], zone: Any) -> dict[str, Any]:
+    """The spike's local hours as aware times in the workspace's zone (the API says which zone they are in)."""
+    for key in ("start", "end", "peak_hour"):
+        spike[key] = spike[key].replace(tzinfo=zone)
+    return spike
 
 
 def _merge(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,7 +110,7 @@ def context(
     warehouse: Warehouse, workspace: Any, *, query_id: int | None, start: datetime, end: datetime
 ) -> dict[str, Any]:
     """What a spike (local hours [start, end)) was about."""
-    s, e = _utc(workspace, start), _utc(workspace, end)
+    s, e = _utc(workspace, start.replace(tzinfo=None)), _utc(workspace, end.replace(tzinfo=None))
     where = "m.workspace_id = $ws"
     params: dict[str, Any] = {"ws": workspace.id}
     if query_id is not None:

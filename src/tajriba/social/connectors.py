@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tajriba.errors import Invalid
@@ -147,6 +147,10 @@ def _check(m: Mention) -> Mention:
         )
     if m.url is not None and not m.url.lower().startswith(("https://", "http://")):
         raise FieldError("url", _("the url must start with https:// or http://"))
+    if m.created_at > datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1):
+        raise FieldError(
+            "created_at", _("the time is in the future: {value}").format(value=m.created_at.isoformat())
+        )
     if m.rating is not None and not 0 <= m.rating <= 10:
         raise FieldError("rating", _("the rating must be between 0 and 10"))
     return m
@@ -207,6 +211,18 @@ def from_schema(item: Any) -> Mention:
     except ValidationError as e:
         first = e.errors()[0]
         raise FieldError(".".join(str(p) for p in first["loc"]) or "item", first["msg"]) from None
+
+
+def from_models(items: list[Any]) -> list[Mention]:
+    """Checked schemas.MentionIn items (the API's body) as mentions, every bad one named."""
+    problems, out = Problems(), []
+    for i, m in enumerate(items):
+        try:
+            out.append(_check(to_mention(m)))
+        except ValueError as e:
+            problems.add(i, _field_of(e), str(e))
+    problems.raise_any()
+    return out
 
 
 def to_mention(m: Any) -> Mention:

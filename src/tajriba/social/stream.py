@@ -8,7 +8,7 @@ touchpoint, and words (folded: any Arabic spelling finds the others).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import pandas as pd
@@ -119,7 +119,7 @@ def row_of(r: dict[str, Any]) -> dict[str, Any]:
     out["queries"] = [int(k) for k in _keys(out.pop("query_keys"))]
     out["topics"] = _keys(out.pop("topic_keys"))
     out["intents"] = _keys(out.pop("intent_keys"))
-    out["created_at"] = pd.Timestamp(out["created_at"]).to_pydatetime()
+    out["created_at"] = pd.Timestamp(out["created_at"]).to_pydatetime().replace(tzinfo=UTC)
     for name in (
         "author_followers",
         "likes",
