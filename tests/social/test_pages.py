@@ -27,7 +27,9 @@ def _setup(app, db, ws):  # type: ignore[no-untyped-def]
         Mention(platform="x", text=f"سوقنا تأخر التوصيل {i} أيام، رقمي 0551234567", url=f"https://x.com/a/status/{i}",
                 created_at=now - timedelta(hours=i), author_handle=f"a{i}", author_name="سارة", author_followers=90_000)
         for i in range(1, 4)
-    ] + [Mention(platform="google_play", text="منافس تطبيقه ممتاز وسريع جدا", external_id="r1", created_at=now, rating=5)]  # fmt: skip
+    ]  # fmt: skip
+    items.append(Mention(platform="google_play", text="منافس تطبيقه ممتاز وسريع جدا", external_id="r1", created_at=now,
+                         rating=5))  # fmt: skip
     report = service.take(db, app.state.warehouse, workspace=ws, items=items, now=now)
     db.commit()
     return report

@@ -43,6 +43,7 @@ CATEGORIES = {
     "orders": N_("Orders"),
     "cases": N_("Closed follow-up cases"),
     "invitations": N_("Survey invitations"),
+    "social_mentions": N_("Public mentions (social posts, reviews, news)"),
 }
 MAX_MONTHS = 600
 _NOT_HELD = "(customer_id IS NULL OR NOT list_contains(?, customer_id))"
@@ -54,7 +55,7 @@ _TABLES = {
     "orders": ("orders", "ordered_at", None),
 }
 _KEYS = {"response": ("survey_responses", "response_id"), "ticket": ("tickets", "ticket_id"),
-         "feedback": ("feedback_texts", "feedback_id")}  # fmt: skip
+         "feedback": ("feedback_texts", "feedback_id"), "mention": ("social_mentions", "mention_id")}  # fmt: skip
 
 
 @dataclass
@@ -196,6 +197,11 @@ def _warehouse(
         out["survey_comments"] = _count_or_run(
             wh, dry_run, "survey_responses", words, [ws, cutoff, held], words_only=True
         )
+        return out
+    if category == "social_mentions":  # public posts name no customer, so no legal hold keeps one
+        where = "workspace_id = ? AND created_at < ?"
+        out = _enrichments(wh, "mention", ws, where, [ws, cutoff], dry_run)
+        out["social_mentions"] = _count_or_run(wh, dry_run, "social_mentions", where, [ws, cutoff])
         return out
     if category not in _TABLES:
         return {}
