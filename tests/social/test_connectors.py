@@ -117,3 +117,11 @@ def test_broken_feeds_are_refused_whole() -> None:
     no_link = RSS.replace("<link>https://news.example.sa/2025/12/delays</link>", "")
     with pytest.raises(Invalid, match="item 1, link"):
         feeds.parse(no_link.encode())
+
+
+def test_the_documented_schema_is_the_models() -> None:
+    from tajriba.social.schemas import MentionBatch
+
+    doc = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "social-mention.schema.json").read_text())
+    assert doc["$defs"] == MentionBatch.model_json_schema()["$defs"]
+    assert doc["properties"] == MentionBatch.model_json_schema()["properties"]

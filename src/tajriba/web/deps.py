@@ -249,7 +249,7 @@ class RequireKeyReading(RequireKey):
     """`RequireKey` for routes that write the warehouse for a while and the application database briefly, in a
     transaction of their own (storing social mentions): the key is checked in a read-only session."""
 
-    def __call__(self, request: Request, db: ReadingDB) -> Context:  # type: ignore[override]
+    def __call__(self, request: Request, db: ReadingDB) -> Context:
         return super().__call__(request, db)
 
 
