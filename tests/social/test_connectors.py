@@ -122,6 +122,8 @@ def test_broken_feeds_are_refused_whole() -> None:
 def test_the_documented_schema_is_the_models() -> None:
     from tajriba.social.schemas import MentionBatch
 
-    doc = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "social-mention.schema.json").read_text())
+    doc = json.loads(
+        (Path(__file__).parents[2] / "docs" / "schemas" / "social-mention.schema.json").read_text()
+    )
     assert doc["$defs"] == MentionBatch.model_json_schema()["$defs"]
     assert doc["properties"] == MentionBatch.model_json_schema()["properties"]
