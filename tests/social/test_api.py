@@ -256,3 +256,36 @@ def retagged(app) -> None:  # type: ignore[no-untyped-def]
             return
         time.sleep(0.1)
     raise AssertionError("the retag job did not finish")
+
+
+def test_case_rules_on_words_leave_public_mentions_to_their_reach(app, client, db, ws) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    import pandas as pd
+    from sqlalchemy import select
+
+    from tajriba.cases import rules
+    from tajriba.models import Case, CaseRule
+
+    db.add(CaseRule(workspace_id=ws.id, name="Complaints", position=0, priority="normal",
+                    since=datetime(2026, 1, 1, tzinfo=UTC), conditions={"signal": "text", "intents": ["complaint"]}))  # fmt: skip
+    db.commit()
+    h = keys(db, ws)
+    quiet = mention(1, "المندوب تأخر ثلاثة أيام وما رد على الجوال", author={"handle": "u1", "followers": 12})
+    assert (
+        client.post("/api/v1/social/mentions", json={"mentions": [quiet]}, headers=h["analyst"]).json()[
+            "stored"
+        ]
+        == 1
+    )
+    wh = app.state.warehouse
+    wh.append("feedback_texts", pd.DataFrame({"workspace_id": [ws.id], "feedback_id": ["f1"], "customer_id": ["c1"],
+                                              "source": ["review"], "text": ["المندوب تأخر ثلاثة أيام وما رد على الجوال"],
+                                              "created_at": [datetime(2026, 11, 27, 12)]}))  # fmt: skip
+    from tajriba.text import service as text_service
+    from tajriba.text import topics
+
+    text_service.enrich(wh, ws.id, topics.default())
+    rules.evaluate(db, wh, workspace_id=ws.id, now=datetime(2026, 11, 28, tzinfo=UTC))
+    db.commit()
+    assert [(c.source, c.customer_id) for c in db.scalars(select(Case))] == [("feedback", "c1")]

@@ -115,6 +115,8 @@ def _text_sql(c: RuleConditions, params: dict[str, Any]) -> str:
     where = [
         "s.created_at >= $since",
         "s.created_at < $until",
+        # public mentions open cases by their reach (tajriba.social.escalation), not by these rules
+        "s.source <> 'mention'",
         "NOT EXISTS (SELECT 1 FROM case_signals cs WHERE cs.workspace_id = $ws AND cs.source = "
         "CASE s.source WHEN 'response' THEN 'survey_response' ELSE s.source END AND cs.source_id = s.source_id)",
         *_common(c, params, "s"),
