@@ -289,3 +289,51 @@ def test_case_rules_on_words_leave_public_mentions_to_their_reach(app, client, d
     rules.evaluate(db, wh, workspace_id=ws.id, now=datetime(2026, 11, 28, tzinfo=UTC))
     db.commit()
     assert [(c.source, c.customer_id) for c in db.scalars(select(Case))] == [("feedback", "c1")]
+
+
+def test_spikes_with_their_words_through_the_api_and_the_dashboard(app, client, db, ws) -> None:  # type: ignore[no-untyped-def]
+    import random
+    from datetime import datetime, timedelta
+
+    from tajriba.social import service
+    from tajriba.social.connectors import Mention
+    from tests.conftest import login, make_user
+
+    rng = random.Random(4)
+    calm = [
+        "الطلب وصل اليوم",
+        "خدمة العملاء ردوا بسرعة",
+        "good prices this week",
+        "التطبيق سهل",
+        "وصلني الطلب كامل",
+    ]
+    items, start = [], datetime(2026, 6, 1, 0)  # June 2026: no Ramadan, Eid or sale in these days
+    for h in range(24 * 24):
+        for j in range(rng.choice([1, 2, 2, 3])):
+            at = start + timedelta(hours=h, minutes=rng.randint(0, 59))
+            items.append(Mention(platform="x", text=f"{rng.choice(calm)} {h}-{j}", created_at=at, url=f"https://x.com/c/status/{h}-{j}"))  # fmt: skip
+    burst = start + timedelta(days=22, hours=17)  # 20:00 in Riyadh
+    for k in range(45):
+        text = f"سوقنا الدفع معطل والبطاقة انخصمت مرتين {k}"
+        items.append(Mention(platform="x", text=text, created_at=burst + timedelta(minutes=k), url=f"https://x.com/p/status/{k}"))  # fmt: skip
+    service.take(db, app.state.warehouse, workspace=ws, items=items, now=datetime(2026, 7, 1))
+    db.commit()
+    h = keys(db, ws)
+    r = client.get("/api/v1/social/spikes?start=2026-06-15&end=2026-06-25", headers=h["viewer"])
+    assert r.status_code == 200, r.text
+    found = r.json()["spikes"]
+    assert len(found) == 1 and found[0]["start"].startswith("2026-06-23T20:00:00+03:00"), found
+    assert found[0]["observed"] >= 45 and {"الدفع", "معطل"} <= {w["word"] for w in found[0]["terms"]}
+    assert found[0]["examples"] and "انخصمت" in found[0]["examples"][0]["text"]
+    assert (
+        client.get("/api/v1/social/spikes?start=2026-06-25&end=2026-06-15", headers=h["viewer"]).status_code
+        == 422
+    )
+    viewer = make_user(db, "v2@acme.example", workspace=ws, role="viewer", locale="en")
+    db.commit()
+    login(client, viewer)
+    page = client.get("/w/acme/social")  # the default window ends with the newest mention, not today
+    assert page.status_code == 200 and "45 mentions where" not in page.text
+    assert "Earlier spikes this year" not in page.text or "2026-06-23" in page.text
+    week = client.get("/w/acme/social?start=2026-06-20&end=2026-06-25").text
+    assert "Rising words" in week and "معطل" in week

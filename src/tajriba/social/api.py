@@ -8,7 +8,7 @@ it, and open cases in a short transaction of their own (on SQLite, in the write 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -20,6 +20,7 @@ from tajriba.errors import Invalid, NotFound
 from tajriba.i18n import _
 from tajriba.models import Workspace
 from tajriba.models.base import utcnow
+from tajriba.periods import Window
 from tajriba.social import service
 from tajriba.social.connectors import Mention, from_models
 from tajriba.social.schemas import (
@@ -303,12 +304,20 @@ def overview(
 
 @router.get("/spikes")
 def spikes(
-    wh: WarehouseDep, ctx: Read, query_id: int | None = None, days: int = Query(60, ge=1, le=365)
+    wh: WarehouseDep,
+    ctx: Read,
+    query_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    days: int = Query(60, ge=1, le=366),
 ) -> SpikeList:
-    """Spikes of the last `days` days against the seasonal baseline, with their words, topics and examples."""
-    found = service.spikes(
-        wh, workspace=ctx.workspace, query_id=query_id, now=utcnow().replace(tzinfo=None), days=days
-    )
+    """Spikes on local days [start, end) (default: the last `days` days) against the seasonal baseline, with
+    their words, topics and examples."""
+    last = end or Window.of(ctx.workspace).today() + timedelta(days=1)
+    first = start or last - timedelta(days=days)
+    if not timedelta(days=1) <= last - first <= timedelta(days=366):
+        raise Invalid(_("ask for spikes over 1 to 366 days, the first before the last"), field="start")
+    found = service.spikes(wh, workspace=ctx.workspace, query_id=query_id, start=first, end=last)
     for s in found:
         s["examples"] = [as_seen(r, ctx) for r in s["examples"]]
     return SpikeList.model_validate({"query_id": query_id, "spikes": found})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -22,14 +22,15 @@ HISTORY_DAYS = spikes.HISTORY_DAYS
 
 
 def _hourly(
-    warehouse: Warehouse, workspace: Any, query_id: int | None, since: datetime, negative: bool
+    warehouse: Warehouse,
+    workspace: Any,
+    query_id: int | None,
+    since: datetime,
+    until: datetime,
+    negative: bool,
 ) -> pd.Series:
-    """Mentions per local hour from `since` (naive UTC) on, as a series indexed by local (naive) hours."""
-    params: dict[str, Any] = {
-        "ws": workspace.id,
-        "since": since,
-        "until": since + timedelta(days=HISTORY_DAYS + 1),
-    }
+    """Mentions per local hour in [since, until) (naive UTC), as a series indexed by local (naive) hours."""
+    params: dict[str, Any] = {"ws": workspace.id, "since": since, "until": until}
     where = "m.workspace_id = $ws AND m.created_at >= $since AND m.created_at < $until"
     if query_id is not None:
         where += " AND contains(m.query_keys, $qkey)"
@@ -54,19 +55,23 @@ def find(
     workspace: Any,
     *,
     query_id: int | None,
-    now: datetime,
-    days: int = 60,
+    first: date,
+    last: date,
     country: str = "SA",
 ) -> list[dict[str, Any]]:
-    """The spikes of the last `days` days (newest first), each with its words, topics and examples."""
-    since = now - timedelta(days=HISTORY_DAYS)
-    start = now - timedelta(days=days)
+    """The spikes of local days [first, last) (newest first), each with its words, topics and examples; the
+    baseline reads up to HISTORY_DAYS before `first`."""
     zone = zone_of(workspace)
-    local_start = pd.Timestamp(start).tz_localize("UTC").tz_convert(zone).tz_localize(None)
+    start = _utc(workspace, datetime.combine(first, datetime.min.time()))
+    until = _utc(workspace, datetime.combine(last, datetime.min.time()))
     out: list[dict[str, Any]] = []
     for series in ("all", "negative"):
-        hourly = _hourly(warehouse, workspace, query_id, since, series == "negative")
-        found, _frame = spikes.detect(hourly, country=country, since=local_start.to_pydatetime())
+        hourly = _hourly(
+            warehouse, workspace, query_id, start - timedelta(days=HISTORY_DAYS), until, series == "negative"
+        )
+        found, _frame = spikes.detect(
+            hourly, country=country, since=datetime.combine(first, datetime.min.time())
+        )
         out += [{"series": series, **_aware(spike.as_dict(), zone)} for spike in found]
     out = _merge(out)
     for spike in out:
@@ -143,29 +148,23 @@ def context(
     }
 
 
-def rising_words(
-    inside: list[str], before: list[str], *, top: int = 8, prior: float = 0.01
-) -> list[dict[str, Any]]:
+def rising_words(inside: list[str], before: list[str], *, top: int = 8) -> list[dict[str, Any]]:
     """Words far more frequent in `inside` than `before`: the log-odds ratio with an informative Dirichlet prior
-    (the two corpora together, scaled to `prior` per word on average), as a z-score; words in at least 3 texts."""
+    whose pseudo-counts are the two corpora pooled (Monroe, Colaresi & Quinn 2008, section 3.5), as a z-score;
+    words in at least 3 texts, z above 1.96."""
     a = Counter(w for t in inside for w in set(content_words(t)))
     b = Counter(w for t in before for w in set(content_words(t)))
-    both = a + b
     if not a:
         return []
-    total_both = sum(both.values())
+    both = a + b
+    alpha0 = sum(both.values())
     n_a, n_b = sum(a.values()), sum(b.values())
-    alpha0 = prior * len(both)
     out: list[dict[str, Any]] = []
     for w, ya in a.items():
         if ya < 3:
             continue
-        aw = alpha0 * both[w] / total_both
-        yb = b.get(w, 0)
-        delta = math.log((ya + aw) / (n_a + alpha0 - ya - aw)) - math.log(
-            (yb + aw) / (n_b + alpha0 - yb - aw)
-        )
-        var = 1 / (ya + aw) + 1 / (yb + aw)
-        out.append({"word": w, "mentions": ya, "z": round(delta / math.sqrt(var), 2)})
+        aw, yb = both[w], b.get(w, 0)
+        delta = math.log((ya + aw) / (n_a + alpha0 - ya - aw)) - math.log((yb + aw) / (n_b + alpha0 - yb - aw))
+        out.append({"word": w, "mentions": ya, "z": round(delta / math.sqrt(1 / (ya + aw) + 1 / (yb + aw)), 2)})
     out.sort(key=lambda r: (-r["z"], r["word"]))
     return [r for r in out[:top] if r["z"] > 1.96]

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _, to_latin_digits
 from tajriba.models import CaseLink, Touchpoint
-from tajriba.models.base import utcnow
 from tajriba.periods import Window
 from tajriba.social import service
 from tajriba.social.schemas import (
@@ -50,10 +49,10 @@ def _day(value: str | None, field: str) -> date | None:
         raise Invalid(_("{field} must be a date (YYYY-MM-DD)").format(field=field), field=field) from None
 
 
-def _window(ctx: Context, start: str | None, end: str | None) -> tuple[date, date]:
-    """The days asked, or the last 30 days (local)."""
-    today = Window.of(ctx.workspace).today()
-    last = _day(end, "end") or today + timedelta(days=1)
+def _window(ctx: Context, start: str | None, end: str | None, newest: date | None) -> tuple[date, date]:
+    """The days asked, or the 30 days up to the newest mention (today at the latest)."""
+    today = Window.of(ctx.workspace).today() + timedelta(days=1)
+    last = _day(end, "end") or min(newest or today, today)
     first = _day(start, "start") or last - timedelta(days=30)
     if first >= last:
         raise Invalid(_("the first day must come before the last"), field="start")
@@ -72,22 +71,21 @@ def _common(request: Request, ctx: Context) -> dict[str, Any]:
 def dashboard(
     request: Request, db: DB, wh: WarehouseDep, ctx: Read, start: str | None = None, end: str | None = None
 ) -> Response:
-    error = None
+    error, newest = None, service.last_day(wh, ctx.workspace)
     try:
-        first, last = _window(ctx, start, end)
+        first, last = _window(ctx, start, end, newest)
     except Invalid as exc:
-        error, (first, last) = exc.message, _window(ctx, None, None)
+        error, (first, last) = exc.message, _window(ctx, None, None, newest)
     data = service.overview(db, wh, workspace=ctx.workspace, start=first, end=last)
     data["engaged"] = [as_seen(r, ctx) for r in data["engaged"]]
+    # the window's spikes in full, and the year's before it as a list to jump to
     found = service.spikes(
-        wh,
-        workspace=ctx.workspace,
-        query_id=None,
-        now=utcnow().replace(tzinfo=None),
-        days=(last - first).days + 1,
+        wh, workspace=ctx.workspace, query_id=None, start=min(first, last - timedelta(days=365)), end=last
     )
     for s in found:
         s["examples"] = [as_seen(r, ctx) for r in s["examples"]]
+    inside = [s for s in found if s["start"].date() >= first]
+    earlier = [s for s in found if s["start"].date() < first]
     names = {q.id: q.name for q in service.list_queries(db, ctx.workspace.id)}
     series = [
         {"name": names.get(s["query_id"], _("All mentions")), "values": s["counts"]}
@@ -98,7 +96,9 @@ def dashboard(
         "social/dashboard.html",
         active="social",
         d=data,
-        spikes=found,
+        spikes=inside,
+        earlier=earlier,
+        timedelta1=timedelta(days=1),
         start=first,
         end=last,
         error=error,

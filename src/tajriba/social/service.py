@@ -130,12 +130,17 @@ def _voice(q: SocialQuery, numbers: dict[str, Any], share: dict[str, Any]) -> di
 
 
 def spikes(
-    warehouse: Warehouse, *, workspace: Workspace, query_id: int | None, now: datetime, days: int = 60
+    warehouse: Warehouse, *, workspace: Workspace, query_id: int | None, start: date, end: date
 ) -> list[dict[str, Any]]:
-    """The spikes of the last `days` days of a query's mentions (or all mentions), newest first."""
+    """The spikes of a query's mentions (or all mentions) on local days [start, end), newest first."""
     return bursts.find(
-        warehouse, workspace, query_id=query_id, now=now, days=days, country=country_of(workspace)
+        warehouse, workspace, query_id=query_id, first=start, last=end, country=country_of(workspace)
     )
+
+
+def last_day(warehouse: Warehouse, workspace: Workspace) -> date | None:
+    """The local day after the newest mention's (the dashboard's default end when mentions stopped before today)."""
+    return stream.last_day(warehouse, workspace)
 
 
 __all__ = ["Filters", "Mention"]

@@ -8,7 +8,7 @@ touchpoint, and words (folded: any Arabic spelling finds the others).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -161,3 +161,14 @@ def as_seen(row: dict[str, Any], ctx: Any) -> dict[str, Any]:
         out["text"] = redacted if redacted is not None else ""
         out["author_name"] = None  # a person's name; the handle stays (it is how the platform shows them)
     return out
+
+
+def last_day(warehouse: Warehouse, workspace: Any) -> date | None:
+    """The local day after the workspace's newest mention, or None when it has none."""
+    newest = warehouse.sql(
+        "SELECT max(created_at) FROM social_mentions WHERE workspace_id = $ws", {"ws": workspace.id}
+    )
+    if not newest or newest[0][0] is None:
+        return None
+    local = pd.Timestamp(newest[0][0]).tz_localize("UTC").tz_convert(workspace.timezone or "UTC")
+    return local.date() + timedelta(days=1)
