@@ -164,7 +164,11 @@ def rising_words(inside: list[str], before: list[str], *, top: int = 8) -> list[
         if ya < 3:
             continue
         aw, yb = both[w], b.get(w, 0)
-        delta = math.log((ya + aw) / (n_a + alpha0 - ya - aw)) - math.log((yb + aw) / (n_b + alpha0 - yb - aw))
-        out.append({"word": w, "mentions": ya, "z": round(delta / math.sqrt(1 / (ya + aw) + 1 / (yb + aw)), 2)})
+        delta = math.log((ya + aw) / (n_a + alpha0 - ya - aw)) - math.log(
+            (yb + aw) / (n_b + alpha0 - yb - aw)
+        )
+        out.append(
+            {"word": w, "mentions": ya, "z": round(delta / math.sqrt(1 / (ya + aw) + 1 / (yb + aw)), 2)}
+        )
     out.sort(key=lambda r: (-r["z"], r["word"]))
     return [r for r in out[:top] if r["z"] > 1.96]
