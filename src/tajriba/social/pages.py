@@ -13,13 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from tajriba.db import scoped
 from tajriba.errors import Invalid, NotFound, TajribaError
 from tajriba.i18n import _, to_latin_digits
 from tajriba.models import CaseLink, Touchpoint
 from tajriba.periods import Window
 from tajriba.social import service
 from tajriba.social.schemas import (
-    FORMAT_LABELS,
     KIND_LABELS,
     PLATFORM_LABELS,
     SOURCE_KIND_LABELS,
@@ -160,6 +160,7 @@ def mention_page(
         )
     )
     tp = db.get(Touchpoint, row["touchpoint_id"]) if row["touchpoint_id"] else None
+    locale = getattr(request.state, "locale", "en")
     return request.app.state.renderer.page(
         request,
         "social/mention.html",
@@ -167,6 +168,7 @@ def mention_page(
         m=as_seen(row, ctx),
         case_id=link.case_id if link else None,
         touchpoint=tp if tp is not None and tp.workspace_id == ctx.workspace.id else None,
+        touchpoint_name=scoped.localized_name(tp, locale) if tp is not None else None,
         replies=service.replies(db, workspace_id=ctx.workspace.id, mention_id=mention_id),
         queries={q.id: q.name for q in service.list_queries(db, ctx.workspace.id)},
         error=error,
@@ -210,9 +212,8 @@ def setup_page(
 def _setup(request: Request, db: Any, ctx: Context, **extra: Any) -> Response:
     from tajriba.social.mentions import topic_touchpoints
 
-    tps = db.scalars(
-        select(Touchpoint).where(Touchpoint.workspace_id == ctx.workspace.id).order_by(Touchpoint.name)
-    ).all()
+    names = scoped.localized_names(db, Touchpoint, workspace_id=ctx.workspace.id, locale=request.state.locale)
+    tps = sorted(names.items(), key=lambda kv: kv[1])
     return request.app.state.renderer.page(
         request,
         "social/setup.html",
@@ -222,7 +223,7 @@ def _setup(request: Request, db: Any, ctx: Context, **extra: Any) -> Response:
         touchpoints=tps,
         mapping=topic_touchpoints(ctx.workspace.settings),
         source_kinds=SOURCE_KIND_LABELS,
-        formats=FORMAT_LABELS,
+        formats=service.FORMATS,
         **({"new_secret": None, "error": None, "done": None} | extra),
         **_common(request, ctx),
     )

@@ -26,17 +26,6 @@ PLATFORM_LABELS = {
 }
 KIND_LABELS = {"brand": N_("Our brand"), "competitor": N_("Competitor"), "topic": N_("Topic")}
 SOURCE_KIND_LABELS = {"webhook": N_("Signed webhook"), "feed": N_("RSS or Atom feed")}
-FORMAT_LABELS = {
-    "tajriba": N_("Tajriba JSON"),
-    "x": N_("X API v2"),
-    "instagram": N_("Instagram Graph API"),
-    "tiktok": N_("TikTok Research API"),
-    "youtube": N_("YouTube Data API"),
-    "app_store": N_("App Store Connect reviews"),
-    "google_play": N_("Google Play reviews CSV"),
-    "google_reviews": N_("Google Business Profile reviews"),
-    "rss": N_("RSS or Atom feed"),
-}
 Platform = Literal[
     "x", "instagram", "tiktok", "youtube", "facebook", "app_store", "google_play", "google", "news", "web"
 ]
