@@ -7,6 +7,7 @@ it, and open cases in a short transaction of their own (on SQLite, in the write 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -58,7 +59,7 @@ def _listening(request: Request, workspace: Workspace | None, source_key: str | 
     with transaction(request.app.state.session_factory, mode="reads") as session:
         source = None
         if source_key is not None:
-            source = service.sources.by_key(session, source_key)
+            source = service.source_by_key(session, source_key)
             workspace = session.get(Workspace, source.workspace_id)
         assert workspace is not None  # a source goes with its workspace
         return service.listening_of(session, workspace), source
@@ -93,25 +94,15 @@ async def _store(
         headers = {
             k: request.headers.get(k) for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
         }
-        service.sources.check_signature(source, headers, body, time.time())
+        service.check_signature(source, headers, body, time.time())
     now = utcnow().replace(tzinfo=None)
     items: list[Mention] = await run_in_threadpool(parse, now)
     wh = request.app.state.warehouse
     report, found = await run_in_threadpool(service.store, wh, listening, mentions=items, now=now,
                                             source_id=source.id if source else None)  # fmt: skip
     if found or source is not None:
-        turn = request.app.state.write_turn
-        if turn is not None:
-            async with turn:
-                report.cases_opened = await run_in_threadpool(
-                    _open,
-                    request,
-                    listening.workspace_id,
-                    found,
-                    source.id if source else None,
-                    report.stored,
-                )
-        else:
+        # SQLite: the short case transaction takes its turn like every writer (web.deps.write_turn)
+        async with request.app.state.write_turn or contextlib.nullcontext():
             report.cases_opened = await run_in_threadpool(
                 _open, request, listening.workspace_id, found, source.id if source else None, report.stored
             )
