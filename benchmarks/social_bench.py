@@ -94,6 +94,9 @@ def service_run(total: int, batch: int) -> None:
 
 
 def http_run(total: int, batch: int, clients: int) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.live: the live server the suite uses
     from tests.live import serving, stores
 
     from tajriba.accounts import service as accounts

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -41,13 +42,15 @@ class Candidate:
 def candidates(listening: Any, rows: pd.DataFrame, results: list[Any]) -> list[Candidate]:
     """The stored mentions that call for a case (see the module's doc)."""
     cfg = thresholds(listening.settings)
-    out = []
-    for row, result in zip(rows.to_dict("records"), results, strict=True):
+    out: list[Candidate] = []
+    loud_enough = (rows["reach"].fillna(0) >= cfg["case_reach"]) | (
+        rows["engagement"].fillna(0) >= cfg["case_engagement"]
+    )
+    for i in np.flatnonzero(loud_enough.to_numpy()):
+        row, result = rows.iloc[int(i)].to_dict(), results[int(i)]
         if result.sentiment != "negative" and "complaint" not in result.intent_labels:
             continue
         reach, engaged = _num(row["reach"]), _num(row["engagement"])
-        if reach < cfg["case_reach"] and engaged < cfg["case_engagement"]:
-            continue
         raw = row["query_keys"]
         keys = {int(k) for k in raw.strip("|").split("|") if k} if isinstance(raw, str) else set()
         if listening.brands and not keys & listening.brands:

@@ -12,6 +12,7 @@ and spelling folded), handles an "@handle" in the text or the author; an exclusi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ _LATIN_RE = re.compile("|".join(re.escape(k) for k, _ in _LATIN_CLASS))
 _LATIN_MAP = dict(_LATIN_CLASS)
 _LATIN_WORD = re.compile(r"[a-z0-9']+")
 _ARABIC = re.compile(f"[{_AR_LETTERS}]")
+_LATIN_LETTER = re.compile("[a-z]")
 
 
 def skeleton_arabic(word: str) -> str:
@@ -53,6 +55,7 @@ def skeleton_arabic(word: str) -> str:
     return _squeeze(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def skeleton_latin(word: str) -> str:
     word = word.lower()
     word = word[3:] if word.startswith(("al-", "el-")) else word
@@ -146,7 +149,7 @@ def matches(
             continue
         hit = bool(q.pattern is not None and q.pattern.search(spaced))
         hit = hit or bool(q.hashtags & tags) or bool(q.handles & handles)
-        if not hit and q.skeletons:
+        if not hit and q.skeletons and _LATIN_LETTER.search(folded):
             if latin is None:
                 latin = _latin_skeletons(folded)
             hit = bool(q.skeletons & latin)
