@@ -43,6 +43,7 @@ def _domain_commands() -> None:
     from tajriba.ingest.cli import import_cmd
     from tajriba.journeys.cli import journeys_app
     from tajriba.privacy.cli import privacy_app
+    from tajriba.social.cli import social_app
 
     app.add_typer(users_app, name="users")
     app.add_typer(workspaces_app, name="workspaces")
@@ -50,6 +51,7 @@ def _domain_commands() -> None:
     app.add_typer(journeys_app, name="journeys")
     app.add_typer(staffing_app, name="staffing")
     app.add_typer(privacy_app, name="privacy")
+    app.add_typer(social_app, name="social")
     app.command("import")(import_cmd)
     app.command("forecast")(forecast_cmd)
 

@@ -110,3 +110,38 @@ def test_public_complaints_land_on_the_journeys_touchpoints(app, db, ws) -> None
     assert row is not None and row["touchpoint_id"] == tp.id
     pains = pain_points(app.state.warehouse, ws.id, Filters(source="social"), min_mentions=5)
     assert [(p["touchpoint_id"], p["topic"], p["negative"]) for p in pains] == [(tp.id, "delivery", 6)]
+
+
+def test_the_cli_imports_an_export_and_refuses_a_broken_feed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from tajriba.cli import app
+    from tests.live import stores
+
+    data = tmp_path / "data"
+    with stores(data) as s:
+        from tajriba.accounts import service as accounts
+
+        accounts.create_workspace(s, slug="shop", name="Shop")
+    runner = CliRunner()
+    export = Path(__file__).parent / "payloads" / "x_search.json"
+    args = ["social", "import", str(export), "--workspace", "shop", "--format", "x", "--data-dir", str(data)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["stored"] == 3
+    assert json.loads(runner.invoke(app, args).output)["duplicates"] == 3
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<rss><channel><item>")
+    r = runner.invoke(
+        app,
+        ["social", "import", str(broken), "--workspace", "shop", "--format", "rss", "--data-dir", str(data)],
+    )
+    assert r.exit_code == 2 and "not well-formed" in r.output
+    r = runner.invoke(
+        app,
+        ["social", "import", str(export), "--workspace", "nope", "--format", "x", "--data-dir", str(data)],
+    )
+    assert r.exit_code == 2
