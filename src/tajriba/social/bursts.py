@@ -75,7 +75,17 @@ def find(
         out += [{"series": series, **_aware(spike.as_dict(), zone)} for spike in found]
     out = _merge(out)
     for spike in out:
-        spike.update(context(warehouse, workspace, query_id=query_id, start=spike["start"], end=spike["end"]))
+        negative = spike["series"] == "negative" or bool(spike.get("negative_too"))
+        spike.update(
+            context(
+                warehouse,
+                workspace,
+                query_id=query_id,
+                start=spike["start"],
+                end=spike["end"],
+                negative=negative,
+            )
+        )
     return sorted(out, key=lambda s: s["start"], reverse=True)
 
 
@@ -112,9 +122,16 @@ def _utc(workspace: Any, local: datetime) -> datetime:
 
 
 def context(
-    warehouse: Warehouse, workspace: Any, *, query_id: int | None, start: datetime, end: datetime
+    warehouse: Warehouse,
+    workspace: Any,
+    *,
+    query_id: int | None,
+    start: datetime,
+    end: datetime,
+    negative: bool = False,
 ) -> dict[str, Any]:
-    """What a spike (local hours [start, end)) was about."""
+    """What a spike (local hours [start, end)) was about; the examples of a spike of negative mentions are
+    negative ones (or complaints)."""
     s, e = _utc(workspace, start.replace(tzinfo=None)), _utc(workspace, end.replace(tzinfo=None))
     where = "m.workspace_id = $ws"
     params: dict[str, Any] = {"ws": workspace.id}
@@ -136,8 +153,9 @@ def context(
     topic_counts = Counter(
         k for keys in inside["topic_keys"].dropna() for k in str(keys).strip("|").split("|") if k
     )
+    sour = " AND (e.sentiment = 'negative' OR contains(e.intent_keys, '|complaint|'))" if negative else ""
     examples = warehouse.frame(
-        f"{COLUMNS} {JOINED} WHERE {where} AND m.created_at >= $s AND m.created_at < $e "
+        f"{COLUMNS} {JOINED} WHERE {where}{sour} AND m.created_at >= $s AND m.created_at < $e "
         "ORDER BY coalesce(m.engagement, 0) + coalesce(m.reach, 0) / 1000 DESC, m.created_at LIMIT 3",
         params | {"s": s, "e": e},
     )

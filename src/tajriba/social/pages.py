@@ -28,6 +28,7 @@ from tajriba.social.schemas import (
     SourceIn,
 )
 from tajriba.social.stream import as_seen
+from tajriba.text.schemas import DIALECT_NAMES
 from tajriba.text.service import topic_names
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 from tajriba.web.render import error_text
@@ -64,6 +65,7 @@ def _common(request: Request, ctx: Context) -> dict[str, Any]:
         "platform_labels": PLATFORM_LABELS,
         "kind_labels": KIND_LABELS,
         "topic_labels": topic_names(ctx.workspace.settings, getattr(request.state, "locale", "en")),
+        "dialect_labels": DIALECT_NAMES,
     }
 
 

@@ -12,21 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from tajriba.db import scoped
 from tajriba.errors import Invalid
-from tajriba.i18n import N_
 from tajriba.models import Touchpoint
 from tajriba.text import service, topics
 from tajriba.text.api import filters_from
+from tajriba.text.schemas import DIALECT_NAMES
 from tajriba.web.deps import DB, Context, FormDep, Require, WarehouseDep, verify_csrf
 
 router = APIRouter(prefix="/w/{workspace}", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 PAGE = 50
-DIALECT_NAMES = {
-    "msa": N_("Modern Standard Arabic"),
-    "gulf": N_("Gulf"),
-    "egyptian": N_("Egyptian"),
-    "levantine": N_("Levantine"),
-    "maghrebi": N_("Maghrebi"),
-}
 
 
 def _optional_int(value: str | None, name: str) -> int | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from tajriba.i18n import N_
 from tajriba.text.intents import Intent as Intent
 from tajriba.web.answers import Answer
 
@@ -168,3 +169,13 @@ class ReprocessRead(Answer):
 
     pending: int
     job_id: int | None
+
+
+# the Arabic dialect groups the pipeline tells apart, as people read them
+DIALECT_NAMES = {
+    "msa": N_("Modern Standard Arabic"),
+    "gulf": N_("Gulf"),
+    "egyptian": N_("Egyptian"),
+    "levantine": N_("Levantine"),
+    "maghrebi": N_("Maghrebi"),
+}
