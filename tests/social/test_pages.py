@@ -47,6 +47,8 @@ def test_pages_by_role_in_arabic(app, client, db, ws) -> None:  # type: ignore[n
     assert "0551234567" not in page.text and "سارة" not in page.text  # redacted for a viewer
     stream = client.get("/w/acme/social/mentions?platform=google_play")
     assert stream.status_code == 200 and "تطبيقه ممتاز" in stream.text and "تأخر التوصيل" not in stream.text
+    by_topic = client.get("/w/acme/social/mentions?topic=delivery")
+    assert "تأخر التوصيل" in by_topic.text and "تطبيقه ممتاز" not in by_topic.text
     mid = report.ids[0]
     one = client.get(f"/w/acme/social/mentions/{mid}")
     assert one.status_code == 200 and "/cases/" in one.text and "احفظ الرد للنشر" not in one.text

@@ -172,13 +172,14 @@ def list_mentions(
     dialect: str | None = Query(None, max_length=20),
     touchpoint_id: int | None = None,
     q: str | None = Query(None, max_length=200),
+    topic: str | None = Query(None, max_length=64),
     limit: int = 50,
     offset: int = 0,
 ) -> MentionList:
     """The mention stream, newest first (text redacted for roles without pii:read)."""
     filters = service.between(
         ctx.workspace, start, end, query_id=query_id, platforms=platform or [], sentiment=sentiment,
-        language=language, dialect=dialect, touchpoint_id=touchpoint_id, words=q,
+        language=language, dialect=dialect, touchpoint_id=touchpoint_id, words=q, topic=topic,
     )  # fmt: skip
     rows, total = service.page(wh, ctx.workspace.id, filters, limit=limit, offset=offset)
     return MentionList(

@@ -126,6 +126,7 @@ def mentions_page(request: Request, wh: WarehouseDep, db: DB, ctx: Read) -> Resp
             language=(p.get("language") or None),
             dialect=(p.get("dialect") or None),
             words=(p.get("q") or "").strip() or None,
+            topic=(p.get("topic") or None),
         )  # fmt: skip
         rows, total = service.page(wh, ctx.workspace.id, filters, limit=PAGE, offset=(page_no - 1) * PAGE)
     except (TajribaError, ValueError) as exc:

@@ -42,12 +42,15 @@ class Filters:
     dialect: str | None = None
     touchpoint_id: int | None = None
     words: str | None = None
+    topic: str | None = None
 
     def check(self) -> Filters:
         if self.sentiment is not None and self.sentiment not in SENTIMENTS:
             raise Invalid(
                 _("sentiment must be one of {values}").format(values=", ".join(SENTIMENTS)), field="sentiment"
             )
+        if self.topic is not None and (len(self.topic) > 64 or "|" in self.topic):
+            raise Invalid(_("unknown topic {topic}").format(topic=self.topic[:64]), field="topic")
         if self.words is not None and len(self.words) > 200:
             raise Invalid(_("at most 200 characters of words to look for"), field="q")
         return self
@@ -82,6 +85,9 @@ class Filters:
         if self.touchpoint_id is not None:
             where.append("m.touchpoint_id = $tp")
             params["tp"] = int(self.touchpoint_id)
+        if self.topic:
+            where.append("contains(e.topic_keys, $topic)")
+            params["topic"] = f"|{self.topic}|"
         if self.words:
             where.append("contains(e.normalized, $words)")
             params["words"] = fold(self.words)
