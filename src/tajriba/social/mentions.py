@@ -154,6 +154,13 @@ def ingest(
     stored mentions that call for a case (`escalation.open_cases` opens them)."""
     report = Report(received=len(mentions))
     kept, ids, prints, report.duplicates, report.near_duplicates = _unique(mentions)
+    # a resent payload costs no analysis: ids stored already go first (the check under the lock below is the one
+    # that counts when two writers race)
+    stored_ids = _stored(warehouse, listening.workspace_id, ids)
+    if stored_ids:
+        new_at = [i for i, key in enumerate(ids) if key not in stored_ids]
+        report.duplicates += len(ids) - len(new_at)
+        kept, prints, ids = [kept[i] for i in new_at], [prints[i] for i in new_at], [ids[i] for i in new_at]
     if not kept:
         return report, []
     from tajriba.social import escalation
@@ -241,6 +248,18 @@ def _rows(
             }
         )
     return pd.DataFrame(out)
+
+
+def _stored(warehouse: Warehouse, workspace_id: int, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    with warehouse.register("incoming_ids", pa.table({"mention_id": pa.array(ids, pa.string())})):
+        rows = warehouse.sql(
+            "SELECT i.mention_id FROM incoming_ids i JOIN social_mentions m ON m.workspace_id = $ws "
+            "AND m.mention_id = i.mention_id",
+            {"ws": workspace_id},
+        )
+    return {r[0] for r in rows}
 
 
 def _new(warehouse: Warehouse, workspace_id: int, rows: pd.DataFrame) -> pd.Series:
