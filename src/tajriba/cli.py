@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -39,11 +39,15 @@ app.add_typer(warehouse_app, name="warehouse")
 def _domain_commands() -> None:
     """Each domain's commands, from its own cli.py."""
     from tajriba.accounts.cli import keys_app, users_app, workspaces_app
+    from tajriba.cases.cli import calendars_app
     from tajriba.forecasting.cli import forecast_cmd, staffing_app
     from tajriba.ingest.cli import import_cmd
     from tajriba.journeys.cli import journeys_app
+    from tajriba.metrics.cli import metrics_command
     from tajriba.privacy.cli import privacy_app
     from tajriba.social.cli import social_app
+    from tajriba.text.cli import text_app
+    from tajriba.value.cli import value_app
 
     app.add_typer(users_app, name="users")
     app.add_typer(workspaces_app, name="workspaces")
@@ -54,45 +58,13 @@ def _domain_commands() -> None:
     app.add_typer(social_app, name="social")
     app.command("import")(import_cmd)
     app.command("forecast")(forecast_cmd)
+    app.add_typer(value_app, name="value")
+    app.add_typer(text_app, name="text")
+    app.add_typer(calendars_app, name="calendars")
+    app.command("metrics")(metrics_command)
 
 
 _domain_commands()
-
-
-def _value_app() -> typer.Typer:
-    from tajriba.value.cli import value_app
-
-    return value_app
-
-
-app.add_typer(_value_app(), name="value")
-
-
-def _text_app() -> typer.Typer:
-    from tajriba.text.cli import text_app
-
-    return text_app
-
-
-app.add_typer(_text_app(), name="text")
-
-
-def _calendars_app() -> typer.Typer:
-    from tajriba.cases.cli import calendars_app
-
-    return calendars_app
-
-
-app.add_typer(_calendars_app(), name="calendars")
-
-
-def _metrics_command() -> Any:
-    from tajriba.metrics.cli import metrics_command
-
-    return metrics_command
-
-
-app.command("metrics")(_metrics_command())
 
 
 # -- init / serve / worker ------------------------------------------------------------------------
