@@ -76,13 +76,6 @@ class Report:
         return dict(self.__dict__)
 
 
-def queries_of(session: Session, workspace_id: int) -> list[matching.Compiled]:  # the retag job's
-    rows = session.scalars(
-        select(SocialQuery).where(SocialQuery.workspace_id == workspace_id, SocialQuery.active.is_(True))
-    ).all()
-    return [matching.compile_query(q) for q in rows]
-
-
 def _unique(mentions: list[Mention]) -> tuple[list[Mention], list[str], list[str | None], int, int]:
     """The payload without its own copies: mentions, ids, fingerprints, duplicates, near-duplicates."""
     seen_ids: set[str] = set()

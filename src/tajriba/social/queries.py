@@ -18,7 +18,7 @@ from tajriba.i18n import _
 from tajriba.models import SocialQuery, Workspace
 from tajriba.models.base import utcnow
 from tajriba.social import matching
-from tajriba.social.mentions import queries_of, topic_touchpoints, touchpoint_of
+from tajriba.social.mentions import listening_of, topic_touchpoints, touchpoint_of
 from tajriba.social.schemas import QueryIn
 from tajriba.warehouse import Warehouse
 
@@ -172,7 +172,7 @@ def retag(
     session: Session, warehouse: Warehouse, *, workspace: Workspace, now: datetime | None = None
 ) -> dict[str, Any]:
     """Recompute every stored mention's query keys and touchpoint (a batch per transaction)."""
-    queries = queries_of(session, workspace.id)
+    queries = listening_of(session, workspace).queries
     mapping = topic_touchpoints(workspace.settings)
     changed = seen = 0
     for batch in warehouse.read_batches("social_mentions", workspace_id=workspace.id, rows=20_000):
